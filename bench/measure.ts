@@ -1,0 +1,27 @@
+/** Small shared helpers for benchmarks: rates, percentiles, memory. */
+export function ratePerSecond(count: number, ms: number): number {
+  return ms > 0 ? Math.round((count / ms) * 1000 * 10) / 10 : 0;
+}
+
+export function percentile(sortedOrUnsorted: number[], p: number): number {
+  if (sortedOrUnsorted.length === 0) return 0;
+  const sorted = [...sortedOrUnsorted].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+/** Runs fn repeatedly for about `ms` milliseconds; returns operations per second. */
+export async function opsPerSecond(fn: () => unknown | Promise<unknown>, ms = 1000): Promise<number> {
+  let count = 0;
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    await fn();
+    count++;
+  }
+  return ratePerSecond(count, performance.now() - start);
+}
+
+export function round(value: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

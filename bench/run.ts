@@ -1,0 +1,31 @@
+/**
+ * `npm run bench`: runs every bench/*.bench.ts in this process's order and prints one JSON document.
+ * Each suite exports `run(): Promise<Record<string, unknown>>` and reports ratios against a baseline
+ * it measures in the same run, so the numbers mean the same on any machine.
+ * Pass suite names to run a subset: `npm run bench -- sv2 mint`.
+ */
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const wanted = new Set(process.argv.slice(2));
+const suites = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .map((f) => f.slice(0, -'.bench.ts'.length))
+  .filter((name) => wanted.size === 0 || wanted.has(name))
+  .sort();
+
+const results: Record<string, unknown> = {};
+for (const name of suites) {
+  process.stderr.write(`bench: ${name}...\n`);
+  const started = performance.now();
+  try {
+    const mod = (await import(pathToFileURL(join(here, `${name}.bench.ts`)).href)) as { run: () => Promise<Record<string, unknown>> };
+    results[name] = { ...(await mod.run()), suiteSeconds: Math.round((performance.now() - started) / 10) / 100 };
+  } catch (error) {
+    results[name] = { error: (error as Error).message };
+  }
+}
+process.stdout.write(`${JSON.stringify({ node: process.version, cpus: (await import('node:os')).cpus().length, suites: results }, null, 2)}\n`);
+process.exit(0);
