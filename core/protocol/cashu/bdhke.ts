@@ -1,0 +1,64 @@
+/**
+ * NUT-00 blind Diffie-Hellman key exchange: hash_to_curve, blinding, the mint's blind signature,
+ * unblinding, and the mint's check of an unblinded proof.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { bytesToScalar, CURVE_ORDER, mod, scalarToBytes, secp } from './secp';
+
+const DOMAIN = utf8ToBytes('Secp256k1_HashToCurve_Cashu_');
+
+/** Y = hash_to_curve(x): the first valid 02||SHA256(SHA256(DOMAIN||x)||counter_le32), counter < 2^16. */
+export function hashToCurve(message: Uint8Array): Uint8Array {
+  const msgHash = sha256(concatBytes(DOMAIN, message));
+  const counter = new Uint8Array(4);
+  const view = new DataView(counter.buffer);
+  const candidate = new Uint8Array(33);
+  candidate[0] = 2;
+  const backend = secp();
+  for (let i = 0; i < 0x10000; i++) {
+    view.setUint32(0, i, true);
+    candidate.set(sha256(concatBytes(msgHash, counter)), 1);
+    if (backend.isPoint(candidate)) return Uint8Array.from(candidate);
+  }
+  throw new Error('hash_to_curve: no valid point found');
+}
+
+/** The cashu secret string as hash_to_curve sees it: its UTF-8 bytes. */
+export function secretToCurve(secret: string): Uint8Array {
+  return hashToCurve(utf8ToBytes(secret));
+}
+
+/** Wallet: B_ = Y + r·G. */
+export function blindMessage(secret: Uint8Array, r: Uint8Array): Uint8Array {
+  const backend = secp();
+  return backend.add(hashToCurve(secret), backend.baseMultiply(r));
+}
+
+/** Mint: C_ = k·B_. Throws on a B_ that is not a valid compressed point. */
+export function signBlindedMessage(blinded: Uint8Array, privkey: Uint8Array): Uint8Array {
+  const backend = secp();
+  if (!backend.isPoint(blinded)) throw new Error('B_ is not a valid point');
+  return backend.multiply(blinded, privkey);
+}
+
+/** Wallet: C = C_ - r·K. */
+export function unblindSignature(blindSig: Uint8Array, r: Uint8Array, mintPubkey: Uint8Array): Uint8Array {
+  const backend = secp();
+  return backend.add(blindSig, backend.multiply(mintPubkey, scalarToBytes(CURVE_ORDER - mod(bytesToScalar(r)))));
+}
+
+/** Mint: a proof (secret, C) is valid under key k when k·hash_to_curve(secret) == C. */
+export function verifyProofSignature(secret: string, C: Uint8Array, privkey: Uint8Array): boolean {
+  const backend = secp();
+  if (!backend.isPoint(C)) return false;
+  const expected = backend.multiply(secretToCurve(secret), privkey);
+  return equalBytes(expected, C);
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}

@@ -1,0 +1,101 @@
+/** Cross-checks against cashu-ts 4.8 (a noble implementation we did not write) on random inputs. */
+import {
+  createBlindSignature,
+  createDLEQProof,
+  deriveKeysetId,
+  hashToCurve as tsHashToCurve,
+  pointFromHex,
+  signMintQuote as tsSignMintQuote,
+  verifyDLEQProof,
+  verifyMintQuoteSignature as tsVerifyMintQuoteSignature,
+} from '@cashu/cashu-ts';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
+import { describe, expect, it } from 'vitest';
+import {
+  blindedMessageHex,
+  createDleq,
+  hashToCurve,
+  keysetIdV1,
+  keysetIdV2,
+  signBlindedMessage,
+  signMintQuote,
+  signQuoteLookup,
+  unblindHex,
+  verifyBlindSignatureHex,
+  verifyMintQuoteSignature,
+  verifyQuoteLookup,
+} from './index';
+import { mintQuoteDigest } from './nut20';
+
+const randomKey = () => secp256k1.utils.randomSecretKey();
+
+describe('cashu crypto agrees with cashu-ts', () => {
+  it('hash_to_curve, blind signature and DLEQ on random inputs', () => {
+    for (let i = 0; i < 20; i++) {
+      const msg = randomBytes(32);
+      expect(bytesToHex(hashToCurve(msg))).toBe(tsHashToCurve(msg).toHex(true));
+      const a = randomKey();
+      const A = bytesToHex(secp256k1.getPublicKey(a, true));
+      const B_ = blindedMessageHex(bytesToHex(randomBytes(32)), randomKey());
+      const C_ = bytesToHex(signBlindedMessage(hexToBytes(B_), a));
+      expect(C_).toBe(createBlindSignature(pointFromHex(B_), a, '00').C_.toHex(true));
+      const ours = createDleq(hexToBytes(B_), a);
+      const theirs = createDLEQProof(pointFromHex(B_), a);
+      expect(bytesToHex(ours.e)).toBe(bytesToHex(theirs.e));
+      expect(bytesToHex(ours.s)).toBe(bytesToHex(theirs.s));
+      expect(verifyDLEQProof(ours, pointFromHex(B_), pointFromHex(C_), pointFromHex(A))).toBe(true);
+      expect(verifyBlindSignatureHex({ B_, C_, dleq: { e: bytesToHex(theirs.e), s: bytesToHex(theirs.s) }, A })).toBe(true);
+    }
+  });
+
+  it('unblinding gives k·Y', () => {
+    const k = randomKey();
+    const r = randomKey();
+    const secret = bytesToHex(randomBytes(32));
+    const B_ = blindedMessageHex(secret, r);
+    const C_ = bytesToHex(signBlindedMessage(hexToBytes(B_), k));
+    const C = unblindHex(C_, r, bytesToHex(secp256k1.getPublicKey(k, true)));
+    expect(C).toBe(tsHashToCurve(new TextEncoder().encode(secret)).multiply(secp256k1.Point.Fn.fromBytes(k)).toHex(true));
+  });
+
+  it('NUT-20 legacy format both ways (cashu-ts exports only the legacy signer; its current one runs in mint.test.ts)', () => {
+    const priv = randomKey();
+    const pub = bytesToHex(secp256k1.getPublicKey(priv, true));
+    const outputs = [1n, 256n, 2n ** 63n, 0n].map((amount) => ({ amount, id: '00', B_: blindedMessageHex(bytesToHex(randomBytes(8)), randomKey()) }));
+    const quote = '019e6d5a-2347-7000-8322-05d51d498303';
+    const theirs = tsSignMintQuote(bytesToHex(priv), quote, outputs as never);
+    expect(verifyMintQuoteSignature(quote, outputs, pub, theirs, 'legacy')).toBe(true);
+    expect(verifyMintQuoteSignature(quote, outputs, pub, theirs, 'current')).toBe(false);
+    expect(tsVerifyMintQuoteSignature(pub, quote, outputs as never, signMintQuote(quote, outputs, priv, 'legacy'))).toBe(true);
+    const current = signMintQuote(quote, outputs, priv);
+    expect(verifyMintQuoteSignature(quote, outputs, pub, current)).toBe(true);
+    expect(verifyMintQuoteSignature(quote, outputs.slice(1), pub, current)).toBe(false);
+  });
+
+  it('NUT-20 current message layout (two outputs, amounts 8 and 2)', () => {
+    const outputs = [
+      { amount: 8n, B_: `02${'11'.repeat(32)}` },
+      { amount: 2n, B_: `02${'22'.repeat(32)}` },
+    ];
+    expect(bytesToHex(mintQuoteDigest('019e6d5a-2347-7000-8322-05d51d498303', outputs))).toBe('8012edd6136194417e02f18b5c3aad2d9bff8d611768b19d8fa1171ee2206f7a');
+  });
+
+  it('quote lookup signature', () => {
+    const priv = randomKey();
+    const pub = bytesToHex(secp256k1.getPublicKey(priv, true));
+    const mintPub = bytesToHex(secp256k1.getPublicKey(randomKey(), true));
+    const sig = signQuoteLookup(mintPub, pub, priv);
+    expect(verifyQuoteLookup(mintPub, pub, sig)).toBe(true);
+    expect(verifyQuoteLookup(mintPub.toUpperCase(), pub, sig)).toBe(true);
+    expect(verifyQuoteLookup(pub, mintPub, sig)).toBe(false);
+    expect(verifyQuoteLookup(mintPub, pub, 'ab')).toBe(false);
+  });
+
+  it('keyset ids', () => {
+    const keys: Record<string, string> = {};
+    for (let i = 0; i < 64; i++) keys[(1n << BigInt(i)).toString()] = bytesToHex(secp256k1.getPublicKey(randomKey(), true));
+    expect(keysetIdV1(keys)).toBe(deriveKeysetId(keys, { versionByte: 0 }));
+    expect(keysetIdV2(keys, { unit: 'hash' })).toBe(deriveKeysetId(keys, { unit: 'hash', versionByte: 1 }));
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * NUT-12 discrete-log-equality proofs: the mint proves C_ = a·B_ for the same a as A = a·G, so a wallet
+ * can tell a real signature from a forged or wrong-key one without asking the mint.
+ */
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { equalBytes, hashToCurve } from './bdhke';
+import { bytesToScalar, CURVE_ORDER, mod, scalarToBytes, secp } from './secp';
+
+export interface Dleq {
+  /** 32-byte challenge. */
+  e: Uint8Array;
+  /** 32-byte response. */
+  s: Uint8Array;
+}
+
+const NONCE_DOMAIN = utf8ToBytes('Cashu_DLEQ_R_v1');
+
+/** e = SHA256(utf8(hex(R1) || hex(R2) || hex(A) || hex(C_))) over uncompressed points. */
+export function hashE(points: Uint8Array[]): Uint8Array {
+  const backend = secp();
+  return sha256(utf8ToBytes(points.map((p) => bytesToHex(backend.uncompressed(p))).join('')));
+}
+
+/** Deterministic nonce r = HMAC-SHA256(a, "Cashu_DLEQ_R_v1" || A || B_ || C_ || i) (uncompressed points), first i in range. */
+function nonce(privkey: Uint8Array, A: Uint8Array, blinded: Uint8Array, blindSig: Uint8Array): bigint {
+  const backend = secp();
+  const base = concatBytes(NONCE_DOMAIN, backend.uncompressed(A), backend.uncompressed(blinded), backend.uncompressed(blindSig));
+  for (let i = 0; i < 256; i++) {
+    const r = bytesToScalar(hmac(sha256, privkey, concatBytes(base, Uint8Array.of(i))));
+    if (r > 0n && r < CURVE_ORDER) return r;
+  }
+  throw new Error('DLEQ nonce derivation failed');
+}
+
+/**
+ * Mint: proof that `blindSig` = a·`blinded`. Pass the already known A and C_ to save two multiplications;
+ * `wrongBy` exists only for the devnet's faulty-mint hook.
+ */
+export function createDleq(blinded: Uint8Array, privkey: Uint8Array, A?: Uint8Array, blindSig?: Uint8Array): Dleq {
+  const backend = secp();
+  const pub = A ?? backend.baseMultiply(privkey);
+  const C_ = blindSig ?? backend.multiply(blinded, privkey);
+  const r = nonce(privkey, pub, blinded, C_);
+  const rBytes = scalarToBytes(r);
+  const e = hashE([backend.baseMultiply(rBytes), backend.multiply(blinded, rBytes), pub, C_]);
+  const s = mod(r + mod(bytesToScalar(e)) * bytesToScalar(privkey));
+  return { e, s: scalarToBytes(s) };
+}
+
+/** Wallet: checks a blind signature's DLEQ: R1 = s·G - e·A, R2 = s·B_ - e·C_, e == hash_e(R1, R2, A, C_). Never throws. */
+export function verifyDleq(dleq: Dleq, blinded: Uint8Array, blindSig: Uint8Array, A: Uint8Array): boolean {
+  const backend = secp();
+  try {
+    if (dleq.e.length !== 32 || dleq.s.length !== 32) return false;
+    const s = bytesToScalar(dleq.s);
+    const e = bytesToScalar(dleq.e);
+    if (s === 0n || s >= CURVE_ORDER || e === 0n || e >= CURVE_ORDER) return false;
+    const negE = scalarToBytes(CURVE_ORDER - e);
+    const R1 = backend.add(backend.baseMultiply(dleq.s), backend.multiply(A, negE));
+    const R2 = backend.add(backend.multiply(blinded, dleq.s), backend.multiply(blindSig, negE));
+    return equalBytes(hashE([R1, R2, A, blindSig]), dleq.e);
+  } catch {
+    return false;
+  }
+}
+
+/** Anyone holding a proof and its blinding factor r: re-blind (B_ = Y + r·G, C_ = C + r·A) and verify. Never throws. */
+export function verifyProofDleq(dleq: Dleq, r: Uint8Array, secret: Uint8Array, C: Uint8Array, A: Uint8Array): boolean {
+  const backend = secp();
+  try {
+    const blinded = backend.add(hashToCurve(secret), backend.baseMultiply(r));
+    const blindSig = backend.add(C, backend.multiply(A, r));
+    return verifyDleq(dleq, blinded, blindSig, A);
+  } catch {
+    return false;
+  }
+}

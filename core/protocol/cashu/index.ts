@@ -1,0 +1,73 @@
+/**
+ * Cashu crypto on libsecp256k1 (see secp.ts), the one place the wallet and the devnet mint get it from.
+ *
+ * Wallet hot path, per minted output (all hex in, hex out):
+ *   const B_ = blindedMessageHex(secret, r)                            // NUT-00 blinding
+ *   const sig = signMintQuote(quoteId, [{ amount, B_ }], lockPrivkey)  // NUT-20 ('legacy' as 4th arg after 20008)
+ *   if (!verifyBlindSignatureHex({ B_, C_, dleq, A })) reject          // NUT-12, A = mint key for the amount
+ *   const C = unblindHex(C_, r, A)                                     // NUT-00 unblinding
+ */
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { blindMessage, unblindSignature } from './bdhke';
+import { verifyDleq, verifyProofDleq } from './dleq';
+
+export { blindMessage, equalBytes, hashToCurve, secretToCurve, signBlindedMessage, unblindSignature, verifyProofSignature } from './bdhke';
+export { createDleq, hashE, verifyDleq, verifyProofDleq, type Dleq } from './dleq';
+export { keysetIdV1, keysetIdV2, type KeysetIdV2Options, type KeysetKeys } from './keyset';
+export {
+  mintQuoteDigest,
+  quoteLookupDigest,
+  signMintQuote,
+  signQuoteLookup,
+  verifyMintQuoteSignature,
+  verifyQuoteLookup,
+  type Nut20Format,
+  type SignedOutput,
+} from './nut20';
+export {
+  conditionsSatisfied,
+  countValidSigners,
+  p2pkConditions,
+  parseWellKnownSecret,
+  sigAllMessage,
+  SpendingConditionError,
+  witnessSignatures,
+  type P2PKConditions,
+  type P2PKSecret,
+  type SigFlag,
+} from './p2pk';
+export { availableBackends, CURVE_ORDER, isValidScalar, schnorrSign, schnorrVerify, secp, useBackend, type SecpBackend } from './secp';
+
+export interface DleqHex {
+  e: string;
+  s: string;
+}
+
+/** B_ (hex) for a secret string and blinding factor r (32 bytes). */
+export function blindedMessageHex(secret: string, r: Uint8Array): string {
+  return bytesToHex(blindMessage(new TextEncoder().encode(secret), r));
+}
+
+/** NUT-12 check of a blind signature as it arrives from the mint; false on any malformed field. */
+export function verifyBlindSignatureHex(sig: { B_: string; C_: string; dleq: DleqHex; A: string }): boolean {
+  try {
+    return verifyDleq({ e: hexToBytes(sig.dleq.e), s: hexToBytes(sig.dleq.s) }, hexToBytes(sig.B_), hexToBytes(sig.C_), hexToBytes(sig.A));
+  } catch {
+    return false;
+  }
+}
+
+/** NUT-12 check of a proof carrying {e, s, r}, as tokens do; false on any malformed field. */
+export function verifyProofDleqHex(proof: { secret: string; C: string; dleq: DleqHex & { r: string }; A: string }): boolean {
+  try {
+    const { e, s, r } = proof.dleq;
+    return verifyProofDleq({ e: hexToBytes(e), s: hexToBytes(s) }, hexToBytes(r), new TextEncoder().encode(proof.secret), hexToBytes(proof.C), hexToBytes(proof.A));
+  } catch {
+    return false;
+  }
+}
+
+/** C = C_ - r·A, hex. */
+export function unblindHex(C_: string, r: Uint8Array, A: string): string {
+  return bytesToHex(unblindSignature(hexToBytes(C_), r, hexToBytes(A)));
+}
