@@ -1,0 +1,70 @@
+/**
+ * Saved settings (settings.json in the home dir). A corrupt or unreadable file is never silently
+ * replaced: it is copied aside, the error names both files, and the original stays untouched
+ * until the user saves settings again.
+ */
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeZodError } from '../api/define';
+import { type Settings, type SettingsPatch, settingsSchema } from '../api/system';
+import { writeFileAtomic } from './home';
+
+export class SettingsFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly copy: string,
+    reason: string,
+  ) {
+    super(`Settings file ${file} could not be read (${reason}). A copy was kept at ${copy}; Axewallet runs with default settings until you save new ones.`);
+    this.name = 'SettingsFileError';
+  }
+}
+
+export interface LoadedSettings {
+  settings: Settings;
+  /** set when the file was unreadable and defaults are in use */
+  problem?: SettingsFileError;
+}
+
+export class SettingsStore {
+  readonly file: string;
+  private current: Settings;
+  readonly problem: SettingsFileError | undefined;
+
+  constructor(home: string) {
+    this.file = join(home, 'settings.json');
+    const loaded = this.load();
+    this.current = loaded.settings;
+    this.problem = loaded.problem;
+  }
+
+  private load(): LoadedSettings {
+    if (!existsSync(this.file)) return { settings: settingsSchema.parse({}) };
+    let reason: string;
+    try {
+      const parsed = settingsSchema.safeParse(JSON.parse(readFileSync(this.file, 'utf8')));
+      if (parsed.success) return { settings: parsed.data };
+      reason = `invalid value: ${describeZodError(parsed.error).message}`;
+    } catch (error) {
+      reason = error instanceof SyntaxError ? `not valid JSON: ${error.message}` : (error as Error).message;
+    }
+    const copy = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    try {
+      copyFileSync(this.file, copy);
+    } catch {
+      // unreadable files cannot be copied either; the original is still left untouched
+    }
+    return { settings: settingsSchema.parse({}), problem: new SettingsFileError(this.file, copy, reason) };
+  }
+
+  get(): Settings {
+    return structuredClone(this.current);
+  }
+
+  update(patch: SettingsPatch): Settings {
+    const next = settingsSchema.parse({ ...this.current, ...patch });
+    writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`);
+    this.current = next;
+    return this.get();
+  }
+}
