@@ -20,6 +20,13 @@ export interface EngineOptions {
   overrides?: Partial<Pick<Settings, 'upstreams' | 'stratumPort' | 'mintUrl' | 'relays'>>;
   logToStderr?: boolean;
   extraLogSinks?: LogSink[];
+  /** the desktop shell's OS keychain (Electron safeStorage); headless mode uses a passphrase instead */
+  seedVault?: OsSeedVault;
+}
+
+export interface OsSeedVault {
+  encrypt(text: string): Buffer;
+  decrypt(data: Buffer): string;
 }
 
 export interface Engine {

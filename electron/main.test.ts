@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+
+// The Electron binary cannot be downloaded here: its module is replaced by recording stand-ins.
+const recorded = vi.hoisted(() => ({
+  windows: [] as Array<{ options: any; handlers: Map<string, (...a: any[]) => void>; loaded?: string; hidden: boolean }>,
+  trays: [] as Array<{ menu: any[] }>,
+  ipcChannels: [] as string[],
+  schemes: [] as any[],
+  protocolHandlers: [] as string[],
+  appHandlers: new Map<string, (...a: any[]) => void>(),
+  permissionHandlerSet: false,
+}));
+
+vi.mock('electron', () => {
+  class BrowserWindow {
+    webContents = { isDestroyed: () => false, send: () => undefined };
+    private readonly record;
+    constructor(options: any) {
+      this.record = { options, handlers: new Map(), hidden: false } as (typeof recorded.windows)[number];
+      recorded.windows.push(this.record);
+    }
+    on(event: string, fn: (...a: any[]) => void) {
+      this.record.handlers.set(event, fn);
+    }
+    once(event: string, fn: (...a: any[]) => void) {
+      this.record.handlers.set(event, fn);
+    }
+    loadURL(url: string) {
+      this.record.loaded = url;
+      return Promise.resolve();
+    }
+    hide() {
+      this.record.hidden = true;
+    }
+    show() {}
+    focus() {}
+    isDestroyed() {
+      return false;
+    }
+  }
+  class Tray {
+    constructor(_icon: unknown) {
+      recorded.trays.push({ menu: [] });
+    }
+    setToolTip() {}
+    setContextMenu(menu: any[]) {
+      recorded.trays[recorded.trays.length - 1]!.menu = menu;
+    }
+    on() {}
+  }
+  return {
+    app: {
+      requestSingleInstanceLock: () => true,
+      whenReady: () => Promise.resolve(),
+      on: (event: string, fn: (...a: any[]) => void) => recorded.appHandlers.set(event, fn),
+      quit: () => undefined,
+    },
+    BrowserWindow,
+    Tray,
+    ipcMain: { handle: (channel: string) => recorded.ipcChannels.push(channel), removeHandler: () => undefined },
+    Menu: { buildFromTemplate: (template: any[]) => template },
+    nativeImage: { createFromDataURL: () => ({}) },
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: any[]) => recorded.schemes.push(...schemes),
+      handle: (scheme: string) => recorded.protocolHandlers.push(scheme),
+    },
+    safeStorage: { isEncryptionAvailable: () => false },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: () => {
+          recorded.permissionHandlerSet = true;
+        },
+        setPermissionCheckHandler: () => undefined,
+      },
+    },
+  };
+});
+
+const home = mkdtempSync(join(tmpdir(), 'axw-electron-'));
+process.env.AXEWALLET_HOME = home;
+(globalThis as Record<string, unknown>).MAIN_WINDOW_VITE_NAME = 'main_window';
+
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+describe('desktop shell boot (Electron stubbed)', () => {
+  it('opens one hardened window on app://, a tray, the IPC bridge and the app protocol', async () => {
+    await import('./main');
+    await vi.waitFor(() => expect(recorded.windows).toHaveLength(1));
+    const [window] = recorded.windows;
+    expect(window!.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
+    expect(window!.loaded).toBe('app://axewallet/index.html');
+    expect(recorded.schemes[0]).toMatchObject({ scheme: 'app', privileges: { standard: true, secure: true } });
+    expect(recorded.protocolHandlers).toEqual(['app']);
+    expect(recorded.ipcChannels).toEqual(['axewallet:call']);
+    expect(recorded.permissionHandlerSet).toBe(true);
+    expect(recorded.appHandlers.has('web-contents-created')).toBe(true);
+    expect(recorded.trays).toHaveLength(1);
+    expect(recorded.trays[0]!.menu.map((item) => item.label).filter(Boolean)).toEqual(['Open Axewallet', 'Quit (stops the proxy)']);
+  });
+
+  it('keeps running in the tray when the window is closed', () => {
+    const [window] = recorded.windows;
+    const event = { preventDefault: vi.fn() };
+    window!.handlers.get('close')!(event);
+    expect(event.preventDefault).toHaveBeenCalled();
+    expect(window!.hidden).toBe(true);
+    recorded.appHandlers.get('window-all-closed')!();
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * The desktop shell: one window, the IPC bridge to the engine, a tray icon so the proxy keeps
+ * running when the window is closed. Thin by design: all behaviour lives in core/.
+ */
+import { join } from 'node:path';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, protocol, safeStorage, session, Tray } from 'electron';
+import { startEngine, type Engine } from '../core/app';
+import { defaultHomeDir } from '../core/config/home';
+import { appResponse } from './app-protocol';
+import { registerIpc } from './ipc';
+import { APP_ORIGIN, APP_SCHEME, hardenSession, hardenWebContents, secureWindowOptions } from './security';
+
+declare const MAIN_WINDOW_VITE_NAME: string;
+
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+let mainWindow: BrowserWindow | undefined;
+let tray: Tray | undefined;
+let quitting = false;
+
+function rendererRoot(): string {
+  return join(__dirname, '..', 'renderer', MAIN_WINDOW_VITE_NAME);
+}
+
+function showWindow(): void {
+  if (!mainWindow || mainWindow.isDestroyed()) {
+    mainWindow = new BrowserWindow(secureWindowOptions(join(__dirname, 'preload.js')));
+    mainWindow.on('close', (event) => {
+      // closing the window keeps mining and minting; quitting is explicit (tray or app menu)
+      if (!quitting) {
+        event.preventDefault();
+        mainWindow?.hide();
+      }
+    });
+    mainWindow.once('ready-to-show', () => mainWindow?.show());
+    void mainWindow.loadURL(`${APP_ORIGIN}/index.html`);
+    return;
+  }
+  mainWindow.show();
+  mainWindow.focus();
+}
+
+function createTray(engine: Engine): Tray {
+  const icon = nativeImage.createFromDataURL(
+    'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAYAAAAf8/9hAAAAKklEQVR42mNkYPj/n4EIwDiqYFQBAwMDAwMTA4MDw38GBgYGBoZRBaMKAACmSQQRn0H1KQAAAABJRU5ErkJggg==',
+  );
+  const created = new Tray(icon);
+  created.setToolTip('Axewallet: the proxy keeps running while this icon is here');
+  created.setContextMenu(
+    Menu.buildFromTemplate([
+      { label: 'Open Axewallet', click: showWindow },
+      { type: 'separator' },
+      {
+        label: 'Quit (stops the proxy)',
+        click: () => {
+          quitting = true;
+          void engine.stop().finally(() => app.quit());
+        },
+      },
+    ]),
+  );
+  created.on('click', showWindow);
+  return created;
+}
+
+async function boot(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  app.on('second-instance', showWindow);
+  await app.whenReady();
+  hardenSession(session.defaultSession);
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
+  protocol.handle(APP_SCHEME, (request) => appResponse(rendererRoot(), request.url));
+
+  const engine = await startEngine({
+    home: defaultHomeDir(),
+    mode: 'electron',
+    seedVault: safeStorage.isEncryptionAvailable() ? { encrypt: (text) => safeStorage.encryptString(text), decrypt: (data) => safeStorage.decryptString(data) } : undefined,
+  });
+  registerIpc(ipcMain, engine.host, () => mainWindow?.webContents);
+  tray = createTray(engine);
+  showWindow();
+  app.on('activate', showWindow);
+  app.on('before-quit', () => {
+    quitting = true;
+  });
+  // the tray keeps the app (and the proxy) alive with no window open
+  app.on('window-all-closed', () => undefined);
+  engine.logger.info('desktop mode: Electron window and tray ready', { tray: Boolean(tray) });
+}
+
+void boot();
