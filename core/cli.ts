@@ -104,7 +104,7 @@ export async function main(argv: string[]): Promise<void> {
         return;
       }
       case 'devnet': {
-        const { runDevnetCli } = await import('../devnet/cli');
+        const { runDevnetCli } = await import('./demo');
         await runDevnetCli(rest);
         return;
       }
