@@ -1,0 +1,51 @@
+/**
+ * `npm start`: the desktop app when Electron's binary is installed; otherwise headless mode,
+ * saying so in one line, with the UI served to your browser. Extra arguments go to `serve`.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+
+function electronBinary() {
+  try {
+    const path = createRequire(import.meta.url)('electron');
+    return typeof path === 'string' && existsSync(path) ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const binary = electronBinary();
+const hasDisplay = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+
+if (binary && hasDisplay) {
+  process.stderr.write('Axewallet: desktop mode (Electron).\n');
+  const child = spawn('npx', ['electron-forge', 'start'], { stdio: 'inherit' });
+  child.on('exit', (code) => process.exit(code ?? 0));
+} else {
+  const why = binary ? 'no display to open a window on' : "Electron's desktop binary is not installed";
+  process.stderr.write(`Axewallet: headless mode (${why}): the same UI runs in your browser.\n`);
+  if (!existsSync('renderer/dist/index.html')) {
+    process.stderr.write('Building the UI once (vite build)...\n');
+    const build = spawnSync('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+    if (build.status !== 0) process.exit(build.status ?? 1);
+  }
+  const child = spawn(process.execPath, ['bin/axewallet.mjs', 'serve', ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    try {
+      const ready = JSON.parse(line);
+      if (ready.event === 'ready') {
+        process.stdout.write(`\nAxewallet is running (headless). Open this URL in your browser:\n\n  ${ready.url}\n\n`);
+        if (ready.stratum) process.stdout.write(`Point your Bitaxe at stratum+tcp://<this machine's LAN address>:${ready.stratum.port}\n\n`);
+        process.stdout.write('Stop with Ctrl+C.\n');
+        return;
+      }
+    } catch {
+      // not the ready line
+    }
+    process.stdout.write(`${line}\n`);
+  });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code) => process.exit(code ?? 0));
+}
