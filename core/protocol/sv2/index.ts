@@ -3,3 +3,8 @@ export * from './errors';
 export * from './codec';
 export * from './messages';
 export * from './frame';
+export * from './ellswift';
+export * from './authority';
+export * from './certificate';
+export * from './cipher';
+export * from './noise';

@@ -1,0 +1,206 @@
+/**
+ * Noise CipherState and the encrypted Sv2 transport (spec 04 §4.6, SRI codec-sv2): the 6-byte header is sealed alone
+ * (22 bytes), then the payload in chunks of at most 65519 plaintext bytes, each under the next nonce of the
+ * direction's running counter. AEAD is IETF ChaCha20-Poly1305 with nonce = 4 zero bytes || u64 LE counter.
+ */
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { Sv2TransportError } from './errors';
+import { FRAME_HEADER_SIZE, MAX_FRAME_PAYLOAD, decodeFrameHeader, encodeFrameHeader, type Sv2FrameHeader } from './frame';
+import type { Sv2EncodedMessage } from './messages';
+
+export const MAC_SIZE = 16;
+export const ENCRYPTED_HEADER_SIZE = FRAME_HEADER_SIZE + MAC_SIZE;
+export const MAX_CIPHERTEXT_CHUNK = 65535;
+export const MAX_PLAINTEXT_CHUNK = MAX_CIPHERTEXT_CHUNK - MAC_SIZE;
+/** Default cap on a received payload. Sv2 allows 16 MiB, but no mining message needs more than ~140 KiB. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+const EMPTY = new Uint8Array(0);
+const TWO_32 = 2 ** 32;
+
+/** Ciphertext length of a payload of `length` plaintext bytes (SRI Header::encrypted_len). */
+export function encryptedPayloadLength(length: number): number {
+  return length + Math.ceil(length / MAX_PLAINTEXT_CHUNK) * MAC_SIZE;
+}
+
+export class CipherState {
+  private counter = 0;
+  private readonly nonceBytes = new Uint8Array(12);
+  private readonly nonceView = new DataView(this.nonceBytes.buffer);
+
+  constructor(private readonly key: Uint8Array) {
+    if (key.length !== 32) throw new RangeError('a ChaCha20-Poly1305 key is 32 bytes');
+  }
+
+  /** How many AEAD operations this state has done; the next nonce. */
+  get nonce(): number {
+    return this.counter;
+  }
+
+  private nextNonce(): Uint8Array {
+    // u64 in theory; 2^53 messages is out of reach, but never wrap silently.
+    if (this.counter >= Number.MAX_SAFE_INTEGER) throw new Sv2TransportError('nonce-exhausted', 'nonce counter exhausted: reconnect');
+    this.nonceView.setUint32(4, this.counter % TWO_32, true);
+    this.nonceView.setUint32(8, Math.floor(this.counter / TWO_32), true);
+    return this.nonceBytes;
+  }
+
+  encrypt(plaintext: Uint8Array, ad: Uint8Array = EMPTY): Uint8Array {
+    const out = chacha20poly1305(this.key, this.nextNonce(), ad).encrypt(plaintext);
+    this.counter++;
+    return out;
+  }
+
+  /** Throws Sv2TransportError('decrypt-failed') and leaves the counter unchanged on a bad tag. */
+  decrypt(ciphertext: Uint8Array, ad: Uint8Array = EMPTY): Uint8Array {
+    let out: Uint8Array;
+    try {
+      out = chacha20poly1305(this.key, this.nextNonce(), ad).decrypt(ciphertext);
+    } catch {
+      throw new Sv2TransportError('decrypt-failed', 'authentication failed: ciphertext tampered or keys differ');
+    }
+    this.counter++;
+    return out;
+  }
+}
+
+/** Seals whole frames for one direction. */
+export class Sv2FrameEncryptor {
+  constructor(private readonly cipher: CipherState) {}
+
+  encryptFrame(message: Sv2EncodedMessage): Uint8Array {
+    const { payload } = message;
+    if (payload.length > MAX_FRAME_PAYLOAD) throw new RangeError(`payload of ${payload.length} bytes exceeds the U24 frame limit`);
+    const header = encodeFrameHeader({ extensionType: message.extensionType, msgType: message.msgType, length: payload.length });
+    const out = new Uint8Array(ENCRYPTED_HEADER_SIZE + encryptedPayloadLength(payload.length));
+    out.set(this.cipher.encrypt(header));
+    let at = ENCRYPTED_HEADER_SIZE;
+    for (let start = 0; start < payload.length; start += MAX_PLAINTEXT_CHUNK) {
+      const sealed = this.cipher.encrypt(payload.subarray(start, start + MAX_PLAINTEXT_CHUNK));
+      out.set(sealed, at);
+      at += sealed.length;
+    }
+    return out;
+  }
+}
+
+/** Bytes received but not yet consumed, kept as the chunks they arrived in; copied once when a unit is complete. */
+class ByteQueue {
+  private chunks: Uint8Array[] = [];
+  length = 0;
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+  }
+
+  take(n: number): Uint8Array {
+    if (n === 0) return EMPTY;
+    const first = this.chunks[0]!;
+    if (first.length >= n) {
+      const out = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      this.length -= n;
+      return out;
+    }
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const chunk = this.chunks[0]!;
+      const used = Math.min(chunk.length, n - filled);
+      out.set(chunk.subarray(0, used), filled);
+      filled += used;
+      if (used === chunk.length) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(used);
+    }
+    this.length -= n;
+    return out;
+  }
+
+  clear(): void {
+    this.chunks = [];
+    this.length = 0;
+  }
+}
+
+export interface FrameDecryptorOptions {
+  /** frames announcing a longer plaintext payload end the stream with 'frame-too-large' */
+  maxPayloadBytes?: number;
+}
+
+/**
+ * Opens the other direction's frames from arbitrary stream chunks. Memory stays bounded: a header announcing more
+ * than maxPayloadBytes fails before its body is buffered. The first error is final (the nonce stream is lost).
+ */
+export class Sv2FrameDecryptor {
+  private readonly queue = new ByteQueue();
+  private readonly maxPayloadBytes: number;
+  private pending: Sv2FrameHeader | undefined;
+  private failure: Sv2TransportError | undefined;
+
+  constructor(
+    private readonly cipher: CipherState,
+    options: FrameDecryptorOptions = {},
+  ) {
+    this.maxPayloadBytes = Math.min(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, MAX_FRAME_PAYLOAD);
+  }
+
+  get bufferedBytes(): number {
+    return this.queue.length;
+  }
+
+  /** Feeds received bytes; returns every frame they complete, in order. */
+  push(chunk: Uint8Array): Sv2EncodedMessage[] {
+    if (this.failure) throw this.failure;
+    this.queue.push(chunk);
+    const frames: Sv2EncodedMessage[] = [];
+    try {
+      for (;;) {
+        if (!this.pending) {
+          if (this.queue.length < ENCRYPTED_HEADER_SIZE) break;
+          const header = decodeFrameHeader(this.cipher.decrypt(this.queue.take(ENCRYPTED_HEADER_SIZE)));
+          if (header.length > this.maxPayloadBytes) {
+            throw new Sv2TransportError('frame-too-large', `peer announced a ${header.length}-byte payload, limit is ${this.maxPayloadBytes}`);
+          }
+          this.pending = header;
+        }
+        const needed = encryptedPayloadLength(this.pending.length);
+        if (this.queue.length < needed) break;
+        const payload = this.openPayload(this.queue.take(needed), this.pending.length);
+        frames.push({ extensionType: this.pending.extensionType, msgType: this.pending.msgType, payload });
+        this.pending = undefined;
+      }
+    } catch (error) {
+      this.failure =
+        error instanceof Sv2TransportError ? error : new Sv2TransportError('decrypt-failed', `undecodable frame: ${(error as Error).message}`);
+      this.queue.clear();
+      throw this.failure;
+    }
+    return frames;
+  }
+
+  /** Call when the stream ends: a partly received frame is an error. */
+  end(): void {
+    if (this.failure) return;
+    if (this.pending || this.queue.length > 0) {
+      const missing = this.pending ? 'frame payload' : 'frame header';
+      this.queue.clear();
+      this.failure = new Sv2TransportError('truncated', `stream ended inside a ${missing}`);
+      throw this.failure;
+    }
+  }
+
+  private openPayload(ciphertext: Uint8Array, length: number): Uint8Array {
+    if (length === 0) return EMPTY;
+    const payload = new Uint8Array(length);
+    let at = 0;
+    for (let start = 0; start < ciphertext.length; start += MAX_CIPHERTEXT_CHUNK) {
+      const opened = this.cipher.decrypt(ciphertext.subarray(start, start + MAX_CIPHERTEXT_CHUNK));
+      payload.set(opened, at);
+      at += opened.length;
+    }
+    return payload;
+  }
+}
