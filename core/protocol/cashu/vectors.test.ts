@@ -27,7 +27,7 @@ import {
   witnessSignatures,
 } from './index';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 const v = readFixtureJson<Json>('cashu', 'vectors.json');
 const original = secp();
 afterAll(() => useBackend(original));

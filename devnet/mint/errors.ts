@@ -1,0 +1,44 @@
+/** Mint errors as the wire carries them: HTTP 400 with {detail, code}, codes from cashubtc/nuts error_codes.md. */
+export const ErrorCode = {
+  /** Malformed request (no NUT code covers it). */
+  BAD_REQUEST: 10000,
+  PROOF_VERIFICATION_FAILED: 10001,
+  PROOFS_ALREADY_SPENT: 11001,
+  OUTPUTS_ALREADY_SIGNED: 11003,
+  TRANSACTION_UNBALANCED: 11005,
+  AMOUNT_OUT_OF_RANGE: 11006,
+  DUPLICATE_INPUTS: 11007,
+  DUPLICATE_OUTPUTS: 11008,
+  MULTIPLE_UNITS: 11009,
+  UNIT_MISMATCH: 11010,
+  UNIT_NOT_SUPPORTED: 11013,
+  MAX_INPUTS_EXCEEDED: 11014,
+  MAX_OUTPUTS_EXCEEDED: 11015,
+  DUPLICATE_QUOTE_IDS: 11016,
+  MAX_BATCH_SIZE_EXCEEDED: 11017,
+  KEYSET_UNKNOWN: 12001,
+  KEYSET_INACTIVE: 12002,
+  /** Unknown quote id (no NUT code; NUT-29 only names it). */
+  UNKNOWN_QUOTE: 20000,
+  QUOTE_NOT_PAID: 20001,
+  QUOTE_ALREADY_ISSUED: 20002,
+  MINTING_DISABLED: 20003,
+  QUOTE_EXPIRED: 20007,
+  QUOTE_SIGNATURE_INVALID: 20008,
+  PUBKEY_REQUIRED: 20009,
+} as const;
+
+export class MintError extends Error {
+  constructor(
+    readonly code: number,
+    readonly detail: string,
+    readonly status = 400,
+  ) {
+    super(detail);
+    this.name = 'MintError';
+  }
+}
+
+export function mintError(code: number, detail: string): MintError {
+  return new MintError(code, detail);
+}

@@ -1,0 +1,594 @@
+/**
+ * The mint's rules, CDK-shaped and faithful to hashpool's ehash mint (research/hashpool.md): quotes of method
+ * `ehash` paid when the pool validated the share, NUT-04 single and NUT-29 batch minting with NUT-20 in both
+ * message formats, NUT-03 swap with NUT-11 P2PK checks, NUT-07 checkstate, NUT-09 restore, a DLEQ (NUT-12)
+ * on every signature, and the quote lookup by locking pubkey. Every method takes an untrusted JSON value
+ * and returns a JSON-ready value or throws MintError. Crypto and SQLite calls are synchronous, so one
+ * request's checks and writes cannot interleave with another's; the SQLite keys make it hold across processes too.
+ */
+import { randomUUID } from 'node:crypto';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import {
+  conditionsSatisfied,
+  createDleq,
+  CURVE_ORDER,
+  equalBytes,
+  hashToCurve,
+  p2pkConditions,
+  parseWellKnownSecret,
+  secp,
+  sigAllMessage,
+  SpendingConditionError,
+  verifyMintQuoteSignature,
+  verifyQuoteLookup,
+  witnessSignatures,
+  type Nut20Format,
+  type P2PKConditions,
+} from '../../core/protocol/cashu/index';
+import { ErrorCode, mintError, MintError } from './errors';
+import { amountExponent, deriveKeyset, deriveMintIdentity, type KeysetVersion, type MintKeyset } from './keys';
+import { isConstraintError, MintStore, type QuoteRow } from './store';
+
+export const METHOD = 'ehash';
+export const DEFAULT_UNIT = 'hash';
+export const QUOTE_TTL_SECONDS = 10_000;
+export const MAX_BATCH_SIZE = 100;
+export const MAX_LOOKUP_PUBKEYS = 50;
+export const MAX_INPUTS = 1000;
+export const MAX_OUTPUTS = 1000;
+const MAX_SECRET_LENGTH = 2048;
+const MAX_WITNESS_LENGTH = 8192;
+const U64_MAX = (1n << 64n) - 1n;
+
+export interface MintHooks {
+  /** New quotes stay UNPAID (amount_paid 0) until confirmQuotes(): hashpool's unconfirmed epoch boundary. */
+  holdQuotesUnpaid?: boolean;
+  /** The next N blind signatures use a wrong key (their DLEQ matches that key, so it fails against the keyset's). */
+  wrongSignatures?: number;
+  /** The next N DLEQ proofs are corrupted while C_ stays correct. */
+  wrongDleqs?: number;
+  /** 'refuse': every request gets 503; 'drop': every connection is destroyed unanswered. */
+  offline?: false | 'refuse' | 'drop';
+  /** NUT-20 formats accepted (default both); ['legacy'] acts like a mint from before the current message. */
+  nut20Formats?: Nut20Format[];
+  /** For the pool: delay before the 0xC0 notification of each paid quote. */
+  notificationDelayMs?: number;
+  /** For the pool: drop the 0xC0 notifications of the next N quotes. */
+  dropNotifications?: number;
+}
+
+export interface MintOptions {
+  store: MintStore;
+  seed: Uint8Array;
+  keysetVersion: KeysetVersion;
+  hooks: MintHooks;
+}
+
+export interface QuoteJson {
+  quote: string;
+  request: string;
+  method: string;
+  amount: bigint;
+  amount_paid: bigint;
+  amount_issued: bigint;
+  updated_at: number;
+  unit: string;
+  expiry: number;
+  pubkey?: string;
+}
+
+interface Output {
+  amount: bigint;
+  id: string;
+  B_: string;
+}
+
+interface Input {
+  amount: bigint;
+  id: string;
+  secret: string;
+  C: string;
+  witness: string | null;
+}
+
+type Json = Record<string, unknown>;
+
+const HEX33 = /^0[23][0-9a-fA-F]{64}$/;
+const HEX64 = /^[0-9a-fA-F]{64}$/;
+
+function bad(detail: string): MintError {
+  return mintError(ErrorCode.BAD_REQUEST, detail);
+}
+
+function object(value: unknown, what = 'request body'): Json {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw bad(`${what} must be a JSON object`);
+  return value as Json;
+}
+
+function array(value: unknown, what: string, max: number, code: number): unknown[] {
+  if (!Array.isArray(value)) throw bad(`${what} must be an array`);
+  if (value.length > max) throw mintError(code, `${what}: at most ${max} allowed`);
+  return value;
+}
+
+function string(value: unknown, what: string, max = 256): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) throw bad(`${what} must be a non-empty string`);
+  return value;
+}
+
+function pubkeyHex(value: unknown, what: string): string {
+  if (typeof value !== 'string' || !HEX33.test(value)) throw bad(`${what} must be a 33-byte compressed pubkey in hex`);
+  return value.toLowerCase();
+}
+
+function amount(value: unknown, what: string, allowZero = false): bigint {
+  let v: bigint;
+  if (typeof value === 'bigint') v = value;
+  else if (typeof value === 'number' && Number.isSafeInteger(value)) v = BigInt(value);
+  else throw bad(`${what} must be an integer`);
+  if (v < (allowZero ? 0n : 1n) || v > U64_MAX) throw mintError(ErrorCode.AMOUNT_OUT_OF_RANGE, `${what} out of range`);
+  return v;
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+export class Mint {
+  readonly pubkey: string;
+  private readonly store: MintStore;
+  private readonly seed: Uint8Array;
+  private readonly keysetVersion: KeysetVersion;
+  private readonly keysets = new Map<string, MintKeyset>();
+  private readonly keysetByUnit = new Map<string, MintKeyset>();
+  hooks: MintHooks;
+  defaultUnit = DEFAULT_UNIT;
+
+  constructor(options: MintOptions) {
+    this.store = options.store;
+    this.seed = options.seed;
+    this.keysetVersion = options.keysetVersion;
+    this.hooks = options.hooks;
+    this.pubkey = deriveMintIdentity(this.seed).pubkey;
+    for (const row of this.store.keysets()) {
+      this.loadKeyset(row.unit, row.version as KeysetVersion);
+      this.defaultUnit = row.unit;
+    }
+    this.addUnit(this.store.getMeta('default_unit') ?? DEFAULT_UNIT);
+  }
+
+  private loadKeyset(unit: string, version: KeysetVersion): MintKeyset {
+    const keyset = deriveKeyset(this.seed, unit, version);
+    this.keysets.set(keyset.id, keyset);
+    this.keysetByUnit.set(unit, keyset);
+    return keyset;
+  }
+
+  /** Makes `unit` the unit of new quotes, creating its keyset if needed (epoch rotation uses this). */
+  addUnit(unit: string): MintKeyset {
+    if (!/^[a-z0-9_]{1,200}$/.test(unit)) throw new Error(`invalid unit ${unit}`);
+    const keyset = this.keysetByUnit.get(unit) ?? this.loadKeyset(unit, this.keysetVersion);
+    this.store.addKeyset(keyset.id, unit, keyset.id.startsWith('00') ? 1 : 2);
+    this.store.setMeta('default_unit', unit);
+    this.defaultUnit = unit;
+    return keyset;
+  }
+
+  // ---- NUT-06 / NUT-01 / NUT-02 ----
+
+  info(): Json {
+    const units = [...this.keysetByUnit.keys()];
+    return {
+      name: 'Axewallet devnet mint',
+      pubkey: this.pubkey,
+      version: 'axewallet-devnet-mint/0.1.0',
+      description: 'Reference ehash mint (hashpool-faithful) for tests and demos',
+      nuts: {
+        '4': { methods: units.map((unit) => ({ method: METHOD, unit, min_amount: 1, max_amount: U64_MAX })), disabled: false },
+        '5': { methods: [], disabled: true },
+        '7': { supported: true },
+        '8': { supported: false },
+        '9': { supported: true },
+        '10': { supported: true },
+        '11': { supported: true },
+        '12': { supported: true },
+        '20': { supported: true },
+        '29': { max_batch_size: MAX_BATCH_SIZE, methods: [METHOD] },
+      },
+      time: nowSeconds(),
+    };
+  }
+
+  keysetsJson(): Json {
+    return { keysets: [...this.keysets.values()].map((k) => ({ id: k.id, unit: k.unit, active: k.active, input_fee_ppk: k.inputFeePpk })) };
+  }
+
+  keysJson(id?: string): Json {
+    const list = id === undefined ? [...this.keysets.values()].filter((k) => k.active) : [this.keysetOrThrow(id)];
+    return { keysets: list.map((k) => ({ id: k.id, unit: k.unit, active: k.active, input_fee_ppk: k.inputFeePpk, keys: k.keys })) };
+  }
+
+  private keysetOrThrow(id: string): MintKeyset {
+    const keyset = this.keysets.get(id);
+    if (!keyset) throw mintError(ErrorCode.KEYSET_UNKNOWN, 'keyset is not known');
+    return keyset;
+  }
+
+  // ---- quotes ----
+
+  quoteJson(q: QuoteRow): QuoteJson {
+    const json: QuoteJson = {
+      quote: q.id,
+      request: q.request,
+      method: q.method,
+      amount: q.amount,
+      amount_paid: q.amountPaid,
+      amount_issued: q.amountIssued,
+      updated_at: q.updatedAt,
+      unit: q.unit,
+      expiry: q.expiry,
+    };
+    if (q.pubkey) json.pubkey = q.pubkey;
+    return json;
+  }
+
+  /** A quote for a share the pool accepted: paid at once unless the holdQuotesUnpaid hook says otherwise. */
+  createQuote(request: { amount: bigint; unit?: string; headerHash: string; pubkey: string }): QuoteRow {
+    const unit = request.unit ?? this.defaultUnit;
+    if (!this.keysetByUnit.has(unit)) throw mintError(ErrorCode.UNIT_NOT_SUPPORTED, `unit ${unit} is not supported`);
+    if (request.amount < 1n || request.amount > U64_MAX) throw mintError(ErrorCode.AMOUNT_OUT_OF_RANGE, 'amount out of range');
+    if (!HEX64.test(request.headerHash)) throw bad('header_hash must be 32 bytes in hex');
+    if (!HEX33.test(request.pubkey)) throw mintError(ErrorCode.PUBKEY_REQUIRED, 'a 33-byte compressed pubkey is required');
+    const now = nowSeconds();
+    const quote: QuoteRow = {
+      id: randomUUID(),
+      method: METHOD,
+      unit,
+      request: request.headerHash.toLowerCase(),
+      amount: request.amount,
+      amountPaid: this.hooks.holdQuotesUnpaid ? 0n : request.amount,
+      amountIssued: 0n,
+      pubkey: request.pubkey.toLowerCase(),
+      createdAt: now,
+      updatedAt: now,
+      expiry: now + QUOTE_TTL_SECONDS,
+    };
+    this.store.insertQuote(quote);
+    return quote;
+  }
+
+  /** POST /v1/mint/quote/ehash {amount, unit?, pubkey, header_hash} (CDK flattens `extra`; a nested extra.header_hash is read too). */
+  createQuoteRequest(body: unknown): QuoteJson {
+    const b = object(body);
+    if (b.pubkey === undefined || b.pubkey === null) throw mintError(ErrorCode.PUBKEY_REQUIRED, 'ehash quotes must be locked to a pubkey');
+    const extra = b.extra && typeof b.extra === 'object' ? (b.extra as Json) : {};
+    const headerHash = b.header_hash ?? extra.header_hash;
+    const unit = b.unit === undefined ? undefined : string(b.unit, 'unit', 200);
+    const quote = this.createQuote({
+      amount: amount(b.amount, 'amount'),
+      ...(unit ? { unit } : {}),
+      headerHash: string(headerHash, 'header_hash', 64),
+      pubkey: pubkeyHex(b.pubkey, 'pubkey'),
+    });
+    return this.quoteJson(quote);
+  }
+
+  private quoteOrThrow(id: string): QuoteRow {
+    const quote = this.store.getQuote(id);
+    if (!quote) throw mintError(ErrorCode.UNKNOWN_QUOTE, 'unknown quote');
+    return quote;
+  }
+
+  getQuote(id: string): QuoteJson {
+    return this.quoteJson(this.quoteOrThrow(string(id, 'quote id')));
+  }
+
+  findQuote(id: string): QuoteJson | undefined {
+    const quote = this.store.getQuote(id);
+    return quote ? this.quoteJson(quote) : undefined;
+  }
+
+  private quoteIds(value: unknown): string[] {
+    const ids = array(value, 'quotes', MAX_BATCH_SIZE, ErrorCode.MAX_BATCH_SIZE_EXCEEDED).map((q) => string(q, 'quote id'));
+    if (ids.length === 0) throw bad('quotes must not be empty');
+    if (new Set(ids).size !== ids.length) throw mintError(ErrorCode.DUPLICATE_QUOTE_IDS, 'duplicate quote ids');
+    return ids;
+  }
+
+  /** POST /v1/mint/quote/ehash/check {quotes}: all or nothing, in request order. */
+  checkQuotes(body: unknown): QuoteJson[] {
+    return this.quoteIds(object(body).quotes).map((id) => this.quoteJson(this.quoteOrThrow(id)));
+  }
+
+  /** POST /v1/mint/quote/pubkey {pubkeys, pubkey_signatures, only_mintable?}. */
+  lookupByPubkey(body: unknown): { quotes: QuoteJson[] } {
+    const b = object(body);
+    const pubkeys = array(b.pubkeys, 'pubkeys', MAX_LOOKUP_PUBKEYS, ErrorCode.MAX_BATCH_SIZE_EXCEEDED).map((p, i) => pubkeyHex(p, `pubkeys[${i}]`));
+    const sigs = array(b.pubkey_signatures, 'pubkey_signatures', MAX_LOOKUP_PUBKEYS, ErrorCode.MAX_BATCH_SIZE_EXCEEDED);
+    if (pubkeys.length === 0 || sigs.length !== pubkeys.length) throw bad('one signature per pubkey is required');
+    pubkeys.forEach((pubkey, i) => {
+      if (!verifyQuoteLookup(this.pubkey, pubkey, typeof sigs[i] === 'string' ? sigs[i] : '')) {
+        throw mintError(ErrorCode.QUOTE_SIGNATURE_INVALID, `signature for pubkeys[${i}] is invalid`);
+      }
+    });
+    const onlyMintable = b.only_mintable === true;
+    const quotes = [...new Set(pubkeys)].flatMap((p) => this.store.quotesByPubkey(p));
+    return { quotes: quotes.filter((q) => !onlyMintable || q.amountPaid > q.amountIssued).map((q) => this.quoteJson(q)) };
+  }
+
+  // ---- hooks the devnet drives ----
+
+  confirmQuotes(ids?: string[]): number {
+    const targets = ids ?? this.store.unpaidQuoteIds();
+    const now = nowSeconds();
+    let count = 0;
+    this.store.transaction(() => {
+      for (const id of targets) {
+        const q = this.store.getQuote(id);
+        if (q && q.amountPaid === 0n) {
+          this.store.setPaid(id, q.amount, now);
+          count++;
+        }
+      }
+    });
+    return count;
+  }
+
+  expireQuotes(ids?: string[]): number {
+    const targets = ids ?? this.store.allQuoteIds();
+    const now = nowSeconds();
+    this.store.transaction(() => targets.forEach((id) => this.store.setExpiry(id, now - 1, now)));
+    return targets.length;
+  }
+
+  // ---- outputs and signatures ----
+
+  private parseOutputs(value: unknown, allowZeroAmount = false): Output[] {
+    const list = array(value, 'outputs', MAX_OUTPUTS, ErrorCode.MAX_OUTPUTS_EXCEEDED);
+    const outputs = list.map((raw, i) => {
+      const o = object(raw, `outputs[${i}]`);
+      return { amount: amount(o.amount, `outputs[${i}].amount`, allowZeroAmount), id: string(o.id, `outputs[${i}].id`, 66), B_: pubkeyHex(o.B_, `outputs[${i}].B_`) };
+    });
+    if (new Set(outputs.map((o) => o.B_)).size !== outputs.length) throw mintError(ErrorCode.DUPLICATE_OUTPUTS, 'duplicate outputs');
+    return outputs;
+  }
+
+  /** Checks outputs against the unit and returns their sum; nothing is signed yet. */
+  private checkOutputs(outputs: Output[], unit: string): bigint {
+    let sum = 0n;
+    for (const o of outputs) {
+      const keyset = this.keysetOrThrow(o.id);
+      if (!keyset.active) throw mintError(ErrorCode.KEYSET_INACTIVE, 'keyset is inactive');
+      if (keyset.unit !== unit) throw mintError(ErrorCode.UNIT_MISMATCH, 'outputs are not in the unit of the request');
+      if (amountExponent(o.amount) === undefined) throw mintError(ErrorCode.AMOUNT_OUT_OF_RANGE, 'output amount is not a power of two in the keyset');
+      if (!secp().isPoint(hexToBytes(o.B_))) throw bad('B_ is not a valid point');
+      if (this.store.signature(o.B_)) throw mintError(ErrorCode.OUTPUTS_ALREADY_SIGNED, 'outputs already signed');
+      sum += o.amount;
+    }
+    return sum;
+  }
+
+  /** Signs and records one output; call inside a store transaction. */
+  private signOutput(o: Output, now: number): Json {
+    const keyset = this.keysetOrThrow(o.id);
+    const index = amountExponent(o.amount)!;
+    let privkey = keyset.privkeys[index]!;
+    let pubkey = keyset.pubkeys[index]!;
+    if (this.hooks.wrongSignatures) {
+      this.hooks.wrongSignatures--;
+      privkey = keyset.privkeys[(index + 1) % keyset.privkeys.length]!;
+      pubkey = keyset.pubkeys[(index + 1) % keyset.pubkeys.length]!;
+    }
+    const B = hexToBytes(o.B_);
+    const C_ = secp().multiply(B, privkey);
+    const dleq = createDleq(B, privkey, pubkey, C_);
+    if (this.hooks.wrongDleqs) {
+      this.hooks.wrongDleqs--;
+      const s = (BigInt(`0x${bytesToHex(dleq.s)}`) + 1n) % CURVE_ORDER;
+      dleq.s = hexToBytes(s.toString(16).padStart(64, '0'));
+    }
+    const sig = { B_: o.B_, keysetId: o.id, amount: o.amount, C_: bytesToHex(C_), e: bytesToHex(dleq.e), s: bytesToHex(dleq.s) };
+    try {
+      this.store.insertSignature(sig, now);
+    } catch (error) {
+      if (isConstraintError(error)) throw mintError(ErrorCode.OUTPUTS_ALREADY_SIGNED, 'outputs already signed');
+      throw error;
+    }
+    return { id: sig.keysetId, amount: sig.amount, C_: sig.C_, dleq: { e: sig.e, s: sig.s } };
+  }
+
+  private checkQuoteSignature(quote: QuoteRow, outputs: Output[], signature: unknown): void {
+    if (!quote.pubkey) return;
+    if (typeof signature !== 'string') throw mintError(ErrorCode.QUOTE_SIGNATURE_INVALID, 'signature missing for a locked quote');
+    const formats = this.hooks.nut20Formats ?? ['current', 'legacy'];
+    if (!formats.some((format) => verifyMintQuoteSignature(quote.id, outputs, quote.pubkey!, signature, format))) {
+      throw mintError(ErrorCode.QUOTE_SIGNATURE_INVALID, 'signature for mint request invalid');
+    }
+  }
+
+  private mintable(quote: QuoteRow, method: string, now: number): bigint {
+    if (quote.method !== method) throw bad(`quote ${quote.id} is not a ${method} quote`);
+    if (quote.expiry <= now) throw mintError(ErrorCode.QUOTE_EXPIRED, 'quote is expired');
+    if (quote.amountPaid === 0n) throw mintError(ErrorCode.QUOTE_NOT_PAID, 'quote is not paid');
+    if (quote.amountIssued >= quote.amountPaid) throw mintError(ErrorCode.QUOTE_ALREADY_ISSUED, 'quote has already been issued');
+    return quote.amountPaid - quote.amountIssued;
+  }
+
+  /** Issues `outputs` against the quotes atomically: amount_issued moves by compare-and-set, so a quote never mints twice. */
+  private issue(parts: { quote: QuoteRow; amount: bigint }[], outputs: Output[]): Json[] {
+    const now = nowSeconds();
+    return this.store.transaction(() => {
+      for (const { quote, amount: add } of parts) {
+        if (!this.store.addIssued(quote.id, quote.amountIssued, quote.amountIssued + add, now)) {
+          throw mintError(ErrorCode.QUOTE_ALREADY_ISSUED, 'quote has already been issued');
+        }
+      }
+      return outputs.map((o) => this.signOutput(o, now));
+    });
+  }
+
+  /** POST /v1/mint/{method} {quote, outputs, signature?}. */
+  mint(method: string, body: unknown): { signatures: Json[] } {
+    const b = object(body);
+    const outputs = this.parseOutputs(b.outputs);
+    const quote = this.quoteOrThrow(string(b.quote, 'quote'));
+    const available = this.mintable(quote, method, nowSeconds());
+    const sum = this.checkOutputs(outputs, quote.unit);
+    if (sum !== available) throw mintError(ErrorCode.TRANSACTION_UNBALANCED, `outputs sum to ${sum}, the quote has ${available} to mint`);
+    this.checkQuoteSignature(quote, outputs, b.signature);
+    return { signatures: this.issue([{ quote, amount: available }], outputs) };
+  }
+
+  /** POST /v1/mint/{method}/batch {quotes, quote_amounts?, outputs, signatures?} (NUT-29). */
+  mintBatch(method: string, body: unknown): { signatures: Json[] } {
+    const b = object(body);
+    const ids = this.quoteIds(b.quotes);
+    const outputs = this.parseOutputs(b.outputs);
+    const now = nowSeconds();
+    const quotes = ids.map((id) => this.quoteOrThrow(id));
+    const unit = quotes[0]!.unit;
+    if (quotes.some((q) => q.unit !== unit)) throw mintError(ErrorCode.MULTIPLE_UNITS, 'quotes of several units in one batch');
+    const available = quotes.map((q) => this.mintable(q, method, now));
+    let amounts = available;
+    if (b.quote_amounts !== undefined && b.quote_amounts !== null) {
+      const requested = array(b.quote_amounts, 'quote_amounts', MAX_BATCH_SIZE, ErrorCode.MAX_BATCH_SIZE_EXCEEDED);
+      if (requested.length !== ids.length) throw bad('quote_amounts must have one entry per quote');
+      amounts = requested.map((a, i) => {
+        const v = amount(a, `quote_amounts[${i}]`);
+        if (v > available[i]!) throw mintError(ErrorCode.TRANSACTION_UNBALANCED, `quote_amounts[${i}] exceeds what the quote can mint`);
+        return v;
+      });
+    }
+    const total = amounts.reduce((x, y) => x + y, 0n);
+    const sum = this.checkOutputs(outputs, unit);
+    if (sum !== total) throw mintError(ErrorCode.TRANSACTION_UNBALANCED, `outputs sum to ${sum}, the quotes have ${total} to mint`);
+    const signatures = b.signatures === undefined || b.signatures === null ? undefined : array(b.signatures, 'signatures', MAX_BATCH_SIZE, ErrorCode.MAX_BATCH_SIZE_EXCEEDED);
+    if (signatures && signatures.length !== ids.length) throw bad('signatures must have one entry per quote');
+    quotes.forEach((q, i) => this.checkQuoteSignature(q, outputs, signatures?.[i]));
+    return { signatures: this.issue(quotes.map((quote, i) => ({ quote, amount: amounts[i]! })), outputs) };
+  }
+
+  // ---- swap, checkstate, restore ----
+
+  private parseInputs(value: unknown): Input[] {
+    const list = array(value, 'inputs', MAX_INPUTS, ErrorCode.MAX_INPUTS_EXCEEDED);
+    if (list.length === 0) throw bad('inputs must not be empty');
+    const inputs = list.map((raw, i) => {
+      const p = object(raw, `inputs[${i}]`);
+      let witness: string | null = null;
+      if (typeof p.witness === 'string') witness = p.witness;
+      else if (p.witness && typeof p.witness === 'object') witness = JSON.stringify(p.witness);
+      if (witness !== null && witness.length > MAX_WITNESS_LENGTH) throw bad(`inputs[${i}].witness too long`);
+      return {
+        amount: amount(p.amount, `inputs[${i}].amount`),
+        id: string(p.id, `inputs[${i}].id`, 66),
+        secret: string(p.secret, `inputs[${i}].secret`, MAX_SECRET_LENGTH),
+        C: pubkeyHex(p.C, `inputs[${i}].C`),
+        witness,
+      };
+    });
+    if (new Set(inputs.map((p) => p.secret)).size !== inputs.length) throw mintError(ErrorCode.DUPLICATE_INPUTS, 'duplicate inputs');
+    return inputs;
+  }
+
+  /** Verifies C = k·Y for each input; returns Y (hex) per input and the inputs' unit. */
+  private verifyInputs(inputs: Input[]): { ys: string[]; unit: string } {
+    let unit: string | undefined;
+    const ys = inputs.map((p) => {
+      const keyset = this.keysetOrThrow(p.id);
+      if (unit !== undefined && keyset.unit !== unit) throw mintError(ErrorCode.MULTIPLE_UNITS, 'inputs of several units');
+      unit = keyset.unit;
+      const index = amountExponent(p.amount);
+      if (index === undefined) throw mintError(ErrorCode.PROOF_VERIFICATION_FAILED, 'input amount is not in the keyset');
+      const Y = hashToCurve(new TextEncoder().encode(p.secret));
+      if (!equalBytes(secp().multiply(Y, keyset.privkeys[index]!), hexToBytes(p.C))) throw mintError(ErrorCode.PROOF_VERIFICATION_FAILED, 'proof verification failed');
+      return bytesToHex(Y);
+    });
+    return { ys, unit: unit! };
+  }
+
+  /** NUT-11: every P2PK input's conditions, SIG_INPUTS per proof or SIG_ALL over the whole swap. */
+  private checkSpendingConditions(inputs: Input[], outputs: Output[]): void {
+    const now = nowSeconds();
+    const conditions: (P2PKConditions | undefined)[] = inputs.map((p) => {
+      try {
+        const secret = parseWellKnownSecret(p.secret);
+        return secret ? p2pkConditions(secret) : undefined;
+      } catch (error) {
+        if (error instanceof SpendingConditionError) throw mintError(ErrorCode.PROOF_VERIFICATION_FAILED, error.message);
+        throw error;
+      }
+    });
+    if (conditions.some((c) => c?.sigflag === 'SIG_ALL')) {
+      const first = parseWellKnownSecret(inputs[0]!.secret);
+      const same = inputs.every((p) => {
+        const s = parseWellKnownSecret(p.secret);
+        return s && first && s.kind === first.kind && s.data === first.data && JSON.stringify(s.tags) === JSON.stringify(first.tags);
+      });
+      if (!same || !conditions[0]) throw mintError(ErrorCode.PROOF_VERIFICATION_FAILED, 'SIG_ALL inputs must share identical spending conditions');
+      const message = sigAllMessage(inputs, outputs);
+      if (!conditionsSatisfied(conditions[0], message, witnessSignatures(inputs[0]!.witness), now)) {
+        throw mintError(ErrorCode.PROOF_VERIFICATION_FAILED, 'SIG_ALL witness does not satisfy the spending conditions');
+      }
+      return;
+    }
+    inputs.forEach((p, i) => {
+      const c = conditions[i];
+      if (c && !conditionsSatisfied(c, p.secret, witnessSignatures(p.witness), now)) {
+        throw mintError(ErrorCode.PROOF_VERIFICATION_FAILED, `inputs[${i}]: witness does not satisfy the P2PK spending conditions`);
+      }
+    });
+  }
+
+  /** POST /v1/swap {inputs, outputs}: inputs marked spent and outputs signed in one transaction. */
+  swap(body: unknown): { signatures: Json[] } {
+    const b = object(body);
+    const inputs = this.parseInputs(b.inputs);
+    const outputs = this.parseOutputs(b.outputs);
+    if (outputs.length === 0) throw bad('outputs must not be empty');
+    const { ys, unit } = this.verifyInputs(inputs);
+    const inSum = inputs.reduce((x, p) => x + p.amount, 0n);
+    const outSum = this.checkOutputs(outputs, unit);
+    if (inSum !== outSum) throw mintError(ErrorCode.TRANSACTION_UNBALANCED, 'inputs and outputs are not balanced');
+    this.checkSpendingConditions(inputs, outputs);
+    const now = nowSeconds();
+    const signatures = this.store.transaction(() => {
+      inputs.forEach((p, i) => {
+        try {
+          this.store.markSpent(ys[i]!, p.id, p.amount, p.witness, now);
+        } catch (error) {
+          if (isConstraintError(error)) throw mintError(ErrorCode.PROOFS_ALREADY_SPENT, 'proofs already spent');
+          throw error;
+        }
+      });
+      return outputs.map((o) => this.signOutput(o, now));
+    });
+    return { signatures };
+  }
+
+  /** POST /v1/checkstate {Ys}. */
+  checkState(body: unknown): { states: Json[] } {
+    const ys = array(object(body).Ys, 'Ys', MAX_INPUTS, ErrorCode.MAX_INPUTS_EXCEEDED).map((y, i) => pubkeyHex(y, `Ys[${i}]`));
+    return {
+      states: ys.map((Y) => {
+        const spent = this.store.spent(Y);
+        return { Y, state: spent ? 'SPENT' : 'UNSPENT', witness: spent?.witness ?? null };
+      }),
+    };
+  }
+
+  /** POST /v1/restore {outputs}: the signatures this mint issued for those B_ (amounts in the request are ignored). */
+  restore(body: unknown): { outputs: Json[]; signatures: Json[] } {
+    const list = array(object(body).outputs, 'outputs', MAX_OUTPUTS, ErrorCode.MAX_OUTPUTS_EXCEEDED);
+    const outputs: Json[] = [];
+    const signatures: Json[] = [];
+    list.forEach((raw, i) => {
+      const B_ = pubkeyHex(object(raw, `outputs[${i}]`).B_, `outputs[${i}].B_`);
+      const sig = this.store.signature(B_);
+      if (!sig) return;
+      outputs.push({ amount: sig.amount, id: sig.keysetId, B_ });
+      signatures.push({ id: sig.keysetId, amount: sig.amount, C_: sig.C_, dleq: { e: sig.e, s: sig.s } });
+    });
+    return { outputs, signatures };
+  }
+}
