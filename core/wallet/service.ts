@@ -1,0 +1,532 @@
+/**
+ * The wallet as a service for core/app.ts: seed lifecycle (create, restore, lock, unlock), the sweeper
+ * that turns quotes into proofs in the background (events, periodic pubkey lookup, check by id; back-off
+ * per mint while it is down), and the operations the API exposes.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../log';
+import { type EngineEvent, type MintContext, type Secrets, WalletEngine, WalletOperationError } from './engine';
+import { bip39Seed, createMnemonic, deriveLockingKey, isValidMnemonic, type LockingKey, lockingKeyFromPrivkey, normalizeMnemonic } from './keys';
+import { amountToWire, MintError, normalizeMintUrl, type ProofJson } from './mint-client';
+import { type HistoryRow, type QuoteRow, type QuoteState, WalletStore } from './store';
+import { passphraseVault, type SafeStorageLike, safeStorageVault, type SeedVault, VaultError } from './vault';
+
+export interface QuoteEvent {
+  quoteId: string;
+  amount: bigint | number | string;
+  /** hex(sha256d(header)) of the share the quote pays for */
+  headerHash?: string;
+  minerId?: string;
+  /** the mint that issued it; the first configured mint when absent */
+  mintUrl?: string;
+}
+
+export interface Balance {
+  mint: string;
+  unit: string;
+  amount: bigint;
+  proofs: number;
+}
+
+export type WalletEvent =
+  | { type: 'wallet.balance'; balances: Balance[] }
+  | { type: 'wallet.proof'; mint: string; unit: string; quoteId: string; headerHash?: string; minerId?: string; amount: bigint }
+  | { type: 'wallet.restore'; phase: 'scanning' | 'minting' | 'done' | 'failed'; mint?: string; keysetId?: string; counter?: number; found?: number; amount?: bigint; message?: string }
+  | { type: 'wallet.error'; kind: 'bad_signature' | 'mint_offline' | 'mint_rejected' | 'bad_response' | 'internal'; mint?: string; message: string }
+  | { type: 'wallet.status'; exists: boolean; locked: boolean };
+
+export interface WalletOptions {
+  /** directory for this wallet's database */
+  home: string;
+  mintUrls: string[];
+  vault: 'passphrase' | SafeStorageLike;
+  logger: Logger;
+  /** how often quotes are looked up by pubkey (default 15 s) */
+  lookupIntervalMs?: number;
+  /** how often pending sends are checked (default 30 s) */
+  sendCheckIntervalMs?: number;
+  /** wait after a quote event so quotes are minted in batches (default 25 ms) */
+  batchDelayMs?: number;
+  /** unspent proofs per keyset above which the wallet consolidates (default 48) */
+  consolidateAbove?: number;
+  /** NUT-09 counters per restore request (default 200) */
+  restoreBatch?: number;
+}
+
+export interface WalletStatus {
+  exists: boolean;
+  locked: boolean;
+  lockingPubkey?: string;
+  lockingKeyMode: 'derived' | 'static';
+  vault: SeedVault['kind'];
+  restoring: boolean;
+}
+
+/** The small surface core/backup uses (NIP-60 + NUT-27); documented in README.md. */
+export interface WalletBackupSource {
+  unspentProofs(): { mint: string; unit: string; proofs: ProofJson[] }[];
+  mints(): string[];
+  history(limit?: number): HistoryRow[];
+  /** called after every change of proofs, mints or history; returns an unsubscribe */
+  onChange(listener: () => void): () => void;
+  /** the BIP39 seed (64 bytes) to derive backup keys from; throws while locked. In-process only. */
+  bip39Seed(): Uint8Array;
+  /** adds proofs recovered from a backup; only those the mint confirms unspent are kept */
+  importProofs(mint: string, proofs: ProofJson[]): Promise<{ added: number; amount: bigint }>;
+}
+
+const MAX_BACKOFF_MS = 60_000;
+
+export class WalletService {
+  readonly store: WalletStore;
+  readonly engine: WalletEngine;
+  private readonly vault: SeedVault;
+  private readonly logger: Logger;
+  private readonly mintUrls: string[];
+  private readonly listeners = new Set<(event: WalletEvent) => void>();
+  private mnemonicSeed: Uint8Array | undefined;
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private pass: Promise<void> | undefined;
+  private again = false;
+  private lastLookup = new Map<string, number>();
+  private lastSendCheck = new Map<string, number>();
+  private backoff = new Map<string, { failures: number; until: number }>();
+  private restoreRun: Promise<void> | undefined;
+
+  constructor(private readonly opts: WalletOptions) {
+    mkdirSync(opts.home, { recursive: true });
+    this.logger = opts.logger.child('wallet');
+    this.store = new WalletStore(join(opts.home, 'wallet.sqlite'));
+    this.vault = opts.vault === 'passphrase' ? passphraseVault() : safeStorageVault(opts.vault);
+    this.mintUrls = opts.mintUrls.map(normalizeMintUrl);
+    this.engine = new WalletEngine(this.store, this.logger, (event) => this.onEngineEvent(event));
+  }
+
+  // ---------------------------------------------------------------- events
+
+  subscribe(listener: (event: WalletEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private publish(event: WalletEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.warn('wallet event listener failed', { error });
+      }
+    }
+  }
+
+  private onEngineEvent(event: EngineEvent): void {
+    if (event.type === 'proofs') {
+      for (const q of event.quotes) {
+        const out: WalletEvent = { type: 'wallet.proof', mint: event.mintUrl, unit: event.unit, quoteId: q.quoteId, amount: q.amount };
+        if (q.headerHash) out.headerHash = q.headerHash;
+        if (q.minerId) out.minerId = q.minerId;
+        this.publish(out);
+      }
+      this.publish({ type: 'wallet.balance', balances: this.balances() });
+    } else if (event.type === 'error') {
+      this.logger.warn(event.message, { kind: event.kind, mint: event.mintUrl });
+      const out: WalletEvent = { type: 'wallet.error', kind: event.kind, message: event.message };
+      if (event.mintUrl) out.mint = event.mintUrl;
+      this.publish(out);
+    } else {
+      this.publish({ type: 'wallet.balance', balances: this.balances() });
+    }
+  }
+
+  // ---------------------------------------------------------------- seed lifecycle
+
+  status(): WalletStatus {
+    const seed = this.store.seed();
+    const status: WalletStatus = {
+      exists: seed !== undefined,
+      locked: !this.engine.unlocked,
+      lockingKeyMode: seed?.static_pubkey ? 'static' : 'derived',
+      vault: this.vault.kind,
+      restoring: this.restoreRun !== undefined,
+    };
+    const pubkey = this.lockingPubkey();
+    if (pubkey) status.lockingPubkey = pubkey;
+    return status;
+  }
+
+  /** The compressed pubkey quotes must lock to (readable while locked, so the proxy can start). */
+  lockingPubkey(): string | undefined {
+    const seed = this.store.seed();
+    return seed?.static_pubkey ?? seed?.locking_pubkey;
+  }
+
+  /** Creates a new wallet; the mnemonic is returned once and never stored in the clear. */
+  async create(passphrase?: string): Promise<{ mnemonic: string; lockingPubkey: string }> {
+    if (this.store.seed()) throw new WalletOperationError('wallet_exists', 'A wallet already exists in this home.');
+    const mnemonic = createMnemonic();
+    await this.install(mnemonic, passphrase);
+    this.logger.info('wallet created', { lockingPubkey: this.lockingPubkey() });
+    return { mnemonic, lockingPubkey: this.lockingPubkey()! };
+  }
+
+  /**
+   * Installs a mnemonic on an empty home and recovers what belongs to it: NUT-09 restore on every
+   * keyset of every mint, then the pubkey lookup mints quotes never minted. Progress comes as
+   * wallet.restore events; the returned promise resolves once the seed is installed.
+   */
+  async restore(mnemonic: string, passphrase?: string): Promise<{ lockingPubkey: string }> {
+    if (this.store.seed()) throw new WalletOperationError('wallet_exists', 'A wallet already exists in this home; restore needs an empty one.');
+    if (!isValidMnemonic(mnemonic)) throw new WalletOperationError('invalid_input', 'This is not a valid BIP39 mnemonic (12 or 24 English words).');
+    await this.install(normalizeMnemonic(mnemonic), passphrase);
+    this.restoreRun = this.runRestore().finally(() => {
+      this.restoreRun = undefined;
+    });
+    return { lockingPubkey: this.lockingPubkey()! };
+  }
+
+  /** Resolves when a running restore has finished (immediately when none runs). */
+  async whenRestored(): Promise<void> {
+    await this.restoreRun;
+  }
+
+  private async install(mnemonic: string, passphrase?: string): Promise<void> {
+    const blob = await this.vault.seal(mnemonic, passphrase);
+    const seed = bip39Seed(mnemonic);
+    const locking = deriveLockingKey(seed);
+    this.store.saveSeed(this.vault.kind, blob, locking.pubkey);
+    this.setSecrets(seed, { seed, locking });
+    this.publish({ type: 'wallet.status', exists: true, locked: false });
+  }
+
+  private setSecrets(mnemonicSeed: Uint8Array | undefined, secrets: Secrets | undefined): void {
+    this.mnemonicSeed = mnemonicSeed;
+    this.engine.setSecrets(secrets);
+  }
+
+  async unlock(passphrase?: string): Promise<void> {
+    const row = this.store.seed();
+    if (!row) throw new WalletOperationError('not_found', 'There is no wallet yet: create or restore one.');
+    const mnemonic = await this.vault.open(row.blob, passphrase);
+    const seed = bip39Seed(mnemonic);
+    const secrets: Secrets = { seed, locking: deriveLockingKey(seed) };
+    if (row.static_blob) secrets.staticKey = lockingKeyFromPrivkey(Buffer.from(await this.vault.open(row.static_blob, passphrase), 'hex'));
+    this.setSecrets(seed, secrets);
+    this.publish({ type: 'wallet.status', exists: true, locked: false });
+    this.kick();
+  }
+
+  lock(): void {
+    this.setSecrets(undefined, undefined);
+    this.publish({ type: 'wallet.status', exists: this.store.seed() !== undefined, locked: true });
+  }
+
+  /** Static-key mode: quotes lock to a hashpool operator's key (hex privkey); undefined returns to the derived key. */
+  async setStaticKey(privkeyHex: string | undefined, passphrase?: string): Promise<string> {
+    const secrets = this.unlockedSecrets();
+    if (privkeyHex === undefined) {
+      this.store.setStaticKey(null, null);
+      this.engine.setSecrets({ seed: secrets.seed, locking: secrets.locking });
+      return secrets.locking.pubkey;
+    }
+    if (!/^[0-9a-fA-F]{64}$/.test(privkeyHex)) throw new WalletOperationError('invalid_input', 'A static locking key is 64 hex characters.');
+    const key: LockingKey = lockingKeyFromPrivkey(Buffer.from(privkeyHex, 'hex'));
+    this.store.setStaticKey(await this.vault.seal(privkeyHex.toLowerCase(), passphrase), key.pubkey);
+    this.engine.setSecrets({ ...secrets, staticKey: key });
+    return key.pubkey;
+  }
+
+  private unlockedSecrets(): Secrets {
+    if (!this.mnemonicSeed) throw new VaultError('passphrase_required', 'The wallet is locked.');
+    const seed = this.mnemonicSeed;
+    return { seed, locking: deriveLockingKey(seed) };
+  }
+
+  // ---------------------------------------------------------------- sweeper
+
+  onQuoteEvent(event: QuoteEvent): void {
+    const mintUrl = event.mintUrl ? normalizeMintUrl(event.mintUrl) : this.mintUrls[0];
+    if (!mintUrl) {
+      this.logger.warn('quote event without a mint to ask', { quote: event.quoteId });
+      return;
+    }
+    try {
+      const quote: { quote: string; amount?: bigint; headerHash?: string; minerId?: string } = { quote: event.quoteId, amount: BigInt(event.amount) };
+      if (event.headerHash) quote.headerHash = event.headerHash;
+      if (event.minerId) quote.minerId = event.minerId;
+      this.engine.noteQuote(mintUrl, quote, 'event');
+    } catch (error) {
+      this.logger.warn('quote event not recorded', { error, quote: event.quoteId });
+      return;
+    }
+    this.kick(this.opts.batchDelayMs ?? 25);
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    if (!this.engine.unlocked && this.store.seed() && !this.vault.needsPassphrase) {
+      await this.unlock().catch((error: unknown) => this.logger.error('wallet could not be unlocked by the OS keychain', { error }));
+    }
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.pass?.catch(() => undefined);
+    await this.restoreRun?.catch(() => undefined);
+  }
+
+  /** Closes the database; the service is unusable afterwards. */
+  async close(): Promise<void> {
+    await this.stop();
+    this.store.close();
+  }
+
+  private kick(delayMs = 0): void {
+    if (!this.running) return;
+    if (this.pass) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) {
+      if (delayMs > 0) return;
+      clearTimeout(this.timer);
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.sweep();
+    }, delayMs);
+  }
+
+  /** One sweeper pass over every mint (also what the timer runs). Resolves when the pass is over. */
+  async sweep(): Promise<void> {
+    if (this.pass) {
+      this.again = true;
+      return this.pass;
+    }
+    this.pass = this.sweepAll().finally(() => {
+      this.pass = undefined;
+      const again = this.again;
+      this.again = false;
+      if (this.running) this.kick(again ? 0 : this.nextWakeMs());
+    });
+    return this.pass;
+  }
+
+  private nextWakeMs(): number {
+    const now = Date.now();
+    let wake = this.opts.lookupIntervalMs ?? 15_000;
+    for (const b of this.backoff.values()) wake = Math.min(wake, Math.max(50, b.until - now));
+    return wake;
+  }
+
+  private knownMints(): string[] {
+    return [...new Set([...this.mintUrls, ...this.store.mints().map((m) => m.url)])];
+  }
+
+  private async sweepAll(): Promise<void> {
+    if (!this.engine.unlocked || this.restoreRun) return;
+    for (const url of this.knownMints()) {
+      const b = this.backoff.get(url);
+      if (b && b.until > Date.now()) continue;
+      try {
+        await this.sweepMint(url);
+        this.backoff.delete(url);
+      } catch (error) {
+        this.failed(url, error);
+      }
+    }
+  }
+
+  private failed(url: string, error: unknown): void {
+    const previous = this.backoff.get(url)?.failures ?? 0;
+    const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** previous);
+    this.backoff.set(url, { failures: previous + 1, until: Date.now() + delay });
+    if (error instanceof MintError && error.kind === 'offline') {
+      if (previous === 0) this.publish({ type: 'wallet.error', kind: 'mint_offline', mint: url, message: `Mint ${url} is unreachable; retrying. Nothing is lost meanwhile.` });
+      this.logger.info('mint unreachable, backing off', { mint: url, retryInMs: delay });
+    } else if (!(error instanceof WalletOperationError && error.code === 'bad_signature')) {
+      const kind = error instanceof MintError ? (error.kind === 'rejected' ? 'mint_rejected' : 'bad_response') : 'internal';
+      this.logger.warn('sweep failed', { mint: url, error });
+      if (kind !== 'mint_rejected') this.publish({ type: 'wallet.error', kind, mint: url, message: (error as Error).message });
+    }
+  }
+
+  private async context(url: string): Promise<MintContext> {
+    return this.engine.mints.get(url) ?? (await this.engine.loadMint(url));
+  }
+
+  private async sweepMint(url: string): Promise<void> {
+    const ctx = await this.context(url);
+    await this.engine.recover(ctx);
+    const now = Date.now();
+    if (this.mintUrls.includes(url) && now - (this.lastLookup.get(url) ?? 0) >= (this.opts.lookupIntervalMs ?? 15_000)) {
+      await this.engine.lookupQuotes(ctx);
+      this.lastLookup.set(url, now);
+    }
+    await this.engine.checkQuotes(ctx);
+    await this.engine.mintPaid(ctx);
+    await this.engine.consolidate(ctx, this.opts.consolidateAbove);
+    if (now - (this.lastSendCheck.get(url) ?? 0) >= (this.opts.sendCheckIntervalMs ?? 30_000)) {
+      await this.engine.checkSends(ctx);
+      this.lastSendCheck.set(url, now);
+    }
+  }
+
+  private async runRestore(): Promise<void> {
+    let amount = 0n;
+    try {
+      for (const url of this.mintUrls) {
+        const ctx = await this.engine.loadMint(url);
+        const result = await this.engine.restoreMint(
+          ctx,
+          (p) => this.publish({ type: 'wallet.restore', phase: 'scanning', mint: p.mintUrl, keysetId: p.keysetId, counter: p.counter, found: p.found }),
+          this.opts.restoreBatch ?? 200,
+        );
+        amount += result.amount;
+        this.publish({ type: 'wallet.restore', phase: 'minting', mint: url });
+        await this.engine.lookupQuotes(ctx);
+        this.lastLookup.set(url, Date.now());
+        await this.engine.checkQuotes(ctx);
+        await this.engine.mintPaid(ctx);
+      }
+      this.publish({ type: 'wallet.restore', phase: 'done', amount });
+      this.publish({ type: 'wallet.balance', balances: this.balances() });
+    } catch (error) {
+      this.logger.error('restore failed', { error });
+      this.publish({ type: 'wallet.restore', phase: 'failed', message: (error as Error).message });
+    }
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  balances(): Balance[] {
+    return this.store.balances().map((b) => ({ mint: b.mint_url, unit: b.unit, amount: b.amount, proofs: b.count }));
+  }
+
+  history(limit?: number, beforeId?: number): HistoryRow[] {
+    return this.store.history(limit, beforeId);
+  }
+
+  quotes(state: QuoteState, limit?: number): QuoteRow[] {
+    return this.store.quotesByState(state, undefined, limit);
+  }
+
+  /** share -> quote -> proofs: what a header hash turned into. */
+  trace(headerHash: string): { quote: QuoteRow; proofs: { amount: bigint; state: string }[] }[] {
+    return this.store.quotesByHeaderHash(headerHash.toLowerCase()).map((quote) => ({
+      quote,
+      proofs: this.store.db
+        .prepare('SELECT amount, state FROM proofs WHERE mint_url = ? AND quote_id = ?')
+        .all(quote.mint_url, quote.id)
+        .map((r) => ({ amount: BigInt((r as { amount: string }).amount), state: (r as { state: string }).state })),
+    }));
+  }
+
+  mints(): { url: string; configured: boolean; pubkey?: string; units: string[] }[] {
+    return this.knownMints().map((url) => {
+      const entry: { url: string; configured: boolean; pubkey?: string; units: string[] } = {
+        url,
+        configured: this.mintUrls.includes(url),
+        units: [...new Set(this.store.keysets(url).map((k) => k.unit))],
+      };
+      const pubkey = this.store.mints().find((m) => m.url === url)?.pubkey;
+      if (pubkey) entry.pubkey = pubkey;
+      return entry;
+    });
+  }
+
+  pendingSends() {
+    return this.store.sends('pending');
+  }
+
+  // ---------------------------------------------------------------- moves
+
+  private pickMint(mint?: string): string {
+    const url = mint ? normalizeMintUrl(mint) : this.mintUrls[0];
+    if (!url) throw new WalletOperationError('unknown_mint', 'No mint configured.');
+    return url;
+  }
+
+  async send(input: { amount: bigint; unit?: string; mint?: string; memo?: string }): Promise<{ sendId: string; token: string }> {
+    const ctx = await this.liveContext(this.pickMint(input.mint));
+    const unit = input.unit ?? this.defaultUnit(ctx.url);
+    return this.engine.send(ctx, unit, input.amount, input.memo);
+  }
+
+  async receive(token: string): Promise<{ amount: bigint; unit: string; mint: string }> {
+    const meta = WalletEngine.tokenMeta(token);
+    const ctx = await this.liveContext(meta.mint);
+    const result = await this.engine.receive(ctx, token);
+    return { ...result, mint: ctx.url };
+  }
+
+  async reclaim(sendId: string): Promise<{ amount: bigint }> {
+    const send = this.store.send(sendId);
+    if (!send) throw new WalletOperationError('not_found', 'No send with this id.');
+    const ctx = await this.liveContext(send.mint_url);
+    return { amount: await this.engine.reclaim(ctx, sendId) };
+  }
+
+  async checkSends(): Promise<number> {
+    let claimed = 0;
+    for (const url of new Set(this.store.sends('pending').map((s) => s.mint_url))) claimed += await this.engine.checkSends(await this.liveContext(url));
+    return claimed;
+  }
+
+  private defaultUnit(mintUrl: string): string {
+    const held = this.balances().filter((b) => b.mint === mintUrl && b.amount > 0n);
+    return held[0]?.unit ?? 'hash';
+  }
+
+  /** A loaded mint; finishes its interrupted operations first so a move never races a recovery. */
+  private async liveContext(url: string): Promise<MintContext> {
+    if (!this.engine.unlocked) throw new VaultError('passphrase_required', 'The wallet is locked.');
+    try {
+      const ctx = this.engine.mints.get(url) ?? (await this.engine.loadMint(url));
+      await this.engine.recover(ctx);
+      return ctx;
+    } catch (error) {
+      if (error instanceof MintError) {
+        throw new WalletOperationError(error.kind === 'offline' ? 'mint_offline' : 'mint_rejected', error.message);
+      }
+      throw error;
+    }
+  }
+
+  // ---------------------------------------------------------------- backup surface
+
+  backupSource(): WalletBackupSource {
+    return {
+      unspentProofs: () => {
+        const groups = new Map<string, { mint: string; unit: string; proofs: ProofJson[] }>();
+        for (const row of this.store.proofs({ state: 'unspent' })) {
+          const key = `${row.mint_url} ${row.unit}`;
+          const group = groups.get(key) ?? { mint: row.mint_url, unit: row.unit, proofs: [] };
+          group.proofs.push({ id: row.keyset_id, amount: amountToWire(BigInt(row.amount)), secret: row.secret, C: row.c });
+          groups.set(key, group);
+        }
+        return [...groups.values()];
+      },
+      mints: () => this.knownMints(),
+      history: (limit) => this.store.history(limit),
+      onChange: (listener) =>
+        this.subscribe((event) => {
+          if (event.type === 'wallet.balance') listener();
+        }),
+      bip39Seed: () => {
+        if (!this.mnemonicSeed) throw new VaultError('passphrase_required', 'The wallet is locked.');
+        return Uint8Array.from(this.mnemonicSeed);
+      },
+      importProofs: async (mint, proofs) => this.engine.importProofs(await this.liveContext(normalizeMintUrl(mint)), proofs),
+    };
+  }
+}
+
+export function openWallet(opts: WalletOptions): WalletService {
+  return new WalletService(opts);
+}

@@ -1,0 +1,401 @@
+/**
+ * The wallet's SQLite database: one file per wallet, WAL, numbered migrations, an integrity check
+ * at open. Amounts are TEXT (decimal) because ehash amounts reach 2^63, past SQLite's signed INTEGER.
+ * Every state change the wallet makes is one transaction here.
+ */
+import Database from 'better-sqlite3';
+
+export type QuoteState = 'unpaid' | 'paid' | 'issued';
+export type ProofState = 'unspent' | 'pending' | 'spent';
+export type ProofOrigin = 'quote' | 'swap' | 'token' | 'restore';
+
+export interface QuoteRow {
+  mint_url: string;
+  id: string;
+  unit: string | null;
+  amount: string | null;
+  header_hash: string | null;
+  miner_id: string | null;
+  state: QuoteState;
+  source: string;
+  seen_at: number;
+  issued_at: number | null;
+}
+
+export interface ProofRow {
+  y: string;
+  mint_url: string;
+  keyset_id: string;
+  unit: string;
+  amount: string;
+  secret: string;
+  c: string;
+  dleq: string | null;
+  state: ProofState;
+  origin: ProofOrigin;
+  quote_id: string | null;
+  send_id: string | null;
+  created_at: number;
+}
+
+export interface KeysetRow {
+  id: string;
+  mint_url: string;
+  unit: string;
+  active: number;
+  input_fee_ppk: number;
+  keys: string;
+}
+
+export interface OperationOutput {
+  amount: string;
+  counter: number;
+  form: 'plain' | 'p2pk';
+  /** 'keep' lands in the wallet; 'send' goes into a token */
+  role: 'keep' | 'send';
+  quoteId?: string;
+}
+
+export interface OperationRow {
+  id: string;
+  kind: 'mint' | 'swap';
+  purpose: 'sweep' | 'consolidate' | 'send' | 'receive' | 'reclaim';
+  mint_url: string;
+  keyset_id: string;
+  outputs: string;
+  quote_ids: string;
+  input_ys: string;
+  send_id: string | null;
+  /** the token being received, kept until the swap settles so a crash can finish it */
+  extra: string | null;
+  created_at: number;
+}
+
+export interface SendRow {
+  id: string;
+  mint_url: string;
+  unit: string;
+  amount: string;
+  memo: string | null;
+  token: string | null;
+  state: 'pending' | 'claimed' | 'reclaimed';
+  created_at: number;
+  settled_at: number | null;
+}
+
+export interface HistoryRow {
+  id: number;
+  at: number;
+  kind: 'mint' | 'send' | 'receive' | 'reclaim' | 'restore' | 'claimed';
+  direction: 'in' | 'out';
+  mint_url: string;
+  unit: string;
+  amount: string;
+  ref: string | null;
+  memo: string | null;
+}
+
+const MIGRATIONS: string[] = [
+  `CREATE TABLE seed (id INTEGER PRIMARY KEY CHECK (id = 1), vault TEXT NOT NULL, blob BLOB NOT NULL, locking_pubkey TEXT NOT NULL,
+     static_blob BLOB, static_pubkey TEXT, created_at INTEGER NOT NULL);
+   CREATE TABLE mints (url TEXT PRIMARY KEY, pubkey TEXT, info TEXT, added_at INTEGER NOT NULL);
+   CREATE TABLE keysets (id TEXT PRIMARY KEY, mint_url TEXT NOT NULL REFERENCES mints(url), unit TEXT NOT NULL, active INTEGER NOT NULL,
+     input_fee_ppk INTEGER NOT NULL DEFAULT 0, keys TEXT NOT NULL);
+   CREATE TABLE counters (keyset_id TEXT PRIMARY KEY, next INTEGER NOT NULL);
+   CREATE TABLE quotes (mint_url TEXT NOT NULL, id TEXT NOT NULL, unit TEXT, amount TEXT, header_hash TEXT, miner_id TEXT,
+     state TEXT NOT NULL CHECK (state IN ('unpaid','paid','issued')), source TEXT NOT NULL, seen_at INTEGER NOT NULL, issued_at INTEGER,
+     PRIMARY KEY (mint_url, id));
+   CREATE INDEX quotes_state ON quotes (state, mint_url);
+   CREATE INDEX quotes_header ON quotes (header_hash);
+   CREATE TABLE proofs (y TEXT PRIMARY KEY, mint_url TEXT NOT NULL, keyset_id TEXT NOT NULL, unit TEXT NOT NULL, amount TEXT NOT NULL,
+     secret TEXT NOT NULL UNIQUE, c TEXT NOT NULL, dleq TEXT, state TEXT NOT NULL CHECK (state IN ('unspent','pending','spent')),
+     origin TEXT NOT NULL, quote_id TEXT, send_id TEXT, created_at INTEGER NOT NULL);
+   CREATE INDEX proofs_state ON proofs (state, mint_url, unit);
+   CREATE INDEX proofs_quote ON proofs (quote_id);
+   CREATE TABLE operations (id TEXT PRIMARY KEY, kind TEXT NOT NULL, purpose TEXT NOT NULL, mint_url TEXT NOT NULL, keyset_id TEXT NOT NULL,
+     outputs TEXT NOT NULL, quote_ids TEXT NOT NULL, input_ys TEXT NOT NULL, send_id TEXT, extra TEXT, created_at INTEGER NOT NULL);
+   CREATE TABLE sends (id TEXT PRIMARY KEY, mint_url TEXT NOT NULL, unit TEXT NOT NULL, amount TEXT NOT NULL, memo TEXT, token TEXT,
+     state TEXT NOT NULL CHECK (state IN ('pending','claimed','reclaimed')), created_at INTEGER NOT NULL, settled_at INTEGER);
+   CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, direction TEXT NOT NULL,
+     mint_url TEXT NOT NULL, unit TEXT NOT NULL, amount TEXT NOT NULL, ref TEXT, memo TEXT);`,
+];
+
+export class StoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+export class WalletStore {
+  readonly db: Database.Database;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    const check = this.db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') {
+      this.db.close();
+      throw new StoreError(`wallet database failed its integrity check: ${String(check)}`);
+    }
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length) throw new StoreError(`wallet database is from a newer Axewallet (schema ${version})`);
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  // seed
+  seed(): { vault: string; blob: Buffer; locking_pubkey: string; static_blob: Buffer | null; static_pubkey: string | null } | undefined {
+    return this.db.prepare('SELECT vault, blob, locking_pubkey, static_blob, static_pubkey FROM seed WHERE id = 1').get() as never;
+  }
+
+  saveSeed(vault: string, blob: Uint8Array, lockingPubkey: string): void {
+    this.db.prepare('INSERT INTO seed (id, vault, blob, locking_pubkey, created_at) VALUES (1, ?, ?, ?, ?)').run(vault, Buffer.from(blob), lockingPubkey, Date.now());
+  }
+
+  setStaticKey(blob: Uint8Array | null, pubkey: string | null): void {
+    this.db.prepare('UPDATE seed SET static_blob = ?, static_pubkey = ? WHERE id = 1').run(blob ? Buffer.from(blob) : null, pubkey);
+  }
+
+  // mints and keysets
+  upsertMint(url: string, pubkey: string | undefined, info: unknown): void {
+    this.db
+      .prepare('INSERT INTO mints (url, pubkey, info, added_at) VALUES (?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET pubkey = excluded.pubkey, info = excluded.info')
+      .run(url, pubkey ?? null, JSON.stringify(info), Date.now());
+  }
+
+  mints(): { url: string; pubkey: string | null; info: string | null }[] {
+    return this.db.prepare('SELECT url, pubkey, info FROM mints ORDER BY added_at, url').all() as never;
+  }
+
+  upsertKeyset(row: KeysetRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO keysets (id, mint_url, unit, active, input_fee_ppk, keys) VALUES (@id, @mint_url, @unit, @active, @input_fee_ppk, @keys)
+         ON CONFLICT(id) DO UPDATE SET active = excluded.active, keys = excluded.keys, input_fee_ppk = excluded.input_fee_ppk`,
+      )
+      .run(row);
+  }
+
+  keysets(mintUrl?: string): KeysetRow[] {
+    return (mintUrl ? this.db.prepare('SELECT * FROM keysets WHERE mint_url = ?').all(mintUrl) : this.db.prepare('SELECT * FROM keysets').all()) as KeysetRow[];
+  }
+
+  keyset(id: string): KeysetRow | undefined {
+    return this.db.prepare('SELECT * FROM keysets WHERE id = ?').get(id) as KeysetRow | undefined;
+  }
+
+  // counters: reserved in the same transaction that records the operation using them
+  reserveCounters(keysetId: string, count: number): number {
+    const row = this.db.prepare('SELECT next FROM counters WHERE keyset_id = ?').get(keysetId) as { next: number } | undefined;
+    const start = row?.next ?? 0;
+    this.db.prepare('INSERT INTO counters (keyset_id, next) VALUES (?, ?) ON CONFLICT(keyset_id) DO UPDATE SET next = excluded.next').run(keysetId, start + count);
+    return start;
+  }
+
+  advanceCounter(keysetId: string, atLeast: number): void {
+    this.db
+      .prepare('INSERT INTO counters (keyset_id, next) VALUES (?, ?) ON CONFLICT(keyset_id) DO UPDATE SET next = MAX(next, excluded.next)')
+      .run(keysetId, atLeast);
+  }
+
+  counters(): { keyset_id: string; next: number }[] {
+    return this.db.prepare('SELECT keyset_id, next FROM counters').all() as never;
+  }
+
+  // quotes
+  /**
+   * Records a quote once; later sightings only fill in what was missing. The state only advances,
+   * except that the mint's own answer (`authoritative`) may set it back to unpaid; issued is final.
+   * Returns true when the quote is new.
+   */
+  noteQuote(q: {
+    mintUrl: string;
+    id: string;
+    unit?: string;
+    amount?: bigint;
+    headerHash?: string;
+    minerId?: string;
+    source: string;
+    state?: QuoteState;
+    authoritative?: boolean;
+  }): boolean {
+    const existing = this.quote(q.mintUrl, q.id);
+    if (!existing) {
+      this.db
+        .prepare('INSERT INTO quotes (mint_url, id, unit, amount, header_hash, miner_id, state, source, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(q.mintUrl, q.id, q.unit ?? null, q.amount?.toString() ?? null, q.headerHash ?? null, q.minerId ?? null, q.state ?? 'unpaid', q.source, Date.now());
+      return true;
+    }
+    const rank: Record<QuoteState, number> = { unpaid: 0, paid: 1, issued: 2 };
+    let state = existing.state;
+    if (q.state && state !== 'issued' && (q.authoritative || rank[q.state] > rank[state])) state = q.state;
+    this.db
+      .prepare('UPDATE quotes SET unit = ?, amount = ?, header_hash = ?, miner_id = ?, state = ? WHERE mint_url = ? AND id = ?')
+      .run(existing.unit ?? q.unit ?? null, existing.amount ?? q.amount?.toString() ?? null, existing.header_hash ?? q.headerHash ?? null, existing.miner_id ?? q.minerId ?? null, state, q.mintUrl, q.id);
+    return false;
+  }
+
+  quote(mintUrl: string, id: string): QuoteRow | undefined {
+    return this.db.prepare('SELECT * FROM quotes WHERE mint_url = ? AND id = ?').get(mintUrl, id) as QuoteRow | undefined;
+  }
+
+  quotesByState(state: QuoteState, mintUrl?: string, limit = 1000): QuoteRow[] {
+    return (
+      mintUrl
+        ? this.db.prepare('SELECT * FROM quotes WHERE state = ? AND mint_url = ? ORDER BY seen_at LIMIT ?').all(state, mintUrl, limit)
+        : this.db.prepare('SELECT * FROM quotes WHERE state = ? ORDER BY seen_at LIMIT ?').all(state, limit)
+    ) as QuoteRow[];
+  }
+
+  quotesByHeaderHash(headerHash: string): QuoteRow[] {
+    return this.db.prepare('SELECT * FROM quotes WHERE header_hash = ?').all(headerHash) as QuoteRow[];
+  }
+
+  markQuotesIssued(mintUrl: string, ids: string[]): void {
+    const stmt = this.db.prepare("UPDATE quotes SET state = 'issued', issued_at = ? WHERE mint_url = ? AND id = ?");
+    const now = Date.now();
+    for (const id of ids) stmt.run(now, mintUrl, id);
+  }
+
+  /** Quotes already promised to an unfinished mint operation must not be minted again meanwhile. */
+  quotesInFlight(): Set<string> {
+    const set = new Set<string>();
+    for (const row of this.db.prepare("SELECT mint_url, quote_ids FROM operations WHERE kind = 'mint'").all() as { mint_url: string; quote_ids: string }[]) {
+      for (const id of JSON.parse(row.quote_ids) as string[]) set.add(`${row.mint_url} ${id}`);
+    }
+    return set;
+  }
+
+  // proofs
+  insertProof(p: Omit<ProofRow, 'created_at'>): boolean {
+    const result = this.db
+      .prepare(
+        `INSERT INTO proofs (y, mint_url, keyset_id, unit, amount, secret, c, dleq, state, origin, quote_id, send_id, created_at)
+         VALUES (@y, @mint_url, @keyset_id, @unit, @amount, @secret, @c, @dleq, @state, @origin, @quote_id, @send_id, @created_at) ON CONFLICT(y) DO NOTHING`,
+      )
+      .run({ ...p, created_at: Date.now() });
+    return result.changes > 0;
+  }
+
+  proofs(filter: { state?: ProofState; mintUrl?: string; keysetId?: string; unit?: string; sendId?: string } = {}): ProofRow[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const columns: [string, string | undefined][] = [
+      ['state', filter.state],
+      ['mint_url', filter.mintUrl],
+      ['keyset_id', filter.keysetId],
+      ['unit', filter.unit],
+      ['send_id', filter.sendId],
+    ];
+    for (const [column, value] of columns) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      args.push(value);
+    }
+    const sql = `SELECT * FROM proofs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, y`;
+    return this.db.prepare(sql).all(...args) as ProofRow[];
+  }
+
+  proofsByY(ys: string[]): ProofRow[] {
+    const stmt = this.db.prepare('SELECT * FROM proofs WHERE y = ?');
+    return ys.map((y) => stmt.get(y) as ProofRow | undefined).filter((p): p is ProofRow => p !== undefined);
+  }
+
+  setProofState(ys: string[], state: ProofState, sendId?: string | null): void {
+    const stmt =
+      sendId === undefined ? this.db.prepare('UPDATE proofs SET state = ? WHERE y = ?') : this.db.prepare('UPDATE proofs SET state = ?, send_id = ? WHERE y = ?');
+    for (const y of ys) (sendId === undefined ? stmt.run(state, y) : stmt.run(state, sendId, y));
+  }
+
+  countUnspent(keysetId: string): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM proofs WHERE keyset_id = ? AND state = 'unspent'").get(keysetId) as { n: number }).n;
+  }
+
+  balances(): { mint_url: string; unit: string; amount: bigint; count: number }[] {
+    const sums = new Map<string, { mint_url: string; unit: string; amount: bigint; count: number }>();
+    for (const row of this.db.prepare("SELECT mint_url, unit, amount FROM proofs WHERE state = 'unspent'").iterate() as Iterable<{ mint_url: string; unit: string; amount: string }>) {
+      const key = `${row.mint_url} ${row.unit}`;
+      const entry = sums.get(key) ?? { mint_url: row.mint_url, unit: row.unit, amount: 0n, count: 0 };
+      entry.amount += BigInt(row.amount);
+      entry.count++;
+      sums.set(key, entry);
+    }
+    return [...sums.values()];
+  }
+
+  // operations: the write-ahead record of every request that creates outputs
+  insertOperation(op: Omit<OperationRow, 'created_at'>): void {
+    this.db
+      .prepare(
+        `INSERT INTO operations (id, kind, purpose, mint_url, keyset_id, outputs, quote_ids, input_ys, send_id, extra, created_at)
+         VALUES (@id, @kind, @purpose, @mint_url, @keyset_id, @outputs, @quote_ids, @input_ys, @send_id, @extra, @created_at)`,
+      )
+      .run({ ...op, created_at: Date.now() });
+  }
+
+  operations(): OperationRow[] {
+    return this.db.prepare('SELECT * FROM operations ORDER BY created_at').all() as OperationRow[];
+  }
+
+  deleteOperation(id: string): void {
+    this.db.prepare('DELETE FROM operations WHERE id = ?').run(id);
+  }
+
+  // sends
+  insertSend(row: Omit<SendRow, 'settled_at'>): void {
+    this.db
+      .prepare('INSERT INTO sends (id, mint_url, unit, amount, memo, token, state, created_at) VALUES (@id, @mint_url, @unit, @amount, @memo, @token, @state, @created_at)')
+      .run(row);
+  }
+
+  setSendToken(id: string, token: string): void {
+    this.db.prepare('UPDATE sends SET token = ? WHERE id = ?').run(token, id);
+  }
+
+  settleSend(id: string, state: 'claimed' | 'reclaimed'): void {
+    this.db.prepare('UPDATE sends SET state = ?, settled_at = ? WHERE id = ?').run(state, Date.now(), id);
+  }
+
+  sends(state?: SendRow['state']): SendRow[] {
+    return (state ? this.db.prepare('SELECT * FROM sends WHERE state = ? ORDER BY created_at').all(state) : this.db.prepare('SELECT * FROM sends ORDER BY created_at').all()) as SendRow[];
+  }
+
+  send(id: string): SendRow | undefined {
+    return this.db.prepare('SELECT * FROM sends WHERE id = ?').get(id) as SendRow | undefined;
+  }
+
+  // history
+  addHistory(entry: Omit<HistoryRow, 'id' | 'at'>): void {
+    this.db
+      .prepare('INSERT INTO history (at, kind, direction, mint_url, unit, amount, ref, memo) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(Date.now(), entry.kind, entry.direction, entry.mint_url, entry.unit, entry.amount, entry.ref, entry.memo);
+  }
+
+  history(limit = 100, beforeId?: number): HistoryRow[] {
+    return (
+      beforeId
+        ? this.db.prepare('SELECT * FROM history WHERE id < ? ORDER BY id DESC LIMIT ?').all(beforeId, limit)
+        : this.db.prepare('SELECT * FROM history ORDER BY id DESC LIMIT ?').all(limit)
+    ) as HistoryRow[];
+  }
+}
