@@ -1,4 +1,195 @@
-/** The wallet part of the API contract. */
-export const walletCommands = {};
+/**
+ * The wallet part of the API contract: balances, seed lifecycle (create once, restore, lock/unlock),
+ * quotes, history, send/receive/reclaim, mints; events for balance changes, each proof minted (share ->
+ * quote -> proof), restore progress and wallet errors. Amounts follow amountSchema (numbers while exact).
+ */
+import { z } from 'zod';
+import { amountSchema, defineCommand, noInput } from './define';
 
-export const walletEvents = [] as const;
+const hex66 = z.string().regex(/^0[23][0-9a-f]{64}$/);
+
+export const walletBalanceSchema = z.object({
+  mint: z.string(),
+  unit: z.string(),
+  amount: amountSchema,
+  /** number of proofs held (consolidation keeps it small) */
+  proofs: z.number().int().nonnegative(),
+});
+
+export const walletStateSchema = z.object({
+  exists: z.boolean(),
+  locked: z.boolean(),
+  /** the P2PK key quotes lock to; the proxy announces it upstream */
+  lockingPubkey: hex66.optional(),
+  lockingKeyMode: z.enum(['derived', 'static']),
+  /** how the seed is encrypted at rest: a passphrase (headless) or the OS keychain (desktop) */
+  vault: z.enum(['passphrase', 'safe-storage']),
+  restoring: z.boolean(),
+  balances: z.array(walletBalanceSchema),
+  /** quotes known but not yet minted (unpaid or waiting for the sweeper) */
+  pendingQuotes: z.number().int().nonnegative(),
+});
+
+export const walletQuoteSchema = z.object({
+  id: z.string(),
+  mint: z.string(),
+  unit: z.string().nullable(),
+  amount: amountSchema.nullable(),
+  headerHash: z.string().nullable(),
+  minerId: z.string().nullable(),
+  state: z.enum(['unpaid', 'paid', 'issued']),
+  source: z.string(),
+  seenAt: z.number(),
+  issuedAt: z.number().nullable(),
+});
+
+export const walletHistoryEntrySchema = z.object({
+  id: z.number().int(),
+  at: z.number(),
+  kind: z.enum(['mint', 'send', 'receive', 'reclaim', 'restore', 'claimed']),
+  direction: z.enum(['in', 'out']),
+  mint: z.string(),
+  unit: z.string(),
+  amount: amountSchema,
+  ref: z.string().nullable(),
+  memo: z.string().nullable(),
+});
+
+export const walletSendSchema = z.object({
+  id: z.string(),
+  mint: z.string(),
+  unit: z.string(),
+  amount: amountSchema,
+  memo: z.string().nullable(),
+  token: z.string().nullable(),
+  createdAt: z.number(),
+});
+
+const passphrase = z.string().min(1).max(1024);
+const mintUrl = z.string().url().max(512);
+
+export const walletCommands = {
+  'wallet.get': defineCommand({ name: 'wallet.get', method: 'GET', path: '/wallet', summary: 'Wallet state and balances by mint and unit', input: noInput, output: walletStateSchema }),
+  'wallet.create': defineCommand({
+    name: 'wallet.create',
+    method: 'POST',
+    path: '/wallet/create',
+    summary: 'Create a wallet; the mnemonic is returned this once (write it down). Headless mode needs a passphrase.',
+    input: z.object({ passphrase: passphrase.optional() }).strict(),
+    output: z.object({ mnemonic: z.string(), lockingPubkey: hex66 }),
+  }),
+  'wallet.restore': defineCommand({
+    name: 'wallet.restore',
+    method: 'POST',
+    path: '/wallet/restore',
+    summary: 'Restore a wallet from its mnemonic on an empty home; progress comes as wallet.restore events',
+    input: z.object({ mnemonic: z.string().min(1).max(1024), passphrase: passphrase.optional() }).strict(),
+    output: z.object({ lockingPubkey: hex66 }),
+  }),
+  'wallet.unlock': defineCommand({
+    name: 'wallet.unlock',
+    method: 'POST',
+    path: '/wallet/unlock',
+    summary: 'Unlock the wallet after a restart (headless: with its passphrase)',
+    input: z.object({ passphrase: passphrase.optional() }).strict(),
+    output: walletStateSchema,
+  }),
+  'wallet.lock': defineCommand({ name: 'wallet.lock', method: 'POST', path: '/wallet/lock', summary: 'Forget the seed until the next unlock', input: noInput, output: walletStateSchema }),
+  'wallet.history': defineCommand({
+    name: 'wallet.history',
+    method: 'GET',
+    path: '/wallet/history',
+    summary: 'Mints, sends, receives, newest first',
+    input: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.coerce.number().int().positive().optional() }).strict(),
+    output: z.object({ entries: z.array(walletHistoryEntrySchema) }),
+  }),
+  'wallet.quotes': defineCommand({
+    name: 'wallet.quotes',
+    method: 'GET',
+    path: '/wallet/quotes',
+    summary: 'Quotes by state (unpaid, paid = waiting to be minted, issued)',
+    input: z.object({ state: z.enum(['unpaid', 'paid', 'issued']).default('paid'), limit: z.coerce.number().int().min(1).max(5000).default(200) }).strict(),
+    output: z.object({ quotes: z.array(walletQuoteSchema) }),
+  }),
+  'wallet.trace': defineCommand({
+    name: 'wallet.trace',
+    method: 'GET',
+    path: '/wallet/trace/:headerHash',
+    summary: 'What a share (by header hash) became: its quote and proofs',
+    input: z.object({ headerHash: z.string().regex(/^[0-9a-fA-F]{64}$/) }).strict(),
+    output: z.object({
+      quotes: z.array(z.object({ quote: walletQuoteSchema, proofs: z.array(z.object({ amount: amountSchema, state: z.string() })) })),
+    }),
+  }),
+  'wallet.send': defineCommand({
+    name: 'wallet.send',
+    method: 'POST',
+    path: '/wallet/send',
+    summary: 'Create a cashuB token for an amount; its proofs stay pending until the recipient claims them',
+    input: z.object({ amount: amountSchema, unit: z.string().min(1).max(200).optional(), mint: mintUrl.optional(), memo: z.string().max(256).optional() }).strict(),
+    output: z.object({ id: z.string(), token: z.string() }),
+  }),
+  'wallet.receive': defineCommand({
+    name: 'wallet.receive',
+    method: 'POST',
+    path: '/wallet/receive',
+    summary: 'Receive a cashu token (own mint or another; P2PK-locked to this wallet included)',
+    input: z.object({ token: z.string().min(10).max(200_000) }).strict(),
+    output: z.object({ mint: z.string(), unit: z.string(), amount: amountSchema }),
+  }),
+  'wallet.sends': defineCommand({
+    name: 'wallet.sends',
+    method: 'GET',
+    path: '/wallet/sends',
+    summary: 'Sends not yet claimed by their recipient',
+    input: noInput,
+    output: z.object({ sends: z.array(walletSendSchema) }),
+  }),
+  'wallet.reclaim': defineCommand({
+    name: 'wallet.reclaim',
+    method: 'POST',
+    path: '/wallet/sends/:id/reclaim',
+    summary: 'Take back an unclaimed send',
+    input: z.object({ id: z.string().min(1).max(64) }).strict(),
+    output: z.object({ amount: amountSchema }),
+  }),
+  'wallet.mints': defineCommand({
+    name: 'wallet.mints',
+    method: 'GET',
+    path: '/wallet/mints',
+    summary: 'Mints this wallet knows, with their units',
+    input: noInput,
+    output: z.object({ mints: z.array(z.object({ url: z.string(), configured: z.boolean(), pubkey: z.string().optional(), units: z.array(z.string()) })) }),
+  }),
+};
+
+export const walletEvents = [
+  z.object({ type: z.literal('wallet.balance'), balances: z.array(walletBalanceSchema) }),
+  /** one per minted quote: the dashboard's share -> quote -> proof stream */
+  z.object({
+    type: z.literal('wallet.proof'),
+    mint: z.string(),
+    unit: z.string(),
+    quoteId: z.string(),
+    headerHash: z.string().optional(),
+    minerId: z.string().optional(),
+    amount: amountSchema,
+  }),
+  z.object({
+    type: z.literal('wallet.restore'),
+    phase: z.enum(['scanning', 'minting', 'done', 'failed']),
+    mint: z.string().optional(),
+    keysetId: z.string().optional(),
+    counter: z.number().int().optional(),
+    found: z.number().int().optional(),
+    amount: amountSchema.optional(),
+    message: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('wallet.error'),
+    kind: z.enum(['bad_signature', 'mint_offline', 'mint_rejected', 'bad_response', 'internal']),
+    mint: z.string().optional(),
+    message: z.string(),
+  }),
+  z.object({ type: z.literal('wallet.status'), exists: z.boolean(), locked: z.boolean() }),
+] as const;

@@ -267,6 +267,10 @@ export class WalletStore {
     ) as QuoteRow[];
   }
 
+  countQuotes(states: QuoteState[]): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM quotes WHERE state IN (${states.map(() => '?').join(',')})`).get(...states) as { n: number }).n;
+  }
+
   quotesByHeaderHash(headerHash: string): QuoteRow[] {
     return this.db.prepare('SELECT * FROM quotes WHERE header_hash = ?').all(headerHash) as QuoteRow[];
   }

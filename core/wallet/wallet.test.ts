@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DevnetMint } from '../../devnet/mint';
-import { devnetMint, payShares, TEST_PASSPHRASE, tempDir, testWallet } from './testkit';
+import { devnetMint, payShares, TEST_PASSPHRASE, tempDir, testWallet } from './testing/kit';
 import type { WalletEvent, WalletService } from './service';
 
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DevnetMint, type MintHooks, startMint } from '../../devnet/mint';
-import { silentLogger } from '../log';
-import { openWallet, type WalletOptions, type WalletService } from './service';
+import { type DevnetMint, type MintHooks, startMint } from '../../../devnet/mint';
+import { silentLogger } from '../../log';
+import { openWallet, type WalletOptions, type WalletService } from '../service';
 
 export function tempDir(prefix = 'axewallet-wallet-'): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));

@@ -1,0 +1,167 @@
+/** Binds the wallet service to the API contract (core/api/wallet.ts): handlers, error mapping, events. */
+import { ApiError, amountToJson, type ApiErrorCode } from '../api/define';
+import type { ApiHost } from '../api/host';
+import { WalletOperationError } from './engine';
+import { MintError } from './mint-client';
+import type { QuoteRow } from './store';
+import type { WalletEvent, WalletService } from './service';
+import { VaultError } from './vault';
+
+const operationCodes: Record<WalletOperationError['code'], [ApiErrorCode, string]> = {
+  wallet_exists: ['conflict', 'This home already has a wallet; unlock it instead.'],
+  invalid_input: ['bad_request', 'Check the value and try again.'],
+  invalid_token: ['bad_request', 'Ask the sender for the token again; it may have been cut off.'],
+  token_spent: ['conflict', 'This ecash was already claimed; nothing was added.'],
+  foreign_unit: ['bad_request', 'This token is in a unit the mint does not offer here.'],
+  foreign_lock: ['bad_request', 'This token is locked to someone else’s key.'],
+  insufficient_funds: ['conflict', 'Send less, or wait for more shares to be minted.'],
+  unknown_mint: ['not_found', 'Configure a mint in Settings.'],
+  mint_offline: ['unavailable', 'The mint is unreachable; try again later. Nothing was lost.'],
+  mint_rejected: ['upstream_error', 'The mint refused the request; the Logs page has its answer.'],
+  bad_signature: ['upstream_error', 'The mint answered with invalid signatures; nothing was stored.'],
+  not_found: ['not_found', 'Refresh and try again.'],
+};
+
+export function toApiError(error: unknown): unknown {
+  if (error instanceof ApiError) return error;
+  if (error instanceof WalletOperationError) {
+    const [code, hint] = operationCodes[error.code];
+    return new ApiError(code, error.message, hint);
+  }
+  if (error instanceof VaultError) {
+    if (error.code === 'wrong_passphrase') return new ApiError('forbidden', error.message, 'Type the passphrase again.', 'passphrase');
+    if (error.code === 'passphrase_required') return new ApiError('locked', error.message, 'Unlock the wallet with its passphrase.', 'passphrase');
+    if (error.code === 'weak_passphrase') return new ApiError('bad_request', error.message, 'Choose a longer passphrase.', 'passphrase');
+    return new ApiError('unavailable', error.message);
+  }
+  if (error instanceof MintError) return new ApiError(error.kind === 'offline' ? 'unavailable' : 'upstream_error', error.message);
+  return error;
+}
+
+function quoteJson(q: QuoteRow) {
+  return {
+    id: q.id,
+    mint: q.mint_url,
+    unit: q.unit,
+    amount: q.amount === null ? null : amountToJson(BigInt(q.amount)),
+    headerHash: q.header_hash,
+    minerId: q.miner_id,
+    state: q.state,
+    source: q.source,
+    seenAt: q.seen_at,
+    issuedAt: q.issued_at,
+  };
+}
+
+function state(wallet: WalletService) {
+  const status = wallet.status();
+  const out = {
+    ...status,
+    balances: wallet.balances().map((b) => ({ mint: b.mint, unit: b.unit, amount: amountToJson(b.amount), proofs: b.proofs })),
+    pendingQuotes: wallet.store.countQuotes(['unpaid', 'paid']),
+  };
+  return out;
+}
+
+function eventJson(event: WalletEvent) {
+  switch (event.type) {
+    case 'wallet.balance':
+      return { ...event, balances: event.balances.map((b) => ({ mint: b.mint, unit: b.unit, amount: amountToJson(b.amount), proofs: b.proofs })) };
+    case 'wallet.proof':
+      return { ...event, amount: amountToJson(event.amount) };
+    case 'wallet.restore': {
+      const { amount, ...rest } = event;
+      return amount === undefined ? rest : { ...rest, amount: amountToJson(amount) };
+    }
+    default:
+      return event;
+  }
+}
+
+/** Registers every wallet command on the host and forwards wallet events; returns the unsubscribe. */
+export function registerWalletApi(host: ApiHost, wallet: WalletService): () => void {
+  const guard =
+    <I, O>(fn: (input: I) => Promise<O> | O) =>
+    async (input: I): Promise<O> => {
+      try {
+        return await fn(input);
+      } catch (error) {
+        throw toApiError(error);
+      }
+    };
+
+  host.handle('wallet.get', guard(() => state(wallet)));
+  host.handle('wallet.create', guard((input) => wallet.create(input.passphrase)));
+  host.handle('wallet.restore', guard((input) => wallet.restore(input.mnemonic, input.passphrase)));
+  host.handle(
+    'wallet.unlock',
+    guard(async (input) => {
+      await wallet.unlock(input.passphrase);
+      return state(wallet);
+    }),
+  );
+  host.handle(
+    'wallet.lock',
+    guard(() => {
+      wallet.lock();
+      return state(wallet);
+    }),
+  );
+  host.handle(
+    'wallet.history',
+    guard((input) => ({
+      entries: wallet.history(input.limit, input.before).map((h) => ({
+        id: h.id,
+        at: h.at,
+        kind: h.kind,
+        direction: h.direction,
+        mint: h.mint_url,
+        unit: h.unit,
+        amount: amountToJson(BigInt(h.amount)),
+        ref: h.ref,
+        memo: h.memo,
+      })),
+    })),
+  );
+  host.handle('wallet.quotes', guard((input) => ({ quotes: wallet.quotes(input.state, input.limit).map(quoteJson) })));
+  host.handle(
+    'wallet.trace',
+    guard((input) => ({
+      quotes: wallet.trace(input.headerHash).map((t) => ({ quote: quoteJson(t.quote), proofs: t.proofs.map((p) => ({ amount: amountToJson(p.amount), state: p.state })) })),
+    })),
+  );
+  host.handle(
+    'wallet.send',
+    guard(async (input) => {
+      const request: Parameters<WalletService['send']>[0] = { amount: BigInt(input.amount) };
+      if (input.unit) request.unit = input.unit;
+      if (input.mint) request.mint = input.mint;
+      if (input.memo) request.memo = input.memo;
+      const { sendId, token } = await wallet.send(request);
+      return { id: sendId, token };
+    }),
+  );
+  host.handle(
+    'wallet.receive',
+    guard(async (input) => {
+      const result = await wallet.receive(input.token);
+      return { mint: result.mint, unit: result.unit, amount: amountToJson(result.amount) };
+    }),
+  );
+  host.handle(
+    'wallet.sends',
+    guard(() => ({
+      sends: wallet.pendingSends().map((s) => ({ id: s.id, mint: s.mint_url, unit: s.unit, amount: amountToJson(BigInt(s.amount)), memo: s.memo, token: s.token, createdAt: s.created_at })),
+    })),
+  );
+  host.handle('wallet.reclaim', guard(async (input) => ({ amount: amountToJson((await wallet.reclaim(input.id)).amount) })));
+  host.handle('wallet.mints', guard(() => ({ mints: wallet.mints() })));
+
+  return wallet.subscribe((event) => {
+    try {
+      host.emit(eventJson(event) as never);
+    } catch {
+      // an event outside the contract is a bug here; never let it stop the wallet
+    }
+  });
+}
