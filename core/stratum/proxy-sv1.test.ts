@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startPool, type DevnetPool } from '../../devnet/pool/pool';
+import { parseUpstreamUrl } from '../api/upstream-url';
+import { silentLogger } from '../log';
+import { ShareLedger } from './ledger';
+import { createProxy, type Proxy, type ShareEvent } from './proxy';
+import { TestMiner } from './testing/test-miner';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'axw-proxy-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function pool(options: Parameters<typeof startPool>[0] = {}): Promise<DevnetPool> {
+  const p = await startPool({ sv1StartDifficulty: 1e-8, ...options });
+  cleanups.push(() => p.close());
+  return p;
+}
+
+async function proxyTo(urls: string[], dir = tempDir(), extra: Partial<Parameters<typeof createProxy>[0]> = {}): Promise<{ proxy: Proxy; port: number; dir: string }> {
+  const proxy = createProxy({
+    stratumHost: '127.0.0.1',
+    stratumPort: 0,
+    upstreams: urls.map(parseUpstreamUrl),
+    verdictTimeoutMs: 2000,
+    ledgerPath: join(dir, 'ledger.sqlite'),
+    lockingPubkey: () => undefined,
+    logger: silentLogger,
+    ...extra,
+  });
+  cleanups.push(() => proxy.stop());
+  const { port } = await proxy.start();
+  return { proxy, port, dir };
+}
+
+async function miner(port: number, user: string): Promise<TestMiner> {
+  const m = new TestMiner({ host: '127.0.0.1', port, user });
+  cleanups.push(() => m.close());
+  await m.connect();
+  return m;
+}
+
+describe('proxy to a Stratum V1 pool (devnet Sv1 port)', () => {
+  it('carries several miners; accepted counts equal the pool’s', async () => {
+    const p = await pool();
+    const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${p.sv1.port}`]);
+    const miners = await Promise.all(['bc1qa.w1', 'bc1qb.w2', 'bc1qc.w3'].map((u) => miner(port, u)));
+    for (const m of miners) {
+      for (let i = 0; i < 5; i++) expect((await m.submitShare()).accepted).toBe(true);
+    }
+    const snap = proxy.snapshot();
+    expect(snap.shares.accepted).toBe(15);
+    expect(snap.shares.awaiting).toBe(0);
+    expect(p.stats().accepted).toBe(15);
+    expect(snap.miners.map((m) => m.accepted).sort()).toEqual([5, 5, 5]);
+    expect(snap.miners.every((m) => m.upstream === `stratum+tcp://127.0.0.1:${p.sv1.port}`)).toBe(true);
+    expect(snap.upstream.state).toBe('up');
+    expect(snap.upstream.failover).toBe(false);
+  });
+
+  it('rejects invalid shares with the pool’s reason and records every verdict', async () => {
+    const p = await pool();
+    const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${p.sv1.port}`]);
+    const events: ShareEvent[] = [];
+    proxy.on('share', (e: ShareEvent) => events.push(e));
+    const m = await miner(port, 'bc1qx.rig');
+    const good = await m.submitShare();
+    expect(good.accepted).toBe(true);
+    const dup = await m.submitShare('duplicate');
+    const low = await m.submitShare('low-difficulty');
+    const poolReasons = p.stats().rejected;
+    expect(dup.accepted).toBe(false);
+    expect(low.accepted).toBe(false);
+    // the pool's own words reach the miner and the ledger
+    expect(dup.reason).toMatch(/duplicate/i);
+    expect(low.reason).toMatch(/difficulty|low/i);
+    expect(poolReasons).toEqual({ 'duplicate-share': 1, 'difficulty-too-low': 1 });
+    const counts = proxy.snapshot().shares;
+    expect(counts.accepted).toBe(p.stats().accepted);
+    expect(counts.rejectReasons).toEqual({ [dup.reason!]: 1, [low.reason!]: 1 });
+    const settled = events.filter((e) => e.verdict !== 'awaiting');
+    expect(settled.map((e) => e.verdict)).toEqual(['accepted', 'rejected', 'rejected']);
+    expect(settled[0]!.headerHash).toBe(good.headerHash);
+    expect(proxy.ledger.shareByHeaderHash(good.headerHash)?.verdict).toBe('accepted');
+  });
+
+  it('keeps the ledger across restarts', async () => {
+    const p = await pool();
+    const dir = tempDir();
+    const first = await proxyTo([`stratum+tcp://127.0.0.1:${p.sv1.port}`], dir);
+    const m = await miner(first.port, 'bc1qr.w');
+    const share = await m.submitShare();
+    await m.submitShare('duplicate');
+    m.close();
+    await first.proxy.stop();
+    const ledger = new ShareLedger(join(dir, 'ledger.sqlite'));
+    cleanups.push(() => ledger.close());
+    const counts = ledger.counts();
+    expect(counts.accepted).toBe(1);
+    expect(counts.rejected).toBe(1);
+    expect(ledger.shareByHeaderHash(share.headerHash)?.worker).toBe('bc1qr.w');
+  });
+});

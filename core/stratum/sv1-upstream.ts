@@ -1,0 +1,332 @@
+/**
+ * Stratum V1 upstream (public-pool, OCEAN, ckpool): one pool connection per miner, so the pool sees
+ * each device with its own credentials, difficulty and version rolling. Nothing is minted.
+ */
+import { connect, type Socket } from 'node:net';
+import type { Logger } from '../log';
+import { parseSv1Line, rejectReasonOf, type Sv1Message, Sv1LineSplitter, sv1Request, type Sv1Response } from '../protocol/sv1/codec';
+import { parseNotify, type Sv1Job } from '../protocol/sv1/job';
+import {
+  type ChannelJob,
+  type ChannelRequest,
+  type ChannelShare,
+  type LinkState,
+  UpstreamChannel,
+  UpstreamError,
+  UpstreamLink,
+  type Verdict,
+} from './upstream';
+
+export interface Sv1UpstreamOptions {
+  host: string;
+  port: number;
+  url: string;
+  logger: Logger;
+  /** no message and no answer for this long = silent pool */
+  silentMs: number;
+  connectTimeoutMs?: number;
+}
+
+interface PendingRequest {
+  sentAt: number;
+  /** runs synchronously on the answer, before any later line of the same read is handled */
+  onAnswer?: (response: Sv1Response) => void;
+  resolve: (response: Sv1Response) => void;
+  reject: (error: Error) => void;
+}
+
+/** A JSON-RPC line connection to a Stratum V1 pool. */
+class PoolConnection {
+  private readonly socket: Socket;
+  private readonly splitter = new Sv1LineSplitter();
+  private readonly pending = new Map<number, PendingRequest>();
+  private nextId = 1;
+  private lastHeard = Date.now();
+  private readonly watchdog: NodeJS.Timeout;
+  closed = false;
+  lastRttMs: number | undefined;
+
+  constructor(
+    private readonly opts: Sv1UpstreamOptions,
+    private readonly onMessage: (message: Sv1Message) => void,
+    private readonly onClose: (reason: string) => void,
+  ) {
+    this.socket = connect({ host: opts.host, port: opts.port, noDelay: true });
+    this.socket.setEncoding('utf8');
+    this.socket.on('data', (chunk: string) => this.onData(chunk));
+    this.socket.on('error', (error) => this.close(`socket error: ${error.message}`));
+    this.socket.on('close', () => this.close('connection closed by pool'));
+    this.watchdog = setInterval(() => this.checkSilence(), Math.max(50, Math.min(1000, opts.silentMs / 4)));
+    this.watchdog.unref();
+  }
+
+  ready(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new UpstreamError('timeout', `no TCP connection to ${this.opts.url} within ${timeoutMs} ms`));
+        this.close('connect timeout');
+      }, timeoutMs);
+      this.socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        reject(new UpstreamError('connect-failed', `cannot connect to ${this.opts.url}`));
+      });
+    });
+  }
+
+  request(method: string, params: unknown[], onAnswer?: (response: Sv1Response) => void): Promise<Sv1Response> {
+    if (this.closed) return Promise.reject(new UpstreamError('closed', 'pool connection is closed'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { sentAt: performance.now(), resolve, reject, onAnswer });
+      this.socket.write(sv1Request(id, method, params));
+    });
+  }
+
+  notify(method: string, params: unknown[]): void {
+    if (!this.closed) this.socket.write(sv1Request(null, method, params));
+  }
+
+  write(line: string): void {
+    if (!this.closed) this.socket.write(line);
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.watchdog);
+    this.socket.destroy();
+    const error = new UpstreamError('closed', `pool connection closed: ${reason}`);
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+    this.onClose(reason);
+  }
+
+  private checkSilence(): void {
+    const now = Date.now();
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const p of this.pending.values()) oldest = Math.min(oldest, p.sentAt);
+    const unanswered = oldest !== Number.POSITIVE_INFINITY && performance.now() - oldest > this.opts.silentMs;
+    if (now - this.lastHeard > this.opts.silentMs || unanswered) this.close('silent');
+  }
+
+  private onData(chunk: string): void {
+    this.lastHeard = Date.now();
+    for (const line of this.splitter.push(chunk)) {
+      if (typeof line !== 'string') {
+        this.opts.logger.warn('pool sent an overlong line; dropped', { url: this.opts.url });
+        continue;
+      }
+      let message: Sv1Message;
+      try {
+        message = parseSv1Line(line);
+      } catch (error) {
+        this.opts.logger.warn('pool sent an unreadable line; ignored', { url: this.opts.url, error: (error as Error).message });
+        continue;
+      }
+      if (message.kind === 'response' && typeof message.id === 'number') {
+        const p = this.pending.get(message.id);
+        if (p) {
+          this.pending.delete(message.id);
+          this.lastRttMs = performance.now() - p.sentAt;
+          p.onAnswer?.(message);
+          p.resolve(message);
+          continue;
+        }
+      }
+      this.onMessage(message);
+    }
+  }
+}
+
+function failed(response: Sv1Response): boolean {
+  return response.error !== null || response.result === false || response.result === null;
+}
+
+class Sv1Channel extends UpstreamChannel {
+  extranonceSize = 0;
+  difficulty = 1;
+  currentJob: ChannelJob | undefined;
+  private extranonce1 = '';
+  private closedReason: string | undefined;
+  readonly conn: PoolConnection;
+
+  constructor(
+    private readonly opts: Sv1UpstreamOptions,
+    private readonly request: ChannelRequest,
+  ) {
+    super();
+    this.conn = new PoolConnection(
+      opts,
+      (message) => this.onPoolMessage(message),
+      (reason) => {
+        this.closedReason = reason;
+        this.emit('closed', reason);
+      },
+    );
+  }
+
+  async open(): Promise<void> {
+    await this.conn.ready(this.opts.connectTimeoutMs ?? 5000);
+    const configure =
+      this.request.versionMask !== 0
+        ? this.conn.request('mining.configure', [['version-rolling'], { 'version-rolling.mask': this.request.versionMask.toString(16).padStart(8, '0') }])
+        : undefined;
+    // The pool's first notify may share a read with this answer: take extranonce1 before it is handled.
+    const subscribe = this.conn.request('mining.subscribe', ['axewallet-proxy'], (answer) => {
+      const r = answer.result;
+      if (Array.isArray(r) && typeof r[1] === 'string' && /^([0-9a-fA-F]{2})*$/.test(r[1]) && typeof r[2] === 'number') {
+        this.extranonce1 = r[1];
+        this.extranonceSize = r[2];
+      }
+    });
+    const authorize = this.conn.request('mining.authorize', [this.request.worker, this.request.password]);
+    if (configure) {
+      const result = (await configure).result as Record<string, unknown> | null;
+      const mask = result && typeof result['version-rolling.mask'] === 'string' ? Number.parseInt(result['version-rolling.mask'], 16) : 0;
+      this.emit('versionMask', Number.isFinite(mask) ? mask : 0);
+    }
+    await subscribe;
+    if (this.extranonceSize === 0) throw new UpstreamError('protocol', 'pool answered mining.subscribe without extranonce1 and extranonce2 size');
+    const auth = await authorize;
+    if (failed(auth)) throw new UpstreamError('rejected', `pool refused worker: ${rejectReasonOf(auth) ?? 'authorize failed'}`);
+  }
+
+  submit(share: ChannelShare): Promise<Verdict> {
+    if (this.closedReason !== undefined) return Promise.reject(new UpstreamError('closed', this.closedReason));
+    return this.conn
+      .request('mining.submit', [this.request.worker, share.jobId, share.extranonce, share.ntime, share.nonce, share.versionBits])
+      .then((response): Verdict => (response.result === true ? { accepted: true } : { accepted: false, reason: rejectReasonOf(response) ?? 'rejected' }));
+  }
+
+  suggestDifficulty(difficulty: number): void {
+    this.conn.notify('mining.suggest_difficulty', [difficulty]);
+  }
+
+  close(): void {
+    this.conn.close('closed by proxy');
+  }
+
+  private onPoolMessage(message: Sv1Message): void {
+    if (message.kind !== 'request') return;
+    const { method, params } = message;
+    switch (method) {
+      case 'mining.notify': {
+        let job: Sv1Job;
+        try {
+          job = parseNotify(params);
+        } catch (error) {
+          this.opts.logger.warn('pool sent an invalid mining.notify; ignored', { error: (error as Error).message });
+          return;
+        }
+        this.currentJob = {
+          jobId: job.jobId,
+          prevHash: job.prevHash,
+          coinbasePrefix: job.coinbase1 + this.extranonce1,
+          coinbaseSuffix: job.coinbase2,
+          merkleBranches: job.merkleBranches,
+          version: job.version,
+          nbits: job.nbits,
+          ntime: job.ntime,
+          cleanJobs: job.cleanJobs,
+          versionRolling: true,
+        };
+        this.emit('job', this.currentJob);
+        return;
+      }
+      case 'mining.set_difficulty': {
+        const d = params[0];
+        if (typeof d === 'number' && d > 0 && Number.isFinite(d)) {
+          this.difficulty = d;
+          this.emit('target', d);
+        }
+        return;
+      }
+      case 'mining.set_version_mask':
+        if (typeof params[0] === 'string' && /^[0-9a-fA-F]{1,8}$/.test(params[0])) this.emit('versionMask', Number.parseInt(params[0], 16));
+        return;
+      case 'mining.set_extranonce':
+        if (typeof params[0] === 'string' && /^([0-9a-fA-F]{2})*$/.test(params[0]) && typeof params[1] === 'number') {
+          this.extranonce1 = params[0];
+          if (params[1] !== this.extranonceSize) this.conn.close('pool changed the extranonce2 size');
+        }
+        return;
+      case 'mining.ping':
+        this.conn.write(`${JSON.stringify({ id: message.id, result: 'pong', error: null })}\n`);
+        return;
+      case 'client.reconnect':
+        this.conn.close('pool asked to reconnect');
+        return;
+      default:
+        if (message.id !== null) this.conn.write(`${JSON.stringify({ id: message.id, result: null, error: [20, 'not supported', null] })}\n`);
+    }
+  }
+}
+
+export class Sv1UpstreamLink extends UpstreamLink {
+  readonly protocol = 'sv1' as const;
+  readonly url: string;
+  private readonly channels = new Set<Sv1Channel>();
+  private probeRtt: number | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: Sv1UpstreamOptions) {
+    super();
+    this.url = opts.url;
+  }
+
+  get latencyMs(): number | undefined {
+    for (const c of this.channels) if (c.conn.lastRttMs !== undefined) return c.conn.lastRttMs;
+    return this.probeRtt;
+  }
+
+  /** A pool is up when it answers mining.subscribe on a fresh connection (authorize needs a miner's credentials). */
+  async connect(): Promise<void> {
+    this.emit('state', 'connecting' satisfies LinkState);
+    const probe = new PoolConnection(this.opts, () => {}, () => {});
+    try {
+      await probe.ready(this.opts.connectTimeoutMs ?? 5000);
+      const started = performance.now();
+      const answer = await Promise.race([
+        probe.request('mining.subscribe', ['axewallet-proxy']),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new UpstreamError('timeout', 'pool did not answer mining.subscribe')), Math.min(this.opts.silentMs, 10_000)).unref(),
+        ),
+      ]);
+      if (!Array.isArray(answer.result)) throw new UpstreamError('protocol', 'pool answered mining.subscribe with something else');
+      this.probeRtt = performance.now() - started;
+      this.emit('state', 'up' satisfies LinkState);
+    } catch (error) {
+      this.emit('state', 'down' satisfies LinkState, (error as Error).message);
+      throw error;
+    } finally {
+      probe.close('probe done');
+    }
+  }
+
+  async openChannel(request: ChannelRequest): Promise<UpstreamChannel> {
+    if (this.closed) throw new UpstreamError('closed', 'upstream link closed');
+    const channel = new Sv1Channel(this.opts, { ...request });
+    this.channels.add(channel);
+    channel.on('closed', (reason: string) => {
+      this.channels.delete(channel);
+      if (reason === 'silent') this.emit('state', 'silent' satisfies LinkState, 'pool stopped talking');
+    });
+    channel.on('job', () => this.emit('activity'));
+    try {
+      await channel.open();
+    } catch (error) {
+      channel.close();
+      throw error;
+    }
+    return channel;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const c of [...this.channels]) c.close();
+  }
+}

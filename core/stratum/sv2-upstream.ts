@@ -1,0 +1,404 @@
+/**
+ * Stratum V2 upstream (hashpool): one Noise connection pinned to the pool's authority key, one
+ * extended channel per miner. Jobs (future jobs + SetNewPrevHash) become Sv1-shaped work, shares go
+ * out as SubmitSharesExtended, batched successes and named errors come back as verdicts, and the
+ * hashpool quote notices (0xC0/0xC1) are raised for the wallet.
+ */
+import { bigIntToLeBytes, bytesToHex, hexToBytes, leBytesToBigInt, MAX_TARGET, swapWords32 } from '../protocol/bitcoin/work';
+import { difficultyOf, targetOf } from './difficulty';
+import type { Logger } from '../log';
+import type { Sv2AnyMessage, Sv2Message, Sv2MessageOf } from '../protocol/sv2/messages';
+import { PROTOCOL_MINING, SETUP_FLAG_REQUIRES_VERSION_ROLLING } from '../protocol/sv2/messages';
+import {
+  type ChannelJob,
+  type ChannelRequest,
+  type ChannelShare,
+  type LinkState,
+  UpstreamChannel,
+  UpstreamError,
+  UpstreamLink,
+  type Verdict,
+} from './upstream';
+
+/** The slice of an Sv2 transport connection the proxy uses. */
+export interface Sv2Conn {
+  send(message: Sv2Message): void;
+  on(event: 'message', listener: (message: Sv2AnyMessage) => void): unknown;
+  on(event: 'close', listener: (reason?: unknown) => void): unknown;
+  close(): void;
+}
+
+export type Sv2Connector = (opts: { host: string; port: number; authorityPubkey: string; timeoutMs: number; logger: Logger }) => Promise<Sv2Conn>;
+
+export interface Sv2UpstreamOptions {
+  host: string;
+  port: number;
+  url: string;
+  authorityPubkey: string;
+  logger: Logger;
+  silentMs: number;
+  connector: Sv2Connector;
+  timeoutMs?: number;
+}
+
+type JobMessage = Sv2MessageOf<'NewExtendedMiningJob'>;
+type PrevHash = Sv2MessageOf<'SetNewPrevHash'>;
+
+function hex32(value: number): string {
+  return (value >>> 0).toString(16).padStart(8, '0');
+}
+
+class Sv2Channel extends UpstreamChannel {
+  currentJob: ChannelJob | undefined;
+  difficulty: number;
+  private sequence = 0;
+  private readonly pending = new Map<number, (verdict: Verdict) => void>();
+  private readonly futureJobs = new Map<number, JobMessage>();
+  private readonly jobs = new Map<number, JobMessage>();
+  private prevHash: PrevHash | undefined;
+  private closedReason: string | undefined;
+
+  constructor(
+    private readonly link: Sv2UpstreamLink,
+    readonly channelId: number,
+    readonly groupChannelId: number,
+    readonly extranonceSize: number,
+    private extranoncePrefix: Uint8Array,
+    target: Uint8Array,
+  ) {
+    super();
+    this.difficulty = difficultyOf(leBytesToBigInt(target));
+  }
+
+  get isClosed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  submit(share: ChannelShare): Promise<Verdict> {
+    if (this.closedReason !== undefined) return Promise.reject(new UpstreamError('closed', this.closedReason));
+    const jobId = Number(share.jobId);
+    const sequenceNumber = this.sequence;
+    this.sequence = (this.sequence + 1) >>> 0;
+    return new Promise<Verdict>((resolve) => {
+      this.pending.set(sequenceNumber, resolve);
+      this.link.send({
+        type: 'SubmitSharesExtended',
+        channelId: this.channelId,
+        sequenceNumber,
+        jobId,
+        nonce: Number.parseInt(share.nonce, 16) >>> 0,
+        ntime: Number.parseInt(share.ntime, 16) >>> 0,
+        version: share.version >>> 0,
+        extranonce: hexToBytes(share.extranonce),
+      });
+    });
+  }
+
+  suggestDifficulty(difficulty: number): void {
+    if (this.closedReason !== undefined) return;
+    const maximumTarget = bigIntToLeBytes(targetOf(difficulty));
+    this.link.send({ type: 'UpdateChannel', channelId: this.channelId, nominalHashRate: (difficulty * 2 ** 32) / 10, maximumTarget });
+  }
+
+  close(): void {
+    if (this.closedReason !== undefined) return;
+    this.link.send({ type: 'CloseChannel', channelId: this.channelId, reasonCode: 'miner-disconnected' });
+    this.shut('closed by proxy');
+  }
+
+  /** Ends the channel: unanswered shares are lost with it (the ledger marks them so). */
+  shut(reason: string): void {
+    if (this.closedReason !== undefined) return;
+    this.closedReason = reason;
+    this.link.forget(this);
+    for (const resolve of this.pending.values()) resolve({ accepted: false, reason: 'upstream-lost' });
+    this.pending.clear();
+    this.emit('closed', reason);
+  }
+
+  handle(message: Sv2AnyMessage): void {
+    switch (message.type) {
+      case 'NewExtendedMiningJob':
+        if (message.minNtime === undefined) {
+          this.futureJobs.set(message.jobId, message);
+          if (this.futureJobs.size > 16) this.futureJobs.delete(this.futureJobs.keys().next().value!);
+        } else {
+          this.remember(message);
+          if (this.prevHash) this.publish(message, message.minNtime, false);
+        }
+        return;
+      case 'SetNewPrevHash': {
+        this.prevHash = message;
+        const job = this.futureJobs.get(message.jobId) ?? this.jobs.get(message.jobId);
+        this.futureJobs.clear();
+        this.jobs.clear();
+        if (!job) return;
+        this.remember(job);
+        this.publish(job, message.minNtime, true);
+        return;
+      }
+      case 'SetTarget':
+        this.difficulty = difficultyOf(leBytesToBigInt(message.maximumTarget));
+        this.emit('target', this.difficulty);
+        return;
+      case 'SetExtranoncePrefix':
+        // Applies to jobs from now on; the miner's extranonce1 stays, the new prefix rides in coinb1.
+        if (message.extranoncePrefix.length + this.extranonceSize <= 32) this.extranoncePrefix = message.extranoncePrefix;
+        return;
+      case 'SubmitSharesSuccess': {
+        // A success covers every share up to last_sequence_number that was not named in an error.
+        for (const [seq, resolve] of this.pending) {
+          if (seq > message.lastSequenceNumber) break;
+          this.pending.delete(seq);
+          resolve({ accepted: true });
+        }
+        return;
+      }
+      case 'SubmitSharesError': {
+        const resolve = this.pending.get(message.sequenceNumber);
+        if (resolve) {
+          this.pending.delete(message.sequenceNumber);
+          resolve({ accepted: false, reason: message.errorCode || 'rejected' });
+        }
+        return;
+      }
+      case 'MintQuoteNotification':
+        this.emit('quote', { quoteId: message.quoteId, amount: message.amount });
+        return;
+      case 'MintQuoteFailure':
+        this.emit('quote', { quoteId: message.quoteId, amount: 0n, error: { code: message.errorCode, message: message.errorMessage } });
+        return;
+      case 'CloseChannel':
+        this.shut(`pool closed the channel: ${message.reasonCode}`);
+        return;
+      default:
+    }
+  }
+
+  private remember(job: JobMessage): void {
+    this.jobs.set(job.jobId, job);
+    if (this.jobs.size > 32) this.jobs.delete(this.jobs.keys().next().value!);
+  }
+
+  private publish(job: JobMessage, ntime: number, clean: boolean): void {
+    const prev = this.prevHash!;
+    this.currentJob = {
+      jobId: String(job.jobId),
+      prevHash: bytesToHex(swapWords32(prev.prevHash)),
+      coinbasePrefix: bytesToHex(job.coinbaseTxPrefix) + bytesToHex(this.extranoncePrefix),
+      coinbaseSuffix: bytesToHex(job.coinbaseTxSuffix),
+      merkleBranches: job.merklePath.map((node) => bytesToHex(node)),
+      version: hex32(job.version),
+      nbits: hex32(prev.nbits),
+      ntime: hex32(ntime),
+      cleanJobs: clean,
+      versionRolling: job.versionRollingAllowed,
+    };
+    this.emit('job', this.currentJob);
+  }
+}
+
+export class Sv2UpstreamLink extends UpstreamLink {
+  readonly protocol = 'sv2' as const;
+  readonly url: string;
+  latencyMs: number | undefined;
+  private conn: Sv2Conn | undefined;
+  private readonly channels = new Map<number, Sv2Channel>();
+  private readonly opening = new Map<number, { resolve: (m: Sv2AnyMessage) => void; reject: (e: Error) => void }>();
+  private setupWaiter: ((m: Sv2AnyMessage) => void) | undefined;
+  private nextRequestId = 1;
+  private lastHeard = Date.now();
+  private watchdog: NodeJS.Timeout | undefined;
+  private closed = false;
+  private reconnecting: Promise<void> | undefined;
+
+  constructor(private readonly opts: Sv2UpstreamOptions) {
+    super();
+    this.url = opts.url;
+  }
+
+  private get timeoutMs(): number {
+    return this.opts.timeoutMs ?? Math.min(this.opts.silentMs, 10_000);
+  }
+
+  async connect(host = this.opts.host, port = this.opts.port): Promise<void> {
+    this.emit('state', 'connecting' satisfies LinkState);
+    try {
+      const started = performance.now();
+      const conn = await this.opts.connector({ host, port, authorityPubkey: this.opts.authorityPubkey, timeoutMs: this.timeoutMs, logger: this.opts.logger });
+      if (this.closed) {
+        conn.close();
+        throw new UpstreamError('closed', 'upstream link closed');
+      }
+      this.conn = conn;
+      this.lastHeard = Date.now();
+      conn.on('message', (m) => this.onMessage(m));
+      conn.on('close', (reason) => this.onConnClosed(conn, reason));
+      const answer = await this.await_(
+        new Promise<Sv2AnyMessage>((resolve) => {
+          this.setupWaiter = resolve;
+          this.send({
+            type: 'SetupConnection',
+            protocol: PROTOCOL_MINING,
+            minVersion: 2,
+            maxVersion: 2,
+            flags: SETUP_FLAG_REQUIRES_VERSION_ROLLING,
+            endpointHost: host,
+            endpointPort: port,
+            vendor: 'Axewallet',
+            hardwareVersion: 'Axewallet proxy',
+            firmware: '',
+            deviceId: '',
+          });
+        }),
+        'SetupConnection',
+      );
+      if (answer.type !== 'SetupConnectionSuccess') {
+        throw new UpstreamError('protocol', `pool refused the connection: ${answer.type === 'SetupConnectionError' ? answer.errorCode : answer.type}`);
+      }
+      this.latencyMs = performance.now() - started;
+      if (!this.watchdog) {
+        this.watchdog = setInterval(() => this.checkSilence(), Math.max(50, Math.min(1000, this.opts.silentMs / 4)));
+        this.watchdog.unref();
+      }
+      this.emit('state', 'up' satisfies LinkState);
+    } catch (error) {
+      this.conn?.close();
+      this.conn = undefined;
+      this.emit('state', 'down' satisfies LinkState, (error as Error).message);
+      throw error;
+    }
+  }
+
+  async openChannel(request: ChannelRequest): Promise<UpstreamChannel> {
+    if (this.reconnecting) await this.reconnecting;
+    if (this.closed || !this.conn) throw new UpstreamError('closed', 'upstream link is not connected');
+    const requestId = this.nextRequestId++;
+    const started = performance.now();
+    const answer = await this.await_(
+      new Promise<Sv2AnyMessage>((resolve, reject) => {
+        this.opening.set(requestId, { resolve, reject });
+        this.send({
+          type: 'OpenExtendedMiningChannel',
+          requestId,
+          userIdentity: request.userIdentity,
+          nominalHashRate: request.nominalHashrate,
+          maxTarget: bigIntToLeBytes(request.maxTarget ?? MAX_TARGET),
+          minExtranonceSize: request.minExtranonceSize,
+        });
+      }),
+      'OpenExtendedMiningChannel',
+    ).finally(() => this.opening.delete(requestId));
+    if (answer.type === 'OpenMiningChannelError') throw new UpstreamError('rejected', `pool refused the channel: ${answer.errorCode}`);
+    if (answer.type !== 'OpenExtendedMiningChannelSuccess') throw new UpstreamError('protocol', `unexpected ${answer.type}`);
+    this.latencyMs = performance.now() - started;
+    const channel = new Sv2Channel(this, answer.channelId, answer.groupChannelId, answer.extranonceSize, answer.extranoncePrefix, answer.target);
+    this.channels.set(answer.channelId, channel);
+    return channel;
+  }
+
+  send(message: Sv2Message): void {
+    if (!this.conn || this.closed) return;
+    try {
+      this.conn.send(message);
+    } catch (error) {
+      this.opts.logger.warn('could not send to the pool', { type: message.type, error: (error as Error).message });
+    }
+  }
+
+  forget(channel: Sv2Channel): void {
+    if (this.channels.get(channel.channelId) === channel) this.channels.delete(channel.channelId);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    for (const channel of [...this.channels.values()]) channel.shut('upstream closed');
+    this.conn?.close();
+    this.conn = undefined;
+  }
+
+  private await_(promise: Promise<Sv2AnyMessage>, what: string): Promise<Sv2AnyMessage> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new UpstreamError('timeout', `pool did not answer ${what} within ${this.timeoutMs} ms`)), this.timeoutMs);
+      promise.then(
+        (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  private checkSilence(): void {
+    if (this.closed || this.reconnecting || !this.conn) return;
+    if (Date.now() - this.lastHeard > this.opts.silentMs) {
+      this.emit('state', 'silent' satisfies LinkState, `no message from the pool for ${Math.round(this.opts.silentMs / 1000)} s`);
+    }
+  }
+
+  private onConnClosed(conn: Sv2Conn, reason: unknown): void {
+    if (conn !== this.conn || this.closed) return;
+    this.conn = undefined;
+    if (this.reconnecting) return;
+    for (const channel of [...this.channels.values()]) channel.shut('pool connection closed');
+    this.emit('state', 'down' satisfies LinkState, `pool closed the connection${reason instanceof Error ? `: ${reason.message}` : ''}`);
+  }
+
+  private onMessage(message: Sv2AnyMessage): void {
+    this.lastHeard = Date.now();
+    switch (message.type) {
+      case 'SetupConnectionSuccess':
+      case 'SetupConnectionError': {
+        const waiter = this.setupWaiter;
+        this.setupWaiter = undefined;
+        waiter?.(message);
+        return;
+      }
+      case 'OpenExtendedMiningChannelSuccess':
+      case 'OpenMiningChannelError':
+        this.opening.get(message.requestId)?.resolve(message);
+        return;
+      case 'Reconnect':
+        void this.reconnect(message.newHost || this.opts.host, message.newPort || this.opts.port);
+        return;
+      case 'Unknown':
+        this.opts.logger.debug('pool sent an unknown message; ignored', { extensionType: message.extensionType, msgType: message.msgType });
+        return;
+      default:
+    }
+    if (!('channelId' in message)) return;
+    const channel = this.channels.get(message.channelId);
+    if (channel) {
+      channel.handle(message);
+      return;
+    }
+    // Jobs and prevhashes may be addressed to a group channel: every member gets them.
+    for (const member of this.channels.values()) if (member.groupChannelId === message.channelId && message.channelId !== 0) member.handle(message);
+  }
+
+  /** Reconnect (spec 5.3.x): same authority key, new address; miners' channels are reopened by the proxy. */
+  private async reconnect(host: string, port: number): Promise<void> {
+    if (this.reconnecting || this.closed) return;
+    this.opts.logger.info('pool asked to reconnect', { host, port });
+    this.reconnecting = (async () => {
+      const old = this.conn;
+      this.conn = undefined;
+      old?.close();
+      try {
+        await this.connect(host, port);
+      } catch {
+        // connect() reported 'down'; the proxy fails over
+      }
+    })();
+    const channels = [...this.channels.values()];
+    await this.reconnecting;
+    this.reconnecting = undefined;
+    for (const channel of channels) channel.shut('pool asked to reconnect');
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * What the bridge needs from any upstream, Stratum V1 or V2: a link to one pool that opens one
+ * channel per miner. A channel hands out jobs whose coinbase is split around a variable extranonce
+ * of `extranonceSize` bytes; the bridge folds everything the pool fixed into the miner's coinb1,
+ * so the miner's own extranonce1 never has to change when the upstream does.
+ */
+import { EventEmitter } from 'node:events';
+
+export interface ChannelJob {
+  /** the upstream's job id, as the upstream names it */
+  jobId: string;
+  /** Stratum V1 order: every 4-byte word of the internal-order hash byte-swapped */
+  prevHash: string;
+  /** hex: coinbase bytes before the variable extranonce, including any pool-assigned prefix */
+  coinbasePrefix: string;
+  /** hex: coinbase bytes after the variable extranonce */
+  coinbaseSuffix: string;
+  merkleBranches: string[];
+  /** 8 hex digits, big-endian */
+  version: string;
+  nbits: string;
+  ntime: string;
+  /** the job replaces all earlier ones (new block) */
+  cleanJobs: boolean;
+  /** false when the upstream forbids version rolling for this job */
+  versionRolling: boolean;
+}
+
+export interface ChannelShare {
+  jobId: string;
+  /** hex, exactly `extranonceSize` bytes */
+  extranonce: string;
+  /** 8 hex digits each, as the miner sent them */
+  ntime: string;
+  nonce: string;
+  /** the rolled version bits the miner sent (rolled version XOR job version), 8 hex digits */
+  versionBits: string;
+  /** the full header version those bits give */
+  version: number;
+}
+
+export type Verdict = { accepted: true } | { accepted: false; reason: string };
+
+export interface QuoteNotice {
+  quoteId: string;
+  amount: bigint;
+  /** set for a failure notice (0xC1) */
+  error?: { code: number; message: string };
+}
+
+export interface ChannelRequest {
+  /** the miner's worker name as it authorized */
+  worker: string;
+  password: string;
+  /** identity announced upstream (Sv2: `<worker>.<locking pubkey hex>`) */
+  userIdentity: string;
+  /** the variable extranonce bytes the bridge needs: miner extranonce1 + extranonce2 */
+  minExtranonceSize: number;
+  /** H/s, a hint only */
+  nominalHashrate: number;
+  /** the easiest target the miner wants (from suggest_difficulty), or undefined for any */
+  maxTarget?: bigint;
+  /** the version-rolling mask the miner was granted (0 = none) */
+  versionMask: number;
+}
+
+/**
+ * Events:
+ *  'job' (job: ChannelJob)            new work; the latest is current
+ *  'target' (difficulty: number)      the share target changed
+ *  'versionMask' (mask: number)
+ *  'quote' (notice: QuoteNotice)
+ *  'closed' (reason: string)          the channel is gone; pending submits settle as lost
+ */
+export abstract class UpstreamChannel extends EventEmitter {
+  abstract readonly extranonceSize: number;
+  abstract readonly difficulty: number;
+  /** resolves with the upstream's verdict, or rejects with an Error when the channel died first */
+  abstract submit(share: ChannelShare): Promise<Verdict>;
+  /** tells the upstream the miner wants a new difficulty floor */
+  abstract suggestDifficulty(difficulty: number): void;
+  abstract close(): void;
+  abstract readonly currentJob: ChannelJob | undefined;
+}
+
+export type LinkState = 'connecting' | 'up' | 'down' | 'silent';
+
+/**
+ * Events:
+ *  'state' (state: LinkState, detail?: string)
+ *  'activity' ()                      any message from the pool (feeds silent-upstream detection)
+ */
+export abstract class UpstreamLink extends EventEmitter {
+  abstract readonly url: string;
+  abstract readonly protocol: 'sv1' | 'sv2';
+  /** connects and proves the pool works (jobs flow); rejects when it does not */
+  abstract connect(): Promise<void>;
+  abstract openChannel(request: ChannelRequest): Promise<UpstreamChannel>;
+  abstract close(): void;
+  /** last measured round trip to the pool in ms */
+  abstract readonly latencyMs: number | undefined;
+}
+
+export class UpstreamError extends Error {
+  constructor(
+    readonly code: 'connect-failed' | 'rejected' | 'closed' | 'timeout' | 'protocol',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+}
