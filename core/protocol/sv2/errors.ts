@@ -31,6 +31,8 @@ export type Sv2TransportErrorCode =
   | 'connect-failed'
   | 'too-many-connections'
   | 'socket-error'
+  | 'backpressure'
+  | 'handler-error'
   | 'closed';
 
 export class Sv2Error extends Error {
