@@ -1,0 +1,144 @@
+/**
+ * The e2e harness: a real `axewallet serve` child process per instance, Debian Chromium through playwright-core,
+ * screenshots of every step under test-output/e2e/. Journeys are plain async functions that throw on failure.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+
+export const repoRoot = resolve(import.meta.dirname, '..');
+export const outputDir = join(repoRoot, 'test-output', 'e2e');
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.AXEWALLET_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+export interface ServeReady {
+  event: 'ready';
+  url: string;
+  api: string;
+  token: string;
+  stratum?: { host: string; port: number };
+}
+
+export interface ServeInstance extends ServeReady {
+  home: string;
+  /** calls the API the way a script would (bearer token), for checks the UI does not show */
+  api_call<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  stop(): Promise<void>;
+  /** stops and removes its home dir */
+  dispose(): Promise<void>;
+}
+
+export interface ServeOptions {
+  name: string;
+  demo?: boolean;
+  home?: string;
+  extraArgs?: string[];
+  readyTimeoutMs?: number;
+}
+
+/** Starts `node bin/axewallet.mjs serve --home <tmp> --port 0` and waits for its one JSON ready line. */
+export async function startServe(opts: ServeOptions): Promise<ServeInstance> {
+  const home = opts.home ?? mkdtempSync(join(tmpdir(), `axewallet-e2e-${opts.name}-`));
+  mkdirSync(outputDir, { recursive: true });
+  const args = [join(repoRoot, 'bin', 'axewallet.mjs'), 'serve', '--home', home, '--port', '0', ...(opts.demo ? ['--demo'] : []), ...(opts.extraArgs ?? [])];
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AXEWALLET_HOME: home } });
+  const log = createWriteStream(join(outputDir, `${opts.name}-serve.log`), { flags: 'a' });
+  child.stderr!.pipe(log);
+
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const ready = await new Promise<ServeReady>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`serve (${opts.name}) printed no ready line within ${opts.readyTimeoutMs ?? 60_000} ms; see ${opts.name}-serve.log`)), opts.readyTimeoutMs ?? 60_000);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      log.write(`[stdout] ${line.replace(/token=[^"&\s]+/g, 'token=…').replace(/"token":"[^"]+"/, '"token":"…"')}\n`);
+      try {
+        const parsed = JSON.parse(line) as ServeReady;
+        if (parsed.event === 'ready') {
+          clearTimeout(timer);
+          done(parsed);
+        }
+      } catch {
+        // only the ready line is JSON; anything else is kept in the log
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`serve (${opts.name}) exited with code ${code} before it was ready; see ${opts.name}-serve.log`));
+    });
+  });
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
+    }
+    log.end();
+  };
+  return {
+    ...ready,
+    home,
+    async api_call<T>(method: string, path: string, body?: unknown) {
+      const response = await fetch(`${ready.api}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${ready.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json().catch(() => undefined)) as T };
+    },
+    stop,
+    async dispose() {
+      await stop();
+      if (!opts.home) rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface JourneyContext {
+  browser: Browser;
+  /** a fresh page in its own context, with console errors and CSP violations collected */
+  openPage(url: string): Promise<{ page: Page; context: BrowserContext; problems: string[] }>;
+  /** saves test-output/e2e/<journey>-<NN>-<step>.png */
+  shot(page: Page, step: string): Promise<string>;
+  step(title: string): void;
+  cleanup(fn: () => Promise<void> | void): void;
+}
+
+export interface Journey {
+  name: string;
+  title: string;
+  /** commands the journey needs; when the contract lacks one the journey is reported as blocked, naming it */
+  requires?: string[];
+  run(ctx: JourneyContext): Promise<void>;
+}
+
+export function expect(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+/** Polls until fn returns a truthy value, then returns it; fails with the message after timeoutMs. */
+export async function waitFor<T>(fn: () => Promise<T> | T, message: string, timeoutMs = 30_000, everyMs = 250): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await fn();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`${message} (waited ${timeoutMs} ms${last ? `; last error: ${(last as Error).message}` : ''})`);
+}

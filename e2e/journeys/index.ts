@@ -1,0 +1,5 @@
+import type { Journey } from '../harness';
+import { badInputsForms } from './bad-inputs';
+import { smoke } from './smoke';
+
+export const journeys: Journey[] = [smoke, badInputsForms];

@@ -1,0 +1,79 @@
+/** Open the token URL, reach every page by its navigation link and by keyboard, screenshot each. */
+import { expect, type Journey, startServe, waitFor } from '../harness';
+
+const pages = ['Dashboard', 'Devices', 'Wallet', 'Backup', 'Settings', 'Logs'];
+
+export const smoke: Journey = {
+  name: 'smoke',
+  title: 'open the token URL, navigate every page, screenshot each',
+  async run({ openPage, shot, step, cleanup }) {
+    step('start serve');
+    const serve = await startServe({ name: 'smoke' });
+    cleanup(() => serve.dispose());
+
+    step('open the token URL');
+    const { page, context, problems } = await openPage(serve.url);
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    expect(!page.url().includes('token='), `the token must leave the address bar, got ${page.url()}`);
+    await page.getByText('connected', { exact: false }).first().waitFor();
+
+    const status = await serve.api_call<{ demo: boolean }>('GET', '/status');
+    if (status.body.demo) {
+      step('demo label');
+      expect(await page.getByText('Demo network', { exact: true }).first().isVisible(), 'a fresh home runs the demo network and must say so');
+    }
+
+    for (const name of pages) {
+      step(`navigate to ${name}`);
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+      await page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
+      const current = await page.getByRole('link', { name, exact: true }).getAttribute('aria-current');
+      expect(current === 'page', `the ${name} link must be marked as the current page`);
+      await page.waitForTimeout(300);
+      await shot(page, name);
+    }
+
+    step('keyboard reaches the navigation');
+    await page.goto(`${new URL(serve.url).origin}/#/dashboard`);
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    const focused: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press('Tab');
+      focused.push(await page.evaluate(() => document.activeElement?.textContent?.trim() ?? ''));
+    }
+    expect(focused.includes('Skip to content') && focused.includes('Dashboard') && focused.includes('Devices'), `Tab must walk the skip link and navigation, got ${JSON.stringify(focused)}`);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1 }).waitFor();
+
+    step('reload keeps the session without the token in the URL');
+    await page.goto(`${new URL(serve.url).origin}/#/logs`);
+    await page.getByRole('heading', { level: 1, name: 'Logs' }).waitFor();
+    await waitFor(async () => (await page.getByRole('table', { name: 'Log records' }).getByRole('row').count()) > 1, 'the log shows the engine records');
+
+    step('theme');
+    await page.getByRole('link', { name: 'Settings', exact: true }).click();
+    await page.getByLabel('Theme').selectOption('dark');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await waitFor(async () => (await page.evaluate(() => document.documentElement.dataset.theme)) === 'dark', 'the dark theme applies after saving');
+    await shot(page, 'settings-dark');
+    await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+    await page.waitForTimeout(500);
+    await shot(page, 'dashboard-dark');
+    await page.getByRole('link', { name: 'Settings', exact: true }).click();
+    await page.getByLabel('Theme').selectOption('system');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText(/Saved at/).waitFor();
+
+    step('no token, no page');
+    const other = await context.browser()!.newContext();
+    const stranger = await other.newPage();
+    const response = await stranger.goto(`${new URL(serve.url).origin}/`);
+    expect(response?.status() === 401, `without the token the server must answer 401, got ${response?.status()}`);
+    await other.close();
+
+    const csp = problems.filter((p) => /Content Security Policy|page error/i.test(p));
+    expect(csp.length === 0, `no CSP violations or page errors: ${csp.join(' | ')}`);
+  },
+};

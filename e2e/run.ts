@@ -1,0 +1,103 @@
+/**
+ * Runs every journey in one Chromium, prints a line per journey and returns the counts.
+ * A journey whose backend commands are not in the contract yet is reported as skipped with the missing command named.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { commandByName } from '../core/api/contract';
+import { type Journey, type JourneyContext, launchChromium, outputDir, repoRoot } from './harness';
+import { journeys } from './journeys';
+
+export interface E2eResult {
+  passed: number;
+  failed: number;
+  skipped: number;
+  journeys: Array<{ name: string; outcome: 'passed' | 'failed' | 'skipped'; seconds: number; detail?: string; screenshots: string[] }>;
+}
+
+const JOURNEY_TIMEOUT_MS = 240_000;
+
+export async function runJourneys(only: string[] = []): Promise<E2eResult> {
+  rmSync(outputDir, { recursive: true, force: true });
+  mkdirSync(outputDir, { recursive: true });
+  const result: E2eResult = { passed: 0, failed: 0, skipped: 0, journeys: [] };
+  const browser = await launchChromium();
+  try {
+    for (const journey of journeys.filter((j) => only.length === 0 || only.includes(j.name))) {
+      const started = Date.now();
+      const missing = (journey.requires ?? []).filter((name) => !commandByName(name));
+      if (missing.length > 0) {
+        result.skipped++;
+        const detail = `blocked: the API has no ${missing.join(', ')} yet`;
+        result.journeys.push({ name: journey.name, outcome: 'skipped', seconds: 0, detail, screenshots: [] });
+        process.stderr.write(`- ${journey.name}: ${journey.title} — SKIPPED (${detail})\n`);
+        continue;
+      }
+      const outcome = await runOne(browser, journey);
+      const seconds = Math.round((Date.now() - started) / 100) / 10;
+      result.journeys.push({ name: journey.name, seconds, ...outcome });
+      if (outcome.outcome === 'passed') result.passed++;
+      else result.failed++;
+      process.stderr.write(`${outcome.outcome === 'passed' ? '✓' : '✗'} ${journey.name}: ${journey.title} (${seconds}s)${outcome.detail ? `\n    ${outcome.detail}` : ''}\n`);
+    }
+  } finally {
+    await browser.close();
+  }
+  writeFileSync(join(repoRoot, 'test-output', 'e2e-report.json'), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+async function runOne(browser: Awaited<ReturnType<typeof launchChromium>>, journey: Journey): Promise<{ outcome: 'passed' | 'failed'; detail?: string; screenshots: string[] }> {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const screenshots: string[] = [];
+  const pages: import('playwright-core').Page[] = [];
+  let currentStep = 'start';
+  let counter = 0;
+  const ctx: JourneyContext = {
+    browser,
+    async openPage(url) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      cleanups.push(() => context.close());
+      const page = await context.newPage();
+      pages.push(page);
+      const problems: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') problems.push(message.text());
+      });
+      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      await page.goto(url);
+      return { page, context, problems };
+    },
+    async shot(page, step) {
+      counter++;
+      const file = join(outputDir, `${journey.name}-${String(counter).padStart(2, '0')}-${step.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      screenshots.push(file);
+      return file;
+    },
+    step(title) {
+      currentStep = title;
+    },
+    cleanup(fn) {
+      cleanups.push(fn);
+    },
+  };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      journey.run(ctx),
+      new Promise((_r, reject) => {
+        timer = setTimeout(() => reject(new Error(`journey timed out after ${JOURNEY_TIMEOUT_MS / 1000}s`)), JOURNEY_TIMEOUT_MS);
+      }),
+    ]);
+    return { outcome: 'passed', screenshots };
+  } catch (error) {
+    for (const page of pages) {
+      if (!page.isClosed()) await ctx.shot(page, `failed-${currentStep}`).catch(() => undefined);
+    }
+    return { outcome: 'failed', detail: `at "${currentStep}": ${(error as Error).message.split('\n')[0]}`, screenshots };
+  } finally {
+    clearTimeout(timer);
+    for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => undefined);
+  }
+}

@@ -1,0 +1,88 @@
+import { useEffect } from 'react';
+import { ErrorNotice } from './components/ErrorNotice';
+import { StatusBar } from './components/StatusBar';
+import { BackupPage } from './pages/Backup';
+import { DashboardPage } from './pages/Dashboard';
+import { DevicesPage } from './pages/Devices';
+import { LogsPage } from './pages/Logs';
+import { SettingsPage } from './pages/Settings';
+import { SetupPage } from './pages/Setup';
+import { WalletPage } from './pages/Wallet';
+import { WelcomePage } from './pages/Welcome';
+import { type Route, pages, pageTitles, routeFromHash, useApp } from './store';
+import { useTheme } from './theme';
+
+const views: Record<Route, () => React.JSX.Element> = {
+  dashboard: DashboardPage,
+  devices: DevicesPage,
+  wallet: WalletPage,
+  backup: BackupPage,
+  settings: SettingsPage,
+  logs: LogsPage,
+  welcome: WelcomePage,
+  setup: SetupPage,
+};
+
+export function App() {
+  const route = useApp((s) => s.route);
+  const status = useApp((s) => s.status);
+  const error = useApp((s) => s.error);
+  const clearError = useApp((s) => s.clearError);
+  useTheme();
+
+  useEffect(() => {
+    const onHash = () => useApp.setState({ route: routeFromHash(window.location.hash) });
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
+  useEffect(() => {
+    document.title = `${pageTitles[route]} · Axewallet${status?.demo ? ' (demo network)' : ''}`;
+  }, [route, status?.demo]);
+
+  const View = views[route];
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="brand">Axewallet</span>
+        {status?.demo && (
+          <span className="demo-badge" title={status.network.label}>
+            Demo network
+          </span>
+        )}
+        <nav aria-label="Main">
+          <ul>
+            {pages.map((page) => (
+              <li key={page}>
+                <a href={`#/${page}`} aria-current={route === page ? 'page' : undefined}>
+                  {pageTitles[page]}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      </header>
+      {status?.demo && (
+        <p className="demo-banner" role="note">
+          {status.network.label}: shares and ehash here are test values with no worth. Add your pool in Settings to mine for real.
+        </p>
+      )}
+      {error && (
+        <div className="error-surface">
+          <ErrorNotice error={error} />
+          <button type="button" onClick={clearError}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      <main id="main" tabIndex={-1}>
+        <h1>{pageTitles[route]}</h1>
+        <View />
+      </main>
+      <StatusBar />
+    </div>
+  );
+}

@@ -1,0 +1,79 @@
+/**
+ * The renderer's only way out: the bridge from core/api. Electron's preload puts window.axewallet there;
+ * otherwise the page came from the headless server and talks HTTP to its own origin with the token.
+ */
+import { type ApiBridge, createHttpBridge, createIpcBridge, type PreloadApi } from '../../core/api/bridge';
+import { type CommandInput, type CommandName, type CommandOutput, commandByName } from '../../core/api/contract';
+import { ApiError } from '../../core/api/define';
+
+const TOKEN_KEY = 'axewallet.token';
+
+declare global {
+  interface Window {
+    axewallet?: PreloadApi;
+  }
+}
+
+/** The token arrives once in `?token=`; it is kept for this tab only and taken out of the address bar. */
+export function takeToken(): string | null {
+  const url = new URL(window.location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    url.searchParams.delete('token');
+    window.history.replaceState(null, '', `${url.pathname}${url.search}${url.hash}`);
+    return fromUrl;
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function connectBridge(): ApiBridge {
+  if (window.axewallet) return createIpcBridge(window.axewallet);
+  const token = takeToken();
+  if (!token) {
+    throw new ApiError('unauthorized', 'This page was opened without its access token.', 'Open Axewallet with the full URL printed when it started (it ends with ?token=…).');
+  }
+  return createHttpBridge({ baseUrl: window.location.origin, token });
+}
+
+let bridge: ApiBridge | undefined;
+
+export function setBridge(next: ApiBridge): void {
+  bridge = next;
+}
+
+export function getBridge(): ApiBridge {
+  if (!bridge) throw new ApiError('unavailable', 'Not connected to Axewallet.', 'Reload the page.');
+  return bridge;
+}
+
+export function call<N extends CommandName>(name: N, input: CommandInput<N>): Promise<CommandOutput<N>> {
+  return getBridge().call(name, input);
+}
+
+/** True when this build's contract has the command at all (other parts of the engine land over time). */
+export function hasCommand(name: string): boolean {
+  return commandByName(name) !== undefined;
+}
+
+/**
+ * Calls a command that may not be in this build's contract yet. The answer is the engine's own,
+ * validated there against its schema; a missing command is a clear "not available yet", never fake data.
+ */
+export async function callOptional<T>(name: string, input: Record<string, unknown> = {}): Promise<T> {
+  if (!hasCommand(name)) {
+    throw new ApiError('not_found', `"${name}" is not available yet in this version of Axewallet.`, 'This part of Axewallet is still being built; the other pages work.');
+  }
+  return (await getBridge().call(name as CommandName, input as never)) as T;
+}
+
+export function isNotAvailable(error: unknown): boolean {
+  return error instanceof ApiError && (error.code === 'not_found' || error.code === 'unavailable');
+}
+
+export function asApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  return new ApiError('internal', (error as Error)?.message ?? String(error), 'Try again; the Logs page has details.');
+}
+
+export { ApiError };

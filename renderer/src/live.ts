@@ -1,0 +1,72 @@
+/**
+ * The live picture every page shares: mining and wallet state polled once a second (events make it sooner),
+ * plus the samples the dashboard charts draw while the app is open.
+ */
+import { create } from 'zustand';
+import type { ApiError } from '../../core/api/define';
+import { asApiError, callOptional } from './api';
+import { appendSample, type Sample } from './series';
+import type { MiningView, WalletView } from './shapes';
+
+interface LiveState {
+  mining: MiningView | undefined;
+  miningError: ApiError | undefined;
+  wallet: WalletView | undefined;
+  walletError: ApiError | undefined;
+  hashrate: Sample[];
+  /** total ehash balance over time (all mints and units summed per unit: the first unit is charted) */
+  earned: Sample[];
+  refresh(): Promise<void>;
+}
+
+export function totalHashrate(mining: MiningView | undefined): number {
+  if (!mining) return 0;
+  if (typeof mining.hashrate === 'number') return mining.hashrate;
+  return mining.miners.reduce((sum, m) => sum + (m.hashrate ?? 0), 0);
+}
+
+export function totalBalance(wallet: WalletView | undefined): number {
+  return (wallet?.balances ?? []).reduce((sum, b) => sum + Number(b.amount), 0);
+}
+
+export const useLive = create<LiveState>((set, get) => ({
+  mining: undefined,
+  miningError: undefined,
+  wallet: undefined,
+  walletError: undefined,
+  hashrate: [],
+  earned: [],
+  async refresh() {
+    const t = Date.now() / 1000;
+    const [mining, wallet] = await Promise.allSettled([callOptional<MiningView>('mining.get'), callOptional<WalletView>('wallet.get')]);
+    const next: Partial<LiveState> = {};
+    if (mining.status === 'fulfilled') {
+      next.mining = mining.value;
+      next.miningError = undefined;
+      next.hashrate = appendSample(get().hashrate, { t, v: totalHashrate(mining.value) });
+    } else next.miningError = asApiError(mining.reason);
+    if (wallet.status === 'fulfilled') {
+      next.wallet = wallet.value;
+      next.walletError = undefined;
+      next.earned = appendSample(get().earned, { t, v: totalBalance(wallet.value) });
+    } else next.walletError = asApiError(wallet.reason);
+    set(next);
+  },
+}));
+
+export function startLivePolling(intervalMs = 1000): () => void {
+  let running = false;
+  const tick = () => {
+    if (running) return;
+    running = true;
+    void useLive
+      .getState()
+      .refresh()
+      .finally(() => {
+        running = false;
+      });
+  };
+  tick();
+  const timer = setInterval(tick, intervalMs);
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,218 @@
+import { useId, useMemo, useState } from 'react';
+import type { ApiEvent } from '../../../core/api/contract';
+import { Chart } from '../components/Chart';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { formatAgo, formatHashrate, formatMs, formatSi } from '../format';
+import { totalBalance, totalHashrate, useLive } from '../live';
+import { inWindow, type Sample, type WindowName, windows } from '../series';
+import { useApp } from '../store';
+
+function toChartData(samples: Sample[]): [number[], number[]] {
+  return [samples.map((s) => s.t), samples.map((s) => s.v)];
+}
+
+/** Events of the share -> quote -> proof pipeline, by their type name, whatever part of the engine sends them. */
+export function isPipelineEvent(event: ApiEvent): boolean {
+  return /share|quote|proof|mint/i.test(event.type);
+}
+
+function describeEvent(event: ApiEvent): string {
+  const { type, ...rest } = event as { type: string } & Record<string, unknown>;
+  const text = JSON.stringify(rest);
+  return `${type} ${text.length > 160 ? `${text.slice(0, 157)}…` : text}`;
+}
+
+export function DashboardPage() {
+  const mining = useLive((s) => s.mining);
+  const miningError = useLive((s) => s.miningError);
+  const wallet = useLive((s) => s.wallet);
+  const hashrate = useLive((s) => s.hashrate);
+  const earned = useLive((s) => s.earned);
+  const events = useApp((s) => s.events);
+  const navigate = useApp((s) => s.navigate);
+  const [span, setSpan] = useState<WindowName>('10m');
+  const id = useId();
+
+  const hashData = useMemo(() => toChartData(inWindow(hashrate, span)), [hashrate, span]);
+  const earnedData = useMemo(() => toChartData(inWindow(earned, span)), [earned, span]);
+  const stream = useMemo(() => events.filter(isPipelineEvent).slice(-30).reverse(), [events]);
+  const unit = wallet?.balances[0]?.unit ?? 'hash';
+
+  return (
+    <div className="stack">
+      {wallet && !wallet.exists && (
+        <div className="notice" role="note">
+          <strong>No wallet yet.</strong> Create or restore one so your shares turn into ehash.{' '}
+          <button type="button" onClick={() => navigate('welcome')}>
+            Create or restore a wallet
+          </button>
+        </div>
+      )}
+      {mining && mining.miners.length === 0 && (
+        <div className="notice" role="note">
+          <strong>No Bitaxe is mining through Axewallet yet.</strong>{' '}
+          <button type="button" onClick={() => navigate('setup')}>
+            Set up a Bitaxe
+          </button>
+        </div>
+      )}
+      {miningError && <ErrorNotice error={miningError} title="Mining state" />}
+
+      <section aria-labelledby={`${id}-totals`} className="cards">
+        <h2 id={`${id}-totals`} className="visually-hidden">
+          Totals
+        </h2>
+        <div className="card">
+          <span className="card-label">Hashrate</span>
+          <span className="card-value" aria-label="Total hashrate">
+            {mining ? formatHashrate(totalHashrate(mining)) : '—'}
+          </span>
+        </div>
+        <div className="card">
+          <span className="card-label">Shares accepted</span>
+          <span className="card-value" aria-label="Shares accepted">
+            {mining ? mining.shares.accepted : '—'}
+          </span>
+        </div>
+        <div className="card">
+          <span className="card-label">Shares rejected</span>
+          <span className="card-value" aria-label="Shares rejected">
+            {mining ? mining.shares.rejected : '—'}
+          </span>
+        </div>
+        <div className="card">
+          <span className="card-label">Awaiting verdict</span>
+          <span className="card-value" aria-label="Shares awaiting verdict">
+            {mining ? mining.shares.awaiting : '—'}
+          </span>
+        </div>
+        <div className="card">
+          <span className="card-label">ehash balance</span>
+          <span className="card-value" aria-label="ehash balance">
+            {wallet?.exists ? `${formatSi(totalBalance(wallet))} ${unit}` : '—'}
+          </span>
+        </div>
+      </section>
+
+      <section aria-labelledby={`${id}-charts`} className="stack">
+        <div className="row">
+          <h2 id={`${id}-charts`}>Hashrate and ehash</h2>
+          <div role="radiogroup" aria-label="Chart window" className="segmented">
+            {(Object.keys(windows) as WindowName[]).map((w) => (
+              <button key={w} type="button" role="radio" aria-checked={span === w} onClick={() => setSpan(w)}>
+                {w}
+              </button>
+            ))}
+          </div>
+        </div>
+        <div className="grid2">
+          <Chart
+            label="Total hashrate"
+            summary={mining ? formatHashrate(totalHashrate(mining)) : 'no data yet'}
+            data={hashData}
+            series={[{ label: 'hashrate', stroke: '#e8731a' }]}
+            formatValue={(v) => `${formatSi(v)}H/s`}
+          />
+          <Chart
+            label={`ehash earned (${unit})`}
+            summary={wallet?.exists ? `${formatSi(totalBalance(wallet))} ${unit}` : 'no wallet yet'}
+            data={earnedData}
+            series={[{ label: unit, stroke: '#3c8dde' }]}
+            formatValue={(v) => formatSi(v)}
+          />
+        </div>
+      </section>
+
+      <div className="grid2">
+        <section aria-labelledby={`${id}-upstream`}>
+          <h2 id={`${id}-upstream`}>Upstream</h2>
+          {mining?.upstream ? (
+            <dl className="facts">
+              <dt>Pool</dt>
+              <dd className="mono">{mining.upstream.url ?? '—'}</dd>
+              <dt>State</dt>
+              <dd>
+                {mining.upstream.state ?? (mining.upstream.connected ? 'connected' : 'disconnected')}
+                {mining.upstream.failover ? ' — on failover' : ''}
+              </dd>
+              <dt>Pool latency</dt>
+              <dd>{formatMs(mining.upstream.latencyMs)}</dd>
+              {mining.upstream.lastError && (
+                <>
+                  <dt>Last error</dt>
+                  <dd>{mining.upstream.lastError}</dd>
+                </>
+              )}
+            </dl>
+          ) : (
+            <p className="muted">{mining ? 'No upstream connected.' : 'Waiting for the mining state.'}</p>
+          )}
+        </section>
+        <section aria-labelledby={`${id}-reasons`}>
+          <h2 id={`${id}-reasons`}>Reject reasons</h2>
+          {mining && Object.keys(mining.shares.rejectReasons).length > 0 ? (
+            <table aria-label="Reject reasons">
+              <tbody>
+                {Object.entries(mining.shares.rejectReasons).map(([reason, count]) => (
+                  <tr key={reason}>
+                    <th scope="row">{reason}</th>
+                    <td>{count}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : (
+            <p className="muted">No rejected shares.</p>
+          )}
+        </section>
+      </div>
+
+      <section aria-labelledby={`${id}-miners`}>
+        <h2 id={`${id}-miners`}>Miners</h2>
+        {mining && mining.miners.length > 0 ? (
+          <table aria-label="Miners">
+            <thead>
+              <tr>
+                <th scope="col">Worker</th>
+                <th scope="col">Address</th>
+                <th scope="col">Hashrate</th>
+                <th scope="col">Accepted</th>
+                <th scope="col">Rejected</th>
+                <th scope="col">Latency</th>
+                <th scope="col">Last share</th>
+              </tr>
+            </thead>
+            <tbody>
+              {mining.miners.map((m, i) => (
+                <tr key={m.id ?? `${m.worker}-${i}`}>
+                  <td>{m.worker ?? '—'}</td>
+                  <td className="mono">{m.address ?? '—'}</td>
+                  <td>{formatHashrate(m.hashrate)}</td>
+                  <td>{m.accepted ?? '—'}</td>
+                  <td>{m.rejected ?? '—'}</td>
+                  <td>{formatMs(m.latencyMs)}</td>
+                  <td>{formatAgo(m.lastShareAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p className="muted">No miners connected.</p>
+        )}
+      </section>
+
+      <section aria-labelledby={`${id}-stream`}>
+        <h2 id={`${id}-stream`}>Live: share → quote → proof</h2>
+        {stream.length === 0 ? (
+          <p className="muted">Nothing yet: events appear here as shares are judged, quoted and minted.</p>
+        ) : (
+          <ol className="stream mono" aria-label="Live share, quote and proof events">
+            {stream.map((event, i) => (
+              <li key={i}>{describeEvent(event)}</li>
+            ))}
+          </ol>
+        )}
+      </section>
+    </div>
+  );
+}

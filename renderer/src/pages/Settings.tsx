@@ -1,0 +1,303 @@
+import { useEffect, useId, useState } from 'react';
+import type { Settings } from '../../../core/api/system';
+import { parseUpstreamUrl } from '../../../core/api/upstream-url';
+import { ErrorNotice, FieldError } from '../components/ErrorNotice';
+import { askNotificationPermission, notificationPermission } from '../notifications';
+import { useApp } from '../store';
+import { useAction } from '../useCommand';
+
+const RELAY = /^wss?:\/\/\S+$/;
+
+export function upstreamProblem(url: string): string | undefined {
+  if (!url.trim()) return 'Enter a pool address.';
+  try {
+    parseUpstreamUrl(url);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+function relayProblem(url: string): string | undefined {
+  return RELAY.test(url.trim()) ? undefined : 'A relay address starts with ws:// or wss://';
+}
+
+function portProblem(value: string): string | undefined {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 0 && n <= 65535 && value.trim() !== '' ? undefined : 'A port is a whole number from 0 to 65535 (0 = any free port).';
+}
+
+const notificationLabels: Record<keyof Omit<Settings['notifications'], 'enabled'>, string> = {
+  offline: 'A device goes offline',
+  hashrateDrop: 'Hashrate drops',
+  overheat: 'A device overheats',
+  upstreamDown: 'The pool (upstream) is down',
+  backupFailing: 'Backup is failing',
+};
+
+export function SettingsPage() {
+  const settings = useApp((s) => s.settings);
+  if (!settings) return <p role="status">Loading settings…</p>;
+  return <SettingsForm saved={settings} />;
+}
+
+function SettingsForm({ saved }: { saved: Settings }) {
+  const saveSettings = useApp((s) => s.saveSettings);
+  const [draft, setDraft] = useState<Settings>(saved);
+  const [port, setPort] = useState(String(saved.stratumPort));
+  const [newUpstream, setNewUpstream] = useState('');
+  const [newUpstreamError, setNewUpstreamError] = useState<string>();
+  const [newRelay, setNewRelay] = useState('');
+  const [newRelayError, setNewRelayError] = useState<string>();
+  const [savedAt, setSavedAt] = useState<string>();
+  const [permission, setPermission] = useState(notificationPermission());
+  const id = useId();
+  const save = useAction(saveSettings);
+
+  useEffect(() => setPermission(notificationPermission()), []);
+
+  const upstreamErrors = draft.upstreams.map((u) => upstreamProblem(u.url));
+  const portError = portProblem(port);
+  const serverField = save.error?.field ?? '';
+  const serverErrorFor = (field: string) => (serverField === field || serverField.startsWith(`${field}.`) ? save.error?.message : undefined);
+
+  const moveUpstream = (index: number, delta: number) => {
+    const list = [...draft.upstreams];
+    const [item] = list.splice(index, 1);
+    list.splice(index + delta, 0, item!);
+    setDraft({ ...draft, upstreams: list });
+  };
+
+  const addUpstream = () => {
+    const problem = upstreamProblem(newUpstream);
+    setNewUpstreamError(problem);
+    if (problem) return;
+    setDraft({ ...draft, upstreams: [...draft.upstreams, { url: parseUpstreamUrl(newUpstream).url }] });
+    setNewUpstream('');
+  };
+
+  const addRelay = () => {
+    const problem = relayProblem(newRelay);
+    setNewRelayError(problem);
+    if (problem) return;
+    if (!draft.relays.includes(newRelay.trim())) setDraft({ ...draft, relays: [...draft.relays, newRelay.trim()] });
+    setNewRelay('');
+  };
+
+  const onSubmit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    if (portError || upstreamErrors.some(Boolean)) return;
+    const result = await save.run({
+      upstreams: draft.upstreams,
+      stratumPort: Number(port),
+      lockingKeyMode: draft.lockingKeyMode,
+      relays: draft.relays,
+      notifications: draft.notifications,
+      theme: draft.theme,
+      ...(draft.mintUrl ? { mintUrl: draft.mintUrl } : {}),
+    });
+    if (result) setSavedAt(new Date().toLocaleTimeString());
+  };
+
+  return (
+    <form className="stack" onSubmit={onSubmit} noValidate aria-label="Settings">
+      <fieldset>
+        <legend>Upstreams (failover order: the first is used, the next take over when it fails)</legend>
+        {draft.upstreams.length === 0 && <p className="muted">No pool configured: Axewallet mines on the demo network.</p>}
+        <ol className="list">
+          {draft.upstreams.map((upstream, index) => {
+            const fieldId = `${id}-upstream-${index}`;
+            const problem = upstreamErrors[index] ?? serverErrorFor(`upstreams.${index}`);
+            return (
+              <li key={index} className="row">
+                <label htmlFor={fieldId}>Upstream {index + 1}</label>
+                <input
+                  id={fieldId}
+                  value={upstream.url}
+                  aria-invalid={!!problem}
+                  aria-describedby={problem ? `${fieldId}-error` : undefined}
+                  onChange={(e) => setDraft({ ...draft, upstreams: draft.upstreams.map((u, i) => (i === index ? { ...u, url: e.target.value } : u)) })}
+                />
+                <button type="button" onClick={() => moveUpstream(index, -1)} disabled={index === 0} aria-label={`Move upstream ${index + 1} up`}>
+                  ↑
+                </button>
+                <button type="button" onClick={() => moveUpstream(index, 1)} disabled={index === draft.upstreams.length - 1} aria-label={`Move upstream ${index + 1} down`}>
+                  ↓
+                </button>
+                <button type="button" onClick={() => setDraft({ ...draft, upstreams: draft.upstreams.filter((_, i) => i !== index) })} aria-label={`Remove upstream ${index + 1}`}>
+                  Remove
+                </button>
+                <FieldError id={`${fieldId}-error`} message={problem} />
+              </li>
+            );
+          })}
+        </ol>
+        <div className="row">
+          <label htmlFor={`${id}-new-upstream`}>Add upstream</label>
+          <input
+            id={`${id}-new-upstream`}
+            placeholder="stratum2+tcp://HOST:PORT/AUTHORITY_PUBKEY or stratum+tcp://HOST:PORT"
+            value={newUpstream}
+            aria-invalid={!!newUpstreamError}
+            aria-describedby={newUpstreamError ? `${id}-new-upstream-error` : `${id}-new-upstream-help`}
+            onChange={(e) => {
+              setNewUpstream(e.target.value);
+              setNewUpstreamError(undefined);
+            }}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                addUpstream();
+              }
+            }}
+          />
+          <button type="button" onClick={addUpstream}>
+            Add upstream
+          </button>
+        </div>
+        <p id={`${id}-new-upstream-help`} className="hint">
+          A hashpool (Stratum V2) address ends with the pool's authority key; a Stratum V1 pool forwards shares and mints no ehash.
+        </p>
+        <FieldError id={`${id}-new-upstream-error`} message={newUpstreamError} />
+      </fieldset>
+
+      <fieldset>
+        <legend>Proxy</legend>
+        <div className="row">
+          <label htmlFor={`${id}-port`}>Stratum port for your Bitaxes</label>
+          <input
+            id={`${id}-port`}
+            inputMode="numeric"
+            value={port}
+            aria-invalid={!!portError}
+            aria-describedby={portError ? `${id}-port-error` : undefined}
+            onChange={(e) => setPort(e.target.value)}
+          />
+        </div>
+        <FieldError id={`${id}-port-error`} message={portError ?? serverErrorFor('stratumPort')} />
+      </fieldset>
+
+      <fieldset>
+        <legend>Locking key (the key your ehash is locked to)</legend>
+        <label className="check">
+          <input type="radio" name="lockingKeyMode" checked={draft.lockingKeyMode === 'derived'} onChange={() => setDraft({ ...draft, lockingKeyMode: 'derived' })} />
+          Derived from my wallet's seed (recommended)
+        </label>
+        <label className="check">
+          <input type="radio" name="lockingKeyMode" checked={draft.lockingKeyMode === 'static'} onChange={() => setDraft({ ...draft, lockingKeyMode: 'static' })} />
+          Static key set by the pool operator
+        </label>
+      </fieldset>
+
+      <fieldset>
+        <legend>Mint</legend>
+        <div className="row">
+          <label htmlFor={`${id}-mint`}>Mint address</label>
+          <input
+            id={`${id}-mint`}
+            placeholder={'https://mint.example (empty: the demo network\u2019s mint)'}
+            value={draft.mintUrl ?? ''}
+            onChange={(e) => setDraft({ ...draft, mintUrl: e.target.value || undefined })}
+          />
+        </div>
+        <FieldError id={`${id}-mint-error`} message={serverErrorFor('mintUrl')} />
+      </fieldset>
+
+      <fieldset>
+        <legend>Backup relays</legend>
+        <ul className="list">
+          {draft.relays.map((relay) => (
+            <li key={relay} className="row">
+              <span className="mono">{relay}</span>
+              <button type="button" onClick={() => setDraft({ ...draft, relays: draft.relays.filter((r) => r !== relay) })} aria-label={`Remove relay ${relay}`}>
+                Remove
+              </button>
+            </li>
+          ))}
+        </ul>
+        <div className="row">
+          <label htmlFor={`${id}-relay`}>Add relay</label>
+          <input
+            id={`${id}-relay`}
+            placeholder="wss://relay.example"
+            value={newRelay}
+            aria-invalid={!!newRelayError}
+            aria-describedby={newRelayError ? `${id}-relay-error` : undefined}
+            onChange={(e) => {
+              setNewRelay(e.target.value);
+              setNewRelayError(undefined);
+            }}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                addRelay();
+              }
+            }}
+          />
+          <button type="button" onClick={addRelay}>
+            Add relay
+          </button>
+        </div>
+        <FieldError id={`${id}-relay-error`} message={newRelayError ?? serverErrorFor('relays')} />
+      </fieldset>
+
+      <fieldset>
+        <legend>Notifications</legend>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={draft.notifications.enabled}
+            onChange={(e) => setDraft({ ...draft, notifications: { ...draft.notifications, enabled: e.target.checked } })}
+          />
+          Desktop notifications for alerts
+        </label>
+        {(Object.keys(notificationLabels) as (keyof typeof notificationLabels)[]).map((key) => (
+          <label className="check indent" key={key}>
+            <input
+              type="checkbox"
+              disabled={!draft.notifications.enabled}
+              checked={draft.notifications[key]}
+              onChange={(e) => setDraft({ ...draft, notifications: { ...draft.notifications, [key]: e.target.checked } })}
+            />
+            {notificationLabels[key]}
+          </label>
+        ))}
+        <p className="row">
+          <span>
+            Permission: <strong>{permission}</strong>
+          </span>
+          {permission !== 'granted' && permission !== 'unsupported' && (
+            <button type="button" onClick={() => void askNotificationPermission().then(setPermission)}>
+              Allow desktop notifications
+            </button>
+          )}
+        </p>
+      </fieldset>
+
+      <fieldset>
+        <legend>Appearance</legend>
+        <div className="row">
+          <label htmlFor={`${id}-theme`}>Theme</label>
+          <select id={`${id}-theme`} value={draft.theme} onChange={(e) => setDraft({ ...draft, theme: e.target.value as Settings['theme'] })}>
+            <option value="system">Same as the system</option>
+            <option value="light">Light</option>
+            <option value="dark">Dark</option>
+          </select>
+        </div>
+      </fieldset>
+
+      {save.error && !save.error.field && <ErrorNotice error={save.error} />}
+      {save.error?.field && (
+        <p className="field-error" role="alert">
+          Not saved: {save.error.message}
+        </p>
+      )}
+      <div className="row">
+        <button type="submit" className="primary" disabled={save.busy}>
+          {save.busy ? 'Saving…' : 'Save settings'}
+        </button>
+        {savedAt && !save.error && <span role="status">Saved at {savedAt}. Proxy changes apply to new connections.</span>}
+      </div>
+    </form>
+  );
+}

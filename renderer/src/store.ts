@@ -1,0 +1,106 @@
+/** App-wide state: what the engine said last (status, settings, alerts, logs, the live event stream) and where the user is. */
+import { create } from 'zustand';
+import type { ApiEvent } from '../../core/api/contract';
+import type { ApiError } from '../../core/api/define';
+import type { Alert, Settings, Status } from '../../core/api/system';
+import { asApiError, call } from './api';
+import { notifyAlert } from './notifications';
+
+export type LogRecord = Extract<ApiEvent, { type: 'log' }>['record'];
+
+export const pages = ['dashboard', 'devices', 'wallet', 'backup', 'settings', 'logs'] as const;
+export type Page = (typeof pages)[number];
+/** first run (create/restore a wallet) and the setup wizard are routes outside the navigation */
+export type Route = Page | 'welcome' | 'setup';
+
+export const pageTitles: Record<Route, string> = {
+  dashboard: 'Dashboard',
+  devices: 'Devices',
+  wallet: 'Wallet',
+  backup: 'Backup',
+  settings: 'Settings',
+  logs: 'Logs',
+  welcome: 'Welcome',
+  setup: 'Set up a Bitaxe',
+};
+
+const MAX_LOGS = 2000;
+const MAX_EVENTS = 500;
+
+export function routeFromHash(hash: string): Route {
+  const name = hash.replace(/^#\/?/, '').split(/[/?]/)[0] ?? '';
+  return (name in pageTitles ? name : 'dashboard') as Route;
+}
+
+interface AppState {
+  route: Route;
+  connection: 'connecting' | 'online' | 'offline';
+  status: Status | null;
+  settings: Settings | null;
+  alerts: Alert[];
+  logs: LogRecord[];
+  /** every event other than logs, newest last: the live share -> quote -> proof stream reads it */
+  events: ApiEvent[];
+  /** the one app-wide error surface; field errors stay next to their fields */
+  error: ApiError | null;
+  navigate(route: Route): void;
+  showError(error: unknown): void;
+  clearError(): void;
+  load(): Promise<void>;
+  receive(event: ApiEvent): void;
+  saveSettings(patch: Partial<Settings>): Promise<Settings>;
+}
+
+export const useApp = create<AppState>((set, get) => ({
+  route: routeFromHash(window.location.hash),
+  connection: 'connecting',
+  status: null,
+  settings: null,
+  alerts: [],
+  logs: [],
+  events: [],
+  error: null,
+  navigate(route) {
+    if (window.location.hash !== `#/${route}`) window.location.hash = `#/${route}`;
+    set({ route });
+  },
+  showError(error) {
+    set({ error: asApiError(error) });
+  },
+  clearError() {
+    set({ error: null });
+  },
+  async load() {
+    try {
+      const [status, settings, alerts, logs] = await Promise.all([
+        call('status.get', {}),
+        call('settings.get', {}),
+        call('alerts.recent', {}),
+        call('logs.recent', { limit: 500 }),
+      ]);
+      set({ status, settings, alerts: alerts.alerts, logs: logs.records, connection: 'online' });
+    } catch (error) {
+      set({ connection: 'offline', error: asApiError(error) });
+    }
+  },
+  receive(event) {
+    switch (event.type) {
+      case 'log':
+        set((s) => ({ logs: [...s.logs.slice(-(MAX_LOGS - 1)), event.record] }));
+        return;
+      case 'settings':
+        set({ settings: event.settings });
+        return;
+      case 'alert':
+        set((s) => ({ alerts: [...s.alerts.slice(-199), event.alert] }));
+        notifyAlert(event.alert, get().settings);
+        break;
+    }
+    set((s) => ({ events: [...s.events.slice(-(MAX_EVENTS - 1)), event] }));
+  },
+  async saveSettings(patch) {
+    const settings = await call('settings.update', patch);
+    set({ settings });
+    return settings;
+  },
+}));

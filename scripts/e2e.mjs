@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+/**
+ * `npm run test:e2e`: the Playwright journeys in Debian Chromium against real `axewallet serve` processes.
+ * Builds the renderer when its build is missing or older than its sources. Screenshots go to test-output/e2e/.
+ * Writes test-output/e2e.json ({passed, failed}) for `npm test`, ends with "N passed, N failed", exits non-zero on failure.
+ * `node scripts/e2e.mjs smoke` runs one journey.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { register } from 'tsx/esm/api';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+process.chdir(root);
+mkdirSync('test-output', { recursive: true });
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const stat = statSync(path);
+    newest = Math.max(newest, stat.isDirectory() ? newestMtime(path) : stat.mtimeMs);
+  }
+  return newest;
+}
+
+function finish(passed, failed, skipped = 0) {
+  writeFileSync('test-output/e2e.json', `${JSON.stringify({ passed, failed, skipped })}\n`);
+  process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+const built = join(root, 'renderer', 'dist', 'index.html');
+const sources = Math.max(newestMtime(join(root, 'renderer', 'src')), newestMtime(join(root, 'core', 'api')), statSync(join(root, 'renderer', 'index.html')).mtimeMs);
+if (!existsSync(built) || statSync(built).mtimeMs < sources) {
+  process.stderr.write('e2e: building the renderer\n');
+  const build = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (build.status !== 0) {
+    process.stderr.write('e2e: the renderer build failed\n');
+    finish(0, 1);
+  }
+}
+
+const chromium = process.env.AXEWALLET_CHROMIUM ?? '/usr/bin/chromium';
+if (!existsSync(chromium)) {
+  process.stderr.write(`e2e: ${chromium} is missing. Install it with: sudo apt-get install -y chromium\n`);
+  finish(0, 1);
+}
+
+register();
+try {
+  const { runJourneys } = await import('../e2e/run.ts');
+  const result = await runJourneys(process.argv.slice(2));
+  finish(result.passed, result.failed, result.skipped);
+} catch (error) {
+  process.stderr.write(`e2e: ${error?.stack ?? error}\n`);
+  finish(0, 1);
+}
