@@ -5,8 +5,8 @@
  * of it), NIP-11 (relay information document over plain HTTP).
  *
  * Test hooks let a test turn this relay into a bad one: silently drop events (answers OK true and
- * stores nothing) or refuse writes with a NIP-01 machine-readable prefix ("blocked:", "rate-limited:",
- * "auth-required:").
+ * stores nothing) or refuse writes with a NIP-01 machine-readable prefix ("blocked:", "rate-limited:");
+ * `requireAuth` makes it demand NIP-42 authentication before accepting events.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,6 +36,8 @@ export interface RelayOptions {
   port?: number;
   /** most events one filter returns, whatever `limit` the client asks for; clients page with `until` */
   queryLimit?: number;
+  /** NIP-42: send an AUTH challenge on connect and refuse EVENTs ("auth-required:") until the client authenticates */
+  requireAuth?: boolean;
   logger?: Logger;
 }
 
@@ -66,14 +68,14 @@ class DeletionKeepingRepository extends EventRepositorySqlite {
   }
 }
 
-function relayInformation(queryLimit: number) {
+function relayInformation(queryLimit: number, requireAuth: boolean) {
   return {
     name: 'axewallet devnet relay',
     description: 'Local relay for the Axewallet demo network and tests',
     supported_nips: [1, 9, 11],
     software: 'axewallet-devnet (@nostr-relay/core)',
     version: '0.1.0',
-    limitation: { max_message_length: MAX_MESSAGE_BYTES, max_limit: queryLimit, default_limit: queryLimit, auth_required: false, payment_required: false },
+    limitation: { max_message_length: MAX_MESSAGE_BYTES, max_limit: queryLimit, default_limit: queryLimit, auth_required: requireAuth, payment_required: false },
   };
 }
 
@@ -83,10 +85,17 @@ export async function startRelay(opts: RelayOptions = {}): Promise<RunningRelay>
   const repository = new DeletionKeepingRepository(opts.dbPath ?? ':memory:', queryLimit);
   await repository.init();
   // No result caches: a test that publishes and immediately queries must see the new state.
-  const relay = new NostrRelay(repository, { filterResultCacheTtl: 0, eventHandlingResultCacheTtl: 0, logger: quietLibraryLogger() });
+  const host = opts.host ?? '127.0.0.1';
+  const relay = new NostrRelay(repository, {
+    filterResultCacheTtl: 0,
+    eventHandlingResultCacheTtl: 0,
+    logger: quietLibraryLogger(),
+    // the library enables NIP-42 when it knows its own hostname (checked against the AUTH event's relay tag)
+    ...(opts.requireAuth ? { hostname: host } : {}),
+  });
   const validator = new Validator();
   const hooks: RelayHooks = { dropEvents: false };
-  const info = JSON.stringify(relayInformation(queryLimit));
+  const info = JSON.stringify(relayInformation(queryLimit, opts.requireAuth ?? false));
 
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
     if ((req.headers.accept ?? '').includes('application/nostr+json')) {
@@ -115,6 +124,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<RunningRelay>
       const event = message[1];
       const refusal = hooks.refuseEvent?.(event);
       if (refusal) return sendJson(ws, ['OK', event.id, false, refusal]);
+      if (opts.requireAuth && !relay.isAuthorized(ws)) return sendJson(ws, ['OK', event.id, false, 'auth-required: authenticate first (NIP-42)']);
       if (hooks.dropEvents) return sendJson(ws, ['OK', event.id, true, '']);
       const result = await relay.handleMessage(ws, message);
       // the library answers OK itself; it does not tell subscribers about a deletion, so this relay does
@@ -142,7 +152,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<RunningRelay>
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+    http.listen(opts.port ?? 0, host, () => resolve());
   });
   const address = http.address() as AddressInfo;
   const url = `ws://${address.address}:${address.port}`;

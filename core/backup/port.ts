@@ -1,0 +1,38 @@
+/**
+ * What the backup needs from the wallet, and nothing more. core/app.ts adapts the wallet to these.
+ * Proofs cross this boundary in the NUT-00 shape with bigint amounts (nip60.ts `Proof`).
+ */
+import type { Proof } from './nip60';
+
+export interface ProofGroup {
+  mint: string;
+  unit: string;
+  proofs: Proof[];
+}
+
+export interface BackupSource {
+  /** the wallet's BIP39 seed (64 bytes); it never leaves the process */
+  seed(): Uint8Array;
+  /** every mint the wallet uses, even those it holds nothing at */
+  mints(): string[] | Promise<string[]>;
+  /** unspent proofs, grouped by mint and unit */
+  unspentProofs(): ProofGroup[] | Promise<ProofGroup[]>;
+  /** called after every committed change of mints or proofs; returns the unsubscribe */
+  onChange(listener: () => void): () => void;
+}
+
+export interface RestoreTarget {
+  seed(): Uint8Array;
+  /** adds mints to the wallet's list (known ones are left alone) */
+  addMints(mints: string[]): Promise<void>;
+  /** stores proofs the wallet does not hold yet (matched by secret); returns how many were new */
+  importProofs(group: ProofGroup): Promise<number>;
+  /**
+   * The wallet's own recovery at one mint: NUT-09 restore from the seed's counters and the quote
+   * lookup by locking pubkey. Fills what the relays did not have. Returns how many proofs it added.
+   */
+  recoverAtMint(mint: string): Promise<number>;
+}
+
+/** Which of these proofs the mint says are spent (NUT-07), in order. */
+export type SpentChecker = (mint: string, proofs: Proof[]) => Promise<boolean[]>;

@@ -1,0 +1,140 @@
+/**
+ * Restore from nostr into an empty (or partly filled) wallet, from the seed alone:
+ * 1. the NUT-27 mint list and the NIP-60 wallet event name the mints;
+ * 2. token events (paged from every relay, verified, deletions and `del` applied) give the proofs,
+ *    each secret once;
+ * 3. every mint is asked (NUT-07) which of them are spent, and those are dropped;
+ * 4. the rest go into the wallet, which skips proofs it already holds, so restoring twice changes nothing;
+ * 5. the wallet's own NUT-09 restore and quote lookup by pubkey fill whatever the relays never had.
+ */
+import { Mint } from '@cashu/cashu-ts';
+import { secretToCurve } from '../protocol/cashu/bdhke';
+import type { BackupKeys } from './keys';
+import type { Proof } from './nip60';
+import type { RelayPool } from './pool';
+import type { RestoreTarget, SpentChecker } from './port';
+import { type Ciphers, loadBackup, proofsByGroup } from './state';
+
+export type RestoreStage = 'relays' | 'checkstate' | 'import' | 'recover' | 'done';
+
+export interface RestoreProgress {
+  stage: RestoreStage;
+  done: number;
+  total: number;
+  message: string;
+}
+
+export interface RestoreReport {
+  mints: string[];
+  /** events fetched from the relays after deduplication */
+  events: number;
+  /** events dropped as forged, foreign or malformed */
+  rejected: number;
+  /** proofs found in live token events */
+  proofsFound: number;
+  /** of those, reported spent by their mint and dropped */
+  proofsSpent: number;
+  /** proofs the wallet did not have before (relays + its own recovery) */
+  proofsAdded: number;
+  /** per unit, the amount added from the relays, as a decimal string */
+  amountAdded: Record<string, string>;
+  historyEntries: number;
+  /** relay or mint -> the problem, for what could not be reached */
+  problems: Record<string, string>;
+}
+
+export interface RestoreInput {
+  pool: RelayPool;
+  keys: BackupKeys;
+  ciphers: Ciphers;
+  target: RestoreTarget;
+  checkSpent?: SpentChecker | undefined;
+  onProgress?: ((progress: RestoreProgress) => void) | undefined;
+}
+
+const CHECKSTATE_BATCH = 100;
+
+/** NUT-07 over HTTP with cashu-ts's Mint: Y = hash_to_curve(secret), state SPENT means gone. */
+export const checkSpentAtMint: SpentChecker = async (mintUrl, proofs) => {
+  const mint = new Mint(mintUrl);
+  const spent: boolean[] = [];
+  for (let i = 0; i < proofs.length; i += CHECKSTATE_BATCH) {
+    const batch = proofs.slice(i, i + CHECKSTATE_BATCH);
+    const Ys = batch.map((p) => Buffer.from(secretToCurve(p.secret)).toString('hex'));
+    const { states } = await mint.check({ Ys });
+    const byY = new Map(states.map((s) => [s.Y, s.state]));
+    for (const Y of Ys) spent.push(byY.get(Y) === 'SPENT');
+  }
+  return spent;
+};
+
+export async function restoreWallet(input: RestoreInput): Promise<RestoreReport> {
+  const progress = (stage: RestoreStage, done: number, total: number, message: string) => input.onProgress?.({ stage, done, total, message });
+  const checkSpent = input.checkSpent ?? checkSpentAtMint;
+  const problems: Record<string, string> = {};
+
+  progress('relays', 0, 1, 'Reading the backup from the relays');
+  const loaded = await loadBackup(input.pool, input.keys, input.ciphers, {
+    includeHistory: true,
+    onProgress: (stage, done, total) => progress('relays', done, total, `Relays: ${stage} ${done}/${total}`),
+  });
+  Object.assign(problems, loaded.failedRelays);
+  if (input.pool.urls().length > 0 && Object.keys(loaded.failedRelays).length === input.pool.urls().length) {
+    throw new Error(`no relay answered: ${Object.values(loaded.failedRelays)[0]}`);
+  }
+  const groups = [...proofsByGroup(loaded.tokens.values()).values()];
+  const mints = [...new Set([...(loaded.mintList?.mints ?? []), ...(loaded.wallet?.content.mints ?? []), ...groups.map((g) => g.mint)])];
+  const proofsFound = groups.reduce((n, g) => n + g.proofs.size, 0);
+  progress('relays', 1, 1, `Found ${mints.length} mint(s) and ${proofsFound} proof(s)`);
+
+  await input.target.addMints(mints);
+
+  let proofsSpent = 0;
+  let proofsAdded = 0;
+  const amountAdded: Record<string, bigint> = {};
+  let checked = 0;
+  for (const group of groups) {
+    const proofs = [...group.proofs.values()];
+    let unspent: Proof[];
+    try {
+      const spent = await checkSpent(group.mint, proofs);
+      unspent = proofs.filter((_, i) => !spent[i]);
+    } catch (error) {
+      // an unreachable mint: keep the proofs; the wallet checks them again before it spends them
+      problems[group.mint] = `state check failed: ${(error as Error).message}`;
+      unspent = proofs;
+    }
+    proofsSpent += proofs.length - unspent.length;
+    checked += proofs.length;
+    progress('checkstate', checked, proofsFound, `Checked ${checked}/${proofsFound} proofs at the mints`);
+    if (unspent.length === 0) continue;
+    const added = await input.target.importProofs({ mint: group.mint, unit: group.unit, proofs: unspent });
+    proofsAdded += added;
+    if (added > 0) amountAdded[group.unit] = (amountAdded[group.unit] ?? 0n) + unspent.reduce((s, p) => s + p.amount, 0n);
+    progress('import', proofsAdded, proofsFound - proofsSpent, `Imported ${proofsAdded} new proof(s)`);
+  }
+
+  let recovered = 0;
+  for (const [i, mint] of mints.entries()) {
+    progress('recover', i, mints.length, `Recovering from the seed at ${mint}`);
+    try {
+      recovered += await input.target.recoverAtMint(mint);
+    } catch (error) {
+      problems[mint] = `recovery from the seed failed: ${(error as Error).message}`;
+    }
+  }
+  proofsAdded += recovered;
+  progress('done', 1, 1, `Restore finished: ${proofsAdded} proof(s) added`);
+
+  return {
+    mints,
+    events: loaded.fetched,
+    rejected: loaded.rejected,
+    proofsFound,
+    proofsSpent,
+    proofsAdded,
+    amountAdded: Object.fromEntries(Object.entries(amountAdded).map(([u, a]) => [u, a.toString()])),
+    historyEntries: loaded.history.length,
+    problems,
+  };
+}

@@ -1,0 +1,306 @@
+/**
+ * The backup service against real devnet relays over real WebSockets. The wallet side is the port
+ * (an in-memory wallet here); backup.integration.test.ts runs the same flows with the real wallet and mint.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as nip44 from 'nostr-tools/nip44';
+import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import { type RunningRelay, startRelay } from '../../devnet/relay/relay';
+import { silentLogger } from '../log';
+import { backupKeysFromSeed } from './keys';
+import { KIND_DELETION, KIND_HISTORY, KIND_TOKEN, type Proof, parseTokenContent } from './nip60';
+import type { BackupSource, ProofGroup, RestoreTarget } from './port';
+import { type BackupService, createBackup } from './service';
+
+const MINT = 'http://127.0.0.1:3338';
+
+function proof(amount: bigint): Proof {
+  return { id: '00ad268c4d1f5826', amount, secret: randomBytes(32).toString('hex'), C: `02${randomBytes(32).toString('hex')}` };
+}
+
+/** The wallet port in memory: proofs per mint/unit, a change signal, idempotent import. */
+class MemoryWallet implements BackupSource, RestoreTarget {
+  readonly groups = new Map<string, ProofGroup>();
+  readonly mintList = new Set<string>();
+  private readonly listeners = new Set<() => void>();
+  recoverCalls = 0;
+  constructor(private readonly seedBytes: Uint8Array) {}
+  seed = () => this.seedBytes;
+  mints = () => [...this.mintList];
+  unspentProofs = () => [...this.groups.values()].filter((g) => g.proofs.length > 0).map((g) => ({ ...g, proofs: [...g.proofs] }));
+  onChange(listener: () => void) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  add(proofs: Proof[], mint = MINT, unit = 'hash') {
+    this.mintList.add(mint);
+    const key = `${mint} ${unit}`;
+    const group = this.groups.get(key) ?? { mint, unit, proofs: [] };
+    group.proofs.push(...proofs);
+    this.groups.set(key, group);
+    for (const l of this.listeners) l();
+  }
+  remove(secrets: Set<string>) {
+    for (const group of this.groups.values()) group.proofs = group.proofs.filter((p) => !secrets.has(p.secret));
+    for (const l of this.listeners) l();
+  }
+  all(): Proof[] {
+    return [...this.groups.values()].flatMap((g) => g.proofs);
+  }
+  balance(): bigint {
+    return this.all().reduce((s, p) => s + p.amount, 0n);
+  }
+  async addMints(mints: string[]) {
+    for (const m of mints) this.mintList.add(m);
+  }
+  async importProofs(group: ProofGroup) {
+    const have = new Set(this.all().map((p) => p.secret));
+    const fresh = group.proofs.filter((p) => !have.has(p.secret));
+    if (fresh.length > 0) this.add(fresh, group.mint, group.unit);
+    return fresh.length;
+  }
+  async recoverAtMint() {
+    this.recoverCalls++;
+    return 0;
+  }
+}
+
+/** A raw NIP-01 reader, to look at the relay without the code under test. */
+async function rawQuery(url: string, filter: Record<string, unknown>): Promise<Array<{ id: string; kind: number; tags: string[][]; content: string; pubkey: string }>> {
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const events: Array<{ id: string; kind: number; tags: string[][]; content: string; pubkey: string }> = [];
+  await new Promise<void>((resolve) => {
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as unknown[];
+      if (m[0] === 'EVENT') events.push(m[2] as (typeof events)[number]);
+      if (m[0] === 'EOSE') resolve();
+    });
+    ws.send(JSON.stringify(['REQ', 's', { limit: 500, ...filter }]));
+  });
+  ws.close();
+  return events;
+}
+
+describe('nostr backup service', () => {
+  const relays: RunningRelay[] = [];
+  const services: BackupService[] = [];
+  const closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const s of services.splice(0)) await s.stop();
+    for (const r of relays.splice(0)) await r.close();
+    for (const c of closers.splice(0)) await c();
+  });
+  const relay = async (opts: Parameters<typeof startRelay>[0] = {}) => {
+    const r = await startRelay(opts);
+    relays.push(r);
+    return r;
+  };
+  const service = (wallet: MemoryWallet, urls: string[], extra: Partial<Parameters<typeof createBackup>[0]> = {}) => {
+    const s = createBackup({ source: wallet, restoreTarget: wallet, relays: urls, delaySeconds: 3600, logger: silentLogger, timeoutMs: 2000, retryInitialMs: 50, checkSpent: async (_m, proofs) => proofs.map(() => false), ...extra });
+    services.push(s);
+    return s;
+  };
+
+  it('backs up, and a fresh wallet restores the same proofs from the seed alone; twice changes nothing', async () => {
+    const r = await relay();
+    const seed = randomBytes(64);
+    const wallet = new MemoryWallet(seed);
+    wallet.add([proof(1n), proof(2n), proof(4n), proof(2n ** 63n)]);
+    const backup = service(wallet, [r.url]);
+    await backup.start();
+    const report = await backup.backupNow();
+    expect(report.published.map((p) => p.kind).sort()).toEqual([KIND_HISTORY, KIND_TOKEN, 17375, 30078].sort());
+    expect(backup.status().pendingChanges).toBe(0);
+    expect(backup.status().relays[0]?.lastOkAt).not.toBeNull();
+
+    const fresh = new MemoryWallet(seed);
+    const restorer = service(fresh, [r.url]);
+    const stages: string[] = [];
+    const result = await restorer.restore((p) => stages.push(p.stage));
+    expect(new Set(fresh.all().map((p) => p.secret))).toEqual(new Set(wallet.all().map((p) => p.secret)));
+    expect(fresh.balance()).toBe(wallet.balance());
+    expect(fresh.mints()).toEqual([MINT]);
+    expect(result.proofsAdded).toBe(4);
+    expect(result.amountAdded).toEqual({ hash: (2n ** 63n + 7n).toString() });
+    expect(stages).toEqual(expect.arrayContaining(['relays', 'checkstate', 'import', 'recover', 'done']));
+    expect(fresh.recoverCalls).toBe(1);
+
+    const again = await restorer.restore();
+    expect(again.proofsAdded).toBe(0);
+    expect(fresh.all()).toHaveLength(4);
+  });
+
+  it('spending rolls the token event over with del, deletes the old one with kind 5 (k 7375), and restores without the spent proofs', async () => {
+    const r = await relay();
+    const seed = randomBytes(64);
+    const wallet = new MemoryWallet(seed);
+    const proofs = [proof(1n), proof(2n), proof(4n), proof(8n)];
+    wallet.add(proofs);
+    const backup = service(wallet, [r.url]);
+    await backup.start();
+    await backup.backupNow();
+    const pubkey = backupKeysFromSeed(seed).identity.publicKey;
+    const [first] = await rawQuery(r.url, { kinds: [KIND_TOKEN], authors: [pubkey] });
+
+    // spend 2 + 8, receive 3 change proofs
+    wallet.remove(new Set([proofs[1]!.secret, proofs[3]!.secret]));
+    const change = [proof(1n), proof(2n), proof(4n)];
+    wallet.add(change);
+    const report = await backup.backupNow();
+    expect(report.published.map((p) => p.kind)).toEqual([KIND_TOKEN, KIND_DELETION, KIND_HISTORY]);
+
+    const tokens = await rawQuery(r.url, { kinds: [KIND_TOKEN], authors: [pubkey] });
+    expect(tokens).toHaveLength(1);
+    expect(tokens[0]!.id).not.toBe(first!.id);
+    const keys = backupKeysFromSeed(seed);
+    const content = parseTokenContent(nip44.decrypt(tokens[0]!.content, nip44.getConversationKey(keys.identity.secretKey, keys.identity.publicKey)));
+    expect(content.del).toEqual([first!.id]);
+    expect(new Set(content.proofs.map((p) => p.secret))).toEqual(new Set(wallet.all().map((p) => p.secret)));
+    const deletions = await rawQuery(r.url, { kinds: [KIND_DELETION], authors: [pubkey], '#k': ['7375'] });
+    expect(deletions).toHaveLength(1);
+    expect(deletions[0]!.tags).toEqual([['e', first!.id], ['k', '7375']]);
+
+    const elsewhere = new MemoryWallet(seed);
+    await service(elsewhere, [r.url]).restore();
+    expect(new Set(elsewhere.all().map((p) => p.secret))).toEqual(new Set(wallet.all().map((p) => p.secret)));
+    expect(elsewhere.balance()).toBe(1n + 4n + 1n + 2n + 4n);
+  });
+
+  it('restore drops proofs the mint reports spent', async () => {
+    const r = await relay();
+    const seed = randomBytes(64);
+    const wallet = new MemoryWallet(seed);
+    const proofs = [proof(1n), proof(2n), proof(4n)];
+    wallet.add(proofs);
+    const backup = service(wallet, [r.url]);
+    await backup.start();
+    await backup.backupNow();
+    const spent = new Set([proofs[0]!.secret]);
+    const fresh = new MemoryWallet(seed);
+    const result = await service(fresh, [r.url], { checkSpent: async (_m, ps) => ps.map((p) => spent.has(p.secret)) }).restore();
+    expect(result.proofsSpent).toBe(1);
+    expect(fresh.balance()).toBe(6n);
+  });
+
+  it('two relays, one refusing writes and one dropping them: the good one holds everything and status names the bad ones', async () => {
+    const good = await relay();
+    const refusing = await relay();
+    const dropping = await relay();
+    refusing.hooks.refuseEvent = () => 'blocked: this relay is read-only';
+    dropping.hooks.dropEvents = true;
+    const seed = randomBytes(64);
+    const wallet = new MemoryWallet(seed);
+    wallet.add([proof(1n), proof(16n)]);
+    const backup = service(wallet, [good.url, refusing.url, dropping.url]);
+    await backup.start();
+    await backup.backupNow();
+
+    const status = backup.status();
+    const byUrl = Object.fromEntries(status.relays.map((s) => [s.url, s]));
+    expect(byUrl[good.url]!.lastError).toBeNull();
+    expect(byUrl[refusing.url]!.lastError).toMatch(/blocked: this relay is read-only/);
+    expect(byUrl[dropping.url]!.lastError).toMatch(/does not return/);
+    expect(status.lastBackupAt).not.toBeNull();
+    expect(status.pendingChanges).toBe(0);
+
+    const fresh = new MemoryWallet(seed);
+    await service(fresh, [good.url]).restore();
+    expect(fresh.balance()).toBe(17n);
+  });
+
+  it('authenticates with NIP-42 when the relay demands it', async () => {
+    const r = await relay({ requireAuth: true });
+    const wallet = new MemoryWallet(randomBytes(64));
+    wallet.add([proof(32n)]);
+    const backup = service(wallet, [r.url]);
+    await backup.start();
+    const report = await backup.backupNow();
+    expect(report.published.every((p) => p.accepted.includes(r.url))).toBe(true);
+  });
+
+  it('coalesces changes: many wallet changes inside the delay make one token event', async () => {
+    const r = await relay();
+    const seed = randomBytes(64);
+    const wallet = new MemoryWallet(seed);
+    const backup = service(wallet, [r.url], { delaySeconds: 1 });
+    await backup.start();
+    let statusAfterChanges = 0;
+    for (let i = 0; i < 10; i++) wallet.add([proof(1n)]);
+    statusAfterChanges = backup.status().pendingChanges;
+    expect(statusAfterChanges).toBeGreaterThanOrEqual(10);
+    const pubkey = backupKeysFromSeed(seed).identity.publicKey;
+    await new Promise<void>((resolve) => {
+      const off = backup.onStatus((s) => {
+        if (s.lastBackupAt) {
+          off();
+          resolve();
+        }
+      });
+    });
+    const tokens = await rawQuery(r.url, { kinds: [KIND_TOKEN], authors: [pubkey] });
+    expect(tokens).toHaveLength(1);
+    expect(backup.status().pendingChanges).toBe(0);
+  });
+
+  it('a restarted service continues the same chain: it deletes token events an earlier run made', async () => {
+    const r = await relay();
+    const seed = randomBytes(64);
+    const wallet = new MemoryWallet(seed);
+    const proofs = [proof(1n), proof(2n)];
+    wallet.add(proofs);
+    const first = service(wallet, [r.url]);
+    await first.start();
+    await first.backupNow();
+    await first.stop();
+
+    wallet.remove(new Set([proofs[0]!.secret]));
+    const second = service(wallet, [r.url]);
+    await second.start();
+    await second.backupNow();
+    const pubkey = backupKeysFromSeed(seed).identity.publicKey;
+    expect(await rawQuery(r.url, { kinds: [KIND_TOKEN], authors: [pubkey] })).toHaveLength(1);
+    expect(await rawQuery(r.url, { kinds: [KIND_DELETION], authors: [pubkey] })).toHaveLength(1);
+  });
+
+  it('ignores forged, foreign and duplicate events a hostile relay serves', async () => {
+    const seed = randomBytes(64);
+    const keys = backupKeysFromSeed(seed);
+    const conversation = nip44.getConversationKey(keys.identity.secretKey, keys.identity.publicKey);
+    const genuine = finalizeEvent(
+      { kind: KIND_TOKEN, tags: [], created_at: 1000, content: nip44.encrypt(JSON.stringify({ mint: MINT, unit: 'hash', proofs: [{ ...proof(4n), amount: 4 }] }), conversation) },
+      keys.identity.secretKey,
+    );
+    const forged = { ...genuine, content: nip44.encrypt(JSON.stringify({ mint: MINT, unit: 'hash', proofs: [{ ...proof(999n), amount: 999 }] }), conversation) };
+    const stranger = finalizeEvent({ ...genuine, content: forged.content }, generateSecretKey());
+    const claimed = { ...stranger, pubkey: keys.identity.publicKey };
+    const served = [genuine, genuine, forged, stranger, claimed, { garbage: true }];
+
+    // a hostile relay: answers every REQ with the list above, then EOSE
+    const http = createServer();
+    const wss = new WebSocketServer({ server: http });
+    wss.on('connection', (ws) =>
+      ws.on('message', (data) => {
+        const [type, sub] = JSON.parse(String(data)) as [string, string];
+        if (type !== 'REQ') return;
+        for (const e of served) ws.send(JSON.stringify(['EVENT', sub, e]));
+        ws.send(JSON.stringify(['EOSE', sub]));
+      }),
+    );
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    closers.push(async () => {
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((resolve) => wss.close(() => http.close(() => resolve())));
+    });
+    const url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}`;
+
+    const fresh = new MemoryWallet(seed);
+    const result = await service(fresh, [url]).restore();
+    expect(fresh.balance()).toBe(4n);
+    expect(result.rejected).toBeGreaterThanOrEqual(2);
+  });
+});

@@ -1,0 +1,405 @@
+/**
+ * The backup service: keeps the relays' NIP-60 copy of the wallet in step with the wallet.
+ *
+ * Changes are coalesced: the first change after a quiet spell starts a timer of `delaySeconds`; when it
+ * fires, one flush publishes the difference between the wallet and what the relays hold, so the backup
+ * trails the wallet by at most the delay and a busy miner costs one rollover per delay, not one per share.
+ *
+ * A flush, per mint and unit: new proofs go into a new token event; token events holding any proof the
+ * wallet no longer has are rolled over (their remaining proofs plus the new ones, with `del`) and then
+ * deleted with kind 5 (`k` 7375); one history event records the net change. The wallet event (17375)
+ * and the NUT-27 mint list are republished only when the mints change.
+ */
+import type { Logger } from '../log';
+import { type BackupKeys, backupKeysFromSeed } from './keys';
+import {
+  buildHistoryEvent,
+  buildMintListEvent,
+  buildTokenDeletion,
+  buildTokenEvent,
+  buildWalletEvent,
+  type EventTemplate,
+  type Proof,
+  type SignedEvent,
+} from './nip60';
+import { type PoolRelayStatus, RelayPool } from './pool';
+import type { BackupSource, ProofGroup, RestoreTarget, SpentChecker } from './port';
+import { type RestoreProgress, type RestoreReport, restoreWallet } from './restore';
+import { createSigner, type Signer } from './signing';
+import { type Ciphers, ciphersFor, groupKey, loadBackup, type TokenRecord } from './state';
+
+/** Proofs per token event: keeps each event well under relays' usual 64-100 KB content limits. */
+export const PROOFS_PER_TOKEN_EVENT = 100;
+
+export interface BackupOptions {
+  source: BackupSource;
+  relays: string[];
+  delaySeconds: number;
+  logger: Logger;
+  /** the user's own nostr secret key instead of the one derived from the mnemonic */
+  identityKey?: Uint8Array;
+  /** where restored proofs go (the wallet); needed for restore() */
+  restoreTarget?: RestoreTarget;
+  /** NUT-07 state check; defaults to asking the mint over HTTP */
+  checkSpent?: SpentChecker;
+  /** persists the relay list after relays are added or removed */
+  onRelaysChanged?: (relays: string[]) => void | Promise<void>;
+  /** relay timeouts and first retry delay (tests shorten them) */
+  timeoutMs?: number;
+  retryInitialMs?: number;
+}
+
+export interface BackupStatus {
+  running: boolean;
+  /** the nostr public key (hex) the backup is published under */
+  pubkey: string;
+  delaySeconds: number;
+  relays: PoolRelayStatus[];
+  /** wallet changes not yet on any relay */
+  pendingChanges: number;
+  lastBackupAt: string | null;
+  lastError: string | null;
+}
+
+export interface FlushReport {
+  /** events made in this flush and how each fared */
+  published: Array<{ id: string; kind: number; bytes: number; accepted: string[]; failed: Record<string, string> }>;
+}
+
+export interface BackupService {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  status(): BackupStatus;
+  setRelays(urls: string[]): Promise<void>;
+  /** connects to one relay and asks it for one event; does not change the list */
+  testRelay(url: string): Promise<{ ok: boolean; latencyMs: number; error?: string }>;
+  /** flushes now instead of waiting for the delay */
+  backupNow(): Promise<FlushReport>;
+  setDelaySeconds(seconds: number): void;
+  restore(onProgress?: (progress: RestoreProgress) => void): Promise<RestoreReport>;
+  /** called whenever status() may have changed */
+  onStatus(listener: (status: BackupStatus) => void): () => void;
+}
+
+export function createBackup(opts: BackupOptions): BackupService {
+  return new NostrBackup(opts);
+}
+
+class NostrBackup implements BackupService {
+  private readonly keys: BackupKeys;
+  private readonly ciphers: Ciphers;
+  private readonly pool: RelayPool;
+  private readonly listeners = new Set<(status: BackupStatus) => void>();
+  private signer: Signer | null = null;
+  private mintListSigner: Signer | null = null;
+  private running = false;
+  private synced = false;
+  private delayMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private pendingChanges = 0;
+  private lastBackupAt: string | null = null;
+  private lastError: string | null = null;
+  /** what the relays hold: live token events, and the mints of the last wallet and mint-list events */
+  private tokens = new Map<string, TokenRecord>();
+  private walletMints: string | null = null;
+  private mintListMints: string | null = null;
+  private walletEvent: SignedEvent | null = null;
+  private mintListEvent: SignedEvent | null = null;
+  private lastCreatedAt = 0;
+
+  constructor(private readonly opts: BackupOptions) {
+    this.keys = backupKeysFromSeed(opts.source.seed(), opts.identityKey);
+    this.ciphers = ciphersFor(this.keys);
+    this.delayMs = opts.delaySeconds * 1000;
+    this.pool = new RelayPool({
+      logger: opts.logger,
+      timeoutMs: opts.timeoutMs,
+      retryInitialMs: opts.retryInitialMs,
+      signAuth: (template) => this.sign(template),
+      onChange: () => this.notify(),
+    });
+    void this.pool.setRelays(opts.relays);
+  }
+
+  status(): BackupStatus {
+    return {
+      running: this.running,
+      pubkey: this.keys.identity.publicKey,
+      delaySeconds: this.delayMs / 1000,
+      relays: this.pool.status(),
+      pendingChanges: this.pendingChanges,
+      lastBackupAt: this.lastBackupAt,
+      lastError: this.lastError,
+    };
+  }
+
+  onStatus(listener: (status: BackupStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    await this.connect();
+    this.running = true;
+    this.unsubscribe = this.opts.source.onChange(() => this.changed());
+    // whatever changed while the service was down is one pending change
+    this.changed();
+    this.notify();
+  }
+
+  /** Signers and relay connections; restore needs them without the backup loop running. */
+  private async connect(): Promise<void> {
+    this.signer ??= await createSigner(this.keys.identity.secretKey);
+    this.mintListSigner ??= await createSigner(this.keys.mintList.secretKey);
+    this.pool.start();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.queue.catch(() => undefined);
+    await this.pool.stop();
+    this.notify();
+  }
+
+  async setRelays(urls: string[]): Promise<void> {
+    const before = new Set(this.pool.urls());
+    await this.pool.setRelays(urls);
+    await this.opts.onRelaysChanged?.(urls);
+    // a new relay gets the current backup, not only what changes from now on
+    if (this.running && urls.some((u) => !before.has(u))) {
+      this.synced = false;
+      this.changed();
+    }
+    this.notify();
+  }
+
+  setDelaySeconds(seconds: number): void {
+    this.delayMs = seconds * 1000;
+    this.notify();
+  }
+
+  async testRelay(url: string): Promise<{ ok: boolean; latencyMs: number; error?: string }> {
+    const started = performance.now();
+    try {
+      await this.pool.probe(url, { kinds: [17375], authors: [this.keys.identity.publicKey] });
+      return { ok: true, latencyMs: Math.round(performance.now() - started) };
+    } catch (error) {
+      return { ok: false, latencyMs: Math.round(performance.now() - started), error: (error as Error).message };
+    }
+  }
+
+  backupNow(): Promise<FlushReport> {
+    if (!this.running) return Promise.reject(new Error('the backup is not running'));
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    return this.enqueue(() => this.flush());
+  }
+
+  async restore(onProgress?: (progress: RestoreProgress) => void): Promise<RestoreReport> {
+    const target = this.opts.restoreTarget;
+    if (!target) throw new Error('restore needs a wallet to restore into');
+    await this.connect();
+    const report = await this.enqueue(() =>
+      restoreWallet({ pool: this.pool, keys: this.keys, ciphers: this.ciphers, target, checkSpent: this.opts.checkSpent, onProgress }),
+    );
+    // the wallet changed under us: reread the relays before the next flush
+    this.synced = false;
+    if (this.running) this.changed();
+    return report;
+  }
+
+  private changed(): void {
+    this.pendingChanges++;
+    if (!this.running || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.enqueue(() => this.flush()).catch(() => undefined);
+    }, this.delayMs);
+    this.timer.unref();
+    this.notify();
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async flush(): Promise<FlushReport> {
+    const report: FlushReport = { published: [] };
+    const changesAtStart = this.pendingChanges;
+    try {
+      if (!this.synced) await this.sync();
+      const [groups, mints] = await Promise.all([this.opts.source.unspentProofs(), this.opts.source.mints()]);
+      await this.publishMints(mints, groups, report);
+      for (const group of this.changedGroups(groups)) await this.publishGroup(group.mint, group.unit, group.current, report);
+      const unplaced = report.published.filter((p) => p.accepted.length === 0);
+      if (unplaced.length > 0) throw new Error(`no relay accepted ${unplaced.length} event(s): ${Object.values(unplaced[0]!.failed)[0] ?? 'no relays configured'}`);
+      // relays that missed events (new, down at the time, or silently dropping) get them again
+      await this.pool.audit(this.liveEvents());
+      this.pendingChanges = Math.max(0, this.pendingChanges - changesAtStart);
+      this.lastBackupAt = new Date().toISOString();
+      this.lastError = null;
+    } catch (error) {
+      this.lastError = (error as Error).message;
+      this.opts.logger.warn('backup did not complete; retrying after the delay', { error: error as Error });
+      if (this.running && !this.timer) {
+        this.timer = setTimeout(() => {
+          this.timer = null;
+          void this.enqueue(() => this.flush()).catch(() => undefined);
+        }, Math.max(this.delayMs, 1000));
+        this.timer.unref();
+      }
+      throw error;
+    } finally {
+      this.notify();
+    }
+    return report;
+  }
+
+  /** Reads what the relays hold, so a restart or a new machine continues the same event chain. */
+  private async sync(): Promise<void> {
+    const loaded = await loadBackup(this.pool, this.keys, this.ciphers);
+    if (this.pool.urls().length > 0 && Object.keys(loaded.failedRelays).length === this.pool.urls().length) {
+      throw new Error(`no relay answered: ${Object.values(loaded.failedRelays)[0]}`);
+    }
+    this.tokens = loaded.tokens;
+    this.walletMints = loaded.wallet ? mintsKey(loaded.wallet.content.mints) : null;
+    this.mintListMints = loaded.mintList ? mintsKey(loaded.mintList.mints) : null;
+    this.walletEvent = loaded.wallet?.event ?? null;
+    this.mintListEvent = loaded.mintList?.event ?? null;
+    this.synced = true;
+  }
+
+  private async publishMints(mints: string[], groups: ProofGroup[], report: FlushReport): Promise<void> {
+    const all = [...new Set([...mints, ...groups.map((g) => g.mint)])];
+    if (all.length === 0) return;
+    const key = mintsKey(all);
+    if (key !== this.walletMints) {
+      const event = this.sign(buildWalletEvent({ privkey: bytesHex(this.keys.walletKey.secretKey), mints: all }, this.ciphers.identity, this.nextCreatedAt(true)));
+      if (await this.send(event, report)) {
+        this.walletMints = key;
+        this.walletEvent = event;
+      }
+    }
+    if (key !== this.mintListMints) {
+      const createdAt = this.nextCreatedAt(true);
+      const template = buildMintListEvent({ mints: all, timestamp: createdAt }, this.ciphers.mintList, createdAt);
+      const event = this.mintListSigner!(template);
+      if (await this.send(event, report)) {
+        this.mintListMints = key;
+        this.mintListEvent = event;
+      }
+    }
+  }
+
+  private changedGroups(groups: ProofGroup[]): Array<{ mint: string; unit: string; current: Map<string, Proof> }> {
+    const byKey = new Map<string, { mint: string; unit: string; current: Map<string, Proof> }>();
+    for (const group of groups) {
+      const key = groupKey(group.mint, group.unit);
+      let entry = byKey.get(key);
+      if (!entry) byKey.set(key, (entry = { mint: group.mint, unit: group.unit, current: new Map() }));
+      for (const proof of group.proofs) entry.current.set(proof.secret, proof);
+    }
+    for (const token of this.tokens.values()) {
+      const key = groupKey(token.mint, token.unit);
+      if (!byKey.has(key)) byKey.set(key, { mint: token.mint, unit: token.unit, current: new Map() });
+    }
+    return [...byKey.values()];
+  }
+
+  private async publishGroup(mint: string, unit: string, current: Map<string, Proof>, report: FlushReport): Promise<void> {
+    const records = [...this.tokens.values()].filter((t) => t.mint === mint && t.unit === unit);
+    const backedUp = new Set(records.flatMap((r) => r.proofs.map((p) => p.secret)));
+    const spentRecords = records.filter((r) => r.proofs.some((p) => !current.has(p.secret)));
+    const added = [...current.values()].filter((p) => !backedUp.has(p.secret));
+    if (spentRecords.length === 0 && added.length === 0) return;
+
+    const carried = spentRecords.flatMap((r) => r.proofs.filter((p) => current.has(p.secret)));
+    const gone = spentRecords.flatMap((r) => r.proofs.filter((p) => !current.has(p.secret)));
+    const destroyed = spentRecords.map((r) => r.event.id);
+    const created: string[] = [];
+    const fresh = uniqueBySecret([...carried, ...added]);
+    for (let i = 0; i < fresh.length; i += PROOFS_PER_TOKEN_EVENT) {
+      const proofs = fresh.slice(i, i + PROOFS_PER_TOKEN_EVENT);
+      const event = this.sign(buildTokenEvent({ mint, unit, proofs, del: i === 0 ? destroyed : [] }, this.ciphers.identity, this.nextCreatedAt()));
+      if (!(await this.send(event, report))) throw new Error('no relay accepted the new token event');
+      this.tokens.set(event.id, { event, mint, unit, proofs });
+      created.push(event.id);
+    }
+    if (destroyed.length > 0) {
+      const deletion = this.sign(buildTokenDeletion(destroyed, this.nextCreatedAt()));
+      for (const id of destroyed) this.tokens.delete(id);
+      await this.send(deletion, report);
+    }
+    const net = sum(added) - sum(uniqueBySecret(gone));
+    if (net !== 0n) {
+      const history = buildHistoryEvent({ direction: net > 0n ? 'in' : 'out', amount: net > 0n ? net : -net, unit, created, destroyed }, this.ciphers.identity, this.nextCreatedAt());
+      await this.send(this.sign(history), report);
+    }
+  }
+
+  private liveEvents(): SignedEvent[] {
+    const live = [...this.tokens.values()].map((t) => t.event);
+    if (this.walletEvent) live.push(this.walletEvent);
+    if (this.mintListEvent) live.push(this.mintListEvent);
+    return live;
+  }
+
+  /** Publishes to every relay; true when at least one accepted it (the others retry on their own). */
+  private async send(event: SignedEvent, report: FlushReport): Promise<boolean> {
+    const result = await this.pool.publish(event);
+    report.published.push({ id: event.id, kind: event.kind, bytes: JSON.stringify(event).length, accepted: result.accepted, failed: result.failed });
+    return result.accepted.length > 0;
+  }
+
+  private sign(template: EventTemplate): SignedEvent {
+    if (!this.signer) throw new Error('the backup is not started');
+    return this.signer(template);
+  }
+
+  /**
+   * Never earlier than the previous event. Replaceable events (wallet, mint list) get a strictly later
+   * second: of two versions in the same second, relays keep the one with the lower id, not the newer.
+   */
+  private nextCreatedAt(replaceable = false): number {
+    this.lastCreatedAt = Math.max(Math.floor(Date.now() / 1000), this.lastCreatedAt + (replaceable ? 1 : 0));
+    return this.lastCreatedAt;
+  }
+
+  private notify(): void {
+    const status = this.status();
+    for (const listener of this.listeners) {
+      try {
+        listener(status);
+      } catch {
+        // a closed subscriber must not break the backup
+      }
+    }
+  }
+}
+
+function mintsKey(mints: string[]): string {
+  return [...new Set(mints)].sort().join('\n');
+}
+
+function uniqueBySecret(proofs: Proof[]): Proof[] {
+  const seen = new Map<string, Proof>();
+  for (const proof of proofs) if (!seen.has(proof.secret)) seen.set(proof.secret, proof);
+  return [...seen.values()];
+}
+
+function sum(proofs: Proof[]): bigint {
+  return proofs.reduce((total, p) => total + p.amount, 0n);
+}
+
+function bytesHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}

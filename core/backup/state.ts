@@ -1,0 +1,143 @@
+/**
+ * Reads a NIP-60 wallet back from relays, the way NIP-60's "Flow" describes: wallet and token events
+ * by author, kind-5 deletions filtered by `#k 7375`, plus the NUT-27 mint list under its own key.
+ * Every event is verified (signature, author, kind) before it is decrypted; deletions and `del` fields
+ * are applied; what remains is the set of live token events.
+ */
+import type { BackupKeys } from './keys';
+import {
+  deletedEventIds,
+  type HistoryContent,
+  isMintListEvent,
+  KIND_DELETION,
+  KIND_HISTORY,
+  KIND_MINT_LIST,
+  KIND_TOKEN,
+  KIND_WALLET,
+  MINT_LIST_D,
+  parseHistoryContent,
+  parseMintListContent,
+  parseTokenContent,
+  parseWalletContent,
+  type Proof,
+  type SelfCipher,
+  selfCipher,
+  type SignedEvent,
+  type WalletContent,
+} from './nip60';
+import type { RelayPool } from './pool';
+import { verifyEvents } from './verify';
+
+export interface TokenRecord {
+  event: SignedEvent;
+  mint: string;
+  unit: string;
+  proofs: Proof[];
+}
+
+export interface LoadedBackup {
+  wallet: { event: SignedEvent; content: WalletContent } | null;
+  mintList: { event: SignedEvent; mints: string[] } | null;
+  /** live token events by id (deleted and superseded ones removed) */
+  tokens: Map<string, TokenRecord>;
+  history: HistoryContent[];
+  /** every event id known to be deleted */
+  deleted: Set<string>;
+  /** events dropped: bad signature, wrong author or kind, undecryptable or malformed content */
+  rejected: number;
+  /** relay url -> why it could not answer */
+  failedRelays: Record<string, string>;
+  /** events fetched (after deduplication across relays) */
+  fetched: number;
+}
+
+export interface LoadOptions {
+  includeHistory?: boolean;
+  pageSize?: number;
+  onProgress?: (stage: 'fetch' | 'verify' | 'decrypt', done: number, total: number) => void;
+}
+
+export interface Ciphers {
+  identity: SelfCipher;
+  mintList: SelfCipher;
+}
+
+export function ciphersFor(keys: BackupKeys): Ciphers {
+  return {
+    identity: selfCipher(keys.identity.secretKey, keys.identity.publicKey),
+    mintList: selfCipher(keys.mintList.secretKey, keys.mintList.publicKey),
+  };
+}
+
+export async function loadBackup(pool: RelayPool, keys: BackupKeys, ciphers: Ciphers, opts: LoadOptions = {}): Promise<LoadedBackup> {
+  const me = keys.identity.publicKey;
+  const kinds = opts.includeHistory ? [KIND_WALLET, KIND_TOKEN, KIND_HISTORY] : [KIND_WALLET, KIND_TOKEN];
+  const [main, deletions, mintLists] = await Promise.all([
+    pool.queryAll({ kinds, authors: [me] }, opts.pageSize),
+    pool.queryAll({ kinds: [KIND_DELETION], authors: [me], '#k': [String(KIND_TOKEN)] }, opts.pageSize),
+    pool.queryAll({ kinds: [KIND_MINT_LIST], authors: [keys.mintList.publicKey], '#d': [MINT_LIST_D] }, opts.pageSize),
+  ]);
+  const failedRelays = { ...mintLists.failed, ...deletions.failed, ...main.failed };
+  const total = main.events.length + deletions.events.length + mintLists.events.length;
+  opts.onProgress?.('fetch', total, total);
+
+  const mine = await verifyEvents([...main.events, ...deletions.events], { authors: new Set([me]), kinds: new Set([...kinds, KIND_DELETION]) });
+  const backupKeyed = await verifyEvents(mintLists.events, { authors: new Set([keys.mintList.publicKey]), kinds: new Set([KIND_MINT_LIST]) });
+  opts.onProgress?.('verify', total, total);
+  let rejected = mine.rejected + backupKeyed.rejected;
+
+  const deleted = new Set<string>();
+  for (const event of mine.events) if (event.kind === KIND_DELETION) for (const id of deletedEventIds(event)) deleted.add(id);
+
+  let wallet: LoadedBackup['wallet'] = null;
+  const tokens = new Map<string, TokenRecord>();
+  const history: HistoryContent[] = [];
+  let decrypted = 0;
+  for (const event of mine.events) {
+    if (event.kind === KIND_DELETION || deleted.has(event.id)) continue;
+    try {
+      const plaintext = ciphers.identity.decrypt(event.content);
+      if (event.kind === KIND_WALLET) {
+        if (!wallet || event.created_at > wallet.event.created_at) wallet = { event, content: parseWalletContent(plaintext) };
+      } else if (event.kind === KIND_TOKEN) {
+        const content = parseTokenContent(plaintext);
+        tokens.set(event.id, { event, mint: content.mint, unit: content.unit, proofs: content.proofs });
+        // `del` names the events this one replaced: a rollover whose kind 5 was lost still supersedes them
+        for (const id of content.del) deleted.add(id);
+      } else if (event.kind === KIND_HISTORY) {
+        history.push(parseHistoryContent(plaintext));
+      }
+    } catch {
+      rejected++;
+    }
+    if (++decrypted % 1000 === 0) opts.onProgress?.('decrypt', decrypted, mine.events.length);
+  }
+  for (const id of deleted) tokens.delete(id);
+
+  let mintList: LoadedBackup['mintList'] = null;
+  for (const event of backupKeyed.events) {
+    if (!isMintListEvent(event) || (mintList && event.created_at <= mintList.event.created_at)) continue;
+    try {
+      mintList = { event, mints: parseMintListContent(ciphers.mintList.decrypt(event.content)).mints };
+    } catch {
+      rejected++;
+    }
+  }
+  return { wallet, mintList, tokens, history, deleted, rejected, failedRelays, fetched: total };
+}
+
+/** Unspent-looking proofs per mint and unit, each secret once, from the live token events. */
+export function proofsByGroup(tokens: Iterable<TokenRecord>): Map<string, { mint: string; unit: string; proofs: Map<string, Proof> }> {
+  const groups = new Map<string, { mint: string; unit: string; proofs: Map<string, Proof> }>();
+  for (const token of tokens) {
+    const key = groupKey(token.mint, token.unit);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { mint: token.mint, unit: token.unit, proofs: new Map() }));
+    for (const proof of token.proofs) if (!group.proofs.has(proof.secret)) group.proofs.set(proof.secret, proof);
+  }
+  return groups;
+}
+
+export function groupKey(mint: string, unit: string): string {
+  return `${mint}\n${unit}`;
+}
