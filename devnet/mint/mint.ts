@@ -16,6 +16,7 @@ import {
   hashToCurve,
   p2pkConditions,
   parseWellKnownSecret,
+  prepareOutputs,
   secp,
   sigAllMessage,
   SpendingConditionError,
@@ -24,6 +25,7 @@ import {
   witnessSignatures,
   type Nut20Format,
   type P2PKConditions,
+  type PreparedOutputs,
 } from '../../core/protocol/cashu/index';
 import { ErrorCode, mintError, MintError } from './errors';
 import { amountExponent, deriveKeyset, deriveMintIdentity, type KeysetVersion, type MintKeyset } from './keys';
@@ -397,7 +399,7 @@ export class Mint {
     return { id: sig.keysetId, amount: sig.amount, C_: sig.C_, dleq: { e: sig.e, s: sig.s } };
   }
 
-  private checkQuoteSignature(quote: QuoteRow, outputs: Output[], signature: unknown): void {
+  private checkQuoteSignature(quote: QuoteRow, outputs: PreparedOutputs, signature: unknown): void {
     if (!quote.pubkey) return;
     if (typeof signature !== 'string') throw mintError(ErrorCode.QUOTE_SIGNATURE_INVALID, 'signature missing for a locked quote');
     const formats = this.hooks.nut20Formats ?? ['current', 'legacy'];
@@ -435,7 +437,7 @@ export class Mint {
     const available = this.mintable(quote, method, nowSeconds());
     const sum = this.checkOutputs(outputs, quote.unit);
     if (sum !== available) throw mintError(ErrorCode.TRANSACTION_UNBALANCED, `outputs sum to ${sum}, the quote has ${available} to mint`);
-    this.checkQuoteSignature(quote, outputs, b.signature);
+    this.checkQuoteSignature(quote, prepareOutputs(outputs), b.signature);
     return { signatures: this.issue([{ quote, amount: available }], outputs) };
   }
 
@@ -464,7 +466,8 @@ export class Mint {
     if (sum !== total) throw mintError(ErrorCode.TRANSACTION_UNBALANCED, `outputs sum to ${sum}, the quotes have ${total} to mint`);
     const signatures = b.signatures === undefined || b.signatures === null ? undefined : array(b.signatures, 'signatures', MAX_BATCH_SIZE, ErrorCode.MAX_BATCH_SIZE_EXCEEDED);
     if (signatures && signatures.length !== ids.length) throw bad('signatures must have one entry per quote');
-    quotes.forEach((q, i) => this.checkQuoteSignature(q, outputs, signatures?.[i]));
+    const signed = prepareOutputs(outputs);
+    quotes.forEach((q, i) => this.checkQuoteSignature(q, signed, signatures?.[i]));
     return { signatures: this.issue(quotes.map((quote, i) => ({ quote, amount: amounts[i]! })), outputs) };
   }
 

@@ -16,12 +16,14 @@ export { createDleq, hashE, verifyDleq, verifyProofDleq, type Dleq } from './dle
 export { keysetIdV1, keysetIdV2, type KeysetIdV2Options, type KeysetKeys } from './keyset';
 export {
   mintQuoteDigest,
+  prepareOutputs,
   quoteLookupDigest,
   signMintQuote,
   signQuoteLookup,
   verifyMintQuoteSignature,
   verifyQuoteLookup,
   type Nut20Format,
+  type PreparedOutputs,
   type SignedOutput,
 } from './nut20';
 export {

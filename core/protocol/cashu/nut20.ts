@@ -8,8 +8,9 @@
  * - legacy: utf8(quote || hex(B_0) || hex(B_1) ...), which cashu-ts falls back to on error 20008.
  * - lookup: utf8("Cashu_MintQuoteLookup_v1" || mint_pubkey_hex || pubkey_hex), hex in lower case.
  */
+import { createHash } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { schnorrSign, schnorrVerify } from './secp';
 
 export type Nut20Format = 'current' | 'legacy';
@@ -31,36 +32,56 @@ function minimalBigEndian(amount: bigint): Uint8Array {
   return hexToBytes(hex);
 }
 
-function lengthPrefixed(parts: Uint8Array[], bytes: Uint8Array): void {
-  const len = new Uint8Array(4);
-  new DataView(len.buffer).setUint32(0, bytes.length, false);
-  parts.push(len, bytes);
+function lengthPrefixed(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + bytes.length);
+  new DataView(out.buffer).setUint32(0, bytes.length, false);
+  out.set(bytes, 4);
+  return out;
+}
+
+/**
+ * The outputs' part of both messages, built once per request: in a NUT-29 batch every quote's signature
+ * covers all outputs, so re-serializing them per quote would make verification quadratic.
+ */
+export interface PreparedOutputs {
+  readonly current: Uint8Array;
+  readonly legacy: Uint8Array;
+}
+
+export function prepareOutputs(outputs: readonly SignedOutput[]): PreparedOutputs {
+  return {
+    current: concatBytes(...outputs.flatMap((o) => [lengthPrefixed(minimalBigEndian(o.amount)), lengthPrefixed(hexToBytes(o.B_))])),
+    legacy: utf8ToBytes(outputs.map((o) => o.B_).join('')),
+  };
+}
+
+function prepared(outputs: readonly SignedOutput[] | PreparedOutputs): PreparedOutputs {
+  return Array.isArray(outputs) ? prepareOutputs(outputs as readonly SignedOutput[]) : (outputs as PreparedOutputs);
 }
 
 /** The 32-byte digest a NUT-20 signature signs, in either format. */
-export function mintQuoteDigest(quoteId: string, outputs: readonly SignedOutput[], format: Nut20Format = 'current'): Uint8Array {
-  if (format === 'legacy') return sha256(utf8ToBytes(quoteId + outputs.map((o) => o.B_).join('')));
-  const h = sha256.create();
-  h.update(QUOTE_SIG_DOMAIN);
-  const parts: Uint8Array[] = [];
-  lengthPrefixed(parts, utf8ToBytes(quoteId));
-  for (const output of outputs) {
-    lengthPrefixed(parts, minimalBigEndian(output.amount));
-    lengthPrefixed(parts, hexToBytes(output.B_));
-  }
-  for (const part of parts) h.update(part);
-  return h.digest();
+export function mintQuoteDigest(quoteId: string, outputs: readonly SignedOutput[] | PreparedOutputs, format: Nut20Format = 'current'): Uint8Array {
+  const body = prepared(outputs);
+  // node:crypto: a batch hashes every output once per quote, kilobytes each time, where it is ~10x noble.
+  const hash = createHash('sha256');
+  if (format === 'legacy') return hash.update(utf8ToBytes(quoteId)).update(body.legacy).digest();
+  return hash.update(QUOTE_SIG_DOMAIN).update(lengthPrefixed(utf8ToBytes(quoteId))).update(body.current).digest();
 }
 
 /** Wallet: signature (hex) for minting `outputs` against a quote locked to `privkey`'s pubkey. */
-export function signMintQuote(quoteId: string, outputs: readonly SignedOutput[], privkey: Uint8Array, format: Nut20Format = 'current'): string {
+export function signMintQuote(
+  quoteId: string,
+  outputs: readonly SignedOutput[] | PreparedOutputs,
+  privkey: Uint8Array,
+  format: Nut20Format = 'current',
+): string {
   return bytesToHex(schnorrSign(mintQuoteDigest(quoteId, outputs, format), privkey));
 }
 
 /** Mint: true when `signature` (hex) signs the outputs for `quoteId` under `pubkey` (hex, 33 bytes). Never throws. */
 export function verifyMintQuoteSignature(
   quoteId: string,
-  outputs: readonly SignedOutput[],
+  outputs: readonly SignedOutput[] | PreparedOutputs,
   pubkey: string,
   signature: string,
   format: Nut20Format = 'current',

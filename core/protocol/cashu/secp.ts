@@ -1,13 +1,17 @@
 /**
  * secp256k1 point arithmetic for cashu on libsecp256k1: the native `secp256k1` addon when it loads
  * (about 50x noble for an arbitrary P·k), else `tiny-secp256k1` (the same C library compiled to wasm,
- * about 10x). BIP340 Schnorr always comes from tiny-secp256k1: the native addon has none.
+ * about 10x). The native addon has no BIP340, so there Schnorr is built from its point operations
+ * (BIP340's own algorithm, checked against the BIP's vectors); the wasm build has Schnorr itself.
  * Points cross this boundary as 33-byte compressed encodings, scalars as 32-byte big-endian.
  */
 import { createRequire } from 'node:module';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import * as wasm from 'tiny-secp256k1';
 
 export const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+const FIELD_PRIME = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn;
 
 export interface SecpBackend {
   readonly name: 'native' | 'wasm';
@@ -22,6 +26,10 @@ export interface SecpBackend {
   negate(point: Uint8Array): Uint8Array;
   /** 65-byte uncompressed encoding (hash_e of NUT-12 hashes those). */
   uncompressed(point: Uint8Array): Uint8Array;
+  /** BIP340 signature of a 32-byte digest with 32 bytes of aux randomness. */
+  signSchnorr(digest: Uint8Array, privkey: Uint8Array, aux: Uint8Array): Uint8Array;
+  /** BIP340 verification against an x-only pubkey; false (never a throw) on anything invalid. */
+  verifySchnorr(digest: Uint8Array, xonly: Uint8Array, signature: Uint8Array): boolean;
 }
 
 interface NativeSecp256k1 {
@@ -50,7 +58,65 @@ const wasmBackend: SecpBackend = {
     return out;
   },
   uncompressed: (p) => wasm.pointCompress(p, false),
+  signSchnorr: (m, d, aux) => wasm.signSchnorr(m, d, aux),
+  verifySchnorr: (m, x, sig) => {
+    try {
+      return wasm.verifySchnorr(m, x, sig);
+    } catch {
+      return false;
+    }
+  },
 };
+
+const tagHashes = new Map<string, Uint8Array>();
+function taggedHash(tag: string, ...parts: Uint8Array[]): Uint8Array {
+  let tagHash = tagHashes.get(tag);
+  if (!tagHash) tagHashes.set(tag, (tagHash = sha256(utf8ToBytes(tag))));
+  return sha256(concatBytes(tagHash, tagHash, ...parts));
+}
+
+/** BIP340 on top of plain point operations (for a backend without Schnorr). */
+function bip340(ops: Pick<SecpBackend, 'isPoint' | 'baseMultiply' | 'multiply' | 'add' | 'negate'>) {
+  return {
+    sign(m: Uint8Array, secret: Uint8Array, aux: Uint8Array): Uint8Array {
+      const d0 = bytesToScalar(secret);
+      if (secret.length !== 32 || d0 === 0n || d0 >= CURVE_ORDER) fail('invalid private key');
+      const P = ops.baseMultiply(secret);
+      const d = P[0] === 2 ? d0 : CURVE_ORDER - d0;
+      const px = P.subarray(1);
+      const t = scalarToBytes(d ^ bytesToScalar(taggedHash('BIP0340/aux', aux)));
+      const k0 = mod(bytesToScalar(taggedHash('BIP0340/nonce', t, px, m)));
+      if (k0 === 0n) fail('nonce is zero');
+      const R = ops.baseMultiply(scalarToBytes(k0));
+      const k = R[0] === 2 ? k0 : CURVE_ORDER - k0;
+      const rx = R.subarray(1);
+      const e = mod(bytesToScalar(taggedHash('BIP0340/challenge', rx, px, m)));
+      return concatBytes(rx, scalarToBytes(mod(k + e * d)));
+    },
+    verify(m: Uint8Array, xonly: Uint8Array, sig: Uint8Array): boolean {
+      if (xonly.length !== 32 || sig.length !== 64) return false;
+      const P = concatBytes(Uint8Array.of(2), xonly);
+      if (!ops.isPoint(P)) return false;
+      const rBytes = sig.subarray(0, 32);
+      if (bytesToScalar(rBytes) >= FIELD_PRIME) return false;
+      const s = bytesToScalar(sig.subarray(32));
+      if (s >= CURVE_ORDER) return false;
+      const e = mod(bytesToScalar(taggedHash('BIP0340/challenge', rBytes, xonly, m)));
+      try {
+        let R: Uint8Array;
+        if (e === 0n) R = ops.baseMultiply(scalarToBytes(s));
+        else if (s === 0n) R = ops.negate(ops.multiply(P, scalarToBytes(e)));
+        else R = ops.add(ops.baseMultiply(scalarToBytes(s)), ops.negate(ops.multiply(P, scalarToBytes(e))));
+        if (R[0] !== 2) return false;
+        let diff = 0;
+        for (let i = 0; i < 32; i++) diff |= R[i + 1]! ^ rBytes[i]!;
+        return diff === 0;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
 
 function loadNative(): SecpBackend | undefined {
   try {
@@ -65,14 +131,20 @@ function loadNative(): SecpBackend | undefined {
         return fail(what);
       }
     };
+    const ops = {
+      isPoint: (p: Uint8Array) => p.length === 33 && (p[0] === 2 || p[0] === 3) && lib.publicKeyVerify(p),
+      baseMultiply: (k: Uint8Array) => wrap(() => lib.publicKeyCreate(k, true), 'scalar out of range'),
+      multiply: (p: Uint8Array, k: Uint8Array) => wrap(() => lib.publicKeyTweakMul(p, k, true), 'invalid point or scalar'),
+      add: (a: Uint8Array, b: Uint8Array) => wrap(() => lib.publicKeyCombine([a, b], true), 'sum is infinity or invalid point'),
+      negate: (p: Uint8Array) => wrap(() => lib.publicKeyNegate(p, true), 'invalid point'),
+    };
+    const schnorr = bip340(ops);
     return {
       name: 'native',
-      isPoint: (p) => p.length === 33 && (p[0] === 2 || p[0] === 3) && lib.publicKeyVerify(p),
-      baseMultiply: (k) => wrap(() => lib.publicKeyCreate(k, true), 'scalar out of range'),
-      multiply: (p, k) => wrap(() => lib.publicKeyTweakMul(p, k, true), 'invalid point or scalar'),
-      add: (a, b) => wrap(() => lib.publicKeyCombine([a, b], true), 'sum is infinity or invalid point'),
-      negate: (p) => wrap(() => lib.publicKeyNegate(p, true), 'invalid point'),
+      ...ops,
       uncompressed: (p) => wrap(() => lib.publicKeyConvert(p, false), 'invalid point'),
+      signSchnorr: schnorr.sign,
+      verifySchnorr: schnorr.verify,
     };
   } catch {
     return undefined;
@@ -99,18 +171,15 @@ export function useBackend(backend: SecpBackend): void {
 
 /** BIP340 signature over a 32-byte digest; `aux` defaults to 32 zero bytes (deterministic). */
 export function schnorrSign(digest: Uint8Array, privkey: Uint8Array, aux?: Uint8Array): Uint8Array {
-  return wasm.signSchnorr(digest, privkey, aux ?? new Uint8Array(32));
+  if (digest.length !== 32) fail('digest must be 32 bytes');
+  return secp().signSchnorr(digest, privkey, aux ?? new Uint8Array(32));
 }
 
 /** BIP340 verification; `pubkey` may be x-only (32) or compressed (33). Never throws. */
 export function schnorrVerify(digest: Uint8Array, pubkey: Uint8Array, signature: Uint8Array): boolean {
   const xonly = pubkey.length === 33 ? pubkey.subarray(1) : pubkey;
   if (xonly.length !== 32 || signature.length !== 64 || digest.length !== 32) return false;
-  try {
-    return wasm.verifySchnorr(digest, xonly, signature);
-  } catch {
-    return false;
-  }
+  return secp().verifySchnorr(digest, xonly, signature);
 }
 
 export function scalarToBytes(value: bigint): Uint8Array {

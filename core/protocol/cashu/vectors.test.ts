@@ -2,7 +2,7 @@
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readFixtureJson } from '../../../test/fixtures';
+import { readFixture, readFixtureJson } from '../../../test/fixtures';
 import {
   availableBackends,
   blindMessage,
@@ -137,6 +137,19 @@ describe.each(availableBackends().map((b) => [b.name, b] as const))('NUT vectors
     expect(conditions.sigflag).toBe('SIG_ALL');
     expect(conditionsSatisfied(conditions, message, witnessSignatures(swap.inputs[0].witness), 0)).toBe(true);
     expect(conditionsSatisfied(conditions, `${message}x`, witnessSignatures(swap.inputs[0].witness), 0)).toBe(false);
+  });
+
+  it('BIP340 vectors (32-byte messages) for the Schnorr signatures NUT-20 and NUT-11 use', () => {
+    const rows = readFixture('bip324', 'bip-0340-test-vectors.csv').trim().split('\n').slice(1).map((l) => l.split(','));
+    let checked = 0;
+    for (const [index, secret, pub, aux, msg, sig, result] of rows) {
+      if (msg!.length !== 64) continue;
+      const m = hexToBytes(msg!);
+      if (secret) expect(bytesToHex(backend.signSchnorr(m, hexToBytes(secret), hexToBytes(aux!))).toUpperCase(), `vector ${index}`).toBe(sig);
+      expect(backend.verifySchnorr(m, hexToBytes(pub!), hexToBytes(sig!)), `vector ${index}`).toBe(result === 'TRUE');
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(15);
   });
 
   it('NUT-10/11 malformed secrets are typed errors, plain secrets are not conditions', () => {
