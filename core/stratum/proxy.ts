@@ -11,7 +11,8 @@ import { targetOf } from './difficulty';
 import { ShareLedger, type ShareCounts, type ShareRecord, UPSTREAM_LOST } from './ledger';
 import { type AttachOutcome, type LocalShare, MinerSession, type SessionHost, type SessionLimits } from './miner-session';
 import { Sv1UpstreamLink } from './sv1-upstream';
-import { type Sv2Connector, Sv2UpstreamLink } from './sv2-upstream';
+import { connectSv2 } from '../transport/sv2';
+import { type Sv2Conn, type Sv2Connector, Sv2UpstreamLink } from './sv2-upstream';
 import type { LinkState, QuoteNotice, UpstreamChannel, UpstreamLink, Verdict } from './upstream';
 
 export interface ProxyLimits extends SessionLimits {
@@ -41,6 +42,8 @@ export interface ProxyOptions {
   keepaliveMs?: number;
   /** how long authorize waits for an upstream channel with work; default 5 s */
   attachTimeoutMs?: number;
+  /** H/s announced for a miner that has not suggested a difficulty yet; default 1 TH/s (a Bitaxe Gamma) */
+  nominalHashrate?: number;
   /** the Sv2 transport (Noise over TCP); default: core/transport */
   sv2Connector?: Sv2Connector;
 }
@@ -402,7 +405,7 @@ export class Proxy extends EventEmitter implements SessionHost {
       userIdentity: pubkey ? `${worker}.${pubkey}` : worker,
       minExtranonceSize: session.extranonceNeeded,
       // a miner suggesting difficulty D wants about one share per 10 s at that difficulty
-      nominalHashrate: difficulty ? (difficulty * 2 ** 32) / 10 : 1e12,
+      nominalHashrate: difficulty ? (difficulty * 2 ** 32) / 10 : (this.opts.nominalHashrate ?? 1e12),
       maxTarget: difficulty ? targetOf(difficulty) : undefined,
       versionMask: session.grantedMask,
     });
@@ -676,7 +679,17 @@ function waitForJob(channel: UpstreamChannel, ms: number): Promise<void> {
   });
 }
 
-const defaultSv2Connector: Sv2Connector = () => Promise.reject(new Error('the Stratum V2 transport is not available in this build'));
+const defaultSv2Connector: Sv2Connector = async ({ host, port, authorityPubkey, timeoutMs }) => {
+  const connection = await connectSv2({ host, port, authorityPubkey, timeoutMs });
+  return {
+    send: (message) => void connection.send(message),
+    on(event: 'message' | 'close', listener: (value: never) => void) {
+      connection.on(event, listener as never);
+      return this;
+    },
+    close: () => connection.close(),
+  } as Sv2Conn;
+};
 
 export function createProxy(opts: ProxyOptions): Proxy {
   return new Proxy(opts);

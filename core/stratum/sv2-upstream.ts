@@ -204,7 +204,7 @@ export class Sv2UpstreamLink extends UpstreamLink {
   latencyMs: number | undefined;
   private conn: Sv2Conn | undefined;
   private readonly channels = new Map<number, Sv2Channel>();
-  private readonly opening = new Map<number, { resolve: (m: Sv2AnyMessage) => void; reject: (e: Error) => void }>();
+  private readonly opening = new Map<number, (answer: Sv2Channel | Sv2AnyMessage) => void>();
   private setupWaiter: ((m: Sv2AnyMessage) => void) | undefined;
   private nextRequestId = 1;
   private lastHeard = Date.now();
@@ -276,8 +276,8 @@ export class Sv2UpstreamLink extends UpstreamLink {
     const requestId = this.nextRequestId++;
     const started = performance.now();
     const answer = await this.await_(
-      new Promise<Sv2AnyMessage>((resolve, reject) => {
-        this.opening.set(requestId, { resolve, reject });
+      new Promise<Sv2Channel | Sv2AnyMessage>((resolve) => {
+        this.opening.set(requestId, resolve);
         this.send({
           type: 'OpenExtendedMiningChannel',
           requestId,
@@ -289,12 +289,12 @@ export class Sv2UpstreamLink extends UpstreamLink {
       }),
       'OpenExtendedMiningChannel',
     ).finally(() => this.opening.delete(requestId));
+    if (answer instanceof Sv2Channel) {
+      this.latencyMs = performance.now() - started;
+      return answer;
+    }
     if (answer.type === 'OpenMiningChannelError') throw new UpstreamError('rejected', `pool refused the channel: ${answer.errorCode}`);
-    if (answer.type !== 'OpenExtendedMiningChannelSuccess') throw new UpstreamError('protocol', `unexpected ${answer.type}`);
-    this.latencyMs = performance.now() - started;
-    const channel = new Sv2Channel(this, answer.channelId, answer.groupChannelId, answer.extranonceSize, answer.extranoncePrefix, answer.target);
-    this.channels.set(answer.channelId, channel);
-    return channel;
+    throw new UpstreamError('protocol', `unexpected ${answer.type}`);
   }
 
   send(message: Sv2Message): void {
@@ -319,7 +319,7 @@ export class Sv2UpstreamLink extends UpstreamLink {
     this.conn = undefined;
   }
 
-  private await_(promise: Promise<Sv2AnyMessage>, what: string): Promise<Sv2AnyMessage> {
+  private await_<T>(promise: Promise<T>, what: string): Promise<T> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new UpstreamError('timeout', `pool did not answer ${what} within ${this.timeoutMs} ms`)), this.timeoutMs);
       promise.then(
@@ -360,9 +360,17 @@ export class Sv2UpstreamLink extends UpstreamLink {
         waiter?.(message);
         return;
       }
-      case 'OpenExtendedMiningChannelSuccess':
+      case 'OpenExtendedMiningChannelSuccess': {
+        // The pool's first job follows in the same read: the channel must exist before it is handled.
+        const resolve = this.opening.get(message.requestId);
+        if (!resolve) return;
+        const channel = new Sv2Channel(this, message.channelId, message.groupChannelId, message.extranonceSize, message.extranoncePrefix, message.target);
+        this.channels.set(message.channelId, channel);
+        resolve(channel);
+        return;
+      }
       case 'OpenMiningChannelError':
-        this.opening.get(message.requestId)?.resolve(message);
+        this.opening.get(message.requestId)?.(message);
         return;
       case 'Reconnect':
         void this.reconnect(message.newHost || this.opts.host, message.newPort || this.opts.port);
