@@ -3,6 +3,7 @@ import {
   createBlindSignature,
   createDLEQProof,
   deriveKeysetId,
+  deriveSecretAndBlindingFactor,
   hashToCurve as tsHashToCurve,
   pointFromHex,
   signMintQuote as tsSignMintQuote,
@@ -18,6 +19,7 @@ import {
   hashToCurve,
   keysetIdV1,
   keysetIdV2,
+  outputSecretDeriver,
   signBlindedMessage,
   signMintQuote,
   signQuoteLookup,
@@ -90,6 +92,20 @@ describe('cashu crypto agrees with cashu-ts', () => {
     expect(verifyQuoteLookup(mintPub.toUpperCase(), pub, sig)).toBe(true);
     expect(verifyQuoteLookup(pub, mintPub, sig)).toBe(false);
     expect(verifyQuoteLookup(mintPub, pub, 'ab')).toBe(false);
+  });
+
+  it('NUT-13 secrets for random seeds and v2 keyset ids', () => {
+    for (let i = 0; i < 5; i++) {
+      const seed = randomBytes(64);
+      const keysetId = `01${bytesToHex(randomBytes(32))}`;
+      const derive = outputSecretDeriver(seed, keysetId);
+      for (const counter of [0, 1, 1000, 2 ** 40]) {
+        const theirs = deriveSecretAndBlindingFactor(seed, keysetId, counter);
+        const ours = derive(counter);
+        expect(ours.secret).toBe(bytesToHex(theirs.secret));
+        expect(bytesToHex(ours.r)).toBe(bytesToHex(theirs.blindingFactor));
+      }
+    }
   });
 
   it('keyset ids', () => {

@@ -13,7 +13,8 @@ import { verifyDleq, verifyProofDleq } from './dleq';
 
 export { blindMessage, equalBytes, hashToCurve, secretToCurve, signBlindedMessage, unblindSignature, verifyProofSignature } from './bdhke';
 export { createDleq, hashE, verifyDleq, verifyProofDleq, type Dleq } from './dleq';
-export { keysetIdV1, keysetIdV2, type KeysetIdV2Options, type KeysetKeys } from './keyset';
+export { isValidKeysetKeys, keysetIdV1, keysetIdV2, type KeysetIdV2Options, type KeysetKeys } from './keyset';
+export { outputSecretDeriver, type OutputSecret } from './nut13';
 export {
   mintQuoteDigest,
   prepareOutputs,

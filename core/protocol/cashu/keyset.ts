@@ -1,6 +1,7 @@
 /** NUT-02 keyset ids: version 00 (truncated hash of the keys) and version 01 (full hash that also commits to unit, fee and expiry). */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { secp } from './secp';
 
 /** Keys of a keyset: amount (decimal string) -> compressed pubkey hex. */
 export type KeysetKeys = Record<string, string>;
@@ -34,4 +35,19 @@ export function keysetIdV2(keys: KeysetKeys, options: KeysetIdV2Options): string
   if (options.inputFeePpk) preimage += `|input_fee_ppk:${options.inputFeePpk}`;
   if (options.finalExpiry) preimage += `|final_expiry:${options.finalExpiry}`;
   return `01${bytesToHex(sha256(utf8ToBytes(preimage)))}`;
+}
+
+/** NUT-01: a keyset's keys are power-of-two amounts (< 2^64) mapped to valid compressed points. */
+export function isValidKeysetKeys(keys: unknown): keys is KeysetKeys {
+  if (!keys || typeof keys !== 'object' || Array.isArray(keys)) return false;
+  const entries = Object.entries(keys as Record<string, unknown>);
+  return (
+    entries.length > 0 &&
+    entries.every(([amount, pub]) => {
+      if (!/^[1-9][0-9]{0,19}$/.test(amount)) return false;
+      const a = BigInt(amount);
+      if (a >= 1n << 64n || (a & (a - 1n)) !== 0n) return false;
+      return typeof pub === 'string' && /^0[23][0-9a-fA-F]{64}$/.test(pub) && secp().isPoint(hexToBytes(pub));
+    })
+  );
 }

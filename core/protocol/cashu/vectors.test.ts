@@ -1,6 +1,7 @@
 /** The NUT test vectors (cashubtc/nuts tests/*.md, extracted in fixtures/cashu/vectors.json) on every secp backend that loads. */
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { mnemonicToSeedSync } from '@scure/bip39';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFixture, readFixtureJson } from '../../../test/fixtures';
 import {
@@ -10,9 +11,11 @@ import {
   createDleq,
   hashE,
   hashToCurve,
+  isValidKeysetKeys,
   keysetIdV1,
   keysetIdV2,
   mintQuoteDigest,
+  outputSecretDeriver,
   p2pkConditions,
   parseWellKnownSecret,
   secp,
@@ -65,6 +68,25 @@ describe.each(availableBackends().map((b) => [b.name, b] as const))('NUT vectors
     useBackend(backend);
     expect(() => signBlindedMessage(hexToBytes(`02${'00'.repeat(32)}`), hexToBytes(v.blind_signature[1].k))).toThrow();
     expect(() => signBlindedMessage(new Uint8Array(5), hexToBytes(v.blind_signature[1].k))).toThrow();
+  });
+
+  it('NUT-01 keyset keys: valid and invalid sets', () => {
+    useBackend(backend);
+    for (const keys of v.nut01_keysets.valid) expect(isValidKeysetKeys(keys)).toBe(true);
+    for (const t of v.nut01_keysets.invalid) expect(isValidKeysetKeys(t.keys), t.reason).toBe(false);
+    expect(isValidKeysetKeys({ '3': v.nut01_keysets.valid[0]['1'] })).toBe(false);
+  });
+
+  it('NUT-13 deterministic secrets and blinding factors, v1 (BIP32) and v2 (HMAC)', () => {
+    for (const t of [v.nut13.v1, v.nut13.v2]) {
+      const derive = outputSecretDeriver(mnemonicToSeedSync(t.mnemonic), t.keyset_id);
+      t.secrets.forEach((secret: string, counter: number) => {
+        const out = derive(counter);
+        expect(out.secret).toBe(secret);
+        expect(bytesToHex(out.r)).toBe(t.r[counter]);
+      });
+    }
+    expect(() => outputSecretDeriver(new Uint8Array(64), 'zz')).toThrow();
   });
 
   it('NUT-02 keyset ids v1 and v2', () => {
