@@ -1,0 +1,130 @@
+/**
+ * Issue 7's "done when", in process: the real wallet (SQLite), the devnet mint and devnet relays.
+ * The restoring wallets are configured with NO mint, so NUT-09 from config cannot do the work: the
+ * mint and every proof have to come from nostr (NUT-27 mint list + NIP-60 token events).
+ */
+import { rmSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type RunningRelay, startRelay } from '../../devnet/relay/relay';
+import type { DevnetMint } from '../../devnet/mint';
+import { silentLogger } from '../log';
+import type { WalletService } from '../wallet';
+import { devnetMint, payShares, TEST_PASSPHRASE, tempDir, testWallet } from '../wallet/testing/kit';
+import { backupKeysFromSeed } from './keys';
+import { KIND_DELETION, KIND_TOKEN } from './nip60';
+import { type BackupService, createBackup } from './service';
+import { rawQuery } from './testing/memory-wallet';
+import { walletPorts } from './wallet-port';
+
+const secrets = (wallet: WalletService) =>
+  new Set(
+    wallet
+      .backupSource()
+      .unspentProofs()
+      .flatMap((g) => g.proofs.map((p) => p.secret)),
+  );
+const balance = (wallet: WalletService) => wallet.balances().reduce((s, b) => s + b.amount, 0n);
+
+describe('backup and restore with the real wallet and the devnet mint', () => {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function setup() {
+    const dir = tempDir('axewallet-backup-');
+    cleanups.push(dir.remove);
+    const mint: DevnetMint = await devnetMint(dir.path);
+    cleanups.push(() => mint.close());
+    const relay: RunningRelay = await startRelay();
+    cleanups.push(() => relay.close());
+    return { dir, mint, relay };
+  }
+
+  function backupFor(wallet: WalletService, relays: string[]): BackupService {
+    const { source, target } = walletPorts(wallet);
+    const backup = createBackup({ source, restoreTarget: target, relays, delaySeconds: 3600, logger: silentLogger, timeoutMs: 5000, retryInitialMs: 100 });
+    cleanups.push(() => backup.stop());
+    return backup;
+  }
+
+  async function freshRestore(home: string, mnemonic: string, relays: string[]) {
+    const wallet = testWallet(home, 'http://127.0.0.1:1', { mintUrls: [] });
+    cleanups.push(() => wallet.close());
+    await wallet.restore(mnemonic, TEST_PASSPHRASE);
+    const report = await backupFor(wallet, relays).restore();
+    return { wallet, report };
+  }
+
+  it('mine, back up, delete the home, restore from the mnemonic alone; spend half, back up, restore elsewhere', async () => {
+    const { dir, mint, relay } = await setup();
+    const home = `${dir.path}/home-a`;
+    const wallet = testWallet(home, mint.url);
+    const { mnemonic } = await wallet.create(TEST_PASSPHRASE);
+    for (const s of await payShares(mint, wallet.lockingPubkey()!, [1n, 2n, 4n, 8n, 16n, 32n])) wallet.onQuoteEvent({ quoteId: s.quoteId, amount: s.amount, headerHash: s.headerHash });
+    await wallet.sweep();
+    expect(balance(wallet)).toBe(63n);
+    const minedSecrets = secrets(wallet);
+
+    const backup = backupFor(wallet, [relay.url]);
+    await backup.start();
+    await backup.backupNow();
+    expect(backup.status().relays[0]!.lastError).toBeNull();
+    const pubkey = backupKeysFromSeed(wallet.backupSource().bip39Seed()).identity.publicKey;
+    const firstTokens = await rawQuery(relay.url, { kinds: [KIND_TOKEN], authors: [pubkey] });
+
+    // the machine is lost
+    await backup.stop();
+    await wallet.close();
+    rmSync(home, { recursive: true, force: true });
+
+    const restored = await freshRestore(`${dir.path}/home-b`, mnemonic, [relay.url]);
+    expect(restored.report.mints).toEqual([mint.url]);
+    expect(balance(restored.wallet)).toBe(63n);
+    expect(secrets(restored.wallet)).toEqual(minedSecrets);
+
+    // spend half from the restored wallet, back up
+    const b = restored.wallet;
+    await b.send({ amount: 31n, unit: 'hash', mint: mint.url });
+    expect(balance(b)).toBe(32n);
+    const backupB = backupFor(b, [relay.url]);
+    await backupB.start();
+    await backupB.backupNow();
+
+    // the old token events are deleted on the relay, and the deletion itself is there for others
+    const tokensNow = await rawQuery(relay.url, { kinds: [KIND_TOKEN], authors: [pubkey] });
+    for (const old of firstTokens) expect(tokensNow.map((t) => t.id)).not.toContain(old.id);
+    const deletions = await rawQuery(relay.url, { kinds: [KIND_DELETION], authors: [pubkey], '#k': ['7375'] });
+    expect(deletions.flatMap((d) => d.tags.filter((t) => t[0] === 'e').map((t) => t[1]))).toEqual(expect.arrayContaining(firstTokens.map((t) => t.id)));
+
+    const elsewhere = await freshRestore(`${dir.path}/home-c`, mnemonic, [relay.url]);
+    expect(balance(elsewhere.wallet)).toBe(32n);
+    expect(secrets(elsewhere.wallet)).toEqual(secrets(b));
+    // restoring twice changes nothing
+    const again = await backupFor(elsewhere.wallet, [relay.url]).restore();
+    expect(again.proofsAdded).toBe(0);
+    expect(balance(elsewhere.wallet)).toBe(32n);
+  });
+
+  it('two relays, one refusing writes: the backup is complete on the other, status names the failing one', async () => {
+    const { dir, mint, relay } = await setup();
+    const bad = await startRelay();
+    cleanups.push(() => bad.close());
+    bad.hooks.refuseEvent = () => 'blocked: not accepting writes';
+    const wallet = testWallet(`${dir.path}/home-a`, mint.url);
+    cleanups.push(() => wallet.close());
+    const { mnemonic } = await wallet.create(TEST_PASSPHRASE);
+    for (const s of await payShares(mint, wallet.lockingPubkey()!, [4n, 8n])) wallet.onQuoteEvent({ quoteId: s.quoteId, amount: s.amount });
+    await wallet.sweep();
+
+    const backup = backupFor(wallet, [relay.url, bad.url]);
+    await backup.start();
+    await backup.backupNow();
+    const status = backup.status();
+    expect(status.relays.find((r) => r.url === bad.url)!.lastError).toMatch(/blocked: not accepting writes/);
+    expect(status.relays.find((r) => r.url === relay.url)!.lastError).toBeNull();
+
+    const restored = await freshRestore(`${dir.path}/home-b`, mnemonic, [relay.url]);
+    expect(balance(restored.wallet)).toBe(12n);
+  });
+});

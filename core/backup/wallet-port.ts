@@ -1,0 +1,34 @@
+/**
+ * The wallet (core/wallet) seen through the backup's ports. core/app.ts wires the two with
+ * `walletPorts(wallet)`; nothing else in core/backup knows the wallet.
+ */
+import type { WalletService } from '../wallet';
+import type { Proof } from './nip60';
+import type { BackupSource, RestoreTarget } from './port';
+
+export function walletPorts(wallet: WalletService): { source: BackupSource; target: RestoreTarget } {
+  const surface = wallet.backupSource();
+  const source: BackupSource = {
+    seed: () => surface.bip39Seed(),
+    mints: () => surface.mints(),
+    unspentProofs: () =>
+      surface.unspentProofs().map((group) => ({
+        mint: group.mint,
+        unit: group.unit,
+        proofs: group.proofs.map((p): Proof => ({ id: p.id, amount: BigInt(p.amount), secret: p.secret, C: p.C, ...(p.witness ? { witness: p.witness } : {}) })),
+      })),
+    onChange: (listener) => surface.onChange(listener),
+  };
+  const target: RestoreTarget = {
+    seed: source.seed,
+    // the wallet learns a mint when proofs from it are imported; an empty mint is only a name
+    addMints: async () => undefined,
+    importProofs: async (group) => (await surface.importProofs(group.mint, group.proofs.map((p) => ({ id: p.id, amount: p.amount, secret: p.secret, C: p.C })))).added,
+    // the wallet runs NUT-09 and the quote lookup itself when restored from a mnemonic; wait for it
+    recoverAtMint: async () => {
+      await wallet.whenRestored();
+      return 0;
+    },
+  };
+  return { source, target };
+}
