@@ -3,7 +3,7 @@
  * (22 bytes), then the payload in chunks of at most 65519 plaintext bytes, each under the next nonce of the
  * direction's running counter. AEAD is IETF ChaCha20-Poly1305 with nonce = 4 zero bytes || u64 LE counter.
  */
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { aead } from './aead';
 import { Sv2TransportError } from './errors';
 import { FRAME_HEADER_SIZE, MAX_FRAME_PAYLOAD, decodeFrameHeader, encodeFrameHeader, type Sv2FrameHeader } from './frame';
 import type { Sv2EncodedMessage } from './messages';
@@ -46,19 +46,15 @@ export class CipherState {
   }
 
   encrypt(plaintext: Uint8Array, ad: Uint8Array = EMPTY): Uint8Array {
-    const out = chacha20poly1305(this.key, this.nextNonce(), ad).encrypt(plaintext);
+    const out = aead.seal(this.key, this.nextNonce(), ad, plaintext);
     this.counter++;
     return out;
   }
 
   /** Throws Sv2TransportError('decrypt-failed') and leaves the counter unchanged on a bad tag. */
   decrypt(ciphertext: Uint8Array, ad: Uint8Array = EMPTY): Uint8Array {
-    let out: Uint8Array;
-    try {
-      out = chacha20poly1305(this.key, this.nextNonce(), ad).decrypt(ciphertext);
-    } catch {
-      throw new Sv2TransportError('decrypt-failed', 'authentication failed: ciphertext tampered or keys differ');
-    }
+    const out = aead.open(this.key, this.nextNonce(), ad, ciphertext);
+    if (!out) throw new Sv2TransportError('decrypt-failed', 'authentication failed: ciphertext tampered or keys differ');
     this.counter++;
     return out;
   }

@@ -3,7 +3,7 @@
  * Decoders never read past the payload and never allocate more than the payload holds; everything a peer can get
  * wrong is an Sv2DecodeError.
  */
-import { Sv2DecodeError, Sv2EncodeError } from './errors';
+import { Sv2DecodeError, Sv2EncodeError, type Sv2DecodeErrorCode } from './errors';
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
@@ -11,6 +11,8 @@ const utf8Encoder = new TextEncoder();
 export class Sv2Reader {
   private offset = 0;
   private readonly view: DataView;
+  /** prefixed to error messages ("SetTarget.maximumTarget"), so failures name the field without re-throwing */
+  context = '';
 
   constructor(private readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -22,7 +24,7 @@ export class Sv2Reader {
 
   private need(n: number, what: string): number {
     if (n > this.remaining) {
-      throw new Sv2DecodeError('truncated', `${what}: needs ${n} bytes, ${this.remaining} left`);
+      this.fail('truncated', `${what}: needs ${n} bytes, ${this.remaining} left`);
     }
     const at = this.offset;
     this.offset += n;
@@ -58,6 +60,10 @@ export class Sv2Reader {
   bytesCopy(n: number, what: string): Uint8Array {
     const at = this.need(n, what);
     return this.bytes.slice(at, at + n);
+  }
+
+  fail(code: Sv2DecodeErrorCode, message: string): never {
+    throw new Sv2DecodeError(code, this.context ? `${this.context}: ${message}` : message);
   }
 
   /** Rejects leftovers: a payload longer than its message is malformed, not extensible. */
@@ -172,7 +178,7 @@ export const BOOL: Sv2Type<boolean> = {
   },
   read: (r) => {
     const byte = r.u8('BOOL');
-    if (byte > 1) throw new Sv2DecodeError('invalid-bool', `BOOL must be 0 or 1, got ${byte}`);
+    if (byte > 1) r.fail('invalid-bool', `BOOL must be 0 or 1, got ${byte}`);
     return byte === 1;
   },
 };
@@ -207,7 +213,7 @@ function prefixedBytes(name: string, prefix: LengthPrefix, max: number): Sv2Type
     },
     read: (r) => {
       const length = r[prefix](`${name} length`);
-      if (length > max) throw new Sv2DecodeError('too-long', `${name} holds at most ${max} bytes, got length ${length}`);
+      if (length > max) r.fail('too-long', `${name} holds at most ${max} bytes, got length ${length}`);
       return r.bytesCopy(length, name);
     },
   };
@@ -230,7 +236,7 @@ export const STR0_255: Sv2Type<string> = {
     try {
       return utf8Decoder.decode(raw);
     } catch {
-      throw new Sv2DecodeError('invalid-utf8', 'STR0_255 is not valid UTF-8');
+      return r.fail('invalid-utf8', 'STR0_255 is not valid UTF-8');
     }
   },
 };
@@ -247,7 +253,7 @@ function sequence<T>(name: string, prefix: 'u8' | 'u16', max: number, element: S
     read: (r) => {
       const count = r[prefix](`${name} count`);
       // Every element is at least one byte, so a count beyond the bytes left is truncated input: fail before looping.
-      if (count > r.remaining) throw new Sv2DecodeError('truncated', `${name}: ${count} elements cannot fit in ${r.remaining} bytes`);
+      if (count > r.remaining) r.fail('truncated', `${name}: ${count} elements cannot fit in ${r.remaining} bytes`);
       const items: T[] = [];
       for (let i = 0; i < count; i++) items.push(element.read(r));
       return items;
@@ -277,7 +283,7 @@ export function OPTION<T>(element: Sv2Type<T>): Sv2Type<T | undefined> {
     },
     read: (r) => {
       const count = r.u8('OPTION count');
-      if (count > 1) throw new Sv2DecodeError('invalid-option', `OPTION holds 0 or 1 element, got ${count}`);
+      if (count > 1) r.fail('invalid-option', `OPTION holds 0 or 1 element, got ${count}`);
       return count === 1 ? element.read(r) : undefined;
     },
   };

@@ -24,7 +24,7 @@ import {
   type Sv2Type,
   type Sv2TypeValue,
 } from './codec';
-import { Sv2DecodeError, Sv2EncodeError } from './errors';
+import { Sv2EncodeError } from './errors';
 
 /** Set in extension_type when the payload starts with a channel_id (spec 03 §3.2, SRI CHANNEL_MSG_MASK). */
 export const CHANNEL_MSG_BIT = 0x8000;
@@ -247,13 +247,10 @@ export function decodeMessage(extensionType: number, msgType: number, payload: U
   const reader = new Sv2Reader(payload);
   const message: Record<string, unknown> = { type };
   for (const [field, wireType] of Object.entries(specOf(type).fields)) {
-    try {
-      message[field] = wireType.read(reader);
-    } catch (error) {
-      if (error instanceof Sv2DecodeError) throw new Sv2DecodeError(error.code, `${type}.${field}: ${error.message}`);
-      throw error;
-    }
+    reader.context = `${type}.${field}`;
+    message[field] = wireType.read(reader);
   }
+  reader.context = '';
   reader.end(type);
   return message as Sv2Message;
 }
