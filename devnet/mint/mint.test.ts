@@ -10,7 +10,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { mnemonicToSeedSync } from '@scure/bip39';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blindedMessageHex, signMintQuote, signQuoteLookup } from '../../core/protocol/cashu/index';
+import { blindedMessageHex, hashToCurve, signMintQuote, signQuoteLookup, unblindHex } from '../../core/protocol/cashu/index';
 import { ErrorCode, startMint, type DevnetMint } from './index';
 
 const MNEMONIC = 'half depart obvious quality work element tank gorilla view sugar picture humble';
@@ -301,20 +301,64 @@ describe('devnet mint rules and hooks', () => {
   });
 
   it('keeps everything across a restart, and refuses another seed for the same database', async () => {
-    const wallet = await newWallet();
+    const keysetId = (await newWallet()).keysetId;
+    const A = ((await (await fetch(`${mint.url}/v1/keys/${keysetId}`)).json()) as any).keysets[0].keys['2'] as string;
     const { quoteId } = await mint.createShareQuote({ amount: 2n, headerHash: headerHash(), pubkey: lockPub });
-    const keysetId = wallet.keysetId;
+    const secret = bytesToHex(randomBytes(32));
+    const r = secp256k1.utils.randomSecretKey();
+    const outputs = [{ amount: 2n, id: keysetId, B_: blindedMessageHex(secret, r) }];
+    const minted = await post('/v1/mint/ehash', { quote: quoteId, outputs, signature: signMintQuote(quoteId, outputs, lockKey) });
+    expect(minted.status).toBe(200);
+    const proof = { amount: 2n, id: keysetId, secret, C: unblindHex(minted.json.signatures[0].C_, r, A) };
+    expect((await post('/v1/swap', { inputs: [proof], outputs: freshOutputs([2n], keysetId) })).status).toBe(200);
+    const unpaid = (await mint.createShareQuote({ amount: 4n, headerHash: headerHash(), pubkey: lockPub })).quoteId;
     const before = mint.unit;
     await mint.close();
+
     await expect(startMint({ dbPath, seed: new Uint8Array(32).fill(9) })).rejects.toThrow(/different seed/);
     mint = await startMint({ dbPath, testHooks: true });
     expect(mint.unit).toBe(before);
-    expect(mint.quote(quoteId)?.amount_paid).toBe(2n);
-    const reloaded = new Wallet(mint.url, { unit: before, bip39seed: mnemonicToSeedSync(MNEMONIC), requireSigDleq: true });
-    await reloaded.loadMint();
-    expect(reloaded.keysetId).toBe(keysetId);
-    const spent = await post('/v1/swap', { inputs: [{ amount: 1, id: keysetId, secret: 'never minted', C: blindedMessageHex('a', secp256k1.utils.randomSecretKey()) }], outputs: freshOutputs([1n], keysetId) });
-    expect(spent.json.code).toBe(ErrorCode.PROOF_VERIFICATION_FAILED);
+    expect(mint.quote(quoteId)?.amount_issued).toBe(2n);
+    expect(mint.quote(unpaid)?.amount_paid).toBe(4n);
+    expect((await newWallet()).keysetId).toBe(keysetId);
+    expect((await post('/v1/swap', { inputs: [proof], outputs: freshOutputs([2n], keysetId) })).json.code).toBe(ErrorCode.PROOFS_ALREADY_SPENT);
+    const Y = bytesToHex(hashToCurve(new TextEncoder().encode(secret)));
+    expect((await post('/v1/checkstate', { Ys: [Y] })).json.states[0].state).toBe('SPENT');
+    const restored = await post('/v1/restore', { outputs });
+    expect(restored.json.signatures[0].C_).toBe(minted.json.signatures[0].C_);
+    expect(restored.json.signatures[0].dleq).toEqual(minted.json.signatures[0].dleq);
+  });
+
+  it('answers random JSON on every POST route without a 5xx and keeps serving', async () => {
+    let state = 0x2545f491;
+    const rand = (n: number) => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) % n;
+    };
+    const value = (depth: number): unknown => {
+      switch (rand(depth > 2 ? 6 : 9)) {
+        case 0: return null;
+        case 1: return rand(2) === 0;
+        case 2: return rand(2) ? rand(1_000_000) - 500 : 2n ** BigInt(rand(80));
+        case 3: return ['', 'ehash', lockPub, `02${'00'.repeat(32)}`, 'x'.repeat(rand(300)), '["P2PK",{}]'][rand(6)];
+        case 4: return rand(1000) / 7;
+        case 5: return headerHash();
+        case 6: return Array.from({ length: rand(4) }, () => value(depth + 1));
+        default: {
+          const keys = ['quote', 'quotes', 'outputs', 'inputs', 'amount', 'id', 'B_', 'C', 'secret', 'witness', 'signature', 'signatures', 'Ys', 'pubkeys', 'pubkey_signatures', 'quote_amounts', 'pubkey', 'header_hash', 'unit'];
+          return Object.fromEntries(Array.from({ length: rand(5) + 1 }, () => [keys[rand(keys.length)]!, value(depth + 1)]));
+        }
+      }
+    };
+    const paths = ['/v1/swap', '/v1/mint/ehash', '/v1/mint/ehash/batch', '/v1/mint/quote/ehash', '/v1/mint/quote/ehash/check', '/v1/mint/quote/pubkey', '/v1/checkstate', '/v1/restore'];
+    for (let i = 0; i < 240; i++) {
+      const res = await post(paths[i % paths.length]!, value(0));
+      expect(res.status).toBeLessThan(500);
+      if (res.status >= 400) expect(typeof res.json.code).toBe('number');
+    }
+    expect((await fetch(`${mint.url}/v1/info`)).status).toBe(200);
   });
 
   it('hooks are refused unless the mint was started with them', async () => {

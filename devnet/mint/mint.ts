@@ -9,22 +9,17 @@
 import { randomUUID } from 'node:crypto';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import {
-  conditionsSatisfied,
+  checkSpendingConditions,
   createDleq,
   CURVE_ORDER,
   equalBytes,
   hashToCurve,
-  p2pkConditions,
-  parseWellKnownSecret,
   prepareOutputs,
   secp,
-  sigAllMessage,
   SpendingConditionError,
   verifyMintQuoteSignature,
   verifyQuoteLookup,
-  witnessSignatures,
   type Nut20Format,
-  type P2PKConditions,
   type PreparedOutputs,
 } from '../../core/protocol/cashu/index';
 import { ErrorCode, mintError, MintError } from './errors';
@@ -510,39 +505,6 @@ export class Mint {
     return { ys, unit: unit! };
   }
 
-  /** NUT-11: every P2PK input's conditions, SIG_INPUTS per proof or SIG_ALL over the whole swap. */
-  private checkSpendingConditions(inputs: Input[], outputs: Output[]): void {
-    const now = nowSeconds();
-    const conditions: (P2PKConditions | undefined)[] = inputs.map((p) => {
-      try {
-        const secret = parseWellKnownSecret(p.secret);
-        return secret ? p2pkConditions(secret) : undefined;
-      } catch (error) {
-        if (error instanceof SpendingConditionError) throw mintError(ErrorCode.PROOF_VERIFICATION_FAILED, error.message);
-        throw error;
-      }
-    });
-    if (conditions.some((c) => c?.sigflag === 'SIG_ALL')) {
-      const first = parseWellKnownSecret(inputs[0]!.secret);
-      const same = inputs.every((p) => {
-        const s = parseWellKnownSecret(p.secret);
-        return s && first && s.kind === first.kind && s.data === first.data && JSON.stringify(s.tags) === JSON.stringify(first.tags);
-      });
-      if (!same || !conditions[0]) throw mintError(ErrorCode.PROOF_VERIFICATION_FAILED, 'SIG_ALL inputs must share identical spending conditions');
-      const message = sigAllMessage(inputs, outputs);
-      if (!conditionsSatisfied(conditions[0], message, witnessSignatures(inputs[0]!.witness), now)) {
-        throw mintError(ErrorCode.PROOF_VERIFICATION_FAILED, 'SIG_ALL witness does not satisfy the spending conditions');
-      }
-      return;
-    }
-    inputs.forEach((p, i) => {
-      const c = conditions[i];
-      if (c && !conditionsSatisfied(c, p.secret, witnessSignatures(p.witness), now)) {
-        throw mintError(ErrorCode.PROOF_VERIFICATION_FAILED, `inputs[${i}]: witness does not satisfy the P2PK spending conditions`);
-      }
-    });
-  }
-
   /** POST /v1/swap {inputs, outputs}: inputs marked spent and outputs signed in one transaction. */
   swap(body: unknown): { signatures: Json[] } {
     const b = object(body);
@@ -553,7 +515,12 @@ export class Mint {
     const inSum = inputs.reduce((x, p) => x + p.amount, 0n);
     const outSum = this.checkOutputs(outputs, unit);
     if (inSum !== outSum) throw mintError(ErrorCode.TRANSACTION_UNBALANCED, 'inputs and outputs are not balanced');
-    this.checkSpendingConditions(inputs, outputs);
+    try {
+      checkSpendingConditions(inputs, outputs, nowSeconds());
+    } catch (error) {
+      if (error instanceof SpendingConditionError) throw mintError(ErrorCode.PROOF_VERIFICATION_FAILED, error.message);
+      throw error;
+    }
     const now = nowSeconds();
     const signatures = this.store.transaction(() => {
       inputs.forEach((p, i) => {

@@ -34,10 +34,7 @@ function nonce(privkey: Uint8Array, A: Uint8Array, blinded: Uint8Array, blindSig
   throw new Error('DLEQ nonce derivation failed');
 }
 
-/**
- * Mint: proof that `blindSig` = a·`blinded`. Pass the already known A and C_ to save two multiplications;
- * `wrongBy` exists only for the devnet's faulty-mint hook.
- */
+/** Mint: proof that `blindSig` = a·`blinded` (deterministic nonce). Pass the already known A and C_ to save two multiplications. */
 export function createDleq(blinded: Uint8Array, privkey: Uint8Array, A?: Uint8Array, blindSig?: Uint8Array): Dleq {
   const backend = secp();
   const pub = A ?? backend.baseMultiply(privkey);

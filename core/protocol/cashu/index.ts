@@ -28,6 +28,7 @@ export {
   type SignedOutput,
 } from './nut20';
 export {
+  checkSpendingConditions,
   conditionsSatisfied,
   countValidSigners,
   p2pkConditions,
@@ -38,6 +39,7 @@ export {
   type P2PKConditions,
   type P2PKSecret,
   type SigFlag,
+  type SpendInput,
 } from './p2pk';
 export { availableBackends, CURVE_ORDER, isValidScalar, schnorrSign, schnorrVerify, secp, useBackend, type SecpBackend } from './secp';
 

@@ -144,3 +144,34 @@ export function sigAllMessage(inputs: readonly SigAllInput[], outputs: readonly 
   if (quoteId) parts.push(quoteId);
   return parts.join('');
 }
+
+export interface SpendInput {
+  secret: string;
+  C: string;
+  witness?: string | null | undefined;
+}
+
+/**
+ * NUT-11 check of a whole swap (or melt, with its quote id): P2PK inputs with SIG_INPUTS are checked one by one
+ * over their own secret; if any input is SIG_ALL, all inputs must carry identical conditions and the first
+ * input's witness must sign the whole transaction. Plain secrets pass. Throws SpendingConditionError.
+ */
+export function checkSpendingConditions(inputs: readonly SpendInput[], outputs: readonly SigAllOutput[], now: number, quoteId?: string): void {
+  const secrets = inputs.map((p) => parseWellKnownSecret(p.secret));
+  const conditions = secrets.map((s) => (s ? p2pkConditions(s) : undefined));
+  if (conditions.some((c) => c?.sigflag === 'SIG_ALL')) {
+    const first = secrets[0];
+    const tags = JSON.stringify(first?.tags);
+    const identical = secrets.every((s) => s && first && s.kind === first.kind && s.data === first.data && JSON.stringify(s.tags) === tags);
+    if (!identical || !conditions[0]) throw new SpendingConditionError('SIG_ALL inputs must share identical spending conditions');
+    if (!conditionsSatisfied(conditions[0], sigAllMessage(inputs, outputs, quoteId), witnessSignatures(inputs[0]!.witness), now)) {
+      throw new SpendingConditionError('SIG_ALL witness does not satisfy the spending conditions');
+    }
+    return;
+  }
+  conditions.forEach((c, i) => {
+    if (c && !conditionsSatisfied(c, inputs[i]!.secret, witnessSignatures(inputs[i]!.witness), now)) {
+      throw new SpendingConditionError(`input ${i}: witness does not satisfy the P2PK spending conditions`);
+    }
+  });
+}

@@ -7,6 +7,7 @@ import { readFixture, readFixtureJson } from '../../../test/fixtures';
 import {
   availableBackends,
   blindMessage,
+  checkSpendingConditions,
   conditionsSatisfied,
   createDleq,
   hashE,
@@ -172,6 +173,17 @@ describe.each(availableBackends().map((b) => [b.name, b] as const))('NUT vectors
       checked++;
     }
     expect(checked).toBeGreaterThanOrEqual(15);
+  });
+
+  it('NUT-11 SIG_ALL swap and melt requests (HTLC ones must be refused: NUT-14 is not offered)', () => {
+    useBackend(backend);
+    for (const t of v.nut11_sig_all_requests) {
+      const { inputs, outputs, quote } = t.request;
+      const run = () => checkSpendingConditions(inputs, outputs ?? [], 1_800_000_000, quote);
+      if (inputs[0].secret.startsWith('["HTLC"')) expect(run, t.name).toThrow(SpendingConditionError);
+      else if (t.expected_valid) expect(run, t.name).not.toThrow();
+      else expect(run, t.name).toThrow(SpendingConditionError);
+    }
   });
 
   it('NUT-10/11 malformed secrets are typed errors, plain secrets are not conditions', () => {
