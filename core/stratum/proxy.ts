@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { z } from 'zod';
+import type { MiningSnapshot, miningUpstreamEventSchema, ShareJson } from '../api/mining';
 import type { UpstreamUrl } from '../api/upstream-url';
 import type { Logger } from '../log';
 import { targetOf } from './difficulty';
@@ -14,6 +16,8 @@ import { Sv1UpstreamLink } from './sv1-upstream';
 import { connectSv2 } from '../transport/sv2';
 import { type Sv2Conn, type Sv2Connector, Sv2UpstreamLink } from './sv2-upstream';
 import type { LinkState, QuoteNotice, UpstreamChannel, UpstreamLink, Verdict } from './upstream';
+
+const iso = (ms: number) => new Date(ms).toISOString();
 
 export interface ProxyLimits extends SessionLimits {
   maxConnections: number;
@@ -48,46 +52,10 @@ export interface ProxyOptions {
   sv2Connector?: Sv2Connector;
 }
 
-export interface MinerSnapshot {
-  id: string;
-  worker: string;
-  address: string;
-  userAgent: string;
-  connectedAt: number;
-  difficulty: number | null;
-  /** H/s from accepted work over the last 10 minutes */
-  hashrate: number;
-  lastShareAt: number | null;
-  accepted: number;
-  rejected: number;
-  awaiting: number;
-  rejectReasons: Record<string, number>;
-  latencyMs: number | null;
-  versionMask: string;
-  upstream: string | null;
-}
-
-export interface UpstreamSnapshot {
-  url: string;
-  protocol: 'sv1' | 'sv2';
-  state: LinkState | 'idle';
-  lastError: string | null;
-  since: number;
-}
-
-export interface ShareEvent {
-  shareId: number;
-  minerId: string;
-  worker: string;
-  verdict: 'awaiting' | 'accepted' | 'rejected';
-  reason: string | null;
-  difficulty: number;
-  shareDifficulty: number;
-  headerHash: string;
-  latencyMs: number | null;
-  upstream: string;
-  at: number;
-}
+export type ShareEvent = ShareJson;
+export type UpstreamEvent = Omit<z.infer<typeof miningUpstreamEventSchema>, 'type'>;
+type UpstreamStatus = MiningSnapshot['upstream']['upstreams'][number];
+type MinerJson = MiningSnapshot['miners'][number];
 
 export interface QuoteEvent {
   minerId: string;
@@ -96,35 +64,6 @@ export interface QuoteEvent {
   amount: bigint;
   upstream: string;
   error?: { code: number; message: string };
-}
-
-export interface UpstreamEvent {
-  active: string | null;
-  activeIndex: number | null;
-  onPrimary: boolean;
-  state: LinkState | 'none';
-  detail: string | null;
-}
-
-export interface ProxySnapshot {
-  shares: ShareCounts;
-  miners: MinerSnapshot[];
-  upstream: {
-    active: string | null;
-    activeIndex: number | null;
-    protocol: 'sv1' | 'sv2' | null;
-    state: LinkState | 'none';
-    /** true while on a lower-priority upstream because the primary failed */
-    failover: boolean;
-    latencyMs: number | null;
-    switches: number;
-    since: number;
-    upstreams: UpstreamSnapshot[];
-  };
-  recentShares: ShareEvent[];
-  hashrateHistory: Array<{ at: number; hashrate: number }>;
-  invalid: Record<string, number>;
-  stratum: { host: string; port: number } | null;
 }
 
 const RECENT_SHARES = 100;
@@ -141,7 +80,7 @@ export class Proxy extends EventEmitter implements SessionHost {
   private readonly server: Server;
   private readonly sessions = new Map<string, MinerSession>();
   private upstreams: UpstreamUrl[];
-  private readonly upstreamState = new Map<string, UpstreamSnapshot>();
+  private readonly upstreamState = new Map<string, { url: string; protocol: 'sv1' | 'sv2'; state: LinkState | 'idle'; lastError: string | null; since: number }>();
   private link: UpstreamLink | undefined;
   private activeIndex: number | null = null;
   private activeSince = Date.now();
@@ -150,7 +89,7 @@ export class Proxy extends EventEmitter implements SessionHost {
   private nextSessionNumber = 1;
   private extranonceCounter = randomBytes(4).readUInt32BE(0);
   private readonly recentShares: ShareEvent[] = [];
-  private readonly history: Array<{ at: number; hashrate: number }> = [];
+  private readonly history: Array<{ at: string; hashrate: number }> = [];
   private readonly invalid: Record<string, number> = {};
   private readonly timers: NodeJS.Timeout[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
@@ -224,29 +163,48 @@ export class Proxy extends EventEmitter implements SessionHost {
     this.select(0, 'upstreams changed');
   }
 
-  snapshot(): ProxySnapshot {
+  /** What `mining.get` returns. */
+  snapshot(): MiningSnapshot {
     const now = Date.now();
     const active = this.activeIndex !== null ? this.upstreams[this.activeIndex] : undefined;
     const state = active ? (this.upstreamState.get(active.url)?.state ?? 'none') : 'none';
+    const miners = [...this.sessions.values()].filter((s) => s.subscribed).map((s) => this.minerSnapshot(s, now));
+    const primary = this.upstreams[0] ? this.upstreamState.get(this.upstreams[0].url) : undefined;
     return {
       shares: this.ledger.counts(),
-      miners: [...this.sessions.values()].filter((s) => s.subscribed).map((s) => this.minerSnapshot(s, now)),
+      hashrate: miners.reduce((sum, m) => sum + m.hashrate, 0),
+      miners,
       upstream: {
-        active: active?.url ?? null,
-        activeIndex: this.activeIndex,
+        url: active?.url ?? null,
         protocol: active?.protocol ?? null,
-        state: state === 'idle' ? 'none' : state,
-        failover: this.activeIndex !== null && this.activeIndex > 0,
+        state,
+        connected: state === 'up',
         latencyMs: this.link?.latencyMs ?? null,
+        activeIndex: this.activeIndex,
+        failover: this.activeIndex !== null && this.activeIndex > 0,
+        lastError: primary?.lastError ?? null,
         switches: this.switches,
-        since: this.activeSince,
-        upstreams: this.upstreams.map((u) => ({ ...this.upstreamState.get(u.url)! })),
+        since: iso(this.activeSince),
+        upstreams: this.upstreams.map((u): UpstreamStatus => {
+          const entry = this.upstreamState.get(u.url)!;
+          return { url: u.url, protocol: u.protocol, state: entry.state, lastError: entry.lastError, since: iso(entry.since) };
+        }),
       },
       recentShares: [...this.recentShares],
       hashrateHistory: [...this.history],
       invalid: { ...this.invalid },
       stratum: this.address,
     };
+  }
+
+  /** Shares from the ledger, newest first. */
+  shares(limit: number): ShareEvent[] {
+    return this.ledger.recent(limit).map(toEvent);
+  }
+
+  shareByHeaderHash(hex: string): ShareEvent | undefined {
+    const share = this.ledger.shareByHeaderHash(hex);
+    return share ? toEvent(share) : undefined;
   }
 
   // ---- SessionHost ----
@@ -306,7 +264,7 @@ export class Proxy extends EventEmitter implements SessionHost {
       headerHash: share.headerHash,
       latencyMs: null,
       upstream,
-      at,
+      at: iso(at),
     });
     return id;
   }
@@ -336,7 +294,7 @@ export class Proxy extends EventEmitter implements SessionHost {
       headerHash: share.headerHash,
       latencyMs,
       upstream: this.link?.url ?? '',
-      at: Date.now(),
+      at: iso(Date.now()),
     });
   }
 
@@ -598,20 +556,20 @@ export class Proxy extends EventEmitter implements SessionHost {
     const now = Date.now();
     let total = 0;
     for (const s of this.sessions.values()) total += s.hashrate(now);
-    this.history.push({ at: now, hashrate: total });
+    this.history.push({ at: iso(now), hashrate: total });
     if (this.history.length > HISTORY_POINTS) this.history.shift();
   }
 
-  private minerSnapshot(s: MinerSession, now: number): MinerSnapshot {
+  private minerSnapshot(s: MinerSession, now: number): MinerJson {
     return {
       id: s.id,
       worker: s.worker,
       address: s.address,
       userAgent: s.userAgent,
-      connectedAt: s.connectedAt,
+      connectedAt: iso(s.connectedAt),
       difficulty: s.difficulty ?? null,
       hashrate: s.hashrate(now),
-      lastShareAt: s.stats.lastShareAt,
+      lastShareAt: s.stats.lastShareAt === null ? null : iso(s.stats.lastShareAt),
       accepted: s.stats.accepted,
       rejected: s.stats.rejected,
       awaiting: s.stats.awaiting,
@@ -636,10 +594,10 @@ export class Proxy extends EventEmitter implements SessionHost {
     const active = this.activeIndex !== null ? this.upstreams[this.activeIndex] : undefined;
     const state = active ? this.upstreamState.get(active.url)?.state : undefined;
     this.emit('upstream', {
-      active: active?.url ?? null,
+      url: active?.url ?? null,
       activeIndex: this.activeIndex,
       onPrimary: this.activeIndex === 0,
-      state: !state || state === 'idle' ? 'none' : state,
+      state: state ?? 'none',
       detail,
     } satisfies UpstreamEvent);
   }
@@ -657,7 +615,7 @@ function toEvent(share: ShareRecord): ShareEvent {
     headerHash: share.headerHash,
     latencyMs: share.latencyMs,
     upstream: share.upstream,
-    at: share.at,
+    at: iso(share.at),
   };
 }
 

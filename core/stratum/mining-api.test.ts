@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPool, type DevnetPool } from '../../devnet/pool/pool';
+import type { ApiEvent } from '../api/contract';
+import { ApiHost } from '../api/host';
+import { parseUpstreamUrl } from '../api/upstream-url';
+import { silentLogger } from '../log';
+import { registerMiningApi } from './mining-api';
+import { createProxy, type Proxy } from './proxy';
+import { TestMiner } from './testing/test-miner';
+
+let pool: DevnetPool;
+let proxy: Proxy;
+let dir: string;
+let miner: TestMiner;
+const host = new ApiHost();
+const events: ApiEvent[] = [];
+
+beforeAll(async () => {
+  pool = await startPool({ sv1StartDifficulty: 1e-8 });
+  dir = mkdtempSync(join(tmpdir(), 'axw-mining-api-'));
+  proxy = createProxy({
+    stratumHost: '127.0.0.1',
+    stratumPort: 0,
+    upstreams: [parseUpstreamUrl(`stratum+tcp://127.0.0.1:${pool.sv1.port}`)],
+    verdictTimeoutMs: 2000,
+    ledgerPath: join(dir, 'ledger.sqlite'),
+    lockingPubkey: () => undefined,
+    logger: silentLogger,
+  });
+  registerMiningApi(host, proxy);
+  host.subscribe((e) => events.push(e));
+  const { port } = await proxy.start();
+  miner = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qapi.rig1' });
+  await miner.connect();
+});
+
+afterAll(async () => {
+  miner.close();
+  await proxy.stop();
+  await pool.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('mining API', () => {
+  it('mining.get returns counts, miners and upstream within the contract', async () => {
+    const accepted = await miner.submitShare();
+    await miner.submitShare('duplicate');
+    const view = await host.invoke('mining.get', {});
+    expect(view.shares.accepted).toBe(1);
+    expect(view.shares.rejected).toBe(1);
+    expect(view.shares.awaiting).toBe(0);
+    expect(Object.values(view.shares.rejectReasons)).toEqual([1]);
+    expect(view.miners).toHaveLength(1);
+    const m = view.miners[0]!;
+    expect(m.worker).toBe('bc1qapi.rig1');
+    expect(m.accepted).toBe(1);
+    expect(m.difficulty).toBe(1e-8);
+    expect(m.address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(m.versionMask).toBe('1fffe000');
+    expect(m.lastShareAt).not.toBeNull();
+    expect(m.hashrate).toBeGreaterThan(0);
+    expect(view.upstream).toMatchObject({ url: `stratum+tcp://127.0.0.1:${pool.sv1.port}`, protocol: 'sv1', state: 'up', connected: true, failover: false, activeIndex: 0 });
+    expect(view.recentShares.at(-1)?.verdict).toBe('rejected');
+    expect(view.recentShares.some((s) => s.headerHash === accepted.headerHash && s.verdict === 'accepted')).toBe(true);
+  });
+
+  it('mining.shares finds a share by header hash and lists the ledger newest first', async () => {
+    const share = await miner.submitShare();
+    const found = await host.invoke('mining.shares', { headerHash: share.headerHash });
+    expect(found.shares).toHaveLength(1);
+    expect(found.shares[0]!.verdict).toBe('accepted');
+    const list = await host.invoke('mining.shares', { limit: 2 });
+    expect(list.shares[0]!.headerHash).toBe(share.headerHash);
+    expect(list.shares).toHaveLength(2);
+  });
+
+  it('forwards share and upstream events in the contract', () => {
+    const shareEvents = events.filter((e) => e.type === 'mining.share');
+    expect(shareEvents.length).toBeGreaterThanOrEqual(6);
+    expect(events.some((e) => e.type === 'mining.upstream' && e.state === 'up' && e.onPrimary)).toBe(true);
+  });
+});
