@@ -9,13 +9,13 @@ import type { BlockTemplate, SyntheticChain } from './chain';
 import type { ShareBook } from './shares';
 import type { ChannelStats, StatsBook } from './stats';
 
-/** The part of the devnet mint the pool uses: one quote per valid share. */
+/** The part of the devnet mint the pool uses: one quote per valid share, its paid state, and the fate of its 0xC0. */
 export interface ShareQuoteMint {
-  createShareQuote(request: { amount: bigint; unit?: string; headerHash: string; pubkey: string }): Promise<{ quoteId: string }> | { quoteId: string };
+  createShareQuote(request: { amount: bigint; unit?: string; headerHash: string; pubkey: string }): Promise<{ quoteId: string }>;
+  quote(id: string): { amount: bigint; amount_paid: bigint; expiry: number } | undefined;
+  /** hashpool treats notifications as unreliable; the mint's test hooks may delay or drop them */
+  notificationFate(): { drop: boolean; delayMs: number };
 }
-
-/** Decides whether and when a quote notification (0xC0) goes out; hashpool treats them as unreliable. */
-export type NotificationPolicy = (quoteId: string) => { drop?: boolean; delayMs?: number } | undefined;
 
 export interface PoolSettings {
   sharesPerMinute: number;
@@ -31,7 +31,8 @@ export interface PoolSettings {
   /** compressed pubkey hex quotes are locked to when a channel announces none */
   lockingKey: string;
   maxChannelsPerConnection: number;
-  unit: string;
+  /** how often a quote the mint holds UNPAID is checked again (hashpool: 5 s) */
+  quotePollMs: number;
 }
 
 /** A connection on either port, told about new work and the passing of time. */
@@ -69,8 +70,7 @@ export interface ContextDeps {
   logger: Logger;
   floorTarget: bigint;
   mint: ShareQuoteMint | undefined;
-  notificationPolicy: NotificationPolicy | undefined;
-  /** timers created for delayed notifications, so the pool can cancel them at close */
+  /** timers of delayed notifications and paid-state polls, so the pool can cancel them at stop */
   timers: Set<NodeJS.Timeout>;
   serverId: number;
 }
@@ -101,28 +101,37 @@ export function createPoolContext(deps: ContextDeps): PoolContext {
       const mint = deps.mint;
       if (amount === 0n || !mint) return;
       const headerHashHex = bytesToHex(headerHash);
-      void (async () => {
-        try {
-          const { quoteId } = await mint.createShareQuote({ amount, unit: deps.settings.unit, headerHash: headerHashHex, pubkey: lockingKey });
+      const later = (ms: number, run: () => void) => {
+        const timer = setTimeout(() => {
+          deps.timers.delete(timer);
+          run();
+        }, ms);
+        deps.timers.add(timer);
+      };
+      // Like hashpool's pool: notify once the mint reports the quote paid, polling while it is held.
+      const notifyWhenPaid = (quoteId: string) => {
+        const quote = mint.quote(quoteId);
+        if (!quote || quote.expiry * 1000 < Date.now()) return;
+        if (quote.amount_paid < quote.amount) {
+          later(deps.settings.quotePollMs, () => notifyWhenPaid(quoteId));
+          return;
+        }
+        const fate = mint.notificationFate();
+        if (fate.drop) return;
+        if (fate.delayMs > 0) later(fate.delayMs, () => notify(quoteId, amount));
+        else notify(quoteId, amount);
+      };
+      mint
+        .createShareQuote({ amount, headerHash: headerHashHex, pubkey: lockingKey })
+        .then(({ quoteId }) => {
           channel.quotes += 1;
           channel.ehash += amount;
-          const policy = deps.notificationPolicy?.(quoteId);
-          if (policy?.drop) return;
-          const delay = policy?.delayMs ?? 0;
-          if (delay <= 0) {
-            notify(quoteId, amount);
-            return;
-          }
-          const timer = setTimeout(() => {
-            deps.timers.delete(timer);
-            notify(quoteId, amount);
-          }, delay);
-          deps.timers.add(timer);
-        } catch (error) {
+          notifyWhenPaid(quoteId);
+        })
+        .catch((error: unknown) => {
           channel.quoteErrors += 1;
           deps.logger.warn('mint refused a share quote', { error: error instanceof Error ? error.message : String(error), headerHash: headerHashHex.slice(0, 16) });
-        }
-      })();
+        });
     },
   };
 }
