@@ -69,7 +69,14 @@ const passphrase = z.string().min(1).max(1024);
 const mintUrl = z.string().url().max(512);
 
 export const walletCommands = {
-  'wallet.get': defineCommand({ name: 'wallet.get', method: 'GET', path: '/wallet', summary: 'Wallet state and balances by mint and unit', input: noInput, output: walletStateSchema }),
+  'wallet.get': defineCommand({
+    name: 'wallet.get',
+    method: 'GET',
+    path: '/wallet',
+    summary: 'Wallet state and balances by mint and unit',
+    input: noInput,
+    output: walletStateSchema,
+  }),
   'wallet.create': defineCommand({
     name: 'wallet.create',
     method: 'POST',
@@ -83,7 +90,12 @@ export const walletCommands = {
     method: 'POST',
     path: '/wallet/restore',
     summary: 'Restore a wallet from its mnemonic on an empty home; progress comes as wallet.restore events',
-    input: z.object({ mnemonic: z.string().min(1).max(1024), passphrase: passphrase.optional() }).strict(),
+    input: z
+      .object({
+        mnemonic: z.string().min(1).max(1024),
+        passphrase: passphrase.optional(),
+      })
+      .strict(),
     output: z.object({ lockingPubkey: hex66 }),
   }),
   'wallet.unlock': defineCommand({
@@ -94,13 +106,25 @@ export const walletCommands = {
     input: z.object({ passphrase: passphrase.optional() }).strict(),
     output: walletStateSchema,
   }),
-  'wallet.lock': defineCommand({ name: 'wallet.lock', method: 'POST', path: '/wallet/lock', summary: 'Forget the seed until the next unlock', input: noInput, output: walletStateSchema }),
+  'wallet.lock': defineCommand({
+    name: 'wallet.lock',
+    method: 'POST',
+    path: '/wallet/lock',
+    summary: 'Forget the seed until the next unlock',
+    input: noInput,
+    output: walletStateSchema,
+  }),
   'wallet.history': defineCommand({
     name: 'wallet.history',
     method: 'GET',
     path: '/wallet/history',
     summary: 'Mints, sends, receives, newest first',
-    input: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.coerce.number().int().positive().optional() }).strict(),
+    input: z
+      .object({
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+        before: z.coerce.number().int().positive().optional(),
+      })
+      .strict(),
     output: z.object({ entries: z.array(walletHistoryEntrySchema) }),
   }),
   'wallet.quotes': defineCommand({
@@ -108,7 +132,12 @@ export const walletCommands = {
     method: 'GET',
     path: '/wallet/quotes',
     summary: 'Quotes by state (unpaid, paid = waiting to be minted, issued)',
-    input: z.object({ state: z.enum(['unpaid', 'paid', 'issued']).default('paid'), limit: z.coerce.number().int().min(1).max(5000).default(200) }).strict(),
+    input: z
+      .object({
+        state: z.enum(['unpaid', 'paid', 'issued']).default('paid'),
+        limit: z.coerce.number().int().min(1).max(5000).default(200),
+      })
+      .strict(),
     output: z.object({ quotes: z.array(walletQuoteSchema) }),
   }),
   'wallet.trace': defineCommand({
@@ -118,7 +147,12 @@ export const walletCommands = {
     summary: 'What a share (by header hash) became: its quote and proofs',
     input: z.object({ headerHash: z.string().regex(/^[0-9a-fA-F]{64}$/) }).strict(),
     output: z.object({
-      quotes: z.array(z.object({ quote: walletQuoteSchema, proofs: z.array(z.object({ amount: amountSchema, state: z.string() })) })),
+      quotes: z.array(
+        z.object({
+          quote: walletQuoteSchema,
+          proofs: z.array(z.object({ amount: amountSchema, state: z.string() })),
+        }),
+      ),
     }),
   }),
   'wallet.send': defineCommand({
@@ -126,7 +160,14 @@ export const walletCommands = {
     method: 'POST',
     path: '/wallet/send',
     summary: 'Create a cashuB token for an amount; its proofs stay pending until the recipient claims them',
-    input: z.object({ amount: amountSchema, unit: z.string().min(1).max(200).optional(), mint: mintUrl.optional(), memo: z.string().max(256).optional() }).strict(),
+    input: z
+      .object({
+        amount: amountSchema,
+        unit: z.string().min(1).max(200).optional(),
+        mint: mintUrl.optional(),
+        memo: z.string().max(256).optional(),
+      })
+      .strict(),
     output: z.object({ id: z.string(), token: z.string() }),
   }),
   'wallet.receive': defineCommand({
@@ -135,7 +176,11 @@ export const walletCommands = {
     path: '/wallet/receive',
     summary: 'Receive a cashu token (own mint or another; P2PK-locked to this wallet included)',
     input: z.object({ token: z.string().min(10).max(200_000) }).strict(),
-    output: z.object({ mint: z.string(), unit: z.string(), amount: amountSchema }),
+    output: z.object({
+      mint: z.string(),
+      unit: z.string(),
+      amount: amountSchema,
+    }),
   }),
   'wallet.sends': defineCommand({
     name: 'wallet.sends',
@@ -159,12 +204,24 @@ export const walletCommands = {
     path: '/wallet/mints',
     summary: 'Mints this wallet knows, with their units',
     input: noInput,
-    output: z.object({ mints: z.array(z.object({ url: z.string(), configured: z.boolean(), pubkey: z.string().optional(), units: z.array(z.string()) })) }),
+    output: z.object({
+      mints: z.array(
+        z.object({
+          url: z.string(),
+          configured: z.boolean(),
+          pubkey: z.string().optional(),
+          units: z.array(z.string()),
+        }),
+      ),
+    }),
   }),
 };
 
 export const walletEvents = [
-  z.object({ type: z.literal('wallet.balance'), balances: z.array(walletBalanceSchema) }),
+  z.object({
+    type: z.literal('wallet.balance'),
+    balances: z.array(walletBalanceSchema),
+  }),
   /** one per minted quote: the dashboard's share -> quote -> proof stream */
   z.object({
     type: z.literal('wallet.proof'),
@@ -191,5 +248,9 @@ export const walletEvents = [
     mint: z.string().optional(),
     message: z.string(),
   }),
-  z.object({ type: z.literal('wallet.status'), exists: z.boolean(), locked: z.boolean() }),
+  z.object({
+    type: z.literal('wallet.status'),
+    exists: z.boolean(),
+    locked: z.boolean(),
+  }),
 ] as const;

@@ -57,7 +57,12 @@ function state(wallet: WalletService) {
   const status = wallet.status();
   const out = {
     ...status,
-    balances: wallet.balances().map((b) => ({ mint: b.mint, unit: b.unit, amount: amountToJson(b.amount), proofs: b.proofs })),
+    balances: wallet.balances().map((b) => ({
+      mint: b.mint,
+      unit: b.unit,
+      amount: amountToJson(b.amount),
+      proofs: b.proofs,
+    })),
     pendingQuotes: wallet.store.countQuotes(['unpaid', 'paid']),
   };
   return out;
@@ -66,7 +71,15 @@ function state(wallet: WalletService) {
 function eventJson(event: WalletEvent) {
   switch (event.type) {
     case 'wallet.balance':
-      return { ...event, balances: event.balances.map((b) => ({ mint: b.mint, unit: b.unit, amount: amountToJson(b.amount), proofs: b.proofs })) };
+      return {
+        ...event,
+        balances: event.balances.map((b) => ({
+          mint: b.mint,
+          unit: b.unit,
+          amount: amountToJson(b.amount),
+          proofs: b.proofs,
+        })),
+      };
     case 'wallet.proof':
       return { ...event, amount: amountToJson(event.amount) };
     case 'wallet.restore': {
@@ -90,9 +103,18 @@ export function registerWalletApi(host: ApiHost, wallet: WalletService): () => v
       }
     };
 
-  host.handle('wallet.get', guard(() => state(wallet)));
-  host.handle('wallet.create', guard((input) => wallet.create(input.passphrase)));
-  host.handle('wallet.restore', guard((input) => wallet.restore(input.mnemonic, input.passphrase)));
+  host.handle(
+    'wallet.get',
+    guard(() => state(wallet)),
+  );
+  host.handle(
+    'wallet.create',
+    guard((input) => wallet.create(input.passphrase)),
+  );
+  host.handle(
+    'wallet.restore',
+    guard((input) => wallet.restore(input.mnemonic, input.passphrase)),
+  );
   host.handle(
     'wallet.unlock',
     guard(async (input) => {
@@ -123,17 +145,30 @@ export function registerWalletApi(host: ApiHost, wallet: WalletService): () => v
       })),
     })),
   );
-  host.handle('wallet.quotes', guard((input) => ({ quotes: wallet.quotes(input.state, input.limit).map(quoteJson) })));
+  host.handle(
+    'wallet.quotes',
+    guard((input) => ({
+      quotes: wallet.quotes(input.state, input.limit).map(quoteJson),
+    })),
+  );
   host.handle(
     'wallet.trace',
     guard((input) => ({
-      quotes: wallet.trace(input.headerHash).map((t) => ({ quote: quoteJson(t.quote), proofs: t.proofs.map((p) => ({ amount: amountToJson(p.amount), state: p.state })) })),
+      quotes: wallet.trace(input.headerHash).map((t) => ({
+        quote: quoteJson(t.quote),
+        proofs: t.proofs.map((p) => ({
+          amount: amountToJson(p.amount),
+          state: p.state,
+        })),
+      })),
     })),
   );
   host.handle(
     'wallet.send',
     guard(async (input) => {
-      const request: Parameters<WalletService['send']>[0] = { amount: BigInt(input.amount) };
+      const request: Parameters<WalletService['send']>[0] = {
+        amount: BigInt(input.amount),
+      };
       if (input.unit) request.unit = input.unit;
       if (input.mint) request.mint = input.mint;
       if (input.memo) request.memo = input.memo;
@@ -145,17 +180,37 @@ export function registerWalletApi(host: ApiHost, wallet: WalletService): () => v
     'wallet.receive',
     guard(async (input) => {
       const result = await wallet.receive(input.token);
-      return { mint: result.mint, unit: result.unit, amount: amountToJson(result.amount) };
+      return {
+        mint: result.mint,
+        unit: result.unit,
+        amount: amountToJson(result.amount),
+      };
     }),
   );
   host.handle(
     'wallet.sends',
     guard(() => ({
-      sends: wallet.pendingSends().map((s) => ({ id: s.id, mint: s.mint_url, unit: s.unit, amount: amountToJson(BigInt(s.amount)), memo: s.memo, token: s.token, createdAt: s.created_at })),
+      sends: wallet.pendingSends().map((s) => ({
+        id: s.id,
+        mint: s.mint_url,
+        unit: s.unit,
+        amount: amountToJson(BigInt(s.amount)),
+        memo: s.memo,
+        token: s.token,
+        createdAt: s.created_at,
+      })),
     })),
   );
-  host.handle('wallet.reclaim', guard(async (input) => ({ amount: amountToJson((await wallet.reclaim(input.id)).amount) })));
-  host.handle('wallet.mints', guard(() => ({ mints: wallet.mints() })));
+  host.handle(
+    'wallet.reclaim',
+    guard(async (input) => ({
+      amount: amountToJson((await wallet.reclaim(input.id)).amount),
+    })),
+  );
+  host.handle(
+    'wallet.mints',
+    guard(() => ({ mints: wallet.mints() })),
+  );
 
   return wallet.subscribe((event) => {
     try {

@@ -46,13 +46,37 @@ export interface Secrets {
 export type WalletErrorKind = 'bad_signature' | 'mint_offline' | 'mint_rejected' | 'bad_response' | 'internal';
 
 export type EngineEvent =
-  | { type: 'proofs'; mintUrl: string; unit: string; origin: 'quote' | 'swap' | 'token' | 'restore'; quotes: { quoteId: string; headerHash?: string; minerId?: string; amount: bigint }[]; amount: bigint }
+  | {
+      type: 'proofs';
+      mintUrl: string;
+      unit: string;
+      origin: 'quote' | 'swap' | 'token' | 'restore';
+      quotes: {
+        quoteId: string;
+        headerHash?: string;
+        minerId?: string;
+        amount: bigint;
+      }[];
+      amount: bigint;
+    }
   | { type: 'error'; kind: WalletErrorKind; mintUrl?: string; message: string }
   | { type: 'changed' };
 
 export class WalletOperationError extends Error {
   constructor(
-    readonly code: 'wallet_exists' | 'invalid_input' | 'invalid_token' | 'token_spent' | 'foreign_unit' | 'foreign_lock' | 'insufficient_funds' | 'unknown_mint' | 'mint_offline' | 'mint_rejected' | 'bad_signature' | 'not_found',
+    readonly code:
+      | 'wallet_exists'
+      | 'invalid_input'
+      | 'invalid_token'
+      | 'token_spent'
+      | 'foreign_unit'
+      | 'foreign_lock'
+      | 'insufficient_funds'
+      | 'unknown_mint'
+      | 'mint_offline'
+      | 'mint_rejected'
+      | 'bad_signature'
+      | 'not_found',
     message: string,
   ) {
     super(message);
@@ -104,23 +128,33 @@ export class WalletEngine {
   /** Loads a mint's info and keysets (and keys of keysets not yet stored). Throws MintError when offline. */
   async loadMint(url: string): Promise<MintContext> {
     const normalized = normalizeMintUrl(url);
+    // a mint becomes usable only once its info and keysets arrived (and its row exists for the keysets)
     let ctx = this.mints.get(normalized);
     if (!ctx) {
       ctx = { url: normalized, client: new MintClient(normalized), method: 'ehash', nut20: 'current', keysets: new Map() };
       for (const row of this.store.keysets(normalized)) {
-        ctx.keysets.set(row.id, { id: row.id, unit: row.unit, active: row.active === 1, inputFeePpk: row.input_fee_ppk, keys: JSON.parse(row.keys) as Record<string, string> });
+        ctx.keysets.set(row.id, {
+          id: row.id,
+          unit: row.unit,
+          active: row.active === 1,
+          inputFeePpk: row.input_fee_ppk,
+          keys: JSON.parse(row.keys) as Record<string, string>,
+        });
       }
       const stored = this.store.mints().find((m) => m.url === normalized);
       if (stored?.pubkey) ctx.pubkey = stored.pubkey;
-      this.mints.set(normalized, ctx);
     }
     const info = await ctx.client.info();
     if (info.pubkey) ctx.pubkey = info.pubkey.toLowerCase();
     const methods = (info.nuts?.['4'] as { methods?: { method?: unknown }[] } | undefined)?.methods ?? [];
     const shareMethod = methods.map((m) => m.method).find((m): m is string => typeof m === 'string' && m !== 'bolt11' && m !== 'bolt12');
     if (shareMethod) ctx.method = shareMethod;
-    this.store.upsertMint(normalized, ctx.pubkey, { name: info.name, version: info.version });
+    this.store.upsertMint(normalized, ctx.pubkey, {
+      name: info.name,
+      version: info.version,
+    });
     await this.refreshKeysets(ctx);
+    this.mints.set(normalized, ctx);
     return ctx;
   }
 
@@ -128,14 +162,29 @@ export class WalletEngine {
     for (const info of await ctx.client.keysets()) {
       const known = ctx.keysets.get(info.id);
       const keys = known?.keys ?? (await ctx.client.keys(info.id)).keys;
-      const keyset: Keyset = { id: info.id, unit: info.unit, active: info.active, inputFeePpk: info.input_fee_ppk ?? 0, keys };
+      const keyset: Keyset = {
+        id: info.id,
+        unit: info.unit,
+        active: info.active,
+        inputFeePpk: info.input_fee_ppk ?? 0,
+        keys,
+      };
       ctx.keysets.set(info.id, keyset);
-      this.store.upsertKeyset({ id: keyset.id, mint_url: ctx.url, unit: keyset.unit, active: keyset.active ? 1 : 0, input_fee_ppk: keyset.inputFeePpk, keys: JSON.stringify(keys) });
+      this.store.upsertKeyset({
+        id: keyset.id,
+        mint_url: ctx.url,
+        unit: keyset.unit,
+        active: keyset.active ? 1 : 0,
+        input_fee_ppk: keyset.inputFeePpk,
+        keys: JSON.stringify(keys),
+      });
     }
   }
 
   private async activeKeyset(ctx: MintContext, unit: string): Promise<Keyset> {
-    const find = () => [...ctx.keysets.values()].find((k) => k.active && k.unit === unit && k.inputFeePpk === 0) ?? [...ctx.keysets.values()].find((k) => k.active && k.unit === unit);
+    const find = () =>
+      [...ctx.keysets.values()].find((k) => k.active && k.unit === unit && k.inputFeePpk === 0) ??
+      [...ctx.keysets.values()].find((k) => k.active && k.unit === unit);
     let keyset = find();
     if (!keyset) {
       // a new unit (hashpool epochs) or a rotated keyset: ask the mint again
@@ -157,7 +206,12 @@ export class WalletEngine {
   /** Reserves counters and writes the operation in one transaction, then derives the blinded outputs. */
   private prepare(
     op: Omit<OperationRow, 'created_at' | 'outputs' | 'id'> & { id?: string },
-    wanted: { amount: bigint; form: 'plain' | 'p2pk'; role: 'keep' | 'send'; quoteId?: string }[],
+    wanted: {
+      amount: bigint;
+      form: 'plain' | 'p2pk';
+      role: 'keep' | 'send';
+      quoteId?: string;
+    }[],
     before?: () => void,
   ): { id: string; prepared: PreparedOutputs } {
     const id = op.id ?? randomUUID();
@@ -166,7 +220,12 @@ export class WalletEngine {
       before?.();
       const start = this.store.reserveCounters(op.keyset_id, wanted.length);
       wanted.forEach((w, i) => {
-        const entry: OperationOutput = { amount: w.amount.toString(), counter: start + i, form: w.form, role: w.role };
+        const entry: OperationOutput = {
+          amount: w.amount.toString(),
+          counter: start + i,
+          form: w.form,
+          role: w.role,
+        };
         if (w.quoteId) entry.quoteId = w.quoteId;
         spec.push(entry);
       });
@@ -185,14 +244,28 @@ export class WalletEngine {
    * Checks every signature (keyset, amount, NUT-12 DLEQ against the mint's key) and unblinds.
    * One bad signature rejects the whole answer: nothing from it is stored.
    */
-  private verifyAndUnblind(keyset: Keyset, blinded: BlindedOutput[], signatures: BlindSignatureJson[], mintUrl: string): { output: BlindedOutput; C: string; sig: BlindSignatureJson }[] {
+  private verifyAndUnblind(
+    keyset: Keyset,
+    blinded: BlindedOutput[],
+    signatures: BlindSignatureJson[],
+    mintUrl: string,
+  ): { output: BlindedOutput; C: string; sig: BlindSignatureJson }[] {
     if (signatures.length !== blinded.length) throw this.badSignature(mintUrl, `mint returned ${signatures.length} signatures for ${blinded.length} outputs`);
     return blinded.map((output, i) => {
       const sig = signatures[i]!;
       const A = keyset.keys[output.amount.toString()];
-      if (sig.id !== keyset.id || sig.amount !== output.amount || !A) throw this.badSignature(mintUrl, `signature ${i} does not match its output (keyset or amount)`);
+      if (sig.id !== keyset.id || sig.amount !== output.amount || !A)
+        throw this.badSignature(mintUrl, `signature ${i} does not match its output (keyset or amount)`);
       if (!sig.dleq) throw this.badSignature(mintUrl, `signature ${i} carries no DLEQ proof`);
-      if (!verifyBlindSignatureHex({ B_: output.B_, C_: sig.C_, dleq: sig.dleq, A })) throw this.badSignature(mintUrl, `signature ${i} failed its DLEQ proof`);
+      if (
+        !verifyBlindSignatureHex({
+          B_: output.B_,
+          C_: sig.C_,
+          dleq: sig.dleq,
+          A,
+        })
+      )
+        throw this.badSignature(mintUrl, `signature ${i} failed its DLEQ proof`);
       return { output, C: unblindHex(sig.C_, output.r, A), sig };
     });
   }
@@ -203,7 +276,15 @@ export class WalletEngine {
     return new WalletOperationError('bad_signature', text);
   }
 
-  private proofRow(mintUrl: string, keyset: Keyset, v: { output: BlindedOutput; C: string; sig: BlindSignatureJson }, origin: ProofRow['origin'], quoteId: string | null, state: ProofRow['state'], sendId: string | null) {
+  private proofRow(
+    mintUrl: string,
+    keyset: Keyset,
+    v: { output: BlindedOutput; C: string; sig: BlindSignatureJson },
+    origin: ProofRow['origin'],
+    quoteId: string | null,
+    state: ProofRow['state'],
+    sendId: string | null,
+  ) {
     return {
       y: bytesToHex(v.output.Y),
       mint_url: mintUrl,
@@ -223,19 +304,54 @@ export class WalletEngine {
   // ---------------------------------------------------------------- quotes
 
   /** Records a quote seen anywhere (0xC0 event, lookup, check). Returns true when it was new. */
-  noteQuote(mintUrl: string, quote: MintQuote | { quote: string; amount?: bigint; headerHash?: string; minerId?: string }, source: string): boolean {
+  noteQuote(
+    mintUrl: string,
+    quote:
+      | MintQuote
+      | {
+          quote: string;
+          amount?: bigint;
+          headerHash?: string;
+          minerId?: string;
+        },
+    source: string,
+  ): boolean {
     if ('request' in quote || 'amount_paid' in quote || 'state' in quote) {
       const q = quote as MintQuote;
       const ours = this.secrets ? [this.secrets.locking.pubkey, this.secrets.staticKey?.pubkey] : [];
       if (q.pubkey && this.secrets && !ours.includes(q.pubkey.toLowerCase())) {
-        this.logger.warn('quote locked to another key ignored', { quote: q.quote, mint: mintUrl });
+        this.logger.warn('quote locked to another key ignored', {
+          quote: q.quote,
+          mint: mintUrl,
+        });
         return false;
       }
       const state = mintableAmount(q) > 0n ? 'paid' : isIssued(q) ? 'issued' : 'unpaid';
-      return this.store.noteQuote({ mintUrl, id: q.quote, unit: q.unit, amount: q.amount, headerHash: q.request?.toLowerCase(), source, state, authoritative: true });
+      return this.store.noteQuote({
+        mintUrl,
+        id: q.quote,
+        unit: q.unit,
+        amount: q.amount,
+        headerHash: q.request?.toLowerCase(),
+        source,
+        state,
+        authoritative: true,
+      });
     }
-    const q = quote as { quote: string; amount?: bigint; headerHash?: string; minerId?: string };
-    return this.store.noteQuote({ mintUrl, id: q.quote, amount: q.amount, headerHash: q.headerHash?.toLowerCase(), minerId: q.minerId, source });
+    const q = quote as {
+      quote: string;
+      amount?: bigint;
+      headerHash?: string;
+      minerId?: string;
+    };
+    return this.store.noteQuote({
+      mintUrl,
+      id: q.quote,
+      amount: q.amount,
+      headerHash: q.headerHash?.toLowerCase(),
+      minerId: q.minerId,
+      source,
+    });
   }
 
   /** POST /v1/mint/quote/pubkey for our locking key; notes every quote found. */
@@ -250,18 +366,17 @@ export class WalletEngine {
     return fresh;
   }
 
-  /** Check by id: the quotes we heard of but have not yet seen paid. */
-  async checkQuotes(ctx: MintContext): Promise<void> {
-    for (;;) {
-      const pending = this.store.quotesByState('unpaid', ctx.url, 200);
-      if (pending.length === 0) return;
-      const answers = await ctx.client.checkQuotes(ctx.method, pending.map((q) => q.id));
+  /** Check by id: the quotes we heard of but have not yet seen paid (in the mint's batch size). */
+  async checkQuotes(ctx: MintContext, chunk = 100): Promise<void> {
+    const pending = this.store.quotesByState('unpaid', ctx.url, 10_000);
+    for (let i = 0; i < pending.length; i += chunk) {
+      const answers = await ctx.client.checkQuotes(
+        ctx.method,
+        pending.slice(i, i + chunk).map((q) => q.id),
+      );
       this.store.tx(() => {
         for (const q of answers) this.noteQuote(ctx.url, q, 'check');
       });
-      // quotes still unpaid stay for the next round; stop when this round advanced nothing
-      const advanced = answers.filter((q) => mintableAmount(q) > 0n || isIssued(q)).length;
-      if (advanced < pending.length) return;
     }
   }
 
@@ -275,21 +390,56 @@ export class WalletEngine {
       const unit = paid[0]!.unit!;
       const batch = paid.filter((q) => q.unit === unit).slice(0, batchSize);
       const keyset = await this.activeKeyset(ctx, unit);
-      const wanted = batch.flatMap((q) => splitAmount(BigInt(q.amount!)).map((amount) => ({ amount, form: 'p2pk' as const, role: 'keep' as const, quoteId: q.id })));
+      const wanted = batch.flatMap((q) =>
+        splitAmount(BigInt(q.amount!)).map((amount) => ({
+          amount,
+          form: 'p2pk' as const,
+          role: 'keep' as const,
+          quoteId: q.id,
+        })),
+      );
       const { id, prepared } = this.prepare(
-        { kind: 'mint', purpose: 'sweep', mint_url: ctx.url, keyset_id: keyset.id, quote_ids: JSON.stringify(batch.map((q) => q.id)), input_ys: '[]', send_id: null, extra: null },
+        {
+          kind: 'mint',
+          purpose: 'sweep',
+          mint_url: ctx.url,
+          keyset_id: keyset.id,
+          quote_ids: JSON.stringify(batch.map((q) => q.id)),
+          input_ys: '[]',
+          send_id: null,
+          extra: null,
+        },
         wanted,
       );
-      await this.runMint(ctx, keyset, id, batch.map((q) => q.id), prepared);
+      await this.runMint(
+        ctx,
+        keyset,
+        id,
+        batch.map((q) => q.id),
+        prepared,
+      );
       minted += batch.length;
     }
   }
 
   private async runMint(ctx: MintContext, keyset: Keyset, opId: string, quoteIds: string[], prepared: PreparedOutputs): Promise<void> {
-    const outputs = prepared.blinded.map((o) => ({ amount: amountToWire(o.amount), id: keyset.id, B_: o.B_ }));
-    const signed = prepared.blinded.map((o) => ({ amount: o.amount, B_: o.B_ }));
+    const outputs = prepared.blinded.map((o) => ({
+      amount: amountToWire(o.amount),
+      id: keyset.id,
+      B_: o.B_,
+    }));
+    const signed = prepared.blinded.map((o) => ({
+      amount: o.amount,
+      B_: o.B_,
+    }));
     const privkey = this.lockingKey().privkey;
-    const send = (format: Nut20Format) => ctx.client.mintBatch(ctx.method, quoteIds, outputs, quoteIds.map((q) => signMintQuote(q, signed, privkey, format)));
+    const send = (format: Nut20Format) =>
+      ctx.client.mintBatch(
+        ctx.method,
+        quoteIds,
+        outputs,
+        quoteIds.map((q) => signMintQuote(q, signed, privkey, format)),
+      );
     let signatures: BlindSignatureJson[];
     try {
       signatures = await send(ctx.nut20).catch(async (error: unknown) => {
@@ -307,7 +457,12 @@ export class WalletEngine {
         this.store.tx(() => {
           for (const q of answers) this.noteQuote(ctx.url, q, 'check');
         });
-        this.emit({ type: 'error', kind: 'mint_rejected', mintUrl: ctx.url, message: error.message });
+        this.emit({
+          type: 'error',
+          kind: 'mint_rejected',
+          mintUrl: ctx.url,
+          message: error.message,
+        });
       }
       throw error;
     }
@@ -315,9 +470,24 @@ export class WalletEngine {
   }
 
   private finishMint(ctx: MintContext, keyset: Keyset, opId: string, prepared: PreparedOutputs, signatures: BlindSignatureJson[]): void {
-    const verified = this.verifyAndUnblind(keyset, prepared.blinded, signatures, ctx.url);
     const quoteIds = [...new Set(prepared.spec.map((s) => s.quoteId).filter((q): q is string => q !== undefined))];
-    const quotes: { quoteId: string; headerHash?: string; minerId?: string; amount: bigint }[] = [];
+    let verified: ReturnType<WalletEngine['verifyAndUnblind']>;
+    try {
+      verified = this.verifyAndUnblind(keyset, prepared.blinded, signatures, ctx.url);
+    } catch (error) {
+      // the mint spent these quotes on signatures that are worth nothing: record that, keep nothing
+      this.store.tx(() => {
+        this.store.markQuotesIssued(ctx.url, quoteIds);
+        this.store.deleteOperation(opId);
+      });
+      throw error;
+    }
+    const quotes: {
+      quoteId: string;
+      headerHash?: string;
+      minerId?: string;
+      amount: bigint;
+    }[] = [];
     let total = 0n;
     this.store.tx(() => {
       verified.forEach((v, i) => {
@@ -332,21 +502,49 @@ export class WalletEngine {
         if (row?.header_hash) entry.headerHash = row.header_hash;
         if (row?.miner_id) entry.minerId = row.miner_id;
         quotes.push(entry);
-        this.store.addHistory({ kind: 'mint', direction: 'in', mint_url: ctx.url, unit: keyset.unit, amount: amount.toString(), ref: id, memo: null });
+        this.store.addHistory({
+          kind: 'mint',
+          direction: 'in',
+          mint_url: ctx.url,
+          unit: keyset.unit,
+          amount: amount.toString(),
+          ref: id,
+          memo: null,
+        });
       }
       this.store.deleteOperation(opId);
     });
-    this.emit({ type: 'proofs', mintUrl: ctx.url, unit: keyset.unit, origin: 'quote', quotes, amount: total });
+    this.emit({
+      type: 'proofs',
+      mintUrl: ctx.url,
+      unit: keyset.unit,
+      origin: 'quote',
+      quotes,
+      amount: total,
+    });
   }
 
   // ---------------------------------------------------------------- swaps
 
-  private inputsFor(rows: { id?: string; keyset_id?: string; amount: string; secret: string; c: string }[]): ProofJson[] {
+  private inputsFor(
+    rows: {
+      id?: string;
+      keyset_id?: string;
+      amount: string;
+      secret: string;
+      c: string;
+    }[],
+  ): ProofJson[] {
     const s = this.need();
     const keyFor = (pubkey: string): Uint8Array | undefined =>
       pubkey === s.locking.pubkey ? s.locking.privkey : pubkey === s.staticKey?.pubkey ? s.staticKey.privkey : undefined;
     return rows.map((row) => {
-      const proof: ProofJson = { id: row.keyset_id ?? row.id!, amount: amountToWire(BigInt(row.amount)), secret: row.secret, C: row.c };
+      const proof: ProofJson = {
+        id: row.keyset_id ?? row.id!,
+        amount: amountToWire(BigInt(row.amount)),
+        secret: row.secret,
+        C: row.c,
+      };
       const kind = secretKind(row.secret);
       if (kind.kind === 'p2pk') {
         const privkey = keyFor(kind.pubkey);
@@ -367,16 +565,24 @@ export class WalletEngine {
     ctx: MintContext,
     keyset: Keyset,
     purpose: OperationRow['purpose'],
-    inputs: { rows: ProofRow[] } | { foreign: ProofJson[] },
+    inputs: { rows: ProofRow[] } | { foreign: ProofJson[]; ownYs: string[] },
     keep: bigint,
     send: bigint,
     sendId: string | null,
   ): Promise<void> {
     const wanted = [
-      ...splitAmount(send).map((amount) => ({ amount, form: 'plain' as const, role: 'send' as const })),
-      ...splitAmount(keep).map((amount) => ({ amount, form: 'plain' as const, role: 'keep' as const })),
+      ...splitAmount(send).map((amount) => ({
+        amount,
+        form: 'plain' as const,
+        role: 'send' as const,
+      })),
+      ...splitAmount(keep).map((amount) => ({
+        amount,
+        form: 'plain' as const,
+        role: 'keep' as const,
+      })),
     ];
-    const ownYs = 'rows' in inputs ? inputs.rows.map((r) => r.y) : [];
+    const ownYs = 'rows' in inputs ? inputs.rows.map((r) => r.y) : inputs.ownYs;
     const wire = 'rows' in inputs ? this.inputsFor(inputs.rows) : inputs.foreign;
     const { id, prepared } = this.prepare(
       {
@@ -391,7 +597,7 @@ export class WalletEngine {
       },
       wanted,
       () => {
-        if (ownYs.length) this.store.setProofState(ownYs, 'pending');
+        if ('rows' in inputs && ownYs.length) this.store.setProofState(ownYs, 'pending');
       },
     );
     await this.runSwap(ctx, keyset, this.opRow(id), prepared, wire);
@@ -404,7 +610,11 @@ export class WalletEngine {
   }
 
   private async runSwap(ctx: MintContext, keyset: Keyset, op: OperationRow, prepared: PreparedOutputs, inputs: ProofJson[]): Promise<void> {
-    const outputs = prepared.blinded.map((o) => ({ amount: amountToWire(o.amount), id: keyset.id, B_: o.B_ }));
+    const outputs = prepared.blinded.map((o) => ({
+      amount: amountToWire(o.amount),
+      id: keyset.id,
+      B_: o.B_,
+    }));
     let signatures: BlindSignatureJson[];
     try {
       signatures = await ctx.client.swap(inputs, outputs);
@@ -425,42 +635,106 @@ export class WalletEngine {
   }
 
   private finishSwap(ctx: MintContext, keyset: Keyset, op: OperationRow, prepared: PreparedOutputs, signatures: BlindSignatureJson[]): void {
-    const verified = this.verifyAndUnblind(keyset, prepared.blinded, signatures, ctx.url);
     const ownYs = JSON.parse(op.input_ys) as string[];
+    let verified: ReturnType<WalletEngine['verifyAndUnblind']>;
+    try {
+      verified = this.verifyAndUnblind(keyset, prepared.blinded, signatures, ctx.url);
+    } catch (error) {
+      this.store.tx(() => {
+        if (ownYs.length) this.store.setProofState(ownYs, 'spent');
+        this.store.deleteOperation(op.id);
+      });
+      throw error;
+    }
     let kept = 0n;
     let sent = 0n;
     this.store.tx(() => {
       verified.forEach((v, i) => {
         const role = prepared.spec[i]!.role;
-        this.store.insertProof(this.proofRow(ctx.url, keyset, v, op.purpose === 'receive' ? 'token' : 'swap', null, role === 'send' ? 'pending' : 'unspent', role === 'send' ? op.send_id : null));
+        this.store.insertProof(
+          this.proofRow(
+            ctx.url,
+            keyset,
+            v,
+            op.purpose === 'receive' ? 'token' : 'swap',
+            null,
+            role === 'send' ? 'pending' : 'unspent',
+            role === 'send' ? op.send_id : null,
+          ),
+        );
         if (role === 'send') sent += v.output.amount;
         else kept += v.output.amount;
       });
       if (ownYs.length) this.store.setProofState(ownYs, 'spent');
       if (op.purpose === 'send' && op.send_id) {
-        const sendRows = this.store.proofs({ sendId: op.send_id, state: 'pending' });
+        const sendRows = this.store.proofs({
+          sendId: op.send_id,
+          state: 'pending',
+        });
         const row = this.store.send(op.send_id);
         this.store.setSendToken(op.send_id, this.encode(ctx.url, keyset.unit, sendRows, row?.memo ?? undefined));
-        this.store.addHistory({ kind: 'send', direction: 'out', mint_url: ctx.url, unit: keyset.unit, amount: sent.toString(), ref: op.send_id, memo: row?.memo ?? null });
+        this.store.addHistory({
+          kind: 'send',
+          direction: 'out',
+          mint_url: ctx.url,
+          unit: keyset.unit,
+          amount: sent.toString(),
+          ref: op.send_id,
+          memo: row?.memo ?? null,
+        });
       }
-      if (op.purpose === 'receive') this.store.addHistory({ kind: 'receive', direction: 'in', mint_url: ctx.url, unit: keyset.unit, amount: kept.toString(), ref: op.id, memo: null });
+      if (op.purpose === 'receive')
+        this.store.addHistory({
+          kind: 'receive',
+          direction: 'in',
+          mint_url: ctx.url,
+          unit: keyset.unit,
+          amount: kept.toString(),
+          ref: op.id,
+          memo: null,
+        });
       if (op.purpose === 'reclaim' && op.send_id) {
         this.store.settleSend(op.send_id, 'reclaimed');
-        this.store.addHistory({ kind: 'reclaim', direction: 'in', mint_url: ctx.url, unit: keyset.unit, amount: kept.toString(), ref: op.send_id, memo: null });
+        this.store.addHistory({
+          kind: 'reclaim',
+          direction: 'in',
+          mint_url: ctx.url,
+          unit: keyset.unit,
+          amount: kept.toString(),
+          ref: op.send_id,
+          memo: null,
+        });
       }
       this.store.deleteOperation(op.id);
     });
-    if (op.purpose === 'receive' || op.purpose === 'reclaim') this.emit({ type: 'proofs', mintUrl: ctx.url, unit: keyset.unit, origin: op.purpose === 'receive' ? 'token' : 'swap', quotes: [], amount: kept });
+    if (op.purpose === 'receive' || op.purpose === 'reclaim')
+      this.emit({
+        type: 'proofs',
+        mintUrl: ctx.url,
+        unit: keyset.unit,
+        origin: op.purpose === 'receive' ? 'token' : 'swap',
+        quotes: [],
+        amount: kept,
+      });
     this.emit({ type: 'changed' });
   }
 
   private encode(mintUrl: string, unit: string, rows: ProofRow[], memo?: string): string {
     const proofs: Proof[] = rows.map((r) => {
-      const proof: Proof = { id: r.keyset_id, amount: Amount.from(BigInt(r.amount)), secret: r.secret, C: r.c };
+      const proof: Proof = {
+        id: r.keyset_id,
+        amount: Amount.from(BigInt(r.amount)),
+        secret: r.secret,
+        C: r.c,
+      };
       if (r.dleq) proof.dleq = JSON.parse(r.dleq) as NonNullable<Proof['dleq']>;
       return proof;
     });
-    const token: Parameters<typeof getEncodedToken>[0] = { mint: mintUrl, unit, proofs };
+    const token: Parameters<typeof getEncodedToken>[0] = {
+      mint: mintUrl,
+      unit,
+      proofs,
+    };
     if (memo) token.memo = memo;
     return getEncodedToken(token);
   }
@@ -470,46 +744,70 @@ export class WalletEngine {
   /** Finishes every operation a crash or an outage left behind. Throws MintError('offline') to back off. */
   async recover(ctx: MintContext): Promise<void> {
     for (const op of this.store.operations().filter((o) => o.mint_url === ctx.url)) {
-      let keyset = ctx.keysets.get(op.keyset_id);
-      if (!keyset) {
-        await this.refreshKeysets(ctx);
-        keyset = ctx.keysets.get(op.keyset_id);
-      }
-      if (!keyset) {
-        this.logger.warn('operation for an unknown keyset dropped', { operation: op.id, keyset: op.keyset_id });
-        this.store.deleteOperation(op.id);
-        continue;
-      }
-      const spec = JSON.parse(op.outputs) as OperationOutput[];
-      const prepared: PreparedOutputs = { spec, blinded: this.derive(keyset.id, spec) };
-      const restored = await ctx.client.restore(prepared.blinded.map((o) => ({ amount: amountToWire(o.amount), id: keyset.id, B_: o.B_ })));
-      if (restored.signatures.length === prepared.blinded.length) {
-        const byB = new Map(restored.outputs.map((o, i) => [o.B_.toLowerCase(), restored.signatures[i]!]));
-        const signatures = prepared.blinded.map((o) => byB.get(o.B_)!);
-        if (signatures.every(Boolean)) {
-          this.logger.info('recovered an interrupted operation from the mint', { operation: op.id, kind: op.kind, outputs: spec.length });
-          if (op.kind === 'mint') this.finishMint(ctx, keyset, op.id, prepared, signatures);
-          else this.finishSwap(ctx, keyset, op, prepared, signatures);
-          continue;
-        }
-      }
-      if (restored.signatures.length > 0) {
-        // a mint signs a request all or nothing; a partial answer means it is not a request of ours
-        this.logger.warn('mint restored part of an operation; leaving it for a later pass', { operation: op.id });
-        continue;
-      }
-      // the mint never signed these outputs: send the very same request again
-      if (op.kind === 'mint') {
-        await this.runMint(ctx, keyset, op.id, JSON.parse(op.quote_ids) as string[], prepared).catch((error: unknown) => {
-          if (error instanceof MintError && error.kind === 'offline') throw error;
-        });
-      } else {
-        const ownYs = JSON.parse(op.input_ys) as string[];
-        const inputs = op.extra ? (JSON.parse(op.extra) as ProofJson[]) : this.inputsFor(this.store.proofsByY(ownYs));
-        await this.runSwap(ctx, keyset, op, prepared, inputs).catch((error: unknown) => {
-          if (error instanceof MintError && error.kind === 'offline') throw error;
+      try {
+        await this.recoverOne(ctx, op);
+      } catch (error) {
+        if (error instanceof MintError && error.kind === 'offline') throw error;
+        this.logger.warn('interrupted operation not finished', {
+          operation: op.id,
+          error,
         });
       }
+    }
+  }
+
+  private async recoverOne(ctx: MintContext, op: OperationRow): Promise<void> {
+    let keyset = ctx.keysets.get(op.keyset_id);
+    if (!keyset) {
+      await this.refreshKeysets(ctx);
+      keyset = ctx.keysets.get(op.keyset_id);
+    }
+    if (!keyset) {
+      this.logger.warn('operation for an unknown keyset dropped', {
+        operation: op.id,
+        keyset: op.keyset_id,
+      });
+      this.store.deleteOperation(op.id);
+      return;
+    }
+    const spec = JSON.parse(op.outputs) as OperationOutput[];
+    const prepared: PreparedOutputs = {
+      spec,
+      blinded: this.derive(keyset.id, spec),
+    };
+    const restored = await ctx.client.restore(
+      prepared.blinded.map((o) => ({
+        amount: amountToWire(o.amount),
+        id: keyset.id,
+        B_: o.B_,
+      })),
+    );
+    if (restored.signatures.length === prepared.blinded.length) {
+      const byB = new Map(restored.outputs.map((o, i) => [o.B_.toLowerCase(), restored.signatures[i]!]));
+      const signatures = prepared.blinded.map((o) => byB.get(o.B_)!);
+      if (signatures.every(Boolean)) {
+        this.logger.info('recovered an interrupted operation from the mint', {
+          operation: op.id,
+          kind: op.kind,
+          outputs: spec.length,
+        });
+        if (op.kind === 'mint') this.finishMint(ctx, keyset, op.id, prepared, signatures);
+        else this.finishSwap(ctx, keyset, op, prepared, signatures);
+        return;
+      }
+    }
+    if (restored.signatures.length > 0) {
+      // a mint signs a request all or nothing; a partial answer means it is not a request of ours
+      this.logger.warn('mint restored part of an operation; leaving it for a later pass', { operation: op.id });
+      return;
+    }
+    // the mint never signed these outputs: send the very same request again
+    if (op.kind === 'mint') {
+      await this.runMint(ctx, keyset, op.id, JSON.parse(op.quote_ids) as string[], prepared);
+    } else {
+      const ownYs = JSON.parse(op.input_ys) as string[];
+      const inputs = op.extra ? (JSON.parse(op.extra) as ProofJson[]) : this.inputsFor(this.store.proofsByY(ownYs));
+      await this.runSwap(ctx, keyset, op, prepared, inputs);
     }
   }
 
@@ -536,7 +834,11 @@ export class WalletEngine {
 
   async send(ctx: MintContext, unit: string, amount: bigint, memo?: string): Promise<{ sendId: string; token: string }> {
     if (amount <= 0n) throw new WalletOperationError('insufficient_funds', 'Send a positive amount.');
-    const rows = this.store.proofs({ mintUrl: ctx.url, unit, state: 'unspent' });
+    const rows = this.store.proofs({
+      mintUrl: ctx.url,
+      unit,
+      state: 'unspent',
+    });
     // largest first keeps the number of inputs small
     rows.sort((a, b) => (BigInt(b.amount) > BigInt(a.amount) ? 1 : BigInt(b.amount) < BigInt(a.amount) ? -1 : 0));
     const chosen: ProofRow[] = [];
@@ -549,7 +851,16 @@ export class WalletEngine {
     if (total < amount) throw new WalletOperationError('insufficient_funds', `Not enough ${unit} at ${ctx.url}: have ${total}, need ${amount}.`);
     const keyset = await this.activeKeyset(ctx, unit);
     const sendId = randomUUID();
-    this.store.insertSend({ id: sendId, mint_url: ctx.url, unit, amount: amount.toString(), memo: memo ?? null, token: null, state: 'pending', created_at: Date.now() });
+    this.store.insertSend({
+      id: sendId,
+      mint_url: ctx.url,
+      unit,
+      amount: amount.toString(),
+      memo: memo ?? null,
+      token: null,
+      state: 'pending',
+      created_at: Date.now(),
+    });
     await this.swap(ctx, keyset, 'send', { rows: chosen }, total - amount, amount, sendId);
     const token = this.store.send(sendId)?.token;
     if (!token) throw new Error('send finished without a token');
@@ -565,9 +876,20 @@ export class WalletEngine {
       const states = await ctx.client.checkState(rows.map((r) => r.y));
       if (states.length > 0 && states.every((s) => s.state === 'SPENT')) {
         this.store.tx(() => {
-          this.store.setProofState(rows.map((r) => r.y), 'spent');
+          this.store.setProofState(
+            rows.map((r) => r.y),
+            'spent',
+          );
           this.store.settleSend(send.id, 'claimed');
-          this.store.addHistory({ kind: 'claimed', direction: 'out', mint_url: send.mint_url, unit: send.unit, amount: send.amount, ref: send.id, memo: send.memo });
+          this.store.addHistory({
+            kind: 'claimed',
+            direction: 'out',
+            mint_url: send.mint_url,
+            unit: send.unit,
+            amount: send.amount,
+            ref: send.id,
+            memo: send.memo,
+          });
         });
         claimed++;
       }
@@ -587,7 +909,10 @@ export class WalletEngine {
     } catch (error) {
       if (error instanceof WalletOperationError && error.code === 'token_spent') {
         this.store.tx(() => {
-          this.store.setProofState(rows.map((r) => r.y), 'spent');
+          this.store.setProofState(
+            rows.map((r) => r.y),
+            'spent',
+          );
           this.store.settleSend(sendId, 'claimed');
         });
         throw new WalletOperationError('token_spent', 'The recipient already claimed this send.');
@@ -618,7 +943,8 @@ export class WalletEngine {
     const unit = decoded.unit || 'sat';
     const keysets = decoded.proofs.map((p) => ctx.keysets.get(p.id));
     if (keysets.some((k) => !k)) throw new WalletOperationError('invalid_token', 'This token names keysets its mint does not have.');
-    if (keysets.some((k) => k!.unit !== unit)) throw new WalletOperationError('foreign_unit', `This token claims unit "${unit}" but its proofs are in another unit.`);
+    if (keysets.some((k) => k!.unit !== unit))
+      throw new WalletOperationError('foreign_unit', `This token claims unit "${unit}" but its proofs are in another unit.`);
     const inputs: ProofJson[] = [];
     let total = 0n;
     for (const proof of decoded.proofs) {
@@ -627,19 +953,41 @@ export class WalletEngine {
       const A = keyset.keys[amount.toString()];
       if (!A) throw new WalletOperationError('invalid_token', 'This token holds an amount its keyset cannot sign.');
       const dleq = proof.dleq as { e: string; s: string; r?: string } | undefined;
-      if (dleq?.r && !verifyProofDleqHex({ secret: proof.secret, C: proof.C, dleq: { e: dleq.e, s: dleq.s, r: dleq.r }, A })) {
+      if (
+        dleq?.r &&
+        !verifyProofDleqHex({
+          secret: proof.secret,
+          C: proof.C,
+          dleq: { e: dleq.e, s: dleq.s, r: dleq.r },
+          A,
+        })
+      ) {
         throw new WalletOperationError('invalid_token', 'This token carries a proof whose DLEQ does not verify: it was not signed by its mint.');
       }
       total += amount;
-      inputs.push({ id: proof.id, amount: amountToWire(amount), secret: proof.secret, C: proof.C });
+      inputs.push({
+        id: proof.id,
+        amount: amountToWire(amount),
+        secret: proof.secret,
+        C: proof.C,
+      });
     }
-    const withWitness = this.inputsFor(inputs.map((i) => ({ id: i.id, amount: String(i.amount), secret: i.secret, c: i.C })));
+    const withWitness = this.inputsFor(
+      inputs.map((i) => ({
+        id: i.id,
+        amount: String(i.amount),
+        secret: i.secret,
+        c: i.C,
+      })),
+    );
     const keyset = await this.activeKeyset(ctx, unit);
-    const states = await ctx.client.checkState(decoded.proofs.map((p) => bytesToHex(hashToCurve(new TextEncoder().encode(p.secret)))));
+    const ys = decoded.proofs.map((p) => bytesToHex(hashToCurve(new TextEncoder().encode(p.secret))));
+    const states = await ctx.client.checkState(ys);
     if (states.some((s) => s.state !== 'UNSPENT')) throw new WalletOperationError('token_spent', 'This token was already spent (or is being spent).');
+    const ownYs = this.store.proofsByY(ys).map((p) => p.y);
     const fee = BigInt(Math.ceil((keysets.reduce((sum, k) => sum + k!.inputFeePpk, 0) as number) / 1000));
     if (fee >= total) throw new WalletOperationError('invalid_token', 'This token is worth less than the mint fee to receive it.');
-    await this.swap(ctx, keyset, 'receive', { foreign: withWitness }, total - fee, 0n, null);
+    await this.swap(ctx, keyset, 'receive', { foreign: withWitness, ownYs }, total - fee, 0n, null);
     return { amount: total - fee, unit };
   }
 
@@ -650,7 +998,12 @@ export class WalletEngine {
    * `batch` counters (both the plain and the P2PK form of each), until `gapBatches` batches in a row find
    * nothing. Stores the unspent ones and moves each counter past the last one used.
    */
-  async restoreMint(ctx: MintContext, onProgress: (p: { mintUrl: string; keysetId: string; counter: number; found: number }) => void, batch = 100, gapBatches = 3): Promise<{ proofs: number; amount: bigint }> {
+  async restoreMint(
+    ctx: MintContext,
+    onProgress: (p: { mintUrl: string; keysetId: string; counter: number; found: number }) => void,
+    batch = 100,
+    gapBatches = 3,
+  ): Promise<{ proofs: number; amount: bigint }> {
     const s = this.need();
     const lockTo = this.lockingKey().pubkey;
     let proofs = 0;
@@ -668,7 +1021,11 @@ export class WalletEngine {
         }
         const answer = await ctx.client.restore(candidates.map((o) => ({ amount: 1, id: keyset.id, B_: o.B_ })));
         const byB = new Map(candidates.map((o) => [o.B_, o]));
-        const found: { output: BlindedOutput; C: string; sig: BlindSignatureJson }[] = [];
+        const found: {
+          output: BlindedOutput;
+          C: string;
+          sig: BlindSignatureJson;
+        }[] = [];
         answer.outputs.forEach((out, i) => {
           const candidate = byB.get(out.B_.toLowerCase());
           const sig = answer.signatures[i]!;
@@ -695,12 +1052,25 @@ export class WalletEngine {
             this.store.advanceCounter(keyset.id, lastUsed + 1);
           });
         }
-        onProgress({ mintUrl: ctx.url, keysetId: keyset.id, counter: start + batch, found: proofs });
+        onProgress({
+          mintUrl: ctx.url,
+          keysetId: keyset.id,
+          counter: start + batch,
+          found: proofs,
+        });
       }
     }
     if (amount > 0n) {
       for (const [unit, sum] of sumByUnit(this.store.proofs({ mintUrl: ctx.url, state: 'unspent' }).filter((p) => p.origin === 'restore'))) {
-        this.store.addHistory({ kind: 'restore', direction: 'in', mint_url: ctx.url, unit, amount: sum.toString(), ref: null, memo: null });
+        this.store.addHistory({
+          kind: 'restore',
+          direction: 'in',
+          mint_url: ctx.url,
+          unit,
+          amount: sum.toString(),
+          ref: null,
+          memo: null,
+        });
       }
       this.emit({ type: 'changed' });
     }
@@ -718,7 +1088,20 @@ export class WalletEngine {
         const keyset = ctx.keysets.get(p.id);
         const y = bytesToHex(hashToCurve(new TextEncoder().encode(p.secret)));
         if (!keyset || stateOf.get(y) !== 'UNSPENT') continue;
-        const row = { y, mint_url: ctx.url, keyset_id: keyset.id, unit: keyset.unit, amount: String(p.amount), secret: p.secret, c: p.C, dleq: null, state: 'unspent' as const, origin: 'restore' as const, quote_id: null, send_id: null };
+        const row = {
+          y,
+          mint_url: ctx.url,
+          keyset_id: keyset.id,
+          unit: keyset.unit,
+          amount: String(p.amount),
+          secret: p.secret,
+          c: p.C,
+          dleq: null,
+          state: 'unspent' as const,
+          origin: 'restore' as const,
+          quote_id: null,
+          send_id: null,
+        };
         if (this.store.insertProof(row)) {
           added++;
           amount += BigInt(p.amount);

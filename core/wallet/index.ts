@@ -3,5 +3,14 @@ export { registerWalletApi } from './api';
 export { WalletOperationError } from './engine';
 export { LOCKING_KEY_PATH } from './keys';
 export type { ProofJson } from './mint-client';
-export { openWallet, WalletService, type Balance, type QuoteEvent, type WalletBackupSource, type WalletEvent, type WalletOptions, type WalletStatus } from './service';
+export {
+  openWallet,
+  WalletService,
+  type Balance,
+  type QuoteEvent,
+  type WalletBackupSource,
+  type WalletEvent,
+  type WalletOptions,
+  type WalletStatus,
+} from './service';
 export { VaultError, type SafeStorageLike, type SeedVault } from './vault';

@@ -45,7 +45,10 @@ export function deriveLockingKey(seed: Uint8Array): LockingKey {
 
 export function lockingKeyFromPrivkey(privkey: Uint8Array): LockingKey {
   if (!isValidScalar(privkey)) throw new Error('not a valid secp256k1 private key');
-  return { privkey: Uint8Array.from(privkey), pubkey: bytesToHex(secp().baseMultiply(privkey)) };
+  return {
+    privkey: Uint8Array.from(privkey),
+    pubkey: bytesToHex(secp().baseMultiply(privkey)),
+  };
 }
 
 /** How an output's secret is formed: plain NUT-13 hex, or NUT-10 P2PK with the NUT-13 secret as nonce. */
@@ -81,7 +84,16 @@ export function deterministicOutput(seed: Uint8Array, keysetId: string, counter:
   }
   const backend = secp();
   const Y = hashToCurve(utf8ToBytes(secret));
-  return { amount, keysetId, counter, form, secret, r, Y, B_: bytesToHex(backend.add(Y, backend.baseMultiply(r))) };
+  return {
+    amount,
+    keysetId,
+    counter,
+    form,
+    secret,
+    r,
+    Y,
+    B_: bytesToHex(backend.add(Y, backend.baseMultiply(r))),
+  };
 }
 
 /** Splits an amount into powers of two, largest first (one proof per set bit). */
@@ -100,7 +112,9 @@ export function signDigest(digest: Uint8Array, privkey: Uint8Array): string {
 
 /** NUT-11 witness for a P2PK proof: a Schnorr signature over SHA256(secret). */
 export function p2pkWitness(secret: string, privkey: Uint8Array): string {
-  return JSON.stringify({ signatures: [signDigest(sha256(utf8ToBytes(secret)), privkey)] });
+  return JSON.stringify({
+    signatures: [signDigest(sha256(utf8ToBytes(secret)), privkey)],
+  });
 }
 
 export type SecretKind = { kind: 'plain' } | { kind: 'p2pk'; pubkey: string } | { kind: 'other'; name: string };

@@ -3,6 +3,7 @@
  * failures become MintError with a kind the sweeper can act on (offline -> back off; rejected -> the
  * mint said no, with its cashu error code).
  */
+import { JSONInt } from '@cashu/cashu-ts';
 import { z } from 'zod';
 
 export type MintErrorKind = 'offline' | 'rejected' | 'bad_response';
@@ -29,7 +30,8 @@ export const MINT_ERROR = {
 } as const;
 
 const hex = (len?: number) => (len ? z.string().regex(new RegExp(`^[0-9a-fA-F]{${len}}$`)) : z.string().regex(/^[0-9a-fA-F]{1,256}$/));
-const amount = z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,20}$/)]).transform((v) => BigInt(v));
+// u64 amounts travel as bare JSON numbers (CDK); JSONInt parses the ones past 2^53 as bigint
+const amount = z.union([z.number().int().nonnegative(), z.bigint().nonnegative(), z.string().regex(/^\d{1,20}$/)]).transform((v) => BigInt(v));
 
 export const mintInfoSchema = z
   .object({
@@ -47,9 +49,19 @@ const keysetInfoSchema = z.object({
   active: z.boolean(),
   input_fee_ppk: z.number().int().nonnegative().optional(),
 });
-const keysetsSchema = z.object({ keysets: z.array(keysetInfoSchema).max(10_000) });
+const keysetsSchema = z.object({
+  keysets: z.array(keysetInfoSchema).max(10_000),
+});
 const keysSchema = z.object({
-  keysets: z.array(z.object({ id: z.string(), unit: z.string(), keys: z.record(z.string().regex(/^\d{1,20}$/), hex(66)) })).max(1000),
+  keysets: z
+    .array(
+      z.object({
+        id: z.string(),
+        unit: z.string(),
+        keys: z.record(z.string().regex(/^\d{1,20}$/), hex(66)),
+      }),
+    )
+    .max(1000),
 });
 
 export const quoteSchema = z
@@ -75,23 +87,27 @@ export const blindSignatureSchema = z.object({
 });
 export type BlindSignatureJson = z.infer<typeof blindSignatureSchema>;
 
-const signaturesSchema = z.object({ signatures: z.array(blindSignatureSchema).max(100_000) });
+const signaturesSchema = z.object({
+  signatures: z.array(blindSignatureSchema).max(100_000),
+});
 const restoreSchema = z.object({
   outputs: z.array(z.object({ amount, id: z.string(), B_: hex(66) })).max(100_000),
   signatures: z.array(blindSignatureSchema).max(100_000).optional(),
   promises: z.array(blindSignatureSchema).max(100_000).optional(),
 });
-const checkStateSchema = z.object({ states: z.array(z.object({ Y: hex(66), state: z.enum(['UNSPENT', 'PENDING', 'SPENT']) })).max(100_000) });
+const checkStateSchema = z.object({
+  states: z.array(z.object({ Y: hex(66), state: z.enum(['UNSPENT', 'PENDING', 'SPENT']) })).max(100_000),
+});
 
 export interface BlindedMessageJson {
-  amount: number | string;
+  amount: number | bigint;
   id: string;
   B_: string;
 }
 
 export interface ProofJson {
   id: string;
-  amount: number | string;
+  amount: number | bigint;
   secret: string;
   C: string;
   witness?: string;
@@ -103,9 +119,9 @@ export function normalizeMintUrl(url: string): string {
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }
 
-/** amounts on the wire: numbers while exact, strings beyond (what CDK accepts for u64) */
-export function amountToWire(value: bigint): number | string {
-  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+/** amounts on the wire: JSON numbers, bigint past 2^53 (JSONInt writes it as a bare number, as CDK expects for u64) */
+export function amountToWire(value: bigint): number | bigint {
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
 }
 
 export class MintClient {
@@ -124,7 +140,7 @@ export class MintClient {
       response = await fetch(`${this.url}${path}`, {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : JSONInt.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
@@ -133,7 +149,7 @@ export class MintClient {
     const text = await response.text().catch(() => '');
     let json: unknown;
     try {
-      json = text ? JSON.parse(text) : undefined;
+      json = text ? JSONInt.parse(text) : undefined;
     } catch {
       if (response.status >= 500) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status);
       throw new MintError('bad_response', `mint ${this.url} answered ${path} with something that is not JSON`, undefined, response.status);
@@ -141,11 +157,18 @@ export class MintClient {
     if (!response.ok) {
       const detail = (json as { detail?: unknown; code?: unknown } | undefined) ?? {};
       const code = typeof detail.code === 'number' ? detail.code : undefined;
-      if (code === undefined && response.status >= 500) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status);
-      throw new MintError('rejected', `mint refused ${path}: ${typeof detail.detail === 'string' ? detail.detail.slice(0, 200) : response.status}`, code, response.status);
+      // a 5xx is the mint failing, not refusing: retry later whatever code it carries
+      if (response.status >= 500) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status);
+      throw new MintError(
+        'rejected',
+        `mint refused ${path}: ${typeof detail.detail === 'string' ? detail.detail.slice(0, 200) : response.status}`,
+        code,
+        response.status,
+      );
     }
     const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new MintError('bad_response', `mint ${this.url} answered ${path} outside the cashu spec: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    if (!parsed.success)
+      throw new MintError('bad_response', `mint ${this.url} answered ${path} outside the cashu spec: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     return parsed.data;
   }
 
@@ -192,7 +215,12 @@ export class MintClient {
   }
 
   async swap(inputs: ProofJson[], outputs: BlindedMessageJson[]): Promise<BlindSignatureJson[]> {
-    return (await this.request('POST', '/v1/swap', signaturesSchema, { inputs, outputs })).signatures;
+    return (
+      await this.request('POST', '/v1/swap', signaturesSchema, {
+        inputs,
+        outputs,
+      })
+    ).signatures;
   }
 
   async checkState(Ys: string[]) {
@@ -201,7 +229,9 @@ export class MintClient {
 
   /** NUT-09: the signatures the mint holds for these outputs (only those it ever signed come back). */
   async restore(outputs: BlindedMessageJson[]): Promise<{ outputs: { B_: string }[]; signatures: BlindSignatureJson[] }> {
-    const answer = await this.request('POST', '/v1/restore', restoreSchema, { outputs });
+    const answer = await this.request('POST', '/v1/restore', restoreSchema, {
+      outputs,
+    });
     const signatures = answer.signatures ?? answer.promises ?? [];
     if (signatures.length !== answer.outputs.length) throw new MintError('bad_response', 'mint restore answer pairs outputs and signatures unevenly');
     return { outputs: answer.outputs, signatures };

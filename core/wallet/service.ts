@@ -31,9 +31,31 @@ export interface Balance {
 
 export type WalletEvent =
   | { type: 'wallet.balance'; balances: Balance[] }
-  | { type: 'wallet.proof'; mint: string; unit: string; quoteId: string; headerHash?: string; minerId?: string; amount: bigint }
-  | { type: 'wallet.restore'; phase: 'scanning' | 'minting' | 'done' | 'failed'; mint?: string; keysetId?: string; counter?: number; found?: number; amount?: bigint; message?: string }
-  | { type: 'wallet.error'; kind: 'bad_signature' | 'mint_offline' | 'mint_rejected' | 'bad_response' | 'internal'; mint?: string; message: string }
+  | {
+      type: 'wallet.proof';
+      mint: string;
+      unit: string;
+      quoteId: string;
+      headerHash?: string;
+      minerId?: string;
+      amount: bigint;
+    }
+  | {
+      type: 'wallet.restore';
+      phase: 'scanning' | 'minting' | 'done' | 'failed';
+      mint?: string;
+      keysetId?: string;
+      counter?: number;
+      found?: number;
+      amount?: bigint;
+      message?: string;
+    }
+  | {
+      type: 'wallet.error';
+      kind: 'bad_signature' | 'mint_offline' | 'mint_rejected' | 'bad_response' | 'internal';
+      mint?: string;
+      message: string;
+    }
   | { type: 'wallet.status'; exists: boolean; locked: boolean };
 
 export interface WalletOptions {
@@ -124,15 +146,28 @@ export class WalletService {
   private onEngineEvent(event: EngineEvent): void {
     if (event.type === 'proofs') {
       for (const q of event.quotes) {
-        const out: WalletEvent = { type: 'wallet.proof', mint: event.mintUrl, unit: event.unit, quoteId: q.quoteId, amount: q.amount };
+        const out: WalletEvent = {
+          type: 'wallet.proof',
+          mint: event.mintUrl,
+          unit: event.unit,
+          quoteId: q.quoteId,
+          amount: q.amount,
+        };
         if (q.headerHash) out.headerHash = q.headerHash;
         if (q.minerId) out.minerId = q.minerId;
         this.publish(out);
       }
       this.publish({ type: 'wallet.balance', balances: this.balances() });
     } else if (event.type === 'error') {
-      this.logger.warn(event.message, { kind: event.kind, mint: event.mintUrl });
-      const out: WalletEvent = { type: 'wallet.error', kind: event.kind, message: event.message };
+      this.logger.warn(event.message, {
+        kind: event.kind,
+        mint: event.mintUrl,
+      });
+      const out: WalletEvent = {
+        type: 'wallet.error',
+        kind: event.kind,
+        message: event.message,
+      };
       if (event.mintUrl) out.mint = event.mintUrl;
       this.publish(out);
     } else {
@@ -219,7 +254,11 @@ export class WalletService {
 
   lock(): void {
     this.setSecrets(undefined, undefined);
-    this.publish({ type: 'wallet.status', exists: this.store.seed() !== undefined, locked: true });
+    this.publish({
+      type: 'wallet.status',
+      exists: this.store.seed() !== undefined,
+      locked: true,
+    });
   }
 
   /** Static-key mode: quotes lock to a hashpool operator's key (hex privkey); undefined returns to the derived key. */
@@ -248,16 +287,26 @@ export class WalletService {
   onQuoteEvent(event: QuoteEvent): void {
     const mintUrl = event.mintUrl ? normalizeMintUrl(event.mintUrl) : this.mintUrls[0];
     if (!mintUrl) {
-      this.logger.warn('quote event without a mint to ask', { quote: event.quoteId });
+      this.logger.warn('quote event without a mint to ask', {
+        quote: event.quoteId,
+      });
       return;
     }
     try {
-      const quote: { quote: string; amount?: bigint; headerHash?: string; minerId?: string } = { quote: event.quoteId, amount: BigInt(event.amount) };
+      const quote: {
+        quote: string;
+        amount?: bigint;
+        headerHash?: string;
+        minerId?: string;
+      } = { quote: event.quoteId, amount: BigInt(event.amount) };
       if (event.headerHash) quote.headerHash = event.headerHash;
       if (event.minerId) quote.minerId = event.minerId;
       this.engine.noteQuote(mintUrl, quote, 'event');
     } catch (error) {
-      this.logger.warn('quote event not recorded', { error, quote: event.quoteId });
+      this.logger.warn('quote event not recorded', {
+        error,
+        quote: event.quoteId,
+      });
       return;
     }
     this.kick(this.opts.batchDelayMs ?? 25);
@@ -267,7 +316,11 @@ export class WalletService {
     if (this.running) return;
     this.running = true;
     if (!this.engine.unlocked && this.store.seed() && !this.vault.needsPassphrase) {
-      await this.unlock().catch((error: unknown) => this.logger.error('wallet could not be unlocked by the OS keychain', { error }));
+      await this.unlock().catch((error: unknown) =>
+        this.logger.error('wallet could not be unlocked by the OS keychain', {
+          error,
+        }),
+      );
     }
     this.kick();
   }
@@ -345,14 +398,32 @@ export class WalletService {
   private failed(url: string, error: unknown): void {
     const previous = this.backoff.get(url)?.failures ?? 0;
     const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** previous);
-    this.backoff.set(url, { failures: previous + 1, until: Date.now() + delay });
+    this.backoff.set(url, {
+      failures: previous + 1,
+      until: Date.now() + delay,
+    });
     if (error instanceof MintError && error.kind === 'offline') {
-      if (previous === 0) this.publish({ type: 'wallet.error', kind: 'mint_offline', mint: url, message: `Mint ${url} is unreachable; retrying. Nothing is lost meanwhile.` });
-      this.logger.info('mint unreachable, backing off', { mint: url, retryInMs: delay });
+      if (previous === 0)
+        this.publish({
+          type: 'wallet.error',
+          kind: 'mint_offline',
+          mint: url,
+          message: `Mint ${url} is unreachable; retrying. Nothing is lost meanwhile.`,
+        });
+      this.logger.info('mint unreachable, backing off', {
+        mint: url,
+        retryInMs: delay,
+      });
     } else if (!(error instanceof WalletOperationError && error.code === 'bad_signature')) {
       const kind = error instanceof MintError ? (error.kind === 'rejected' ? 'mint_rejected' : 'bad_response') : 'internal';
       this.logger.warn('sweep failed', { mint: url, error });
-      if (kind !== 'mint_rejected') this.publish({ type: 'wallet.error', kind, mint: url, message: (error as Error).message });
+      if (kind !== 'mint_rejected')
+        this.publish({
+          type: 'wallet.error',
+          kind,
+          mint: url,
+          message: (error as Error).message,
+        });
     }
   }
 
@@ -384,7 +455,15 @@ export class WalletService {
         const ctx = await this.engine.loadMint(url);
         const result = await this.engine.restoreMint(
           ctx,
-          (p) => this.publish({ type: 'wallet.restore', phase: 'scanning', mint: p.mintUrl, keysetId: p.keysetId, counter: p.counter, found: p.found }),
+          (p) =>
+            this.publish({
+              type: 'wallet.restore',
+              phase: 'scanning',
+              mint: p.mintUrl,
+              keysetId: p.keysetId,
+              counter: p.counter,
+              found: p.found,
+            }),
           this.opts.restoreBatch ?? 200,
         );
         amount += result.amount;
@@ -398,14 +477,23 @@ export class WalletService {
       this.publish({ type: 'wallet.balance', balances: this.balances() });
     } catch (error) {
       this.logger.error('restore failed', { error });
-      this.publish({ type: 'wallet.restore', phase: 'failed', message: (error as Error).message });
+      this.publish({
+        type: 'wallet.restore',
+        phase: 'failed',
+        message: (error as Error).message,
+      });
     }
   }
 
   // ---------------------------------------------------------------- reads
 
   balances(): Balance[] {
-    return this.store.balances().map((b) => ({ mint: b.mint_url, unit: b.unit, amount: b.amount, proofs: b.count }));
+    return this.store.balances().map((b) => ({
+      mint: b.mint_url,
+      unit: b.unit,
+      amount: b.amount,
+      proofs: b.count,
+    }));
   }
 
   history(limit?: number, beforeId?: number): HistoryRow[] {
@@ -423,13 +511,26 @@ export class WalletService {
       proofs: this.store.db
         .prepare('SELECT amount, state FROM proofs WHERE mint_url = ? AND quote_id = ?')
         .all(quote.mint_url, quote.id)
-        .map((r) => ({ amount: BigInt((r as { amount: string }).amount), state: (r as { state: string }).state })),
+        .map((r) => ({
+          amount: BigInt((r as { amount: string }).amount),
+          state: (r as { state: string }).state,
+        })),
     }));
   }
 
-  mints(): { url: string; configured: boolean; pubkey?: string; units: string[] }[] {
+  mints(): {
+    url: string;
+    configured: boolean;
+    pubkey?: string;
+    units: string[];
+  }[] {
     return this.knownMints().map((url) => {
-      const entry: { url: string; configured: boolean; pubkey?: string; units: string[] } = {
+      const entry: {
+        url: string;
+        configured: boolean;
+        pubkey?: string;
+        units: string[];
+      } = {
         url,
         configured: this.mintUrls.includes(url),
         units: [...new Set(this.store.keysets(url).map((k) => k.unit))],
@@ -506,8 +607,17 @@ export class WalletService {
         const groups = new Map<string, { mint: string; unit: string; proofs: ProofJson[] }>();
         for (const row of this.store.proofs({ state: 'unspent' })) {
           const key = `${row.mint_url} ${row.unit}`;
-          const group = groups.get(key) ?? { mint: row.mint_url, unit: row.unit, proofs: [] };
-          group.proofs.push({ id: row.keyset_id, amount: amountToWire(BigInt(row.amount)), secret: row.secret, C: row.c });
+          const group = groups.get(key) ?? {
+            mint: row.mint_url,
+            unit: row.unit,
+            proofs: [],
+          };
+          group.proofs.push({
+            id: row.keyset_id,
+            amount: amountToWire(BigInt(row.amount)),
+            secret: row.secret,
+            C: row.c,
+          });
           groups.set(key, group);
         }
         return [...groups.values()];

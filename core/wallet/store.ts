@@ -164,12 +164,22 @@ export class WalletStore {
   }
 
   // seed
-  seed(): { vault: string; blob: Buffer; locking_pubkey: string; static_blob: Buffer | null; static_pubkey: string | null } | undefined {
+  seed():
+    | {
+        vault: string;
+        blob: Buffer;
+        locking_pubkey: string;
+        static_blob: Buffer | null;
+        static_pubkey: string | null;
+      }
+    | undefined {
     return this.db.prepare('SELECT vault, blob, locking_pubkey, static_blob, static_pubkey FROM seed WHERE id = 1').get() as never;
   }
 
   saveSeed(vault: string, blob: Uint8Array, lockingPubkey: string): void {
-    this.db.prepare('INSERT INTO seed (id, vault, blob, locking_pubkey, created_at) VALUES (1, ?, ?, ?, ?)').run(vault, Buffer.from(blob), lockingPubkey, Date.now());
+    this.db
+      .prepare('INSERT INTO seed (id, vault, blob, locking_pubkey, created_at) VALUES (1, ?, ?, ?, ?)')
+      .run(vault, Buffer.from(blob), lockingPubkey, Date.now());
   }
 
   setStaticKey(blob: Uint8Array | null, pubkey: string | null): void {
@@ -179,7 +189,9 @@ export class WalletStore {
   // mints and keysets
   upsertMint(url: string, pubkey: string | undefined, info: unknown): void {
     this.db
-      .prepare('INSERT INTO mints (url, pubkey, info, added_at) VALUES (?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET pubkey = excluded.pubkey, info = excluded.info')
+      .prepare(
+        'INSERT INTO mints (url, pubkey, info, added_at) VALUES (?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET pubkey = excluded.pubkey, info = excluded.info',
+      )
       .run(url, pubkey ?? null, JSON.stringify(info), Date.now());
   }
 
@@ -208,7 +220,9 @@ export class WalletStore {
   reserveCounters(keysetId: string, count: number): number {
     const row = this.db.prepare('SELECT next FROM counters WHERE keyset_id = ?').get(keysetId) as { next: number } | undefined;
     const start = row?.next ?? 0;
-    this.db.prepare('INSERT INTO counters (keyset_id, next) VALUES (?, ?) ON CONFLICT(keyset_id) DO UPDATE SET next = excluded.next').run(keysetId, start + count);
+    this.db
+      .prepare('INSERT INTO counters (keyset_id, next) VALUES (?, ?) ON CONFLICT(keyset_id) DO UPDATE SET next = excluded.next')
+      .run(keysetId, start + count);
     return start;
   }
 
@@ -251,7 +265,15 @@ export class WalletStore {
     if (q.state && state !== 'issued' && (q.authoritative || rank[q.state] > rank[state])) state = q.state;
     this.db
       .prepare('UPDATE quotes SET unit = ?, amount = ?, header_hash = ?, miner_id = ?, state = ? WHERE mint_url = ? AND id = ?')
-      .run(existing.unit ?? q.unit ?? null, existing.amount ?? q.amount?.toString() ?? null, existing.header_hash ?? q.headerHash ?? null, existing.miner_id ?? q.minerId ?? null, state, q.mintUrl, q.id);
+      .run(
+        existing.unit ?? q.unit ?? null,
+        existing.amount ?? q.amount?.toString() ?? null,
+        existing.header_hash ?? q.headerHash ?? null,
+        existing.miner_id ?? q.minerId ?? null,
+        state,
+        q.mintUrl,
+        q.id,
+      );
     return false;
   }
 
@@ -301,7 +323,15 @@ export class WalletStore {
     return result.changes > 0;
   }
 
-  proofs(filter: { state?: ProofState; mintUrl?: string; keysetId?: string; unit?: string; sendId?: string } = {}): ProofRow[] {
+  proofs(
+    filter: {
+      state?: ProofState;
+      mintUrl?: string;
+      keysetId?: string;
+      unit?: string;
+      sendId?: string;
+    } = {},
+  ): ProofRow[] {
     const where: string[] = [];
     const args: unknown[] = [];
     const columns: [string, string | undefined][] = [
@@ -327,19 +357,35 @@ export class WalletStore {
 
   setProofState(ys: string[], state: ProofState, sendId?: string | null): void {
     const stmt =
-      sendId === undefined ? this.db.prepare('UPDATE proofs SET state = ? WHERE y = ?') : this.db.prepare('UPDATE proofs SET state = ?, send_id = ? WHERE y = ?');
-    for (const y of ys) (sendId === undefined ? stmt.run(state, y) : stmt.run(state, sendId, y));
+      sendId === undefined
+        ? this.db.prepare('UPDATE proofs SET state = ? WHERE y = ?')
+        : this.db.prepare('UPDATE proofs SET state = ?, send_id = ? WHERE y = ?');
+    for (const y of ys) sendId === undefined ? stmt.run(state, y) : stmt.run(state, sendId, y);
   }
 
   countUnspent(keysetId: string): number {
     return (this.db.prepare("SELECT COUNT(*) AS n FROM proofs WHERE keyset_id = ? AND state = 'unspent'").get(keysetId) as { n: number }).n;
   }
 
-  balances(): { mint_url: string; unit: string; amount: bigint; count: number }[] {
+  balances(): {
+    mint_url: string;
+    unit: string;
+    amount: bigint;
+    count: number;
+  }[] {
     const sums = new Map<string, { mint_url: string; unit: string; amount: bigint; count: number }>();
-    for (const row of this.db.prepare("SELECT mint_url, unit, amount FROM proofs WHERE state = 'unspent'").iterate() as Iterable<{ mint_url: string; unit: string; amount: string }>) {
+    for (const row of this.db.prepare("SELECT mint_url, unit, amount FROM proofs WHERE state = 'unspent'").iterate() as Iterable<{
+      mint_url: string;
+      unit: string;
+      amount: string;
+    }>) {
       const key = `${row.mint_url} ${row.unit}`;
-      const entry = sums.get(key) ?? { mint_url: row.mint_url, unit: row.unit, amount: 0n, count: 0 };
+      const entry = sums.get(key) ?? {
+        mint_url: row.mint_url,
+        unit: row.unit,
+        amount: 0n,
+        count: 0,
+      };
       entry.amount += BigInt(row.amount);
       entry.count++;
       sums.set(key, entry);
@@ -368,7 +414,9 @@ export class WalletStore {
   // sends
   insertSend(row: Omit<SendRow, 'settled_at'>): void {
     this.db
-      .prepare('INSERT INTO sends (id, mint_url, unit, amount, memo, token, state, created_at) VALUES (@id, @mint_url, @unit, @amount, @memo, @token, @state, @created_at)')
+      .prepare(
+        'INSERT INTO sends (id, mint_url, unit, amount, memo, token, state, created_at) VALUES (@id, @mint_url, @unit, @amount, @memo, @token, @state, @created_at)',
+      )
       .run(row);
   }
 
@@ -381,7 +429,11 @@ export class WalletStore {
   }
 
   sends(state?: SendRow['state']): SendRow[] {
-    return (state ? this.db.prepare('SELECT * FROM sends WHERE state = ? ORDER BY created_at').all(state) : this.db.prepare('SELECT * FROM sends ORDER BY created_at').all()) as SendRow[];
+    return (
+      state
+        ? this.db.prepare('SELECT * FROM sends WHERE state = ? ORDER BY created_at').all(state)
+        : this.db.prepare('SELECT * FROM sends ORDER BY created_at').all()
+    ) as SendRow[];
   }
 
   send(id: string): SendRow | undefined {

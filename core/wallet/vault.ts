@@ -61,9 +61,20 @@ export function passphraseVault(): SeedVault {
       const salt = randomBytes(16);
       const nonce = randomBytes(12);
       const key = await deriveKey(passphrase, salt, SCRYPT);
-      const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+      const cipher = createCipheriv('chacha20-poly1305', key, nonce, {
+        authTagLength: 16,
+      });
       const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-      const blob: PassphraseBlob = { v: 1, kdf: 'scrypt', N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, salt: salt.toString('base64'), nonce: nonce.toString('base64'), data: data.toString('base64') };
+      const blob: PassphraseBlob = {
+        v: 1,
+        kdf: 'scrypt',
+        N: SCRYPT.N,
+        r: SCRYPT.r,
+        p: SCRYPT.p,
+        salt: salt.toString('base64'),
+        nonce: nonce.toString('base64'),
+        data: data.toString('base64'),
+      };
       return Buffer.from(JSON.stringify(blob), 'utf8');
     },
     async open(bytes, passphrase) {
