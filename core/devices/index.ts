@@ -1,0 +1,2 @@
+export { type DeviceManager, type DeviceManagerEvent, type DeviceManagerOptions, createDeviceManager, deviceIdOf } from './manager';
+export { registerDevicesApi } from './register';

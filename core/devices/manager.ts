@@ -1,0 +1,657 @@
+/**
+ * The device manager: Bitaxes by MAC, their live state (polled over AxeOS), history persisted for
+ * charts, device logs, alerts, discovery, and "point this Bitaxe at Axewallet" with undo.
+ * Every device failure is a state with a message and a hint, never an exception that escapes.
+ */
+import { randomBytes } from 'node:crypto';
+import { ApiError } from '../api/define';
+import type { Device } from '../api/devices';
+import type { Alert } from '../api/system';
+import type { Logger } from '../log';
+import { AxeosClient, AxeosError } from '../../device/axeos/client';
+import { type Stream, subscribeLogs } from '../../device/axeos/live';
+import { type DevicePool, type NormalizedInfo, flatPoolPatch } from '../../device/axeos/normalize';
+import { browseMdns } from '../../device/discovery/mdns';
+import { type FoundDevice, type ScanProgress, expandHosts, localSubnetHosts, scanHosts } from '../../device/discovery/scan';
+import { stripAnsi } from '../../device/serial/log-parser';
+import { type AlertMemory, type AlertThresholds, DEFAULT_THRESHOLDS, evaluateAlerts, primaryPoolOf } from './alerts';
+import { type LocalAddress, lanAddressFor, localIpv4Addresses } from './lan';
+import { type DeviceRow, DeviceStore, type ProxyBackup, shareDeltas } from './store';
+
+export interface DeviceManagerOptions {
+  /** SQLite file */
+  dbPath: string;
+  /** where Axewallet's Stratum port listens, or undefined when the proxy is not running */
+  proxyEndpoint: () => { host: string; port: number } | undefined;
+  /** miners connected to the proxy right now */
+  proxyMiners: () => Array<{ address: string; worker: string }>;
+  logger: Logger;
+  pollIntervalMs?: number;
+  /** how often a history point is stored */
+  sampleIntervalMs?: number;
+  requestTimeoutMs?: number;
+  /** consecutive failed polls before a device counts as offline */
+  offlineAfterFailures?: number;
+  /** how long use-proxy waits for the device to show up in the proxy's miner list */
+  confirmTimeoutMs?: number;
+  rebootTimeoutMs?: number;
+  thresholds?: Partial<AlertThresholds>;
+  localAddresses?: () => LocalAddress[];
+  /** follow each device's /api/ws log stream (default true) */
+  streamLogs?: boolean;
+}
+
+export type DeviceManagerEvent =
+  | { type: 'device.state'; device: Device }
+  | { type: 'device.removed'; id: string }
+  | { type: 'device.discovery'; progress: ScanProgress & { scanId: string; done: boolean; cancelled: boolean; found: Array<FoundDevice & { known: boolean }> } }
+  | { type: 'device.log'; id: string; line: string }
+  | { type: 'alert'; alert: Alert };
+
+export type HistoryRange = '1h' | '24h' | '7d' | '30d';
+
+interface Live {
+  row: DeviceRow;
+  client: AxeosClient;
+  info?: NormalizedInfo;
+  status: Device['status'];
+  problem?: Device['problem'];
+  failures: number;
+  memory: AlertMemory;
+  logs: string[];
+  logStream?: Stream;
+  polling: boolean;
+  /** while we change pools ourselves, a pool change is not an alert */
+  poolChangeExpectedUntil: number;
+  lastSampleAt: number;
+}
+
+const LOG_LINES = 500;
+const RANGE_MS: Record<HistoryRange, number> = { '1h': 3600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
+const MAX_HISTORY_POINTS = 500;
+
+export function deviceIdOf(mac: string): string {
+  return mac.replace(/:/g, '').toLowerCase();
+}
+
+/** AxeOS failures mapped to the API's error codes, keeping the device's message and hint. */
+export function apiErrorOf(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof AxeosError) {
+    const code = ({ unauthorized: 'forbidden', rejected: 'bad_request', unsupported: 'conflict', timeout: 'unavailable', unreachable: 'unavailable' } as const)[error.kind as string] ?? 'upstream_error';
+    return new ApiError(code, error.message, error.hint);
+  }
+  return new ApiError('internal', (error as Error)?.message ?? String(error));
+}
+
+function problemOf(error: unknown): Device['problem'] {
+  if (error instanceof AxeosError) return { kind: error.kind, message: error.message, hint: error.hint };
+  return { kind: 'unreachable', message: (error as Error)?.message ?? String(error), hint: 'Check the device and try again.' };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class DeviceManager {
+  private readonly store: DeviceStore;
+  private readonly live = new Map<string, Live>();
+  private readonly listeners = new Set<(event: DeviceManagerEvent) => void>();
+  private readonly scans = new Map<string, AbortController>();
+  private readonly thresholds: AlertThresholds;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: DeviceManagerOptions) {
+    this.store = new DeviceStore(opts.dbPath);
+    this.thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
+    for (const row of this.store.all()) this.track(row);
+  }
+
+  // ------------------------------------------------------------------ lifecycle and events
+
+  subscribe(listener: (event: DeviceManagerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: DeviceManagerEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.opts.logger.warn('device event listener failed', { error: (error as Error).message });
+      }
+    }
+  }
+
+  start(): void {
+    if (this.pollTimer || this.stopped) return;
+    const tick = () => {
+      for (const live of this.live.values()) void this.poll(live);
+    };
+    tick();
+    this.pollTimer = setInterval(tick, this.opts.pollIntervalMs ?? 5000);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    for (const scan of this.scans.values()) scan.abort();
+    for (const live of this.live.values()) live.logStream?.close();
+    // let polls in flight settle before the database closes
+    for (let i = 0; i < 100 && [...this.live.values()].some((l) => l.polling); i++) await sleep(20);
+    this.store.close();
+  }
+
+  // ------------------------------------------------------------------ state
+
+  private track(row: DeviceRow): Live {
+    const live: Live = {
+      row,
+      client: new AxeosClient(row.address, { timeoutMs: this.opts.requestTimeoutMs ?? 4000 }),
+      status: 'offline',
+      failures: 0,
+      memory: { offline: false, hashrateLow: false, overheat: false, pool: row.lastPool, bestDiff: row.bestDiff },
+      logs: [],
+      polling: false,
+      poolChangeExpectedUntil: 0,
+      lastSampleAt: 0,
+    };
+    this.live.set(row.id, live);
+    return live;
+  }
+
+  private require(id: string): Live {
+    const live = this.live.get(id);
+    if (!live) throw new ApiError('not_found', `No device with id ${id}.`, 'Add it by address or run discovery.');
+    return live;
+  }
+
+  private name(live: Live): string {
+    return live.info?.hostname || live.row.hostname || live.row.mac;
+  }
+
+  view(live: Live): Device {
+    const info = live.info;
+    const endpoint = this.opts.proxyEndpoint();
+    const primary = info?.pools.find((p) => p.slot === info.primaryPool);
+    const viaAxewallet = !!(endpoint && primary && primary.port === endpoint.port && this.proxyHostCandidates(info).includes(primary.url));
+    return {
+      id: live.row.id,
+      mac: live.row.mac,
+      address: live.client.baseUrl,
+      hostname: info?.hostname ?? live.row.hostname,
+      asicModel: info?.asicModel ?? live.row.asicModel,
+      boardVersion: info?.boardVersion ?? '',
+      firmware: info?.firmware.raw ?? live.row.firmware,
+      status: live.status,
+      ...(live.problem ? { problem: live.problem } : {}),
+      lastSeen: live.row.lastSeen ? new Date(live.row.lastSeen).toISOString() : null,
+      capabilities: { poolsApi: info?.capabilities.poolsApi ?? false, pauseResume: info?.capabilities.pauseResume ?? false },
+      hashrate: info?.hashrate ?? 0,
+      hashrate1m: info?.hashrate1m ?? 0,
+      hashrate10m: info?.hashrate10m ?? 0,
+      hashrate1h: info?.hashrate1h ?? 0,
+      expectedHashrate: info?.expectedHashrate ?? 0,
+      temperature: info?.temperature ?? 0,
+      vrTemperature: info?.vrTemperature ?? 0,
+      power: info?.power ?? 0,
+      fanRpm: info?.fanRpm ?? 0,
+      sharesAccepted: info?.sharesAccepted ?? 0,
+      sharesRejected: info?.sharesRejected ?? 0,
+      rejectReasons: info?.rejectReasons ?? [],
+      bestDiff: info?.bestDiff ?? live.row.bestDiff,
+      bestSessionDiff: info?.bestSessionDiff ?? 0,
+      poolDifficulty: info?.poolDifficulty ?? 0,
+      responseTimeMs: info?.responseTimeMs ?? 0,
+      uptimeSeconds: info?.uptimeSeconds ?? 0,
+      miningPaused: info?.miningPaused ?? false,
+      usingFallback: info?.usingFallback ?? false,
+      pools: (info?.pools ?? []).map(({ slot, url, port, user, protocol, tls }) => ({ slot, url, port, user, protocol, tls })),
+      primaryPool: info?.primaryPool ?? 0,
+      secondaryPool: info?.secondaryPool ?? 1,
+      viaAxewallet,
+      canUndoProxy: live.row.proxyBackup !== null,
+    };
+  }
+
+  private proxyHostCandidates(info: NormalizedInfo | undefined): string[] {
+    const endpoint = this.opts.proxyEndpoint();
+    const hosts = endpoint ? [endpoint.host] : [];
+    if (info?.ipv4) {
+      const lan = lanAddressFor(info.ipv4, this.localAddresses());
+      if (lan) hosts.push(lan);
+    }
+    return hosts;
+  }
+
+  private localAddresses(): LocalAddress[] {
+    return this.opts.localAddresses?.() ?? localIpv4Addresses();
+  }
+
+  private publish(live: Live): void {
+    this.emit({ type: 'device.state', device: this.view(live) });
+  }
+
+  private raise(live: Live, draft: ReturnType<typeof evaluateAlerts>['drafts'][number]): void {
+    const alert: Alert = { id: `${draft.kind}-${live.row.id}-${Date.now()}-${randomBytes(2).toString('hex')}`, source: 'device', at: new Date().toISOString(), ...draft };
+    this.opts.logger.info('device alert', { device: live.row.id, kind: draft.kind });
+    this.emit({ type: 'alert', alert });
+  }
+
+  /** One poll: live state, alerts, a history point when due. Never throws. */
+  private async poll(live: Live): Promise<void> {
+    if (live.polling || this.stopped || live.status === 'restarting') return;
+    live.polling = true;
+    try {
+      const { info } = await live.client.info();
+      if (this.stopped || !this.live.has(live.row.id)) return;
+      if (info.mac !== live.row.mac) {
+        live.status = 'error';
+        live.problem = {
+          kind: 'unreachable',
+          message: `A different Bitaxe (${info.mac}) now answers at ${live.client.host}: this device's address changed.`,
+          hint: 'Run discovery to find it at its new address.',
+        };
+        live.failures += 1;
+        this.publish(live);
+        return;
+      }
+      this.observe(live, info);
+    } catch (error) {
+      if (this.stopped || !this.live.has(live.row.id)) return;
+      live.failures += 1;
+      live.problem = problemOf(error);
+      const kind = error instanceof AxeosError ? error.kind : 'unreachable';
+      if (kind === 'unauthorized') live.status = 'refused';
+      else if (kind === 'timeout' || kind === 'unreachable') {
+        if (live.failures >= (this.opts.offlineAfterFailures ?? 2)) {
+          live.status = 'offline';
+          const { drafts, memory } = evaluateAlerts(this.name(live), live.memory, { online: false, reason: live.problem?.message ?? 'no answer' }, this.thresholds);
+          live.memory = memory;
+          for (const draft of drafts) this.raise(live, draft);
+        }
+      } else live.status = 'error';
+      this.publish(live);
+    } finally {
+      live.polling = false;
+    }
+  }
+
+  private observe(live: Live, info: NormalizedInfo): void {
+    live.info = info;
+    live.status = 'online';
+    live.problem = undefined;
+    live.failures = 0;
+    const { drafts, memory } = evaluateAlerts(this.name(live), live.memory, { online: true, info, poolChangeExpected: Date.now() < live.poolChangeExpectedUntil }, this.thresholds);
+    live.memory = memory;
+    for (const draft of drafts) this.raise(live, draft);
+    const now = Date.now();
+    live.row = { ...live.row, hostname: info.hostname, asicModel: info.asicModel, firmware: info.firmware.raw, lastSeen: now, bestDiff: memory.bestDiff, lastPool: primaryPoolOf(info) };
+    this.store.upsert(live.row);
+    if (now - live.lastSampleAt >= (this.opts.sampleIntervalMs ?? 60_000)) {
+      live.lastSampleAt = now;
+      this.store.addSample(live.row.id, {
+        at: now,
+        hashrate1m: info.hashrate1m,
+        hashrate10m: info.hashrate10m,
+        hashrate1h: info.hashrate1h,
+        temperature: info.temperature,
+        power: info.power,
+        sharesAccepted: info.sharesAccepted,
+        sharesRejected: info.sharesRejected,
+      });
+    }
+    if (!live.logStream && this.opts.streamLogs !== false) this.followLogs(live);
+    this.publish(live);
+  }
+
+  private followLogs(live: Live): void {
+    live.logStream = subscribeLogs(
+      live.client.baseUrl,
+      (raw) => {
+        const line = stripAnsi(raw);
+        live.logs.push(line);
+        if (live.logs.length > LOG_LINES) live.logs.splice(0, live.logs.length - LOG_LINES);
+        this.emit({ type: 'device.log', id: live.row.id, line });
+      },
+      { retryDelayMs: 2000, maxDelayMs: 60_000 },
+    );
+  }
+
+  private moveTo(live: Live, address: string): void {
+    if (live.client.baseUrl === address) return;
+    this.opts.logger.info('device address changed', { device: live.row.id, from: live.client.baseUrl, to: address });
+    live.logStream?.close();
+    live.logStream = undefined;
+    live.client = new AxeosClient(address, { timeoutMs: this.opts.requestTimeoutMs ?? 4000 });
+    live.row = { ...live.row, address };
+    this.store.upsert(live.row);
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  list(): Device[] {
+    return [...this.live.values()].map((l) => this.view(l));
+  }
+
+  get(id: string): Device {
+    return this.view(this.require(id));
+  }
+
+  /** Adds (or re-addresses, when the MAC is known) the Bitaxe answering at `address`. */
+  async add(address: string): Promise<Device> {
+    let client: AxeosClient;
+    let info: NormalizedInfo;
+    try {
+      client = new AxeosClient(address, { timeoutMs: this.opts.requestTimeoutMs ?? 4000 });
+      info = (await client.info()).info;
+    } catch (error) {
+      throw apiErrorOf(error);
+    }
+    const id = deviceIdOf(info.mac);
+    let live = this.live.get(id);
+    if (live) this.moveTo(live, client.baseUrl);
+    else {
+      const row: DeviceRow = { id, mac: info.mac, address: client.baseUrl, hostname: info.hostname, asicModel: info.asicModel, firmware: info.firmware.raw, addedAt: Date.now(), lastSeen: Date.now(), bestDiff: info.bestDiff, lastPool: primaryPoolOf(info), proxyBackup: null };
+      this.store.upsert(row);
+      live = this.track(row);
+      live.memory.bestDiff = info.bestDiff;
+    }
+    this.observe(live, info);
+    return this.view(live);
+  }
+
+  remove(id: string): boolean {
+    const live = this.live.get(id);
+    live?.logStream?.close();
+    this.live.delete(id);
+    const removed = this.store.remove(id) || !!live;
+    if (removed) this.emit({ type: 'device.removed', id });
+    return removed;
+  }
+
+  async refresh(id: string): Promise<Device> {
+    const live = this.require(id);
+    await this.poll(live);
+    return this.view(live);
+  }
+
+  private async fresh(live: Live): Promise<NormalizedInfo> {
+    try {
+      const { info } = await live.client.info();
+      if (info.mac !== live.row.mac) {
+        throw new ApiError('conflict', `A different Bitaxe (${info.mac}) answers at ${live.client.host}.`, 'This device changed address: run discovery to find it.');
+      }
+      this.observe(live, info);
+      return info;
+    } catch (error) {
+      throw apiErrorOf(error);
+    }
+  }
+
+  /** Restarts and waits until the device answers again from a new boot. */
+  private async restartAndWait(live: Live, before: NormalizedInfo): Promise<NormalizedInfo> {
+    live.status = 'restarting';
+    this.publish(live);
+    try {
+      await live.client.restart();
+      const deadline = Date.now() + (this.opts.rebootTimeoutMs ?? 60_000);
+      let wentDown = false;
+      for (;;) {
+        await sleep(100);
+        try {
+          const { info } = await live.client.info();
+          if (wentDown || info.uptimeSeconds < before.uptimeSeconds) {
+            live.status = 'online';
+            this.observe(live, info);
+            return info;
+          }
+        } catch {
+          wentDown = true;
+        }
+        if (Date.now() > deadline) {
+          throw new ApiError('unavailable', `${this.name(live)} did not come back within ${Math.round((this.opts.rebootTimeoutMs ?? 60_000) / 1000)} s after its restart.`, 'Check its power and Wi-Fi; the settings are saved on the device.');
+        }
+      }
+    } catch (error) {
+      if (live.status === 'restarting') live.status = 'offline';
+      this.publish(live);
+      throw apiErrorOf(error);
+    }
+  }
+
+  async restart(id: string): Promise<void> {
+    const live = this.require(id);
+    try {
+      await live.client.restart();
+    } catch (error) {
+      throw apiErrorOf(error);
+    }
+  }
+
+  async identify(id: string): Promise<void> {
+    try {
+      await this.require(id).client.identify();
+    } catch (error) {
+      throw apiErrorOf(error);
+    }
+  }
+
+  async setPaused(id: string, paused: boolean): Promise<Device> {
+    const live = this.require(id);
+    const info = await this.fresh(live);
+    try {
+      if (paused) await live.client.pause(info.firmware.raw);
+      else await live.client.resume(info.firmware.raw);
+    } catch (error) {
+      throw apiErrorOf(error);
+    }
+    await this.fresh(live);
+    return this.view(live);
+  }
+
+  /** Primary and fallback pool, written the way the firmware understands, then a restart. */
+  async setPools(id: string, primary: { url: string; port: number; user: string; password?: string }, fallback?: { url: string; port: number; user: string; password?: string }): Promise<Device> {
+    const live = this.require(id);
+    const info = await this.fresh(live);
+    const asPool = (p: typeof primary, slot: number): DevicePool => ({ slot, url: p.url, port: p.port, user: p.user, password: p.password ?? 'x', protocol: 'SV1', tls: 0 });
+    const primarySlot = info.primaryPool;
+    const secondarySlot = info.secondaryPool !== primarySlot ? info.secondaryPool : (primarySlot + 1) % 8;
+    live.poolChangeExpectedUntil = Date.now() + 120_000;
+    try {
+      await live.client.writePools(info, asPool(primary, primarySlot), fallback && asPool(fallback, secondarySlot), { primary: primarySlot, secondary: secondarySlot });
+    } catch (error) {
+      throw apiErrorOf(error);
+    }
+    await this.restartAndWait(live, info);
+    return this.view(live);
+  }
+
+  /**
+   * Point the Bitaxe at Axewallet: this machine's address on the device's subnet as primary, the
+   * previous primary kept as fallback (mining continues if Axewallet stops), restart, then confirm
+   * the device appears in the proxy's miner list.
+   */
+  async useProxy(id: string): Promise<{ device: Device; proxy: { host: string; port: number } }> {
+    const live = this.require(id);
+    const endpoint = this.opts.proxyEndpoint();
+    if (!endpoint) throw new ApiError('unavailable', "Axewallet's Stratum port is not running.", 'Start mining in Axewallet first, then point the Bitaxe at it.');
+    const info = await this.fresh(live);
+    const deviceIp = info.ipv4 || new URL(live.client.baseUrl).hostname;
+    const host = this.proxyHostFor(deviceIp, endpoint);
+    const proxy = { host, port: endpoint.port };
+    const current = info.pools.find((p) => p.slot === info.primaryPool);
+    if (current && current.url === host && current.port === endpoint.port) {
+      await this.confirmConnected(live, deviceIp, proxy);
+      return { device: this.view(live), proxy };
+    }
+    const proxyPool: DevicePool = { slot: 0, url: host, port: endpoint.port, user: current?.user || 'axewallet', password: 'x', protocol: 'SV1', tls: 0 };
+    let backup: ProxyBackup;
+    if (info.capabilities.poolsApi) {
+      const used = new Set(info.pools.map((p) => p.slot));
+      const free = [0, 1, 2, 3, 4, 5, 6, 7].find((slot) => !used.has(slot));
+      const slot = free ?? (info.secondaryPool !== info.primaryPool ? info.secondaryPool : (info.primaryPool + 1) % 8);
+      backup = { pools: info.pools, primaryPool: info.primaryPool, secondaryPool: info.secondaryPool, poolsApi: true, proxySlot: slot };
+      proxyPool.slot = slot;
+    } else {
+      backup = { pools: info.pools, primaryPool: 0, secondaryPool: 1, poolsApi: false, proxySlot: 0 };
+    }
+    // The backup is saved before anything is written, and a second use-proxy keeps the first backup.
+    if (!live.row.proxyBackup) {
+      live.row = { ...live.row, proxyBackup: backup };
+      this.store.upsert(live.row);
+    }
+    live.poolChangeExpectedUntil = Date.now() + (this.opts.confirmTimeoutMs ?? 90_000) + 60_000;
+    try {
+      if (info.capabilities.poolsApi) {
+        await live.client.putPool(proxyPool.slot, proxyPool);
+        await live.client.patch({ primaryPoolIndex: proxyPool.slot, secondaryPoolIndex: info.primaryPool });
+      } else {
+        await live.client.patch(flatPoolPatch(proxyPool, current && { ...current, slot: 1 }));
+      }
+    } catch (error) {
+      throw apiErrorOf(error);
+    }
+    this.opts.logger.info('pointing device at Axewallet', { device: live.row.id, proxy: `${host}:${endpoint.port}` });
+    await this.restartAndWait(live, info);
+    await this.confirmConnected(live, deviceIp, proxy);
+    return { device: this.view(live), proxy };
+  }
+
+  private proxyHostFor(deviceIp: string, endpoint: { host: string; port: number }): string {
+    const lan = lanAddressFor(deviceIp, this.localAddresses());
+    const wildcard = endpoint.host === '0.0.0.0' || endpoint.host === '::' || endpoint.host === '';
+    if (lan) {
+      if (!wildcard && endpoint.host !== lan && !(lan === '127.0.0.1' && endpoint.host.startsWith('127.'))) {
+        throw new ApiError('conflict', `Axewallet's Stratum port listens on ${endpoint.host} only, which ${deviceIp} cannot reach.`, 'Set the Stratum host to 0.0.0.0 in Settings so devices on your network can connect.');
+      }
+      return lan === '127.0.0.1' && !wildcard ? endpoint.host : lan;
+    }
+    if (!wildcard) return endpoint.host;
+    throw new ApiError('conflict', `This computer has no address on ${deviceIp}'s network.`, 'Connect this computer to the same network (Wi-Fi or LAN) as the Bitaxe, without VPN.');
+  }
+
+  private async confirmConnected(live: Live, deviceIp: string, proxy: { host: string; port: number }): Promise<void> {
+    const timeoutMs = this.opts.confirmTimeoutMs ?? 90_000;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.opts.proxyMiners().some((m) => m.address.replace(/^::ffff:/, '') === deviceIp)) return;
+      await sleep(200);
+    }
+    throw new ApiError(
+      'upstream_error',
+      `${this.name(live)} restarted with Axewallet (${proxy.host}:${proxy.port}) as its pool but did not connect within ${Math.round(timeoutMs / 1000)} s.`,
+      `Check that this computer's firewall allows incoming connections to port ${proxy.port}. The previous pool is the fallback, so the device keeps mining; "Undo" restores it as primary.`,
+    );
+  }
+
+  /** Restores the pools the device had before use-proxy. */
+  async undoProxy(id: string): Promise<Device> {
+    const live = this.require(id);
+    const backup = live.row.proxyBackup;
+    if (!backup) throw new ApiError('conflict', `${this.name(live)} has no saved pools to restore.`, 'Undo works after "Use Axewallet" was applied to this device.');
+    const info = await this.fresh(live);
+    live.poolChangeExpectedUntil = Date.now() + 120_000;
+    try {
+      if (backup.poolsApi) {
+        await live.client.patch({ primaryPoolIndex: backup.primaryPool, secondaryPoolIndex: backup.secondaryPool });
+        const original = backup.pools.find((p) => p.slot === backup.proxySlot);
+        if (original) await live.client.putPool(backup.proxySlot, original);
+        else await live.client.deletePool(backup.proxySlot);
+      } else {
+        const primary = backup.pools.find((p) => p.slot === 0);
+        if (primary) await live.client.patch(flatPoolPatch(primary, backup.pools.find((p) => p.slot === 1)));
+      }
+    } catch (error) {
+      throw apiErrorOf(error);
+    }
+    live.row = { ...live.row, proxyBackup: null };
+    this.store.upsert(live.row);
+    await this.restartAndWait(live, info);
+    return this.view(live);
+  }
+
+  history(id: string, range: HistoryRange): Array<{ at: string; hashrate1m: number; hashrate10m: number; hashrate1h: number; temperature: number; power: number; shares: number; rejects: number }> {
+    this.require(id);
+    const samples = this.store.samples(id, Date.now() - RANGE_MS[range]);
+    const deltas = shareDeltas(samples);
+    const points = samples.map((s, i) => ({ ...s, shares: deltas[i]?.shares ?? 0, rejects: deltas[i]?.rejects ?? 0 }));
+    const bucket = Math.max(1, Math.ceil(points.length / MAX_HISTORY_POINTS));
+    const out = [];
+    for (let i = 0; i < points.length; i += bucket) {
+      const group = points.slice(i, i + bucket);
+      const avg = (pick: (p: (typeof points)[number]) => number) => group.reduce((sum, p) => sum + pick(p), 0) / group.length;
+      const last = group[group.length - 1];
+      if (!last) continue;
+      out.push({
+        at: new Date(last.at).toISOString(),
+        hashrate1m: avg((p) => p.hashrate1m),
+        hashrate10m: avg((p) => p.hashrate10m),
+        hashrate1h: avg((p) => p.hashrate1h),
+        temperature: avg((p) => p.temperature),
+        power: avg((p) => p.power),
+        shares: group.reduce((sum, p) => sum + p.shares, 0),
+        rejects: group.reduce((sum, p) => sum + p.rejects, 0),
+      });
+    }
+    return out;
+  }
+
+  logs(id: string, limit: number): string[] {
+    return this.require(id).logs.slice(-limit);
+  }
+
+  // ------------------------------------------------------------------ discovery
+
+  discover(options: { hosts?: string[]; port?: number; mdns?: boolean; concurrency?: number; timeoutMs?: number } = {}): { scanId: string; total: number } {
+    let hosts: string[];
+    try {
+      hosts = options.hosts?.length ? [...new Set(options.hosts.flatMap(expandHosts))] : localSubnetHosts();
+    } catch (error) {
+      throw new ApiError('bad_request', (error as Error).message, 'Give a /24 (like 192.168.1.0/24) or a range (like 192.168.1.10-40).', 'hosts');
+    }
+    if (hosts.length === 0 && !options.mdns) {
+      throw new ApiError('conflict', 'This computer has no private IPv4 network to scan.', 'Connect to the network the Bitaxes are on, or enter a device address by hand.');
+    }
+    const scanId = randomBytes(6).toString('hex');
+    const controller = new AbortController();
+    this.scans.set(scanId, controller);
+    const annotate = (found: FoundDevice[]) => found.map((d) => ({ ...d, known: this.live.has(deviceIdOf(d.mac)) }));
+    const report = (progress: ScanProgress, done: boolean) =>
+      this.emit({ type: 'device.discovery', progress: { ...progress, scanId, found: annotate(progress.found), done, cancelled: controller.signal.aborted } });
+    void (async () => {
+      try {
+        if (options.mdns) {
+          const announced = await browseMdns(3000, controller.signal);
+          for (const device of announced) if (device.address && !hosts.includes(device.address)) hosts.push(device.address);
+        }
+        const result = await scanHosts({ hosts, port: options.port, concurrency: options.concurrency ?? 32, timeoutMs: options.timeoutMs ?? 1500, signal: controller.signal, onProgress: (p) => report(p, false) });
+        // A known device found at a new address follows its MAC there.
+        for (const found of result.found) {
+          const live = this.live.get(deviceIdOf(found.mac));
+          if (live && live.client.baseUrl !== found.address) {
+            this.moveTo(live, found.address);
+            void this.poll(live);
+          }
+        }
+        report(result, true);
+      } catch (error) {
+        this.opts.logger.warn('discovery failed', { error: (error as Error).message });
+        report({ scanned: 0, total: hosts.length, found: [], refused: [] }, true);
+      } finally {
+        this.scans.delete(scanId);
+      }
+    })();
+    return { scanId, total: hosts.length };
+  }
+
+  cancelDiscover(scanId: string): boolean {
+    const scan = this.scans.get(scanId);
+    scan?.abort();
+    return !!scan;
+  }
+}
+
+export function createDeviceManager(opts: DeviceManagerOptions): DeviceManager {
+  return new DeviceManager(opts);
+}

@@ -1,0 +1,28 @@
+/** Wires the device manager into the API contract: commands in, device events and alerts out. */
+import type { ApiHost } from '../api/host';
+import type { DeviceManager } from './manager';
+
+export function registerDevicesApi(host: ApiHost, manager: DeviceManager): () => void {
+  host.handle('devices.list', () => ({ devices: manager.list() }));
+  host.handle('devices.add', async ({ address }) => ({ device: await manager.add(address) }));
+  host.handle('devices.get', ({ id }) => ({ device: manager.get(id) }));
+  host.handle('devices.remove', ({ id }) => ({ removed: manager.remove(id) }));
+  host.handle('devices.useProxy', ({ id }) => manager.useProxy(id));
+  host.handle('devices.undoProxy', async ({ id }) => ({ device: await manager.undoProxy(id) }));
+  host.handle('devices.setPools', async ({ id, primary, fallback }) => ({ device: await manager.setPools(id, primary, fallback) }));
+  host.handle('devices.restart', async ({ id }) => {
+    await manager.restart(id);
+    return { ok: true as const };
+  });
+  host.handle('devices.identify', async ({ id }) => {
+    await manager.identify(id);
+    return { ok: true as const };
+  });
+  host.handle('devices.pause', async ({ id }) => ({ device: await manager.setPaused(id, true) }));
+  host.handle('devices.resume', async ({ id }) => ({ device: await manager.setPaused(id, false) }));
+  host.handle('devices.history', ({ id, range }) => ({ samples: manager.history(id, range) }));
+  host.handle('devices.logs', ({ id, limit }) => ({ lines: manager.logs(id, limit) }));
+  host.handle('devices.discover', ({ hosts, port, mdns }) => manager.discover({ hosts, port, mdns }));
+  host.handle('devices.cancelDiscover', ({ scanId }) => ({ cancelled: manager.cancelDiscover(scanId) }));
+  return manager.subscribe((event) => host.emit(event));
+}
