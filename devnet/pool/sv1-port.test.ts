@@ -8,13 +8,12 @@ import { searchNonce } from './cpu-miner';
 import { startPool, type DevnetPool } from './pool';
 import { targetForDifficulty } from './vardiff';
 
-/** The lines a real ESP-Miner puts on the wire at connect (its own transcript), minus the submit. */
-function espMinerConnectLines(): string[] {
+/** The lines a real ESP-Miner put on the wire (its own transcript): the connect sequence, then one submit. */
+function espMinerWireLines(): string[] {
   return readFixture('axeos', 'research-bitaxe', 'stratum_parser_transcript.txt')
     .split('\n')
     .filter((line) => line.startsWith('WIRE-TX '))
-    .map((line) => line.slice('WIRE-TX '.length))
-    .filter((line) => !line.includes('mining.submit'));
+    .map((line) => line.slice('WIRE-TX '.length));
 }
 
 class LineClient {
@@ -115,15 +114,17 @@ describe('devnet pool, Stratum V1 port', () => {
 
   it("answers ESP-Miner's connect sequence the way its parser expects, difficulty before work", async () => {
     const c = await client();
-    const lines = espMinerConnectLines();
-    expect(lines.map((l) => JSON.parse(l).method)).toEqual([
+    const wire = espMinerWireLines();
+    expect(wire.map((l) => JSON.parse(l).method)).toEqual([
       'mining.configure',
       'mining.subscribe',
       'mining.authorize',
       'mining.suggest_difficulty',
       'mining.extranonce.subscribe',
+      'mining.submit',
     ]);
-    for (const line of lines) c.send(line);
+    const submitLine = wire.pop()!;
+    for (const line of wire) c.send(line);
 
     const configure = await c.response(1);
     expect(configure.result).toEqual({ 'version-rolling': true, 'version-rolling.mask': '1fffe000' });
@@ -148,6 +149,11 @@ describe('devnet pool, Stratum V1 port', () => {
     // BIP34: the coinbase script starts with the block height.
     const height = pool.chain.current.height;
     expect(job.coinbase1).toContain(`03${[height & 0xff, (height >> 8) & 0xff, height >> 16].map((b) => b.toString(16).padStart(2, '0')).join('')}`);
+
+    // The transcript's submit names a job of another pool: a clean rejection the firmware can show.
+    c.send(submitLine);
+    expect(rejectReasonOf(await c.response(6))).toBe('Job not found');
+    expect(pool.stats().rejected).toEqual({ 'invalid-job-id': 1 });
   });
 
   it('accepts a CPU-mined share submitted like ESP-Miner and rejects bad ones with their reasons', async () => {
