@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /** Open the token URL, reach every page by its navigation link and by keyboard, screenshot each. */
 import { expect, type Journey, startServe, waitFor } from '../harness';
 

@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 import type { ApiError } from '../../core/api/define';
-import { asApiError, callOptional } from './api';
+import { asApiError, call, callOptional } from './api';
 import { appendSample, type Sample } from './series';
 import type { MiningView, WalletView } from './shapes';
 
@@ -38,7 +38,7 @@ export const useLive = create<LiveState>((set, get) => ({
   earned: [],
   async refresh() {
     const t = Date.now() / 1000;
-    const [mining, wallet] = await Promise.allSettled([callOptional<MiningView>('mining.get'), callOptional<WalletView>('wallet.get')]);
+    const [mining, wallet] = await Promise.allSettled([callOptional<MiningView>('mining.get'), call('wallet.get', {})]);
     const next: Partial<LiveState> = {};
     if (mining.status === 'fulfilled') {
       next.mining = mining.value;

@@ -2,7 +2,7 @@
  * What the pages read from commands that are still landing in core/api. Each field mirrors the issue's stated
  * contract; once the command's schema is in core/api, its CommandOutput type replaces the local one here.
  */
-import type { AmountJson } from '../../core/api/define';
+import type { CommandOutput } from '../../core/api/contract';
 
 export interface ShareCounts {
   accepted: number;
@@ -42,14 +42,5 @@ export interface MiningView {
   hashrate?: number;
 }
 
-export interface BalanceView {
-  mint: string;
-  unit: string;
-  amount: AmountJson;
-}
-
-export interface WalletView {
-  exists: boolean;
-  locked?: boolean;
-  balances: BalanceView[];
-}
+export type WalletView = CommandOutput<'wallet.get'>;
+export type BalanceView = WalletView['balances'][number];

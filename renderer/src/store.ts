@@ -4,6 +4,7 @@ import type { ApiEvent } from '../../core/api/contract';
 import type { ApiError } from '../../core/api/define';
 import type { Alert, Settings, Status } from '../../core/api/system';
 import { asApiError, call } from './api';
+import { useLive } from './live';
 import { notifyAlert } from './notifications';
 
 export type LogRecord = Extract<ApiEvent, { type: 'log' }>['record'];
@@ -94,6 +95,10 @@ export const useApp = create<AppState>((set, get) => ({
       case 'alert':
         set((s) => ({ alerts: [...s.alerts.slice(-199), event.alert] }));
         notifyAlert(event.alert, get().settings);
+        break;
+      case 'wallet.balance':
+      case 'wallet.status':
+        void useLive.getState().refresh();
         break;
     }
     set((s) => ({ events: [...s.events.slice(-(MAX_EVENTS - 1)), event] }));

@@ -170,7 +170,7 @@ export function DashboardPage() {
       <section aria-labelledby={`${id}-miners`}>
         <h2 id={`${id}-miners`}>Miners</h2>
         {mining && mining.miners.length > 0 ? (
-          <table aria-label="Miners">
+          <table aria-label="Miners" className="fixed-table">
             <thead>
               <tr>
                 <th scope="col">Worker</th>

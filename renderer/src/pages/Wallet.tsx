@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
+import type { CommandInput, CommandOutput } from '../../../core/api/contract';
 import type { AmountJson } from '../../../core/api/define';
-import { callOptional } from '../api';
+import { call } from '../api';
 import { CopyButton } from '../components/CopyButton';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
 import { Qr } from '../components/Qr';
@@ -10,28 +11,9 @@ import type { BalanceView } from '../shapes';
 import { useApp } from '../store';
 import { useAction, useCommand } from '../useCommand';
 
-interface HistoryEntry {
-  id?: string;
-  at?: string;
-  kind?: string;
-  amount: AmountJson;
-  unit: string;
-  mint?: string;
-  memo?: string | null;
-}
-
-interface PendingSend {
-  id: string;
-  amount: AmountJson;
-  unit: string;
-  mint?: string;
-  createdAt?: string;
-  memo?: string | null;
-}
-
-/** ehash is work: an amount in `hash` units stands for 2^minimumDifficulty hashes each when the mint says so. */
+/** ehash is work: each unit of an amount stands for 2^minimumDifficulty expected hashes, when the engine says which minimum applies. */
 function asWork(balance: BalanceView & { expectedWork?: AmountJson }): string {
-  return balance.expectedWork !== undefined ? `${formatSi(balance.expectedWork)} hashes of work` : '';
+  return balance.expectedWork !== undefined ? `${formatSi(balance.expectedWork)} hashes` : '—';
 }
 
 export function WalletPage() {
@@ -62,15 +44,23 @@ export function WalletPage() {
       </div>
       <PendingSends />
       <History />
+      <Mints />
     </div>
   );
 }
 
 function Balances({ balances }: { balances: BalanceView[] }) {
   const id = useId();
+  const wallet = useLive((s) => s.wallet);
   return (
     <section aria-labelledby={`${id}-balances`}>
       <h2 id={`${id}-balances`}>Balances</h2>
+      {wallet && wallet.pendingQuotes > 0 && (
+        <p role="status">
+          {wallet.pendingQuotes} paid share quote{wallet.pendingQuotes === 1 ? '' : 's'} waiting to be minted.
+        </p>
+      )}
+      {wallet?.restoring && <p role="status">Restoring from the mint…</p>}
       {balances.length === 0 ? (
         <p className="muted">Nothing yet: every share the pool accepts becomes ehash here.</p>
       ) : (
@@ -81,6 +71,7 @@ function Balances({ balances }: { balances: BalanceView[] }) {
               <th scope="col">Unit</th>
               <th scope="col">Amount</th>
               <th scope="col">As work</th>
+              <th scope="col">Proofs</th>
             </tr>
           </thead>
           <tbody>
@@ -90,10 +81,42 @@ function Balances({ balances }: { balances: BalanceView[] }) {
                 <td>{b.unit}</td>
                 <td title={String(b.amount)}>{formatSi(b.amount)}</td>
                 <td>{asWork(b)}</td>
+                <td>{b.proofs}</td>
               </tr>
             ))}
           </tbody>
         </table>
+      )}
+      {wallet?.lockingPubkey && (
+        <p className="hint">
+          Locking key ({wallet.lockingKeyMode}): <span className="mono">{wallet.lockingPubkey}</span>
+        </p>
+      )}
+    </section>
+  );
+}
+
+function Mints() {
+  const id = useId();
+  const mints = useCommand<CommandOutput<'wallet.mints'>>('wallet.mints', {}, 15000);
+  return (
+    <section aria-labelledby={`${id}-mints`}>
+      <h2 id={`${id}-mints`}>Mints</h2>
+      {mints.error ? (
+        <ErrorNotice error={mints.error} />
+      ) : !mints.data ? (
+        <p role="status">Loading…</p>
+      ) : mints.data.mints.length === 0 ? (
+        <p className="muted">No mint yet.</p>
+      ) : (
+        <ul className="list" aria-label="Mints">
+          {mints.data.mints.map((m) => (
+            <li key={m.url}>
+              <span className="mono">{m.url}</span> — units: {m.units.join(', ') || 'none yet'}
+              {m.configured ? ' (configured)' : ''}
+            </li>
+          ))}
+        </ul>
       )}
     </section>
   );
@@ -102,7 +125,7 @@ function Balances({ balances }: { balances: BalanceView[] }) {
 function UnlockForm() {
   const [passphrase, setPassphrase] = useState('');
   const id = useId();
-  const unlock = useAction((p: string) => callOptional('wallet.unlock', { passphrase: p }));
+  const unlock = useAction((p: string) => call('wallet.unlock', { passphrase: p }));
   return (
     <form
       className="stack narrow"
@@ -141,7 +164,7 @@ function SendForm({ balances }: { balances: BalanceView[] }) {
   const [memo, setMemo] = useState('');
   const [token, setToken] = useState<string>();
   const [amountError, setAmountError] = useState<string>();
-  const send = useAction((input: Record<string, unknown>) => callOptional<{ token: string }>('wallet.send', input));
+  const send = useAction((input: CommandInput<'wallet.send'>) => call('wallet.send', input));
   const selected = balances[choice];
 
   const onSubmit = async (e: React.FormEvent) => {
@@ -219,7 +242,7 @@ function ReceiveForm() {
   const id = useId();
   const [token, setToken] = useState('');
   const [received, setReceived] = useState<string>();
-  const receive = useAction((t: string) => callOptional<{ amount: AmountJson; unit: string; mint?: string }>('wallet.receive', { token: t }));
+  const receive = useAction((t: string) => call('wallet.receive', { token: t }));
   return (
     <section aria-labelledby={`${id}-receive`}>
       <h2 id={`${id}-receive`}>Receive</h2>
@@ -260,9 +283,9 @@ function ReceiveForm() {
 
 function PendingSends() {
   const id = useId();
-  const pending = useCommand<{ sends: PendingSend[] }>('wallet.pending', {}, 5000);
+  const pending = useCommand<CommandOutput<'wallet.sends'>>('wallet.sends', {}, 5000);
   const reclaim = useAction(async (sendId: string) => {
-    await callOptional('wallet.reclaim', { id: sendId });
+    await call('wallet.reclaim', { id: sendId });
     pending.reload();
     void useLive.getState().refresh();
   });
@@ -282,8 +305,9 @@ function PendingSends() {
               <span>
                 {formatSi(s.amount)} {s.unit}
                 {s.memo ? ` — ${s.memo}` : ''}
-                {s.createdAt ? <span className="muted"> {new Date(s.createdAt).toLocaleString()}</span> : null}
+                <span className="muted"> {new Date(s.createdAt).toLocaleString()}</span>
               </span>
+              {s.token && <CopyButton text={s.token} label={`Copy token for ${formatSi(s.amount)} ${s.unit}`} />}
               <button type="button" disabled={reclaim.busy} onClick={() => void reclaim.run(s.id)} aria-label={`Reclaim ${formatSi(s.amount)} ${s.unit}`}>
                 Reclaim
               </button>
@@ -296,9 +320,18 @@ function PendingSends() {
   );
 }
 
+const historyKinds: Record<CommandOutput<'wallet.history'>['entries'][number]['kind'], string> = {
+  mint: 'Minted from shares',
+  send: 'Sent',
+  receive: 'Received',
+  reclaim: 'Reclaimed',
+  restore: 'Restored',
+  claimed: 'Send claimed',
+};
+
 function History() {
   const id = useId();
-  const history = useCommand<{ entries: HistoryEntry[] }>('wallet.history', {}, 5000);
+  const history = useCommand<CommandOutput<'wallet.history'>>('wallet.history', {}, 5000);
   return (
     <section aria-labelledby={`${id}-history`}>
       <h2 id={`${id}-history`}>History</h2>
@@ -319,11 +352,12 @@ function History() {
             </tr>
           </thead>
           <tbody>
-            {history.data.entries.map((h, i) => (
-              <tr key={h.id ?? i}>
-                <td>{h.at ? new Date(h.at).toLocaleString() : '—'}</td>
-                <td>{h.kind ?? '—'}</td>
-                <td>
+            {history.data.entries.map((h) => (
+              <tr key={h.id}>
+                <td>{new Date(h.at).toLocaleString()}</td>
+                <td>{historyKinds[h.kind]}</td>
+                <td className={h.direction === 'in' ? 'good' : ''}>
+                  {h.direction === 'in' ? '+' : '−'}
                   {formatSi(h.amount)} {h.unit}
                 </td>
                 <td>{h.memo ?? ''}</td>

@@ -1,6 +1,6 @@
 import { useId, useMemo, useState } from 'react';
 import type { ApiEvent } from '../../../core/api/contract';
-import { callOptional } from '../api';
+import { call, callOptional } from '../api';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
 import { useLive } from '../live';
 import { mnemonicProblem, normalizeMnemonic, pickConfirmPositions } from '../mnemonic';
@@ -94,7 +94,7 @@ function CreateWallet({ back }: { back: React.ReactNode }) {
   const [answers, setAnswers] = useState<Record<number, string>>({});
   const [confirmError, setConfirmError] = useState<string>();
   const positions = useMemo(() => (words ? pickConfirmPositions(words.length) : []), [words]);
-  const create = useAction((passphrase: string | undefined) => callOptional<{ mnemonic: string }>('wallet.create', passphrase ? { passphrase } : {}));
+  const create = useAction((passphrase: string | undefined) => call('wallet.create', passphrase ? { passphrase } : {}));
 
   if (!words) {
     return (
@@ -196,6 +196,11 @@ interface ProgressView {
 /** Restore progress events, whichever part sends them (wallet NUT-09 restore or the nostr backup restore). */
 export function progressOf(event: ApiEvent): ProgressView | undefined {
   if (!/restore|progress/i.test(event.type)) return undefined;
+  if (event.type === 'wallet.restore') {
+    const where = event.mint ? ` at ${event.mint}` : '';
+    const found = event.found !== undefined ? `, ${event.found} found` : '';
+    return { label: event.message ?? `${event.phase}${where}${found}` };
+  }
   const e = event as Record<string, unknown>;
   const inner = (typeof e.progress === 'object' && e.progress !== null ? e.progress : e) as Record<string, unknown>;
   const label = [inner.phase, inner.stage, inner.step, inner.message].find((v) => typeof v === 'string') as string | undefined;
