@@ -264,20 +264,36 @@ describe('devnet pool, Stratum V2 port with the mint', () => {
     });
   });
 
-  it('honours UpdateChannel, CloseChannel, template refreshes and Reconnect', async () => {
+  it('honours UpdateChannel (jobs sent with min_ntime keep their target), CloseChannel and Reconnect', async () => {
     const c = await client();
     const channel = await c.openChannel(`a.${lockingKey}`);
-    const harder = new Uint8Array(32);
-    harder[30] = 0xff; // a target far below the floor
-    c.send({ type: 'UpdateChannel', channelId: channel.id, nominalHashRate: 1, maximumTarget: harder });
-    const setTarget = await c.nth('SetTarget');
-    expect(leBytesToBigInt(setTarget.maximumTarget)).toBe(leBytesToBigInt(harder));
-    c.send({ type: 'UpdateChannel', channelId: 99, nominalHashRate: 1, maximumTarget: ALL_FF });
-    expect((await c.nth('UpdateChannelError')).errorCode).toBe('invalid-channel-id');
+    const floorTarget = channel.target;
+    const futureJob = channel.job;
 
     devnet.pool.refreshTemplate();
     const refreshed = await c.nth('NewExtendedMiningJob', 2);
     expect(refreshed.minNtime).toBeGreaterThanOrEqual(channel.prevHash.minNtime);
+
+    const harder = new Uint8Array(32);
+    harder[31] = 0x01; // 2^248: 16x harder than the floor
+    c.send({ type: 'UpdateChannel', channelId: channel.id, nominalHashRate: 1, maximumTarget: harder });
+    const setTarget = await c.nth('SetTarget');
+    expect(leBytesToBigInt(setTarget.maximumTarget)).toBe(1n << 248n);
+    c.send({ type: 'UpdateChannel', channelId: 99, nominalHashRate: 1, maximumTarget: ALL_FF });
+    expect((await c.nth('UpdateChannelError')).errorCode).toBe('invalid-channel-id');
+
+    // A share good for the floor but not for the new target: fine on the refreshed job, too easy on the future job.
+    const between = (h: Uint8Array) => hashMeetsTarget(h, floorTarget) && !hashMeetsTarget(h, 1n << 248n);
+    channel.job = refreshed;
+    const onRefreshed = channel.freshExtranonce();
+    const ok = searchNonce(channel.header(onRefreshed), between)!;
+    const okSequence = channel.submit({ extranonce: onRefreshed, nonce: ok.nonce, version: refreshed.version });
+    channel.job = futureJob;
+    const onFuture = channel.freshExtranonce();
+    const tooEasy = searchNonce(channel.header(onFuture), between)!;
+    expect(await errorFor(c, channel.submit({ extranonce: onFuture, nonce: tooEasy.nonce, version: futureJob.version }))).toBe('difficulty-too-low');
+    expect(devnet.pool.stats().accepted).toBe(1);
+    expect(c.received.some((m) => m.type === 'SubmitSharesError' && m.sequenceNumber === okSequence)).toBe(false);
 
     c.send({ type: 'CloseChannel', channelId: channel.id, reasonCode: 'done' });
     expect(await errorFor(c, channel.submit(channel.mine()))).toBe('invalid-channel-id');

@@ -13,6 +13,7 @@ import { StatsBook, type ChannelStats } from './stats';
 import { clampTarget, difficultyForTarget, hashRateToTarget, Vardiff } from './vardiff';
 
 export const SV2_PROTOCOL_VERSION = 2;
+const KEPT_JOB_TARGETS = 64;
 
 export interface Sv2Link {
   send(message: Sv2Message): void;
@@ -25,6 +26,8 @@ interface Channel {
   extranonceSize: number;
   lockingKey: string;
   vardiff: Vardiff;
+  /** spec 05 SetTarget: jobs sent with min_ntime keep the target they were sent under */
+  jobTargets: Map<number, bigint>;
   stats: ChannelStats;
   batch: { count: number; sum: bigint; lastSequence: number; lastShareMs: number };
 }
@@ -136,6 +139,7 @@ export class Sv2PoolSession implements PoolSession {
         maxTarget,
         nowMs,
       ),
+      jobTargets: new Map(),
       stats: this.ctx.stats.open({ port: 'sv2', connectionId: this.connectionId, channelId: id, worker: identity.worker, lockingKey }),
       batch: { count: 0, sum: 0n, lastSequence: 0, lastShareMs: nowMs },
     };
@@ -156,6 +160,12 @@ export class Sv2PoolSession implements PoolSession {
   /** A new block goes out as a future job activated by SetNewPrevHash; a refresh as an immediate job. */
   private sendJob(channel: Channel, template: BlockTemplate, asFutureJob: boolean): void {
     const { prefix, suffix } = this.ctx.chain.coinbaseParts(template, EXTRANONCE_PREFIX_BYTES + channel.extranonceSize);
+    if (asFutureJob) {
+      channel.jobTargets.clear();
+    } else {
+      channel.jobTargets.set(template.id, channel.vardiff.target);
+      if (channel.jobTargets.size > KEPT_JOB_TARGETS) channel.jobTargets.delete(channel.jobTargets.keys().next().value as number);
+    }
     this.link.send({
       type: 'NewExtendedMiningJob',
       channelId: channel.id,
@@ -185,6 +195,7 @@ export class Sv2PoolSession implements PoolSession {
       this.link.send({ type: 'SubmitSharesError', channelId: message.channelId, sequenceNumber: message.sequenceNumber, errorCode: 'invalid-channel-id' });
       return;
     }
+    const target = channel.jobTargets.get(message.jobId) ?? channel.vardiff.target;
     const verdict = this.ctx.shares.validate(
       {
         jobId: message.jobId,
@@ -195,7 +206,7 @@ export class Sv2PoolSession implements PoolSession {
         versionMask: VERSION_ROLLING_MASK,
         ntime: message.ntime,
         nonce: message.nonce,
-        target: channel.vardiff.target,
+        target,
       },
       Math.floor(nowMs / 1000),
     );
@@ -209,7 +220,7 @@ export class Sv2PoolSession implements PoolSession {
     const batch = channel.batch;
     batch.count += 1;
     // new_shares_sum is the sum of share difficulties; a CPU share below difficulty 1 still counts as 1.
-    batch.sum += BigInt(Math.max(1, Math.floor(difficultyForTarget(channel.vardiff.target))));
+    batch.sum += BigInt(Math.max(1, Math.floor(difficultyForTarget(target))));
     batch.lastSequence = message.sequenceNumber;
     batch.lastShareMs = nowMs;
     if (batch.count >= this.ctx.settings.shareBatchSize) this.flushBatch(channel);
