@@ -5,17 +5,23 @@
  *  - crypto only: our libsecp256k1 layer (native addon, then the wasm build) vs cashu-ts 4.8's mint-side
  *    functions on noble, in the same run (the baseline).
  *  - end to end: the devnet mint over HTTP on 127.0.0.1 with SQLite, requests prepared beforehand.
+ * Also the wallet's per-share hot path on the same layer (NUT-13 derive, blind, NUT-20 sign, DLEQ verify,
+ * unblind) vs the same steps in cashu-ts, since issue 6 builds on it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import {
+  blindMessage as tsBlindMessage,
   createBlindSignature,
   createDLEQProof,
+  deriveSecretAndBlindingFactor,
   JSONInt,
   pointFromHex,
   signMintQuote as tsSignMintQuote,
+  unblindSignature as tsUnblindSignature,
+  verifyDLEQProof,
   verifyMintQuoteSignature as tsVerifyMintQuoteSignature,
 } from '@cashu/cashu-ts';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -24,11 +30,14 @@ import {
   availableBackends,
   blindedMessageHex,
   createDleq,
+  outputSecretDeriver,
   prepareOutputs,
   secp,
   signMintQuote,
   signQuoteLookup,
+  unblindHex,
   useBackend,
+  verifyBlindSignatureHex,
   verifyMintQuoteSignature,
 } from '../core/protocol/cashu/index';
 import { startMint } from '../devnet/mint/index';
@@ -89,6 +98,56 @@ function cashuTsMint(b: Batch): void {
   }
 }
 
+interface Share {
+  counter: number;
+  quote: string;
+  C_: string;
+  dleq: { e: string; s: string };
+}
+
+const walletSeed = randomBytes(64);
+const walletKeyset = `01${bytesToHex(randomBytes(32))}`;
+const mintPubHex = bytesToHex(mintPub);
+
+/** Mint answers for shares 0..n-1 of the seeded wallet, made beforehand so only wallet work is timed. */
+function mintAnswers(n: number): Share[] {
+  const derive = outputSecretDeriver(walletSeed, walletKeyset);
+  return Array.from({ length: n }, (_, counter) => {
+    const { secret, r } = derive(counter);
+    const B = hexToBytes(blindedMessageHex(secret, r));
+    const C_ = secp().multiply(B, mintKey);
+    const dleq = createDleq(B, mintKey, mintPub, C_);
+    return { counter, quote: randomUUID(), C_: bytesToHex(C_), dleq: { e: bytesToHex(dleq.e), s: bytesToHex(dleq.s) } };
+  });
+}
+
+function measureShares(shares: Share[], perShare: (s: Share) => void, ms: number): number {
+  let count = 0;
+  const start = performance.now();
+  while (performance.now() - start < ms) perShare(shares[count++ % shares.length]!);
+  return ratePerSecond(count, performance.now() - start);
+}
+
+const fastDerive = outputSecretDeriver(walletSeed, walletKeyset);
+function fastWalletShare(share: Share): void {
+  const { secret, r } = fastDerive(share.counter);
+  const B_ = blindedMessageHex(secret, r);
+  signMintQuote(share.quote, [{ amount: 1n, B_ }], lockKey);
+  if (!verifyBlindSignatureHex({ B_, C_: share.C_, dleq: share.dleq, A: mintPubHex })) throw new Error('DLEQ rejected');
+  unblindHex(share.C_, r, mintPubHex);
+}
+
+function cashuTsWalletShare(share: Share): void {
+  const { secret, blindingFactor } = deriveSecretAndBlindingFactor(walletSeed, walletKeyset, share.counter);
+  const blinded = tsBlindMessage(new TextEncoder().encode(bytesToHex(secret)), secp256k1.Point.Fn.fromBytes(blindingFactor));
+  const B_ = blinded.B_.toHex(true);
+  tsSignMintQuote(bytesToHex(lockKey), share.quote, [{ amount: 1, id: walletKeyset, B_ }] as never);
+  const C_ = pointFromHex(share.C_);
+  const A = pointFromHex(mintPubHex);
+  if (!verifyDLEQProof({ e: hexToBytes(share.dleq.e), s: hexToBytes(share.dleq.s) }, blinded.B_, C_, A)) throw new Error('DLEQ rejected');
+  tsUnblindSignature(C_, blinded.r, A);
+}
+
 async function endToEnd(ms: number): Promise<{ outputsPerSecond: number; batches: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'axewallet-bench-mint-'));
   const mint = await startMint({ dbPath: join(dir, 'mint.sqlite') });
@@ -131,17 +190,24 @@ export async function run(): Promise<Record<string, unknown>> {
   const legacy = Array.from({ length: 4 }, () => makeBatch('legacy'));
   const results: Record<string, unknown> = { batchSize: BATCH };
   try {
-    const baseline = measure(legacy, cashuTsMint, 4000);
+    const baseline = measure(legacy, cashuTsMint, 3000);
     results.cashuTsOutputsPerSecond = baseline;
     for (const backend of availableBackends()) {
       useBackend(backend);
       measure(current, fastMint, 300); // warm-up
-      const rate = measure(current, fastMint, 3000);
+      const rate = measure(current, fastMint, 2500);
       results[`${backend.name}OutputsPerSecond`] = rate;
       results[`${backend.name}VsCashuTs`] = round(rate / baseline, 2);
     }
     useBackend(original);
-    const e2e = await endToEnd(6000);
+    const shares = mintAnswers(300);
+    const walletBaseline = measureShares(shares, cashuTsWalletShare, 2500);
+    measureShares(shares, fastWalletShare, 300); // warm-up
+    const walletFast = measureShares(shares, fastWalletShare, 2500);
+    results.walletCashuTsSharesPerSecond = walletBaseline;
+    results[`wallet${original.name === 'native' ? 'Native' : 'Wasm'}SharesPerSecond`] = walletFast;
+    results.walletVsCashuTs = round(walletFast / walletBaseline, 2);
+    const e2e = await endToEnd(5000);
     results.httpBatchMintOutputsPerSecond = e2e.outputsPerSecond;
     results.httpBatches = e2e.batches;
     results.httpVsCashuTsCrypto = round(e2e.outputsPerSecond / baseline, 2);

@@ -87,13 +87,18 @@ export async function startMint(opts: StartMintOptions): Promise<DevnetMint> {
   }
   const server = createMintServer(mint, logger);
   const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${host}:${port}`;
   logger.info('mint listening', { url, unit: mint.defaultUnit, pubkey: mint.pubkey });

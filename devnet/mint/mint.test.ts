@@ -276,6 +276,8 @@ describe('devnet mint rules and hooks', () => {
       ['/v1/swap', { inputs: [{ amount: -1, id: 'x', secret: 's', C: B_ }], outputs: [] }],
       ['/v1/swap', { inputs: [{ amount: 1, id: 'nope', secret: 's', C: B_ }], outputs: [{ amount: 1, id: 'nope', B_ }] }],
       ['/v1/swap', { inputs: [{ amount: 3n ** 50n, id: 'x', secret: 's', C: B_ }], outputs: [] }],
+      ['/v1/swap', { inputs: [{ amount: 1, id: 'x', secret: 's', C: B_, witness: { signatures: [2n ** 70n] } }], outputs: [] }],
+      ['/v1/swap', `${'['.repeat(200_000)}${']'.repeat(200_000)}`],
       ['/v1/mint/ehash', { quote: 'x'.repeat(10_000), outputs: [] }],
       ['/v1/mint/ehash', { quote: 'missing', outputs: [{ amount: 1, id: 'x', B_: `02${'00'.repeat(32)}` }] }],
       ['/v1/mint/bolt11', { quote: 'q', outputs: [] }],
@@ -359,6 +361,11 @@ describe('devnet mint rules and hooks', () => {
       if (res.status >= 400) expect(typeof res.json.code).toBe('number');
     }
     expect((await fetch(`${mint.url}/v1/info`)).status).toBe(200);
+  });
+
+  it('a port in use is a clean startup error', async () => {
+    const port = Number(new URL(mint.url).port);
+    await expect(startMint({ dbPath: join(dir, 'second.sqlite'), port })).rejects.toThrow(/EADDRINUSE/);
   });
 
   it('hooks are refused unless the mint was started with them', async () => {

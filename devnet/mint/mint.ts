@@ -473,10 +473,10 @@ export class Mint {
     if (list.length === 0) throw bad('inputs must not be empty');
     const inputs = list.map((raw, i) => {
       const p = object(raw, `inputs[${i}]`);
-      let witness: string | null = null;
-      if (typeof p.witness === 'string') witness = p.witness;
-      else if (p.witness && typeof p.witness === 'object') witness = JSON.stringify(p.witness);
-      if (witness !== null && witness.length > MAX_WITNESS_LENGTH) throw bad(`inputs[${i}].witness too long`);
+      if (p.witness !== undefined && p.witness !== null && (typeof p.witness !== 'string' || p.witness.length > MAX_WITNESS_LENGTH)) {
+        throw bad(`inputs[${i}].witness must be a JSON string of at most ${MAX_WITNESS_LENGTH} characters`);
+      }
+      const witness = typeof p.witness === 'string' ? p.witness : null;
       return {
         amount: amount(p.amount, `inputs[${i}].amount`),
         id: string(p.id, `inputs[${i}].id`, 66),
