@@ -47,6 +47,19 @@ function freshOutputs(amounts: bigint[], keysetId: string) {
   return amounts.map((amount) => ({ amount, id: keysetId, B_: blindedMessageHex(bytesToHex(randomBytes(32)), secp256k1.utils.randomSecretKey()) }));
 }
 
+/** A proof minted over raw HTTP with our own blinding (no wallet state involved). */
+async function mintRawProof(amount: bigint) {
+  const keysetId = ((await (await fetch(`${mint.url}/v1/keysets`)).json()) as any).keysets.find((k: any) => k.unit === mint.unit).id as string;
+  const A = ((await (await fetch(`${mint.url}/v1/keys/${keysetId}`)).json()) as any).keysets[0].keys[amount.toString()] as string;
+  const { quoteId } = await mint.createShareQuote({ amount, headerHash: headerHash(), pubkey: lockPub });
+  const secret = bytesToHex(randomBytes(32));
+  const r = secp256k1.utils.randomSecretKey();
+  const outputs = [{ amount, id: keysetId, B_: blindedMessageHex(secret, r) }];
+  const minted = await post('/v1/mint/ehash', { quote: quoteId, outputs, signature: signMintQuote(quoteId, outputs, lockKey) });
+  expect(minted.status).toBe(200);
+  return { quoteId, keysetId, outputs, signature: minted.json.signatures[0], proof: { amount, id: keysetId, secret, C: unblindHex(minted.json.signatures[0].C_, r, A) } };
+}
+
 const sum = (proofs: Proof[]) => proofs.reduce((s, p) => s + BigInt(p.amount.toString()), 0n);
 
 beforeAll(async () => {
@@ -303,15 +316,7 @@ describe('devnet mint rules and hooks', () => {
   });
 
   it('keeps everything across a restart, and refuses another seed for the same database', async () => {
-    const keysetId = (await newWallet()).keysetId;
-    const A = ((await (await fetch(`${mint.url}/v1/keys/${keysetId}`)).json()) as any).keysets[0].keys['2'] as string;
-    const { quoteId } = await mint.createShareQuote({ amount: 2n, headerHash: headerHash(), pubkey: lockPub });
-    const secret = bytesToHex(randomBytes(32));
-    const r = secp256k1.utils.randomSecretKey();
-    const outputs = [{ amount: 2n, id: keysetId, B_: blindedMessageHex(secret, r) }];
-    const minted = await post('/v1/mint/ehash', { quote: quoteId, outputs, signature: signMintQuote(quoteId, outputs, lockKey) });
-    expect(minted.status).toBe(200);
-    const proof = { amount: 2n, id: keysetId, secret, C: unblindHex(minted.json.signatures[0].C_, r, A) };
+    const { quoteId, keysetId, outputs, signature, proof } = await mintRawProof(2n);
     expect((await post('/v1/swap', { inputs: [proof], outputs: freshOutputs([2n], keysetId) })).status).toBe(200);
     const unpaid = (await mint.createShareQuote({ amount: 4n, headerHash: headerHash(), pubkey: lockPub })).quoteId;
     const before = mint.unit;
@@ -324,11 +329,11 @@ describe('devnet mint rules and hooks', () => {
     expect(mint.quote(unpaid)?.amount_paid).toBe(4n);
     expect((await newWallet()).keysetId).toBe(keysetId);
     expect((await post('/v1/swap', { inputs: [proof], outputs: freshOutputs([2n], keysetId) })).json.code).toBe(ErrorCode.PROOFS_ALREADY_SPENT);
-    const Y = bytesToHex(hashToCurve(new TextEncoder().encode(secret)));
+    const Y = bytesToHex(hashToCurve(new TextEncoder().encode(proof.secret)));
     expect((await post('/v1/checkstate', { Ys: [Y] })).json.states[0].state).toBe('SPENT');
     const restored = await post('/v1/restore', { outputs });
-    expect(restored.json.signatures[0].C_).toBe(minted.json.signatures[0].C_);
-    expect(restored.json.signatures[0].dleq).toEqual(minted.json.signatures[0].dleq);
+    expect(restored.json.signatures[0].C_).toBe(signature.C_);
+    expect(restored.json.signatures[0].dleq).toEqual(signature.dleq);
   });
 
   it('answers random JSON on every POST route without a 5xx and keeps serving', async () => {
@@ -361,6 +366,22 @@ describe('devnet mint rules and hooks', () => {
       if (res.status >= 400) expect(typeof res.json.code).toBe('number');
     }
     expect((await fetch(`${mint.url}/v1/info`)).status).toBe(200);
+  });
+
+  it('two mint processes on one database cannot both spend a proof', async () => {
+    const { keysetId, proof } = await mintRawProof(4n);
+    const twin = await startMint({ dbPath, testHooks: true });
+    try {
+      const results = await Promise.all(
+        [mint.url, twin.url].map((url) =>
+          fetch(`${url}/v1/swap`, { method: 'POST', body: JSONInt.stringify({ inputs: [proof], outputs: freshOutputs([4n], keysetId) }) }).then(async (r) => ({ status: r.status, json: JSONInt.parse(await r.text()) as any })),
+        ),
+      );
+      expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
+      expect(results.find((r) => r.status === 400)!.json.code).toBe(ErrorCode.PROOFS_ALREADY_SPENT);
+    } finally {
+      await twin.close();
+    }
   });
 
   it('a port in use is a clean startup error', async () => {

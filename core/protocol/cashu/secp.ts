@@ -153,9 +153,9 @@ function loadNative(): SecpBackend | undefined {
 
 let active: SecpBackend | undefined;
 
-/** The backend in use: native when it loads (AXEWALLET_SECP=wasm forces the wasm one). */
+/** The backend in use: native when it loads, else wasm (useBackend picks another). */
 export function secp(): SecpBackend {
-  if (!active) active = (process.env.AXEWALLET_SECP === 'wasm' ? undefined : loadNative()) ?? wasmBackend;
+  if (!active) active = loadNative() ?? wasmBackend;
   return active;
 }
 
