@@ -234,3 +234,47 @@ describe('nostr backup service', () => {
     expect(result.rejected).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('income batching', () => {
+  const relays: RunningRelay[] = [];
+  const services: BackupService[] = [];
+  afterEach(async () => {
+    for (const s of services.splice(0)) await s.stop();
+    for (const r of relays.splice(0)) await r.close();
+  });
+
+  it('holds changes that do not lower the balance for the income delay, but publishes a spend (with the held income) after the short delay', async () => {
+    const relay = await startRelay();
+    relays.push(relay);
+    const seed = randomBytes(64);
+    const wallet = new MemoryWallet(seed);
+    const first = [proof(8n), proof(2n)];
+    wallet.add(first);
+    const backup = createBackup({ source: wallet, restoreTarget: wallet, relays: [relay.url], delaySeconds: 1, incomeDelaySeconds: 3600, logger: silentLogger, timeoutMs: 2000 });
+    services.push(backup);
+    await backup.start();
+    await backup.backupNow();
+    const pubkey = backupKeysFromSeed(seed).identity.publicKey;
+
+    const income = proof(1n);
+    wallet.add([income]);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await rawQuery(relay.url, { kinds: [KIND_TOKEN], authors: [pubkey] })).toHaveLength(1);
+    expect(backup.status().pendingChanges).toBeGreaterThan(0);
+
+    const backedUpBefore = backup.status().lastBackupAt;
+    wallet.remove(new Set([first[0]!.secret]));
+    await new Promise<void>((resolve) => {
+      const off = backup.onStatus((s) => {
+        if (s.lastBackupAt !== backedUpBefore && s.pendingChanges === 0) {
+          off();
+          resolve();
+        }
+      });
+    });
+    const keys = backupKeysFromSeed(seed);
+    const tokens = await rawQuery(relay.url, { kinds: [KIND_TOKEN], authors: [pubkey] });
+    const held = tokens.flatMap((t) => parseTokenContent(nip44.decrypt(t.content, nip44.getConversationKey(keys.identity.secretKey, keys.identity.publicKey))).proofs.map((p) => p.secret));
+    expect(new Set(held)).toEqual(new Set([first[1]!.secret, income.secret]));
+  });
+});

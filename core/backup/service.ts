@@ -3,7 +3,9 @@
  *
  * Changes are coalesced: the first change after a quiet spell starts a timer of `delaySeconds`; when it
  * fires, one flush publishes the difference between the wallet and what the relays hold, so the backup
- * trails the wallet by at most the delay and a busy miner costs one rollover per delay, not one per share.
+ * trails a send by at most the delay. Income alone (minted shares, consolidation swaps) is published at
+ * most every `incomeDelaySeconds`: it is recoverable from the seed anyway, and a miner earning every few
+ * seconds would otherwise cost one rollover per delay all day (bench/backup.bench.ts measures bytes/day).
  *
  * A flush, per mint and unit: new proofs go into a new token event; token events holding any proof the
  * wallet no longer has are rolled over (their remaining proofs plus the new ones, with `del`) and then
@@ -30,11 +32,16 @@ import { type Ciphers, ciphersFor, groupKey, loadBackup, type TokenRecord } from
 
 /** Proofs per token event: keeps each event well under relays' usual 64-100 KB content limits. */
 export const PROOFS_PER_TOKEN_EVENT = 100;
+/** Income-only changes are published at most this often (see flush()); bench/backup.bench.ts sizes it. */
+export const DEFAULT_INCOME_DELAY_SECONDS = 3600;
 
 export interface BackupOptions {
   source: BackupSource;
   relays: string[];
+  /** the most the backup trails a send or a new mint */
   delaySeconds: number;
+  /** the most it trails income only (minted shares, consolidation); default DEFAULT_INCOME_DELAY_SECONDS */
+  incomeDelaySeconds?: number;
   logger: Logger;
   /** the user's own nostr secret key instead of the one derived from the mnemonic */
   identityKey?: Uint8Array;
@@ -96,6 +103,7 @@ class NostrBackup implements BackupService {
   private synced = false;
   private delayMs: number;
   private timer: NodeJS.Timeout | null = null;
+  private timerDueAt = 0;
   private unsubscribe: (() => void) | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private pendingChanges = 0;
@@ -108,11 +116,14 @@ class NostrBackup implements BackupService {
   private walletEvent: SignedEvent | null = null;
   private mintListEvent: SignedEvent | null = null;
   private lastCreatedAt = 0;
+  private lastFlushAt = 0;
+  private readonly incomeDelayMs: number;
 
   constructor(private readonly opts: BackupOptions) {
     this.keys = backupKeysFromSeed(opts.source.seed(), opts.identityKey);
     this.ciphers = ciphersFor(this.keys);
     this.delayMs = opts.delaySeconds * 1000;
+    this.incomeDelayMs = (opts.incomeDelaySeconds ?? DEFAULT_INCOME_DELAY_SECONDS) * 1000;
     this.pool = new RelayPool({
       logger: opts.logger,
       timeoutMs: opts.timeoutMs,
@@ -199,7 +210,7 @@ class NostrBackup implements BackupService {
     if (!this.running) return Promise.reject(new Error('the backup is not running'));
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    return this.enqueue(() => this.flush());
+    return this.enqueue(() => this.flush(true));
   }
 
   async restore(onProgress?: (progress: RestoreProgress) => void): Promise<RestoreReport> {
@@ -217,12 +228,7 @@ class NostrBackup implements BackupService {
 
   private changed(): void {
     this.pendingChanges++;
-    if (!this.running || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.enqueue(() => this.flush()).catch(() => undefined);
-    }, this.delayMs);
-    this.timer.unref();
+    this.schedule(this.delayMs);
     this.notify();
   }
 
@@ -232,36 +238,75 @@ class NostrBackup implements BackupService {
     return run;
   }
 
-  private async flush(): Promise<FlushReport> {
+  /**
+   * One flush. Unless `force`d, a flush whose only news is income (proofs added, or swapped without
+   * value leaving: minted shares and consolidations) waits until `incomeDelaySeconds` after the last
+   * flush: minted ehash is recoverable from the seed (NUT-09 + quote lookup) anyway, and a miner's
+   * income would otherwise cost one rollover per delay all day. Sends and new mints go out after `delay`.
+   */
+  private async flush(force = false): Promise<FlushReport> {
     const report: FlushReport = { published: [] };
     const changesAtStart = this.pendingChanges;
     try {
       if (!this.synced) await this.sync();
       const [groups, mints] = await Promise.all([this.opts.source.unspentProofs(), this.opts.source.mints()]);
+      const changed = this.changedGroups(groups);
+      if (!force && !this.urgent(changed, mints, groups)) {
+        const dueAt = this.lastFlushAt + this.incomeDelayMs;
+        if (Date.now() < dueAt) {
+          this.schedule(dueAt - Date.now());
+          return report;
+        }
+      }
       await this.publishMints(mints, groups, report);
-      for (const group of this.changedGroups(groups)) await this.publishGroup(group.mint, group.unit, group.current, report);
+      for (const group of changed) await this.publishGroup(group.mint, group.unit, group.current, report);
       const unplaced = report.published.filter((p) => p.accepted.length === 0);
       if (unplaced.length > 0) throw new Error(`no relay accepted ${unplaced.length} event(s): ${Object.values(unplaced[0]!.failed)[0] ?? 'no relays configured'}`);
       // relays that missed events (new, down at the time, or silently dropping) get them again
       await this.pool.audit(this.liveEvents());
       this.pendingChanges = Math.max(0, this.pendingChanges - changesAtStart);
-      this.lastBackupAt = new Date().toISOString();
+      this.lastFlushAt = Date.now();
+      this.lastBackupAt = new Date(this.lastFlushAt).toISOString();
       this.lastError = null;
     } catch (error) {
       this.lastError = (error as Error).message;
       this.opts.logger.warn('backup did not complete; retrying after the delay', { error: error as Error });
-      if (this.running && !this.timer) {
-        this.timer = setTimeout(() => {
-          this.timer = null;
-          void this.enqueue(() => this.flush()).catch(() => undefined);
-        }, Math.max(this.delayMs, 1000));
-        this.timer.unref();
-      }
+      this.schedule(Math.max(this.delayMs, 1000));
       throw error;
     } finally {
       this.notify();
     }
     return report;
+  }
+
+  /**
+   * True when the relays' copy overstates the wallet (its balance dropped below what they hold: a send),
+   * a mint is new, or there is no backup yet. Income and consolidation only leave the relays behind.
+   */
+  private urgent(changed: Array<{ mint: string; unit: string; current: Map<string, Proof> }>, mints: string[], groups: ProofGroup[]): boolean {
+    if (this.lastFlushAt === 0) return true;
+    if (mintsKey([...mints, ...groups.map((g) => g.mint)]) !== this.walletMints) return true;
+    for (const group of changed) {
+      const held = [...this.tokens.values()].filter((t) => t.mint === group.mint && t.unit === group.unit).flatMap((t) => t.proofs);
+      const backedUp = sum(uniqueBySecret(held));
+      const now = sum([...group.current.values()]);
+      if (now < backedUp) return true;
+    }
+    return false;
+  }
+
+  /** Flushes in `ms` unless a flush is already due sooner. */
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    const dueAt = Date.now() + ms;
+    if (this.timer && this.timerDueAt <= dueAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDueAt = dueAt;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.enqueue(() => this.flush()).catch(() => undefined);
+    }, ms);
+    this.timer.unref();
   }
 
   /** Reads what the relays hold, so a restart or a new machine continues the same event chain. */
