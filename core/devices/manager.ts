@@ -89,6 +89,13 @@ function problemOf(error: unknown): Device['problem'] {
   return { kind: 'unreachable', message: (error as Error)?.message ?? String(error), hint: 'Check the device and try again.' };
 }
 
+/** "1.2.3.4", "1.2.3.4:5678", "[::1]:5678" or "::ffff:1.2.3.4" -> the host part. */
+export function hostOfAddress(address: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address);
+  const host = bracketed?.[1] ?? (address.split(':').length === 2 ? (address.split(':')[0] ?? '') : address);
+  return host.replace(/^::ffff:/i, '');
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class DeviceManager {
@@ -535,7 +542,7 @@ export class DeviceManager {
     const timeoutMs = this.opts.confirmTimeoutMs ?? 90_000;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.opts.proxyMiners().some((m) => m.address.replace(/^::ffff:/, '') === deviceIp)) return;
+      if (this.opts.proxyMiners().some((m) => hostOfAddress(m.address) === deviceIp)) return;
       await sleep(200);
     }
     throw new ApiError(

@@ -35,6 +35,12 @@ export interface MinerOptions {
   primaryProbeMs?: number;
   probeTimeoutMs?: number;
   failuresBeforeFallback?: number;
+  /**
+   * The lowest difficulty the simulated ASIC reports. A real ASIC never reports below its ticket
+   * mask (difficulty 256 on a Bitaxe); scaled to the simulated hashrate, the default keeps the
+   * sim at about two nonces a second whatever the pool asks for.
+   */
+  asicFloorDifficulty?: number;
 }
 
 export interface FoundShare {
@@ -331,7 +337,8 @@ export class SimMiner {
   private hashTick(): void {
     const work = this.active;
     if (!work || this.paused || !this.authorized || work.poolDifficulty <= 0) return;
-    const target = targetFromDifficulty(work.poolDifficulty);
+    const floor = this.options.asicFloorDifficulty ?? this.options.hashesPerSecond / 2 ** 32 / 2;
+    const target = targetFromDifficulty(Math.max(work.poolDifficulty, floor));
     const count = Math.max(1, Math.round((this.options.hashesPerSecond * TICK_MS) / 1000));
     for (let i = 0; i < count; i++) {
       if (!work.header) {

@@ -1,0 +1,257 @@
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startPool } from '../../devnet/pool/pool';
+import { type Simulator, startSimulator } from '../../device/sim/simulator';
+import { type TestPool, startTestPool } from '../../device/sim/test-pool';
+import type { ApiEvent } from '../api/contract';
+import { ApiError } from '../api/define';
+import { ApiHost } from '../api/host';
+import { parseUpstreamUrl } from '../api/upstream-url';
+import { silentLogger } from '../log';
+import { createProxy } from '../stratum/proxy';
+import { type DeviceManager, type DeviceManagerOptions, createDeviceManager, deviceIdOf } from './manager';
+import { registerDevicesApi } from './register';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'axw-devices-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function sim(opts: Parameters<typeof startSimulator>[0] = {}): Promise<Simulator> {
+  const s = await startSimulator({ bootMs: 400, restartDelayMs: 50, liveIntervalMs: 100, ...opts });
+  cleanups.push(() => s.stop());
+  return s;
+}
+
+async function testPool(): Promise<TestPool> {
+  const p = await startTestPool();
+  cleanups.push(() => p.close());
+  return p;
+}
+
+function setup(extra: Partial<DeviceManagerOptions> = {}, dir = tempDir()): { manager: DeviceManager; host: ApiHost; events: ApiEvent[]; dbPath: string } {
+  const dbPath = join(dir, 'devices.sqlite');
+  const manager = createDeviceManager({
+    dbPath,
+    proxyEndpoint: () => undefined,
+    proxyMiners: () => [],
+    logger: silentLogger,
+    pollIntervalMs: 200,
+    sampleIntervalMs: 100,
+    requestTimeoutMs: 1000,
+    confirmTimeoutMs: 15_000,
+    rebootTimeoutMs: 15_000,
+    ...extra,
+  });
+  cleanups.push(() => manager.stop());
+  const host = new ApiHost();
+  const events: ApiEvent[] = [];
+  registerDevicesApi(host, manager);
+  host.subscribe((e) => events.push(e));
+  return { manager, host, events, dbPath };
+}
+
+describe('device manager through the API', () => {
+  it('adds a device by address, keeps live state, history, logs, and controls it', async () => {
+    const s = await sim({ firmware: 'v2.15', model: 'gamma', host: '127.0.0.2' });
+    const { manager, host, events } = setup();
+    const { device } = await host.invoke('devices.add', { address: s.http });
+    expect(device.id).toBe(deviceIdOf(s.mac));
+    expect(device).toMatchObject({ status: 'online', asicModel: 'BM1370', firmware: 'v2.15.0', capabilities: { poolsApi: true, pauseResume: true } });
+    manager.start();
+    await until(async () => (await host.invoke('devices.history', { id: device.id, range: '1h' })).samples.length >= 3, 'three history points');
+    await host.invoke('devices.identify', { id: device.id });
+    await host.invoke('devices.setPools', { id: device.id, primary: { url: '127.0.0.1', port: 1, user: 'x' } }).catch(() => undefined);
+    await until(async () => (await host.invoke('devices.logs', { id: device.id, limit: 50 })).lines.some((l) => l.includes('Settings updated')), 'device log lines');
+    expect((await host.invoke('devices.pause', { id: device.id })).device.miningPaused).toBe(true);
+    expect((await host.invoke('devices.resume', { id: device.id })).device.miningPaused).toBe(false);
+    expect(events.some((e) => e.type === 'device.state')).toBe(true);
+    expect(events.some((e) => e.type === 'device.log' && !e.line.includes('\x1b'))).toBe(true);
+    expect((await host.invoke('devices.list', {})).devices).toHaveLength(1);
+    expect(await host.invoke('devices.remove', { id: device.id })).toEqual({ removed: true });
+    await expect(host.invoke('devices.get', { id: device.id })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('keeps devices and history across a restart of Axewallet', async () => {
+    const s = await sim();
+    const dir = tempDir();
+    const first = setup({}, dir);
+    const { device } = await first.host.invoke('devices.add', { address: s.http });
+    first.manager.start();
+    await until(() => first.manager.history(device.id, '1h').length >= 2, 'history points');
+    await first.manager.stop();
+    const second = setup({}, dir);
+    expect(second.manager.list().map((d) => d.id)).toEqual([device.id]);
+    expect(second.manager.history(device.id, '24h').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('on v2.9 pause is refused with a clear reason', async () => {
+    const s = await sim({ firmware: 'v2.9' });
+    const { host } = setup();
+    const { device } = await host.invoke('devices.add', { address: s.http });
+    await expect(host.invoke('devices.pause', { id: device.id })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/v2.14 or newer/) });
+  });
+});
+
+describe.each(['v2.15', 'v2.14'] as const)('point a simulated %s at Axewallet', (firmware) => {
+  it('mines through the proxy with the old pool as fallback, and undo restores it', async () => {
+    const devnet = await startPool({ sv1StartDifficulty: 1e-8 });
+    cleanups.push(() => devnet.close());
+    const dir = tempDir();
+    const proxy = createProxy({
+      stratumHost: '127.0.0.1',
+      stratumPort: 0,
+      upstreams: [parseUpstreamUrl(`stratum+tcp://127.0.0.1:${devnet.sv1.port}`)],
+      verdictTimeoutMs: 2000,
+      ledgerPath: join(dir, 'ledger.sqlite'),
+      lockingPubkey: () => undefined,
+      logger: silentLogger,
+    });
+    cleanups.push(() => proxy.stop());
+    const endpoint = await proxy.start();
+    const oldPool = await testPool();
+    const s = await sim({ firmware, host: firmware === 'v2.15' ? '127.0.0.7' : '127.0.0.8', pool: { host: oldPool.host, port: oldPool.port, user: 'bc1qme.bitaxe' } });
+    await until(() => oldPool.miners().length === 1, 'device mining on its old pool');
+
+    const { host, manager } = setup({ proxyEndpoint: () => endpoint, proxyMiners: () => proxy.snapshot().miners }, dir);
+    const { device } = await host.invoke('devices.add', { address: s.http });
+    const { device: pointed, proxy: target } = await host.invoke('devices.useProxy', { id: device.id });
+    expect(target).toEqual({ host: '127.0.0.1', port: endpoint.port });
+    const miner = proxy.snapshot().miners.find((m) => m.address.startsWith(`${s.host}:`));
+    expect(miner?.worker).toBe('bc1qme.bitaxe');
+    expect(miner?.userAgent).toMatch(/^bitaxe\/BM1370\/v2\.1[45]/);
+    expect(s.stratum()).toMatchObject({ connected: true, usingFallback: false, pool: `127.0.0.1:${endpoint.port}` });
+    expect(pointed.viaAxewallet).toBe(true);
+    expect(pointed.canUndoProxy).toBe(true);
+    const fallback = pointed.pools.find((p) => p.slot === pointed.secondaryPool);
+    expect(`${fallback?.url}:${fallback?.port}`).toBe(`${oldPool.host}:${oldPool.port}`);
+    await until(() => oldPool.miners().length === 0, 'old pool left');
+
+    const { device: restored } = await host.invoke('devices.undoProxy', { id: device.id });
+    expect(restored.canUndoProxy).toBe(false);
+    expect(restored.viaAxewallet).toBe(false);
+    await until(() => oldPool.miners().length === 1, 'back on the old pool');
+    expect(s.stratum().pool).toBe(`${oldPool.host}:${oldPool.port}`);
+    if (firmware === 'v2.15') expect(restored.pools.map((p) => p.slot).sort()).toEqual([0, 1]); // the proxy slot is cleared again
+    await expect(host.invoke('devices.undoProxy', { id: device.id })).rejects.toMatchObject({ code: 'conflict' });
+    expect(manager.get(device.id).status).toBe('online');
+  });
+});
+
+describe('use-proxy when something is wrong', () => {
+  it('says so when the proxy is not running or the device never connects', async () => {
+    const s = await sim({ host: '127.0.0.9' });
+    const { host } = setup({ proxyEndpoint: () => undefined });
+    const { device } = await host.invoke('devices.add', { address: s.http });
+    await expect(host.invoke('devices.useProxy', { id: device.id })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/Stratum port is not running/) });
+    const silent = setup({ proxyEndpoint: () => ({ host: '127.0.0.1', port: 1 }), proxyMiners: () => [], confirmTimeoutMs: 1500 });
+    await silent.host.invoke('devices.add', { address: s.http });
+    const error = (await silent.host.invoke('devices.useProxy', { id: device.id }).catch((e: unknown) => e)) as ApiError;
+    expect(error.code).toBe('upstream_error');
+    expect(error.hint).toMatch(/firewall/);
+    expect((await silent.host.invoke('devices.get', { id: device.id })).device.canUndoProxy).toBe(true);
+  });
+});
+
+describe('bad devices give a clear state, never a crash', () => {
+  async function fake(handler: http.RequestListener): Promise<{ url: string; close: () => Promise<void> }> {
+    const server = http.createServer(handler);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const close = () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      });
+    cleanups.push(close);
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close };
+  }
+
+  it.each([
+    ['HTML', (_q: http.IncomingMessage, s: http.ServerResponse) => s.end('<!doctype html><html></html>'), 'upstream_error', /web page/],
+    ['truncated JSON', (_q: http.IncomingMessage, s: http.ServerResponse) => s.end('{"macAddr":"A0:'), 'upstream_error', /incomplete/],
+    ['401', (_q: http.IncomingMessage, s: http.ServerResponse) => {
+      s.writeHead(401);
+      s.end();
+    }, 'forbidden', /401/],
+    ['500', (_q: http.IncomingMessage, s: http.ServerResponse) => {
+      s.writeHead(500);
+      s.end();
+    }, 'upstream_error', /HTTP 500/],
+    ['silence', () => undefined, 'unavailable', /did not answer/],
+  ] as const)('adding a device that answers with %s', async (_name, handler, code, message) => {
+    const device = await fake(handler);
+    const { host } = setup();
+    const error = (await host.invoke('devices.add', { address: device.url }).catch((e: unknown) => e)) as ApiError;
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.code).toBe(code);
+    expect(error.message).toMatch(message);
+    expect(error.hint).toBeTruthy();
+  });
+
+  it('a known device that starts answering badly, then goes away, then changes IP', async () => {
+    let mode: 'sim' | 'html' | '401' = 'sim';
+    const s = await sim({ host: '127.0.0.11', mac: 'A0:B7:65:00:00:11' });
+    const proxyTo = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (mode === 'html') return res.end('<html>captive portal</html>');
+      if (mode === '401') {
+        res.writeHead(401);
+        return res.end();
+      }
+      const upstream = await fetch(`${s.http}${req.url}`);
+      res.writeHead(upstream.status, { 'content-type': 'application/json' });
+      res.end(await upstream.text());
+    };
+    const front = await fake((req, res) => void proxyTo(req, res));
+    const { host, manager, events } = setup({ offlineAfterFailures: 2, streamLogs: false });
+    const { device } = await host.invoke('devices.add', { address: front.url });
+    manager.start();
+    mode = 'html';
+    await until(() => manager.get(device.id).status === 'error', 'error state');
+    expect(manager.get(device.id).problem?.kind).toBe('not-json');
+    mode = '401';
+    await until(() => manager.get(device.id).status === 'refused', 'refused state');
+    expect(manager.get(device.id).problem?.hint).toMatch(/same private network/);
+    await front.close();
+    await until(() => manager.get(device.id).status === 'offline', 'offline state');
+    expect(events.some((e) => e.type === 'alert' && e.alert.kind === 'offline')).toBe(true);
+
+    // The device comes back on another address; discovery follows its MAC there.
+    const moved = await sim({ host: '127.0.0.12', mac: 'A0:B7:65:00:00:11' });
+    const { scanId } = await host.invoke('devices.discover', { hosts: ['127.0.0.12-13'], port: moved.port });
+    await until(() => events.some((e) => e.type === 'device.discovery' && e.progress.scanId === scanId && e.progress.done), 'scan done');
+    const done = events.filter((e) => e.type === 'device.discovery' && e.progress.done).at(-1);
+    expect(done?.type === 'device.discovery' && done.progress.found.map((f) => f.known)).toEqual([true]);
+    await until(() => manager.get(device.id).status === 'online', 'online at the new address');
+    expect(manager.get(device.id).address).toBe(moved.http);
+    expect(events.some((e) => e.type === 'alert' && e.alert.kind === 'online')).toBe(true);
+  });
+
+  it('discovery reports progress and can be cancelled', async () => {
+    const { host, events } = setup();
+    const { scanId, total } = await host.invoke('devices.discover', { hosts: ['127.0.0.20-60'], port: 9 });
+    expect(total).toBe(41);
+    expect(await host.invoke('devices.cancelDiscover', { scanId })).toEqual({ cancelled: true });
+    await until(() => events.some((e) => e.type === 'device.discovery' && e.progress.done), 'scan ends');
+    await expect(host.invoke('devices.discover', { hosts: ['10.0.0.0/8'] })).rejects.toMatchObject({ code: 'bad_request', field: 'hosts' });
+  });
+});
