@@ -94,6 +94,9 @@ interface PreparedOutputs {
   spec: OperationOutput[];
 }
 
+/** Points of an operation where a crash test may kill the process (WalletOptions.onStep). */
+export type OperationStep = 'reserved' | 'answered' | 'storing';
+
 export class WalletEngine {
   readonly mints = new Map<string, MintContext>();
   private secrets: Secrets | undefined;
@@ -102,6 +105,7 @@ export class WalletEngine {
     readonly store: WalletStore,
     private readonly logger: Logger,
     private readonly emit: (event: EngineEvent) => void,
+    private readonly onStep: (step: OperationStep) => void = () => undefined,
   ) {}
 
   setSecrets(secrets: Secrets | undefined): void {
@@ -231,6 +235,7 @@ export class WalletEngine {
       });
       this.store.insertOperation({ ...op, id, outputs: JSON.stringify(spec) });
     });
+    this.onStep('reserved');
     return { id, prepared: { spec, blinded: this.derive(op.keyset_id, spec) } };
   }
 
@@ -466,6 +471,7 @@ export class WalletEngine {
       }
       throw error;
     }
+    this.onStep('answered');
     this.finishMint(ctx, keyset, opId, prepared, signatures);
   }
 
@@ -494,6 +500,7 @@ export class WalletEngine {
         this.store.insertProof(this.proofRow(ctx.url, keyset, v, 'quote', prepared.spec[i]!.quoteId ?? null, 'unspent', null));
         total += v.output.amount;
       });
+      this.onStep('storing');
       this.store.markQuotesIssued(ctx.url, quoteIds);
       for (const id of quoteIds) {
         const row = this.store.quote(ctx.url, id);
@@ -631,6 +638,7 @@ export class WalletEngine {
       }
       throw error;
     }
+    this.onStep('answered');
     this.finishSwap(ctx, keyset, op, prepared, signatures);
   }
 
@@ -665,6 +673,7 @@ export class WalletEngine {
         if (role === 'send') sent += v.output.amount;
         else kept += v.output.amount;
       });
+      this.onStep('storing');
       if (ownYs.length) this.store.setProofState(ownYs, 'spent');
       if (op.purpose === 'send' && op.send_id) {
         const sendRows = this.store.proofs({

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../log';
-import { type EngineEvent, type MintContext, type Secrets, WalletEngine, WalletOperationError } from './engine';
+import { type EngineEvent, type MintContext, type OperationStep, type Secrets, WalletEngine, WalletOperationError } from './engine';
 import { bip39Seed, createMnemonic, deriveLockingKey, isValidMnemonic, type LockingKey, lockingKeyFromPrivkey, normalizeMnemonic } from './keys';
 import { amountToWire, MintError, normalizeMintUrl, type ProofJson } from './mint-client';
 import { type HistoryRow, type QuoteRow, type QuoteState, WalletStore } from './store';
@@ -74,6 +74,8 @@ export interface WalletOptions {
   consolidateAbove?: number;
   /** NUT-09 counters per restore request (default 200) */
   restoreBatch?: number;
+  /** called at each step of an operation; the crash test kills the process here */
+  onStep?: (step: OperationStep) => void;
 }
 
 export interface WalletStatus {
@@ -123,7 +125,7 @@ export class WalletService {
     this.store = new WalletStore(join(opts.home, 'wallet.sqlite'));
     this.vault = opts.vault === 'passphrase' ? passphraseVault() : safeStorageVault(opts.vault);
     this.mintUrls = opts.mintUrls.map(normalizeMintUrl);
-    this.engine = new WalletEngine(this.store, this.logger, (event) => this.onEngineEvent(event));
+    this.engine = new WalletEngine(this.store, this.logger, (event) => this.onEngineEvent(event), opts.onStep);
   }
 
   // ---------------------------------------------------------------- events
