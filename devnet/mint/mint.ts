@@ -309,8 +309,7 @@ export class Mint {
       }
     });
     const onlyMintable = b.only_mintable === true;
-    const quotes = [...new Set(pubkeys)].flatMap((p) => this.store.quotesByPubkey(p));
-    return { quotes: quotes.filter((q) => !onlyMintable || q.amountPaid > q.amountIssued).map((q) => this.quoteJson(q)) };
+    return { quotes: [...new Set(pubkeys)].flatMap((p) => this.store.quotesByPubkey(p, onlyMintable)).map((q) => this.quoteJson(q)) };
   }
 
   // ---- hooks the devnet drives ----

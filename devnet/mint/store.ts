@@ -101,6 +101,8 @@ export class MintStore {
       ),
       getQuote: db.prepare<[string], RawQuote>('SELECT * FROM quotes WHERE id = ?'),
       quotesByPubkey: db.prepare<[string], RawQuote>('SELECT * FROM quotes WHERE pubkey = ? ORDER BY created_at, id'),
+      // amount_issued never exceeds amount_paid, so "not equal" is "something left to mint" on canonical decimals.
+      mintableByPubkey: db.prepare<[string], RawQuote>('SELECT * FROM quotes WHERE pubkey = ? AND amount_paid <> amount_issued ORDER BY created_at, id'),
       setPaid: db.prepare('UPDATE quotes SET amount_paid = ?, updated_at = ? WHERE id = ?'),
       setIssued: db.prepare('UPDATE quotes SET amount_issued = ?, updated_at = ? WHERE id = ? AND amount_issued = ?'),
       setExpiry: db.prepare('UPDATE quotes SET expiry = ?, updated_at = ? WHERE id = ?'),
@@ -150,8 +152,8 @@ export class MintStore {
     return raw ? toQuote(raw) : undefined;
   }
 
-  quotesByPubkey(pubkey: string): QuoteRow[] {
-    return this.stmt.quotesByPubkey.all(pubkey).map(toQuote);
+  quotesByPubkey(pubkey: string, onlyMintable: boolean): QuoteRow[] {
+    return (onlyMintable ? this.stmt.mintableByPubkey : this.stmt.quotesByPubkey).all(pubkey).map(toQuote);
   }
 
   setPaid(id: string, amountPaid: bigint, now: number): void {
