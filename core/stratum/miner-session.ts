@@ -26,7 +26,10 @@ import type { ChannelJob, UpstreamChannel, Verdict } from './upstream';
 /** The version bits any miner may roll (BIP320 general-purpose bits). */
 export const VERSION_ROLLING_MASK = 0x1fffe000;
 const KEPT_JOBS = 16;
-const MAX_QUEUED_LINES = 256;
+/** input held while authorize waits for an upstream; more than this from one miner is abuse */
+const MAX_QUEUED_BYTES = 256 * 1024;
+/** replies a miner does not read; beyond this it is dropped rather than buffered without end */
+const MAX_UNREAD_BYTES = 1024 * 1024;
 
 export interface SessionLimits {
   /** submits per second a connection may sustain */
@@ -123,6 +126,7 @@ export class MinerSession {
 
   private readonly splitter = new Sv1LineSplitter();
   private readonly queue: string[] = [];
+  private queuedBytes = 0;
   private processing = false;
   private readonly jobs = new Map<string, SentJob>();
   private nextJobId = 1;
@@ -270,7 +274,12 @@ export class MinerSession {
   }
 
   private write(line: string): void {
-    if (!this.closed) this.socket.write(line);
+    if (this.closed) return;
+    if (this.socket.writableLength > MAX_UNREAD_BYTES) {
+      this.close();
+      return;
+    }
+    this.socket.write(line);
   }
 
   private onData(chunk: string): void {
@@ -280,7 +289,8 @@ export class MinerSession {
         this.write(sv1Error(null, SV1_ERRORS.other, 'Line too long'));
         continue;
       }
-      if (this.queue.length >= MAX_QUEUED_LINES) {
+      this.queuedBytes += line.length;
+      if (this.queuedBytes > MAX_QUEUED_BYTES) {
         this.close();
         return;
       }
@@ -289,13 +299,19 @@ export class MinerSession {
     if (!this.processing) void this.drain();
   }
 
-  /** Lines are handled in order; replies written in one batch so a probe's single read sees them all. */
+  /**
+   * Lines are handled in order, synchronously except while authorize waits for an upstream; the replies
+   * of one batch go out in one write, so a probe's single read sees them all.
+   */
   private async drain(): Promise<void> {
     this.processing = true;
     this.socket.cork();
     try {
       while (this.queue.length > 0 && !this.closed) {
-        await this.handleLine(this.queue.shift()!);
+        const line = this.queue.shift()!;
+        this.queuedBytes -= line.length;
+        const pending = this.handleLine(line);
+        if (pending) await pending;
       }
     } finally {
       this.processing = false;
@@ -303,7 +319,7 @@ export class MinerSession {
     }
   }
 
-  private async handleLine(line: string): Promise<void> {
+  private handleLine(line: string): Promise<void> | undefined {
     let message;
     try {
       message = parseSv1Line(line);
@@ -311,17 +327,18 @@ export class MinerSession {
       const e = error as Sv1ProtocolError;
       this.host.noteInvalid(this, e.code);
       this.write(sv1Error(e.id ?? null, SV1_ERRORS.other, e.message));
-      return;
+      return undefined;
     }
-    if (message.kind === 'response') return; // e.g. a pong or a client.get_version answer
-    await this.handleRequest(message);
+    if (message.kind === 'response') return undefined; // e.g. a pong or a client.get_version answer
+    return this.handleRequest(message);
   }
 
-  private async handleRequest(request: Sv1Request): Promise<void> {
+  private handleRequest(request: Sv1Request): Promise<void> | undefined {
     const { id, params } = request;
     switch (request.method) {
       case 'mining.configure':
-        return this.onConfigure(id, params);
+        this.onConfigure(id, params);
+        return undefined;
       case 'mining.subscribe':
         this.subscribed = true;
         if (typeof params[0] === 'string') this.userAgent = params[0].slice(0, 64);
@@ -356,7 +373,8 @@ export class MinerSession {
         this.write(sv1Result(id, true));
         return;
       case 'mining.submit':
-        return this.onSubmit(id, params);
+        this.onSubmit(id, params);
+        return undefined;
       case 'mining.ping':
         this.write(sv1Result(id, 'pong'));
         return;
