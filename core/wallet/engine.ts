@@ -11,7 +11,16 @@ import { Amount, getDecodedToken, getEncodedToken, getTokenMetadata, type Proof 
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log';
-import { hashToCurve, signMintQuote, signQuoteLookup, unblindHex, verifyBlindSignatureHex, verifyProofDleqHex, type Nut20Format } from '../protocol/cashu';
+import {
+  hashToCurve,
+  prepareOutputs,
+  signMintQuote,
+  signQuoteLookup,
+  unblindHex,
+  verifyBlindSignatureHex,
+  verifyProofDleqHex,
+  type Nut20Format,
+} from '../protocol/cashu';
 import { type BlindedOutput, deterministicOutput, type LockingKey, p2pkWitness, secretKind, splitAmount } from './keys';
 import { amountToWire, type BlindSignatureJson, MINT_ERROR, MintClient, MintError, type MintQuote, normalizeMintUrl, type ProofJson } from './mint-client';
 import type { OperationOutput, OperationRow, ProofRow, WalletStore } from './store';

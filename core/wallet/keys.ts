@@ -3,13 +3,12 @@
  * NUT-13 deterministic outputs (plain and P2PK-locked) and NUT-11 witnesses. Pure functions; no I/O.
  * (NUT-20 and quote-lookup signatures come from core/protocol/cashu.)
  */
-import { deriveSecretAndBlindingFactor } from '@cashu/cashu-ts';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { HDKey } from '@scure/bip32';
 import { generateMnemonic, mnemonicToSeedSync, validateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
-import { hashToCurve, isValidScalar, parseWellKnownSecret, schnorrSign, secp } from '../protocol/cashu';
+import { hashToCurve, isValidScalar, type OutputSecret, outputSecretDeriver, parseWellKnownSecret, schnorrSign, secp } from '../protocol/cashu';
 
 /** m / cashu purpose (NUT-13's 129372') / 10' = Axewallet P2PK locking keys / account 0' / key 0'. */
 export const LOCKING_KEY_PATH = "m/129372'/10'/0'/0'";
@@ -73,10 +72,20 @@ export interface BlindedOutput {
   B_: string;
 }
 
+const derivers = new WeakMap<Uint8Array, Map<string, (counter: number) => OutputSecret>>();
+
+/** NUT-13 secret and r for `counter`; the per-keyset deriver (BIP32 node for v1 ids) is kept per seed. */
+function nut13(seed: Uint8Array, keysetId: string, counter: number): OutputSecret {
+  let bySeed = derivers.get(seed);
+  if (!bySeed) derivers.set(seed, (bySeed = new Map()));
+  let derive = bySeed.get(keysetId);
+  if (!derive) bySeed.set(keysetId, (derive = outputSecretDeriver(seed, keysetId)));
+  return derive(counter);
+}
+
 /** NUT-13 output `counter` of `keysetId`, blinded. `lockTo` is required for the P2PK form. */
 export function deterministicOutput(seed: Uint8Array, keysetId: string, counter: number, amount: bigint, form: OutputForm, lockTo?: string): BlindedOutput {
-  const { secret: nonce, blindingFactor: r } = deriveSecretAndBlindingFactor(seed, keysetId, counter);
-  const nonceHex = bytesToHex(nonce);
+  const { secret: nonceHex, r } = nut13(seed, keysetId, counter);
   let secret = nonceHex;
   if (form === 'p2pk') {
     if (!lockTo) throw new Error('a P2PK output needs a locking pubkey');
@@ -84,16 +93,7 @@ export function deterministicOutput(seed: Uint8Array, keysetId: string, counter:
   }
   const backend = secp();
   const Y = hashToCurve(utf8ToBytes(secret));
-  return {
-    amount,
-    keysetId,
-    counter,
-    form,
-    secret,
-    r,
-    Y,
-    B_: bytesToHex(backend.add(Y, backend.baseMultiply(r))),
-  };
+  return { amount, keysetId, counter, form, secret, r, Y, B_: bytesToHex(backend.add(Y, backend.baseMultiply(r))) };
 }
 
 /** Splits an amount into powers of two, largest first (one proof per set bit). */
