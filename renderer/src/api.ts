@@ -3,7 +3,7 @@
  * otherwise the page came from the headless server and talks HTTP to its own origin with the token.
  */
 import { type ApiBridge, createHttpBridge, createIpcBridge, type PreloadApi } from '../../core/api/bridge';
-import { type CommandInput, type CommandName, type CommandOutput, commandByName } from '../../core/api/contract';
+import type { CommandInput, CommandName, CommandOutput } from '../../core/api/contract';
 import { ApiError } from '../../core/api/define';
 
 const TOKEN_KEY = 'axewallet.token';
@@ -49,22 +49,6 @@ export function getBridge(): ApiBridge {
 
 export function call<N extends CommandName>(name: N, input: CommandInput<N>): Promise<CommandOutput<N>> {
   return getBridge().call(name, input);
-}
-
-/** True when this build's contract has the command at all (other parts of the engine land over time). */
-export function hasCommand(name: string): boolean {
-  return commandByName(name) !== undefined;
-}
-
-/**
- * Calls a command that may not be in this build's contract yet. The answer is the engine's own,
- * validated there against its schema; a missing command is a clear "not available yet", never fake data.
- */
-export async function callOptional<T>(name: string, input: Record<string, unknown> = {}): Promise<T> {
-  if (!hasCommand(name)) {
-    throw new ApiError('not_found', `"${name}" is not available yet in this version of Axewallet.`, 'This part of Axewallet is still being built; the other pages work.');
-  }
-  return (await getBridge().call(name as CommandName, input as never)) as T;
 }
 
 export function isNotAvailable(error: unknown): boolean {

@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 import type { ApiError } from '../../core/api/define';
-import { asApiError, call, callOptional } from './api';
+import { asApiError, call } from './api';
 import { appendSample, type Sample } from './series';
 import type { MiningView, WalletView } from './shapes';
 
@@ -20,9 +20,7 @@ interface LiveState {
 }
 
 export function totalHashrate(mining: MiningView | undefined): number {
-  if (!mining) return 0;
-  if (typeof mining.hashrate === 'number') return mining.hashrate;
-  return mining.miners.reduce((sum, m) => sum + (m.hashrate ?? 0), 0);
+  return mining?.hashrate ?? 0;
 }
 
 export function totalBalance(wallet: WalletView | undefined): number {
@@ -38,7 +36,7 @@ export const useLive = create<LiveState>((set, get) => ({
   earned: [],
   async refresh() {
     const t = Date.now() / 1000;
-    const [mining, wallet] = await Promise.allSettled([callOptional<MiningView>('mining.get'), call('wallet.get', {})]);
+    const [mining, wallet] = await Promise.allSettled([call('mining.get', {}), call('wallet.get', {})]);
     const next: Partial<LiveState> = {};
     if (mining.status === 'fulfilled') {
       next.mining = mining.value;

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { CommandInput, CommandName, CommandOutput } from '../../core/api/contract';
 import type { ApiError } from '../../core/api/define';
-import { asApiError, callOptional } from './api';
+import { asApiError, call } from './api';
 
 export interface CommandState<T> {
   data: T | undefined;
@@ -13,8 +14,8 @@ export interface CommandState<T> {
  * Reads a command once and then every `intervalMs` (0 = once), and again whenever `refreshKey` changes
  * (pages pass the count of relevant events so pushes show at once).
  */
-export function useCommand<T>(name: string, input: Record<string, unknown> = {}, intervalMs = 0, refreshKey: unknown = 0): CommandState<T> {
-  const [data, setData] = useState<T>();
+export function useCommand<N extends CommandName>(name: N, input: CommandInput<N>, intervalMs = 0, refreshKey: unknown = 0): CommandState<CommandOutput<N>> {
+  const [data, setData] = useState<CommandOutput<N>>();
   const [error, setError] = useState<ApiError>();
   const [loading, setLoading] = useState(true);
   const [tick, setTick] = useState(0);
@@ -30,7 +31,7 @@ export function useCommand<T>(name: string, input: Record<string, unknown> = {},
 
   useEffect(() => {
     let cancelled = false;
-    callOptional<T>(name, JSON.parse(inputKey) as Record<string, unknown>).then(
+    call(name, JSON.parse(inputKey) as CommandInput<N>).then(
       (value) => {
         if (cancelled) return;
         setData(value);

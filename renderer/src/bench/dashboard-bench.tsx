@@ -24,22 +24,48 @@ const devices = Number(params.get('devices') ?? 100);
 const updates = Number(params.get('updates') ?? 20);
 const intervalMs = Number(params.get('interval') ?? 1000);
 
+const UPSTREAM = 'stratum2+tcp://127.0.0.1:34254/9auqWEzQDVyd2oe1JVGFLMLHZtCo2FFqZwtKA5gd9xbuEu7PH72';
+
 function miningAt(step: number): MiningView {
+  const now = Date.now();
   const miners = Array.from({ length: devices }, (_, i) => ({
     id: `miner-${i}`,
     worker: `bitaxe-${i}`,
-    address: `10.0.${i >> 8}.${i & 255}`,
-    hashrate: 1.1e12 + ((i * 7919 + step * 104729) % 1000) * 1e8,
+    address: `10.0.${i >> 8}.${i & 255}:51${String(i).padStart(3, '0')}`,
+    userAgent: 'bitaxe/BM1370/v2.15.0',
+    connectedAt: new Date(now - 3_600_000).toISOString(),
     difficulty: 4096,
-    lastShareAt: new Date(Date.now() - ((i + step) % 30) * 1000).toISOString(),
+    hashrate: 1.1e12 + ((i * 7919 + step * 104729) % 1000) * 1e8,
+    lastShareAt: new Date(now - ((i + step) % 30) * 1000).toISOString(),
     accepted: 100 * step + i,
     rejected: (step + i) % 3,
+    awaiting: step % 2,
+    rejectReasons: { 'stale-share': (step + i) % 3 },
     latencyMs: 2 + ((i + step) % 10) / 10,
+    versionMask: '1fffe000',
+    upstream: UPSTREAM,
   }));
   return {
     shares: { accepted: 100 * step * devices, rejected: step, awaiting: step % 4, rejectReasons: { 'stale-share': step, 'low-difficulty': 1 } },
+    hashrate: miners.reduce((sum, m) => sum + m.hashrate, 0),
     miners,
-    upstream: { url: 'stratum2+tcp://127.0.0.1:34254/9auqWEzQDVyd2oe1JVGFLMLHZtCo2FFqZwtKA5gd9xbuEu7PH72', state: 'connected', latencyMs: 3.2, failover: false },
+    upstream: {
+      url: UPSTREAM,
+      protocol: 'sv2',
+      state: 'up',
+      connected: true,
+      latencyMs: 3.2,
+      activeIndex: 0,
+      failover: false,
+      lastError: null,
+      switches: 0,
+      since: new Date(now - 3_600_000).toISOString(),
+      upstreams: [{ url: UPSTREAM, protocol: 'sv2', state: 'up', lastError: null, since: new Date(now - 3_600_000).toISOString() }],
+    },
+    recentShares: [],
+    hashrateHistory: Array.from({ length: 60 }, (_, i) => ({ at: new Date(now - (60 - i) * 60_000).toISOString(), hashrate: devices * 1.1e12 })),
+    invalid: {},
+    stratum: { host: '0.0.0.0', port: 34255 },
   };
 }
 
@@ -70,7 +96,7 @@ function update(step: number): Promise<void> {
     flushSync(() =>
       useLive.setState({
         mining,
-        hashrate: [...state.hashrate.slice(1), { t, v: mining.miners.reduce((s, m) => s + (m.hashrate ?? 0), 0) }],
+        hashrate: [...state.hashrate.slice(1), { t, v: mining.hashrate }],
         earned: [...state.earned.slice(1), { t, v: step * 64 + 230_400 }],
       }),
     );

@@ -3,12 +3,27 @@ import { useApp } from '../store';
 import { useLive } from '../live';
 import { formatSi } from '../format';
 
+export const upstreamStateWords: Record<MiningView['upstream']['state'], string> = {
+  connecting: 'connecting',
+  up: 'up',
+  down: 'down',
+  silent: 'silent (no work from the pool)',
+  idle: 'idle (no miner yet)',
+  none: 'none configured',
+};
+
+/** stratum2+tcp://host:port/KEY -> host:port: the key is long and the same every time */
+export function shortUrl(url: string): string {
+  return url.replace(/^[a-z0-9+]+:\/\//, '').replace(/\/.*$/, '');
+}
+
 function upstreamText(mining: MiningView | undefined, unavailable: boolean): string {
   if (unavailable) return 'not available yet';
   const up = mining?.upstream;
   if (!up) return '…';
-  const state = up.state ?? (up.connected ? 'connected' : 'disconnected');
-  return up.failover ? `${state} (failover)` : state;
+  if (up.state === 'none') return 'none configured';
+  const where = up.url ? ` ${shortUrl(up.url)}` : '';
+  return `${upstreamStateWords[up.state]}${where}${up.failover ? ' (failover)' : ''}`;
 }
 
 function walletText(wallet: WalletView | undefined, unavailable: boolean): string {
@@ -26,7 +41,8 @@ export function StatusBar() {
   const connection = useApp((s) => s.connection);
   const mining = { data: useLive((s) => s.mining), error: useLive((s) => s.miningError) };
   const wallet = { data: useLive((s) => s.wallet), error: useLive((s) => s.walletError) };
-  const proxy = status?.stratum ? `listening on port ${status.stratum.port}` : connection === 'online' ? 'not running' : '…';
+  const stratum = mining.data?.stratum ?? status?.stratum;
+  const proxy = stratum ? `port ${stratum.port}` : mining.data ? 'not listening' : '…';
   return (
     <footer className="statusbar" aria-label="Status">
       <span>

@@ -1,46 +1,37 @@
 import { useId, useState } from 'react';
-import { callOptional } from '../api';
+import { call } from '../api';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
 import { formatAgo } from '../format';
 import { useApp } from '../store';
 import { useAction, useCommand } from '../useCommand';
 
-interface RelayStatus {
-  url: string;
-  lastOkAt: string | null;
-  lastError: string | null;
-  connected?: boolean;
-}
-
-interface BackupView {
-  relays: RelayStatus[];
-  pendingChanges: number;
-  lastBackupAt?: string | null;
-}
-
 const RELAY = /^wss?:\/\/\S+$/;
 
 export function BackupPage() {
   const id = useId();
-  const backup = useCommand<BackupView>('backup.get', {}, 3000);
-  const settings = useApp((s) => s.settings);
-  const saveSettings = useApp((s) => s.saveSettings);
+  const backupEvents = useApp((s) => s.events.filter((e) => e.type === 'backup.status').length);
+  const backup = useCommand('backup.get', {}, 5000, backupEvents);
   const navigate = useApp((s) => s.navigate);
   const [relay, setRelay] = useState('');
   const [relayError, setRelayError] = useState<string>();
   const [tested, setTested] = useState<Record<string, string>>({});
-  const change = useAction(async (relays: string[]) => {
-    await saveSettings({ relays });
+  const add = useAction(async (url: string) => {
+    await call('backup.relays.add', { url });
+    backup.reload();
+  });
+  const remove = useAction(async (url: string) => {
+    await call('backup.relays.remove', { url });
+    backup.reload();
+  });
+  const now = useAction(async () => {
+    await call('backup.now', {});
     backup.reload();
   });
   const test = useAction(async (url: string) => {
-    const result = await callOptional<{ ok: boolean; latencyMs?: number; error?: string }>('backup.testRelay', { url });
+    const result = await call('backup.testRelay', { url });
     setTested((t) => ({ ...t, [url]: result.ok ? `answered${result.latencyMs !== undefined ? ` in ${Math.round(result.latencyMs)} ms` : ''}` : `failed: ${result.error ?? 'no answer'}` }));
   });
 
-  const relays = settings?.relays ?? [];
-  const statusOf = (url: string) => backup.data?.relays.find((r) => r.url === url);
-  const allUrls = [...new Set([...relays, ...(backup.data?.relays.map((r) => r.url) ?? [])])];
 
   return (
     <div className="stack">
@@ -51,17 +42,41 @@ export function BackupPage() {
         ) : !backup.data ? (
           <p role="status">Loading…</p>
         ) : (
-          <dl className="facts">
-            <dt>Changes waiting to be backed up</dt>
-            <dd>{backup.data.pendingChanges}</dd>
-            <dt>Last backup</dt>
-            <dd>{formatAgo(backup.data.lastBackupAt ?? latest(backup.data.relays))}</dd>
-          </dl>
+          <div className="stack">
+            <dl className="facts">
+              <dt>Backup</dt>
+              <dd>{backup.data.running ? 'running' : 'stopped (no wallet yet, or it is locked)'}</dd>
+              <dt>Changes waiting to be backed up</dt>
+              <dd>{backup.data.pendingChanges}</dd>
+              <dt>Last backup</dt>
+              <dd>{formatAgo(backup.data.lastBackupAt)}</dd>
+              <dt>Delay after a change</dt>
+              <dd>{backup.data.delaySeconds} s</dd>
+              {backup.data.pubkey && (
+                <>
+                  <dt>Published under (nostr key)</dt>
+                  <dd className="mono">{backup.data.pubkey}</dd>
+                </>
+              )}
+              {backup.data.lastError && (
+                <>
+                  <dt>Last error</dt>
+                  <dd className="bad">{backup.data.lastError}</dd>
+                </>
+              )}
+            </dl>
+            <div className="row">
+              <button type="button" onClick={() => void now.run()} disabled={now.busy || !backup.data.running}>
+                {now.busy ? 'Backing up…' : 'Back up now'}
+              </button>
+            </div>
+            {now.error && <ErrorNotice error={now.error} />}
+          </div>
         )}
       </section>
       <section aria-labelledby={`${id}-relays`} className="stack">
         <h2 id={`${id}-relays`}>Relays</h2>
-        {allUrls.length === 0 ? (
+        {!backup.data || backup.data.relays.length === 0 ? (
           <p className="muted">No backup relay yet: add one so a lost machine does not mean lost ehash.</p>
         ) : (
           <table aria-label="Backup relays">
@@ -74,22 +89,23 @@ export function BackupPage() {
               </tr>
             </thead>
             <tbody>
-              {allUrls.map((url) => {
-                const s = statusOf(url);
+              {backup.data.relays.map((s) => {
+                const url = s.url;
                 return (
                   <tr key={url}>
-                    <td className="mono">{url}</td>
-                    <td>{s ? formatAgo(s.lastOkAt) : '—'}</td>
-                    <td className={s?.lastError ? 'bad' : ''}>{s?.lastError ?? (s ? 'none' : '—')}</td>
+                    <td className="mono">
+                      {url} <span className={s.connected ? 'good' : 'bad'}>{s.connected ? 'connected' : 'not connected'}</span>
+                      {s.outbox > 0 ? <span className="muted"> · {s.outbox} events waiting</span> : null}
+                    </td>
+                    <td>{formatAgo(s.lastOkAt)}</td>
+                    <td className={s.lastError ? 'bad' : ''}>{s.lastError ? `${s.lastError} (${formatAgo(s.lastErrorAt)})` : 'none'}</td>
                     <td className="row">
                       <button type="button" onClick={() => void test.run(url)} disabled={test.busy} aria-label={`Test relay ${url}`}>
                         Test
                       </button>
-                      {relays.includes(url) && (
-                        <button type="button" onClick={() => void change.run(relays.filter((r) => r !== url))} disabled={change.busy} aria-label={`Remove relay ${url}`}>
-                          Remove
-                        </button>
-                      )}
+                      <button type="button" onClick={() => void remove.run(url)} disabled={remove.busy} aria-label={`Remove relay ${url}`}>
+                        Remove
+                      </button>
                       {tested[url] && <span role="status">{tested[url]}</span>}
                     </td>
                   </tr>
@@ -99,6 +115,7 @@ export function BackupPage() {
           </table>
         )}
         {test.error && <ErrorNotice error={test.error} />}
+        {remove.error && <ErrorNotice error={remove.error} />}
         <form
           className="row"
           aria-label="Add a backup relay"
@@ -108,7 +125,7 @@ export function BackupPage() {
             const problem = RELAY.test(value) ? undefined : 'A relay address starts with ws:// or wss://';
             setRelayError(problem);
             if (problem) return;
-            if (!relays.includes(value)) await change.run([...relays, value]);
+            await add.run(value);
             setRelay('');
           }}
         >
@@ -117,14 +134,14 @@ export function BackupPage() {
             id={`${id}-relay`}
             placeholder="wss://relay.example"
             value={relay}
-            aria-invalid={!!relayError}
-            aria-describedby={relayError ? `${id}-relay-error` : undefined}
+            aria-invalid={!!(relayError ?? add.error)}
+            aria-describedby={relayError ?? add.error ? `${id}-relay-error` : undefined}
             onChange={(e) => setRelay(e.target.value)}
           />
-          <button type="submit" disabled={change.busy}>
+          <button type="submit" disabled={add.busy}>
             Add relay
           </button>
-          <FieldError id={`${id}-relay-error`} message={relayError ?? change.error?.message} />
+          <FieldError id={`${id}-relay-error`} message={relayError ?? add.error?.message} />
         </form>
       </section>
       <section aria-labelledby={`${id}-restore`}>
@@ -136,9 +153,4 @@ export function BackupPage() {
       </section>
     </div>
   );
-}
-
-function latest(relays: RelayStatus[]): string | null {
-  const times = relays.map((r) => r.lastOkAt).filter((t): t is string => !!t);
-  return times.sort().at(-1) ?? null;
 }

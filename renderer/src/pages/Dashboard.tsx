@@ -1,25 +1,57 @@
 import { useId, useMemo, useState } from 'react';
 import type { ApiEvent } from '../../../core/api/contract';
+import { shortUrl, upstreamStateWords } from '../components/StatusBar';
 import { Chart } from '../components/Chart';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { formatAgo, formatHashrate, formatMs, formatSi } from '../format';
 import { totalBalance, totalHashrate, useLive } from '../live';
 import { inWindow, type Sample, type WindowName, windows } from '../series';
+import type { MiningView } from '../shapes';
 import { useApp } from '../store';
 
 function toChartData(samples: Sample[]): [number[], number[]] {
   return [samples.map((s) => s.t), samples.map((s) => s.v)];
 }
 
-/** Events of the share -> quote -> proof pipeline, by their type name, whatever part of the engine sends them. */
-export function isPipelineEvent(event: ApiEvent): boolean {
-  return /share|quote|proof|mint/i.test(event.type);
+/** The engine keeps a point a minute across restarts; this page adds its own 1 Hz samples after the last one. */
+export function mergeHistory(history: MiningView['hashrateHistory'] | undefined, live: Sample[]): Sample[] {
+  const past = (history ?? []).map((p) => ({ t: Date.parse(p.at) / 1000, v: p.hashrate }));
+  const lastPast = past.at(-1)?.t ?? 0;
+  return [...past, ...live.filter((s) => s.t > lastPast)];
 }
 
-function describeEvent(event: ApiEvent): string {
-  const { type, ...rest } = event as { type: string } & Record<string, unknown>;
-  const text = JSON.stringify(rest);
-  return `${type} ${text.length > 160 ? `${text.slice(0, 157)}…` : text}`;
+interface StreamLine {
+  key: string;
+  kind: 'share' | 'quote' | 'proof';
+  text: string;
+  bad?: boolean;
+}
+
+/** One line per step of the share -> quote -> proof pipeline, newest first. */
+export function streamLines(events: ApiEvent[], limit = 40): StreamLine[] {
+  const lines: StreamLine[] = [];
+  for (let i = events.length - 1; i >= 0 && lines.length < limit; i--) {
+    const e = events[i]!;
+    if (e.type === 'mining.share' && e.share.verdict !== 'awaiting') {
+      const s = e.share;
+      lines.push({
+        key: `s${s.shareId}-${s.verdict}`,
+        kind: 'share',
+        bad: s.verdict === 'rejected',
+        text: `share ${s.verdict}${s.reason ? ` (${s.reason})` : ''} from ${s.worker}, difficulty ${formatSi(s.shareDifficulty)}${s.latencyMs !== null ? `, ${formatMs(s.latencyMs)}` : ''} · ${s.headerHash.slice(0, 12)}…`,
+      });
+    } else if (e.type === 'mining.quote') {
+      lines.push({
+        key: `q${e.quoteId}-${i}`,
+        kind: 'quote',
+        bad: !!e.error,
+        text: e.error ? `quote failed for ${e.worker}: ${e.error.message}` : `quote ${e.quoteId.slice(0, 12)}… for ${e.worker}: ${formatSi(e.amount)}`,
+      });
+    } else if (e.type === 'wallet.proof') {
+      lines.push({ key: `p${e.quoteId}-${i}`, kind: 'proof', text: `proof minted: ${formatSi(e.amount)} ${e.unit} from quote ${e.quoteId.slice(0, 12)}…` });
+    }
+  }
+  return lines;
 }
 
 export function DashboardPage() {
@@ -33,9 +65,9 @@ export function DashboardPage() {
   const [span, setSpan] = useState<WindowName>('10m');
   const id = useId();
 
-  const hashData = useMemo(() => toChartData(inWindow(hashrate, span)), [hashrate, span]);
+  const hashData = useMemo(() => toChartData(inWindow(mergeHistory(mining?.hashrateHistory, hashrate), span)), [mining?.hashrateHistory, hashrate, span]);
   const earnedData = useMemo(() => toChartData(inWindow(earned, span)), [earned, span]);
-  const stream = useMemo(() => events.filter(isPipelineEvent).slice(-30).reverse(), [events]);
+  const stream = useMemo(() => streamLines(events), [events]);
   const unit = wallet?.balances[0]?.unit ?? 'hash';
 
   return (
@@ -126,26 +158,41 @@ export function DashboardPage() {
       <div className="grid2">
         <section aria-labelledby={`${id}-upstream`}>
           <h2 id={`${id}-upstream`}>Upstream</h2>
-          {mining?.upstream ? (
-            <dl className="facts">
-              <dt>Pool</dt>
-              <dd className="mono">{mining.upstream.url ?? '—'}</dd>
-              <dt>State</dt>
-              <dd>
-                {mining.upstream.state ?? (mining.upstream.connected ? 'connected' : 'disconnected')}
-                {mining.upstream.failover ? ' — on failover' : ''}
-              </dd>
-              <dt>Pool latency</dt>
-              <dd>{formatMs(mining.upstream.latencyMs)}</dd>
-              {mining.upstream.lastError && (
-                <>
-                  <dt>Last error</dt>
-                  <dd>{mining.upstream.lastError}</dd>
-                </>
+          {mining ? (
+            <>
+              <dl className="facts">
+                <dt>In use</dt>
+                <dd className="mono">{mining.upstream.url ? shortUrl(mining.upstream.url) : 'none'}</dd>
+                <dt>State</dt>
+                <dd className={mining.upstream.state === 'up' ? 'good' : mining.upstream.state === 'down' || mining.upstream.state === 'silent' ? 'bad' : ''}>
+                  {upstreamStateWords[mining.upstream.state]}
+                  {mining.upstream.failover ? ' — on failover' : ''}
+                </dd>
+                <dt>Pool latency</dt>
+                <dd>{formatMs(mining.upstream.latencyMs)}</dd>
+                <dt>Switches</dt>
+                <dd>{mining.upstream.switches}</dd>
+                {mining.upstream.lastError && (
+                  <>
+                    <dt>Last error</dt>
+                    <dd>{mining.upstream.lastError}</dd>
+                  </>
+                )}
+              </dl>
+              {mining.upstream.upstreams.length > 0 && (
+                <ol className="list" aria-label="Failover order">
+                  {mining.upstream.upstreams.map((u, i) => (
+                    <li key={u.url}>
+                      {i + 1}. <span className="mono">{shortUrl(u.url)}</span> ({u.protocol}) — {upstreamStateWords[u.state]}
+                      {i === mining.upstream.activeIndex ? ' · in use' : ''}
+                      {u.lastError ? <span className="muted"> · {u.lastError}</span> : null}
+                    </li>
+                  ))}
+                </ol>
               )}
-            </dl>
+            </>
           ) : (
-            <p className="muted">{mining ? 'No upstream connected.' : 'Waiting for the mining state.'}</p>
+            <p className="muted">Waiting for the mining state.</p>
           )}
         </section>
         <section aria-labelledby={`${id}-reasons`}>
@@ -183,13 +230,13 @@ export function DashboardPage() {
               </tr>
             </thead>
             <tbody>
-              {mining.miners.map((m, i) => (
-                <tr key={m.id ?? `${m.worker}-${i}`}>
-                  <td>{m.worker ?? '—'}</td>
-                  <td className="mono">{m.address ?? '—'}</td>
+              {mining.miners.map((m) => (
+                <tr key={m.id}>
+                  <td>{m.worker}</td>
+                  <td className="mono">{m.address}</td>
                   <td>{formatHashrate(m.hashrate)}</td>
-                  <td>{m.accepted ?? '—'}</td>
-                  <td>{m.rejected ?? '—'}</td>
+                  <td>{m.accepted}</td>
+                  <td>{m.rejected}</td>
                   <td>{formatMs(m.latencyMs)}</td>
                   <td>{formatAgo(m.lastShareAt)}</td>
                 </tr>
@@ -207,8 +254,10 @@ export function DashboardPage() {
           <p className="muted">Nothing yet: events appear here as shares are judged, quoted and minted.</p>
         ) : (
           <ol className="stream mono" aria-label="Live share, quote and proof events">
-            {stream.map((event, i) => (
-              <li key={i}>{describeEvent(event)}</li>
+            {stream.map((line) => (
+              <li key={line.key} className={line.bad ? 'bad' : ''}>
+                <span className={`tag tag-${line.kind}`}>{line.kind}</span> {line.text}
+              </li>
             ))}
           </ol>
         )}

@@ -1,29 +1,15 @@
 import { useId, useMemo, useState } from 'react';
-import { callOptional } from '../api';
+import { call } from '../api';
+import { Chart } from '../components/Chart';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
+import { useDiscovery, type FoundDevice } from '../discovery';
 import { downloadText } from '../download';
-import { formatAgo, formatHashrate } from '../format';
+import { formatAgo, formatHashrate, formatSi } from '../format';
+import type { DeviceView } from '../shapes';
+import { useApp } from '../store';
 import { useAction, useCommand } from '../useCommand';
 
-export interface DeviceView {
-  id: string;
-  name?: string;
-  hostname?: string;
-  address?: string;
-  model?: string;
-  firmware?: string;
-  state?: string;
-  online?: boolean;
-  hashrate?: number;
-  temperature?: number | null;
-  power?: number | null;
-  usingProxy?: boolean;
-  pool?: string | null;
-  lastSeenAt?: string | null;
-  lastError?: string | null;
-}
-
-/** http://HOST[:PORT] or a bare host: the engine needs a URL. */
+/** An IP, a host name, or http://HOST[:PORT]: what the engine accepts; anything else is named here first. */
 export function deviceAddressProblem(text: string): string | undefined {
   const value = text.trim();
   if (!value) return 'Enter the Bitaxe address, e.g. 192.168.1.50.';
@@ -37,16 +23,18 @@ export function deviceAddressProblem(text: string): string | undefined {
   }
 }
 
-export function toDeviceUrl(text: string): string {
-  const value = text.trim();
-  return (/^https?:\/\//.test(value) ? value : `http://${value}`).replace(/\/$/, '');
+export function deviceName(device: Pick<DeviceView, 'hostname' | 'address'>): string {
+  return device.hostname || device.address;
 }
+
+/** AxeOS reports GH/s; the rest of the UI speaks H/s. */
+const ghs = (value: number) => formatHashrate(value * 1e9);
 
 export function AddDeviceForm({ onAdded }: { onAdded?: (device: DeviceView) => void }) {
   const id = useId();
   const [address, setAddress] = useState('');
   const [problem, setProblem] = useState<string>();
-  const add = useAction((url: string) => callOptional<DeviceView>('devices.add', { address: url }));
+  const add = useAction((value: string) => call('devices.add', { address: value }));
   const message = problem ?? (add.error ? `${add.error.message}${add.error.hint ? ` ${add.error.hint}` : ''}` : undefined);
   return (
     <form
@@ -57,10 +45,10 @@ export function AddDeviceForm({ onAdded }: { onAdded?: (device: DeviceView) => v
         const p = deviceAddressProblem(address);
         setProblem(p);
         if (p) return;
-        const device = await add.run(toDeviceUrl(address));
-        if (device) {
+        const result = await add.run(address.trim());
+        if (result) {
           setAddress('');
-          onAdded?.(device);
+          onAdded?.(result.device);
         }
       }}
     >
@@ -84,102 +72,237 @@ export function AddDeviceForm({ onAdded }: { onAdded?: (device: DeviceView) => v
   );
 }
 
-interface DiscoverResult {
-  found: Array<{ address: string; hostname?: string; model?: string }>;
-}
-
-export function DiscoverButton({ onFound }: { onFound(result: DiscoverResult): void }) {
-  const discover = useAction(() => callOptional<DiscoverResult>('devices.discover', {}));
+/** Search the network, list what answers; `onPick` gets the chosen one once added. */
+export function DiscoverPanel({ onPick, pickLabel = 'Add' }: { onPick(device: DeviceView): void; pickLabel?: string }) {
+  const discovery = useDiscovery();
+  const add = useAction((found: FoundDevice) => call('devices.add', { address: found.address }));
+  const progress = discovery.progress;
   return (
     <div className="stack">
-      <button
-        type="button"
-        disabled={discover.busy}
-        onClick={async () => {
-          const result = await discover.run();
-          if (result) onFound(result);
-        }}
-      >
-        {discover.busy ? 'Searching the network…' : 'Search the network for Bitaxes'}
-      </button>
-      {discover.busy && <progress aria-label="Searching the network" />}
-      {discover.error && <ErrorNotice error={discover.error} />}
+      <div className="row">
+        <button type="button" disabled={discovery.running} onClick={() => void discovery.start()}>
+          {discovery.running ? 'Searching the network…' : 'Search the network for Bitaxes'}
+        </button>
+        {discovery.running && (
+          <button type="button" onClick={() => void discovery.cancel()}>
+            Stop searching
+          </button>
+        )}
+      </div>
+      {progress && (
+        <p role="status" className="row">
+          <progress max={progress.total || undefined} value={progress.total ? progress.scanned : undefined} aria-label="Search progress" />
+          {progress.done ? (progress.cancelled ? 'Search stopped' : 'Search finished') : 'Searching'}: {progress.scanned} of {progress.total} addresses, {progress.found.length} Bitaxe
+          {progress.found.length === 1 ? '' : 's'} found
+        </p>
+      )}
+      {discovery.error && <ErrorNotice error={discovery.error} />}
+      {progress && progress.found.length > 0 && (
+        <ul className="list" aria-label="Found on the network">
+          {progress.found.map((f) => (
+            <li key={f.address} className="row">
+              <strong>{f.hostname || f.ipv4}</strong>
+              <span className="mono">{f.address}</span>
+              <span>
+                {f.asicModel} · {f.firmware}
+              </span>
+              {f.known && <span className="muted">already added</span>}
+              <button
+                type="button"
+                disabled={add.busy}
+                onClick={async () => {
+                  const result = await add.run(f);
+                  if (result) onPick(result.device);
+                }}
+                aria-label={`${pickLabel} ${f.hostname || f.address}`}
+              >
+                {pickLabel}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {progress?.done && progress.found.length === 0 && <p className="muted">No Bitaxe answered. Add it by address instead.</p>}
+      {add.error && <ErrorNotice error={add.error} />}
     </div>
   );
 }
 
 function DeviceActions({ device, onChange }: { device: DeviceView; onChange(): void }) {
-  const act = useAction(async (command: string) => {
-    await callOptional(command, { id: device.id });
+  const act = useAction(async (command: 'devices.useProxy' | 'devices.undoProxy' | 'devices.identify' | 'devices.restart' | 'devices.pause' | 'devices.resume' | 'devices.remove') => {
+    await call(command, { id: device.id });
     onChange();
   });
-  const name = device.name ?? device.hostname ?? device.address ?? device.id;
-  const button = (command: string, label: string) => (
-    <button type="button" disabled={act.busy} onClick={() => void act.run(command)} aria-label={`${label} ${name}`}>
+  const name = deviceName(device);
+  const button = (command: Parameters<typeof act.run>[0], label: string) => (
+    <button type="button" disabled={act.busy} onClick={() => void act.run(command)} aria-label={`${label}: ${name}`}>
       {label}
     </button>
   );
   return (
     <div className="stack">
       <div className="row wrap">
-        {device.usingProxy ? button('devices.undoProxy', 'Restore previous pool') : button('devices.useProxy', 'Point at Axewallet')}
+        {!device.viaAxewallet && button('devices.useProxy', 'Point at Axewallet')}
+        {device.canUndoProxy && button('devices.undoProxy', 'Restore previous pools')}
         {button('devices.identify', 'Identify')}
         {button('devices.restart', 'Restart')}
-        {device.state === 'paused' ? button('devices.resume', 'Resume') : button('devices.pause', 'Pause')}
+        {device.capabilities.pauseResume && (device.miningPaused ? button('devices.resume', 'Resume') : button('devices.pause', 'Pause'))}
+        {button('devices.remove', 'Forget')}
       </div>
+      {act.busy && <p role="status">Working…</p>}
       {act.error && <ErrorNotice error={act.error} />}
+    </div>
+  );
+}
+
+function PoolForm({ device, all, onChange }: { device: DeviceView; all: DeviceView[]; onChange(): void }) {
+  const id = useId();
+  const primary = device.pools.find((p) => p.slot === device.primaryPool) ?? device.pools[0];
+  const [url, setUrl] = useState(primary?.url ?? '');
+  const [port, setPort] = useState(String(primary?.port ?? 3333));
+  const [user, setUser] = useState(primary?.user ?? '');
+  const [everyDevice, setEveryDevice] = useState(false);
+  const [problem, setProblem] = useState<string>();
+  const save = useAction(async (targets: DeviceView[]) => {
+    for (const target of targets) await call('devices.setPools', { id: target.id, primary: { url: url.trim(), port: Number(port), user: user.trim() } });
+    onChange();
+  });
+  return (
+    <form
+      className="stack"
+      aria-label={`Pool of ${deviceName(device)}`}
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const p = !url.trim() ? 'Enter the pool host.' : !(Number.isInteger(Number(port)) && Number(port) >= 1 && Number(port) <= 65535) ? 'The port is a number from 1 to 65535.' : undefined;
+        setProblem(p);
+        if (!p) await save.run(everyDevice ? all : [device]);
+      }}
+    >
+      <div className="row">
+        <label htmlFor={`${id}-url`}>Pool host</label>
+        <input id={`${id}-url`} value={url} onChange={(e) => setUrl(e.target.value)} aria-describedby={problem ? `${id}-error` : undefined} />
+        <label htmlFor={`${id}-port`}>Pool port</label>
+        <input id={`${id}-port`} inputMode="numeric" value={port} onChange={(e) => setPort(e.target.value)} />
+        <label htmlFor={`${id}-user`}>Pool user</label>
+        <input id={`${id}-user`} value={user} onChange={(e) => setUser(e.target.value)} />
+      </div>
+      <label className="check">
+        <input type="checkbox" checked={everyDevice} onChange={(e) => setEveryDevice(e.target.checked)} />
+        Apply to all {all.length} devices
+      </label>
+      <FieldError id={`${id}-error`} message={problem} />
+      {save.error && <ErrorNotice error={save.error} />}
+      <button type="submit" disabled={save.busy}>
+        {save.busy ? 'Saving and restarting…' : 'Save pool and restart'}
+      </button>
+    </form>
+  );
+}
+
+function DeviceHistory({ device }: { device: DeviceView }) {
+  const history = useCommand('devices.history', { id: device.id, range: '24h' }, 60_000);
+  const data = useMemo(() => {
+    const samples = history.data?.samples ?? [];
+    const t = samples.map((s) => Date.parse(s.at) / 1000);
+    return {
+      hashrate: [t, samples.map((s) => s.hashrate10m * 1e9)] as [number[], number[]],
+      temperature: [t, samples.map((s) => s.temperature), samples.map((s) => s.power)] as [number[], number[], number[]],
+    };
+  }, [history.data]);
+  if (history.error) return <ErrorNotice error={history.error} title="History" />;
+  return (
+    <div className="grid2">
+      <Chart label={`Hashrate of ${deviceName(device)}, 24 h`} summary={ghs(device.hashrate10m)} data={data.hashrate} series={[{ label: '10 min average', stroke: '#e8731a' }]} formatValue={(v) => `${formatSi(v)}H/s`} />
+      <Chart
+        label={`Temperature and power of ${deviceName(device)}, 24 h`}
+        summary={`${device.temperature.toFixed(1)} °C, ${device.power.toFixed(1)} W`}
+        data={data.temperature}
+        series={[
+          { label: '°C', stroke: '#d64545' },
+          { label: 'W', stroke: '#3c8dde' },
+        ]}
+      />
     </div>
   );
 }
 
 function DeviceLogs({ device }: { device: DeviceView }) {
   const id = useId();
-  const logs = useCommand<{ lines: Array<{ time?: string; source?: string; text: string }> }>('devices.logs', { id: device.id }, 3000);
+  const logs = useCommand('devices.logs', { id: device.id, limit: 500 }, 3000);
   const [query, setQuery] = useState('');
-  const shown = useMemo(() => (logs.data?.lines ?? []).filter((l) => !query || l.text.toLowerCase().includes(query.toLowerCase())), [logs.data, query]);
+  const shown = useMemo(() => (logs.data?.lines ?? []).filter((l) => !query || l.toLowerCase().includes(query.toLowerCase())), [logs.data, query]);
   if (logs.error) return <ErrorNotice error={logs.error} title="Device logs" />;
   return (
     <div className="stack">
       <div className="row">
-        <label htmlFor={`${id}-search`}>Search device logs</label>
+        <label htmlFor={`${id}-search`}>Search logs of {deviceName(device)}</label>
         <input id={`${id}-search`} type="search" value={query} onChange={(e) => setQuery(e.target.value)} />
-        <button type="button" disabled={shown.length === 0} onClick={() => downloadText(`${device.hostname ?? device.id}-logs.txt`, shown.map((l) => `${l.time ?? ''} ${l.source ?? ''} ${l.text}`).join('\n') + '\n')}>
-          Export device logs
+        <button type="button" disabled={shown.length === 0} onClick={() => downloadText(`${deviceName(device)}-logs.txt`, `${shown.join('\n')}\n`)}>
+          Export logs of {deviceName(device)}
         </button>
       </div>
-      <pre className="device-log" tabIndex={0} aria-label="Device log lines">
-        {shown
-          .slice(-300)
-          .map((l) => `${l.time ?? ''} ${l.source ?? ''} ${l.text}`)
-          .join('\n')}
+      <pre className="device-log" tabIndex={0} aria-label={`Log lines of ${deviceName(device)}`}>
+        {shown.slice(-300).join('\n') || 'No log lines yet.'}
       </pre>
     </div>
   );
 }
 
+function DeviceCard({ device, all, onChange }: { device: DeviceView; all: DeviceView[]; onChange(): void }) {
+  const name = deviceName(device);
+  const statusClass = device.status === 'online' ? 'good' : device.status === 'restarting' ? '' : 'bad';
+  return (
+    <li className="device card" aria-label={name}>
+      <div className="row wrap">
+        <strong>{name}</strong>
+        <span className="mono muted">{device.address}</span>
+        <span>
+          {device.asicModel} · {device.firmware}
+        </span>
+        <span className={statusClass}>{device.miningPaused ? 'paused' : device.status}</span>
+        <span>{ghs(device.hashrate)}</span>
+        <span>{device.temperature.toFixed(1)} °C</span>
+        <span>{device.power.toFixed(1)} W</span>
+        <span>
+          shares {device.sharesAccepted} accepted, {device.sharesRejected} rejected
+        </span>
+        <span>{device.viaAxewallet ? 'mining through Axewallet' : device.usingFallback ? 'on its fallback pool' : 'mining on its own pool'}</span>
+        <span className="muted">seen {formatAgo(device.lastSeen)}</span>
+      </div>
+      {device.problem && (
+        <div className="notice notice-error" role="alert">
+          <p>{device.problem.message}</p>
+          <p className="hint">{device.problem.hint}</p>
+        </div>
+      )}
+      <DeviceActions device={device} onChange={onChange} />
+      <details>
+        <summary>Charts of {name}</summary>
+        <DeviceHistory device={device} />
+      </details>
+      <details>
+        <summary>Pool of {name}</summary>
+        <PoolForm device={device} all={all} onChange={onChange} />
+      </details>
+      <details>
+        <summary>Logs of {name}</summary>
+        <DeviceLogs device={device} />
+      </details>
+    </li>
+  );
+}
+
 export function DevicesPage() {
   const id = useId();
-  const devices = useCommand<{ devices: DeviceView[] }>('devices.list', {}, 2000);
-  const [found, setFound] = useState<DiscoverResult['found']>();
-  const [open, setOpen] = useState<string>();
+  const deviceEvents = useApp((s) => s.events.filter((e) => e.type === 'device.state' || e.type === 'device.removed').length);
+  const devices = useCommand('devices.list', {}, 5000, deviceEvents);
 
   return (
     <div className="stack">
       <section aria-labelledby={`${id}-add`} className="stack">
         <h2 id={`${id}-add`}>Add a Bitaxe</h2>
         <AddDeviceForm onAdded={() => devices.reload()} />
-        <DiscoverButton onFound={(r) => setFound(r.found)} />
-        {found && (
-          <ul className="list" aria-label="Found on the network">
-            {found.length === 0 && <li className="muted">No Bitaxe answered. Add it by address instead.</li>}
-            {found.map((f) => (
-              <li key={f.address} className="row">
-                <span className="mono">{f.address}</span> {f.hostname} {f.model}
-                <AddFound address={f.address} onAdded={() => devices.reload()} />
-              </li>
-            ))}
-          </ul>
-        )}
+        <DiscoverPanel onPick={() => devices.reload()} />
       </section>
       <section aria-labelledby={`${id}-list`}>
         <h2 id={`${id}-list`}>Your devices</h2>
@@ -191,52 +314,12 @@ export function DevicesPage() {
           <p className="muted">No devices yet.</p>
         ) : (
           <ul className="list">
-            {devices.data.devices.map((d) => {
-              const name = d.name ?? d.hostname ?? d.address ?? d.id;
-              return (
-                <li key={d.id} className="device card">
-                  <div className="row wrap">
-                    <strong>{name}</strong>
-                    <span className="mono muted">{d.address}</span>
-                    <span>{d.model}</span>
-                    <span className={d.online === false ? 'bad' : 'good'}>{d.state ?? (d.online === false ? 'offline' : 'online')}</span>
-                    <span>{formatHashrate(d.hashrate)}</span>
-                    {d.temperature !== undefined && d.temperature !== null && <span>{d.temperature.toFixed(1)} °C</span>}
-                    {d.power !== undefined && d.power !== null && <span>{d.power.toFixed(1)} W</span>}
-                    <span>{d.usingProxy ? 'mining through Axewallet' : `pool: ${d.pool ?? 'unknown'}`}</span>
-                    <span className="muted">seen {formatAgo(d.lastSeenAt)}</span>
-                  </div>
-                  {d.lastError && <p className="field-error">{d.lastError}</p>}
-                  <DeviceActions device={d} onChange={devices.reload} />
-                  <button type="button" aria-expanded={open === d.id} onClick={() => setOpen(open === d.id ? undefined : d.id)}>
-                    {open === d.id ? 'Hide logs' : `Show logs of ${name}`}
-                  </button>
-                  {open === d.id && <DeviceLogs device={d} />}
-                </li>
-              );
-            })}
+            {devices.data.devices.map((d) => (
+              <DeviceCard key={d.id} device={d} all={devices.data!.devices} onChange={devices.reload} />
+            ))}
           </ul>
         )}
       </section>
     </div>
-  );
-}
-
-function AddFound({ address, onAdded }: { address: string; onAdded(): void }) {
-  const add = useAction(() => callOptional('devices.add', { address: toDeviceUrl(address) }));
-  return (
-    <>
-      <button
-        type="button"
-        disabled={add.busy}
-        onClick={async () => {
-          if ((await add.run()) !== undefined) onAdded();
-        }}
-        aria-label={`Add ${address}`}
-      >
-        Add
-      </button>
-      {add.error && <span className="field-error">{add.error.message}</span>}
-    </>
   );
 }

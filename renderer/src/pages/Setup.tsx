@@ -1,11 +1,12 @@
 import { useId, useState } from 'react';
-import { callOptional } from '../api';
+import { call } from '../api';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { formatSi } from '../format';
 import { totalBalance, useLive } from '../live';
 import { useApp } from '../store';
+import type { DeviceView } from '../shapes';
 import { useAction, useCommand } from '../useCommand';
-import { AddDeviceForm, type DeviceView, DiscoverButton, toDeviceUrl } from './Devices';
+import { AddDeviceForm, deviceName, DiscoverPanel } from './Devices';
 
 const steps = ['Find your Bitaxe', 'Point it at Axewallet', 'First share and first ehash'] as const;
 
@@ -40,35 +41,11 @@ export function SetupPage() {
 }
 
 function FindStep({ onChosen }: { onChosen(device: DeviceView): void }) {
-  const devices = useCommand<{ devices: DeviceView[] }>('devices.list', {}, 3000);
-  const [found, setFound] = useState<Array<{ address: string; hostname?: string; model?: string }>>();
-  const add = useAction((address: string) => callOptional<DeviceView>('devices.add', { address: toDeviceUrl(address) }));
+  const devices = useCommand('devices.list', {}, 3000);
   return (
     <div className="stack">
       <p>Your Bitaxe must be on the same network as this machine. Search for it, or type the address shown on its screen.</p>
-      <DiscoverButton onFound={(r) => setFound(r.found)} />
-      {found && (
-        <ul className="list" aria-label="Found on the network">
-          {found.length === 0 && <li className="muted">No Bitaxe answered the search. Type its address below.</li>}
-          {found.map((f) => (
-            <li key={f.address} className="row">
-              <span className="mono">{f.address}</span> {f.hostname} {f.model}
-              <button
-                type="button"
-                disabled={add.busy}
-                onClick={async () => {
-                  const d = await add.run(f.address);
-                  if (d) onChosen(d);
-                }}
-                aria-label={`Use ${f.hostname ?? f.address}`}
-              >
-                Use this one
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
-      {add.error && <ErrorNotice error={add.error} />}
+      <DiscoverPanel onPick={onChosen} pickLabel="Use" />
       <AddDeviceForm onAdded={onChosen} />
       {devices.data && devices.data.devices.length > 0 && (
         <>
@@ -76,8 +53,10 @@ function FindStep({ onChosen }: { onChosen(device: DeviceView): void }) {
           <ul className="list" aria-label="Known devices">
             {devices.data.devices.map((d) => (
               <li key={d.id} className="row">
-                <span>{d.name ?? d.hostname ?? d.address}</span>
-                <button type="button" onClick={() => onChosen(d)} aria-label={`Choose ${d.name ?? d.hostname ?? d.address}`}>
+                <span>
+                  {deviceName(d)} <span className="mono muted">{d.address}</span> {d.viaAxewallet ? '(already mining through Axewallet)' : ''}
+                </span>
+                <button type="button" onClick={() => onChosen(d)} aria-label={`Choose ${deviceName(d)}`}>
                   Choose
                 </button>
               </li>
@@ -90,8 +69,8 @@ function FindStep({ onChosen }: { onChosen(device: DeviceView): void }) {
 }
 
 function PointStep({ device, onDone }: { device: DeviceView; onDone(): void }) {
-  const point = useAction(() => callOptional('devices.useProxy', { id: device.id }));
-  const name = device.name ?? device.hostname ?? device.address ?? device.id;
+  const point = useAction(() => call('devices.useProxy', { id: device.id }));
+  const name = deviceName(device);
   return (
     <div className="stack">
       <p>
@@ -109,6 +88,11 @@ function PointStep({ device, onDone }: { device: DeviceView; onDone(): void }) {
       >
         {point.busy ? 'Pointing it at Axewallet…' : `Point ${name} at Axewallet`}
       </button>
+      {device.viaAxewallet && (
+        <button type="button" onClick={onDone}>
+          It already mines through Axewallet: continue
+        </button>
+      )}
     </div>
   );
 }

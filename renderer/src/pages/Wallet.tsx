@@ -98,7 +98,7 @@ function Balances({ balances }: { balances: BalanceView[] }) {
 
 function Mints() {
   const id = useId();
-  const mints = useCommand<CommandOutput<'wallet.mints'>>('wallet.mints', {}, 15000);
+  const mints = useCommand('wallet.mints', {}, 15000);
   return (
     <section aria-labelledby={`${id}-mints`}>
       <h2 id={`${id}-mints`}>Mints</h2>
@@ -283,7 +283,7 @@ function ReceiveForm() {
 
 function PendingSends() {
   const id = useId();
-  const pending = useCommand<CommandOutput<'wallet.sends'>>('wallet.sends', {}, 5000);
+  const pending = useCommand('wallet.sends', {}, 5000);
   const reclaim = useAction(async (sendId: string) => {
     await call('wallet.reclaim', { id: sendId });
     pending.reload();
@@ -331,7 +331,7 @@ const historyKinds: Record<CommandOutput<'wallet.history'>['entries'][number]['k
 
 function History() {
   const id = useId();
-  const history = useCommand<CommandOutput<'wallet.history'>>('wallet.history', {}, 5000);
+  const history = useCommand('wallet.history', {}, 5000);
   return (
     <section aria-labelledby={`${id}-history`}>
       <h2 id={`${id}-history`}>History</h2>

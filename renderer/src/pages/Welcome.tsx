@@ -1,6 +1,7 @@
 import { useId, useMemo, useState } from 'react';
 import type { ApiEvent } from '../../../core/api/contract';
-import { call, callOptional } from '../api';
+import { call } from '../api';
+import { formatSi } from '../format';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
 import { useLive } from '../live';
 import { mnemonicProblem, normalizeMnemonic, pickConfirmPositions } from '../mnemonic';
@@ -203,7 +204,7 @@ export function progressOf(event: ApiEvent): ProgressView | undefined {
   }
   const e = event as Record<string, unknown>;
   const inner = (typeof e.progress === 'object' && e.progress !== null ? e.progress : e) as Record<string, unknown>;
-  const label = [inner.phase, inner.stage, inner.step, inner.message].find((v) => typeof v === 'string') as string | undefined;
+  const label = [inner.message, inner.stage, inner.phase].find((v) => typeof v === 'string' && v) as string | undefined;
   return {
     label: label ?? event.type,
     done: typeof inner.done === 'number' ? inner.done : undefined,
@@ -222,8 +223,17 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
   const [pass, setPass] = useState('');
   const [pass2, setPass2] = useState('');
   const [passError, setPassError] = useState<string>();
-  const [done, setDone] = useState(false);
-  const restore = useAction((input: Record<string, unknown>) => callOptional(fromNostr ? 'backup.restore' : 'wallet.restore', input));
+  const [done, setDone] = useState<string>();
+  const restore = useAction(async (input: { mnemonic: string; passphrase?: string }): Promise<string> => {
+    if (!fromNostr) {
+      await call('wallet.restore', input);
+      return 'Wallet restored from the mint.';
+    }
+    const report = await call('backup.restore', input);
+    const amounts = Object.entries(report.amountAdded).map(([unit, amount]) => `${formatSi(amount)} ${unit}`);
+    const problems = Object.entries(report.problems).map(([where, what]) => `${where}: ${what}`);
+    return `Found ${report.events} backup events on the relays: ${report.proofsAdded} proofs restored${amounts.length ? ` (${amounts.join(', ')})` : ''}, ${report.proofsSpent} already spent, ${report.historyEntries} history entries.${problems.length ? ` Not reached: ${problems.join('; ')}.` : ''}`;
+  });
   const progress = useMemo(() => (startedAt === undefined ? [] : events.slice(startedAt).map(progressOf).filter((p): p is ProgressView => !!p)), [events, startedAt]);
   const last = progress[progress.length - 1];
   const serverMnemonicError = restore.error?.field === 'mnemonic' ? `${restore.error.message}${restore.error.hint ? ` ${restore.error.hint}` : ''}` : undefined;
@@ -242,7 +252,7 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
         setStartedAt(useApp.getState().events.length);
         const result = await restore.run({ mnemonic: normalizeMnemonic(mnemonic), ...(headless ? { passphrase: pass } : {}) });
         if (result !== undefined) {
-          setDone(true);
+          setDone(result);
           void useLive.getState().refresh();
         }
       }}
@@ -278,7 +288,7 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
       )}
       {done ? (
         <div className="notice" role="status">
-          <strong>Wallet restored.</strong>{' '}
+          <strong>Wallet restored.</strong> <span>{done}</span>{' '}
           <button type="button" className="primary" onClick={() => navigate('wallet')}>
             Open the wallet
           </button>
