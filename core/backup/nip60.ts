@@ -7,7 +7,7 @@
  * Amounts are bigints: ehash amounts reach 2^63, beyond a JSON number's exact range. They are written as
  * JSON integers (exact digits) and read back exactly.
  */
-import * as nip44 from 'nostr-tools/nip44';
+import * as nip44 from './nip44';
 
 export const KIND_WALLET = 17375;
 export const KIND_TOKEN = 7375;

@@ -46,6 +46,8 @@ export interface RunningRelay {
   /** the NIP-11 document's limit, mirrored here for tests */
   queryLimit: number;
   hooks: RelayHooks;
+  /** Stores events straight into the database, unverified and unannounced: seeds benchmarks and tests fast. */
+  insertUnchecked(events: NostrEvent[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -163,6 +165,9 @@ export async function startRelay(opts: RelayOptions = {}): Promise<RunningRelay>
     url,
     queryLimit,
     hooks,
+    async insertUnchecked(events) {
+      for (const event of events) await repository.upsert(event);
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -1,0 +1,160 @@
+/**
+ * Nostr backup: (1) restore time for 10,000 wallet events (token + history) from the devnet relay,
+ * signatures checked, next to nostr-tools' default (noble) verification measured in the same run;
+ * (2) bytes published per day for a Gamma-class miner (~21,600 shares/day), with the wallet's
+ * consolidation, at the default delays.
+ */
+import { randomBytes } from 'node:crypto';
+import { verifyEvent as nobleVerifyEvent } from 'nostr-tools/pure';
+import { startRelay } from '../devnet/relay/relay';
+import { backupKeysFromSeed } from '../core/backup/keys';
+import { buildHistoryEvent, buildTokenEvent, type Proof, selfCipher, type SignedEvent } from '../core/backup/nip60';
+import { createBackup, DEFAULT_INCOME_DELAY_SECONDS } from '../core/backup/service';
+import { createSigner } from '../core/backup/signing';
+import { MemoryWallet, proof } from '../core/backup/testing/memory-wallet';
+import { nostrWasm, wellFormed } from '../core/backup/verify';
+import { silentLogger } from '../core/log';
+import { round } from './measure';
+
+const EVENTS = 10_000;
+const PROOFS_PER_EVENT = 4;
+const BASELINE_SAMPLE = 2_000;
+const SHARES_PER_DAY = 21_600;
+const DELAY_SECONDS = 30;
+/** the wallet's default: consolidate when a keyset holds more unspent proofs than this */
+const CONSOLIDATE_ABOVE = 48;
+const KEYSET = `01${'ab'.repeat(32)}`;
+
+export async function run(): Promise<Record<string, unknown>> {
+  return { restore: await restoreBench(), bytesPerDay: await bytesPerDayBench() };
+}
+
+async function restoreBench(): Promise<Record<string, unknown>> {
+  const relay = await startRelay({ queryLimit: 500 });
+  try {
+    const seed = randomBytes(64);
+    const keys = backupKeysFromSeed(seed);
+    const cipher = selfCipher(keys.identity.secretKey, keys.identity.publicKey);
+    const sign = await createSigner(keys.identity.secretKey);
+    const base = Math.floor(Date.now() / 1000) - EVENTS;
+    const events: SignedEvent[] = [];
+    const prepStart = performance.now();
+    for (let i = 0; i < EVENTS; i++) {
+      // one token and one history event per second of history, as a long-running wallet leaves them
+      const createdAt = base + Math.floor(i / 2);
+      const template =
+        i % 2 === 0
+          ? buildTokenEvent({ mint: 'http://127.0.0.1:3338', unit: 'hash', proofs: Array.from({ length: PROOFS_PER_EVENT }, () => ({ ...proof(1n), id: KEYSET })), del: [] }, cipher, createdAt)
+          : buildHistoryEvent({ direction: 'in', amount: 4n, unit: 'hash', created: [randomBytes(32).toString('hex')], destroyed: [] }, cipher, createdAt);
+      events.push(sign(template));
+    }
+    const prepMs = performance.now() - prepStart;
+    await relay.insertUnchecked(events);
+
+    const target = new MemoryWallet(seed);
+    const backup = createBackup({ source: target, restoreTarget: target, relays: [relay.url], delaySeconds: 30, logger: silentLogger, checkSpent: async (_m, ps) => ps.map(() => false) });
+    const started = performance.now();
+    const report = await backup.restore();
+    const restoreMs = performance.now() - started;
+    await backup.stop();
+
+    // the same events through nostr-tools' default verification (noble, pure JS) and through nostr-wasm
+    const sample = events.slice(0, BASELINE_SAMPLE).map((e) => JSON.parse(JSON.stringify(e)) as unknown);
+    let t = performance.now();
+    let nobleOk = 0;
+    for (const raw of sample) if (nobleVerifyEvent(JSON.parse(JSON.stringify(raw)) as SignedEvent)) nobleOk++;
+    const nobleMsPerEvent = (performance.now() - t) / BASELINE_SAMPLE;
+    const nostr = await nostrWasm();
+    t = performance.now();
+    for (const raw of sample) nostr.verifyEvent(wellFormed(raw)!);
+    const wasmMsPerEvent = (performance.now() - t) / BASELINE_SAMPLE;
+
+    return {
+      events: EVENTS,
+      eventsFound: report.events,
+      proofsRestored: report.proofsAdded,
+      historyEntries: report.historyEntries,
+      restoreMs: round(restoreMs, 0),
+      targetMs: 2000,
+      prepEncryptSignMs: round(prepMs, 0),
+      nobleVerifyValid: nobleOk,
+      nobleVerifyMsPer10k: round(nobleMsPerEvent * EVENTS, 0),
+      wasmVerifyMsPer10k: round(wasmMsPerEvent * EVENTS, 0),
+      verifySpeedupWasmOverNoble: round(nobleMsPerEvent / wasmMsPerEvent, 2),
+      restoreSpeedupOverNobleVerifyAlone: round((nobleMsPerEvent * EVENTS) / restoreMs, 2),
+      note: `noble figures measured on ${BASELINE_SAMPLE} of the same events and scaled to ${EVENTS}`,
+    };
+  } finally {
+    await relay.close();
+  }
+}
+
+/**
+ * A simulated mining day, run for `windows` coalescing windows against the devnet relay and scaled to
+ * 24 h: each window the wallet gains the window's shares (one power-of-two proof each) and consolidates
+ * like the wallet does; the backup's timer logic decides what gets published.
+ */
+async function simulateDay(windows: number, delaySeconds: number, incomeDelaySeconds: number): Promise<Record<string, number>> {
+  const relay = await startRelay();
+  const wallet = new MemoryWallet(randomBytes(64));
+  // the clock is the simulation's: Date.now() drives the income delay
+  let clock = Date.now();
+  const realNow = Date.now;
+  Date.now = () => clock;
+  const backup = createBackup({ source: wallet, restoreTarget: wallet, relays: [relay.url], delaySeconds, incomeDelaySeconds, logger: silentLogger });
+  try {
+    await backup.start();
+    const sharesPerWindow = (SHARES_PER_DAY * delaySeconds) / 86_400;
+    let carry = 0;
+    let bytes = 0;
+    let events = 0;
+    let flushes = 0;
+    for (let w = 0; w < windows; w++) {
+      carry += sharesPerWindow;
+      const shares = Math.floor(carry);
+      carry -= shares;
+      wallet.add(Array.from({ length: shares }, () => ({ ...proof(2n ** BigInt(w % 8)), id: KEYSET })));
+      if (wallet.all().length > CONSOLIDATE_ABOVE) consolidate(wallet);
+      clock += delaySeconds * 1000;
+      // what the window's timer would do: a flush that publishes only if urgent or the income delay passed
+      const report = await (backup as unknown as { enqueue(t: () => Promise<{ published: Array<{ bytes: number }> }>): Promise<{ published: Array<{ bytes: number }> }> }).enqueue(() =>
+        (backup as unknown as { flush(force: boolean): Promise<{ published: Array<{ bytes: number }> }> }).flush(false),
+      );
+      if (report.published.length > 0) flushes++;
+      events += report.published.length;
+      bytes += report.published.reduce((n, p) => n + p.bytes, 0);
+    }
+    const scale = 86_400 / (windows * delaySeconds);
+    return { simulatedHours: round((windows * delaySeconds) / 3600, 2), flushesPerDay: round(flushes * scale, 1), eventsPerDay: round(events * scale, 1), bytesPerDay: Math.round(bytes * scale) };
+  } finally {
+    Date.now = realNow;
+    await backup.stop();
+    await relay.close();
+  }
+}
+
+/** The wallet's consolidation: swap every proof of the keyset for the binary decomposition of their sum. */
+function consolidate(wallet: MemoryWallet): void {
+  const all = wallet.all();
+  const total = all.reduce((s, p) => s + p.amount, 0n);
+  wallet.remove(new Set(all.map((p) => p.secret)));
+  const fresh: Proof[] = [];
+  for (let bit = 0n; total >> bit > 0n; bit++) if ((total >> bit) & 1n) fresh.push({ ...proof(1n << bit), id: KEYSET });
+  wallet.add(fresh);
+}
+
+async function bytesPerDayBench(): Promise<Record<string, unknown>> {
+  const windowsFor = (hours: number, delay: number) => Math.round((hours * 3600) / delay);
+  const atDefaults = await simulateDay(windowsFor(6, DELAY_SECONDS), DELAY_SECONDS, DEFAULT_INCOME_DELAY_SECONDS);
+  // the same day if every change went out after the 30 s delay (no income batching): the baseline
+  const everyWindow = await simulateDay(windowsFor(1, DELAY_SECONDS), DELAY_SECONDS, DELAY_SECONDS);
+  return {
+    sharesPerDay: SHARES_PER_DAY,
+    delaySeconds: DELAY_SECONDS,
+    incomeDelaySeconds: DEFAULT_INCOME_DELAY_SECONDS,
+    targetBytesPerDay: 100_000,
+    atDefaults,
+    baselineEveryWindow: everyWindow,
+    reductionOverBaseline: round(everyWindow.bytesPerDay! / atDefaults.bytesPerDay!, 1),
+  };
+}
