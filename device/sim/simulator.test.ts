@@ -124,6 +124,7 @@ describe('simulator HTTP API', () => {
     await until(() => frames.length >= 2 && lines.some((l) => l.includes('stratum_api: tx:')), 'live frames and log lines');
     expect(Object.keys(frames[0]?.data ?? {}).length).toBeGreaterThan(100);
     expect(Object.keys(frames[1]?.data ?? {}).length).toBeLessThan(40);
+    // eslint-disable-next-line no-control-regex -- the ANSI colour is the point
     expect(lines.join('')).toMatch(/\x1b\[0;32mI \(\d+\) stratum_api: tx: \{"id":\d+,"method":"mining\.\w+"/);
   });
 });
