@@ -4,9 +4,70 @@
  * measured in the same run. A validation costs a few sha256d (coinbase txid, merkle path, header).
  */
 import { MAX_TARGET, sha256d } from '../core/protocol/bitcoin/work';
+import type { Sv2AnyMessage, Sv2MessageOf } from '../core/protocol/sv2/messages';
+import { connectSv2 } from '../core/transport/sv2';
+import { startDevnet } from '../devnet/index';
 import { SyntheticChain } from '../devnet/pool/chain';
 import { ShareBook } from '../devnet/pool/shares';
 import { ratePerSecond, round } from './measure';
+
+/**
+ * Submits `count` distinct shares over a real Noise session at the easiest target and waits until the pool has
+ * acknowledged them all and notified every quote (0xC0). Returns shares per second.
+ */
+async function overTheWire(count: number): Promise<number> {
+  const devnet = await startDevnet({ minimumDifficulty: 0, shareBatchSize: 100, blockIntervalSeconds: 3600, pool: { templateRefreshSeconds: 0 } });
+  try {
+    const connection = await connectSv2({ host: devnet.pool.sv2.host, port: devnet.pool.sv2.port, authorityPubkey: devnet.pool.authorityPubkey });
+    let acknowledged = 0;
+    let notified = 0;
+    let resolveDone: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (resolveDone = resolve));
+    const seen: Sv2AnyMessage[] = [];
+    let wake: () => void = () => undefined;
+    connection.on('message', (m) => {
+      seen.push(m);
+      if (m.type === 'SubmitSharesSuccess') acknowledged += m.newSubmitsAcceptedCount;
+      if (m.type === 'MintQuoteNotification') notified += 1;
+      if (acknowledged >= count && notified >= count) resolveDone();
+      wake();
+    });
+    const next = async <K extends Sv2AnyMessage['type']>(type: K) => {
+      for (;;) {
+        const found = seen.find((m) => m.type === type);
+        if (found) return found as Extract<Sv2AnyMessage, { type: K }>;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    };
+    connection.send({ type: 'SetupConnection', protocol: 0, minVersion: 2, maxVersion: 2, flags: 0, endpointHost: '', endpointPort: 0, vendor: 'bench', hardwareVersion: '', firmware: '', deviceId: '' });
+    await next('SetupConnectionSuccess');
+    // Nominal hash rate 0: the easiest target, so every submitted nonce is a valid share. No locking key in
+    // user_identity: quotes go to the pool's configured key.
+    connection.send({ type: 'OpenExtendedMiningChannel', requestId: 1, userIdentity: 'bench', nominalHashRate: 0, maxTarget: new Uint8Array(32).fill(0xff), minExtranonceSize: 8 });
+    const success = (await next('OpenExtendedMiningChannelSuccess')) as Sv2MessageOf<'OpenExtendedMiningChannelSuccess'>;
+    const job = (await next('NewExtendedMiningJob')) as Sv2MessageOf<'NewExtendedMiningJob'>;
+    const prevHash = (await next('SetNewPrevHash')) as Sv2MessageOf<'SetNewPrevHash'>;
+    const start = performance.now();
+    for (let i = 0; i < count; i++) {
+      connection.send({
+        type: 'SubmitSharesExtended',
+        channelId: success.channelId,
+        sequenceNumber: i + 1,
+        jobId: job.jobId,
+        nonce: i,
+        ntime: prevHash.minNtime,
+        version: job.version,
+        extranonce: new Uint8Array(8),
+      });
+    }
+    await done;
+    const rate = ratePerSecond(count, performance.now() - start);
+    connection.close();
+    return rate;
+  } finally {
+    await devnet.close();
+  }
+}
 
 function timed(ms: number, step: (i: number) => void): number {
   let count = 0;
@@ -52,8 +113,12 @@ export async function run(): Promise<Record<string, unknown>> {
     if (!book.validate(share, now).ok) rejected++;
   });
 
+  const sv2SharesWithQuotesPerSecond = await overTheWire(2000);
+
   return {
     rawSha256dPerSecond,
+    sv2SharesWithQuotesPerSecond,
+    sv2VsValidatorRatio: round(sv2SharesWithQuotesPerSecond / validatedPerSecond, 3),
     sharesValidatedPerSecond: validatedPerSecond,
     lowDifficultyRejectsPerSecond: rejectedPerSecond,
     merklePathLength: template.merklePath.length,
