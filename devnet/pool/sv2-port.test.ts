@@ -377,3 +377,37 @@ describe('devnet pool, Stratum V2 port with the mint', () => {
   });
 });
 
+
+describe('devnet pool, Sv2 vardiff and partial batches', () => {
+  let devnet: Devnet;
+  afterEach(async () => {
+    await devnet.close();
+  });
+
+  it('raises the difficulty of a channel that shares too fast and flushes a partial batch when shares stop', async () => {
+    devnet = await startDevnet({
+      minimumDifficulty: 4,
+      sharesPerMinute: 6,
+      shareBatchSize: 10,
+      blockIntervalSeconds: 3600,
+      pool: { templateRefreshSeconds: 0, retargetSeconds: 2, successFlushMs: 200 },
+    });
+    const c = await TestClient.open(devnet);
+    try {
+      await c.setup();
+      const channel = await c.openChannel('fast');
+      const floor = channel.target;
+      const sequences: number[] = [];
+      for (let i = 0; i < 23; i++) sequences.push(channel.submit(channel.mine()));
+      const batches = [await c.nth('SubmitSharesSuccess', 1), await c.nth('SubmitSharesSuccess', 2), await c.nth('SubmitSharesSuccess', 3)];
+      expect(batches.map((b) => b.newSubmitsAcceptedCount)).toEqual([10, 10, 3]);
+      expect(batches[2]!.lastSequenceNumber).toBe(sequences[22]);
+      const setTarget = await c.nth('SetTarget');
+      const raised = leBytesToBigInt(setTarget.maximumTarget);
+      expect(raised < floor).toBe(true);
+      expect(devnet.pool.stats().accepted).toBe(23);
+    } finally {
+      c.connection.close();
+    }
+  });
+});
