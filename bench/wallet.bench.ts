@@ -1,0 +1,202 @@
+/**
+ * The ehash wallet, shares -> stored proofs per second end to end (discover by id -> NUT-20 -> NUT-29 batch
+ * mint -> DLEQ verify -> unblind -> SQLite), next to plain cashu-ts 4.8 (checkMintQuoteBatch,
+ * prepareBatchMint/completeBatchMint with P2PK outputs and DLEQ checked, proofs stored in SQLite) in the
+ * same run:
+ *  - wallet + devnet mint on one core: both in this process (one thread), wall clock;
+ *  - wallet side: the mint in a child process, shares per CPU-second of this process.
+ * Also NUT-09 restore of 10,000 counters (each counter asked in both output forms the wallet uses,
+ * plain and P2PK) against cashu-ts's restore of the same counters (plain form only).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Wallet } from '@cashu/cashu-ts';
+import Database from 'better-sqlite3';
+import { startMint } from '../devnet/mint/index';
+import { silentLogger } from '../core/log';
+import { secp } from '../core/protocol/cashu/index';
+import { bip39Seed, createMnemonic, deriveLockingKey } from '../core/wallet/keys';
+import { MintClient } from '../core/wallet/mint-client';
+import { openWallet, type WalletService } from '../core/wallet/service';
+import { randomHeaderHash, tempDir } from '../core/wallet/testing/kit';
+import { ratePerSecond, round } from './measure';
+
+const OURS_SHARES = 2000;
+const CASHU_TS_SHARES = 300;
+const BATCH = 100;
+const RESTORE_COUNTERS = 10_000;
+
+type QuoteMaker = (pubkey: string, count: number) => Promise<string[]>;
+
+interface Run {
+  sharesPerSecond: number;
+  sharesPerCpuSecond: number;
+}
+
+async function timed(shares: number, fn: () => Promise<void>): Promise<Run> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await fn();
+  const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { sharesPerSecond: ratePerSecond(shares, ms), sharesPerCpuSecond: ratePerSecond(shares, (used.user + used.system) / 1000) };
+}
+
+function httpQuotes(mintUrl: string): QuoteMaker {
+  return async (pubkey, count) => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const response = await fetch(`${mintUrl}/v1/mint/quote/ehash`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ amount: 1, unit: 'hash', pubkey, header_hash: randomHeaderHash() }),
+      });
+      ids.push(((await response.json()) as { quote: string }).quote);
+    }
+    return ids;
+  };
+}
+
+async function oursRun(dir: string, mintUrl: string, makeQuotes: QuoteMaker, shares: number): Promise<{ run: Run; wallet: WalletService; mnemonic: string }> {
+  const wallet = openWallet({ home: join(dir, `ours-${Math.random()}`), mintUrls: [mintUrl], vault: 'passphrase', logger: silentLogger, consolidateAbove: 1e9, lookupIntervalMs: 1e9 });
+  const { mnemonic } = await wallet.create('benchmark passphrase');
+  const pubkey = wallet.lockingPubkey()!;
+  for (const id of await makeQuotes(pubkey, 20)) wallet.onQuoteEvent({ quoteId: id, amount: 1n });
+  await wallet.sweep(); // warm: mint info, keysets, JIT
+  const ids = await makeQuotes(pubkey, shares);
+  const run = await timed(shares, async () => {
+    for (const id of ids) wallet.onQuoteEvent({ quoteId: id, amount: 1n });
+    await wallet.sweep();
+  });
+  const held = wallet.balances()[0]?.amount ?? 0n;
+  if (held !== BigInt(shares + 20)) throw new Error(`ours: expected ${shares + 20} stored, got ${held}`);
+  return { run, wallet, mnemonic };
+}
+
+async function cashuTsRun(dir: string, mintUrl: string, makeQuotes: QuoteMaker, shares: number): Promise<Run> {
+  const seed = bip39Seed(createMnemonic());
+  const lock = deriveLockingKey(seed);
+  const privkey = Buffer.from(lock.privkey).toString('hex');
+  const wallet = new Wallet(mintUrl, { unit: 'hash', bip39seed: seed, requireSigDleq: true });
+  await wallet.loadMint();
+  const db = new Database(join(dir, `cashu-ts-${Math.random()}.sqlite`));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE proofs (secret TEXT PRIMARY KEY, id TEXT, amount TEXT, c TEXT, dleq TEXT, quote TEXT)');
+  const insert = db.prepare('INSERT INTO proofs VALUES (?, ?, ?, ?, ?, ?)');
+  const mintAll = async (ids: string[]) => {
+    for (let i = 0; i < ids.length; i += BATCH) {
+      const quotes = await wallet.checkMintQuoteBatch('ehash', ids.slice(i, i + BATCH));
+      const prepared = await wallet.prepareBatchMint(
+        'ehash',
+        quotes.map((q) => ({ amount: (q as unknown as { amount: bigint }).amount, quote: q as never })),
+        { privkey },
+        // one proof per share, as the wallet makes them
+        { type: 'p2pk', options: { pubkey: lock.pubkey }, denominations: quotes.map((q) => (q as unknown as { amount: bigint }).amount) },
+      );
+      const proofs = await wallet.completeBatchMint(prepared);
+      db.transaction(() => {
+        proofs.forEach((p, j) => insert.run(p.secret, p.id, p.amount.toString(), p.C, JSON.stringify(p.dleq), quotes[j]?.quote ?? null));
+      })();
+    }
+  };
+  await mintAll(await makeQuotes(lock.pubkey, 20));
+  const ids = await makeQuotes(lock.pubkey, shares);
+  const run = await timed(shares, () => mintAll(ids));
+  const stored = (db.prepare('SELECT COUNT(*) AS n FROM proofs').get() as { n: number }).n;
+  db.close();
+  if (stored !== shares + 20) throw new Error(`cashu-ts: expected ${shares + 20} stored, got ${stored}`);
+  return run;
+}
+
+async function childMint(dir: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'core', 'wallet', 'testing', 'mint-process.ts')], {
+    env: { ...process.env, MINT_DB: join(dir, 'child-mint.sqlite') },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+  return { url: (JSON.parse(line) as { url: string }).url, child };
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const dir = tempDir('axewallet-wallet-bench-');
+  const mint = await startMint({ dbPath: join(dir.path, 'mint.sqlite'), host: '127.0.0.1', port: 0 });
+  const inProcess: QuoteMaker = async (pubkey, count) => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) ids.push((await mint.createShareQuote({ amount: 1n, headerHash: randomHeaderHash(), pubkey })).quoteId);
+    return ids;
+  };
+  const remote = await childMint(dir.path);
+  try {
+    // wallet + mint on one core
+    const ours = await oursRun(dir.path, mint.url, inProcess, OURS_SHARES);
+    const cashuTsOneCore = await cashuTsRun(dir.path, mint.url, inProcess, CASHU_TS_SHARES);
+    // wallet side only (mint in a child process)
+    const oursRemote = await oursRun(dir.path, remote.url, httpQuotes(remote.url), OURS_SHARES);
+    await oursRemote.wallet.close();
+    const cashuTsRemote = await cashuTsRun(dir.path, remote.url, httpQuotes(remote.url), CASHU_TS_SHARES);
+
+    // NUT-09 restore over 10,000 counters of the keyset the first run minted into
+    const used = ours.wallet.store.counters()[0]?.next ?? 0;
+    await ours.wallet.close();
+    const restoreBatch = 200;
+    const restorer = openWallet({ home: join(dir.path, 'restore'), mintUrls: [mint.url], vault: 'passphrase', logger: silentLogger, restoreBatch });
+    await restorer.restore(ours.mnemonic, 'benchmark passphrase');
+    await restorer.whenRestored(); // the default gap limit stops shortly after the last used counter
+    const fresh = openWallet({ home: join(dir.path, 'restore-timed'), mintUrls: [mint.url], vault: 'passphrase', logger: silentLogger });
+    await fresh.create('benchmark passphrase');
+    // the timed scan: the same seed, 10,000 counters whatever the gap limit
+    const seed = bip39Seed(ours.mnemonic);
+    fresh.engine.setSecrets({ seed, locking: deriveLockingKey(seed) });
+    const ctx = await fresh.engine.loadMint(mint.url);
+    const gapBatches = Math.ceil((RESTORE_COUNTERS - Math.ceil(used / restoreBatch) * restoreBatch) / restoreBatch);
+    let scanned = 0;
+    const restoreStart = performance.now();
+    const restored = await fresh.engine.restoreMint(ctx, (p) => (scanned = p.counter), restoreBatch, gapBatches);
+    const restoreMs = performance.now() - restoreStart;
+    await fresh.close();
+    await restorer.close();
+
+    const tsWallet = new Wallet(mint.url, { unit: 'hash', bip39seed: seed });
+    await tsWallet.loadMint();
+    const keysetId = [...ctx.keysets.values()].find((k) => k.unit === 'hash')!.id;
+    const tsStart = performance.now();
+    for (let start = 0; start < RESTORE_COUNTERS; start += restoreBatch) await tsWallet.restore(start, restoreBatch, { keysetId });
+    const tsRestoreMs = performance.now() - tsStart;
+
+    const ratio = (a: number, b: number) => (b > 0 ? round(a / b, 2) : null);
+    return {
+      secpBackend: secp().name,
+      shares: { ours: OURS_SHARES, cashuTs: CASHU_TS_SHARES, batch: BATCH },
+      walletPlusMintOneCore: {
+        oursSharesPerSecond: ours.run.sharesPerSecond,
+        cashuTsSharesPerSecond: cashuTsOneCore.sharesPerSecond,
+        ratio: ratio(ours.run.sharesPerSecond, cashuTsOneCore.sharesPerSecond),
+        target: 1000,
+      },
+      walletSide: {
+        oursSharesPerCpuSecond: oursRemote.run.sharesPerCpuSecond,
+        cashuTsSharesPerCpuSecond: cashuTsRemote.sharesPerCpuSecond,
+        ratio: ratio(oursRemote.run.sharesPerCpuSecond, cashuTsRemote.sharesPerCpuSecond),
+        oursWallClockSharesPerSecond: oursRemote.run.sharesPerSecond,
+        target: 2000,
+      },
+      restore: {
+        countersScanned: scanned,
+        outputsAskedPerCounter: 2,
+        proofsRecovered: restored.proofs,
+        oursSeconds: round(restoreMs / 1000, 2),
+        cashuTsSecondsPlainFormOnly: round(tsRestoreMs / 1000, 2),
+        oursCountersPerSecond: ratePerSecond(scanned, restoreMs),
+      },
+      restoredAmountMatches: restored.amount === BigInt(OURS_SHARES + 20),
+      checkedWith: new MintClient(mint.url).url === mint.url,
+    };
+  } finally {
+    remote.child.stdin!.end();
+    await new Promise((r) => remote.child.once('exit', r));
+    await mint.close();
+    dir.remove();
+  }
+}
