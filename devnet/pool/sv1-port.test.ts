@@ -273,3 +273,35 @@ describe('devnet pool, Stratum V1 port', () => {
     expect(Array.isArray((await again.response(1)).result)).toBe(true);
   });
 });
+
+describe('devnet pool, Sv1 vardiff', () => {
+  let pool: DevnetPool;
+  afterEach(async () => {
+    await pool.close();
+  });
+
+  it('raises the difficulty of a miner that shares too fast, announcing it before the next job', async () => {
+    pool = await startPool({ minimumDifficulty: 4, sharesPerMinute: 6, retargetSeconds: 2, templateRefreshSeconds: 0, blockIntervalSeconds: 3600 });
+    const c = await LineClient.open(pool.sv1.port);
+    try {
+      c.send(JSON.stringify({ id: 1, method: 'mining.subscribe', params: [] }));
+      c.send(JSON.stringify({ id: 2, method: 'mining.authorize', params: ['w', ''] }));
+      const extranonce1 = ((await c.response(1)).result as unknown[])[1] as string;
+      await c.waitFor((m): m is Sv1Message => isNotify(m));
+      const { job, difficulty } = currentWork(c);
+      for (let i = 0; i < 20; i++) {
+        const extranonce2 = extranonce2Hex(BigInt(i + 1), 8);
+        const header = headerForSubmission(job, { extranonce1, extranonce2, ntime: job.ntime, nonce: '00000000' });
+        const share = searchNonce(header, (h) => hashMeetsTarget(h, targetForDifficulty(difficulty)))!;
+        c.send(JSON.stringify({ id: 100 + i, method: 'mining.submit', params: ['w', job.jobId, extranonce2, job.ntime, share.nonce.toString(16).padStart(8, '0')] }));
+      }
+      for (let i = 0; i < 20; i++) expect((await c.response(100 + i)).result).toBe(true);
+      await c.waitFor((m): m is Sv1Message => isNotify(m) && currentWork(c).difficulty > difficulty);
+      const last = c.messages.filter((m) => m.kind === 'request').slice(-2);
+      expect(last.map((m) => (m as { method: string }).method)).toEqual(['mining.set_difficulty', 'mining.notify']);
+      expect(pool.stats().accepted).toBe(20);
+    } finally {
+      c.socket.destroy();
+    }
+  });
+});
