@@ -160,6 +160,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const wsLogClients = new Set<WebSocket>();
   let serialConsole: SerialConsole | undefined;
   let stopped = false;
+  let identifyTimer: NodeJS.Timeout | undefined;
 
   const espLog = (level: EspLogLevel, tag: string, message: string) => {
     const colour = COLORS[level];
@@ -343,6 +344,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         return;
       case 'POST /api/system/identify':
         rt.identifying = !rt.identifying;
+        clearTimeout(identifyTimer);
+        if (rt.identifying) identifyTimer = setTimeout(() => (rt.identifying = false), 30_000);
         return send(res, 200, { message: rt.identifying ? 'Device will say hi for 30 seconds.' : 'Identify mode stopped.' });
       case 'POST /api/system/pause':
       case 'POST /api/system/resume': {
@@ -529,6 +532,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       if (stopped) return;
       stopped = true;
       clearInterval(tickTimer);
+      clearTimeout(identifyTimer);
       await rebooting;
       await goDown();
       liveWss.close();
