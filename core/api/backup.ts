@@ -45,7 +45,6 @@ export const restoreReportSchema = z.object({
   proofsAdded: z.number().int(),
   /** per unit, decimal string */
   amountAdded: z.record(z.string(), z.string()),
-  historyEntries: z.number().int(),
   /** relay or mint -> what could not be reached */
   problems: z.record(z.string(), z.string()),
 });

@@ -38,7 +38,6 @@ export interface RestoreReport {
   proofsAdded: number;
   /** per unit, the amount added from the relays, as a decimal string */
   amountAdded: Record<string, string>;
-  historyEntries: number;
   /** relay or mint -> the problem, for what could not be reached */
   problems: Record<string, string>;
 }
@@ -75,7 +74,6 @@ export async function restoreWallet(input: RestoreInput): Promise<RestoreReport>
 
   progress('relays', 0, 1, 'Reading the backup from the relays');
   const loaded = await loadBackup(input.pool, input.keys, input.ciphers, {
-    includeHistory: true,
     onProgress: (stage, done, total) => progress('relays', done, total, `Relays: ${stage} ${done}/${total}`),
   });
   Object.assign(problems, loaded.failedRelays);
@@ -134,7 +132,6 @@ export async function restoreWallet(input: RestoreInput): Promise<RestoreReport>
     proofsSpent,
     proofsAdded,
     amountAdded: Object.fromEntries(Object.entries(amountAdded).map(([u, a]) => [u, a.toString()])),
-    historyEntries: loaded.history.length,
     problems,
   };
 }

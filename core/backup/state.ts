@@ -7,15 +7,12 @@
 import type { BackupKeys } from './keys';
 import {
   deletedEventIds,
-  type HistoryContent,
   isMintListEvent,
   KIND_DELETION,
-  KIND_HISTORY,
   KIND_MINT_LIST,
   KIND_TOKEN,
   KIND_WALLET,
   MINT_LIST_D,
-  parseHistoryContent,
   parseMintListContent,
   parseTokenContent,
   parseWalletContent,
@@ -40,7 +37,6 @@ export interface LoadedBackup {
   mintList: { event: SignedEvent; mints: string[] } | null;
   /** live token events by id (deleted and superseded ones removed) */
   tokens: Map<string, TokenRecord>;
-  history: HistoryContent[];
   /** every event id known to be deleted */
   deleted: Set<string>;
   /** events dropped: bad signature, wrong author or kind, undecryptable or malformed content */
@@ -52,7 +48,6 @@ export interface LoadedBackup {
 }
 
 export interface LoadOptions {
-  includeHistory?: boolean;
   pageSize?: number;
   onProgress?: (stage: 'fetch' | 'verify' | 'decrypt', done: number, total: number) => void;
 }
@@ -71,7 +66,8 @@ export function ciphersFor(keys: BackupKeys): Ciphers {
 
 export async function loadBackup(pool: RelayPool, keys: BackupKeys, ciphers: Ciphers, opts: LoadOptions = {}): Promise<LoadedBackup> {
   const me = keys.identity.publicKey;
-  const kinds = opts.includeHistory ? [KIND_WALLET, KIND_TOKEN, KIND_HISTORY] : [KIND_WALLET, KIND_TOKEN];
+  // history (7376) is informational (NIP-60: "completely optional") and nothing restores from it
+  const kinds = [KIND_WALLET, KIND_TOKEN];
   const [main, deletions, mintLists] = await Promise.all([
     pool.queryAll({ kinds, authors: [me] }, opts.pageSize),
     pool.queryAll({ kinds: [KIND_DELETION], authors: [me], '#k': [String(KIND_TOKEN)] }, opts.pageSize),
@@ -91,7 +87,6 @@ export async function loadBackup(pool: RelayPool, keys: BackupKeys, ciphers: Cip
 
   let wallet: LoadedBackup['wallet'] = null;
   const tokens = new Map<string, TokenRecord>();
-  const history: HistoryContent[] = [];
   let decrypted = 0;
   for (const event of mine.events) {
     if (event.kind === KIND_DELETION || deleted.has(event.id)) continue;
@@ -104,8 +99,6 @@ export async function loadBackup(pool: RelayPool, keys: BackupKeys, ciphers: Cip
         tokens.set(event.id, { event, mint: content.mint, unit: content.unit, proofs: content.proofs });
         // `del` names the events this one replaced: a rollover whose kind 5 was lost still supersedes them
         for (const id of content.del) deleted.add(id);
-      } else if (event.kind === KIND_HISTORY) {
-        history.push(parseHistoryContent(plaintext));
       }
     } catch {
       rejected++;
@@ -123,7 +116,7 @@ export async function loadBackup(pool: RelayPool, keys: BackupKeys, ciphers: Cip
       rejected++;
     }
   }
-  return { wallet, mintList, tokens, history, deleted, rejected, failedRelays, fetched: total };
+  return { wallet, mintList, tokens, deleted, rejected, failedRelays, fetched: total };
 }
 
 /** Unspent-looking proofs per mint and unit, each secret once, from the live token events. */

@@ -2,13 +2,21 @@
  * Checks events from relays before anything in them is used: shape, id (sha256 of the NIP-01
  * serialization), BIP340 signature, and the author and kind the caller expects. Signatures are checked
  * with libsecp256k1 compiled to wasm (nostr-wasm), about 5x noble's pure JS (../shared/research/perf.md).
+ * A restore checks thousands at once: big batches are split over worker threads, one per core.
  */
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { initNostrWasm, type Nostr } from 'nostr-wasm';
 import type { SignedEvent } from './nip60';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const HEX128 = /^[0-9a-f]{128}$/;
 const MAX_CONTENT = 512 * 1024;
+/** below this many events, starting workers costs more than it saves */
+const PARALLEL_FROM = 1000;
+const MAX_WORKERS = 4;
 
 let wasm: Promise<Nostr> | null = null;
 
@@ -39,21 +47,71 @@ export interface Expectation {
 
 /** Verified events only: forged, malformed, foreign or unexpected-kind ones are dropped and counted. */
 export async function verifyEvents(raws: unknown[], expect: Expectation): Promise<{ events: SignedEvent[]; rejected: number }> {
-  const nostr = await nostrWasm();
-  const events: SignedEvent[] = [];
+  const candidates: SignedEvent[] = [];
   let rejected = 0;
   for (const raw of raws) {
     const event = wellFormed(raw);
-    if (!event || !expect.authors.has(event.pubkey) || !expect.kinds.has(event.kind)) {
-      rejected++;
-      continue;
-    }
+    if (event && expect.authors.has(event.pubkey) && expect.kinds.has(event.kind)) candidates.push(event);
+    else rejected++;
+  }
+  const valid = await signaturesValid(candidates);
+  const events = candidates.filter((_, i) => valid[i]);
+  return { events, rejected: rejected + candidates.length - events.length };
+}
+
+async function signaturesValid(events: SignedEvent[]): Promise<boolean[]> {
+  const workers = Math.min(MAX_WORKERS, availableParallelism());
+  if (events.length >= PARALLEL_FROM && workers > 1) {
     try {
-      nostr.verifyEvent(event);
-      events.push(event);
+      return await inWorkers(events, workers);
     } catch {
-      rejected++;
+      // no worker threads here (a sandbox, a bundler without the worker): check in this thread
     }
   }
-  return { events, rejected };
+  const nostr = await nostrWasm();
+  return events.map((event) => {
+    try {
+      nostr.verifyEvent(event);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * The worker is plain JavaScript evaluated from this string, so it runs the same under tsx, vitest
+ * and a bundle; it loads nostr-wasm from the path this module resolves.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+import(workerData.nostrWasmUrl).then(async ({ initNostrWasm }) => {
+  const nostr = await initNostrWasm();
+  const ok = workerData.events.map((event) => {
+    try { nostr.verifyEvent(event); return true; } catch { return false; }
+  });
+  parentPort.postMessage(ok);
+}).catch((error) => parentPort.postMessage({ error: String(error && error.message || error) }));
+`;
+
+let nostrWasmUrl: string | null = null;
+
+function inWorkers(events: SignedEvent[], count: number): Promise<boolean[]> {
+  nostrWasmUrl ??= pathToFileURL(createRequire(import.meta.url).resolve('nostr-wasm')).href;
+  const size = Math.ceil(events.length / count);
+  const chunks = Array.from({ length: count }, (_, i) => events.slice(i * size, (i + 1) * size)).filter((c) => c.length > 0);
+  return Promise.all(
+    chunks.map(
+      (chunk) =>
+        new Promise<boolean[]>((resolve, reject) => {
+          const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { nostrWasmUrl, events: chunk } });
+          worker.once('message', (result: boolean[] | { error: string }) => {
+            void worker.terminate();
+            if (Array.isArray(result) && result.length === chunk.length) resolve(result);
+            else reject(new Error(Array.isArray(result) ? 'worker answered the wrong count' : result.error));
+          });
+          worker.once('error', reject);
+        }),
+    ),
+  ).then((parts) => parts.flat());
 }
