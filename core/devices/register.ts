@@ -1,8 +1,13 @@
 /** Wires the device manager into the API contract: commands in, device events and alerts out. */
 import type { ApiHost } from '../api/host';
+import type { Alert } from '../api/system';
 import type { DeviceManager } from './manager';
 
-export function registerDevicesApi(host: ApiHost, manager: DeviceManager): () => void {
+/**
+ * `onAlert` lets the composition root keep device alerts with the others (alerts.recent); without
+ * it they are emitted as `alert` events directly.
+ */
+export function registerDevicesApi(host: ApiHost, manager: DeviceManager, onAlert?: (alert: Alert) => void): () => void {
   host.handle('devices.list', () => ({ devices: manager.list() }));
   host.handle('devices.add', async ({ address }) => ({ device: await manager.add(address) }));
   host.handle('devices.get', ({ id }) => ({ device: manager.get(id) }));
@@ -24,5 +29,8 @@ export function registerDevicesApi(host: ApiHost, manager: DeviceManager): () =>
   host.handle('devices.logs', ({ id, limit }) => ({ lines: manager.logs(id, limit) }));
   host.handle('devices.discover', ({ hosts, port, mdns }) => manager.discover({ hosts, port, mdns }));
   host.handle('devices.cancelDiscover', ({ scanId }) => ({ cancelled: manager.cancelDiscover(scanId) }));
-  return manager.subscribe((event) => host.emit(event));
+  return manager.subscribe((event) => {
+    if (event.type === 'alert' && onAlert) onAlert(event.alert);
+    else host.emit(event);
+  });
 }
