@@ -255,6 +255,10 @@ describe('devnet pool, Stratum V1 port', () => {
     abuser.socket.write('x'.repeat(40_000));
     await abuser.waitClosed();
 
+    const babbler = await client();
+    for (let i = 0; i < 25; i++) babbler.send('{"broken":');
+    await babbler.waitClosed();
+
     const healthy = await client();
     healthy.send(JSON.stringify({ id: 1, method: 'mining.subscribe', params: [] }));
     expect(Array.isArray((await healthy.response(1)).result)).toBe(true);

@@ -37,6 +37,8 @@ const REJECT_TEXT: Record<ShareRejectReason, [number, string]> = {
 };
 
 const MAX_BAD_LINES = 20;
+const SETUP_TIMEOUT_MS = 60_000;
+const MAX_UNSENT_BYTES = 1024 * 1024;
 const KEPT_JOBS = 32;
 const HEX8 = /^[0-9a-fA-F]{8}$/;
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
@@ -80,6 +82,8 @@ export class Sv1PoolSession implements PoolSession {
     );
     socket.setEncoding('utf8');
     socket.setNoDelay(true);
+    // A connection that never gets to mining only holds a slot: give it a minute.
+    socket.setTimeout(SETUP_TIMEOUT_MS, () => this.destroy());
     socket.on('data', (chunk: string) => this.onData(chunk));
   }
 
@@ -110,9 +114,9 @@ export class Sv1PoolSession implements PoolSession {
         this.destroy();
         return;
       }
+      let message;
       try {
-        const message = parseSv1Line(line);
-        if (message.kind === 'request') this.onRequest(message);
+        message = parseSv1Line(line);
       } catch (error) {
         if (!(error instanceof Sv1ProtocolError)) throw error;
         this.write(sv1Error(error.id, SV1_ERRORS.other, error.message));
@@ -120,6 +124,15 @@ export class Sv1PoolSession implements PoolSession {
           this.ctx.logger.warn('sv1 client keeps sending garbage; closing', { connection: this.connectionId });
           this.destroy();
         }
+        continue;
+      }
+      if (message.kind !== 'request') continue;
+      try {
+        this.onRequest(message);
+      } catch (error) {
+        // A bug reached by one miner's input must cost that request, not the pool.
+        this.ctx.logger.error('sv1 request failed', { connection: this.connectionId, method: message.method, error: error instanceof Error ? error.message : String(error) });
+        this.write(sv1Error(message.id, SV1_ERRORS.other, 'Internal error'));
       }
     }
   }
@@ -172,6 +185,7 @@ export class Sv1PoolSession implements PoolSession {
   private startMiningIfReady(): void {
     if (this.stats || !this.subscribed || this.workers.size === 0) return;
     const worker = this.workers.values().next().value as string;
+    this.socket.setTimeout(0);
     this.stats = this.ctx.stats.open({ port: 'sv1', connectionId: this.connectionId, channelId: 0, worker, lockingKey: null });
     this.ctx.logger.info('sv1 miner ready', { connection: this.connectionId, worker });
     this.setDifficultyFor(this.vardiff.target);
@@ -267,7 +281,12 @@ export class Sv1PoolSession implements PoolSession {
   }
 
   private write(line: string): void {
-    if (!this.closed && this.socket.writable) this.socket.write(line);
+    if (this.closed || !this.socket.writable) return;
+    this.socket.write(line);
+    if (this.socket.writableLength > MAX_UNSENT_BYTES) {
+      this.ctx.logger.warn('sv1 client is not reading; closing', { connection: this.connectionId });
+      this.destroy();
+    }
   }
 }
 
