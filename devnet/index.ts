@@ -11,8 +11,9 @@ import { startMint, type DevnetMint } from './mint/index';
 import { startPool, type DevnetPool, type PoolOptions } from './pool/pool';
 import { startRelay } from './relay/relay';
 
-export type { DevnetPool, PoolOptions } from './pool/pool';
+export { DEVNET_POOL_LOCKING_SECRET, startPool, type DevnetPool, type PoolOptions } from './pool/pool';
 export type { PoolStats, ChannelStats } from './pool/stats';
+export type { ShareRejectReason } from './pool/shares';
 
 export interface DevnetOptions {
   /** state directory (mint and relay databases); a temp dir removed at close() when absent */
