@@ -246,6 +246,18 @@ describe('bad devices give a clear state, never a crash', () => {
     expect(events.some((e) => e.type === 'alert' && e.alert.kind === 'online')).toBe(true);
   });
 
+  it('follows a device that went offline to its new address on the same /24 by itself', async () => {
+    const before = await startSimulator({ host: '127.0.0.21', mac: 'A0:B7:65:00:00:21' });
+    const { host, manager, events } = setup({ offlineAfterFailures: 2, streamLogs: false });
+    const { device } = await host.invoke('devices.add', { address: before.http });
+    const port = before.port;
+    await before.stop();
+    const after = await sim({ host: '127.0.0.22', httpPort: port, mac: 'A0:B7:65:00:00:21' });
+    manager.start();
+    await until(() => manager.get(device.id).address === after.http && manager.get(device.id).status === 'online', 'device followed to 127.0.0.22');
+    expect(events.some((e) => e.type === 'alert' && e.alert.kind === 'offline')).toBe(true);
+  });
+
   it('discovery reports progress and can be cancelled', async () => {
     const { host, events } = setup();
     const { scanId, total } = await host.invoke('devices.discover', { hosts: ['127.0.0.20-60'], port: 9 });

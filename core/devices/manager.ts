@@ -32,6 +32,8 @@ export interface DeviceManagerOptions {
   requestTimeoutMs?: number;
   /** consecutive failed polls before a device counts as offline */
   offlineAfterFailures?: number;
+  /** while a device is offline, look for its MAC on its old /24 this often (DHCP moves devices); default 10 min */
+  relocateIntervalMs?: number;
   /** how long use-proxy waits for the device to show up in the proxy's miner list */
   confirmTimeoutMs?: number;
   rebootTimeoutMs?: number;
@@ -64,6 +66,7 @@ interface Live {
   /** while we change pools ourselves, a pool change is not an alert */
   poolChangeExpectedUntil: number;
   lastSampleAt: number;
+  lastRelocateAt: number;
 }
 
 const LOG_LINES = 500;
@@ -162,6 +165,7 @@ export class DeviceManager {
       polling: false,
       poolChangeExpectedUntil: 0,
       lastSampleAt: 0,
+      lastRelocateAt: 0,
     };
     this.live.set(row.id, live);
     return live;
@@ -276,6 +280,7 @@ export class DeviceManager {
           const { drafts, memory } = evaluateAlerts(this.name(live), live.memory, { online: false, reason: live.problem?.message ?? 'no answer' }, this.thresholds);
           live.memory = memory;
           for (const draft of drafts) this.raise(live, draft);
+          void this.relocate(live);
         }
       } else live.status = 'error';
       this.publish(live);
@@ -323,6 +328,22 @@ export class DeviceManager {
       },
       { retryDelayMs: 2000, maxDelayMs: 60_000 },
     );
+  }
+
+  /** Looks for an offline device's MAC on the /24 it was last seen on, and follows it there. */
+  private async relocate(live: Live): Promise<void> {
+    const now = Date.now();
+    if (now - live.lastRelocateAt < (this.opts.relocateIntervalMs ?? 600_000)) return;
+    live.lastRelocateAt = now;
+    const { hostname, port } = new URL(live.client.baseUrl);
+    const prefix = /^(\d+\.\d+\.\d+)\.\d+$/.exec(hostname)?.[1];
+    if (!prefix) return;
+    const hosts = expandHosts(`${prefix}.1-254`).filter((h) => h !== hostname);
+    const result = await scanHosts({ hosts, port: port ? Number(port) : undefined, concurrency: 32, timeoutMs: 1500 });
+    const found = result.found.find((d) => d.mac === live.row.mac);
+    if (!found || this.stopped || !this.live.has(live.row.id)) return;
+    this.moveTo(live, found.address);
+    await this.poll(live);
   }
 
   private moveTo(live: Live, address: string): void {
