@@ -112,14 +112,15 @@ export interface JourneyContext {
   /** saves test-output/e2e/<journey>-<NN>-<step>.png */
   shot(page: Page, step: string): Promise<string>;
   step(title: string): void;
+  /** runs when this journey ends */
   cleanup(fn: () => Promise<void> | void): void;
+  /** runs when the whole suite ends: for instances a later journey uses (journey 2 restores from journey 1's relay) */
+  suiteCleanup(fn: () => Promise<void> | void): void;
 }
 
 export interface Journey {
   name: string;
   title: string;
-  /** commands the journey needs; when the contract lacks one the journey is reported as blocked, naming it */
-  requires?: string[];
   run(ctx: JourneyContext): Promise<void>;
 }
 
@@ -141,4 +142,25 @@ export async function waitFor<T>(fn: () => Promise<T> | T, message: string, time
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`${message} (waited ${timeoutMs} ms${last ? `; last error: ${(last as Error).message}` : ''})`);
+}
+
+/** Thrown when a journey cannot run because a backend piece is missing; the runner reports it as skipped, naming the piece. */
+export class Blocked extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'Blocked';
+  }
+}
+
+/**
+ * The engine answers 503 "unavailable" for a command whose service is not wired in yet. A journey that needs
+ * those services says so up front instead of failing somewhere in the middle.
+ */
+export async function requireServices(serve: ServeInstance, paths: string[]): Promise<void> {
+  const missing: string[] = [];
+  for (const path of paths) {
+    const answer = await serve.api_call<{ error?: { code: string; message: string } }>('GET', path);
+    if (answer.status === 503 && answer.body?.error?.code === 'unavailable') missing.push(`GET ${path} (${answer.body.error.message})`);
+  }
+  if (missing.length > 0) throw new Blocked(`the engine does not serve ${missing.join(', ')} yet`);
 }

@@ -1,11 +1,10 @@
 /**
  * Runs every journey in one Chromium, prints a line per journey and returns the counts.
- * A journey whose backend commands are not in the contract yet is reported as skipped with the missing command named.
+ * A journey that finds a backend piece missing (Blocked) is reported as skipped, naming the piece.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commandByName } from '../core/api/contract';
-import { type Journey, type JourneyContext, launchChromium, outputDir, repoRoot } from './harness';
+import { Blocked, type Journey, type JourneyContext, launchChromium, outputDir, repoRoot } from './harness';
 import { journeys } from './journeys';
 
 export interface E2eResult {
@@ -22,32 +21,26 @@ export async function runJourneys(only: string[] = []): Promise<E2eResult> {
   mkdirSync(outputDir, { recursive: true });
   const result: E2eResult = { passed: 0, failed: 0, skipped: 0, journeys: [] };
   const browser = await launchChromium();
+  const suiteCleanups: Array<() => Promise<void> | void> = [];
   try {
     for (const journey of journeys.filter((j) => only.length === 0 || only.includes(j.name))) {
       const started = Date.now();
-      const missing = (journey.requires ?? []).filter((name) => !commandByName(name));
-      if (missing.length > 0) {
-        result.skipped++;
-        const detail = `blocked: the API has no ${missing.join(', ')} yet`;
-        result.journeys.push({ name: journey.name, outcome: 'skipped', seconds: 0, detail, screenshots: [] });
-        process.stderr.write(`- ${journey.name}: ${journey.title} — SKIPPED (${detail})\n`);
-        continue;
-      }
-      const outcome = await runOne(browser, journey);
+      const outcome = await runOne(browser, journey, suiteCleanups);
       const seconds = Math.round((Date.now() - started) / 100) / 10;
       result.journeys.push({ name: journey.name, seconds, ...outcome });
-      if (outcome.outcome === 'passed') result.passed++;
-      else result.failed++;
-      process.stderr.write(`${outcome.outcome === 'passed' ? '✓' : '✗'} ${journey.name}: ${journey.title} (${seconds}s)${outcome.detail ? `\n    ${outcome.detail}` : ''}\n`);
+      result[outcome.outcome]++;
+      const mark = { passed: '✓', failed: '✗', skipped: '-' }[outcome.outcome];
+      process.stderr.write(`${mark} ${journey.name}: ${journey.title} (${seconds}s)${outcome.outcome === 'skipped' ? ' — SKIPPED' : ''}${outcome.detail ? `\n    ${outcome.detail}` : ''}\n`);
     }
   } finally {
+    for (const fn of suiteCleanups.reverse()) await Promise.resolve(fn()).catch(() => undefined);
     await browser.close();
   }
   writeFileSync(join(repoRoot, 'test-output', 'e2e-report.json'), `${JSON.stringify(result, null, 2)}\n`);
   return result;
 }
 
-async function runOne(browser: Awaited<ReturnType<typeof launchChromium>>, journey: Journey): Promise<{ outcome: 'passed' | 'failed'; detail?: string; screenshots: string[] }> {
+async function runOne(browser: Awaited<ReturnType<typeof launchChromium>>, journey: Journey, suiteCleanups: Array<() => Promise<void> | void>): Promise<{ outcome: 'passed' | 'failed' | 'skipped'; detail?: string; screenshots: string[] }> {
   const cleanups: Array<() => Promise<void> | void> = [];
   const screenshots: string[] = [];
   const pages: import('playwright-core').Page[] = [];
@@ -81,6 +74,9 @@ async function runOne(browser: Awaited<ReturnType<typeof launchChromium>>, journ
     cleanup(fn) {
       cleanups.push(fn);
     },
+    suiteCleanup(fn) {
+      suiteCleanups.push(fn);
+    },
   };
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -92,6 +88,7 @@ async function runOne(browser: Awaited<ReturnType<typeof launchChromium>>, journ
     ]);
     return { outcome: 'passed', screenshots };
   } catch (error) {
+    if (error instanceof Blocked) return { outcome: 'skipped', detail: `blocked: ${error.message}`, screenshots };
     for (const page of pages) {
       if (!page.isClosed()) await ctx.shot(page, `failed-${currentStep}`).catch(() => undefined);
     }

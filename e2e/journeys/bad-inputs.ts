@@ -1,6 +1,7 @@
 /** Journey 4: bad inputs each get a clear message next to their field, and nothing breaks. */
 import type { Page } from 'playwright-core';
-import { expect, type Journey, startServe } from '../harness';
+import { expect, type Journey, requireServices, startServe } from '../harness';
+import { PASSPHRASE } from './wallet-helpers';
 
 async function errorFor(page: Page, label: string | RegExp): Promise<string> {
   const field = page.getByLabel(label, { exact: typeof label === 'string' });
@@ -74,6 +75,72 @@ export const badInputsForms: Journey = {
     step('still working');
     await page.getByRole('link', { name: 'Logs', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Logs' }).waitFor();
+    const status = await serve.api_call('GET', '/status');
+    expect(status.status === 200, 'the engine still answers');
+  },
+};
+
+/** Base58 with one character changed: the same shape, the wrong key (its checksum no longer matches). */
+function corruptKey(key: string): string {
+  const last = key.at(-1)!;
+  return `${key.slice(0, -1)}${last === '2' ? '3' : '2'}`;
+}
+
+export const badInputsBackend: Journey = {
+  name: 'bad-inputs-backend',
+  title: 'journey 4 (engine): invalid token, unreachable device address, wrong authority key of a real pool',
+  async run({ openPage, shot, step, cleanup }) {
+    step('start serve --demo');
+    const serve = await startServe({ name: 'bad-inputs-backend', demo: true });
+    cleanup(() => serve.dispose());
+    await requireServices(serve, ['/wallet', '/devices', '/mining']);
+    const created = await serve.api_call('POST', '/wallet/create', { passphrase: PASSPHRASE });
+    expect(created.status === 200, `wallet created, got ${created.status}`);
+    const { page } = await openPage(serve.url);
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+
+    step('invalid token');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Wallet', exact: true }).click();
+    await page.getByLabel('Token to receive').fill('cashuBnot-a-token-at-all');
+    await page.getByRole('button', { name: 'Receive', exact: true }).click();
+    await page.locator('[aria-invalid="true"]').first().waitFor({ timeout: 30_000 });
+    let message = await errorFor(page, 'Token to receive');
+    expect(message.length > 10, `the invalid token gets a message next to the field, got "${message}"`);
+    await shot(page, 'invalid-token');
+
+    step('unreachable device address');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices', exact: true }).click();
+    // a closed port on loopback: refused at once, nothing leaves this machine
+    await page.getByLabel('Device address').fill('127.0.0.1:9');
+    await page.getByRole('button', { name: 'Add device' }).click();
+    await page.getByRole('button', { name: 'Add device' }).waitFor();
+    await page.locator('#main [aria-invalid="true"]').first().waitFor({ timeout: 30_000 });
+    message = await errorFor(page, 'Device address');
+    expect(message.length > 10, `the unreachable address gets a message next to the field, got "${message}"`);
+    await page.getByLabel('Device address').fill('http://bitaxe.local/some/path');
+    await page.getByRole('button', { name: 'Add device' }).click();
+    message = await errorFor(page, 'Device address');
+    expect(/without a path/.test(message), `an address with a path is named, got "${message}"`);
+    await shot(page, 'unreachable-device');
+
+    step('wrong authority key of a real pool');
+    const mining = await serve.api_call<{ upstream: { url: string | null } }>('GET', '/mining');
+    const demoUrl = mining.body.upstream.url;
+    if (demoUrl?.startsWith('stratum2+tcp://')) {
+      const wrong = demoUrl.replace(/\/([^/]+)$/, (_m, key: string) => `/${corruptKey(key)}`);
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings', exact: true }).click();
+      await page.getByLabel('Add upstream', { exact: true }).fill(wrong);
+      await page.getByRole('button', { name: 'Add upstream', exact: true }).click();
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      await page.getByText(/Saved at|Not saved/).first().waitFor();
+      await shot(page, 'wrong-authority-key-saved');
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard', exact: true }).click();
+      const failover = page.getByRole('list', { name: 'Failover order' });
+      await failover.getByText(/key|authority|handshake|certificate/i).first().waitFor({ timeout: 60_000 });
+      await shot(page, 'wrong-authority-key-dashboard');
+    }
+
+    step('still working');
     const status = await serve.api_call('GET', '/status');
     expect(status.status === 200, 'the engine still answers');
   },

@@ -2,7 +2,7 @@ import { useId, useMemo, useState } from 'react';
 import { call } from '../api';
 import { Chart } from '../components/Chart';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
-import { useDiscovery, type FoundDevice } from '../discovery';
+import { parseScanTarget, useDiscovery, type FoundDevice } from '../discovery';
 import { downloadText } from '../download';
 import { formatAgo, formatHashrate, formatSi } from '../format';
 import type { DeviceView } from '../shapes';
@@ -74,13 +74,31 @@ export function AddDeviceForm({ onAdded }: { onAdded?: (device: DeviceView) => v
 
 /** Search the network, list what answers; `onPick` gets the chosen one once added. */
 export function DiscoverPanel({ onPick, pickLabel = 'Add' }: { onPick(device: DeviceView): void; pickLabel?: string }) {
+  const id = useId();
   const discovery = useDiscovery();
+  const [where, setWhere] = useState('');
+  const [whereError, setWhereError] = useState<string>();
   const add = useAction((found: FoundDevice) => call('devices.add', { address: found.address }));
   const progress = discovery.progress;
+  const search = () => {
+    const target = parseScanTarget(where);
+    setWhereError(typeof target === 'string' ? target : undefined);
+    if (typeof target !== 'string') void discovery.start(target);
+  };
+  const whereMessage = whereError ?? (discovery.error?.field === 'hosts' ? discovery.error.message : undefined);
   return (
     <div className="stack">
       <div className="row">
-        <button type="button" disabled={discovery.running} onClick={() => void discovery.start()}>
+        <label htmlFor={`${id}-where`}>Where to search</label>
+        <input
+          id={`${id}-where`}
+          placeholder="empty: this computer's networks; or 192.168.1.0/24, 192.168.1.10-40"
+          value={where}
+          aria-invalid={!!whereMessage}
+          aria-describedby={whereMessage ? `${id}-where-error` : undefined}
+          onChange={(e) => setWhere(e.target.value)}
+        />
+        <button type="button" disabled={discovery.running} onClick={search}>
           {discovery.running ? 'Searching the network…' : 'Search the network for Bitaxes'}
         </button>
         {discovery.running && (
@@ -96,7 +114,8 @@ export function DiscoverPanel({ onPick, pickLabel = 'Add' }: { onPick(device: De
           {progress.found.length === 1 ? '' : 's'} found
         </p>
       )}
-      {discovery.error && <ErrorNotice error={discovery.error} />}
+      <FieldError id={`${id}-where-error`} message={whereMessage} />
+      {discovery.error && !whereMessage && <ErrorNotice error={discovery.error} />}
       {progress && progress.found.length > 0 && (
         <ul className="list" aria-label="Found on the network">
           {progress.found.map((f) => (
