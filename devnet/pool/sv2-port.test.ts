@@ -311,13 +311,13 @@ describe('devnet pool, Stratum V2 port with the mint', () => {
     channel.submit(channel.mine());
     await c.nth('SubmitSharesSuccess');
     const first = await c.nth('MintQuoteNotification');
-    await expect.poll(() => devnet.pool.stats().quotes).toBe(2);
+    await expect.poll(() => devnet.pool.stats().quotes, { timeout: 15_000 }).toBe(2);
     expect(devnet.pool.stats().channels[0]!.notificationsSent).toBe(1);
     expect(devnet.mint.quote(first.quoteId)!.amount_paid).toBeGreaterThan(0n);
 
     devnet.mint.setHooks({ holdQuotesUnpaid: true });
     channel.submit(channel.mine());
-    await expect.poll(() => devnet.pool.stats().quotes).toBe(3);
+    await expect.poll(() => devnet.pool.stats().quotes, { timeout: 15_000 }).toBe(3);
     expect(c.count('MintQuoteNotification')).toBe(1);
     expect(devnet.mint.confirmQuotes()).toBe(1);
     const held = await c.nth('MintQuoteNotification', 2);
