@@ -18,8 +18,8 @@ export const backupRelayStatusSchema = z.object({
 
 export const backupStatusSchema = z.object({
   running: z.boolean(),
-  /** nostr public key (hex) the backup is published under */
-  pubkey: z.string(),
+  /** nostr public key (hex) the backup is published under; null until the wallet is unlocked */
+  pubkey: z.string().nullable(),
   delaySeconds: z.number(),
   relays: z.array(backupRelayStatusSchema),
   /** wallet changes not yet on any relay */

@@ -155,7 +155,7 @@ export class RelayPool {
     const connection = new RelayConnection(url, { logger: this.opts.logger, timeoutMs: this.opts.timeoutMs ?? 5000 });
     connection.start();
     try {
-      return (await connection.queryAll({ ...filter, limit: 1 }, 1)).length;
+      return (await connection.queryPage({ ...filter, limit: 1 })).length;
     } finally {
       await connection.stop();
     }

@@ -177,7 +177,8 @@ export class RelayConnection {
     return [...seen.values()];
   }
 
-  private async queryPage(filter: RelayFilter, authTried = false): Promise<unknown[]> {
+  /** One REQ, answered up to EOSE: whatever the relay sends for this filter (it may cap the count). */
+  async queryPage(filter: RelayFilter, authTried = false): Promise<unknown[]> {
     const ws = await this.ready();
     const subId = `q${++this.subCounter}`;
     const result = new Promise<unknown[]>((resolve, reject) => {

@@ -58,8 +58,8 @@ export interface BackupOptions {
 
 export interface BackupStatus {
   running: boolean;
-  /** the nostr public key (hex) the backup is published under */
-  pubkey: string;
+  /** the nostr public key (hex) the backup is published under; null until started */
+  pubkey: string | null;
   delaySeconds: number;
   relays: PoolRelayStatus[];
   /** wallet changes not yet on any relay */
@@ -93,8 +93,8 @@ export function createBackup(opts: BackupOptions): BackupService {
 }
 
 class NostrBackup implements BackupService {
-  private readonly keys: BackupKeys;
-  private readonly ciphers: Ciphers;
+  /** derived from the seed on first use, so the service can exist while the wallet is still locked */
+  private derived: { keys: BackupKeys; ciphers: Ciphers } | null = null;
   private readonly pool: RelayPool;
   private readonly listeners = new Set<(status: BackupStatus) => void>();
   private signer: Signer | null = null;
@@ -120,8 +120,6 @@ class NostrBackup implements BackupService {
   private readonly incomeDelayMs: number;
 
   constructor(private readonly opts: BackupOptions) {
-    this.keys = backupKeysFromSeed(opts.source.seed(), opts.identityKey);
-    this.ciphers = ciphersFor(this.keys);
     this.delayMs = opts.delaySeconds * 1000;
     this.incomeDelayMs = (opts.incomeDelaySeconds ?? DEFAULT_INCOME_DELAY_SECONDS) * 1000;
     this.pool = new RelayPool({
@@ -137,7 +135,7 @@ class NostrBackup implements BackupService {
   status(): BackupStatus {
     return {
       running: this.running,
-      pubkey: this.keys.identity.publicKey,
+      pubkey: this.derived?.keys.identity.publicKey ?? null,
       delaySeconds: this.delayMs / 1000,
       relays: this.pool.status(),
       pendingChanges: this.pendingChanges,
@@ -163,8 +161,12 @@ class NostrBackup implements BackupService {
 
   /** Signers and relay connections; restore needs them without the backup loop running. */
   private async connect(): Promise<void> {
-    this.signer ??= await createSigner(this.keys.identity.secretKey);
-    this.mintListSigner ??= await createSigner(this.keys.mintList.secretKey);
+    if (!this.derived) {
+      const keys = backupKeysFromSeed(this.opts.source.seed(), this.opts.identityKey);
+      this.derived = { keys, ciphers: ciphersFor(keys) };
+    }
+    this.signer ??= await createSigner(this.derivedKeys.identity.secretKey);
+    this.mintListSigner ??= await createSigner(this.derivedKeys.mintList.secretKey);
     this.pool.start();
   }
 
@@ -182,7 +184,7 @@ class NostrBackup implements BackupService {
   async setRelays(urls: string[]): Promise<void> {
     const before = new Set(this.pool.urls());
     await this.pool.setRelays(urls);
-    await this.opts.onRelaysChanged?.(urls);
+    if (urls.length !== before.size || urls.some((u) => !before.has(u))) await this.opts.onRelaysChanged?.(urls);
     // a new relay gets the current backup, not only what changes from now on
     if (this.running && urls.some((u) => !before.has(u))) {
       this.synced = false;
@@ -199,7 +201,8 @@ class NostrBackup implements BackupService {
   async testRelay(url: string): Promise<{ ok: boolean; latencyMs: number; error?: string }> {
     const started = performance.now();
     try {
-      await this.pool.probe(url, { kinds: [17375], authors: [this.keys.identity.publicKey] });
+      // any harmless question will do; it proves the relay speaks NIP-01
+      await this.pool.probe(url, { kinds: [17375], limit: 1 });
       return { ok: true, latencyMs: Math.round(performance.now() - started) };
     } catch (error) {
       return { ok: false, latencyMs: Math.round(performance.now() - started), error: (error as Error).message };
@@ -218,7 +221,7 @@ class NostrBackup implements BackupService {
     if (!target) throw new Error('restore needs a wallet to restore into');
     await this.connect();
     const report = await this.enqueue(() =>
-      restoreWallet({ pool: this.pool, keys: this.keys, ciphers: this.ciphers, target, checkSpent: this.opts.checkSpent, onProgress }),
+      restoreWallet({ pool: this.pool, keys: this.derivedKeys, ciphers: this.derivedCiphers, target, checkSpent: this.opts.checkSpent, onProgress }),
     );
     // the wallet changed under us: reread the relays before the next flush
     this.synced = false;
@@ -311,7 +314,7 @@ class NostrBackup implements BackupService {
 
   /** Reads what the relays hold, so a restart or a new machine continues the same event chain. */
   private async sync(): Promise<void> {
-    const loaded = await loadBackup(this.pool, this.keys, this.ciphers);
+    const loaded = await loadBackup(this.pool, this.derivedKeys, this.derivedCiphers);
     if (this.pool.urls().length > 0 && Object.keys(loaded.failedRelays).length === this.pool.urls().length) {
       throw new Error(`no relay answered: ${Object.values(loaded.failedRelays)[0]}`);
     }
@@ -328,7 +331,7 @@ class NostrBackup implements BackupService {
     if (all.length === 0) return;
     const key = mintsKey(all);
     if (key !== this.walletMints) {
-      const event = this.sign(buildWalletEvent({ privkey: bytesHex(this.keys.walletKey.secretKey), mints: all }, this.ciphers.identity, this.nextCreatedAt(true)));
+      const event = this.sign(buildWalletEvent({ privkey: bytesHex(this.derivedKeys.walletKey.secretKey), mints: all }, this.derivedCiphers.identity, this.nextCreatedAt(true)));
       if (await this.send(event, report)) {
         this.walletMints = key;
         this.walletEvent = event;
@@ -336,7 +339,7 @@ class NostrBackup implements BackupService {
     }
     if (key !== this.mintListMints) {
       const createdAt = this.nextCreatedAt(true);
-      const template = buildMintListEvent({ mints: all, timestamp: createdAt }, this.ciphers.mintList, createdAt);
+      const template = buildMintListEvent({ mints: all, timestamp: createdAt }, this.derivedCiphers.mintList, createdAt);
       const event = this.mintListSigner!(template);
       if (await this.send(event, report)) {
         this.mintListMints = key;
@@ -374,7 +377,7 @@ class NostrBackup implements BackupService {
     const fresh = uniqueBySecret([...carried, ...added]);
     for (let i = 0; i < fresh.length; i += PROOFS_PER_TOKEN_EVENT) {
       const proofs = fresh.slice(i, i + PROOFS_PER_TOKEN_EVENT);
-      const event = this.sign(buildTokenEvent({ mint, unit, proofs, del: i === 0 ? destroyed : [] }, this.ciphers.identity, this.nextCreatedAt()));
+      const event = this.sign(buildTokenEvent({ mint, unit, proofs, del: i === 0 ? destroyed : [] }, this.derivedCiphers.identity, this.nextCreatedAt()));
       if (!(await this.send(event, report))) throw new Error('no relay accepted the new token event');
       this.tokens.set(event.id, { event, mint, unit, proofs });
       created.push(event.id);
@@ -386,7 +389,7 @@ class NostrBackup implements BackupService {
     }
     const net = sum(added) - sum(uniqueBySecret(gone));
     if (net !== 0n) {
-      const history = buildHistoryEvent({ direction: net > 0n ? 'in' : 'out', amount: net > 0n ? net : -net, unit, created, destroyed }, this.ciphers.identity, this.nextCreatedAt());
+      const history = buildHistoryEvent({ direction: net > 0n ? 'in' : 'out', amount: net > 0n ? net : -net, unit, created, destroyed }, this.derivedCiphers.identity, this.nextCreatedAt());
       await this.send(this.sign(history), report);
     }
   }
@@ -403,6 +406,16 @@ class NostrBackup implements BackupService {
     const result = await this.pool.publish(event);
     report.published.push({ id: event.id, kind: event.kind, bytes: JSON.stringify(event).length, accepted: result.accepted, failed: result.failed });
     return result.accepted.length > 0;
+  }
+
+  private get derivedKeys(): BackupKeys {
+    if (!this.derived) throw new Error('the backup is not started');
+    return this.derived.keys;
+  }
+
+  private get derivedCiphers(): Ciphers {
+    if (!this.derived) throw new Error('the backup is not started');
+    return this.derived.ciphers;
   }
 
   private sign(template: EventTemplate): SignedEvent {
