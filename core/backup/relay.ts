@@ -62,6 +62,9 @@ export interface RelayConnectionOptions {
 }
 
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** a relay answering more than asked is cut off; a query never holds more than this many events */
+const PAGE_SLACK = 100;
+const MAX_EVENTS_PER_QUERY = 200_000;
 
 interface OkWaiter {
   resolve(answer: { ok: boolean; reason: string }): void;
@@ -70,6 +73,7 @@ interface OkWaiter {
 
 interface SubWaiter {
   events: unknown[];
+  max: number;
   resolve(events: unknown[]): void;
   reject(error: Error): void;
 }
@@ -172,6 +176,7 @@ export class RelayConnection {
       // `until` is inclusive: the boundary second comes again and is deduplicated; a page with
       // nothing new means the relay has nothing older.
       if (fresh === 0 || !Number.isFinite(oldest)) break;
+      if (seen.size > MAX_EVENTS_PER_QUERY) throw new RelayUnavailableError(this.url, `answered more than ${MAX_EVENTS_PER_QUERY} events; stopped reading`);
       until = oldest;
     }
     return [...seen.values()];
@@ -188,6 +193,7 @@ export class RelayConnection {
       }, this.timeoutMs);
       this.subs.set(subId, {
         events: [],
+        max: (filter.limit ?? 500) + PAGE_SLACK,
         resolve: (events) => {
           clearTimeout(timer);
           resolve(events);
@@ -342,7 +348,8 @@ export class RelayConnection {
     if (!Array.isArray(message)) return;
     const [type, a, b, c] = message as unknown[];
     if (type === 'EVENT' && typeof a === 'string') {
-      this.subs.get(a)?.events.push(b);
+      const sub = this.subs.get(a);
+      if (sub && sub.events.length < sub.max) sub.events.push(b);
     } else if (type === 'EOSE' && typeof a === 'string') {
       const sub = this.subs.get(a);
       if (!sub) return;
