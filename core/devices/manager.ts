@@ -422,6 +422,7 @@ export class DeviceManager {
     live.status = 'restarting';
     this.publish(live);
     try {
+      const requestedAt = Date.now();
       await live.client.restart();
       const deadline = Date.now() + (this.opts.rebootTimeoutMs ?? 60_000);
       let wentDown = false;
@@ -429,7 +430,9 @@ export class DeviceManager {
         await sleep(100);
         try {
           const { info } = await live.client.info();
-          if (wentDown || info.uptimeSeconds < before.uptimeSeconds) {
+          // A new boot shows as an outage, or as less uptime than the old boot would have by now.
+          const oldBootUptime = before.uptimeSeconds + (Date.now() - requestedAt) / 1000;
+          if (wentDown || info.uptimeSeconds < before.uptimeSeconds || info.uptimeSeconds + 2 <= oldBootUptime) {
             live.status = 'online';
             this.observe(live, info);
             return info;
