@@ -8,17 +8,20 @@ import type { Sv2AnyMessage, Sv2MessageOf } from '../core/protocol/sv2/messages'
 import { connectSv2 } from '../core/transport/sv2';
 import { startDevnet } from '../devnet/index';
 import { SyntheticChain } from '../devnet/pool/chain';
+import { startPool } from '../devnet/pool/pool';
 import { ShareBook } from '../devnet/pool/shares';
 import { ratePerSecond, round } from './measure';
 
 /**
  * Submits `count` distinct shares over a real Noise session at the easiest target and waits until the pool has
- * acknowledged them all and notified every quote (0xC0). Returns shares per second.
+ * acknowledged them all and, with the mint, notified every quote (0xC0). Returns shares per second.
  */
-async function overTheWire(count: number): Promise<number> {
-  const devnet = await startDevnet({ minimumDifficulty: 0, shareBatchSize: 100, blockIntervalSeconds: 3600, pool: { templateRefreshSeconds: 0 } });
+async function overTheWire(count: number, withMint: boolean): Promise<number> {
+  const settings = { minimumDifficulty: 0, shareBatchSize: 100, blockIntervalSeconds: 3600, templateRefreshSeconds: 0 };
+  const devnet = withMint ? await startDevnet({ ...settings, pool: settings }) : null;
+  const pool = devnet?.pool ?? (await startPool(settings));
   try {
-    const connection = await connectSv2({ host: devnet.pool.sv2.host, port: devnet.pool.sv2.port, authorityPubkey: devnet.pool.authorityPubkey });
+    const connection = await connectSv2({ host: pool.sv2.host, port: pool.sv2.port, authorityPubkey: pool.authorityPubkey });
     let acknowledged = 0;
     let notified = 0;
     let resolveDone: () => void = () => undefined;
@@ -29,7 +32,7 @@ async function overTheWire(count: number): Promise<number> {
       seen.push(m);
       if (m.type === 'SubmitSharesSuccess') acknowledged += m.newSubmitsAcceptedCount;
       if (m.type === 'MintQuoteNotification') notified += 1;
-      if (acknowledged >= count && notified >= count) resolveDone();
+      if (acknowledged >= count && (!withMint || notified >= count)) resolveDone();
       wake();
     });
     const next = async <K extends Sv2AnyMessage['type']>(type: K) => {
@@ -65,7 +68,7 @@ async function overTheWire(count: number): Promise<number> {
     connection.close();
     return rate;
   } finally {
-    await devnet.close();
+    await (devnet ?? pool).close();
   }
 }
 
@@ -113,12 +116,15 @@ export async function run(): Promise<Record<string, unknown>> {
     if (!book.validate(share, now).ok) rejected++;
   });
 
-  const sv2SharesWithQuotesPerSecond = await overTheWire(2000);
+  const sv2SharesPerSecond = await overTheWire(3000, false);
+  const sv2SharesWithQuotesPerSecond = await overTheWire(2000, true);
 
   return {
     rawSha256dPerSecond,
+    sv2SharesPerSecond,
     sv2SharesWithQuotesPerSecond,
-    sv2VsValidatorRatio: round(sv2SharesWithQuotesPerSecond / validatedPerSecond, 3),
+    sv2VsValidatorRatio: round(sv2SharesPerSecond / validatedPerSecond, 3),
+    quotingVsNoMintRatio: round(sv2SharesWithQuotesPerSecond / sv2SharesPerSecond, 3),
     sharesValidatedPerSecond: validatedPerSecond,
     lowDifficultyRejectsPerSecond: rejectedPerSecond,
     merklePathLength: template.merklePath.length,
