@@ -4,6 +4,7 @@ import type { ApiEvent, CommandOutput } from '../../core/api/contract';
 import type { ApiError } from '../../core/api/define';
 import { asApiError, call } from './api';
 import { useApp } from './store';
+import type { ScanTarget } from './validation';
 
 export type DiscoveryProgress = Extract<ApiEvent, { type: 'device.discovery' }>['progress'];
 export type FoundDevice = DiscoveryProgress['found'][number];
@@ -15,32 +16,6 @@ export function latestProgress(events: ApiEvent[], scanId: string | undefined): 
     if (e.type === 'device.discovery' && e.progress.scanId === scanId) return e.progress;
   }
   return undefined;
-}
-
-export interface ScanTarget {
-  hosts?: string[];
-  port?: number;
-}
-
-/**
- * What the user typed in "where to search": empty = this computer's own networks; otherwise ranges or /24s
- * separated by commas or spaces, with an optional ":PORT" for devices not on port 80.
- */
-export function parseScanTarget(text: string): ScanTarget | string {
-  const parts = text.split(/[\s,]+/).filter(Boolean);
-  if (parts.length === 0) return {};
-  let port: number | undefined;
-  const hosts: string[] = [];
-  for (const part of parts) {
-    const match = /^([0-9./-]+)(?::(\d{1,5}))?$/.exec(part);
-    if (!match) return `"${part}" is not an address range: use 192.168.1.0/24 or 192.168.1.10-40.`;
-    hosts.push(match[1]!);
-    if (match[2]) {
-      port = Number(match[2]);
-      if (port < 1 || port > 65535) return `Port ${match[2]} is out of range (1-65535).`;
-    }
-  }
-  return port ? { hosts, port } : { hosts };
 }
 
 export function useDiscovery() {

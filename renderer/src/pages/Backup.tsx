@@ -4,8 +4,7 @@ import { ErrorNotice, FieldError } from '../components/ErrorNotice';
 import { formatAgo } from '../format';
 import { useApp } from '../store';
 import { useAction, useCommand } from '../useCommand';
-
-const RELAY = /^wss?:\/\/\S+$/;
+import { relayProblem } from '../validation';
 
 export function BackupPage() {
   const id = useId();
@@ -122,7 +121,7 @@ export function BackupPage() {
           onSubmit={async (e) => {
             e.preventDefault();
             const value = relay.trim();
-            const problem = RELAY.test(value) ? undefined : 'A relay address starts with ws:// or wss://';
+            const problem = relayProblem(value);
             setRelayError(problem);
             if (problem) return;
             await add.run(value);

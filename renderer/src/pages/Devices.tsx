@@ -2,26 +2,13 @@ import { useId, useMemo, useState } from 'react';
 import { call } from '../api';
 import { Chart } from '../components/Chart';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
-import { parseScanTarget, useDiscovery, type FoundDevice } from '../discovery';
+import { useDiscovery, type FoundDevice } from '../discovery';
 import { downloadText } from '../download';
 import { formatAgo, formatHashrate, formatSi } from '../format';
 import type { DeviceView } from '../shapes';
 import { useApp } from '../store';
 import { useAction, useCommand } from '../useCommand';
-
-/** An IP, a host name, or http://HOST[:PORT]: what the engine accepts; anything else is named here first. */
-export function deviceAddressProblem(text: string): string | undefined {
-  const value = text.trim();
-  if (!value) return 'Enter the Bitaxe address, e.g. 192.168.1.50.';
-  const withScheme = /^https?:\/\//.test(value) ? value : `http://${value}`;
-  try {
-    const url = new URL(withScheme);
-    if (!url.hostname || (url.pathname !== '/' && url.pathname !== '')) return 'Enter only the address, without a path.';
-    return undefined;
-  } catch {
-    return 'Not an address: use the IP or host name shown on the Bitaxe screen, e.g. 192.168.1.50.';
-  }
-}
+import { deviceAddressProblem, parseScanTarget } from '../validation';
 
 export function deviceName(device: Pick<DeviceView, 'hostname' | 'address'>): string {
   return device.hostname || device.address;

@@ -5,27 +5,7 @@ import { ErrorNotice, FieldError } from '../components/ErrorNotice';
 import { askNotificationPermission, notificationPermission } from '../notifications';
 import { useApp } from '../store';
 import { useAction } from '../useCommand';
-
-const RELAY = /^wss?:\/\/\S+$/;
-
-export function upstreamProblem(url: string): string | undefined {
-  if (!url.trim()) return 'Enter a pool address.';
-  try {
-    parseUpstreamUrl(url);
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
-
-function relayProblem(url: string): string | undefined {
-  return RELAY.test(url.trim()) ? undefined : 'A relay address starts with ws:// or wss://';
-}
-
-function portProblem(value: string): string | undefined {
-  const n = Number(value);
-  return Number.isInteger(n) && n >= 0 && n <= 65535 && value.trim() !== '' ? undefined : 'A port is a whole number from 0 to 65535 (0 = any free port).';
-}
+import { portProblem, relayProblem, upstreamProblem } from '../validation';
 
 const notificationLabels: Record<keyof Omit<Settings['notifications'], 'enabled'>, string> = {
   offline: 'A device goes offline',

@@ -232,7 +232,7 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
     const report = await call('backup.restore', input);
     const amounts = Object.entries(report.amountAdded).map(([unit, amount]) => `${formatSi(amount)} ${unit}`);
     const problems = Object.entries(report.problems).map(([where, what]) => `${where}: ${what}`);
-    return `Found ${report.events} backup events on the relays: ${report.proofsAdded} proofs restored${amounts.length ? ` (${amounts.join(', ')})` : ''}, ${report.proofsSpent} already spent, ${report.historyEntries} history entries.${problems.length ? ` Not reached: ${problems.join('; ')}.` : ''}`;
+    return `Found ${report.events} backup events on the relays: ${report.proofsAdded} proofs restored${amounts.length ? ` (${amounts.join(', ')})` : ''}, ${report.proofsSpent} already spent.${problems.length ? ` Not reached: ${problems.join('; ')}.` : ''}`;
   });
   const progress = useMemo(() => (startedAt === undefined ? [] : events.slice(startedAt).map(progressOf).filter((p): p is ProgressView => !!p)), [events, startedAt]);
   const last = progress[progress.length - 1];
