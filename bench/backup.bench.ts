@@ -22,7 +22,7 @@ import { round } from './measure';
 
 const EVENTS = 10_000;
 const PROOFS_PER_EVENT = 4;
-const BASELINE_SAMPLE = 1_000;
+const BASELINE_SAMPLE = 500;
 const SHARES_PER_DAY = 21_600;
 const DELAY_SECONDS = 30;
 /** the wallet's default: consolidate when a keyset holds more unspent proofs than this */

@@ -33,7 +33,7 @@ import { type Ciphers, ciphersFor, groupKey, loadBackup, type TokenRecord } from
 /** Proofs per token event: keeps each event well under relays' usual 64-100 KB content limits. */
 export const PROOFS_PER_TOKEN_EVENT = 100;
 /** Income-only changes are published at most this often (see flush()); bench/backup.bench.ts sizes it. */
-export const DEFAULT_INCOME_DELAY_SECONDS = 3 * 3600;
+export const DEFAULT_INCOME_DELAY_SECONDS = 4 * 3600;
 
 export interface BackupOptions {
   source: BackupSource;
