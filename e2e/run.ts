@@ -50,6 +50,8 @@ async function runOne(browser: Awaited<ReturnType<typeof launchChromium>>, journ
     browser,
     async openPage(url) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      // tsx keeps function names with an __name helper; functions sent to page.evaluate need it there too
+      await context.addInitScript('globalThis.__name = (fn) => fn;');
       cleanups.push(() => context.close());
       const page = await context.newPage();
       pages.push(page);

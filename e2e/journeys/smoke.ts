@@ -4,6 +4,22 @@ import { expect, type Journey, startServe, waitFor } from '../harness';
 
 const pages = ['Dashboard', 'Devices', 'Wallet', 'Backup', 'Settings', 'Logs'];
 
+/** Runs in the page: controls a screen reader would announce without a name (no label, no text, no aria-label). */
+function unlabelledControls(): string[] {
+  const named = (el: HTMLElement): boolean => {
+    if (el.getAttribute('aria-label')?.trim()) return true;
+    const labelledBy = el.getAttribute('aria-labelledby');
+    if (labelledBy && labelledBy.split(' ').some((id) => document.getElementById(id)?.textContent?.trim())) return true;
+    if ((el as HTMLInputElement).labels?.length) return true;
+    if (el.closest('label')) return true;
+    if ((el.tagName === 'BUTTON' || el.tagName === 'A') && el.textContent?.trim()) return true;
+    return !!el.getAttribute('title')?.trim();
+  };
+  return [...document.querySelectorAll<HTMLElement>('button, a[href], input, select, textarea, [role="button"], [role="radio"], [tabindex]:not([tabindex="-1"])')]
+    .filter((el) => !named(el) && !(el.tagName === 'PRE' || el.getAttribute('role') === 'img'))
+    .map((el) => el.outerHTML.slice(0, 120));
+}
+
 export const smoke: Journey = {
   name: 'smoke',
   title: 'open the token URL, navigate every page, screenshot each',
@@ -32,6 +48,8 @@ export const smoke: Journey = {
       expect(current === 'page', `the ${name} link must be marked as the current page`);
       await page.waitForTimeout(300);
       await shot(page, name);
+      const unlabelled = await page.evaluate(unlabelledControls);
+      expect(unlabelled.length === 0, `every control on ${name} has a name: unlabelled ${JSON.stringify(unlabelled)}`);
     }
 
     step('keyboard reaches the navigation');
