@@ -9,7 +9,7 @@ import net from 'node:net';
 import { decodeAuthorityPubkey } from '../protocol/sv2/authority';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../protocol/sv2/cipher';
 import { DEFAULT_CLOCK_SKEW_SECONDS, type Sv2Certificate } from '../protocol/sv2/certificate';
-import { Sv2DecodeError, Sv2Error, Sv2HandshakeError, Sv2TransportError } from '../protocol/sv2/errors';
+import { Sv2Error, Sv2HandshakeError, Sv2TransportError } from '../protocol/sv2/errors';
 import { decodeMessage, encodeMessage, type Sv2AnyMessage } from '../protocol/sv2/messages';
 import { ACT1_SIZE, ACT2_SIZE, NoiseInitiator, NoiseResponder, type Sv2Session } from '../protocol/sv2/noise';
 
