@@ -43,10 +43,13 @@ export type ShareVerdict =
 export const MAX_NTIME_AHEAD_SECONDS = 7200;
 const KEPT_TEMPLATES = 64;
 const MAX_REMEMBERED_SHARES = 1_000_000;
+/** An ASIC rolls nonce and version over one extranonce for many shares: their merkle root is the same. */
+const KEPT_MERKLE_ROOTS = 4096;
 
 export class ShareBook {
   private readonly templates = new Map<number, BlockTemplate>();
   private readonly seenThisBlock = new Set<string>();
+  private readonly merkleRoots = new Map<string, Uint8Array>();
   private currentBlock = 0;
 
   constructor(private readonly chain: SyntheticChain) {
@@ -58,6 +61,7 @@ export class ShareBook {
     if (template.blockNumber > this.currentBlock) {
       this.currentBlock = template.blockNumber;
       this.seenThisBlock.clear();
+      this.merkleRoots.clear();
     }
     this.templates.set(template.id, template);
     if (this.templates.size > KEPT_TEMPLATES) {
@@ -91,16 +95,24 @@ export class ShareBook {
   }
 
   private header(template: BlockTemplate, share: ShareSubmission): Uint8Array {
-    const extranonceLength = share.extranoncePrefix.length + share.extranonce.length;
-    const { prefix, suffix } = this.chain.coinbaseParts(template, extranonceLength);
-    const coinbaseTxid = sha256d(concatBytes(prefix, share.extranoncePrefix, share.extranonce, suffix));
     return serializeHeader({
       version: share.version,
       prevHash: template.prevHash,
-      merkleRoot: merkleRoot(coinbaseTxid, template.merklePath),
+      merkleRoot: this.merkleRootFor(template, share.extranoncePrefix, share.extranonce),
       ntime: share.ntime,
       nbits: template.nbits,
       nonce: share.nonce,
     });
+  }
+
+  private merkleRootFor(template: BlockTemplate, extranoncePrefix: Uint8Array, extranonce: Uint8Array): Uint8Array {
+    const key = `${template.id}:${bytesToHex(extranoncePrefix)}${bytesToHex(extranonce)}`;
+    const cached = this.merkleRoots.get(key);
+    if (cached) return cached;
+    const { prefix, suffix } = this.chain.coinbaseParts(template, extranoncePrefix.length + extranonce.length);
+    const root = merkleRoot(sha256d(concatBytes(prefix, extranoncePrefix, extranonce, suffix)), template.merklePath);
+    if (this.merkleRoots.size >= KEPT_MERKLE_ROOTS) this.merkleRoots.delete(this.merkleRoots.keys().next().value as string);
+    this.merkleRoots.set(key, root);
+    return root;
   }
 }
