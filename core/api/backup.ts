@@ -25,6 +25,8 @@ export const backupStatusSchema = z.object({
   /** wallet changes not yet on any relay */
   pendingChanges: z.number().int().nonnegative(),
   lastBackupAt: z.string().nullable(),
+  /** when the pending changes go out: income alone waits up to a few hours (it is recoverable from the seed) */
+  nextBackupAt: z.string().nullable(),
   lastError: z.string().nullable(),
 });
 export type BackupStatusJson = z.infer<typeof backupStatusSchema>;

@@ -261,6 +261,7 @@ describe('income batching', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await rawQuery(relay.url, { kinds: [KIND_TOKEN], authors: [pubkey] })).toHaveLength(1);
     expect(backup.status().pendingChanges).toBeGreaterThan(0);
+    expect(Date.parse(backup.status().nextBackupAt!)).toBeGreaterThan(Date.now() + 60_000);
 
     const backedUpBefore = backup.status().lastBackupAt;
     wallet.remove(new Set([first[0]!.secret]));

@@ -65,6 +65,8 @@ export interface BackupStatus {
   /** wallet changes not yet on any relay */
   pendingChanges: number;
   lastBackupAt: string | null;
+  /** when the pending changes go out (income waits up to the income delay) */
+  nextBackupAt: string | null;
   lastError: string | null;
 }
 
@@ -140,6 +142,7 @@ class NostrBackup implements BackupService {
       relays: this.pool.status(),
       pendingChanges: this.pendingChanges,
       lastBackupAt: this.lastBackupAt,
+      nextBackupAt: this.timer ? new Date(this.timerDueAt).toISOString() : null,
       lastError: this.lastError,
     };
   }
