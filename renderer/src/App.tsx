@@ -65,6 +65,7 @@ export function App() {
           </ul>
         </nav>
       </header>
+      <StatusBar />
       {status?.demo && (
         <p className="demo-banner" role="note">
           {status.network.label}: shares and ehash here are test values with no worth. Add your pool in Settings to mine for real.
@@ -82,7 +83,6 @@ export function App() {
         <h1>{pageTitles[route]}</h1>
         <View />
       </main>
-      <StatusBar />
     </div>
   );
 }

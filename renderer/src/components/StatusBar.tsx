@@ -18,7 +18,7 @@ export function shortUrl(url: string): string {
 }
 
 function upstreamText(mining: MiningView | undefined, unavailable: boolean): string {
-  if (unavailable) return 'not available yet';
+  if (unavailable) return 'not available';
   const up = mining?.upstream;
   if (!up) return '…';
   if (up.state === 'none') return 'none configured';
@@ -27,7 +27,7 @@ function upstreamText(mining: MiningView | undefined, unavailable: boolean): str
 }
 
 function walletText(wallet: WalletView | undefined, unavailable: boolean): string {
-  if (unavailable) return 'not available yet';
+  if (unavailable) return 'not available';
   if (!wallet) return '…';
   if (!wallet.exists) return 'no wallet yet';
   if (wallet.locked) return 'locked';
@@ -44,7 +44,7 @@ export function StatusBar() {
   const stratum = mining.data?.stratum ?? status?.stratum;
   const proxy = stratum ? `port ${stratum.port}` : mining.data ? 'not listening' : '…';
   return (
-    <footer className="statusbar" aria-label="Status">
+    <section className="statusbar" aria-label="Status">
       <span>
         <span className="label">Axewallet</span> {connection === 'online' ? 'connected' : connection}
       </span>
@@ -58,7 +58,6 @@ export function StatusBar() {
       <span>
         <span className="label">Wallet</span> {walletText(wallet.data, !!wallet.error)}
       </span>
-      {status?.demo && <span className="demo-badge">Demo network</span>}
-    </footer>
+    </section>
   );
 }
