@@ -58,8 +58,11 @@ async function restoreBench(): Promise<Record<string, unknown>> {
     const target = new MemoryWallet(seed);
     const backup = createBackup({ source: target, restoreTarget: target, relays: [relay.url], delaySeconds: 30, logger: silentLogger, checkSpent: async (_m, ps) => ps.map(() => false) });
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const report = await backup.restore();
     const restoreMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    const restoreCpuMs = (cpu.user + cpu.system) / 1000;
     await backup.stop();
 
     // the parts, on the same events: our verification (worker threads) and in one thread; nostr-tools'
@@ -90,6 +93,8 @@ async function restoreBench(): Promise<Record<string, unknown>> {
       eventsFound: report.events,
       proofsRestored: report.proofsAdded,
       restoreMs: round(restoreMs, 0),
+      // CPU of every thread of this process (relay included, it runs in-process): stable when the machine is busy
+      restoreCpuMs: round(restoreCpuMs, 0),
       targetMs: 2000,
       prepEncryptSignMs: round(prepMs, 0),
       verifiedOk: verified.events.length,
