@@ -176,6 +176,44 @@ describe('Sv2 over loopback TCP', () => {
     expect(client.isClosed).toBe(false);
   });
 
+  it('closes a session whose message handler throws, and keeps the server running', async () => {
+    const pool = await startServer();
+    const serverSide = pool.nextSession();
+    const client = await connect(pool.port);
+    const server = await serverSide;
+    server.on('message', () => {
+      throw new Error('handler bug');
+    });
+    const closed = closeReason(server);
+    client.send(sampleMessages()[0]!);
+    expect((await closed)?.code).toBe('handler-error');
+
+    const throwing = await startServer({
+      onConnection: () => {
+        throw new Error('setup bug');
+      },
+    });
+    const dropped = await connect(throwing.port);
+    expect((await closeReason(dropped)) ?? 'clean').toBe('clean');
+    const again = pool.nextSession();
+    await connect(pool.port);
+    expect((await again).isClosed).toBe(false);
+  });
+
+  it('drops a peer that stops reading once the write buffer limit is passed', async () => {
+    const pool = await startServer({ maxWriteBufferBytes: 256 * 1024 });
+    const serverSide = pool.nextSession();
+    const stalled = await rawClient(pool.port);
+    stalled.socket.pause();
+    const server = await serverSide;
+    const closed = closeReason(server);
+    const big = { type: 'Unknown', extensionType: 0, msgType: 0x99, payload: new Uint8Array(512 * 1024) } as const;
+    let sends = 0;
+    while (server.send(big) && sends < 400) sends++;
+    expect((await closed)?.code).toBe('backpressure');
+    expect(sends).toBeLessThan(400);
+  });
+
   it('refuses a pool whose certificate is signed by another authority', async () => {
     const pool = await startServer();
     const other = encodeAuthorityPubkey(xOnlyPublicKey(randomSecretKey()));

@@ -75,6 +75,24 @@ describe('SRI byte vectors', () => {
     expect(bytesToHex(frame)).toBe('0080c0120000' + '07000000' + '05712d616263' + 'd204000000000000');
   });
 
+  it("encodes the translator's SetupConnection like research/sv2.md §3.3", () => {
+    const { extensionType, msgType, payload } = encodeMessage({
+      type: 'SetupConnection',
+      protocol: 0,
+      minVersion: 2,
+      maxVersion: 2,
+      flags: 0b100,
+      endpointHost: '127.0.0.1',
+      endpointPort: 34254,
+      vendor: 'SRI',
+      hardwareVersion: 'Translator Proxy',
+      firmware: '',
+      deviceId: '',
+    });
+    expect([extensionType, msgType, payload.length]).toEqual([0, 0, 44]);
+    expect(bytesToHex(payload)).toBe('00' + '0200' + '0200' + '04000000' + '09' + '3132372e302e302e31' + 'ce85' + '03' + '535249' + '10' + '5472616e736c61746f722050726f7879' + '00' + '00');
+  });
+
   it('puts mint-quote pool<->mint messages under extension 0x8003', () => {
     expect(messageWireId('MintQuoteRequest')).toEqual({ extensionType: 0x8003, msgType: 0x80, channelBit: true });
     expect(messageWireId('MintQuoteError').extensionType).toBe(0x8003);
