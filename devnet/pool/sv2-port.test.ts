@@ -345,11 +345,14 @@ describe('devnet pool, Stratum V2 port with the mint', () => {
     odd.send({ type: 'OpenExtendedMiningChannel', requestId: 5, userIdentity: 'x', nominalHashRate: Number.NaN, maxTarget: ALL_FF, minExtranonceSize: 8 });
     odd.send({ type: 'OpenExtendedMiningChannel', requestId: 6, userIdentity: 'x', nominalHashRate: 1, maxTarget: new Uint8Array(32), minExtranonceSize: 8 });
     odd.send({ type: 'OpenExtendedMiningChannel', requestId: 7, userIdentity: 'x', nominalHashRate: 1, maxTarget: ALL_FF, minExtranonceSize: 30 });
-    const errors = [await odd.nth('OpenMiningChannelError', 1), await odd.nth('OpenMiningChannelError', 2), await odd.nth('OpenMiningChannelError', 3)];
-    expect(errors.map((e) => [e.requestId, e.errorCode])).toEqual([
+    // OpenStandardMiningChannel {request_id 9, ...}: extended channels only.
+    odd.send({ type: 'Unknown', extensionType: 0, msgType: 0x10, payload: new Uint8Array([9, 0, 0, 0, 1, 0x78, 0, 0, 0, 0]) });
+    const errors = [1, 2, 3, 4].map((n) => odd.nth('OpenMiningChannelError', n));
+    expect((await Promise.all(errors)).map((e) => [e.requestId, e.errorCode])).toEqual([
       [5, 'invalid-nominal-hashrate'],
       [6, 'max-target-out-of-range'],
       [7, 'min-extranonce-size-too-large'],
+      [9, 'unsupported-channel-type'],
     ]);
     const channel = await odd.openChannel('still-fine', 8);
     channel.submit(channel.mine());

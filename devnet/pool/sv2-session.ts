@@ -14,6 +14,7 @@ import { clampTarget, difficultyForTarget, hashRateToTarget, Vardiff } from './v
 
 export const SV2_PROTOCOL_VERSION = 2;
 const KEPT_JOB_TARGETS = 64;
+const OPEN_STANDARD_MINING_CHANNEL = 0x10;
 
 export interface Sv2Link {
   send(message: Sv2Message): void;
@@ -69,6 +70,15 @@ export class Sv2PoolSession implements PoolSession {
         return this.closeChannel(message.channelId);
       case 'SetupConnection':
         this.ctx.logger.warn('sv2 client repeated SetupConnection');
+        return;
+      case 'Unknown':
+        // OpenStandardMiningChannel: this pool serves extended channels only; say so instead of leaving the client waiting.
+        if ((message.extensionType & 0x7fff) === 0 && message.msgType === OPEN_STANDARD_MINING_CHANNEL && message.payload.length >= 4) {
+          const requestId = new DataView(message.payload.buffer, message.payload.byteOffset).getUint32(0, true);
+          this.link.send({ type: 'OpenMiningChannelError', requestId, errorCode: 'unsupported-channel-type' });
+          return;
+        }
+        this.ctx.logger.debug('sv2 message ignored', { extensionType: message.extensionType, msgType: message.msgType });
         return;
       default:
         // Unknown or server-to-client messages from a client: log and carry on, as SRI does.
