@@ -10,7 +10,7 @@ import type { Alert } from '../api/system';
 import type { Logger } from '../log';
 import { AxeosClient, AxeosError } from '../../device/axeos/client';
 import { type Stream, subscribeLogs } from '../../device/axeos/live';
-import { type DevicePool, type NormalizedInfo, flatPoolPatch } from '../../device/axeos/normalize';
+import type { DevicePool, NormalizedInfo } from '../../device/axeos/normalize';
 import { browseMdns } from '../../device/discovery/mdns';
 import { type FoundDevice, type ScanProgress, expandHosts, localSubnetHosts, scanHosts } from '../../device/discovery/scan';
 import { stripAnsi } from '../../device/serial/log-parser';
@@ -534,12 +534,9 @@ export class DeviceManager {
     }
     live.poolChangeExpectedUntil = Date.now() + (this.opts.confirmTimeoutMs ?? 90_000) + 60_000;
     try {
-      if (info.capabilities.poolsApi) {
-        await live.client.putPool(proxyPool.slot, proxyPool);
-        await live.client.patch({ primaryPoolIndex: proxyPool.slot, secondaryPoolIndex: info.primaryPool });
-      } else {
-        await live.client.patch(flatPoolPatch(proxyPool, current && { ...current, slot: 1 }));
-      }
+      // v2.15: the proxy goes into its own slot and the old primary's slot (password intact) becomes the secondary
+      const fallback = info.capabilities.poolsApi ? undefined : current && { ...current, slot: 1 };
+      await live.client.writePools(info, proxyPool, fallback, { primary: proxyPool.slot, secondary: info.primaryPool });
     } catch (error) {
       throw apiErrorOf(error);
     }
@@ -566,7 +563,7 @@ export class DeviceManager {
     const timeoutMs = this.opts.confirmTimeoutMs ?? 90_000;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.opts.proxyMiners().some((m) => hostOfAddress(m.address) === deviceIp)) return;
+      if (this.opts.proxyMiners().some((m) => m.worker !== '' && hostOfAddress(m.address) === deviceIp)) return;
       await sleep(200);
     }
     throw new ApiError(
@@ -591,7 +588,7 @@ export class DeviceManager {
         else await live.client.deletePool(backup.proxySlot);
       } else {
         const primary = backup.pools.find((p) => p.slot === 0);
-        if (primary) await live.client.patch(flatPoolPatch(primary, backup.pools.find((p) => p.slot === 1)));
+        if (primary) await live.client.writePools(info, primary, backup.pools.find((p) => p.slot === 1));
       }
     } catch (error) {
       throw apiErrorOf(error);
