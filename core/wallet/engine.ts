@@ -23,7 +23,7 @@ import {
 } from '../protocol/cashu';
 import { type BlindedOutput, deterministicOutput, type LockingKey, p2pkWitness, secretKind, splitAmount } from './keys';
 import { amountToWire, type BlindSignatureJson, MINT_ERROR, MintClient, MintError, type MintQuote, normalizeMintUrl, type ProofJson } from './mint-client';
-import type { OperationOutput, OperationRow, ProofRow, WalletStore } from './store';
+import type { OperationOutput, OperationRow, ProofRow, QuoteRow, WalletStore } from './store';
 
 export interface Keyset {
   id: string;
@@ -243,7 +243,7 @@ export class WalletEngine {
         spec.push(entry);
       });
       this.store.insertOperation({ ...op, id, outputs: JSON.stringify(spec) });
-    });
+    }, true);
     this.onStep('reserved');
     return { id, prepared: { spec, blinded: this.derive(op.keyset_id, spec) } };
   }
@@ -396,44 +396,37 @@ export class WalletEngine {
 
   /** Mints every paid quote of this mint, batched per unit. Returns the number of quotes minted. */
   async mintPaid(ctx: MintContext, batchSize = 100): Promise<number> {
+    const inFlight = this.store.quotesInFlight();
+    const paid = this.store.quotesByState('paid', ctx.url, 10_000).filter((q) => !inFlight.has(`${ctx.url} ${q.id}`) && q.unit && q.amount);
+    const byUnit = new Map<string, QuoteRow[]>();
+    for (const q of paid) byUnit.set(q.unit!, [...(byUnit.get(q.unit!) ?? []), q]);
     let minted = 0;
-    for (;;) {
-      const inFlight = this.store.quotesInFlight();
-      const paid = this.store.quotesByState('paid', ctx.url, 5000).filter((q) => !inFlight.has(`${ctx.url} ${q.id}`) && q.unit && q.amount);
-      if (paid.length === 0) return minted;
-      const unit = paid[0]!.unit!;
-      const batch = paid.filter((q) => q.unit === unit).slice(0, batchSize);
+    for (const [unit, quotes] of byUnit) {
       const keyset = await this.activeKeyset(ctx, unit);
-      const wanted = batch.flatMap((q) =>
-        splitAmount(BigInt(q.amount!)).map((amount) => ({
-          amount,
-          form: 'p2pk' as const,
-          role: 'keep' as const,
-          quoteId: q.id,
-        })),
-      );
-      const { id, prepared } = this.prepare(
-        {
-          kind: 'mint',
-          purpose: 'sweep',
+      for (let i = 0; i < quotes.length; i += batchSize) {
+        const batch = quotes.slice(i, i + batchSize);
+        const wanted = batch.flatMap((q) =>
+          splitAmount(BigInt(q.amount!)).map((amount) => ({ amount, form: 'p2pk' as const, role: 'keep' as const, quoteId: q.id })),
+        );
+        const op = {
+          kind: 'mint' as const,
+          purpose: 'sweep' as const,
           mint_url: ctx.url,
           keyset_id: keyset.id,
           quote_ids: JSON.stringify(batch.map((q) => q.id)),
-          input_ys: '[]',
-          send_id: null,
-          extra: null,
-        },
-        wanted,
-      );
-      await this.runMint(
-        ctx,
-        keyset,
-        id,
-        batch.map((q) => q.id),
-        prepared,
-      );
-      minted += batch.length;
+        };
+        const { id, prepared } = this.prepare({ ...op, input_ys: '[]', send_id: null, extra: null }, wanted);
+        await this.runMint(
+          ctx,
+          keyset,
+          id,
+          batch.map((q) => q.id),
+          prepared,
+        );
+        minted += batch.length;
+      }
     }
+    return minted;
   }
 
   private async runMint(ctx: MintContext, keyset: Keyset, opId: string, quoteIds: string[], prepared: PreparedOutputs): Promise<void> {
@@ -442,10 +435,7 @@ export class WalletEngine {
       id: keyset.id,
       B_: o.B_,
     }));
-    const signed = prepared.blinded.map((o) => ({
-      amount: o.amount,
-      B_: o.B_,
-    }));
+    const signed = prepareOutputs(prepared.blinded.map((o) => ({ amount: o.amount, B_: o.B_ })));
     const privkey = this.lockingKey().privkey;
     const send = (format: Nut20Format) =>
       ctx.client.mintBatch(
@@ -513,21 +503,21 @@ export class WalletEngine {
       this.store.markQuotesIssued(ctx.url, quoteIds);
       for (const id of quoteIds) {
         const row = this.store.quote(ctx.url, id);
-        const amount = BigInt(row?.amount ?? 0);
-        const entry: (typeof quotes)[number] = { quoteId: id, amount };
+        const entry: (typeof quotes)[number] = { quoteId: id, amount: BigInt(row?.amount ?? 0) };
         if (row?.header_hash) entry.headerHash = row.header_hash;
         if (row?.miner_id) entry.minerId = row.miner_id;
         quotes.push(entry);
-        this.store.addHistory({
-          kind: 'mint',
-          direction: 'in',
-          mint_url: ctx.url,
-          unit: keyset.unit,
-          amount: amount.toString(),
-          ref: id,
-          memo: null,
-        });
       }
+      // one history entry per batch; each share's own trail is quote -> proofs
+      this.store.addHistory({
+        kind: 'mint',
+        direction: 'in',
+        mint_url: ctx.url,
+        unit: keyset.unit,
+        amount: total.toString(),
+        ref: `${quoteIds.length} quotes`,
+        memo: null,
+      });
       this.store.deleteOperation(opId);
     });
     this.emit({

@@ -113,6 +113,23 @@ export interface ProofJson {
   witness?: string;
 }
 
+/** JSON.parse unless a number token may exceed 2^53 (then JSONInt, which is exact but far slower). */
+export function parseWire(text: string): unknown {
+  return /\d{16}/.test(text) ? JSONInt.parse(text) : JSON.parse(text);
+}
+
+/** JSON with bigints written as bare numbers. */
+export function stringifyWire(value: unknown): string {
+  let big = false;
+  const text = JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'string' && v.startsWith('\u0000')) throw new MintError('bad_response', 'refusing to send a string that starts with NUL');
+    if (typeof v !== 'bigint') return v;
+    big = true;
+    return `\u0000${v}`;
+  });
+  return big ? text.replace(/"\\u0000(\d+)"/g, '$1') : text;
+}
+
 export function normalizeMintUrl(url: string): string {
   const parsed = new URL(url);
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new MintError('bad_response', `a mint address must be http(s): ${url}`);
@@ -140,7 +157,7 @@ export class MintClient {
       response = await fetch(`${this.url}${path}`, {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSONInt.stringify(body),
+        body: body === undefined ? undefined : stringifyWire(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
@@ -149,7 +166,7 @@ export class MintClient {
     const text = await response.text().catch(() => '');
     let json: unknown;
     try {
-      json = text ? JSONInt.parse(text) : undefined;
+      json = text ? parseWire(text) : undefined;
     } catch {
       if (response.status >= 500) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status);
       throw new MintError('bad_response', `mint ${this.url} answered ${path} with something that is not JSON`, undefined, response.status);

@@ -102,6 +102,11 @@ export interface WalletBackupSource {
 
 const MAX_BACKOFF_MS = 60_000;
 
+interface QueuedQuote {
+  mintUrl: string;
+  quote: { quote: string; amount?: bigint; headerHash?: string; minerId?: string };
+}
+
 export class WalletService {
   readonly store: WalletStore;
   readonly engine: WalletEngine;
@@ -118,6 +123,7 @@ export class WalletService {
   private lastSendCheck = new Map<string, number>();
   private backoff = new Map<string, { failures: number; until: number }>();
   private restoreRun: Promise<void> | undefined;
+  private queuedEvents: QueuedQuote[] = [];
 
   constructor(private readonly opts: WalletOptions) {
     mkdirSync(opts.home, { recursive: true });
@@ -286,32 +292,41 @@ export class WalletService {
 
   // ---------------------------------------------------------------- sweeper
 
+  /**
+   * A quote the proxy heard of (0xC0). Events are written in one transaction per batch, at the next
+   * sweep; one lost in a crash before that is found again by the pubkey lookup.
+   */
   onQuoteEvent(event: QuoteEvent): void {
     const mintUrl = event.mintUrl ? normalizeMintUrl(event.mintUrl) : this.mintUrls[0];
     if (!mintUrl) {
-      this.logger.warn('quote event without a mint to ask', {
-        quote: event.quoteId,
-      });
+      this.logger.warn('quote event without a mint to ask', { quote: event.quoteId });
       return;
     }
+    let amount: bigint;
     try {
-      const quote: {
-        quote: string;
-        amount?: bigint;
-        headerHash?: string;
-        minerId?: string;
-      } = { quote: event.quoteId, amount: BigInt(event.amount) };
-      if (event.headerHash) quote.headerHash = event.headerHash;
-      if (event.minerId) quote.minerId = event.minerId;
-      this.engine.noteQuote(mintUrl, quote, 'event');
-    } catch (error) {
-      this.logger.warn('quote event not recorded', {
-        error,
-        quote: event.quoteId,
-      });
+      amount = BigInt(event.amount);
+    } catch {
+      this.logger.warn('quote event with an invalid amount ignored', { quote: event.quoteId });
       return;
     }
+    const quote: QueuedQuote['quote'] = { quote: event.quoteId, amount };
+    if (event.headerHash) quote.headerHash = event.headerHash;
+    if (event.minerId) quote.minerId = event.minerId;
+    this.queuedEvents.push({ mintUrl, quote });
+    if (this.queuedEvents.length >= 1000) this.flushEvents();
     this.kick(this.opts.batchDelayMs ?? 25);
+  }
+
+  private flushEvents(): void {
+    const events = this.queuedEvents.splice(0);
+    if (events.length === 0) return;
+    try {
+      this.store.tx(() => {
+        for (const e of events) this.engine.noteQuote(e.mintUrl, e.quote, 'event');
+      });
+    } catch (error) {
+      this.logger.warn('quote events not recorded; the pubkey lookup will find them', { error, count: events.length });
+    }
   }
 
   async start(): Promise<void> {
@@ -329,6 +344,7 @@ export class WalletService {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.flushEvents();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.pass?.catch(() => undefined);
@@ -384,6 +400,7 @@ export class WalletService {
   }
 
   private async sweepAll(): Promise<void> {
+    this.flushEvents();
     if (!this.engine.unlocked || this.restoreRun) return;
     for (const url of this.knownMints()) {
       const b = this.backoff.get(url);

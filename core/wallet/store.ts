@@ -129,11 +129,19 @@ export class StoreError extends Error {
 
 export class WalletStore {
   readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Prepared once per SQL text: compiling is most of the cost of a small statement. */
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
+  }
 
   constructor(path: string) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     const check = this.db.pragma('quick_check', { simple: true });
@@ -155,8 +163,19 @@ export class WalletStore {
     }
   }
 
-  tx<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+  /**
+   * One immediate transaction. `durable` fsyncs at commit (synchronous=FULL): for the write-ahead record
+   * of an operation, which must survive even a power cut before its outputs leave the process. Every
+   * other write is replayable from that record (or from the mint), so WAL's NORMAL mode is enough.
+   */
+  tx<T>(fn: () => T, durable = false): T {
+    if (!durable) return this.db.transaction(fn).immediate();
+    this.db.pragma('synchronous = FULL');
+    try {
+      return this.db.transaction(fn).immediate();
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
   }
 
   close(): void {
@@ -173,7 +192,7 @@ export class WalletStore {
         static_pubkey: string | null;
       }
     | undefined {
-    return this.db.prepare('SELECT vault, blob, locking_pubkey, static_blob, static_pubkey FROM seed WHERE id = 1').get() as never;
+    return this.stmt('SELECT vault, blob, locking_pubkey, static_blob, static_pubkey FROM seed WHERE id = 1').get() as never;
   }
 
   saveSeed(vault: string, blob: Uint8Array, lockingPubkey: string): void {
@@ -183,7 +202,7 @@ export class WalletStore {
   }
 
   setStaticKey(blob: Uint8Array | null, pubkey: string | null): void {
-    this.db.prepare('UPDATE seed SET static_blob = ?, static_pubkey = ? WHERE id = 1').run(blob ? Buffer.from(blob) : null, pubkey);
+    this.stmt('UPDATE seed SET static_blob = ?, static_pubkey = ? WHERE id = 1').run(blob ? Buffer.from(blob) : null, pubkey);
   }
 
   // mints and keysets
@@ -196,7 +215,7 @@ export class WalletStore {
   }
 
   mints(): { url: string; pubkey: string | null; info: string | null }[] {
-    return this.db.prepare('SELECT url, pubkey, info FROM mints ORDER BY added_at, url').all() as never;
+    return this.stmt('SELECT url, pubkey, info FROM mints ORDER BY added_at, url').all() as never;
   }
 
   upsertKeyset(row: KeysetRow): void {
@@ -209,16 +228,16 @@ export class WalletStore {
   }
 
   keysets(mintUrl?: string): KeysetRow[] {
-    return (mintUrl ? this.db.prepare('SELECT * FROM keysets WHERE mint_url = ?').all(mintUrl) : this.db.prepare('SELECT * FROM keysets').all()) as KeysetRow[];
+    return (mintUrl ? this.stmt('SELECT * FROM keysets WHERE mint_url = ?').all(mintUrl) : this.stmt('SELECT * FROM keysets').all()) as KeysetRow[];
   }
 
   keyset(id: string): KeysetRow | undefined {
-    return this.db.prepare('SELECT * FROM keysets WHERE id = ?').get(id) as KeysetRow | undefined;
+    return this.stmt('SELECT * FROM keysets WHERE id = ?').get(id) as KeysetRow | undefined;
   }
 
   // counters: reserved in the same transaction that records the operation using them
   reserveCounters(keysetId: string, count: number): number {
-    const row = this.db.prepare('SELECT next FROM counters WHERE keyset_id = ?').get(keysetId) as { next: number } | undefined;
+    const row = this.stmt('SELECT next FROM counters WHERE keyset_id = ?').get(keysetId) as { next: number } | undefined;
     const start = row?.next ?? 0;
     this.db
       .prepare('INSERT INTO counters (keyset_id, next) VALUES (?, ?) ON CONFLICT(keyset_id) DO UPDATE SET next = excluded.next')
@@ -233,7 +252,7 @@ export class WalletStore {
   }
 
   counters(): { keyset_id: string; next: number }[] {
-    return this.db.prepare('SELECT keyset_id, next FROM counters').all() as never;
+    return this.stmt('SELECT keyset_id, next FROM counters').all() as never;
   }
 
   // quotes
@@ -278,27 +297,27 @@ export class WalletStore {
   }
 
   quote(mintUrl: string, id: string): QuoteRow | undefined {
-    return this.db.prepare('SELECT * FROM quotes WHERE mint_url = ? AND id = ?').get(mintUrl, id) as QuoteRow | undefined;
+    return this.stmt('SELECT * FROM quotes WHERE mint_url = ? AND id = ?').get(mintUrl, id) as QuoteRow | undefined;
   }
 
   quotesByState(state: QuoteState, mintUrl?: string, limit = 1000): QuoteRow[] {
     return (
       mintUrl
-        ? this.db.prepare('SELECT * FROM quotes WHERE state = ? AND mint_url = ? ORDER BY seen_at LIMIT ?').all(state, mintUrl, limit)
-        : this.db.prepare('SELECT * FROM quotes WHERE state = ? ORDER BY seen_at LIMIT ?').all(state, limit)
+        ? this.stmt('SELECT * FROM quotes WHERE state = ? AND mint_url = ? ORDER BY seen_at LIMIT ?').all(state, mintUrl, limit)
+        : this.stmt('SELECT * FROM quotes WHERE state = ? ORDER BY seen_at LIMIT ?').all(state, limit)
     ) as QuoteRow[];
   }
 
   countQuotes(states: QuoteState[]): number {
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM quotes WHERE state IN (${states.map(() => '?').join(',')})`).get(...states) as { n: number }).n;
+    return (this.stmt(`SELECT COUNT(*) AS n FROM quotes WHERE state IN (${states.map(() => '?').join(',')})`).get(...states) as { n: number }).n;
   }
 
   quotesByHeaderHash(headerHash: string): QuoteRow[] {
-    return this.db.prepare('SELECT * FROM quotes WHERE header_hash = ?').all(headerHash) as QuoteRow[];
+    return this.stmt('SELECT * FROM quotes WHERE header_hash = ?').all(headerHash) as QuoteRow[];
   }
 
   markQuotesIssued(mintUrl: string, ids: string[]): void {
-    const stmt = this.db.prepare("UPDATE quotes SET state = 'issued', issued_at = ? WHERE mint_url = ? AND id = ?");
+    const stmt = this.stmt("UPDATE quotes SET state = 'issued', issued_at = ? WHERE mint_url = ? AND id = ?");
     const now = Date.now();
     for (const id of ids) stmt.run(now, mintUrl, id);
   }
@@ -306,7 +325,7 @@ export class WalletStore {
   /** Quotes already promised to an unfinished mint operation must not be minted again meanwhile. */
   quotesInFlight(): Set<string> {
     const set = new Set<string>();
-    for (const row of this.db.prepare("SELECT mint_url, quote_ids FROM operations WHERE kind = 'mint'").all() as { mint_url: string; quote_ids: string }[]) {
+    for (const row of this.stmt("SELECT mint_url, quote_ids FROM operations WHERE kind = 'mint'").all() as { mint_url: string; quote_ids: string }[]) {
       for (const id of JSON.parse(row.quote_ids) as string[]) set.add(`${row.mint_url} ${id}`);
     }
     return set;
@@ -347,47 +366,38 @@ export class WalletStore {
       args.push(value);
     }
     const sql = `SELECT * FROM proofs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, y`;
-    return this.db.prepare(sql).all(...args) as ProofRow[];
+    return this.stmt(sql).all(...args) as ProofRow[];
   }
 
   proofsByY(ys: string[]): ProofRow[] {
-    const stmt = this.db.prepare('SELECT * FROM proofs WHERE y = ?');
+    const stmt = this.stmt('SELECT * FROM proofs WHERE y = ?');
     return ys.map((y) => stmt.get(y) as ProofRow | undefined).filter((p): p is ProofRow => p !== undefined);
   }
 
   setProofState(ys: string[], state: ProofState, sendId?: string | null): void {
     const stmt =
-      sendId === undefined
-        ? this.db.prepare('UPDATE proofs SET state = ? WHERE y = ?')
-        : this.db.prepare('UPDATE proofs SET state = ?, send_id = ? WHERE y = ?');
+      sendId === undefined ? this.stmt('UPDATE proofs SET state = ? WHERE y = ?') : this.stmt('UPDATE proofs SET state = ?, send_id = ? WHERE y = ?');
     for (const y of ys) sendId === undefined ? stmt.run(state, y) : stmt.run(state, sendId, y);
   }
 
   countUnspent(keysetId: string): number {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM proofs WHERE keyset_id = ? AND state = 'unspent'").get(keysetId) as { n: number }).n;
+    return (this.stmt("SELECT COUNT(*) AS n FROM proofs WHERE keyset_id = ? AND state = 'unspent'").get(keysetId) as { n: number }).n;
   }
 
-  balances(): {
-    mint_url: string;
-    unit: string;
-    amount: bigint;
-    count: number;
-  }[] {
+  /** Unspent sums by mint and unit; grouped by amount in SQL (at most 64 powers of two), summed exactly here. */
+  balances(): { mint_url: string; unit: string; amount: bigint; count: number }[] {
     const sums = new Map<string, { mint_url: string; unit: string; amount: bigint; count: number }>();
-    for (const row of this.db.prepare("SELECT mint_url, unit, amount FROM proofs WHERE state = 'unspent'").iterate() as Iterable<{
+    const rows = this.stmt("SELECT mint_url, unit, amount, COUNT(*) AS n FROM proofs WHERE state = 'unspent' GROUP BY mint_url, unit, amount").all() as {
       mint_url: string;
       unit: string;
       amount: string;
-    }>) {
+      n: number;
+    }[];
+    for (const row of rows) {
       const key = `${row.mint_url} ${row.unit}`;
-      const entry = sums.get(key) ?? {
-        mint_url: row.mint_url,
-        unit: row.unit,
-        amount: 0n,
-        count: 0,
-      };
-      entry.amount += BigInt(row.amount);
-      entry.count++;
+      const entry = sums.get(key) ?? { mint_url: row.mint_url, unit: row.unit, amount: 0n, count: 0 };
+      entry.amount += BigInt(row.amount) * BigInt(row.n);
+      entry.count += row.n;
       sums.set(key, entry);
     }
     return [...sums.values()];
@@ -404,11 +414,11 @@ export class WalletStore {
   }
 
   operations(): OperationRow[] {
-    return this.db.prepare('SELECT * FROM operations ORDER BY created_at').all() as OperationRow[];
+    return this.stmt('SELECT * FROM operations ORDER BY created_at').all() as OperationRow[];
   }
 
   deleteOperation(id: string): void {
-    this.db.prepare('DELETE FROM operations WHERE id = ?').run(id);
+    this.stmt('DELETE FROM operations WHERE id = ?').run(id);
   }
 
   // sends
@@ -421,23 +431,21 @@ export class WalletStore {
   }
 
   setSendToken(id: string, token: string): void {
-    this.db.prepare('UPDATE sends SET token = ? WHERE id = ?').run(token, id);
+    this.stmt('UPDATE sends SET token = ? WHERE id = ?').run(token, id);
   }
 
   settleSend(id: string, state: 'claimed' | 'reclaimed'): void {
-    this.db.prepare('UPDATE sends SET state = ?, settled_at = ? WHERE id = ?').run(state, Date.now(), id);
+    this.stmt('UPDATE sends SET state = ?, settled_at = ? WHERE id = ?').run(state, Date.now(), id);
   }
 
   sends(state?: SendRow['state']): SendRow[] {
     return (
-      state
-        ? this.db.prepare('SELECT * FROM sends WHERE state = ? ORDER BY created_at').all(state)
-        : this.db.prepare('SELECT * FROM sends ORDER BY created_at').all()
+      state ? this.stmt('SELECT * FROM sends WHERE state = ? ORDER BY created_at').all(state) : this.stmt('SELECT * FROM sends ORDER BY created_at').all()
     ) as SendRow[];
   }
 
   send(id: string): SendRow | undefined {
-    return this.db.prepare('SELECT * FROM sends WHERE id = ?').get(id) as SendRow | undefined;
+    return this.stmt('SELECT * FROM sends WHERE id = ?').get(id) as SendRow | undefined;
   }
 
   // history
@@ -450,8 +458,8 @@ export class WalletStore {
   history(limit = 100, beforeId?: number): HistoryRow[] {
     return (
       beforeId
-        ? this.db.prepare('SELECT * FROM history WHERE id < ? ORDER BY id DESC LIMIT ?').all(beforeId, limit)
-        : this.db.prepare('SELECT * FROM history ORDER BY id DESC LIMIT ?').all(limit)
+        ? this.stmt('SELECT * FROM history WHERE id < ? ORDER BY id DESC LIMIT ?').all(beforeId, limit)
+        : this.stmt('SELECT * FROM history ORDER BY id DESC LIMIT ?').all(limit)
     ) as HistoryRow[];
   }
 }
