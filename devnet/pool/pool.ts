@@ -172,11 +172,13 @@ export async function startPool(options: PoolOptions = {}): Promise<DevnetPool> 
     running.push(setInterval(findBlock, blockMs));
     const refreshSeconds = options.templateRefreshSeconds ?? DEFAULTS.templateRefreshSeconds;
     if (refreshSeconds > 0) running.push(setInterval(refreshTemplate, refreshSeconds * 1000));
+    // Ticks drive vardiff windows and partial-batch flushes: often enough for the flush delay asked for.
+    const tickMs = settings.successFlushMs > 0 ? Math.min(1000, Math.max(20, settings.successFlushMs / 2)) : 1000;
     running.push(
       setInterval(() => {
         const now = Date.now();
         for (const session of sessions) session.tick(now);
-      }, 1000),
+      }, tickMs),
     );
     for (const timer of running) timer.unref();
   };
