@@ -73,7 +73,7 @@ function setup(extra: Partial<DeviceManagerOptions> = {}, dir = tempDir()): { ma
 
 describe('device manager through the API', () => {
   it('adds a device by address, keeps live state, history, logs, and controls it', async () => {
-    const s = await sim({ firmware: 'v2.15', model: 'gamma', host: '127.0.0.2' });
+    const s = await sim({ firmware: 'v2.15', model: 'gamma', host: '127.0.0.30' });
     const { manager, host, events } = setup();
     const { device } = await host.invoke('devices.add', { address: s.http });
     expect(device.id).toBe(deviceIdOf(s.mac));
@@ -130,7 +130,7 @@ describe.each(['v2.15', 'v2.14'] as const)('point a simulated %s at Axewallet', 
     cleanups.push(() => proxy.stop());
     const endpoint = await proxy.start();
     const oldPool = await testPool();
-    const s = await sim({ firmware, host: firmware === 'v2.15' ? '127.0.0.7' : '127.0.0.8', pool: { host: oldPool.host, port: oldPool.port, user: 'bc1qme.bitaxe' } });
+    const s = await sim({ firmware, host: firmware === 'v2.15' ? '127.0.0.31' : '127.0.0.32', pool: { host: oldPool.host, port: oldPool.port, user: 'bc1qme.bitaxe' } });
     await until(() => oldPool.miners().length === 1, 'device mining on its old pool');
 
     const { host, manager } = setup({ proxyEndpoint: () => endpoint, proxyMiners: () => proxy.snapshot().miners }, dir);
@@ -162,7 +162,7 @@ describe.each(['v2.15', 'v2.14'] as const)('point a simulated %s at Axewallet', 
 
 describe('use-proxy when something is wrong', () => {
   it('says so when the proxy is not running or the device never connects', async () => {
-    const s = await sim({ host: '127.0.0.9' });
+    const s = await sim({ host: '127.0.0.33' });
     const { host } = setup({ proxyEndpoint: () => undefined });
     const { device } = await host.invoke('devices.add', { address: s.http });
     await expect(host.invoke('devices.useProxy', { id: device.id })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/Stratum port is not running/) });
@@ -212,7 +212,7 @@ describe('bad devices give a clear state, never a crash', () => {
 
   it('a known device that starts answering badly, then goes away, then changes IP', async () => {
     let mode: 'sim' | 'html' | '401' = 'sim';
-    const s = await sim({ host: '127.0.0.11', mac: 'A0:B7:65:00:00:11' });
+    const s = await sim({ host: '127.0.0.34', mac: 'A0:B7:65:00:00:11' });
     const proxyTo = async (req: http.IncomingMessage, res: http.ServerResponse) => {
       if (mode === 'html') return res.end('<html>captive portal</html>');
       if (mode === '401') {
@@ -238,8 +238,8 @@ describe('bad devices give a clear state, never a crash', () => {
     expect(events.some((e) => e.type === 'alert' && e.alert.kind === 'offline')).toBe(true);
 
     // The device comes back on another address; discovery follows its MAC there.
-    const moved = await sim({ host: '127.0.0.12', mac: 'A0:B7:65:00:00:11' });
-    const { scanId } = await host.invoke('devices.discover', { hosts: ['127.0.0.12-13'], port: moved.port });
+    const moved = await sim({ host: '127.0.0.35', mac: 'A0:B7:65:00:00:11' });
+    const { scanId } = await host.invoke('devices.discover', { hosts: ['127.0.0.35-36'], port: moved.port });
     await until(() => events.some((e) => e.type === 'device.discovery' && e.progress.scanId === scanId && e.progress.done), 'scan done');
     const done = events.filter((e) => e.type === 'device.discovery' && e.progress.done).at(-1);
     expect(done?.type === 'device.discovery' && done.progress.found.map((f) => f.known)).toEqual([true]);
@@ -249,14 +249,14 @@ describe('bad devices give a clear state, never a crash', () => {
   });
 
   it('follows a device that went offline to its new address on the same /24 by itself', async () => {
-    const before = await startSimulator({ host: '127.0.0.21', mac: 'A0:B7:65:00:00:21' });
+    const before = await startSimulator({ host: '127.0.0.41', mac: 'A0:B7:65:00:00:21' });
     const { host, manager, events } = setup({ offlineAfterFailures: 2, streamLogs: false });
     const { device } = await host.invoke('devices.add', { address: before.http });
     const port = before.port;
     await before.stop();
-    const after = await sim({ host: '127.0.0.22', httpPort: port, mac: 'A0:B7:65:00:00:21' });
+    const after = await sim({ host: '127.0.0.42', httpPort: port, mac: 'A0:B7:65:00:00:21' });
     manager.start();
-    await until(() => manager.get(device.id).address === after.http && manager.get(device.id).status === 'online', 'device followed to 127.0.0.22');
+    await until(() => manager.get(device.id).address === after.http && manager.get(device.id).status === 'online', 'device followed to 127.0.0.42');
     expect(events.some((e) => e.type === 'alert' && e.alert.kind === 'offline')).toBe(true);
   });
 
