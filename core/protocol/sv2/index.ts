@@ -8,3 +8,4 @@ export * from './authority';
 export * from './certificate';
 export * from './cipher';
 export * from './noise';
+export * from './aead';
