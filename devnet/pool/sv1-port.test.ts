@@ -1,12 +1,11 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashMeetsTarget, hexToBytes } from '../../core/protocol/bitcoin/work';
+import { hashMeetsTarget, hexToBytes, targetFromDifficulty } from '../../core/protocol/bitcoin/work';
 import { parseSv1Line, rejectReasonOf, type Sv1Message, type Sv1Response } from '../../core/protocol/sv1/codec';
 import { extranonce2Hex, headerForSubmission, parseNotify, type Sv1Job } from '../../core/protocol/sv1/job';
 import { readFixture } from '../../test/fixtures';
 import { searchNonce } from './cpu-miner';
 import { startPool, type DevnetPool } from './pool';
-import { targetForDifficulty } from './vardiff';
 
 /** The lines a real ESP-Miner put on the wire (its own transcript): the connect sequence, then one submit. */
 function espMinerWireLines(): string[] {
@@ -167,7 +166,7 @@ describe('devnet pool, Stratum V1 port', () => {
     await c.response(3);
     await c.waitFor((m): m is Sv1Message => isNotify(m));
     const { job, difficulty } = currentWork(c);
-    const target = targetForDifficulty(difficulty);
+    const target = targetFromDifficulty(difficulty);
     const versionBits = '00a4e000';
     const extranonce2 = extranonce2Hex(1n, 8);
     const header = headerForSubmission(job, { extranonce1, extranonce2, ntime: job.ntime, nonce: '00000000', versionBits });
@@ -227,12 +226,12 @@ describe('devnet pool, Stratum V1 port', () => {
     await c.waitFor((m): m is Sv1Message => isNotify(m) && currentWork(c).difficulty === 64);
     const extranonce2 = extranonce2Hex(7n, 8);
     const header = headerForSubmission(first.job, { extranonce1, extranonce2, ntime: first.job.ntime, nonce: '00000000' });
-    const share = searchNonce(header, (h) => hashMeetsTarget(h, targetForDifficulty(first.difficulty)) && !hashMeetsTarget(h, targetForDifficulty(64)))!;
+    const share = searchNonce(header, (h) => hashMeetsTarget(h, targetFromDifficulty(first.difficulty)) && !hashMeetsTarget(h, targetFromDifficulty(64)))!;
     c.send(JSON.stringify({ id: 5, method: 'mining.submit', params: ['w', first.job.jobId, extranonce2, first.job.ntime, share.nonce.toString(16).padStart(8, '0')] }));
     expect((await c.response(5)).result).toBe(true);
     const harder = currentWork(c).job;
     const header2 = headerForSubmission(harder, { extranonce1, extranonce2, ntime: harder.ntime, nonce: '00000000' });
-    const easy = searchNonce(header2, (h) => !hashMeetsTarget(h, targetForDifficulty(64)))!;
+    const easy = searchNonce(header2, (h) => !hashMeetsTarget(h, targetFromDifficulty(64)))!;
     c.send(JSON.stringify({ id: 6, method: 'mining.submit', params: ['w', harder.jobId, extranonce2, harder.ntime, easy.nonce.toString(16).padStart(8, '0')] }));
     expect(rejectReasonOf(await c.response(6))).toBe('Low difficulty share');
     expect(hexToBytes(extranonce1)).toHaveLength(8);
@@ -296,7 +295,7 @@ describe('devnet pool, Sv1 vardiff', () => {
       for (let i = 0; i < 20; i++) {
         const extranonce2 = extranonce2Hex(BigInt(i + 1), 8);
         const header = headerForSubmission(job, { extranonce1, extranonce2, ntime: job.ntime, nonce: '00000000' });
-        const share = searchNonce(header, (h) => hashMeetsTarget(h, targetForDifficulty(difficulty)))!;
+        const share = searchNonce(header, (h) => hashMeetsTarget(h, targetFromDifficulty(difficulty)))!;
         c.send(JSON.stringify({ id: 100 + i, method: 'mining.submit', params: ['w', job.jobId, extranonce2, job.ntime, share.nonce.toString(16).padStart(8, '0')] }));
       }
       for (let i = 0; i < 20; i++) expect((await c.response(100 + i)).result).toBe(true);

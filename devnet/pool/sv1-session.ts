@@ -17,12 +17,12 @@ import {
   type Sv1Request,
 } from '../../core/protocol/sv1/codec';
 import { notifyParams, type Sv1Job } from '../../core/protocol/sv1/job';
-import { swapWords32 } from '../../core/protocol/bitcoin/work';
+import { difficultyFromTarget, swapWords32, targetFromDifficulty } from '../../core/protocol/bitcoin/work';
 import { VERSION_ROLLING_MASK, type BlockTemplate } from './chain';
 import type { PoolContext, PoolSession } from './context';
 import type { ShareRejectReason } from './shares';
 import { StatsBook, type ChannelStats } from './stats';
-import { clampTarget, difficultyForTarget, targetForDifficulty, Vardiff } from './vardiff';
+import { clampTarget, Vardiff } from './vardiff';
 
 /** What ESP-Miner shows for each reason: code and text its parser reads from the error triple. */
 const REJECT_TEXT: Record<ShareRejectReason, [number, string]> = {
@@ -73,7 +73,7 @@ export class Sv1PoolSession implements PoolSession {
     this.connectionId = ctx.nextConnectionId();
     this.extranonce1 = ctx.allocateExtranoncePrefix();
     const start = ctx.settings.sv1StartDifficulty;
-    const startTarget = clampTarget(start === undefined ? ctx.floorTarget : targetForDifficulty(start), ctx.floorTarget);
+    const startTarget = clampTarget(start === undefined ? ctx.floorTarget : targetFromDifficulty(start), ctx.floorTarget);
     this.vardiff = new Vardiff(
       { sharesPerMinute: ctx.settings.sharesPerMinute, retargetSeconds: ctx.settings.retargetSeconds, floorTarget: ctx.floorTarget },
       startTarget,
@@ -196,7 +196,7 @@ export class Sv1PoolSession implements PoolSession {
     if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
       return this.write(sv1Error(id, SV1_ERRORS.other, 'Invalid suggest difficulty message'));
     }
-    const target = this.vardiff.reset(targetForDifficulty(value), Date.now());
+    const target = this.vardiff.reset(targetFromDifficulty(value), Date.now());
     this.write(sv1Result(id, true));
     if (this.stats) {
       this.setDifficultyFor(target);
@@ -206,9 +206,9 @@ export class Sv1PoolSession implements PoolSession {
 
   /** Sends the difficulty as a number and validates against exactly what that number means to a miner. */
   private setDifficultyFor(target: bigint): void {
-    const difficulty = Number(difficultyForTarget(target).toPrecision(6));
+    const difficulty = Number(difficultyFromTarget(target).toPrecision(6));
     this.difficulty = difficulty;
-    this.target = difficulty > 0 ? clampTarget(targetForDifficulty(difficulty), this.ctx.floorTarget) : this.ctx.floorTarget;
+    this.target = difficulty > 0 ? clampTarget(targetFromDifficulty(difficulty), this.ctx.floorTarget) : this.ctx.floorTarget;
     this.write(sv1Request(null, 'mining.set_difficulty', [difficulty]));
   }
 

@@ -4,13 +4,13 @@
  * MintQuoteNotification (0xC0) for every quoted share. Independent of the socket: it gets messages
  * and sends messages, so the transport stays the library's business.
  */
-import { bigIntToLeBytes, leBytesToBigInt } from '../../core/protocol/bitcoin/work';
+import { bigIntToLeBytes, difficultyFromTarget, leBytesToBigInt } from '../../core/protocol/bitcoin/work';
 import { PROTOCOL_MINING, type Sv2AnyMessage, type Sv2Message, type Sv2MessageOf } from '../../core/protocol/sv2/messages';
 import { MAX_EXTRANONCE_BYTES, VERSION_ROLLING_MASK, type BlockTemplate } from './chain';
 import { EXTRANONCE_PREFIX_BYTES, type PoolContext, type PoolSession } from './context';
 import { parseUserIdentity } from './identity';
 import { StatsBook, type ChannelStats } from './stats';
-import { clampTarget, difficultyForTarget, hashRateToTarget, Vardiff } from './vardiff';
+import { clampTarget, hashRateToTarget, Vardiff } from './vardiff';
 
 export const SV2_PROTOCOL_VERSION = 2;
 const KEPT_JOB_TARGETS = 64;
@@ -230,7 +230,7 @@ export class Sv2PoolSession implements PoolSession {
     const batch = channel.batch;
     batch.count += 1;
     // new_shares_sum is the sum of share difficulties; a CPU share below difficulty 1 still counts as 1.
-    batch.sum += BigInt(Math.max(1, Math.floor(difficultyForTarget(target))));
+    batch.sum += BigInt(Math.max(1, Math.floor(difficultyFromTarget(target))));
     batch.lastSequence = message.sequenceNumber;
     batch.lastShareMs = nowMs;
     if (batch.count >= this.ctx.settings.shareBatchSize) this.flushBatch(channel);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_TARGET } from '../../core/protocol/bitcoin/work';
+import { difficultyFromTarget, MAX_TARGET, targetFromDifficulty } from '../../core/protocol/bitcoin/work';
 import { parseUserIdentity } from './identity';
-import { difficultyForTarget, floorTargetForBits, hashesPerShare, hashRateToTarget, targetForDifficulty, Vardiff } from './vardiff';
+import { floorTargetForBits, hashesPerShare, hashRateToTarget, Vardiff } from './vardiff';
 
 describe('vardiff', () => {
   it('maps hash rate and share rate to a target and back', () => {
@@ -15,10 +15,10 @@ describe('vardiff', () => {
 
   it('converts tiny CPU difficulties to targets without losing them', () => {
     for (const d of [3.7e-9, 1e-6, 0.5, 1, 1000, 1.5e12]) {
-      expect(difficultyForTarget(targetForDifficulty(d)) / d).toBeCloseTo(1, 9);
+      expect(difficultyFromTarget(targetFromDifficulty(d)) / d).toBeCloseTo(1, 9);
     }
     // 1024 as in research/sv2.md: ...00c0ff3f0000000000 little-endian on the wire.
-    expect(targetForDifficulty(1024)).toBe((0xffffn << 208n) / 1024n);
+    expect(targetFromDifficulty(1024)).toBe((0xffffn << 208n) / 1024n);
   });
 
   it('raises the difficulty when shares come too fast and lowers it when none come, never past the floor', () => {

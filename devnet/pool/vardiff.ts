@@ -7,24 +7,6 @@ import { DIFF1_TARGET, MAX_TARGET } from '../../core/protocol/bitcoin/work';
 
 const TWO_256 = 1n << 256n;
 
-/**
- * Stratum V1 difficulty <-> target with full double precision at any scale. The shared helpers in
- * core/protocol/bitcoin/work.ts round to 1e-6, which collapses the devnet's CPU difficulties (~1e-9) to 0.
- */
-export function targetForDifficulty(difficulty: number): bigint {
-  if (!(difficulty > 0) || !Number.isFinite(difficulty)) throw new RangeError(`difficulty must be a positive number, got ${difficulty}`);
-  // Scale by a power of two so the double's 53-bit mantissa becomes an exact integer.
-  const shift = Math.max(0, 64 - Math.floor(Math.log2(difficulty)));
-  const scaled = BigInt(Math.round(difficulty * 2 ** shift));
-  const target = (DIFF1_TARGET << BigInt(shift)) / scaled;
-  return target > MAX_TARGET ? MAX_TARGET : target;
-}
-
-export function difficultyForTarget(target: bigint): number {
-  if (target <= 0n) return Number.POSITIVE_INFINITY;
-  return Number((DIFF1_TARGET << 128n) / target) / 2 ** 128;
-}
-
 /** Easiest target whose hashes still carry `minimumDifficultyBits` leading zero bits. */
 export function floorTargetForBits(minimumDifficultyBits: number): bigint {
   if (!Number.isInteger(minimumDifficultyBits) || minimumDifficultyBits < 0 || minimumDifficultyBits > 255) {

@@ -35,17 +35,17 @@ export function bigIntToLeBytes(value: bigint, length = 32): Uint8Array {
 
 export function targetFromDifficulty(difficulty: number): bigint {
   if (!(difficulty > 0) || !Number.isFinite(difficulty)) throw new RangeError(`difficulty must be a positive number, got ${difficulty}`);
-  // Scale to keep fractional difficulties (CPU-mined test shares) exact enough.
-  const scale = 1_000_000n;
-  const scaled = BigInt(Math.round(difficulty * 1_000_000));
-  if (scaled === 0n) return MAX_TARGET;
-  const target = (DIFF1_TARGET * scale) / scaled;
+  // Scale by a power of two so the double's 53-bit mantissa becomes an exact integer:
+  // CPU-mined test shares use difficulties near 1e-9, which a decimal scale would round to zero.
+  const shift = Math.max(0, 64 - Math.floor(Math.log2(difficulty)));
+  const scaled = BigInt(Math.round(difficulty * 2 ** shift));
+  const target = (DIFF1_TARGET << BigInt(shift)) / scaled;
   return target > MAX_TARGET ? MAX_TARGET : target;
 }
 
 export function difficultyFromTarget(target: bigint): number {
   if (target <= 0n) return Number.POSITIVE_INFINITY;
-  return Number((DIFF1_TARGET * 1_000_000n) / target) / 1_000_000;
+  return Number((DIFF1_TARGET << 128n) / target) / 2 ** 128;
 }
 
 /** Difficulty a hash achieved (pool convention: diff1 / hash as integer). */
