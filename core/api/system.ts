@@ -59,6 +59,8 @@ export const statusSchema = z.object({
   demo: z.boolean(),
   network: z.object({ label: z.string() }),
   stratum: z.object({ host: z.string(), port: z.number() }).optional(),
+  /** AxeOS addresses of the simulated Bitaxes the demo network runs, for discovery to find */
+  demoDevices: z.array(z.string()).optional(),
 });
 export type Status = z.infer<typeof statusSchema>;
 
