@@ -42,6 +42,17 @@ describe('relay connection and pool', () => {
     expect(got).toHaveLength(events.length);
   });
 
+  it('gets past a second holding more events than the relay cap to everything older', async () => {
+    const relay = await startRelay({ queryLimit: 5 });
+    relays.push(relay);
+    const crowded = Array.from({ length: 8 }, (_, i) => finalizeEvent({ kind: 7375, tags: [], content: `same ${i}`, created_at: 1_800_000_000 }, key));
+    const older = Array.from({ length: 3 }, (_, i) => finalizeEvent({ kind: 7375, tags: [], content: `old ${i}`, created_at: 1_799_999_000 + i }, key));
+    await relay.insertUnchecked([...crowded, ...older]);
+    const got = new Set((await connect(relay.url).queryAll({ kinds: [7375], authors: [me], since: 1_799_000_000 }, 1000)).map((e) => (e as { id: string }).id));
+    for (const e of older) expect(got.has(e.id)).toBe(true);
+    expect(got.size).toBeGreaterThanOrEqual(8);
+  });
+
   it('retries after rate-limited and reports other refusals with the relay reason', async () => {
     const relay = await startRelay();
     relays.push(relay);

@@ -173,9 +173,16 @@ export class RelayConnection {
         }
         oldest = Math.min(oldest, event.created_at);
       }
-      // `until` is inclusive: the boundary second comes again and is deduplicated; a page with
-      // nothing new means the relay has nothing older.
-      if (fresh === 0 || !Number.isFinite(oldest)) break;
+      // `until` is inclusive: the boundary second comes again and is deduplicated. A page with nothing
+      // new that is all from the boundary second steps one second back (more events in one second than
+      // the relay's cap cannot all be reached; everything older still is); an empty page ends the query.
+      if (!Number.isFinite(oldest)) break;
+      if (fresh === 0) {
+        // a page from after `until` means the relay ignores it: stop rather than ask forever
+        if (until === undefined || oldest !== until) break;
+        until = oldest - 1;
+        continue;
+      }
       if (seen.size > MAX_EVENTS_PER_QUERY) throw new RelayUnavailableError(this.url, `answered more than ${MAX_EVENTS_PER_QUERY} events; stopped reading`);
       until = oldest;
     }
