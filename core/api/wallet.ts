@@ -114,6 +114,22 @@ export const walletCommands = {
     input: noInput,
     output: walletStateSchema,
   }),
+  'wallet.lockingKey': defineCommand({
+    name: 'wallet.lockingKey',
+    method: 'POST',
+    path: '/wallet/locking-key',
+    summary: "Static-key mode: lock quotes to a hashpool operator's key (hex privkey); omit it to return to the key derived from the seed",
+    input: z
+      .object({
+        privkey: z
+          .string()
+          .regex(/^[0-9a-fA-F]{64}$/)
+          .optional(),
+        passphrase: passphrase.optional(),
+      })
+      .strict(),
+    output: walletStateSchema,
+  }),
   'wallet.history': defineCommand({
     name: 'wallet.history',
     method: 'GET',

@@ -130,6 +130,13 @@ export function registerWalletApi(host: ApiHost, wallet: WalletService): () => v
     }),
   );
   host.handle(
+    'wallet.lockingKey',
+    guard(async (input) => {
+      await wallet.setStaticKey(input.privkey, input.passphrase);
+      return state(wallet);
+    }),
+  );
+  host.handle(
     'wallet.history',
     guard((input) => ({
       entries: wallet.history(input.limit, input.before).map((h) => ({

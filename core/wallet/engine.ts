@@ -240,6 +240,7 @@ export class WalletEngine {
           role: w.role,
         };
         if (w.quoteId) entry.quoteId = w.quoteId;
+        if (w.form === 'p2pk') entry.lockTo = this.lockingKey().pubkey;
         spec.push(entry);
       });
       this.store.insertOperation({ ...op, id, outputs: JSON.stringify(spec) });
@@ -250,8 +251,8 @@ export class WalletEngine {
 
   private derive(keysetId: string, spec: OperationOutput[]): BlindedOutput[] {
     const s = this.need();
-    const lockTo = this.lockingKey().pubkey;
-    return spec.map((o) => deterministicOutput(s.seed, keysetId, o.counter, BigInt(o.amount), o.form, o.form === 'p2pk' ? lockTo : undefined));
+    const current = this.lockingKey().pubkey;
+    return spec.map((o) => deterministicOutput(s.seed, keysetId, o.counter, BigInt(o.amount), o.form, o.form === 'p2pk' ? (o.lockTo ?? current) : undefined));
   }
 
   /**
@@ -436,7 +437,8 @@ export class WalletEngine {
       B_: o.B_,
     }));
     const signed = prepareOutputs(prepared.blinded.map((o) => ({ amount: o.amount, B_: o.B_ })));
-    const privkey = this.lockingKey().privkey;
+    // the quotes lock to the key the operation's outputs were made for
+    const privkey = this.keyFor(prepared.spec.find((o) => o.lockTo)?.lockTo ?? this.lockingKey().pubkey) ?? this.lockingKey().privkey;
     const send = (format: Nut20Format) =>
       ctx.client.mintBatch(
         ctx.method,
@@ -532,6 +534,13 @@ export class WalletEngine {
 
   // ---------------------------------------------------------------- swaps
 
+  /** The private key of one of our locking keys (derived or static). */
+  private keyFor(pubkey: string): Uint8Array | undefined {
+    const s = this.need();
+    if (pubkey === s.locking.pubkey) return s.locking.privkey;
+    return pubkey === s.staticKey?.pubkey ? s.staticKey.privkey : undefined;
+  }
+
   private inputsFor(
     rows: {
       id?: string;
@@ -541,9 +550,7 @@ export class WalletEngine {
       c: string;
     }[],
   ): ProofJson[] {
-    const s = this.need();
-    const keyFor = (pubkey: string): Uint8Array | undefined =>
-      pubkey === s.locking.pubkey ? s.locking.privkey : pubkey === s.staticKey?.pubkey ? s.staticKey.privkey : undefined;
+    const keyFor = (pubkey: string) => this.keyFor(pubkey);
     return rows.map((row) => {
       const proof: ProofJson = {
         id: row.keyset_id ?? row.id!,

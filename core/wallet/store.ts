@@ -54,6 +54,8 @@ export interface OperationOutput {
   /** 'keep' lands in the wallet; 'send' goes into a token */
   role: 'keep' | 'send';
   quoteId?: string;
+  /** the pubkey a P2PK output locks to (the locking key when the operation was written) */
+  lockTo?: string;
 }
 
 export interface OperationRow {

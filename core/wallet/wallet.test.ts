@@ -135,6 +135,29 @@ describe('sweeper against the devnet mint', () => {
     expect(total(wallet)).toBe(7n);
   });
 
+  it("static-key mode: quotes locked to a pool operator's key are minted, and the key survives a restart", async () => {
+    const { dir, mint, wallet } = await setup();
+    const derived = wallet.lockingPubkey()!;
+    const operatorKey = '7f'.repeat(32);
+    const staticPubkey = await wallet.setStaticKey(operatorKey, TEST_PASSPHRASE);
+    expect(staticPubkey).not.toBe(derived);
+    expect(wallet.lockingPubkey()).toBe(staticPubkey);
+    for (const s of await payShares(mint, staticPubkey, [4n, 8n])) wallet.onQuoteEvent({ quoteId: s.quoteId, amount: s.amount });
+    await wallet.sweep();
+    expect(total(wallet)).toBe(12n);
+    await wallet.close();
+    const again = testWallet(`${dir}/home`, mint.url);
+    cleanups.push(() => again.close());
+    await again.unlock(TEST_PASSPHRASE);
+    expect(again.status()).toMatchObject({ lockingKeyMode: 'static', lockingPubkey: staticPubkey });
+    // consolidation and sends spend proofs locked to the static key with its witness
+    const { token } = await again.send({ amount: 5n });
+    expect(token.startsWith('cashuB')).toBe(true);
+    expect(total(again)).toBe(7n);
+    expect(await again.setStaticKey(undefined)).toBe(derived);
+    expect(again.lockingPubkey()).toBe(derived);
+  });
+
   it('keeps several units apart (hashpool epoch units)', async () => {
     const { mint, wallet } = await setup();
     const first = await payShares(mint, wallet.lockingPubkey()!, [2n]);
