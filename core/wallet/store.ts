@@ -376,10 +376,9 @@ export class WalletStore {
     return ys.map((y) => stmt.get(y) as ProofRow | undefined).filter((p): p is ProofRow => p !== undefined);
   }
 
-  setProofState(ys: string[], state: ProofState, sendId?: string | null): void {
-    const stmt =
-      sendId === undefined ? this.stmt('UPDATE proofs SET state = ? WHERE y = ?') : this.stmt('UPDATE proofs SET state = ?, send_id = ? WHERE y = ?');
-    for (const y of ys) sendId === undefined ? stmt.run(state, y) : stmt.run(state, sendId, y);
+  setProofState(ys: string[], state: ProofState): void {
+    const stmt = this.stmt('UPDATE proofs SET state = ? WHERE y = ?');
+    for (const y of ys) stmt.run(state, y);
   }
 
   countUnspent(keysetId: string): number {
