@@ -76,7 +76,10 @@ export class ShareLedger {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
   private readonly judge: Database.Statement;
-  private readonly pending: Array<() => void> = [];
+  /** recorded shares not yet in the database */
+  private readonly unwritten = new Map<number, ShareRecord>();
+  /** verdicts for shares already in the database */
+  private readonly verdicts: Array<[ShareVerdict, string | null, number | null, number]> = [];
   private flushScheduled = false;
   private nextId: number;
   private readonly totals: ShareCounts = { accepted: 0, rejected: 0, awaiting: 0, rejectReasons: {} };
@@ -107,8 +110,8 @@ export class ShareLedger {
     // A share still awaiting when the process stopped can no longer be judged: its upstream session is gone.
     this.db.prepare(`UPDATE shares SET verdict = 'rejected', reason = ? WHERE verdict = 'awaiting'`).run(UPSTREAM_LOST);
     this.insert = this.db.prepare(
-      `INSERT INTO shares (id, at, miner_id, worker, upstream, job_id, header_hash, difficulty, share_difficulty, verdict)
-       VALUES (@id, @at, @minerId, @worker, @upstream, @jobId, @headerHash, @difficulty, @shareDifficulty, 'awaiting')`,
+      `INSERT INTO shares (id, at, miner_id, worker, upstream, job_id, header_hash, difficulty, share_difficulty, verdict, reason, latency_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.judge = this.db.prepare(`UPDATE shares SET verdict = ?, reason = ?, latency_ms = ? WHERE id = ?`);
     const max = this.db.prepare('SELECT MAX(id) AS id FROM shares').get() as { id: number | null };
@@ -128,7 +131,8 @@ export class ShareLedger {
   record(share: NewShare): number {
     const id = this.nextId++;
     this.totals.awaiting++;
-    this.enqueue(() => this.insert.run({ id, ...share }));
+    this.unwritten.set(id, { id, ...share, verdict: 'awaiting', reason: null, latencyMs: null });
+    this.scheduleFlush();
     return id;
   }
 
@@ -139,7 +143,16 @@ export class ShareLedger {
       const key = reason ?? 'unknown';
       this.totals.rejectReasons[key] = (this.totals.rejectReasons[key] ?? 0) + 1;
     }
-    this.enqueue(() => this.judge.run(verdict, reason, latencyMs, id));
+    const row = this.unwritten.get(id);
+    if (row) {
+      // judged before it was written: one insert with the verdict instead of an insert and an update
+      row.verdict = verdict;
+      row.reason = reason;
+      row.latencyMs = latencyMs;
+    } else {
+      this.verdicts.push([verdict, reason, latencyMs, id]);
+      this.scheduleFlush();
+    }
   }
 
   counts(): ShareCounts {
@@ -162,10 +175,15 @@ export class ShareLedger {
   /** Writes everything queued so far in one transaction. */
   flush(): void {
     this.flushScheduled = false;
-    if (this.pending.length === 0 || this.closed) return;
-    const batch = this.pending.splice(0);
+    if ((this.unwritten.size === 0 && this.verdicts.length === 0) || this.closed) return;
+    const rows = [...this.unwritten.values()];
+    const verdicts = this.verdicts.splice(0);
+    this.unwritten.clear();
     this.db.transaction(() => {
-      for (const write of batch) write();
+      for (const r of rows) {
+        this.insert.run(r.id, r.at, r.minerId, r.worker, r.upstream, r.jobId, r.headerHash, r.difficulty, r.shareDifficulty, r.verdict, r.reason, r.latencyMs);
+      }
+      for (const v of verdicts) this.judge.run(...v);
     })();
   }
 
@@ -176,12 +194,9 @@ export class ShareLedger {
     this.db.close();
   }
 
-  private enqueue(write: () => void): void {
-    if (this.closed) return;
-    this.pending.push(write);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
+  private scheduleFlush(): void {
+    if (this.closed || this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
   }
 }

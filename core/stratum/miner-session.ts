@@ -7,8 +7,6 @@
  * (its prefix, any spare extranonce bytes) is folded into coinb1, so a failover only means new jobs.
  */
 import type { Socket } from 'node:net';
-import { bytesToHex, sha256d } from '../protocol/bitcoin/work';
-import { hashDifficultyOf } from './difficulty';
 import {
   parseSv1Line,
   SV1_ERRORS,
@@ -20,7 +18,8 @@ import {
   sv1Request,
   sv1Result,
 } from '../protocol/sv1/codec';
-import { headerForSubmission, notifyParams, type Sv1Job } from '../protocol/sv1/job';
+import { notifyParams, type Sv1Job } from '../protocol/sv1/job';
+import { hashDifficulty, ShareHasher } from './share-hasher';
 import type { ChannelJob, UpstreamChannel, Verdict } from './upstream';
 
 /** The version bits any miner may roll (BIP320 general-purpose bits). */
@@ -75,6 +74,8 @@ interface SentJob {
   pad: string;
   difficulty: number;
   sv1: Sv1Job;
+  /** prepared on the first submit for the job */
+  hasher?: ShareHasher;
 }
 
 export interface MinerStats {
@@ -127,6 +128,7 @@ export class MinerSession {
   private readonly splitter = new Sv1LineSplitter();
   private readonly queue: string[] = [];
   private queuedBytes = 0;
+  private corked = false;
   private processing = false;
   private readonly jobs = new Map<string, SentJob>();
   private nextJobId = 1;
@@ -278,6 +280,15 @@ export class MinerSession {
     if (this.socket.writableLength > MAX_UNREAD_BYTES) {
       this.close();
       return;
+    }
+    // Everything written in one turn of the event loop leaves in one segment (verdicts arrive in batches).
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        if (!this.closed) this.socket.uncork();
+      });
     }
     this.socket.write(line);
   }
@@ -460,16 +471,16 @@ export class MinerSession {
     if (!isHex(ntime, 4) || !isHex(nonce, 4)) return this.reject(id, SV1_ERRORS.other, 'ntime and nonce must be 8 hex digits');
     if (versionBits !== undefined && !isHex(versionBits, 4)) return this.reject(id, SV1_ERRORS.other, 'Version bits must be 8 hex digits');
     const bits = (versionBits as string | undefined) ?? '00000000';
-    const { channel, job, pad, difficulty, sv1 } = sent;
+    const { channel, job, pad, difficulty } = sent;
     if (channel !== this.channel) return this.reject(id, SV1_ERRORS.jobNotFound, 'Job not found');
-    const header = headerForSubmission(sv1, { extranonce1: this.extranonce1, extranonce2, ntime, nonce, versionBits: bits });
-    const hash = sha256d(header);
+    sent.hasher ??= new ShareHasher(sent.sv1, this.extranonce1);
+    const hash = sent.hasher.hash(extranonce2, ntime, nonce, bits);
     const local: LocalShare = {
       jobId,
       upstreamJobId: job.jobId,
-      headerHash: bytesToHex(hash),
+      headerHash: hash.toString('hex'),
       difficulty,
-      shareDifficulty: hashDifficultyOf(hash),
+      shareDifficulty: hashDifficulty(hash),
     };
     const shareId = this.host.recordShare(this, local);
     const started = performance.now();
