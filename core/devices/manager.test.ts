@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startPool } from '../../devnet/pool/pool';
 import { type Simulator, startSimulator } from '../../device/sim/simulator';
 import { type TestPool, startTestPool } from '../../device/sim/test-pool';
 import type { ApiEvent } from '../api/contract';
@@ -115,13 +114,13 @@ describe('device manager through the API', () => {
 
 describe.each(['v2.15', 'v2.14'] as const)('point a simulated %s at Axewallet', (firmware) => {
   it('mines through the proxy with the old pool as fallback, and undo restores it', async () => {
-    const devnet = await startPool({ sv1StartDifficulty: 1e-8 });
-    cleanups.push(() => devnet.close());
+    // the proxy's upstream: a plain Sv1 pool (the proxy treats it like any Sv1 pool)
+    const upstream = await testPool();
     const dir = tempDir();
     const proxy = createProxy({
       stratumHost: '127.0.0.1',
       stratumPort: 0,
-      upstreams: [parseUpstreamUrl(`stratum+tcp://127.0.0.1:${devnet.sv1.port}`)],
+      upstreams: [parseUpstreamUrl(`stratum+tcp://${upstream.host}:${upstream.port}`)],
       verdictTimeoutMs: 2000,
       ledgerPath: join(dir, 'ledger.sqlite'),
       lockingPubkey: () => undefined,
@@ -133,7 +132,7 @@ describe.each(['v2.15', 'v2.14'] as const)('point a simulated %s at Axewallet', 
     const s = await sim({ firmware, host: firmware === 'v2.15' ? '127.0.0.31' : '127.0.0.32', pool: { host: oldPool.host, port: oldPool.port, user: 'bc1qme.bitaxe' } });
     await until(() => oldPool.miners().length === 1, 'device mining on its old pool');
 
-    const { host, manager } = setup({ proxyEndpoint: () => endpoint, proxyMiners: () => proxy.snapshot().miners }, dir);
+    const { host, manager } = setup({ proxyEndpoint: () => endpoint, proxyMiners: () => proxy.snapshot().miners, confirmTimeoutMs: 30_000, rebootTimeoutMs: 30_000 }, dir);
     const { device } = await host.invoke('devices.add', { address: s.http });
     const { device: pointed, proxy: target } = await host.invoke('devices.useProxy', { id: device.id });
     expect(target).toEqual({ host: '127.0.0.1', port: endpoint.port });
