@@ -4,6 +4,9 @@
  * mint and every proof have to come from nostr (NUT-27 mint list + NIP-60 token events).
  */
 import { rmSync } from 'node:fs';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import * as nip44 from 'nostr-tools/nip44';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningRelay, startRelay } from '../../devnet/relay/relay';
 import type { DevnetMint } from '../../devnet/mint';
@@ -72,6 +75,12 @@ describe('backup and restore with the real wallet and the devnet mint', () => {
     expect(backup.status().relays[0]!.lastError).toBeNull();
     const pubkey = backupKeysFromSeed(wallet.backupSource().bip39Seed()).identity.publicKey;
     const firstTokens = await rawQuery(relay.url, { kinds: [KIND_TOKEN], authors: [pubkey] });
+    // the NIP-60 privkey unlocks the minted (P2PK-locked) proofs: another NIP-60 wallet could spend them
+    const keys = backupKeysFromSeed(wallet.backupSource().bip39Seed(), undefined, walletPorts(wallet).source.p2pkKey!());
+    const [walletEvent] = await rawQuery(relay.url, { kinds: [17375], authors: [pubkey] });
+    const walletTags = JSON.parse(nip44.decrypt(walletEvent!.content, nip44.getConversationKey(keys.identity.secretKey, pubkey))) as string[][];
+    const privkey = walletTags.find((t) => t[0] === 'privkey')![1]!;
+    expect(bytesToHex(secp256k1.getPublicKey(hexToBytes(privkey), true))).toBe(wallet.lockingPubkey());
 
     // the machine is lost
     await backup.stop();

@@ -36,6 +36,14 @@ describe('backup keys', () => {
     expect(keys.mintList.publicKey).toBe(mintListKeyFromSeed(seed).publicKey);
   });
 
+  it("takes the wallet's P2PK key as the NIP-60 privkey when given", () => {
+    const seed = new Uint8Array(64).fill(7);
+    const p2pk = new Uint8Array(32).fill(5);
+    const keys = backupKeysFromSeed(seed, undefined, p2pk);
+    expect(bytesToHex(keys.walletKey.secretKey)).toBe(bytesToHex(p2pk));
+    expect(keys.identity.publicKey).toBe(nostrIdentityFromSeed(seed).publicKey);
+  });
+
   it('rejects a seed of the wrong size', () => {
     expect(() => nostrIdentityFromSeed(new Uint8Array(8))).toThrow(/seed/);
   });

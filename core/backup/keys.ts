@@ -2,8 +2,9 @@
  * Every key the backup uses, derived from the wallet's BIP39 seed so the mnemonic alone restores
  * everything:
  * - the nostr identity (NIP-06: m/44'/1237'/0'/0/0) signs and self-encrypts the NIP-60 events;
- * - the NIP-60 wallet `privkey` (a P2PK key for nutzaps) is a different key, as NIP-60 requires: it is
- *   HMAC-SHA256 of the seed under a domain tag, so it is unrelated to the nostr key and to the BIP32 tree;
+ * - the NIP-60 wallet `privkey` (the key that unlocks P2PK ecash) is a different key, as NIP-60 requires:
+ *   the wallet's own P2PK locking key when it has one, else HMAC-SHA256 of the seed under a domain tag,
+ *   unrelated to the nostr key either way;
  * - the NUT-27 mint-list key is SHA256(seed || "cashu-mint-backup") as NUT-27 defines.
  */
 import { secp256k1, schnorr } from '@noble/curves/secp256k1.js';
@@ -55,10 +56,10 @@ export interface BackupKeys {
   mintList: KeyPair;
 }
 
-export function backupKeysFromSeed(seed: Uint8Array, ownIdentity?: Uint8Array): BackupKeys {
+export function backupKeysFromSeed(seed: Uint8Array, ownIdentity?: Uint8Array, p2pkKey?: Uint8Array): BackupKeys {
   return {
     identity: ownIdentity ? pair(ownIdentity) : nostrIdentityFromSeed(seed),
-    walletKey: nip60WalletKeyFromSeed(seed),
+    walletKey: p2pkKey ? pair(p2pkKey) : nip60WalletKeyFromSeed(seed),
     mintList: mintListKeyFromSeed(seed),
   };
 }

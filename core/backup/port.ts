@@ -19,6 +19,12 @@ export interface BackupSource {
   unspentProofs(): ProofGroup[] | Promise<ProofGroup[]>;
   /** called after every committed change of mints or proofs; returns the unsubscribe */
   onChange(listener: () => void): () => void;
+  /**
+   * The private key the wallet's P2PK-locked proofs unlock with. It becomes the NIP-60 wallet `privkey`
+   * ("used to unlock P2PK ecash"), so another NIP-60 wallet can spend the backed-up proofs too.
+   * Without it the backup derives a key of its own.
+   */
+  p2pkKey?(): Uint8Array;
 }
 
 export interface RestoreTarget {

@@ -165,7 +165,7 @@ class NostrBackup implements BackupService {
   /** Signers and relay connections; restore needs them without the backup loop running. */
   private async connect(): Promise<void> {
     if (!this.derived) {
-      const keys = backupKeysFromSeed(this.opts.source.seed(), this.opts.identityKey);
+      const keys = backupKeysFromSeed(this.opts.source.seed(), this.opts.identityKey, this.opts.source.p2pkKey?.());
       this.derived = { keys, ciphers: ciphersFor(keys) };
     }
     this.signer ??= await createSigner(this.derivedKeys.identity.secretKey);

@@ -2,7 +2,8 @@
  * The wallet (core/wallet) seen through the backup's ports. core/app.ts wires the two with
  * `walletPorts(wallet)`; nothing else in core/backup knows the wallet.
  */
-import type { WalletService } from '../wallet';
+import { HDKey } from '@scure/bip32';
+import { LOCKING_KEY_PATH, type WalletService } from '../wallet';
 import type { Proof } from './nip60';
 import type { BackupSource, RestoreTarget } from './port';
 
@@ -18,6 +19,12 @@ export function walletPorts(wallet: WalletService): { source: BackupSource; targ
         proofs: group.proofs.map((p): Proof => ({ id: p.id, amount: BigInt(p.amount), secret: p.secret, C: p.C, ...(p.witness ? { witness: p.witness } : {}) })),
       })),
     onChange: (listener) => surface.onChange(listener),
+    // minted ehash is P2PK-locked to the wallet's derived locking key (a static operator key is not in the seed)
+    p2pkKey: () => {
+      const key = HDKey.fromMasterSeed(surface.bip39Seed()).derive(LOCKING_KEY_PATH).privateKey;
+      if (!key) throw new Error('locking key derivation failed');
+      return key;
+    },
   };
   const target: RestoreTarget = {
     seed: source.seed,
