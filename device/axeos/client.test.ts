@@ -170,6 +170,11 @@ describe('bad replies become clear errors', () => {
     }, 'http-error', /HTTP 500/],
     ['JSON that is not AxeOS', (_q, s) => s.end('{"hello":"world"}'), 'not-axeos', /macAddr/],
     ['no answer at all', () => undefined, 'timeout', /did not answer within 0.3 s/],
+    ['a reply trickled byte by byte forever', (_q, s) => {
+      s.writeHead(200);
+      const timer = setInterval(() => (s.destroyed ? clearInterval(timer) : s.write(' ')), 50);
+      s.on('close', () => clearInterval(timer));
+    }, 'timeout', /did not answer/],
   ];
 
   it.each(cases)('%s', async (_name, handler, kind, message) => {

@@ -142,9 +142,12 @@ export class AxeosClient {
           }
         },
       );
-      req.on('timeout', () => {
+      const timedOut = () =>
         req.destroy(new AxeosError('timeout', `${this.host} did not answer within ${this.timeoutMs / 1000} s.`, 'Check that the Bitaxe is powered and on the network; its address may have changed (run discovery).'));
-      });
+      req.on('timeout', timedOut);
+      // the socket timeout restarts with every byte: a reply trickled forever still ends here
+      const deadline = setTimeout(timedOut, this.timeoutMs * 3);
+      req.on('close', () => clearTimeout(deadline));
       req.on('error', (error: NodeJS.ErrnoException) => {
         if (error instanceof AxeosError) return reject(error);
         reject(
