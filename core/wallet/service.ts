@@ -117,6 +117,7 @@ export class WalletService {
   private mnemonicSeed: Uint8Array | undefined;
   private running = false;
   private timer: NodeJS.Timeout | undefined;
+  private timerDue = 0;
   private pass: Promise<void> | undefined;
   private again = false;
   private lastLookup = new Map<string, number>();
@@ -357,16 +358,19 @@ export class WalletService {
     this.store.close();
   }
 
+  /** Schedules a pass in `delayMs` unless one is due sooner (a pass running now is followed by another). */
   private kick(delayMs = 0): void {
     if (!this.running) return;
     if (this.pass) {
       this.again = true;
       return;
     }
+    const due = Date.now() + delayMs;
     if (this.timer) {
-      if (delayMs > 0) return;
+      if (this.timerDue <= due) return;
       clearTimeout(this.timer);
     }
+    this.timerDue = due;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.sweep();
