@@ -143,7 +143,7 @@ export class Proxy extends EventEmitter implements SessionHost {
     for (const t of this.timers) clearInterval(t);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const s of [...this.sessions.values()]) s.close();
-    this.link?.close();
+    this.link?.close(true);
     this.link = undefined;
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await this.switching.catch(() => undefined);
@@ -463,7 +463,7 @@ export class Proxy extends EventEmitter implements SessionHost {
       return link;
     } catch (error) {
       this.setState(upstream.url, 'down', (error as Error).message);
-      link.close();
+      link.close(true);
       return undefined;
     }
   }
@@ -477,7 +477,7 @@ export class Proxy extends EventEmitter implements SessionHost {
         const index = (from + k) % n;
         const link = await this.tryUpstream(index);
         if (this.stopped) {
-          link?.close();
+          link?.close(true);
           return;
         }
         if (link) {
@@ -488,7 +488,7 @@ export class Proxy extends EventEmitter implements SessionHost {
       const old = this.link;
       this.link = undefined;
       this.activeIndex = null;
-      old?.close();
+      old?.close(true);
       this.publishUpstream('no upstream reachable');
       if (n > 0) {
         if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -520,7 +520,7 @@ export class Proxy extends EventEmitter implements SessionHost {
     if (entry && entry.state !== 'silent') this.setState(link.url, 'down', detail);
     this.log.warn('upstream failed; switching', { url: link.url, detail });
     this.link = undefined;
-    link.close();
+    link.close(true);
     this.select(this.upstreams.length > 1 ? (failed + 1) % this.upstreams.length : 0, 'failover');
   }
 
@@ -534,7 +534,7 @@ export class Proxy extends EventEmitter implements SessionHost {
         const link = await this.tryUpstream(index);
         if (!link) continue;
         if (this.stopped || this.activeIndex === null || this.activeIndex <= index) {
-          link.close();
+          link.close(true);
           return;
         }
         this.switching = this.switching.then(() => this.activate(index, link, 'primary is back'));

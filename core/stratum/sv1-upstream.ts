@@ -27,6 +27,9 @@ export interface Sv1UpstreamOptions {
   connectTimeoutMs?: number;
 }
 
+/** How long a closing channel waits for the verdicts of shares already sent. */
+const CLOSE_GRACE_MS = 10_000;
+
 interface PendingRequest {
   sentAt: number;
   /** runs synchronously on the answer, before any later line of the same read is handled */
@@ -45,6 +48,7 @@ class PoolConnection {
   private readonly watchdog: NodeJS.Timeout;
   closed = false;
   lastRttMs: number | undefined;
+  private afterLastAnswer: (() => void) | undefined;
 
   constructor(
     private readonly opts: Sv1UpstreamOptions,
@@ -94,6 +98,13 @@ class PoolConnection {
     if (!this.closed) this.socket.write(line);
   }
 
+  closeWhenAnswered(graceMs: number, reason: string): void {
+    if (this.closed) return;
+    if (this.pending.size === 0) return this.close(reason);
+    this.afterLastAnswer = () => this.close(reason);
+    setTimeout(() => this.close(reason), graceMs).unref();
+  }
+
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
@@ -134,6 +145,7 @@ class PoolConnection {
           this.lastRttMs = performance.now() - p.sentAt;
           p.onAnswer?.(message);
           p.resolve(message);
+          if (this.pending.size === 0) this.afterLastAnswer?.();
           continue;
         }
       }
@@ -152,6 +164,7 @@ class Sv1Channel extends UpstreamChannel {
   currentJob: ChannelJob | undefined;
   private extranonce1 = '';
   private closedReason: string | undefined;
+  private closing = false;
   readonly conn: PoolConnection;
 
   constructor(
@@ -206,12 +219,14 @@ class Sv1Channel extends UpstreamChannel {
     this.conn.notify('mining.suggest_difficulty', [difficulty]);
   }
 
+  /** Closes once the shares already sent are judged (or after a grace period), so their verdicts still arrive. */
   close(): void {
-    this.conn.close('closed by proxy');
+    this.closing = true;
+    this.conn.closeWhenAnswered(CLOSE_GRACE_MS, 'closed by proxy');
   }
 
   private onPoolMessage(message: Sv1Message): void {
-    if (message.kind !== 'request') return;
+    if (message.kind !== 'request' || this.closing) return;
     const { method, params } = message;
     switch (method) {
       case 'mining.notify': {
@@ -325,8 +340,11 @@ export class Sv1UpstreamLink extends UpstreamLink {
     return channel;
   }
 
-  close(): void {
+  close(immediately = false): void {
     this.closed = true;
-    for (const c of [...this.channels]) c.close();
+    for (const c of [...this.channels]) {
+      if (immediately) c.conn.close('upstream closed');
+      else c.close();
+    }
   }
 }

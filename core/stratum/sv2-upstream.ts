@@ -44,6 +44,11 @@ export interface Sv2UpstreamOptions {
 type JobMessage = Sv2MessageOf<'NewExtendedMiningJob'>;
 type PrevHash = Sv2MessageOf<'SetNewPrevHash'>;
 
+/** How long a closing channel waits for the verdicts of shares already sent. */
+const CLOSE_GRACE_MS = 10_000;
+/** How long it then stays open for their quote notifications. */
+const QUOTE_LINGER_MS = 6_000;
+
 function hex32(value: number): string {
   return (value >>> 0).toString(16).padStart(8, '0');
 }
@@ -57,6 +62,8 @@ class Sv2Channel extends UpstreamChannel {
   private readonly jobs = new Map<number, JobMessage>();
   private prevHash: PrevHash | undefined;
   private closedReason: string | undefined;
+  private closing = false;
+  private onSettled: (() => void) | undefined;
 
   constructor(
     private readonly link: Sv2UpstreamLink,
@@ -100,10 +107,26 @@ class Sv2Channel extends UpstreamChannel {
     this.link.send({ type: 'UpdateChannel', channelId: this.channelId, nominalHashRate: (difficulty * 2 ** 32) / 10, maximumTarget });
   }
 
+  /**
+   * Closes once the shares already sent are judged (at most CLOSE_GRACE_MS), then lingers long enough for
+   * their quote notifications (hashpool polls the mint every 5 s), so a departed miner's ehash is still announced.
+   */
   close(): void {
-    if (this.closedReason !== undefined) return;
-    this.link.send({ type: 'CloseChannel', channelId: this.channelId, reasonCode: 'miner-disconnected' });
-    this.shut('closed by proxy');
+    if (this.closedReason !== undefined || this.closing) return;
+    this.closing = true;
+    const finish = () => {
+      if (this.closedReason !== undefined) return;
+      clearTimeout(deadline);
+      this.link.send({ type: 'CloseChannel', channelId: this.channelId, reasonCode: 'miner-disconnected' });
+      this.shut('closed by proxy');
+    };
+    const deadline = setTimeout(finish, CLOSE_GRACE_MS + QUOTE_LINGER_MS);
+    deadline.unref();
+    this.onSettled = () => {
+      this.onSettled = undefined;
+      setTimeout(finish, QUOTE_LINGER_MS).unref();
+    };
+    if (this.pending.size === 0) this.onSettled();
   }
 
   /** Ends the channel: unanswered shares are lost with it (the ledger marks them so). */
@@ -119,6 +142,7 @@ class Sv2Channel extends UpstreamChannel {
   handle(message: Sv2AnyMessage): void {
     switch (message.type) {
       case 'NewExtendedMiningJob':
+        if (this.closing) return;
         if (message.minNtime === undefined) {
           this.futureJobs.set(message.jobId, message);
           if (this.futureJobs.size > 16) this.futureJobs.delete(this.futureJobs.keys().next().value!);
@@ -152,6 +176,7 @@ class Sv2Channel extends UpstreamChannel {
           this.pending.delete(seq);
           resolve({ accepted: true });
         }
+        if (this.pending.size === 0) this.onSettled?.();
         return;
       }
       case 'SubmitSharesError': {
@@ -160,6 +185,7 @@ class Sv2Channel extends UpstreamChannel {
           this.pending.delete(message.sequenceNumber);
           resolve({ accepted: false, reason: message.errorCode || 'rejected' });
         }
+        if (this.pending.size === 0) this.onSettled?.();
         return;
       }
       case 'MintQuoteNotification':
@@ -298,7 +324,7 @@ export class Sv2UpstreamLink extends UpstreamLink {
   }
 
   send(message: Sv2Message): void {
-    if (!this.conn || this.closed) return;
+    if (!this.conn) return;
     try {
       this.conn.send(message);
     } catch (error) {
@@ -308,13 +334,22 @@ export class Sv2UpstreamLink extends UpstreamLink {
 
   forget(channel: Sv2Channel): void {
     if (this.channels.get(channel.channelId) === channel) this.channels.delete(channel.channelId);
+    if (this.closed && this.channels.size === 0) this.disconnect();
   }
 
-  close(): void {
+  close(immediately = false): void {
     if (this.closed) return;
     this.closed = true;
     if (this.watchdog) clearInterval(this.watchdog);
-    for (const channel of [...this.channels.values()]) channel.shut('upstream closed');
+    if (immediately || this.channels.size === 0) {
+      for (const channel of [...this.channels.values()]) channel.shut('upstream closed');
+      this.disconnect();
+      return;
+    }
+    for (const channel of [...this.channels.values()]) channel.close();
+  }
+
+  private disconnect(): void {
     this.conn?.close();
     this.conn = undefined;
   }

@@ -96,7 +96,8 @@ export abstract class UpstreamLink extends EventEmitter {
   /** connects and proves the pool works (jobs flow); rejects when it does not */
   abstract connect(): Promise<void>;
   abstract openChannel(request: ChannelRequest): Promise<UpstreamChannel>;
-  abstract close(): void;
+  /** gracefully: channels first get the verdicts (and quotes) of shares already sent; `immediately` drops them */
+  abstract close(immediately?: boolean): void;
   /** last measured round trip to the pool in ms */
   abstract readonly latencyMs: number | undefined;
 }

@@ -1,0 +1,152 @@
+/**
+ * The Sv2 upstream against a scripted pool connection: the exact messages the proxy sends, batched
+ * successes, and a miner that leaves before its shares are judged (their verdicts must still count).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseUpstreamUrl } from '../api/upstream-url';
+import { silentLogger } from '../log';
+import type { Sv2AnyMessage, Sv2Message } from '../protocol/sv2/messages';
+import { createProxy, type Proxy, type QuoteEvent } from './proxy';
+import type { Sv2Conn } from './sv2-upstream';
+import { TestMiner } from './testing/test-miner';
+
+const AUTHORITY = '9auqWEzQDVyd2oe1JVGFLMLHZtCo2FFqZwtKA5gd9xbuEu7PH72';
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A pool that answers setup and channel opening like hashpool and otherwise does what the test says. */
+function scriptedPool() {
+  const sent: Sv2Message[] = [];
+  let deliver: (m: Sv2AnyMessage) => void = () => undefined;
+  const conn: Sv2Conn = {
+    send(message) {
+      sent.push(message);
+      if (message.type === 'SetupConnection') setImmediate(() => deliver({ type: 'SetupConnectionSuccess', usedVersion: 2, flags: 0 }));
+      if (message.type === 'OpenExtendedMiningChannel') {
+        setImmediate(() => {
+          deliver({
+            type: 'OpenExtendedMiningChannelSuccess',
+            requestId: message.requestId,
+            channelId: 7,
+            target: new Uint8Array(32).fill(0xff),
+            extranonceSize: 8,
+            extranoncePrefix: Uint8Array.from([0, 1, 0, 0, 0, 0, 0, 1]),
+            groupChannelId: 0,
+          });
+          deliver({
+            type: 'NewExtendedMiningJob',
+            channelId: 7,
+            jobId: 42,
+            minNtime: undefined,
+            version: 0x20000000,
+            versionRollingAllowed: true,
+            merklePath: [new Uint8Array(32).fill(3)],
+            coinbaseTxPrefix: Uint8Array.from([1, 2, 3]),
+            coinbaseTxSuffix: Uint8Array.from([4, 5, 6]),
+          });
+          deliver({ type: 'SetNewPrevHash', channelId: 7, jobId: 42, prevHash: new Uint8Array(32).fill(9), minNtime: 1_700_000_000, nbits: 0x207fffff });
+        });
+      }
+    },
+    on(event: 'message' | 'close', listener: never) {
+      if (event === 'message') deliver = listener;
+      return this;
+    },
+    close: () => undefined,
+  };
+  return { conn, sent, deliver: (m: Sv2AnyMessage) => deliver(m) };
+}
+
+async function setup(): Promise<{ proxy: Proxy; port: number; pool: ReturnType<typeof scriptedPool> }> {
+  const pool = scriptedPool();
+  const dir = mkdtempSync(join(tmpdir(), 'axw-sv2ch-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const proxy = createProxy({
+    stratumHost: '127.0.0.1',
+    stratumPort: 0,
+    upstreams: [parseUpstreamUrl(`stratum2+tcp://127.0.0.1:1/${AUTHORITY}`)],
+    verdictTimeoutMs: 100,
+    ledgerPath: join(dir, 'ledger.sqlite'),
+    lockingPubkey: () => `03${'cd'.repeat(32)}`,
+    logger: silentLogger,
+    sv2Connector: async () => pool.conn,
+  });
+  cleanups.push(() => proxy.stop());
+  const { port } = await proxy.start();
+  return { proxy, port, pool };
+}
+
+async function until(condition: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('Sv2 upstream channel', () => {
+  it('opens a channel with the locking key and maps the future job + prevhash to a clean notify', async () => {
+    const { port, pool } = await setup();
+    const miner = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qz.rig' });
+    cleanups.push(() => miner.close());
+    await miner.connect();
+    const open = pool.sent.find((m) => m.type === 'OpenExtendedMiningChannel');
+    expect(open).toMatchObject({ userIdentity: `bc1qz.rig.03${'cd'.repeat(32)}`, minExtranonceSize: 8 });
+    expect(pool.sent[0]).toMatchObject({ type: 'SetupConnection', protocol: 0, minVersion: 2, maxVersion: 2, flags: 4 });
+    const job = miner.job!;
+    // coinb1 = prefix || pool extranonce prefix; the miner adds its extranonce1 (4) + extranonce2 (4) = 8 bytes
+    expect(job.coinbase1).toBe('010203' + '0001000000000001');
+    expect(job.coinbase2).toBe('040506');
+    expect(job.prevHash).toBe('09'.repeat(32));
+    expect(job.ntime).toBe((1_700_000_000).toString(16));
+    expect(job.nbits).toBe('207fffff');
+    expect(job.cleanJobs).toBe(true);
+    expect(miner.extranonce2Size).toBe(4);
+  });
+
+  it('sends SubmitSharesExtended with the full extranonce and settles a batch from one Success', async () => {
+    const { proxy, port, pool } = await setup();
+    const miner = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qz.rig' });
+    cleanups.push(() => miner.close());
+    await miner.connect();
+    const a = await miner.submitShare();
+    const b = await miner.submitShare();
+    // no verdict yet: answered from the local check, the ledger waits
+    expect(a.accepted && b.accepted).toBe(true);
+    expect(proxy.snapshot().shares.awaiting).toBe(2);
+    const submits = pool.sent.filter((m): m is Extract<Sv2Message, { type: 'SubmitSharesExtended' }> => m.type === 'SubmitSharesExtended');
+    expect(submits.map((s) => s.sequenceNumber)).toEqual([0, 1]);
+    expect(submits[0]!.jobId).toBe(42);
+    expect(Buffer.from(submits[0]!.extranonce).toString('hex')).toBe(miner.extranonce1 + '01000000');
+    expect(submits[0]!.version).toBe(0x20002000);
+    pool.deliver({ type: 'SubmitSharesError', channelId: 7, sequenceNumber: 1, errorCode: 'stale-share' });
+    pool.deliver({ type: 'SubmitSharesSuccess', channelId: 7, lastSequenceNumber: 1, newSubmitsAcceptedCount: 1, newSharesSum: 1n });
+    await until(() => proxy.snapshot().shares.awaiting === 0);
+    expect(proxy.snapshot().shares).toEqual({ accepted: 1, rejected: 1, awaiting: 0, rejectReasons: { 'stale-share': 1 } });
+    expect(proxy.ledger.shareByHeaderHash(a.headerHash)?.verdict).toBe('accepted');
+  });
+
+  it('keeps a departed miner’s channel until its shares are judged, and still reports its quotes', async () => {
+    const { proxy, port, pool } = await setup();
+    const quotes: QuoteEvent[] = [];
+    proxy.on('quote', (q: QuoteEvent) => quotes.push(q));
+    const miner = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qz.gone' });
+    await miner.connect();
+    const share = await miner.submitShare();
+    miner.close();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(pool.sent.some((m) => m.type === 'CloseChannel')).toBe(false);
+    pool.deliver({ type: 'SubmitSharesSuccess', channelId: 7, lastSequenceNumber: 0, newSubmitsAcceptedCount: 1, newSharesSum: 1n });
+    pool.deliver({ type: 'MintQuoteNotification', channelId: 7, quoteId: 'q-late', amount: 8n });
+    await until(() => quotes.length === 1);
+    expect(proxy.ledger.shareByHeaderHash(share.headerHash)?.verdict).toBe('accepted');
+    expect(quotes).toMatchObject([{ quoteId: 'q-late', amount: 8n, worker: 'bc1qz.gone' }]);
+    // the pool is told once the quotes had time to arrive, never before the verdicts
+    expect(pool.sent.some((m) => m.type === 'CloseChannel')).toBe(false);
+  });
+});
