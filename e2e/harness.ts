@@ -3,7 +3,7 @@
  * screenshots of every step under test-output/e2e/. Journeys are plain async functions that throw on failure.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -28,6 +28,7 @@ export interface ServeReady {
 
 export interface ServeInstance extends ServeReady {
   home: string;
+  logText(): string;
   /** calls the API the way a script would (bearer token), for checks the UI does not show */
   api_call<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   stop(): Promise<void>;
@@ -43,23 +44,30 @@ export interface ServeOptions {
   readyTimeoutMs?: number;
 }
 
-/** Starts `node bin/axewallet.mjs serve --home <tmp> --port 0` and waits for its one JSON ready line. */
-export async function startServe(opts: ServeOptions): Promise<ServeInstance> {
-  const home = opts.home ?? mkdtempSync(join(tmpdir(), `axewallet-e2e-${opts.name}-`));
-  mkdirSync(outputDir, { recursive: true });
-  const args = [join(repoRoot, 'bin', 'axewallet.mjs'), 'serve', '--home', home, '--port', '0', ...(opts.demo ? ['--demo'] : []), ...(opts.extraArgs ?? [])];
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AXEWALLET_HOME: home } });
-  const log = createWriteStream(join(outputDir, `${opts.name}-serve.log`), { flags: 'a' });
-  child.stderr!.pipe(log);
+export interface CliProcess<R> {
+  ready: R;
+  /** everything it wrote to stderr so far (its log) */
+  logText(): string;
+  pid: number;
+  /** sends a signal (SIGSTOP / SIGCONT freeze and thaw the process: a hung peer) */
+  signal(signal: NodeJS.Signals): void;
+  stop(): Promise<void>;
+}
 
+/** Runs `node bin/axewallet.mjs <args>` and waits for the one JSON ready line it prints; stderr goes to <name>.log. */
+export async function startCli<R extends { event: 'ready' }>(name: string, args: string[], env: Record<string, string> = {}, readyTimeoutMs = 60_000): Promise<CliProcess<R>> {
+  mkdirSync(outputDir, { recursive: true });
+  const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'bin', 'axewallet.mjs'), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const log = createWriteStream(join(outputDir, `${name}.log`), { flags: 'a' });
+  child.stderr!.pipe(log);
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  const ready = await new Promise<ServeReady>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`serve (${opts.name}) printed no ready line within ${opts.readyTimeoutMs ?? 60_000} ms; see ${opts.name}-serve.log`)), opts.readyTimeoutMs ?? 60_000);
+  const ready = await new Promise<R>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${name} printed no ready line within ${readyTimeoutMs} ms; see ${name}.log`)), readyTimeoutMs);
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       log.write(`[stdout] ${line.replace(/token=[^"&\s]+/g, 'token=…').replace(/"token":"[^"]+"/, '"token":"…"')}\n`);
       try {
-        const parsed = JSON.parse(line) as ServeReady;
+        const parsed = JSON.parse(line) as R;
         if (parsed.event === 'ready') {
           clearTimeout(timer);
           done(parsed);
@@ -70,25 +78,42 @@ export async function startServe(opts: ServeOptions): Promise<ServeInstance> {
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      fail(new Error(`serve (${opts.name}) exited with code ${code} before it was ready; see ${opts.name}-serve.log`));
+      fail(new Error(`${name} exited with code ${code} before it was ready; see ${name}.log`));
     });
   });
-
   let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-    }
-    log.end();
+  const logPath = join(outputDir, `${name}.log`);
+  return {
+    ready,
+    logText: () => readFileSync(logPath, 'utf8'),
+    pid: child.pid!,
+    signal: (signal) => child.kill(signal),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (child.exitCode === null) {
+        child.kill('SIGCONT');
+        child.kill('SIGTERM');
+        const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(killer);
+      }
+      log.end();
+    },
   };
+}
+
+/** Starts `axewallet serve --home <tmp> --port 0 [--demo]` and waits for its ready line. */
+export async function startServe(opts: ServeOptions): Promise<ServeInstance> {
+  const home = opts.home ?? mkdtempSync(join(tmpdir(), `axewallet-e2e-${opts.name}-`));
+  // every instance gets its own free Stratum port: several run at once
+  const args = ['serve', '--home', home, '--port', '0', '--stratum-port', '0', ...(opts.demo ? ['--demo'] : []), ...(opts.extraArgs ?? [])];
+  const cli = await startCli<ServeReady>(`${opts.name}-serve`, args, { AXEWALLET_HOME: home }, opts.readyTimeoutMs);
+  const ready = cli.ready;
   return {
     ...ready,
     home,
+    logText: cli.logText,
     async api_call<T>(method: string, path: string, body?: unknown) {
       const response = await fetch(`${ready.api}${path}`, {
         method,
@@ -97,12 +122,39 @@ export async function startServe(opts: ServeOptions): Promise<ServeInstance> {
       });
       return { status: response.status, body: (await response.json().catch(() => undefined)) as T };
     },
-    stop,
+    stop: () => cli.stop(),
     async dispose() {
-      await stop();
+      await cli.stop();
       if (!opts.home) rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+export interface DevnetReady {
+  event: 'ready';
+  pool: { sv2: string; sv1: string; authorityPubkey: string };
+  mint: string;
+  relay: string;
+}
+
+/** `axewallet devnet --home <tmp>` as its own process, so a journey can freeze its pool like a hung upstream. */
+export async function startDevnet(name: string): Promise<CliProcess<DevnetReady> & { dispose(): Promise<void> }> {
+  const home = mkdtempSync(join(tmpdir(), `axewallet-e2e-${name}-`));
+  const cli = await startCli<DevnetReady>(name, ['devnet', '--home', home]);
+  return {
+    ...cli,
+    async dispose() {
+      await cli.stop();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface SimReady {
+  event: 'ready';
+  http: string;
+  serial: string | null;
+  mac: string;
 }
 
 export interface JourneyContext {

@@ -45,6 +45,7 @@ async function runOne(browser: Awaited<ReturnType<typeof launchChromium>>, journ
   const screenshots: string[] = [];
   const pages: import('playwright-core').Page[] = [];
   let currentStep = 'start';
+  const startedAt = Date.now();
   let counter = 0;
   const ctx: JourneyContext = {
     browser,
@@ -72,6 +73,7 @@ async function runOne(browser: Awaited<ReturnType<typeof launchChromium>>, journ
     },
     step(title) {
       currentStep = title;
+      if (process.env.E2E_VERBOSE) process.stderr.write(`    · ${((Date.now() - startedAt) / 1000).toFixed(1)}s ${title}\n`);
     },
     cleanup(fn) {
       cleanups.push(fn);

@@ -1,6 +1,7 @@
 import type { Journey } from '../harness';
 import { badInputsBackend, badInputsForms } from './bad-inputs';
 import { mineSendReceive, restoreFromNostr } from './mine-send-restore';
+import { upstreamOutage } from './outage';
 import { smoke } from './smoke';
 
-export const journeys: Journey[] = [smoke, badInputsForms, badInputsBackend, mineSendReceive, restoreFromNostr];
+export const journeys: Journey[] = [smoke, badInputsForms, badInputsBackend, mineSendReceive, restoreFromNostr, upstreamOutage];

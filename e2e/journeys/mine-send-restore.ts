@@ -21,7 +21,9 @@ async function createWalletInUi(page: Page): Promise<string> {
     await page.getByLabel('Repeat the passphrase').fill(PASSPHRASE);
   }
   await page.getByRole('button', { name: 'Create wallet', exact: true }).click();
-  const words = await page.getByRole('list', { name: 'Recovery words' }).getByRole('listitem').allTextContents();
+  const list = page.getByRole('list', { name: 'Recovery words' });
+  await list.waitFor({ timeout: 30_000 });
+  const words = await list.getByRole('listitem').allTextContents();
   expect(words.length === 12 || words.length === 24, `12 or 24 recovery words are shown, got ${words.length}`);
   return words.map((w) => w.trim()).join(' ');
 }
@@ -74,8 +76,9 @@ export const mineSendReceive: Journey = {
       await shot(page, 'wizard-known-device');
       await known.first().click();
     } else {
-      // only loopback: the simulators of the demo network live on 127.0.0.x, and a test never scans a real LAN
-      await page.getByLabel('Where to search').fill('127.0.0.2-4');
+      // only loopback: the demo's simulated Bitaxe lives on 127.0.0.x (its HTTP port is in the log), and a test never scans a real LAN
+      const simUrl = await waitFor(() => /demo Bitaxe simulator running \{"http":"http:\/\/127\.0\.0\.\d+:(\d+)"/.exec(a.logText())?.[1], 'the demo Bitaxe simulator runs', 30_000);
+      await page.getByLabel('Where to search').fill(`127.0.0.2-4:${simUrl}`);
       await page.getByRole('button', { name: 'Search the network for Bitaxes' }).click();
       await page.getByRole('list', { name: 'Found on the network' }).getByRole('button', { name: /^Use / }).first().waitFor({ timeout: 30_000 });
       await shot(page, 'wizard-found');

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /** Open the token URL, reach every page by its navigation link and by keyboard, screenshot each. */
 import { expect, type Journey, startServe, waitFor } from '../harness';
 

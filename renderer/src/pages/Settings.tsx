@@ -17,11 +17,13 @@ const notificationLabels: Record<keyof Omit<Settings['notifications'], 'enabled'
 
 export function SettingsPage() {
   const settings = useApp((s) => s.settings);
+  const [savedAt, setSavedAt] = useState<string>();
   if (!settings) return <p role="status">Loading settings…</p>;
-  return <SettingsForm saved={settings} />;
+  // a change saved anywhere (another page, another window) starts the form afresh from it
+  return <SettingsForm key={JSON.stringify(settings)} saved={settings} savedAt={savedAt} onSaved={setSavedAt} />;
 }
 
-function SettingsForm({ saved }: { saved: Settings }) {
+function SettingsForm({ saved, savedAt, onSaved }: { saved: Settings; savedAt: string | undefined; onSaved(at: string): void }) {
   const saveSettings = useApp((s) => s.saveSettings);
   const [draft, setDraft] = useState<Settings>(saved);
   const [port, setPort] = useState(String(saved.stratumPort));
@@ -29,7 +31,6 @@ function SettingsForm({ saved }: { saved: Settings }) {
   const [newUpstreamError, setNewUpstreamError] = useState<string>();
   const [newRelay, setNewRelay] = useState('');
   const [newRelayError, setNewRelayError] = useState<string>();
-  const [savedAt, setSavedAt] = useState<string>();
   const [permission, setPermission] = useState(notificationPermission());
   const id = useId();
   const save = useAction(saveSettings);
@@ -67,7 +68,7 @@ function SettingsForm({ saved }: { saved: Settings }) {
   const onSubmit = async (event: React.FormEvent) => {
     event.preventDefault();
     if (portError || upstreamErrors.some(Boolean)) return;
-    const result = await save.run({
+    const next: Partial<Settings> = {
       upstreams: draft.upstreams,
       stratumPort: Number(port),
       lockingKeyMode: draft.lockingKeyMode,
@@ -75,8 +76,11 @@ function SettingsForm({ saved }: { saved: Settings }) {
       notifications: draft.notifications,
       theme: draft.theme,
       ...(draft.mintUrl ? { mintUrl: draft.mintUrl } : {}),
-    });
-    if (result) setSavedAt(new Date().toLocaleTimeString());
+    };
+    // only what changed: the engine restarts the proxy for proxy settings, not for a theme
+    const patch = Object.fromEntries(Object.entries(next).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(saved[key as keyof Settings])));
+    const result = Object.keys(patch).length === 0 ? saved : await save.run(patch);
+    if (result) onSaved(new Date().toLocaleTimeString());
   };
 
   return (
