@@ -20,6 +20,7 @@ import {
 } from '../protocol/sv1/codec';
 import { notifyParams, type Sv1Job } from '../protocol/sv1/job';
 import { hashDifficulty, ShareHasher } from './share-hasher';
+import { UPSTREAM_LOST } from './ledger';
 import type { ChannelJob, UpstreamChannel, Verdict } from './upstream';
 
 /** The version bits any miner may roll (BIP320 general-purpose bits). */
@@ -510,7 +511,7 @@ export class MinerSession {
       })
       .then(
         (verdict) => settle(verdict, performance.now() - started),
-        () => settle({ accepted: false, reason: 'upstream-lost' }, null),
+        () => settle({ accepted: false, reason: UPSTREAM_LOST }, null),
       );
   }
 }

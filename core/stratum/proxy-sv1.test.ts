@@ -109,4 +109,40 @@ describe('proxy to a Stratum V1 pool (devnet Sv1 port)', () => {
     expect(counts.rejected).toBe(1);
     expect(ledger.shareByHeaderHash(share.headerHash)?.worker).toBe('bc1qr.w');
   });
+
+  it('sends keepalive notifies, honours suggest_difficulty and limits the submit rate', async () => {
+    const p = await pool();
+    const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${p.sv1.port}`], tempDir(), {
+      keepaliveMs: 100,
+      limits: { submitsPerSecond: 1, submitBurst: 2 },
+    });
+    const m = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qk.w', suggestDifficulty: 2e-8 });
+    cleanups.push(() => m.close());
+    await m.connect();
+    const first = m.job!.jobId;
+    await m.waitFor(() => m.job!.jobId !== first, 3000, 'keepalive notify');
+    expect(m.job!.cleanJobs).toBe(false);
+    // the miner asked for a harder difficulty than the pool's: it gets at least that
+    await m.waitFor(() => m.difficulty >= 2e-8, 3000, 'suggested difficulty');
+    expect(proxy.snapshot().miners[0]!.difficulty).toBeGreaterThanOrEqual(2e-8);
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await m.submitShare());
+    expect(results.filter((r) => r.reason === 'Too many submits').length).toBeGreaterThanOrEqual(1);
+    expect(proxy.snapshot().invalid['Too many submits']).toBeGreaterThanOrEqual(1);
+  });
+
+  it('moves miners when the upstream list changes', async () => {
+    const a = await pool();
+    const b = await pool();
+    const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${a.sv1.port}`]);
+    const m = await miner(port, 'bc1qu.w');
+    expect((await m.submitShare()).accepted).toBe(true);
+    const before = m.job!.jobId;
+    proxy.setUpstreams([parseUpstreamUrl(`stratum+tcp://127.0.0.1:${b.sv1.port}`)]);
+    await m.waitFor(() => m.job!.jobId !== before && m.job!.cleanJobs, 5000, 'new upstream job');
+    expect((await m.submitShare()).accepted).toBe(true);
+    expect(a.stats().accepted).toBe(1);
+    expect(b.stats().accepted).toBe(1);
+    expect(proxy.snapshot().upstream.url).toBe(`stratum+tcp://127.0.0.1:${b.sv1.port}`);
+  });
 });

@@ -10,7 +10,7 @@ import type { MiningSnapshot, miningUpstreamEventSchema, ShareJson } from '../ap
 import type { UpstreamUrl } from '../api/upstream-url';
 import type { Logger } from '../log';
 import { targetOf } from './difficulty';
-import { ShareLedger, type ShareCounts, type ShareRecord, UPSTREAM_LOST } from './ledger';
+import { ShareLedger, type ShareRecord } from './ledger';
 import { type AttachOutcome, type LocalShare, MinerSession, type SessionHost, type SessionLimits } from './miner-session';
 import { Sv1UpstreamLink } from './sv1-upstream';
 import { connectSv2 } from '../transport/sv2';
@@ -653,4 +653,3 @@ export function createProxy(opts: ProxyOptions): Proxy {
   return new Proxy(opts);
 }
 
-export { UPSTREAM_LOST };

@@ -6,6 +6,7 @@
  */
 import { bigIntToLeBytes, bytesToHex, hexToBytes, leBytesToBigInt, MAX_TARGET, swapWords32 } from '../protocol/bitcoin/work';
 import { difficultyOf, targetOf } from './difficulty';
+import { UPSTREAM_LOST } from './ledger';
 import type { Logger } from '../log';
 import type { Sv2AnyMessage, Sv2Message, Sv2MessageOf } from '../protocol/sv2/messages';
 import { PROTOCOL_MINING, SETUP_FLAG_REQUIRES_VERSION_ROLLING } from '../protocol/sv2/messages';
@@ -134,7 +135,7 @@ class Sv2Channel extends UpstreamChannel {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
     this.link.forget(this);
-    for (const resolve of this.pending.values()) resolve({ accepted: false, reason: 'upstream-lost' });
+    for (const resolve of this.pending.values()) resolve({ accepted: false, reason: UPSTREAM_LOST });
     this.pending.clear();
     this.emit('closed', reason);
   }
