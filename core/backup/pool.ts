@@ -137,8 +137,11 @@ export class RelayPool {
           // events still in the outbox have failed visibly already; only silent losses are news
           const missing = events.filter((e) => !held.has(e.id) && !member.outbox.has(e.id));
           missingByRelay[url] = missing.length;
-          if (missing.length === 0) return;
-          member.connection.reportProblem(`accepted but does not return ${missing.length} of ${events.length} backup event(s)`);
+          if (missing.length === 0) {
+            if (member.outbox.size === 0) member.connection.reportAudit(null);
+            return;
+          }
+          member.connection.reportAudit(`accepted but does not return ${missing.length} of ${events.length} backup event(s)`);
           for (const event of missing) member.outbox.set(event.id, event);
           this.scheduleRetry(member);
         } catch {

@@ -86,6 +86,7 @@ export class RelayConnection {
   private backoffMs: number;
   private challenge: string | null = null;
   private subCounter = 0;
+  private auditProblem = false;
   private readonly okWaiters = new Map<string, OkWaiter>();
   private readonly subs = new Map<string, SubWaiter>();
   private readonly state: RelayStatus;
@@ -134,7 +135,8 @@ export class RelayConnection {
       const answer = await this.request(event);
       if (answer.ok || answer.reason.startsWith('duplicate:')) {
         this.state.lastOkAt = new Date().toISOString();
-        this.state.lastError = null;
+        // an OK does not undo an audit finding: a relay that drops events says OK too
+        if (!this.auditProblem) this.state.lastError = null;
         return;
       }
       if (answer.reason.startsWith('auth-required:') && !authTried && this.opts.signAuth && this.challenge) {
@@ -334,9 +336,11 @@ export class RelayConnection {
     this.subs.clear();
   }
 
-  /** Records a problem found outside this connection (an audit finding events missing). */
-  reportProblem(message: string): void {
-    this.noteError(message);
+  /** Records what a read-back audit found (events accepted but missing), or clears it (null). */
+  reportAudit(problem: string | null): void {
+    this.auditProblem = problem !== null;
+    if (problem) this.noteError(problem);
+    else this.state.lastError = null;
   }
 
   private noteError(message: string): void {

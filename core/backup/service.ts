@@ -168,8 +168,8 @@ class NostrBackup implements BackupService {
       const keys = backupKeysFromSeed(this.opts.source.seed(), this.opts.identityKey, this.opts.source.p2pkKey?.());
       this.derived = { keys, ciphers: ciphersFor(keys) };
     }
-    this.signer ??= await createSigner(this.derivedKeys.identity.secretKey);
-    this.mintListSigner ??= await createSigner(this.derivedKeys.mintList.secretKey);
+    this.signer ??= createSigner(this.derivedKeys.identity.secretKey);
+    this.mintListSigner ??= createSigner(this.derivedKeys.mintList.secretKey);
     this.pool.start();
   }
 
