@@ -93,4 +93,17 @@ describe('proxy to the devnet pool over Stratum V2', () => {
     expect(new Set(quotes.map((q) => q.minerId)).size).toBe(3);
     expect(shares.filter((s) => s.verdict === 'accepted').length).toBeGreaterThanOrEqual(12);
   });
+
+  it('opens another pool connection when the pool caps channels per connection (70 miners)', async () => {
+    const crowd: TestMiner[] = [];
+    for (let i = 0; i < 70; i++) crowd.push(new TestMiner({ host: '127.0.0.1', port, user: `bc1qcrowd.m${i}`, keepMessages: false }));
+    miners.push(...crowd);
+    await Promise.all(crowd.map((m) => m.connect()));
+    await Promise.all(crowd.map((m) => m.submitShare()));
+    await until(() => proxy.snapshot().shares.awaiting === 0, 15_000);
+    const open = devnet.pool.stats().channels.filter((c) => c.port === 'sv2' && c.open);
+    expect(open.length).toBeGreaterThanOrEqual(70);
+    expect(new Set(open.map((c) => c.connectionId)).size).toBeGreaterThanOrEqual(2);
+    expect(proxy.snapshot().shares.accepted).toBe(devnet.pool.stats().accepted);
+  });
 });

@@ -10,6 +10,7 @@ import { UPSTREAM_LOST } from './ledger';
 import type { Logger } from '../log';
 import type { Sv2AnyMessage, Sv2Message, Sv2MessageOf } from '../protocol/sv2/messages';
 import { PROTOCOL_MINING, SETUP_FLAG_REQUIRES_VERSION_ROLLING } from '../protocol/sv2/messages';
+import { EventEmitter } from 'node:events';
 import {
   type ChannelJob,
   type ChannelRequest,
@@ -67,7 +68,7 @@ class Sv2Channel extends UpstreamChannel {
   private onSettled: (() => void) | undefined;
 
   constructor(
-    private readonly link: Sv2UpstreamLink,
+    private readonly link: PoolSession,
     readonly channelId: number,
     readonly groupChannelId: number,
     readonly extranonceSize: number,
@@ -225,9 +226,8 @@ class Sv2Channel extends UpstreamChannel {
   }
 }
 
-export class Sv2UpstreamLink extends UpstreamLink {
-  readonly protocol = 'sv2' as const;
-  readonly url: string;
+/** One Noise connection to the pool and the channels on it. */
+class PoolSession extends EventEmitter {
   latencyMs: number | undefined;
   private conn: Sv2Conn | undefined;
   private readonly channels = new Map<number, Sv2Channel>();
@@ -241,7 +241,14 @@ export class Sv2UpstreamLink extends UpstreamLink {
 
   constructor(private readonly opts: Sv2UpstreamOptions) {
     super();
-    this.url = opts.url;
+  }
+
+  get channelCount(): number {
+    return this.channels.size;
+  }
+
+  get usable(): boolean {
+    return !this.closed && this.conn !== undefined;
   }
 
   private get timeoutMs(): number {
@@ -297,7 +304,7 @@ export class Sv2UpstreamLink extends UpstreamLink {
     }
   }
 
-  async openChannel(request: ChannelRequest): Promise<UpstreamChannel> {
+  async openChannel(request: ChannelRequest): Promise<Sv2Channel> {
     if (this.reconnecting) await this.reconnecting;
     if (this.closed || !this.conn) throw new UpstreamError('closed', 'upstream link is not connected');
     const requestId = this.nextRequestId++;
@@ -444,5 +451,78 @@ export class Sv2UpstreamLink extends UpstreamLink {
     await this.reconnecting;
     this.reconnecting = undefined;
     for (const channel of channels) channel.shut('pool asked to reconnect');
+  }
+}
+
+/**
+ * The pool as one upstream: a Noise connection, and more of them when the pool caps the channels it
+ * takes per connection (hashpool/SRI-style "too-many-channels"), so a farm of any size fits.
+ */
+export class Sv2UpstreamLink extends UpstreamLink {
+  readonly protocol = 'sv2' as const;
+  readonly url: string;
+  private readonly sessions: PoolSession[] = [];
+  /** channels the pool takes per connection, learned from its refusal */
+  private channelCap = Number.POSITIVE_INFINITY;
+  private adding: Promise<PoolSession> | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: Sv2UpstreamOptions) {
+    super();
+    this.url = opts.url;
+  }
+
+  get latencyMs(): number | undefined {
+    return this.sessions[0]?.latencyMs;
+  }
+
+  async connect(): Promise<void> {
+    await this.addSession(true);
+  }
+
+  async openChannel(request: ChannelRequest): Promise<UpstreamChannel> {
+    for (;;) {
+      if (this.closed) throw new UpstreamError('closed', 'upstream link closed');
+      const session = this.sessions.find((s) => s.usable && s.channelCount < this.channelCap) ?? (await this.extraSession());
+      try {
+        return await session.openChannel(request);
+      } catch (error) {
+        const full = error instanceof UpstreamError && error.code === 'rejected' && /too-many-channels/.test(error.message) && session.channelCount > 0;
+        if (!full) throw error;
+        this.channelCap = session.channelCount;
+      }
+    }
+  }
+
+  close(immediately = false): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const session of this.sessions) session.close(immediately);
+  }
+
+  private extraSession(): Promise<PoolSession> {
+    this.adding ??= this.addSession(false)
+      .catch((error: unknown) => {
+        // the pool is up (our first connection works) but takes no more: only this miner is refused
+        throw new UpstreamError('rejected', `pool takes no more connections: ${(error as Error).message}`);
+      })
+      .finally(() => {
+        this.adding = undefined;
+      });
+    return this.adding;
+  }
+
+  private async addSession(first: boolean): Promise<PoolSession> {
+    const session = new PoolSession(this.opts);
+    let established = false;
+    session.on('state', (state: LinkState, detail?: string) => {
+      if (this.closed) return;
+      // the first connection speaks for the link; a later one only once it is up (its failure to connect is the miner's)
+      if (first || established) this.emit('state', state, detail);
+    });
+    await session.connect();
+    established = true;
+    this.sessions.push(session);
+    return session;
   }
 }
