@@ -47,6 +47,12 @@ export interface Engine {
 }
 
 const MAX_ALERTS = 200;
+/**
+ * The demo Bitaxe hashes real sha256d on the CPU, about a billion times slower than a Gamma. It sends no
+ * suggest_difficulty (0, as the firmware allows) and the demo proxy announces this rate for miners that
+ * suggest nothing, so the pool's first target already fits and shares flow within seconds.
+ */
+const DEMO_HASHES_PER_SECOND = 20_000;
 
 export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const home = ensureHome(opts.home);
@@ -87,7 +93,8 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   let devnet: Awaited<ReturnType<typeof import('./demo').startDevnet>> | undefined;
   if (demo) {
     const { startDevnet } = await import('./demo');
-    devnet = await startDevnet({ home: join(home, 'devnet'), logger: logger.child('devnet') });
+    // quick feedback for a newcomer watching the dashboard: a share every 2 s, verdicts and quotes within a second
+    devnet = await startDevnet({ home: join(home, 'devnet'), logger: logger.child('devnet'), sharesPerMinute: 30, pool: { successFlushMs: 1000, quotePollMs: 1000 } });
     stops.push(() => devnet!.close());
     upstreams = [`stratum2+tcp://${devnet.pool.sv2.host}:${devnet.pool.sv2.port}/${devnet.pool.authorityPubkey}`];
     mintUrl = devnet.mint.url;
@@ -111,6 +118,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     ledgerPath: join(home, 'ledger.sqlite'),
     lockingPubkey: () => wallet.lockingPubkey(),
     logger: logger.child('proxy'),
+    ...(demo ? { nominalHashrate: DEMO_HASHES_PER_SECOND } : {}),
   });
   registerMiningApi(host, proxy);
   proxy.on('quote', (quote: { quoteId: string; amount: bigint; minerId: string; error?: { code: number; message: string } }) => {
@@ -153,7 +161,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
 
   if (devnet && opts.demoSimulator !== false) {
     const { startSimulator } = await import('../device/sim');
-    const simulator = await startSimulator({ host: '127.0.0.2', httpPort: 0, model: 'gamma', firmware: 'v2.15', pool: { host: devnet.pool.sv1.host, port: devnet.pool.sv1.port, user: 'demo-bitaxe' }, logger: logger.child('demo-bitaxe') });
+    const simulator = await startSimulator({ host: '127.0.0.2', httpPort: 0, model: 'gamma', firmware: 'v2.15', hashesPerSecond: DEMO_HASHES_PER_SECOND, pool: { host: devnet.pool.sv1.host, port: devnet.pool.sv1.port, user: 'demo-bitaxe', suggestedDifficulty: 0 }, logger: logger.child('demo-bitaxe') });
     stops.push(() => simulator.stop());
     demoDevices.push(simulator.http);
     logger.info('demo Bitaxe simulator running', { http: simulator.http });

@@ -517,6 +517,8 @@ export class DeviceManager {
       return { device: this.view(live), proxy };
     }
     const proxyPool: DevicePool = { slot: 0, url: host, port: endpoint.port, user: current?.user || 'axewallet', password: 'x', protocol: 'SV1', tls: 0 };
+    // the user's difficulty choice goes with the miner to the proxy
+    if (current?.suggestedDifficulty !== undefined) proxyPool.suggestedDifficulty = current.suggestedDifficulty;
     let backup: ProxyBackup;
     if (info.capabilities.poolsApi) {
       const used = new Set(info.pools.map((p) => p.slot));

@@ -21,8 +21,8 @@ export interface SimulatorOptions {
   /** loopback address to bind, e.g. 127.0.0.2; several simulators use distinct ones */
   host?: string;
   httpPort?: number;
-  pool?: { host: string; port: number; user?: string };
-  fallbackPool?: { host: string; port: number; user?: string };
+  pool?: { host: string; port: number; user?: string; suggestedDifficulty?: number };
+  fallbackPool?: { host: string; port: number; user?: string; suggestedDifficulty?: number };
   patched?: boolean;
   serial?: boolean;
   hashesPerSecond?: number;
@@ -63,12 +63,14 @@ function randomMac(): string {
 
 function initialSettings(opts: SimulatorOptions): SimSettings {
   const user = (p?: { user?: string }) => p?.user ?? 'bc1qsimulatedminer0000000000000000000000000.bitaxe';
+  // 0 = the firmware sends no mining.suggest_difficulty (a CPU-speed simulator needs the pool's tiny difficulty)
+  const suggested = (p?: { suggestedDifficulty?: number }) => (p?.suggestedDifficulty === undefined ? {} : { stratumSuggestedDifficulty: p.suggestedDifficulty });
   const pools: Array<SimPool | undefined> = new Array(MAX_POOLS).fill(undefined);
   pools[0] = opts.pool
-    ? blankPool({ stratumURL: opts.pool.host, stratumPort: opts.pool.port, stratumUser: user(opts.pool) })
+    ? blankPool({ stratumURL: opts.pool.host, stratumPort: opts.pool.port, stratumUser: user(opts.pool), ...suggested(opts.pool) })
     : blankPool({ stratumURL: 'public-pool.io', stratumPort: 21496, stratumUser: user() });
   pools[1] = opts.fallbackPool
-    ? blankPool({ stratumURL: opts.fallbackPool.host, stratumPort: opts.fallbackPool.port, stratumUser: user(opts.fallbackPool) })
+    ? blankPool({ stratumURL: opts.fallbackPool.host, stratumPort: opts.fallbackPool.port, stratumUser: user(opts.fallbackPool), ...suggested(opts.fallbackPool) })
     : blankPool({ stratumURL: 'solo.ckpool.org', stratumPort: 3333, stratumUser: user() });
   const model = MODELS[opts.model ?? 'gamma'];
   return {
