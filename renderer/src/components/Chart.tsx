@@ -16,14 +16,18 @@ interface ChartProps {
   series: ChartSeries[];
   height?: number;
   formatValue?: (v: number) => string;
+  /** seconds of history the x axis spans, ending now (otherwise the data's own extent) */
+  spanSeconds?: number;
 }
 
 /** uPlot in a React box: created once, fed new data in place so a 1 Hz update costs one setData. */
-export function Chart({ label, summary, data, series, height = 180, formatValue }: ChartProps) {
+export function Chart({ label, summary, data, series, height = 180, formatValue, spanSeconds }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const format = useRef(formatValue);
   format.current = formatValue;
+  const span = useRef(spanSeconds);
+  span.current = spanSeconds;
   const seriesKey = series.map((s) => s.label).join('|');
 
   useEffect(() => {
@@ -34,7 +38,19 @@ export function Chart({ label, summary, data, series, height = 180, formatValue 
       height,
       legend: { show: series.length > 1 },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true } },
+      scales: {
+        x: {
+          time: true,
+          range: (_u, min, max): uPlot.Range.MinMax => {
+            if (span.current) {
+              const now = Date.now() / 1000;
+              return [now - span.current, now];
+            }
+            return min === max ? [min - 60, max + 1] : [min, max];
+          },
+        },
+        y: { range: (_u, min, max): uPlot.Range.MinMax => [0, max > 0 ? max * 1.1 : 1] },
+      },
       axes: [
         { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' }, ticks: { stroke: 'rgba(128,128,128,0.3)' } },
         {
@@ -61,7 +77,7 @@ export function Chart({ label, summary, data, series, height = 180, formatValue 
 
   useEffect(() => {
     plot.current?.setData(data as uPlot.AlignedData);
-  }, [data]);
+  }, [data, spanSeconds]);
 
   return (
     <figure className="chart">

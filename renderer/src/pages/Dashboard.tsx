@@ -98,6 +98,7 @@ export function DashboardPage() {
             data={hashData}
             series={[{ label: 'hashrate', stroke: '#e8731a' }]}
             formatValue={(v) => `${formatSi(v)}H/s`}
+            spanSeconds={windows[span]}
           />
           <Chart
             label={`ehash earned (${unit})`}
@@ -105,6 +106,7 @@ export function DashboardPage() {
             data={earnedData}
             series={[{ label: unit, stroke: '#3c8dde' }]}
             formatValue={(v) => formatSi(v)}
+            spanSeconds={windows[span]}
           />
         </div>
       </section>

@@ -218,7 +218,7 @@ function DeviceHistory({ device }: { device: DeviceView }) {
   if (history.error) return <ErrorNotice error={history.error} title="History" />;
   return (
     <div className="grid2">
-      <Chart label={`Hashrate of ${deviceName(device)}, 24 h`} summary={ghs(device.hashrate10m)} data={data.hashrate} series={[{ label: '10 min average', stroke: '#e8731a' }]} formatValue={(v) => `${formatSi(v)}H/s`} />
+      <Chart label={`Hashrate of ${deviceName(device)}, 24 h`} summary={ghs(device.hashrate10m)} data={data.hashrate} series={[{ label: '10 min average', stroke: '#e8731a' }]} formatValue={(v) => `${formatSi(v)}H/s`} spanSeconds={86_400} />
       <Chart
         label={`Temperature and power of ${deviceName(device)}, 24 h`}
         summary={`${device.temperature.toFixed(1)} °C, ${device.power.toFixed(1)} W`}
@@ -227,6 +227,7 @@ function DeviceHistory({ device }: { device: DeviceView }) {
           { label: '°C', stroke: '#d64545' },
           { label: 'W', stroke: '#3c8dde' },
         ]}
+        spanSeconds={86_400}
       />
     </div>
   );
