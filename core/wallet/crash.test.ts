@@ -2,53 +2,22 @@
  * Crash test: a child process runs the wallet and is SIGKILLed at every step of the pipeline (after
  * the counters were reserved, after the mint answered, inside the storing transaction) and at random
  * moments, many times. After each restart the balance must converge to exactly the paid quotes.
- * (The proxy runs elsewhere; quotes come from the devnet mint's createShareQuote, as the pool makes them.)
+ * Quotes come from the devnet mint's createShareQuote, as the pool makes them; crash-proxy.test.ts runs
+ * the same with the proxy and the devnet pool in the child.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { hashToCurve } from '../protocol/cashu';
 import { MintClient } from './mint-client';
+import { runWalletChild, walletChildren } from './testing/child';
 import { devnetMint, payShares, TEST_PASSPHRASE, tempDir, testWallet } from './testing/kit';
 
 const dir = tempDir();
-const children = new Set<ChildProcess>();
 afterAll(() => {
-  for (const child of children) child.kill('SIGKILL');
+  for (const child of walletChildren) child.kill('SIGKILL');
   dir.remove();
 });
-
-function runChild(env: Record<string, string>): {
-  child: ChildProcess;
-  exited: Promise<NodeJS.Signals | number | null>;
-  idle: Promise<void>;
-  ready: Promise<void>;
-} {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'testing', 'crash-child.ts')], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  children.add(child);
-  let output = '';
-  let onIdle: () => void = () => undefined;
-  let onReady: () => void = () => undefined;
-  const idle = new Promise<void>((resolve) => (onIdle = resolve));
-  const ready = new Promise<void>((resolve) => (onReady = resolve));
-  child.stdout!.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-    if (output.includes('ready')) onReady();
-    if (output.includes('idle')) onIdle();
-  });
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-    child.on('exit', (code, signal) => {
-      children.delete(child);
-      onReady();
-      resolve(signal ?? code);
-    }),
-  );
-  return { child, exited, idle, ready };
-}
 
 describe('crash safety', () => {
   it('converges to exactly the paid quotes after SIGKILL at every step, many times', async () => {
@@ -70,7 +39,7 @@ describe('crash safety', () => {
       const shares = await payShares(mint, pubkey, amounts);
       paid += amounts.reduce((a, b) => a + b, 0n);
       allQuotes.push(...shares.map((s) => s.quoteId));
-      const run = runChild({
+      const run = runWalletChild({
         HOME_DIR: home,
         MINT_URL: mint.url,
         PASSPHRASE: TEST_PASSPHRASE,
@@ -92,7 +61,7 @@ describe('crash safety', () => {
     expect(kills).toBeGreaterThanOrEqual(plan.length - 2);
 
     // a last run with no crash finishes whatever is left
-    const last = runChild({ HOME_DIR: home, MINT_URL: mint.url, PASSPHRASE: TEST_PASSPHRASE, CRASH_STEP: 'none' });
+    const last = runWalletChild({ HOME_DIR: home, MINT_URL: mint.url, PASSPHRASE: TEST_PASSPHRASE, CRASH_STEP: 'none' });
     await last.idle;
     last.child.kill('SIGTERM');
     await last.exited;
