@@ -122,6 +122,19 @@ describe('devnet relay', () => {
     expect((delivered[2] as VerifiedEvent).id).toBe(deletion.id);
   });
 
+  it('refuses an event its author already deleted', async () => {
+    const { relay, client } = await start();
+    const token = sign({});
+    await client.publish(token);
+    await client.publish(sign({ kind: 5, tags: [['e', token.id], ['k', '7375']], content: '' }));
+    const late = await RawClient.open(relay.url);
+    clients.push(late);
+    const [, , ok, reason] = await late.publish(token);
+    expect(ok).toBe(false);
+    expect(reason).toMatch(/^blocked: deleted/);
+    expect(await client.query({ ids: [token.id] })).toHaveLength(0);
+  });
+
   it("ignores a deletion of someone else's event", async () => {
     const { client } = await start();
     const token = sign({});

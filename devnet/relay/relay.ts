@@ -128,6 +128,10 @@ export async function startRelay(opts: RelayOptions = {}): Promise<RunningRelay>
       if (refusal) return sendJson(ws, ['OK', event.id, false, refusal]);
       if (opts.requireAuth && !relay.isAuthorized(ws)) return sendJson(ws, ['OK', event.id, false, 'auth-required: authenticate first (NIP-42)']);
       if (hooks.dropEvents) return sendJson(ws, ['OK', event.id, true, '']);
+      // NIP-09: an event its author already deleted does not come back (a late copy from another relay)
+      if (event.kind !== DELETION_KIND && (await repository.find({ kinds: [DELETION_KIND], authors: [event.pubkey], '#e': [event.id], limit: 1 })).length > 0) {
+        return sendJson(ws, ['OK', event.id, false, 'blocked: deleted by its author (NIP-09)']);
+      }
       const result = await relay.handleMessage(ws, message);
       // the library answers OK itself; it does not tell subscribers about a deletion, so this relay does
       if (event.kind === DELETION_KIND && result && 'success' in result && result.success) await relay.broadcast(event);
