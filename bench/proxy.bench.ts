@@ -238,28 +238,27 @@ export async function run(): Promise<Record<string, unknown>> {
     }
 
     const viaSv2 = await newProxy([sv2Url]);
-    // 50 miners: the devnet pool (like SRI) caps channels per Sv2 connection at 64
-    const directSat = await saturate(pool.sv1.port, 50, 40, 2000);
+    const directSat = await saturate(pool.sv1.port, 100, 20, 2000);
     stage('direct saturation');
-    const sv2Sat = await saturate(viaSv2.port, 50, 40, 2000);
+    const sv2Sat = await saturate(viaSv2.port, 100, 20, 2000);
     stage('sv2 saturation');
     await new Promise((r) => setTimeout(r, 200));
     const forwarded = (await viaSv2.proxy.snapshot()).shares;
 
     // Memory: 1,000 authorized miners on a proxy. Without an upstream: the proxy's own sockets and sessions.
-    // With the Sv1 upstream: plus one pool connection per miner, and the pool's side of it (same process).
+    // With the Sv2 upstream: plus a channel per miner (a pool connection per 64), and the pool's side (same process).
     const bare = await newProxy([], { attachTimeoutMs: 10 });
     const rssBare = await rssPer1000(bare.port, 1000, false);
     stage('rss bare');
-    const withSv1 = await newProxy([sv1Url]);
-    const rssSv1 = await rssPer1000(withSv1.port, 1000, true);
-    stage('rss sv1');
+    const withSv2 = await newProxy([sv2Url]);
+    const rssSv2 = await rssPer1000(withSv2.port, 1000, true);
+    stage('rss sv2');
 
     return {
       addedLatency: latency,
       saturation: {
-        miners: 50,
-        inFlightPerMiner: 40,
+        miners: 100,
+        inFlightPerMiner: 20,
         directSv1SubmitsPerSecond: directSat.perSecond,
         proxyToSv2SubmitsPerSecond: sv2Sat.perSecond,
         ratioVsDirect: round(sv2Sat.perSecond / directSat.perSecond, 3),
@@ -267,7 +266,7 @@ export async function run(): Promise<Record<string, unknown>> {
       },
       memory: {
         rssMbPer1000ProxyConnections: rssBare,
-        rssMbPer1000WithSv1Upstream: rssSv1,
+        rssMbPer1000WithSv2Upstream: rssSv2,
         note: 'both include the bench clients’ own sockets; the second also the in-process pool’s side of each upstream connection',
       },
       targets: { addedP99MsAt1000Miners: 0.3, sv2SubmitsPerSecond: 20000, rssMbPer1000: 20 },

@@ -212,7 +212,7 @@ export class Proxy extends EventEmitter implements SessionHost {
   async attach(session: MinerSession): Promise<AttachOutcome> {
     const deadline = Date.now() + (this.opts.attachTimeoutMs ?? 5000);
     // Wait for a running failover to finish so the miner lands on the upstream that will stay.
-    while (!this.link && Date.now() < deadline && !this.stopped) await sleep(50);
+    while (!this.link && this.upstreams.length > 0 && Date.now() < deadline && !this.stopped) await sleep(50);
     const link = this.link;
     if (!link) return { ok: true, commit: () => undefined }; // no upstream yet: the miner stays and gets work when one is up
     try {
