@@ -100,13 +100,13 @@ export class RelayPool {
   }
 
   /** Every matching event from every reachable relay, deduplicated; which relays could not answer. */
-  async queryAll(filter: RelayFilter, pageSize?: number): Promise<{ events: unknown[]; failed: Record<string, string> }> {
+  async queryAll(filter: RelayFilter): Promise<{ events: unknown[]; failed: Record<string, string> }> {
     const byId = new Map<string, unknown>();
     const failed: Record<string, string> = {};
     await Promise.all(
       [...this.members.entries()].map(async ([url, member]) => {
         try {
-          for (const raw of await member.connection.queryAll(filter, pageSize)) {
+          for (const raw of await member.connection.queryAll(filter)) {
             const id = (raw as { id: string }).id;
             if (!byId.has(id)) byId.set(id, raw);
           }

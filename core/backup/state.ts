@@ -37,8 +37,6 @@ export interface LoadedBackup {
   mintList: { event: SignedEvent; mints: string[] } | null;
   /** live token events by id (deleted and superseded ones removed) */
   tokens: Map<string, TokenRecord>;
-  /** every event id known to be deleted */
-  deleted: Set<string>;
   /** events dropped: bad signature, wrong author or kind, undecryptable or malformed content */
   rejected: number;
   /** relay url -> why it could not answer */
@@ -48,7 +46,6 @@ export interface LoadedBackup {
 }
 
 export interface LoadOptions {
-  pageSize?: number;
   onProgress?: (stage: 'fetch' | 'verify' | 'decrypt', done: number, total: number) => void;
 }
 
@@ -69,9 +66,9 @@ export async function loadBackup(pool: RelayPool, keys: BackupKeys, ciphers: Cip
   // history (7376) is informational (NIP-60: "completely optional") and nothing restores from it
   const kinds = [KIND_WALLET, KIND_TOKEN];
   const [main, deletions, mintLists] = await Promise.all([
-    pool.queryAll({ kinds, authors: [me] }, opts.pageSize),
-    pool.queryAll({ kinds: [KIND_DELETION], authors: [me], '#k': [String(KIND_TOKEN)] }, opts.pageSize),
-    pool.queryAll({ kinds: [KIND_MINT_LIST], authors: [keys.mintList.publicKey], '#d': [MINT_LIST_D] }, opts.pageSize),
+    pool.queryAll({ kinds, authors: [me] }),
+    pool.queryAll({ kinds: [KIND_DELETION], authors: [me], '#k': [String(KIND_TOKEN)] }),
+    pool.queryAll({ kinds: [KIND_MINT_LIST], authors: [keys.mintList.publicKey], '#d': [MINT_LIST_D] }),
   ]);
   const failedRelays = { ...mintLists.failed, ...deletions.failed, ...main.failed };
   const total = main.events.length + deletions.events.length + mintLists.events.length;
@@ -116,7 +113,7 @@ export async function loadBackup(pool: RelayPool, keys: BackupKeys, ciphers: Cip
       rejected++;
     }
   }
-  return { wallet, mintList, tokens, deleted, rejected, failedRelays, fetched: total };
+  return { wallet, mintList, tokens, rejected, failedRelays, fetched: total };
 }
 
 /** Unspent-looking proofs per mint and unit, each secret once, from the live token events. */
