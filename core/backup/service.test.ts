@@ -279,3 +279,26 @@ describe('income batching', () => {
     expect(new Set(held)).toEqual(new Set([first[1]!.secret, income.secret]));
   });
 });
+
+describe('without relays', () => {
+  it('waits quietly for a relay, then backs up what is pending', async () => {
+    const relay = await startRelay();
+    const wallet = new MemoryWallet(randomBytes(64));
+    wallet.add([proof(2n)]);
+    const backup = createBackup({ source: wallet, restoreTarget: wallet, relays: [], delaySeconds: 3600, logger: silentLogger, timeoutMs: 2000 });
+    try {
+      await backup.start();
+      expect((await backup.backupNow()).published).toEqual([]);
+      expect(backup.status().lastError).toBe('no backup relay configured');
+      expect(backup.status().pendingChanges).toBeGreaterThan(0);
+      await backup.setRelays([relay.url]);
+      const report = await backup.backupNow();
+      expect(report.published.some((p) => p.kind === KIND_TOKEN && p.accepted.includes(relay.url))).toBe(true);
+      expect(backup.status().lastError).toBeNull();
+      expect(backup.status().pendingChanges).toBe(0);
+    } finally {
+      await backup.stop();
+      await relay.close();
+    }
+  });
+});

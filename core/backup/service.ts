@@ -253,6 +253,12 @@ class NostrBackup implements BackupService {
   private async flush(force = false): Promise<FlushReport> {
     const report: FlushReport = { published: [] };
     const changesAtStart = this.pendingChanges;
+    if (this.pool.urls().length === 0) {
+      // nothing to do until a relay is added (setRelays schedules a flush then)
+      this.lastError = 'no backup relay configured';
+      this.notify();
+      return report;
+    }
     try {
       if (!this.synced) await this.sync();
       const [groups, mints] = await Promise.all([this.opts.source.unspentProofs(), this.opts.source.mints()]);
