@@ -118,6 +118,7 @@ export class WalletService {
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private timerDue = 0;
+  private moves: Promise<void> = Promise.resolve();
   private pass: Promise<void> | undefined;
   private again = false;
   private lastLookup = new Map<string, number>();
@@ -410,7 +411,7 @@ export class WalletService {
       const b = this.backoff.get(url);
       if (b && b.until > Date.now()) continue;
       try {
-        await this.sweepMint(url);
+        await this.exclusive(() => this.sweepMint(url));
         this.backoff.delete(url);
       } catch (error) {
         this.failed(url, error);
@@ -475,26 +476,18 @@ export class WalletService {
     let amount = 0n;
     try {
       for (const url of this.mintUrls) {
-        const ctx = await this.engine.loadMint(url);
-        const result = await this.engine.restoreMint(
-          ctx,
-          (p) =>
-            this.publish({
-              type: 'wallet.restore',
-              phase: 'scanning',
-              mint: p.mintUrl,
-              keysetId: p.keysetId,
-              counter: p.counter,
-              found: p.found,
-            }),
-          this.opts.restoreBatch ?? 200,
-        );
-        amount += result.amount;
-        this.publish({ type: 'wallet.restore', phase: 'minting', mint: url });
-        await this.engine.lookupQuotes(ctx);
-        this.lastLookup.set(url, Date.now());
-        await this.engine.checkQuotes(ctx);
-        await this.engine.mintPaid(ctx);
+        amount += await this.exclusive(async () => {
+          const ctx = await this.engine.loadMint(url);
+          const progress = (p: { mintUrl: string; keysetId: string; counter: number; found: number }) =>
+            this.publish({ type: 'wallet.restore', phase: 'scanning', mint: p.mintUrl, keysetId: p.keysetId, counter: p.counter, found: p.found });
+          const result = await this.engine.restoreMint(ctx, progress, this.opts.restoreBatch ?? 200);
+          this.publish({ type: 'wallet.restore', phase: 'minting', mint: url });
+          await this.engine.lookupQuotes(ctx);
+          this.lastLookup.set(url, Date.now());
+          await this.engine.checkQuotes(ctx);
+          await this.engine.mintPaid(ctx);
+          return result.amount;
+        });
       }
       this.publish({ type: 'wallet.restore', phase: 'done', amount });
       this.publish({ type: 'wallet.balance', balances: this.balances() });
@@ -576,30 +569,51 @@ export class WalletService {
     return url;
   }
 
-  async send(input: { amount: bigint; unit?: string; mint?: string; memo?: string }): Promise<{ sendId: string; token: string }> {
-    const ctx = await this.liveContext(this.pickMint(input.mint));
-    const unit = input.unit ?? this.defaultUnit(ctx.url);
-    return this.engine.send(ctx, unit, input.amount, input.memo);
+  /**
+   * Moves and sweeps run one at a time: two of them choosing the same proofs, or two recoveries resending
+   * the same operation, would only earn a refusal from the mint.
+   */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.moves.then(fn, fn);
+    this.moves = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
-  async receive(token: string): Promise<{ amount: bigint; unit: string; mint: string }> {
-    const meta = WalletEngine.tokenMeta(token);
-    const ctx = await this.liveContext(meta.mint);
-    const result = await this.engine.receive(ctx, token);
-    return { ...result, mint: ctx.url };
+  send(input: { amount: bigint; unit?: string; mint?: string; memo?: string }): Promise<{ sendId: string; token: string }> {
+    return this.exclusive(async () => {
+      const ctx = await this.liveContext(this.pickMint(input.mint));
+      const unit = input.unit ?? this.defaultUnit(ctx.url);
+      return this.engine.send(ctx, unit, input.amount, input.memo);
+    });
   }
 
-  async reclaim(sendId: string): Promise<{ amount: bigint }> {
-    const send = this.store.send(sendId);
-    if (!send) throw new WalletOperationError('not_found', 'No send with this id.');
-    const ctx = await this.liveContext(send.mint_url);
-    return { amount: await this.engine.reclaim(ctx, sendId) };
+  receive(token: string): Promise<{ amount: bigint; unit: string; mint: string }> {
+    return this.exclusive(async () => {
+      const meta = WalletEngine.tokenMeta(token);
+      const ctx = await this.liveContext(meta.mint);
+      const result = await this.engine.receive(ctx, token);
+      return { ...result, mint: ctx.url };
+    });
   }
 
-  async checkSends(): Promise<number> {
-    let claimed = 0;
-    for (const url of new Set(this.store.sends('pending').map((s) => s.mint_url))) claimed += await this.engine.checkSends(await this.liveContext(url));
-    return claimed;
+  reclaim(sendId: string): Promise<{ amount: bigint }> {
+    return this.exclusive(async () => {
+      const send = this.store.send(sendId);
+      if (!send) throw new WalletOperationError('not_found', 'No send with this id.');
+      const ctx = await this.liveContext(send.mint_url);
+      return { amount: await this.engine.reclaim(ctx, sendId) };
+    });
+  }
+
+  checkSends(): Promise<number> {
+    return this.exclusive(async () => {
+      let claimed = 0;
+      for (const url of new Set(this.store.sends('pending').map((s) => s.mint_url))) claimed += await this.engine.checkSends(await this.liveContext(url));
+      return claimed;
+    });
   }
 
   private defaultUnit(mintUrl: string): string {
@@ -655,7 +669,7 @@ export class WalletService {
         if (!this.mnemonicSeed) throw new VaultError('passphrase_required', 'The wallet is locked.');
         return Uint8Array.from(this.mnemonicSeed);
       },
-      importProofs: async (mint, proofs) => this.engine.importProofs(await this.liveContext(normalizeMintUrl(mint)), proofs),
+      importProofs: (mint, proofs) => this.exclusive(async () => this.engine.importProofs(await this.liveContext(normalizeMintUrl(mint)), proofs)),
     };
   }
 }

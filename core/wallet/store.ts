@@ -198,9 +198,7 @@ export class WalletStore {
   }
 
   saveSeed(vault: string, blob: Uint8Array, lockingPubkey: string): void {
-    this.db
-      .prepare('INSERT INTO seed (id, vault, blob, locking_pubkey, created_at) VALUES (1, ?, ?, ?, ?)')
-      .run(vault, Buffer.from(blob), lockingPubkey, Date.now());
+    this.stmt('INSERT INTO seed (id, vault, blob, locking_pubkey, created_at) VALUES (1, ?, ?, ?, ?)').run(vault, Buffer.from(blob), lockingPubkey, Date.now());
   }
 
   setStaticKey(blob: Uint8Array | null, pubkey: string | null): void {
@@ -209,11 +207,9 @@ export class WalletStore {
 
   // mints and keysets
   upsertMint(url: string, pubkey: string | undefined, info: unknown): void {
-    this.db
-      .prepare(
-        'INSERT INTO mints (url, pubkey, info, added_at) VALUES (?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET pubkey = excluded.pubkey, info = excluded.info',
-      )
-      .run(url, pubkey ?? null, JSON.stringify(info), Date.now());
+    this.stmt(
+      'INSERT INTO mints (url, pubkey, info, added_at) VALUES (?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET pubkey = excluded.pubkey, info = excluded.info',
+    ).run(url, pubkey ?? null, JSON.stringify(info), Date.now());
   }
 
   mints(): { url: string; pubkey: string | null; info: string | null }[] {
@@ -221,12 +217,10 @@ export class WalletStore {
   }
 
   upsertKeyset(row: KeysetRow): void {
-    this.db
-      .prepare(
-        `INSERT INTO keysets (id, mint_url, unit, active, input_fee_ppk, keys) VALUES (@id, @mint_url, @unit, @active, @input_fee_ppk, @keys)
+    this.stmt(
+      `INSERT INTO keysets (id, mint_url, unit, active, input_fee_ppk, keys) VALUES (@id, @mint_url, @unit, @active, @input_fee_ppk, @keys)
          ON CONFLICT(id) DO UPDATE SET active = excluded.active, keys = excluded.keys, input_fee_ppk = excluded.input_fee_ppk`,
-      )
-      .run(row);
+    ).run(row);
   }
 
   keysets(mintUrl?: string): KeysetRow[] {
@@ -241,16 +235,15 @@ export class WalletStore {
   reserveCounters(keysetId: string, count: number): number {
     const row = this.stmt('SELECT next FROM counters WHERE keyset_id = ?').get(keysetId) as { next: number } | undefined;
     const start = row?.next ?? 0;
-    this.db
-      .prepare('INSERT INTO counters (keyset_id, next) VALUES (?, ?) ON CONFLICT(keyset_id) DO UPDATE SET next = excluded.next')
-      .run(keysetId, start + count);
+    this.stmt('INSERT INTO counters (keyset_id, next) VALUES (?, ?) ON CONFLICT(keyset_id) DO UPDATE SET next = excluded.next').run(keysetId, start + count);
     return start;
   }
 
   advanceCounter(keysetId: string, atLeast: number): void {
-    this.db
-      .prepare('INSERT INTO counters (keyset_id, next) VALUES (?, ?) ON CONFLICT(keyset_id) DO UPDATE SET next = MAX(next, excluded.next)')
-      .run(keysetId, atLeast);
+    this.stmt('INSERT INTO counters (keyset_id, next) VALUES (?, ?) ON CONFLICT(keyset_id) DO UPDATE SET next = MAX(next, excluded.next)').run(
+      keysetId,
+      atLeast,
+    );
   }
 
   counters(): { keyset_id: string; next: number }[] {
@@ -276,25 +269,31 @@ export class WalletStore {
   }): boolean {
     const existing = this.quote(q.mintUrl, q.id);
     if (!existing) {
-      this.db
-        .prepare('INSERT INTO quotes (mint_url, id, unit, amount, header_hash, miner_id, state, source, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(q.mintUrl, q.id, q.unit ?? null, q.amount?.toString() ?? null, q.headerHash ?? null, q.minerId ?? null, q.state ?? 'unpaid', q.source, Date.now());
+      this.stmt('INSERT INTO quotes (mint_url, id, unit, amount, header_hash, miner_id, state, source, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+        q.mintUrl,
+        q.id,
+        q.unit ?? null,
+        q.amount?.toString() ?? null,
+        q.headerHash ?? null,
+        q.minerId ?? null,
+        q.state ?? 'unpaid',
+        q.source,
+        Date.now(),
+      );
       return true;
     }
     const rank: Record<QuoteState, number> = { unpaid: 0, paid: 1, issued: 2 };
     let state = existing.state;
     if (q.state && state !== 'issued' && (q.authoritative || rank[q.state] > rank[state])) state = q.state;
-    this.db
-      .prepare('UPDATE quotes SET unit = ?, amount = ?, header_hash = ?, miner_id = ?, state = ? WHERE mint_url = ? AND id = ?')
-      .run(
-        existing.unit ?? q.unit ?? null,
-        existing.amount ?? q.amount?.toString() ?? null,
-        existing.header_hash ?? q.headerHash ?? null,
-        existing.miner_id ?? q.minerId ?? null,
-        state,
-        q.mintUrl,
-        q.id,
-      );
+    this.stmt('UPDATE quotes SET unit = ?, amount = ?, header_hash = ?, miner_id = ?, state = ? WHERE mint_url = ? AND id = ?').run(
+      existing.unit ?? q.unit ?? null,
+      existing.amount ?? q.amount?.toString() ?? null,
+      existing.header_hash ?? q.headerHash ?? null,
+      existing.miner_id ?? q.minerId ?? null,
+      state,
+      q.mintUrl,
+      q.id,
+    );
     return false;
   }
 
@@ -335,12 +334,10 @@ export class WalletStore {
 
   // proofs
   insertProof(p: Omit<ProofRow, 'created_at'>): boolean {
-    const result = this.db
-      .prepare(
-        `INSERT INTO proofs (y, mint_url, keyset_id, unit, amount, secret, c, dleq, state, origin, quote_id, send_id, created_at)
+    const result = this.stmt(
+      `INSERT INTO proofs (y, mint_url, keyset_id, unit, amount, secret, c, dleq, state, origin, quote_id, send_id, created_at)
          VALUES (@y, @mint_url, @keyset_id, @unit, @amount, @secret, @c, @dleq, @state, @origin, @quote_id, @send_id, @created_at) ON CONFLICT(y) DO NOTHING`,
-      )
-      .run({ ...p, created_at: Date.now() });
+    ).run({ ...p, created_at: Date.now() });
     return result.changes > 0;
   }
 
@@ -406,12 +403,10 @@ export class WalletStore {
 
   // operations: the write-ahead record of every request that creates outputs
   insertOperation(op: Omit<OperationRow, 'created_at'>): void {
-    this.db
-      .prepare(
-        `INSERT INTO operations (id, kind, purpose, mint_url, keyset_id, outputs, quote_ids, input_ys, send_id, extra, created_at)
+    this.stmt(
+      `INSERT INTO operations (id, kind, purpose, mint_url, keyset_id, outputs, quote_ids, input_ys, send_id, extra, created_at)
          VALUES (@id, @kind, @purpose, @mint_url, @keyset_id, @outputs, @quote_ids, @input_ys, @send_id, @extra, @created_at)`,
-      )
-      .run({ ...op, created_at: Date.now() });
+    ).run({ ...op, created_at: Date.now() });
   }
 
   operations(): OperationRow[] {
@@ -424,11 +419,9 @@ export class WalletStore {
 
   // sends
   insertSend(row: Omit<SendRow, 'settled_at'>): void {
-    this.db
-      .prepare(
-        'INSERT INTO sends (id, mint_url, unit, amount, memo, token, state, created_at) VALUES (@id, @mint_url, @unit, @amount, @memo, @token, @state, @created_at)',
-      )
-      .run(row);
+    this.stmt(
+      'INSERT INTO sends (id, mint_url, unit, amount, memo, token, state, created_at) VALUES (@id, @mint_url, @unit, @amount, @memo, @token, @state, @created_at)',
+    ).run(row);
   }
 
   setSendToken(id: string, token: string): void {
@@ -451,9 +444,16 @@ export class WalletStore {
 
   // history
   addHistory(entry: Omit<HistoryRow, 'id' | 'at'>): void {
-    this.db
-      .prepare('INSERT INTO history (at, kind, direction, mint_url, unit, amount, ref, memo) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(Date.now(), entry.kind, entry.direction, entry.mint_url, entry.unit, entry.amount, entry.ref, entry.memo);
+    this.stmt('INSERT INTO history (at, kind, direction, mint_url, unit, amount, ref, memo) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+      Date.now(),
+      entry.kind,
+      entry.direction,
+      entry.mint_url,
+      entry.unit,
+      entry.amount,
+      entry.ref,
+      entry.memo,
+    );
   }
 
   history(limit = 100, beforeId?: number): HistoryRow[] {

@@ -222,6 +222,18 @@ describe('send, receive, reclaim', () => {
     });
   });
 
+  it('a send and a consolidating sweep at the same time do not fight over proofs', async () => {
+    const { mint, wallet } = await funded(Array.from({ length: 60 }, () => 1n));
+    // 60 proofs: over the threshold, the next sweep consolidates while the send picks its inputs
+    for (const s of await payShares(mint, wallet.lockingPubkey()!, [2n])) wallet.onQuoteEvent({ quoteId: s.quoteId, amount: s.amount });
+    const [sent] = await Promise.all([wallet.send({ amount: 7n }), wallet.sweep()]);
+    expect(sent.token.startsWith('cashuB')).toBe(true);
+    await wallet.sweep();
+    expect(total(wallet)).toBe(55n);
+    expect(wallet.balances()[0]!.proofs).toBeLessThanOrEqual(48);
+    expect(wallet.store.proofs({ state: 'pending' }).reduce((sum, p) => sum + BigInt(p.amount), 0n)).toBe(7n);
+  });
+
   it('reclaims an unclaimed send', async () => {
     const { wallet } = await funded([16n]);
     const { sendId } = await wallet.send({ amount: 6n });
