@@ -11,7 +11,8 @@ import type { UpstreamUrl } from '../api/upstream-url';
 import type { Logger } from '../log';
 import { targetOf } from './difficulty';
 import { ShareLedger, type ShareRecord } from './ledger';
-import { type AttachOutcome, type LocalShare, MinerSession, type SessionHost, type SessionLimits } from './miner-session';
+import { SharedChannel } from './shared-channel';
+import { type AttachOutcome, type LocalShare, MinerSession, VERSION_ROLLING_MASK, type SessionHost, type SessionLimits } from './miner-session';
 import { Sv1UpstreamLink } from './sv1-upstream';
 import { connectSv2 } from '../transport/sv2';
 import { type Sv2Conn, type Sv2Connector, Sv2UpstreamLink } from './sv2-upstream';
@@ -46,6 +47,8 @@ export interface ProxyOptions {
   keepaliveMs?: number;
   /** how long authorize waits for an upstream channel with work; default 5 s */
   attachTimeoutMs?: number;
+  /** one Sv2 channel for all miners instead of one each (their quotes then carry minerId "shared") */
+  aggregateChannels?: boolean;
   /** H/s announced for a miner that has not suggested a difficulty yet; default 1 TH/s (a Bitaxe Gamma) */
   nominalHashrate?: number;
   /** the Sv2 transport (Noise over TCP); default: core/transport */
@@ -79,6 +82,7 @@ export class Proxy extends EventEmitter implements SessionHost {
   readonly ledger: ShareLedger;
   private readonly server: Server;
   private readonly sessions = new Map<string, MinerSession>();
+  private readonly shared = new Map<UpstreamLink, Promise<SharedChannel>>();
   private upstreams: UpstreamUrl[];
   private readonly upstreamState = new Map<string, { url: string; protocol: 'sv1' | 'sv2'; state: LinkState | 'idle'; lastError: string | null; since: number }>();
   private link: UpstreamLink | undefined;
@@ -354,6 +358,7 @@ export class Proxy extends EventEmitter implements SessionHost {
   }
 
   private openChannelFor(session: MinerSession, link: UpstreamLink): Promise<UpstreamChannel> {
+    if (this.opts.aggregateChannels && link.protocol === 'sv2') return this.sharedChannel(link).then((shared) => shared.view());
     const pubkey = this.opts.lockingPubkey();
     const worker = session.worker.slice(0, pubkey ? 255 - 67 : 255);
     const difficulty = session.suggestedDifficulty;
@@ -367,6 +372,34 @@ export class Proxy extends EventEmitter implements SessionHost {
       maxTarget: difficulty ? targetOf(difficulty) : undefined,
       versionMask: session.grantedMask,
     });
+  }
+
+  /** The one channel all miners share on `link` (aggregation), opened on first use. */
+  private sharedChannel(link: UpstreamLink): Promise<SharedChannel> {
+    let shared = this.shared.get(link);
+    if (!shared) {
+      const pubkey = this.opts.lockingPubkey();
+      shared = link
+        .openChannel({
+          worker: 'axewallet',
+          password: '',
+          userIdentity: pubkey ? `axewallet.${pubkey}` : 'axewallet',
+          minExtranonceSize: OWN_EXTRANONCE1_BYTES + MINER_EXTRANONCE2_BYTES,
+          nominalHashrate: (this.opts.nominalHashrate ?? 1e12) * Math.max(1, this.sessions.size),
+          versionMask: VERSION_ROLLING_MASK,
+        })
+        .then((channel) => {
+          const entry = new SharedChannel(channel, () => this.shared.delete(link));
+          channel.on('quote', (notice: QuoteNotice) =>
+            this.emit('quote', { minerId: 'shared', worker: 'shared', quoteId: notice.quoteId, amount: notice.amount, upstream: link.url, ...(notice.error ? { error: notice.error } : {}) } satisfies QuoteEvent),
+          );
+          channel.once('closed', () => this.shared.delete(link));
+          return entry;
+        });
+      shared.catch(() => this.shared.delete(link));
+      this.shared.set(link, shared);
+    }
+    return shared;
   }
 
   private bind(session: MinerSession, channel: UpstreamChannel, link: UpstreamLink): void {

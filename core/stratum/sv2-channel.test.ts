@@ -62,7 +62,7 @@ function scriptedPool() {
   return { conn, sent, deliver: (m: Sv2AnyMessage) => deliver(m) };
 }
 
-async function setup(): Promise<{ proxy: Proxy; port: number; pool: ReturnType<typeof scriptedPool> }> {
+async function setup(extra: Partial<Parameters<typeof createProxy>[0]> = {}): Promise<{ proxy: Proxy; port: number; pool: ReturnType<typeof scriptedPool> }> {
   const pool = scriptedPool();
   const dir = mkdtempSync(join(tmpdir(), 'axw-sv2ch-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,6 +75,7 @@ async function setup(): Promise<{ proxy: Proxy; port: number; pool: ReturnType<t
     lockingPubkey: () => `03${'cd'.repeat(32)}`,
     logger: silentLogger,
     sv2Connector: async () => pool.conn,
+    ...extra,
   });
   cleanups.push(() => proxy.stop());
   const { port } = await proxy.start();
@@ -148,5 +149,36 @@ describe('Sv2 upstream channel', () => {
     expect(quotes).toMatchObject([{ quoteId: 'q-late', amount: 8n, worker: 'bc1qz.gone' }]);
     // the pool is told once the quotes had time to arrive, never before the verdicts
     expect(pool.sent.some((m) => m.type === 'CloseChannel')).toBe(false);
+  });
+
+  it('aggregates miners on one channel when asked, keeping their work apart by extranonce1', async () => {
+    const { proxy, port, pool } = await setup({ aggregateChannels: true });
+    const quotes: QuoteEvent[] = [];
+    proxy.on('quote', (q: QuoteEvent) => quotes.push(q));
+    const a = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qa.one' });
+    const b = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qb.two' });
+    cleanups.push(() => a.close(), () => b.close());
+    await a.connect();
+    await b.connect();
+    const opens = pool.sent.filter((m) => m.type === 'OpenExtendedMiningChannel');
+    expect(opens).toHaveLength(1);
+    expect(opens[0]).toMatchObject({ userIdentity: `axewallet.03${'cd'.repeat(32)}`, minExtranonceSize: 8 });
+    expect(a.extranonce1).not.toBe(b.extranonce1);
+    await a.submitShare();
+    await b.submitShare();
+    const submits = pool.sent.filter((m): m is Extract<Sv2Message, { type: 'SubmitSharesExtended' }> => m.type === 'SubmitSharesExtended');
+    expect(submits.map((x) => [x.channelId, x.sequenceNumber])).toEqual([
+      [7, 0],
+      [7, 1],
+    ]);
+    expect(Buffer.from(submits[0]!.extranonce).toString('hex').slice(0, 8)).toBe(a.extranonce1);
+    expect(Buffer.from(submits[1]!.extranonce).toString('hex').slice(0, 8)).toBe(b.extranonce1);
+    pool.deliver({ type: 'MintQuoteNotification', channelId: 7, quoteId: 'q-agg', amount: 2n });
+    await until(() => quotes.length === 1);
+    expect(quotes[0]).toMatchObject({ minerId: 'shared', quoteId: 'q-agg' });
+    // one miner leaving keeps the shared channel for the other
+    a.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await b.submitShare()).accepted).toBe(true);
   });
 });

@@ -1,0 +1,73 @@
+/**
+ * Channel aggregation: many miners on one upstream channel (SRI's aggregate_channels). Each miner
+ * gets a view that forwards the channel's work and submits; the miners' own extranonce1 keeps their
+ * work apart. The channel closes when the last view does.
+ */
+import { type ChannelJob, type ChannelShare, UpstreamChannel, type Verdict } from './upstream';
+
+const FORWARDED = ['job', 'target', 'versionMask', 'closed'] as const;
+
+export class SharedChannel {
+  private views = 0;
+
+  constructor(
+    readonly channel: UpstreamChannel,
+    private readonly onEmpty: () => void,
+  ) {}
+
+  view(): UpstreamChannel {
+    this.views++;
+    return new ChannelView(this.channel, () => {
+      if (--this.views === 0) {
+        this.onEmpty();
+        this.channel.close();
+      }
+    });
+  }
+}
+
+class ChannelView extends UpstreamChannel {
+  private released = false;
+  private readonly detach: () => void;
+
+  constructor(
+    private readonly inner: UpstreamChannel,
+    private readonly release: () => void,
+  ) {
+    super();
+    const listeners = FORWARDED.map((event) => {
+      const listener = (...args: unknown[]) => this.emit(event, ...args);
+      inner.on(event, listener);
+      return () => inner.off(event, listener);
+    });
+    this.detach = () => {
+      for (const off of listeners) off();
+    };
+  }
+
+  get extranonceSize(): number {
+    return this.inner.extranonceSize;
+  }
+
+  get difficulty(): number {
+    return this.inner.difficulty;
+  }
+
+  get currentJob(): ChannelJob | undefined {
+    return this.inner.currentJob;
+  }
+
+  submit(share: ChannelShare): Promise<Verdict> {
+    return this.inner.submit(share);
+  }
+
+  /** The shared channel's difficulty is the pool's; a miner's wish applies to its own notifies only. */
+  suggestDifficulty(): void {}
+
+  close(): void {
+    if (this.released) return;
+    this.released = true;
+    this.detach();
+    this.release();
+  }
+}
