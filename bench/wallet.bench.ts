@@ -7,7 +7,7 @@
  *    process (robust when other work shares the machine), and wall clock;
  *  - wallet side: the mint in a child process, shares per CPU-second of this process.
  * Also NUT-09 restore of 10,000 counters (each counter asked in both output forms the wallet uses,
- * plain and P2PK) against cashu-ts's restore (plain form only) measured on the first 2,000 of them.
+ * plain and P2PK) against cashu-ts's restore (plain form only) measured on the first 1,000 of them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -22,11 +22,11 @@ import { openWallet, type WalletService } from '../core/wallet/service';
 import { randomHeaderHash, tempDir } from '../core/wallet/testing/kit';
 import { ratePerSecond, round } from './measure';
 
-const OURS_SHARES = 2000;
-const CASHU_TS_SHARES = 300;
+const OURS_SHARES = 1500;
+const CASHU_TS_SHARES = 150;
 const BATCH = 100;
 const RESTORE_COUNTERS = 10_000;
-const CASHU_TS_RESTORE_COUNTERS = 2_000;
+const CASHU_TS_RESTORE_COUNTERS = 1_000;
 
 type QuoteMaker = (pubkey: string, count: number) => Promise<string[]>;
 
