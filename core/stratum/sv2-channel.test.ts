@@ -181,4 +181,40 @@ describe('Sv2 upstream channel', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect((await b.submitShare()).accepted).toBe(true);
   });
+
+  it('follows SetTarget, SetExtranoncePrefix, a pool CloseChannel and Reconnect without dropping the miner', async () => {
+    const { proxy, port, pool } = await setup();
+    const miner = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qt.w' });
+    cleanups.push(() => miner.close());
+    let disconnected = false;
+    miner.on('disconnected', () => (disconnected = true));
+    await miner.connect();
+    const startDifficulty = miner.difficulty;
+    // a harder target: set_difficulty and the current job again, at once
+    const harder = new Uint8Array(32);
+    harder[28] = 0xff; // difficulty ~0.004, far above the start
+    pool.deliver({ type: 'SetTarget', channelId: 7, maximumTarget: harder });
+    await miner.waitFor(() => miner.difficulty > startDifficulty, 2000, 'new difficulty');
+    expect(proxy.snapshot().miners[0]!.difficulty).toBe(miner.difficulty);
+    // a new prefix rides in coinb1 of the next job; the miner's extranonce1 stays
+    const en1 = miner.extranonce1;
+    pool.deliver({ type: 'SetExtranoncePrefix', channelId: 7, extranoncePrefix: Uint8Array.from([9, 9, 9, 9, 9, 9, 9, 9]) });
+    pool.deliver({ type: 'NewExtendedMiningJob', channelId: 7, jobId: 43, minNtime: 1_700_000_100, version: 0x20000000, versionRollingAllowed: true, merklePath: [], coinbaseTxPrefix: Uint8Array.from([1]), coinbaseTxSuffix: Uint8Array.from([2]) });
+    await miner.waitFor(() => miner.job!.coinbase1 === '01' + '09'.repeat(8), 2000, 'job with the new prefix');
+    expect(miner.job!.cleanJobs).toBe(false);
+    expect(miner.extranonce1).toBe(en1);
+    // the pool closes the channel: the proxy opens a new one for the miner
+    const opensBefore = pool.sent.filter((m) => m.type === 'OpenExtendedMiningChannel').length;
+    pool.deliver({ type: 'CloseChannel', channelId: 7, reasonCode: 'maintenance' });
+    await until(() => pool.sent.filter((m) => m.type === 'OpenExtendedMiningChannel').length === opensBefore + 1);
+    // Reconnect: a new Noise session (same authority), channels reopened
+    const setupsBefore = pool.sent.filter((m) => m.type === 'SetupConnection').length;
+    pool.deliver({ type: 'Reconnect', newHost: '', newPort: 0 });
+    await until(() => pool.sent.filter((m) => m.type === 'SetupConnection').length === setupsBefore + 1);
+    await until(() => pool.sent.filter((m) => m.type === 'OpenExtendedMiningChannel').length === opensBefore + 2);
+    await miner.waitFor(() => miner.job!.cleanJobs && miner.job!.coinbase1.startsWith('010203'), 2000, 'job on the new session');
+    expect((await miner.submitShare()).accepted).toBe(true);
+    expect(disconnected).toBe(false);
+    expect(proxy.snapshot().upstream.state).toBe('up');
+  });
 });
