@@ -142,14 +142,17 @@ export class WalletStore {
 
   constructor(path: string) {
     this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    const check = this.db.pragma('quick_check', { simple: true });
-    if (check !== 'ok') {
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 5000');
+      const check = this.db.pragma('quick_check', { simple: true });
+      if (check !== 'ok') throw new StoreError(`wallet database failed its integrity check: ${String(check)}`);
+    } catch (error) {
       this.db.close();
-      throw new StoreError(`wallet database failed its integrity check: ${String(check)}`);
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(`wallet database ${path} is damaged or not a database (${(error as Error).message}); restore the wallet from its mnemonic into a new home`);
     }
     this.migrate();
   }

@@ -1,0 +1,93 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StoreError, WalletStore } from './store';
+import { tempDir } from './testing/kit';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const fn of cleanups.splice(0).reverse()) fn();
+});
+
+function open(): { store: WalletStore; path: string } {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  const path = join(dir.path, 'wallet.sqlite');
+  const store = new WalletStore(path);
+  cleanups.push(() => store.close());
+  return { store, path };
+}
+
+const proof = (y: string, amount: bigint, unit = 'hash') => ({
+  y,
+  mint_url: 'http://mint',
+  keyset_id: '01ab',
+  unit,
+  amount: amount.toString(),
+  secret: `secret-${y}`,
+  c: '02'.padEnd(66, '1'),
+  dleq: null,
+  state: 'unspent' as const,
+  origin: 'quote' as const,
+  quote_id: null,
+  send_id: null,
+});
+
+describe('wallet store', () => {
+  it('migrates once, in WAL mode, and reopens as is', () => {
+    const { store, path } = open();
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('user_version', { simple: true })).toBe(1);
+    store.upsertMint('http://mint', undefined, {});
+    store.close();
+    const again = new WalletStore(path);
+    expect(again.mints().map((m) => m.url)).toEqual(['http://mint']);
+    again.close();
+  });
+
+  it('refuses a damaged database file at open', () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const path = join(dir.path, 'wallet.sqlite');
+    writeFileSync(path, Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(4096, 0xee)]));
+    expect(() => new WalletStore(path)).toThrow(StoreError);
+  });
+
+  it('quote state only advances, except by the mint itself; issued is final', () => {
+    const { store } = open();
+    const note = (state: 'unpaid' | 'paid' | 'issued', authoritative = false) =>
+      store.noteQuote({ mintUrl: 'http://mint', id: 'q1', source: 'test', state, authoritative });
+    expect(note('unpaid')).toBe(true);
+    expect(note('paid')).toBe(false);
+    note('unpaid');
+    expect(store.quote('http://mint', 'q1')?.state).toBe('paid');
+    note('unpaid', true);
+    expect(store.quote('http://mint', 'q1')?.state).toBe('unpaid');
+    note('issued', true);
+    note('paid', true);
+    expect(store.quote('http://mint', 'q1')?.state).toBe('issued');
+    // later sightings fill in what was missing, never overwrite
+    store.noteQuote({ mintUrl: 'http://mint', id: 'q1', source: 'test', headerHash: 'aa', amount: 4n });
+    store.noteQuote({ mintUrl: 'http://mint', id: 'q1', source: 'test', headerHash: 'bb', amount: 8n });
+    expect(store.quote('http://mint', 'q1')).toMatchObject({ header_hash: 'aa', amount: '4' });
+  });
+
+  it('balances are exact past 2^63 and counters only move forward', () => {
+    const { store } = open();
+    store.upsertMint('http://mint', undefined, {});
+    expect(store.insertProof(proof('y1', 2n ** 63n))).toBe(true);
+    expect(store.insertProof(proof('y2', 2n ** 63n))).toBe(true);
+    expect(store.insertProof(proof('y2', 2n ** 63n))).toBe(false);
+    store.insertProof(proof('y3', 5n, 'hash_02aa_1'));
+    expect(store.balances().sort((a, b) => a.unit.localeCompare(b.unit))).toEqual([
+      { mint_url: 'http://mint', unit: 'hash', amount: 2n ** 64n, count: 2 },
+      { mint_url: 'http://mint', unit: 'hash_02aa_1', amount: 5n, count: 1 },
+    ]);
+    expect(store.tx(() => store.reserveCounters('01ab', 10), true)).toBe(0);
+    expect(store.reserveCounters('01ab', 5)).toBe(10);
+    store.advanceCounter('01ab', 3);
+    expect(store.reserveCounters('01ab', 1)).toBe(15);
+    store.advanceCounter('01ab', 100);
+    expect(store.counters()).toEqual([{ keyset_id: '01ab', next: 100 }]);
+  });
+});
