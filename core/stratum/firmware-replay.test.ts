@@ -12,7 +12,9 @@ import { readFixture } from '../../test/fixtures';
 import { parseUpstreamUrl } from '../api/upstream-url';
 import { silentLogger } from '../log';
 import { parseSv1Line, type Sv1Message } from '../protocol/sv1/codec';
-import { parseNotify } from '../protocol/sv1/job';
+import { headerForSubmission, parseNotify } from '../protocol/sv1/job';
+import { hashMeetsTarget, sha256d } from '../protocol/bitcoin/work';
+import { targetOf } from './difficulty';
 import { createProxy, type Proxy } from './proxy';
 
 const transcript = readFixture('axeos', 'research-bitaxe', 'stratum_parser_transcript.txt');
@@ -48,13 +50,37 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+let sv2Pool: DevnetPool;
+let sv2Proxy: Proxy;
+let sv2Port: number;
+
+beforeAll(async () => {
+  sv2Pool = await startPool({ successFlushMs: 20 });
+  sv2Proxy = createProxy({
+    stratumHost: '127.0.0.1',
+    stratumPort: 0,
+    upstreams: [parseUpstreamUrl(`stratum2+tcp://127.0.0.1:${sv2Pool.sv2.port}/${sv2Pool.authorityPubkey}`)],
+    verdictTimeoutMs: 5000,
+    ledgerPath: join(dir, 'ledger-sv2.sqlite'),
+    lockingPubkey: () => undefined,
+    logger: silentLogger,
+    nominalHashrate: 1000,
+  });
+  sv2Port = (await sv2Proxy.start()).port;
+});
+
+afterAll(async () => {
+  await sv2Proxy.stop();
+  await sv2Pool.close();
+});
+
 class Wire {
   readonly messages: Sv1Message[] = [];
   readonly chunks: string[] = [];
   private buffer = '';
   private readonly socket: Socket;
-  constructor() {
-    this.socket = connect({ host: '127.0.0.1', port });
+  constructor(to = port) {
+    this.socket = connect({ host: '127.0.0.1', port: to });
     this.socket.setEncoding('utf8');
     this.socket.on('data', (chunk: string) => {
       this.chunks.push(chunk);
@@ -177,6 +203,31 @@ describe('a client replaying the real firmware', () => {
     wire.send(`{"id":7,"method":"mining.submit","params":["w","${String(notify.params[0])}","0011","00000000","00000000","00000000"]}`);
     await wire.until(() => wire.response(7) !== undefined);
     expect(wire.response(7)!.error).toEqual([20, 'Extranonce2 must be 4 bytes of hex', null]);
+    wire.close();
+  });
+
+  it('forwards the firmware’s own submit format as SubmitSharesExtended; the devnet pool accepts it', async () => {
+    const wire = new Wire(sv2Port);
+    wire.send(byMethod('mining.configure'), byMethod('mining.subscribe'), byMethod('mining.authorize'));
+    await wire.until((m) => m.some((x) => x.kind === 'request' && x.method === 'mining.notify'));
+    const requests = wire.messages.filter((m): m is Extract<Sv1Message, { kind: 'request' }> => m.kind === 'request');
+    const difficulty = requests.find((m) => m.method === 'mining.set_difficulty')!.params[0] as number;
+    const job = parseNotify(requests.find((m) => m.method === 'mining.notify')!.params);
+    const extranonce1 = (wire.response(2)!.result as unknown[])[1] as string;
+    // exactly what the transcript's submit carries: counter 1 as little-endian extranonce2, rolled bits 00a4e000
+    const firmwareSubmit = JSON.parse(byMethod('mining.submit')) as { params: string[] };
+    const [user, , extranonce2, , , versionBits] = firmwareSubmit.params;
+    let nonce = 0;
+    const target = targetOf(difficulty);
+    for (; ; nonce++) {
+      const header = headerForSubmission(job, { extranonce1, extranonce2: extranonce2!, ntime: job.ntime, nonce: nonce.toString(16).padStart(8, '0'), versionBits });
+      if (hashMeetsTarget(sha256d(header), target)) break;
+    }
+    wire.send(JSON.stringify({ id: 6, method: 'mining.submit', params: [user, job.jobId, extranonce2, job.ntime, nonce.toString(16).padStart(8, '0'), versionBits] }));
+    await wire.until(() => wire.response(6) !== undefined);
+    expect(wire.response(6)).toMatchObject({ result: true, error: null });
+    expect(sv2Pool.stats().accepted).toBe(1);
+    expect(sv2Proxy.snapshot().shares).toMatchObject({ accepted: 1, rejected: 0, awaiting: 0 });
     wire.close();
   });
 });
