@@ -93,7 +93,13 @@ export const smoke: Journey = {
     expect(response?.status() === 401, `without the token the server must answer 401, got ${response?.status()}`);
     await other.close();
 
-    const csp = problems.filter((p) => /Content Security Policy|page error/i.test(p));
+    step('the engine goes away');
+    await serve.stop();
+    await page.getByText('Axewallet is not answering.').first().waitFor({ timeout: 15_000 });
+    await page.getByLabel('Status').getByText(/Axewallet\s+offline/).waitFor();
+    await shot(page, 'engine-gone');
+
+    const csp = problems.filter((p) => /Content Security Policy|page error/i.test(p) && !/ERR_CONNECTION_REFUSED/.test(p));
     expect(csp.length === 0, `no CSP violations or page errors: ${csp.join(' | ')}`);
   },
 };

@@ -28,6 +28,9 @@ export function App() {
   const status = useApp((s) => s.status);
   const error = useApp((s) => s.error);
   const clearError = useApp((s) => s.clearError);
+  const connection = useApp((s) => s.connection);
+  const alert = useApp((s) => [...s.alerts].reverse().find((a) => a.severity !== 'info' && !s.dismissedAlerts.includes(a.id)));
+  const dismissAlert = useApp((s) => s.dismissAlert);
   useTheme();
 
   useEffect(() => {
@@ -73,8 +76,20 @@ export function App() {
       )}
       {error && (
         <div className="error-surface">
-          <ErrorNotice error={error} />
+          <ErrorNotice error={error} title={connection === 'offline' ? 'Cannot reach Axewallet' : undefined} />
           <button type="button" onClick={clearError}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      {alert && (
+        <div className="error-surface">
+          <div className={`notice ${alert.severity === 'critical' ? 'notice-error' : ''}`} role="alert">
+            <strong>{alert.title}</strong>
+            <p>{alert.message}</p>
+            {alert.hint && <p className="hint">{alert.hint}</p>}
+          </div>
+          <button type="button" onClick={() => dismissAlert(alert.id)} aria-label={`Dismiss alert: ${alert.title}`}>
             Dismiss
           </button>
         </div>

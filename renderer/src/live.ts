@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import type { ApiError } from '../../core/api/define';
 import { asApiError, call } from './api';
+import { useApp } from './store';
 import { appendSample, type Sample } from './series';
 import type { MiningView, WalletView } from './shapes';
 
@@ -49,6 +50,7 @@ export const useLive = create<LiveState>((set, get) => ({
       next.earned = appendSample(get().earned, { t, v: totalBalance(wallet.value) });
     } else next.walletError = asApiError(wallet.reason);
     set(next);
+    noteConnection(mining.status === 'rejected' ? asApiError(mining.reason) : undefined);
   },
 }));
 
@@ -68,3 +70,14 @@ export function startLivePolling(intervalMs = 1000): () => void {
   const timer = setInterval(tick, intervalMs);
   return () => clearInterval(timer);
 }
+
+/** The bridge says "not answering" when the engine is gone: the app-wide surface says so, and clears when it is back. */
+function noteConnection(error: ApiError | undefined): void {
+  const app = useApp.getState();
+  const lost = error?.code === 'unavailable' && error.message === NOT_ANSWERING;
+  if (lost && app.connection !== 'offline') useApp.setState({ connection: 'offline', error });
+  if (!lost && app.connection === 'offline') useApp.setState({ connection: 'online', error: app.error?.message === NOT_ANSWERING ? null : app.error });
+}
+
+/** the HTTP bridge's words when fetch itself fails (core/api/bridge.ts) */
+const NOT_ANSWERING = 'Axewallet is not answering.';

@@ -44,6 +44,9 @@ interface AppState {
   events: ApiEvent[];
   /** the one app-wide error surface; field errors stay next to their fields */
   error: ApiError | null;
+  /** alerts the user has dismissed from the banner (they stay on the Logs page) */
+  dismissedAlerts: string[];
+  dismissAlert(id: string): void;
   navigate(route: Route): void;
   showError(error: unknown): void;
   clearError(): void;
@@ -61,6 +64,10 @@ export const useApp = create<AppState>((set, get) => ({
   logs: [],
   events: [],
   error: null,
+  dismissedAlerts: [],
+  dismissAlert(id) {
+    set((s) => ({ dismissedAlerts: [...s.dismissedAlerts, id] }));
+  },
   navigate(route) {
     if (window.location.hash !== `#/${route}`) window.location.hash = `#/${route}`;
     set({ route });

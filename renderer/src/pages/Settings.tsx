@@ -25,6 +25,7 @@ export function SettingsPage() {
 
 function SettingsForm({ saved, savedAt, onSaved }: { saved: Settings; savedAt: string | undefined; onSaved(at: string): void }) {
   const saveSettings = useApp((s) => s.saveSettings);
+  const demo = useApp((s) => s.status?.demo ?? false);
   const [draft, setDraft] = useState<Settings>(saved);
   const [port, setPort] = useState(String(saved.stratumPort));
   const [newUpstream, setNewUpstream] = useState('');
@@ -88,6 +89,11 @@ function SettingsForm({ saved, savedAt, onSaved }: { saved: Settings; savedAt: s
       <fieldset>
         <legend>Upstreams (failover order: the first is used, the next take over when it fails)</legend>
         {draft.upstreams.length === 0 && <p className="muted">No pool configured: Axewallet mines on the demo network.</p>}
+        {demo && saved.upstreams.length > 0 && (
+          <p className="hint" role="note">
+            Axewallet is running the demo network this time; it mines on these pools from its next start (without --demo).
+          </p>
+        )}
         <ol className="list">
           {draft.upstreams.map((upstream, index) => {
             const fieldId = `${id}-upstream-${index}`;
@@ -280,7 +286,7 @@ function SettingsForm({ saved, savedAt, onSaved }: { saved: Settings; savedAt: s
         <button type="submit" className="primary" disabled={save.busy}>
           {save.busy ? 'Saving…' : 'Save settings'}
         </button>
-        {savedAt && !save.error && <span role="status">Saved at {savedAt}. Proxy changes apply to new connections.</span>}
+        {savedAt && !save.error && <span role="status">Saved at {savedAt}. A new proxy port takes effect when Axewallet restarts.</span>}
       </div>
     </form>
   );
