@@ -152,7 +152,9 @@ export class WalletStore {
     } catch (error) {
       this.db.close();
       if (error instanceof StoreError) throw error;
-      throw new StoreError(`wallet database ${path} is damaged or not a database (${(error as Error).message}); restore the wallet from its mnemonic into a new home`);
+      throw new StoreError(
+        `wallet database ${path} is damaged or not a database (${(error as Error).message}); restore the wallet from its mnemonic into a new home`,
+      );
     }
     this.migrate();
   }

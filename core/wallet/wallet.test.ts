@@ -234,6 +234,29 @@ describe('send, receive, reclaim', () => {
     expect(wallet.store.proofs({ state: 'pending' }).reduce((sum, p) => sum + BigInt(p.amount), 0n)).toBe(7n);
   });
 
+  it('receives a token from a mint it did not know, and keeps that mint apart', async () => {
+    const { dir, mint, wallet } = await funded([1n]);
+    const other = await devnetMint(`${dir}/other-mint`);
+    cleanups.push(() => other.close());
+    const bob = testWallet(`${dir}/bob`, other.url);
+    cleanups.push(() => bob.close());
+    await bob.create(TEST_PASSPHRASE);
+    for (const s of await payShares(other, bob.lockingPubkey()!, [16n])) bob.onQuoteEvent({ quoteId: s.quoteId, amount: s.amount });
+    await bob.sweep();
+    const { token } = await bob.send({ amount: 9n });
+    expect(await wallet.receive(token)).toEqual({ amount: 9n, unit: 'hash', mint: other.url });
+    expect(wallet.balances().sort((a, b) => a.mint.localeCompare(b.mint))).toEqual(
+      [
+        { mint: mint.url, unit: 'hash', amount: 1n, proofs: 1 },
+        { mint: other.url, unit: 'hash', amount: 9n, proofs: 2 },
+      ].sort((a, b) => a.mint.localeCompare(b.mint)),
+    );
+    expect(wallet.mints().map((m) => ({ url: m.url, configured: m.configured }))).toContainEqual({ url: other.url, configured: false });
+    // the next sweep leaves the learned mint's proofs alone and mints nothing there
+    await wallet.sweep();
+    expect(total(wallet)).toBe(1n);
+  });
+
   it('reclaims an unclaimed send', async () => {
     const { wallet } = await funded([16n]);
     const { sendId } = await wallet.send({ amount: 6n });

@@ -1,6 +1,6 @@
 /** Test helpers shared by the wallet's tests and benchmark: temp homes, a devnet mint, share quotes. */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DevnetMint, type MintHooks, startMint } from '../../../devnet/mint';
@@ -16,6 +16,7 @@ export function tempDir(prefix = 'axewallet-wallet-'): {
 }
 
 export async function devnetMint(dir: string, hooks: MintHooks = {}): Promise<DevnetMint> {
+  mkdirSync(dir, { recursive: true });
   return startMint({
     dbPath: join(dir, 'mint.sqlite'),
     host: '127.0.0.1',
