@@ -302,3 +302,41 @@ describe('without relays', () => {
     }
   });
 });
+
+describe('never deleting live ecash', () => {
+  it('a fresh install of the same seed that has not restored yet keeps the backup and takes the proofs', async () => {
+    const relay = await startRelay();
+    const seed = randomBytes(64);
+    const first = new MemoryWallet(seed);
+    first.add([proof(1n), proof(4n)]);
+    const backups: BackupService[] = [];
+    const make = (wallet: MemoryWallet) => {
+      const b = createBackup({ source: wallet, restoreTarget: wallet, relays: [relay.url], delaySeconds: 3600, logger: silentLogger, timeoutMs: 2000 });
+      backups.push(b);
+      return b;
+    };
+    try {
+      const a = make(first);
+      await a.start();
+      await a.backupNow();
+      await a.stop();
+
+      const fresh = new MemoryWallet(seed);
+      fresh.add([proof(16n)]);
+      const b = make(fresh);
+      await b.start();
+      const report = await b.backupNow();
+      expect(report.published.some((p) => p.kind === KIND_DELETION)).toBe(false);
+      expect(fresh.balance()).toBe(21n);
+      const pubkey = backupKeysFromSeed(seed).identity.publicKey;
+      const keys = backupKeysFromSeed(seed);
+      const held = (await rawQuery(relay.url, { kinds: [KIND_TOKEN], authors: [pubkey] })).flatMap((t) =>
+        parseTokenContent(nip44.decrypt(t.content, nip44.getConversationKey(keys.identity.secretKey, keys.identity.publicKey))).proofs.map((p) => p.secret),
+      );
+      expect(new Set(held)).toEqual(new Set(fresh.all().map((p) => p.secret)));
+    } finally {
+      for (const b of backups) await b.stop();
+      await relay.close();
+    }
+  });
+});

@@ -261,14 +261,18 @@ class NostrBackup implements BackupService {
     }
     try {
       if (!this.synced) await this.sync();
-      const [groups, mints] = await Promise.all([this.opts.source.unspentProofs(), this.opts.source.mints()]);
-      const changed = this.changedGroups(groups);
+      let [groups, mints] = await Promise.all([this.opts.source.unspentProofs(), this.opts.source.mints()]);
+      let changed = this.changedGroups(groups);
       if (!force && !this.urgent(changed, mints, groups)) {
         const dueAt = this.lastFlushAt + this.incomeDelayMs;
         if (Date.now() < dueAt) {
           this.schedule(dueAt - Date.now());
           return report;
         }
+      }
+      if (await this.rescueUnknown(changed)) {
+        [groups, mints] = await Promise.all([this.opts.source.unspentProofs(), this.opts.source.mints()]);
+        changed = this.changedGroups(groups);
       }
       await this.publishMints(mints, groups, report);
       for (const group of changed) await this.publishGroup(group.mint, group.unit, group.current, report);
@@ -289,6 +293,32 @@ class NostrBackup implements BackupService {
       this.notify();
     }
     return report;
+  }
+
+  /**
+   * Proofs the relays hold and the wallet does not are about to be deleted from the backup as spent.
+   * They go through the wallet's import first, which keeps those the mint says are unspent and the
+   * wallet does not know (a fresh install whose NUT-09 restore has not reached them, a mint found only
+   * on nostr): the backup never deletes the last copy of live ecash. True when anything was added.
+   */
+  private async rescueUnknown(groups: Array<{ mint: string; unit: string; current: Map<string, Proof> }>): Promise<boolean> {
+    const target = this.opts.restoreTarget;
+    if (!target) return false;
+    let added = 0;
+    for (const group of groups) {
+      const gone = [...this.tokens.values()]
+        .filter((t) => t.mint === group.mint && t.unit === group.unit)
+        .flatMap((t) => t.proofs)
+        .filter((p) => !group.current.has(p.secret));
+      if (gone.length === 0) continue;
+      try {
+        added += await target.importProofs({ mint: group.mint, unit: group.unit, proofs: uniqueBySecret(gone) });
+      } catch (error) {
+        throw new Error(`cannot confirm with ${group.mint} that ${gone.length} proof(s) are spent, so their backup stays: ${(error as Error).message}`);
+      }
+    }
+    if (added > 0) this.opts.logger.info('proofs found only in the backup were added to the wallet', { added });
+    return added > 0;
   }
 
   /**

@@ -32,7 +32,10 @@ export class MemoryWallet implements BackupSource, RestoreTarget {
     this.groups.set(key, group);
     for (const l of this.listeners) l();
   }
+  /** secrets this wallet spent: what a mint would report SPENT */
+  readonly spent = new Set<string>();
   remove(secrets: Set<string>) {
+    for (const secret of secrets) this.spent.add(secret);
     for (const group of this.groups.values()) group.proofs = group.proofs.filter((p) => !secrets.has(p.secret));
     for (const l of this.listeners) l();
   }
@@ -46,8 +49,9 @@ export class MemoryWallet implements BackupSource, RestoreTarget {
     for (const m of mints) this.mintList.add(m);
   }
   async importProofs(group: ProofGroup) {
+    // like the real wallet: only proofs it does not know and the mint does not report spent
     const have = new Set(this.all().map((p) => p.secret));
-    const fresh = group.proofs.filter((p) => !have.has(p.secret));
+    const fresh = group.proofs.filter((p) => !have.has(p.secret) && !this.spent.has(p.secret));
     if (fresh.length > 0) this.add(fresh, group.mint, group.unit);
     return fresh.length;
   }
