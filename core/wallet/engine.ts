@@ -335,6 +335,8 @@ export class WalletEngine {
       const q = quote as MintQuote;
       const ours = this.secrets ? [this.secrets.locking.pubkey, this.secrets.staticKey?.pubkey] : [];
       if (q.pubkey && this.secrets && !ours.includes(q.pubkey.toLowerCase())) {
+        // not ours to mint (the proxy announced another key): forget it rather than check it forever
+        this.store.deleteQuote(mintUrl, q.quote);
         this.logger.warn('quote locked to another key ignored', {
           quote: q.quote,
           mint: mintUrl,
@@ -1045,10 +1047,14 @@ export class WalletEngine {
           const candidate = byB.get(out.B_.toLowerCase());
           const sig = answer.signatures[i]!;
           if (!candidate) return;
-          const output = { ...candidate, amount: sig.amount };
-          const [verified] = this.verifyAndUnblind(keyset, [output], [sig], ctx.url);
-          found.push(verified!);
+          // the counter was used either way; a signature that does not verify is reported and skipped
           lastUsed = Math.max(lastUsed, candidate.counter);
+          try {
+            const [verified] = this.verifyAndUnblind(keyset, [{ ...candidate, amount: sig.amount }], [sig], ctx.url);
+            found.push(verified!);
+          } catch (error) {
+            if (!(error instanceof WalletOperationError)) throw error;
+          }
         });
         if (found.length === 0) empty++;
         else empty = 0;

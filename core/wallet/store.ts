@@ -314,6 +314,10 @@ export class WalletStore {
     ) as QuoteRow[];
   }
 
+  deleteQuote(mintUrl: string, id: string): void {
+    this.stmt('DELETE FROM quotes WHERE mint_url = ? AND id = ?').run(mintUrl, id);
+  }
+
   countQuotes(states: QuoteState[]): number {
     return (this.stmt(`SELECT COUNT(*) AS n FROM quotes WHERE state IN (${states.map(() => '?').join(',')})`).get(...states) as { n: number }).n;
   }

@@ -87,6 +87,16 @@ describe('sweeper against the devnet mint', () => {
     ).toEqual(['lookup', 'lookup', 'lookup']);
   });
 
+  it('forgets a quote event for a quote locked to another key instead of checking it forever', async () => {
+    const { mint, wallet } = await setup();
+    const [foreign] = await payShares(mint, `02${'cd'.repeat(32)}`, [4n]);
+    wallet.onQuoteEvent({ quoteId: foreign!.quoteId, amount: 4n });
+    await wallet.sweep();
+    expect(wallet.store.quote(mint.url, foreign!.quoteId)).toBeUndefined();
+    expect(wallet.store.countQuotes(['unpaid', 'paid'])).toBe(0);
+    expect(wallet.balances()).toEqual([]);
+  });
+
   it('a quote held unpaid (epoch boundary) is minted once the mint marks it paid', async () => {
     const { mint, wallet } = await setup();
     mint.setHooks({ holdQuotesUnpaid: true });
