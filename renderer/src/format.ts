@@ -5,6 +5,7 @@ const SI = ['', 'k', 'M', 'G', 'T', 'P', 'E', 'Z', 'Y'];
 export function formatSi(value: number | string | bigint, digits = 3): string {
   let v = Number(value);
   if (!Number.isFinite(v)) return String(value);
+  if (v !== 0 && Math.abs(v) < 1) return String(Number(v.toPrecision(digits)));
   if (Math.abs(v) < 1000) return String(Math.round(v * 100) / 100);
   let i = 0;
   while (Math.abs(v) >= 1000 && i < SI.length - 1) {

@@ -12,6 +12,8 @@ const VALID_12 = 'abandon abandon abandon abandon abandon abandon abandon abando
 describe('format', () => {
   it('puts SI suffixes on amounts, including decimal strings beyond 2^53', () => {
     expect(formatSi(999)).toBe('999');
+    expect(formatSi(0)).toBe('0');
+    expect(formatSi(0.00123456)).toBe('0.00123');
     expect(formatSi(1234567)).toBe('1.23M');
     expect(formatSi('9223372036854775808')).toBe('9.22E');
     expect(formatHashrate(1.2e12)).toBe('1.2TH/s');
