@@ -383,9 +383,13 @@ export class WalletEngine {
     return fresh;
   }
 
-  /** Check by id: the quotes we heard of but have not yet seen paid (in the mint's batch size). */
-  async checkQuotes(ctx: MintContext, chunk = 100): Promise<void> {
-    const pending = this.store.quotesByState('unpaid', ctx.url, 10_000);
+  /**
+   * Check by id: the quotes we heard of but have not yet seen paid, in the mint's batch size. Quotes the
+   * mint already answered unpaid (held at an epoch boundary) are asked again only with `all`, so a long
+   * hold does not cost a round of requests per share.
+   */
+  async checkQuotes(ctx: MintContext, all = true, chunk = 100): Promise<void> {
+    const pending = this.store.quotesByState('unpaid', ctx.url, 10_000).filter((q) => all || q.unit === null);
     for (let i = 0; i < pending.length; i += chunk) {
       const answers = await ctx.client.checkQuotes(
         ctx.method,

@@ -459,11 +459,11 @@ export class WalletService {
     const ctx = await this.context(url);
     await this.engine.recover(ctx);
     const now = Date.now();
-    if (this.mintUrls.includes(url) && now - (this.lastLookup.get(url) ?? 0) >= (this.opts.lookupIntervalMs ?? 15_000)) {
-      await this.engine.lookupQuotes(ctx);
-      this.lastLookup.set(url, now);
-    }
-    await this.engine.checkQuotes(ctx);
+    const due = now - (this.lastLookup.get(url) ?? 0) >= (this.opts.lookupIntervalMs ?? 15_000);
+    if (due && this.mintUrls.includes(url)) await this.engine.lookupQuotes(ctx);
+    // quotes the mint holds unpaid are asked again on the lookup's schedule, new ones at once
+    await this.engine.checkQuotes(ctx, due);
+    if (due) this.lastLookup.set(url, now);
     await this.engine.mintPaid(ctx);
     await this.engine.consolidate(ctx, this.opts.consolidateAbove);
     if (now - (this.lastSendCheck.get(url) ?? 0) >= (this.opts.sendCheckIntervalMs ?? 30_000)) {

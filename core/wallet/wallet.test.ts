@@ -98,7 +98,8 @@ describe('sweeper against the devnet mint', () => {
   });
 
   it('a quote held unpaid (epoch boundary) is minted once the mint marks it paid', async () => {
-    const { mint, wallet } = await setup();
+    // held quotes are asked again on the lookup's schedule: every pass here
+    const { mint, wallet } = await setup({ lookupIntervalMs: 0 });
     mint.setHooks({ holdQuotesUnpaid: true });
     const [share] = await payShares(mint, wallet.lockingPubkey()!, [8n]);
     wallet.onQuoteEvent({ quoteId: share!.quoteId, amount: 8n });
