@@ -8,6 +8,7 @@ import { PASSPHRASE, settledWallet, wallet } from './wallet-helpers';
 
 interface MiningJson {
   shares: { accepted: number };
+  miners: Array<{ difficulty: number | null }>;
   upstream: { state: string; failover: boolean; activeIndex: number | null; url: string | null };
 }
 
@@ -37,6 +38,13 @@ export const upstreamOutage: Journey = {
     const sim = await startCli<SimReady>('journey-3-sim', ['sim', '--host', '127.0.0.3', '--pool', `127.0.0.1:${serve.stratum.port}`, '--no-serial']);
     cleanup(() => sim.stop());
     const mining = async () => (await serve.api_call<MiningJson>('GET', '/mining')).body;
+    const miner = await waitFor(async () => (await mining()).miners.find((m) => m.difficulty !== null), 'the simulated Bitaxe connects to the proxy and gets a difficulty', 60_000, 500);
+    // the simulator hashes on the CPU (thousands of H/s): a difficulty a real Bitaxe gets would take it years
+    if ((miner.difficulty ?? 0) >= 1) {
+      throw new Blocked(
+        `the proxy gives the simulated Bitaxe difficulty ${miner.difficulty} on a configured upstream (only --demo announces a CPU-speed rate); serve needs a flag for the rate it announces for miners (e.g. --miner-hashrate) and \`axewallet sim\` a way to suggest no difficulty`,
+      );
+    }
     await waitFor(async () => (await mining()).shares.accepted > 0, 'shares are accepted through the primary', 120_000, 1000);
     await waitFor(async () => (await wallet(serve)).balances.length > 0, 'ehash arrives', 120_000, 1000);
 

@@ -283,7 +283,8 @@ function ReceiveForm() {
 
 function PendingSends() {
   const id = useId();
-  const pending = useCommand('wallet.sends', {}, 5000);
+  const walletEvents = useApp((s) => s.events.filter((e) => e.type === 'wallet.balance').length);
+  const pending = useCommand('wallet.sends', {}, 5000, walletEvents);
   const reclaim = useAction(async (sendId: string) => {
     await call('wallet.reclaim', { id: sendId });
     pending.reload();
@@ -331,7 +332,8 @@ const historyKinds: Record<CommandOutput<'wallet.history'>['entries'][number]['k
 
 function History() {
   const id = useId();
-  const history = useCommand('wallet.history', {}, 5000);
+  const walletEvents = useApp((s) => s.events.filter((e) => e.type === 'wallet.balance').length);
+  const history = useCommand('wallet.history', {}, 5000, walletEvents);
   return (
     <section aria-labelledby={`${id}-history`}>
       <h2 id={`${id}-history`}>History</h2>
