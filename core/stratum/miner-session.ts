@@ -178,10 +178,17 @@ export class MinerSession {
     return (sum * 2 ** 32) / (span / 1000);
   }
 
-  close(): void {
+  /** `flush`: what was written still goes out (a client.reconnect), otherwise the connection is cut. */
+  close(flush = false): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.destroy();
+    if (flush) {
+      if (this.corked) this.socket.uncork();
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    } else {
+      this.socket.destroy();
+    }
     this.detachChannel?.();
     this.channel?.close();
     this.channel = undefined;
@@ -229,7 +236,7 @@ export class MinerSession {
       this.write(sv1Request(null, 'mining.set_extranonce', [extranonce1, extranonce2Size]));
     } else {
       this.write(sv1Request(null, 'client.reconnect', []));
-      this.close();
+      this.close(true);
     }
   }
 

@@ -42,6 +42,14 @@ async function proxyTo(urls: string[], dir = tempDir(), extra: Partial<Parameter
   return { proxy, port, dir };
 }
 
+async function until(condition: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 async function miner(port: number, user: string): Promise<TestMiner> {
   const m = new TestMiner({ host: '127.0.0.1', port, user });
   cleanups.push(() => m.close());
@@ -144,5 +152,38 @@ describe('proxy to a Stratum V1 pool (devnet Sv1 port)', () => {
     expect(a.stats().accepted).toBe(1);
     expect(b.stats().accepted).toBe(1);
     expect(proxy.snapshot().upstream.url).toBe(`stratum+tcp://127.0.0.1:${b.sv1.port}`);
+  });
+
+  it('fits miners to a pool with a small extranonce2: set_extranonce when subscribed, reconnect otherwise', async () => {
+    const big = await pool();
+    const small = await pool({ sv1ExtranonceSize: 4 });
+    const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${big.sv1.port}`, `stratum+tcp://127.0.0.1:${small.sv1.port}`]);
+    const subscribed = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qe.sub', extranonceSubscribe: true });
+    const plain = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qe.plain' });
+    cleanups.push(() => subscribed.close(), () => plain.close());
+    await subscribed.connect();
+    await plain.connect();
+    expect(subscribed.extranonce2Size + subscribed.extranonce1.length / 2).toBe(8);
+    await big.stop();
+    await subscribed.waitFor(() => subscribed.received.some((m) => m.kind === 'request' && m.method === 'mining.set_extranonce'), 5000, 'set_extranonce');
+    await subscribed.waitFor(() => subscribed.extranonce1.length / 2 + subscribed.extranonce2Size <= 4 && subscribed.job!.cleanJobs, 5000, 'a fitting job');
+    await until(() => plain.reconnects === 1 && plain.job !== undefined && plain.difficulty > 0 && plain.extranonce1.length / 2 + plain.extranonce2Size <= 4);
+    expect((await subscribed.submitShare()).accepted).toBe(true);
+    expect((await plain.submitShare()).accepted).toBe(true);
+    expect(small.stats().accepted).toBe(2);
+    expect(proxy.snapshot().upstream.activeIndex).toBe(1);
+    // a miner arriving now gets the fitting layout from the start
+    const late = await miner(port, 'bc1qe.late');
+    expect(late.extranonce1.length / 2 + late.extranonce2Size).toBeLessThanOrEqual(4);
+  });
+
+  it('refuses connections beyond the limit and keeps serving the others', async () => {
+    const p = await pool();
+    const { port } = await proxyTo([`stratum+tcp://127.0.0.1:${p.sv1.port}`], tempDir(), { limits: { maxConnections: 1 } });
+    const first = await miner(port, 'bc1ql.one');
+    const second = new TestMiner({ host: '127.0.0.1', port, user: 'bc1ql.two' });
+    cleanups.push(() => second.close());
+    await expect(second.connect(1000)).rejects.toThrow();
+    expect((await first.submitShare()).accepted).toBe(true);
   });
 });

@@ -403,6 +403,11 @@ export class Proxy extends EventEmitter implements SessionHost {
   }
 
   private bind(session: MinerSession, channel: UpstreamChannel, link: UpstreamLink): void {
+    if (channel.isClosed) {
+      // it died between opening and binding (a Reconnect crossed it): open another
+      void this.reattach(session, link);
+      return;
+    }
     this.upstreamExtranonceSize = channel.extranonceSize;
     if (channel.extranonceSize < session.extranonceNeeded) {
       channel.close();
@@ -538,6 +543,8 @@ export class Proxy extends EventEmitter implements SessionHost {
     this.activeSince = Date.now();
     this.switches++;
     this.setState(link.url, 'up');
+    // miners arriving from now on get an extranonce layout that fits this pool
+    this.upstreamExtranonceSize = link.extranonceSpace ?? OWN_EXTRANONCE1_BYTES + MINER_EXTRANONCE2_BYTES;
     this.log.info('upstream active', { url: link.url, index, why });
     for (const session of this.sessions.values()) {
       if (session.authorized && !session.attaching && !session.isClosed) void this.reattach(session, link);

@@ -57,6 +57,10 @@ class ChannelView extends UpstreamChannel {
     return this.inner.currentJob;
   }
 
+  get isClosed(): boolean {
+    return this.released || this.inner.isClosed;
+  }
+
   submit(share: ChannelShare): Promise<Verdict> {
     return this.inner.submit(share);
   }

@@ -167,6 +167,10 @@ class Sv1Channel extends UpstreamChannel {
   private closing = false;
   readonly conn: PoolConnection;
 
+  get isClosed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
   constructor(
     private readonly opts: Sv1UpstreamOptions,
     private readonly request: ChannelRequest,
@@ -312,6 +316,7 @@ export class Sv1UpstreamLink extends UpstreamLink {
         ),
       ]);
       if (!Array.isArray(answer.result)) throw new UpstreamError('protocol', 'pool answered mining.subscribe with something else');
+      if (typeof answer.result[2] === 'number') this.extranonceSpace = answer.result[2];
       this.probeRtt = performance.now() - started;
       this.emit('state', 'up' satisfies LinkState);
     } catch (error) {

@@ -22,25 +22,28 @@ afterEach(async () => {
 /** A pool that answers setup and channel opening like hashpool and otherwise does what the test says. */
 function scriptedPool() {
   const sent: Sv2Message[] = [];
+  let nextChannel = 7;
   let deliver: (m: Sv2AnyMessage) => void = () => undefined;
   const conn: Sv2Conn = {
     send(message) {
       sent.push(message);
       if (message.type === 'SetupConnection') setImmediate(() => deliver({ type: 'SetupConnectionSuccess', usedVersion: 2, flags: 0 }));
       if (message.type === 'OpenExtendedMiningChannel') {
+        // channels 7, 8, 9...; the last byte of the extranonce prefix tells them apart in coinb1
+        const channelId = nextChannel++;
         setImmediate(() => {
           deliver({
             type: 'OpenExtendedMiningChannelSuccess',
             requestId: message.requestId,
-            channelId: 7,
+            channelId,
             target: new Uint8Array(32).fill(0xff),
             extranonceSize: 8,
-            extranoncePrefix: Uint8Array.from([0, 1, 0, 0, 0, 0, 0, 1]),
+            extranoncePrefix: Uint8Array.from([0, 1, 0, 0, 0, 0, 0, channelId - 6]),
             groupChannelId: 0,
           });
           deliver({
             type: 'NewExtendedMiningJob',
-            channelId: 7,
+            channelId,
             jobId: 42,
             minNtime: undefined,
             version: 0x20000000,
@@ -49,7 +52,7 @@ function scriptedPool() {
             coinbaseTxPrefix: Uint8Array.from([1, 2, 3]),
             coinbaseTxSuffix: Uint8Array.from([4, 5, 6]),
           });
-          deliver({ type: 'SetNewPrevHash', channelId: 7, jobId: 42, prevHash: new Uint8Array(32).fill(9), minNtime: 1_700_000_000, nbits: 0x207fffff });
+          deliver({ type: 'SetNewPrevHash', channelId, jobId: 42, prevHash: new Uint8Array(32).fill(9), minNtime: 1_700_000_000, nbits: 0x207fffff });
         });
       }
     },
@@ -207,12 +210,14 @@ describe('Sv2 upstream channel', () => {
     const opensBefore = pool.sent.filter((m) => m.type === 'OpenExtendedMiningChannel').length;
     pool.deliver({ type: 'CloseChannel', channelId: 7, reasonCode: 'maintenance' });
     await until(() => pool.sent.filter((m) => m.type === 'OpenExtendedMiningChannel').length === opensBefore + 1);
+    await until(() => miner.job !== undefined && miner.job.coinbase1 === '010203' + '0001000000000002');
     // Reconnect: a new Noise session (same authority), channels reopened
     const setupsBefore = pool.sent.filter((m) => m.type === 'SetupConnection').length;
     pool.deliver({ type: 'Reconnect', newHost: '', newPort: 0 });
     await until(() => pool.sent.filter((m) => m.type === 'SetupConnection').length === setupsBefore + 1);
     await until(() => pool.sent.filter((m) => m.type === 'OpenExtendedMiningChannel').length === opensBefore + 2);
-    await miner.waitFor(() => miner.job!.cleanJobs && miner.job!.coinbase1.startsWith('010203'), 2000, 'job on the new session');
+    // channel 9 is the one opened on the new session
+    await until(() => miner.job !== undefined && miner.job.coinbase1 === '010203' + '0001000000000003');
     expect((await miner.submitShare()).accepted).toBe(true);
     expect(disconnected).toBe(false);
     expect(proxy.snapshot().upstream.state).toBe('up');

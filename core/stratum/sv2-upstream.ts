@@ -68,6 +68,8 @@ class Sv2Channel extends UpstreamChannel {
   private onSettled: (() => void) | undefined;
 
   constructor(
+    /** the pool connection (by its number on the session) the channel was opened on */
+    readonly generation: number,
     private readonly link: PoolSession,
     readonly channelId: number,
     readonly groupChannelId: number,
@@ -234,6 +236,8 @@ class PoolSession extends EventEmitter {
   private readonly opening = new Map<number, (answer: Sv2Channel | Sv2AnyMessage) => void>();
   private setupWaiter: ((m: Sv2AnyMessage) => void) | undefined;
   private nextRequestId = 1;
+  /** counts connections: a Reconnect replaces the connection and every channel opened on the old one */
+  private generation = 0;
   private lastHeard = Date.now();
   private watchdog: NodeJS.Timeout | undefined;
   private closed = false;
@@ -265,6 +269,7 @@ class PoolSession extends EventEmitter {
         throw new UpstreamError('closed', 'upstream link closed');
       }
       this.conn = conn;
+      this.generation++;
       this.lastHeard = Date.now();
       conn.on('message', (m) => this.onMessage(m));
       conn.on('close', (reason) => this.onConnClosed(conn, reason));
@@ -407,7 +412,7 @@ class PoolSession extends EventEmitter {
         // The pool's first job follows in the same read: the channel must exist before it is handled.
         const resolve = this.opening.get(message.requestId);
         if (!resolve) return;
-        const channel = new Sv2Channel(this, message.channelId, message.groupChannelId, message.extranonceSize, message.extranoncePrefix, message.target);
+        const channel = new Sv2Channel(this.generation, this, message.channelId, message.groupChannelId, message.extranonceSize, message.extranoncePrefix, message.target);
         this.channels.set(message.channelId, channel);
         resolve(channel);
         return;
@@ -447,10 +452,10 @@ class PoolSession extends EventEmitter {
         // connect() reported 'down'; the proxy fails over
       }
     })();
-    const channels = [...this.channels.values()];
     await this.reconnecting;
     this.reconnecting = undefined;
-    for (const channel of channels) channel.shut('pool asked to reconnect');
+    // every channel of the old connection, including one whose opening crossed the Reconnect
+    for (const channel of [...this.channels.values()]) if (channel.generation < this.generation) channel.shut('pool asked to reconnect');
   }
 }
 

@@ -81,6 +81,8 @@ export abstract class UpstreamChannel extends EventEmitter {
   abstract suggestDifficulty(difficulty: number): void;
   abstract close(): void;
   abstract readonly currentJob: ChannelJob | undefined;
+  /** true once 'closed' was emitted */
+  abstract readonly isClosed: boolean;
 }
 
 export type LinkState = 'connecting' | 'up' | 'down' | 'silent';
@@ -100,6 +102,8 @@ export abstract class UpstreamLink extends EventEmitter {
   abstract close(immediately?: boolean): void;
   /** last measured round trip to the pool in ms */
   abstract readonly latencyMs: number | undefined;
+  /** extranonce bytes the pool leaves to miners, when known before any channel opens (an Sv1 pool's subscribe) */
+  extranonceSpace: number | undefined;
 }
 
 export class UpstreamError extends Error {

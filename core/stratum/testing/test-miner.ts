@@ -67,7 +67,12 @@ export class TestMiner extends EventEmitter {
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.onData(chunk));
     socket.on('error', () => undefined);
-    socket.on('close', () => this.emit('disconnected'));
+    socket.on('close', () => {
+      // unanswered calls end with the connection, as the firmware's read error does
+      for (const [id, resolve] of this.waiting) resolve({ kind: 'response', id, result: null, error: [20, 'disconnected', null] });
+      this.waiting.clear();
+      this.emit('disconnected');
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
