@@ -87,11 +87,12 @@ export interface MinerStats {
   lastShareAt: number | null;
   /** smoothed ms from submit to upstream verdict */
   latencyMs: number | null;
-  /** accepted work in the window: (time ms, difficulty) */
+  /** accepted work in the hashrate window, summed per bucket: (bucket start ms, difficulty sum) */
   work: Array<[number, number]>;
 }
 
 const HASHRATE_WINDOW_MS = 10 * 60_000;
+const WORK_BUCKET_MS = 10_000;
 
 function isHex(value: unknown, bytes: number): value is string {
   return typeof value === 'string' && value.length === bytes * 2 && /^[0-9a-fA-F]*$/.test(value);
@@ -167,6 +168,15 @@ export class MinerSession {
 
   get difficulty(): number | undefined {
     return this.sentDifficulty;
+  }
+
+  /** Counts an accepted share's difficulty towards the hashrate estimate (bounded: one entry per 10 s). */
+  addWork(difficulty: number, now = Date.now()): void {
+    const bucket = now - (now % WORK_BUCKET_MS);
+    const last = this.stats.work.at(-1);
+    if (last && last[0] === bucket) last[1] += difficulty;
+    else this.stats.work.push([bucket, difficulty]);
+    if (this.stats.work.length > HASHRATE_WINDOW_MS / WORK_BUCKET_MS + 1) this.stats.work.shift();
   }
 
   hashrate(now = Date.now()): number {

@@ -281,7 +281,7 @@ export class Proxy extends EventEmitter implements SessionHost {
     stats.lastShareAt = Date.now();
     if (verdict.accepted) {
       stats.accepted++;
-      stats.work.push([Date.now(), share.difficulty]);
+      session.addWork(share.difficulty);
     } else {
       stats.rejected++;
       stats.rejectReasons[verdict.reason] = (stats.rejectReasons[verdict.reason] ?? 0) + 1;

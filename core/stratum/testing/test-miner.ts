@@ -68,6 +68,7 @@ export class TestMiner extends EventEmitter {
     socket.on('data', (chunk: string) => this.onData(chunk));
     socket.on('error', () => undefined);
     socket.on('close', () => {
+      if (this.socket !== socket) return; // an old connection after client.reconnect
       // unanswered calls end with the connection, as the firmware's read error does
       for (const [id, resolve] of this.waiting) resolve({ kind: 'response', id, result: null, error: [20, 'disconnected', null] });
       this.waiting.clear();
