@@ -527,7 +527,7 @@ export class Proxy extends EventEmitter implements SessionHost {
       this.link = undefined;
       this.activeIndex = null;
       old?.close(true);
-      this.publishUpstream('no upstream reachable');
+      this.publishUpstream(n === 0 ? 'no upstream configured' : 'no upstream reachable');
       if (n > 0) {
         if (this.retryTimer) clearTimeout(this.retryTimer);
         this.retryTimer = setTimeout(() => this.select(0, 'retry'), Math.min(5000, this.opts.probeIntervalMs ?? 5000));
