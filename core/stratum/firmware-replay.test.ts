@@ -13,8 +13,7 @@ import { parseUpstreamUrl } from '../api/upstream-url';
 import { silentLogger } from '../log';
 import { parseSv1Line, type Sv1Message } from '../protocol/sv1/codec';
 import { headerForSubmission, parseNotify } from '../protocol/sv1/job';
-import { hashMeetsTarget, sha256d } from '../protocol/bitcoin/work';
-import { targetOf } from './difficulty';
+import { hashMeetsTarget, sha256d, targetFromDifficulty } from '../protocol/bitcoin/work';
 import { createProxy, type Proxy } from './proxy';
 
 const transcript = readFixture('axeos', 'research-bitaxe', 'stratum_parser_transcript.txt');
@@ -218,7 +217,7 @@ describe('a client replaying the real firmware', () => {
     const firmwareSubmit = JSON.parse(byMethod('mining.submit')) as { params: string[] };
     const [user, , extranonce2, , , versionBits] = firmwareSubmit.params;
     let nonce = 0;
-    const target = targetOf(difficulty);
+    const target = targetFromDifficulty(difficulty);
     for (; ; nonce++) {
       const header = headerForSubmission(job, { extranonce1, extranonce2: extranonce2!, ntime: job.ntime, nonce: nonce.toString(16).padStart(8, '0'), versionBits });
       if (hashMeetsTarget(sha256d(header), target)) break;

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { MiningSnapshot, miningUpstreamEventSchema, ShareJson } from '../api/mining';
 import type { UpstreamUrl } from '../api/upstream-url';
 import type { Logger } from '../log';
-import { targetOf } from './difficulty';
+import { targetFromDifficulty } from '../protocol/bitcoin/work';
 import { ShareLedger, type ShareRecord } from './ledger';
 import { SharedChannel } from './shared-channel';
 import { type AttachOutcome, type LocalShare, MinerSession, VERSION_ROLLING_MASK, type SessionHost, type SessionLimits } from './miner-session';
@@ -369,7 +369,7 @@ export class Proxy extends EventEmitter implements SessionHost {
       minExtranonceSize: session.extranonceNeeded,
       // a miner suggesting difficulty D wants about one share per 10 s at that difficulty
       nominalHashrate: difficulty ? (difficulty * 2 ** 32) / 10 : (this.opts.nominalHashrate ?? 1e12),
-      maxTarget: difficulty ? targetOf(difficulty) : undefined,
+      maxTarget: difficulty ? targetFromDifficulty(difficulty) : undefined,
       versionMask: session.grantedMask,
     });
   }

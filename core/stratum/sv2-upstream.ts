@@ -4,8 +4,7 @@
  * out as SubmitSharesExtended, batched successes and named errors come back as verdicts, and the
  * hashpool quote notices (0xC0/0xC1) are raised for the wallet.
  */
-import { bigIntToLeBytes, bytesToHex, hexToBytes, leBytesToBigInt, MAX_TARGET, swapWords32 } from '../protocol/bitcoin/work';
-import { difficultyOf, targetOf } from './difficulty';
+import { bigIntToLeBytes, bytesToHex, difficultyFromTarget, hexToBytes, leBytesToBigInt, MAX_TARGET, swapWords32, targetFromDifficulty } from '../protocol/bitcoin/work';
 import { UPSTREAM_LOST } from './ledger';
 import type { Logger } from '../log';
 import type { Sv2AnyMessage, Sv2Message, Sv2MessageOf } from '../protocol/sv2/messages';
@@ -78,7 +77,7 @@ class Sv2Channel extends UpstreamChannel {
     target: Uint8Array,
   ) {
     super();
-    this.difficulty = difficultyOf(leBytesToBigInt(target));
+    this.difficulty = difficultyFromTarget(leBytesToBigInt(target));
   }
 
   get isClosed(): boolean {
@@ -107,7 +106,7 @@ class Sv2Channel extends UpstreamChannel {
 
   suggestDifficulty(difficulty: number): void {
     if (this.closedReason !== undefined) return;
-    const maximumTarget = bigIntToLeBytes(targetOf(difficulty));
+    const maximumTarget = bigIntToLeBytes(targetFromDifficulty(difficulty));
     this.link.send({ type: 'UpdateChannel', channelId: this.channelId, nominalHashRate: (difficulty * 2 ** 32) / 10, maximumTarget });
   }
 
@@ -166,7 +165,7 @@ class Sv2Channel extends UpstreamChannel {
         return;
       }
       case 'SetTarget':
-        this.difficulty = difficultyOf(leBytesToBigInt(message.maximumTarget));
+        this.difficulty = difficultyFromTarget(leBytesToBigInt(message.maximumTarget));
         this.emit('target', this.difficulty);
         return;
       case 'SetExtranoncePrefix':

@@ -6,10 +6,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { bytesToHex, hashMeetsTarget, sha256d } from '../../protocol/bitcoin/work';
+import { bytesToHex, hashMeetsTarget, MAX_TARGET, sha256d, targetFromDifficulty } from '../../protocol/bitcoin/work';
 import { parseSv1Line, rejectReasonOf, type Sv1Message, Sv1LineSplitter, type Sv1Response } from '../../protocol/sv1/codec';
 import { extranonce2Hex, headerForSubmission, parseNotify, type Sv1Job } from '../../protocol/sv1/job';
-import { targetOf } from '../difficulty';
 
 export interface TestMinerOptions {
   host: string;
@@ -104,7 +103,7 @@ export class TestMiner extends EventEmitter {
     if (kind === 'duplicate' && this.lastShare) return this.send(this.lastShare.params, this.lastShare.headerHash);
     const job = this.job;
     if (!job) throw new Error('no job yet');
-    const target = targetOf(this.difficulty);
+    const target = this.difficulty > 0 ? targetFromDifficulty(this.difficulty) : MAX_TARGET;
     const extranonce2 = extranonce2Hex(this.extranonce2Counter++, this.extranonce2Size);
     const versionBits = this.versionMask ? (0x2000 & this.versionMask).toString(16).padStart(8, '0') : '00000000';
     const base = headerForSubmission(job, { extranonce1: this.extranonce1, extranonce2, ntime: job.ntime, nonce: '00000000', versionBits });
