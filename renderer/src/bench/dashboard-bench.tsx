@@ -15,7 +15,7 @@ import type { MiningView } from '../shapes';
 
 declare global {
   interface Window {
-    __benchResult?: { devices: number; updates: number; commitMs: number[]; updateMs: number[]; frameMs: number[] };
+    __benchResult?: { devices: number; updates: number; commitMs: number[]; updateMs: number[]; layoutMs: number[]; frameMs: number[] };
   }
 }
 
@@ -85,6 +85,7 @@ let lastCommit = 0;
 const commitMs: number[] = [];
 const frameMs: number[] = [];
 const updateMs: number[] = [];
+const layoutMs: number[] = [];
 
 function update(step: number): Promise<void> {
   return new Promise((done) => {
@@ -100,8 +101,10 @@ function update(step: number): Promise<void> {
         earned: [...state.earned.slice(1), { t, v: step * 64 + 230_400 }],
       }),
     );
+    const rendered = performance.now();
     void document.body.offsetHeight;
     updateMs.push(performance.now() - started);
+    layoutMs.push(performance.now() - rendered);
     // after React commits and the browser paints: one rAF for the frame, a task after it for the paint
     requestAnimationFrame(() =>
       setTimeout(() => {
@@ -133,5 +136,5 @@ void (async () => {
     await update(step);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  window.__benchResult = { devices, updates, commitMs, updateMs, frameMs };
+  window.__benchResult = { devices, updates, commitMs, updateMs, layoutMs, frameMs };
 })();

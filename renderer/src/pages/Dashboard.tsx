@@ -8,6 +8,9 @@ import { mergeHistory, streamLines, toChartData } from '../pipeline';
 import { inWindow, type WindowName, windows } from '../series';
 import { useApp } from '../store';
 
+/** A farm's dashboard lists the first miners; the rest on request (every row costs layout on each 1 Hz update). */
+const MINERS_SHOWN = 25;
+
 export function DashboardPage() {
   const mining = useLive((s) => s.mining);
   const miningError = useLive((s) => s.miningError);
@@ -17,6 +20,7 @@ export function DashboardPage() {
   const events = useApp((s) => s.events);
   const navigate = useApp((s) => s.navigate);
   const [span, setSpan] = useState<WindowName>('10m');
+  const [allMiners, setAllMiners] = useState(false);
   const id = useId();
 
   const hashData = useMemo(() => toChartData(inWindow(mergeHistory(mining?.hashrateHistory, hashrate), span)), [mining?.hashrateHistory, hashrate, span]);
@@ -173,6 +177,7 @@ export function DashboardPage() {
       <section aria-labelledby={`${id}-miners`}>
         <h2 id={`${id}-miners`}>Miners</h2>
         {mining && mining.miners.length > 0 ? (
+          <div className="stack">
           <table aria-label="Miners" className="fixed-table">
             <thead>
               <tr>
@@ -186,7 +191,7 @@ export function DashboardPage() {
               </tr>
             </thead>
             <tbody>
-              {mining.miners.map((m) => (
+              {(allMiners ? mining.miners : mining.miners.slice(0, MINERS_SHOWN)).map((m) => (
                 <tr key={m.id}>
                   <td>{m.worker}</td>
                   <td className="mono">{m.address}</td>
@@ -199,6 +204,12 @@ export function DashboardPage() {
               ))}
             </tbody>
           </table>
+          {mining.miners.length > MINERS_SHOWN && (
+            <button type="button" onClick={() => setAllMiners(!allMiners)}>
+              {allMiners ? `Show the first ${MINERS_SHOWN} miners` : `Show all ${mining.miners.length} miners`}
+            </button>
+          )}
+          </div>
         ) : (
           <p className="muted">No miners connected.</p>
         )}
