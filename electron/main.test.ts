@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -81,6 +81,8 @@ vi.mock('electron', () => {
 
 const home = mkdtempSync(join(tmpdir(), 'axw-electron-'));
 process.env.AXEWALLET_HOME = home;
+// a free Stratum port, so the test never collides with a running Axewallet
+writeFileSync(join(home, 'settings.json'), JSON.stringify({ stratumPort: 0 }));
 (globalThis as Record<string, unknown>).MAIN_WINDOW_VITE_NAME = 'main_window';
 
 afterAll(() => rmSync(home, { recursive: true, force: true }));

@@ -47,7 +47,7 @@ describe('settings file', () => {
   it('raises an alert and keeps running when the file is corrupt', async () => {
     const home = freshHome();
     writeFileSync(join(home, 'settings.json'), 'not json');
-    const engine = await startEngine({ home, mode: 'headless', logToStderr: false });
+    const engine = await startEngine({ home, mode: 'headless', logToStderr: false, overrides: { stratumPort: 0 } });
     const { alerts } = await engine.host.invoke('alerts.recent', {});
     expect(alerts[0]).toMatchObject({ kind: 'settings-file', severity: 'critical' });
     expect((await engine.host.invoke('status.get', {})).mode).toBe('headless');

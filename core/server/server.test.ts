@@ -36,7 +36,7 @@ describe('headless server', () => {
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'axw-server-'));
-    engine = await startEngine({ home, mode: 'headless', logToStderr: false });
+    engine = await startEngine({ home, mode: 'headless', logToStderr: false, overrides: { stratumPort: 0 } });
     token = loadOrCreateApiToken(home);
     server = await startApiServer({ host: engine.host, token, port: 0, version: 'test', logger: engine.logger });
   });
