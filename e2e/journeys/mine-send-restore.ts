@@ -161,6 +161,18 @@ export const mineSendReceive: Journey = {
     const sendsAfter = await b.api_call<{ entries: Array<{ kind: string; amount: number | string }> }>('GET', '/wallet/history?limit=100');
     expect(sendsAfter.body.entries.some((e) => e.kind === 'receive' && BigInt(e.amount) === amount), "the receiver's history shows the receive");
 
+    step('devices and backup pages show the live state');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices', exact: true }).click();
+    const card = page.getByRole('listitem').filter({ hasText: 'mining through Axewallet' }).first();
+    await card.waitFor({ timeout: 30_000 });
+    await card.getByText(/^Charts of /).click();
+    await card.getByText(/^Logs of /).click();
+    await page.waitForTimeout(1500);
+    await shot(page, 'devices');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Backup', exact: true }).click();
+    await page.getByRole('table', { name: 'Backup relays' }).getByText('connected', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await shot(page, 'backup');
+
     step('stop mining and back up, for journey 2');
     const devices = await a.api_call<{ devices: Array<{ id: string; viaAxewallet: boolean }> }>('GET', '/devices');
     for (const d of devices.body.devices.filter((x) => x.viaAxewallet)) await a.api_call('POST', `/devices/${d.id}/undo-proxy`);

@@ -98,7 +98,8 @@ export function BackupPage() {
                     </td>
                     <td>{formatAgo(s.lastOkAt)}</td>
                     <td className={s.lastError ? 'bad' : ''}>{s.lastError ? `${s.lastError} (${formatAgo(s.lastErrorAt)})` : 'none'}</td>
-                    <td className="row">
+                    <td>
+                      <div className="row">
                       <button type="button" onClick={() => void test.run(url)} disabled={test.busy} aria-label={`Test relay ${url}`}>
                         Test
                       </button>
@@ -106,6 +107,7 @@ export function BackupPage() {
                         Remove
                       </button>
                       {tested[url] && <span role="status">{tested[url]}</span>}
+                      </div>
                     </td>
                   </tr>
                 );
