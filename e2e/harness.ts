@@ -3,7 +3,7 @@
  * screenshots of every step under test-output/e2e/. Journeys are plain async functions that throw on failure.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -106,6 +106,8 @@ export async function startCli<R extends { event: 'ready' }>(name: string, args:
 /** Starts `axewallet serve --home <tmp> --port 0 [--demo]` and waits for its ready line. */
 export async function startServe(opts: ServeOptions): Promise<ServeInstance> {
   const home = opts.home ?? mkdtempSync(join(tmpdir(), `axewallet-e2e-${opts.name}-`));
+  // tests bind loopback only: the Stratum port (normally the one LAN-facing service) too
+  if (!opts.home) writeFileSync(join(home, 'settings.json'), `${JSON.stringify({ stratumHost: '127.0.0.1' })}\n`);
   // every instance gets its own free Stratum port: several run at once
   const args = ['serve', '--home', home, '--port', '0', '--stratum-port', '0', ...(opts.demo ? ['--demo'] : []), ...(opts.extraArgs ?? [])];
   const cli = await startCli<ServeReady>(`${opts.name}-serve`, args, { AXEWALLET_HOME: home }, opts.readyTimeoutMs);
