@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import type { CommandInput, CommandOutput } from '../../../core/api/contract';
+import type { ApiEvent, CommandInput, CommandOutput } from '../../../core/api/contract';
 import type { AmountJson } from '../../../core/api/define';
 import { call } from '../api';
 import { CopyButton } from '../components/CopyButton';
@@ -37,6 +37,7 @@ export function WalletPage() {
   if (wallet.locked) return <UnlockForm />;
   return (
     <div className="stack">
+      <MintProblem />
       <Balances balances={wallet.balances} />
       <div className="grid2">
         <SendForm balances={wallet.balances} />
@@ -45,6 +46,32 @@ export function WalletPage() {
       <PendingSends />
       <History />
       <Mints />
+    </div>
+  );
+}
+
+const mintProblemWords: Record<Extract<ApiEvent, { type: 'wallet.error' }>['kind'], string> = {
+  bad_signature: 'The mint sent a signature that does not verify; nothing from that answer was kept.',
+  mint_offline: 'The mint is not answering; minting waits and nothing is lost.',
+  mint_rejected: 'The mint refused a request.',
+  bad_response: 'The mint sent an answer Axewallet cannot read.',
+  internal: 'The wallet hit an internal error.',
+};
+
+/** The wallet's last problem with a mint, while it is recent. */
+function MintProblem() {
+  const problem = useApp((s) => s.events.findLast((e): e is Extract<ApiEvent, { type: 'wallet.error' }> => e.type === 'wallet.error'));
+  const lastBalance = useApp((s) => s.events.findLastIndex((e) => e.type === 'wallet.balance'));
+  const problemIndex = useApp((s) => s.events.findLastIndex((e) => e.type === 'wallet.error'));
+  // a balance change after the problem means the mint works again
+  if (!problem || lastBalance > problemIndex) return null;
+  return (
+    <div className="notice notice-error" role="alert">
+      <strong>{mintProblemWords[problem.kind]}</strong>
+      <p>
+        {problem.message}
+        {problem.mint ? ` (${problem.mint})` : ''}
+      </p>
     </div>
   );
 }
