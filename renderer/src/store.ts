@@ -40,8 +40,10 @@ interface AppState {
   settings: Settings | null;
   alerts: Alert[];
   logs: LogRecord[];
-  /** every event other than logs, newest last: the live share -> quote -> proof stream reads it */
+  /** every event other than logs, newest last (the last MAX_EVENTS): the live share -> quote -> proof stream reads it */
   events: ApiEvent[];
+  /** how many events arrived since the page opened; `eventsSince` finds the ones after a moment */
+  eventCount: number;
   /** the one app-wide error surface; field errors stay next to their fields */
   error: ApiError | null;
   /** alerts the user has dismissed from the banner (they stay on the Logs page) */
@@ -55,6 +57,29 @@ interface AppState {
   saveSettings(patch: Partial<Settings>): Promise<Settings>;
 }
 
+/**
+ * A farm sends many share and log events a second: they reach the state in batches, a few times a second,
+ * so pages re-render per batch and not per event.
+ */
+const FLUSH_MS = 200;
+let pendingEvents: ApiEvent[] = [];
+let pendingLogs: LogRecord[] = [];
+let flushTimer: ReturnType<typeof setTimeout> | undefined;
+
+function scheduleFlush(): void {
+  flushTimer ??= setTimeout(() => {
+    flushTimer = undefined;
+    const events = pendingEvents;
+    const logs = pendingLogs;
+    pendingEvents = [];
+    pendingLogs = [];
+    useApp.setState((s) => ({
+      ...(events.length ? { events: [...s.events, ...events].slice(-MAX_EVENTS), eventCount: s.eventCount + events.length } : {}),
+      ...(logs.length ? { logs: [...s.logs, ...logs].slice(-MAX_LOGS) } : {}),
+    }));
+  }, FLUSH_MS);
+}
+
 export const useApp = create<AppState>((set, get) => ({
   route: routeFromHash(window.location.hash),
   connection: 'connecting',
@@ -63,6 +88,7 @@ export const useApp = create<AppState>((set, get) => ({
   alerts: [],
   logs: [],
   events: [],
+  eventCount: 0,
   error: null,
   dismissedAlerts: [],
   dismissAlert(id) {
@@ -94,7 +120,8 @@ export const useApp = create<AppState>((set, get) => ({
   receive(event) {
     switch (event.type) {
       case 'log':
-        set((s) => ({ logs: [...s.logs.slice(-(MAX_LOGS - 1)), event.record] }));
+        pendingLogs.push(event.record);
+        scheduleFlush();
         return;
       case 'settings':
         set({ settings: event.settings });
@@ -108,7 +135,8 @@ export const useApp = create<AppState>((set, get) => ({
         void useLive.getState().refresh();
         break;
     }
-    set((s) => ({ events: [...s.events.slice(-(MAX_EVENTS - 1)), event] }));
+    pendingEvents.push(event);
+    scheduleFlush();
   },
   async saveSettings(patch) {
     const settings = await call('settings.update', patch);
@@ -116,3 +144,9 @@ export const useApp = create<AppState>((set, get) => ({
     return settings;
   },
 }));
+
+/** The events that arrived after `count` was read from eventCount (as many of them as are still kept). */
+export function eventsSince(state: Pick<AppState, 'events' | 'eventCount'>, count: number): ApiEvent[] {
+  const newer = state.eventCount - count;
+  return newer <= 0 ? [] : state.events.slice(-Math.min(newer, state.events.length));
+}

@@ -5,7 +5,7 @@ import { formatSi } from '../format';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
 import { useLive } from '../live';
 import { mnemonicProblem, normalizeMnemonic, pickConfirmPositions } from '../mnemonic';
-import { useApp } from '../store';
+import { eventsSince, useApp } from '../store';
 import { useAction } from '../useCommand';
 
 type Mode = 'choose' | 'create' | 'restore-words' | 'restore-nostr';
@@ -217,6 +217,7 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
   const headless = useApp((s) => s.status?.mode !== 'electron');
   const navigate = useApp((s) => s.navigate);
   const events = useApp((s) => s.events);
+  const eventCount = useApp((s) => s.eventCount);
   const [startedAt, setStartedAt] = useState<number>();
   const [mnemonic, setMnemonic] = useState('');
   const [mnemonicError, setMnemonicError] = useState<string>();
@@ -234,7 +235,10 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
     const problems = Object.entries(report.problems).map(([where, what]) => `${where}: ${what}`);
     return `Found ${report.events} backup events on the relays: ${report.proofsAdded} proofs restored${amounts.length ? ` (${amounts.join(', ')})` : ''}, ${report.proofsSpent} already spent.${problems.length ? ` Not reached: ${problems.join('; ')}.` : ''}`;
   });
-  const progress = useMemo(() => (startedAt === undefined ? [] : events.slice(startedAt).map(progressOf).filter((p): p is ProgressView => !!p)), [events, startedAt]);
+  const progress = useMemo(
+    () => (startedAt === undefined ? [] : eventsSince({ events, eventCount }, startedAt).map(progressOf).filter((p): p is ProgressView => !!p)),
+    [events, eventCount, startedAt],
+  );
   const last = progress[progress.length - 1];
   const serverMnemonicError = restore.error?.field === 'mnemonic' ? `${restore.error.message}${restore.error.hint ? ` ${restore.error.hint}` : ''}` : undefined;
 
@@ -249,7 +253,7 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
         const passProblem = passphraseProblem(headless, pass, pass2);
         setPassError(passProblem);
         if (problem || passProblem) return;
-        setStartedAt(useApp.getState().events.length);
+        setStartedAt(useApp.getState().eventCount);
         const result = await restore.run({ mnemonic: normalizeMnemonic(mnemonic), ...(headless ? { passphrase: pass } : {}) });
         if (result !== undefined) {
           setDone(result);
