@@ -17,9 +17,21 @@ import { percentile, round } from './measure';
 
 const rendererDir = join(repoRoot, 'renderer');
 
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const name of readdirSync(dir)) {
+    const stat = statSync(join(dir, name));
+    newest = Math.max(newest, stat.isDirectory() ? newestMtime(join(dir, name)) : stat.mtimeMs);
+  }
+  return newest;
+}
+
+/** The bundle measured is the one the sources make now: rebuilt when missing or older than them. */
 function ensureRendererBuild(): string {
   const dist = join(rendererDir, 'dist');
-  if (!existsSync(join(dist, 'index.html'))) {
+  const built = join(dist, 'index.html');
+  const sources = Math.max(newestMtime(join(rendererDir, 'src')), newestMtime(join(repoRoot, 'core', 'api')));
+  if (!existsSync(built) || statSync(built).mtimeMs < sources) {
     const result = spawnSync(process.execPath, [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'error'], { cwd: repoRoot, stdio: 'inherit' });
     if (result.status !== 0) throw new Error('renderer build failed');
   }
