@@ -31,6 +31,8 @@ export interface EngineOptions {
   seedVault?: OsSeedVault;
   /** start a simulated Bitaxe with the demo network (default true) */
   demoSimulator?: boolean;
+  /** H/s the proxy announces upstream for a miner that suggests no difficulty (default: a Bitaxe Gamma) */
+  minerHashrate?: number;
 }
 
 export interface OsSeedVault {
@@ -110,6 +112,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   stops.push(() => wallet.close());
 
   // ---------------------------------------------------------------- proxy
+  const minerHashrate = opts.minerHashrate ?? (demo ? DEMO_HASHES_PER_SECOND : undefined);
   const proxy = createProxy({
     stratumHost: configured.stratumHost,
     stratumPort: configured.stratumPort,
@@ -118,7 +121,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     ledgerPath: join(home, 'ledger.sqlite'),
     lockingPubkey: () => wallet.lockingPubkey(),
     logger: logger.child('proxy'),
-    ...(demo ? { nominalHashrate: DEMO_HASHES_PER_SECOND } : {}),
+    ...(minerHashrate ? { nominalHashrate: minerHashrate } : {}),
   });
   registerMiningApi(host, proxy);
   proxy.on('quote', (quote: { quoteId: string; amount: bigint; minerId: string; error?: { code: number; message: string } }) => {

@@ -11,9 +11,9 @@ import { startApiServer } from './server/server';
 import { VERSION } from './version';
 
 const USAGE = `Usage:
-  axewallet serve [--home DIR] [--port N] [--demo] [--upstream URL]... [--stratum-port N] [--mint URL] [--relay URL]...
+  axewallet serve [--home DIR] [--port N] [--demo] [--upstream URL]... [--stratum-port N] [--mint URL] [--relay URL]... [--miner-hashrate H/s]
   axewallet devnet [--home DIR]
-  axewallet sim [--model gamma] [--firmware v2.15] [--host 127.0.0.2] [--pool HOST:PORT] [--patched]
+  axewallet sim [--model gamma] [--firmware v2.15] [--host 127.0.0.2] [--pool HOST:PORT] [--suggested-difficulty N] [--hashes-per-second N] [--patched]
   axewallet --version`;
 
 export class UsageError extends Error {}
@@ -36,6 +36,7 @@ export async function serve(argv: string[]): Promise<{ stop(): Promise<void> }> 
       'stratum-port': { type: 'string' },
       mint: { type: 'string' },
       relay: { type: 'string', multiple: true },
+      'miner-hashrate': { type: 'string' },
     },
     strict: true,
   });
@@ -57,7 +58,12 @@ export async function serve(argv: string[]): Promise<{ stop(): Promise<void> }> 
   if (values.mint) overrides.mintUrl = values.mint;
   if (values.relay?.length) overrides.relays = values.relay;
 
-  const engine = await startEngine({ home, mode: 'headless', demo: values.demo, overrides });
+  let minerHashrate: number | undefined;
+  if (values['miner-hashrate'] !== undefined) {
+    minerHashrate = Number(values['miner-hashrate']);
+    if (!(minerHashrate > 0) || !Number.isFinite(minerHashrate)) throw new UsageError(`--miner-hashrate wants hashes per second, got "${values['miner-hashrate']}"`);
+  }
+  const engine = await startEngine({ home, mode: 'headless', demo: values.demo, overrides, ...(minerHashrate ? { minerHashrate } : {}) });
   const token = loadOrCreateApiToken(home);
   const server = await startApiServer({
     host: engine.host,

@@ -113,6 +113,9 @@ describe('backup and restore with the real wallet and the devnet mint', () => {
     const again = await backupFor(elsewhere.wallet, [relay.url]).restore();
     expect(again.proofsAdded).toBe(0);
     expect(balance(elsewhere.wallet)).toBe(32n);
+    // the history accounts for every restored proof exactly once, whichever way it came back
+    const restoredIn = elsewhere.wallet.history(100).filter((h) => h.kind === 'restore').reduce((sum, h) => sum + BigInt(h.amount), 0n);
+    expect(restoredIn).toBe(32n);
   });
 
   it('two relays, one refusing writes: the backup is complete on the other, status names the failing one', async () => {

@@ -1029,6 +1029,7 @@ export class WalletEngine {
     const lockTo = this.lockingKey().pubkey;
     let proofs = 0;
     let amount = 0n;
+    const addedByUnit = new Map<string, bigint>();
     for (const keyset of ctx.keysets.values()) {
       const amounts = Object.keys(keyset.keys);
       if (amounts.length === 0) continue;
@@ -1072,6 +1073,7 @@ export class WalletEngine {
               if (this.store.insertProof(this.proofRow(ctx.url, keyset, f, 'restore', null, 'unspent', null))) {
                 proofs++;
                 amount += f.output.amount;
+                addedByUnit.set(keyset.unit, (addedByUnit.get(keyset.unit) ?? 0n) + f.output.amount);
               }
             }
             this.store.advanceCounter(keyset.id, lastUsed + 1);
@@ -1086,17 +1088,7 @@ export class WalletEngine {
       }
     }
     if (amount > 0n) {
-      for (const [unit, sum] of sumByUnit(this.store.proofs({ mintUrl: ctx.url, state: 'unspent' }).filter((p) => p.origin === 'restore'))) {
-        this.store.addHistory({
-          kind: 'restore',
-          direction: 'in',
-          mint_url: ctx.url,
-          unit,
-          amount: sum.toString(),
-          ref: null,
-          memo: null,
-        });
-      }
+      this.store.tx(() => this.recordRestored(ctx.url, addedByUnit, 'from the seed (NUT-09)'));
       this.emit({ type: 'changed' });
     }
     return { proofs, amount };
@@ -1108,6 +1100,7 @@ export class WalletEngine {
     const stateOf = new Map(states.map((st) => [st.Y.toLowerCase(), st.state]));
     let added = 0;
     let amount = 0n;
+    const addedByUnit = new Map<string, bigint>();
     this.store.tx(() => {
       for (const p of proofs) {
         const keyset = ctx.keysets.get(p.id);
@@ -1130,18 +1123,21 @@ export class WalletEngine {
         if (this.store.insertProof(row)) {
           added++;
           amount += BigInt(p.amount);
+          addedByUnit.set(keyset.unit, (addedByUnit.get(keyset.unit) ?? 0n) + BigInt(p.amount));
         }
       }
+      this.recordRestored(ctx.url, addedByUnit, 'from the nostr backup');
     });
     if (added) this.emit({ type: 'changed' });
     return { added, amount };
   }
-}
 
-function sumByUnit(rows: ProofRow[]): Map<string, bigint> {
-  const sums = new Map<string, bigint>();
-  for (const row of rows) sums.set(row.unit, (sums.get(row.unit) ?? 0n) + BigInt(row.amount));
-  return sums;
+  /** One history entry per unit for what a restore added, so the history accounts for every restored proof once. */
+  private recordRestored(mintUrl: string, addedByUnit: Map<string, bigint>, source: string): void {
+    for (const [unit, sum] of addedByUnit) {
+      if (sum > 0n) this.store.addHistory({ kind: 'restore', direction: 'in', mint_url: mintUrl, unit, amount: sum.toString(), ref: null, memo: `restored ${source}` });
+    }
+  }
 }
 
 export function mintableAmount(q: MintQuote): bigint {

@@ -1,4 +1,4 @@
-/** `axewallet sim [--model gamma] [--firmware v2.15] [--host 127.0.0.2] [--pool HOST:PORT] [--patched]` */
+/** `axewallet sim [--model gamma] [--firmware v2.15] [--host 127.0.0.2] [--pool HOST:PORT] [--suggested-difficulty N] [--hashes-per-second N] [--patched]` */
 import { parseArgs } from 'node:util';
 import { isSimFirmware, isSimModel } from './models';
 import { type Simulator, type SimulatorOptions, startSimulator } from './simulator';
@@ -19,6 +19,8 @@ export function parseSimArgs(argv: string[]): SimulatorOptions {
       pool: { type: 'string' },
       patched: { type: 'boolean' },
       'no-serial': { type: 'boolean' },
+      'suggested-difficulty': { type: 'string' },
+      'hashes-per-second': { type: 'string' },
     },
   });
   const opts: SimulatorOptions = { serial: !values['no-serial'], patched: values.patched ?? false };
@@ -45,6 +47,18 @@ export function parseSimArgs(argv: string[]): SimulatorOptions {
     const match = /^(.+):(\d{1,5})$/.exec(values.pool);
     if (!match?.[1]) throw new SimUsageError(`--pool wants HOST:PORT, got "${values.pool}"`);
     opts.pool = { host: match[1], port: Number(match[2]) };
+  }
+  if (values['suggested-difficulty'] !== undefined) {
+    // the firmware keeps it as uint16; 0 means it sends no mining.suggest_difficulty at all
+    const suggested = Number(values['suggested-difficulty']);
+    if (!Number.isInteger(suggested) || suggested < 0 || suggested > 65535) throw new SimUsageError(`--suggested-difficulty wants 0-65535, got "${values['suggested-difficulty']}"`);
+    if (!opts.pool) throw new SimUsageError('--suggested-difficulty goes with --pool');
+    opts.pool.suggestedDifficulty = suggested;
+  }
+  if (values['hashes-per-second'] !== undefined) {
+    const rate = Number(values['hashes-per-second']);
+    if (!Number.isInteger(rate) || rate < 1 || rate > 10_000_000) throw new SimUsageError(`--hashes-per-second wants 1-10000000, got "${values['hashes-per-second']}"`);
+    opts.hashesPerSecond = rate;
   }
   return opts;
 }

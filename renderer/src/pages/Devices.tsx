@@ -1,4 +1,4 @@
-import { useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import { call } from '../api';
 import { Chart } from '../components/Chart';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
@@ -63,7 +63,12 @@ export function AddDeviceForm({ onAdded }: { onAdded?: (device: DeviceView) => v
 export function DiscoverPanel({ onPick, pickLabel = 'Add' }: { onPick(device: DeviceView): void; pickLabel?: string }) {
   const id = useId();
   const discovery = useDiscovery();
-  const [where, setWhere] = useState('');
+  // on the demo network the simulated Bitaxe listens on loopback, which a LAN search never covers
+  const demoTarget = useApp((s) => s.status?.demoDevices?.[0]?.replace(/^https?:\/\//, ''));
+  const [where, setWhere] = useState(demoTarget ?? '');
+  useEffect(() => {
+    if (demoTarget) setWhere((current) => current || demoTarget);
+  }, [demoTarget]);
   const [whereError, setWhereError] = useState<string>();
   const add = useAction((found: FoundDevice) => call('devices.add', { address: found.address }));
   const progress = discovery.progress;
