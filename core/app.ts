@@ -118,6 +118,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     stratumPort: configured.stratumPort,
     upstreams: upstreams.map(parseUpstreamUrl),
     verdictTimeoutMs: configured.verdictTimeoutMs,
+    silentUpstreamMs: configured.silentUpstreamSeconds * 1000,
     ledgerPath: join(home, 'ledger.sqlite'),
     lockingPubkey: () => wallet.lockingPubkey(),
     logger: logger.child('proxy'),

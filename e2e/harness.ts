@@ -42,6 +42,8 @@ export interface ServeOptions {
   home?: string;
   extraArgs?: string[];
   readyTimeoutMs?: number;
+  /** saved settings the instance starts with (a fresh home only) */
+  settings?: Record<string, unknown>;
 }
 
 export interface CliProcess<R> {
@@ -107,7 +109,7 @@ export async function startCli<R extends { event: 'ready' }>(name: string, args:
 export async function startServe(opts: ServeOptions): Promise<ServeInstance> {
   const home = opts.home ?? mkdtempSync(join(tmpdir(), `axewallet-e2e-${opts.name}-`));
   // tests bind loopback only: the Stratum port (normally the one LAN-facing service) too
-  if (!opts.home) writeFileSync(join(home, 'settings.json'), `${JSON.stringify({ stratumHost: '127.0.0.1' })}\n`);
+  if (!opts.home) writeFileSync(join(home, 'settings.json'), `${JSON.stringify({ stratumHost: '127.0.0.1', ...opts.settings })}\n`);
   // every instance gets its own free Stratum port: several run at once
   const args = ['serve', '--home', home, '--port', '0', '--stratum-port', '0', ...(opts.demo ? ['--demo'] : []), ...(opts.extraArgs ?? [])];
   const cli = await startCli<ServeReady>(`${opts.name}-serve`, args, { AXEWALLET_HOME: home }, opts.readyTimeoutMs);
@@ -140,9 +142,9 @@ export interface DevnetReady {
 }
 
 /** `axewallet devnet --home <tmp>` as its own process, so a journey can freeze its pool like a hung upstream. */
-export async function startDevnet(name: string): Promise<CliProcess<DevnetReady> & { dispose(): Promise<void> }> {
+export async function startDevnet(name: string, extraArgs: string[] = []): Promise<CliProcess<DevnetReady> & { dispose(): Promise<void> }> {
   const home = mkdtempSync(join(tmpdir(), `axewallet-e2e-${name}-`));
-  const cli = await startCli<DevnetReady>(name, ['devnet', '--home', home]);
+  const cli = await startCli<DevnetReady>(name, ['devnet', '--home', home, ...extraArgs]);
   return {
     ...cli,
     async dispose() {

@@ -1,5 +1,6 @@
 /**
- * Journey 3: upstream outage. Two devnets as the failover list; the primary's process is frozen (SIGSTOP: it keeps
+ * Journey 3: upstream outage. Two devnets as the failover list, a hashpool (Sv2) first and a plain Stratum V1 pool as the
+ * fallback, as a home miner would set it up; the primary's process is frozen (SIGSTOP: it keeps
  * its sockets open and says nothing, the hung-pool case ESP-Miner handles worst), the UI shows the failover; it is
  * thawed (SIGCONT), the proxy returns to it, mining resumes, and every paid quote ends as ehash.
  */
@@ -12,22 +13,27 @@ interface MiningJson {
   upstream: { state: string; failover: boolean; activeIndex: number | null; url: string | null };
 }
 
+/** a verdict per share instead of hashpool's batches of 10: the journey watches a CPU-speed miner */
+const FAST_VERDICTS = ['--share-batch-size', '1'];
+
 export const upstreamOutage: Journey = {
   name: 'journey-3-upstream-outage',
   title: 'journey 3: the pool stops, the UI shows the failover, it returns, mining resumes, no ehash lost',
   async run({ openPage, shot, step, cleanup }) {
     step('two devnets');
-    const primary = await startDevnet('journey-3-devnet-primary');
+    const primary = await startDevnet('journey-3-devnet-primary', FAST_VERDICTS);
     cleanup(() => primary.dispose());
-    const secondary = await startDevnet('journey-3-devnet-secondary');
+    const secondary = await startDevnet('journey-3-devnet-secondary', FAST_VERDICTS);
     cleanup(() => secondary.dispose());
     const sv2 = (d: typeof primary) => `stratum2+tcp://${d.ready.pool.sv2}/${d.ready.pool.authorityPubkey}`;
 
     step('serve with the failover list');
     const serve = await startServe({
       name: 'journey-3',
+      // a frozen pool keeps its TCP connections open and says nothing: notice it in seconds, not minutes
+      settings: { silentUpstreamSeconds: 10 },
       // the simulator hashes on the CPU: the proxy announces its real rate, so the pool's first target fits it
-      extraArgs: ['--upstream', sv2(primary), '--upstream', sv2(secondary), '--mint', primary.ready.mint, '--relay', primary.ready.relay, '--miner-hashrate', '20000'],
+      extraArgs: ['--upstream', sv2(primary), '--upstream', `stratum+tcp://${secondary.ready.pool.sv1}`, '--mint', primary.ready.mint, '--relay', primary.ready.relay, '--miner-hashrate', '20000'],
     });
     cleanup(() => serve.dispose());
     await requireServices(serve, ['/wallet', '/mining']);
