@@ -200,7 +200,7 @@ export async function waitFor<T>(fn: () => Promise<T> | T, message: string, time
   throw new Error(`${message} (waited ${timeoutMs} ms${last ? `; last error: ${(last as Error).message}` : ''})`);
 }
 
-/** Thrown when a journey cannot run because a backend piece is missing; the runner reports it as skipped, naming the piece. */
+/** Thrown when a journey cannot run because a backend piece is missing; the runner fails it, naming the piece. */
 export class Blocked extends Error {
   constructor(reason: string) {
     super(reason);

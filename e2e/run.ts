@@ -1,6 +1,6 @@
 /**
  * Runs every journey in one Chromium, prints a line per journey and returns the counts.
- * A journey that finds a backend piece missing (Blocked) is reported as skipped, naming the piece.
+ * A journey that finds a backend piece missing (Blocked) fails, naming the piece: CI skips nothing.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,8 +10,7 @@ import { journeys } from './journeys';
 export interface E2eResult {
   passed: number;
   failed: number;
-  skipped: number;
-  journeys: Array<{ name: string; outcome: 'passed' | 'failed' | 'skipped'; seconds: number; detail?: string; screenshots: string[] }>;
+  journeys: Array<{ name: string; outcome: 'passed' | 'failed'; seconds: number; detail?: string; screenshots: string[] }>;
 }
 
 const JOURNEY_TIMEOUT_MS = 240_000;
@@ -19,7 +18,7 @@ const JOURNEY_TIMEOUT_MS = 240_000;
 export async function runJourneys(only: string[] = []): Promise<E2eResult> {
   rmSync(outputDir, { recursive: true, force: true });
   mkdirSync(outputDir, { recursive: true });
-  const result: E2eResult = { passed: 0, failed: 0, skipped: 0, journeys: [] };
+  const result: E2eResult = { passed: 0, failed: 0, journeys: [] };
   const browser = await launchChromium();
   const suiteCleanups: Array<() => Promise<void> | void> = [];
   try {
@@ -29,8 +28,8 @@ export async function runJourneys(only: string[] = []): Promise<E2eResult> {
       const seconds = Math.round((Date.now() - started) / 100) / 10;
       result.journeys.push({ name: journey.name, seconds, ...outcome });
       result[outcome.outcome]++;
-      const mark = { passed: '✓', failed: '✗', skipped: '-' }[outcome.outcome];
-      process.stderr.write(`${mark} ${journey.name}: ${journey.title} (${seconds}s)${outcome.outcome === 'skipped' ? ' — SKIPPED' : ''}${outcome.detail ? `\n    ${outcome.detail}` : ''}\n`);
+      const mark = { passed: '✓', failed: '✗' }[outcome.outcome];
+      process.stderr.write(`${mark} ${journey.name}: ${journey.title} (${seconds}s)${outcome.detail ? `\n    ${outcome.detail}` : ''}\n`);
     }
   } finally {
     for (const fn of suiteCleanups.reverse()) await Promise.resolve(fn()).catch(() => undefined);
@@ -40,7 +39,7 @@ export async function runJourneys(only: string[] = []): Promise<E2eResult> {
   return result;
 }
 
-async function runOne(browser: Awaited<ReturnType<typeof launchChromium>>, journey: Journey, suiteCleanups: Array<() => Promise<void> | void>): Promise<{ outcome: 'passed' | 'failed' | 'skipped'; detail?: string; screenshots: string[] }> {
+async function runOne(browser: Awaited<ReturnType<typeof launchChromium>>, journey: Journey, suiteCleanups: Array<() => Promise<void> | void>): Promise<{ outcome: 'passed' | 'failed'; detail?: string; screenshots: string[] }> {
   const cleanups: Array<() => Promise<void> | void> = [];
   const screenshots: string[] = [];
   const pages: import('playwright-core').Page[] = [];
@@ -92,7 +91,7 @@ async function runOne(browser: Awaited<ReturnType<typeof launchChromium>>, journ
     ]);
     return { outcome: 'passed', screenshots };
   } catch (error) {
-    if (error instanceof Blocked) return { outcome: 'skipped', detail: `blocked: ${error.message}`, screenshots };
+    if (error instanceof Blocked) return { outcome: 'failed', detail: `blocked: ${error.message}`, screenshots };
     for (const page of pages) {
       if (!page.isClosed()) await ctx.shot(page, `failed-${currentStep}`).catch(() => undefined);
     }

@@ -25,9 +25,9 @@ function newestMtime(dir) {
   return newest;
 }
 
-function finish(passed, failed, skipped = 0) {
-  writeFileSync('test-output/e2e.json', `${JSON.stringify({ passed, failed, skipped })}\n`);
-  process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+function finish(passed, failed) {
+  writeFileSync('test-output/e2e.json', `${JSON.stringify({ passed, failed })}\n`);
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
   process.exit(failed === 0 ? 0 : 1);
 }
 
@@ -52,7 +52,7 @@ register();
 try {
   const { runJourneys } = await import('../e2e/run.ts');
   const result = await runJourneys(process.argv.slice(2));
-  finish(result.passed, result.failed, result.skipped);
+  finish(result.passed, result.failed);
 } catch (error) {
   process.stderr.write(`e2e: ${error?.stack ?? error}\n`);
   finish(0, 1);
