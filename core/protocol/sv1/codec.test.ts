@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_SV1_LINE_BYTES, parseSv1Line, rejectReasonOf, Sv1LineSplitter, Sv1ProtocolError, sv1Error } from './codec';
+import { extranonce2Hex, parseNotify } from './job';
+
+function codeOf(line: string): string | undefined {
+  try {
+    parseSv1Line(line);
+    return undefined;
+  } catch (error) {
+    return error instanceof Sv1ProtocolError ? error.code : 'untyped';
+  }
+}
+
+describe('Stratum V1 codec', () => {
+  it('parses requests and responses', () => {
+    expect(parseSv1Line('{"id":2,"method":"mining.subscribe","params":["bitaxe/BM1370/v2.15.0"]}')).toEqual({ kind: 'request', id: 2, method: 'mining.subscribe', params: ['bitaxe/BM1370/v2.15.0'] });
+    expect(parseSv1Line('{"id":4,"result":false,"error":[23,"Low difficulty share",null]}')).toMatchObject({ kind: 'response', id: 4, result: false });
+    expect(parseSv1Line('{"id":null,"method":"mining.notify"}')).toMatchObject({ params: [] });
+  });
+
+  it('rejects bad input with typed errors', () => {
+    expect(codeOf('{"id":1,')).toBe('invalid-json');
+    expect(codeOf('[1,2]')).toBe('not-an-object');
+    expect(codeOf('{"id":{},"method":"x"}')).toBe('invalid-id');
+    expect(codeOf('{"id":1,"method":""}')).toBe('invalid-method');
+    expect(codeOf('{"id":1,"method":"x","params":{}}')).toBe('invalid-params');
+    expect(codeOf(`{"id":1,"method":"x","params":["${'a'.repeat(MAX_SV1_LINE_BYTES)}"]}`)).toBe('line-too-long');
+  });
+
+  it('reads reject reasons in every shape pools send', () => {
+    const reason = (line: string) => rejectReasonOf(parseSv1Line(line) as never);
+    expect(reason('{"id":1,"result":false,"error":[23,"Low difficulty share",null]}')).toBe('Low difficulty share');
+    expect(reason('{"id":1,"result":false,"error":"stale"}')).toBe('stale');
+    expect(reason('{"id":1,"result":false,"error":{"message":"duplicate"}}')).toBe('duplicate');
+    expect(reason('{"id":1,"result":false,"error":null,"reject-reason":"Above target"}')).toBe('Above target');
+    expect(JSON.parse(sv1Error(7, 21, 'Job not found'))).toEqual({ id: 7, result: null, error: [21, 'Job not found', null] });
+  });
+
+  it('splits lines across chunks and drops an overlong line once without buffering it', () => {
+    const splitter = new Sv1LineSplitter(16);
+    expect(splitter.push('{"a":1}\n{"b"')).toEqual(['{"a":1}']);
+    expect(splitter.push(':2}\r\n\n')).toEqual(['{"b":2}']);
+    expect(splitter.push('x'.repeat(40))).toEqual([{ overflow: true }]);
+    expect(splitter.push('y'.repeat(40))).toEqual([]);
+    expect(splitter.push('tail\n{"c":3}\n')).toEqual(['{"c":3}']);
+  });
+
+  it('checks notify params with the firmware rules and writes extranonce2 little-endian', () => {
+    const params = ['1b4c', '00'.repeat(32), 'aa', 'bb', [], '20000000', '1d00ffff', '64495522', true];
+    expect(parseNotify(params).cleanJobs).toBe(true);
+    expect(() => parseNotify(params.slice(0, 7))).toThrow(/at least 8/);
+    expect(() => parseNotify(['1b4c', 12, 'aa', 'bb', [], '20000000', '1d00ffff', '64495522'])).toThrow(/prevhash/);
+    expect(() => parseNotify(['1b4c', '00'.repeat(32), 'aa', 'bb', new Array(33).fill('00'.repeat(32)), '20000000', '1d00ffff', '64495522'])).toThrow(/32 hashes/);
+    expect(extranonce2Hex(1n, 4)).toBe('01000000');
+    expect(extranonce2Hex(0x0102n, 8)).toBe('0201000000000000');
+  });
+});
