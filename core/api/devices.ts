@@ -76,6 +76,18 @@ export const historySampleSchema = z.object({
 
 export const foundDeviceSchema = z.object({ address: z.string(), mac: z.string(), hostname: z.string(), asicModel: z.string(), firmware: z.string(), ipv4: z.string(), known: z.boolean() });
 
+export const usbPortSchema = z.object({
+  path: z.string(),
+  serialNumber: z.string().optional(),
+  /** patched firmware answers JSON commands over USB; stock firmware only prints logs */
+  firmware: z.enum(['patched', 'stock', 'unknown']),
+  /** the AxeOS address the device reports (patched firmware), ready for devices.add */
+  address: z.string().optional(),
+  hostname: z.string().optional(),
+  /** why the port could not be read, and what to do */
+  problem: z.string().optional(),
+});
+
 export const discoveryProgressSchema = z.object({
   scanId: z.string(),
   scanned: z.number().int(),
@@ -150,6 +162,14 @@ export const devicesCommands = {
     summary: 'Scan the local networks (or the given hosts: "192.168.1.0/24", "10.0.0.5-20") for Bitaxes; progress arrives as device.discovery events',
     input: z.object({ hosts: z.array(z.string().max(64)).max(16).optional(), port: z.number().int().min(1).max(65535).optional(), mdns: z.boolean().default(false) }).strict(),
     output: z.object({ scanId: z.string(), total: z.number().int() }),
+  }),
+  'devices.usb': defineCommand({
+    name: 'devices.usb',
+    method: 'GET',
+    path: '/devices/usb',
+    summary: 'Bitaxes plugged into this machine over USB, with their firmware kind and, on patched firmware, their network address',
+    input: z.object({}).strict(),
+    output: z.object({ ports: z.array(usbPortSchema) }),
   }),
   'devices.cancelDiscover': defineCommand({
     name: 'devices.cancelDiscover',

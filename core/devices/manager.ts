@@ -13,7 +13,9 @@ import { type Stream, subscribeLogs } from '../../device/axeos/live';
 import type { DevicePool, NormalizedInfo } from '../../device/axeos/normalize';
 import { browseMdns } from '../../device/discovery/mdns';
 import { type FoundDevice, type ScanProgress, expandHosts, localSubnetHosts, scanHosts } from '../../device/discovery/scan';
+import { SerialDriver } from '../../device/serial/driver';
 import { stripAnsi } from '../../device/serial/log-parser';
+import { listBitaxePorts, type UsbPort } from '../../device/serial/ports';
 import { type AlertMemory, type AlertThresholds, DEFAULT_THRESHOLDS, evaluateAlerts, primaryPoolOf } from './alerts';
 import { type LocalAddress, lanAddressFor, localIpv4Addresses } from './lan';
 import { type DeviceRow, DeviceStore, type ProxyBackup, shareDeltas } from './store';
@@ -41,6 +43,17 @@ export interface DeviceManagerOptions {
   localAddresses?: () => LocalAddress[];
   /** follow each device's /api/ws log stream (default true) */
   streamLogs?: boolean;
+  /** Bitaxe USB ports (default: by VID:PID, sysfs when udevadm is missing) */
+  listUsbPorts?: () => Promise<UsbPort[]>;
+}
+
+export interface UsbDevice {
+  path: string;
+  serialNumber?: string;
+  firmware: 'patched' | 'stock' | 'unknown';
+  address?: string;
+  hostname?: string;
+  problem?: string;
 }
 
 export type DeviceManagerEvent =
@@ -679,6 +692,37 @@ export class DeviceManager {
     const scan = this.scans.get(scanId);
     scan?.abort();
     return !!scan;
+  }
+
+  // ------------------------------------------------------------------ USB
+
+  /** Each Bitaxe on USB: patched firmware tells its network address over the console; stock firmware cannot. */
+  async usbDevices(): Promise<UsbDevice[]> {
+    const ports = await (this.opts.listUsbPorts ?? (() => listBitaxePorts()))();
+    return Promise.all(
+      ports.map(async (port): Promise<UsbDevice> => {
+        const device: UsbDevice = { path: port.path, firmware: 'unknown' };
+        if (port.serialNumber) device.serialNumber = port.serialNumber;
+        let driver: SerialDriver | undefined;
+        try {
+          driver = await SerialDriver.open(port.path, { probeTimeoutMs: 2000 });
+          device.firmware = await driver.probe();
+          if (device.firmware === 'patched') {
+            const info = await driver.info();
+            if (typeof info.ipv4 === 'string' && info.ipv4) device.address = `http://${info.ipv4}`;
+            if (typeof info.hostname === 'string') device.hostname = info.hostname;
+            if (!device.address) device.problem = 'This Bitaxe is not on a network yet: connect it to Wi-Fi (AxeOS setup), then look again.';
+          } else {
+            device.problem = 'Stock AxeOS only prints logs over USB: connect the Bitaxe to Wi-Fi, then search the network (or install the Axewallet firmware patch).';
+          }
+        } catch (error) {
+          device.problem = `${port.path} could not be read (${(error as Error).message}): close other programs using it (serial monitors, flash tools) and look again.`;
+        } finally {
+          await driver?.close();
+        }
+        return device;
+      }),
+    );
   }
 }
 

@@ -29,6 +29,7 @@ export function registerDevicesApi(host: ApiHost, manager: DeviceManager, onAler
   host.handle('devices.logs', ({ id, limit }) => ({ lines: manager.logs(id, limit) }));
   host.handle('devices.discover', ({ hosts, port, mdns }) => manager.discover({ hosts, port, mdns }));
   host.handle('devices.cancelDiscover', ({ scanId }) => ({ cancelled: manager.cancelDiscover(scanId) }));
+  host.handle('devices.usb', async () => ({ ports: await manager.usbDevices() }));
   return manager.subscribe((event) => {
     if (event.type === 'alert' && onAlert) onAlert(event.alert);
     else host.emit(event);
