@@ -10,28 +10,8 @@ static int checks = 0;
 
 #define CHECK(cond) do { checks++; if (!(cond)) { failures++; fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); } } while (0)
 
-static int temptarget = 60;
-
-static cJSON *get_info(void *ctx)
-{
-    (void) ctx;
-    cJSON *info = cJSON_CreateObject();
-    cJSON_AddStringToObject(info, "macAddr", "A0:B7:65:00:00:01");
-    cJSON_AddNumberToObject(info, "temptarget", temptarget);
-    return info;
-}
-
-/* like check_settings_and_update: validate everything first, then save */
-static bool apply_settings(void *ctx, const cJSON *settings)
-{
-    (void) ctx;
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(settings, "temptarget");
-    if (t != NULL && (!cJSON_IsNumber(t) || t->valuedouble < 35 || t->valuedouble > 66)) return false;
-    if (t != NULL) temptarget = t->valueint;
-    return true;
-}
-
-static const usb_cmd_ops_t ops = { .get_info = get_info, .apply_settings = apply_settings, .ctx = NULL };
+#define FAKE_DEVICE_MAC "A0:B7:65:00:00:01"
+#include "fake_device.h"
 
 static void expect_reply(const char *request, const char *expected, bool expect_restart)
 {

@@ -9,27 +9,8 @@
 
 #include "usb_cmd_proto.h"
 
-static int temptarget = 60;
-
-static cJSON *get_info(void *ctx)
-{
-    (void) ctx;
-    cJSON *info = cJSON_CreateObject();
-    cJSON_AddStringToObject(info, "macAddr", "A0:B7:65:C0:FF:EE");
-    cJSON_AddNumberToObject(info, "temptarget", temptarget);
-    return info;
-}
-
-static bool apply_settings(void *ctx, const cJSON *settings)
-{
-    (void) ctx;
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(settings, "temptarget");
-    if (t != NULL && (!cJSON_IsNumber(t) || t->valuedouble < 35 || t->valuedouble > 66)) return false;
-    if (t != NULL) temptarget = t->valueint;
-    return true;
-}
-
-static const usb_cmd_ops_t ops = { .get_info = get_info, .apply_settings = apply_settings, .ctx = NULL };
+#define FAKE_DEVICE_MAC "A0:B7:65:C0:FF:EE"
+#include "fake_device.h"
 
 static void on_line(const char *line, void *arg)
 {
