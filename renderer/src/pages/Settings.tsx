@@ -28,6 +28,7 @@ function SettingsForm({ saved, savedAt, onSaved }: { saved: Settings; savedAt: s
   const demo = useApp((s) => s.status?.demo ?? false);
   const [draft, setDraft] = useState<Settings>(saved);
   const [port, setPort] = useState(String(saved.stratumPort));
+  const [silent, setSilent] = useState(String(saved.silentUpstreamSeconds));
   const [newUpstream, setNewUpstream] = useState('');
   const [newUpstreamError, setNewUpstreamError] = useState<string>();
   const [newRelay, setNewRelay] = useState('');
@@ -40,6 +41,7 @@ function SettingsForm({ saved, savedAt, onSaved }: { saved: Settings; savedAt: s
 
   const upstreamErrors = draft.upstreams.map((u) => upstreamProblem(u.url));
   const portError = portProblem(port);
+  const silentError = /^\d+$/.test(silent.trim()) && Number(silent) >= 5 && Number(silent) <= 3600 ? undefined : 'Enter a number of seconds from 5 to 3600.';
   const serverField = save.error?.field ?? '';
   const serverErrorFor = (field: string) => (serverField === field || serverField.startsWith(`${field}.`) ? save.error?.message : undefined);
 
@@ -68,17 +70,18 @@ function SettingsForm({ saved, savedAt, onSaved }: { saved: Settings; savedAt: s
 
   const onSubmit = async (event: React.FormEvent) => {
     event.preventDefault();
-    if (portError || upstreamErrors.some(Boolean)) return;
+    if (portError || silentError || upstreamErrors.some(Boolean)) return;
     const next: Partial<Settings> = {
       upstreams: draft.upstreams,
       stratumPort: Number(port),
+      silentUpstreamSeconds: Number(silent),
       lockingKeyMode: draft.lockingKeyMode,
       relays: draft.relays,
       notifications: draft.notifications,
       theme: draft.theme,
       ...(draft.mintUrl ? { mintUrl: draft.mintUrl } : {}),
     };
-    // only what changed: the engine restarts the proxy for proxy settings, not for a theme
+    // only what changed is sent; upstreams and relays apply at once, the proxy port and silence time at the next start
     const patch = Object.fromEntries(Object.entries(next).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(saved[key as keyof Settings])));
     const result = Object.keys(patch).length === 0 ? saved : await save.run(patch);
     if (result) onSaved(new Date().toLocaleTimeString());
@@ -165,6 +168,19 @@ function SettingsForm({ saved, savedAt, onSaved }: { saved: Settings; savedAt: s
           />
         </div>
         <FieldError id={`${id}-port-error`} message={portError ?? serverErrorFor('stratumPort')} />
+        <div className="row">
+          <label htmlFor={`${id}-silent`}>Leave a pool that sends nothing for (seconds)</label>
+          <input
+            id={`${id}-silent`}
+            inputMode="numeric"
+            value={silent}
+            aria-invalid={!!silentError}
+            aria-describedby={silentError ? `${id}-silent-error` : undefined}
+            onChange={(e) => setSilent(e.target.value)}
+          />
+        </div>
+        <FieldError id={`${id}-silent-error`} message={silentError ?? serverErrorFor('silentUpstreamSeconds')} />
+        <p className="muted">The proxy port and this time take effect the next time Axewallet starts.</p>
       </fieldset>
 
       <fieldset>
