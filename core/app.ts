@@ -125,10 +125,15 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     ...(minerHashrate ? { nominalHashrate: minerHashrate } : {}),
   });
   registerMiningApi(host, proxy);
+  let warnedNoMint = false;
   proxy.on('quote', (quote: { quoteId: string; amount: bigint; minerId: string; error?: { code: number; message: string } }) => {
     if (quote.error) {
       logger.warn('the pool could not create an ehash quote for a share', { quote: quote.quoteId, reason: quote.error.message });
       return;
+    }
+    if (!mintUrl && !warnedNoMint) {
+      warnedNoMint = true;
+      raise({ severity: 'critical', source: 'wallet', kind: 'no-mint', title: 'ehash waiting for a mint', message: 'Your pool pays ehash, but no mint is set, so the wallet cannot collect it.', hint: "Enter your pool's mint address in Settings and restart; nothing is lost, the quotes stay at the mint." });
     }
     wallet.onQuoteEvent({ quoteId: quote.quoteId, amount: quote.amount, minerId: quote.minerId });
   });
