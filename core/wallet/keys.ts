@@ -91,9 +91,8 @@ export function deterministicOutput(seed: Uint8Array, keysetId: string, counter:
     if (!lockTo) throw new Error('a P2PK output needs a locking pubkey');
     secret = p2pkSecret(nonceHex, lockTo);
   }
-  const backend = secp();
   const Y = hashToCurve(utf8ToBytes(secret));
-  return { amount, keysetId, counter, form, secret, r, Y, B_: bytesToHex(backend.add(Y, backend.baseMultiply(r))) };
+  return { amount, keysetId, counter, form, secret, r, Y, B_: bytesToHex(secp().addBase(Y, r)) };
 }
 
 /** Splits an amount into powers of two, largest first (one proof per set bit). */

@@ -4,7 +4,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { bytesToScalar, CURVE_ORDER, mod, scalarToBytes, secp } from './secp';
+import { bytesToScalar, isValidScalar, mod, negateCompressed, scalarToBytes, secp } from './secp';
 
 const DOMAIN = utf8ToBytes('Secp256k1_HashToCurve_Cashu_');
 
@@ -32,7 +32,7 @@ export function secretToCurve(secret: string): Uint8Array {
 /** Wallet: B_ = Y + r·G. */
 export function blindMessage(secret: Uint8Array, r: Uint8Array): Uint8Array {
   const backend = secp();
-  return backend.add(hashToCurve(secret), backend.baseMultiply(r));
+  return backend.addBase(hashToCurve(secret), r);
 }
 
 /** Mint: C_ = k·B_. Throws on a B_ that is not a valid compressed point. */
@@ -45,7 +45,8 @@ export function signBlindedMessage(blinded: Uint8Array, privkey: Uint8Array): Ui
 /** Wallet: C = C_ - r·K. */
 export function unblindSignature(blindSig: Uint8Array, r: Uint8Array, mintPubkey: Uint8Array): Uint8Array {
   const backend = secp();
-  return backend.add(blindSig, backend.multiply(mintPubkey, scalarToBytes(CURVE_ORDER - mod(bytesToScalar(r)))));
+  const k = isValidScalar(r) ? r : scalarToBytes(mod(bytesToScalar(r))); // the multiply below rejects zero
+  return backend.add(blindSig, backend.multiply(negateCompressed(mintPubkey), k));
 }
 
 /** Mint: a proof (secret, C) is valid under key k when k·hash_to_curve(secret) == C. */

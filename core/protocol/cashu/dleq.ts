@@ -6,7 +6,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { equalBytes, hashToCurve } from './bdhke';
-import { bytesToScalar, CURVE_ORDER, mod, scalarToBytes, secp } from './secp';
+import { bytesToScalar, CURVE_ORDER, mod, negateCompressed, scalarToBytes, secp } from './secp';
 
 export interface Dleq {
   /** 32-byte challenge. */
@@ -54,9 +54,9 @@ export function verifyDleq(dleq: Dleq, blinded: Uint8Array, blindSig: Uint8Array
     const s = bytesToScalar(dleq.s);
     const e = bytesToScalar(dleq.e);
     if (s === 0n || s >= CURVE_ORDER || e === 0n || e >= CURVE_ORDER) return false;
-    const negE = scalarToBytes(CURVE_ORDER - e);
-    const R1 = backend.add(backend.baseMultiply(dleq.s), backend.multiply(A, negE));
-    const R2 = backend.add(backend.multiply(blinded, dleq.s), backend.multiply(blindSig, negE));
+    // e·(-P) instead of (n - e)·P: negating a compressed point is a byte flip
+    const R1 = backend.addBase(backend.multiply(negateCompressed(A), dleq.e), dleq.s);
+    const R2 = backend.add(backend.multiply(blinded, dleq.s), backend.multiply(negateCompressed(blindSig), dleq.e));
     return equalBytes(hashE([R1, R2, A, blindSig]), dleq.e);
   } catch {
     return false;
@@ -67,7 +67,7 @@ export function verifyDleq(dleq: Dleq, blinded: Uint8Array, blindSig: Uint8Array
 export function verifyProofDleq(dleq: Dleq, r: Uint8Array, secret: Uint8Array, C: Uint8Array, A: Uint8Array): boolean {
   const backend = secp();
   try {
-    const blinded = backend.add(hashToCurve(secret), backend.baseMultiply(r));
+    const blinded = backend.addBase(hashToCurve(secret), r);
     const blindSig = backend.add(C, backend.multiply(A, r));
     return verifyDleq(dleq, blinded, blindSig, A);
   } catch {

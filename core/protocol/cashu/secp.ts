@@ -23,6 +23,8 @@ export interface SecpBackend {
   multiply(point: Uint8Array, scalar: Uint8Array): Uint8Array;
   /** P + Q, compressed. Throws when the sum is the point at infinity. */
   add(a: Uint8Array, b: Uint8Array): Uint8Array;
+  /** P + k·G, compressed, in one library call (cheaper than add(P, baseMultiply(k))). Throws on infinity or a bad scalar. */
+  addBase(point: Uint8Array, scalar: Uint8Array): Uint8Array;
   negate(point: Uint8Array): Uint8Array;
   /** 65-byte uncompressed encoding (hash_e of NUT-12 hashes those). */
   uncompressed(point: Uint8Array): Uint8Array;
@@ -35,6 +37,7 @@ export interface SecpBackend {
 interface NativeSecp256k1 {
   publicKeyVerify(pub: Uint8Array): boolean;
   publicKeyCreate(priv: Uint8Array, compressed?: boolean): Uint8Array;
+  publicKeyTweakAdd(pub: Uint8Array, tweak: Uint8Array, compressed?: boolean): Uint8Array;
   publicKeyTweakMul(pub: Uint8Array, tweak: Uint8Array, compressed?: boolean): Uint8Array;
   publicKeyCombine(pubs: Uint8Array[], compressed?: boolean): Uint8Array;
   publicKeyNegate(pub: Uint8Array, compressed?: boolean): Uint8Array;
@@ -51,12 +54,8 @@ const wasmBackend: SecpBackend = {
   baseMultiply: (k) => wasm.pointFromScalar(k, true) ?? fail('scalar out of range'),
   multiply: (p, k) => wasm.pointMultiply(p, k, true) ?? fail('product is infinity'),
   add: (a, b) => wasm.pointAdd(a, b, true) ?? fail('sum is infinity'),
-  negate: (p) => {
-    if (p.length !== 33 || (p[0] !== 2 && p[0] !== 3)) fail('not a compressed point');
-    const out = Uint8Array.from(p);
-    out[0] = p[0] === 2 ? 3 : 2;
-    return out;
-  },
+  addBase: (p, k) => wasm.pointAddScalar(p, k, true) ?? fail('sum is infinity'),
+  negate: (p) => negateCompressed(p),
   uncompressed: (p) => wasm.pointCompress(p, false),
   signSchnorr: (m, d, aux) => wasm.signSchnorr(m, d, aux),
   verifySchnorr: (m, x, sig) => {
@@ -68,6 +67,14 @@ const wasmBackend: SecpBackend = {
   },
 };
 
+/** -P of a compressed point is the same x with the other parity byte; no library call needed. */
+export function negateCompressed(p: Uint8Array): Uint8Array {
+  if (p.length !== 33 || (p[0] !== 2 && p[0] !== 3)) fail('not a compressed point');
+  const out = Uint8Array.from(p);
+  out[0] = p[0] === 2 ? 3 : 2;
+  return out;
+}
+
 const tagHashes = new Map<string, Uint8Array>();
 function taggedHash(tag: string, ...parts: Uint8Array[]): Uint8Array {
   let tagHash = tagHashes.get(tag);
@@ -76,12 +83,22 @@ function taggedHash(tag: string, ...parts: Uint8Array[]): Uint8Array {
 }
 
 /** BIP340 on top of plain point operations (for a backend without Schnorr). */
-function bip340(ops: Pick<SecpBackend, 'isPoint' | 'baseMultiply' | 'multiply' | 'add' | 'negate'>) {
+function bip340(ops: Pick<SecpBackend, 'isPoint' | 'baseMultiply' | 'multiply' | 'addBase' | 'negate'>) {
+  // The wallet signs every quote with the same locking key: keep the last key's P = d·G.
+  let lastSecret: Uint8Array | undefined;
+  let lastPublic: Uint8Array | undefined;
+  const publicOf = (secret: Uint8Array): Uint8Array => {
+    if (lastSecret && lastPublic && equalBytes32(lastSecret, secret)) return lastPublic;
+    const P = ops.baseMultiply(secret);
+    lastSecret = Uint8Array.from(secret);
+    lastPublic = P;
+    return P;
+  };
   return {
     sign(m: Uint8Array, secret: Uint8Array, aux: Uint8Array): Uint8Array {
       const d0 = bytesToScalar(secret);
       if (secret.length !== 32 || d0 === 0n || d0 >= CURVE_ORDER) fail('invalid private key');
-      const P = ops.baseMultiply(secret);
+      const P = publicOf(secret);
       const d = P[0] === 2 ? d0 : CURVE_ORDER - d0;
       const px = P.subarray(1);
       const t = scalarToBytes(d ^ bytesToScalar(taggedHash('BIP0340/aux', aux)));
@@ -106,7 +123,7 @@ function bip340(ops: Pick<SecpBackend, 'isPoint' | 'baseMultiply' | 'multiply' |
         let R: Uint8Array;
         if (e === 0n) R = ops.baseMultiply(scalarToBytes(s));
         else if (s === 0n) R = ops.negate(ops.multiply(P, scalarToBytes(e)));
-        else R = ops.add(ops.baseMultiply(scalarToBytes(s)), ops.negate(ops.multiply(P, scalarToBytes(e))));
+        else R = ops.addBase(ops.multiply(negateCompressed(P), scalarToBytes(e)), sig.subarray(32)); // s·G - e·P
         if (R[0] !== 2) return false;
         let diff = 0;
         for (let i = 0; i < 32; i++) diff |= R[i + 1]! ^ rBytes[i]!;
@@ -116,6 +133,12 @@ function bip340(ops: Pick<SecpBackend, 'isPoint' | 'baseMultiply' | 'multiply' |
       }
     },
   };
+}
+
+function equalBytes32(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = 0;
+  for (let i = 0; i < 32; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
 }
 
 function loadNative(): SecpBackend | undefined {
@@ -136,6 +159,7 @@ function loadNative(): SecpBackend | undefined {
       baseMultiply: (k: Uint8Array) => wrap(() => lib.publicKeyCreate(k, true), 'scalar out of range'),
       multiply: (p: Uint8Array, k: Uint8Array) => wrap(() => lib.publicKeyTweakMul(p, k, true), 'invalid point or scalar'),
       add: (a: Uint8Array, b: Uint8Array) => wrap(() => lib.publicKeyCombine([a, b], true), 'sum is infinity or invalid point'),
+      addBase: (p: Uint8Array, k: Uint8Array) => wrap(() => lib.publicKeyTweakAdd(p, k, true), 'invalid point or scalar, or sum is infinity'),
       negate: (p: Uint8Array) => wrap(() => lib.publicKeyNegate(p, true), 'invalid point'),
     };
     const schnorr = bip340(ops);
