@@ -4,7 +4,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { bytesToScalar, isValidScalar, mod, negateCompressed, scalarToBytes, secp } from './secp';
+import { bytesToScalar, isValidScalar, mod, negatePoint, scalarToBytes, secp } from './secp';
 
 const DOMAIN = utf8ToBytes('Secp256k1_HashToCurve_Cashu_');
 
@@ -42,11 +42,11 @@ export function signBlindedMessage(blinded: Uint8Array, privkey: Uint8Array): Ui
   return backend.multiply(blinded, privkey);
 }
 
-/** Wallet: C = C_ - r·K. */
+/** Wallet: C = C_ - r·K (K in either encoding), compressed. */
 export function unblindSignature(blindSig: Uint8Array, r: Uint8Array, mintPubkey: Uint8Array): Uint8Array {
   const backend = secp();
   const k = isValidScalar(r) ? r : scalarToBytes(mod(bytesToScalar(r))); // the multiply below rejects zero
-  return backend.add(blindSig, backend.multiply(negateCompressed(mintPubkey), k));
+  return backend.add(blindSig, backend.multiply(negatePoint(mintPubkey), k));
 }
 
 /** Mint: a proof (secret, C) is valid under key k when k·hash_to_curve(secret) == C. */

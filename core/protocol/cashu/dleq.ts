@@ -6,7 +6,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { equalBytes, hashToCurve } from './bdhke';
-import { bytesToScalar, CURVE_ORDER, mod, negateCompressed, scalarToBytes, secp } from './secp';
+import { bytesToScalar, CURVE_ORDER, mod, negatePoint, scalarToBytes, secp } from './secp';
 
 export interface Dleq {
   /** 32-byte challenge. */
@@ -17,10 +17,10 @@ export interface Dleq {
 
 const NONCE_DOMAIN = utf8ToBytes('Cashu_DLEQ_R_v1');
 
-/** e = SHA256(utf8(hex(R1) || hex(R2) || hex(A) || hex(C_))) over uncompressed points. */
+/** e = SHA256(utf8(hex(R1) || hex(R2) || hex(A) || hex(C_))) over uncompressed points (points may come in either encoding). */
 export function hashE(points: Uint8Array[]): Uint8Array {
   const backend = secp();
-  return sha256(utf8ToBytes(points.map((p) => bytesToHex(backend.uncompressed(p))).join('')));
+  return sha256(utf8ToBytes(points.map((p) => bytesToHex(p.length === 65 ? p : backend.uncompressed(p))).join('')));
 }
 
 /** Deterministic nonce r = HMAC-SHA256(a, "Cashu_DLEQ_R_v1" || A || B_ || C_ || i) (uncompressed points), first i in range. */
@@ -46,7 +46,11 @@ export function createDleq(blinded: Uint8Array, privkey: Uint8Array, A?: Uint8Ar
   return { e, s: scalarToBytes(s) };
 }
 
-/** Wallet: checks a blind signature's DLEQ: R1 = s·G - e·A, R2 = s·B_ - e·C_, e == hash_e(R1, R2, A, C_). Never throws. */
+/**
+ * Wallet: checks a blind signature's DLEQ: R1 = s·G - e·A, R2 = s·B_ - e·C_, e == hash_e(R1, R2, A, C_). Never throws.
+ * A may be uncompressed (callers that check many signatures under one key keep it so); the intermediate points stay
+ * uncompressed, as hash_e wants them.
+ */
 export function verifyDleq(dleq: Dleq, blinded: Uint8Array, blindSig: Uint8Array, A: Uint8Array): boolean {
   const backend = secp();
   try {
@@ -54,10 +58,12 @@ export function verifyDleq(dleq: Dleq, blinded: Uint8Array, blindSig: Uint8Array
     const s = bytesToScalar(dleq.s);
     const e = bytesToScalar(dleq.e);
     if (s === 0n || s >= CURVE_ORDER || e === 0n || e >= CURVE_ORDER) return false;
-    // e·(-P) instead of (n - e)·P: negating a compressed point is a byte flip
-    const R1 = backend.addBase(backend.multiply(negateCompressed(A), dleq.e), dleq.s);
-    const R2 = backend.add(backend.multiply(blinded, dleq.s), backend.multiply(negateCompressed(blindSig), dleq.e));
-    return equalBytes(hashE([R1, R2, A, blindSig]), dleq.e);
+    // e·(-P) instead of (n - e)·P: negating a point needs no library call
+    const mintKey = A.length === 65 ? A : backend.uncompressed(A);
+    const C_ = backend.uncompressed(blindSig);
+    const R1 = backend.addBase(backend.multiply(negatePoint(mintKey), dleq.e, true), dleq.s, true);
+    const R2 = backend.add(backend.multiply(blinded, dleq.s, true), backend.multiply(negatePoint(C_), dleq.e, true), true);
+    return equalBytes(hashE([R1, R2, mintKey, C_]), dleq.e);
   } catch {
     return false;
   }

@@ -10,6 +10,7 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { blindMessage, unblindSignature } from './bdhke';
 import { verifyDleq, verifyProofDleq } from './dleq';
+import { secp } from './secp';
 
 export { blindMessage, equalBytes, hashToCurve, secretToCurve, signBlindedMessage, unblindSignature, verifyProofSignature } from './bdhke';
 export { createDleq, hashE, verifyDleq, verifyProofDleq, type Dleq } from './dleq';
@@ -48,6 +49,19 @@ export interface DleqHex {
   s: string;
 }
 
+// Mint keys, uncompressed: every signature of a batch is checked and unblinded against the same few keys.
+const MINT_KEY_CACHE_LIMIT = 4096;
+const mintKeys = new Map<string, Uint8Array>();
+function mintKeyPoint(hex: string): Uint8Array {
+  let point = mintKeys.get(hex);
+  if (!point) {
+    point = secp().uncompressed(hexToBytes(hex));
+    if (mintKeys.size >= MINT_KEY_CACHE_LIMIT) mintKeys.clear();
+    mintKeys.set(hex, point);
+  }
+  return point;
+}
+
 /** B_ (hex) for a secret string and blinding factor r (32 bytes). */
 export function blindedMessageHex(secret: string, r: Uint8Array): string {
   return bytesToHex(blindMessage(new TextEncoder().encode(secret), r));
@@ -56,7 +70,7 @@ export function blindedMessageHex(secret: string, r: Uint8Array): string {
 /** NUT-12 check of a blind signature as it arrives from the mint; false on any malformed field. */
 export function verifyBlindSignatureHex(sig: { B_: string; C_: string; dleq: DleqHex; A: string }): boolean {
   try {
-    return verifyDleq({ e: hexToBytes(sig.dleq.e), s: hexToBytes(sig.dleq.s) }, hexToBytes(sig.B_), hexToBytes(sig.C_), hexToBytes(sig.A));
+    return verifyDleq({ e: hexToBytes(sig.dleq.e), s: hexToBytes(sig.dleq.s) }, hexToBytes(sig.B_), hexToBytes(sig.C_), mintKeyPoint(sig.A));
   } catch {
     return false;
   }
@@ -74,5 +88,5 @@ export function verifyProofDleqHex(proof: { secret: string; C: string; dleq: Dle
 
 /** C = C_ - r·A, hex. */
 export function unblindHex(C_: string, r: Uint8Array, A: string): string {
-  return bytesToHex(unblindSignature(hexToBytes(C_), r, hexToBytes(A)));
+  return bytesToHex(unblindSignature(hexToBytes(C_), r, mintKeyPoint(A)));
 }
