@@ -406,7 +406,11 @@ export class WalletEngine {
     const inFlight = this.store.quotesInFlight();
     const paid = this.store.quotesByState('paid', ctx.url, 10_000).filter((q) => !inFlight.has(`${ctx.url} ${q.id}`) && q.unit && q.amount);
     const byUnit = new Map<string, QuoteRow[]>();
-    for (const q of paid) byUnit.set(q.unit!, [...(byUnit.get(q.unit!) ?? []), q]);
+    for (const q of paid) {
+      const group = byUnit.get(q.unit!);
+      if (group) group.push(q);
+      else byUnit.set(q.unit!, [q]);
+    }
     let minted = 0;
     for (const [unit, quotes] of byUnit) {
       const keyset = await this.activeKeyset(ctx, unit);

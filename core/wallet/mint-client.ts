@@ -113,9 +113,13 @@ export interface ProofJson {
   witness?: string;
 }
 
+// A number token follows ':', '[' or ',' (and maybe blanks, a sign); hex strings with 16 digits in a row
+// (most DLEQ proofs and header hashes) must not send every batch answer down JSONInt's ~10x slower path.
+const LONG_NUMBER = /[:,[]\s*-?[\d.]*\d{16}/;
+
 /** JSON.parse unless a number token may exceed 2^53 (then JSONInt, which is exact but far slower). */
 export function parseWire(text: string): unknown {
-  return /\d{16}/.test(text) ? JSONInt.parse(text) : JSON.parse(text);
+  return LONG_NUMBER.test(text) ? JSONInt.parse(text) : JSON.parse(text);
 }
 
 /** JSON with bigints written as bare numbers. */
