@@ -23,10 +23,9 @@ export function hashE(points: Uint8Array[]): Uint8Array {
   return sha256(utf8ToBytes(points.map((p) => bytesToHex(p.length === 65 ? p : backend.uncompressed(p))).join('')));
 }
 
-/** Deterministic nonce r = HMAC-SHA256(a, "Cashu_DLEQ_R_v1" || A || B_ || C_ || i) (uncompressed points), first i in range. */
+/** Deterministic nonce r = HMAC-SHA256(a, "Cashu_DLEQ_R_v1" || A || B_ || C_ || i) (points given uncompressed), first i in range. */
 function nonce(privkey: Uint8Array, A: Uint8Array, blinded: Uint8Array, blindSig: Uint8Array): bigint {
-  const backend = secp();
-  const base = concatBytes(NONCE_DOMAIN, backend.uncompressed(A), backend.uncompressed(blinded), backend.uncompressed(blindSig));
+  const base = concatBytes(NONCE_DOMAIN, A, blinded, blindSig);
   for (let i = 0; i < 256; i++) {
     const r = bytesToScalar(hmac(sha256, privkey, concatBytes(base, Uint8Array.of(i))));
     if (r > 0n && r < CURVE_ORDER) return r;
@@ -39,9 +38,11 @@ export function createDleq(blinded: Uint8Array, privkey: Uint8Array, A?: Uint8Ar
   const backend = secp();
   const pub = A ?? backend.baseMultiply(privkey);
   const C_ = blindSig ?? backend.multiply(blinded, privkey);
-  const r = nonce(privkey, pub, blinded, C_);
+  // each point converted once, for the nonce and hash_e alike
+  const [pubU, blindedU, C_U] = [pub, blinded, C_].map((p) => backend.uncompressed(p)) as [Uint8Array, Uint8Array, Uint8Array];
+  const r = nonce(privkey, pubU, blindedU, C_U);
   const rBytes = scalarToBytes(r);
-  const e = hashE([backend.baseMultiply(rBytes), backend.multiply(blinded, rBytes), pub, C_]);
+  const e = hashE([backend.uncompressed(backend.baseMultiply(rBytes)), backend.multiply(blindedU, rBytes, true), pubU, C_U]);
   const s = mod(r + mod(bytesToScalar(e)) * bytesToScalar(privkey));
   return { e, s: scalarToBytes(s) };
 }
