@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Devnet, startDevnet } from '../devnet/index';
 import { type Engine, startEngine } from './app';
 import { TestMiner } from './stratum/testing/test-miner';
+import { until } from '../test/until';
 
 const dir = mkdtempSync(join(tmpdir(), 'axw-app-'));
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -24,15 +25,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function until<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** An engine on the devnet pool as a configured upstream, its wallet created, one miner submitting three shares. */
 async function mineThrough(name: string, mintUrl?: string): Promise<Engine> {

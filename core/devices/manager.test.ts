@@ -14,6 +14,7 @@ import { silentLogger } from '../log';
 import { createProxy } from '../stratum/proxy';
 import { type DeviceManager, type DeviceManagerOptions, createDeviceManager, deviceIdOf } from './manager';
 import { registerDevicesApi } from './register';
+import { until } from '../../test/until';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -26,15 +27,6 @@ function tempDir(): string {
   return dir;
 }
 
-async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function sim(opts: Parameters<typeof startSimulator>[0] = {}): Promise<Simulator> {
   const s = await startSimulator({ bootMs: 400, restartDelayMs: 50, liveIntervalMs: 100, ...opts });

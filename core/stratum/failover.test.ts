@@ -8,6 +8,7 @@ import { parseUpstreamUrl } from '../api/upstream-url';
 import { silentLogger } from '../log';
 import { createProxy, type Proxy, type UpstreamEvent } from './proxy';
 import { TestMiner } from './testing/test-miner';
+import { until } from '../../test/until';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -49,13 +50,6 @@ async function miner(port: number, user: string): Promise<TestMiner> {
   return m;
 }
 
-async function until(condition: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A silent server: accepts TCP connections and never says a word. */
 async function silentServer(): Promise<{ port: number }> {

@@ -8,6 +8,7 @@ import { silentLogger } from '../log';
 import { ShareLedger } from './ledger';
 import { createProxy, type Proxy, type ShareEvent } from './proxy';
 import { TestMiner } from './testing/test-miner';
+import { until } from '../../test/until';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -42,13 +43,6 @@ async function proxyTo(urls: string[], dir = tempDir(), extra: Partial<Parameter
   return { proxy, port, dir };
 }
 
-async function until(condition: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function miner(port: number, user: string): Promise<TestMiner> {
   const m = new TestMiner({ host: '127.0.0.1', port, user });

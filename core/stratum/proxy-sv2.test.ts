@@ -7,6 +7,7 @@ import { parseUpstreamUrl } from '../api/upstream-url';
 import { silentLogger } from '../log';
 import { createProxy, type Proxy, type QuoteEvent, type ShareEvent } from './proxy';
 import { TestMiner } from './testing/test-miner';
+import { until } from '../../test/until';
 
 const LOCKING_KEY = `02${'ab'.repeat(32)}`;
 let devnet: Devnet;
@@ -44,13 +45,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function until(condition: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('proxy to the devnet pool over Stratum V2', () => {
   it('forwards shares of several miners as SubmitSharesExtended; the pool accepts them and counts agree', async () => {
@@ -87,7 +81,7 @@ describe('proxy to the devnet pool over Stratum V2', () => {
   });
 
   it('turns the pool’s 0xC0 quote notifications into quote events tagged with the miner', async () => {
-    await until(() => quotes.length >= 12, 15_000);
+    await until(() => quotes.length >= 12, 'twelve quotes', 15_000);
     const minerIds = new Set(proxy.snapshot().miners.map((m) => m.id));
     expect(quotes.every((q) => minerIds.has(q.minerId) && q.quoteId.length > 0 && q.amount > 0n)).toBe(true);
     expect(new Set(quotes.map((q) => q.minerId)).size).toBe(3);
@@ -100,7 +94,7 @@ describe('proxy to the devnet pool over Stratum V2', () => {
     miners.push(...crowd);
     await Promise.all(crowd.map((m) => m.connect()));
     await Promise.all(crowd.map((m) => m.submitShare()));
-    await until(() => proxy.snapshot().shares.awaiting === 0, 15_000);
+    await until(() => proxy.snapshot().shares.awaiting === 0, 'every share judged', 15_000);
     const open = devnet.pool.stats().channels.filter((c) => c.port === 'sv2' && c.open);
     expect(open.length).toBeGreaterThanOrEqual(70);
     expect(new Set(open.map((c) => c.connectionId)).size).toBeGreaterThanOrEqual(2);

@@ -12,6 +12,7 @@ import type { Sv2AnyMessage, Sv2Message } from '../protocol/sv2/messages';
 import { createProxy, type Proxy, type QuoteEvent } from './proxy';
 import type { Sv2Conn } from './sv2-upstream';
 import { TestMiner } from './testing/test-miner';
+import { until } from '../../test/until';
 
 const AUTHORITY = '9auqWEzQDVyd2oe1JVGFLMLHZtCo2FFqZwtKA5gd9xbuEu7PH72';
 const cleanups: Array<() => unknown> = [];
@@ -85,13 +86,6 @@ async function setup(extra: Partial<Parameters<typeof createProxy>[0]> = {}): Pr
   return { proxy, port, pool };
 }
 
-async function until(condition: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('Sv2 upstream channel', () => {
   it('opens a channel with the locking key and maps the future job + prevhash to a clean notify', async () => {

@@ -12,6 +12,7 @@ import { silentLogger } from '../log';
 import { createProxy, type Proxy, type QuoteEvent } from '../stratum/proxy';
 import { TestMiner } from '../stratum/testing/test-miner';
 import { TEST_PASSPHRASE, tempDir, testWallet } from './testing/kit';
+import { until } from '../../test/until';
 
 const dir = tempDir();
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -20,13 +21,6 @@ afterAll(async () => {
   dir.remove();
 });
 
-async function until(condition: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('shares mined through the proxy end as proofs', () => {
   it('proofs sum to the quotes the pool paid for our key; each proof traces to its share', async () => {

@@ -6,6 +6,7 @@ import { type Simulator, startSimulator } from '../sim/simulator';
 import { AxeosClient, AxeosError, explainUnauthorized, normalizeAddress } from './client';
 import { subscribeLive, subscribeLogs } from './live';
 import { capabilitiesOf, mergeLiveDiff, normalizeInfo, parseDifficulty, parseFirmwareVersion } from './normalize';
+import { until } from '../../test/until';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -18,15 +19,6 @@ async function sim(opts: Parameters<typeof startSimulator>[0] = {}): Promise<Sim
   return s;
 }
 
-async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('normalising AxeOS versions', () => {
   it('reads the real v2.15 example', () => {

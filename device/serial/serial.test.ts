@@ -8,21 +8,13 @@ import { startTestPool } from '../sim/test-pool';
 import { SerialCommandError, SerialDriver } from './driver';
 import { type ConsoleEvent, ShareCounter, parseConsoleLine } from './log-parser';
 import { listBitaxePorts, listFromSysfs } from './ports';
+import { until } from '../../test/until';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 
-async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('console log parser', () => {
   it('reads every stratum line of the real firmware transcript', () => {

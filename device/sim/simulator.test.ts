@@ -6,6 +6,7 @@ import { readFixtureJson } from '../../test/fixtures';
 import { incrementBitmask } from './miner';
 import { type Simulator, startSimulator } from './simulator';
 import { type TestPool, startTestPool } from './test-pool';
+import { until } from '../../test/until';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -24,15 +25,6 @@ async function pool(opts: Parameters<typeof startTestPool>[0] = {}): Promise<Tes
   return p;
 }
 
-async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function request(url: string, method = 'GET', body?: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
