@@ -38,19 +38,22 @@ function setKey(entries: NvsEntry[], key: string, type: NvsEntry['type'], value:
   changes.push(key);
 }
 
+/** What ESP-Miner v2.15 stores for a pool slot's fields that the user did not set. */
+export const FIRMWARE_POOL_DEFAULTS = {
+  stratumProtocol: 'SV1',
+  stratumSuggestedDifficulty: 1000,
+  stratumExtranonceSubscribe: false,
+  stratumTLS: 0,
+  stratumCert: '',
+  stratumDecodeCoinbase: true,
+  stratumV2ChannelType: 'extended',
+  stratumV2AuthorityPubkey: '',
+  stratumV2RequireAuth: false,
+} as const;
+
 function poolJson(entries: NvsEntry[], key: string, pool: PoolSetting): string {
   const stored = entries.find((e) => e.namespace === NS && e.key === key && e.type === 'str');
-  let base: Record<string, unknown> = {
-    stratumProtocol: 'SV1',
-    stratumSuggestedDifficulty: 1000,
-    stratumExtranonceSubscribe: false,
-    stratumTLS: 0,
-    stratumCert: '',
-    stratumDecodeCoinbase: true,
-    stratumV2ChannelType: 'extended',
-    stratumV2AuthorityPubkey: '',
-    stratumV2RequireAuth: false,
-  };
+  let base: Record<string, unknown> = { ...FIRMWARE_POOL_DEFAULTS };
   if (stored) {
     try {
       base = { ...base, ...(JSON.parse(String(stored.value)) as Record<string, unknown>) };

@@ -3,6 +3,7 @@
  * settings table (fixtures/axeos/research-bitaxe/nvs_keys.tsv): any invalid field -> the whole
  * request is refused and nothing is saved; unknown keys are ignored.
  */
+import { FIRMWARE_POOL_DEFAULTS } from '../provision/plan';
 import type { SimFirmware } from './models';
 
 export interface SimPool {
@@ -52,16 +53,8 @@ export interface SimSettings {
 
 export function blankPool(fields: Partial<SimPool> & Pick<SimPool, 'stratumURL' | 'stratumPort' | 'stratumUser'>): SimPool {
   return {
-    stratumProtocol: 'SV1',
+    ...FIRMWARE_POOL_DEFAULTS,
     stratumPassword: 'x',
-    stratumSuggestedDifficulty: 1000,
-    stratumExtranonceSubscribe: false,
-    stratumTLS: 0,
-    stratumCert: '',
-    stratumDecodeCoinbase: true,
-    stratumV2ChannelType: 'extended',
-    stratumV2AuthorityPubkey: '',
-    stratumV2RequireAuth: false,
     ...fields,
   };
 }
