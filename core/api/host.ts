@@ -56,6 +56,8 @@ export class ApiHost {
   }
 
   emit(event: ApiEvent): void {
+    // shares arrive at up to thousands per second: no subscriber (no UI open), no validation work
+    if (this.listeners.size === 0) return;
     const checked = apiEventSchema.safeParse(event);
     if (!checked.success) throw new Error(`event outside the contract: ${describeZodError(checked.error).message}`);
     for (const listener of this.listeners) {
