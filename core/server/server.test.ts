@@ -114,8 +114,9 @@ describe('headless server', () => {
     expect(doc.paths['/api/v1/settings'].put.requestBody).toBeDefined();
   });
 
-  it('answers unknown routes and wrong methods with JSON errors', async () => {
+  it('answers unknown routes, wrong methods and broken URL encoding with JSON errors', async () => {
     expect((await send(server.port, { path: '/api/v1/nope', headers: auth() })).status).toBe(404);
+    expect((await send(server.port, { method: 'POST', path: '/api/v1/devices/%E0%A4%A/restart', headers: auth() })).status).toBe(400);
     expect((await send(server.port, { method: 'DELETE', path: '/api/v1/status', headers: auth() })).status).toBe(400);
   });
 

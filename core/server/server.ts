@@ -183,9 +183,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningSer
       }
     }
     const match = route.pattern.exec(url.pathname)!;
-    route.params.forEach((name, i) => {
-      input[name] = decodeURIComponent(match[i + 1]!);
-    });
+    for (const [i, name] of route.params.entries()) {
+      try {
+        input[name] = decodeURIComponent(match[i + 1]!);
+      } catch {
+        throw new ApiError('bad_request', `The ${name} in the address is not valid URL encoding.`, 'Check the address you called.', name);
+      }
+    }
     sendJson(res, 200, await opts.host.call(route.name, input));
   }
 
@@ -208,7 +212,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningSer
       res.end('The Axewallet UI has not been built yet. Run `npm run build:renderer`, then reload. The API works meanwhile.');
       return;
     }
-    const relative = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(url.pathname);
+    } catch {
+      throw new ApiError('not_found', 'No such file.');
+    }
+    const relative = normalize(decoded).replace(/^([/\\])+/, '');
     let file = join(root, relative);
     if (!file.startsWith(root + sep) && file !== root) throw new ApiError('not_found', 'No such file.');
     if (!existsSync(file) || !statSync(file).isFile()) file = join(root, 'index.html'); // single-page app routes
