@@ -154,9 +154,12 @@ describe('failover', () => {
     });
     const m = await miner(port, 'bc1qm.y');
     expect((await m.submitShare()).accepted).toBe(true);
+    const seenBefore = m.received.length;
     relay.freeze();
     await until(() => proxy.snapshot().upstream.activeIndex === 1);
-    await until(() => m.job!.cleanJobs && proxy.snapshot().miners[0]?.upstream === `stratum+tcp://127.0.0.1:${second.sv1.port}`);
+    await until(() => proxy.snapshot().miners[0]?.upstream === `stratum+tcp://127.0.0.1:${second.sv1.port}`);
+    // the second pool refreshes its template every 100 ms: look for the clean job among everything received, not the latest
+    await until(() => m.received.slice(seenBefore).some((msg) => msg.kind === 'request' && msg.method === 'mining.notify' && msg.params.at(-1) === true));
     await new Promise((r) => setTimeout(r, 50));
     expect((await m.submitShare()).accepted).toBe(true);
     expect(second.stats().accepted).toBe(1);
