@@ -16,6 +16,8 @@ const config: ForgeConfig = {
     executableName: 'axewallet',
     appBundleId: 'org.axewallet.desktop',
     asar: { unpack: '**/*.{node,wasm}' },
+    // built by `npm install` (scripts/build-native.mjs); Node-API, so the same file loads in Electron
+    extraResource: ['native/build/ecmult.node'],
   },
   // better-sqlite3, serialport and secp256k1 are rebuilt for Electron's ABI by @electron/rebuild.
   rebuildConfig: { onlyModules: ['better-sqlite3', '@serialport/bindings-cpp', 'secp256k1'] },

@@ -9,6 +9,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
+// @ts-expect-error -- a plain .mjs script without type declarations
+const { ensureNative } = (await import('../scripts/build-native.mjs')) as { ensureNative: () => boolean };
+ensureNative();
 const wanted = new Set(process.argv.slice(2));
 const suites = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))

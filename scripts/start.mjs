@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
+import { ensureNative } from './build-native.mjs';
 
 function electronBinary() {
   try {
@@ -16,6 +17,7 @@ function electronBinary() {
   }
 }
 
+ensureNative();
 const binary = electronBinary();
 const hasDisplay = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
 

@@ -4,9 +4,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { ensureNative } from './build-native.mjs';
 import { ensureSystemPackages } from './system-deps.mjs';
 
 ensureSystemPackages();
+ensureNative();
 mkdirSync('test-output', { recursive: true });
 
 const steps = [];

@@ -62,8 +62,11 @@ export function verifyDleq(dleq: Dleq, blinded: Uint8Array, blindSig: Uint8Array
     // e·(-P) instead of (n - e)·P: negating a point needs no library call
     const mintKey = A.length === 65 ? A : backend.uncompressed(A);
     const C_ = backend.uncompressed(blindSig);
-    const R1 = backend.addBase(backend.multiply(negatePoint(mintKey), dleq.e, true), dleq.s, true);
-    const R2 = backend.add(backend.multiply(blinded, dleq.s, true), backend.multiply(negatePoint(C_), dleq.e, true), true);
+    const R1 = backend.combine([[negatePoint(mintKey), dleq.e]], dleq.s);
+    const R2 = backend.combine([
+      [blinded, dleq.s],
+      [negatePoint(C_), dleq.e],
+    ]);
     return equalBytes(hashE([R1, R2, mintKey, C_]), dleq.e);
   } catch {
     return false;

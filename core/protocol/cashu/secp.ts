@@ -3,6 +3,9 @@
  * (about 50x noble for an arbitrary P·k), else `tiny-secp256k1` (the same C library compiled to wasm,
  * about 10x). The native addon has no BIP340, so there Schnorr is built from its point operations
  * (BIP340's own algorithm, checked against the BIP's vectors); the wasm build has Schnorr itself.
+ * Checks of public data (DLEQ proofs, BIP340 signatures) go through `combine`, a·P + b·Q + g·G in one
+ * call: on native it is one Strauss pass of libsecp256k1 (native/ecmult.node, built from the library
+ * source in the `secp256k1` package) when that addon is built, else composed from single operations.
  * Points cross this boundary as 33-byte compressed encodings, scalars as 32-byte big-endian. The arithmetic
  * also takes and gives 65-byte uncompressed points on request: parsing one of those needs no square root,
  * which is a fifth of a multiplication's cost, so chains of operations and often-used keys stay uncompressed.
@@ -16,7 +19,8 @@ export const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd
 const FIELD_PRIME = 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn;
 
 export interface SecpBackend {
-  readonly name: 'native' | 'wasm';
+  /** 'native+ecmult' is the native addon with native/ecmult.node for `combine`. */
+  readonly name: 'native+ecmult' | 'native' | 'wasm';
   /** True for a valid compressed (33-byte) point on the curve. */
   isPoint(point: Uint8Array): boolean;
   /** k·G, compressed. */
@@ -28,6 +32,11 @@ export interface SecpBackend {
   /** P + k·G in one library call (cheaper than add(P, baseMultiply(k))), compressed unless `uncompressed`. Throws on infinity or a bad scalar. */
   addBase(point: Uint8Array, scalar: Uint8Array, uncompressed?: boolean): Uint8Array;
   negate(point: Uint8Array): Uint8Array;
+  /**
+   * Σ kᵢ·Pᵢ + g·G for at most two points (any encoding), uncompressed. Zero scalars are allowed. Variable
+   * time on native: only for public data. Throws on an invalid point, a scalar >= n, or the point at infinity.
+   */
+  combine(terms: readonly Term[], g?: Uint8Array): Uint8Array;
   /** 65-byte uncompressed encoding (hash_e of NUT-12 hashes those). */
   uncompressed(point: Uint8Array): Uint8Array;
   /** BIP340 signature of a 32-byte digest with 32 bytes of aux randomness. */
@@ -35,6 +44,8 @@ export interface SecpBackend {
   /** BIP340 verification against an x-only pubkey; false (never a throw) on anything invalid. */
   verifySchnorr(digest: Uint8Array, xonly: Uint8Array, signature: Uint8Array): boolean;
 }
+
+export type Term = readonly [point: Uint8Array, scalar: Uint8Array];
 
 interface NativeSecp256k1 {
   publicKeyVerify(pub: Uint8Array): boolean;
@@ -58,6 +69,13 @@ const wasmBackend: SecpBackend = {
   add: (a, b, uncompressed) => wasm.pointAdd(a, b, !uncompressed) ?? fail('sum is infinity'),
   addBase: (p, k, uncompressed) => wasm.pointAddScalar(p, k, !uncompressed) ?? fail('sum is infinity'),
   negate: (p) => negatePoint(p),
+  combine: (terms, g) =>
+    composeCombine(terms, g, {
+      multiply: (p, k) => wasm.pointMultiply(p, k, false) ?? fail('product is infinity'),
+      add: (a, b) => wasm.pointAdd(a, b, false) ?? fail('sum is infinity'),
+      addBase: (p, k) => wasm.pointAddScalar(p, k, false) ?? fail('sum is infinity'),
+      baseMultiply: (k) => wasm.pointFromScalar(k, false) ?? fail('scalar out of range'),
+    }),
   uncompressed: (p) => wasm.pointCompress(p, false),
   signSchnorr: (m, d, aux) => wasm.signSchnorr(m, d, aux),
   verifySchnorr: (m, x, sig) => {
@@ -68,6 +86,32 @@ const wasmBackend: SecpBackend = {
     }
   },
 };
+
+/** `combine` from single operations (all returning uncompressed points), for libraries without a multi-multiplication. */
+function composeCombine(
+  terms: readonly Term[],
+  g: Uint8Array | undefined,
+  ops: {
+    multiply(p: Uint8Array, k: Uint8Array): Uint8Array;
+    add(a: Uint8Array, b: Uint8Array): Uint8Array;
+    addBase(p: Uint8Array, k: Uint8Array): Uint8Array;
+    baseMultiply(k: Uint8Array): Uint8Array;
+  },
+): Uint8Array {
+  if (terms.length > 2) fail('combine takes at most two points');
+  let sum: Uint8Array | undefined;
+  for (const [point, scalar] of terms) {
+    const k = bytesToScalar(scalar);
+    if (scalar.length !== 32 || k >= CURVE_ORDER) fail('scalar out of range');
+    if (k === 0n) continue;
+    const product = ops.multiply(point, scalar);
+    sum = sum ? ops.add(sum, product) : product;
+  }
+  const gScalar = g && bytesToScalar(g);
+  if (g && (g.length !== 32 || gScalar! >= CURVE_ORDER)) fail('scalar out of range');
+  if (g && gScalar !== 0n) sum = sum ? ops.addBase(sum, g) : ops.baseMultiply(g);
+  return sum ?? fail('sum is infinity');
+}
 
 /**
  * -P without a library call: a compressed point flips its parity byte, an uncompressed one takes y' = p - y
@@ -95,7 +139,7 @@ function taggedHash(tag: string, ...parts: Uint8Array[]): Uint8Array {
 }
 
 /** BIP340 on top of plain point operations (for a backend without Schnorr). */
-function bip340(ops: Pick<SecpBackend, 'baseMultiply' | 'multiply' | 'addBase' | 'negate' | 'uncompressed'>) {
+function bip340(ops: Pick<SecpBackend, 'baseMultiply' | 'combine' | 'uncompressed'>) {
   // The wallet signs every quote with the same locking key: keep the last key's P = d·G.
   let lastSecret: Uint8Array | undefined;
   let lastPublic: Uint8Array | undefined;
@@ -125,7 +169,7 @@ function bip340(ops: Pick<SecpBackend, 'baseMultiply' | 'multiply' | 'addBase' |
     verify(m: Uint8Array, xonly: Uint8Array, sig: Uint8Array): boolean {
       if (xonly.length !== 32 || sig.length !== 64) return false;
       const P = concatBytes(Uint8Array.of(2), xonly);
-      let Pu: Uint8Array; // parsed (and checked) once: the multiplication below reads it without a square root
+      let Pu: Uint8Array; // checked here: x must be on the curve
       try {
         Pu = ops.uncompressed(P);
       } catch {
@@ -135,13 +179,10 @@ function bip340(ops: Pick<SecpBackend, 'baseMultiply' | 'multiply' | 'addBase' |
       if (bytesToScalar(rBytes) >= FIELD_PRIME) return false;
       const s = bytesToScalar(sig.subarray(32));
       if (s >= CURVE_ORDER) return false;
-      const e = mod(bytesToScalar(taggedHash('BIP0340/challenge', rBytes, xonly, m)));
+      const e = taggedHash('BIP0340/challenge', rBytes, xonly, m);
       try {
-        let R: Uint8Array;
-        if (e === 0n) R = ops.baseMultiply(scalarToBytes(s));
-        else if (s === 0n) R = ops.negate(ops.multiply(P, scalarToBytes(e)));
-        else R = ops.addBase(ops.multiply(negatePoint(Pu), scalarToBytes(e), true), sig.subarray(32)); // s·G - e·P
-        if (R[0] !== 2) return false;
+        const R = ops.combine([[negatePoint(Pu), scalarToBytes(mod(bytesToScalar(e)))]], sig.subarray(32)); // s·G - e·P
+        if ((R[64]! & 1) !== 0) return false; // R must have an even y
         let diff = 0;
         for (let i = 0; i < 32; i++) diff |= R[i + 1]! ^ rBytes[i]!;
         return diff === 0;
@@ -158,12 +199,35 @@ function equalBytes32(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-function loadNative(): SecpBackend | undefined {
+interface EcmultAddon {
+  /** Writes Σ kᵢ·Pᵢ + g·G into out (65 bytes); 0 ok, 1 bad point, 2 scalar >= n, 3 infinity, 4 bad arguments. */
+  combine(out: Uint8Array, points: Uint8Array[], scalars: Uint8Array[], g: Uint8Array | null): number;
+}
+
+const ECMULT_ERRORS = ['', 'invalid point', 'scalar out of range', 'sum is infinity', 'bad arguments'];
+
+/** native/build/ecmult.node beside the sources, or in the packaged app's resources. */
+function loadEcmult(require: NodeJS.Require): EcmultAddon | undefined {
+  const resources = (process as { resourcesPath?: string }).resourcesPath;
+  for (const path of ['../../../native/build/ecmult.node', ...(resources ? [`${resources}/ecmult.node`] : [])]) {
+    try {
+      return require(path) as EcmultAddon;
+    } catch {
+      // not built here: the next place, else the composed path
+    }
+  }
+  return undefined;
+}
+
+function loadNative(withEcmult: boolean): SecpBackend | undefined {
   try {
+    const require = createRequire(import.meta.url);
     // `secp256k1/bindings` is the addon itself; the package root would silently fall back to pure JS.
-    const lib = createRequire(import.meta.url)('secp256k1/bindings') as NativeSecp256k1;
+    const lib = require('secp256k1/bindings') as NativeSecp256k1;
     const probe = lib.publicKeyCreate(new Uint8Array(32).fill(1), true);
     if (!wasm.isPoint(probe)) return undefined;
+    const ecmult = withEcmult ? loadEcmult(require) : undefined;
+    if (withEcmult && !ecmult) return undefined;
     const wrap = <T>(fn: () => T, what: string): T => {
       try {
         return fn();
@@ -171,6 +235,25 @@ function loadNative(): SecpBackend | undefined {
         return fail(what);
       }
     };
+    const single = {
+      multiply: (p: Uint8Array, k: Uint8Array) => wrap(() => lib.publicKeyTweakMul(p, k, false), 'invalid point or scalar'),
+      add: (a: Uint8Array, b: Uint8Array) => wrap(() => lib.publicKeyCombine([a, b], false), 'sum is infinity or invalid point'),
+      addBase: (p: Uint8Array, k: Uint8Array) => wrap(() => lib.publicKeyTweakAdd(p, k, false), 'invalid point or scalar, or sum is infinity'),
+      baseMultiply: (k: Uint8Array) => wrap(() => lib.publicKeyCreate(k, false), 'scalar out of range'),
+    };
+    const combine: SecpBackend['combine'] = ecmult
+      ? (terms, g) => {
+          if (terms.length > 2) fail('combine takes at most two points');
+          const out = new Uint8Array(65);
+          const status = ecmult.combine(
+            out,
+            terms.map((t) => t[0]),
+            terms.map((t) => t[1]),
+            g ?? null,
+          );
+          return status === 0 ? out : fail(ECMULT_ERRORS[status] ?? 'combine failed');
+        }
+      : (terms, g) => composeCombine(terms, g, single);
     const ops = {
       isPoint: (p: Uint8Array) => p.length === 33 && (p[0] === 2 || p[0] === 3) && lib.publicKeyVerify(p),
       baseMultiply: (k: Uint8Array) => wrap(() => lib.publicKeyCreate(k, true), 'scalar out of range'),
@@ -179,11 +262,12 @@ function loadNative(): SecpBackend | undefined {
       addBase: (p: Uint8Array, k: Uint8Array, uncompressed?: boolean) =>
         wrap(() => lib.publicKeyTweakAdd(p, k, !uncompressed), 'invalid point or scalar, or sum is infinity'),
       negate: (p: Uint8Array) => wrap(() => lib.publicKeyNegate(p, true), 'invalid point'),
+      combine,
       uncompressed: (p: Uint8Array) => wrap(() => lib.publicKeyConvert(p, false), 'invalid point'),
     };
     const schnorr = bip340(ops);
     return {
-      name: 'native',
+      name: ecmult ? 'native+ecmult' : 'native',
       ...ops,
       signSchnorr: schnorr.sign,
       verifySchnorr: schnorr.verify,
@@ -195,16 +279,15 @@ function loadNative(): SecpBackend | undefined {
 
 let active: SecpBackend | undefined;
 
-/** The backend in use: native when it loads, else wasm (useBackend picks another). */
+/** The backend in use: the fastest that loads (useBackend picks another). */
 export function secp(): SecpBackend {
-  if (!active) active = loadNative() ?? wasmBackend;
+  if (!active) active = loadNative(true) ?? loadNative(false) ?? wasmBackend;
   return active;
 }
 
-/** Both backends that load here, for tests and benchmarks that compare them. */
+/** Every backend that loads here, fastest first, for tests and benchmarks that compare them. */
 export function availableBackends(): SecpBackend[] {
-  const native = loadNative();
-  return native ? [native, wasmBackend] : [wasmBackend];
+  return [loadNative(true), loadNative(false), wasmBackend].filter((b): b is SecpBackend => b !== undefined);
 }
 
 export function useBackend(backend: SecpBackend): void {

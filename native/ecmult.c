@@ -1,0 +1,101 @@
+/*
+ * a*P + b*Q + g*G on secp256k1 in one variable-time Strauss pass: libsecp256k1's own
+ * secp256k1_ecmult_strauss_wnaf, compiled from the library source the `secp256k1` npm package ships
+ * (scripts/build-native.mjs). The published bindings only offer one multiplication per call, each
+ * with its own parse, table and inversion; checking a NUT-12 DLEQ proof takes three of them plus two
+ * additions, a BIP340 signature two. Variable time: for public data only (proof and signature checks).
+ */
+#include <node_api.h>
+#include <string.h>
+#include "secp256k1.c"
+
+static secp256k1_context *context;
+
+enum { OK = 0, BAD_POINT = 1, BAD_SCALAR = 2, INFINITY_RESULT = 3, BAD_ARGUMENTS = 4 };
+
+/* r = sum(na[i]*a[i]) + ng*G for num <= 2 points, Strauss with the endomorphism, as secp256k1_ecmult does for one. */
+static void ecmult2(secp256k1_gej *r, int num, const secp256k1_gej *a, const secp256k1_scalar *na, const secp256k1_scalar *ng) {
+    secp256k1_gej prej[2 * ECMULT_TABLE_SIZE(WINDOW_A)];
+    secp256k1_fe zr[2 * ECMULT_TABLE_SIZE(WINDOW_A)];
+    secp256k1_ge pre_a[2 * ECMULT_TABLE_SIZE(WINDOW_A)];
+    struct secp256k1_strauss_point_state ps[2];
+#ifdef USE_ENDOMORPHISM
+    secp256k1_ge pre_a_lam[2 * ECMULT_TABLE_SIZE(WINDOW_A)];
+#endif
+    struct secp256k1_strauss_state state;
+    state.prej = prej;
+    state.zr = zr;
+    state.pre_a = pre_a;
+#ifdef USE_ENDOMORPHISM
+    state.pre_a_lam = pre_a_lam;
+#endif
+    state.ps = ps;
+    secp256k1_ecmult_strauss_wnaf(&context->ecmult_ctx, &state, r, num, a, na, ng);
+}
+
+static int get_bytes(napi_env env, napi_value value, unsigned char **data, size_t *length) {
+    napi_typedarray_type type;
+    napi_value buffer;
+    size_t offset;
+    void *raw;
+    if (napi_get_typedarray_info(env, value, &type, length, &raw, &buffer, &offset) != napi_ok || type != napi_uint8_array) return 0;
+    *data = raw;
+    return 1;
+}
+
+/* combine(out65, points[], scalars[], gScalar|null) -> status; writes the uncompressed sum into out65. */
+static napi_value combine(napi_env env, napi_callback_info info) {
+    size_t argc = 4;
+    napi_value argv[4], result;
+    unsigned char *out, *bytes;
+    size_t out_length, length;
+    uint32_t count, scalar_count, i;
+    secp256k1_gej points[2], sum;
+    secp256k1_scalar scalars[2], g;
+    secp256k1_ge ge;
+    napi_valuetype g_type;
+    int overflow, status = OK;
+
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc != 4 || !get_bytes(env, argv[0], &out, &out_length) || out_length != 65 ||
+        napi_get_array_length(env, argv[1], &count) != napi_ok || napi_get_array_length(env, argv[2], &scalar_count) != napi_ok ||
+        count > 2 || count != scalar_count) {
+        status = BAD_ARGUMENTS;
+        goto done;
+    }
+    for (i = 0; i < count; i++) {
+        napi_value element;
+        napi_get_element(env, argv[1], i, &element);
+        if (!get_bytes(env, element, &bytes, &length) || !secp256k1_eckey_pubkey_parse(&ge, bytes, length)) { status = BAD_POINT; goto done; }
+        secp256k1_gej_set_ge(&points[i], &ge);
+        napi_get_element(env, argv[2], i, &element);
+        if (!get_bytes(env, element, &bytes, &length) || length != 32) { status = BAD_ARGUMENTS; goto done; }
+        secp256k1_scalar_set_b32(&scalars[i], bytes, &overflow);
+        if (overflow) { status = BAD_SCALAR; goto done; }
+    }
+    secp256k1_scalar_set_int(&g, 0);
+    napi_typeof(env, argv[3], &g_type);
+    if (g_type != napi_null && g_type != napi_undefined) {
+        if (!get_bytes(env, argv[3], &bytes, &length) || length != 32) { status = BAD_ARGUMENTS; goto done; }
+        secp256k1_scalar_set_b32(&g, bytes, &overflow);
+        if (overflow) { status = BAD_SCALAR; goto done; }
+    }
+    ecmult2(&sum, (int)count, points, scalars, &g);
+    if (secp256k1_gej_is_infinity(&sum)) { status = INFINITY_RESULT; goto done; }
+    secp256k1_ge_set_gej_var(&ge, &sum);
+    length = 65;
+    secp256k1_eckey_pubkey_serialize(&ge, out, &length, 0);
+done:
+    napi_create_int32(env, status, &result);
+    return result;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+    napi_value fn;
+    context = secp256k1_context_create(SECP256K1_CONTEXT_VERIFY);
+    napi_create_function(env, "combine", NAPI_AUTO_LENGTH, combine, NULL, &fn);
+    napi_set_named_property(env, exports, "combine", fn);
+    return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
