@@ -3,7 +3,8 @@
  * secp256k1_ecmult_strauss_wnaf, compiled from the library source the `secp256k1` npm package ships
  * (scripts/build-native.mjs). The published bindings only offer one multiplication per call, each
  * with its own parse, table and inversion; checking a NUT-12 DLEQ proof takes three of them plus two
- * additions, a BIP340 signature two. Variable time: for public data only (proof and signature checks).
+ * additions, a BIP340 signature two, unblinding two. Variable time, like the bindings' own tweak
+ * multiplication (the same routine): not for long-term private keys.
  */
 #include <node_api.h>
 #include <string.h>

@@ -16,8 +16,7 @@ import {
   prepareOutputs,
   signMintQuote,
   signQuoteLookup,
-  unblindHex,
-  verifyBlindSignatureHex,
+  unblindVerifiedHex,
   verifyProofDleqHex,
   type Nut20Format,
 } from '../protocol/cashu';
@@ -272,16 +271,9 @@ export class WalletEngine {
       if (sig.id !== keyset.id || sig.amount !== output.amount || !A)
         throw this.badSignature(mintUrl, `signature ${i} does not match its output (keyset or amount)`);
       if (!sig.dleq) throw this.badSignature(mintUrl, `signature ${i} carries no DLEQ proof`);
-      if (
-        !verifyBlindSignatureHex({
-          B_: output.B_,
-          C_: sig.C_,
-          dleq: sig.dleq,
-          A,
-        })
-      )
-        throw this.badSignature(mintUrl, `signature ${i} failed its DLEQ proof`);
-      return { output, C: unblindHex(sig.C_, output.r, A), sig };
+      const C = unblindVerifiedHex({ B_: output.B_, C_: sig.C_, dleq: sig.dleq, A }, output.r);
+      if (C === undefined) throw this.badSignature(mintUrl, `signature ${i} failed its DLEQ proof`);
+      return { output, C, sig };
     });
   }
 

@@ -2,9 +2,9 @@
  * NUT-00 blind Diffie-Hellman key exchange: hash_to_curve, blinding, the mint's blind signature,
  * unblinding, and the mint's check of an unblinded proof.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from './hash';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { bytesToScalar, isValidScalar, mod, negatePoint, scalarToBytes, secp } from './secp';
+import { bytesToScalar, compressPoint, isValidScalar, mod, negatePoint, scalarToBytes, secp } from './secp';
 
 const DOMAIN = utf8ToBytes('Secp256k1_HashToCurve_Cashu_');
 
@@ -42,11 +42,17 @@ export function signBlindedMessage(blinded: Uint8Array, privkey: Uint8Array): Ui
   return backend.multiply(blinded, privkey);
 }
 
-/** Wallet: C = C_ - r·K (K in either encoding), compressed. */
+const ONE = scalarToBytes(1n);
+
+/** Wallet: C = C_ - r·K (C_ and K in either encoding), compressed. */
 export function unblindSignature(blindSig: Uint8Array, r: Uint8Array, mintPubkey: Uint8Array): Uint8Array {
-  const backend = secp();
-  const k = isValidScalar(r) ? r : scalarToBytes(mod(bytesToScalar(r))); // the multiply below rejects zero
-  return backend.add(blindSig, backend.multiply(negatePoint(mintPubkey), k));
+  const k = isValidScalar(r) ? r : scalarToBytes(mod(bytesToScalar(r)));
+  return compressPoint(
+    secp().combine([
+      [blindSig, ONE],
+      [negatePoint(mintPubkey), k],
+    ]),
+  );
 }
 
 /** Mint: a proof (secret, C) is valid under key k when k·hash_to_curve(secret) == C. */

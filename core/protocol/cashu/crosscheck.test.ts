@@ -24,6 +24,7 @@ import {
   signMintQuote,
   signQuoteLookup,
   unblindHex,
+  unblindVerifiedHex,
   verifyBlindSignatureHex,
   verifyMintQuoteSignature,
   verifyQuoteLookup,
@@ -59,6 +60,22 @@ describe('cashu crypto agrees with cashu-ts', () => {
     const C_ = bytesToHex(signBlindedMessage(hexToBytes(B_), k));
     const C = unblindHex(C_, r, bytesToHex(secp256k1.getPublicKey(k, true)));
     expect(C).toBe(tsHashToCurve(new TextEncoder().encode(secret)).multiply(secp256k1.Point.Fn.fromBytes(k)).toHex(true));
+  });
+
+  it('the wallet step (DLEQ check, then unblind) gives k·Y for a good signature and nothing for a bad one', () => {
+    const k = randomKey();
+    const A = bytesToHex(secp256k1.getPublicKey(k, true));
+    const r = randomKey();
+    const secret = bytesToHex(randomBytes(32));
+    const B_ = blindedMessageHex(secret, r);
+    const C_ = bytesToHex(signBlindedMessage(hexToBytes(B_), k));
+    const theirs = createDLEQProof(pointFromHex(B_), k);
+    const dleq = { e: bytesToHex(theirs.e), s: bytesToHex(theirs.s) };
+    expect(unblindVerifiedHex({ B_, C_, dleq, A }, r)).toBe(tsHashToCurve(new TextEncoder().encode(secret)).multiply(secp256k1.Point.Fn.fromBytes(k)).toHex(true));
+    const otherKey = bytesToHex(secp256k1.getPublicKey(randomKey(), true));
+    expect(unblindVerifiedHex({ B_, C_, dleq, A: otherKey }, r)).toBeUndefined();
+    expect(unblindVerifiedHex({ B_, C_, dleq: { e: dleq.s, s: dleq.e }, A }, r)).toBeUndefined();
+    expect(unblindVerifiedHex({ B_, C_: 'zz', dleq, A }, r)).toBeUndefined();
   });
 
   it('NUT-20 legacy format both ways (cashu-ts exports only the legacy signer; its current one runs in mint.test.ts)', () => {

@@ -2,8 +2,7 @@
  * NUT-12 discrete-log-equality proofs: the mint proves C_ = a·B_ for the same a as A = a·G, so a wallet
  * can tell a real signature from a forged or wrong-key one without asking the mint.
  */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256, hmacSha256 } from './hash';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { equalBytes, hashToCurve } from './bdhke';
 import { bytesToScalar, CURVE_ORDER, mod, negatePoint, scalarToBytes, secp } from './secp';
@@ -27,7 +26,7 @@ export function hashE(points: Uint8Array[]): Uint8Array {
 function nonce(privkey: Uint8Array, A: Uint8Array, blinded: Uint8Array, blindSig: Uint8Array): bigint {
   const base = concatBytes(NONCE_DOMAIN, A, blinded, blindSig);
   for (let i = 0; i < 256; i++) {
-    const r = bytesToScalar(hmac(sha256, privkey, concatBytes(base, Uint8Array.of(i))));
+    const r = bytesToScalar(hmacSha256(privkey, concatBytes(base, Uint8Array.of(i))));
     if (r > 0n && r < CURVE_ORDER) return r;
   }
   throw new Error('DLEQ nonce derivation failed');
@@ -49,7 +48,7 @@ export function createDleq(blinded: Uint8Array, privkey: Uint8Array, A?: Uint8Ar
 
 /**
  * Wallet: checks a blind signature's DLEQ: R1 = s·G - e·A, R2 = s·B_ - e·C_, e == hash_e(R1, R2, A, C_). Never throws.
- * A may be uncompressed (callers that check many signatures under one key keep it so); the intermediate points stay
+ * A and C_ may come uncompressed (callers that check many signatures under one key keep A so); the intermediate points stay
  * uncompressed, as hash_e wants them.
  */
 export function verifyDleq(dleq: Dleq, blinded: Uint8Array, blindSig: Uint8Array, A: Uint8Array): boolean {
@@ -61,7 +60,7 @@ export function verifyDleq(dleq: Dleq, blinded: Uint8Array, blindSig: Uint8Array
     if (s === 0n || s >= CURVE_ORDER || e === 0n || e >= CURVE_ORDER) return false;
     // e·(-P) instead of (n - e)·P: negating a point needs no library call
     const mintKey = A.length === 65 ? A : backend.uncompressed(A);
-    const C_ = backend.uncompressed(blindSig);
+    const C_ = blindSig.length === 65 ? blindSig : backend.uncompressed(blindSig);
     const R1 = backend.combine([[negatePoint(mintKey), dleq.e]], dleq.s);
     const R2 = backend.combine([
       [blinded, dleq.s],

@@ -4,8 +4,8 @@
  * Wallet hot path, per minted output (all hex in, hex out):
  *   const B_ = blindedMessageHex(secret, r)                            // NUT-00 blinding
  *   const sig = signMintQuote(quoteId, [{ amount, B_ }], lockPrivkey)  // NUT-20 ('legacy' as 4th arg after 20008)
- *   if (!verifyBlindSignatureHex({ B_, C_, dleq, A })) reject          // NUT-12, A = mint key for the amount
- *   const C = unblindHex(C_, r, A)                                     // NUT-00 unblinding
+ *   const C = unblindVerifiedHex({ B_, C_, dleq, A }, r)               // NUT-12 check, then NUT-00 unblinding
+ *   if (C === undefined) reject                                        // A = mint key for the amount
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { blindMessage, unblindSignature } from './bdhke';
@@ -73,6 +73,21 @@ export function verifyBlindSignatureHex(sig: { B_: string; C_: string; dleq: Dle
     return verifyDleq({ e: hexToBytes(sig.dleq.e), s: hexToBytes(sig.dleq.s) }, hexToBytes(sig.B_), hexToBytes(sig.C_), mintKeyPoint(sig.A));
   } catch {
     return false;
+  }
+}
+
+/**
+ * The wallet's per-output step: the NUT-12 check of a blind signature, then C = C_ - r·A, with C_ parsed once
+ * for both. Undefined when the check fails or a field is malformed.
+ */
+export function unblindVerifiedHex(sig: { B_: string; C_: string; dleq: DleqHex; A: string }, r: Uint8Array): string | undefined {
+  try {
+    const A = mintKeyPoint(sig.A);
+    const C_ = secp().uncompressed(hexToBytes(sig.C_));
+    if (!verifyDleq({ e: hexToBytes(sig.dleq.e), s: hexToBytes(sig.dleq.s) }, hexToBytes(sig.B_), C_, A)) return undefined;
+    return bytesToHex(unblindSignature(C_, r, A));
+  } catch {
+    return undefined;
   }
 }
 

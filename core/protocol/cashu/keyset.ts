@@ -1,5 +1,5 @@
 /** NUT-02 keyset ids: version 00 (truncated hash of the keys) and version 01 (full hash that also commits to unit, fee and expiry). */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from './hash';
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { secp } from './secp';
 

@@ -3,8 +3,7 @@
  * NUT-09 restore. Keyset ids "01..." (v2) use an HMAC-SHA256 KDF (cheap); "00..." (v1) use BIP32 at
  * m/129372'/0'/{keyset_int}'/{counter}'/{0 = secret, 1 = r}, where the keyset-level node is cached.
  */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { hmacSha256 } from './hash';
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { HDKey } from '@scure/bip32';
 import { bytesToScalar, CURVE_ORDER, scalarToBytes } from './secp';
@@ -32,8 +31,8 @@ export function outputSecretDeriver(seed: Uint8Array, keysetId: string): (counte
     return (counter) => {
       if (!Number.isSafeInteger(counter) || counter < 0) throw new Error('counter must be a non-negative safe integer');
       const base = concatBytes(prefix, counterBytes(counter));
-      const secret = hmac(sha256, seed, concatBytes(base, Uint8Array.of(0)));
-      let r = bytesToScalar(hmac(sha256, seed, concatBytes(base, Uint8Array.of(1))));
+      const secret = hmacSha256(seed, concatBytes(base, Uint8Array.of(0)));
+      let r = bytesToScalar(hmacSha256(seed, concatBytes(base, Uint8Array.of(1))));
       if (r >= CURVE_ORDER) r -= CURVE_ORDER;
       if (r === 0n) throw new Error('derived blinding factor is zero');
       return { secret: bytesToHex(secret), r: scalarToBytes(r) };

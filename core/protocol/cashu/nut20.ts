@@ -9,7 +9,7 @@
  * - lookup: utf8("Cashu_MintQuoteLookup_v1" || mint_pubkey_hex || pubkey_hex), hex in lower case.
  */
 import { createHash } from 'node:crypto';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from './hash';
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { schnorrSign, schnorrVerify } from './secp';
 

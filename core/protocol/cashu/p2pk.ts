@@ -3,7 +3,7 @@
  * decide who must sign (main keys before the locktime, main or refund keys after it), and count valid
  * BIP340 witness signatures over SHA256(secret) (SIG_INPUTS) or over the whole transaction (SIG_ALL).
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from './hash';
 import { hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { schnorrVerify } from './secp';
 

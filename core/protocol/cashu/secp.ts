@@ -3,7 +3,7 @@
  * (about 50x noble for an arbitrary P·k), else `tiny-secp256k1` (the same C library compiled to wasm,
  * about 10x). The native addon has no BIP340, so there Schnorr is built from its point operations
  * (BIP340's own algorithm, checked against the BIP's vectors); the wasm build has Schnorr itself.
- * Checks of public data (DLEQ proofs, BIP340 signatures) go through `combine`, a·P + b·Q + g·G in one
+ * DLEQ checks, BIP340 verification and unblinding go through `combine`, a·P + b·Q + g·G in one
  * call: on native it is one Strauss pass of libsecp256k1 (native/ecmult.node, built from the library
  * source in the `secp256k1` package) when that addon is built, else composed from single operations.
  * Points cross this boundary as 33-byte compressed encodings, scalars as 32-byte big-endian. The arithmetic
@@ -11,7 +11,7 @@
  * which is a fifth of a multiplication's cost, so chains of operations and often-used keys stay uncompressed.
  */
 import { createRequire } from 'node:module';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from './hash';
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import * as wasm from 'tiny-secp256k1';
 
@@ -34,7 +34,8 @@ export interface SecpBackend {
   negate(point: Uint8Array): Uint8Array;
   /**
    * Σ kᵢ·Pᵢ + g·G for at most two points (any encoding), uncompressed. Zero scalars are allowed. Variable
-   * time on native: only for public data. Throws on an invalid point, a scalar >= n, or the point at infinity.
+   * time on native, as the bindings' own publicKeyTweakMul already is (the same libsecp256k1 routine): not for
+   * long-term private keys. Throws on an invalid point, a scalar >= n, or the point at infinity.
    */
   combine(terms: readonly Term[], g?: Uint8Array): Uint8Array;
   /** 65-byte uncompressed encoding (hash_e of NUT-12 hashes those). */
@@ -128,6 +129,16 @@ export function negatePoint(p: Uint8Array): Uint8Array {
   if (y === 0n || y >= FIELD_PRIME) fail('not an encoded point');
   const out = Uint8Array.from(p);
   out.set(scalarToBytes(FIELD_PRIME - y), 33);
+  return out;
+}
+
+/** The 33-byte encoding of a 65-byte one (parity byte + x), without a library call or a validity check. */
+export function compressPoint(p: Uint8Array): Uint8Array {
+  if (p.length === 33) return p;
+  if (p.length !== 65 || p[0] !== 4) fail('not an encoded point');
+  const out = new Uint8Array(33);
+  out[0] = 2 + (p[64]! & 1);
+  out.set(p.subarray(1, 33), 1);
   return out;
 }
 
