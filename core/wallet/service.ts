@@ -153,6 +153,11 @@ export class WalletService {
     }
   }
 
+  /** The balance sums every unspent proof: computed only when someone listens. */
+  private publishBalance(): void {
+    if (this.listeners.size > 0) this.publish({ type: 'wallet.balance', balances: this.balances() });
+  }
+
   private onEngineEvent(event: EngineEvent): void {
     if (event.type === 'proofs') {
       for (const q of event.quotes) {
@@ -167,7 +172,7 @@ export class WalletService {
         if (q.minerId) out.minerId = q.minerId;
         this.publish(out);
       }
-      this.publish({ type: 'wallet.balance', balances: this.balances() });
+      this.publishBalance();
     } else if (event.type === 'error') {
       this.logger.warn(event.message, {
         kind: event.kind,
@@ -181,7 +186,7 @@ export class WalletService {
       if (event.mintUrl) out.mint = event.mintUrl;
       this.publish(out);
     } else {
-      this.publish({ type: 'wallet.balance', balances: this.balances() });
+      this.publishBalance();
     }
   }
 
@@ -490,7 +495,7 @@ export class WalletService {
         });
       }
       this.publish({ type: 'wallet.restore', phase: 'done', amount });
-      this.publish({ type: 'wallet.balance', balances: this.balances() });
+      this.publishBalance();
     } catch (error) {
       this.logger.error('restore failed', { error });
       this.publish({
