@@ -17,10 +17,11 @@ const job: Sv1Job = {
 };
 
 describe('ShareHasher', () => {
-  it('hashes exactly the header ESP-Miner builds, for many submissions of one job', () => {
+  it('hashes exactly the header ESP-Miner builds, for many submissions of one job, extranonce2 repeating and changing', () => {
     const hasher = new ShareHasher(job, 'e8f2a1b4');
-    for (let i = 0; i < 50; i++) {
-      const extranonce2 = i.toString(16).padStart(8, '0');
+    for (let i = 0; i < 60; i++) {
+      // runs of one extranonce2 (the merkle root is reused), then a new one, and back to an old one
+      const extranonce2 = (i < 50 ? Math.floor(i / 3) : i % 3).toString(16).padStart(8, '0');
       const nonce = (i * 2654435761 >>> 0).toString(16).padStart(8, '0');
       const versionBits = i % 2 ? '00a4e000' : '00000000';
       const expected = sha256d(headerForSubmission(job, { extranonce1: 'e8f2a1b4', extranonce2, ntime: '64495523', nonce, versionBits }));

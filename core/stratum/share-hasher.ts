@@ -2,7 +2,9 @@
  * The header hash of every submit, fast: the proxy hashes each share it forwards (the ledger and the
  * wallet key shares by it), so the per-share cost matters at thousands of shares per second. Everything
  * fixed for a miner's job (coinbase up to extranonce2, the merkle branches, the header fields) is
- * prepared once; the coinbase hash resumes from a SHA-256 midstate. Same bytes as
+ * prepared once; the coinbase hash resumes from a SHA-256 midstate, and the merkle root is kept for the
+ * last extranonce2 (a miner rolls nonce, ntime and version bits through many shares before it changes
+ * extranonce2; ESP-Miner changes it only when a job's nonce x version space runs out). Same bytes as
  * protocol/sv1/job.ts headerForSubmission (checked in share-hasher.test.ts).
  */
 import { createHash, type Hash, hash as oneShot } from 'node:crypto';
@@ -25,6 +27,8 @@ export class ShareHasher {
   private readonly branches: Buffer[];
   private readonly header = Buffer.alloc(80);
   private readonly jobVersion: number;
+  private rootFor: string | undefined;
+  private readonly root = Buffer.alloc(32);
 
   /** `extranonce1` is the miner's; `job.coinbase1` already carries everything before it. */
   constructor(job: Sv1Job, extranonce1: string) {
@@ -45,17 +49,21 @@ export class ShareHasher {
 
   /** Raw sha256d(header) for a submission; hex inputs are validated by the caller. */
   hash(extranonce2: string, ntime: string, nonce: string, versionBits: string): Buffer {
-    const coinbase = this.coinbaseHead.copy().update(Buffer.from(extranonce2, 'hex')).update(this.coinbaseTail).digest();
-    let node = sha256(coinbase);
-    const pair = Buffer.allocUnsafe(64);
-    for (const branch of this.branches) {
-      node.copy(pair, 0);
-      branch.copy(pair, 32);
-      node = sha256d(pair);
+    if (extranonce2 !== this.rootFor) {
+      const coinbase = this.coinbaseHead.copy().update(Buffer.from(extranonce2, 'hex')).update(this.coinbaseTail).digest();
+      let node = sha256(coinbase);
+      const pair = Buffer.allocUnsafe(64);
+      for (const branch of this.branches) {
+        node.copy(pair, 0);
+        branch.copy(pair, 32);
+        node = sha256d(pair);
+      }
+      node.copy(this.root);
+      this.rootFor = extranonce2;
     }
     const header = this.header;
     header.writeUInt32LE((this.jobVersion ^ Number.parseInt(versionBits, 16)) >>> 0, 0);
-    node.copy(header, 36);
+    this.root.copy(header, 36);
     header.writeUInt32LE(Number.parseInt(ntime, 16) >>> 0, 68);
     header.writeUInt32LE(Number.parseInt(nonce, 16) >>> 0, 76);
     return sha256d(header);

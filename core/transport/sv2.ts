@@ -43,6 +43,9 @@ export class Sv2Connection extends EventEmitter<Sv2ConnectionEvents> {
   readonly remoteAddress: string;
   private closed = false;
   private readonly maxWriteBufferBytes: number;
+  /** frames sent this event-loop turn: one socket write for all of them (many channels share a connection) */
+  private unwritten: Uint8Array[] = [];
+  private unwrittenBytes = 0;
 
   constructor(
     private readonly socket: net.Socket,
@@ -76,21 +79,35 @@ export class Sv2Connection extends EventEmitter<Sv2ConnectionEvents> {
     return this.closed;
   }
 
-  /** Encrypts and writes one message; returns false (and sends nothing) once the connection is closed. */
+  /**
+   * Encrypts one message and queues it for this turn's write; returns false (and sends nothing) once the
+   * connection is closed.
+   */
   send(message: Sv2AnyMessage): boolean {
     if (this.closed) return false;
     const frame = this.session.encryptor.encryptFrame(encodeMessage(message));
-    this.socket.write(frame);
-    if (this.socket.writableLength > this.maxWriteBufferBytes) {
+    if (this.unwritten.length === 0) setImmediate(this.writeQueued);
+    this.unwritten.push(frame);
+    this.unwrittenBytes += frame.length;
+    if (this.socket.writableLength + this.unwrittenBytes > this.maxWriteBufferBytes) {
       this.fail(new Sv2TransportError('backpressure', `peer is not reading: over ${this.maxWriteBufferBytes} bytes unsent`));
       return false;
     }
     return true;
   }
 
+  private readonly writeQueued = (): void => {
+    const frames = this.unwritten;
+    this.unwritten = [];
+    this.unwrittenBytes = 0;
+    if (this.closed || frames.length === 0) return;
+    this.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+  };
+
   /** Flushes what was sent, then closes. */
   close(reason?: string): void {
     if (this.closed) return;
+    this.writeQueued();
     this.finish(reason ? new Sv2TransportError('closed', reason) : undefined, false);
     this.socket.end();
     setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
