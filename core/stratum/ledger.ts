@@ -1,9 +1,13 @@
 /**
  * The share ledger: every submit a miner makes through the proxy, with the upstream's verdict.
- * SQLite (WAL) so counts survive restarts; writes are coalesced into one transaction per event-loop
- * turn so thousands of submits per second cost one fsync-free commit each turn, not one per share.
- * Counts are kept in memory and seeded from the database, so reading them is free.
+ * SQLite (WAL) so counts survive restarts. The writes happen on a writer thread: a commit (and now and
+ * then a WAL checkpoint) costs tens of microseconds to milliseconds, which on the proxy's thread sat
+ * between a miner's submit and its answer. Each event-loop turn's rows and verdicts go to the writer as
+ * one batch, one transaction there. Rows the writer has not committed yet stay in memory so reads see
+ * them; counts are kept in memory and seeded from the database, so reading them is free.
  */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
 export type ShareVerdict = 'awaiting' | 'accepted' | 'rejected';
@@ -72,23 +76,74 @@ function fromRow(row: Row): ShareRecord {
 /** Shares the proxy could not get judged because the upstream went away first. */
 export const UPSTREAM_LOST = 'upstream-lost';
 
+type RowTuple = [number, number, string, string, string, string, string, number, number, ShareVerdict, string | null, number | null];
+type VerdictTuple = [ShareVerdict, string | null, number | null, number];
+
+const INSERT_SQL = `INSERT OR REPLACE INTO shares (id, at, miner_id, worker, upstream, job_id, header_hash, difficulty, share_difficulty, verdict, reason, latency_ms)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const JUDGE_SQL = 'UPDATE shares SET verdict = ?, reason = ?, latency_ms = ? WHERE id = ?';
+
+/** The writer thread: plain JS (it runs as an eval worker under tsx, node and Electron alike). Batches commit in order. */
+const WRITER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.sqlite);
+const db = new Database(workerData.path);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.pragma('busy_timeout = 5000');
+const insert = db.prepare(workerData.insert);
+const judge = db.prepare(workerData.judge);
+const write = db.transaction((rows, verdicts) => {
+  for (const row of rows) insert.run(row);
+  for (const verdict of verdicts) judge.run(verdict);
+});
+parentPort.on('message', (message) => {
+  if (message.close) {
+    db.close();
+    parentPort.postMessage({ closed: true });
+    return;
+  }
+  try {
+    write(message.rows, message.verdicts);
+    parentPort.postMessage({ seq: message.seq });
+  } catch (error) {
+    parentPort.postMessage({ seq: message.seq, error: String(error && error.message || error) });
+  }
+});
+`;
+
+function toTuple(r: ShareRecord): RowTuple {
+  return [r.id, r.at, r.minerId, r.worker, r.upstream, r.jobId, r.headerHash, r.difficulty, r.shareDifficulty, r.verdict, r.reason, r.latencyMs];
+}
+
 export class ShareLedger {
+  /** the start-up work and every read; WAL lets it read while the writer thread writes */
   private readonly db: Database.Database;
-  private readonly insert: Database.Statement;
-  private readonly judge: Database.Statement;
-  /** recorded shares not yet in the database */
+  private writer: Worker;
+  /** this turn's new rows, not yet sent to the writer (a verdict arriving in the same turn lands in the row) */
   private readonly unwritten = new Map<number, ShareRecord>();
-  /** verdicts for shares already in the database */
-  private readonly verdicts: Array<[ShareVerdict, string | null, number | null, number]> = [];
+  /** this turn's verdicts for rows already sent */
+  private readonly verdicts = new Map<number, VerdictTuple>();
+  /** sent to the writer, not yet committed: reads see them from here */
+  private readonly inFlightRows = new Map<number, ShareRecord>();
+  private readonly inFlightVerdicts = new Map<number, VerdictTuple>();
+  private readonly batches: { seq: number; rowIds: number[]; verdictIds: number[] }[] = [];
+  private seq = 0;
   private flushScheduled = false;
   private nextId: number;
   private readonly totals: ShareCounts = { accepted: 0, rejected: 0, awaiting: 0, rejectReasons: {} };
   private closed = false;
+  private closing: Promise<void> | undefined;
 
-  constructor(path: string) {
+  constructor(
+    private readonly path: string,
+    /** told when the writer could not store a batch (disk full, ...): counts stay right, those rows are missing on disk */
+    private readonly onWriteError: (message: string) => void = () => undefined,
+  ) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS shares (
         id INTEGER PRIMARY KEY,
@@ -109,11 +164,6 @@ export class ShareLedger {
     `);
     // A share still awaiting when the process stopped can no longer be judged: its upstream session is gone.
     this.db.prepare(`UPDATE shares SET verdict = 'rejected', reason = ? WHERE verdict = 'awaiting'`).run(UPSTREAM_LOST);
-    this.insert = this.db.prepare(
-      `INSERT INTO shares (id, at, miner_id, worker, upstream, job_id, header_hash, difficulty, share_difficulty, verdict, reason, latency_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.judge = this.db.prepare(`UPDATE shares SET verdict = ?, reason = ?, latency_ms = ? WHERE id = ?`);
     const max = this.db.prepare('SELECT MAX(id) AS id FROM shares').get() as { id: number | null };
     this.nextId = (max.id ?? 0) + 1;
     const rows = this.db.prepare('SELECT verdict, reason, COUNT(*) AS n FROM shares GROUP BY verdict, reason').all() as Array<{
@@ -125,6 +175,28 @@ export class ShareLedger {
       this.totals[row.verdict] += row.n;
       if (row.verdict === 'rejected') this.totals.rejectReasons[row.reason ?? 'unknown'] = (this.totals.rejectReasons[row.reason ?? 'unknown'] ?? 0) + row.n;
     }
+    this.writer = this.startWriter();
+  }
+
+  private startWriter(): Worker {
+    const writer = new Worker(WRITER_SOURCE, {
+      eval: true,
+      workerData: { path: this.path, sqlite: createRequire(import.meta.url).resolve('better-sqlite3'), insert: INSERT_SQL, judge: JUDGE_SQL },
+    });
+    writer.on('message', (message: { seq?: number; error?: string }) => {
+      if (message.error) this.onWriteError(`share ledger ${this.path}: a batch was not stored (${message.error})`);
+      if (message.seq !== undefined) this.committed(message.seq);
+    });
+    writer.on('error', (error) => this.onWriteError(`share ledger writer failed (${error.message}); restarting it`));
+    writer.on('exit', () => {
+      if (this.closed || writer !== this.writer) return;
+      // the thread is gone: a new one takes over and gets everything not yet committed again (INSERT OR REPLACE)
+      this.writer = this.startWriter();
+      this.batches.length = 0;
+      if (this.inFlightRows.size > 0 || this.inFlightVerdicts.size > 0) this.post([...this.inFlightRows.values()], [...this.inFlightVerdicts.values()]);
+    });
+    writer.unref();
+    return writer;
   }
 
   /** Records a submit as awaiting its verdict; returns the share's id. */
@@ -143,16 +215,16 @@ export class ShareLedger {
       const key = reason ?? 'unknown';
       this.totals.rejectReasons[key] = (this.totals.rejectReasons[key] ?? 0) + 1;
     }
-    const row = this.unwritten.get(id);
+    const row = this.unwritten.get(id) ?? this.inFlightRows.get(id);
     if (row) {
-      // judged before it was written: one insert with the verdict instead of an insert and an update
       row.verdict = verdict;
       row.reason = reason;
       row.latencyMs = latencyMs;
-    } else {
-      this.verdicts.push([verdict, reason, latencyMs, id]);
-      this.scheduleFlush();
     }
+    // judged before it was sent: one insert with the verdict instead of an insert and an update
+    if (this.unwritten.has(id)) return;
+    this.verdicts.set(id, [verdict, reason, latencyMs, id]);
+    this.scheduleFlush();
   }
 
   counts(): ShareCounts {
@@ -161,37 +233,74 @@ export class ShareLedger {
 
   /** The share whose raw sha256d(header) hex equals `hex` (how the wallet ties a quote to a share); an accepted one over its duplicates. */
   shareByHeaderHash(hex: string): ShareRecord | undefined {
-    this.flush();
-    const row = this.db.prepare("SELECT * FROM shares WHERE header_hash = ? ORDER BY verdict = 'accepted' DESC, id DESC LIMIT 1").get(hex.toLowerCase()) as Row | undefined;
-    return row ? fromRow(row) : undefined;
+    const wanted = hex.toLowerCase();
+    const stored = (this.db.prepare('SELECT * FROM shares WHERE header_hash = ? ORDER BY id DESC LIMIT 50').all(wanted) as Row[]).map((r) => this.current(r));
+    const fresh = [...this.unwritten.values(), ...this.inFlightRows.values()].filter((r) => r.headerHash === wanted);
+    const all = [...new Map([...stored, ...fresh].map((r) => [r.id, r])).values()];
+    all.sort((a, b) => Number(b.verdict === 'accepted') - Number(a.verdict === 'accepted') || b.id - a.id);
+    return all[0] && { ...all[0] };
   }
 
   recent(limit: number): ShareRecord[] {
-    this.flush();
-    const rows = this.db.prepare('SELECT * FROM shares ORDER BY id DESC LIMIT ?').all(limit) as Row[];
-    return rows.map(fromRow);
+    const stored = (this.db.prepare('SELECT * FROM shares ORDER BY id DESC LIMIT ?').all(limit) as Row[]).map((r) => this.current(r));
+    const byId = new Map(stored.map((r) => [r.id, r]));
+    for (const r of [...this.inFlightRows.values(), ...this.unwritten.values()]) byId.set(r.id, { ...r });
+    return [...byId.values()].sort((a, b) => b.id - a.id).slice(0, limit);
   }
 
-  /** Writes everything queued so far in one transaction. */
+  /** Sends this turn's rows and verdicts to the writer as one batch. */
   flush(): void {
     this.flushScheduled = false;
-    if ((this.unwritten.size === 0 && this.verdicts.length === 0) || this.closed) return;
+    if ((this.unwritten.size === 0 && this.verdicts.size === 0) || this.closed) return;
     const rows = [...this.unwritten.values()];
-    const verdicts = this.verdicts.splice(0);
+    const verdicts = [...this.verdicts.values()];
     this.unwritten.clear();
-    this.db.transaction(() => {
-      for (const r of rows) {
-        this.insert.run(r.id, r.at, r.minerId, r.worker, r.upstream, r.jobId, r.headerHash, r.difficulty, r.shareDifficulty, r.verdict, r.reason, r.latencyMs);
-      }
-      for (const v of verdicts) this.judge.run(...v);
-    })();
+    this.verdicts.clear();
+    this.post(rows, verdicts);
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.flush();
-    this.closed = true;
-    this.db.close();
+  /** Sends what is left, waits until the writer has committed it, then closes both connections. */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.flush();
+      this.closed = true;
+      this.closing = new Promise<void>((resolve) => {
+        const writer = this.writer;
+        writer.on('message', (message: { closed?: boolean }) => {
+          if (message.closed) void writer.terminate().then(() => resolve());
+        });
+        writer.on('exit', () => resolve());
+        writer.postMessage({ close: true });
+      }).then(() => {
+        this.db.close();
+      });
+    }
+    return this.closing;
+  }
+
+  private post(rows: ShareRecord[], verdicts: VerdictTuple[]): void {
+    const seq = ++this.seq;
+    for (const r of rows) this.inFlightRows.set(r.id, r);
+    for (const v of verdicts) this.inFlightVerdicts.set(v[3], v);
+    this.batches.push({ seq, rowIds: rows.map((r) => r.id), verdictIds: verdicts.map((v) => v[3]) });
+    this.writer.postMessage({ seq, rows: rows.map(toTuple), verdicts });
+  }
+
+  private committed(seq: number): void {
+    while (this.batches.length > 0 && this.batches[0]!.seq <= seq) {
+      const batch = this.batches.shift()!;
+      // a verdict that came after its row was sent is queued separately and laid over stored rows until committed
+      for (const id of batch.rowIds) this.inFlightRows.delete(id);
+      for (const id of batch.verdictIds) this.inFlightVerdicts.delete(id);
+    }
+  }
+
+  /** A stored row with any verdict not yet committed laid over it. */
+  private current(row: Row): ShareRecord {
+    const record = fromRow(row);
+    const pending = this.verdicts.get(record.id) ?? this.inFlightVerdicts.get(record.id);
+    if (pending) [record.verdict, record.reason, record.latencyMs] = pending;
+    return record;
   }
 
   private scheduleFlush(): void {

@@ -110,7 +110,7 @@ export class Proxy extends EventEmitter implements SessionHost {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.upstreams = [...opts.upstreams];
     this.log = opts.logger.child('stratum');
-    this.ledger = new ShareLedger(opts.ledgerPath);
+    this.ledger = new ShareLedger(opts.ledgerPath, (message) => this.log.warn(message));
     for (const share of this.ledger.recent(RECENT_SHARES).reverse()) this.recentShares.push(toEvent(share));
     this.server = createServer((socket) => this.onConnection(socket));
     this.server.maxConnections = this.limits.maxConnections;
@@ -151,7 +151,7 @@ export class Proxy extends EventEmitter implements SessionHost {
     this.link = undefined;
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await this.switching.catch(() => undefined);
-    this.ledger.close();
+    await this.ledger.close();
   }
 
   /** Replaces the failover list; miners move to the new primary if the active upstream is no longer listed or first. */
