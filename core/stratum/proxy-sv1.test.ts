@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -50,6 +51,36 @@ async function miner(port: number, user: string): Promise<TestMiner> {
   await m.connect();
   return m;
 }
+
+describe('a Stratum V1 pool that drops the connection mid-handshake', () => {
+  it('costs only that attempt: no unhandled rejection, the proxy keeps serving', async () => {
+    let drops = 0;
+    const server = createServer((socket) => {
+      socket.setEncoding('utf8');
+      socket.on('error', () => undefined);
+      socket.on('data', (chunk: string) => {
+        // the liveness probe only subscribes; a miner's channel opens with configure + subscribe + authorize at once
+        if (chunk.includes('mining.configure')) {
+          drops++;
+          socket.destroy();
+        } else if (chunk.includes('mining.subscribe')) socket.write('{"id":1,"result":[[],"00",4],"error":null}\n');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${(server.address() as AddressInfo).port}`]);
+    const client = connect({ host: '127.0.0.1', port });
+    client.on('error', () => undefined);
+    cleanups.push(() => client.destroy());
+    client.write(
+      '{"id":1,"method":"mining.configure","params":[["version-rolling"],{"version-rolling.mask":"ffffffff"}]}\n{"id":2,"method":"mining.subscribe","params":["t"]}\n{"id":3,"method":"mining.authorize","params":["bc1qd.w","x"]}\n',
+    );
+    await until(() => drops >= 2, 'the pool to drop two channel handshakes');
+    // still serving: the snapshot answers and the miner's connection is still open
+    expect(proxy.snapshot().shares).toMatchObject({ accepted: 0, rejected: 0 });
+    expect(client.destroyed).toBe(false);
+  });
+});
 
 describe('proxy to a Stratum V1 pool (devnet Sv1 port)', () => {
   it('carries several miners; accepted counts equal the pool’s', async () => {

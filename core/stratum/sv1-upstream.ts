@@ -201,6 +201,9 @@ class Sv1Channel extends UpstreamChannel {
       }
     });
     const authorize = this.conn.request('mining.authorize', [this.request.worker, this.request.password]);
+    // all three are in flight at once: if the connection drops while an earlier one is awaited, the later
+    // ones reject unobserved, which must not be an unhandled rejection (it would end the process)
+    for (const pending of [configure, subscribe, authorize]) pending?.catch(() => undefined);
     if (configure) {
       const result = (await configure).result as Record<string, unknown> | null;
       const mask = result && typeof result['version-rolling.mask'] === 'string' ? Number.parseInt(result['version-rolling.mask'], 16) : 0;
