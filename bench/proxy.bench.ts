@@ -1,7 +1,8 @@
 /**
  * The local Stratum proxy under load, against the devnet pool in this process:
- * - added latency: the same clients submit through the proxy and straight to the pool's Sv1 port
- *   (1 miner sequential; 100 and 1,000 miners sharing 1,000 shares/s);
+ * - added latency: the same clients submit through the proxy, through a bare TCP pass-through relay
+ *   (the floor any relay in that position pays here) and straight to the pool's Sv1 port (1 miner
+ *   sequential; 100 and 1,000 miners sharing 1,000 shares/s), each after a warm-up that is not counted;
  * - submits/s forwarded to the Sv2 upstream at saturation (vs the pool's Sv1 port direct);
  * - RSS per 1,000 miner connections.
  * The proxy runs on its own thread; the pool and the load generators share the main thread, for the
@@ -112,27 +113,32 @@ async function rssPer1000(port: number, count: number, withWork: boolean): Promi
   return round((grown / 1024 / 1024) * (1000 / count), 1);
 }
 
-/** One miner, one submit at a time. */
-async function sequential(port: number, count: number): Promise<number[]> {
+/** One miner, one submit at a time; the first `warmup` answers (JIT tiering on every path) are not counted. */
+async function sequential(port: number, count: number, warmup: number): Promise<number[]> {
   const [c] = await clients(port, 1, 'seq');
   await new Promise<void>((done) => {
-    let left = count;
+    let left = warmup + count;
     c!.onAnswer = () => (--left > 0 ? c!.submit() : done());
     c!.submit();
   });
   c!.close();
-  return c!.latencies.slice(50); // warm-up dropped
+  return c!.latencies.slice(warmup);
 }
 
-/** n miners sharing `perSecond` submits for `ms`. */
-async function openLoop(port: number, n: number, perSecond: number, ms: number): Promise<number[]> {
+/** n miners sharing `perSecond` submits: `warmupMs` not counted, then `ms` measured. */
+async function openLoop(port: number, n: number, perSecond: number, warmupMs: number, ms: number): Promise<number[]> {
   const list = await clients(port, n, `o${n}-`);
   const tickMs = 5;
   const perTick = (perSecond * tickMs) / 1000;
   let owed = 0;
   let next = 0;
   const started = performance.now();
-  while (performance.now() - started < ms) {
+  let counted = false;
+  while (performance.now() - started < warmupMs + ms) {
+    if (!counted && performance.now() - started >= warmupMs) {
+      counted = true;
+      for (const c of list) c.latencies.length = 0;
+    }
     owed += perTick;
     while (owed >= 1) {
       list[next++ % n]!.submit();
@@ -143,6 +149,37 @@ async function openLoop(port: number, n: number, perSecond: number, ms: number):
   await new Promise((r) => setTimeout(r, 300));
   for (const c of list) c.close();
   return list.flatMap((c) => c.latencies);
+}
+
+/** A bare pass-through on its own thread: each miner connection piped to its own pool connection, nothing parsed. */
+class RelayThread {
+  private constructor(
+    private readonly worker: Worker,
+    readonly port: number,
+  ) {}
+
+  static async start(poolPort: number): Promise<RelayThread> {
+    const source = `
+      const net = require('node:net');
+      const { parentPort, workerData } = require('node:worker_threads');
+      const server = net.createServer((miner) => {
+        miner.setNoDelay(true);
+        const pool = net.connect({ host: '127.0.0.1', port: workerData.poolPort, noDelay: true });
+        miner.pipe(pool);
+        pool.pipe(miner);
+        miner.on('error', () => pool.destroy());
+        pool.on('error', () => miner.destroy());
+        miner.on('close', () => pool.destroy());
+      });
+      server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));`;
+    const worker = new Worker(source, { eval: true, workerData: { poolPort } });
+    const port = await new Promise<number>((resolve) => worker.once('message', resolve));
+    return new RelayThread(worker, port);
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
 }
 
 /** n miners each keeping `window` submits in flight; answered submits per second. */
@@ -197,8 +234,24 @@ class ProxyThread {
   }
 }
 
-function summary(samples: number[]): { p50: number; p99: number } {
-  return { p50: round(percentile(samples, 50), 3), p99: round(percentile(samples, 99), 3) };
+function summary(samples: number[]): { p50: number; p99: number; samples: number } {
+  return { p50: round(percentile(samples, 50), 3), p99: round(percentile(samples, 99), 3), samples: samples.length };
+}
+
+/** The same load direct, through the bare relay and through the proxy; added = path minus direct. */
+async function threeWays(measure: (port: number) => Promise<number[]>, ports: { direct: number; relay: number; proxy: number }) {
+  const direct = summary(await measure(ports.direct));
+  const relay = summary(await measure(ports.relay));
+  const proxy = summary(await measure(ports.proxy));
+  return {
+    directMs: direct,
+    relayMs: relay,
+    proxyMs: proxy,
+    relayAddedP50Ms: round(relay.p50 - direct.p50),
+    relayAddedP99Ms: round(relay.p99 - direct.p99),
+    addedP50Ms: round(proxy.p50 - direct.p50),
+    addedP99Ms: round(proxy.p99 - direct.p99),
+  };
 }
 
 const stage = (what: string) => process.env.BENCH_DEBUG && process.stderr.write(`proxy bench: ${what}\n`);
@@ -217,24 +270,18 @@ export async function run(): Promise<Record<string, unknown>> {
     const sv2Url = `stratum2+tcp://127.0.0.1:${pool.sv2.port}/${pool.authorityPubkey}`;
     const viaSv1 = await newProxy([sv1Url]);
 
+    const relay = await RelayThread.start(pool.sv1.port);
     const latency: Record<string, unknown> = {};
-    {
-      const direct = summary(await sequential(pool.sv1.port, 2000));
-      const proxied = summary(await sequential(viaSv1.port, 2000));
+    try {
+      const ports = { direct: pool.sv1.port, relay: relay.port, proxy: viaSv1.port };
+      latency.miners1 = await threeWays((port) => sequential(port, 3000, 1000), ports);
       stage('sequential');
-      latency.miners1 = { directMs: direct, proxyMs: proxied, addedP50Ms: round(proxied.p50 - direct.p50), addedP99Ms: round(proxied.p99 - direct.p99) };
-    }
-    for (const n of [100, 1000]) {
-      const direct = summary(await openLoop(pool.sv1.port, n, 1000, 2000));
-      const proxied = summary(await openLoop(viaSv1.port, n, 1000, 2000));
-      stage(`open loop ${n}`);
-      latency[`miners${n}`] = {
-        sharesPerSecond: 1000,
-        directMs: direct,
-        proxyMs: proxied,
-        addedP50Ms: round(proxied.p50 - direct.p50),
-        addedP99Ms: round(proxied.p99 - direct.p99),
-      };
+      for (const n of [100, 1000]) {
+        latency[`miners${n}`] = { sharesPerSecond: 1000, ...(await threeWays((port) => openLoop(port, n, 1000, 1000, 3000), ports)) };
+        stage(`open loop ${n}`);
+      }
+    } finally {
+      await relay.stop();
     }
 
     const viaSv2 = await newProxy([sv2Url]);
