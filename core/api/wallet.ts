@@ -14,6 +14,8 @@ export const walletBalanceSchema = z.object({
   amount: amountSchema,
   /** number of proofs held (consolidation keeps it small) */
   proofs: z.number().int().nonnegative(),
+  /** the hashes the amount stands for on average (amount x 2^minimum difficulty, read from the unit's quotes) */
+  expectedWork: amountSchema.optional(),
 });
 
 export const walletStateSchema = z.object({

@@ -1,10 +1,10 @@
 /** Binds the wallet service to the API contract (core/api/wallet.ts): handlers, error mapping, events. */
-import { ApiError, amountToJson, type ApiErrorCode } from '../api/define';
+import { type AmountJson, ApiError, amountToJson, type ApiErrorCode } from '../api/define';
 import type { ApiHost } from '../api/host';
 import { WalletOperationError } from './engine';
 import { MintError } from './mint-client';
 import type { QuoteRow } from './store';
-import type { WalletEvent, WalletService } from './service';
+import type { Balance, WalletEvent, WalletService } from './service';
 import { VaultError } from './vault';
 
 const operationCodes: Record<WalletOperationError['code'], [ApiErrorCode, string]> = {
@@ -53,16 +53,22 @@ function quoteJson(q: QuoteRow) {
   };
 }
 
+function balanceJson(b: Balance) {
+  const out: { mint: string; unit: string; amount: AmountJson; proofs: number; expectedWork?: AmountJson } = {
+    mint: b.mint,
+    unit: b.unit,
+    amount: amountToJson(b.amount),
+    proofs: b.proofs,
+  };
+  if (b.expectedWork !== undefined) out.expectedWork = amountToJson(b.expectedWork);
+  return out;
+}
+
 function state(wallet: WalletService) {
   const status = wallet.status();
   const out = {
     ...status,
-    balances: wallet.balances().map((b) => ({
-      mint: b.mint,
-      unit: b.unit,
-      amount: amountToJson(b.amount),
-      proofs: b.proofs,
-    })),
+    balances: wallet.balances().map(balanceJson),
     pendingQuotes: wallet.store.countQuotes(['unpaid', 'paid']),
   };
   return out;
@@ -73,12 +79,7 @@ function eventJson(event: WalletEvent) {
     case 'wallet.balance':
       return {
         ...event,
-        balances: event.balances.map((b) => ({
-          mint: b.mint,
-          unit: b.unit,
-          amount: amountToJson(b.amount),
-          proofs: b.proofs,
-        })),
+        balances: event.balances.map(balanceJson),
       };
     case 'wallet.proof':
       return { ...event, amount: amountToJson(event.amount) };

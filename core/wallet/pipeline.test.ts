@@ -71,7 +71,7 @@ describe('shares mined through the proxy end as proofs', () => {
       expect(atMint.amount_issued).toBe(atMint.amount);
       return sum + atMint.amount;
     }, 0n);
-    expect(wallet.balances()).toEqual([{ mint: devnet.mint.url, unit: 'hash', amount: paidForUs, proofs: accepted }]);
+    expect(wallet.balances()).toEqual([{ mint: devnet.mint.url, unit: 'hash', amount: paidForUs, proofs: accepted, expectedWork: paidForUs }]);
     // share -> quote -> proof, both ways
     for (const headerHash of headerHashes) {
       const [trace] = wallet.trace(headerHash);

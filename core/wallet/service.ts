@@ -5,7 +5,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { hexToBytes } from '@noble/hashes/utils.js';
 import type { Logger } from '../log';
+import { expectedWork, minimumDifficultyOf } from '../protocol/ehash/amount';
 import { type EngineEvent, type MintContext, type OperationStep, type Secrets, WalletEngine, WalletOperationError } from './engine';
 import { bip39Seed, createMnemonic, deriveLockingKey, isValidMnemonic, type LockingKey, lockingKeyFromPrivkey, normalizeMnemonic } from './keys';
 import { amountToWire, MintError, normalizeMintUrl, type ProofJson } from './mint-client';
@@ -27,6 +29,8 @@ export interface Balance {
   unit: string;
   amount: bigint;
   proofs: number;
+  /** the hashes the amount stands for on average, when the unit's quotes say what one unit is worth */
+  expectedWork?: bigint;
 }
 
 export type WalletEvent =
@@ -114,6 +118,7 @@ export class WalletService {
   private readonly logger: Logger;
   private readonly mintUrls: string[];
   private readonly listeners = new Set<(event: WalletEvent) => void>();
+  private readonly minimumDifficulties = new Map<string, number>();
   private mnemonicSeed: Uint8Array | undefined;
   private running = false;
   private timer: NodeJS.Timeout | undefined;
@@ -509,12 +514,30 @@ export class WalletService {
   // ---------------------------------------------------------------- reads
 
   balances(): Balance[] {
-    return this.store.balances().map((b) => ({
-      mint: b.mint_url,
-      unit: b.unit,
-      amount: b.amount,
-      proofs: b.count,
-    }));
+    return this.store.balances().map((b) => {
+      const balance: Balance = { mint: b.mint_url, unit: b.unit, amount: b.amount, proofs: b.count };
+      const minimum = this.minimumDifficulty(b.mint_url, b.unit);
+      if (minimum !== undefined) balance.expectedWork = expectedWork(b.amount, minimum);
+      return balance;
+    });
+  }
+
+  /**
+   * What one unit is worth in hashes, read from the unit's own quotes: an ehash quote pays 2^(lz - min) for a
+   * header hash with lz leading zero bits, so each quote gives the pool's minimum difficulty back. Remembered once
+   * two quotes agree (a unit's minimum does not change; hashpool starts a new unit for a new epoch).
+   */
+  private minimumDifficulty(mintUrl: string, unit: string): number | undefined {
+    const key = `${mintUrl} ${unit}`;
+    if (this.minimumDifficulties.has(key)) return this.minimumDifficulties.get(key);
+    const minimums = new Set<number | undefined>();
+    const samples = this.store.quoteSamples(mintUrl, unit, 10);
+    for (const q of samples) minimums.add(minimumDifficultyOf(hexToBytes(q.header_hash), BigInt(q.amount)));
+    // quotes that disagree (or do not fit the formula) do not come from hashpool's rule: say nothing rather than guess
+    if (minimums.size !== 1) return undefined;
+    const [minimum] = minimums;
+    if (minimum !== undefined && samples.length >= 2) this.minimumDifficulties.set(key, minimum);
+    return minimum;
   }
 
   history(limit?: number, beforeId?: number): HistoryRow[] {

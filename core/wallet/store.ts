@@ -314,6 +314,15 @@ export class WalletStore {
     ) as QuoteRow[];
   }
 
+  /** A few quotes of a mint and unit that carry a header hash and an amount (what a unit is worth comes from them). */
+  quoteSamples(mintUrl: string, unit: string, limit: number): { header_hash: string; amount: string }[] {
+    return this.stmt('SELECT header_hash, amount FROM quotes WHERE mint_url = ? AND unit = ? AND header_hash IS NOT NULL AND amount IS NOT NULL LIMIT ?').all(
+      mintUrl,
+      unit,
+      limit,
+    ) as never;
+  }
+
   deleteQuote(mintUrl: string, id: string): void {
     this.stmt('DELETE FROM quotes WHERE mint_url = ? AND id = ?').run(mintUrl, id);
   }

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DevnetMint } from '../../devnet/mint';
 import { ApiHost } from '../api/host';
 import { registerWalletApi } from './api';
-import { devnetMint, payShares, TEST_PASSPHRASE, tempDir, testWallet } from './testing/kit';
+import { devnetMint, payShares, randomHeaderHash, TEST_PASSPHRASE, tempDir, testWallet } from './testing/kit';
 import type { WalletEvent, WalletOptions, WalletService } from './service';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -50,7 +50,8 @@ describe('sweeper against the devnet mint', () => {
         minerId: 'bitaxe-1',
       });
     await wallet.sweep();
-    expect(wallet.balances()).toEqual([{ mint: mint.url, unit: 'hash', amount: 48n, proofs: 6 }]);
+    // each unit of this devnet pool stands for one expected hash (minimum difficulty 0, read from the quotes)
+    expect(wallet.balances()).toEqual([{ mint: mint.url, unit: 'hash', amount: 48n, proofs: 6, expectedWork: 48n }]);
     for (const s of shares) {
       const [trace] = wallet.trace(s.headerHash);
       expect(trace?.quote).toMatchObject({
@@ -71,6 +72,31 @@ describe('sweeper against the devnet mint', () => {
     }
     await wallet.sweep();
     expect(total(wallet)).toBe(48n);
+  });
+
+  it('shows a balance as expected work, read from the quotes (hashpool prod: minimum difficulty 32); says nothing when quotes disagree', async () => {
+    const { mint, wallet } = await setup();
+    const pubkey = wallet.lockingPubkey()!;
+    for (const amount of [1n, 4n, 2n]) {
+      const headerHash = randomHeaderHash(amount, 32);
+      const { quoteId } = await mint.createShareQuote({ amount, headerHash, pubkey });
+      wallet.onQuoteEvent({ quoteId, amount, headerHash });
+    }
+    await wallet.sweep();
+    expect(wallet.balances()).toEqual([{ mint: mint.url, unit: 'hash', amount: 7n, proofs: 3, expectedWork: 7n << 32n }]);
+
+    // another unit whose quotes do not follow the rule: no figure rather than a wrong one
+    const { mint: other, wallet: second } = await setup();
+    for (const [amount, headerHash] of [
+      [1n, randomHeaderHash(1n, 0)],
+      [1n, randomHeaderHash(1n, 5)],
+    ] as const) {
+      const { quoteId } = await other.createShareQuote({ amount, headerHash, pubkey: second.lockingPubkey()! });
+      second.onQuoteEvent({ quoteId, amount, headerHash });
+    }
+    await second.sweep();
+    expect(second.balances()[0]).toMatchObject({ amount: 2n });
+    expect(second.balances()[0]?.expectedWork).toBeUndefined();
   });
 
   it('finds quotes by pubkey lookup alone, and falls back to legacy NUT-20 signatures', async () => {
@@ -258,7 +284,8 @@ describe('send, receive, reclaim', () => {
     expect(await wallet.receive(token)).toEqual({ amount: 9n, unit: 'hash', mint: other.url });
     expect(wallet.balances().sort((a, b) => a.mint.localeCompare(b.mint))).toEqual(
       [
-        { mint: mint.url, unit: 'hash', amount: 1n, proofs: 1 },
+        { mint: mint.url, unit: 'hash', amount: 1n, proofs: 1, expectedWork: 1n },
+        // received, never mined here: no quotes to say what a unit of it is worth
         { mint: other.url, unit: 'hash', amount: 9n, proofs: 2 },
       ].sort((a, b) => a.mint.localeCompare(b.mint)),
     );
@@ -392,6 +419,7 @@ describe('seed lifecycle', () => {
         unit: 'hash',
         amount: (2n ** 61n).toString(),
         proofs: 2,
+        expectedWork: (2n ** 61n).toString(),
       },
     ]);
     expect(seen).toContainEqual(

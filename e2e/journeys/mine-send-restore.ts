@@ -114,6 +114,8 @@ export const mineSendReceive: Journey = {
     step('send a token');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Wallet', exact: true }).click();
     await page.getByRole('table', { name: 'Balances' }).waitFor();
+    // the balance also reads as expected work (the demo pool's minimum difficulty, learned from its quotes)
+    await page.getByRole('table', { name: 'Balances' }).getByRole('cell', { name: /hashes$/ }).first().waitFor();
     const before = await wallet(a);
     const mint = before.balances[0]!.mint;
     const unit = before.balances[0]!.unit;

@@ -17,3 +17,21 @@ export function ehashAmount(hashRaw: Uint8Array, minimumDifficulty: number): big
   const exponent = ehashExponent(hashRaw, minimumDifficulty);
   return exponent === null ? 0n : 1n << BigInt(exponent);
 }
+
+/**
+ * The pool's minimum difficulty read back from one of its quotes (amount = 2^(lz - min), so min = lz - log2(amount)).
+ * Undefined when the amount is not a power of two, was capped at 2^63 (the exponent then says nothing), or the pair
+ * is inconsistent.
+ */
+export function minimumDifficultyOf(hashRaw: Uint8Array, amount: bigint): number | undefined {
+  if (amount <= 0n || (amount & (amount - 1n)) !== 0n) return undefined;
+  const exponent = amount.toString(2).length - 1;
+  if (exponent >= MAX_EHASH_EXPONENT) return undefined;
+  const minimum = leadingZeroBits(hashRaw) - exponent;
+  return minimum >= 0 ? minimum : undefined;
+}
+
+/** The hashes an amount of ehash stands for on average: each unit is 2^minimumDifficulty expected hashes. */
+export function expectedWork(amount: bigint, minimumDifficulty: number): bigint {
+  return amount << BigInt(minimumDifficulty);
+}

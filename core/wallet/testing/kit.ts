@@ -39,15 +39,27 @@ export function testWallet(home: string, mintUrl: string, extra: Partial<WalletO
   });
 }
 
-export function randomHeaderHash(): string {
-  return randomBytes(32).toString('hex');
+/**
+ * A random raw header hash (hex, as quotes carry it) that pays `amount` under hashpool's rule
+ * amount = 2^(leading zero bits - minimumDifficulty): the display form (bytes reversed) starts with exactly
+ * log2(amount) + minimumDifficulty zero bits. The default pays 1 at minimum difficulty 0.
+ */
+export function randomHeaderHash(amount = 1n, minimumDifficulty = 0): string {
+  const zeroBits = amount.toString(2).length - 1 + minimumDifficulty;
+  const display = randomBytes(32);
+  for (let bit = 0; bit <= zeroBits && bit < 256; bit++) {
+    const mask = 0x80 >> bit % 8;
+    if (bit < zeroBits) display[bit >> 3]! &= ~mask;
+    else display[bit >> 3]! |= mask;
+  }
+  return Buffer.from(display.reverse()).toString('hex');
 }
 
-/** What the pool does per accepted share: a paid quote locked to the wallet's key. */
+/** What the pool does per accepted share (at minimum difficulty 0): a paid quote locked to the wallet's key. */
 export async function payShares(mint: DevnetMint, pubkey: string, amounts: bigint[]): Promise<{ quoteId: string; headerHash: string; amount: bigint }[]> {
   const out: { quoteId: string; headerHash: string; amount: bigint }[] = [];
   for (const amount of amounts) {
-    const headerHash = randomHeaderHash();
+    const headerHash = randomHeaderHash(amount);
     const { quoteId } = await mint.createShareQuote({
       amount,
       headerHash,

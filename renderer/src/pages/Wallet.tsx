@@ -1,6 +1,5 @@
 import { useId, useState } from 'react';
 import type { ApiEvent, CommandInput, CommandOutput } from '../../../core/api/contract';
-import type { AmountJson } from '../../../core/api/define';
 import { call } from '../api';
 import { CopyButton } from '../components/CopyButton';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
@@ -12,7 +11,7 @@ import { useApp } from '../store';
 import { useAction, useCommand } from '../useCommand';
 
 /** ehash is work: each unit of an amount stands for 2^minimumDifficulty expected hashes, when the engine says which minimum applies. */
-function asWork(balance: BalanceView & { expectedWork?: AmountJson }): string {
+function asWork(balance: BalanceView): string {
   return balance.expectedWork !== undefined ? `${formatSi(balance.expectedWork)} hashes` : '—';
 }
 
