@@ -227,6 +227,8 @@ export class MinerSession {
       channel.off('versionMask', onMask);
     };
     if (previous && previous !== channel) previous.close();
+    // the mask was negotiated while the channel opened, before this session listened
+    if (channel.versionMask !== undefined) this.updateMask(channel.versionMask);
     if (channel.currentJob) this.sendJob(channel, channel.currentJob, true);
   }
 

@@ -126,6 +126,16 @@ describe('proxy to a Stratum V1 pool (devnet Sv1 port)', () => {
     expect(proxy.ledger.shareByHeaderHash(good.headerHash)?.verdict).toBe('accepted');
   });
 
+  it('a pool that allows no version rolling: the miner is told (mask 0) and its shares are accepted', async () => {
+    const p = await pool({ sv1VersionRolling: false });
+    const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${p.sv1.port}`]);
+    const m = await miner(port, 'bc1qnv.w1');
+    await until(() => m.versionMask === 0, 'mining.set_version_mask 00000000 to reach the miner');
+    for (let i = 0; i < 3; i++) expect((await m.submitShare()).accepted).toBe(true);
+    expect(proxy.snapshot().miners[0]?.versionMask).toBe('00000000');
+    expect(p.stats().accepted).toBe(3);
+  });
+
   it('keeps the ledger across restarts', async () => {
     const p = await pool();
     const dir = tempDir();

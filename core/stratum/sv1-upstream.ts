@@ -159,6 +159,8 @@ function failed(response: Sv1Response): boolean {
 }
 
 class Sv1Channel extends UpstreamChannel {
+  /** 0 until the pool grants a mask in its mining.configure answer (none asked for, none granted) */
+  override versionMask = 0;
   extranonceSize = 0;
   difficulty = 1;
   currentJob: ChannelJob | undefined;
@@ -188,11 +190,19 @@ class Sv1Channel extends UpstreamChannel {
 
   async open(): Promise<void> {
     await this.conn.ready(this.opts.connectTimeoutMs ?? 5000);
+    // The answers are taken as they are parsed (onAnswer), before anything after them in the same read: the
+    // pool's first notify often is, and must already see the granted mask and extranonce1.
     const configure =
       this.request.versionMask !== 0
-        ? this.conn.request('mining.configure', [['version-rolling'], { 'version-rolling.mask': this.request.versionMask.toString(16).padStart(8, '0') }])
+        ? this.conn.request('mining.configure', [['version-rolling'], { 'version-rolling.mask': this.request.versionMask.toString(16).padStart(8, '0') }], (answer) => {
+            const result = answer.result as Record<string, unknown> | null;
+            // a pool that answers "version-rolling": false (or no mask) allows none, whatever else it says
+            const allowed = result?.['version-rolling'] === true && typeof result['version-rolling.mask'] === 'string';
+            const mask = allowed ? Number.parseInt(result['version-rolling.mask'] as string, 16) : 0;
+            this.versionMask = Number.isFinite(mask) ? mask >>> 0 : 0;
+            this.emit('versionMask', this.versionMask);
+          })
         : undefined;
-    // The pool's first notify may share a read with this answer: take extranonce1 before it is handled.
     const subscribe = this.conn.request('mining.subscribe', ['axewallet-proxy'], (answer) => {
       const r = answer.result;
       if (Array.isArray(r) && typeof r[1] === 'string' && /^([0-9a-fA-F]{2})*$/.test(r[1]) && typeof r[2] === 'number') {
@@ -204,11 +214,7 @@ class Sv1Channel extends UpstreamChannel {
     // all three are in flight at once: if the connection drops while an earlier one is awaited, the later
     // ones reject unobserved, which must not be an unhandled rejection (it would end the process)
     for (const pending of [configure, subscribe, authorize]) pending?.catch(() => undefined);
-    if (configure) {
-      const result = (await configure).result as Record<string, unknown> | null;
-      const mask = result && typeof result['version-rolling.mask'] === 'string' ? Number.parseInt(result['version-rolling.mask'], 16) : 0;
-      this.emit('versionMask', Number.isFinite(mask) ? mask : 0);
-    }
+    await configure;
     await subscribe;
     if (this.extranonceSize === 0) throw new UpstreamError('protocol', 'pool answered mining.subscribe without extranonce1 and extranonce2 size');
     const auth = await authorize;
@@ -254,7 +260,7 @@ class Sv1Channel extends UpstreamChannel {
           nbits: job.nbits,
           ntime: job.ntime,
           cleanJobs: job.cleanJobs,
-          versionRolling: true,
+          versionRolling: this.versionMask !== 0,
         };
         this.emit('job', this.currentJob);
         return;
@@ -268,7 +274,10 @@ class Sv1Channel extends UpstreamChannel {
         return;
       }
       case 'mining.set_version_mask':
-        if (typeof params[0] === 'string' && /^[0-9a-fA-F]{1,8}$/.test(params[0])) this.emit('versionMask', Number.parseInt(params[0], 16));
+        if (typeof params[0] === 'string' && /^[0-9a-fA-F]{1,8}$/.test(params[0])) {
+          this.versionMask = Number.parseInt(params[0], 16) >>> 0;
+          this.emit('versionMask', this.versionMask);
+        }
         return;
       case 'mining.set_extranonce':
         if (typeof params[0] === 'string' && /^([0-9a-fA-F]{2})*$/.test(params[0]) && typeof params[1] === 'number') {

@@ -83,6 +83,8 @@ export abstract class UpstreamChannel extends EventEmitter {
   abstract readonly currentJob: ChannelJob | undefined;
   /** true once 'closed' was emitted */
   abstract readonly isClosed: boolean;
+  /** the version-rolling mask the upstream granted this channel, when it negotiates one (Sv1 mining.configure) */
+  versionMask: number | undefined;
 }
 
 export type LinkState = 'connecting' | 'up' | 'down' | 'silent';

@@ -28,6 +28,8 @@ export interface PoolSettings {
   sv1ExtranonceSize: number;
   /** Sv1 difficulty before any suggestion or retarget; undefined = the floor */
   sv1StartDifficulty: number | undefined;
+  /** whether the Sv1 port grants version rolling at all */
+  sv1VersionRolling: boolean;
   /** compressed pubkey hex quotes are locked to when a channel announces none */
   lockingKey: string;
   maxChannelsPerConnection: number;

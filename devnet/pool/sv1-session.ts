@@ -169,7 +169,9 @@ export class Sv1PoolSession implements PoolSession {
     const options = params[1] && typeof params[1] === 'object' ? (params[1] as Record<string, unknown>) : {};
     const result: Record<string, unknown> = {};
     for (const extension of extensions) {
-      if (extension === 'version-rolling') {
+      if (extension === 'version-rolling' && !this.ctx.settings.sv1VersionRolling) {
+        result['version-rolling'] = false;
+      } else if (extension === 'version-rolling') {
         const requested = typeof options['version-rolling.mask'] === 'string' && HEX8.test(options['version-rolling.mask']) ? Number.parseInt(options['version-rolling.mask'], 16) : VERSION_ROLLING_MASK;
         this.versionMask = (requested & VERSION_ROLLING_MASK) >>> 0;
         result['version-rolling'] = true;

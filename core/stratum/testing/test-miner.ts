@@ -39,6 +39,8 @@ export class TestMiner extends EventEmitter {
   extranonce1 = '';
   extranonce2Size = 0;
   versionMask = 0;
+  /** a mining.set_version_mask came in: it is newer than the configure answer (the firmware applies both in order) */
+  private maskSetLater = false;
   difficulty = 0;
   job: Sv1Job | undefined;
   accepted = 0;
@@ -61,6 +63,7 @@ export class TestMiner extends EventEmitter {
   /** Connects and resolves once authorized with a job in hand. */
   async connect(timeoutMs = 10_000): Promise<void> {
     this.closed = false;
+    this.maskSetLater = false;
     const socket = connect({ host: this.opts.host, port: this.opts.port, noDelay: true });
     this.socket = socket;
     socket.setEncoding('utf8');
@@ -84,7 +87,7 @@ export class TestMiner extends EventEmitter {
     const authorize = this.call('mining.authorize', [this.opts.user, this.opts.password ?? 'x']);
     if (configure) {
       const result = (await configure).result as Record<string, unknown> | null;
-      if (result && typeof result['version-rolling.mask'] === 'string') this.versionMask = Number.parseInt(result['version-rolling.mask'], 16);
+      if (result && typeof result['version-rolling.mask'] === 'string' && !this.maskSetLater) this.versionMask = Number.parseInt(result['version-rolling.mask'], 16);
     }
     const sub = await subscribe;
     if (Array.isArray(sub.result)) {
@@ -218,7 +221,10 @@ export class TestMiner extends EventEmitter {
         }
         return;
       case 'mining.set_version_mask':
-        if (typeof params[0] === 'string') this.versionMask = Number.parseInt(params[0], 16);
+        if (typeof params[0] === 'string') {
+          this.versionMask = Number.parseInt(params[0], 16);
+          this.maskSetLater = true;
+        }
         return;
       case 'mining.set_extranonce':
         if (typeof params[0] === 'string' && typeof params[1] === 'number') {
