@@ -9,12 +9,11 @@ import { type TestPool, startTestPool } from '../../device/sim/test-pool';
 import type { ApiEvent } from '../api/contract';
 import { ApiError } from '../api/define';
 import { ApiHost } from '../api/host';
-import { parseUpstreamUrl } from '../api/upstream-url';
 import { silentLogger } from '../log';
-import { createProxy } from '../stratum/proxy';
 import { type DeviceManager, type DeviceManagerOptions, createDeviceManager, deviceIdOf } from './manager';
 import { registerDevicesApi } from './register';
 import { until } from '../../test/until';
+import { testProxy } from '../stratum/testing/test-proxy';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -109,15 +108,7 @@ describe.each(['v2.15', 'v2.14'] as const)('point a simulated %s at Axewallet', 
     // the proxy's upstream: a plain Sv1 pool (the proxy treats it like any Sv1 pool)
     const upstream = await testPool();
     const dir = tempDir();
-    const proxy = createProxy({
-      stratumHost: '127.0.0.1',
-      stratumPort: 0,
-      upstreams: [parseUpstreamUrl(`stratum+tcp://${upstream.host}:${upstream.port}`)],
-      verdictTimeoutMs: 2000,
-      ledgerPath: join(dir, 'ledger.sqlite'),
-      lockingPubkey: () => undefined,
-      logger: silentLogger,
-    });
+    const proxy = testProxy([`stratum+tcp://${upstream.host}:${upstream.port}`], join(dir, 'ledger.sqlite'));
     cleanups.push(() => proxy.stop());
     const endpoint = await proxy.start();
     const oldPool = await testPool();

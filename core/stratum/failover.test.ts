@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPool, type DevnetPool } from '../../devnet/pool/pool';
-import { parseUpstreamUrl } from '../api/upstream-url';
-import { silentLogger } from '../log';
 import { createProxy, type Proxy, type UpstreamEvent } from './proxy';
 import { TestMiner } from './testing/test-miner';
 import { until } from '../../test/until';
+import { testProxy } from './testing/test-proxy';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -24,14 +23,7 @@ async function pool(options: Parameters<typeof startPool>[0] = {}): Promise<Devn
 async function proxyTo(urls: string[], extra: Partial<Parameters<typeof createProxy>[0]> = {}): Promise<{ proxy: Proxy; port: number; events: UpstreamEvent[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'axw-failover-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const proxy = createProxy({
-    stratumHost: '127.0.0.1',
-    stratumPort: 0,
-    upstreams: urls.map(parseUpstreamUrl),
-    verdictTimeoutMs: 2000,
-    ledgerPath: join(dir, 'ledger.sqlite'),
-    lockingPubkey: () => undefined,
-    logger: silentLogger,
+  const proxy = testProxy(urls, join(dir, 'ledger.sqlite'), {
     probeIntervalMs: 200,
     silentUpstreamMs: 60_000,
     ...extra,

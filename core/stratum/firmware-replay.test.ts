@@ -9,12 +9,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPool, type DevnetPool } from '../../devnet/pool/pool';
 import { readFixture } from '../../test/fixtures';
-import { parseUpstreamUrl } from '../api/upstream-url';
-import { silentLogger } from '../log';
 import { parseSv1Line, type Sv1Message } from '../protocol/sv1/codec';
 import { headerForSubmission, parseNotify } from '../protocol/sv1/job';
 import { hashMeetsTarget, sha256d, targetFromDifficulty } from '../protocol/bitcoin/work';
-import { createProxy, type Proxy } from './proxy';
+import { type Proxy } from './proxy';
+import { testProxy } from './testing/test-proxy';
 
 const transcript = readFixture('axeos', 'research-bitaxe', 'stratum_parser_transcript.txt');
 const firmwareLines = transcript
@@ -31,15 +30,7 @@ let dir: string;
 beforeAll(async () => {
   pool = await startPool({ sv1StartDifficulty: 1e-8 });
   dir = mkdtempSync(join(tmpdir(), 'axw-replay-'));
-  proxy = createProxy({
-    stratumHost: '127.0.0.1',
-    stratumPort: 0,
-    upstreams: [parseUpstreamUrl(`stratum+tcp://127.0.0.1:${pool.sv1.port}`)],
-    verdictTimeoutMs: 2000,
-    ledgerPath: join(dir, 'ledger.sqlite'),
-    lockingPubkey: () => undefined,
-    logger: silentLogger,
-  });
+  proxy = testProxy([`stratum+tcp://127.0.0.1:${pool.sv1.port}`], join(dir, 'ledger.sqlite'));
   port = (await proxy.start()).port;
 });
 
@@ -55,14 +46,8 @@ let sv2Port: number;
 
 beforeAll(async () => {
   sv2Pool = await startPool({ successFlushMs: 20 });
-  sv2Proxy = createProxy({
-    stratumHost: '127.0.0.1',
-    stratumPort: 0,
-    upstreams: [parseUpstreamUrl(`stratum2+tcp://127.0.0.1:${sv2Pool.sv2.port}/${sv2Pool.authorityPubkey}`)],
+  sv2Proxy = testProxy([`stratum2+tcp://127.0.0.1:${sv2Pool.sv2.port}/${sv2Pool.authorityPubkey}`], join(dir, 'ledger-sv2.sqlite'), {
     verdictTimeoutMs: 5000,
-    ledgerPath: join(dir, 'ledger-sv2.sqlite'),
-    lockingPubkey: () => undefined,
-    logger: silentLogger,
     nominalHashrate: 1000,
   });
   sv2Port = (await sv2Proxy.start()).port;

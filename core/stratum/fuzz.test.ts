@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPool, type DevnetPool } from '../../devnet/pool/pool';
 import { readFixture } from '../../test/fixtures';
-import { parseUpstreamUrl } from '../api/upstream-url';
 import { createLogger, silentLogger } from '../log';
 const dbg = process.env.FUZZ_DEBUG ? createLogger([(r) => console.log(r.scope, r.message, JSON.stringify(r.fields ?? {}))], 'f', 'debug') : silentLogger;
 import { decodeMessage, encodeMessage, type Sv2AnyMessage, type Sv2Message } from '../protocol/sv2/messages';
 import { createProxy, type Proxy } from './proxy';
 import type { Sv2Conn } from './sv2-upstream';
 import { TestMiner } from './testing/test-miner';
+import { testProxy } from './testing/test-proxy';
 
 /** Deterministic PRNG so a failure reproduces. */
 function rng(seed: number): () => number {
@@ -111,13 +111,8 @@ afterAll(async () => {
 });
 
 function newProxy(upstreams: string[], extra: Partial<Parameters<typeof createProxy>[0]> = {}): Proxy {
-  const proxy = createProxy({
-    stratumHost: '127.0.0.1',
-    stratumPort: 0,
-    upstreams: upstreams.map(parseUpstreamUrl),
+  const proxy = testProxy(upstreams, join(dir, `ledger-${proxies.length}.sqlite`), {
     verdictTimeoutMs: 500,
-    ledgerPath: join(dir, `ledger-${proxies.length}.sqlite`),
-    lockingPubkey: () => undefined,
     logger: dbg,
     limits: { submitsPerSecond: 1e6, submitBurst: 1e6 },
     ...extra,

@@ -5,11 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPool, type DevnetPool } from '../../devnet/pool/pool';
 import type { ApiEvent } from '../api/contract';
 import { ApiHost } from '../api/host';
-import { parseUpstreamUrl } from '../api/upstream-url';
-import { silentLogger } from '../log';
 import { registerMiningApi } from './mining-api';
-import { createProxy, type Proxy } from './proxy';
+import { type Proxy } from './proxy';
 import { TestMiner } from './testing/test-miner';
+import { testProxy } from './testing/test-proxy';
 
 let pool: DevnetPool;
 let proxy: Proxy;
@@ -21,15 +20,7 @@ const events: ApiEvent[] = [];
 beforeAll(async () => {
   pool = await startPool({ sv1StartDifficulty: 1e-8 });
   dir = mkdtempSync(join(tmpdir(), 'axw-mining-api-'));
-  proxy = createProxy({
-    stratumHost: '127.0.0.1',
-    stratumPort: 0,
-    upstreams: [parseUpstreamUrl(`stratum+tcp://127.0.0.1:${pool.sv1.port}`)],
-    verdictTimeoutMs: 2000,
-    ledgerPath: join(dir, 'ledger.sqlite'),
-    lockingPubkey: () => undefined,
-    logger: silentLogger,
-  });
+  proxy = testProxy([`stratum+tcp://127.0.0.1:${pool.sv1.port}`], join(dir, 'ledger.sqlite'));
   registerMiningApi(host, proxy);
   host.subscribe((e) => events.push(e));
   const { port } = await proxy.start();

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPool, type DevnetPool } from '../../devnet/pool/pool';
 import { parseUpstreamUrl } from '../api/upstream-url';
-import { silentLogger } from '../log';
 import { ShareLedger } from './ledger';
 import { createProxy, type Proxy, type ShareEvent } from './proxy';
 import { TestMiner } from './testing/test-miner';
 import { until } from '../../test/until';
+import { testProxy } from './testing/test-proxy';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -29,14 +29,7 @@ async function pool(options: Parameters<typeof startPool>[0] = {}): Promise<Devn
 }
 
 async function proxyTo(urls: string[], dir = tempDir(), extra: Partial<Parameters<typeof createProxy>[0]> = {}): Promise<{ proxy: Proxy; port: number; dir: string }> {
-  const proxy = createProxy({
-    stratumHost: '127.0.0.1',
-    stratumPort: 0,
-    upstreams: urls.map(parseUpstreamUrl),
-    verdictTimeoutMs: 2000,
-    ledgerPath: join(dir, 'ledger.sqlite'),
-    lockingPubkey: () => undefined,
-    logger: silentLogger,
+  const proxy = testProxy(urls, join(dir, 'ledger.sqlite'), {
     ...extra,
   });
   cleanups.push(() => proxy.stop());

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Devnet, startDevnet } from '../../devnet/index';
-import { parseUpstreamUrl } from '../api/upstream-url';
-import { silentLogger } from '../log';
-import { createProxy, type Proxy, type QuoteEvent, type ShareEvent } from './proxy';
+import { type Proxy, type QuoteEvent, type ShareEvent } from './proxy';
 import { TestMiner } from './testing/test-miner';
 import { until } from '../../test/until';
+import { testProxy } from './testing/test-proxy';
 
 const LOCKING_KEY = `02${'ab'.repeat(32)}`;
 let devnet: Devnet;
@@ -22,15 +21,10 @@ beforeAll(async () => {
   devnet = await startDevnet({ pool: { quotePollMs: 50, successFlushMs: 50 } });
   dir = mkdtempSync(join(tmpdir(), 'axw-sv2-'));
   const { pool } = devnet;
-  proxy = createProxy({
-    stratumHost: '127.0.0.1',
-    stratumPort: 0,
-    upstreams: [parseUpstreamUrl(`stratum2+tcp://${pool.sv2.host}:${pool.sv2.port}/${pool.authorityPubkey}`)],
+  proxy = testProxy([`stratum2+tcp://${pool.sv2.host}:${pool.sv2.port}/${pool.authorityPubkey}`], join(dir, 'ledger.sqlite'), {
     // the pool batches successes (10 per SubmitShares.Success): miners are answered from the local check, the ledger waits
     verdictTimeoutMs: 300,
-    ledgerPath: join(dir, 'ledger.sqlite'),
     lockingPubkey: () => LOCKING_KEY,
-    logger: silentLogger,
     nominalHashrate: 1000,
   });
   proxy.on('quote', (q: QuoteEvent) => quotes.push(q));

@@ -6,13 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseUpstreamUrl } from '../api/upstream-url';
-import { silentLogger } from '../log';
 import type { Sv2AnyMessage, Sv2Message } from '../protocol/sv2/messages';
 import { createProxy, type Proxy, type QuoteEvent } from './proxy';
 import type { Sv2Conn } from './sv2-upstream';
 import { TestMiner } from './testing/test-miner';
 import { until } from '../../test/until';
+import { testProxy } from './testing/test-proxy';
 
 const AUTHORITY = '9auqWEzQDVyd2oe1JVGFLMLHZtCo2FFqZwtKA5gd9xbuEu7PH72';
 const cleanups: Array<() => unknown> = [];
@@ -70,14 +69,9 @@ async function setup(extra: Partial<Parameters<typeof createProxy>[0]> = {}): Pr
   const pool = scriptedPool();
   const dir = mkdtempSync(join(tmpdir(), 'axw-sv2ch-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const proxy = createProxy({
-    stratumHost: '127.0.0.1',
-    stratumPort: 0,
-    upstreams: [parseUpstreamUrl(`stratum2+tcp://127.0.0.1:1/${AUTHORITY}`)],
+  const proxy = testProxy([`stratum2+tcp://127.0.0.1:1/${AUTHORITY}`], join(dir, 'ledger.sqlite'), {
     verdictTimeoutMs: 100,
-    ledgerPath: join(dir, 'ledger.sqlite'),
     lockingPubkey: () => `03${'cd'.repeat(32)}`,
-    logger: silentLogger,
     sv2Connector: async () => pool.conn,
     ...extra,
   });

@@ -7,12 +7,11 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Devnet, startDevnet } from '../../devnet/index';
-import { parseUpstreamUrl } from '../api/upstream-url';
-import { silentLogger } from '../log';
-import { createProxy, type Proxy, type QuoteEvent } from '../stratum/proxy';
+import { type Proxy, type QuoteEvent } from '../stratum/proxy';
 import { TestMiner } from '../stratum/testing/test-miner';
 import { TEST_PASSPHRASE, tempDir, testWallet } from './testing/kit';
 import { until } from '../../test/until';
+import { testProxy } from '../stratum/testing/test-proxy';
 
 const dir = tempDir();
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -32,14 +31,9 @@ describe('shares mined through the proxy end as proofs', () => {
     await wallet.start();
 
     const { pool } = devnet;
-    const proxy: Proxy = createProxy({
-      stratumHost: '127.0.0.1',
-      stratumPort: 0,
-      upstreams: [parseUpstreamUrl(`stratum2+tcp://${pool.sv2.host}:${pool.sv2.port}/${pool.authorityPubkey}`)],
+    const proxy: Proxy = testProxy([`stratum2+tcp://${pool.sv2.host}:${pool.sv2.port}/${pool.authorityPubkey}`], join(dir.path, 'ledger.sqlite'), {
       verdictTimeoutMs: 300,
-      ledgerPath: join(dir.path, 'ledger.sqlite'),
       lockingPubkey: () => wallet.lockingPubkey(),
-      logger: silentLogger,
       nominalHashrate: 1000,
     });
     const quotes: QuoteEvent[] = [];
