@@ -70,6 +70,9 @@ export type EngineEvent =
   | { type: 'error'; kind: WalletErrorKind; mintUrl?: string; message: string }
   | { type: 'changed' };
 
+/** The mint had already signed outputs at our next counters: this seed was used elsewhere (a restore without NUT-09). */
+class CountersBehind extends Error {}
+
 export class WalletOperationError extends Error {
   constructor(
     readonly code:
@@ -408,28 +411,49 @@ export class WalletEngine {
       const keyset = await this.activeKeyset(ctx, unit);
       for (let i = 0; i < quotes.length; i += batchSize) {
         const batch = quotes.slice(i, i + batchSize);
-        const wanted = batch.flatMap((q) =>
-          splitAmount(BigInt(q.amount!)).map((amount) => ({ amount, form: 'p2pk' as const, role: 'keep' as const, quoteId: q.id })),
-        );
-        const op = {
-          kind: 'mint' as const,
-          purpose: 'sweep' as const,
-          mint_url: ctx.url,
-          keyset_id: keyset.id,
-          quote_ids: JSON.stringify(batch.map((q) => q.id)),
-        };
-        const { id, prepared } = this.prepare({ ...op, input_ys: '[]', send_id: null, extra: null }, wanted);
-        await this.runMint(
-          ctx,
-          keyset,
-          id,
-          batch.map((q) => q.id),
-          prepared,
-        );
+        try {
+          await this.mintBatch(ctx, keyset, batch);
+        } catch (error) {
+          if (!(error instanceof CountersBehind)) throw error;
+          await this.recoverCounters(ctx);
+          await this.mintBatch(ctx, keyset, batch).catch((again: unknown) => {
+            throw again instanceof CountersBehind ? new WalletOperationError('mint_rejected', `The mint keeps refusing this wallet's new outputs (${again.message}).`) : again;
+          });
+        }
         minted += batch.length;
       }
     }
     return minted;
+  }
+
+  private async mintBatch(ctx: MintContext, keyset: Keyset, batch: QuoteRow[]): Promise<void> {
+    const wanted = batch.flatMap((q) =>
+      splitAmount(BigInt(q.amount!)).map((amount) => ({ amount, form: 'p2pk' as const, role: 'keep' as const, quoteId: q.id })),
+    );
+    const op = {
+      kind: 'mint' as const,
+      purpose: 'sweep' as const,
+      mint_url: ctx.url,
+      keyset_id: keyset.id,
+      quote_ids: JSON.stringify(batch.map((q) => q.id)),
+    };
+    const { id, prepared } = this.prepare({ ...op, input_ys: '[]', send_id: null, extra: null }, wanted);
+    await this.runMint(
+      ctx,
+      keyset,
+      id,
+      batch.map((q) => q.id),
+      prepared,
+    );
+  }
+
+  /**
+   * The mint had signed outputs at our counters before: a NUT-09 scan finds how far this seed really got (and
+   * whatever it left there), and the counters move past it.
+   */
+  private async recoverCounters(ctx: MintContext): Promise<void> {
+    this.logger.warn('the mint had already signed outputs at this wallet\'s next counters; scanning with NUT-09 to skip past them', { mint: ctx.url });
+    await this.restoreMint(ctx, () => undefined);
   }
 
   private async runMint(ctx: MintContext, keyset: Keyset, opId: string, quoteIds: string[], prepared: PreparedOutputs): Promise<void> {
@@ -458,6 +482,10 @@ export class WalletEngine {
         throw error;
       });
     } catch (error) {
+      if (error instanceof MintError && error.code === MINT_ERROR.OUTPUTS_ALREADY_SIGNED) {
+        this.store.deleteOperation(opId);
+        throw new CountersBehind(error.message);
+      }
       if (error instanceof MintError && error.kind === 'rejected') {
         // the mint signed nothing: drop the operation, learn the quotes' real state by id
         this.store.deleteOperation(opId);
@@ -573,8 +601,10 @@ export class WalletEngine {
   }
 
   /**
-   * Swaps `inputs` at a mint into `keep` (ours, plain) and `send` amounts. The inputs of our own
-   * proofs go pending in the same transaction that writes the operation.
+   * Swaps `inputs` at a mint into `keep` and `send` amounts. Kept outputs are P2PK-locked to our key like
+   * minted ones; only what leaves in a token is plain, so a NUT-09 restore can tell a token given away (and
+   * perhaps not yet claimed) from our own proofs. The inputs of our own proofs go pending in the same
+   * transaction that writes the operation.
    */
   private async swap(
     ctx: MintContext,
@@ -584,6 +614,7 @@ export class WalletEngine {
     keep: bigint,
     send: bigint,
     sendId: string | null,
+    retried = false,
   ): Promise<void> {
     const wanted = [
       ...splitAmount(send).map((amount) => ({
@@ -593,7 +624,7 @@ export class WalletEngine {
       })),
       ...splitAmount(keep).map((amount) => ({
         amount,
-        form: 'plain' as const,
+        form: 'p2pk' as const,
         role: 'keep' as const,
       })),
     ];
@@ -615,7 +646,14 @@ export class WalletEngine {
         if ('rows' in inputs && ownYs.length) this.store.setProofState(ownYs, 'pending');
       },
     );
-    await this.runSwap(ctx, keyset, this.opRow(id), prepared, wire);
+    try {
+      await this.runSwap(ctx, keyset, this.opRow(id), prepared, wire);
+    } catch (error) {
+      if (!(error instanceof CountersBehind)) throw error;
+      if (retried) throw new WalletOperationError('mint_rejected', `The mint keeps refusing this wallet's new outputs (${error.message}).`);
+      await this.recoverCounters(ctx);
+      await this.swap(ctx, keyset, purpose, inputs, keep, send, sendId, true);
+    }
   }
 
   private opRow(id: string): OperationRow {
@@ -642,6 +680,7 @@ export class WalletEngine {
           this.store.deleteOperation(op.id);
         });
         if (error.code === MINT_ERROR.TOKEN_SPENT) throw new WalletOperationError('token_spent', 'This ecash was already spent.');
+        if (error.code === MINT_ERROR.OUTPUTS_ALREADY_SIGNED) throw new CountersBehind(error.message);
         throw new WalletOperationError('mint_rejected', error.message);
       }
       throw error;
@@ -1062,16 +1101,19 @@ export class WalletEngine {
         if (found.length) {
           const states = await ctx.client.checkState(found.map((f) => bytesToHex(f.output.Y)));
           const stateOf = new Map(states.map((st) => [st.Y.toLowerCase(), st.state]));
+          const unspent = found.filter((f) => stateOf.get(bytesToHex(f.output.Y)) === 'UNSPENT');
+          // plain outputs are the ones this wallet put into tokens: unspent means given away and not yet claimed
+          const given = unspent.filter((f) => f.output.form === 'plain');
           this.store.tx(() => {
-            for (const f of found) {
-              const y = bytesToHex(f.output.Y);
-              if (stateOf.get(y) !== 'UNSPENT') continue;
+            for (const f of unspent) {
+              if (f.output.form === 'plain') continue;
               if (this.store.insertProof(this.proofRow(ctx.url, keyset, f, 'restore', null, 'unspent', null))) {
                 proofs++;
                 amount += f.output.amount;
                 addedByUnit.set(keyset.unit, (addedByUnit.get(keyset.unit) ?? 0n) + f.output.amount);
               }
             }
+            if (given.length) this.recordUnclaimedSend(ctx.url, keyset, given);
             this.store.advanceCounter(keyset.id, lastUsed + 1);
           });
         }
@@ -1088,6 +1130,28 @@ export class WalletEngine {
       this.emit({ type: 'changed' });
     }
     return { proofs, amount };
+  }
+
+  /**
+   * Tokens this wallet sent that nobody has claimed yet, found again by a restore: listed as a pending send
+   * (claimed or reclaimable later, like any other), never as balance.
+   */
+  private recordUnclaimedSend(mintUrl: string, keyset: Keyset, given: { output: BlindedOutput; C: string; sig: BlindSignatureJson }[]): void {
+    const sendId = randomUUID();
+    let total = 0n;
+    // a proof already known (a second restore) is not listed again
+    for (const f of given) if (this.store.insertProof(this.proofRow(mintUrl, keyset, f, 'restore', null, 'pending', sendId))) total += f.output.amount;
+    if (total === 0n) return;
+    this.store.insertSend({
+      id: sendId,
+      mint_url: mintUrl,
+      unit: keyset.unit,
+      amount: total.toString(),
+      memo: 'sent earlier, not claimed yet (found while restoring)',
+      token: null,
+      state: 'pending',
+      created_at: Date.now(),
+    });
   }
 
   /** Adds proofs from a backup (NIP-60 tokens): kept only when the mint says they are unspent. */
