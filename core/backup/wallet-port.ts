@@ -31,11 +31,8 @@ export function walletPorts(wallet: WalletService): { source: BackupSource; targ
     // the wallet learns a mint when proofs from it are imported; an empty mint is only a name
     addMints: async () => undefined,
     importProofs: async (group) => (await surface.importProofs(group.mint, group.proofs.map((p) => ({ id: p.id, amount: p.amount, secret: p.secret, C: p.C })))).added,
-    // the wallet runs NUT-09 and the quote lookup itself when restored from a mnemonic; wait for it
-    recoverAtMint: async () => {
-      await wallet.whenRestored();
-      return 0;
-    },
+    // configured mints: the wallet's own restore (NUT-09 and the quote lookup); any other mint the backup names: NUT-09 there
+    recoverAtMint: (mint) => wallet.recoverFromSeedAt(mint),
   };
   return { source, target };
 }

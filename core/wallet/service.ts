@@ -511,6 +511,25 @@ export class WalletService {
     }
   }
 
+  /**
+   * NUT-09 at a mint this wallet is not configured for (a restore from nostr names every mint the seed used):
+   * brings back what the seed minted or kept there since the last backup. Configured mints are scanned by
+   * restore() itself; for them this only waits for that. Returns the proofs added.
+   */
+  async recoverFromSeedAt(mintUrl: string): Promise<number> {
+    const url = normalizeMintUrl(mintUrl);
+    await this.whenRestored();
+    if (this.mintUrls.includes(url)) return 0;
+    return this.exclusive(async () => {
+      const ctx = await this.liveContext(url);
+      const progress = (p: { mintUrl: string; keysetId: string; counter: number; found: number }) =>
+        this.publish({ type: 'wallet.restore', phase: 'scanning', mint: p.mintUrl, keysetId: p.keysetId, counter: p.counter, found: p.found });
+      const result = await this.engine.restoreMint(ctx, progress, this.opts.restoreBatch ?? 200);
+      if (result.proofs > 0) this.publishBalance();
+      return result.proofs;
+    });
+  }
+
   // ---------------------------------------------------------------- reads
 
   balances(): Balance[] {
