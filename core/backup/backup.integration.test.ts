@@ -4,6 +4,7 @@
  * NIP-60 token events), and the seed is then scanned (NUT-09) at every mint the backup names.
  */
 import { rmSync } from 'node:fs';
+import { getDecodedToken } from '@cashu/cashu-ts';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import * as nip44 from 'nostr-tools/nip44';
@@ -127,6 +128,8 @@ describe('backup and restore with the real wallet and the devnet mint', () => {
     await sameMint.whenRestored();
     expect(balance(sameMint)).toBe(32n);
     expect(sameMint.pendingSends().map((s) => BigInt(s.amount))).toEqual([31n]);
+    // a token for it again, worth exactly what was given away
+    expect(getDecodedToken(sameMint.pendingSends()[0]!.token!, sameMint.store.keysets().map((k) => k.id)).proofs.reduce((sum, p) => sum + BigInt(p.amount.toString()), 0n)).toBe(31n);
     await sameMint.reclaim(sameMint.pendingSends()[0]!.id);
     expect(balance(sameMint)).toBe(63n);
   });

@@ -1148,7 +1148,8 @@ export class WalletEngine {
       unit: keyset.unit,
       amount: total.toString(),
       memo: 'sent earlier, not claimed yet (found while restoring)',
-      token: null,
+      // the same ecash as the token given away, so it can be handed over again
+      token: this.encode(mintUrl, keyset.unit, this.store.proofs({ sendId, state: 'pending' })),
       state: 'pending',
       created_at: Date.now(),
     });
