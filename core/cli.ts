@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseUpstreamUrl, UpstreamUrlError } from './api/upstream-url';
 import { startEngine } from './app';
-import type { Logger } from './log';
+import { type Logger, logStrayRejections } from './log';
 import { defaultHomeDir, ensureHome, loadOrCreateApiToken } from './config/home';
 import { startApiServer } from './server/server';
 import { VERSION } from './version';
@@ -86,18 +86,6 @@ export async function serve(argv: string[]): Promise<{ stop(): Promise<void>; lo
       await engine.stop();
     },
   };
-}
-
-/**
- * Last resort for a promise rejection no code path observed: a bug, but one that must not stop the miners'
- * proxy or the wallet. Logged as an error with what it was; the service keeps running.
- */
-function logStrayRejections(logger: Logger): void {
-  process.on('unhandledRejection', (reason) => {
-    logger.error('internal error: a failed operation went unobserved; the service keeps running', {
-      error: reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason),
-    });
-  });
 }
 
 function stopOnSignals(stop: () => Promise<void>): void {

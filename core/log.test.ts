@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, type LogRecord, redact } from './log';
+import { createLogger, type LogRecord, logStrayRejections, redact } from './log';
 
 describe('log redaction', () => {
   it('removes keys, tokens and nsecs from messages and fields', () => {
@@ -18,5 +18,21 @@ describe('log redaction', () => {
   it('keeps ordinary text intact', () => {
     expect(redact('share accepted at difficulty 1024 from bitaxe-1')).toBe('share accepted at difficulty 1024 from bitaxe-1');
     expect(redact('Bearer abc.def')).toBe('Bearer [redacted]');
+  });
+});
+
+describe('stray rejections', () => {
+  it('a rejection nobody observed is logged as an internal error and the process goes on', async () => {
+    const records: LogRecord[] = [];
+    const stop = logStrayRejections(createLogger([(r) => records.push(r)]));
+    try {
+      void Promise.reject(new TypeError('channel closed'));
+      await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      stop();
+    }
+    expect(records).toContainEqual(
+      expect.objectContaining({ level: 'error', message: expect.stringContaining('keeps running'), fields: expect.objectContaining({ error: 'TypeError: channel closed' }) }),
+    );
   });
 });

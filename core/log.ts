@@ -78,3 +78,17 @@ export function createLogger(sinks: LogSink[], scope = 'axewallet', minLevel: Lo
 
 /** A logger that drops everything: for tests and pure helpers that take an optional logger. */
 export const silentLogger: Logger = createLogger([]);
+
+/**
+ * Last resort for a promise rejection no code path observed: a bug, but one that must not stop the miners'
+ * proxy or the wallet. Logged as an error with what it was; the service keeps running.
+ */
+export function logStrayRejections(logger: Logger): () => void {
+  const onRejection = (reason: unknown) => {
+    logger.error('internal error: a failed operation went unobserved; the service keeps running', {
+      error: reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason),
+    });
+  };
+  process.on('unhandledRejection', onRejection);
+  return () => process.off('unhandledRejection', onRejection);
+}

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { app, BrowserWindow, ipcMain, Menu, nativeImage, protocol, safeStorage, session, Tray } from 'electron';
 import { startEngine, type Engine } from '../core/app';
 import { defaultHomeDir } from '../core/config/home';
+import { logStrayRejections } from '../core/log';
 import { appResponse } from './app-protocol';
 import { registerIpc } from './ipc';
 import { APP_ORIGIN, APP_SCHEME, hardenSession, hardenWebContents, secureWindowOptions } from './security';
@@ -79,6 +80,7 @@ async function boot(): Promise<void> {
     mode: 'electron',
     seedVault: safeStorage.isEncryptionAvailable() ? { encrypt: (text) => safeStorage.encryptString(text), decrypt: (data) => safeStorage.decryptString(data) } : undefined,
   });
+  logStrayRejections(engine.logger);
   registerIpc(ipcMain, engine.host, () => mainWindow?.webContents);
   tray = createTray(engine);
   showWindow();
