@@ -11,6 +11,18 @@ import { useApp } from '../store';
 /** A farm's dashboard lists the first miners; the rest on request (every row costs layout on each 1 Hz update). */
 const MINERS_SHOWN = 25;
 
+/** One figure at a glance; a dash until it is known. */
+function Card({ label, name, value }: { label: string; name: string; value: string | number | undefined | null }) {
+  return (
+    <div className="card">
+      <span className="card-label">{label}</span>
+      <span className="card-value" aria-label={name}>
+        {value ?? '—'}
+      </span>
+    </div>
+  );
+}
+
 export function DashboardPage() {
   const mining = useLive((s) => s.mining);
   const miningError = useLive((s) => s.miningError);
@@ -52,36 +64,11 @@ export function DashboardPage() {
         <h2 id={`${id}-totals`} className="visually-hidden">
           Totals
         </h2>
-        <div className="card">
-          <span className="card-label">Hashrate</span>
-          <span className="card-value" aria-label="Total hashrate">
-            {mining ? formatHashrate(totalHashrate(mining)) : '—'}
-          </span>
-        </div>
-        <div className="card">
-          <span className="card-label">Shares accepted</span>
-          <span className="card-value" aria-label="Shares accepted">
-            {mining ? mining.shares.accepted : '—'}
-          </span>
-        </div>
-        <div className="card">
-          <span className="card-label">Shares rejected</span>
-          <span className="card-value" aria-label="Shares rejected">
-            {mining ? mining.shares.rejected : '—'}
-          </span>
-        </div>
-        <div className="card">
-          <span className="card-label">Awaiting verdict</span>
-          <span className="card-value" aria-label="Shares awaiting verdict">
-            {mining ? mining.shares.awaiting : '—'}
-          </span>
-        </div>
-        <div className="card">
-          <span className="card-label">ehash balance</span>
-          <span className="card-value" aria-label="ehash balance">
-            {wallet?.exists ? `${formatSi(totalBalance(wallet))} ${unit}` : '—'}
-          </span>
-        </div>
+        <Card label="Hashrate" name="Total hashrate" value={mining && formatHashrate(totalHashrate(mining))} />
+        <Card label="Shares accepted" name="Shares accepted" value={mining?.shares.accepted} />
+        <Card label="Shares rejected" name="Shares rejected" value={mining?.shares.rejected} />
+        <Card label="Awaiting verdict" name="Shares awaiting verdict" value={mining?.shares.awaiting} />
+        <Card label="ehash balance" name="ehash balance" value={wallet?.exists ? `${formatSi(totalBalance(wallet))} ${unit}` : undefined} />
       </section>
 
       <section aria-labelledby={`${id}-charts`} className="stack">
