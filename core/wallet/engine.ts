@@ -533,8 +533,9 @@ export class WalletEngine {
       });
       this.onStep('storing');
       this.store.markQuotesIssued(ctx.url, quoteIds);
+      const rows = new Map(this.store.quotesById(ctx.url, quoteIds).map((r) => [r.id, r]));
       for (const id of quoteIds) {
-        const row = this.store.quote(ctx.url, id);
+        const row = rows.get(id);
         const entry: (typeof quotes)[number] = { quoteId: id, amount: BigInt(row?.amount ?? 0) };
         if (row?.header_hash) entry.headerHash = row.header_hash;
         if (row?.miner_id) entry.minerId = row.miner_id;

@@ -272,33 +272,30 @@ export class WalletStore {
     state?: QuoteState;
     authoritative?: boolean;
   }): boolean {
-    const existing = this.quote(q.mintUrl, q.id);
-    if (!existing) {
-      this.stmt('INSERT INTO quotes (mint_url, id, unit, amount, header_hash, miner_id, state, source, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
-        q.mintUrl,
-        q.id,
-        q.unit ?? null,
-        q.amount?.toString() ?? null,
-        q.headerHash ?? null,
-        q.minerId ?? null,
-        q.state ?? 'unpaid',
-        q.source,
-        Date.now(),
-      );
-      return true;
-    }
-    const rank: Record<QuoteState, number> = { unpaid: 0, paid: 1, issued: 2 };
-    let state = existing.state;
-    if (q.state && state !== 'issued' && (q.authoritative || rank[q.state] > rank[state])) state = q.state;
-    this.stmt('UPDATE quotes SET unit = ?, amount = ?, header_hash = ?, miner_id = ?, state = ? WHERE mint_url = ? AND id = ?').run(
-      existing.unit ?? q.unit ?? null,
-      existing.amount ?? q.amount?.toString() ?? null,
-      existing.header_hash ?? q.headerHash ?? null,
-      existing.miner_id ?? q.minerId ?? null,
-      state,
-      q.mintUrl,
-      q.id,
-    );
+    const inserted = this.stmt(
+      'INSERT INTO quotes (mint_url, id, unit, amount, header_hash, miner_id, state, source, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(mint_url, id) DO NOTHING',
+    ).run(q.mintUrl, q.id, q.unit ?? null, q.amount?.toString() ?? null, q.headerHash ?? null, q.minerId ?? null, q.state ?? 'unpaid', q.source, Date.now());
+    if (inserted.changes > 0) return true;
+    // known already: fill in what was missing; the state only advances (issued is final), unless the mint itself says otherwise
+    this.stmt(
+      `UPDATE quotes SET unit = COALESCE(unit, @unit), amount = COALESCE(amount, @amount), header_hash = COALESCE(header_hash, @headerHash),
+         miner_id = COALESCE(miner_id, @minerId),
+         state = CASE
+           WHEN @state IS NULL OR state = 'issued' THEN state
+           WHEN @authoritative = 1 THEN @state
+           WHEN (CASE @state WHEN 'unpaid' THEN 0 WHEN 'paid' THEN 1 ELSE 2 END) > (CASE state WHEN 'unpaid' THEN 0 WHEN 'paid' THEN 1 ELSE 2 END) THEN @state
+           ELSE state END
+       WHERE mint_url = @mintUrl AND id = @id`,
+    ).run({
+      unit: q.unit ?? null,
+      amount: q.amount?.toString() ?? null,
+      headerHash: q.headerHash ?? null,
+      minerId: q.minerId ?? null,
+      state: q.state ?? null,
+      authoritative: q.authoritative ? 1 : 0,
+      mintUrl: q.mintUrl,
+      id: q.id,
+    });
     return false;
   }
 
@@ -335,10 +332,18 @@ export class WalletStore {
     return this.stmt('SELECT * FROM quotes WHERE header_hash = ?').all(headerHash) as QuoteRow[];
   }
 
+  /** One statement for a whole batch (ids as a JSON array). */
   markQuotesIssued(mintUrl: string, ids: string[]): void {
-    const stmt = this.stmt("UPDATE quotes SET state = 'issued', issued_at = ? WHERE mint_url = ? AND id = ?");
-    const now = Date.now();
-    for (const id of ids) stmt.run(now, mintUrl, id);
+    this.stmt("UPDATE quotes SET state = 'issued', issued_at = ? WHERE mint_url = ? AND id IN (SELECT value FROM json_each(?))").run(
+      Date.now(),
+      mintUrl,
+      JSON.stringify(ids),
+    );
+  }
+
+  /** Several quotes of one mint in one statement, in no particular order. */
+  quotesById(mintUrl: string, ids: string[]): QuoteRow[] {
+    return this.stmt('SELECT * FROM quotes WHERE mint_url = ? AND id IN (SELECT value FROM json_each(?))').all(mintUrl, JSON.stringify(ids)) as QuoteRow[];
   }
 
   /** Quotes already promised to an unfinished mint operation must not be minted again meanwhile. */
