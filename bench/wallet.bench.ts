@@ -2,7 +2,7 @@
  * The ehash wallet, shares -> stored proofs per second end to end (discover by id -> NUT-20 -> NUT-29 batch
  * mint -> DLEQ verify -> unblind -> SQLite), next to plain cashu-ts 4.8 (checkMintQuoteBatch,
  * prepareBatchMint/completeBatchMint with P2PK outputs and DLEQ checked, proofs stored in SQLite) in the
- * same run (each figure the median of three timed rounds after an untimed warm-up round):
+ * same run (each figure the median of five timed rounds after an untimed warm-up round):
  *  - wallet + devnet mint on one core: both in this process (one thread): shares per CPU-second of the
  *    process (robust when other work shares the machine), and wall clock;
  *  - wallet side: the mint in a child process, shares per CPU-second of this process.
@@ -25,7 +25,7 @@ import { ratePerSecond, round } from './measure';
 // shares per round; one warm-up round (JIT, caches, SQLite pages), then ROUNDS timed rounds whose median is the figure
 const OURS_SHARES = 1000;
 const CASHU_TS_SHARES = 80;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const WARMUP_ROUNDS = 1;
 const BATCH = 100;
 const RESTORE_COUNTERS = 10_000;

@@ -4,7 +4,7 @@
  */
 import { sha256 } from './hash';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { bytesToScalar, compressPoint, isValidScalar, mod, negatePoint, scalarToBytes, secp } from './secp';
+import { bytesToScalar, compressPoint, isValidScalar, mod, negatePoint, ONE, scalarToBytes, secp } from './secp';
 
 const DOMAIN = utf8ToBytes('Secp256k1_HashToCurve_Cashu_');
 
@@ -41,8 +41,6 @@ export function signBlindedMessage(blinded: Uint8Array, privkey: Uint8Array): Ui
   if (!backend.isPoint(blinded)) throw new Error('B_ is not a valid point');
   return backend.multiply(blinded, privkey);
 }
-
-const ONE = scalarToBytes(1n);
 
 /** Wallet: C = C_ - r·K (C_ and K in either encoding), compressed. */
 export function unblindSignature(blindSig: Uint8Array, r: Uint8Array, mintPubkey: Uint8Array): Uint8Array {

@@ -61,4 +61,22 @@ describe.each(availableBackends().map((b) => [b.name, b] as const))('combine on 
     expect(() => backend.combine([[offCurve, scalarToBytes(k)]])).toThrow(/point/i);
     expect(() => backend.combine([[P.toBytes(), scalarToBytes(k)], [P.toBytes(), scalarToBytes(k)], [P.toBytes(), scalarToBytes(k)]])).toThrow(/two points/);
   });
+
+  it('dleqUnblind gives R1 = s·G - e·A, R2 = s·B_ - e·C_, C_ uncompressed and C = C_ - r·A, and refuses bad input', () => {
+    for (let i = 0; i < 10; i++) {
+      const [A, B_, C_] = [randomPoint(), randomPoint(), randomPoint()];
+      const [e, sc, r] = [randomScalar() || 1n, randomScalar() || 1n, randomScalar() || 1n];
+      const points = backend.dleqUnblind(A.toBytes(false), B_.toBytes(i % 2 === 0), C_.toBytes(true), scalarToBytes(e), scalarToBytes(sc), scalarToBytes(r));
+      expect(bytesToHex(points.R1)).toBe(Point.BASE.multiply(sc).subtract(A.multiply(e)).toHex(false));
+      expect(bytesToHex(points.R2)).toBe(B_.multiply(sc).subtract(C_.multiply(e)).toHex(false));
+      expect(bytesToHex(points.C_)).toBe(C_.toHex(false));
+      expect(bytesToHex(points.C)).toBe(C_.subtract(A.multiply(r)).toHex(true));
+    }
+    const P = randomPoint();
+    const k = scalarToBytes(randomScalar() || 1n);
+    const offCurve = P.toBytes();
+    offCurve[0] = 9;
+    expect(() => backend.dleqUnblind(P.toBytes(false), offCurve, P.toBytes(), k, k, k)).toThrow(/point/i);
+    expect(() => backend.dleqUnblind(P.toBytes(false), P.toBytes(), P.toBytes(), scalarToBytes(CURVE_ORDER), k, k)).toThrow(/scalar/);
+  });
 });

@@ -5,7 +5,7 @@
 import { sha256, hmacSha256 } from './hash';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { equalBytes, hashToCurve } from './bdhke';
-import { bytesToScalar, CURVE_ORDER, mod, negatePoint, scalarToBytes, secp } from './secp';
+import { bytesToScalar, CURVE_ORDER, isValidScalar, mod, negatePoint, scalarToBytes, secp } from './secp';
 
 export interface Dleq {
   /** 32-byte challenge. */
@@ -54,10 +54,7 @@ export function createDleq(blinded: Uint8Array, privkey: Uint8Array, A?: Uint8Ar
 export function verifyDleq(dleq: Dleq, blinded: Uint8Array, blindSig: Uint8Array, A: Uint8Array): boolean {
   const backend = secp();
   try {
-    if (dleq.e.length !== 32 || dleq.s.length !== 32) return false;
-    const s = bytesToScalar(dleq.s);
-    const e = bytesToScalar(dleq.e);
-    if (s === 0n || s >= CURVE_ORDER || e === 0n || e >= CURVE_ORDER) return false;
+    if (!scalarsInRange(dleq)) return false;
     // e·(-P) instead of (n - e)·P: negating a point needs no library call
     const mintKey = A.length === 65 ? A : backend.uncompressed(A);
     const C_ = blindSig.length === 65 ? blindSig : backend.uncompressed(blindSig);
@@ -70,6 +67,29 @@ export function verifyDleq(dleq: Dleq, blinded: Uint8Array, blindSig: Uint8Array
   } catch {
     return false;
   }
+}
+
+/**
+ * Wallet, per output: the DLEQ check and the unblinding C = C_ - r·A in one backend call (one pass per point and
+ * one inversion on native). C (compressed) when the proof holds, else undefined. Never throws.
+ */
+export function verifyDleqAndUnblind(dleq: Dleq, blinded: Uint8Array, blindSig: Uint8Array, A: Uint8Array, r: Uint8Array): Uint8Array | undefined {
+  const backend = secp();
+  try {
+    if (!scalarsInRange(dleq) || !isValidScalar(r)) return undefined;
+    const mintKey = A.length === 65 ? A : backend.uncompressed(A);
+    const points = backend.dleqUnblind(mintKey, blinded, blindSig, dleq.e, dleq.s, r);
+    return equalBytes(hashE([points.R1, points.R2, mintKey, points.C_]), dleq.e) ? points.C : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function scalarsInRange(dleq: Dleq): boolean {
+  if (dleq.e.length !== 32 || dleq.s.length !== 32) return false;
+  const s = bytesToScalar(dleq.s);
+  const e = bytesToScalar(dleq.e);
+  return s !== 0n && s < CURVE_ORDER && e !== 0n && e < CURVE_ORDER;
 }
 
 /** Anyone holding a proof and its blinding factor r: re-blind (B_ = Y + r·G, C_ = C + r·A) and verify. Never throws. */

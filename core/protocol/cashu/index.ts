@@ -9,11 +9,11 @@
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { blindMessage, unblindSignature } from './bdhke';
-import { verifyDleq, verifyProofDleq } from './dleq';
+import { verifyDleq, verifyDleqAndUnblind, verifyProofDleq } from './dleq';
 import { secp } from './secp';
 
 export { blindMessage, equalBytes, hashToCurve, secretToCurve, signBlindedMessage, unblindSignature, verifyProofSignature } from './bdhke';
-export { createDleq, hashE, verifyDleq, verifyProofDleq, type Dleq } from './dleq';
+export { createDleq, hashE, verifyDleq, verifyDleqAndUnblind, verifyProofDleq, type Dleq } from './dleq';
 export { isValidKeysetKeys, keysetIdV1, keysetIdV2, type KeysetIdV2Options, type KeysetKeys } from './keyset';
 export { outputSecretDeriver, type OutputSecret } from './nut13';
 export {
@@ -82,10 +82,8 @@ export function verifyBlindSignatureHex(sig: { B_: string; C_: string; dleq: Dle
  */
 export function unblindVerifiedHex(sig: { B_: string; C_: string; dleq: DleqHex; A: string }, r: Uint8Array): string | undefined {
   try {
-    const A = mintKeyPoint(sig.A);
-    const C_ = secp().uncompressed(hexToBytes(sig.C_));
-    if (!verifyDleq({ e: hexToBytes(sig.dleq.e), s: hexToBytes(sig.dleq.s) }, hexToBytes(sig.B_), C_, A)) return undefined;
-    return bytesToHex(unblindSignature(C_, r, A));
+    const C = verifyDleqAndUnblind({ e: hexToBytes(sig.dleq.e), s: hexToBytes(sig.dleq.s) }, hexToBytes(sig.B_), hexToBytes(sig.C_), mintKeyPoint(sig.A), r);
+    return C && bytesToHex(C);
   } catch {
     return undefined;
   }
