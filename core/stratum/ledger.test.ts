@@ -84,4 +84,18 @@ describe('ShareLedger', () => {
     await again.close();
     expect(errors).toEqual([]);
   });
+
+  it('closes with a dead writer and no replacement yet: what it had not committed is written on the way out', async () => {
+    const path = ledgerPath();
+    const ledger = new ShareLedger(path);
+    for (let i = 0; i < 40; i++) ledger.record(share(i));
+    ledger.flush();
+    await (ledger as unknown as { writer: { terminate(): Promise<number> } }).writer.terminate();
+    for (let i = 40; i < 60; i++) ledger.settle(ledger.record(share(i)), 'accepted', null, 1);
+    await ledger.close(); // must not wait for a writer that is gone
+    const again = new ShareLedger(path);
+    expect(again.recent(100)).toHaveLength(60);
+    expect(again.counts()).toMatchObject({ accepted: 20, rejected: 40, awaiting: 0 });
+    await again.close();
+  });
 });

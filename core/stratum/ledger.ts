@@ -129,6 +129,9 @@ export class ShareLedger {
   private readonly inFlightVerdicts = new Map<number, VerdictTuple>();
   private readonly batches: { seq: number; rowIds: number[]; verdictIds: number[] }[] = [];
   private seq = 0;
+  /** writer restarts since the last commit that succeeded */
+  private restarts = 0;
+  private writerAlive = false;
   private flushScheduled = false;
   private nextId: number;
   private readonly totals: ShareCounts = { accepted: 0, rejected: 0, awaiting: 0, rejectReasons: {} };
@@ -189,13 +192,20 @@ export class ShareLedger {
     });
     writer.on('error', (error) => this.onWriteError(`share ledger writer failed (${error.message}); restarting it`));
     writer.on('exit', () => {
+      if (writer === this.writer) this.writerAlive = false;
       if (this.closed || writer !== this.writer) return;
-      // the thread is gone: a new one takes over and gets everything not yet committed again (INSERT OR REPLACE)
-      this.writer = this.startWriter();
-      this.batches.length = 0;
-      if (this.inFlightRows.size > 0 || this.inFlightVerdicts.size > 0) this.post([...this.inFlightRows.values()], [...this.inFlightVerdicts.values()]);
+      // the thread is gone: a new one takes over and gets everything not yet committed again (INSERT OR REPLACE);
+      // a writer that keeps dying (the disk is gone) is retried ever more slowly, not in a tight loop
+      const delay = Math.min(30_000, 100 * 2 ** this.restarts++);
+      setTimeout(() => {
+        if (this.closed) return;
+        this.writer = this.startWriter();
+        this.batches.length = 0;
+        if (this.inFlightRows.size > 0 || this.inFlightVerdicts.size > 0) this.post([...this.inFlightRows.values()], [...this.inFlightVerdicts.values()]);
+      }, delay).unref();
     });
     writer.unref();
+    this.writerAlive = true;
     return writer;
   }
 
@@ -266,12 +276,22 @@ export class ShareLedger {
       this.closed = true;
       this.closing = new Promise<void>((resolve) => {
         const writer = this.writer;
+        if (!this.writerAlive) return resolve();
         writer.on('message', (message: { closed?: boolean }) => {
           if (message.closed) void writer.terminate().then(() => resolve());
         });
         writer.on('exit', () => resolve());
         writer.postMessage({ close: true });
       }).then(() => {
+        // whatever no writer committed (it died and its replacement had not started yet) goes in here, last
+        if (this.inFlightRows.size > 0 || this.inFlightVerdicts.size > 0) {
+          const insert = this.db.prepare(INSERT_SQL);
+          const judge = this.db.prepare(JUDGE_SQL);
+          this.db.transaction(() => {
+            for (const row of this.inFlightRows.values()) insert.run(toTuple(row));
+            for (const verdict of this.inFlightVerdicts.values()) judge.run(verdict);
+          })();
+        }
         this.db.close();
       });
     }
@@ -287,6 +307,7 @@ export class ShareLedger {
   }
 
   private committed(seq: number): void {
+    this.restarts = 0;
     while (this.batches.length > 0 && this.batches[0]!.seq <= seq) {
       const batch = this.batches.shift()!;
       // a verdict that came after its row was sent is queued separately and laid over stored rows until committed
