@@ -2,8 +2,8 @@
  * The share ledger: every submit a miner makes through the proxy, with the upstream's verdict.
  * SQLite (WAL) so counts survive restarts. The writes happen on a writer thread: a commit (and now and
  * then a WAL checkpoint) costs tens of microseconds to milliseconds, which on the proxy's thread sat
- * between a miner's submit and its answer. Each event-loop turn's rows and verdicts go to the writer as
- * one batch, one transaction there. Rows the writer has not committed yet stay in memory so reads see
+ * between a miner's submit and its answer. Rows and verdicts go to the writer in batches (every 10 ms, or
+ * at 500 rows), one transaction each there. Rows the writer has not committed yet stay in memory so reads see
  * them; counts are kept in memory and seeded from the database, so reading them is free.
  */
 import { createRequire } from 'node:module';
@@ -76,6 +76,9 @@ function fromRow(row: Row): ShareRecord {
 /** Shares the proxy could not get judged because the upstream went away first. */
 export const UPSTREAM_LOST = 'upstream-lost';
 
+const BATCH_MS = 10;
+const BATCH_ROWS = 500;
+
 type RowTuple = [number, number, string, string, string, string, string, number, number, ShareVerdict, string | null, number | null];
 type VerdictTuple = [ShareVerdict, string | null, number | null, number];
 
@@ -133,6 +136,8 @@ export class ShareLedger {
   private restarts = 0;
   private writerAlive = false;
   private flushScheduled = false;
+  private flushNow = false;
+  private flushTimer: NodeJS.Timeout | undefined;
   private nextId: number;
   private readonly totals: ShareCounts = { accepted: 0, rejected: 0, awaiting: 0, rejectReasons: {} };
   private closed = false;
@@ -258,9 +263,12 @@ export class ShareLedger {
     return [...byId.values()].sort((a, b) => b.id - a.id).slice(0, limit);
   }
 
-  /** Sends this turn's rows and verdicts to the writer as one batch. */
+  /** Sends the rows and verdicts gathered so far to the writer as one batch. */
   flush(): void {
     this.flushScheduled = false;
+    this.flushNow = false;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     if ((this.unwritten.size === 0 && this.verdicts.size === 0) || this.closed) return;
     const rows = [...this.unwritten.values()];
     const verdicts = [...this.verdicts.values()];
@@ -324,9 +332,22 @@ export class ShareLedger {
     return record;
   }
 
+  /**
+   * Batches go to the writer every BATCH_MS (sooner when BATCH_ROWS are waiting): at a share per event-loop turn,
+   * a message and a commit per share would cost more than the share's own work, on both threads.
+   */
   private scheduleFlush(): void {
-    if (this.closed || this.flushScheduled) return;
+    if (this.closed) return;
+    if (this.unwritten.size + this.verdicts.size >= BATCH_ROWS) {
+      if (!this.flushNow) {
+        this.flushNow = true;
+        setImmediate(() => this.flush());
+      }
+      return;
+    }
+    if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    this.flushTimer = setTimeout(() => this.flush(), BATCH_MS);
+    this.flushTimer.unref();
   }
 }
