@@ -8,7 +8,6 @@
  * multiplication (the same routine): not for long-term private keys.
  */
 #include <node_api.h>
-#include <string.h>
 #include "secp256k1.c"
 
 static secp256k1_context *context;
@@ -45,53 +44,6 @@ static int get_bytes(napi_env env, napi_value value, unsigned char **data, size_
     return 1;
 }
 
-/* combine(out65, points[], scalars[], gScalar|null) -> status; writes the uncompressed sum into out65. */
-static napi_value combine(napi_env env, napi_callback_info info) {
-    size_t argc = 4;
-    napi_value argv[4], result;
-    unsigned char *out, *bytes;
-    size_t out_length, length;
-    uint32_t count, scalar_count, i;
-    secp256k1_gej points[2], sum;
-    secp256k1_scalar scalars[2], g;
-    secp256k1_ge ge;
-    napi_valuetype g_type;
-    int overflow, status = OK;
-
-    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-    if (argc != 4 || !get_bytes(env, argv[0], &out, &out_length) || out_length != 65 ||
-        napi_get_array_length(env, argv[1], &count) != napi_ok || napi_get_array_length(env, argv[2], &scalar_count) != napi_ok ||
-        count > 2 || count != scalar_count) {
-        status = BAD_ARGUMENTS;
-        goto done;
-    }
-    for (i = 0; i < count; i++) {
-        napi_value element;
-        napi_get_element(env, argv[1], i, &element);
-        if (!get_bytes(env, element, &bytes, &length) || !secp256k1_eckey_pubkey_parse(&ge, bytes, length)) { status = BAD_POINT; goto done; }
-        secp256k1_gej_set_ge(&points[i], &ge);
-        napi_get_element(env, argv[2], i, &element);
-        if (!get_bytes(env, element, &bytes, &length) || length != 32) { status = BAD_ARGUMENTS; goto done; }
-        secp256k1_scalar_set_b32(&scalars[i], bytes, &overflow);
-        if (overflow) { status = BAD_SCALAR; goto done; }
-    }
-    secp256k1_scalar_set_int(&g, 0);
-    napi_typeof(env, argv[3], &g_type);
-    if (g_type != napi_null && g_type != napi_undefined) {
-        if (!get_bytes(env, argv[3], &bytes, &length) || length != 32) { status = BAD_ARGUMENTS; goto done; }
-        secp256k1_scalar_set_b32(&g, bytes, &overflow);
-        if (overflow) { status = BAD_SCALAR; goto done; }
-    }
-    ecmult2(&sum, (int)count, points, scalars, &g);
-    if (secp256k1_gej_is_infinity(&sum)) { status = INFINITY_RESULT; goto done; }
-    secp256k1_ge_set_gej_var(&ge, &sum);
-    length = 65;
-    secp256k1_eckey_pubkey_serialize(&ge, out, &length, 0);
-done:
-    napi_create_int32(env, status, &result);
-    return result;
-}
-
 static int get_point(napi_env env, napi_value value, secp256k1_ge *ge) {
     unsigned char *bytes;
     size_t length;
@@ -106,6 +58,46 @@ static int get_scalar(napi_env env, napi_value value, secp256k1_scalar *scalar) 
     if (!get_bytes(env, value, &bytes, &length) || length != 32) return BAD_ARGUMENTS;
     secp256k1_scalar_set_b32(scalar, bytes, &overflow);
     return overflow ? BAD_SCALAR : OK;
+}
+
+/* combine(out65, points[], scalars[], gScalar|null) -> status; writes the uncompressed sum into out65. */
+static napi_value combine(napi_env env, napi_callback_info info) {
+    size_t argc = 4;
+    napi_value argv[4], result, element;
+    unsigned char *out;
+    size_t out_length, length;
+    uint32_t count, scalar_count, i;
+    secp256k1_gej points[2], sum;
+    secp256k1_scalar scalars[2], g;
+    secp256k1_ge ge;
+    napi_valuetype g_type;
+    int status = OK;
+
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc != 4 || !get_bytes(env, argv[0], &out, &out_length) || out_length != 65 ||
+        napi_get_array_length(env, argv[1], &count) != napi_ok || napi_get_array_length(env, argv[2], &scalar_count) != napi_ok ||
+        count > 2 || count != scalar_count) {
+        status = BAD_ARGUMENTS;
+        goto done;
+    }
+    for (i = 0; i < count; i++) {
+        napi_get_element(env, argv[1], i, &element);
+        if (!get_point(env, element, &ge)) { status = BAD_POINT; goto done; }
+        secp256k1_gej_set_ge(&points[i], &ge);
+        napi_get_element(env, argv[2], i, &element);
+        if ((status = get_scalar(env, element, &scalars[i])) != OK) goto done;
+    }
+    secp256k1_scalar_set_int(&g, 0);
+    napi_typeof(env, argv[3], &g_type);
+    if (g_type != napi_null && g_type != napi_undefined && (status = get_scalar(env, argv[3], &g)) != OK) goto done;
+    ecmult2(&sum, (int)count, points, scalars, &g);
+    if (secp256k1_gej_is_infinity(&sum)) { status = INFINITY_RESULT; goto done; }
+    secp256k1_ge_set_gej_var(&ge, &sum);
+    length = 65;
+    secp256k1_eckey_pubkey_serialize(&ge, out, &length, 0);
+done:
+    napi_create_int32(env, status, &result);
+    return result;
 }
 
 /*

@@ -5,7 +5,7 @@
 import { sha256, hmacSha256 } from './hash';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { equalBytes, hashToCurve } from './bdhke';
-import { bytesToScalar, CURVE_ORDER, isValidScalar, mod, negatePoint, scalarToBytes, secp } from './secp';
+import { bytesToScalar, CURVE_ORDER, dleqPoints, isValidScalar, mod, scalarToBytes, secp } from './secp';
 
 export interface Dleq {
   /** 32-byte challenge. */
@@ -55,14 +55,9 @@ export function verifyDleq(dleq: Dleq, blinded: Uint8Array, blindSig: Uint8Array
   const backend = secp();
   try {
     if (!scalarsInRange(dleq)) return false;
-    // e·(-P) instead of (n - e)·P: negating a point needs no library call
     const mintKey = A.length === 65 ? A : backend.uncompressed(A);
     const C_ = blindSig.length === 65 ? blindSig : backend.uncompressed(blindSig);
-    const R1 = backend.combine([[negatePoint(mintKey), dleq.e]], dleq.s);
-    const R2 = backend.combine([
-      [blinded, dleq.s],
-      [negatePoint(C_), dleq.e],
-    ]);
+    const { R1, R2 } = dleqPoints(backend, mintKey, blinded, C_, dleq.e, dleq.s);
     return equalBytes(hashE([R1, R2, mintKey, C_]), dleq.e);
   } catch {
     return false;

@@ -63,7 +63,26 @@ export interface DleqUnblindPoints {
 }
 
 /** The scalar 1, for combine terms that add a point as it is. */
-export const ONE: Uint8Array = new Uint8Array(32).fill(0, 0, 31).fill(1, 31);
+export const ONE: Uint8Array = Uint8Array.from({ length: 32 }, (_, i) => (i === 31 ? 1 : 0));
+
+/** NUT-12's R1 = s·G - e·A and R2 = s·B_ - e·C_ (A and C_ uncompressed), from combine. */
+export function dleqPoints(
+  backend: Pick<SecpBackend, 'combine'>,
+  A: Uint8Array,
+  B_: Uint8Array,
+  C_: Uint8Array,
+  e: Uint8Array,
+  s: Uint8Array,
+): { R1: Uint8Array; R2: Uint8Array } {
+  // e·(-P) instead of (n - e)·P: negating a point needs no library call
+  return {
+    R1: backend.combine([[negatePoint(A), e]], s),
+    R2: backend.combine([
+      [B_, s],
+      [negatePoint(C_), e],
+    ]),
+  };
+}
 
 /** dleqUnblind from combine, for backends without the fused call. */
 function composedDleqUnblind(
@@ -77,19 +96,13 @@ function composedDleqUnblind(
 ): DleqUnblindPoints {
   const mintKey = A.length === 65 ? A : backend.uncompressed(A);
   const C_U = C_.length === 65 ? C_ : backend.uncompressed(C_);
-  // e·(-P) instead of (n - e)·P: negating a point needs no library call
-  const minusA = negatePoint(mintKey);
   return {
-    R1: backend.combine([[minusA, e]], s),
-    R2: backend.combine([
-      [B_, s],
-      [negatePoint(C_U), e],
-    ]),
+    ...dleqPoints(backend, mintKey, B_, C_U, e, s),
     C_: C_U,
     C: compressPoint(
       backend.combine([
         [C_U, ONE],
-        [minusA, r],
+        [negatePoint(mintKey), r],
       ]),
     ),
   };
@@ -117,13 +130,7 @@ const wasmBackend: SecpBackend = {
   add: (a, b, uncompressed) => wasm.pointAdd(a, b, !uncompressed) ?? fail('sum is infinity'),
   addBase: (p, k, uncompressed) => wasm.pointAddScalar(p, k, !uncompressed) ?? fail('sum is infinity'),
   negate: (p) => negatePoint(p),
-  combine: (terms, g) =>
-    composeCombine(terms, g, {
-      multiply: (p, k) => wasm.pointMultiply(p, k, false) ?? fail('product is infinity'),
-      add: (a, b) => wasm.pointAdd(a, b, false) ?? fail('sum is infinity'),
-      addBase: (p, k) => wasm.pointAddScalar(p, k, false) ?? fail('sum is infinity'),
-      baseMultiply: (k) => wasm.pointFromScalar(k, false) ?? fail('scalar out of range'),
-    }),
+  combine: (terms, g) => composeCombine(terms, g, wasmBackend),
   dleqUnblind: (A, B_, C_, e, s, r) => composedDleqUnblind(wasmBackend, A, B_, C_, e, s, r),
   uncompressed: (p) => wasm.pointCompress(p, false),
   signSchnorr: (m, d, aux) => wasm.signSchnorr(m, d, aux),
@@ -136,16 +143,11 @@ const wasmBackend: SecpBackend = {
   },
 };
 
-/** `combine` from single operations (all returning uncompressed points), for libraries without a multi-multiplication. */
+/** `combine` from a backend's single operations, for libraries without a multi-multiplication. */
 function composeCombine(
   terms: readonly Term[],
   g: Uint8Array | undefined,
-  ops: {
-    multiply(p: Uint8Array, k: Uint8Array): Uint8Array;
-    add(a: Uint8Array, b: Uint8Array): Uint8Array;
-    addBase(p: Uint8Array, k: Uint8Array): Uint8Array;
-    baseMultiply(k: Uint8Array): Uint8Array;
-  },
+  ops: Pick<SecpBackend, 'multiply' | 'add' | 'addBase' | 'baseMultiply' | 'uncompressed'>,
 ): Uint8Array {
   if (terms.length > 2) fail('combine takes at most two points');
   let sum: Uint8Array | undefined;
@@ -153,12 +155,12 @@ function composeCombine(
     const k = bytesToScalar(scalar);
     if (scalar.length !== 32 || k >= CURVE_ORDER) fail('scalar out of range');
     if (k === 0n) continue;
-    const product = ops.multiply(point, scalar);
-    sum = sum ? ops.add(sum, product) : product;
+    const product = ops.multiply(point, scalar, true);
+    sum = sum ? ops.add(sum, product, true) : product;
   }
   const gScalar = g && bytesToScalar(g);
   if (g && (g.length !== 32 || gScalar! >= CURVE_ORDER)) fail('scalar out of range');
-  if (g && gScalar !== 0n) sum = sum ? ops.addBase(sum, g) : ops.baseMultiply(g);
+  if (g && gScalar !== 0n) sum = sum ? ops.addBase(sum, g, true) : ops.uncompressed(ops.baseMultiply(g));
   return sum ?? fail('sum is infinity');
 }
 
@@ -272,7 +274,9 @@ function loadEcmult(require: NodeJS.Require): EcmultAddon | undefined {
   const resources = (process as { resourcesPath?: string }).resourcesPath;
   for (const path of ['../../../native/build/ecmult.node', ...(resources ? [`${resources}/ecmult.node`] : [])]) {
     try {
-      return require(path) as EcmultAddon;
+      const addon = require(path) as Partial<EcmultAddon>;
+      // a build from an older ecmult.c lacks a function: the composed path rather than a call that throws
+      if (typeof addon.combine === 'function' && typeof addon.dleqUnblind === 'function') return addon as EcmultAddon;
     } catch {
       // not built here: the next place, else the composed path
     }
@@ -296,12 +300,6 @@ function loadNative(withEcmult: boolean): SecpBackend | undefined {
         return fail(what);
       }
     };
-    const single = {
-      multiply: (p: Uint8Array, k: Uint8Array) => wrap(() => lib.publicKeyTweakMul(p, k, false), 'invalid point or scalar'),
-      add: (a: Uint8Array, b: Uint8Array) => wrap(() => lib.publicKeyCombine([a, b], false), 'sum is infinity or invalid point'),
-      addBase: (p: Uint8Array, k: Uint8Array) => wrap(() => lib.publicKeyTweakAdd(p, k, false), 'invalid point or scalar, or sum is infinity'),
-      baseMultiply: (k: Uint8Array) => wrap(() => lib.publicKeyCreate(k, false), 'scalar out of range'),
-    };
     const combine: SecpBackend['combine'] = ecmult
       ? (terms, g) => {
           if (terms.length > 2) fail('combine takes at most two points');
@@ -314,7 +312,7 @@ function loadNative(withEcmult: boolean): SecpBackend | undefined {
           );
           return status === 0 ? out : fail(ECMULT_ERRORS[status] ?? 'combine failed');
         }
-      : (terms, g) => composeCombine(terms, g, single);
+      : (terms, g) => composeCombine(terms, g, ops);
     const dleqUnblind: SecpBackend['dleqUnblind'] = ecmult
       ? (A, B_, C_, e, s, r) => {
           const out = new Uint8Array(228);
