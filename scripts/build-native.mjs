@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const ECMULT_ADDON = join(root, 'native', 'build', 'ecmult.node');
+const ECMULT_ADDON = join(root, 'native', 'build', 'ecmult.node');
 const SOURCE = join(root, 'native', 'ecmult.c');
 
 function nodeHeaders() {

@@ -411,15 +411,7 @@ export class WalletEngine {
       const keyset = await this.activeKeyset(ctx, unit);
       for (let i = 0; i < quotes.length; i += batchSize) {
         const batch = quotes.slice(i, i + batchSize);
-        try {
-          await this.mintBatch(ctx, keyset, batch);
-        } catch (error) {
-          if (!(error instanceof CountersBehind)) throw error;
-          await this.recoverCounters(ctx);
-          await this.mintBatch(ctx, keyset, batch).catch((again: unknown) => {
-            throw again instanceof CountersBehind ? new WalletOperationError('mint_rejected', `The mint keeps refusing this wallet's new outputs (${again.message}).`) : again;
-          });
-        }
+        await this.withCounterRecovery(ctx, () => this.mintBatch(ctx, keyset, batch));
         minted += batch.length;
       }
     }
@@ -448,12 +440,24 @@ export class WalletEngine {
   }
 
   /**
-   * The mint had signed outputs at our counters before: a NUT-09 scan finds how far this seed really got (and
-   * whatever it left there), and the counters move past it.
+   * Runs `attempt` (which prepares fresh outputs each time); when the mint had signed outputs at our counters
+   * before, a NUT-09 scan finds how far this seed really got (and whatever it left there), the counters move
+   * past it, and the attempt runs once more.
    */
-  private async recoverCounters(ctx: MintContext): Promise<void> {
-    this.logger.warn('the mint had already signed outputs at this wallet\'s next counters; scanning with NUT-09 to skip past them', { mint: ctx.url });
+  private async withCounterRecovery(ctx: MintContext, attempt: () => Promise<void>): Promise<void> {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof CountersBehind)) throw error;
+    }
+    this.logger.warn("the mint had already signed outputs at this wallet's next counters; scanning with NUT-09 to skip past them", { mint: ctx.url });
     await this.restoreMint(ctx, () => undefined);
+    try {
+      return await attempt();
+    } catch (error) {
+      if (error instanceof CountersBehind) throw new WalletOperationError('mint_rejected', `The mint keeps refusing this wallet's new outputs (${error.message}).`);
+      throw error;
+    }
   }
 
   private async runMint(ctx: MintContext, keyset: Keyset, opId: string, quoteIds: string[], prepared: PreparedOutputs): Promise<void> {
@@ -607,7 +611,7 @@ export class WalletEngine {
    * perhaps not yet claimed) from our own proofs. The inputs of our own proofs go pending in the same
    * transaction that writes the operation.
    */
-  private async swap(
+  private swap(
     ctx: MintContext,
     keyset: Keyset,
     purpose: OperationRow['purpose'],
@@ -615,7 +619,18 @@ export class WalletEngine {
     keep: bigint,
     send: bigint,
     sendId: string | null,
-    retried = false,
+  ): Promise<void> {
+    return this.withCounterRecovery(ctx, () => this.swapOnce(ctx, keyset, purpose, inputs, keep, send, sendId));
+  }
+
+  private async swapOnce(
+    ctx: MintContext,
+    keyset: Keyset,
+    purpose: OperationRow['purpose'],
+    inputs: { rows: ProofRow[] } | { foreign: ProofJson[]; ownYs: string[] },
+    keep: bigint,
+    send: bigint,
+    sendId: string | null,
   ): Promise<void> {
     const wanted = [
       ...splitAmount(send).map((amount) => ({
@@ -647,14 +662,7 @@ export class WalletEngine {
         if ('rows' in inputs && ownYs.length) this.store.setProofState(ownYs, 'pending');
       },
     );
-    try {
-      await this.runSwap(ctx, keyset, this.opRow(id), prepared, wire);
-    } catch (error) {
-      if (!(error instanceof CountersBehind)) throw error;
-      if (retried) throw new WalletOperationError('mint_rejected', `The mint keeps refusing this wallet's new outputs (${error.message}).`);
-      await this.recoverCounters(ctx);
-      await this.swap(ctx, keyset, purpose, inputs, keep, send, sendId, true);
-    }
+    await this.runSwap(ctx, keyset, this.opRow(id), prepared, wire);
   }
 
   private opRow(id: string): OperationRow {

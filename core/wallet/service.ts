@@ -488,9 +488,7 @@ export class WalletService {
       for (const url of this.mintUrls) {
         amount += await this.exclusive(async () => {
           const ctx = await this.engine.loadMint(url);
-          const progress = (p: { mintUrl: string; keysetId: string; counter: number; found: number }) =>
-            this.publish({ type: 'wallet.restore', phase: 'scanning', mint: p.mintUrl, keysetId: p.keysetId, counter: p.counter, found: p.found });
-          const result = await this.engine.restoreMint(ctx, progress, this.opts.restoreBatch ?? 200);
+          const result = await this.scanSeed(ctx);
           this.publish({ type: 'wallet.restore', phase: 'minting', mint: url });
           await this.engine.lookupQuotes(ctx);
           this.lastLookup.set(url, Date.now());
@@ -521,13 +519,19 @@ export class WalletService {
     await this.whenRestored();
     if (this.mintUrls.includes(url)) return 0;
     return this.exclusive(async () => {
-      const ctx = await this.liveContext(url);
-      const progress = (p: { mintUrl: string; keysetId: string; counter: number; found: number }) =>
-        this.publish({ type: 'wallet.restore', phase: 'scanning', mint: p.mintUrl, keysetId: p.keysetId, counter: p.counter, found: p.found });
-      const result = await this.engine.restoreMint(ctx, progress, this.opts.restoreBatch ?? 200);
+      const result = await this.scanSeed(await this.liveContext(url));
       if (result.proofs > 0) this.publishBalance();
       return result.proofs;
     });
+  }
+
+  /** NUT-09 over every keyset of a mint, with progress events. */
+  private scanSeed(ctx: MintContext): ReturnType<WalletEngine['restoreMint']> {
+    return this.engine.restoreMint(
+      ctx,
+      (p) => this.publish({ type: 'wallet.restore', phase: 'scanning', mint: p.mintUrl, keysetId: p.keysetId, counter: p.counter, found: p.found }),
+      this.opts.restoreBatch ?? 200,
+    );
   }
 
   // ---------------------------------------------------------------- reads
