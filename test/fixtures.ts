@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 /** Repository root (this file lives in <root>/test). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** External test data lives beside the checkout, in ../shared/fixtures. */
+/** External test data (spec vectors, firmware transcripts, NVS oracles), copied in unchanged; test/fixtures/SOURCES.md says from where. */
 export function fixturePath(...parts: string[]): string {
-  return resolve(repoRoot, '..', 'shared', 'fixtures', ...parts);
+  return resolve(repoRoot, 'test', 'fixtures', ...parts);
 }
 
 export function readFixture(...parts: string[]): string {

@@ -1,7 +1,7 @@
 /**
  * NIP-44 v2 payload encryption on OpenSSL (node:crypto ChaCha20 and HMAC-SHA256). Restore decrypts
  * every wallet event; OpenSSL does the symmetric part several times faster than pure JS
- * (../shared/research/perf.md: ChaCha20 12x on 64 KiB). The conversation key (one ECDH per key pair) comes
+ * (measured on this machine class: ChaCha20 12x on 64 KiB). The conversation key (one ECDH per key pair) comes
  * from nostr-tools. Checked against paulmillr/nip44's vectors (nip44.test.ts), including the
  * extended length prefix for plaintexts over 65,535 bytes that nostr-tools also writes.
  */

@@ -1,7 +1,7 @@
 /**
  * NIP-60 (cashu wallet on nostr), NIP-09 deletions for it, and the NUT-27 mint-list event, as pure
  * builders and parsers: event templates in, event templates out, no I/O, no clock, no signing.
- * Structure follows the spec text exactly (../shared/fixtures/nostr/60.md, cashubtc/nuts 27.md); nothing
+ * Structure follows the spec text exactly (test/fixtures/nostr/60.md, cashubtc/nuts 27.md); nothing
  * is added to it, so another NIP-60 wallet reads what this one writes.
  *
  * Amounts are bigints: ehash amounts reach 2^63, beyond a JSON number's exact range. They are written as
