@@ -8,7 +8,7 @@ import { createBackup, registerBackupApi } from './backup';
 import { ApiHost } from './api/host';
 import type { Alert, Settings, Status } from './api/system';
 import { parseUpstreamUrl } from './api/upstream-url';
-import { ensureHome } from './config/home';
+import { ensureHome, makePrivate } from './config/home';
 import { SettingsStore } from './config/settings-store';
 import { createDeviceManager, registerDevicesApi } from './devices';
 import { createLogger, type Logger, type LogSink } from './log';
@@ -242,6 +242,8 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   host.handle('logs.recent', ({ limit, level }) => ({ records: ring.recent(limit, level) }));
   host.handle('alerts.recent', () => ({ alerts: [...alerts] }));
 
+  // the databases, logs and files the services just created are private like the ones found at start
+  makePrivate(home);
   logger.info(`Axewallet ${VERSION} started`, { mode: opts.mode, home, demo, stratum });
 
   let stopping: Promise<void> | undefined;

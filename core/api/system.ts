@@ -47,6 +47,8 @@ export const settingsSchema = z.object({
     backupFailing: true,
   }),
   theme: z.enum(['system', 'light', 'dark']).default('system'),
+  /** keep the control API's token across restarts (for scripts); otherwise a new one at every start */
+  stableApiToken: z.boolean().default(false),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 export const settingsPatchSchema = settingsSchema.partial().strict();
