@@ -82,6 +82,9 @@ describe('headless server', () => {
     const badUpstream = await send(server.port, { method: 'PUT', path: '/api/v1/settings', headers: auth(), body: JSON.stringify({ upstreams: [{ url: 'http://pool' }] }) });
     expect(badUpstream.status).toBe(400);
     expect(JSON.parse(badUpstream.body).error.message).toMatch(/stratum2\+tcp/);
+    const badHost = await send(server.port, { method: 'PUT', path: '/api/v1/settings', headers: auth(), body: JSON.stringify({ stratumHost: 'every interface please' }) });
+    expect(badHost.status).toBe(400);
+    expect(JSON.parse(badHost.body).error).toMatchObject({ field: 'stratumHost', message: expect.stringMatching(/host name or an IP address/) });
     const unknownField = await send(server.port, { method: 'PUT', path: '/api/v1/settings', headers: auth(), body: JSON.stringify({ nonsense: 1 }) });
     expect(unknownField.status).toBe(400);
   });
