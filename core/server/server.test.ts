@@ -103,6 +103,26 @@ describe('headless server', () => {
     expect(read).toMatchObject({ stratumPort: 3333, theme: 'dark' });
   });
 
+  it('refuses a static locking key without the passphrase that opens the wallet, so a lock never strands it', async () => {
+    const json = { ...auth(), 'content-type': 'application/json' };
+    const post = (path: string, body: unknown) => send(server.port, { method: 'POST', path: `/api/v1${path}`, headers: json, body: JSON.stringify(body) });
+    expect((await post('/wallet/create', { passphrase: 'the right passphrase' })).status).toBe(200);
+    const privkey = '11'.repeat(32);
+    const wrong = await post('/wallet/locking-key', { privkey, passphrase: 'some other passphrase' });
+    expect(wrong.status).toBe(403);
+    expect(JSON.parse(wrong.body).error).toMatchObject({ field: 'passphrase' });
+    expect((await post('/wallet/locking-key', { privkey })).status).toBe(423);
+    expect(JSON.parse((await send(server.port, { path: '/api/v1/wallet', headers: auth() })).body)).toMatchObject({ lockingKeyMode: 'derived' });
+
+    const right = await post('/wallet/locking-key', { privkey, passphrase: 'the right passphrase' });
+    expect(right.status).toBe(200);
+    expect(JSON.parse(right.body)).toMatchObject({ lockingKeyMode: 'static' });
+    expect((await post('/wallet/lock', {})).status).toBe(200);
+    const unlocked = await post('/wallet/unlock', { passphrase: 'the right passphrase' });
+    expect(unlocked.status).toBe(200);
+    expect(JSON.parse(unlocked.body)).toMatchObject({ locked: false, lockingKeyMode: 'static' });
+  });
+
   it('publishes an OpenAPI document generated from the contract', async () => {
     const reply = await send(server.port, { path: '/api/v1/openapi.json', headers: auth() });
     expect(reply.status).toBe(200);
