@@ -231,7 +231,8 @@ describe('nostr backup service', () => {
     const fresh = new MemoryWallet(seed);
     const result = await service(fresh, [url]).restore();
     expect(fresh.balance()).toBe(4n);
-    expect(result.rejected).toBeGreaterThanOrEqual(2);
+    // the stranger's event and the garbage are dropped as they arrive (relay.ts); the claimed one fails its signature
+    expect(result.rejected).toBeGreaterThanOrEqual(1);
   });
 });
 
