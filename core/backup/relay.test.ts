@@ -1,16 +1,14 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
 import { type RunningRelay, startRelay } from '../../devnet/relay/relay';
 import { silentLogger } from '../log';
 import { RelayPool } from './pool';
 import { MAX_QUERY_BYTES, RelayConnection, RelayRefusedError } from './relay';
+import { startScriptedRelay } from './testing/scripted-relay';
 
 const key = generateSecretKey();
 const me = getPublicKey(key);
@@ -112,22 +110,9 @@ describe('relay connection and pool', () => {
     const otherAuthor = finalizeEvent({ kind: 7375, tags: [], content: 'x', created_at: second++ }, generateSecretKey());
     const oversized = { ...event(), content: 'x'.repeat(600 * 1024) };
     const served: unknown[] = [wanted, otherKind, otherAuthor, oversized, { ...wanted, id: 'not hex' }, 'garbage', null];
-    const http = createServer();
-    const wss = new WebSocketServer({ server: http });
-    wss.on('connection', (ws) =>
-      ws.on('message', (data) => {
-        const [type, sub] = JSON.parse(String(data)) as [string, string];
-        if (type !== 'REQ') return;
-        for (const e of served) ws.send(JSON.stringify(['EVENT', sub, e]));
-        ws.send(JSON.stringify(['EOSE', sub]));
-      }),
-    );
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    stops.push(async () => {
-      for (const c of wss.clients) c.terminate();
-      await new Promise<void>((resolve) => wss.close(() => http.close(() => resolve())));
-    });
-    const connection = connect(`ws://127.0.0.1:${(http.address() as AddressInfo).port}`);
+    const relay = await startScriptedRelay(served);
+    stops.push(() => relay.close());
+    const connection = connect(relay.url);
     expect((await connection.queryAll({ kinds: [7375], authors: [me] })).map((e) => e.id)).toEqual([wanted.id]);
     expect((await connection.queryAll({ ids: [otherKind.id] })).map((e) => e.id)).toEqual([otherKind.id]);
   });
