@@ -8,7 +8,7 @@ import { createBackup, registerBackupApi } from './backup';
 import { ApiHost } from './api/host';
 import type { Alert, Settings, Status } from './api/system';
 import { parseUpstreamUrl } from './api/upstream-url';
-import { ensureHome } from './config/home';
+import { ensureHome, makePrivate } from './config/home';
 import { SettingsStore } from './config/settings-store';
 import { createDeviceManager, registerDevicesApi } from './devices';
 import { createLogger, type Logger, type LogSink } from './log';
@@ -16,7 +16,7 @@ import { fileSink, LogRing, stderrSink } from './logging';
 import { createProxy } from './stratum/proxy';
 import { registerMiningApi } from './stratum/mining-api';
 import { VERSION } from './version';
-import { openWallet, registerWalletApi } from './wallet';
+import { openWallet, registerWalletApi, type SafeStorageLike } from './wallet';
 
 export interface EngineOptions {
   home: string;
@@ -27,17 +27,12 @@ export interface EngineOptions {
   overrides?: Partial<Pick<Settings, 'upstreams' | 'stratumPort' | 'mintUrl' | 'relays'>>;
   logToStderr?: boolean;
   extraLogSinks?: LogSink[];
-  /** the desktop shell's OS keychain (Electron safeStorage); headless mode uses a passphrase instead */
-  seedVault?: OsSeedVault;
+  /** the desktop shell's OS keychain (Electron safeStorage), used where it really protects the seed; else a passphrase */
+  seedVault?: SafeStorageLike;
   /** start a simulated Bitaxe with the demo network (default true) */
   demoSimulator?: boolean;
   /** H/s the proxy announces upstream for a miner that suggests no difficulty (default: a Bitaxe Gamma) */
   minerHashrate?: number;
-}
-
-export interface OsSeedVault {
-  encrypt(text: string): Buffer;
-  decrypt(data: Buffer): string;
 }
 
 export interface Engine {
@@ -106,7 +101,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   }
 
   // ---------------------------------------------------------------- wallet
-  const wallet = await openWallet({ home: join(home, 'wallet'), mintUrls: mintUrl ? [mintUrl] : [], vault: opts.seedVault ? { isEncryptionAvailable: () => true, encryptString: opts.seedVault.encrypt, decryptString: opts.seedVault.decrypt } : 'passphrase', logger });
+  const wallet = await openWallet({ home: join(home, 'wallet'), mintUrls: mintUrl ? [mintUrl] : [], vault: opts.seedVault ?? 'passphrase', logger });
   registerWalletApi(host, wallet);
   await wallet.start();
   stops.push(() => wallet.close());
@@ -242,6 +237,8 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   host.handle('logs.recent', ({ limit, level }) => ({ records: ring.recent(limit, level) }));
   host.handle('alerts.recent', () => ({ alerts: [...alerts] }));
 
+  // the databases, logs and files the services just created are private like the ones found at start
+  makePrivate(home);
   logger.info(`Axewallet ${VERSION} started`, { mode: opts.mode, home, demo, stratum });
 
   let stopping: Promise<void> | undefined;

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { parseUpstreamUrl, UpstreamUrlError } from './api/upstream-url';
 import { startEngine } from './app';
 import { type Logger, logStrayRejections } from './log';
-import { defaultHomeDir, ensureHome, loadOrCreateApiToken } from './config/home';
+import { apiTokenForStart, defaultHomeDir, ensureHome } from './config/home';
 import { startApiServer } from './server/server';
 import { VERSION } from './version';
 
@@ -65,7 +65,7 @@ export async function serve(argv: string[]): Promise<{ stop(): Promise<void>; lo
     if (!(minerHashrate > 0) || !Number.isFinite(minerHashrate)) throw new UsageError(`--miner-hashrate wants hashes per second, got "${values['miner-hashrate']}"`);
   }
   const engine = await startEngine({ home, mode: 'headless', demo: values.demo, overrides, ...(minerHashrate ? { minerHashrate } : {}) });
-  const token = loadOrCreateApiToken(home);
+  const token = apiTokenForStart(home, engine.settings.get().stableApiToken);
   const server = await startApiServer({
     host: engine.host,
     token,

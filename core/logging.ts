@@ -1,5 +1,5 @@
 /** Where engine logs go: stderr (human lines), a JSON-lines file in the home dir, and a ring the UI reads. */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import type { LogRecord, LogSink } from './log';
 
 export function stderrSink(): LogSink {
@@ -9,8 +9,39 @@ export function stderrSink(): LogSink {
   };
 }
 
-export function fileSink(path: string): LogSink {
-  return (r) => appendFileSync(path, `${JSON.stringify(r)}\n`, { mode: 0o600 });
+export interface FileSinkOptions {
+  /** the file is moved aside once it would grow past this (default 10 MiB) */
+  maxBytes?: number;
+  /** how many moved-aside files are kept: name.1 (newest) to name.N (default 3) */
+  keep?: number;
+}
+
+/**
+ * A JSON-lines file that rotates by size: at most (keep + 1) x maxBytes on disk, whatever floods the
+ * log. While a rotation fails (a read-only directory) lines are dropped rather than let the file grow.
+ */
+export function fileSink(path: string, opts: FileSinkOptions = {}): LogSink {
+  const maxBytes = opts.maxBytes ?? 10 * 1024 * 1024;
+  const keep = Math.max(1, opts.keep ?? 3);
+  let size = existsSync(path) ? statSync(path).size : 0;
+  return (r) => {
+    const line = `${JSON.stringify(r)}\n`;
+    const bytes = Buffer.byteLength(line);
+    if (size > 0 && size + bytes > maxBytes) {
+      rotate(path, keep);
+      size = 0;
+    }
+    appendFileSync(path, line, { mode: 0o600 });
+    size += bytes;
+  };
+}
+
+function rotate(path: string, keep: number): void {
+  rmSync(`${path}.${keep}`, { force: true });
+  for (let i = keep - 1; i >= 1; i--) {
+    if (existsSync(`${path}.${i}`)) renameSync(`${path}.${i}`, `${path}.${i + 1}`);
+  }
+  renameSync(path, `${path}.1`);
 }
 
 export class LogRing {

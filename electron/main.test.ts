@@ -8,6 +8,8 @@ const recorded = vi.hoisted(() => ({
   windows: [] as Array<{ options: any; handlers: Map<string, (...a: any[]) => void>; loaded?: string; hidden: boolean }>,
   trays: [] as Array<{ menu: any[] }>,
   ipcChannels: [] as string[],
+  ipcHandlers: new Map<string, (...a: any[]) => any>(),
+  keychainUsed: false,
   schemes: [] as any[],
   protocolHandlers: [] as string[],
   appHandlers: new Map<string, (...a: any[]) => void>(),
@@ -60,14 +62,32 @@ vi.mock('electron', () => {
     },
     BrowserWindow,
     Tray,
-    ipcMain: { handle: (channel: string) => recorded.ipcChannels.push(channel), removeHandler: () => undefined },
+    ipcMain: {
+      handle: (channel: string, fn: (...a: any[]) => any) => {
+        recorded.ipcChannels.push(channel);
+        recorded.ipcHandlers.set(channel, fn);
+      },
+      removeHandler: () => undefined,
+    },
     Menu: { buildFromTemplate: (template: any[]) => template },
     nativeImage: { createFromDataURL: () => ({}) },
     protocol: {
       registerSchemesAsPrivileged: (schemes: any[]) => recorded.schemes.push(...schemes),
       handle: (scheme: string) => recorded.protocolHandlers.push(scheme),
     },
-    safeStorage: { isEncryptionAvailable: () => false },
+    // Linux with no keyring: Electron says encryption is available, through its basic_text backend
+    safeStorage: {
+      isEncryptionAvailable: () => true,
+      getSelectedStorageBackend: () => 'basic_text',
+      encryptString: (text: string) => {
+        recorded.keychainUsed = true;
+        return Buffer.from(text);
+      },
+      decryptString: (data: Buffer) => {
+        recorded.keychainUsed = true;
+        return data.toString();
+      },
+    },
     session: {
       defaultSession: {
         setPermissionRequestHandler: () => {
@@ -90,7 +110,8 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 describe('desktop shell boot (Electron stubbed)', () => {
   it('opens one hardened window on app://, a tray, the IPC bridge and the app protocol', async () => {
     await import('./main');
-    await vi.waitFor(() => expect(recorded.windows).toHaveLength(1));
+    // the engine (demo network included) starts first: a generous bound, not a speed claim
+    await vi.waitFor(() => expect(recorded.windows).toHaveLength(1), { timeout: 30_000 });
     const [window] = recorded.windows;
     expect(window!.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
     expect(window!.loaded).toBe('app://axewallet/index.html');
@@ -101,6 +122,18 @@ describe('desktop shell boot (Electron stubbed)', () => {
     expect(recorded.appHandlers.has('web-contents-created')).toBe(true);
     expect(recorded.trays).toHaveLength(1);
     expect(recorded.trays[0]!.menu.map((item) => item.label).filter(Boolean)).toEqual(['Open Axewallet', 'Quit (stops the proxy)']);
+  });
+
+  it.runIf(process.platform === 'linux')('does not trust a basic_text keychain: the wallet asks for a passphrase and never hands the seed to safeStorage', async () => {
+    const call = recorded.ipcHandlers.get('axewallet:call')!;
+    const fromApp = { senderFrame: { url: 'app://axewallet/index.html' } };
+    const state = await call(fromApp, 'wallet.get', {});
+    expect(state).toMatchObject({ ok: true, value: { exists: false, vault: 'passphrase' } });
+    const refused = await call(fromApp, 'wallet.create', {});
+    expect(refused).toMatchObject({ ok: false, error: { code: 'locked', field: 'passphrase' } });
+    const created = await call(fromApp, 'wallet.create', { passphrase: 'a long passphrase' });
+    expect(created).toMatchObject({ ok: true });
+    expect(recorded.keychainUsed).toBe(false);
   });
 
   it('keeps running in the tray when the window is closed', () => {

@@ -78,7 +78,8 @@ async function boot(): Promise<void> {
   const engine = await startEngine({
     home: defaultHomeDir(),
     mode: 'electron',
-    seedVault: safeStorage.isEncryptionAvailable() ? { encrypt: (text) => safeStorage.encryptString(text), decrypt: (data) => safeStorage.decryptString(data) } : undefined,
+    // used only where it really protects the seed (not Linux's basic_text): see chooseVault
+    seedVault: safeStorage,
   });
   logStrayRejections(engine.logger);
   registerIpc(ipcMain, engine.host, () => mainWindow?.webContents);

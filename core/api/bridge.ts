@@ -36,9 +36,14 @@ export function createIpcBridge(preload: PreloadApi): ApiBridge {
 export interface HttpBridgeOptions {
   /** e.g. http://127.0.0.1:PORT (the page's own origin) */
   baseUrl: string;
-  token: string;
+  /** read at every call, so a token another tab received after a restart is used here too */
+  token: () => string;
   reconnectDelayMs?: number;
 }
+
+/** The event stream's subprotocols: what it speaks, and the token (a browser cannot set headers on a WebSocket). */
+export const EVENTS_PROTOCOL = 'axewallet.v1';
+export const EVENTS_TOKEN_PREFIX = 'axewallet.token.';
 
 export function createHttpBridge(opts: HttpBridgeOptions): ApiBridge {
   const listeners = new Set<(event: ApiEvent) => void>();
@@ -47,7 +52,7 @@ export function createHttpBridge(opts: HttpBridgeOptions): ApiBridge {
 
   const connect = () => {
     if (closed || listeners.size === 0 || socket) return;
-    const ws = new WebSocket(`${opts.baseUrl.replace(/^http/, 'ws')}${API_PREFIX}/events?token=${encodeURIComponent(opts.token)}`);
+    const ws = new WebSocket(`${opts.baseUrl.replace(/^http/, 'ws')}${API_PREFIX}/events`, [EVENTS_PROTOCOL, `${EVENTS_TOKEN_PREFIX}${opts.token()}`]);
     socket = ws;
     ws.onmessage = (message) => {
       let event: ApiEvent;
@@ -75,7 +80,7 @@ export function createHttpBridge(opts: HttpBridgeOptions): ApiBridge {
         return value;
       });
       let url = `${opts.baseUrl}${API_PREFIX}${path}`;
-      const init: RequestInit = { method: def.method, headers: { authorization: `Bearer ${opts.token}` } };
+      const init: RequestInit = { method: def.method, headers: { authorization: `Bearer ${opts.token()}` } };
       if (def.method === 'GET') {
         const query = new URLSearchParams();
         for (const [k, v] of Object.entries(values)) if (v !== undefined) query.set(k, String(v));

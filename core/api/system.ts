@@ -14,6 +14,29 @@ export const upstreamSchema = z.object({
   label: z.string().max(64).optional(),
 });
 
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const HOST_NAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** IPv6 in any RFC 4291 text form (at most one "::", eight groups, an IPv4 tail allowed), no brackets. */
+function isIpv6(text: string): boolean {
+  if (!/^[0-9A-Fa-f:.]+$/.test(text) || text.split('::').length > 2) return false;
+  let groups = text.split(':');
+  const tail = groups[groups.length - 1]!;
+  if (tail.includes('.')) {
+    if (!IPV4.test(tail)) return false;
+    groups = [...groups.slice(0, -1), '0', '0'];
+  }
+  const compressed = text.includes('::');
+  const filled = groups.filter((g) => g !== '');
+  if (!filled.every((g) => /^[0-9A-Fa-f]{1,4}$/.test(g))) return false;
+  return compressed ? filled.length < 8 : groups.length === 8;
+}
+
+/** What the Stratum server can listen on: a host name or an IPv4/IPv6 address, nothing else. */
+export function isHostOrAddress(text: string): boolean {
+  return IPV4.test(text) || isIpv6(text) || (HOST_NAME.test(text) && !/^[\d.]+$/.test(text));
+}
+
 export const notificationSettingsSchema = z.object({
   enabled: z.boolean().default(true),
   offline: z.boolean().default(true),
@@ -28,7 +51,10 @@ export const settingsSchema = z.object({
   upstreams: z.array(upstreamSchema).max(8).default([]),
   /** the one LAN-facing port (0 = any free port) */
   stratumPort: z.number().int().min(0).max(65535).default(34255),
-  stratumHost: z.string().default('0.0.0.0'),
+  stratumHost: z
+    .string()
+    .refine(isHostOrAddress, 'stratumHost must be a host name or an IP address to listen on: 0.0.0.0 for every network of this machine, 127.0.0.1 for this machine only, or one of its LAN addresses such as 192.168.1.20.')
+    .default('0.0.0.0'),
   /** how long a miner waits for the upstream's verdict before being answered and reconciled later */
   verdictTimeoutMs: z.number().int().min(100).max(30_000).default(2000),
   /** an upstream that sends nothing (no job, no answer) for this long is left for the next one */
@@ -47,6 +73,8 @@ export const settingsSchema = z.object({
     backupFailing: true,
   }),
   theme: z.enum(['system', 'light', 'dark']).default('system'),
+  /** keep the control API's token across restarts (for scripts); otherwise a new one at every start */
+  stableApiToken: z.boolean().default(false),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 export const settingsPatchSchema = settingsSchema.partial().strict();

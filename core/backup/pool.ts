@@ -28,6 +28,8 @@ export interface RelayPoolOptions {
   timeoutMs?: number;
   /** called whenever a relay's state changes (accepted, failed, added, removed) */
   onChange?: () => void;
+  /** bytes one query may receive from one relay before that relay is cut off (see RelayConnection) */
+  maxQueryBytes?: number;
 }
 
 const AUDIT_BATCH = 200;
@@ -75,7 +77,7 @@ export class RelayPool {
     }
     for (const url of wanted) {
       if (this.members.has(url)) continue;
-      const connectionOpts: RelayConnectionOptions = { logger: this.opts.logger, backoffInitialMs: this.opts.retryInitialMs, backoffMaxMs: this.opts.retryMaxMs, timeoutMs: this.opts.timeoutMs };
+      const connectionOpts: RelayConnectionOptions = { logger: this.opts.logger, backoffInitialMs: this.opts.retryInitialMs, backoffMaxMs: this.opts.retryMaxMs, timeoutMs: this.opts.timeoutMs, maxQueryBytes: this.opts.maxQueryBytes };
       if (this.opts.signAuth) connectionOpts.signAuth = this.opts.signAuth;
       const connection = new RelayConnection(url, connectionOpts);
       this.members.set(url, { connection, outbox: new Map(), retryTimer: null, retryDelayMs: this.opts.retryInitialMs ?? 1000, chain: Promise.resolve() });
@@ -99,16 +101,18 @@ export class RelayPool {
     return result;
   }
 
-  /** Every matching event from every reachable relay, deduplicated; which relays could not answer. */
-  async queryAll(filter: RelayFilter): Promise<{ events: unknown[]; failed: Record<string, string> }> {
-    const byId = new Map<string, unknown>();
+  /**
+   * Every matching event from every reachable relay, deduplicated; which relays could not answer. Each
+   * relay has its own byte budget, so one flooding relay is cut off without costing the others' answers.
+   */
+  async queryAll(filter: RelayFilter): Promise<{ events: SignedEvent[]; failed: Record<string, string> }> {
+    const byId = new Map<string, SignedEvent>();
     const failed: Record<string, string> = {};
     await Promise.all(
       [...this.members.entries()].map(async ([url, member]) => {
         try {
-          for (const raw of await member.connection.queryAll(filter)) {
-            const id = (raw as { id: string }).id;
-            if (!byId.has(id)) byId.set(id, raw);
+          for (const event of await member.connection.queryAll(filter)) {
+            if (!byId.has(event.id)) byId.set(event.id, event);
           }
         } catch (error) {
           failed[url] = (error as Error).message;
@@ -132,7 +136,7 @@ export class RelayPool {
           const held = new Set<string>();
           for (let i = 0; i < events.length; i += AUDIT_BATCH) {
             const ids = events.slice(i, i + AUDIT_BATCH).map((e) => e.id);
-            for (const raw of await member.connection.queryAll({ ids }, AUDIT_BATCH)) held.add((raw as { id: string }).id);
+            for (const event of await member.connection.queryAll({ ids }, AUDIT_BATCH)) held.add(event.id);
           }
           // events still in the outbox have failed visibly already; only silent losses are news
           const missing = events.filter((e) => !held.has(e.id) && !member.outbox.has(e.id));
@@ -155,7 +159,7 @@ export class RelayPool {
 
   /** One relay alone, for "test this relay". */
   async probe(url: string, filter: RelayFilter): Promise<number> {
-    const connection = new RelayConnection(url, { logger: this.opts.logger, timeoutMs: this.opts.timeoutMs ?? 5000 });
+    const connection = new RelayConnection(url, { logger: this.opts.logger, timeoutMs: this.opts.timeoutMs ?? 5000, maxQueryBytes: this.opts.maxQueryBytes });
     connection.start();
     try {
       return (await connection.queryPage({ ...filter, limit: 1 })).length;

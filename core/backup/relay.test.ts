@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningRelay, startRelay } from '../../devnet/relay/relay';
 import { silentLogger } from '../log';
 import { RelayPool } from './pool';
-import { RelayConnection, RelayRefusedError } from './relay';
+import { MAX_QUERY_BYTES, RelayConnection, RelayRefusedError } from './relay';
+import { startScriptedRelay } from './testing/scripted-relay';
 
 const key = generateSecretKey();
 const me = getPublicKey(key);
@@ -100,5 +102,50 @@ describe('relay connection and pool', () => {
     expect(pool.status()[0]!.lastError).toBeNull();
     const { events } = await pool.queryAll({ ids: [missed.id] });
     expect(events).toHaveLength(1);
+  });
+
+  it('keeps only well-formed events of the asked kinds, authors and ids, whatever else a relay sends', async () => {
+    const wanted = event();
+    const otherKind = finalizeEvent({ kind: 1, tags: [], content: 'x', created_at: second++ }, key);
+    const otherAuthor = finalizeEvent({ kind: 7375, tags: [], content: 'x', created_at: second++ }, generateSecretKey());
+    const oversized = { ...event(), content: 'x'.repeat(600 * 1024) };
+    const served: unknown[] = [wanted, otherKind, otherAuthor, oversized, { ...wanted, id: 'not hex' }, 'garbage', null];
+    const relay = await startScriptedRelay(served);
+    stops.push(() => relay.close());
+    const connection = connect(relay.url);
+    expect((await connection.queryAll({ kinds: [7375], authors: [me] })).map((e) => e.id)).toEqual([wanted.id]);
+    expect((await connection.queryAll({ ids: [otherKind.id] })).map((e) => e.id)).toEqual([otherKind.id]);
+  });
+
+  it('a relay sending 100k large events is cut off within the byte budget: the heap stays bounded and the other relay still answers', async () => {
+    // the hostile relay runs in its own process: the heap measured here is the client's alone
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'testing', 'flooding-relay.ts'), '100000', String(16 * 1024)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    stops.push(async () => {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+    });
+    const port = await new Promise<number>((resolve) => child.stdout!.once('data', (line: Buffer) => resolve((JSON.parse(String(line)) as { port: number }).port)));
+    const honest = await startRelay();
+    relays.push(honest);
+    const mine = Array.from({ length: 20 }, event);
+    await honest.insertUnchecked(mine);
+
+    const pool = new RelayPool({ logger: silentLogger, timeoutMs: 30_000, retryInitialMs: 60_000 });
+    await pool.setRelays([`ws://127.0.0.1:${port}`, honest.url]);
+    pool.start();
+    stops.push(() => pool.stop());
+
+    const before = process.memoryUsage().heapUsed;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 20);
+    const { events, failed } = await pool.queryAll({ kinds: [7375], authors: [me] });
+    clearInterval(sampler);
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+
+    // 100k x 16 KiB is 1.6 GB: buffered, the heap would grow by that; cut off at the budget it grows by a
+    // few budgets at most (garbage not yet collected included)
+    expect(peak - before).toBeLessThan(8 * MAX_QUERY_BYTES);
+    expect(failed[`ws://127.0.0.1:${port}`]).toMatch(/sent more than 32 MiB for one query; stopped reading/);
+    expect(new Set(events.map((e) => e.id))).toEqual(new Set(mine.map((e) => e.id)));
   });
 });

@@ -1,11 +1,14 @@
 /**
  * One nostr relay, NIP-01 over a WebSocket (ws): publish with OK handling, paged queries, NIP-42 AUTH
- * when the relay asks, and reconnection with exponential backoff. Events coming back are NOT trusted
- * here: the caller verifies them (verify.ts) before using anything in them.
+ * when the relay asks, and reconnection with exponential backoff. Events coming back are NOT trusted:
+ * as they arrive, only well-formed ones of the asked kinds, authors and ids are kept, and a query stops
+ * reading (the connection is cut) once the relay has sent more than its byte budget; the caller still
+ * verifies signatures (verify.ts) before using anything in them.
  */
 import { WebSocket } from 'ws';
 import type { Logger } from '../log';
 import type { EventTemplate, SignedEvent } from './nip60';
+import { wellFormed } from './verify';
 
 export interface RelayStatus {
   url: string;
@@ -59,23 +62,45 @@ export interface RelayConnectionOptions {
   timeoutMs?: number;
   /** retries of one event after "rate-limited:" */
   rateLimitRetries?: number;
+  /** bytes one query (all its pages) may receive before the relay is cut off (default MAX_QUERY_BYTES) */
+  maxQueryBytes?: number;
 }
 
-const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
-/** a relay answering more than asked is cut off; a query never holds more than this many events */
+/** one message: the largest event verify.ts accepts (512 KiB of content) with its tags and framing */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+/**
+ * What one query may receive from one relay, all pages together: far above a real wallet backup
+ * (live token events are consolidated, deletions are a few hundred bytes each), far below what
+ * would strain memory even with every configured relay answering at once.
+ */
+export const MAX_QUERY_BYTES = 32 * 1024 * 1024;
+/** what holding one event costs beyond its text (object, id, pubkey, sig), charged to the budget too */
+const EVENT_OVERHEAD_BYTES = 512;
+/** a relay answering more than asked per page is not listened to beyond this */
 const PAGE_SLACK = 100;
-const MAX_EVENTS_PER_QUERY = 200_000;
 
 interface OkWaiter {
   resolve(answer: { ok: boolean; reason: string }): void;
   reject(error: Error): void;
 }
 
+/** What one query (all its pages) may still receive from the relay. */
+interface ByteBudget {
+  left: number;
+}
+
 interface SubWaiter {
-  events: unknown[];
+  events: SignedEvent[];
   max: number;
-  resolve(events: unknown[]): void;
+  filter: RelayFilter;
+  budget: ByteBudget;
+  resolve(events: SignedEvent[]): void;
   reject(error: Error): void;
+}
+
+/** What the relay was asked for: anything else it sends is dropped on arrival. */
+function matches(event: SignedEvent, filter: RelayFilter): boolean {
+  return (!filter.kinds || filter.kinds.includes(event.kind)) && (!filter.authors || filter.authors.includes(event.pubkey)) && (!filter.ids || filter.ids.includes(event.id));
 }
 
 export class RelayConnection {
@@ -157,20 +182,20 @@ export class RelayConnection {
 
   /**
    * Every event matching the filter, paged newest to oldest with `until` so a relay's per-query cap
-   * (often 100 to 500) does not cut the result short. Raw, unverified objects.
+   * (often 100 to 500) does not cut the result short. Well-formed and matching the filter, but the
+   * signatures are not checked yet. All pages share one byte budget.
    */
-  async queryAll(filter: RelayFilter, pageSize = 500): Promise<unknown[]> {
-    const seen = new Map<string, unknown>();
+  async queryAll(filter: RelayFilter, pageSize = 500): Promise<SignedEvent[]> {
+    const seen = new Map<string, SignedEvent>();
+    const budget: ByteBudget = { left: this.opts.maxQueryBytes ?? MAX_QUERY_BYTES };
     let until = filter.until;
     for (;;) {
-      const page = await this.queryPage({ ...filter, limit: pageSize, ...(until === undefined ? {} : { until }) });
+      const page = await this.queryPage({ ...filter, limit: pageSize, ...(until === undefined ? {} : { until }) }, false, budget);
       let fresh = 0;
       let oldest = Number.POSITIVE_INFINITY;
-      for (const raw of page) {
-        const event = raw as { id?: unknown; created_at?: unknown };
-        if (typeof event.id !== 'string' || typeof event.created_at !== 'number') continue;
+      for (const event of page) {
         if (!seen.has(event.id)) {
-          seen.set(event.id, raw);
+          seen.set(event.id, event);
           fresh++;
         }
         oldest = Math.min(oldest, event.created_at);
@@ -185,17 +210,16 @@ export class RelayConnection {
         until = oldest - 1;
         continue;
       }
-      if (seen.size > MAX_EVENTS_PER_QUERY) throw new RelayUnavailableError(this.url, `answered more than ${MAX_EVENTS_PER_QUERY} events; stopped reading`);
       until = oldest;
     }
     return [...seen.values()];
   }
 
-  /** One REQ, answered up to EOSE: whatever the relay sends for this filter (it may cap the count). */
-  async queryPage(filter: RelayFilter, authTried = false): Promise<unknown[]> {
+  /** One REQ, answered up to EOSE: what the relay sends for this filter (it may cap the count). */
+  async queryPage(filter: RelayFilter, authTried = false, budget: ByteBudget = { left: this.opts.maxQueryBytes ?? MAX_QUERY_BYTES }): Promise<SignedEvent[]> {
     const ws = await this.ready();
     const subId = `q${++this.subCounter}`;
-    const result = new Promise<unknown[]>((resolve, reject) => {
+    const result = new Promise<SignedEvent[]>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.subs.delete(subId);
         reject(new RelayUnavailableError(this.url, 'no end of stored events in time'));
@@ -203,6 +227,8 @@ export class RelayConnection {
       this.subs.set(subId, {
         events: [],
         max: (filter.limit ?? 500) + PAGE_SLACK,
+        filter,
+        budget,
         resolve: (events) => {
           clearTimeout(timer);
           resolve(events);
@@ -219,7 +245,7 @@ export class RelayConnection {
     } catch (error) {
       if (error instanceof RelayRefusedError && error.reason.startsWith('auth-required:') && !authTried && this.opts.signAuth && this.challenge) {
         await this.authenticate();
-        return this.queryPage(filter, true);
+        return this.queryPage(filter, true, budget);
       }
       this.noteError((error as Error).message);
       throw error;
@@ -306,7 +332,7 @@ export class RelayConnection {
       });
     });
     this.opened.catch(() => undefined);
-    ws.on('message', (data) => this.onMessage(String(data)));
+    ws.on('message', (data) => this.onMessage(String(data), ws));
     ws.on('close', () => {
       if (this.ws !== ws) return;
       this.ws = null;
@@ -336,6 +362,17 @@ export class RelayConnection {
     this.subs.clear();
   }
 
+  /** A relay flooding a query: its queries fail with the reason and the connection is dropped (reconnected later with backoff). */
+  private cutOff(ws: WebSocket, reason: string): void {
+    if (this.ws === ws) {
+      this.ws = null;
+      this.opened = null;
+      this.failPending(new RelayUnavailableError(this.url, reason));
+      this.scheduleReconnect();
+    }
+    ws.terminate();
+  }
+
   /** Records what a read-back audit found (events accepted but missing), or clears it (null). */
   reportAudit(problem: string | null): void {
     this.auditProblem = problem !== null;
@@ -349,7 +386,7 @@ export class RelayConnection {
     this.opts.logger.warn('relay problem', { url: this.url, error: message });
   }
 
-  private onMessage(text: string): void {
+  private onMessage(text: string, ws: WebSocket): void {
     let message: unknown;
     try {
       message = JSON.parse(text);
@@ -360,7 +397,14 @@ export class RelayConnection {
     const [type, a, b, c] = message as unknown[];
     if (type === 'EVENT' && typeof a === 'string') {
       const sub = this.subs.get(a);
-      if (sub && sub.events.length < sub.max) sub.events.push(b);
+      if (!sub) return;
+      sub.budget.left -= text.length + EVENT_OVERHEAD_BYTES;
+      if (sub.budget.left < 0) {
+        this.cutOff(ws, `sent more than ${Math.round((this.opts.maxQueryBytes ?? MAX_QUERY_BYTES) / 1024 / 1024)} MiB for one query; stopped reading`);
+        return;
+      }
+      const event = wellFormed(b);
+      if (event && matches(event, sub.filter) && sub.events.length < sub.max) sub.events.push(event);
     } else if (type === 'EOSE' && typeof a === 'string') {
       const sub = this.subs.get(a);
       if (!sub) return;

@@ -31,12 +31,18 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       }
     } else {
       operation.requestBody = { required: false, content: { 'application/json': { schema: jsonSchema(def.input) } } };
+      (operation.responses as Record<number, unknown>)[415] = errorResponse;
     }
     (paths[path] ??= {})[def.method.toLowerCase()] = operation;
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Axewallet control API', version, description: 'Loopback only. Every request needs `Authorization: Bearer <token>`.' },
+    info: {
+      title: 'Axewallet control API',
+      version,
+      description:
+        'Loopback only. Every request needs `Authorization: Bearer <token>` (the token is new at every start unless the stableApiToken setting keeps it; it is in the api-token file of the home). Request bodies are JSON (`Content-Type: application/json`, 415 otherwise). Live events: a WebSocket on /api/v1/events offering the subprotocols `axewallet.v1` and `axewallet.token.<token>` (or sending the bearer header).',
+    },
     servers: [{ url: API_PREFIX }],
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ bearer: [] }],

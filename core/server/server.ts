@@ -1,7 +1,11 @@
 /**
  * The headless server: the built renderer and the API on 127.0.0.1, nowhere else.
- * Every request needs the token; Host and Origin must name this loopback server (no DNS rebinding);
- * a bad request gets a JSON error with a hint and never takes the server down.
+ * The UI's static files are public (they hold nothing secret); every API request and the event stream
+ * need the token, which travels in a header only: Authorization: Bearer, or for the WebSocket the
+ * Sec-WebSocket-Protocol offer a browser can set. Never in a cookie (cookies are not scoped by port, so
+ * every other local web service would receive it) and never in a URL the server reads (URLs end up in
+ * logs and history). Host and Origin must name this loopback server (no DNS rebinding); request bodies
+ * must be JSON; a bad request gets a JSON error with a hint and never takes the server down.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -9,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { EVENTS_PROTOCOL, EVENTS_TOKEN_PREFIX } from '../api/bridge';
 import { API_PREFIX, commands } from '../api/contract';
 import { ApiError, httpStatusOf } from '../api/define';
 import type { ApiHost } from '../api/host';
@@ -16,7 +21,6 @@ import type { Logger } from '../log';
 import { buildOpenApi } from './openapi';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-export const TOKEN_COOKIE = 'axewallet_token';
 
 export interface ApiServerOptions {
   host: ApiHost;
@@ -76,19 +80,30 @@ function sameToken(given: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function cookieToken(req: IncomingMessage): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const [k, v] = part.trim().split('=');
-    if (k === TOKEN_COOKIE) return v;
-  }
-  return undefined;
-}
-
 function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+}
+
+function offeredProtocols(req: IncomingMessage): string[] {
+  return (req.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+/** The event stream's token: the subprotocol offer (browsers) or a bearer header (scripts). */
+function eventsToken(req: IncomingMessage): string | undefined {
+  return offeredProtocols(req).find((p) => p.startsWith(EVENTS_TOKEN_PREFIX))?.slice(EVENTS_TOKEN_PREFIX.length) ?? bearerToken(req);
+}
+
+/** A body is JSON or nothing: a form or text/plain post (what another page can send without asking) is refused. */
+function checkContentType(req: IncomingMessage): ApiError | undefined {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (!hasBody) return undefined;
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/json') return undefined;
+  return new ApiError('unsupported_media_type', `Request bodies must be JSON, not ${type || 'an undeclared type'}.`, 'Send the body as JSON with Content-Type: application/json.');
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -153,7 +168,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningSer
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (!sameToken(bearerToken(req), opts.token)) {
-      throw new ApiError('unauthorized', 'Missing or wrong API token.', 'Open Axewallet with the URL printed at start (it carries the token), or send Authorization: Bearer <token>.');
+      throw new ApiError('unauthorized', 'Missing or wrong API token (Axewallet makes a new one at every start).', 'Open Axewallet with the URL printed at start (it carries the token), or send Authorization: Bearer <token>.');
     }
     if (url.pathname === `${API_PREFIX}/openapi.json` && req.method === 'GET') {
       sendJson(res, 200, openapi);
@@ -168,6 +183,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningSer
     if (req.method === 'GET') {
       for (const [k, v] of url.searchParams) input[k] = v;
     } else {
+      const unsupported = checkContentType(req);
+      if (unsupported) throw unsupported;
       const text = await readBody(req, limit);
       if (text.trim().length > 0) {
         let parsed: unknown;
@@ -193,19 +210,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningSer
     sendJson(res, 200, await opts.host.call(route.name, input));
   }
 
-  function serveStatic(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    const queryToken = url.searchParams.get('token') ?? undefined;
-    const authorized = sameToken(queryToken, opts.token) || sameToken(cookieToken(req), opts.token) || sameToken(bearerToken(req), opts.token);
-    if (!authorized) {
-      throw new ApiError('unauthorized', 'Missing or wrong token.', 'Open Axewallet with the URL printed at start; it carries the token.');
-    }
+  /** The UI's files, public: the page reads the token from its own address (see renderer/src/api.ts). */
+  function serveStatic(res: ServerResponse, url: URL): void {
     const headers: Record<string, string> = {
       'content-security-policy': CONTENT_SECURITY_POLICY,
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
       'x-frame-options': 'DENY',
     };
-    if (queryToken) headers['set-cookie'] = `${TOKEN_COOKIE}=${opts.token}; HttpOnly; SameSite=Strict; Path=/`;
     const root = opts.staticDir;
     if (!root || !existsSync(join(root, 'index.html'))) {
       res.writeHead(503, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
@@ -234,7 +246,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningSer
       ? Promise.reject(rejected)
       : url.pathname.startsWith(`${API_PREFIX}/`)
         ? handleApi(req, res, url)
-        : Promise.resolve().then(() => serveStatic(req, res, url));
+        : Promise.resolve().then(() => serveStatic(res, url));
     work.catch((error: unknown) => {
       const apiError = error instanceof ApiError ? error : new ApiError('internal', 'The server failed to answer.', 'Try again; the Logs page has details.');
       if (!(error instanceof ApiError)) log.error('request failed', { path: url.pathname, error: (error as Error)?.message });
@@ -245,11 +257,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningSer
   server.requestTimeout = 30_000;
   server.on('clientError', (_error, socket) => socket.destroy());
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  // the answer names only the stream's protocol, never the token offer
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, handleProtocols: (offered) => (offered.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false) });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const rejected = checkOrigin(req);
-    const authorized = sameToken(url.searchParams.get('token') ?? undefined, opts.token) || sameToken(cookieToken(req), opts.token);
+    const authorized = sameToken(eventsToken(req), opts.token);
     if (rejected || !authorized || url.pathname !== `${API_PREFIX}/events`) {
       socket.end(`HTTP/1.1 ${rejected ? '403 Forbidden' : authorized ? '404 Not Found' : '401 Unauthorized'}\r\nconnection: close\r\n\r\n`);
       return;

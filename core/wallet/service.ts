@@ -12,7 +12,7 @@ import { type EngineEvent, type MintContext, type OperationStep, type Secrets, W
 import { bip39Seed, createMnemonic, deriveLockingKey, isValidMnemonic, type LockingKey, lockingKeyFromPrivkey, normalizeMnemonic } from './keys';
 import { amountToWire, MintError, normalizeMintUrl, type ProofJson } from './mint-client';
 import { type HistoryRow, type QuoteRow, type QuoteState, WalletStore } from './store';
-import { passphraseVault, type SafeStorageLike, safeStorageVault, type SeedVault, VaultError } from './vault';
+import { chooseVault, type SafeStorageLike, type SeedVault, VaultError } from './vault';
 
 export interface QuoteEvent {
   quoteId: string;
@@ -136,7 +136,9 @@ export class WalletService {
     mkdirSync(opts.home, { recursive: true });
     this.logger = opts.logger.child('wallet');
     this.store = new WalletStore(join(opts.home, 'wallet.sqlite'));
-    this.vault = opts.vault === 'passphrase' ? passphraseVault() : safeStorageVault(opts.vault);
+    const chosen = chooseVault(opts.vault, this.store.seed()?.vault);
+    this.vault = chosen.vault;
+    if (chosen.warning) this.logger.warn(chosen.warning);
     this.mintUrls = opts.mintUrls.map(normalizeMintUrl);
     this.engine = new WalletEngine(this.store, this.logger, (event) => this.onEngineEvent(event), opts.onStep);
   }
@@ -290,6 +292,8 @@ export class WalletService {
       return secrets.locking.pubkey;
     }
     if (!/^[0-9a-fA-F]{64}$/.test(privkeyHex)) throw new WalletOperationError('invalid_input', 'A static locking key is 64 hex characters.');
+    // sealed with the passphrase that opens the seed, proven by opening it: unlock opens both with one passphrase
+    await this.vault.open(this.store.seed()!.blob, passphrase);
     const key: LockingKey = lockingKeyFromPrivkey(Buffer.from(privkeyHex, 'hex'));
     this.store.setStaticKey(await this.vault.seal(privkeyHex.toLowerCase(), passphrase), key.pubkey);
     this.engine.setSecrets({ ...secrets, staticKey: key });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { passphraseVault, type SafeStorageLike, safeStorageVault } from './vault';
+import { chooseVault, keychainWeakness, passphraseVault, type SafeStorageLike, safeStorageVault } from './vault';
 
 const MNEMONIC = 'half depart obvious quality work element tank gorilla view sugar picture humble';
 
@@ -38,5 +38,30 @@ describe('seed vaults', () => {
     expect(await vault.open(blob)).toBe(MNEMONIC);
     available = false;
     await expect(vault.open(blob)).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('trusts the OS keychain only where it protects the seed: not Linux basic_text or unknown backends', () => {
+    const keychain = (available: boolean, backend?: string): SafeStorageLike => ({
+      isEncryptionAvailable: () => available,
+      encryptString: () => Buffer.alloc(0),
+      decryptString: () => '',
+      ...(backend === undefined ? {} : { getSelectedStorageBackend: () => backend }),
+    });
+    for (const backend of ['gnome_libsecret', 'kwallet', 'kwallet5', 'kwallet6']) expect(keychainWeakness(keychain(true, backend), 'linux'), backend).toBeUndefined();
+    for (const backend of ['basic_text', 'unknown']) expect(keychainWeakness(keychain(true, backend), 'linux'), backend).toMatch(/keyring/);
+    expect(keychainWeakness(keychain(true), 'linux')).toMatch(/keyring/);
+    expect(keychainWeakness(keychain(true), 'darwin')).toBeUndefined();
+    expect(keychainWeakness(keychain(true), 'win32')).toBeUndefined();
+    expect(keychainWeakness(keychain(false), 'darwin')).toMatch(/not available/);
+
+    expect(chooseVault(keychain(true, 'gnome_libsecret'), undefined, 'linux').vault.kind).toBe('safe-storage');
+    const fallback = chooseVault(keychain(true, 'basic_text'), undefined, 'linux');
+    expect(fallback).toEqual({ vault: expect.objectContaining({ kind: 'passphrase', needsPassphrase: true }) });
+    expect(chooseVault(keychain(false), 'passphrase', 'darwin').vault.kind).toBe('passphrase');
+    expect(chooseVault('passphrase', undefined, 'linux').vault.kind).toBe('passphrase');
+    // a seed an older version sealed with basic_text opens with nothing else: kept, and said
+    const legacy = chooseVault(keychain(true, 'basic_text'), 'safe-storage', 'linux');
+    expect(legacy.vault.kind).toBe('safe-storage');
+    expect(legacy.warning).toMatch(/basic_text.*restore/);
   });
 });

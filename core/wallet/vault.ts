@@ -13,11 +13,12 @@ export interface SeedVault {
   open(blob: Uint8Array, passphrase?: string): Promise<string>;
 }
 
-/** The part of Electron's safeStorage the vault needs. */
+/** The part of Electron's safeStorage the vault needs (getSelectedStorageBackend exists on Linux only). */
 export interface SafeStorageLike {
   isEncryptionAvailable(): boolean;
   encryptString(plainText: string): Buffer;
   decryptString(encrypted: Buffer): string;
+  getSelectedStorageBackend?(): string;
 }
 
 export class VaultError extends Error {
@@ -119,4 +120,35 @@ export function safeStorageVault(safeStorage: SafeStorageLike): SeedVault {
       }
     },
   };
+}
+
+/**
+ * Linux backends that protect nothing: with no keyring running, Chromium's "basic_text" encrypts with a
+ * password compiled into every build while isEncryptionAvailable() still says true; "unknown" is not
+ * known to be any better.
+ */
+const UNTRUSTED_LINUX_BACKENDS = new Set(['basic_text', 'unknown']);
+
+/** Why the OS keychain cannot guard the seed here, or undefined when it can. */
+export function keychainWeakness(safeStorage: SafeStorageLike, platform: NodeJS.Platform = process.platform): string | undefined {
+  if (!safeStorage.isEncryptionAvailable()) return 'The operating system keychain is not available.';
+  if (platform !== 'linux') return undefined;
+  const backend = safeStorage.getSelectedStorageBackend?.() ?? 'unknown';
+  if (UNTRUSTED_LINUX_BACKENDS.has(backend)) return `No keyring (GNOME Keyring or KWallet) is running, and Electron's "${backend}" storage would keep the seed under a publicly known key.`;
+  return undefined;
+}
+
+/**
+ * The vault of this run: the OS keychain only where it really protects the seed, otherwise a passphrase.
+ * A seed an older Axewallet already sealed with a weak keychain opens with nothing else, so that wallet
+ * keeps it, with a warning to say so.
+ */
+export function chooseVault(choice: 'passphrase' | SafeStorageLike, sealedWith: string | undefined, platform: NodeJS.Platform = process.platform): { vault: SeedVault; warning?: string } {
+  if (choice === 'passphrase') return { vault: passphraseVault() };
+  const weakness = keychainWeakness(choice, platform);
+  if (!weakness) return { vault: safeStorageVault(choice) };
+  if (sealedWith === 'safe-storage') {
+    return { vault: safeStorageVault(choice), warning: `${weakness} This wallet's seed was stored that way before; to protect it with a passphrase, write down the recovery words, move the home aside and restore.` };
+  }
+  return { vault: passphraseVault() };
 }

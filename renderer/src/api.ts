@@ -14,17 +14,21 @@ declare global {
   }
 }
 
-/** The token arrives once in `?token=`; it is kept for this tab only and taken out of the address bar. */
+/**
+ * The token arrives once in `?token=` and is taken out of the address bar. It is kept in localStorage,
+ * which belongs to this origin alone (scheme, host and port): other tabs of Axewallet use it, another
+ * local service on another port cannot read it, and no request carries it unasked, as a cookie would.
+ */
 export function takeToken(): string | null {
   const url = new URL(window.location.href);
   const fromUrl = url.searchParams.get('token');
   if (fromUrl) {
-    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    localStorage.setItem(TOKEN_KEY, fromUrl);
     url.searchParams.delete('token');
     window.history.replaceState(null, '', `${url.pathname}${url.search}${url.hash}`);
     return fromUrl;
   }
-  return sessionStorage.getItem(TOKEN_KEY);
+  return localStorage.getItem(TOKEN_KEY);
 }
 
 export function connectBridge(): ApiBridge {
@@ -33,7 +37,8 @@ export function connectBridge(): ApiBridge {
   if (!token) {
     throw new ApiError('unauthorized', 'This page was opened without its access token.', 'Open Axewallet with the full URL printed when it started (it ends with ?token=…).');
   }
-  return createHttpBridge({ baseUrl: window.location.origin, token });
+  // a newer token (Axewallet restarted, its URL opened in another tab) is picked up at the next call
+  return createHttpBridge({ baseUrl: window.location.origin, token: () => localStorage.getItem(TOKEN_KEY) ?? token });
 }
 
 let bridge: ApiBridge | undefined;

@@ -59,7 +59,7 @@ function PassphraseFields({ id, value, confirm, onChange, onConfirm, error }: { 
       <label htmlFor={`${id}-pass`}>Passphrase to lock the wallet on this machine</label>
       <input id={`${id}-pass`} type="password" autoComplete="new-password" value={value} onChange={(e) => onChange(e.target.value)} aria-describedby={`${id}-pass-help`} />
       <p id={`${id}-pass-help`} className="hint">
-        Axewallet runs headless here: the seed is encrypted with this passphrase and you enter it after each restart. At least 8 characters.
+        No operating-system keychain guards the seed here: it is encrypted with this passphrase and you enter it after each restart. At least 8 characters.
       </p>
       <label htmlFor={`${id}-pass2`}>Repeat the passphrase</label>
       <input
@@ -76,8 +76,8 @@ function PassphraseFields({ id, value, confirm, onChange, onConfirm, error }: { 
   );
 }
 
-function passphraseProblem(headless: boolean, pass: string, confirm: string): string | undefined {
-  if (!headless) return undefined;
+function passphraseProblem(needsPassphrase: boolean, pass: string, confirm: string): string | undefined {
+  if (!needsPassphrase) return undefined;
   if (pass.length < 8) return 'Use at least 8 characters.';
   if (pass !== confirm) return 'The two passphrases differ.';
   return undefined;
@@ -85,7 +85,8 @@ function passphraseProblem(headless: boolean, pass: string, confirm: string): st
 
 function CreateWallet({ back }: { back: React.ReactNode }) {
   const id = useId();
-  const headless = useApp((s) => s.status?.mode !== 'electron');
+  // the kind of vault decides, not the shell: a desktop without a trusted keychain uses a passphrase too
+  const needsPassphrase = useLive((s) => s.wallet?.vault !== 'safe-storage');
   const navigate = useApp((s) => s.navigate);
   const [pass, setPass] = useState('');
   const [pass2, setPass2] = useState('');
@@ -104,14 +105,14 @@ function CreateWallet({ back }: { back: React.ReactNode }) {
         aria-label="Create wallet"
         onSubmit={async (e) => {
           e.preventDefault();
-          const problem = passphraseProblem(headless, pass, pass2);
+          const problem = passphraseProblem(needsPassphrase, pass, pass2);
           setPassError(problem);
           if (problem) return;
-          const result = await create.run(headless ? pass : undefined);
+          const result = await create.run(needsPassphrase ? pass : undefined);
           if (result) setWords(normalizeMnemonic(result.mnemonic).split(' '));
         }}
       >
-        {headless && <PassphraseFields id={id} value={pass} confirm={pass2} onChange={setPass} onConfirm={setPass2} error={passError} />}
+        {needsPassphrase && <PassphraseFields id={id} value={pass} confirm={pass2} onChange={setPass} onConfirm={setPass2} error={passError} />}
         {create.error && <ErrorNotice error={create.error} />}
         <div className="row">
           {back}
@@ -214,7 +215,8 @@ export function progressOf(event: ApiEvent): ProgressView | undefined {
 
 function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.ReactNode }) {
   const id = useId();
-  const headless = useApp((s) => s.status?.mode !== 'electron');
+  // the kind of vault decides, not the shell: a desktop without a trusted keychain uses a passphrase too
+  const needsPassphrase = useLive((s) => s.wallet?.vault !== 'safe-storage');
   const navigate = useApp((s) => s.navigate);
   const events = useApp((s) => s.events);
   const eventCount = useApp((s) => s.eventCount);
@@ -250,11 +252,11 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
         e.preventDefault();
         const problem = mnemonicProblem(mnemonic);
         setMnemonicError(problem);
-        const passProblem = passphraseProblem(headless, pass, pass2);
+        const passProblem = passphraseProblem(needsPassphrase, pass, pass2);
         setPassError(passProblem);
         if (problem || passProblem) return;
         setStartedAt(useApp.getState().eventCount);
-        const result = await restore.run({ mnemonic: normalizeMnemonic(mnemonic), ...(headless ? { passphrase: pass } : {}) });
+        const result = await restore.run({ mnemonic: normalizeMnemonic(mnemonic), ...(needsPassphrase ? { passphrase: pass } : {}) });
         if (result !== undefined) {
           setDone(result);
           void useLive.getState().refresh();
@@ -282,7 +284,7 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
         }}
       />
       <FieldError id={`${id}-mnemonic-error`} message={mnemonicError ?? serverMnemonicError} />
-      {headless && <PassphraseFields id={id} value={pass} confirm={pass2} onChange={setPass} onConfirm={setPass2} error={passError} />}
+      {needsPassphrase && <PassphraseFields id={id} value={pass} confirm={pass2} onChange={setPass} onConfirm={setPass2} error={passError} />}
       {restore.error && !serverMnemonicError && <ErrorNotice error={restore.error} />}
       {restore.busy && (
         <div role="status" aria-live="polite" className="stack">
