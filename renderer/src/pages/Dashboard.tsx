@@ -33,17 +33,19 @@ type Earnings = NonNullable<ReturnType<typeof useCommand<'wallet.earnings'>>['da
 
 /** Running total of ehash earned over the range, one step per bucket: it only ever rises (a send is not income lost). */
 function earnedChartData(earnings: Earnings | undefined): { data: [number[], number[]]; unit: string; total: number | string } {
-  const series = earnings?.series[0];
-  if (!earnings || !series) return { data: [[], []], unit: 'hash', total: 0 };
+  const unit = earnings?.series[0]?.unit;
+  if (!earnings || unit === undefined) return { data: [[], []], unit: 'hash', total: 0 };
+  // the same unit earned at several mints (a mint that moved, a second pool) adds up: each unit is the same work
+  const same = earnings.series.filter((s) => s.unit === unit);
   const t: number[] = [earnings.from / 1000];
   const v: number[] = [0];
   let sum = 0;
-  series.buckets.forEach((amount, i) => {
-    sum += Number(amount);
+  for (let i = 0; i < same[0]!.buckets.length; i++) {
+    for (const s of same) sum += Number(s.buckets[i] ?? 0);
     t.push((earnings.from + (i + 1) * earnings.bucketMs) / 1000);
     v.push(sum);
-  });
-  return { data: [t, v], unit: series.unit, total: series.total };
+  }
+  return { data: [t, v], unit, total: sum };
 }
 
 export function DashboardPage() {
@@ -70,7 +72,9 @@ export function DashboardPage() {
   const comparison = compareHashrates(measured, devices, demo);
   const warming = mining ? warmingUp(mining.miners) : [];
   const away = mining ? reconnecting(devices, mining.miners) : [];
-  const work = wallet?.balances[0]?.expectedWork;
+  // the work behind the whole balance, when every part of it says what it stands for
+  const balances = wallet?.balances ?? [];
+  const work = balances.length > 0 && balances.every((b) => b.expectedWork !== undefined) ? balances.reduce((sum, b) => sum + Number(b.expectedWork), 0) : undefined;
 
   return (
     <div className="stack">
