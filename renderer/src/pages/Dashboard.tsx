@@ -271,7 +271,9 @@ export function DashboardPage() {
       </section>
 
       <section aria-labelledby={`${id}-stream`}>
-        <h2 id={`${id}-stream`}>Live: share → quote → proof</h2>
+        <h2 id={`${id}-stream`}>
+          Live: <Term term="share">share</Term> → <Term term="quote">quote</Term> → <Term term="proof">proof</Term>
+        </h2>
         {stream.length === 0 ? (
           <p className="muted">Nothing yet: events appear here as shares are judged, quoted and minted.</p>
         ) : (
