@@ -141,7 +141,7 @@ export const mineSendReceive: Journey = {
     // the token's mint is the first instance's demo mint, which this wallet never used: it asks first
     await other.page.getByLabel('I know this mint and trust it').check();
     await other.page.getByRole('button', { name: 'Trust this mint and receive' }).click();
-    await other.page.getByText(/^Received /).waitFor({ timeout: 60_000 });
+    await other.page.getByRole('status').filter({ hasText: /^Received / }).waitFor({ timeout: 60_000 });
     await shot(other.page, 'second-instance-received');
 
     step('balances add up');

@@ -147,7 +147,7 @@ export const walletSendReceive: Journey = {
     expect(balanceAt(await wallet(b)) === 0n, 'nothing was received before the confirmation');
     await other.page.getByLabel('I know this mint and trust it').check();
     await receiveButton.click();
-    await other.page.getByText(/^Received /).waitFor({ timeout: 60_000 });
+    await other.page.getByRole('status').filter({ hasText: /^Received / }).waitFor({ timeout: 60_000 });
     expect(balanceAt(await wallet(b)) === amount, 'the receiver holds the amount once confirmed');
 
     step('the claimed token leaves the sender’s screen');
