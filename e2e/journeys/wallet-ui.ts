@@ -46,32 +46,41 @@ function manyProofAmount(balance: bigint): bigint {
  * Reads the QR code on screen the way a phone camera would read the pixels: each new frame of the image is drawn
  * into a canvas, its pixels go through jsQR, and the UR parts through a fountain decoder until the token is whole.
  */
-async function readAnimatedQr(page: Page, imageName: string, timeoutMs = 60_000): Promise<{ text: string; frames: number; kinds: Set<string> }> {
+async function readAnimatedQr(page: Page, imageName: string, timeoutMs = 90_000): Promise<{ text: string; frames: number; kinds: Set<string> }> {
   const decoder = new UrDecoder();
   const seen = new Set<string>();
   const kinds = new Set<string>();
   const deadline = Date.now() + timeoutMs;
+  const image = page.getByRole('img', { name: imageName });
   while (!decoder.done && Date.now() < deadline) {
-    const frame = await page.getByRole('img', { name: imageName }).evaluate((img: HTMLImageElement) => {
+    const src = await image.getAttribute('src');
+    if (!src || seen.has(src)) {
+      await page.waitForTimeout(40);
+      continue;
+    }
+    seen.add(src);
+    // the frame's pixels as one grey byte each (a QR code is black on white): a quarter of the RGBA to move
+    const frame = await image.evaluate((img: HTMLImageElement) => {
       const canvas = document.createElement('canvas');
       canvas.width = img.naturalWidth;
       canvas.height = img.naturalHeight;
       const context = canvas.getContext('2d')!;
       context.drawImage(img, 0, 0);
-      const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+      const rgba = context.getImageData(0, 0, canvas.width, canvas.height).data;
+      const grey = new Uint8Array(rgba.length / 4);
+      for (let i = 0; i < grey.length; i++) grey[i] = rgba[i * 4]!;
       let binary = '';
-      for (let i = 0; i < pixels.length; i += 0x8000) binary += String.fromCharCode(...pixels.subarray(i, i + 0x8000));
-      return { src: img.src, width: canvas.width, height: canvas.height, rgba: btoa(binary), kind: img.dataset.qrKind ?? '' };
+      for (let i = 0; i < grey.length; i += 0x8000) binary += String.fromCharCode(...grey.subarray(i, i + 0x8000));
+      return { width: canvas.width, height: canvas.height, grey: btoa(binary), kind: img.dataset.qrKind ?? '' };
     });
     kinds.add(frame.kind);
-    if (!seen.has(frame.src)) {
-      seen.add(frame.src);
-      const code = jsQR(new Uint8ClampedArray(Buffer.from(frame.rgba, 'base64')), frame.width, frame.height);
-      expect(code, 'every frame on screen is a readable QR code');
-      if (!code.data.toLowerCase().startsWith('ur:')) return { text: code.data, frames: seen.size, kinds };
-      decoder.receive(code.data);
-    }
-    await page.waitForTimeout(80);
+    const grey = Buffer.from(frame.grey, 'base64');
+    const rgba = new Uint8ClampedArray(grey.length * 4);
+    for (let i = 0; i < grey.length; i++) rgba.fill(grey[i]!, i * 4, i * 4 + 3).fill(255, i * 4 + 3, i * 4 + 4);
+    const code = jsQR(rgba, frame.width, frame.height);
+    expect(code, 'every frame on screen is a readable QR code');
+    if (!code.data.toLowerCase().startsWith('ur:')) return { text: code.data, frames: seen.size, kinds };
+    decoder.receive(code.data);
   }
   expect(decoder.done && !decoder.error, `the animated QR code was read completely within ${timeoutMs / 1000} s (${Math.round(decoder.progress * 100)}%, ${decoder.error ?? 'no error'})`);
   return { text: new TextDecoder().decode(bytesOf(decoder.result!)), frames: seen.size, kinds };
