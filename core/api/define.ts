@@ -62,6 +62,8 @@ export const apiErrorBody = z.object({
     message: z.string(),
     hint: z.string().optional(),
     field: z.string().optional(),
+    /** machine-readable facts about the error (e.g. reason "confirm_mint" and the mint's URL) */
+    details: z.record(z.string(), z.string()).optional(),
   }),
 });
 export type ApiErrorBody = z.infer<typeof apiErrorBody>;
@@ -87,6 +89,7 @@ export class ApiError extends Error {
     message: string,
     readonly hint?: string,
     readonly field?: string,
+    readonly details?: Record<string, string>,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -96,11 +99,12 @@ export class ApiError extends Error {
     const error: ApiErrorBody['error'] = { code: this.code, message: this.message };
     if (this.hint) error.hint = this.hint;
     if (this.field) error.field = this.field;
+    if (this.details) error.details = this.details;
     return { error };
   }
 
   static fromBody(body: ApiErrorBody): ApiError {
-    return new ApiError(body.error.code, body.error.message, body.error.hint, body.error.field);
+    return new ApiError(body.error.code, body.error.message, body.error.hint, body.error.field, body.error.details);
   }
 }
 

@@ -67,6 +67,34 @@ export const walletSendSchema = z.object({
   createdAt: z.number(),
 });
 
+export const tokenPreviewSchema = z.object({
+  mint: z.string(),
+  unit: z.string(),
+  amount: amountSchema,
+  memo: z.string().optional(),
+  proofs: z.number().int().nonnegative(),
+  /** the mint is configured here or was used before; false: receiving it needs the user's confirmation (trustMint) */
+  trusted: z.boolean(),
+  /** P2PK-locked proofs: only the key holder can receive them */
+  locked: z.boolean(),
+});
+
+export const activityEntrySchema = z.object({
+  kind: z.enum(['mined', 'send', 'receive', 'restore', 'reclaim']),
+  direction: z.enum(['in', 'out']),
+  mint: z.string(),
+  unit: z.string(),
+  amount: amountSchema,
+  at: z.number(),
+  until: z.number(),
+  shares: z.number().int().nonnegative().optional(),
+  batches: z.number().int().positive().optional(),
+  state: z.enum(['pending', 'claimed', 'reclaimed']).optional(),
+  returned: amountSchema.optional(),
+  memo: z.string().optional(),
+  ref: z.string().optional(),
+});
+
 const passphrase = z.string().min(1).max(1024);
 const mintUrl = z.string().url().max(512);
 
@@ -193,12 +221,53 @@ export const walletCommands = {
     method: 'POST',
     path: '/wallet/receive',
     summary: 'Receive a cashu token (own mint or another; P2PK-locked to this wallet included)',
-    input: z.object({ token: z.string().min(10).max(200_000) }).strict(),
+    input: z
+      .object({
+        token: z.string().min(10).max(200_000),
+        /** the user confirmed the token's mint; without it a mint this wallet never used is refused before it is contacted */
+        trustMint: z.boolean().optional(),
+      })
+      .strict(),
     output: z.object({
       mint: z.string(),
       unit: z.string(),
       amount: amountSchema,
     }),
+  }),
+  'wallet.previewToken': defineCommand({
+    name: 'wallet.previewToken',
+    method: 'POST',
+    path: '/wallet/receive/preview',
+    summary: 'What a token holds (amount, unit, mint, memo), decoded here without contacting its mint, and whether its mint is one this wallet already trusts',
+    input: z.object({ token: z.string().min(10).max(200_000) }).strict(),
+    output: tokenPreviewSchema,
+  }),
+  'wallet.earnings': defineCommand({
+    name: 'wallet.earnings',
+    method: 'GET',
+    path: '/wallet/earnings',
+    summary: 'ehash minted from shares per time bucket over the last 1h, 24h or 7d, by mint and unit (from the wallet, so it survives restarts)',
+    input: z.object({ range: z.enum(['1h', '24h', '7d']).default('24h') }).strict(),
+    output: z.object({
+      from: z.number(),
+      to: z.number(),
+      bucketMs: z.number().int().positive(),
+      series: z.array(z.object({ mint: z.string(), unit: z.string(), total: amountSchema, buckets: z.array(amountSchema) })),
+    }),
+  }),
+  'wallet.activity': defineCommand({
+    name: 'wallet.activity',
+    method: 'GET',
+    path: '/wallet/activity',
+    summary: "History grouped by local day: one row per day of mining, one per send (claim or reclaim folded in), one per receive and restore; newest first",
+    input: z
+      .object({
+        days: z.coerce.number().int().min(1).max(366).default(7),
+        /** minutes east of UTC of the reader's zone (a browser's -getTimezoneOffset()) */
+        utcOffsetMinutes: z.coerce.number().int().min(-840).max(840).default(0),
+      })
+      .strict(),
+    output: z.object({ days: z.array(z.object({ day: z.string(), entries: z.array(activityEntrySchema) })) }),
   }),
   'wallet.sends': defineCommand({
     name: 'wallet.sends',

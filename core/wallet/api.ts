@@ -1,7 +1,9 @@
 /** Binds the wallet service to the API contract (core/api/wallet.ts): handlers, error mapping, events. */
+import { getTokenMetadata } from '@cashu/cashu-ts';
 import { type AmountJson, ApiError, amountToJson, type ApiErrorCode } from '../api/define';
 import type { ApiHost } from '../api/host';
-import { WalletOperationError } from './engine';
+import { type ActivityEntry, earningsSeries, groupActivity, earningsRanges } from './earnings';
+import { WalletEngine, WalletOperationError } from './engine';
 import { MintError } from './mint-client';
 import type { QuoteRow } from './store';
 import type { Balance, WalletEvent, WalletService } from './service';
@@ -90,6 +92,49 @@ function eventJson(event: WalletEvent) {
     default:
       return event;
   }
+}
+
+/** A mint this wallet may contact for a token: configured here, or used before (it holds keysets of ours). */
+function isTrusted(wallet: WalletService, mintUrl: string): boolean {
+  return wallet.mints().some((m) => m.url === mintUrl);
+}
+
+/**
+ * Receiving a token means trusting its mint with the value and contacting it. A mint the wallet never used is
+ * refused, before any request to it, until the user confirms it (trustMint); the error carries the mint's URL.
+ */
+function requireTrustedMint(wallet: WalletService, token: string, confirmed: boolean | undefined): void {
+  const { mint } = WalletEngine.tokenMeta(token);
+  if (confirmed || isTrusted(wallet, mint)) return;
+  throw new ApiError(
+    'conflict',
+    `This token comes from a mint this wallet has never used: ${mint}. Receiving it means trusting that mint with the amount.`,
+    'Check the mint address with the sender; to go ahead, confirm this mint (trustMint: true).',
+    'trustMint',
+    { reason: 'confirm_mint', mint },
+  );
+}
+
+/** Amount, unit, mint and memo of a token, read from the token alone (no request to its mint). */
+function previewToken(wallet: WalletService, token: string) {
+  const { mint, unit } = WalletEngine.tokenMeta(token);
+  const meta = getTokenMetadata(token.trim());
+  const proofs = meta.incompleteProofs;
+  const out: { mint: string; unit: string; amount: AmountJson; proofs: number; trusted: boolean; locked: boolean; memo?: string } = {
+    mint,
+    unit,
+    amount: amountToJson(meta.amount.toBigInt()),
+    proofs: proofs.length,
+    trusted: isTrusted(wallet, mint),
+    locked: proofs.some((p) => p.secret.startsWith('["P2PK"')),
+  };
+  if (meta.memo) out.memo = meta.memo;
+  return out;
+}
+
+function activityJson(entry: ActivityEntry) {
+  const { amount, returned, ...rest } = entry;
+  return { ...rest, amount: amountToJson(amount), ...(returned === undefined ? {} : { returned: amountToJson(returned) }) };
 }
 
 /** Registers every wallet command on the host and forwards wallet events; returns the unsubscribe. */
@@ -187,11 +232,39 @@ export function registerWalletApi(host: ApiHost, wallet: WalletService): () => v
   host.handle(
     'wallet.receive',
     guard(async (input) => {
+      requireTrustedMint(wallet, input.token, input.trustMint);
       const result = await wallet.receive(input.token);
       return {
         mint: result.mint,
         unit: result.unit,
         amount: amountToJson(result.amount),
+      };
+    }),
+  );
+  host.handle(
+    'wallet.previewToken',
+    guard((input) => previewToken(wallet, input.token)),
+  );
+  host.handle(
+    'wallet.earnings',
+    guard((input) => {
+      const now = Date.now();
+      const earnings = earningsSeries(wallet.store.historySince(now - earningsRanges[input.range].spanMs - earningsRanges[input.range].bucketMs), input.range, now);
+      return {
+        ...earnings,
+        series: earnings.series.map((s) => ({ ...s, total: amountToJson(s.total), buckets: s.buckets.map(amountToJson) })),
+      };
+    }),
+  );
+  host.handle(
+    'wallet.activity',
+    guard((input) => {
+      // from the start of the reader's local day, (days - 1) days ago
+      const offsetMs = input.utcOffsetMinutes * 60_000;
+      const today = Math.floor((Date.now() + offsetMs) / 86_400_000) * 86_400_000 - offsetMs;
+      const since = today - (input.days - 1) * 86_400_000;
+      return {
+        days: groupActivity(wallet.store.historySince(since), input.utcOffsetMinutes).map((d) => ({ day: d.day, entries: d.entries.map(activityJson) })),
       };
     }),
   );

@@ -479,6 +479,11 @@ export class WalletStore {
     );
   }
 
+  /** Every history row since a moment, oldest first (the earnings chart and the day-grouped history read it). */
+  historySince(sinceMs: number): HistoryRow[] {
+    return this.stmt('SELECT * FROM history WHERE at >= ? ORDER BY at, id').all(sinceMs) as HistoryRow[];
+  }
+
   history(limit = 100, beforeId?: number): HistoryRow[] {
     return (
       beforeId

@@ -4,5 +4,6 @@ import { mineSendReceive, restoreFromNostr } from './mine-send-restore';
 import { localNeighbour } from './local-neighbour';
 import { upstreamOutage } from './outage';
 import { smoke } from './smoke';
+import { devicesAndWizard, earnedChart, walletSendReceive } from './wallet-ui';
 
-export const journeys: Journey[] = [smoke, localNeighbour, badInputsForms, badInputsBackend, mineSendReceive, restoreFromNostr, upstreamOutage];
+export const journeys: Journey[] = [smoke, localNeighbour, badInputsForms, badInputsBackend, mineSendReceive, restoreFromNostr, upstreamOutage, walletSendReceive, earnedChart, devicesAndWizard];

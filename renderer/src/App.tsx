@@ -30,10 +30,24 @@ function resolved(alert: Alert, upstreamUpSince: string | undefined): boolean {
   return alert.source === 'upstream' && upstreamUpSince !== undefined && Date.parse(alert.at) <= Date.parse(upstreamUpSince);
 }
 
+/** What the demo is, and exactly how to leave it: pools saved now are used only by a start without --demo. */
+function DemoBanner({ label, savedPools, desktop }: { label: string; savedPools: number; desktop: boolean }) {
+  const restart = desktop ? 'quit Axewallet and open it again (without the demo option)' : 'stop Axewallet (Ctrl+C) and start it again without --demo: axewallet serve';
+  return (
+    <p className="demo-banner" role="note">
+      {label}: shares and ehash here are test values with no worth.{' '}
+      {savedPools > 0
+        ? `Your ${savedPools === 1 ? 'saved pool is' : `${savedPools} saved pools are`} not used while the demo runs. To mine for real, ${restart}.`
+        : `To mine for real: add your pool (and its mint) under Settings, then ${restart}. Saved pools apply only after that restart.`}
+    </p>
+  );
+}
+
 export function App() {
   const route = useApp((s) => s.route);
   const status = useApp((s) => s.status);
   const error = useApp((s) => s.error);
+  const settings = useApp((s) => s.settings);
   const clearError = useApp((s) => s.clearError);
   const connection = useApp((s) => s.connection);
   const upstreamUpSince = useLive((s) => (s.mining?.upstream.state === 'up' ? s.mining.upstream.since : undefined));
@@ -77,11 +91,7 @@ export function App() {
         </nav>
       </header>
       <StatusBar />
-      {status?.demo && (
-        <p className="demo-banner" role="note">
-          {status.network.label}: shares and ehash here are test values with no worth. Add your pool in Settings to mine for real.
-        </p>
-      )}
+      {status?.demo && <DemoBanner label={status.network.label} savedPools={settings?.upstreams.length ?? 0} desktop={status.mode !== 'headless'} />}
       {error && (
         <div className="error-surface">
           <ErrorNotice error={error} title={connection === 'offline' ? 'Cannot reach Axewallet' : undefined} />

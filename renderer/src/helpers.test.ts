@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../core/api/contract';
-import { formatAgo, formatHashrate, formatMs, formatSi } from './format';
+import { formatAgo, formatDuration, formatExact, formatHashrate, formatMs, formatScientific, formatSi, parseAmount } from './format';
 import { mnemonicProblem, normalizeMnemonic, pickConfirmPositions } from './mnemonic';
 import { alertCategory } from './notifications';
 import { mergeHistory, streamLines } from './pipeline';
 import { appendSample, inWindow } from './series';
+import { bitaxeModel, workExplanation, yourMiners } from './work';
+import { compareHashrates, reconnecting, typicalHashrate, warmingUp } from './hashrate';
 import { deviceAddressProblem, parseScanTarget, portProblem, relayProblem, upstreamProblem } from './validation';
 
 const VALID_12 = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
@@ -27,6 +29,68 @@ describe('format', () => {
     expect(formatAgo('2026-01-01T10:00:00Z', now)).toBe('2h ago');
     expect(formatAgo(null, now)).toBe('never');
     expect(formatAgo('not a date', now)).toBe('unknown');
+  });
+});
+
+describe('amounts as people type and read them', () => {
+  it('accepts what the UI shows: suffixes, separators, decimals that come out whole', () => {
+    expect(parseAmount('1M')).toBe(1_000_000n);
+    expect(parseAmount('2.5k')).toBe(2500n);
+    expect(parseAmount(' 1,234,567 ')).toBe(1_234_567n);
+    expect(parseAmount('6.29M')).toBe(6_290_000n);
+    expect(parseAmount('9.22E')).toBe(9_220_000_000_000_000_000n);
+    expect(parseAmount('42')).toBe(42n);
+    expect(parseAmount('1.5')).toMatch(/not a whole amount/);
+    expect(parseAmount('0')).toMatch(/above 0/);
+    expect(parseAmount('abc')).toMatch(/such as/);
+    expect(parseAmount('')).toMatch(/such as/);
+    expect(parseAmount('99999999999999999999')).toMatch(/more than/);
+  });
+  it('shows exact figures, powers of ten and durations', () => {
+    expect(formatExact('9223372036854775808')).toBe('9,223,372,036,854,775,808');
+    expect(formatExact(6291456)).toBe('6,291,456');
+    expect(formatScientific(6.29e12)).toBe('6.3 × 10¹²');
+    expect(formatScientific(123456)).toBe('123,456');
+    expect(formatDuration(312)).toBe('about 5 min');
+    expect(formatDuration(30)).toBe('about 30 s');
+    expect(formatDuration(7200)).toBe('about 2 h');
+    expect(formatDuration(3 * 86400)).toBe('about 3 days');
+  });
+});
+
+describe('amounts as work', () => {
+  it('names the miner and the time it needs for an amount', () => {
+    expect(bitaxeModel('BM1370')).toBe('Bitaxe Gamma');
+    expect(yourMiners([{ asicModel: 'BM1370', viaAxewallet: true }], 1)).toBe('your Bitaxe Gamma');
+    expect(yourMiners([{ asicModel: 'BM1370', viaAxewallet: true }, { asicModel: 'BM1366', viaAxewallet: true }], 2)).toBe('your 2 miners');
+    expect(yourMiners([], 0)).toBeUndefined();
+    expect(workExplanation(6.3e12, 1.2e12 / 60, 'your Bitaxe Gamma')).toBe('= 6.3 × 10¹² hashes, about 5 min of your Bitaxe Gamma');
+    expect(workExplanation('6291456', 0, 'your Bitaxe Gamma')).toBe('= 6.3 × 10⁶ hashes');
+  });
+});
+
+describe('hashrate: reported and measured', () => {
+  it('explains when the device and the proxy disagree, and says nothing when they agree', () => {
+    const gamma = { hashrate: 1110, viaAxewallet: true };
+    const demo = compareHashrates(19_600, [gamma], true);
+    expect(demo.reported).toBe(1.11e12);
+    expect(demo.differ).toBe(true);
+    expect(demo.explanation).toMatch(/processor/);
+    expect(compareHashrates(1.05e12, [gamma], false).differ).toBe(false);
+    expect(compareHashrates(1.05e12, [gamma], false).explanation).toBeUndefined();
+    expect(compareHashrates(0, [{ hashrate: 1110, viaAxewallet: false }], false).differ).toBe(false);
+  });
+  it('knows a fresh connection is still being measured and which devices are away', () => {
+    const now = Date.parse('2026-12-05T12:00:00Z');
+    expect(warmingUp([{ worker: 'a', connectedAt: '2026-12-05T11:59:20Z' }, { worker: 'b', connectedAt: '2026-12-05T11:50:00Z' }], now)).toEqual([{ worker: 'a', seconds: 40 }]);
+    const devices = [
+      { hostname: 'gamma', address: 'http://127.0.0.2:36481', viaAxewallet: true, status: 'online' as const },
+      { hostname: 'ultra', address: '192.168.1.9', viaAxewallet: true, status: 'restarting' as const },
+    ];
+    expect(reconnecting(devices, [{ address: '127.0.0.2:44941' }])).toEqual(['ultra']);
+    const history = [10, 20, 0, 30].map((hashrate, i) => ({ at: new Date(now - (4 - i) * 60_000).toISOString(), hashrate }));
+    expect(typicalHashrate({ hashrate: 5, hashrateHistory: history }, now)).toBe(20);
+    expect(typicalHashrate({ hashrate: 5, hashrateHistory: [] }, now)).toBe(5);
   });
 });
 
@@ -83,7 +147,7 @@ describe('dashboard data', () => {
     samples = appendSample(samples, { t: 3601, v: 2 });
     expect(samples).toEqual([{ t: 3601, v: 2 }]);
     samples = appendSample(samples, { t: 3700, v: 3 });
-    expect(inWindow(samples, '1m', 3710)).toEqual([{ t: 3700, v: 3 }]);
+    expect(inWindow(samples, '1h', 7250)).toEqual([{ t: 3700, v: 3 }]);
   });
   it('continues the engine history with live samples after its last point', () => {
     const merged = mergeHistory([{ at: '1970-01-01T00:01:00Z', hashrate: 10 }], [

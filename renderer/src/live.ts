@@ -15,8 +15,6 @@ interface LiveState {
   wallet: WalletView | undefined;
   walletError: ApiError | undefined;
   hashrate: Sample[];
-  /** total ehash balance over time (all mints and units summed per unit: the first unit is charted) */
-  earned: Sample[];
   refresh(): Promise<void>;
 }
 
@@ -34,7 +32,6 @@ export const useLive = create<LiveState>((set, get) => ({
   wallet: undefined,
   walletError: undefined,
   hashrate: [],
-  earned: [],
   async refresh() {
     const t = Date.now() / 1000;
     const [mining, wallet] = await Promise.allSettled([call('mining.get', {}), call('wallet.get', {})]);
@@ -47,7 +44,6 @@ export const useLive = create<LiveState>((set, get) => ({
     if (wallet.status === 'fulfilled') {
       next.wallet = wallet.value;
       next.walletError = undefined;
-      next.earned = appendSample(get().earned, { t, v: totalBalance(wallet.value) });
     } else next.walletError = asApiError(wallet.reason);
     set(next);
     noteConnection(mining.status === 'rejected' ? asApiError(mining.reason) : undefined);

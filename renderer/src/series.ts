@@ -4,7 +4,8 @@ export interface Sample {
   v: number;
 }
 
-export const windows = { '1m': 60, '10m': 600, '1h': 3600 } as const;
+/** the chart ranges the dashboard offers */
+export const windows = { '1h': 3600, '24h': 86_400, '7d': 604_800 } as const;
 export type WindowName = keyof typeof windows;
 
 export function appendSample(samples: Sample[], sample: Sample, keepSeconds = windows['1h']): Sample[] {

@@ -72,12 +72,10 @@ function miningAt(step: number): MiningView {
 function seed(): void {
   const now = Date.now() / 1000;
   const hashrate = Array.from({ length: 3600 }, (_, i) => ({ t: now - 3600 + i, v: devices * 1.1e12 + (i % 60) * 1e9 }));
-  const earned = Array.from({ length: 3600 }, (_, i) => ({ t: now - 3600 + i, v: i * 64 }));
   useLive.setState({
     mining: miningAt(0),
     wallet: { exists: true, locked: false, lockingKeyMode: 'derived', vault: 'passphrase', restoring: false, pendingQuotes: 0, balances: [{ mint: 'http://127.0.0.1:3338', unit: 'hash', amount: 230_400, proofs: 12 }] },
     hashrate,
-    earned,
   });
 }
 
@@ -98,7 +96,6 @@ function update(step: number): Promise<void> {
       useLive.setState({
         mining,
         hashrate: [...state.hashrate.slice(1), { t, v: mining.hashrate }],
-        earned: [...state.earned.slice(1), { t, v: step * 64 + 230_400 }],
       }),
     );
     const rendered = performance.now();

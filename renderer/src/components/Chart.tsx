@@ -5,6 +5,21 @@ export interface ChartSeries {
   label: string;
   /** a CSS colour */
   stroke: string;
+  /**
+   * which y axis the series belongs to (default "y"): series with different units get their own axis, the first on
+   * the left, the second on the right, each labelled with its unit
+   */
+  scale?: string;
+}
+
+export interface ChartAxis {
+  /** the scale name series refer to */
+  scale: string;
+  /** shown next to the axis, e.g. "°C" */
+  label: string;
+  format?: (v: number) => string;
+  /** start the axis at zero (amounts, hashrates) rather than fit the data (temperatures) */
+  fromZero?: boolean;
 }
 
 interface ChartProps {
@@ -15,53 +30,89 @@ interface ChartProps {
   data: [number[], ...(number | null)[][]];
   series: ChartSeries[];
   height?: number;
+  /** the one y axis's format (charts with one unit) */
   formatValue?: (v: number) => string;
+  /** charts with several units: one axis per scale */
+  axes?: ChartAxis[];
   /** seconds of history the x axis spans, ending now (otherwise the data's own extent) */
   spanSeconds?: number;
+  /** draw steps (a value holds until the next point), as running totals are */
+  stepped?: boolean;
 }
 
+const grid = { stroke: 'rgba(128,128,128,0.2)' };
+const ticks = { stroke: 'rgba(128,128,128,0.3)' };
+
 /** uPlot in a React box: created once, fed new data in place so a 1 Hz update costs one setData. */
-export function Chart({ label, summary, data, series, height = 180, formatValue, spanSeconds }: ChartProps) {
+export function Chart({ label, summary, data, series, height = 180, formatValue, axes, spanSeconds, stepped }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const format = useRef(formatValue);
   format.current = formatValue;
   const span = useRef(spanSeconds);
   span.current = spanSeconds;
-  const seriesKey = series.map((s) => s.label).join('|');
+  const axesRef = useRef(axes);
+  axesRef.current = axes;
+  const seriesKey = `${series.map((s) => `${s.label}:${s.scale ?? 'y'}`).join('|')}|${(axes ?? []).map((a) => a.label).join('|')}|${stepped ? 's' : ''}`;
 
   useEffect(() => {
     const el = box.current;
     if (!el) return;
+    const yAxes: ChartAxis[] = axesRef.current ?? [{ scale: 'y', label: '', fromZero: true }];
+    const scales: uPlot.Scales = {
+      x: {
+        time: true,
+        range: (_u, min, max): uPlot.Range.MinMax => {
+          if (span.current) {
+            const now = Date.now() / 1000;
+            return [now - span.current, now];
+          }
+          return min === max ? [min - 60, max + 1] : [min, max];
+        },
+      },
+    };
+    for (const axis of yAxes) {
+      scales[axis.scale] = {
+        range: (_u, min, max): uPlot.Range.MinMax => {
+          if (axis.fromZero !== false) return [0, max > 0 ? max * 1.1 : 1];
+          if (min === null || max === null || !Number.isFinite(min)) return [0, 1];
+          const pad = Math.max(1, (max - min) * 0.15);
+          return [Math.floor(min - pad), Math.ceil(max + pad)];
+        },
+      };
+    }
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
       legend: { show: series.length > 1 },
       cursor: { drag: { x: false, y: false } },
-      scales: {
-        x: {
-          time: true,
-          range: (_u, min, max): uPlot.Range.MinMax => {
-            if (span.current) {
-              const now = Date.now() / 1000;
-              return [now - span.current, now];
-            }
-            return min === max ? [min - 60, max + 1] : [min, max];
-          },
-        },
-        y: { range: (_u, min, max): uPlot.Range.MinMax => [0, max > 0 ? max * 1.1 : 1] },
-      },
+      scales,
       axes: [
-        { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' }, ticks: { stroke: 'rgba(128,128,128,0.3)' } },
-        {
-          stroke: 'currentColor',
-          grid: { stroke: 'rgba(128,128,128,0.2)' },
-          ticks: { stroke: 'rgba(128,128,128,0.3)' },
-          size: 70,
-          values: (_u, splits) => splits.map((v) => (format.current ? format.current(v) : String(v))),
-        },
+        { stroke: 'currentColor', grid, ticks },
+        ...yAxes.map(
+          (axis, i): uPlot.Axis => ({
+            scale: axis.scale,
+            side: i === 0 ? 3 : 1,
+            stroke: 'currentColor',
+            grid: i === 0 ? grid : { show: false },
+            ticks,
+            size: 70,
+            ...(axis.label ? { label: axis.label, labelSize: 18 } : {}),
+            values: (_u, splits) => splits.map((v) => (axis.format ? axis.format(v) : format.current ? format.current(v) : String(v))),
+          }),
+        ),
       ],
-      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, spanGaps: true }))],
+      series: [
+        {},
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.stroke,
+          width: 2,
+          spanGaps: true,
+          scale: s.scale ?? yAxes[0]!.scale,
+          ...(stepped ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {}),
+        })),
+      ],
     };
     const created = new uPlot(opts, data as uPlot.AlignedData, el);
     plot.current = created;

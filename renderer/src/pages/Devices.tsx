@@ -1,11 +1,15 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import { call } from '../api';
 import { Chart } from '../components/Chart';
+import { ConfirmButton } from '../components/Confirm';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
+import { Term } from '../components/Term';
 import { useDiscovery, type FoundDevice } from '../discovery';
 import { downloadText } from '../download';
 import { formatAgo, formatHashrate, formatSi } from '../format';
-import type { DeviceView } from '../shapes';
+import { compareHashrates } from '../hashrate';
+import { useLive } from '../live';
+import type { DeviceView, MinerView } from '../shapes';
 import { useApp } from '../store';
 import { useAction, useCommand } from '../useCommand';
 import { deviceAddressProblem, parseScanTarget } from '../validation';
@@ -139,28 +143,53 @@ export function DiscoverPanel({ onPick, pickLabel = 'Add' }: { onPick(device: De
   );
 }
 
-function DeviceActions({ device, onChange }: { device: DeviceView; onChange(): void }) {
-  const act = useAction(async (command: 'devices.useProxy' | 'devices.undoProxy' | 'devices.identify' | 'devices.restart' | 'devices.pause' | 'devices.resume' | 'devices.remove') => {
+type DeviceCommand = 'devices.useProxy' | 'devices.undoProxy' | 'devices.identify' | 'devices.restart' | 'devices.pause' | 'devices.resume' | 'devices.remove';
+
+/** What each action says once it is done: every click gets visible feedback. */
+const doneWords: Record<DeviceCommand, (name: string) => string> = {
+  'devices.useProxy': (n) => `${n} now mines through Axewallet.`,
+  'devices.undoProxy': (n) => `${n} is back on its previous pools.`,
+  'devices.identify': (n) => `${n} shows "Hi!" on its screen for a few seconds.`,
+  'devices.restart': (n) => `${n} is restarting; it reconnects in about a minute.`,
+  'devices.pause': (n) => `${n} paused mining.`,
+  'devices.resume': (n) => `${n} resumed mining.`,
+  'devices.remove': (n) => `${n} was forgotten, with its history. Add it again to watch it.`,
+};
+
+function DeviceActions({ device, onChange, onForgotten }: { device: DeviceView; onChange(): void; onForgotten(message: string): void }) {
+  const name = deviceName(device);
+  const [done, setDone] = useState<string>();
+  const act = useAction(async (command: DeviceCommand) => {
+    setDone(undefined);
     await call(command, { id: device.id });
+    if (command === 'devices.remove') onForgotten(doneWords[command](name));
+    else setDone(doneWords[command](name));
     onChange();
   });
-  const name = deviceName(device);
-  const button = (command: Parameters<typeof act.run>[0], label: string) => (
+  const button = (command: DeviceCommand, label: string) => (
     <button type="button" disabled={act.busy} onClick={() => void act.run(command)} aria-label={`${label}: ${name}`}>
       {label}
     </button>
+  );
+  const confirmed = (command: DeviceCommand, label: string, question: string, confirmLabel: string) => (
+    <ConfirmButton label={label} ariaLabel={`${label}: ${name}`} question={question} confirmLabel={confirmLabel} disabled={act.busy} onConfirm={() => act.run(command)} />
   );
   return (
     <div className="stack">
       <div className="row wrap">
         {!device.viaAxewallet && button('devices.useProxy', 'Point at Axewallet')}
-        {device.canUndoProxy && button('devices.undoProxy', 'Restore previous pools')}
+        {device.canUndoProxy &&
+          confirmed('devices.undoProxy', 'Restore previous pools', `Put ${name} back on the pools it had before? It restarts and stops earning ehash here.`, 'Restore and restart')}
         {button('devices.identify', 'Identify')}
-        {button('devices.restart', 'Restart')}
-        {device.capabilities.pauseResume && (device.miningPaused ? button('devices.resume', 'Resume') : button('devices.pause', 'Pause'))}
-        {button('devices.remove', 'Forget')}
+        {confirmed('devices.restart', 'Restart', `Restart ${name}? It stops hashing for about a minute.`, 'Restart now')}
+        {device.capabilities.pauseResume &&
+          (device.miningPaused
+            ? button('devices.resume', 'Resume')
+            : confirmed('devices.pause', 'Pause', `Pause mining on ${name}? It earns nothing until you resume.`, 'Pause mining'))}
+        {confirmed('devices.remove', 'Forget', `Forget ${name} and its history? The device keeps mining; Axewallet stops watching it.`, 'Forget it')}
       </div>
       {act.busy && <p role="status">Working…</p>}
+      {done && <p role="status">{done}</p>}
       {act.error && <ErrorNotice error={act.error} />}
     </div>
   );
@@ -210,8 +239,12 @@ function PoolForm({ device, all, onChange }: { device: DeviceView; all: DeviceVi
   );
 }
 
+const historyRanges = ['1h', '24h', '7d'] as const;
+
 function DeviceHistory({ device }: { device: DeviceView }) {
-  const history = useCommand('devices.history', { id: device.id, range: '24h' }, 60_000);
+  const [range, setRange] = useState<(typeof historyRanges)[number]>('24h');
+  const history = useCommand('devices.history', { id: device.id, range }, 60_000);
+  const span = { '1h': 3600, '24h': 86_400, '7d': 604_800 }[range];
   const data = useMemo(() => {
     const samples = history.data?.samples ?? [];
     const t = samples.map((s) => Date.parse(s.at) / 1000);
@@ -221,19 +254,40 @@ function DeviceHistory({ device }: { device: DeviceView }) {
     };
   }, [history.data]);
   if (history.error) return <ErrorNotice error={history.error} title="History" />;
+  const name = deviceName(device);
   return (
-    <div className="grid2">
-      <Chart label={`Hashrate of ${deviceName(device)}, 24 h`} summary={ghs(device.hashrate10m)} data={data.hashrate} series={[{ label: '10 min average', stroke: '#e8731a' }]} formatValue={(v) => `${formatSi(v)}H/s`} spanSeconds={86_400} />
-      <Chart
-        label={`Temperature and power of ${deviceName(device)}, 24 h`}
-        summary={`${device.temperature.toFixed(1)} °C, ${device.power.toFixed(1)} W`}
-        data={data.temperature}
-        series={[
-          { label: '°C', stroke: '#d64545' },
-          { label: 'W', stroke: '#3c8dde' },
-        ]}
-        spanSeconds={86_400}
-      />
+    <div className="stack">
+      <div role="radiogroup" aria-label={`Chart range of ${name}`} className="segmented">
+        {historyRanges.map((r) => (
+          <button key={r} type="button" role="radio" aria-checked={range === r} onClick={() => setRange(r)}>
+            {r}
+          </button>
+        ))}
+      </div>
+      <div className="grid2">
+        <Chart
+          label={`Hashrate of ${name} as it reports it (10 min average), ${range}`}
+          summary={ghs(device.hashrate10m)}
+          data={data.hashrate}
+          series={[{ label: '10 min average', stroke: '#e8731a' }]}
+          formatValue={(v) => `${formatSi(v)}H/s`}
+          spanSeconds={span}
+        />
+        <Chart
+          label={`Temperature (°C, left) and power (W, right) of ${name}, ${range}`}
+          summary={`${device.temperature.toFixed(1)} °C, ${device.power.toFixed(1)} W`}
+          data={data.temperature}
+          series={[
+            { label: 'ASIC temperature °C', stroke: '#d64545', scale: 'temperature' },
+            { label: 'power W', stroke: '#3c8dde', scale: 'power' },
+          ]}
+          axes={[
+            { scale: 'temperature', label: '°C', format: (v) => `${v} °C`, fromZero: false },
+            { scale: 'power', label: 'W', format: (v) => `${v} W`, fromZero: false },
+          ]}
+          spanSeconds={span}
+        />
+      </div>
     </div>
   );
 }
@@ -260,8 +314,18 @@ function DeviceLogs({ device }: { device: DeviceView }) {
   );
 }
 
-function DeviceCard({ device, all, onChange }: { device: DeviceView; all: DeviceView[]; onChange(): void }) {
+/** The rate Axewallet measures for this device from its accepted shares (its miner connection, matched by address). */
+function measuredFor(device: DeviceView, miners: readonly MinerView[]): MinerView | undefined {
+  const host = new URL(/^[a-z]+:\/\//.test(device.address) ? device.address : `http://${device.address}`).hostname;
+  return miners.find((m) => m.address.replace(/:\d+$/, '') === host);
+}
+
+function DeviceCard({ device, all, onChange, onForgotten }: { device: DeviceView; all: DeviceView[]; onChange(): void; onForgotten(message: string): void }) {
   const name = deviceName(device);
+  const miners = useLive((s) => s.mining?.miners ?? []);
+  const demo = useApp((s) => s.status?.demo ?? false);
+  const miner = measuredFor(device, miners);
+  const comparison = miner ? compareHashrates(miner.hashrate, [{ ...device, viaAxewallet: true }], demo) : undefined;
   const statusClass = device.status === 'online' ? 'good' : device.status === 'restarting' ? '' : 'bad';
   return (
     <li className="device card" aria-label={name}>
@@ -272,7 +336,12 @@ function DeviceCard({ device, all, onChange }: { device: DeviceView; all: Device
           {device.asicModel} · {device.firmware}
         </span>
         <span className={statusClass}>{device.miningPaused ? 'paused' : device.status}</span>
-        <span>{ghs(device.hashrate)}</span>
+        <span className="side-by-side">
+          <span>
+            <Term term="hashrate">{ghs(device.hashrate)}</Term> reported by the device
+          </span>
+          {miner && <span>{formatHashrate(miner.hashrate)} measured by Axewallet</span>}
+        </span>
         <span>{device.temperature.toFixed(1)} °C</span>
         <span>{device.power.toFixed(1)} W</span>
         <span>
@@ -287,7 +356,12 @@ function DeviceCard({ device, all, onChange }: { device: DeviceView; all: Device
           <p className="hint">{device.problem.hint}</p>
         </div>
       )}
-      <DeviceActions device={device} onChange={onChange} />
+      {comparison?.explanation && (
+        <p className="explain" role="note">
+          Why two hashrates? {comparison.explanation}
+        </p>
+      )}
+      <DeviceActions device={device} onChange={onChange} onForgotten={onForgotten} />
       <details>
         <summary>Charts of {name}</summary>
         <DeviceHistory device={device} />
@@ -308,6 +382,7 @@ export function DevicesPage() {
   const id = useId();
   const deviceEvents = useApp((s) => s.events.filter((e) => e.type === 'device.state' || e.type === 'device.removed').length);
   const devices = useCommand('devices.list', {}, 5000, deviceEvents);
+  const [forgotten, setForgotten] = useState<string>();
 
   return (
     <div className="stack">
@@ -318,6 +393,7 @@ export function DevicesPage() {
       </section>
       <section aria-labelledby={`${id}-list`}>
         <h2 id={`${id}-list`}>Your devices</h2>
+        {forgotten && <p role="status">{forgotten}</p>}
         {devices.error ? (
           <ErrorNotice error={devices.error} onRetry={devices.reload} />
         ) : !devices.data ? (
@@ -327,7 +403,7 @@ export function DevicesPage() {
         ) : (
           <ul className="list">
             {devices.data.devices.map((d) => (
-              <DeviceCard key={d.id} device={d} all={devices.data!.devices} onChange={devices.reload} />
+              <DeviceCard key={d.id} device={d} all={devices.data!.devices} onChange={devices.reload} onForgotten={setForgotten} />
             ))}
           </ul>
         )}

@@ -35,6 +35,11 @@ export function SetupPage() {
         )}
         {step === 1 && device && <PointStep device={device} onDone={() => setStep(2)} />}
         {step === 2 && <WatchStep />}
+        {step > 0 && (
+          <button type="button" onClick={() => setStep(step - 1)}>
+            Back to “{steps[step - 1]}”
+          </button>
+        )}
       </section>
     </div>
   );
@@ -112,25 +117,81 @@ function UsbPanel({ onChosen }: { onChosen(device: DeviceView): void }) {
   );
 }
 
+/** The host part of a device address ("http://192.168.1.50" -> "192.168.1.50"). */
+function hostOf(address: string): string {
+  try {
+    return new URL(/^[a-z]+:\/\//.test(address) ? address : `http://${address}`).hostname;
+  } catch {
+    return address;
+  }
+}
+
+/** What pointing the device at Axewallet writes, shown before anything is written. */
+function PoolPreview({ device }: { device: DeviceView }) {
+  const stratum = useApp((s) => s.status?.stratum);
+  const current = device.pools.find((p) => p.slot === device.primaryPool) ?? device.pools[0];
+  const deviceIp = hostOf(device.address);
+  const wildcard = !stratum || ['0.0.0.0', '::', ''].includes(stratum.host);
+  const host = !wildcard ? stratum.host : deviceIp.startsWith('127.') ? '127.0.0.1' : `this computer's address on ${deviceIp}'s network`;
+  return (
+    <table aria-label="Pool settings Axewallet will write">
+      <tbody>
+        <tr>
+          <th scope="row">New primary pool</th>
+          <td>
+            <span className="mono">
+              {host}:{stratum?.port ?? '…'}
+            </span>{' '}
+            (Axewallet on this computer), Stratum V1, no TLS, user <span className="mono">{current?.user || 'axewallet'}</span>, password <span className="mono">x</span>
+          </td>
+        </tr>
+        <tr>
+          <th scope="row">Fallback pool</th>
+          <td>
+            {current ? (
+              <>
+                your current pool <span className="mono">{`${current.url}:${current.port}`}</span> (user <span className="mono">{current.user}</span>): {device.viaAxewallet ? '' : 'the Bitaxe mines there if Axewallet stops'}
+              </>
+            ) : (
+              'none (the device has no pool yet)'
+            )}
+          </td>
+        </tr>
+        <tr>
+          <th scope="row">Then</th>
+          <td>the Bitaxe restarts (about a minute) and Axewallet waits until it connects. “Restore previous pools” on the Devices page undoes it.</td>
+        </tr>
+      </tbody>
+    </table>
+  );
+}
+
 function PointStep({ device, onDone }: { device: DeviceView; onDone(): void }) {
   const point = useAction(() => call('devices.useProxy', { id: device.id }));
+  const [written, setWritten] = useState<string>();
   const name = deviceName(device);
   return (
     <div className="stack">
       <p>
         Axewallet will set <strong>{name}</strong> to mine through this machine, keeping its current pool as the fallback so it goes on mining if Axewallet
-        stops. The Bitaxe may restart.
+        stops. Here is what it writes:
       </p>
+      <PoolPreview device={device} />
       {point.error && <ErrorNotice error={point.error} />}
+      {written && <p role="status">{written}</p>}
       <button
         type="button"
         className="primary"
         disabled={point.busy}
         onClick={async () => {
-          if ((await point.run()) !== undefined) onDone();
+          const result = await point.run();
+          if (result !== undefined) {
+            setWritten(`Wrote ${result.proxy.host}:${result.proxy.port} as the primary pool of ${name}; it connected.`);
+            onDone();
+          }
         }}
       >
-        {point.busy ? 'Pointing it at Axewallet…' : `Point ${name} at Axewallet`}
+        {point.busy ? 'Writing the pool settings and restarting the Bitaxe…' : `Point ${name} at Axewallet`}
       </button>
       {device.viaAxewallet && (
         <button type="button" onClick={onDone}>

@@ -1,18 +1,26 @@
-import { useId, useState } from 'react';
+import { useCallback, useEffect, useId, useState } from 'react';
 import type { ApiEvent, CommandInput, CommandOutput } from '../../../core/api/contract';
 import { call } from '../api';
+import { Amount } from '../components/Amount';
+import { ConfirmButton } from '../components/Confirm';
 import { CopyButton } from '../components/CopyButton';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
-import { Qr } from '../components/Qr';
-import { formatSi } from '../format';
+import { hasCamera, QrScanner } from '../components/QrScanner';
+import { Term } from '../components/Term';
+import { TokenQr } from '../components/TokenQr';
+import { formatExact, formatSi, parseAmount } from '../format';
 import { useLive } from '../live';
 import type { BalanceView } from '../shapes';
 import { useApp } from '../store';
 import { useAction, useCommand } from '../useCommand';
+import { typicalHashrate } from '../hashrate';
+import { workExplanation, yourMiners } from '../work';
 
-/** ehash is work: each unit of an amount stands for 2^minimumDifficulty expected hashes, when the engine says which minimum applies. */
-function asWork(balance: BalanceView): string {
-  return balance.expectedWork !== undefined ? `${formatSi(balance.expectedWork)} hashes` : '—';
+/** "your Bitaxe Gamma" and the hashrate Axewallet measures from its shares: what amounts are compared with. */
+function useMinerScale(): { who: string | undefined; hashrate: number } {
+  const mining = useLive((s) => s.mining);
+  const devices = useCommand('devices.list', {}, 30_000);
+  return { who: yourMiners(devices.data?.devices ?? [], mining?.miners.length ?? 0), hashrate: typicalHashrate(mining) };
 }
 
 export function WalletPage() {
@@ -43,8 +51,9 @@ export function WalletPage() {
         <ReceiveForm />
       </div>
       <PendingSends />
-      <History />
+      <Activity />
       <Mints />
+      <LockingKey />
     </div>
   );
 }
@@ -78,45 +87,53 @@ function MintProblem() {
 function Balances({ balances }: { balances: BalanceView[] }) {
   const id = useId();
   const wallet = useLive((s) => s.wallet);
+  const scale = useMinerScale();
   return (
     <section aria-labelledby={`${id}-balances`}>
       <h2 id={`${id}-balances`}>Balances</h2>
       {wallet && wallet.pendingQuotes > 0 && (
         <p role="status">
-          {wallet.pendingQuotes} paid share quote{wallet.pendingQuotes === 1 ? '' : 's'} waiting to be minted.
+          {wallet.pendingQuotes} paid share <Term term="quote">quote{wallet.pendingQuotes === 1 ? '' : 's'}</Term> waiting to be turned into ehash.
         </p>
       )}
       {wallet?.restoring && <p role="status">Restoring from the mint…</p>}
       {balances.length === 0 ? (
-        <p className="muted">Nothing yet: every share the pool accepts becomes ehash here.</p>
+        <p className="muted">
+          Nothing yet: every <Term term="share">share</Term> the pool accepts becomes <Term term="ehash">ehash</Term> here.
+        </p>
       ) : (
         <table aria-label="Balances">
           <thead>
             <tr>
-              <th scope="col">Mint</th>
-              <th scope="col">Unit</th>
-              <th scope="col">Amount</th>
-              <th scope="col">As work</th>
-              <th scope="col">Proofs</th>
+              <th scope="col">
+                <Term term="mint">Mint</Term>
+              </th>
+              <th scope="col">
+                <Term term="ehash">ehash</Term>
+              </th>
+              <th scope="col">What it stands for</th>
+              <th scope="col">In sats</th>
+              <th scope="col">
+                <Term term="proof">Coins (proofs)</Term>
+              </th>
             </tr>
           </thead>
           <tbody>
             {balances.map((b) => (
               <tr key={`${b.mint}|${b.unit}`}>
                 <td className="mono">{b.mint}</td>
-                <td>{b.unit}</td>
-                <td title={String(b.amount)}>{formatSi(b.amount)}</td>
-                <td>{asWork(b)}</td>
+                <td>
+                  <Amount value={b.amount} unit={b.unit} />
+                </td>
+                <td>{b.expectedWork !== undefined ? workExplanation(b.expectedWork, scale.hashrate, scale.who) : 'not known yet (needs two share quotes from this unit)'}</td>
+                <td>
+                  no estimate <Term term="estimate">why?</Term>
+                </td>
                 <td>{b.proofs}</td>
               </tr>
             ))}
           </tbody>
         </table>
-      )}
-      {wallet?.lockingPubkey && (
-        <p className="hint">
-          Locking key ({wallet.lockingKeyMode}): <span className="mono">{wallet.lockingPubkey}</span>
-        </p>
       )}
     </section>
   );
@@ -183,41 +200,47 @@ function UnlockForm() {
   );
 }
 
+type SendResult = CommandOutput<'wallet.send'> & { amount: bigint; unit: string };
+
 function SendForm({ balances }: { balances: BalanceView[] }) {
   const id = useId();
   const [choice, setChoice] = useState(0);
   const [amount, setAmount] = useState('');
   const [memo, setMemo] = useState('');
-  const [token, setToken] = useState<string>();
+  const [sent, setSent] = useState<SendResult>();
   const [amountError, setAmountError] = useState<string>();
   const send = useAction((input: CommandInput<'wallet.send'>) => call('wallet.send', input));
   const selected = balances[choice];
+  const parsed = amount.trim() ? parseAmount(amount) : undefined;
 
   const onSubmit = async (e: React.FormEvent) => {
     e.preventDefault();
-    setToken(undefined);
-    if (!/^\d{1,20}$/.test(amount.trim()) || BigInt(amount.trim()) === 0n) {
-      setAmountError('Enter a whole amount above 0.');
+    setSent(undefined);
+    const value = parseAmount(amount);
+    if (typeof value === 'string') {
+      setAmountError(value);
       return;
     }
-    if (selected && BigInt(amount.trim()) > BigInt(selected.amount)) {
-      setAmountError(`Only ${formatSi(selected.amount)} ${selected.unit} available at this mint.`);
+    if (selected && value > BigInt(selected.amount)) {
+      setAmountError(`Only ${formatExact(selected.amount)} ${selected.unit} available at this mint.`);
       return;
     }
     setAmountError(undefined);
-    const value = BigInt(amount.trim());
     const result = await send.run({
       amount: value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString(),
       ...(memo ? { memo } : {}),
       ...(selected ? { mint: selected.mint, unit: selected.unit } : {}),
     });
     if (result) {
-      setToken(result.token);
+      setSent({ ...result, amount: value, unit: selected?.unit ?? 'hash' });
+      setAmount('');
+      setMemo('');
       void useLive.getState().refresh();
     }
   };
 
   const serverFieldError = send.error?.field === 'amount' ? send.error.message : undefined;
+  const message = amountError ?? serverFieldError;
   return (
     <section aria-labelledby={`${id}-send`}>
       <h2 id={`${id}-send`}>Send</h2>
@@ -235,15 +258,33 @@ function SendForm({ balances }: { balances: BalanceView[] }) {
           </>
         )}
         <label htmlFor={`${id}-amount`}>Amount to send{selected ? ` (${selected.unit})` : ''}</label>
-        <input
-          id={`${id}-amount`}
-          inputMode="numeric"
-          value={amount}
-          aria-invalid={!!(amountError ?? serverFieldError)}
-          aria-describedby={amountError ?? serverFieldError ? `${id}-amount-error` : undefined}
-          onChange={(e) => setAmount(e.target.value)}
-        />
-        <FieldError id={`${id}-amount-error`} message={amountError ?? serverFieldError} />
+        <div className="row">
+          <input
+            id={`${id}-amount`}
+            inputMode="decimal"
+            placeholder="e.g. 250k or 1.5M"
+            value={amount}
+            aria-invalid={!!message}
+            aria-describedby={`${id}-amount-help${message ? ` ${id}-amount-error` : ''}`}
+            onChange={(e) => {
+              setAmount(e.target.value);
+              setAmountError(undefined);
+            }}
+          />
+          {selected && (
+            <button type="button" onClick={() => setAmount(String(selected.amount))} aria-label={`Send all: ${formatExact(selected.amount)} ${selected.unit}`}>
+              Max
+            </button>
+          )}
+        </div>
+        <p id={`${id}-amount-help`} className="hint">
+          {typeof parsed === 'bigint'
+            ? `= ${formatExact(parsed)} ${selected?.unit ?? ''}`
+            : selected
+              ? `Available: ${formatExact(selected.amount)} ${selected.unit}. k = thousand, M = million.`
+              : 'k = thousand, M = million.'}
+        </p>
+        <FieldError id={`${id}-amount-error`} message={message} />
         <label htmlFor={`${id}-memo`}>Memo (optional)</label>
         <input id={`${id}-memo`} value={memo} maxLength={200} onChange={(e) => setMemo(e.target.value)} />
         {send.error && !serverFieldError && <ErrorNotice error={send.error} />}
@@ -251,24 +292,92 @@ function SendForm({ balances }: { balances: BalanceView[] }) {
           {send.busy ? 'Creating token…' : 'Create token'}
         </button>
       </form>
-      {token && (
-        <div className="stack token-out">
-          <label htmlFor={`${id}-token`}>Token to give the receiver</label>
-          <textarea id={`${id}-token`} readOnly rows={4} value={token} className="mono" onFocus={(e) => e.target.select()} />
-          <CopyButton text={token} label="Copy token" />
-          <Qr text={token} label="QR code of the token" />
-          <p className="hint">Until the receiver claims it, the amount stays in Pending sends, where you can take it back.</p>
-        </div>
-      )}
+      {sent && <TokenOut sent={sent} onDone={() => setSent(undefined)} />}
     </section>
   );
 }
+
+/** The token just created, until the receiver claims it (then it leaves the screen and says so) or the user closes it. */
+function TokenOut({ sent, onDone }: { sent: SendResult; onDone(): void }) {
+  const id = useId();
+  const walletEvents = useApp((s) => s.events.filter((e) => e.type === 'wallet.balance').length);
+  const pending = useCommand('wallet.sends', {}, 5000, walletEvents);
+  const claimed = pending.data !== undefined && !pending.data.sends.some((s) => s.id === sent.id);
+  if (claimed) {
+    return (
+      <div className="notice" role="status">
+        <strong>
+          The receiver claimed the token: <Amount value={sent.amount} unit={sent.unit} /> sent.
+        </strong>{' '}
+        <button type="button" onClick={onDone}>
+          Close
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className="stack token-out">
+      <label htmlFor={`${id}-token`}>Token to give the receiver</label>
+      <textarea id={`${id}-token`} readOnly rows={4} value={sent.token} className="mono" onFocus={(e) => e.target.select()} />
+      <div className="row">
+        <CopyButton text={sent.token} label="Copy token" />
+        <button type="button" onClick={onDone}>
+          Done: hide the token
+        </button>
+      </div>
+      <TokenQr text={sent.token} label="QR code of the token" />
+      <p className="hint">
+        Until the receiver claims it, the amount stays in Pending sends, where you can take it back (<Term term="reclaim">reclaim</Term>). This panel closes by itself
+        once it is claimed.
+      </p>
+    </div>
+  );
+}
+
+type Preview = CommandOutput<'wallet.previewToken'>;
 
 function ReceiveForm() {
   const id = useId();
   const [token, setToken] = useState('');
   const [received, setReceived] = useState<string>();
-  const receive = useAction((t: string) => call('wallet.receive', { token: t }));
+  const [trust, setTrust] = useState(false);
+  const [scanning, setScanning] = useState(false);
+  const [camera, setCamera] = useState(false);
+  const [preview, setPreview] = useState<Preview>();
+  const [previewError, setPreviewError] = useState<string>();
+  const receive = useAction((t: string, trustMint: boolean) => call('wallet.receive', { token: t, ...(trustMint ? { trustMint } : {}) }));
+  const trimmed = token.trim();
+
+  useEffect(() => {
+    void hasCamera().then(setCamera);
+  }, []);
+
+  // the preview is read from the token alone: nothing reaches its mint before the user says so
+  useEffect(() => {
+    setPreview(undefined);
+    setPreviewError(undefined);
+    setTrust(false);
+    if (trimmed.length < 10) return;
+    let cancelled = false;
+    const timer = setTimeout(() => {
+      call('wallet.previewToken', { token: trimmed }).then(
+        (p) => !cancelled && setPreview(p),
+        (error: unknown) => !cancelled && setPreviewError(`${(error as Error).message}${(error as { hint?: string }).hint ? ` ${(error as { hint?: string }).hint}` : ''}`),
+      );
+    }, 150);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [trimmed]);
+
+  const onScanned = useCallback((text: string) => {
+    setScanning(false);
+    setToken(text);
+  }, []);
+
+  const needsTrust = preview !== undefined && !preview.trusted;
+  const error = receive.error && `${receive.error.message}${receive.error.hint && receive.error.details?.reason !== 'confirm_mint' ? ` ${receive.error.hint}` : ''}`;
   return (
     <section aria-labelledby={`${id}-receive`}>
       <h2 id={`${id}-receive`}>Receive</h2>
@@ -278,9 +387,9 @@ function ReceiveForm() {
         onSubmit={async (e) => {
           e.preventDefault();
           setReceived(undefined);
-          const result = await receive.run(token.trim());
+          const result = await receive.run(trimmed, trust);
           if (result) {
-            setReceived(`Received ${formatSi(result.amount)} ${result.unit}.`);
+            setReceived(`Received ${formatExact(result.amount)} ${result.unit} from ${result.mint}.`);
             setToken('');
             void useLive.getState().refresh();
           }
@@ -293,13 +402,62 @@ function ReceiveForm() {
           className="mono"
           placeholder="cashuB…"
           value={token}
-          aria-invalid={!!receive.error}
-          aria-describedby={receive.error ? `${id}-token-error` : undefined}
-          onChange={(e) => setToken(e.target.value)}
+          aria-invalid={!!(error ?? previewError)}
+          aria-describedby={error ?? previewError ? `${id}-token-error` : undefined}
+          onChange={(e) => {
+            setToken(e.target.value);
+            setReceived(undefined);
+            receive.setError(undefined);
+          }}
         />
-        <FieldError id={`${id}-token-error`} message={receive.error && `${receive.error.message}${receive.error.hint ? ` ${receive.error.hint}` : ''}`} />
-        <button type="submit" className="primary" disabled={receive.busy || !token.trim()}>
-          {receive.busy ? 'Receiving…' : 'Receive'}
+        <div className="row">
+          {navigator.clipboard?.readText && (
+            <button
+              type="button"
+              onClick={async () => {
+                try {
+                  setToken((await navigator.clipboard.readText()).trim());
+                } catch {
+                  setPreviewError('The clipboard cannot be read here: paste into the field with Ctrl+V.');
+                }
+              }}
+            >
+              Paste
+            </button>
+          )}
+          {camera && !scanning && (
+            <button type="button" onClick={() => setScanning(true)}>
+              Scan a QR code
+            </button>
+          )}
+        </div>
+        {scanning && <QrScanner onToken={onScanned} onClose={() => setScanning(false)} />}
+        <FieldError id={`${id}-token-error`} message={error ?? previewError} />
+        {preview && (
+          <div className={`notice${needsTrust ? ' notice-warn' : ''}`} aria-label="What this token holds">
+            <p>
+              <strong>
+                <Amount value={preview.amount} unit={preview.unit} />
+              </strong>{' '}
+              in {preview.proofs} <Term term="proof">proof{preview.proofs === 1 ? '' : 's'}</Term> from <span className="mono">{preview.mint}</span>
+            </p>
+            {preview.memo && <p>Memo: “{preview.memo}”</p>}
+            {preview.locked && <p className="hint">Locked to a key: only the wallet holding that key can receive it.</p>}
+            {needsTrust && (
+              <>
+                <p role="alert">
+                  <strong>You have never used this mint.</strong> Receiving means trusting <span className="mono">{preview.mint}</span> to honour this amount; Axewallet
+                  contacts it only once you confirm.
+                </p>
+                <label className="check">
+                  <input type="checkbox" checked={trust} onChange={(e) => setTrust(e.target.checked)} />I know this mint and trust it
+                </label>
+              </>
+            )}
+          </div>
+        )}
+        <button type="submit" className="primary" disabled={receive.busy || !trimmed || (needsTrust && !trust)}>
+          {receive.busy ? 'Receiving…' : needsTrust ? 'Trust this mint and receive' : 'Receive'}
         </button>
         {received && <p role="status">{received}</p>}
       </form>
@@ -311,14 +469,17 @@ function PendingSends() {
   const id = useId();
   const walletEvents = useApp((s) => s.events.filter((e) => e.type === 'wallet.balance').length);
   const pending = useCommand('wallet.sends', {}, 5000, walletEvents);
-  const reclaim = useAction(async (sendId: string) => {
-    await call('wallet.reclaim', { id: sendId });
+  const [done, setDone] = useState<string>();
+  const reclaim = useAction(async (send: { id: string; amount: number | string; unit: string }) => {
+    const result = await call('wallet.reclaim', { id: send.id });
+    setDone(`Took back ${formatExact(result.amount)} ${send.unit}; the token no longer works.`);
     pending.reload();
     void useLive.getState().refresh();
   });
   return (
     <section aria-labelledby={`${id}-pending`}>
       <h2 id={`${id}-pending`}>Pending sends</h2>
+      {done && <p role="status">{done}</p>}
       {pending.error ? (
         <ErrorNotice error={pending.error} />
       ) : !pending.data ? (
@@ -326,18 +487,26 @@ function PendingSends() {
       ) : pending.data.sends.length === 0 ? (
         <p className="muted">No token is waiting to be claimed.</p>
       ) : (
-        <ul className="list">
+        <ul className="list" aria-label="Pending sends">
           {pending.data.sends.map((s) => (
             <li key={s.id} className="row">
               <span>
-                {formatSi(s.amount)} {s.unit}
+                <Amount value={s.amount} unit={s.unit} />
                 {s.memo ? ` — ${s.memo}` : ''}
                 <span className="muted"> {new Date(s.createdAt).toLocaleString()}</span>
               </span>
               {s.token && <CopyButton text={s.token} label={`Copy token for ${formatSi(s.amount)} ${s.unit}`} />}
-              <button type="button" disabled={reclaim.busy} onClick={() => void reclaim.run(s.id)} aria-label={`Reclaim ${formatSi(s.amount)} ${s.unit}`}>
-                Reclaim
-              </button>
+              <ConfirmButton
+                label="Reclaim"
+                ariaLabel={`Reclaim ${formatSi(s.amount)} ${s.unit}`}
+                question={`Take back ${formatExact(s.amount)} ${s.unit}? The token you gave stops working.`}
+                confirmLabel="Take it back"
+                disabled={reclaim.busy}
+                onConfirm={() => {
+                  setDone(undefined);
+                  void reclaim.run(s);
+                }}
+              />
             </li>
           ))}
         </ul>
@@ -347,53 +516,184 @@ function PendingSends() {
   );
 }
 
-const historyKinds: Record<CommandOutput<'wallet.history'>['entries'][number]['kind'], string> = {
-  mint: 'Minted from shares',
-  send: 'Sent',
-  receive: 'Received',
-  reclaim: 'Reclaimed',
-  restore: 'Restored',
-  claimed: 'Send claimed',
-};
+type ActivityEntry = CommandOutput<'wallet.activity'>['days'][number]['entries'][number];
 
-function History() {
+function dayName(day: string, today: string, yesterday: string): string {
+  if (day === today) return 'today';
+  if (day === yesterday) return 'yesterday';
+  return `on ${new Date(`${day}T12:00:00`).toLocaleDateString(undefined, { weekday: 'short', month: 'short', day: 'numeric' })}`;
+}
+
+function localDayOf(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+const sendStates = { pending: 'waiting for the receiver', claimed: 'claimed by the receiver', reclaimed: 'taken back' } as const;
+
+function describeEntry(e: ActivityEntry, when: string, manyMints: boolean): React.ReactNode {
+  switch (e.kind) {
+    case 'mined':
+      return (
+        <>
+          Mined {when}: <Amount value={e.amount} unit={e.unit} sign="+" />
+          {e.shares !== undefined ? ` from ${formatExact(e.shares)} share${e.shares === 1 ? '' : 's'}` : ` in ${e.batches} batch${e.batches === 1 ? '' : 'es'}`}
+          {manyMints && <span className="muted"> at {e.mint}</span>}
+        </>
+      );
+    case 'send':
+      return (
+        <>
+          Sent <Amount value={e.amount} unit={e.unit} sign="−" />
+          {e.memo ? ` “${e.memo}”` : ''} — {sendStates[e.state ?? 'pending']}
+          {e.state === 'reclaimed' && e.returned !== undefined && (
+            <>
+              {' '}
+              (<Amount value={e.returned} unit={e.unit} sign="+" /> back)
+            </>
+          )}
+        </>
+      );
+    case 'receive':
+      return (
+        <>
+          Received <Amount value={e.amount} unit={e.unit} sign="+" />
+        </>
+      );
+    case 'restore':
+      return (
+        <>
+          Restored <Amount value={e.amount} unit={e.unit} sign="+" />
+          {e.memo ? ` (${e.memo})` : ''}
+        </>
+      );
+    case 'reclaim':
+      return (
+        <>
+          Took back an earlier send: <Amount value={e.amount} unit={e.unit} sign="+" />
+        </>
+      );
+  }
+}
+
+/** History by day: a day of mining is one row, a send is one row whatever became of it. */
+function Activity() {
   const id = useId();
+  const [days, setDays] = useState(7);
   const walletEvents = useApp((s) => s.events.filter((e) => e.type === 'wallet.balance').length);
-  const history = useCommand('wallet.history', {}, 5000, walletEvents);
+  const activity = useCommand('wallet.activity', { days, utcOffsetMinutes: -new Date().getTimezoneOffset() }, 10_000, walletEvents);
+  const now = Date.now();
+  const today = localDayOf(now);
+  const yesterday = localDayOf(now - 86_400_000);
   return (
     <section aria-labelledby={`${id}-history`}>
       <h2 id={`${id}-history`}>History</h2>
-      {history.error ? (
-        <ErrorNotice error={history.error} />
-      ) : !history.data ? (
+      {activity.error ? (
+        <ErrorNotice error={activity.error} />
+      ) : !activity.data ? (
         <p role="status">Loading…</p>
-      ) : history.data.entries.length === 0 ? (
-        <p className="muted">No history yet.</p>
+      ) : activity.data.days.length === 0 ? (
+        <p className="muted">Nothing in the last {days} days.</p>
       ) : (
-        <table aria-label="Wallet history">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">What</th>
-              <th scope="col">Amount</th>
-              <th scope="col">Memo</th>
-            </tr>
-          </thead>
-          <tbody>
-            {history.data.entries.map((h) => (
-              <tr key={h.id}>
-                <td>{new Date(h.at).toLocaleString()}</td>
-                <td>{historyKinds[h.kind]}</td>
-                <td className={h.direction === 'in' ? 'good' : ''}>
-                  {h.direction === 'in' ? '+' : '−'}
-                  {formatSi(h.amount)} {h.unit}
-                </td>
-                <td>{h.memo ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="stack" role="list" aria-label="Wallet history">
+          {activity.data.days.map((d) => {
+            const when = dayName(d.day, today, yesterday);
+            const manyMints = new Set(d.entries.map((e) => e.mint)).size > 1;
+            return (
+              <section key={d.day} role="listitem" aria-label={`History ${when}`}>
+                <h3 className="day-heading">{when[0]!.toUpperCase() + when.slice(1)}</h3>
+                <ul className="list activity">
+                  {d.entries.map((e) => (
+                    <li key={`${e.kind}-${e.ref ?? e.at}-${e.mint}-${e.unit}`} className={e.direction === 'in' ? 'activity-in' : 'activity-out'}>
+                      <span>{describeEntry(e, when, manyMints)}</span>
+                      <span className="muted">{e.kind === 'mined' && e.until !== e.at ? `${new Date(e.at).toLocaleTimeString()}–${new Date(e.until).toLocaleTimeString()}` : new Date(e.at).toLocaleTimeString()}</span>
+                    </li>
+                  ))}
+                </ul>
+              </section>
+            );
+          })}
+        </div>
       )}
+      {days < 366 && activity.data && (
+        <button type="button" onClick={() => setDays(Math.min(366, days + 30))}>
+          Show older history
+        </button>
+      )}
+    </section>
+  );
+}
+
+/** Where quotes lock to: the key from the words, or a static key a pool operator gave (changing it needs the passphrase). */
+function LockingKey() {
+  const id = useId();
+  const wallet = useLive((s) => s.wallet);
+  const [privkey, setPrivkey] = useState('');
+  const [passphrase, setPassphrase] = useState('');
+  const [problem, setProblem] = useState<string>();
+  const [done, setDone] = useState<string>();
+  const change = useAction((input: CommandInput<'wallet.lockingKey'>) => call('wallet.lockingKey', input));
+  if (!wallet?.exists) return null;
+  const needsPassphrase = wallet.vault === 'passphrase';
+  const apply = async (key: string | undefined) => {
+    setDone(undefined);
+    const result = await change.run({ ...(key ? { privkey: key } : {}), ...(needsPassphrase ? { passphrase } : {}) });
+    if (result) {
+      setPrivkey('');
+      setPassphrase('');
+      setDone(`Share quotes now lock to ${result.lockingKeyMode === 'static' ? 'the static key' : 'the key from your words'}: ${result.lockingPubkey ?? ''}`);
+      void useLive.getState().refresh();
+    }
+  };
+  return (
+    <section aria-labelledby={`${id}-key`}>
+      <h2 id={`${id}-key`}>
+        <Term term="lockingKey">Locking key</Term>
+      </h2>
+      <p>
+        Quotes lock to {wallet.lockingKeyMode === 'static' ? 'a static key from your pool operator' : 'the key derived from your recovery words'}:{' '}
+        <span className="mono">{wallet.lockingPubkey}</span>
+      </p>
+      <details>
+        <summary>Use a static locking key from your pool operator</summary>
+        <form
+          className="stack narrow"
+          aria-label="Static locking key"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            const p = !/^[0-9a-fA-F]{64}$/.test(privkey.trim()) ? 'A static locking key is 64 hexadecimal characters.' : needsPassphrase && !passphrase ? 'Enter the wallet passphrase.' : undefined;
+            setProblem(p);
+            if (!p) await apply(privkey.trim());
+          }}
+        >
+          <p className="hint">Only if your hashpool operator locks every quote to one key and gave you its private key. The key is kept encrypted like your words.</p>
+          <label htmlFor={`${id}-privkey`}>Static locking key (private key, 64 hex characters)</label>
+          <input id={`${id}-privkey`} className="mono" autoComplete="off" spellCheck={false} value={privkey} onChange={(e) => setPrivkey(e.target.value)} />
+          {needsPassphrase && (
+            <>
+              <label htmlFor={`${id}-pass`}>Current wallet passphrase</label>
+              <input id={`${id}-pass`} type="password" autoComplete="current-password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />
+            </>
+          )}
+          <FieldError id={`${id}-key-error`} message={problem} />
+          {change.error && <ErrorNotice error={change.error} />}
+          <div className="row">
+            <button type="submit" disabled={change.busy}>
+              Use this static key
+            </button>
+            {wallet.lockingKeyMode === 'static' && (
+              <ConfirmButton
+                label="Go back to the key from my words"
+                question="Lock new quotes to the key from your words again?"
+                confirmLabel="Yes, use my words' key"
+                disabled={change.busy || (needsPassphrase && !passphrase)}
+                onConfirm={() => apply(undefined)}
+              />
+            )}
+          </div>
+        </form>
+      </details>
+      {done && <p role="status">{done}</p>}
     </section>
   );
 }
