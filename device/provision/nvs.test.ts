@@ -53,7 +53,7 @@ describe('NVS health as the firmware meets it at boot', () => {
     expect(nvsHealth(old)).toMatchObject({ erasedAtBoot: true, problems: [expect.stringMatching(/not NVS format v2/)] });
 
     const damaged = bin('sample-basic');
-    damaged[64 + 32 + 10] ^= 0x40; // a byte of the second entry's key
+    damaged[64 + 32 + 10] = (damaged[64 + 32 + 10] ?? 0) ^ 0x40; // a byte of the second entry's key
     // the engine reads the string's payload slots as entries of their own too, as it does
     expect(nvsHealth(damaged)).toEqual({ erasedAtBoot: false, problems: ['2 damaged entries (CRC)'] });
 

@@ -13,7 +13,7 @@ describe('ESP-IDF partition table', () => {
 
   it('refuses a damaged table, a missing one and a layout that is not ESP-Miner’s', () => {
     const bytes = buildPartitionTable([...ESP_MINER_PARTITIONS]);
-    bytes[8] ^= 1;
+    bytes[8] = (bytes[8] ?? 0) ^ 1;
     expect(() => parsePartitionTable(bytes)).toThrow(/MD5/);
     expect(() => parsePartitionTable(new Uint8Array(0xc00))).toThrow(/no AA 50 magic/);
     const bigger = ESP_MINER_PARTITIONS.map((p) => (p.label === 'nvs' ? { ...p, size: 0x5000 } : p));
