@@ -113,6 +113,7 @@ async function writeAndBoot(session: Session, image: Uint8Array, backup: NvsBack
     try {
       await link.write(nvs.offset, image, (done, total) => report({ step: 'write', state: 'running', message: 'Writing the new settings…', done, total }));
     } catch (error) {
+      if (error instanceof FlashLinkError && error.kind === 'verify') return recover(session, backup, backups, report, finalState, error.message);
       if (error instanceof FlashLinkError && error.kind === 'lost') {
         throw new UsbSetupError(
           'interrupted',
@@ -130,7 +131,7 @@ async function writeAndBoot(session: Session, image: Uint8Array, backup: NvsBack
   const back = await link.read(nvs.offset, nvs.size);
   const health = nvsHealth(back);
   if (!sameBytes(back, image) || health.problems.length > 0) {
-    throw new UsbSetupError('verify', `The settings read back differ from what was written${health.problems.length ? ` (${health.problems.join('; ')})` : ''}.`, 'Choose "Restore the saved copy"; if it fails again, try another cable or USB port.', backup.id);
+    return recover(session, backup, backups, report, finalState, `The settings read back differ from what was written${health.problems.length ? ` (${health.problems.join('; ')})` : ''}.`);
   }
   backups.update(backup.id, { state: finalState, writtenMd5: md5(back) });
   report({ step: 'verify', state: 'done', message: `Read back ${nvs.size / 1024} KiB: identical (MD5 ${md5(back).slice(0, 12)}…).` });
@@ -138,6 +139,28 @@ async function writeAndBoot(session: Session, image: Uint8Array, backup: NvsBack
   report({ step: 'reset', state: 'running', message: 'Restarting the Bitaxe into its firmware…' });
   await link.resetToApp();
   report({ step: 'reset', state: 'done', message: 'The Bitaxe is restarting with its new settings.' });
+}
+
+/** A write that did not verify: the saved copy goes back at once, and the user hears which state the Bitaxe is in. */
+async function recover(session: Session, backup: NvsBackup, backups: NvsBackups, report: (p: UsbProgress) => void, attempted: 'written' | 'restored', what: string): Promise<never> {
+  let restored = false;
+  if (attempted === 'written') {
+    report({ step: 'verify', state: 'running', message: `${what} Writing the saved copy back…` });
+    try {
+      const original = backups.read(backup);
+      await session.link.write(session.nvs.offset, original);
+      restored = sameBytes(await session.link.read(session.nvs.offset, session.nvs.size), original);
+      if (restored) backups.update(backup.id, { state: 'restored' });
+    } catch {
+      restored = false;
+    }
+  }
+  throw new UsbSetupError(
+    'verify',
+    `${what} ${restored ? 'Axewallet wrote the saved copy back: the Bitaxe has its old settings.' : 'The saved copy could not be written back yet.'}`,
+    restored ? 'Try again with another USB cable or port.' : 'Choose "Restore the saved copy"; if it fails again, try another cable or USB port.',
+    backup.id,
+  );
 }
 
 /** Merges `settings` into the Bitaxe's settings partition over USB. */
@@ -149,7 +172,7 @@ export async function setUpOverUsb(request: UsbSetupRequest & { settings: Provis
     const pending = request.backups.pendingFor(link.mac);
     const interrupted = pending && pending.md5 !== md5(current) ? pending : undefined;
     let base = current;
-    let backup: NvsBackup;
+    let backup: NvsBackup | undefined;
     if (interrupted) {
       base = request.backups.read(interrupted);
       backup = interrupted;
@@ -171,9 +194,6 @@ export async function setUpOverUsb(request: UsbSetupRequest & { settings: Provis
           saved?.id,
         );
       }
-      report({ step: 'backup', state: 'running', message: 'Saving a copy of the current settings in the Axewallet folder…' });
-      backup = request.backups.save(link.mac, session.nvs.offset, current);
-      report({ step: 'backup', state: 'done', message: `Saved a copy (${backup.id}) before changing anything.` });
     }
 
     report({ step: 'merge', state: 'running', message: 'Merging the new Wi-Fi and pool into the settings; factory data stays as it is…' });
@@ -181,14 +201,19 @@ export async function setUpOverUsb(request: UsbSetupRequest & { settings: Provis
     try {
       plan = provisionImage(base, request.settings);
     } catch (error) {
-      if (error instanceof ProvisionRefused) throw new UsbSetupError('refused', error.message, 'Nothing was written to the Bitaxe.', backup.id);
+      if (error instanceof ProvisionRefused) throw new UsbSetupError('refused', error.message, 'Nothing was written to the Bitaxe.', backup?.id);
       throw error;
     }
     const factoryBefore = readNvs(base).filter((e) => e.namespace !== 'main' || !plan.changes.includes(e.key)).map(formatEntry);
     const factoryAfter = readNvs(plan.image).filter((e) => e.namespace !== 'main' || !plan.changes.includes(e.key)).map(formatEntry);
-    if (factoryBefore.join('\n') !== factoryAfter.join('\n')) throw new UsbSetupError('refused', 'The merged settings would change data Axewallet did not mean to touch.', 'This is a bug in Axewallet; nothing was written. Please report it.', backup.id);
+    if (factoryBefore.join('\n') !== factoryAfter.join('\n')) throw new UsbSetupError('refused', 'The merged settings would change data Axewallet did not mean to touch.', 'This is a bug in Axewallet; nothing was written. Please report it.', backup?.id);
     report({ step: 'merge', state: 'done', message: `Changing ${plan.changes.length} setting${plan.changes.length === 1 ? '' : 's'}: ${plan.changes.join(', ')}.` });
 
+    if (!backup) {
+      report({ step: 'backup', state: 'running', message: 'Saving a copy of the current settings in the Axewallet folder…' });
+      backup = request.backups.save(link.mac, session.nvs.offset, current);
+      report({ step: 'backup', state: 'done', message: `Saved a copy (${backup.id}) before changing anything.` });
+    }
     await writeAndBoot(session, plan.image, backup, request.backups, report, 'written');
     return { mac: link.mac, backup: request.backups.get(backup.id) ?? backup, changes: plan.changes, before: plan.before, after: plan.after, ...(interrupted ? { resumedFrom: interrupted.id } : {}) };
   } catch (error) {

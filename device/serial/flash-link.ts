@@ -60,6 +60,11 @@ function portError(path: string, error: unknown): FlashLinkError {
 }
 
 export class FlashLink {
+  /** the chip was told to boot its firmware */
+  private reset = false;
+  /** the connection broke: nothing more can be said to the chip */
+  private broken = false;
+
   private constructor(
     private readonly loader: ESPLoader,
     private readonly transport: Transport,
@@ -112,6 +117,12 @@ export class FlashLink {
     return new FlashLinkError('lost', `The USB connection to the Bitaxe broke off (${message(error)}).`, 'Check the cable and plug it in again, then repeat the step.');
   }
 
+  private fail(error: unknown): FlashLinkError {
+    const failure = FlashLink.lost(error);
+    if (failure.kind === 'lost') this.broken = true;
+    return failure;
+  }
+
   /** esptool.py does this on USB-Serial/JTAG; esptool-js does not: a watchdog reset mid-write would cut it short. */
   private async disableWatchdogs(): Promise<void> {
     await this.loader.writeReg(RTC_WDT_WPROTECT, RTC_WDT_KEY);
@@ -129,7 +140,7 @@ export class FlashLink {
       if ((await this.md5(offset, size)) !== md5hex(data)) throw new FlashLinkError('verify', 'The flash read back over USB was damaged on the way (MD5 mismatch).', 'Try another USB cable or port.');
       return data;
     } catch (error) {
-      throw FlashLink.lost(error);
+      throw this.fail(error);
     }
   }
 
@@ -138,7 +149,7 @@ export class FlashLink {
     try {
       return await this.loader.flashMd5sum(offset, size);
     } catch (error) {
-      throw FlashLink.lost(error);
+      throw this.fail(error);
     }
   }
 
@@ -157,7 +168,7 @@ export class FlashLink {
       });
     } catch (error) {
       if (/MD5 of file does not match/.test(message(error))) throw new FlashLinkError('verify', 'The settings written over USB did not read back the same (MD5 mismatch).', 'Axewallet writes the saved copy back; try another USB cable or port.');
-      throw FlashLink.lost(error);
+      throw this.fail(error);
     }
   }
 
@@ -166,6 +177,7 @@ export class FlashLink {
    * then let the RTC watchdog reset the chip, which works whatever the USB control lines can do.
    */
   async resetToApp(): Promise<void> {
+    this.reset = true;
     try {
       await this.loader.writeReg(RTC_CNTL_OPTION1, 0, FORCE_DOWNLOAD_BOOT);
       await this.loader.writeReg(RTC_WDT_WPROTECT, RTC_WDT_KEY);
@@ -173,11 +185,13 @@ export class FlashLink {
       await this.loader.writeReg(RTC_WDT_CONFIG0, (1 << 31) | (5 << 28) | (1 << 8) | 2);
       await this.loader.writeReg(RTC_WDT_WPROTECT, 0).catch(() => undefined); // the chip may already be resetting
     } catch (error) {
-      throw FlashLink.lost(error);
+      throw this.fail(error);
     }
   }
 
+  /** Ends the session; a chip still in its loader is sent back to its firmware, so it goes on mining. */
   async close(): Promise<void> {
+    if (!this.reset && !this.broken) await this.resetToApp().catch(() => undefined);
     await this.transport.disconnect().catch(() => undefined);
     await this.port.close();
   }

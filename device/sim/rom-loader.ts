@@ -82,8 +82,10 @@ export interface RomLoaderOptions {
   send(bytes: Uint8Array): void;
   /** the chip left the loader (watchdog reset or run-user-code) and boots the firmware from flash */
   onBootApp(): void;
-  /** the cable is pulled after this many flash data blocks were written: nothing more is answered */
-  pullCableAfterFlashBlocks?: number;
+  /** the cable is pulled once this many bytes of a flash write reached the flash: nothing more is answered */
+  pullCableAfterFlashBytes?: number;
+  /** a flaky flash: this many flash writes get one bit flipped (the MD5 check must catch it) */
+  corruptFlashWrites?: number;
 }
 
 type Mode = 'rom' | 'stub';
@@ -180,7 +182,7 @@ export class RomLoader {
   /** The cable back in: a fresh ROM loader (the host's reset sequence starts it over). */
   plugIn(): void {
     this.unplugged = false;
-    this.opts.pullCableAfterFlashBlocks = undefined;
+    this.opts.pullCableAfterFlashBytes = undefined;
     this.resetState('rom');
   }
 
@@ -363,12 +365,17 @@ export class RomLoader {
       this.opts.flash.erase(job.erasedUpTo, SECTOR);
       job.erasedUpTo += SECTOR;
     }
-    const limit = this.opts.pullCableAfterFlashBlocks;
-    if (limit !== undefined && this.flashBlocksWritten >= limit) {
-      // the cable comes out in the middle of this block: half of it reaches the flash
-      this.opts.flash.write(at, plain.subarray(0, plain.length >> 1));
+    const limit = this.opts.pullCableAfterFlashBytes;
+    if (limit !== undefined && job.written + plain.length > limit) {
+      // the cable comes out in the middle of this block: what came before the cut reaches the flash
+      this.opts.flash.write(at, plain.subarray(0, Math.max(0, limit - job.written)));
       this.pullCable();
       return;
+    }
+    if (this.opts.corruptFlashWrites && job.written === 0 && plain.length > 0) {
+      this.opts.corruptFlashWrites--;
+      plain = Uint8Array.from(plain);
+      plain[plain.length >> 1] = (plain[plain.length >> 1] ?? 0) ^ 0x04;
     }
     this.opts.flash.write(at, plain);
     job.written += plain.length;

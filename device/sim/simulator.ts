@@ -51,7 +51,8 @@ export interface SimulatorOptions {
     chip?: LoaderChip;
     /** false: the loader never answers */
     answers?: boolean;
-    pullCableAfterFlashBlocks?: number;
+    pullCableAfterFlashBytes?: number;
+    corruptFlashWrites?: number;
   };
 }
 
@@ -594,7 +595,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       mac: rt.mac,
       chip: opts.usb.chip,
       answers: opts.usb.answers,
-      pullCableAfterFlashBlocks: opts.usb.pullCableAfterFlashBlocks,
+      pullCableAfterFlashBytes: opts.usb.pullCableAfterFlashBytes,
+      corruptFlashWrites: opts.usb.corruptFlashWrites,
       send: (bytes) => serialConsole?.writeBytes(bytes),
       // reset into the ROM loader: the firmware is gone until the chip boots again
       onEnterLoader: () => {

@@ -13,7 +13,8 @@ export interface UsbLoaderOptions {
   chip?: LoaderChip;
   /** false: a device whose boot loader never answers */
   answers?: boolean;
-  pullCableAfterFlashBlocks?: number;
+  pullCableAfterFlashBytes?: number;
+  corruptFlashWrites?: number;
   send(bytes: Uint8Array): void;
   /** the chip was reset into its loader: the firmware stops */
   onEnterLoader(): void;
@@ -60,9 +61,11 @@ export class UsbLoader {
         this.loader = undefined;
         this.opts.onBootApp();
       },
-      pullCableAfterFlashBlocks: this.opts.pullCableAfterFlashBlocks,
+      pullCableAfterFlashBytes: this.opts.pullCableAfterFlashBytes,
+      corruptFlashWrites: this.opts.corruptFlashWrites,
     });
-    this.opts.pullCableAfterFlashBlocks = undefined;
+    this.opts.pullCableAfterFlashBytes = undefined;
+    this.opts.corruptFlashWrites = undefined;
     this.loader = loader;
     this.sessions.push(loader);
     this.opts.onEnterLoader();
