@@ -11,6 +11,10 @@ export const devicePoolSchema = z.object({
   user: z.string(),
   protocol: z.enum(['SV1', 'SV2']),
   tls: z.number().int(),
+  /** Stratum V2 (AxeOS v2.14+): channel type, the pool's authority key (public, base58), and whether the device insists on it */
+  sv2ChannelType: z.enum(['standard', 'extended']).optional(),
+  sv2AuthorityPubkey: z.string().optional(),
+  sv2RequireAuth: z.boolean().optional(),
 });
 
 export const deviceProblemSchema = z.object({
@@ -54,6 +58,8 @@ export const deviceSchema = z.object({
   pools: z.array(devicePoolSchema),
   primaryPool: z.number().int(),
   secondaryPool: z.number().int(),
+  /** the user told the device to mine on its fallback pool (AxeOS useFallbackStratum) */
+  useFallbackStratum: z.boolean().optional(),
   /** the device's primary pool is this Axewallet's Stratum port */
   viaAxewallet: z.boolean(),
   /** previous pools are saved: undo-proxy can restore them */
@@ -104,6 +110,11 @@ const poolInputSchema = z.object({
   port: z.number().int().min(1).max(65535),
   user: z.string().max(256),
   password: z.string().max(256).optional(),
+  /** default: the protocol the slot had for the same pool, else SV1 */
+  protocol: z.enum(['SV1', 'SV2']).optional(),
+  sv2ChannelType: z.enum(['standard', 'extended']).optional(),
+  sv2AuthorityPubkey: z.string().max(128).regex(/^[1-9A-HJ-NP-Za-km-z]*$/, 'an authority key is base58').optional(),
+  sv2RequireAuth: z.boolean().optional(),
 });
 
 export const devicesCommands = {

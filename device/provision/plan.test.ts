@@ -10,7 +10,7 @@ const json = (image: Uint8Array, key: string) => JSON.parse(String(value(image, 
 
 const proxy = { url: '192.168.1.10', port: 34255, user: 'bc1qme.bitaxe' };
 
-/** A unit that booted v2.15 and was set to mine Stratum V2 straight to a hashpool, fallback forced on. */
+/** A unit that booted v2.15 with the hashpool over Stratum V2 in slot 1 and "use fallback" on: it mines Sv2 there. */
 const HASHPOOL_SV2 = {
   stratumProtocol: 'SV2',
   stratumURL: 'pool.hashpool.dev',
@@ -29,8 +29,8 @@ const HASHPOOL_SV2 = {
 function sv2Unit(extra: NvsEntry[] = []): Uint8Array {
   const entries = readNvs(bin('device-sim')).filter((e) => !['pool_1', 'pool_2'].includes(e.key));
   entries.push(
-    { namespace: 'main', key: 'pool_1', type: 'str', value: JSON.stringify(HASHPOOL_SV2) },
-    { namespace: 'main', key: 'pool_2', type: 'str', value: JSON.stringify({ ...HASHPOOL_SV2, stratumProtocol: 'SV1', stratumURL: 'public-pool.io', stratumPort: 21496 }) },
+    { namespace: 'main', key: 'pool_1', type: 'str', value: JSON.stringify({ ...HASHPOOL_SV2, stratumProtocol: 'SV1', stratumURL: 'public-pool.io', stratumPort: 21496 }) },
+    { namespace: 'main', key: 'pool_2', type: 'str', value: JSON.stringify(HASHPOOL_SV2) },
     { namespace: 'main', key: 'usefbstartum', type: 'u16', value: 1 },
     ...extra,
   );
@@ -66,14 +66,24 @@ describe('provisioning a stock Bitaxe: read, merge, write back', () => {
   it('a Bitaxe mining Stratum V2 to a hashpool keeps that pool intact as its fallback, and stops forcing the fallback', () => {
     const unit = sv2Unit();
     const { image, before, after, changes } = provisionImage(unit, { pool: proxy });
-    expect(before.primary).toMatchObject({ protocol: 'SV2', url: 'pool.hashpool.dev' });
-    expect(after.fallback).toEqual({ slot: 0, url: 'pool.hashpool.dev', port: 34254, user: 'alice.gamma', protocol: 'SV2' });
-    expect(value(image, 'pool_1')).toBe(JSON.stringify(HASHPOOL_SV2));
-    expect(changes).not.toContain('pool_1');
+    expect(before.fallback).toMatchObject({ slot: 1, protocol: 'SV2', url: 'pool.hashpool.dev' });
+    expect(after.fallback).toEqual({ slot: 1, url: 'pool.hashpool.dev', port: 34254, user: 'alice.gamma', protocol: 'SV2' });
+    expect(value(image, 'pool_2')).toBe(JSON.stringify(HASHPOOL_SV2));
+    expect(changes).not.toContain('pool_2');
     expect(value(image, 'usefbstartum')).toBe(0);
     expect(json(image, 'pool_3')).toMatchObject({ stratumProtocol: 'SV1', stratumSuggestedDifficulty: 2048 });
     expect([value(image, 'fbstratumprot'), value(image, 'fbsv2chantype'), value(image, 'fbsv2authpubk'), value(image, 'fbstratumpass')]).toEqual(['SV2', 'standard', HASHPOOL_SV2.stratumV2AuthorityPubkey, 'pool-secret']);
-    expect(poolsInNvs(readNvs(image))).toMatchObject({ primary: 2, secondary: 0, useFallback: false, fromLegacy: false });
+    expect(poolsInNvs(readNvs(image))).toMatchObject({ primary: 2, secondary: 1, useFallback: false, fromLegacy: false });
+
+    // the same hashpool as the plain primary (no forced fallback) becomes the fallback the same way
+    const primaryUnit = buildNvs(
+      readNvs(bin('device-sim'))
+        .filter((e) => e.key !== 'pool_1')
+        .concat([{ namespace: 'main', key: 'pool_1', type: 'str', value: JSON.stringify(HASHPOOL_SV2) }]),
+    );
+    const moved = provisionImage(primaryUnit, { pool: proxy });
+    expect(moved.after.fallback).toMatchObject({ slot: 0, protocol: 'SV2' });
+    expect(value(moved.image, 'pool_1')).toBe(JSON.stringify(HASHPOOL_SV2));
   });
 
   it('a unit already pointed at Axewallet is updated in place; with every slot taken the old fallback slot is used', () => {
@@ -83,7 +93,8 @@ describe('provisioning a stock Bitaxe: read, merge, write back', () => {
     expect(again.after.fallback?.url).toBe('pool.hashpool.dev');
     const full = sv2Unit([3, 4, 5, 6, 7, 8].map((n) => ({ namespace: 'main', key: `pool_${n}`, type: 'str', value: JSON.stringify({ ...HASHPOOL_SV2, stratumURL: `pool${n}.example` }) })));
     const { after } = provisionImage(full, { pool: proxy });
-    expect(after).toMatchObject({ primary: { slot: 1, url: proxy.url }, fallback: { slot: 0, protocol: 'SV2' } });
+    // it mined on slot 1 (use fallback): the idle primary slot 0 is the one that is borrowed
+    expect(after).toMatchObject({ primary: { slot: 0, url: proxy.url }, fallback: { slot: 1, protocol: 'SV2' } });
   });
 
   it('a unit that never booted v2.15 gets every slot written, so the legacy migration cannot undo the selection', () => {

@@ -214,27 +214,31 @@ export function provisionImage(current: Uint8Array, settings: ProvisionSettings)
   }
 
   const pools = poolsInNvs(entries);
-  const before = { primary: summary(pools.primary, pools.slots[pools.primary]), fallback: summary(pools.secondary, pools.slots[pools.secondary]) };
+  const before = { primary: summary(pools.primary, pools.slots[pools.primary]), fallback: pools.secondary !== pools.primary ? summary(pools.secondary, pools.slots[pools.secondary]) : undefined };
   const slots = [...pools.slots];
   let primary = pools.primary;
   let secondary = pools.secondary;
+  // the pool the device mines on now: its fallback when the user told it to use that one (usefbstartum)
+  const inUse = pools.useFallback && slots[pools.secondary] ? pools.secondary : pools.primary;
   if (settings.pool) {
-    const current = slots[primary];
+    const current = slots[inUse];
     const next = sv1Pool(settings.pool, current?.stratumSuggestedDifficulty);
     if (sameEndpoint(current, next)) {
-      slots[primary] = { ...current, ...next };
-      if (settings.fallback) {
+      slots[inUse] = { ...current, ...next };
+      primary = inUse;
+      if (settings.fallback || secondary === primary) {
         if (secondary === primary) secondary = slots.findIndex((p, i) => !p && i !== primary);
         if (secondary < 0) secondary = (primary + 1) % MAX_POOLS;
-        slots[secondary] = sv1Pool(settings.fallback, undefined);
+        if (settings.fallback) slots[secondary] = sv1Pool(settings.fallback, undefined);
       }
     } else {
-      const free = slots.findIndex((p, i) => !p && i !== primary);
-      const target = free >= 0 ? free : secondary !== primary ? secondary : (primary + 1) % MAX_POOLS;
+      const idle = inUse === pools.primary ? pools.secondary : pools.primary;
+      const free = slots.findIndex((p, i) => !p && i !== inUse);
+      const target = free >= 0 ? free : idle !== inUse ? idle : (inUse + 1) % MAX_POOLS;
       slots[target] = next;
-      if (settings.fallback) slots[primary] = sv1Pool(settings.fallback, undefined);
-      // the old primary (or its replacement) is the fallback now, Sv2 fields and password intact
-      secondary = slots[primary] ? primary : secondary === target ? primary : secondary;
+      if (settings.fallback) slots[inUse] = sv1Pool(settings.fallback, undefined);
+      // the pool it mined on (or its replacement) is the fallback now, Stratum V2 fields and password intact
+      secondary = slots[inUse] ? inUse : idle !== target ? idle : inUse;
       primary = target;
     }
   } else if (settings.fallback) {

@@ -4,6 +4,7 @@
  * what the factory CSV for its board writes (fixtures/nvs/config-601-v2.15.0.csv) after a passed
  * self-test; a boot reads everything back from NVS, migrating the legacy pool keys as v2.15 does.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { type NvsEntry, readNvs } from '../provision/nvs';
 import { MAX_POOLS, poolsInNvs } from '../provision/plan';
 import type { ModelSpec } from './models';
@@ -73,11 +74,23 @@ export function settingsEntries(settings: SimSettings): NvsEntry[] {
   return entries;
 }
 
-/** `entries` with `updates` written over them, as nvs_set_* calls would leave the namespace. */
+const sameJson = (a: string, b: string) => {
+  try {
+    return isDeepStrictEqual(JSON.parse(a), JSON.parse(b));
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * `entries` with `updates` written over them, as nvs_set_* calls would leave the namespace. A pool
+ * slot is only rewritten when it changed (the firmware writes the one slot a request names).
+ */
 export function mergeEntries(entries: NvsEntry[], updates: NvsEntry[]): NvsEntry[] {
   const out = entries.map((x) => ({ ...x }));
   for (const update of updates) {
     const existing = out.find((x) => x.namespace === update.namespace && x.key === update.key);
+    if (existing?.key.startsWith('pool_') && sameJson(String(existing.value), String(update.value))) continue;
     if (existing) existing.value = existing.type === 'str' ? String(update.value) : update.value;
     else if (!(update.type === 'str' && update.value === '')) out.push({ ...update });
   }

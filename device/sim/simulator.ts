@@ -217,7 +217,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const miner = new SimMiner({
     pools: () =>
       firmware === 'v2.15'
-        ? { primary: minerPool(bootPools.primary), fallback: minerPool(bootPools.fallback) }
+        ? // useFallbackStratum: the user chose the fallback, and the firmware mines there (protocol_coordinator.c)
+          bootPools.useFallback
+          ? { primary: minerPool(bootPools.fallback), fallback: minerPool(bootPools.primary) }
+          : { primary: minerPool(bootPools.primary), fallback: minerPool(bootPools.fallback) }
         : { primary: minerPool(settings.pools[0]), fallback: minerPool(settings.pools[1]) },
     userAgent: `bitaxe/${model.asicModel}/${version}`,
     localAddress: host,
@@ -247,7 +250,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   });
 
   // v2.15 reads the pool *selection* at boot; edits to the selected slots apply on the next reconnect.
-  const bootPools = { primaryIndex: settings.primaryPoolIndex, secondaryIndex: settings.secondaryPoolIndex, get primary() { return settings.pools[this.primaryIndex]; }, get fallback() { return settings.pools[this.secondaryIndex]; } };
+  const bootPools = { primaryIndex: settings.primaryPoolIndex, secondaryIndex: settings.secondaryPoolIndex, useFallback: settings.useFallbackStratum !== 0, get primary() { return settings.pools[this.primaryIndex]; }, get fallback() { return settings.pools[this.secondaryIndex]; } };
 
   /** what a real device reads live from its state rather than from the 1 s sampler */
   const currentInfo = () => {
@@ -320,6 +323,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     rt.hashrate = rt.hashrate1m = rt.hashrate10m = rt.hashrate1h = 0;
     bootPools.primaryIndex = settings.primaryPoolIndex;
     bootPools.secondaryIndex = settings.secondaryPoolIndex;
+    bootPools.useFallback = settings.useFallbackStratum !== 0;
     espLog('I', 'bitaxe', `Welcome to the bitaxe - FOSS || GTFO!`);
     if (flash && !usbBoard) {
       // the factory keys are gone: device_config_init runs it as "custom board 000" with no ASIC it knows
