@@ -692,7 +692,7 @@ export class DeviceManager {
     void (async () => {
       try {
         if (options.mdns) {
-          const announced = await browseMdns(3000, controller.signal);
+          const announced = await browseMdns({ timeoutMs: 3000, signal: controller.signal });
           for (const device of announced) if (device.address && !hosts.includes(device.address)) hosts.push(device.address);
         }
         const result = await scanHosts({ hosts, port: options.port, concurrency: options.concurrency ?? 32, timeoutMs: options.timeoutMs ?? 1500, signal: controller.signal, onProgress: (p) => report(p, false) });
