@@ -4,6 +4,7 @@
  * Every device failure is a state with a message and a hint, never an exception that escapes.
  */
 import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { ApiError } from '../api/define';
 import type { Device } from '../api/devices';
 import type { Alert } from '../api/system';
@@ -19,6 +20,7 @@ import { listBitaxePorts, type UsbPort } from '../../device/serial/ports';
 import { type AlertMemory, type AlertThresholds, DEFAULT_THRESHOLDS, evaluateAlerts, primaryPoolOf } from './alerts';
 import { type LocalAddress, lanAddressFor, localIpv4Addresses } from './lan';
 import { type DeviceRow, DeviceStore, type ProxyBackup, shareDeltas } from './store';
+import { type UsbSetupProgressEvent, UsbSetupService } from './usb-setup';
 
 export interface DeviceManagerOptions {
   /** SQLite file */
@@ -45,6 +47,10 @@ export interface DeviceManagerOptions {
   streamLogs?: boolean;
   /** Bitaxe USB ports (default: by VID:PID, sysfs when udevadm is missing) */
   listUsbPorts?: () => Promise<UsbPort[]>;
+  /** serial ports the user named as Bitaxes (`serve --usb-port`), listed besides the ones found */
+  extraUsbPorts?: string[];
+  /** where copies of NVS partitions go before a USB setup writes (default: usb-backups next to the database) */
+  usbBackupDir?: string;
 }
 
 export interface UsbDevice {
@@ -61,6 +67,7 @@ export type DeviceManagerEvent =
   | { type: 'device.removed'; id: string }
   | { type: 'device.discovery'; progress: ScanProgress & { scanId: string; done: boolean; cancelled: boolean; found: Array<FoundDevice & { known: boolean }> } }
   | { type: 'device.log'; id: string; line: string }
+  | { type: 'device.usbSetup'; progress: UsbSetupProgressEvent }
   | { type: 'alert'; alert: Alert };
 
 export type HistoryRange = '1h' | '24h' | '7d' | '30d';
@@ -143,11 +150,23 @@ export class DeviceManager {
   private readonly thresholds: AlertThresholds;
   private pollTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** "Set up over USB" for stock firmware */
+  readonly usb: UsbSetupService;
 
   constructor(private readonly opts: DeviceManagerOptions) {
     this.store = new DeviceStore(opts.dbPath);
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
     for (const row of this.store.all()) this.track(row);
+    this.usb = new UsbSetupService({
+      backupDir: opts.usbBackupDir ?? join(dirname(opts.dbPath), 'usb-backups'),
+      listUsbPorts: () => this.usbPorts(),
+      proxyEndpoint: opts.proxyEndpoint,
+      proxyMiners: opts.proxyMiners,
+      addDevice: (address) => this.add(address),
+      localAddresses: () => this.localAddresses(),
+      emit: (progress) => this.emit({ type: 'device.usbSetup', progress }),
+      logger: opts.logger,
+    });
   }
 
   // ------------------------------------------------------------------ lifecycle and events
@@ -178,6 +197,7 @@ export class DeviceManager {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.usb.stop();
     if (this.pollTimer) clearInterval(this.pollTimer);
     for (const scan of this.scans.values()) scan.abort();
     for (const live of this.live.values()) live.logStream?.close();
@@ -724,12 +744,19 @@ export class DeviceManager {
   // ------------------------------------------------------------------ USB
 
   /** Each Bitaxe on USB: patched firmware tells its network address over the console; stock firmware cannot. */
+  private async usbPorts(): Promise<UsbPort[]> {
+    const found = await (this.opts.listUsbPorts ?? (() => listBitaxePorts()))();
+    const named = (this.opts.extraUsbPorts ?? []).filter((path) => !found.some((p) => p.path === path)).map((path) => ({ path, vendorId: '303a', productId: '1001' }));
+    return [...found, ...named];
+  }
+
   async usbDevices(): Promise<UsbDevice[]> {
-    const ports = await (this.opts.listUsbPorts ?? (() => listBitaxePorts()))();
+    const ports = await this.usbPorts();
     return Promise.all(
       ports.map(async (port): Promise<UsbDevice> => {
         const device: UsbDevice = { path: port.path, firmware: 'unknown' };
         if (port.serialNumber) device.serialNumber = port.serialNumber;
+        if (this.usb.busy(port.path)) return { ...device, problem: 'Axewallet is setting this Bitaxe up over USB right now.' };
         let driver: SerialDriver | undefined;
         try {
           driver = await SerialDriver.open(port.path, { probeTimeoutMs: 2000 });
@@ -740,7 +767,7 @@ export class DeviceManager {
             if (typeof info.hostname === 'string') device.hostname = info.hostname;
             if (!device.address) device.problem = 'This Bitaxe is not on a network yet: connect it to Wi-Fi (AxeOS setup), then look again.';
           } else {
-            device.problem = 'Stock AxeOS only prints logs over USB: connect the Bitaxe to Wi-Fi, then search the network (or install the Axewallet firmware patch).';
+            device.problem = 'Stock AxeOS takes no commands over USB: choose "Set up over USB" to give it Wi-Fi and a pool through its boot loader, or connect it to Wi-Fi and search the network.';
           }
         } catch (error) {
           device.problem = `${port.path} could not be read (${(error as Error).message}): close other programs using it (serial monitors, flash tools) and look again.`;

@@ -161,17 +161,19 @@ function summary(slot: number, pool: PoolJson | undefined): PoolSummary | undefi
 function checkPool(pool: PoolSetting): void {
   if (!Number.isInteger(pool.port) || pool.port < 1 || pool.port > 65535) throw new ProvisionRefused(`pool port ${pool.port} is not a port number`);
   if (!pool.url || pool.url.length > 255) throw new ProvisionRefused('a pool needs a host name of at most 255 characters');
-  if (!pool.user || pool.user.length > 255) throw new ProvisionRefused('a pool needs a user (worker name) of 1 to 255 characters');
+  if (pool.user.length > 255) throw new ProvisionRefused('a pool user (worker name) has at most 255 characters');
 }
 
-function sv1Pool(pool: PoolSetting, suggestedDifficulty: unknown): PoolJson {
+/** An empty user keeps the worker name the device used before (the proxy shows it per miner). */
+function sv1Pool(pool: PoolSetting, current: PoolJson | undefined): PoolJson {
   checkPool(pool);
+  const suggested = current?.stratumSuggestedDifficulty;
   return {
     ...FIRMWARE_POOL_DEFAULTS,
-    ...(typeof suggestedDifficulty === 'number' ? { stratumSuggestedDifficulty: suggestedDifficulty } : {}),
+    ...(typeof suggested === 'number' ? { stratumSuggestedDifficulty: suggested } : {}),
     stratumURL: pool.url,
     stratumPort: pool.port,
-    stratumUser: pool.user,
+    stratumUser: pool.user || String(current?.stratumUser || '') || 'axewallet',
     stratumPassword: pool.password ?? 'x',
   };
 }
@@ -222,7 +224,7 @@ export function provisionImage(current: Uint8Array, settings: ProvisionSettings)
   const inUse = pools.useFallback && slots[pools.secondary] ? pools.secondary : pools.primary;
   if (settings.pool) {
     const current = slots[inUse];
-    const next = sv1Pool(settings.pool, current?.stratumSuggestedDifficulty);
+    const next = sv1Pool(settings.pool, current);
     if (sameEndpoint(current, next)) {
       slots[inUse] = { ...current, ...next };
       primary = inUse;
