@@ -224,7 +224,7 @@ export const devicesCommands = {
   'devices.usb': defineCommand({
     name: 'devices.usb',
     method: 'GET',
-    path: '/devices/usb',
+    path: '/usb/ports',
     summary: 'Bitaxes plugged into this machine over USB, with their firmware kind and, on patched firmware, their network address',
     input: z.object({}).strict(),
     output: z.object({ ports: z.array(usbPortSchema) }),

@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useState } from 'react';
 import { call } from '../api';
 import { Chart } from '../components/Chart';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
+import { UsbSetup } from '../components/UsbSetup';
 import { useDiscovery, type FoundDevice } from '../discovery';
 import { downloadText } from '../download';
 import { formatAgo, formatHashrate, formatSi } from '../format';
@@ -315,6 +316,7 @@ export function DevicesPage() {
         <h2 id={`${id}-add`}>Add a Bitaxe</h2>
         <AddDeviceForm onAdded={() => devices.reload()} />
         <DiscoverPanel onPick={() => devices.reload()} />
+        <UsbSetup onChosen={() => devices.reload()} />
       </section>
       <section aria-labelledby={`${id}-list`}>
         <h2 id={`${id}-list`}>Your devices</h2>
