@@ -2,8 +2,9 @@
  * Journey 5: a stock Bitaxe on a USB cable, set up from the wizard. The simulated unit runs in this
  * process: its serial port is a socat pty whose far end is our ESP32-S3 ROM loader emulator, its
  * flash holds an NVS partition made by the real ESP-IDF engine (fixtures/nvs/device-sim.bin). USB
- * enumeration is the one thing mocked: `serve --usb-port` names the pty as a Bitaxe port. After
- * the setup the unit boots from what was written, joins "Wi-Fi", and mines through Axewallet.
+ * enumeration is the one thing mocked: `serve --usb-port` names the pty as a Bitaxe port. The unit
+ * mined Stratum V2 straight to a hashpool; after the setup it boots from what was written, joins
+ * "Wi-Fi", mines through Axewallet, and keeps the hashpool, untouched, as its fallback.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,9 +27,10 @@ export const usbSetup: Journey = {
   title: 'journey 5: a stock Bitaxe on USB gets Wi-Fi and Axewallet as its pool from the wizard, keeps its factory data, and mines through the proxy',
   async run({ openPage, shot, step, cleanup }) {
     step('a stock Bitaxe on a pty, its settings in flash');
-    // the owner had set suggested difficulty 0: the CPU-speed simulator then gets a difficulty it can meet
+    // its owner pointed it at a hashpool over Stratum V2 (suggested difficulty 0, so the CPU-speed simulator meets the proxy's target)
+    const hashpool = { stratumProtocol: 'SV2', stratumURL: 'pool.hashpool.test', stratumPort: 34254, stratumSuggestedDifficulty: 0, stratumV2ChannelType: 'extended', stratumV2AuthorityPubkey: '9auqWEzQDVyd2oe1JVGFLMLHZtCo2FFqZwtKA5gd9xbuEu7PH72', stratumV2RequireAuth: true };
     const entries = readNvs(new Uint8Array(readFileSync(fixturePath('nvs', 'device-sim.bin')))).map((e) =>
-      e.key === 'pool_1' ? { ...e, value: JSON.stringify({ ...(JSON.parse(String(e.value)) as object), stratumSuggestedDifficulty: 0 }) } : e,
+      e.key === 'pool_1' ? { ...e, value: JSON.stringify({ ...(JSON.parse(String(e.value)) as object), ...hashpool }) } : e,
     );
     // AxeOS answers on port 80, where Axewallet looks for the Bitaxe once it is on the network
     const sim = await startSimulator({ host: '127.0.0.7', httpPort: 80, usb: { nvs: buildNvs(entries) }, hashesPerSecond: 20_000, bootMs: 300 });
@@ -63,7 +65,11 @@ export const usbSetup: Journey = {
     await shot(page, 'usb-written');
     await page.getByText(/Primary pool: /).waitFor({ timeout: 30_000 });
     const stratum = serve.stratum!;
-    expect((await page.getByText(/Primary pool: /).textContent())?.includes(`127.0.0.1:${stratum.port}`), 'the wizard shows Axewallet as the new primary pool');
+    const pools = (await page.getByText(/Primary pool: /).textContent()) ?? '';
+    expect(pools.includes(`127.0.0.1:${stratum.port}`) && pools.includes('pool.hashpool.test:34254 (Stratum V2)'), `the wizard shows Axewallet as primary and the hashpool as fallback: ${pools}`);
+    const note = (await ports.getByRole('note').textContent()) ?? '';
+    expect(/Stratum V2 straight to pool\.hashpool\.test.*none of it lands in a wallet you hold/.test(note), `the wizard explains why direct Sv2 mining earned no ehash: ${note}`);
+    await shot(page, 'usb-pools');
 
     step('it boots from the new settings: Wi-Fi and pools changed, factory data byte for byte');
     await waitFor(() => sim.boots >= 1, 'the Bitaxe restarts into its firmware', 30_000);
@@ -78,7 +84,8 @@ export const usbSetup: Journey = {
     expect(sim.usb!.board?.boardVersion === '601', 'the unit boots as the Gamma 601 it is');
     const info = (await (await fetch(`${sim.http}/api/system/info`)).json()) as { stratumURL: string; stratumPort: number; fallbackStratumURL: string };
     expect(info.stratumURL === '127.0.0.1' && info.stratumPort === stratum.port, `primary pool is Axewallet: ${info.stratumURL}:${info.stratumPort}`);
-    expect(info.fallbackStratumURL === 'public-pool.io', `the pool it had stays as fallback: ${info.fallbackStratumURL}`);
+    expect(info.fallbackStratumURL === 'pool.hashpool.test', `the pool it had stays as fallback: ${info.fallbackStratumURL}`);
+    expect(before.get('main:pool_1') === now.get('main:pool_1'), 'the hashpool slot is byte for byte as it was, Stratum V2 fields and all');
     const backups = await serve.api_call<{ backups: Array<{ id: string; state: string }> }>('GET', '/usb/backups');
     expect(backups.body.backups.length === 1 && backups.body.backups[0]!.state === 'written', 'a copy was saved before writing and marked written');
     const copy = readFileSync(join(serve.home, 'usb-backups', `${backups.body.backups[0]!.id}.bin`));

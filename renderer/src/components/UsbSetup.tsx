@@ -40,9 +40,9 @@ export function DirectSv2Note({ pool }: { pool: { url: string; port: number; pro
   if (pool?.protocol !== 'SV2') return null;
   return (
     <p className="notice notice-muted" role="note">
-      This Bitaxe mines Stratum V2 straight to {pool.url}:{pool.port}. Mining that way, the pool issues its ehash to its own key: none of it lands in a wallet
-      you hold. Through Axewallet every accepted share becomes ehash in your wallet. {pool.url} stays as its fallback, unchanged, so it keeps mining if
-      Axewallet stops.
+      Mining Stratum V2 straight to {pool.url}:{pool.port}, this Bitaxe’s shares earn ehash that the pool issues to its own key: none of it lands in a
+      wallet you hold. Through Axewallet every accepted share becomes ehash in your wallet. {pool.url} stays as its fallback, unchanged, so it keeps mining
+      if Axewallet stops.
     </p>
   );
 }
