@@ -9,7 +9,7 @@ import type { ApiEvent } from '../api/contract';
 import { testProxy } from '../stratum/testing/test-proxy';
 import { ApiHost } from '../api/host';
 import { silentLogger } from '../log';
-import { createDeviceManager } from './manager';
+import { type DeviceManagerOptions, createDeviceManager } from './manager';
 import { registerDevicesApi } from './register';
 
 const cleanups: Array<() => unknown> = [];
@@ -53,6 +53,19 @@ describe('Bitaxes on USB (serial consoles on real pseudo-terminals)', () => {
   });
 });
 
+/** The devices API with one Bitaxe port (the simulator's pty) and the USB setup events it emits. */
+function usbApi(dir: string, path: string, proxy: Pick<DeviceManagerOptions, 'proxyEndpoint' | 'proxyMiners'>) {
+  const manager = createDeviceManager({ dbPath: join(dir, 'devices.sqlite'), logger: silentLogger, listUsbPorts: async () => [{ path, vendorId: '303a', productId: '1001' }], ...proxy });
+  cleanups.push(() => manager.stop());
+  const host = new ApiHost();
+  registerDevicesApi(host, manager);
+  const events: Array<Extract<ApiEvent, { type: 'device.usbSetup' }>['progress']> = [];
+  host.subscribe((e) => {
+    if (e.type === 'device.usbSetup') events.push(e.progress);
+  });
+  return { host, events };
+}
+
 describe('"Set up over USB" through the API (a simulated stock unit on a pty, its ROM loader emulated)', () => {
   it('reports every step as events, the Bitaxe mines through Axewallet, and it is added once on the network', async () => {
     const upstream = await startTestPool();
@@ -65,20 +78,7 @@ describe('"Set up over USB" through the API (a simulated stock unit on a pty, it
     // AxeOS answers on port 80; the Bitaxe is found there once it is on the network
     const sim = await startSimulator({ host: '127.0.0.52', httpPort: 80, usb: {}, pool: { host: '127.0.0.1', port: 9 }, fallbackPool: { host: '127.0.0.1', port: 9 }, bootMs: 50, connectRetryMs: 200 });
     cleanups.push(() => sim.stop());
-    const manager = createDeviceManager({
-      dbPath: join(dir, 'devices.sqlite'),
-      proxyEndpoint: () => endpoint,
-      proxyMiners: () => proxy.snapshot().miners,
-      logger: silentLogger,
-      listUsbPorts: async () => [{ path: sim.serial!, vendorId: '303a', productId: '1001' }],
-    });
-    cleanups.push(() => manager.stop());
-    const host = new ApiHost();
-    registerDevicesApi(host, manager);
-    const events: Array<Extract<ApiEvent, { type: 'device.usbSetup' }>['progress']> = [];
-    host.subscribe((e) => {
-      if (e.type === 'device.usbSetup') events.push(e.progress);
-    });
+    const { host, events } = usbApi(dir, sim.serial!, { proxyEndpoint: () => endpoint, proxyMiners: () => proxy.snapshot().miners });
 
     await expect(host.invoke('devices.usbSetup', { path: '/dev/not-a-bitaxe', wifi: { ssid: 'HomeNet', password: 'pw' } })).rejects.toMatchObject({ code: 'not_found' });
     const { runId, pool } = await host.invoke('devices.usbSetup', { path: sim.serial!, wifi: { ssid: 'HomeNet', password: 'correct horse' } });
@@ -106,14 +106,7 @@ describe('"Set up over USB" through the API (a simulated stock unit on a pty, it
     cleanups.push(() => sim.stop());
     const dir = mkdtempSync(join(tmpdir(), 'axw-usb-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const manager = createDeviceManager({ dbPath: join(dir, 'devices.sqlite'), proxyEndpoint: () => undefined, proxyMiners: () => [], logger: silentLogger, listUsbPorts: async () => [{ path: sim.serial!, vendorId: '303a', productId: '1001' }] });
-    cleanups.push(() => manager.stop());
-    const host = new ApiHost();
-    registerDevicesApi(host, manager);
-    const events: Array<Extract<ApiEvent, { type: 'device.usbSetup' }>['progress']> = [];
-    host.subscribe((e) => {
-      if (e.type === 'device.usbSetup') events.push(e.progress);
-    });
+    const { host, events } = usbApi(dir, sim.serial!, { proxyEndpoint: () => undefined, proxyMiners: () => [] });
     await expect(host.invoke('devices.usbSetup', { path: sim.serial!, wifi: { ssid: 'x', password: '' } })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/Stratum port is not running/) });
     const { runId } = await host.invoke('devices.usbRestore', { path: sim.serial! });
     const failed = await until(() => events.find((e) => e.runId === runId && e.state === 'failed'), 'the restore fails');

@@ -13,6 +13,20 @@ import { type SimPool, type SimSettings, blankPool } from './settings';
 const NS = 'main';
 const e = (key: string, type: NvsEntry['type'], value: NvsEntry['value']): NvsEntry => ({ namespace: NS, key, type, value });
 
+/** One pool's keys as the factory CSV has them (fbstratumxnsum, sic). */
+function legacyPool(prefix: '' | 'fb', pool: SimPool | undefined): NvsEntry[] {
+  return [
+    e(`${prefix}stratumurl`, 'str', pool?.stratumURL ?? ''),
+    e(`${prefix}stratumport`, 'u16', pool?.stratumPort ?? 3333),
+    e(`${prefix}stratumtls`, 'u16', 0),
+    e(`${prefix}stratumcert`, 'str', 'x'),
+    e(`${prefix}stratumuser`, 'str', pool?.stratumUser ?? ''),
+    e(`${prefix}stratumpass`, 'str', pool?.stratumPassword ?? 'x'),
+    e(`${prefix}stratumdiff`, 'u16', pool?.stratumSuggestedDifficulty ?? 1000),
+    e(prefix ? 'fbstratumxnsum' : 'stratumxnsub', 'u16', 0),
+  ];
+}
+
 /** The factory CSV's keys for a board, in its order, self-test passed. */
 export function factoryEntries(model: ModelSpec, settings: SimSettings): NvsEntry[] {
   const primary = settings.pools[settings.primaryPoolIndex] ?? settings.pools[0];
@@ -21,22 +35,8 @@ export function factoryEntries(model: ModelSpec, settings: SimSettings): NvsEntr
     e('hostname', 'str', settings.hostname),
     e('wifissid', 'str', settings.ssid),
     e('wifipass', 'str', settings.wifiPass),
-    e('stratumurl', 'str', primary?.stratumURL ?? ''),
-    e('stratumport', 'u16', primary?.stratumPort ?? 3333),
-    e('stratumtls', 'u16', 0),
-    e('stratumcert', 'str', 'x'),
-    e('stratumuser', 'str', primary?.stratumUser ?? ''),
-    e('stratumpass', 'str', primary?.stratumPassword ?? 'x'),
-    e('stratumdiff', 'u16', primary?.stratumSuggestedDifficulty ?? 1000),
-    e('stratumxnsub', 'u16', 0),
-    e('fbstratumurl', 'str', fallback?.stratumURL ?? ''),
-    e('fbstratumport', 'u16', fallback?.stratumPort ?? 3333),
-    e('fbstratumtls', 'u16', 0),
-    e('fbstratumcert', 'str', 'x'),
-    e('fbstratumuser', 'str', fallback?.stratumUser ?? ''),
-    e('fbstratumpass', 'str', fallback?.stratumPassword ?? 'x'),
-    e('fbstratumdiff', 'u16', fallback?.stratumSuggestedDifficulty ?? 1000),
-    e('fbstratumxnsum', 'u16', 0),
+    ...legacyPool('', primary),
+    ...legacyPool('fb', fallback),
     e('asicfrequency', 'u16', Math.round(model.defaultFrequency)),
     e('asicvoltage', 'u16', model.defaultVoltage),
     e('asicmodel', 'str', model.asicModel),

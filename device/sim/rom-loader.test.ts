@@ -20,11 +20,12 @@ afterEach(async () => {
 async function chip(): Promise<{ loader: ESPLoader; flash: SimFlash; usb: UsbLoader; boots: () => number }> {
   const flash = new SimFlash();
   let booted = 0;
-  let usb: UsbLoader | undefined;
-  const console_ = await openSerialConsole(() => undefined, (bytes) => usb!.onBytes(bytes));
+  const wired: { usb?: UsbLoader } = {};
+  const console_ = await openSerialConsole(() => undefined, (bytes) => wired.usb?.onBytes(bytes) ?? false);
   cleanups.push(() => console_.close());
-  usb = new UsbLoader({ flash, mac: 'A0:B7:65:01:02:03', send: (b) => console_.writeBytes(b), onEnterLoader: () => undefined, onBootApp: () => booted++ });
-  cleanups.push(() => usb!.stop());
+  const usb = new UsbLoader({ flash, mac: 'A0:B7:65:01:02:03', send: (b) => console_.writeBytes(b), onEnterLoader: () => undefined, onBootApp: () => booted++ });
+  wired.usb = usb;
+  cleanups.push(() => usb.stop());
   const port = new NodeSerialPort(console_.path, { usbVendorId: 0x303a, usbProductId: 0x1001 });
   const transport = new Transport(port as unknown as ConstructorParameters<typeof Transport>[0]);
   transport.trace = () => undefined;
