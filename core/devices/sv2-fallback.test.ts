@@ -56,7 +56,8 @@ async function world(firmware: 'v2.14' | 'v2.15', host: string) {
   const proxy = testProxy([`stratum+tcp://${upstream.host}:${upstream.port}`], join(dir, 'ledger.sqlite'));
   cleanups.push(() => proxy.stop());
   const endpoint = await proxy.start();
-  const sim = await startSimulator({ firmware, host, usb: firmware === 'v2.15' ? {} : undefined, pool: { host: '127.0.0.1', port: 9 }, fallbackPool: { host: '127.0.0.1', port: 9 }, bootMs: 100, restartDelayMs: 50, connectRetryMs: 200 });
+  // a reboot longer than the manager's 100 ms poll: a fresh simulator (uptime 0) that reboots faster can look like it never went away
+  const sim = await startSimulator({ firmware, host, usb: firmware === 'v2.15' ? {} : undefined, pool: { host: '127.0.0.1', port: 9 }, fallbackPool: { host: '127.0.0.1', port: 9 }, bootMs: 600, restartDelayMs: 50, connectRetryMs: 200 });
   cleanups.push(() => sim.stop());
   const manager = createDeviceManager({ dbPath: join(dir, 'devices.sqlite'), proxyEndpoint: () => endpoint, proxyMiners: () => proxy.snapshot().miners, logger: silentLogger, pollIntervalMs: 200, confirmTimeoutMs: 20_000, rebootTimeoutMs: 20_000 });
   cleanups.push(() => manager.stop());
