@@ -152,6 +152,12 @@ describe('setting up a stock Bitaxe over USB', () => {
     expect(Buffer.from(sim.usb.nvs()).equals(Buffer.from(original))).toBe(true);
   });
 
+  it('a loader whose answers reach a busy host late (MEM_END after 600 ms) is still set up', async () => {
+    const sim = await stockUnit({ memEndDelayMs: 600 });
+    const result = await setUpOverUsb({ path: sim.serial!, identity, backups: home(), settings: { wifi: { ssid: 'Slow', password: '' } } });
+    expect(result.changes).toContain('wifissid');
+  });
+
   it('refuses another chip, naming it, and writes nothing', async () => {
     const sim = await stockUnit({ chip: CHIPS['ESP32-C3'] });
     const before = sim.usb.nvs();

@@ -59,6 +59,21 @@ function portError(path: string, error: unknown): FlashLinkError {
   return new FlashLinkError('port', `${path} could not be opened (${code}).`, 'Check the cable (a data cable, not a charge-only one) and that the Bitaxe shows up on this computer.');
 }
 
+/**
+ * esptool-js waits only 200 ms for the ROM's answer to MEM_END (the last step of the stub upload)
+ * and gives up on the whole setup without it. The ROM answers at once; a busy host or USB hub may
+ * take longer to pass it on, so the answer gets the same 3 s as every other command.
+ */
+function patientMemEnd(loader: ESPLoader): void {
+  loader.memFinish = async (entrypoint: number) => {
+    const packet = new Uint8Array(8);
+    const view = new DataView(packet.buffer);
+    view.setUint32(0, entrypoint === 0 ? 1 : 0, true);
+    view.setUint32(4, entrypoint, true);
+    await loader.checkCommand('leave RAM download mode', loader.ESP_MEM_END, packet, undefined, undefined, 3000);
+  };
+}
+
 export class FlashLink {
   /** the chip was told to boot its firmware */
   private reset = false;
@@ -105,6 +120,7 @@ export class FlashLink {
       const mac = (await loader.chip.readMac(loader)).toUpperCase();
       const link = new FlashLink(loader, transport, port, mac);
       if (((await loader.readReg(UARTDEV_BUF_NO)) & 0xff) === UARTDEV_BUF_NO_USB_JTAG) await link.disableWatchdogs();
+      patientMemEnd(loader);
       await loader.runStub();
       return link;
     } catch (error) {

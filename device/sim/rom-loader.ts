@@ -86,6 +86,8 @@ export interface RomLoaderOptions {
   pullCableAfterFlashBytes?: number;
   /** a flaky flash: this many flash writes get one bit flipped (the MD5 check must catch it) */
   corruptFlashWrites?: number;
+  /** a busy host or hub: the answer to MEM_END (and the stub's hello after it) arrives this late */
+  memEndDelayMs?: number;
 }
 
 type Mode = 'rom' | 'stub';
@@ -251,14 +253,19 @@ export class RomLoader {
       case OP.MEM_DATA:
         if (op === OP.MEM_DATA && !this.checksumOk(data, checksum)) return this.respond(op, new Uint8Array(), 0, ROM_BAD_CHECKSUM);
         return this.respond(op);
-      case OP.MEM_END:
-        this.respond(op);
-        if (u32(data, 0) === 0) {
-          // jump to the uploaded stub: it says hello and answers from now on
-          this.mode = 'stub';
-          this.opts.send(slip(new TextEncoder().encode('OHAI')));
-        }
+      case OP.MEM_END: {
+        const finish = () => {
+          this.respond(op);
+          if (u32(data, 0) === 0) {
+            // jump to the uploaded stub: it says hello and answers from now on
+            this.mode = 'stub';
+            this.opts.send(slip(new TextEncoder().encode('OHAI')));
+          }
+        };
+        if (this.opts.memEndDelayMs) setTimeout(finish, this.opts.memEndDelayMs);
+        else finish();
         return;
+      }
       case OP.FLASH_BEGIN:
       case OP.FLASH_DEFL_BEGIN:
         return this.flashBegin(op, data);

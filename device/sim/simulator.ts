@@ -53,6 +53,7 @@ export interface SimulatorOptions {
     answers?: boolean;
     pullCableAfterFlashBytes?: number;
     corruptFlashWrites?: number;
+    memEndDelayMs?: number;
   };
 }
 
@@ -601,6 +602,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       answers: opts.usb.answers,
       pullCableAfterFlashBytes: opts.usb.pullCableAfterFlashBytes,
       corruptFlashWrites: opts.usb.corruptFlashWrites,
+      memEndDelayMs: opts.usb.memEndDelayMs,
       send: (bytes) => serialConsole?.writeBytes(bytes),
       // reset into the ROM loader: the firmware is gone until the chip boots again
       onEnterLoader: () => {

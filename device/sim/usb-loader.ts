@@ -15,6 +15,7 @@ export interface UsbLoaderOptions {
   answers?: boolean;
   pullCableAfterFlashBytes?: number;
   corruptFlashWrites?: number;
+  memEndDelayMs?: number;
   send(bytes: Uint8Array): void;
   /** the chip was reset into its loader: the firmware stops */
   onEnterLoader(): void;
@@ -63,6 +64,7 @@ export class UsbLoader {
       },
       pullCableAfterFlashBytes: this.opts.pullCableAfterFlashBytes,
       corruptFlashWrites: this.opts.corruptFlashWrites,
+      memEndDelayMs: this.opts.memEndDelayMs,
     });
     this.opts.pullCableAfterFlashBytes = undefined;
     this.opts.corruptFlashWrites = undefined;
