@@ -33,6 +33,8 @@ export interface EngineOptions {
   demoSimulator?: boolean;
   /** H/s the proxy announces upstream for a miner that suggests no difficulty (default: a Bitaxe Gamma) */
   minerHashrate?: number;
+  /** serial ports to treat as Bitaxes besides those found by USB id (`serve --usb-port`) */
+  usbPorts?: string[];
 }
 
 export interface Engine {
@@ -158,6 +160,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     proxyEndpoint: () => stratum,
     proxyMiners: () => proxy.snapshot().miners.map((m) => ({ address: m.address, worker: m.worker })),
     logger: logger.child('devices'),
+    ...(opts.usbPorts?.length ? { extraUsbPorts: opts.usbPorts } : {}),
   });
   registerDevicesApi(host, devices, keepAlert);
   devices.start();

@@ -12,9 +12,9 @@ import { startApiServer } from './server/server';
 import { VERSION } from './version';
 
 const USAGE = `Usage:
-  axewallet serve [--home DIR] [--port N] [--demo] [--upstream URL]... [--stratum-port N] [--mint URL] [--relay URL]... [--miner-hashrate H/s]
+  axewallet serve [--home DIR] [--port N] [--demo] [--upstream URL]... [--stratum-port N] [--mint URL] [--relay URL]... [--miner-hashrate H/s] [--usb-port PATH]...
   axewallet devnet [--home DIR]
-  axewallet sim [--model gamma] [--firmware v2.15] [--host 127.0.0.2] [--pool HOST:PORT] [--suggested-difficulty N] [--hashes-per-second N] [--patched]
+  axewallet sim [--model gamma] [--firmware v2.15] [--host 127.0.0.2] [--pool HOST:PORT] [--suggested-difficulty N] [--hashes-per-second N] [--patched | --usb]
   axewallet --version`;
 
 export class UsageError extends Error {}
@@ -38,6 +38,7 @@ export async function serve(argv: string[]): Promise<{ stop(): Promise<void>; lo
       mint: { type: 'string' },
       relay: { type: 'string', multiple: true },
       'miner-hashrate': { type: 'string' },
+      'usb-port': { type: 'string', multiple: true },
     },
     strict: true,
   });
@@ -64,7 +65,8 @@ export async function serve(argv: string[]): Promise<{ stop(): Promise<void>; lo
     minerHashrate = Number(values['miner-hashrate']);
     if (!(minerHashrate > 0) || !Number.isFinite(minerHashrate)) throw new UsageError(`--miner-hashrate wants hashes per second, got "${values['miner-hashrate']}"`);
   }
-  const engine = await startEngine({ home, mode: 'headless', demo: values.demo, overrides, ...(minerHashrate ? { minerHashrate } : {}) });
+  const usbPorts = (values['usb-port'] ?? []).map((path) => resolve(path));
+  const engine = await startEngine({ home, mode: 'headless', demo: values.demo, overrides, ...(minerHashrate ? { minerHashrate } : {}), ...(usbPorts.length ? { usbPorts } : {}) });
   const token = apiTokenForStart(home, engine.settings.get().stableApiToken);
   const server = await startApiServer({
     host: engine.host,

@@ -10,6 +10,7 @@ export const SYSTEM_PACKAGES = [
   { name: 'chromium', present: () => existsSync('/usr/bin/chromium') },
   { name: 'socat', present: () => spawnSync('socat', ['-V']).status === 0 },
   { name: 'gcc', present: () => spawnSync('gcc', ['--version']).status === 0 },
+  { name: 'git', present: () => spawnSync('git', ['--version']).status === 0 },
   { name: 'libcjson-dev', present: () => existsSync('/usr/include/cjson/cJSON.h') },
 ];
 

@@ -11,6 +11,10 @@ export const devicePoolSchema = z.object({
   user: z.string(),
   protocol: z.enum(['SV1', 'SV2']),
   tls: z.number().int(),
+  /** Stratum V2 (AxeOS v2.14+): channel type, the pool's authority key (public, base58), and whether the device insists on it */
+  sv2ChannelType: z.enum(['standard', 'extended']).optional(),
+  sv2AuthorityPubkey: z.string().optional(),
+  sv2RequireAuth: z.boolean().optional(),
 });
 
 export const deviceProblemSchema = z.object({
@@ -54,6 +58,8 @@ export const deviceSchema = z.object({
   pools: z.array(devicePoolSchema),
   primaryPool: z.number().int(),
   secondaryPool: z.number().int(),
+  /** the user told the device to mine on its fallback pool (AxeOS useFallbackStratum) */
+  useFallbackStratum: z.boolean().optional(),
   /** the device's primary pool is this Axewallet's Stratum port */
   viaAxewallet: z.boolean(),
   /** previous pools are saved: undo-proxy can restore them */
@@ -88,6 +94,53 @@ export const usbPortSchema = z.object({
   problem: z.string().optional(),
 });
 
+const poolSummarySchema = z.object({ slot: z.number().int(), url: z.string(), port: z.number().int(), user: z.string(), protocol: z.enum(['SV1', 'SV2']) });
+
+export const usbBackupSchema = z.object({
+  id: z.string(),
+  mac: z.string(),
+  offset: z.number().int(),
+  size: z.number().int(),
+  md5: z.string(),
+  createdAt: z.string(),
+  /** pending: taken before a write that has not finished; written / restored: the write (or a restore) was verified */
+  state: z.enum(['pending', 'written', 'restored']),
+});
+
+/** One step of setting up (or restoring) a stock Bitaxe over USB. */
+export const usbSetupProgressSchema = z.object({
+  runId: z.string(),
+  path: z.string(),
+  action: z.enum(['setup', 'restore']),
+  step: z.enum(['connect', 'read', 'merge', 'backup', 'write', 'verify', 'reset', 'online']),
+  /** finished: the whole run is over (see error / result) */
+  state: z.enum(['running', 'done', 'failed', 'finished']),
+  message: z.string(),
+  done: z.number().int().optional(),
+  total: z.number().int().optional(),
+  error: z
+    .object({
+      kind: z.string(),
+      message: z.string(),
+      hint: z.string(),
+      /** a saved copy of this Bitaxe's settings exists: devices.usbRestore can write it back */
+      backupId: z.string().optional(),
+    })
+    .optional(),
+  result: z
+    .object({
+      mac: z.string(),
+      changes: z.array(z.string()),
+      before: z.object({ primary: poolSummarySchema.optional(), fallback: poolSummarySchema.optional() }),
+      after: z.object({ primary: poolSummarySchema.optional(), fallback: poolSummarySchema.optional() }),
+      backupId: z.string(),
+      resumedFrom: z.string().optional(),
+      /** the device once it came up on the network and Axewallet added it */
+      deviceId: z.string().optional(),
+    })
+    .optional(),
+});
+
 export const discoveryProgressSchema = z.object({
   scanId: z.string(),
   scanned: z.number().int(),
@@ -104,6 +157,11 @@ const poolInputSchema = z.object({
   port: z.number().int().min(1).max(65535),
   user: z.string().max(256),
   password: z.string().max(256).optional(),
+  /** default: the protocol the slot had for the same pool, else SV1 */
+  protocol: z.enum(['SV1', 'SV2']).optional(),
+  sv2ChannelType: z.enum(['standard', 'extended']).optional(),
+  sv2AuthorityPubkey: z.string().max(128).regex(/^[1-9A-HJ-NP-Za-km-z]*$/, 'an authority key is base58').optional(),
+  sv2RequireAuth: z.boolean().optional(),
 });
 
 export const devicesCommands = {
@@ -166,10 +224,45 @@ export const devicesCommands = {
   'devices.usb': defineCommand({
     name: 'devices.usb',
     method: 'GET',
-    path: '/devices/usb',
+    path: '/usb/ports',
     summary: 'Bitaxes plugged into this machine over USB, with their firmware kind and, on patched firmware, their network address',
     input: z.object({}).strict(),
     output: z.object({ ports: z.array(usbPortSchema) }),
+  }),
+  'devices.usbSetup': defineCommand({
+    name: 'devices.usbSetup',
+    method: 'POST',
+    path: '/usb/setup',
+    summary:
+      'Set up a stock Bitaxe over its USB cable: its boot loader, a copy of its settings saved first, Wi-Fi and pool merged in (Axewallet by default, the current pool kept as fallback), written, read back, restarted; progress arrives as device.usbSetup events',
+    input: z
+      .object({
+        path: z.string().min(1).max(256),
+        wifi: z.object({ ssid: z.string().min(1).max(32), password: z.string().max(63) }).strict().optional(),
+        hostname: z.string().regex(/^[A-Za-z0-9-]{1,32}$/, 'a hostname is 1 to 32 letters, digits or dashes').optional(),
+        /** default: Axewallet's Stratum port */
+        pool: poolInputSchema.optional(),
+        /** the address the Bitaxe will reach Axewallet at on its Wi-Fi (default: this computer's LAN address) */
+        proxyHost: z.string().min(1).max(253).optional(),
+      })
+      .strict(),
+    output: z.object({ runId: z.string(), pool: z.object({ url: z.string(), port: z.number().int(), user: z.string() }) }),
+  }),
+  'devices.usbRestore': defineCommand({
+    name: 'devices.usbRestore',
+    method: 'POST',
+    path: '/usb/restore',
+    summary: 'Write a saved copy of a Bitaxe’s settings back over USB (the newest for the chip on that port, or the one named); progress as device.usbSetup events',
+    input: z.object({ path: z.string().min(1).max(256), backupId: z.string().max(64).optional() }).strict(),
+    output: z.object({ runId: z.string() }),
+  }),
+  'devices.usbBackups': defineCommand({
+    name: 'devices.usbBackups',
+    method: 'GET',
+    path: '/usb/backups',
+    summary: 'Copies of Bitaxe settings saved before USB setups, newest first',
+    input: z.object({}).strict(),
+    output: z.object({ backups: z.array(usbBackupSchema) }),
   }),
   'devices.cancelDiscover': defineCommand({
     name: 'devices.cancelDiscover',
@@ -186,4 +279,5 @@ export const devicesEvents = [
   z.object({ type: z.literal('device.removed'), id: deviceIdSchema }),
   z.object({ type: z.literal('device.discovery'), progress: discoveryProgressSchema }),
   z.object({ type: z.literal('device.log'), id: deviceIdSchema, line: z.string() }),
+  z.object({ type: z.literal('device.usbSetup'), progress: usbSetupProgressSchema }),
 ] as const;

@@ -4,6 +4,7 @@
  * Every device failure is a state with a message and a hint, never an exception that escapes.
  */
 import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { ApiError } from '../api/define';
 import type { Device } from '../api/devices';
 import type { Alert } from '../api/system';
@@ -19,6 +20,7 @@ import { listBitaxePorts, type UsbPort } from '../../device/serial/ports';
 import { type AlertMemory, type AlertThresholds, DEFAULT_THRESHOLDS, evaluateAlerts, primaryPoolOf } from './alerts';
 import { type LocalAddress, lanAddressFor, localIpv4Addresses } from './lan';
 import { type DeviceRow, DeviceStore, type ProxyBackup, shareDeltas } from './store';
+import { type UsbSetupProgressEvent, UsbSetupService } from './usb-setup';
 
 export interface DeviceManagerOptions {
   /** SQLite file */
@@ -45,6 +47,10 @@ export interface DeviceManagerOptions {
   streamLogs?: boolean;
   /** Bitaxe USB ports (default: by VID:PID, sysfs when udevadm is missing) */
   listUsbPorts?: () => Promise<UsbPort[]>;
+  /** serial ports the user named as Bitaxes (`serve --usb-port`), listed besides the ones found */
+  extraUsbPorts?: string[];
+  /** where copies of NVS partitions go before a USB setup writes (default: usb-backups next to the database) */
+  usbBackupDir?: string;
 }
 
 export interface UsbDevice {
@@ -61,6 +67,7 @@ export type DeviceManagerEvent =
   | { type: 'device.removed'; id: string }
   | { type: 'device.discovery'; progress: ScanProgress & { scanId: string; done: boolean; cancelled: boolean; found: Array<FoundDevice & { known: boolean }> } }
   | { type: 'device.log'; id: string; line: string }
+  | { type: 'device.usbSetup'; progress: UsbSetupProgressEvent }
   | { type: 'alert'; alert: Alert };
 
 export type HistoryRange = '1h' | '24h' | '7d' | '30d';
@@ -114,6 +121,27 @@ export function hostOfAddress(address: string): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+export interface PoolInput {
+  url: string;
+  port: number;
+  user: string;
+  password?: string;
+  protocol?: 'SV1' | 'SV2';
+  sv2ChannelType?: 'standard' | 'extended';
+  sv2AuthorityPubkey?: string;
+  sv2RequireAuth?: boolean;
+}
+
+/** A pool as the user gave it; what they left out stays as the slot had it when the pool is the same one. */
+export function poolFromInput(input: PoolInput, slot: number, existing: DevicePool | undefined): DevicePool {
+  const same = existing && existing.url === input.url && existing.port === input.port ? existing : undefined;
+  const pool: DevicePool = { ...same, slot, url: input.url, port: input.port, user: input.user, password: input.password ?? (same ? same.password : 'x'), protocol: input.protocol ?? same?.protocol ?? 'SV1', tls: same?.tls ?? 0 };
+  if (input.sv2ChannelType !== undefined) pool.sv2ChannelType = input.sv2ChannelType;
+  if (input.sv2AuthorityPubkey !== undefined) pool.sv2AuthorityPubkey = input.sv2AuthorityPubkey;
+  if (input.sv2RequireAuth !== undefined) pool.sv2RequireAuth = input.sv2RequireAuth;
+  return pool;
+}
+
 export class DeviceManager {
   private readonly store: DeviceStore;
   private readonly live = new Map<string, Live>();
@@ -122,11 +150,23 @@ export class DeviceManager {
   private readonly thresholds: AlertThresholds;
   private pollTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** "Set up over USB" for stock firmware */
+  readonly usb: UsbSetupService;
 
   constructor(private readonly opts: DeviceManagerOptions) {
     this.store = new DeviceStore(opts.dbPath);
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
     for (const row of this.store.all()) this.track(row);
+    this.usb = new UsbSetupService({
+      backupDir: opts.usbBackupDir ?? join(dirname(opts.dbPath), 'usb-backups'),
+      listUsbPorts: () => this.usbPorts(),
+      proxyEndpoint: opts.proxyEndpoint,
+      proxyMiners: opts.proxyMiners,
+      addDevice: (address) => this.add(address),
+      localAddresses: () => this.localAddresses(),
+      emit: (progress) => this.emit({ type: 'device.usbSetup', progress }),
+      logger: opts.logger,
+    });
   }
 
   // ------------------------------------------------------------------ lifecycle and events
@@ -157,6 +197,7 @@ export class DeviceManager {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.usb.stop();
     if (this.pollTimer) clearInterval(this.pollTimer);
     for (const scan of this.scans.values()) scan.abort();
     for (const live of this.live.values()) live.logStream?.close();
@@ -230,7 +271,8 @@ export class DeviceManager {
       uptimeSeconds: info?.uptimeSeconds ?? 0,
       miningPaused: info?.miningPaused ?? false,
       usingFallback: info?.usingFallback ?? false,
-      pools: (info?.pools ?? []).map(({ slot, url, port, user, protocol, tls }) => ({ slot, url, port, user, protocol, tls })),
+      pools: (info?.pools ?? []).map(({ slot, url, port, user, protocol, tls, sv2ChannelType, sv2AuthorityPubkey, sv2RequireAuth }) => ({ slot, url, port, user, protocol, tls, sv2ChannelType, sv2AuthorityPubkey, sv2RequireAuth })),
+      useFallbackStratum: info?.useFallbackStratum ?? false,
       primaryPool: info?.primaryPool ?? 0,
       secondaryPool: info?.secondaryPool ?? 1,
       viaAxewallet,
@@ -495,10 +537,10 @@ export class DeviceManager {
   }
 
   /** Primary and fallback pool, written the way the firmware understands, then a restart. */
-  async setPools(id: string, primary: { url: string; port: number; user: string; password?: string }, fallback?: { url: string; port: number; user: string; password?: string }): Promise<Device> {
+  async setPools(id: string, primary: PoolInput, fallback?: PoolInput): Promise<Device> {
     const live = this.require(id);
     const info = await this.fresh(live);
-    const asPool = (p: typeof primary, slot: number): DevicePool => ({ slot, url: p.url, port: p.port, user: p.user, password: p.password ?? 'x', protocol: 'SV1', tls: 0 });
+    const asPool = (p: PoolInput, slot: number): DevicePool => poolFromInput(p, slot, info.pools.find((x) => x.slot === slot));
     const primarySlot = info.primaryPool;
     const secondarySlot = info.secondaryPool !== primarySlot ? info.secondaryPool : (primarySlot + 1) % 8;
     live.poolChangeExpectedUntil = Date.now() + 120_000;
@@ -524,8 +566,10 @@ export class DeviceManager {
     const deviceIp = info.ipv4 || new URL(live.client.baseUrl).hostname;
     const host = this.proxyHostFor(deviceIp, endpoint);
     const proxy = { host, port: endpoint.port };
-    const current = info.pools.find((p) => p.slot === info.primaryPool);
-    if (current && current.url === host && current.port === endpoint.port) {
+    // the pool it mines on now: its fallback when it was told to use that one
+    const inUse = info.useFallbackStratum && info.pools.some((p) => p.slot === info.secondaryPool) ? info.secondaryPool : info.primaryPool;
+    const current = info.pools.find((p) => p.slot === inUse);
+    if (current && current.url === host && current.port === endpoint.port && !info.useFallbackStratum) {
       await this.confirmConnected(live, deviceIp, proxy);
       return { device: this.view(live), proxy };
     }
@@ -536,11 +580,13 @@ export class DeviceManager {
     if (info.capabilities.poolsApi) {
       const used = new Set(info.pools.map((p) => p.slot));
       const free = [0, 1, 2, 3, 4, 5, 6, 7].find((slot) => !used.has(slot));
-      const slot = free ?? (info.secondaryPool !== info.primaryPool ? info.secondaryPool : (info.primaryPool + 1) % 8);
-      backup = { pools: info.pools, primaryPool: info.primaryPool, secondaryPool: info.secondaryPool, poolsApi: true, proxySlot: slot };
+      const idle = inUse === info.primaryPool ? info.secondaryPool : info.primaryPool;
+      const earlier = info.pools.find((p) => p.url === host && p.port === endpoint.port && p.slot !== inUse);
+      const slot = earlier?.slot ?? free ?? (idle !== inUse ? idle : (inUse + 1) % 8);
+      backup = { pools: info.pools, primaryPool: info.primaryPool, secondaryPool: info.secondaryPool, poolsApi: true, proxySlot: slot, useFallbackStratum: info.useFallbackStratum };
       proxyPool.slot = slot;
     } else {
-      backup = { pools: info.pools, primaryPool: 0, secondaryPool: 1, poolsApi: false, proxySlot: 0 };
+      backup = { pools: info.pools, primaryPool: 0, secondaryPool: 1, poolsApi: false, proxySlot: 0, useFallbackStratum: info.useFallbackStratum };
     }
     // The backup is saved before anything is written, and a second use-proxy keeps the first backup.
     if (!live.row.proxyBackup) {
@@ -549,9 +595,10 @@ export class DeviceManager {
     }
     live.poolChangeExpectedUntil = Date.now() + (this.opts.confirmTimeoutMs ?? 90_000) + 60_000;
     try {
-      // v2.15: the proxy goes into its own slot and the old primary's slot (password intact) becomes the secondary
+      // v2.15: the proxy goes into its own slot and the old primary's slot (password, Stratum V2 fields intact) becomes the secondary;
+      // a device told to mine on its fallback (useFallbackStratum) would never reach the proxy
       const fallback = info.capabilities.poolsApi ? undefined : current && { ...current, slot: 1 };
-      await live.client.writePools(info, proxyPool, fallback, { primary: proxyPool.slot, secondary: info.primaryPool });
+      await live.client.writePools(info, proxyPool, fallback, { primary: proxyPool.slot, secondary: inUse }, info.useFallbackStratum ? { useFallbackStratum: false } : {});
     } catch (error) {
       throw apiErrorOf(error);
     }
@@ -597,13 +644,13 @@ export class DeviceManager {
     live.poolChangeExpectedUntil = Date.now() + 120_000;
     try {
       if (backup.poolsApi) {
-        await live.client.patch({ primaryPoolIndex: backup.primaryPool, secondaryPoolIndex: backup.secondaryPool });
+        await live.client.patch({ primaryPoolIndex: backup.primaryPool, secondaryPoolIndex: backup.secondaryPool, ...(backup.useFallbackStratum ? { useFallbackStratum: 1 } : {}) });
         const original = backup.pools.find((p) => p.slot === backup.proxySlot);
         if (original) await live.client.putPool(backup.proxySlot, original);
         else await live.client.deletePool(backup.proxySlot);
       } else {
         const primary = backup.pools.find((p) => p.slot === 0);
-        if (primary) await live.client.writePools(info, primary, backup.pools.find((p) => p.slot === 1));
+        if (primary) await live.client.writePools(info, primary, backup.pools.find((p) => p.slot === 1), undefined, backup.useFallbackStratum ? { useFallbackStratum: true } : {});
       }
     } catch (error) {
       throw apiErrorOf(error);
@@ -665,7 +712,7 @@ export class DeviceManager {
     void (async () => {
       try {
         if (options.mdns) {
-          const announced = await browseMdns(3000, controller.signal);
+          const announced = await browseMdns({ timeoutMs: 3000, signal: controller.signal });
           for (const device of announced) if (device.address && !hosts.includes(device.address)) hosts.push(device.address);
         }
         const result = await scanHosts({ hosts, port: options.port, concurrency: options.concurrency ?? 32, timeoutMs: options.timeoutMs ?? 1500, signal: controller.signal, onProgress: (p) => report(p, false) });
@@ -697,12 +744,19 @@ export class DeviceManager {
   // ------------------------------------------------------------------ USB
 
   /** Each Bitaxe on USB: patched firmware tells its network address over the console; stock firmware cannot. */
+  private async usbPorts(): Promise<UsbPort[]> {
+    const found = await (this.opts.listUsbPorts ?? (() => listBitaxePorts()))();
+    const named = (this.opts.extraUsbPorts ?? []).filter((path) => !found.some((p) => p.path === path)).map((path) => ({ path, vendorId: '303a', productId: '1001' }));
+    return [...found, ...named];
+  }
+
   async usbDevices(): Promise<UsbDevice[]> {
-    const ports = await (this.opts.listUsbPorts ?? (() => listBitaxePorts()))();
+    const ports = await this.usbPorts();
     return Promise.all(
       ports.map(async (port): Promise<UsbDevice> => {
         const device: UsbDevice = { path: port.path, firmware: 'unknown' };
         if (port.serialNumber) device.serialNumber = port.serialNumber;
+        if (this.usb.busy(port.path)) return { ...device, problem: 'Axewallet is setting this Bitaxe up over USB right now.' };
         let driver: SerialDriver | undefined;
         try {
           driver = await SerialDriver.open(port.path, { probeTimeoutMs: 2000 });
@@ -713,7 +767,7 @@ export class DeviceManager {
             if (typeof info.hostname === 'string') device.hostname = info.hostname;
             if (!device.address) device.problem = 'This Bitaxe is not on a network yet: connect it to Wi-Fi (AxeOS setup), then look again.';
           } else {
-            device.problem = 'Stock AxeOS only prints logs over USB: connect the Bitaxe to Wi-Fi, then search the network (or install the Axewallet firmware patch).';
+            device.problem = 'Stock AxeOS takes no commands over USB: choose "Set up over USB" to give it Wi-Fi and a pool through its boot loader, or connect it to Wi-Fi and search the network.';
           }
         } catch (error) {
           device.problem = `${port.path} could not be read (${(error as Error).message}): close other programs using it (serial monitors, flash tools) and look again.`;

@@ -30,6 +30,9 @@ export function registerDevicesApi(host: ApiHost, manager: DeviceManager, onAler
   host.handle('devices.discover', ({ hosts, port, mdns }) => manager.discover({ hosts, port, mdns }));
   host.handle('devices.cancelDiscover', ({ scanId }) => ({ cancelled: manager.cancelDiscover(scanId) }));
   host.handle('devices.usb', async () => ({ ports: await manager.usbDevices() }));
+  host.handle('devices.usbSetup', ({ path, wifi, hostname, pool, proxyHost }) => manager.usb.start({ path, wifi, hostname, pool, proxyHost }));
+  host.handle('devices.usbRestore', ({ path, backupId }) => manager.usb.restore({ path, backupId }));
+  host.handle('devices.usbBackups', () => ({ backups: manager.usb.backups.list().map(({ writtenMd5: _written, ...backup }) => backup) }));
   return manager.subscribe((event) => {
     if (event.type === 'alert' && onAlert) onAlert(event.alert);
     else host.emit(event);

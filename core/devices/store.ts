@@ -25,6 +25,8 @@ export interface ProxyBackup {
   poolsApi: boolean;
   /** v2.15: the slot the proxy was written to */
   proxySlot: number;
+  /** the device was told to mine on its fallback (v2.14+); undo sets it back */
+  useFallbackStratum?: boolean;
 }
 
 export interface SampleRow {

@@ -266,17 +266,19 @@ export class AxeosClient {
 
   /**
    * Primary and fallback pool in whatever way this firmware understands. The selection is read at
-   * boot, so the caller restarts afterwards. On v2.15+ `slots` names the two slot ids to use.
+   * boot, so the caller restarts afterwards. On v2.15+ `slots` names the two slot ids to use;
+   * `useFallbackStratum` false makes a device that was told to mine on its fallback use the primary.
    */
-  async writePools(info: NormalizedInfo, primary: DevicePool, fallback: DevicePool | undefined, slots?: { primary: number; secondary: number }): Promise<void> {
+  async writePools(info: NormalizedInfo, primary: DevicePool, fallback: DevicePool | undefined, slots?: { primary: number; secondary: number }, options: { useFallbackStratum?: boolean } = {}): Promise<void> {
+    const selection = options.useFallbackStratum === undefined ? {} : { useFallbackStratum: options.useFallbackStratum ? 1 : 0 };
     if (!info.capabilities.poolsApi) {
-      await this.patch(flatPoolPatch(primary, fallback));
+      await this.patch({ ...flatPoolPatch(primary, fallback), ...selection });
       return;
     }
     const primarySlot = slots?.primary ?? primary.slot;
     const secondarySlot = slots?.secondary ?? fallback?.slot ?? info.secondaryPool;
     await this.putPool(primarySlot, primary);
     if (fallback) await this.putPool(secondarySlot, fallback);
-    await this.patch({ primaryPoolIndex: primarySlot, secondaryPoolIndex: secondarySlot });
+    await this.patch({ primaryPoolIndex: primarySlot, secondaryPoolIndex: secondarySlot, ...selection });
   }
 }

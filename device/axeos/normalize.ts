@@ -2,7 +2,9 @@
  * The one place where AxeOS version differences are normalised (research/bitaxe.md):
  * bestDiff suffixed string (<= v2.10) vs number (v2.11+), stratumDiff (v2.4-2.6) vs poolDifficulty (v2.9+),
  * fanspeed (<= v2.10) vs manualFanSpeed (v2.11+), 0/1 integers for flags, flat pool fields (<= v2.14)
- * vs pools[] with primary/secondary indexes (v2.15+), pause/resume since v2.14.
+ * vs pools[] with primary/secondary indexes (v2.15+), pause/resume since v2.14, native Stratum V2
+ * fields per pool since v2.14 (stratumProtocol, stratumV2ChannelType, stratumV2AuthorityPubkey; v2.15
+ * adds stratumV2RequireAuth; names checked in ESP-Miner's openapi.yaml and system_api_json.c at 5c277131).
  * Pure: no I/O.
  */
 
@@ -33,6 +35,14 @@ export interface DevicePool {
   protocol: 'SV1' | 'SV2';
   tls: number;
   suggestedDifficulty?: number;
+  extranonceSubscribe?: boolean;
+  cert?: string;
+  decodeCoinbase?: boolean;
+  /** Stratum V2 (v2.14+): channel type and the pool's authority key (base58; public) */
+  sv2ChannelType?: 'standard' | 'extended';
+  sv2AuthorityPubkey?: string;
+  /** v2.15: refuse a pool whose certificate the authority key does not verify */
+  sv2RequireAuth?: boolean;
 }
 
 export interface NormalizedInfo {
@@ -64,6 +74,8 @@ export interface NormalizedInfo {
   miningPaused: boolean;
   overheat: boolean;
   usingFallback: boolean;
+  /** the user told the device to mine on its fallback pool (useFallbackStratum; default false since ESP-Miner #1823) */
+  useFallbackStratum: boolean;
   pools: DevicePool[];
   primaryPool: number;
   secondaryPool: number;
@@ -140,6 +152,18 @@ function poolFrom(slot: number, raw: Record<string, unknown>, prefix: '' | 'fall
   if (password && password !== MASKED_PASSWORD) pool.password = password;
   const suggested = raw[key('SuggestedDifficulty')];
   if (typeof suggested === 'number') pool.suggestedDifficulty = suggested;
+  const extranonce = raw[key('ExtranonceSubscribe')];
+  if (extranonce !== undefined) pool.extranonceSubscribe = flag(extranonce);
+  const cert = raw[key('Cert')];
+  if (typeof cert === 'string') pool.cert = cert;
+  const decode = raw[key('DecodeCoinbase')];
+  if (decode !== undefined) pool.decodeCoinbase = flag(decode);
+  const channel = raw[key('V2ChannelType')];
+  if (channel === 'standard' || channel === 'extended') pool.sv2ChannelType = channel;
+  const authority = raw[key('V2AuthorityPubkey')];
+  if (typeof authority === 'string') pool.sv2AuthorityPubkey = authority;
+  const requireAuth = raw[key('V2RequireAuth')];
+  if (requireAuth !== undefined) pool.sv2RequireAuth = flag(requireAuth);
   return pool;
 }
 
@@ -199,6 +223,7 @@ export function normalizeInfo(body: unknown): NormalizedInfo {
     miningPaused: flag(raw.miningPaused),
     overheat: flag(raw.overheat_mode),
     usingFallback: flag(raw.isUsingFallbackStratum),
+    useFallbackStratum: flag(raw.useFallbackStratum),
     pools,
     primaryPool: primary,
     secondaryPool: secondary,
@@ -220,20 +245,26 @@ export function mergeLiveDiff(state: Record<string, unknown>, diff: Record<strin
   return out;
 }
 
-/** The pool fields a PATCH understands, for firmware before the pools API. */
+/**
+ * The pool fields a PATCH understands, for firmware before the pools API. The Stratum V2 fields
+ * exist from v2.14 (nvs_config.c at v2.14.2); older firmware ignores keys it does not know.
+ */
 export function flatPoolPatch(primary: DevicePool, fallback?: DevicePool): Record<string, unknown> {
-  const patch: Record<string, unknown> = { stratumURL: primary.url, stratumPort: primary.port, stratumUser: primary.user };
-  if (primary.password !== undefined) patch.stratumPassword = primary.password;
-  if (fallback) {
-    patch.fallbackStratumURL = fallback.url;
-    patch.fallbackStratumPort = fallback.port;
-    patch.fallbackStratumUser = fallback.user;
-    if (fallback.password !== undefined) patch.fallbackStratumPassword = fallback.password;
-  }
-  return patch;
+  const fields = (prefix: 'stratum' | 'fallbackStratum', pool: DevicePool) => {
+    const out: Record<string, unknown> = { [`${prefix}URL`]: pool.url, [`${prefix}Port`]: pool.port, [`${prefix}User`]: pool.user, [`${prefix}Protocol`]: pool.protocol };
+    if (pool.password !== undefined) out[`${prefix}Password`] = pool.password;
+    if (pool.sv2ChannelType !== undefined) out[`${prefix}V2ChannelType`] = pool.sv2ChannelType;
+    if (pool.sv2AuthorityPubkey !== undefined) out[`${prefix}V2AuthorityPubkey`] = pool.sv2AuthorityPubkey;
+    return out;
+  };
+  return { ...fields('stratum', primary), ...(fallback ? fields('fallbackStratum', fallback) : {}) };
 }
 
-/** A pool slot body for PUT /api/system/pools/{i}; "*****" keeps the stored password. */
+/**
+ * A pool slot body for PUT /api/system/pools/{i}, with every field the slot had: v2.15 stores a
+ * missing field as its default, not as it was (http_server.c update_pool_nvs). "*****" keeps the
+ * stored password.
+ */
 export function poolSlotBody(pool: DevicePool): Record<string, unknown> {
   const body: Record<string, unknown> = {
     stratumProtocol: pool.protocol,
@@ -244,5 +275,11 @@ export function poolSlotBody(pool: DevicePool): Record<string, unknown> {
     stratumTLS: pool.tls,
   };
   if (pool.suggestedDifficulty !== undefined) body.stratumSuggestedDifficulty = pool.suggestedDifficulty;
+  if (pool.extranonceSubscribe !== undefined) body.stratumExtranonceSubscribe = pool.extranonceSubscribe;
+  if (pool.cert !== undefined) body.stratumCert = pool.cert;
+  if (pool.decodeCoinbase !== undefined) body.stratumDecodeCoinbase = pool.decodeCoinbase;
+  if (pool.sv2ChannelType !== undefined) body.stratumV2ChannelType = pool.sv2ChannelType;
+  if (pool.sv2AuthorityPubkey !== undefined) body.stratumV2AuthorityPubkey = pool.sv2AuthorityPubkey;
+  if (pool.sv2RequireAuth !== undefined) body.stratumV2RequireAuth = pool.sv2RequireAuth;
   return body;
 }

@@ -1,7 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../sim/simulator';
-import { devicesFromAnswers } from './mdns';
 import { type ScanProgress, expandHosts, localSubnetHosts, scanHosts } from './scan';
 
 const cleanups: Array<() => unknown> = [];
@@ -77,15 +76,5 @@ describe('subnet scan', () => {
     expect(hosts).toHaveLength(253);
     expect(hosts).not.toContain('192.168.7.20');
     expect(hosts.every((h) => h.startsWith('192.168.7.'))).toBe(true);
-  });
-
-  it('reads an mDNS answer the way AxeOS v2.15 announces itself', () => {
-    const devices = devicesFromAnswers([
-      { name: '_axeos._sub._http._tcp.local', type: 'PTR', data: 'bitaxe._http._tcp.local' },
-      { name: 'bitaxe._http._tcp.local', type: 'SRV', data: { target: 'bitaxe.local', port: 80 } },
-      { name: 'bitaxe._http._tcp.local', type: 'TXT', data: [Buffer.from('board=601'), Buffer.from('asic=BM1370'), Buffer.from('version=v2.15.0')] },
-      { name: 'bitaxe.local', type: 'A', data: '192.168.1.42' },
-    ]);
-    expect(devices).toEqual([{ name: 'bitaxe._http._tcp.local', host: 'bitaxe.local', port: 80, address: '192.168.1.42', txt: { board: '601', asic: 'BM1370', version: 'v2.15.0' } }]);
   });
 });

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFixture, fixturePath } from '../../test/fixtures';
 import { readFileSync } from 'node:fs';
-import { type NvsEntry, NvsFormatError, buildNvs, formatEntry, readNvs } from './nvs';
-import { ProvisionRefused, provisionImage } from './plan';
+import { type NvsEntry, NvsFormatError, buildNvs, formatEntry, nvsHealth, readNvs } from './nvs';
 
 const bin = (name: string) => new Uint8Array(readFileSync(fixturePath('nvs', `${name}.bin`)));
 const engineView = (name: string) =>
@@ -39,32 +38,27 @@ describe('NVS builder against Espressif’s generator', () => {
   });
 });
 
-describe('provisioning a stock Bitaxe: read, merge, write back', () => {
-  const settings = {
-    wifi: { ssid: 'NewNet', password: 'new-pass' },
-    pool: { url: '192.168.1.10', port: 34255, user: 'bc1qme.bitaxe' },
-    fallback: { url: 'public-pool.io', port: 21496, user: 'bc1qme.bitaxe' },
-  };
-
-  it.each(['device-sim', 'config-601-v2.15.0', 'sample-rich'])('%s keeps everything it does not change', (name) => {
-    const before = readNvs(bin(name));
-    const { image, changes } = provisionImage(bin(name), settings);
-    const after = readNvs(image);
-    const get = (key: string) => after.find((e) => e.namespace === 'main' && e.key === key)?.value;
-    expect(get('wifissid')).toBe('NewNet');
-    expect(get('stratumurl')).toBe('192.168.1.10');
-    expect(get('stratumport')).toBe(34255);
-    expect(JSON.parse(String(get('pool_1')))).toMatchObject({ stratumURL: '192.168.1.10', stratumPort: 34255, stratumUser: 'bc1qme.bitaxe', stratumProtocol: 'SV1' });
-    expect(JSON.parse(String(get('pool_2'))).stratumURL).toBe('public-pool.io');
-    expect(changes).toContain('pool_1');
-    const untouched = (list: NvsEntry[]) => list.filter((e) => !(e.namespace === 'main' && changes.includes(e.key))).map(formatEntry);
-    expect(untouched(after)).toEqual(untouched(before));
-    expect(get('selftest')).toBe(before.find((e) => e.key === 'selftest')?.value);
+describe('NVS health as the firmware meets it at boot', () => {
+  it.each(['sample-basic', 'sample-rich', 'config-601-v2.15.0', 'device-sim'])('%s is healthy', (name) => {
+    expect(nvsHealth(bin(name))).toEqual({ erasedAtBoot: false, problems: [] });
   });
 
-  it('refuses a partition without factory data, and bad values', () => {
-    expect(() => provisionImage(bin('sample-basic'), settings)).toThrow(ProvisionRefused);
-    expect(() => provisionImage(bin('device-sim'), { wifi: { ssid: '', password: '' } })).toThrow(/1 to 32/);
-    expect(() => provisionImage(bin('device-sim'), { pool: { url: 'x', port: 70000, user: 'u' } })).toThrow(/port/);
+  it('names a partition without a free page, an old format, a damaged entry and a page marked empty that holds data', () => {
+    const full = bin('device-sim');
+    for (let page = 0; page < full.length; page += 4096) if (full[page] === 0xff && full[page + 1] === 0xff) full.set(bin('device-sim').subarray(0, 4096), page);
+    expect(nvsHealth(full)).toMatchObject({ erasedAtBoot: true, problems: [expect.stringMatching(/no free page/)] });
+
+    const old = bin('sample-basic');
+    old[8] = 0xff;
+    expect(nvsHealth(old)).toMatchObject({ erasedAtBoot: true, problems: [expect.stringMatching(/not NVS format v2/)] });
+
+    const damaged = bin('sample-basic');
+    damaged[64 + 32 + 10] = (damaged[64 + 32 + 10] ?? 0) ^ 0x40; // a byte of the second entry's key
+    // the engine reads the string's payload slots as entries of their own too, as it does
+    expect(nvsHealth(damaged)).toEqual({ erasedAtBoot: false, problems: ['2 damaged entries (CRC)'] });
+
+    const stray = bin('sample-basic');
+    stray[5 * 4096 + 100] = 0;
+    expect(nvsHealth(stray).problems).toEqual(['page at 0x5000 is marked empty but holds data']);
   });
 });

@@ -176,6 +176,71 @@ export function formatEntry(e: NvsEntry): string {
   return `${e.namespace}:${e.key}=${e.type}:${String(e.value)}`;
 }
 
+export interface NvsHealth {
+  /** the firmware would erase the whole partition at boot (nvs_config_init: NO_FREE_PAGES or NEW_VERSION_FOUND) */
+  erasedAtBoot: boolean;
+  /** what the engine would find wrong; empty for a healthy partition */
+  problems: string[];
+}
+
+const PAGE_EMPTY = 0xffffffff;
+const PAGE_CORRUPT = 0xfffffff0;
+
+/** Checks a partition the way nvs_flash_init and ESP-Miner's nvs_config_init would meet it. */
+export function nvsHealth(image: Uint8Array): NvsHealth {
+  if (image.length % PAGE_SIZE !== 0 || image.length < 2 * PAGE_SIZE) return { erasedAtBoot: true, problems: [`${image.length} bytes is not an NVS partition`] };
+  const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  const problems: string[] = [];
+  let emptyPages = 0;
+  let newVersion = false;
+  let damagedEntries = 0;
+  for (let offset = 0; offset < image.length; offset += PAGE_SIZE) {
+    const where = `page at 0x${offset.toString(16)}`;
+    const page = image.subarray(offset, offset + PAGE_SIZE);
+    const state = view.getUint32(offset, true);
+    if (state === PAGE_EMPTY) {
+      if (page.some((b) => b !== 0xff)) problems.push(`${where} is marked empty but holds data`);
+      else emptyPages++;
+      continue;
+    }
+    if (state === PAGE_CORRUPT) {
+      problems.push(`${where} is marked corrupt`);
+      continue;
+    }
+    if (state !== PAGE_ACTIVE && state !== PAGE_FULL && state !== PAGE_FREEING) {
+      problems.push(`${where} has an unknown state 0x${state.toString(16)}`);
+      continue;
+    }
+    if (page[8] !== VERSION_2) {
+      newVersion = true;
+      problems.push(`${where} is not NVS format v2 (version byte 0x${(page[8] ?? 0).toString(16)})`);
+      continue;
+    }
+    if (espCrc(page.subarray(4, 28)) !== view.getUint32(offset + 28, true)) {
+      problems.push(`${where} has a damaged header (CRC)`);
+      continue;
+    }
+    const stateOf = (i: number) => ((page[32 + (i >> 2)] ?? 0xff) >> ((i & 3) * 2)) & 3;
+    for (let i = 0; i < ENTRIES_PER_PAGE; ) {
+      if (stateOf(i) !== 0b10) {
+        i++;
+        continue;
+      }
+      const entry = page.subarray(FIRST_ENTRY + i * ENTRY_SIZE, FIRST_ENTRY + (i + 1) * ENTRY_SIZE);
+      const span = entry[2] ?? 1;
+      if (span < 1 || i + span > ENTRIES_PER_PAGE || entryCrc(entry) !== new DataView(entry.buffer, entry.byteOffset).getUint32(4, true)) {
+        damagedEntries++;
+        i++;
+        continue;
+      }
+      i += span;
+    }
+  }
+  if (damagedEntries > 0) problems.push(`${damagedEntries} damaged entr${damagedEntries === 1 ? 'y' : 'ies'} (CRC)`);
+  if (emptyPages === 0) problems.push('no free page: the engine needs one to work (the firmware would erase every setting)');
+  return { erasedAtBoot: emptyPages === 0 || newVersion, problems };
+}
+
 // ------------------------------------------------------------------ builder
 
 class PageWriter {

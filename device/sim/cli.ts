@@ -1,4 +1,7 @@
-/** `axewallet sim [--model gamma] [--firmware v2.15] [--host 127.0.0.2] [--pool HOST:PORT] [--suggested-difficulty N] [--hashes-per-second N] [--patched]` */
+/**
+ * `axewallet sim [--model gamma] [--firmware v2.15] [--host 127.0.0.2] [--pool HOST:PORT] [--suggested-difficulty N] [--hashes-per-second N] [--patched | --usb]`
+ * `--usb`: a stock unit whose settings live in flash NVS and whose serial pty reaches its ROM boot loader.
+ */
 import { parseArgs } from 'node:util';
 import { isSimFirmware, isSimModel } from './models';
 import { type Simulator, type SimulatorOptions, startSimulator } from './simulator';
@@ -18,12 +21,17 @@ export function parseSimArgs(argv: string[]): SimulatorOptions {
       port: { type: 'string' },
       pool: { type: 'string' },
       patched: { type: 'boolean' },
+      usb: { type: 'boolean' },
       'no-serial': { type: 'boolean' },
       'suggested-difficulty': { type: 'string' },
       'hashes-per-second': { type: 'string' },
     },
   });
   const opts: SimulatorOptions = { serial: !values['no-serial'], patched: values.patched ?? false };
+  if (values.usb) {
+    if (values.patched) throw new SimUsageError('--usb is a stock unit: leave out --patched');
+    opts.usb = {};
+  }
   if (values.model !== undefined) {
     const model = values.model.toLowerCase();
     if (!isSimModel(model)) throw new SimUsageError(`unknown model "${values.model}" (gamma, supra, ultra, hex)`);

@@ -2,7 +2,8 @@
  * The simulator's USB Serial/JTAG console: a pseudo-terminal made by socat. The simulator writes
  * log lines to socat's stdin and reads what the host types from its stdout. Like the real UART
  * log path, lines are dropped (and a "--- [UART LOG DROPPED N BYTES] ---" line reported) when
- * nobody reads the port and the buffer fills.
+ * nobody reads the port and the buffer fills. Bytes from the host go to `onBytes` first (the ROM
+ * loader's binary protocol); what it does not take is read as text lines.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 
@@ -11,10 +12,12 @@ const MAX_BUFFERED_BYTES = 64 * 1024;
 export interface SerialConsole {
   path: string;
   write(text: string): void;
+  /** raw bytes, never dropped (the boot loader's answers) */
+  writeBytes(bytes: Uint8Array): void;
   close(): Promise<void>;
 }
 
-export async function openSerialConsole(onLine: (line: string) => void): Promise<SerialConsole> {
+export async function openSerialConsole(onLine: (line: string) => void, onBytes?: (bytes: Buffer) => boolean): Promise<SerialConsole> {
   const child: ChildProcess = spawn('socat', ['-d', '-d', 'STDIO', 'PTY,raw,echo=0'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const path = await new Promise<string>((resolve, reject) => {
     let stderr = '';
@@ -34,8 +37,10 @@ export async function openSerialConsole(onLine: (line: string) => void): Promise
     });
   });
   let partial = '';
-  child.stdout?.setEncoding('utf8');
-  child.stdout?.on('data', (chunk: string) => {
+  const decoder = new TextDecoder();
+  child.stdout?.on('data', (bytes: Buffer) => {
+    if (onBytes?.(bytes)) return;
+    const chunk = decoder.decode(bytes, { stream: true });
     const pieces = (partial + chunk).split(/\r?\n/);
     partial = pieces.pop() ?? '';
     if (partial.length > 8192) partial = '';
@@ -58,6 +63,10 @@ export async function openSerialConsole(onLine: (line: string) => void): Promise
         dropped = 0;
       }
       stdin.write(text);
+    },
+    writeBytes(bytes: Uint8Array) {
+      const stdin = child.stdin;
+      if (stdin && !stdin.destroyed) stdin.write(bytes);
     },
     async close() {
       if (child.exitCode === null && child.signalCode === null) {

@@ -109,6 +109,8 @@ export function rulesFor(firmware: SimFirmware): Record<string, Rule> {
   } else {
     Object.assign(rules, FLAT_POOL_RULES);
     rules.useFallbackStratum = { kind: 'bool' };
+    // native Stratum V2 since v2.14 (nvs_config.c at v2.14.2: stratumprot 3 chars, sv2chantype 8, sv2authpubkey <= 52)
+    if (firmware === 'v2.14') for (const prefix of ['stratum', 'fallbackStratum']) Object.assign(rules, { [`${prefix}Protocol`]: str(3, 3), [`${prefix}V2ChannelType`]: str(8, 8), [`${prefix}V2AuthorityPubkey`]: str(0, 52) });
   }
   return rules;
 }
@@ -126,20 +128,52 @@ function valid(rule: Rule, value: unknown): boolean {
 
 export class SettingsRejected extends Error {}
 
-/** A pool slot from PATCH "pools" or PUT /api/system/pools/{i}; "*****" keeps the stored password. */
+/**
+ * A pool slot from PATCH "pools" or PUT /api/system/pools/{i}, validated and stored as ESP-Miner
+ * v2.15 does (http_server.c validate_pool_json / update_pool_nvs at 5c277131): a field that is
+ * given must be valid, a field that is missing gets the firmware's default (not the old value);
+ * "*****" keeps the stored password.
+ */
 export function poolFromBody(body: unknown, previous: SimPool | undefined): SimPool {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new SettingsRejected('pool is not an object');
   const b = body as Record<string, unknown>;
-  if (typeof b.stratumURL !== 'string' || b.stratumURL.length === 0 || b.stratumURL.length > 256) throw new SettingsRejected('stratumURL');
-  if (typeof b.stratumPort !== 'number' || !Number.isInteger(b.stratumPort) || b.stratumPort < 1 || b.stratumPort > U16) throw new SettingsRejected('stratumPort');
-  if (typeof b.stratumUser !== 'string' || b.stratumUser.length > 256) throw new SettingsRejected('stratumUser');
-  const password = typeof b.stratumPassword === 'string' ? (b.stratumPassword === '*****' ? (previous?.stratumPassword ?? '') : b.stratumPassword) : (previous?.stratumPassword ?? 'x');
-  const protocol = b.stratumProtocol === 'SV2' ? 'SV2' : 'SV1';
-  const tls = typeof b.stratumTLS === 'number' && [0, 1, 2].includes(b.stratumTLS) ? b.stratumTLS : 0;
-  const pool = blankPool({ stratumURL: b.stratumURL, stratumPort: b.stratumPort, stratumUser: b.stratumUser, stratumPassword: password, stratumProtocol: protocol, stratumTLS: tls });
-  if (typeof b.stratumSuggestedDifficulty === 'number') pool.stratumSuggestedDifficulty = b.stratumSuggestedDifficulty;
-  if (typeof b.stratumExtranonceSubscribe === 'boolean') pool.stratumExtranonceSubscribe = b.stratumExtranonceSubscribe;
-  return pool;
+  const isStr = (v: unknown, max: number) => v === undefined || (typeof v === 'string' && v.length <= max);
+  const isNum = (v: unknown, min: number, max: number) => v === undefined || (typeof v === 'number' && v >= min && v <= max);
+  const isFlag = (v: unknown) => v === undefined || typeof v === 'boolean' || typeof v === 'number';
+  const flag = (v: unknown, fallback: boolean) => (v === undefined ? fallback : v === true || (typeof v === 'number' && v !== 0));
+  if (typeof b.stratumURL !== 'string' || b.stratumURL.length === 0 || b.stratumURL.length > 255) throw new SettingsRejected('stratumURL');
+  if (typeof b.stratumPort !== 'number' || b.stratumPort < 1 || b.stratumPort > U16) throw new SettingsRejected('stratumPort');
+  if (typeof b.stratumUser !== 'string' || b.stratumUser.length === 0 || b.stratumUser.length > 255) throw new SettingsRejected('stratumUser');
+  if (b.stratumProtocol !== undefined && b.stratumProtocol !== 'SV1' && b.stratumProtocol !== 'SV2') throw new SettingsRejected('stratumProtocol');
+  if (b.stratumV2ChannelType !== undefined && b.stratumV2ChannelType !== 'standard' && b.stratumV2ChannelType !== 'extended') throw new SettingsRejected('stratumV2ChannelType');
+  const checks: Array<[string, boolean]> = [
+    ['stratumPassword', isStr(b.stratumPassword, 255)],
+    ['stratumSuggestedDifficulty', isNum(b.stratumSuggestedDifficulty, 0, 1e18)],
+    ['stratumExtranonceSubscribe', isFlag(b.stratumExtranonceSubscribe)],
+    ['stratumTLS', isNum(b.stratumTLS, 0, 2)],
+    ['stratumCert', isStr(b.stratumCert, 3000)],
+    ['stratumDecodeCoinbase', isFlag(b.stratumDecodeCoinbase)],
+    ['stratumV2AuthorityPubkey', isStr(b.stratumV2AuthorityPubkey, 128)],
+    ['stratumV2RequireAuth', isFlag(b.stratumV2RequireAuth)],
+  ];
+  const bad = checks.find(([, ok]) => !ok);
+  if (bad) throw new SettingsRejected(bad[0]);
+  const password = typeof b.stratumPassword === 'string' ? (b.stratumPassword === '*****' ? (previous?.stratumPassword ?? 'x') : b.stratumPassword) : 'x';
+  return {
+    stratumProtocol: (b.stratumProtocol as SimPool['stratumProtocol'] | undefined) ?? 'SV1',
+    stratumURL: b.stratumURL,
+    stratumPort: Math.trunc(b.stratumPort),
+    stratumUser: b.stratumUser,
+    stratumPassword: password,
+    stratumSuggestedDifficulty: typeof b.stratumSuggestedDifficulty === 'number' ? b.stratumSuggestedDifficulty : 0,
+    stratumExtranonceSubscribe: flag(b.stratumExtranonceSubscribe, false),
+    stratumTLS: typeof b.stratumTLS === 'number' ? Math.trunc(b.stratumTLS) : 0,
+    stratumCert: typeof b.stratumCert === 'string' ? b.stratumCert : '',
+    stratumDecodeCoinbase: flag(b.stratumDecodeCoinbase, true),
+    stratumV2ChannelType: (b.stratumV2ChannelType as SimPool['stratumV2ChannelType'] | undefined) ?? 'extended',
+    stratumV2AuthorityPubkey: typeof b.stratumV2AuthorityPubkey === 'string' ? b.stratumV2AuthorityPubkey : '',
+    stratumV2RequireAuth: flag(b.stratumV2RequireAuth, false),
+  };
 }
 
 /**

@@ -2,7 +2,9 @@
  * A Bitaxe simulator the rest of Axewallet cannot tell from a device: the AxeOS HTTP API with each
  * model's and firmware's fields, PATCH validation, the pools API (v2.15), restart that drops off the
  * network and comes back, /api/ws/live diffs and /api/ws logs, a firmware-like Stratum V1 client,
- * and a USB console on a pty that answers JSON commands when "patched".
+ * and a USB console on a pty that answers JSON commands when "patched". With `usb` it is a stock
+ * unit whose settings live in a flash NVS partition and whose USB port reaches the ESP32-S3 ROM boot
+ * loader (usb-loader.ts): it boots from whatever the flash holds after a write over USB.
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -12,8 +14,14 @@ import { type Logger, silentLogger } from '../../core/log';
 import { buildAsic, buildInfo, diffInfo, type SimRuntime } from './info';
 import { type EspLogLevel, type FoundShare, type MinerPool, SimMiner } from './miner';
 import { FIRMWARE_VERSIONS, MODELS, type SimFirmware, type SimModel } from './models';
+import { buildNvs, nvsHealth, readNvs } from '../provision/nvs';
+import { ESP_MINER_PARTITIONS } from '../provision/partition-table';
+import { type SimFlash, stockFlash } from './flash';
+import { factoryEntries, mergeEntries, settingsEntries, settingsFromNvs } from './nvs-settings';
+import type { LoaderChip } from './rom-loader';
 import { type SerialConsole, openSerialConsole } from './serial-console';
 import { MAX_POOLS, type SimPool, type SimSettings, SettingsRejected, applyPatch, blankPool, poolFromBody } from './settings';
+import { UsbLoader } from './usb-loader';
 
 export interface SimulatorOptions {
   model?: SimModel;
@@ -36,6 +44,28 @@ export interface SimulatorOptions {
   connectRetryMs?: number;
   readErrorRetryMs?: number;
   primaryProbeMs?: number;
+  /** a stock unit set up over USB: settings in a flash NVS partition, the ROM loader on the serial pty */
+  usb?: {
+    /** the NVS partition it starts with (default: its factory CSV after a passed self-test, booted once) */
+    nvs?: Uint8Array;
+    chip?: LoaderChip;
+    /** false: the loader never answers */
+    answers?: boolean;
+    pullCableAfterFlashBytes?: number;
+    corruptFlashWrites?: number;
+    memEndDelayMs?: number;
+  };
+}
+
+export interface SimUsb {
+  flash: SimFlash;
+  loader: UsbLoader;
+  /** the NVS partition as the flash holds it now */
+  nvs(): Uint8Array;
+  /** the factory board the last boot found in NVS (undefined: none, the firmware runs as an unknown board) */
+  readonly board: { boardVersion: string; deviceModel: string; asicModel: string } | undefined;
+  /** the last boot found the partition unusable and erased it, as ESP-Miner's nvs_config_init does */
+  readonly erasedAtBoot: boolean;
 }
 
 export interface Simulator {
@@ -48,6 +78,7 @@ export interface Simulator {
   readonly boots: number;
   /** what the miner is connected to now */
   stratum(): { connected: boolean; usingFallback: boolean; pool?: string; sharesAccepted: number; sharesRejected: number };
+  usb?: SimUsb;
   stop(): Promise<void>;
 }
 
@@ -99,10 +130,16 @@ function initialSettings(opts: SimulatorOptions): SimSettings {
   };
 }
 
+/** Tests bind loopback only: a pool elsewhere (the factory default public-pool.io) is never dialled. */
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
+
 function minerPool(pool: SimPool | undefined): MinerPool | undefined {
   if (!pool || !pool.stratumURL) return undefined;
+  const host = pool.stratumURL.replace(/^stratum\+tcp:\/\//, '');
+  // the simulated firmware speaks Stratum V1 only: a Stratum V2 slot is not mined on
+  if (!LOOPBACK.test(host) || pool.stratumProtocol === 'SV2') return undefined;
   return {
-    host: pool.stratumURL.replace(/^stratum\+tcp:\/\//, ''),
+    host,
     port: pool.stratumPort,
     user: pool.stratumUser,
     password: pool.stratumPassword,
@@ -161,6 +198,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const statistics: number[][] = [];
   const wsLogClients = new Set<WebSocket>();
   let serialConsole: SerialConsole | undefined;
+  let usbLoader: UsbLoader | undefined;
+  let flash: SimFlash | undefined;
+  const nvsPart = ESP_MINER_PARTITIONS[0]!;
+  let usbBoard: SimUsb['board'];
+  let erasedAtBoot = false;
   let stopped = false;
   let identifyTimer: NodeJS.Timeout | undefined;
 
@@ -170,13 +212,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     logRing += line;
     if (logRing.length > LOG_RING_BYTES) logRing = logRing.slice(logRing.length - LOG_RING_BYTES);
     for (const client of wsLogClients) if (client.readyState === WebSocket.OPEN) client.send(line);
-    serialConsole?.write(line);
+    if (!usbLoader?.inLoader) serialConsole?.write(line);
   };
 
   const miner = new SimMiner({
     pools: () =>
       firmware === 'v2.15'
-        ? { primary: minerPool(bootPools.primary), fallback: minerPool(bootPools.fallback) }
+        ? // useFallbackStratum: the user chose the fallback, and the firmware mines there (protocol_coordinator.c)
+          bootPools.useFallback
+          ? { primary: minerPool(bootPools.fallback), fallback: minerPool(bootPools.primary) }
+          : { primary: minerPool(bootPools.primary), fallback: minerPool(bootPools.fallback) }
         : { primary: minerPool(settings.pools[0]), fallback: minerPool(settings.pools[1]) },
     userAgent: `bitaxe/${model.asicModel}/${version}`,
     localAddress: host,
@@ -206,7 +251,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   });
 
   // v2.15 reads the pool *selection* at boot; edits to the selected slots apply on the next reconnect.
-  const bootPools = { primaryIndex: settings.primaryPoolIndex, secondaryIndex: settings.secondaryPoolIndex, get primary() { return settings.pools[this.primaryIndex]; }, get fallback() { return settings.pools[this.secondaryIndex]; } };
+  const bootPools = { primaryIndex: settings.primaryPoolIndex, secondaryIndex: settings.secondaryPoolIndex, useFallback: settings.useFallbackStratum !== 0, get primary() { return settings.pools[this.primaryIndex]; }, get fallback() { return settings.pools[this.secondaryIndex]; } };
 
   /** what a real device reads live from its state rather than from the 1 s sampler */
   const currentInfo = () => {
@@ -239,8 +284,37 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   };
   let tickTimer = setInterval(tick, 1000);
 
+  const defaults = structuredClone(settings);
+  /** What nvs_config_init and device_config_init make of the partition the flash holds now. */
+  const loadFromFlash = (target: SimFlash) => {
+    let image = target.read(nvsPart.offset, nvsPart.size);
+    erasedAtBoot = nvsHealth(image).erasedAtBoot;
+    if (erasedAtBoot) {
+      espLog('E', 'nvs_config', 'NVS partition unusable (no free page or new version): erasing it');
+      target.erase(nvsPart.offset, nvsPart.size);
+      image = target.read(nvsPart.offset, nvsPart.size);
+    }
+    const loaded = settingsFromNvs(image, defaults);
+    Object.assign(settings, loaded.settings);
+    usbBoard = loaded.board;
+    rt.model = usbBoard ? { ...model, boardVersion: usbBoard.boardVersion } : { ...model, boardVersion: '000', deviceModel: 'unknown', asicModel: '', expectedHashrate: 0 };
+  };
+
+  /** Settings changes go to NVS, as nvs_config's save task writes them. */
+  const persist = () => {
+    if (!flash) return;
+    try {
+      const image = buildNvs(mergeEntries(readNvs(flash.read(nvsPart.offset, nvsPart.size)), settingsEntries(settings)), nvsPart.size);
+      flash.erase(nvsPart.offset, nvsPart.size);
+      flash.write(nvsPart.offset, image);
+    } catch (error) {
+      espLog('E', 'nvs_config', `Failed to save settings: ${(error as Error).message}`);
+    }
+  };
+
   const boot = () => {
     bootAt = Date.now();
+    if (flash) loadFromFlash(flash);
     rt.uptimeSeconds = 0;
     rt.sharesAccepted = 0;
     rt.sharesRejected = 0;
@@ -250,8 +324,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     rt.hashrate = rt.hashrate1m = rt.hashrate10m = rt.hashrate1h = 0;
     bootPools.primaryIndex = settings.primaryPoolIndex;
     bootPools.secondaryIndex = settings.secondaryPoolIndex;
+    bootPools.useFallback = settings.useFallbackStratum !== 0;
     espLog('I', 'bitaxe', `Welcome to the bitaxe - FOSS || GTFO!`);
-    espLog('I', 'bitaxe', `Found Device Model: ${model.deviceModel}, Board Version: ${model.boardVersion}, ASIC: ${model.asicModel}`);
+    if (flash && !usbBoard) {
+      // the factory keys are gone: device_config_init runs it as "custom board 000" with no ASIC it knows
+      espLog('I', 'device_config', 'Custom Board Version: 000');
+      espLog('E', 'bitaxe', 'ASIC initialization failed: unknown device model and ASIC');
+      return;
+    }
+    espLog('I', 'bitaxe', `Found Device Model: ${rt.model.deviceModel}, Board Version: ${rt.model.boardVersion}, ASIC: ${rt.model.asicModel}`);
     espLog('I', 'wifi_station', `Connected to ap SSID:${settings.ssid}; got ip:${host}`);
     miner.start();
   };
@@ -363,6 +444,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         const body = parseJson(text);
         try {
           const { hostnameChanged } = applyPatch(settings, body, firmware);
+          persist();
           espLog('I', 'http_server', 'Settings updated');
           if (hostnameChanged) return send(res, 200, { status: 'success', redirect: { url: `http://${settings.hostname}.local`, delay: 2000, message: 'Hostname changed' } });
           res.writeHead(200, { 'access-control-allow-origin': '*', 'content-length': 0 });
@@ -381,11 +463,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       if (method === 'DELETE') {
         if (slot === settings.primaryPoolIndex || slot === settings.secondaryPoolIndex) return send(res, 400, 'Cannot clear the primary or secondary pool', 'text/plain');
         settings.pools[slot] = undefined;
+        persist();
         return send(res, 200, { message: 'Pool cleared successfully' });
       }
       const text = await readBody(req, MAX_PATCH_BYTES - 1);
       try {
         settings.pools[slot] = poolFromBody(parseJson(text ?? ''), settings.pools[slot]);
+        persist();
       } catch {
         return send(res, 400, 'Invalid pool configuration payload', 'text/plain');
       }
@@ -492,6 +576,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       case 'set':
         try {
           applyPatch(settings, patch, firmware);
+          persist();
           return reply({ ...base, ok: true });
         } catch {
           return reply({ ...base, ok: false, error: 'Wrong API input' });
@@ -505,8 +590,39 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     }
   };
 
+  if (opts.usb) {
+    const image = opts.usb.nvs ?? buildNvs(mergeEntries(factoryEntries(model, settings), settingsEntries(settings)), nvsPart.size);
+    const unit = stockFlash(image);
+    flash = unit;
+    let down: Promise<void> | undefined;
+    usbLoader = new UsbLoader({
+      flash: unit,
+      mac: rt.mac,
+      chip: opts.usb.chip,
+      answers: opts.usb.answers,
+      pullCableAfterFlashBytes: opts.usb.pullCableAfterFlashBytes,
+      corruptFlashWrites: opts.usb.corruptFlashWrites,
+      memEndDelayMs: opts.usb.memEndDelayMs,
+      send: (bytes) => serialConsole?.writeBytes(bytes),
+      // reset into the ROM loader: the firmware is gone until the chip boots again
+      onEnterLoader: () => {
+        clearInterval(tickTimer);
+        down = goDown();
+      },
+      onBootApp: () => {
+        void (async () => {
+          await down;
+          if (stopped) return;
+          await listen();
+          boots += 1;
+          tickTimer = setInterval(tick, 1000);
+          boot();
+        })().catch((error: Error) => logger.warn('simulated boot failed', { error: error.message }));
+      },
+    });
+  }
   await listen();
-  if (opts.serial) serialConsole = await openSerialConsole(handleSerialLine);
+  if (opts.serial || opts.usb) serialConsole = await openSerialConsole(handleSerialLine, usbLoader ? (bytes) => usbLoader!.onBytes(bytes) : undefined);
   boot();
   logger.info('simulator ready', { http: `http://${host}:${port}`, model: modelName, firmware });
 
@@ -523,6 +639,20 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     get boots() {
       return boots;
     },
+    usb:
+      flash && usbLoader
+        ? {
+            flash,
+            loader: usbLoader,
+            nvs: () => flash!.read(nvsPart.offset, nvsPart.size),
+            get board() {
+              return usbBoard;
+            },
+            get erasedAtBoot() {
+              return erasedAtBoot;
+            },
+          }
+        : undefined,
     stratum: () => ({
       connected: miner.authorized,
       usingFallback: miner.usingFallback,
@@ -539,6 +669,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       await goDown();
       liveWss.close();
       logWss.close();
+      usbLoader?.stop();
       await serialConsole?.close();
     },
   };

@@ -4,6 +4,7 @@ import { mineSendReceive, restoreFromNostr } from './mine-send-restore';
 import { localNeighbour } from './local-neighbour';
 import { upstreamOutage } from './outage';
 import { smoke } from './smoke';
+import { usbSetup } from './usb-setup';
 import { devicesAndWizard, earnedChart, walletSendReceive } from './wallet-ui';
 
-export const journeys: Journey[] = [smoke, localNeighbour, badInputsForms, badInputsBackend, mineSendReceive, restoreFromNostr, upstreamOutage, walletSendReceive, earnedChart, devicesAndWizard];
+export const journeys: Journey[] = [smoke, localNeighbour, badInputsForms, badInputsBackend, mineSendReceive, restoreFromNostr, upstreamOutage, walletSendReceive, earnedChart, devicesAndWizard, usbSetup];

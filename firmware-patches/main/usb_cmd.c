@@ -16,9 +16,12 @@
 #include "freertos/FreeRTOS.h"
 #include "freertos/task.h"
 
-#include "http_server.h"
 #include "system_api_json.h"
 #include "usb_cmd_proto.h"
+
+/* Defined in ESP-Miner's main/http_server/http_server.c (v2.15+) without a header prototype;
+ * declared here so the hooks stay out of upstream headers. apply.sh checks the definition. */
+bool check_settings_and_update(const cJSON * const root, char **redirect_url);
 
 static const char *TAG = "usb_cmd";
 

@@ -4,6 +4,7 @@ import { Chart } from '../components/Chart';
 import { ConfirmButton } from '../components/Confirm';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
 import { Term } from '../components/Term';
+import { UsbSetup } from '../components/UsbSetup';
 import { useDiscovery, type FoundDevice } from '../discovery';
 import { downloadText } from '../download';
 import { formatAgo, formatHashrate, formatSi } from '../format';
@@ -390,6 +391,7 @@ export function DevicesPage() {
         <h2 id={`${id}-add`}>Add a Bitaxe</h2>
         <AddDeviceForm onAdded={() => devices.reload()} />
         <DiscoverPanel onPick={() => devices.reload()} />
+        <UsbSetup onChosen={() => devices.reload()} />
       </section>
       <section aria-labelledby={`${id}-list`}>
         <h2 id={`${id}-list`}>Your devices</h2>

@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { call } from '../api';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { DirectSv2Note, UsbSetup } from '../components/UsbSetup';
 import { formatSi } from '../format';
 import { totalBalance, useLive } from '../live';
 import { useApp } from '../store';
@@ -51,7 +52,7 @@ function FindStep({ onChosen }: { onChosen(device: DeviceView): void }) {
     <div className="stack">
       <p>Your Bitaxe must be on the same network as this machine. Search for it, or type the address shown on its screen.</p>
       <DiscoverPanel onPick={onChosen} pickLabel="Use" />
-      <UsbPanel onChosen={onChosen} />
+      <UsbSetup onChosen={onChosen} />
       <AddDeviceForm onAdded={onChosen} />
       {devices.data && devices.data.devices.length > 0 && (
         <>
@@ -69,49 +70,6 @@ function FindStep({ onChosen }: { onChosen(device: DeviceView): void }) {
             ))}
           </ul>
         </>
-      )}
-    </div>
-  );
-}
-
-/** A Bitaxe plugged in over USB: patched firmware tells its network address; stock firmware only logs. */
-function UsbPanel({ onChosen }: { onChosen(device: DeviceView): void }) {
-  const look = useAction(() => call('devices.usb', {}));
-  const add = useAction((address: string) => call('devices.add', { address }));
-  const [ports, setPorts] = useState<Awaited<ReturnType<typeof look.run>>>();
-  return (
-    <div className="stack">
-      <div className="row">
-        <button type="button" disabled={look.busy} onClick={async () => setPorts(await look.run())}>
-          {look.busy ? 'Looking at USB…' : 'Look for a Bitaxe on USB'}
-        </button>
-      </div>
-      {look.error && <ErrorNotice error={look.error} />}
-      {add.error && <ErrorNotice error={add.error} />}
-      {ports && ports.ports.length === 0 && <p role="status">No Bitaxe on USB. Plug it in with a data cable (USB-C on the Bitaxe), then look again.</p>}
-      {ports && ports.ports.length > 0 && (
-        <ul className="list" aria-label="Bitaxes on USB">
-          {ports.ports.map((p) => (
-            <li key={p.path} className="row">
-              <span className="mono">{p.path}</span>
-              <span>{p.firmware === 'patched' ? 'Axewallet-patched firmware' : p.firmware === 'stock' ? 'stock AxeOS' : 'unknown firmware'}</span>
-              {p.address ? (
-                <button
-                  type="button"
-                  disabled={add.busy}
-                  onClick={async () => {
-                    const result = await add.run(p.address!);
-                    if (result) onChosen(result.device);
-                  }}
-                >
-                  Use {p.hostname ?? p.address}
-                </button>
-              ) : (
-                <span className="muted">{p.problem}</span>
-              )}
-            </li>
-          ))}
-        </ul>
       )}
     </div>
   );
@@ -177,6 +135,7 @@ function PointStep({ device, onDone }: { device: DeviceView; onDone(): void }) {
         stops. Here is what it writes:
       </p>
       <PoolPreview device={device} />
+      <DirectSv2Note pool={device.pools.find((p) => p.slot === (device.useFallbackStratum ? device.secondaryPool : device.primaryPool))} />
       {point.error && <ErrorNotice error={point.error} />}
       {written && <p role="status">{written}</p>}
       <button
