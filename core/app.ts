@@ -191,12 +191,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       settings.update({ relays: list.filter((url) => url !== demoRelay) });
     },
   });
-  registerBackupApi(host, backup, {
-    openFromMnemonic: async (mnemonic, passphrase) => {
-      await wallet.restore(mnemonic, passphrase);
-      return backup;
-    },
-  });
+  registerBackupApi(host, backup, { words: ports.words });
   let backupFailing = false;
   backup.onStatus((status) => {
     const failing = status.relays.length > 0 && status.relays.every((r) => r.lastError !== null && r.lastError !== undefined);

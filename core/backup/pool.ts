@@ -99,14 +99,17 @@ export class RelayPool {
     return result;
   }
 
-  /** Every matching event from every reachable relay, deduplicated; which relays could not answer. */
-  async queryAll(filter: RelayFilter): Promise<{ events: unknown[]; failed: Record<string, string> }> {
+  /** Every matching event from every reachable relay, deduplicated; how many each relay returned; which could not answer. */
+  async queryAll(filter: RelayFilter): Promise<{ events: unknown[]; counts: Record<string, number>; failed: Record<string, string> }> {
     const byId = new Map<string, unknown>();
+    const counts: Record<string, number> = {};
     const failed: Record<string, string> = {};
     await Promise.all(
       [...this.members.entries()].map(async ([url, member]) => {
         try {
-          for (const raw of await member.connection.queryAll(filter)) {
+          const events = await member.connection.queryAll(filter);
+          counts[url] = events.length;
+          for (const raw of events) {
             const id = (raw as { id: string }).id;
             if (!byId.has(id)) byId.set(id, raw);
           }
@@ -115,7 +118,7 @@ export class RelayPool {
         }
       }),
     );
-    return { events: [...byId.values()], failed };
+    return { events: [...byId.values()], counts, failed };
   }
 
   /**
