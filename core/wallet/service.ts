@@ -217,10 +217,14 @@ export class WalletService {
     return seed?.static_pubkey ?? seed?.locking_pubkey;
   }
 
-  /** Creates a new wallet; the mnemonic is returned once and never stored in the clear. */
-  async create(passphrase?: string): Promise<{ mnemonic: string; lockingPubkey: string }> {
+  /**
+   * Creates a new wallet; the mnemonic is returned once and never stored in the clear. With `words` (new
+   * words the user has written down and confirmed, from createMnemonic) the wallet gets those instead.
+   */
+  async create(passphrase?: string, words?: string): Promise<{ mnemonic: string; lockingPubkey: string }> {
     if (this.store.seed()) throw new WalletOperationError('wallet_exists', 'A wallet already exists in this home.');
-    const mnemonic = createMnemonic();
+    if (words !== undefined && !isValidMnemonic(words)) throw new WalletOperationError('invalid_input', 'These are not valid recovery words (12 or 24 English words).');
+    const mnemonic = words === undefined ? createMnemonic() : normalizeMnemonic(words);
     await this.install(mnemonic, passphrase);
     this.logger.info('wallet created', { lockingPubkey: this.lockingPubkey() });
     return { mnemonic, lockingPubkey: this.lockingPubkey()! };
