@@ -38,6 +38,11 @@ export interface RestoreTarget {
    * lookup by locking pubkey. Fills what the relays did not have. Returns how many proofs it added.
    */
   recoverAtMint(mint: string): Promise<number>;
+  /**
+   * Proofs the wallet holds that no live token event holds (new ones, or ones another machine on this seed
+   * spent and rolled out of the backup): the wallet asks the mint and drops the spent ones. Returns how many.
+   */
+  dropSpent?(group: ProofGroup): Promise<number>;
 }
 
 /** Which of these proofs the mint says are spent (NUT-07), in order. */

@@ -308,6 +308,7 @@ class NostrBackup implements BackupService {
       }
       // read before write: what other machines on this seed published since the last read
       if (this.mirror.readAt < startedAt) await this.mirror.read();
+      if (await this.dropSpentElsewhere(this.changedGroups(groups))) [groups, mints] = await this.walletState();
       let changed = this.changedGroups(groups);
       const settled = await settleUnknown({
         groups: changed,
@@ -345,6 +346,28 @@ class NostrBackup implements BackupService {
       this.notify();
     }
     return report;
+  }
+
+  /**
+   * The wallet's proofs no live token event holds are new income, or proofs another machine on this seed
+   * spent and rolled out of the backup: the wallet asks the mint about them and drops the spent ones, so
+   * both machines show the same balance. A mint that cannot be asked now is asked at the next flush.
+   */
+  private async dropSpentElsewhere(groups: GroupState[]): Promise<number> {
+    const target = this.opts.restoreTarget;
+    if (!target?.dropSpent) return 0;
+    let dropped = 0;
+    for (const group of groups) {
+      const held = new Set(this.mirror.tokensOf(group.mint, group.unit).flatMap((t) => t.proofs.map((p) => p.secret)));
+      const unbacked = [...group.current.values()].filter((p) => !held.has(p.secret));
+      if (unbacked.length === 0) continue;
+      try {
+        dropped += await target.dropSpent({ mint: group.mint, unit: group.unit, proofs: unbacked });
+      } catch (error) {
+        this.opts.logger.debug('could not ask the mint whether new proofs were spent elsewhere', { mint: group.mint, error: (error as Error).message });
+      }
+    }
+    return dropped;
   }
 
   private async walletState(): Promise<[ProofGroup[], string[]]> {

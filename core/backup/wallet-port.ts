@@ -35,6 +35,7 @@ export function walletPorts(wallet: WalletService): { source: BackupSource; targ
     importProofs: async (group) => (await surface.importProofs(group.mint, group.proofs.map((p) => ({ id: p.id, amount: p.amount, secret: p.secret, C: p.C })))).added,
     // configured mints: the wallet's own restore (NUT-09 and the quote lookup); any other mint the backup names: NUT-09 there
     recoverAtMint: (mint) => wallet.recoverFromSeedAt(mint),
+    dropSpent: (group) => surface.dropSpent(group.mint, group.proofs.map((p) => p.secret)),
   };
   const words: WordsPort = {
     seedOf: (mnemonic) => {

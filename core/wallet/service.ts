@@ -102,6 +102,11 @@ export interface WalletBackupSource {
   bip39Seed(): Uint8Array;
   /** adds proofs recovered from a backup; only those the mint confirms unspent are kept */
   importProofs(mint: string, proofs: ProofJson[]): Promise<{ added: number; amount: bigint }>;
+  /**
+   * Asks the mint about these unspent proofs (by secret) and drops those it says are spent: another machine
+   * with the same recovery words spent them. Returns how many were dropped.
+   */
+  dropSpent(mint: string, secrets: string[]): Promise<number>;
 }
 
 const MAX_BACKOFF_MS = 60_000;
@@ -725,7 +730,34 @@ export class WalletService {
         return Uint8Array.from(this.mnemonicSeed);
       },
       importProofs: (mint, proofs) => this.exclusive(async () => this.engine.importProofs(await this.liveContext(normalizeMintUrl(mint)), proofs)),
+      dropSpent: (mint, secrets) => this.exclusive(() => this.dropSpentAt(normalizeMintUrl(mint), new Set(secrets))),
     };
+  }
+
+  private async dropSpentAt(mintUrl: string, secrets: Set<string>): Promise<number> {
+    const rows = this.store.proofs({ mintUrl, state: 'unspent' }).filter((r) => secrets.has(r.secret));
+    if (rows.length === 0) return 0;
+    const ctx = await this.liveContext(mintUrl);
+    const spent: typeof rows = [];
+    for (let i = 0; i < rows.length; i += 100) {
+      const batch = rows.slice(i, i + 100);
+      const states = new Map((await ctx.client.checkState(batch.map((r) => r.y))).map((st) => [st.Y.toLowerCase(), st.state]));
+      spent.push(...batch.filter((r) => states.get(r.y.toLowerCase()) === 'SPENT'));
+    }
+    if (spent.length === 0) return 0;
+    const byUnit = new Map<string, bigint>();
+    for (const r of spent) byUnit.set(r.unit, (byUnit.get(r.unit) ?? 0n) + BigInt(r.amount));
+    this.store.tx(() => {
+      this.store.setProofState(
+        spent.map((r) => r.y),
+        'spent',
+      );
+      // the books still add up: the other machine's history has the spend itself
+      for (const [unit, amount] of byUnit) this.store.addHistory({ kind: 'restore', direction: 'out', mint_url: mintUrl, unit, amount: amount.toString(), ref: null, memo: 'spent elsewhere: another machine with these recovery words' });
+    });
+    this.logger.info('proofs spent on another machine with the same words were dropped', { mint: mintUrl, proofs: spent.length });
+    this.publishBalance();
+    return spent.length;
   }
 }
 

@@ -63,6 +63,11 @@ export class MemoryWallet implements BackupSource, RestoreTarget {
     if (fresh.length > 0) this.add(fresh, group.mint, group.unit);
     return fresh.length;
   }
+  async dropSpent(group: ProofGroup) {
+    const gone = new Set(group.proofs.map((p) => p.secret).filter((secret) => this.spent.has(secret)));
+    if (gone.size > 0) this.remove(gone);
+    return gone.size;
+  }
   async recoverAtMint() {
     this.recoverCalls++;
     return 0;
