@@ -2,7 +2,7 @@
  * Unsaved edits are not lost silently: a page with edits registers a guard, and leaving it (another page,
  * a reload, closing the tab) asks first. App.tsx and `navigate` ask `confirmLeave()` before changing page.
  */
-import { useEffect } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 
 const guards = new Set<{ message: string }>();
 
@@ -15,11 +15,16 @@ export function confirmLeave(): boolean {
   return true;
 }
 
-/** While `dirty`, leaving asks with `message` (a question the user answers OK to leave). */
-export function useLeaveGuard(dirty: boolean, message: string): void {
+/**
+ * While `dirty`, leaving asks with `message` (a question the user answers OK to leave). Returns `release`,
+ * for a page that is done and leaves on its own (the guard would otherwise last until its next render).
+ */
+export function useLeaveGuard(dirty: boolean, message: string): () => void {
+  const current = useRef<{ message: string } | null>(null);
   useEffect(() => {
     if (!dirty) return;
     const guard = { message };
+    current.current = guard;
     guards.add(guard);
     const onBeforeUnload = (event: BeforeUnloadEvent) => {
       event.preventDefault();
@@ -32,4 +37,7 @@ export function useLeaveGuard(dirty: boolean, message: string): void {
       window.removeEventListener('beforeunload', onBeforeUnload);
     };
   }, [dirty, message]);
+  return useCallback(() => {
+    if (current.current) guards.delete(current.current);
+  }, []);
 }

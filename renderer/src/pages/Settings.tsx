@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import type { Settings } from '../../../core/api/system';
 import { parseUpstreamUrl } from '../../../core/api/upstream-url';
+import { call } from '../api';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
 import { askNotificationPermission, notificationPermission } from '../notifications';
 import { useApp } from '../store';
@@ -97,11 +98,25 @@ function SettingsForm({ saved }: { saved: Settings }) {
     setNewUpstream('');
   };
 
-  const addRelay = () => {
-    const problem = relayProblem(newRelay);
+  // a relay is tested (NIP-11 and a publish/read round trip) before it joins the list, as on the Backup page
+  const testRelay = useAction((url: string) => call('backup.testRelay', { url }));
+  const [untested, setUntested] = useState<string>();
+  const addRelay = async (force = false) => {
+    const url = newRelay.trim();
+    const problem = relayProblem(url);
     setNewRelayError(problem);
+    setUntested(undefined);
     if (problem) return;
-    if (!draft.relays.includes(newRelay.trim())) setDraft({ ...draft, relays: [...draft.relays, newRelay.trim()] });
+    if (!force && !draft.relays.includes(url)) {
+      const result = await testRelay.run(url);
+      if (!result) return;
+      if (!result.ok) {
+        setNewRelayError(`${result.error ?? 'The relay failed the test.'} ${result.hint ?? ''}`.trim());
+        setUntested(url);
+        return;
+      }
+    }
+    if (!draft.relays.includes(url)) setDraft({ ...draft, relays: [...draft.relays, url] });
     setNewRelay('');
   };
 
@@ -274,15 +289,20 @@ function SettingsForm({ saved }: { saved: Settings }) {
             onKeyDown={(e) => {
               if (e.key === 'Enter') {
                 e.preventDefault();
-                addRelay();
+                void addRelay();
               }
             }}
           />
-          <button type="button" onClick={addRelay}>
-            Add relay
+          <button type="button" onClick={() => void addRelay()} disabled={testRelay.busy}>
+            {testRelay.busy ? 'Testing the relay…' : 'Add relay'}
           </button>
+          {untested && untested === newRelay.trim() && (
+            <button type="button" onClick={() => void addRelay(true)}>
+              Add anyway
+            </button>
+          )}
         </div>
-        <FieldError id={`${id}-relay-error`} message={newRelayError ?? serverErrorFor('relays')} />
+        <FieldError id={`${id}-relay-error`} message={newRelayError ?? testRelay.error?.message ?? serverErrorFor('relays')} />
       </fieldset>
 
       <fieldset>
