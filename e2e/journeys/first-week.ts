@@ -35,13 +35,13 @@ async function stopMining(serve: ServeInstance, deviceId: string): Promise<void>
 const balanceAtMint = (state: Awaited<ReturnType<typeof wallet>>, mint: string) =>
   state.balances.filter((b) => b.mint === mint).reduce((sum, b) => sum + BigInt(b.amount), 0n);
 
-async function fillPassphrase(page: Page): Promise<void> {
+export async function fillPassphrase(page: Page): Promise<void> {
   await page.getByLabel('Passphrase to lock the wallet on this machine').fill(PASSPHRASE);
   await page.getByLabel('Repeat the passphrase').fill(PASSPHRASE);
 }
 
 /** Ticks exactly these relays in the restore form (nothing else is asked: no public relay from a test). */
-async function searchOnly(page: Page, relays: string[]): Promise<void> {
+export async function searchOnly(page: Page, relays: string[]): Promise<void> {
   const list = page.getByRole('list', { name: 'Relays to search' });
   await list.waitFor();
   for (const item of await list.getByRole('checkbox').all()) await item.uncheck();
@@ -103,6 +103,7 @@ export const twoHomesRestore: Journey = {
 
     step('a retry on C merges instead of failing');
     await page.goto(`${new URL(c.url).origin}/#/welcome`);
+    await page.reload();
     await page.getByRole('button', { name: /Restore from backup \(nostr\)/ }).click();
     await page.getByLabel('Recovery words').fill(mnemonic);
     await page.getByLabel('Passphrase of the wallet on this machine').fill(PASSPHRASE);
@@ -111,7 +112,8 @@ export const twoHomesRestore: Journey = {
     await page.getByText('Wallet restored.').waitFor({ timeout: 120_000 });
 
     step('home A keeps mining; both homes back up after each other');
-    await waitFor(async () => balanceAtMint(await wallet(a), mintA) > balanceAtMint(await wallet(c), mintA), 'home A earns more after the restore', 150_000, 1000);
+    const atRestore = balanceAtMint(await wallet(c), mintA);
+    await waitFor(async () => balanceAtMint(await wallet(a), mintA) > atRestore, 'home A earns more after the restore', 150_000, 1000);
     await stopMining(a, miner);
     const settledA = await settledWallet(a);
     for (const home of [c, a, c]) {
