@@ -349,8 +349,8 @@ describe('several machines on one seed', () => {
     for (const s of services.splice(0)) await s.stop();
     for (const r of relays.splice(0)) await r.close();
   });
-  const make = (wallet: MemoryWallet, urls: string[]) => {
-    const b = createBackup({ source: wallet, restoreTarget: wallet, relays: urls, delaySeconds: 3600, logger: silentLogger, timeoutMs: 2000, retryInitialMs: 50, checkSpent: wallet.checkSpent });
+  const make = (wallet: MemoryWallet, urls: string[], checkSpent = wallet.checkSpent) => {
+    const b = createBackup({ source: wallet, restoreTarget: wallet, relays: urls, delaySeconds: 3600, logger: silentLogger, timeoutMs: 2000, retryInitialMs: 50, checkSpent });
     services.push(b);
     return b;
   };
@@ -416,19 +416,10 @@ describe('several machines on one seed', () => {
     const kept = [proof(1n), proof(2n)];
     wallet.add(kept, down);
     wallet.add([proof(4n)]);
-    const backup = createBackup({
-      source: wallet,
-      restoreTarget: wallet,
-      relays: [relay.url],
-      delaySeconds: 3600,
-      logger: silentLogger,
-      timeoutMs: 2000,
-      checkSpent: async (mint, proofs) => {
-        if (mint === down) throw new Error('connect ECONNREFUSED 127.0.0.1:9');
-        return wallet.checkSpent(mint, proofs);
-      },
+    const backup = make(wallet, [relay.url], async (mint, proofs) => {
+      if (mint === down) throw new Error('connect ECONNREFUSED 127.0.0.1:9');
+      return wallet.checkSpent(mint, proofs);
     });
-    services.push(backup);
     await backup.start();
     await backup.backupNow();
     wallet.remove(new Set([kept[0]!.secret]));
