@@ -407,6 +407,25 @@ describe('several machines on one seed', () => {
     expect(backup.status().relays.find((r) => r.url === gone.url)!.lastError).toMatch(/^Nothing answers at 127\.0\.0\.1:\d+\. The relay is down/);
   });
 
+  it('income still waits for the income delay while a held-back mint list waits for an unreadable relay', async () => {
+    const relay = await startRelay();
+    relays.push(relay);
+    const gone = await startRelay();
+    await gone.close();
+    const seed = randomBytes(64);
+    const wallet = new MemoryWallet(seed);
+    wallet.add([proof(8n)]);
+    const backup = createBackup({ source: wallet, restoreTarget: wallet, relays: [relay.url, gone.url], delaySeconds: 1, incomeDelaySeconds: 3600, logger: silentLogger, timeoutMs: 2000, checkSpent: wallet.checkSpent });
+    services.push(backup);
+    await backup.start();
+    await backup.backupNow();
+    wallet.add([proof(1n)]);
+    const pubkey = backupKeysFromSeed(seed).identity.publicKey;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await rawQuery(relay.url, { kinds: [KIND_TOKEN], authors: [pubkey] })).toHaveLength(1);
+    expect(backup.status().waitingFor).toBe('income');
+  });
+
   it('a mint that cannot be asked about spent proofs leaves its token events alone; the other mints are backed up', async () => {
     const relay = await startRelay();
     relays.push(relay);

@@ -126,6 +126,8 @@ class NostrBackup implements BackupService {
   /** secrets the mint confirmed live that the wallet did not take: they stay in the backup */
   private kept = new Set<string>();
   private lastFlushAt = 0;
+  /** the mints the last flush put in (or held back from) the wallet event and mint list */
+  private mintsConsidered = '';
   private readonly incomeDelayMs: number;
 
   constructor(private readonly opts: BackupOptions) {
@@ -137,12 +139,12 @@ class NostrBackup implements BackupService {
     void this.pool.setRelays(opts.relays);
   }
 
-  private newPool(onChange?: () => void): RelayPool {
+  private newPool(onChange?: () => void, signAuth: Signer = (template) => this.sign(template)): RelayPool {
     return new RelayPool({
       logger: this.opts.logger,
       timeoutMs: this.opts.timeoutMs,
       retryInitialMs: this.opts.retryInitialMs,
-      signAuth: (template) => this.sign(template),
+      signAuth,
       ...(onChange ? { onChange } : {}),
     });
   }
@@ -233,7 +235,8 @@ class NostrBackup implements BackupService {
 
   async findBackup(seed: Uint8Array, relays: string[]): Promise<FoundBackup> {
     const keys = backupKeysFromSeed(seed, this.opts.identityKey);
-    return this.withReader(relays, (pool) => findBackup(pool, keys, ciphersFor(keys)));
+    // no wallet yet: a relay asking for NIP-42 AUTH gets it signed by the identity of these words
+    return this.withReader(relays, (pool) => findBackup(pool, keys, ciphersFor(keys)), createSigner(keys.identity.secretKey));
   }
 
   async restore(opts: RestoreOptions = {}): Promise<RestoreReport> {
@@ -257,8 +260,8 @@ class NostrBackup implements BackupService {
   }
 
   /** A read-only pool of some relays for one task (a restore from relays not in the list yet). */
-  private async withReader<T>(relays: string[], task: (pool: RelayPool) => Promise<T>): Promise<T> {
-    const pool = this.newPool();
+  private async withReader<T>(relays: string[], task: (pool: RelayPool) => Promise<T>, signAuth?: Signer): Promise<T> {
+    const pool = this.newPool(undefined, signAuth);
     await pool.setRelays([...new Set(relays)]);
     pool.start();
     try {
@@ -325,7 +328,9 @@ class NostrBackup implements BackupService {
       }
       this.kept = settled.kept;
       const warnings = Object.values(settled.problems);
-      await this.writer.publishMints([...mints, ...groups.map((g) => g.mint), ...this.mirror.mints], report, warnings);
+      const allMints = [...mints, ...groups.map((g) => g.mint), ...this.mirror.mints];
+      await this.writer.publishMints(allMints, report, warnings);
+      this.mintsConsidered = mintsKey(allMints);
       for (const group of changed) await this.writer.publishGroup(group, settled.spent.get(groupKey(group.mint, group.unit)) ?? null, report);
       const unplaced = report.published.filter((p) => p.accepted.length === 0);
       if (unplaced.length > 0) throw new Error(`no relay accepted ${unplaced.length} event(s): ${Object.values(unplaced[0]!.failed)[0] ?? 'no relays configured'}`);
@@ -380,7 +385,8 @@ class NostrBackup implements BackupService {
    */
   private urgent(changed: GroupState[], mints: string[], groups: ProofGroup[]): boolean {
     if (this.lastFlushAt === 0) return true;
-    if (!this.mirror.wallet || !isSubset(mintsKey([...mints, ...groups.map((g) => g.mint)]), this.mirror.wallet.mints)) return true;
+    // a mint this wallet uses that the last flush did not consider (published, or held back while a relay was not read)
+    if (!isSubset(mintsKey([...mints, ...groups.map((g) => g.mint)]), this.mintsConsidered)) return true;
     for (const group of changed) {
       const held = uniqueBySecret(this.mirror.tokensOf(group.mint, group.unit).flatMap((t) => t.proofs));
       // proofs kept for another machine on this seed count as held: they are not a send from here
