@@ -186,7 +186,8 @@ async function simulateDay(windows: number, delaySeconds: number, incomeDelaySec
   let clock = Date.now();
   const realNow = Date.now;
   Date.now = () => clock;
-  const backup = createBackup({ source: wallet, restoreTarget: wallet, relays: [relay.url], delaySeconds, incomeDelaySeconds, logger: silentLogger });
+  // NUT-07 as the mint answers it: consolidated proofs are spent, so their token events roll over
+  const backup = createBackup({ source: wallet, restoreTarget: wallet, relays: [relay.url], delaySeconds, incomeDelaySeconds, logger: silentLogger, checkSpent: wallet.checkSpent });
   try {
     await backup.start();
     const sharesPerWindow = (SHARES_PER_DAY * delaySeconds) / 86_400;

@@ -75,6 +75,8 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const raise = (alert: Omit<Alert, 'id' | 'at'>) => keepAlert({ ...alert, id: `${Date.now().toString(36)}-${alerts.length}`, at: new Date().toISOString() });
 
   const settings = new SettingsStore(home);
+  // every page sees every change, whoever made it (Settings, or the Backup page's relay list)
+  settings.subscribe((next) => host.emit({ type: 'settings', settings: next }));
   if (settings.problem) {
     logger.error(settings.problem.message);
     raise({ severity: 'critical', source: 'proxy', kind: 'settings-file', title: 'Settings file unreadable', message: settings.problem.message, hint: 'Open Settings and save to write a fresh file; the damaged one was copied aside.' });
@@ -187,12 +189,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       settings.update({ relays: list.filter((url) => url !== demoRelay) });
     },
   });
-  registerBackupApi(host, backup, {
-    openFromMnemonic: async (mnemonic, passphrase) => {
-      await wallet.restore(mnemonic, passphrase);
-      return backup;
-    },
-  });
+  registerBackupApi(host, backup, { words: ports.words });
   let backupFailing = false;
   backup.onStatus((status) => {
     const failing = status.relays.length > 0 && status.relays.every((r) => r.lastError !== null && r.lastError !== undefined);
@@ -230,7 +227,6 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   host.handle('settings.get', () => settings.get());
   host.handle('settings.update', async (patch) => {
     const next = settings.update(patch);
-    host.emit({ type: 'settings', settings: next });
     logger.info('settings saved', { fields: Object.keys(patch) });
     if (patch.upstreams && !opts.overrides?.upstreams && !demo) proxy.setUpstreams(next.upstreams.map((u) => parseUpstreamUrl(u.url)));
     if (patch.relays && !opts.overrides?.relays) await backup.setRelays(demoRelay ? [demoRelay, ...next.relays] : next.relays);

@@ -5,25 +5,14 @@
  * Writes test-output/e2e.json ({passed, failed}) for `npm test`, ends with "N passed, N failed", exits non-zero on failure.
  * `node scripts/e2e.mjs smoke` runs one journey.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
+import { ensureUi } from './ui-build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
 mkdirSync('test-output', { recursive: true });
-
-function newestMtime(dir) {
-  let newest = 0;
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    const stat = statSync(path);
-    newest = Math.max(newest, stat.isDirectory() ? newestMtime(path) : stat.mtimeMs);
-  }
-  return newest;
-}
 
 function finish(passed, failed) {
   writeFileSync('test-output/e2e.json', `${JSON.stringify({ passed, failed })}\n`);
@@ -31,15 +20,9 @@ function finish(passed, failed) {
   process.exit(failed === 0 ? 0 : 1);
 }
 
-const built = join(root, 'renderer', 'dist', 'index.html');
-const sources = Math.max(newestMtime(join(root, 'renderer', 'src')), newestMtime(join(root, 'core', 'api')), statSync(join(root, 'renderer', 'index.html')).mtimeMs);
-if (!existsSync(built) || statSync(built).mtimeMs < sources) {
-  process.stderr.write('e2e: building the renderer\n');
-  const build = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
-  if (build.status !== 0) {
-    process.stderr.write('e2e: the renderer build failed\n');
-    finish(0, 1);
-  }
+if (!ensureUi(root)) {
+  process.stderr.write('e2e: the renderer build failed\n');
+  finish(0, 1);
 }
 
 const chromium = process.env.AXEWALLET_CHROMIUM ?? '/usr/bin/chromium';

@@ -2,11 +2,12 @@
  * `npm start`: the desktop app when Electron's binary is installed; otherwise headless mode,
  * saying so in one line, with the UI served to your browser. Extra arguments go to `serve`.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { ensureNative } from './build-native.mjs';
+import { ensureUi } from './ui-build.mjs';
 
 function electronBinary() {
   try {
@@ -26,13 +27,9 @@ if (binary && hasDisplay) {
   const child = spawn('npx', ['electron-forge', 'start'], { stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
-  const why = binary ? 'no display to open a window on' : "Electron's desktop binary is not installed";
+  const why = binary ? 'no display to open a window on' : "Electron's desktop binary is not installed; `npm run desktop:install` downloads it (about 100 MB) where GitHub is reachable";
   process.stderr.write(`Axewallet: headless mode (${why}): the same UI runs in your browser.\n`);
-  if (!existsSync('renderer/dist/index.html')) {
-    process.stderr.write('Building the UI once (vite build)...\n');
-    const build = spawnSync('npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
-    if (build.status !== 0) process.exit(build.status ?? 1);
-  }
+  if (!ensureUi()) process.exit(1);
   const child = spawn(process.execPath, ['bin/axewallet.mjs', 'serve', ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] });
   createInterface({ input: child.stdout }).on('line', (line) => {
     try {

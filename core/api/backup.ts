@@ -4,6 +4,12 @@ import { defineCommand, noInput } from './define';
 
 const relayUrl = z.string().max(512).regex(/^wss?:\/\/\S+$/, 'a relay address starts with ws:// or wss://');
 
+/**
+ * Public relays many NIP-60 wallets back up to. A restore suggests them after the wallet's own relays;
+ * nothing contacts them unless the user searches them.
+ */
+export const WELL_KNOWN_RELAYS = ['wss://relay.damus.io', 'wss://nos.lol', 'wss://relay.primal.net'];
+
 export const backupRelayStatusSchema = z.object({
   url: z.string(),
   connected: z.boolean(),
@@ -20,14 +26,21 @@ export const backupStatusSchema = z.object({
   running: z.boolean(),
   /** nostr public key (hex) the backup is published under; null until the wallet is unlocked */
   pubkey: z.string().nullable(),
+  /** the most a send or a new mint waits */
   delaySeconds: z.number(),
+  /** the most income alone (minted shares, consolidation) waits: it is recoverable from the seed, so it is batched */
+  incomeDelaySeconds: z.number(),
   relays: z.array(backupRelayStatusSchema),
   /** wallet changes not yet on any relay */
   pendingChanges: z.number().int().nonnegative(),
   lastBackupAt: z.string().nullable(),
   /** when the pending changes go out: income alone waits up to a few hours (it is recoverable from the seed) */
   nextBackupAt: z.string().nullable(),
+  /** why the next backup is at nextBackupAt: a change to look at (a send goes out then), income only, a retry, a new relay */
+  waitingFor: z.enum(['change', 'income', 'retry', 'relay']).nullable(),
   lastError: z.string().nullable(),
+  /** what held part of the last backup back without failing it */
+  warnings: z.array(z.string()),
 });
 export type BackupStatusJson = z.infer<typeof backupStatusSchema>;
 
@@ -49,6 +62,21 @@ export const restoreReportSchema = z.object({
   amountAdded: z.record(z.string(), z.string()),
   /** relay or mint -> what could not be reached */
   problems: z.record(z.string(), z.string()),
+  /** every relay searched: backup events it returned, or why it could not be read */
+  relays: z.record(z.string(), z.object({ events: z.number().int(), error: z.string().optional() })),
+  /** relays that held the backup and were not backup relays yet: they are now */
+  relaysAdded: z.array(z.string()),
+});
+
+export const relayCheckSchema = z.object({
+  ok: z.boolean(),
+  latencyMs: z.number(),
+  /** the relay's own name (NIP-11) */
+  name: z.string().optional(),
+  /** what failed, in plain words, and what to do about it */
+  error: z.string().optional(),
+  hint: z.string().optional(),
+  checks: z.array(z.object({ check: z.enum(['address', 'info', 'connect', 'write', 'read']), ok: z.boolean(), detail: z.string() })),
 });
 
 export const backupCommands = {
@@ -57,8 +85,8 @@ export const backupCommands = {
     name: 'backup.relays.add',
     method: 'POST',
     path: '/backup/relays',
-    summary: 'Add a backup relay; it receives the current backup at once',
-    input: z.object({ url: relayUrl }).strict(),
+    summary: 'Add a backup relay after testing it (NIP-11 and a publish/read round trip; `force` skips the test); it receives the current backup at once',
+    input: z.object({ url: relayUrl, force: z.boolean().optional() }).strict(),
     output: backupStatusSchema,
   }),
   'backup.relays.remove': defineCommand({
@@ -73,9 +101,9 @@ export const backupCommands = {
     name: 'backup.testRelay',
     method: 'POST',
     path: '/backup/relays/test',
-    summary: 'Connect to a relay and ask it one question; the relay list is unchanged',
+    summary: "Test a relay: its NIP-11 document and a publish/read round trip, with plain-language errors; the relay list is unchanged",
     input: z.object({ url: relayUrl }).strict(),
-    output: z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() }),
+    output: relayCheckSchema,
   }),
   'backup.now': defineCommand({
     name: 'backup.now',
@@ -89,8 +117,15 @@ export const backupCommands = {
     name: 'backup.restore',
     method: 'POST',
     path: '/backup/restore',
-    summary: 'Restore from nostr: with a mnemonic on an empty home, without one into the open wallet; progress comes as backup.restore events',
-    input: z.object({ mnemonic: z.string().min(1).max(1024).optional(), passphrase: z.string().min(1).max(1024).optional() }).strict(),
+    summary:
+      'Restore from nostr, searching `relays` (default: the backup relays). With a mnemonic: on an empty home only once a backup is found; onto a wallet of the same words it merges. Without one: into the open wallet. Progress comes as backup.restore events',
+    input: z
+      .object({
+        mnemonic: z.string().min(1).max(1024).optional(),
+        passphrase: z.string().min(1).max(1024).optional(),
+        relays: z.array(relayUrl).min(1).max(16).optional(),
+      })
+      .strict(),
     output: restoreReportSchema,
   }),
 };

@@ -77,8 +77,22 @@ export const settingsSchema = z.object({
   stableApiToken: z.boolean().default(false),
 });
 export type Settings = z.infer<typeof settingsSchema>;
-export const settingsPatchSchema = settingsSchema.partial().strict();
-export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+/**
+ * A patch names only what it changes: every field optional and WITHOUT its default (zod 4 fills defaults
+ * into optional fields, so `settingsSchema.partial()` turned {theme} into a full reset of every other field),
+ * nested objects patched key by key.
+ */
+function patchSchemaOf(schema: z.ZodObject): z.ZodObject {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    let inner: z.ZodType = field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : field;
+    if (inner instanceof z.ZodObject) inner = patchSchemaOf(inner);
+    shape[key] = inner.optional();
+  }
+  return z.object(shape).strict();
+}
+export type SettingsPatch = { [K in keyof Settings]?: Settings[K] extends unknown[] ? Settings[K] : Settings[K] extends object ? Partial<Settings[K]> : Settings[K] };
+export const settingsPatchSchema = patchSchemaOf(settingsSchema) as unknown as z.ZodType<SettingsPatch, SettingsPatch>;
 
 export const statusSchema = z.object({
   version: z.string(),

@@ -107,12 +107,21 @@ export const walletCommands = {
     input: noInput,
     output: walletStateSchema,
   }),
+  'wallet.newWords': defineCommand({
+    name: 'wallet.newWords',
+    method: 'POST',
+    path: '/wallet/new-words',
+    summary: 'Fresh recovery words to write down and confirm; nothing is stored until wallet.create gets them back',
+    input: noInput,
+    output: z.object({ mnemonic: z.string() }),
+  }),
   'wallet.create': defineCommand({
     name: 'wallet.create',
     method: 'POST',
     path: '/wallet/create',
-    summary: 'Create a wallet; the mnemonic is returned this once (write it down). Headless mode needs a passphrase.',
-    input: z.object({ passphrase: passphrase.optional() }).strict(),
+    summary:
+      'Create a wallet, with the confirmed words from wallet.newWords (or, without them, new words returned this once: write them down). Headless mode needs a passphrase.',
+    input: z.object({ passphrase: passphrase.optional(), mnemonic: z.string().min(1).max(1024).optional() }).strict(),
     output: z.object({ mnemonic: z.string(), lockingPubkey: hex66 }),
   }),
   'wallet.restore': defineCommand({

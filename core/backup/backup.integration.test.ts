@@ -176,7 +176,7 @@ describe('backup and restore with the real wallet and the devnet mint', () => {
     await backup.start();
     await backup.backupNow();
     const status = backup.status();
-    expect(status.relays.find((r) => r.url === bad.url)!.lastError).toMatch(/blocked: not accepting writes/);
+    expect(status.relays.find((r) => r.url === bad.url)!.lastError).toMatch(/does not accept events from this wallet: not accepting writes/);
     expect(status.relays.find((r) => r.url === relay.url)!.lastError).toBeNull();
 
     const restored = await freshRestore(`${dir.path}/home-b`, mnemonic, [relay.url]);

@@ -44,7 +44,7 @@ describe('NIP-60 interop: a spec-only reader sees what the wallet holds', () => 
     const wallet = new MemoryWallet(seed);
     const spent = proof(8n);
     wallet.add([proof(1n), proof(2n), spent]);
-    backup = createBackup({ source: wallet, restoreTarget: wallet, relays: [relay.url], delaySeconds: 3600, logger: silentLogger });
+    backup = createBackup({ source: wallet, restoreTarget: wallet, relays: [relay.url], delaySeconds: 3600, logger: silentLogger, checkSpent: wallet.checkSpent });
     await backup.start();
     await backup.backupNow();
     wallet.remove(new Set([spent.secret]));

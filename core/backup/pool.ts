@@ -102,16 +102,19 @@ export class RelayPool {
   }
 
   /**
-   * Every matching event from every reachable relay, deduplicated; which relays could not answer. Each
-   * relay has its own byte budget, so one flooding relay is cut off without costing the others' answers.
+   * Every matching event from every reachable relay, deduplicated; how many each relay returned; which could not
+   * answer. Each relay has its own byte budget, so one flooding relay is cut off without costing the others' answers.
    */
-  async queryAll(filter: RelayFilter): Promise<{ events: SignedEvent[]; failed: Record<string, string> }> {
+  async queryAll(filter: RelayFilter): Promise<{ events: SignedEvent[]; counts: Record<string, number>; failed: Record<string, string> }> {
     const byId = new Map<string, SignedEvent>();
+    const counts: Record<string, number> = {};
     const failed: Record<string, string> = {};
     await Promise.all(
       [...this.members.entries()].map(async ([url, member]) => {
         try {
-          for (const event of await member.connection.queryAll(filter)) {
+          const events = await member.connection.queryAll(filter);
+          counts[url] = events.length;
+          for (const event of events) {
             if (!byId.has(event.id)) byId.set(event.id, event);
           }
         } catch (error) {
@@ -119,7 +122,7 @@ export class RelayPool {
         }
       }),
     );
-    return { events: [...byId.values()], failed };
+    return { events: [...byId.values()], counts, failed };
   }
 
   /**

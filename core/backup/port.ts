@@ -38,7 +38,24 @@ export interface RestoreTarget {
    * lookup by locking pubkey. Fills what the relays did not have. Returns how many proofs it added.
    */
   recoverAtMint(mint: string): Promise<number>;
+  /**
+   * Proofs the wallet holds that no live token event holds (new ones, or ones another machine on this seed
+   * spent and rolled out of the backup): the wallet asks the mint and drops the spent ones. Returns how many.
+   */
+  dropSpent?(group: ProofGroup): Promise<number>;
 }
 
 /** Which of these proofs the mint says are spent (NUT-07), in order. */
 export type SpentChecker = (mint: string, proofs: Proof[]) => Promise<boolean[]>;
+
+/** The wallet side of a restore with recovery words; core/app.ts adapts the wallet (wallet-port.ts). */
+export interface WordsPort {
+  /** the BIP39 seed of these words; throws when they are not a valid mnemonic */
+  seedOf(mnemonic: string): Uint8Array;
+  /** whether this home has no wallet yet, the wallet of these words, or another wallet */
+  existing(seed: Uint8Array): 'none' | 'same' | 'other';
+  /** makes these words this home's wallet (an empty home only); the wallet's own NUT-09 scan starts */
+  install(mnemonic: string, passphrase?: string): Promise<void>;
+  /** unlocks the wallet that is here when it is locked (an ApiError for a wrong passphrase) */
+  unlock(passphrase?: string): Promise<void>;
+}

@@ -6,6 +6,8 @@
  * 3. every mint is asked (NUT-07) which of them are spent, and those are dropped;
  * 4. the rest go into the wallet, which skips proofs it already holds, so restoring twice changes nothing;
  * 5. the wallet's own NUT-09 restore and quote lookup by pubkey fill whatever the relays never had.
+ * The mints come from every version of the wallet event and mint list any relay holds (merged), so a
+ * machine that once wrote a shorter list cannot hide a mint from the restore.
  */
 import { Mint } from '@cashu/cashu-ts';
 import { secretToCurve } from '../protocol/cashu/bdhke';
@@ -13,7 +15,7 @@ import type { BackupKeys } from './keys';
 import type { Proof } from './nip60';
 import type { RelayPool } from './pool';
 import type { RestoreTarget, SpentChecker } from './port';
-import { type Ciphers, loadBackup, proofsByGroup } from './state';
+import { type Ciphers, type LoadedBackup, loadBackup, proofsByGroup } from './state';
 
 export type RestoreStage = 'relays' | 'checkstate' | 'import' | 'recover' | 'done';
 
@@ -40,6 +42,23 @@ export interface RestoreReport {
   amountAdded: Record<string, string>;
   /** relay or mint -> the problem, for what could not be reached */
   problems: Record<string, string>;
+  /** every relay searched: how many backup events it returned, or why it could not be read */
+  relays: Record<string, RelayFinding>;
+  /** relays that held the backup and were not backup relays yet: they are now */
+  relaysAdded: string[];
+}
+
+export interface RelayFinding {
+  events: number;
+  error?: string;
+}
+
+/** What the relays hold for a seed, read before anything is installed or written. */
+export interface FoundBackup {
+  events: number;
+  mints: string[];
+  proofs: number;
+  relays: Record<string, RelayFinding>;
 }
 
 export interface RestoreInput {
@@ -81,7 +100,7 @@ export async function restoreWallet(input: RestoreInput): Promise<RestoreReport>
     throw new Error(`no relay answered: ${Object.values(loaded.failedRelays)[0]}`);
   }
   const groups = [...proofsByGroup(loaded.tokens.values()).values()];
-  const mints = [...new Set([...(loaded.mintList?.mints ?? []), ...(loaded.wallet?.content.mints ?? []), ...groups.map((g) => g.mint)])];
+  const mints = loaded.mints;
   const proofsFound = groups.reduce((n, g) => n + g.proofs.size, 0);
   progress('relays', 1, 1, `Found ${mints.length} mint(s) and ${proofsFound} proof(s)`);
 
@@ -133,5 +152,23 @@ export async function restoreWallet(input: RestoreInput): Promise<RestoreReport>
     proofsAdded,
     amountAdded: Object.fromEntries(Object.entries(amountAdded).map(([u, a]) => [u, a.toString()])),
     problems,
+    relays: findings(input.pool, loaded),
+    relaysAdded: [],
   };
+}
+
+/** Reads the backup of these keys from the relays and counts it; writes nothing, needs no wallet. */
+export async function findBackup(pool: RelayPool, keys: BackupKeys, ciphers: Ciphers): Promise<FoundBackup> {
+  const loaded = await loadBackup(pool, keys, ciphers);
+  const proofs = [...proofsByGroup(loaded.tokens.values()).values()].reduce((n, g) => n + g.proofs.size, 0);
+  return { events: loaded.fetched - loaded.rejected, mints: loaded.mints, proofs, relays: findings(pool, loaded) };
+}
+
+function findings(pool: RelayPool, loaded: LoadedBackup): Record<string, RelayFinding> {
+  return Object.fromEntries(
+    pool.urls().map((url): [string, RelayFinding] => {
+      const error = loaded.failedRelays[url];
+      return [url, error === undefined ? { events: loaded.perRelay[url] ?? 0 } : { events: loaded.perRelay[url] ?? 0, error }];
+    }),
+  );
 }

@@ -29,7 +29,7 @@ describe('nostr backup service', () => {
     return r;
   };
   const service = (wallet: MemoryWallet, urls: string[], extra: Partial<Parameters<typeof createBackup>[0]> = {}) => {
-    const s = createBackup({ source: wallet, restoreTarget: wallet, relays: urls, delaySeconds: 3600, logger: silentLogger, timeoutMs: 2000, retryInitialMs: 50, checkSpent: async (_m, proofs) => proofs.map(() => false), ...extra });
+    const s = createBackup({ source: wallet, restoreTarget: wallet, relays: urls, delaySeconds: 3600, logger: silentLogger, timeoutMs: 2000, retryInitialMs: 50, checkSpent: wallet.checkSpent, ...extra });
     services.push(s);
     return s;
   };
@@ -49,7 +49,7 @@ describe('nostr backup service', () => {
     const fresh = new MemoryWallet(seed);
     const restorer = service(fresh, [r.url]);
     const stages: string[] = [];
-    const result = await restorer.restore((p) => stages.push(p.stage));
+    const result = await restorer.restore({ onProgress: (p) => stages.push(p.stage) });
     expect(new Set(fresh.all().map((p) => p.secret))).toEqual(new Set(wallet.all().map((p) => p.secret)));
     expect(fresh.balance()).toBe(wallet.balance());
     expect(fresh.mints()).toEqual([MINT]);
@@ -131,7 +131,8 @@ describe('nostr backup service', () => {
     const status = backup.status();
     const byUrl = Object.fromEntries(status.relays.map((s) => [s.url, s]));
     expect(byUrl[good.url]!.lastError).toBeNull();
-    expect(byUrl[refusing.url]!.lastError).toMatch(/blocked: this relay is read-only/);
+    // in plain words, with the relay's own reason
+    expect(byUrl[refusing.url]!.lastError).toMatch(/does not accept events from this wallet: this relay is read-only/);
     expect(byUrl[dropping.url]!.lastError).toMatch(/does not return/);
     expect(status.lastBackupAt).not.toBeNull();
     expect(status.pendingChanges).toBe(0);
@@ -236,7 +237,7 @@ describe('income batching', () => {
     const wallet = new MemoryWallet(seed);
     const first = [proof(8n), proof(2n)];
     wallet.add(first);
-    const backup = createBackup({ source: wallet, restoreTarget: wallet, relays: [relay.url], delaySeconds: 1, incomeDelaySeconds: 3600, logger: silentLogger, timeoutMs: 2000 });
+    const backup = createBackup({ source: wallet, restoreTarget: wallet, relays: [relay.url], delaySeconds: 1, incomeDelaySeconds: 3600, logger: silentLogger, timeoutMs: 2000, checkSpent: wallet.checkSpent });
     services.push(backup);
     await backup.start();
     await backup.backupNow();
@@ -271,7 +272,7 @@ describe('without relays', () => {
     const relay = await startRelay();
     const wallet = new MemoryWallet(randomBytes(64));
     wallet.add([proof(2n)]);
-    const backup = createBackup({ source: wallet, restoreTarget: wallet, relays: [], delaySeconds: 3600, logger: silentLogger, timeoutMs: 2000 });
+    const backup = createBackup({ source: wallet, restoreTarget: wallet, relays: [], delaySeconds: 3600, logger: silentLogger, timeoutMs: 2000, checkSpent: wallet.checkSpent });
     try {
       await backup.start();
       expect((await backup.backupNow()).published).toEqual([]);
@@ -297,7 +298,7 @@ describe('never deleting live ecash', () => {
     first.add([proof(1n), proof(4n)]);
     const backups: BackupService[] = [];
     const make = (wallet: MemoryWallet) => {
-      const b = createBackup({ source: wallet, restoreTarget: wallet, relays: [relay.url], delaySeconds: 3600, logger: silentLogger, timeoutMs: 2000 });
+      const b = createBackup({ source: wallet, restoreTarget: wallet, relays: [relay.url], delaySeconds: 3600, logger: silentLogger, timeoutMs: 2000, checkSpent: wallet.checkSpent });
       backups.push(b);
       return b;
     };
@@ -307,7 +308,7 @@ describe('never deleting live ecash', () => {
       await a.backupNow();
       await a.stop();
 
-      const fresh = new MemoryWallet(seed);
+      const fresh = new MemoryWallet(seed, first.spent);
       fresh.add([proof(16n)]);
       const b = make(fresh);
       await b.start();
@@ -324,5 +325,117 @@ describe('never deleting live ecash', () => {
       for (const b of backups) await b.stop();
       await relay.close();
     }
+  });
+});
+
+describe('several machines on one seed', () => {
+  const relays: RunningRelay[] = [];
+  const services: BackupService[] = [];
+  afterEach(async () => {
+    for (const s of services.splice(0)) await s.stop();
+    for (const r of relays.splice(0)) await r.close();
+  });
+  const make = (wallet: MemoryWallet, urls: string[], checkSpent = wallet.checkSpent) => {
+    const b = createBackup({ source: wallet, restoreTarget: wallet, relays: urls, delaySeconds: 3600, logger: silentLogger, timeoutMs: 2000, retryInitialMs: 50, checkSpent });
+    services.push(b);
+    return b;
+  };
+  const decryptMints = async (url: string, seed: Uint8Array) => {
+    const keys = backupKeysFromSeed(seed);
+    const [wallet] = await rawQuery(url, { kinds: [17375], authors: [keys.identity.publicKey] });
+    const [list] = await rawQuery(url, { kinds: [30078], authors: [keys.mintList.publicKey] });
+    const walletTags = JSON.parse(nip44.decrypt(wallet!.content, nip44.getConversationKey(keys.identity.secretKey, keys.identity.publicKey))) as string[][];
+    const listed = JSON.parse(nip44.decrypt(list!.content, nip44.getConversationKey(keys.mintList.secretKey, keys.mintList.publicKey))) as { mints: string[] };
+    return { wallet: walletTags.filter((t) => t[0] === 'mint').map((t) => t[1]).sort(), mintList: [...listed.mints].sort() };
+  };
+
+  it('merges the wallet event and the NUT-27 mint list: a machine knowing fewer mints never shortens them', async () => {
+    const relay = await startRelay();
+    relays.push(relay);
+    const seed = randomBytes(64);
+    const first = new MemoryWallet(seed);
+    first.add([proof(1n)], 'http://127.0.0.1:3338');
+    const second = new MemoryWallet(seed, first.spent);
+    second.add([proof(2n)], 'http://127.0.0.1:3339');
+    const a = make(first, [relay.url]);
+    await a.start();
+    await a.backupNow();
+    const b = make(second, [relay.url]);
+    await b.start();
+    await b.backupNow();
+    const both = ['http://127.0.0.1:3338', 'http://127.0.0.1:3339'];
+    expect(await decryptMints(relay.url, seed)).toEqual({ wallet: both, mintList: both });
+    // the first machine backs up again: it reads first, and has nothing shorter to say
+    first.add([proof(4n)], 'http://127.0.0.1:3338');
+    const report = await a.backupNow();
+    expect(report.published.map((p) => p.kind)).not.toContain(17375);
+    expect(await decryptMints(relay.url, seed)).toEqual({ wallet: both, mintList: both });
+    // and it took the proofs the second machine backed up: the same wallet on both
+    expect(first.balance()).toBe(7n);
+    expect(a.status().relays[0]!.lastError).toBeNull();
+  });
+
+  it('holds the replaceable events back while a relay cannot be read, and says so', async () => {
+    const relay = await startRelay();
+    relays.push(relay);
+    const gone = await startRelay();
+    await gone.close();
+    const wallet = new MemoryWallet(randomBytes(64));
+    wallet.add([proof(8n)]);
+    const backup = make(wallet, [relay.url, gone.url]);
+    await backup.start();
+    const report = await backup.backupNow();
+    expect(report.published.map((p) => p.kind)).toContain(KIND_TOKEN);
+    expect(report.published.map((p) => p.kind)).not.toContain(17375);
+    expect(report.published.map((p) => p.kind)).not.toContain(30078);
+    expect(backup.status().warnings.join(' ')).toMatch(/mint list waits until every relay has answered/);
+    // the unreachable relay reads as what to check, not as a socket error
+    expect(backup.status().relays.find((r) => r.url === gone.url)!.lastError).toMatch(/^Nothing answers at 127\.0\.0\.1:\d+\. The relay is down/);
+  });
+
+  it('income still waits for the income delay while a held-back mint list waits for an unreadable relay', async () => {
+    const relay = await startRelay();
+    relays.push(relay);
+    const gone = await startRelay();
+    await gone.close();
+    const seed = randomBytes(64);
+    const wallet = new MemoryWallet(seed);
+    wallet.add([proof(8n)]);
+    const backup = createBackup({ source: wallet, restoreTarget: wallet, relays: [relay.url, gone.url], delaySeconds: 1, incomeDelaySeconds: 3600, logger: silentLogger, timeoutMs: 2000, checkSpent: wallet.checkSpent });
+    services.push(backup);
+    await backup.start();
+    await backup.backupNow();
+    wallet.add([proof(1n)]);
+    const pubkey = backupKeysFromSeed(seed).identity.publicKey;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await rawQuery(relay.url, { kinds: [KIND_TOKEN], authors: [pubkey] })).toHaveLength(1);
+    expect(backup.status().waitingFor).toBe('income');
+  });
+
+  it('a mint that cannot be asked about spent proofs leaves its token events alone; the other mints are backed up', async () => {
+    const relay = await startRelay();
+    relays.push(relay);
+    const seed = randomBytes(64);
+    const wallet = new MemoryWallet(seed);
+    const down = 'http://127.0.0.1:9';
+    const kept = [proof(1n), proof(2n)];
+    wallet.add(kept, down);
+    wallet.add([proof(4n)]);
+    const backup = make(wallet, [relay.url], async (mint, proofs) => {
+      if (mint === down) throw new Error('connect ECONNREFUSED 127.0.0.1:9');
+      return wallet.checkSpent(mint, proofs);
+    });
+    await backup.start();
+    await backup.backupNow();
+    wallet.remove(new Set([kept[0]!.secret]));
+    wallet.add([proof(16n)]);
+    const report = await backup.backupNow();
+    expect(report.published.map((p) => p.kind)).not.toContain(KIND_DELETION);
+    expect(backup.status().lastError).toBeNull();
+    expect(backup.status().warnings.join(' ')).toMatch(/cannot ask http:\/\/127\.0\.0\.1:9/);
+    const restored = new MemoryWallet(seed);
+    await make(restored, [relay.url]).restore();
+    // the down mint's proofs all stay backed up (one may be spent: its mint will say so at the next chance)
+    expect(restored.balance()).toBe(1n + 2n + 4n + 16n);
   });
 });

@@ -7,31 +7,30 @@
  * most every `incomeDelaySeconds`: it is recoverable from the seed anyway, and a miner earning every few
  * seconds would otherwise cost one rollover per delay all day (bench/backup.bench.ts measures bytes/day).
  *
- * A flush, per mint and unit: new proofs go into a new token event; token events holding any proof the
- * wallet no longer has are rolled over (their remaining proofs plus the new ones, with `del`) and then
- * deleted with kind 5 (`k` 7375); one history event records the net change. The wallet event (17375)
- * and the NUT-27 mint list are republished only when the mints change.
+ * Several machines may share one seed (a restore on a second machine, a reinstall next to the old one), so
+ * nothing is written on an old picture of the relays: a flush that publishes first reads what they hold
+ * now (mirror.ts). Then, per mint and unit: new proofs go into a new token event; token events holding a
+ * proof the mint says is SPENT (NUT-07, reconcile.ts) are rolled over (their other proofs plus the new
+ * ones, with `del`) and deleted with kind 5 (`k` 7375); live proofs this wallet does not know are offered
+ * to it and stay backed up; one history event records the net change. The wallet event (17375) and the
+ * NUT-27 mint list name every mint any machine ever named (merged, never replaced by a shorter list), are
+ * republished only when that set grows, and only after every relay has been read.
  */
 import type { Logger } from '../log';
 import { type BackupKeys, backupKeysFromSeed } from './keys';
-import {
-  buildHistoryEvent,
-  buildMintListEvent,
-  buildTokenDeletion,
-  buildTokenEvent,
-  buildWalletEvent,
-  type EventTemplate,
-  type Proof,
-  type SignedEvent,
-} from './nip60';
+import type { EventTemplate, SignedEvent } from './nip60';
+import { RelayMirror, mintsKey } from './mirror';
 import { type PoolRelayStatus, RelayPool } from './pool';
 import type { BackupSource, ProofGroup, RestoreTarget, SpentChecker } from './port';
-import { type RestoreProgress, type RestoreReport, restoreWallet } from './restore';
+import { type GroupState, settleUnknown, uniqueBySecret } from './reconcile';
+import { checkRelay, plainRelayError, type RelayCheck } from './relay-check';
+import { checkSpentAtMint, type FoundBackup, findBackup, type RestoreProgress, type RestoreReport, restoreWallet } from './restore';
 import { createSigner, type Signer } from './signing';
-import { type Ciphers, ciphersFor, groupKey, loadBackup, type TokenRecord } from './state';
+import { type Ciphers, ciphersFor, groupKey } from './state';
+import { BackupWriter, type FlushReport, sum } from './writer';
 
-/** Proofs per token event: keeps each event well under relays' usual 64-100 KB content limits. */
-export const PROOFS_PER_TOKEN_EVENT = 100;
+export { type FlushReport, PROOFS_PER_TOKEN_EVENT } from './writer';
+
 /** Income-only changes are published at most this often (see flush()); bench/backup.bench.ts sizes it. */
 export const DEFAULT_INCOME_DELAY_SECONDS = 4 * 3600;
 
@@ -61,18 +60,25 @@ export interface BackupStatus {
   /** the nostr public key (hex) the backup is published under; null until started */
   pubkey: string | null;
   delaySeconds: number;
+  /** how long income alone (minted shares, consolidation) may wait */
+  incomeDelaySeconds: number;
   relays: PoolRelayStatus[];
   /** wallet changes not yet on any relay */
   pendingChanges: number;
   lastBackupAt: string | null;
   /** when the pending changes go out (income waits up to the income delay) */
   nextBackupAt: string | null;
+  /** why the next backup is at nextBackupAt: a send or new mint (the short delay), income only, a retry */
+  waitingFor: 'change' | 'income' | 'retry' | 'relay' | null;
   lastError: string | null;
+  /** what held part of the last backup back without failing it (a mint that could not be asked, a relay not read) */
+  warnings: string[];
 }
 
-export interface FlushReport {
-  /** events made in this flush and how each fared */
-  published: Array<{ id: string; kind: number; bytes: number; accepted: string[]; failed: Record<string, string> }>;
+export interface RestoreOptions {
+  /** relays to search (default: this backup's relays); those holding the backup are added to them */
+  relays?: string[];
+  onProgress?: (progress: RestoreProgress) => void;
 }
 
 export interface BackupService {
@@ -80,12 +86,14 @@ export interface BackupService {
   stop(): Promise<void>;
   status(): BackupStatus;
   setRelays(urls: string[]): Promise<void>;
-  /** connects to one relay and asks it for one event; does not change the list */
-  testRelay(url: string): Promise<{ ok: boolean; latencyMs: number; error?: string }>;
+  /** NIP-11 and a publish/read round trip with one relay, in plain words; does not change the list */
+  testRelay(url: string): Promise<RelayCheck>;
   /** flushes now instead of waiting for the delay */
   backupNow(): Promise<FlushReport>;
   setDelaySeconds(seconds: number): void;
-  restore(onProgress?: (progress: RestoreProgress) => void): Promise<RestoreReport>;
+  /** reads what the relays hold for a seed, before any wallet exists for it; writes nothing */
+  findBackup(seed: Uint8Array, relays: string[]): Promise<FoundBackup>;
+  restore(opts?: RestoreOptions): Promise<RestoreReport>;
   /** called whenever status() may have changed */
   onStatus(listener: (status: BackupStatus) => void): () => void;
 }
@@ -98,40 +106,47 @@ class NostrBackup implements BackupService {
   /** derived from the seed on first use, so the service can exist while the wallet is still locked */
   private derived: { keys: BackupKeys; ciphers: Ciphers } | null = null;
   private readonly pool: RelayPool;
+  /** what the relays hold, read again before every flush that publishes */
+  private readonly mirror: RelayMirror;
+  private readonly writer: BackupWriter;
   private readonly listeners = new Set<(status: BackupStatus) => void>();
   private signer: Signer | null = null;
   private mintListSigner: Signer | null = null;
   private running = false;
-  private synced = false;
   private delayMs: number;
   private timer: NodeJS.Timeout | null = null;
   private timerDueAt = 0;
+  private waitingFor: BackupStatus['waitingFor'] = null;
   private unsubscribe: (() => void) | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private pendingChanges = 0;
   private lastBackupAt: string | null = null;
   private lastError: string | null = null;
-  /** what the relays hold: live token events, and the mints of the last wallet and mint-list events */
-  private tokens = new Map<string, TokenRecord>();
-  private walletMints: string | null = null;
-  private mintListMints: string | null = null;
-  private walletEvent: SignedEvent | null = null;
-  private mintListEvent: SignedEvent | null = null;
-  private lastCreatedAt = 0;
+  private warnings: string[] = [];
+  /** secrets the mint confirmed live that the wallet did not take: they stay in the backup */
+  private kept = new Set<string>();
   private lastFlushAt = 0;
+  /** the mints the last flush put in (or held back from) the wallet event and mint list */
+  private mintsConsidered = '';
   private readonly incomeDelayMs: number;
 
   constructor(private readonly opts: BackupOptions) {
     this.delayMs = opts.delaySeconds * 1000;
     this.incomeDelayMs = (opts.incomeDelaySeconds ?? DEFAULT_INCOME_DELAY_SECONDS) * 1000;
-    this.pool = new RelayPool({
-      logger: opts.logger,
-      timeoutMs: opts.timeoutMs,
-      retryInitialMs: opts.retryInitialMs,
-      signAuth: (template) => this.sign(template),
-      onChange: () => this.notify(),
-    });
+    this.pool = this.newPool(() => this.notify());
+    this.mirror = new RelayMirror(this.pool, () => ({ keys: this.derivedKeys, ciphers: this.derivedCiphers }));
+    this.writer = new BackupWriter(this.pool, this.mirror, () => ({ keys: this.derivedKeys, ciphers: this.derivedCiphers, sign: (t) => this.sign(t), signMintList: this.mintListSigner! }));
     void this.pool.setRelays(opts.relays);
+  }
+
+  private newPool(onChange?: () => void, signAuth: Signer = (template) => this.sign(template)): RelayPool {
+    return new RelayPool({
+      logger: this.opts.logger,
+      timeoutMs: this.opts.timeoutMs,
+      retryInitialMs: this.opts.retryInitialMs,
+      signAuth,
+      ...(onChange ? { onChange } : {}),
+    });
   }
 
   status(): BackupStatus {
@@ -139,11 +154,15 @@ class NostrBackup implements BackupService {
       running: this.running,
       pubkey: this.derived?.keys.identity.publicKey ?? null,
       delaySeconds: this.delayMs / 1000,
-      relays: this.pool.status(),
+      incomeDelaySeconds: this.incomeDelayMs / 1000,
+      // raw socket errors ("getaddrinfo ENOTFOUND") read as what to check
+      relays: this.pool.status().map((r) => ({ ...r, lastError: r.lastError === null ? null : plainText(plainRelayError(r.url, r.lastError)) })),
       pendingChanges: this.pendingChanges,
       lastBackupAt: this.lastBackupAt,
       nextBackupAt: this.timer ? new Date(this.timerDueAt).toISOString() : null,
+      waitingFor: this.timer ? this.waitingFor : null,
       lastError: this.lastError,
+      warnings: [...this.warnings],
     };
   }
 
@@ -188,10 +207,10 @@ class NostrBackup implements BackupService {
     const before = new Set(this.pool.urls());
     await this.pool.setRelays(urls);
     if (urls.length !== before.size || urls.some((u) => !before.has(u))) await this.opts.onRelaysChanged?.(urls);
-    // a new relay gets the current backup, not only what changes from now on
-    if (this.running && urls.some((u) => !before.has(u))) {
-      this.synced = false;
-      this.changed();
+    // a new relay is read before anything is written to it, then gets the current backup
+    if (urls.some((u) => !before.has(u))) {
+      this.mirror.invalidate();
+      if (this.running) this.changed('relay');
     }
     this.notify();
   }
@@ -201,15 +220,10 @@ class NostrBackup implements BackupService {
     this.notify();
   }
 
-  async testRelay(url: string): Promise<{ ok: boolean; latencyMs: number; error?: string }> {
-    const started = performance.now();
-    try {
-      // any harmless question will do; it proves the relay speaks NIP-01
-      await this.pool.probe(url, { kinds: [17375], limit: 1 });
-      return { ok: true, latencyMs: Math.round(performance.now() - started) };
-    } catch (error) {
-      return { ok: false, latencyMs: Math.round(performance.now() - started), error: (error as Error).message };
-    }
+  testRelay(url: string): Promise<RelayCheck> {
+    // with the wallet unlocked the round trip is signed by the backup's own key: what the relay will see
+    const signer = this.signer ?? undefined;
+    return checkRelay(url, { logger: this.opts.logger, timeoutMs: this.opts.timeoutMs ?? 8000, ...(signer ? { sign: signer } : {}) });
   }
 
   backupNow(): Promise<FlushReport> {
@@ -219,22 +233,47 @@ class NostrBackup implements BackupService {
     return this.enqueue(() => this.flush(true));
   }
 
-  async restore(onProgress?: (progress: RestoreProgress) => void): Promise<RestoreReport> {
+  async findBackup(seed: Uint8Array, relays: string[]): Promise<FoundBackup> {
+    const keys = backupKeysFromSeed(seed, this.opts.identityKey);
+    // no wallet yet: a relay asking for NIP-42 AUTH gets it signed by the identity of these words
+    return this.withReader(relays, (pool) => findBackup(pool, keys, ciphersFor(keys)), createSigner(keys.identity.secretKey));
+  }
+
+  async restore(opts: RestoreOptions = {}): Promise<RestoreReport> {
     const target = this.opts.restoreTarget;
     if (!target) throw new Error('restore needs a wallet to restore into');
     await this.connect();
-    const report = await this.enqueue(() =>
-      restoreWallet({ pool: this.pool, keys: this.derivedKeys, ciphers: this.derivedCiphers, target, checkSpent: this.opts.checkSpent, onProgress }),
-    );
-    // the wallet changed under us: reread the relays before the next flush
-    this.synced = false;
+    const run = (pool: RelayPool) =>
+      restoreWallet({ pool, keys: this.derivedKeys, ciphers: this.derivedCiphers, target, checkSpent: this.opts.checkSpent, onProgress: opts.onProgress });
+    const report = await this.enqueue(() => (opts.relays ? this.withReader(opts.relays, run) : run(this.pool)));
+    // the relays that hold this wallet's backup keep it from now on
+    const mine = new Set(this.pool.urls());
+    const holding = Object.entries(report.relays)
+      .filter(([url, r]) => r.events > 0 && !mine.has(url))
+      .map(([url]) => url);
+    if (holding.length > 0) await this.setRelays([...this.pool.urls(), ...holding]);
+    report.relaysAdded = holding;
+    // the wallet changed under us: read the relays again before the next flush
+    this.mirror.invalidate();
     if (this.running) this.changed();
     return report;
   }
 
-  private changed(): void {
+  /** A read-only pool of some relays for one task (a restore from relays not in the list yet). */
+  private async withReader<T>(relays: string[], task: (pool: RelayPool) => Promise<T>, signAuth?: Signer): Promise<T> {
+    const pool = this.newPool(undefined, signAuth);
+    await pool.setRelays([...new Set(relays)]);
+    pool.start();
+    try {
+      return await task(pool);
+    } finally {
+      await pool.stop();
+    }
+  }
+
+  private changed(why: 'change' | 'relay' = 'change'): void {
     this.pendingChanges++;
-    this.schedule(this.delayMs);
+    this.schedule(this.delayMs, why);
     this.notify();
   }
 
@@ -253,6 +292,7 @@ class NostrBackup implements BackupService {
   private async flush(force = false): Promise<FlushReport> {
     const report: FlushReport = { published: [] };
     const changesAtStart = this.pendingChanges;
+    const startedAt = Date.now();
     if (this.pool.urls().length === 0) {
       // nothing to do until a relay is added (setRelays schedules a flush then)
       this.lastError = 'no backup relay configured';
@@ -260,34 +300,52 @@ class NostrBackup implements BackupService {
       return report;
     }
     try {
-      if (!this.synced) await this.sync();
-      let [groups, mints] = await Promise.all([this.opts.source.unspentProofs(), this.opts.source.mints()]);
-      let changed = this.changedGroups(groups);
-      if (!force && !this.urgent(changed, mints, groups)) {
+      if (this.mirror.readAt === 0) await this.mirror.read();
+      let [groups, mints] = await this.walletState();
+      if (!force && !this.urgent(this.changedGroups(groups), mints, groups)) {
         const dueAt = this.lastFlushAt + this.incomeDelayMs;
         if (Date.now() < dueAt) {
-          this.schedule(dueAt - Date.now());
+          this.schedule(dueAt - Date.now(), 'income');
           return report;
         }
       }
-      if (await this.rescueUnknown(changed)) {
-        [groups, mints] = await Promise.all([this.opts.source.unspentProofs(), this.opts.source.mints()]);
+      // read before write: what other machines on this seed published since the last read
+      if (this.mirror.readAt < startedAt) await this.mirror.read();
+      if (await this.dropSpentElsewhere(this.changedGroups(groups))) [groups, mints] = await this.walletState();
+      let changed = this.changedGroups(groups);
+      const settled = await settleUnknown({
+        groups: changed,
+        records: (g) => this.mirror.tokensOf(g.mint, g.unit),
+        key: (g) => groupKey(g.mint, g.unit),
+        checkSpent: this.opts.checkSpent ?? checkSpentAtMint,
+        target: this.opts.restoreTarget,
+        logger: this.opts.logger,
+      });
+      if (settled.imported > 0) {
+        this.opts.logger.info('live proofs found only in the backup were added to the wallet', { added: settled.imported });
+        [groups, mints] = await this.walletState();
         changed = this.changedGroups(groups);
       }
-      await this.publishMints(mints, groups, report);
-      for (const group of changed) await this.publishGroup(group.mint, group.unit, group.current, report);
+      this.kept = settled.kept;
+      const warnings = Object.values(settled.problems);
+      const allMints = [...mints, ...groups.map((g) => g.mint), ...this.mirror.mints];
+      await this.writer.publishMints(allMints, report, warnings);
+      this.mintsConsidered = mintsKey(allMints);
+      for (const group of changed) await this.writer.publishGroup(group, settled.spent.get(groupKey(group.mint, group.unit)) ?? null, report);
       const unplaced = report.published.filter((p) => p.accepted.length === 0);
       if (unplaced.length > 0) throw new Error(`no relay accepted ${unplaced.length} event(s): ${Object.values(unplaced[0]!.failed)[0] ?? 'no relays configured'}`);
       // relays that missed events (new, down at the time, or silently dropping) get them again
-      await this.pool.audit(this.liveEvents());
+      await this.pool.audit(this.mirror.live());
       this.pendingChanges = Math.max(0, this.pendingChanges - changesAtStart);
       this.lastFlushAt = Date.now();
       this.lastBackupAt = new Date(this.lastFlushAt).toISOString();
       this.lastError = null;
+      this.warnings = warnings;
+      for (const warning of warnings) this.opts.logger.warn(warning);
     } catch (error) {
       this.lastError = (error as Error).message;
       this.opts.logger.warn('backup did not complete; retrying after the delay', { error: error as Error });
-      this.schedule(Math.max(this.delayMs, 1000));
+      this.schedule(Math.max(this.delayMs, 1000), 'retry');
       throw error;
     } finally {
       this.notify();
@@ -296,155 +354,78 @@ class NostrBackup implements BackupService {
   }
 
   /**
-   * Proofs the relays hold and the wallet does not are about to be deleted from the backup as spent.
-   * They go through the wallet's import first, which keeps those the mint says are unspent and the
-   * wallet does not know (a fresh install whose NUT-09 restore has not reached them, a mint found only
-   * on nostr): the backup never deletes the last copy of live ecash. True when anything was added.
+   * The wallet's proofs no live token event holds are new income, or proofs another machine on this seed
+   * spent and rolled out of the backup: the wallet asks the mint about them and drops the spent ones, so
+   * both machines show the same balance. A mint that cannot be asked now is asked at the next flush.
    */
-  private async rescueUnknown(groups: Array<{ mint: string; unit: string; current: Map<string, Proof> }>): Promise<boolean> {
+  private async dropSpentElsewhere(groups: GroupState[]): Promise<number> {
     const target = this.opts.restoreTarget;
-    if (!target) return false;
-    let added = 0;
+    if (!target?.dropSpent) return 0;
+    let dropped = 0;
     for (const group of groups) {
-      const gone = [...this.tokens.values()]
-        .filter((t) => t.mint === group.mint && t.unit === group.unit)
-        .flatMap((t) => t.proofs)
-        .filter((p) => !group.current.has(p.secret));
-      if (gone.length === 0) continue;
+      const held = new Set(this.mirror.tokensOf(group.mint, group.unit).flatMap((t) => t.proofs.map((p) => p.secret)));
+      const unbacked = [...group.current.values()].filter((p) => !held.has(p.secret));
+      if (unbacked.length === 0) continue;
       try {
-        added += await target.importProofs({ mint: group.mint, unit: group.unit, proofs: uniqueBySecret(gone) });
+        dropped += await target.dropSpent({ mint: group.mint, unit: group.unit, proofs: unbacked });
       } catch (error) {
-        throw new Error(`cannot confirm with ${group.mint} that ${gone.length} proof(s) are spent, so their backup stays: ${(error as Error).message}`);
+        this.opts.logger.debug('could not ask the mint whether new proofs were spent elsewhere', { mint: group.mint, error: (error as Error).message });
       }
     }
-    if (added > 0) this.opts.logger.info('proofs found only in the backup were added to the wallet', { added });
-    return added > 0;
+    return dropped;
+  }
+
+  private async walletState(): Promise<[ProofGroup[], string[]]> {
+    return Promise.all([this.opts.source.unspentProofs(), this.opts.source.mints()]);
   }
 
   /**
    * True when the relays' copy overstates the wallet (its balance dropped below what they hold: a send),
    * a mint is new, or there is no backup yet. Income and consolidation only leave the relays behind.
    */
-  private urgent(changed: Array<{ mint: string; unit: string; current: Map<string, Proof> }>, mints: string[], groups: ProofGroup[]): boolean {
+  private urgent(changed: GroupState[], mints: string[], groups: ProofGroup[]): boolean {
     if (this.lastFlushAt === 0) return true;
-    if (mintsKey([...mints, ...groups.map((g) => g.mint)]) !== this.walletMints) return true;
+    // a mint this wallet uses that the last flush did not consider (published, or held back while a relay was not read)
+    if (!isSubset(mintsKey([...mints, ...groups.map((g) => g.mint)]), this.mintsConsidered)) return true;
     for (const group of changed) {
-      const held = [...this.tokens.values()].filter((t) => t.mint === group.mint && t.unit === group.unit).flatMap((t) => t.proofs);
-      const backedUp = sum(uniqueBySecret(held));
-      const now = sum([...group.current.values()]);
-      if (now < backedUp) return true;
+      const held = uniqueBySecret(this.mirror.tokensOf(group.mint, group.unit).flatMap((t) => t.proofs));
+      // proofs kept for another machine on this seed count as held: they are not a send from here
+      const now = sum([...group.current.values()]) + sum(held.filter((p) => this.kept.has(p.secret) && !group.current.has(p.secret)));
+      if (now < sum(held)) return true;
     }
     return false;
   }
 
   /** Flushes in `ms` unless a flush is already due sooner. */
-  private schedule(ms: number): void {
+  private schedule(ms: number, why: NonNullable<BackupStatus['waitingFor']>): void {
     if (!this.running) return;
     const dueAt = Date.now() + ms;
     if (this.timer && this.timerDueAt <= dueAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerDueAt = dueAt;
+    this.waitingFor = why;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.enqueue(() => this.flush()).catch(() => undefined);
     }, ms);
     this.timer.unref();
+    this.notify();
   }
 
-  /** Reads what the relays hold, so a restart or a new machine continues the same event chain. */
-  private async sync(): Promise<void> {
-    const loaded = await loadBackup(this.pool, this.derivedKeys, this.derivedCiphers);
-    if (this.pool.urls().length > 0 && Object.keys(loaded.failedRelays).length === this.pool.urls().length) {
-      throw new Error(`no relay answered: ${Object.values(loaded.failedRelays)[0]}`);
-    }
-    this.tokens = loaded.tokens;
-    this.walletMints = loaded.wallet ? mintsKey(loaded.wallet.content.mints) : null;
-    this.mintListMints = loaded.mintList ? mintsKey(loaded.mintList.mints) : null;
-    this.walletEvent = loaded.wallet?.event ?? null;
-    this.mintListEvent = loaded.mintList?.event ?? null;
-    this.synced = true;
-  }
-
-  private async publishMints(mints: string[], groups: ProofGroup[], report: FlushReport): Promise<void> {
-    const all = [...new Set([...mints, ...groups.map((g) => g.mint)])];
-    if (all.length === 0) return;
-    const key = mintsKey(all);
-    if (key !== this.walletMints) {
-      const event = this.sign(buildWalletEvent({ privkey: bytesHex(this.derivedKeys.walletKey.secretKey), mints: all }, this.derivedCiphers.identity, this.nextCreatedAt(true)));
-      if (await this.send(event, report)) {
-        this.walletMints = key;
-        this.walletEvent = event;
-      }
-    }
-    if (key !== this.mintListMints) {
-      const createdAt = this.nextCreatedAt(true);
-      const template = buildMintListEvent({ mints: all, timestamp: createdAt }, this.derivedCiphers.mintList, createdAt);
-      const event = this.mintListSigner!(template);
-      if (await this.send(event, report)) {
-        this.mintListMints = key;
-        this.mintListEvent = event;
-      }
-    }
-  }
-
-  private changedGroups(groups: ProofGroup[]): Array<{ mint: string; unit: string; current: Map<string, Proof> }> {
-    const byKey = new Map<string, { mint: string; unit: string; current: Map<string, Proof> }>();
+  /** The wallet's groups, plus every group the relays hold that the wallet has nothing in. */
+  private changedGroups(groups: ProofGroup[]): GroupState[] {
+    const byKey = new Map<string, GroupState>();
     for (const group of groups) {
       const key = groupKey(group.mint, group.unit);
       let entry = byKey.get(key);
       if (!entry) byKey.set(key, (entry = { mint: group.mint, unit: group.unit, current: new Map() }));
       for (const proof of group.proofs) entry.current.set(proof.secret, proof);
     }
-    for (const token of this.tokens.values()) {
+    for (const token of this.mirror.tokens.values()) {
       const key = groupKey(token.mint, token.unit);
       if (!byKey.has(key)) byKey.set(key, { mint: token.mint, unit: token.unit, current: new Map() });
     }
     return [...byKey.values()];
-  }
-
-  private async publishGroup(mint: string, unit: string, current: Map<string, Proof>, report: FlushReport): Promise<void> {
-    const records = [...this.tokens.values()].filter((t) => t.mint === mint && t.unit === unit);
-    const backedUp = new Set(records.flatMap((r) => r.proofs.map((p) => p.secret)));
-    const spentRecords = records.filter((r) => r.proofs.some((p) => !current.has(p.secret)));
-    const added = [...current.values()].filter((p) => !backedUp.has(p.secret));
-    if (spentRecords.length === 0 && added.length === 0) return;
-
-    const carried = spentRecords.flatMap((r) => r.proofs.filter((p) => current.has(p.secret)));
-    const gone = spentRecords.flatMap((r) => r.proofs.filter((p) => !current.has(p.secret)));
-    const destroyed = spentRecords.map((r) => r.event.id);
-    const created: string[] = [];
-    const fresh = uniqueBySecret([...carried, ...added]);
-    for (let i = 0; i < fresh.length; i += PROOFS_PER_TOKEN_EVENT) {
-      const proofs = fresh.slice(i, i + PROOFS_PER_TOKEN_EVENT);
-      const event = this.sign(buildTokenEvent({ mint, unit, proofs, del: i === 0 ? destroyed : [] }, this.derivedCiphers.identity, this.nextCreatedAt()));
-      if (!(await this.send(event, report))) throw new Error('no relay accepted the new token event');
-      this.tokens.set(event.id, { event, mint, unit, proofs });
-      created.push(event.id);
-    }
-    if (destroyed.length > 0) {
-      const deletion = this.sign(buildTokenDeletion(destroyed, this.nextCreatedAt()));
-      for (const id of destroyed) this.tokens.delete(id);
-      await this.send(deletion, report);
-    }
-    const net = sum(added) - sum(uniqueBySecret(gone));
-    if (net !== 0n) {
-      const history = buildHistoryEvent({ direction: net > 0n ? 'in' : 'out', amount: net > 0n ? net : -net, unit, created, destroyed }, this.derivedCiphers.identity, this.nextCreatedAt());
-      await this.send(this.sign(history), report);
-    }
-  }
-
-  private liveEvents(): SignedEvent[] {
-    const live = [...this.tokens.values()].map((t) => t.event);
-    if (this.walletEvent) live.push(this.walletEvent);
-    if (this.mintListEvent) live.push(this.mintListEvent);
-    return live;
-  }
-
-  /** Publishes to every relay; true when at least one accepted it (the others retry on their own). */
-  private async send(event: SignedEvent, report: FlushReport): Promise<boolean> {
-    const result = await this.pool.publish(event);
-    report.published.push({ id: event.id, kind: event.kind, bytes: JSON.stringify(event).length, accepted: result.accepted, failed: result.failed });
-    return result.accepted.length > 0;
   }
 
   private get derivedKeys(): BackupKeys {
@@ -462,15 +443,6 @@ class NostrBackup implements BackupService {
     return this.signer(template);
   }
 
-  /**
-   * Never earlier than the previous event. Replaceable events (wallet, mint list) get a strictly later
-   * second: of two versions in the same second, relays keep the one with the lower id, not the newer.
-   */
-  private nextCreatedAt(replaceable = false): number {
-    this.lastCreatedAt = Math.max(Math.floor(Date.now() / 1000), this.lastCreatedAt + (replaceable ? 1 : 0));
-    return this.lastCreatedAt;
-  }
-
   private notify(): void {
     const status = this.status();
     for (const listener of this.listeners) {
@@ -483,20 +455,13 @@ class NostrBackup implements BackupService {
   }
 }
 
-function mintsKey(mints: string[]): string {
-  return [...new Set(mints)].sort().join('\n');
+function plainText(problem: { message: string; hint: string }): string {
+  return `${problem.message} ${problem.hint}`;
 }
 
-function uniqueBySecret(proofs: Proof[]): Proof[] {
-  const seen = new Map<string, Proof>();
-  for (const proof of proofs) if (!seen.has(proof.secret)) seen.set(proof.secret, proof);
-  return [...seen.values()];
+/** Every mint of `key` is in `of` (both mintsKey strings). */
+function isSubset(key: string, of: string): boolean {
+  const have = new Set(of.split('\n'));
+  return key.split('\n').every((mint) => have.has(mint));
 }
 
-function sum(proofs: Proof[]): bigint {
-  return proofs.reduce((total, p) => total + p.amount, 0n);
-}
-
-function bytesHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex');
-}

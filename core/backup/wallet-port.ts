@@ -4,10 +4,12 @@
  */
 import { HDKey } from '@scure/bip32';
 import { LOCKING_KEY_PATH, type WalletService } from '../wallet';
+import { toApiError } from '../wallet/api';
+import { bip39Seed, deriveLockingKey, isValidMnemonic, normalizeMnemonic } from '../wallet/keys';
 import type { Proof } from './nip60';
-import type { BackupSource, RestoreTarget } from './port';
+import type { BackupSource, RestoreTarget, WordsPort } from './port';
 
-export function walletPorts(wallet: WalletService): { source: BackupSource; target: RestoreTarget } {
+export function walletPorts(wallet: WalletService): { source: BackupSource; target: RestoreTarget; words: WordsPort } {
   const surface = wallet.backupSource();
   const source: BackupSource = {
     seed: () => surface.bip39Seed(),
@@ -33,6 +35,34 @@ export function walletPorts(wallet: WalletService): { source: BackupSource; targ
     importProofs: async (group) => (await surface.importProofs(group.mint, group.proofs.map((p) => ({ id: p.id, amount: p.amount, secret: p.secret, C: p.C })))).added,
     // configured mints: the wallet's own restore (NUT-09 and the quote lookup); any other mint the backup names: NUT-09 there
     recoverAtMint: (mint) => wallet.recoverFromSeedAt(mint),
+    dropSpent: (group) => surface.dropSpent(group.mint, group.proofs.map((p) => p.secret)),
   };
-  return { source, target };
+  const words: WordsPort = {
+    seedOf: (mnemonic) => {
+      if (!isValidMnemonic(mnemonic)) throw new Error('not a valid BIP39 mnemonic');
+      return bip39Seed(normalizeMnemonic(mnemonic));
+    },
+    // the derived locking pubkey is stored in the clear: the words are compared without unlocking anything
+    existing: (seed) => {
+      const stored = wallet.store.seed();
+      if (!stored) return 'none';
+      return stored.locking_pubkey === deriveLockingKey(seed).pubkey ? 'same' : 'other';
+    },
+    install: async (mnemonic, passphrase) => {
+      await guarded(() => wallet.restore(mnemonic, passphrase));
+    },
+    unlock: async (passphrase) => {
+      if (wallet.status().locked) await guarded(() => wallet.unlock(passphrase));
+    },
+  };
+  return { source, target, words };
+}
+
+/** The wallet's own errors (wrong passphrase, weak passphrase) as the API states them. */
+async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw toApiError(error);
+  }
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type Settings, settingsSchema } from '../api/system';
 import { startEngine } from '../app';
 import { defaultHomeDir } from './home';
 import { SettingsStore } from './settings-store';
@@ -59,5 +60,63 @@ describe('settings file', () => {
     expect(defaultHomeDir({ XDG_CONFIG_HOME: '/x' }, 'linux')).toBe('/x/axewallet');
     expect(defaultHomeDir({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32')).toMatch(/Axewallet$/);
     expect(defaultHomeDir({}, 'darwin')).toMatch(/Library\/Application Support\/Axewallet$/);
+  });
+
+  it('saving one field never resets another: every field, in the store and through the API', async () => {
+    // two values for every field, neither of them the default; a new field needs its pair here
+    const first: Settings = {
+      upstreams: [{ url: 'stratum+tcp://127.0.0.1:3333' }],
+      stratumPort: 4000,
+      stratumHost: '127.0.0.1',
+      verdictTimeoutMs: 3000,
+      silentUpstreamSeconds: 60,
+      mintUrl: 'http://127.0.0.1:3338',
+      lockingKeyMode: 'static',
+      relays: ['ws://127.0.0.1:7001'],
+      backupDelaySeconds: 60,
+      notifications: { enabled: false, offline: false, hashrateDrop: false, overheat: false, upstreamDown: false, backupFailing: false },
+      theme: 'dark',
+      stableApiToken: true,
+    };
+    const second: Settings = {
+      upstreams: [{ url: 'stratum+tcp://127.0.0.1:4444', label: 'backup pool' }],
+      stratumPort: 4001,
+      stratumHost: '127.0.0.3',
+      verdictTimeoutMs: 4000,
+      silentUpstreamSeconds: 90,
+      mintUrl: 'http://127.0.0.1:3339',
+      lockingKeyMode: 'derived',
+      relays: ['ws://127.0.0.1:7002', 'ws://127.0.0.1:7003'],
+      backupDelaySeconds: 90,
+      notifications: { enabled: true, offline: true, hashrateDrop: false, overheat: true, upstreamDown: false, backupFailing: true },
+      theme: 'light',
+      stableApiToken: false,
+    };
+    const fields = Object.keys(settingsSchema.shape).sort();
+    expect(Object.keys(first).sort(), 'a sample value for every settings field').toEqual(fields);
+    expect(Object.keys(second).sort()).toEqual(fields);
+
+    const store = new SettingsStore(freshHome());
+    const home = freshHome();
+    const engine = await startEngine({ home, mode: 'headless', logToStderr: false, overrides: { stratumPort: 0 } });
+    try {
+      const saves: Array<[string, (patch: Partial<Settings>) => Promise<Settings>]> = [
+        ['store', async (patch) => store.update(patch)],
+        ['settings.update', (patch) => engine.host.invoke('settings.update', patch)],
+      ];
+      for (const [where, save] of saves) {
+        expect(await save(first), where).toEqual(first);
+        for (const field of fields as Array<keyof Settings>) {
+          const saved = await save({ [field]: second[field] });
+          expect(saved, `${where}: saving ${field} alone`).toEqual({ ...first, [field]: second[field] });
+          await save({ [field]: first[field] });
+        }
+      }
+      expect(new SettingsStore(home).get(), 'the file holds what was saved').toEqual(first);
+      // a nested object is patched key by key
+      expect(store.update({ notifications: { offline: true } }).notifications).toEqual({ ...first.notifications, offline: true });
+    } finally {
+      await engine.stop();
+    }
   });
 });

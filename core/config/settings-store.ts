@@ -29,6 +29,7 @@ export interface LoadedSettings {
 export class SettingsStore {
   readonly file: string;
   private current: Settings;
+  private readonly listeners = new Set<(settings: Settings) => void>();
   readonly problem: SettingsFileError | undefined;
 
   constructor(home: string) {
@@ -61,10 +62,29 @@ export class SettingsStore {
     return structuredClone(this.current);
   }
 
+  /** Changes only the fields the patch names (nested objects key by key); tells subscribers when anything changed. */
   update(patch: SettingsPatch): Settings {
-    const next = settingsSchema.parse({ ...this.current, ...patch });
+    const merged: Record<string, unknown> = { ...this.current };
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      const before = merged[key];
+      merged[key] = isPlainObject(before) && isPlainObject(value) ? { ...before, ...value } : value;
+    }
+    const next = settingsSchema.parse(merged);
     writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`);
+    const changed = JSON.stringify(next) !== JSON.stringify(this.current);
     this.current = next;
+    if (changed) for (const listener of this.listeners) listener(this.get());
     return this.get();
   }
+
+  /** Called with the new settings after every change, whoever made it (a page, the backup's relay list). */
+  subscribe(listener: (settings: Settings) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

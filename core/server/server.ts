@@ -176,7 +176,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningSer
     }
     const candidates = routes.filter((r) => r.pattern.test(url.pathname));
     if (candidates.length === 0) throw new ApiError('not_found', `No API route ${url.pathname}.`, `See ${API_PREFIX}/openapi.json for the routes.`);
-    const route = candidates.find((r) => r.method === req.method);
+    // a literal path wins over a parameter: GET /devices/usb is devices.usb, not devices.get with id "usb"
+    const route = candidates.filter((r) => r.method === req.method).sort((a, b) => a.params.length - b.params.length)[0];
     if (!route) throw new ApiError('bad_request', `${req.method} is not allowed on ${url.pathname}.`, `Use ${candidates.map((r) => r.method).join(' or ')}.`);
 
     let input: Record<string, unknown> = {};

@@ -4,6 +4,7 @@ import { type AmountJson, ApiError, amountToJson, type ApiErrorCode } from '../a
 import type { ApiHost } from '../api/host';
 import { type ActivityEntry, earningsSeries, groupActivity, earningsRanges } from './earnings';
 import { WalletEngine, WalletOperationError } from './engine';
+import { createMnemonic } from './keys';
 import { MintError } from './mint-client';
 import type { QuoteRow } from './store';
 import type { Balance, WalletEvent, WalletService } from './service';
@@ -155,8 +156,10 @@ export function registerWalletApi(host: ApiHost, wallet: WalletService): () => v
   );
   host.handle(
     'wallet.create',
-    guard((input) => wallet.create(input.passphrase)),
+    guard((input) => wallet.create(input.passphrase, input.mnemonic)),
   );
+  // words to write down and confirm before wallet.create installs them: nothing exists until then
+  host.handle('wallet.newWords', () => ({ mnemonic: createMnemonic() }));
   host.handle(
     'wallet.restore',
     guard((input) => wallet.restore(input.mnemonic, input.passphrase)),

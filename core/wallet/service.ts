@@ -102,6 +102,11 @@ export interface WalletBackupSource {
   bip39Seed(): Uint8Array;
   /** adds proofs recovered from a backup; only those the mint confirms unspent are kept */
   importProofs(mint: string, proofs: ProofJson[]): Promise<{ added: number; amount: bigint }>;
+  /**
+   * Asks the mint about these unspent proofs (by secret) and drops those it says are spent: another machine
+   * with the same recovery words spent them. Returns how many were dropped.
+   */
+  dropSpent(mint: string, secrets: string[]): Promise<number>;
 }
 
 const MAX_BACKOFF_MS = 60_000;
@@ -219,10 +224,14 @@ export class WalletService {
     return seed?.static_pubkey ?? seed?.locking_pubkey;
   }
 
-  /** Creates a new wallet; the mnemonic is returned once and never stored in the clear. */
-  async create(passphrase?: string): Promise<{ mnemonic: string; lockingPubkey: string }> {
+  /**
+   * Creates a new wallet; the mnemonic is returned once and never stored in the clear. With `words` (new
+   * words the user has written down and confirmed, from createMnemonic) the wallet gets those instead.
+   */
+  async create(passphrase?: string, words?: string): Promise<{ mnemonic: string; lockingPubkey: string }> {
     if (this.store.seed()) throw new WalletOperationError('wallet_exists', 'A wallet already exists in this home.');
-    const mnemonic = createMnemonic();
+    if (words !== undefined && !isValidMnemonic(words)) throw new WalletOperationError('invalid_input', 'These are not valid recovery words (12 or 24 English words).');
+    const mnemonic = words === undefined ? createMnemonic() : normalizeMnemonic(words);
     await this.install(mnemonic, passphrase);
     this.logger.info('wallet created', { lockingPubkey: this.lockingPubkey() });
     return { mnemonic, lockingPubkey: this.lockingPubkey()! };
@@ -725,7 +734,34 @@ export class WalletService {
         return Uint8Array.from(this.mnemonicSeed);
       },
       importProofs: (mint, proofs) => this.exclusive(async () => this.engine.importProofs(await this.liveContext(normalizeMintUrl(mint)), proofs)),
+      dropSpent: (mint, secrets) => this.exclusive(() => this.dropSpentAt(normalizeMintUrl(mint), new Set(secrets))),
     };
+  }
+
+  private async dropSpentAt(mintUrl: string, secrets: Set<string>): Promise<number> {
+    const rows = this.store.proofs({ mintUrl, state: 'unspent' }).filter((r) => secrets.has(r.secret));
+    if (rows.length === 0) return 0;
+    const ctx = await this.liveContext(mintUrl);
+    const spent: typeof rows = [];
+    for (let i = 0; i < rows.length; i += 100) {
+      const batch = rows.slice(i, i + 100);
+      const states = new Map((await ctx.client.checkState(batch.map((r) => r.y))).map((st) => [st.Y.toLowerCase(), st.state]));
+      spent.push(...batch.filter((r) => states.get(r.y.toLowerCase()) === 'SPENT'));
+    }
+    if (spent.length === 0) return 0;
+    const byUnit = new Map<string, bigint>();
+    for (const r of spent) byUnit.set(r.unit, (byUnit.get(r.unit) ?? 0n) + BigInt(r.amount));
+    this.store.tx(() => {
+      this.store.setProofState(
+        spent.map((r) => r.y),
+        'spent',
+      );
+      // the books still add up: the other machine's history has the spend itself
+      for (const [unit, amount] of byUnit) this.store.addHistory({ kind: 'restore', direction: 'out', mint_url: mintUrl, unit, amount: amount.toString(), ref: null, memo: 'spent elsewhere: another machine with these recovery words' });
+    });
+    this.logger.info('proofs spent on another machine with the same words were dropped', { mint: mintUrl, proofs: spent.length });
+    this.publishBalance();
+    return spent.length;
   }
 }
 

@@ -60,6 +60,8 @@ export const badInputsForms: Journey = {
     await shot(page, 'bad-relay-and-port');
 
     step('wrong mnemonic word');
+    // Settings still holds the invalid edits: leaving asks first, and the journey agrees to drop them
+    page.once('dialog', (dialog) => void dialog.accept());
     await page.goto(`${new URL(serve.url).origin}/#/welcome`);
     await page.getByRole('button', { name: /Restore from backup/ }).click();
     await page.getByLabel('Recovery words').fill('abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandn');

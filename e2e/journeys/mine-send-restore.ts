@@ -5,6 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { Blocked, expect, type Journey, outputDir, requireServices, type ServeInstance, startServe, waitFor } from '../harness';
+import { searchOnly } from './first-week';
 import { balanceAt, balancesByKey, history, historyNet, PASSPHRASE, settledWallet, wallet } from './wallet-helpers';
 
 interface Journey1Outcome {
@@ -40,7 +41,7 @@ async function confirmWords(page: Page, mnemonic: string): Promise<void> {
     const position = Number(/Word (\d+)/.exec(label)?.[1]);
     await field.fill(words[position - 1]!);
   }
-  await page.getByRole('button', { name: 'Confirm', exact: true }).click();
+  await page.getByRole('button', { name: 'Confirm and create the wallet' }).click();
 }
 
 export const mineSendReceive: Journey = {
@@ -217,6 +218,8 @@ export const restoreFromNostr: Journey = {
       await passphrase.fill(PASSPHRASE);
       await page.getByLabel('Repeat the passphrase').fill(PASSPHRASE);
     }
+    // the form starts with this home's relays (here journey 1's, from --relay) and suggests public ones
+    await searchOnly(page, [relay]);
     await shot(page, 'restore-form');
     await page.getByRole('button', { name: 'Restore', exact: true }).click();
     await page.getByRole('status').filter({ hasText: /Restoring/ }).first().waitFor({ timeout: 10_000 }).catch(() => undefined);

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import type { Alert } from '../../core/api/system';
+import { confirmLeave } from './leave-guard';
 import { useLive } from './live';
 import { ErrorNotice } from './components/ErrorNotice';
 import { StatusBar } from './components/StatusBar';
@@ -56,7 +57,13 @@ export function App() {
   useTheme();
 
   useEffect(() => {
-    const onHash = () => useApp.setState({ route: routeFromHash(window.location.hash) });
+    const onHash = () => {
+      const { route: current } = useApp.getState();
+      const next = routeFromHash(window.location.hash);
+      // unsaved edits on the page being left: staying puts the address back without another hashchange
+      if (next !== current && !confirmLeave()) window.history.replaceState(null, '', `#/${current}`);
+      else useApp.setState({ route: next });
+    };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);

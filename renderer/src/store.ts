@@ -4,6 +4,7 @@ import type { ApiEvent } from '../../core/api/contract';
 import type { ApiError } from '../../core/api/define';
 import type { Alert, Settings, Status } from '../../core/api/system';
 import { asApiError, call } from './api';
+import { confirmLeave } from './leave-guard';
 import { useLive } from './live';
 import { notifyAlert } from './notifications';
 
@@ -95,6 +96,7 @@ export const useApp = create<AppState>((set, get) => ({
     set((s) => ({ dismissedAlerts: [...s.dismissedAlerts, id] }));
   },
   navigate(route) {
+    if (route !== get().route && !confirmLeave()) return;
     if (window.location.hash !== `#/${route}`) window.location.hash = `#/${route}`;
     set({ route });
   },

@@ -16,7 +16,16 @@ export class MemoryWallet implements BackupSource, RestoreTarget {
   readonly mintList = new Set<string>();
   private readonly listeners = new Set<() => void>();
   recoverCalls = 0;
-  constructor(private readonly seedBytes: Uint8Array) {}
+  /**
+   * `spent`: the mint's memory of spent secrets, shared by wallets of one seed that use the same mint
+   * (what NUT-07 answers for all of them).
+   */
+  constructor(
+    private readonly seedBytes: Uint8Array,
+    readonly spent = new Set<string>(),
+  ) {}
+  /** NUT-07 as the mint would answer it */
+  checkSpent = async (_mint: string, proofs: Proof[]) => proofs.map((p) => this.spent.has(p.secret));
   seed = () => this.seedBytes;
   mints = () => [...this.mintList];
   unspentProofs = () => [...this.groups.values()].filter((g) => g.proofs.length > 0).map((g) => ({ ...g, proofs: [...g.proofs] }));
@@ -32,8 +41,7 @@ export class MemoryWallet implements BackupSource, RestoreTarget {
     this.groups.set(key, group);
     for (const l of this.listeners) l();
   }
-  /** secrets this wallet spent: what a mint would report SPENT */
-  readonly spent = new Set<string>();
+  /** spends these secrets: the mint reports them SPENT from now on */
   remove(secrets: Set<string>) {
     for (const secret of secrets) this.spent.add(secret);
     for (const group of this.groups.values()) group.proofs = group.proofs.filter((p) => !secrets.has(p.secret));
@@ -54,6 +62,11 @@ export class MemoryWallet implements BackupSource, RestoreTarget {
     const fresh = group.proofs.filter((p) => !have.has(p.secret) && !this.spent.has(p.secret));
     if (fresh.length > 0) this.add(fresh, group.mint, group.unit);
     return fresh.length;
+  }
+  async dropSpent(group: ProofGroup) {
+    const gone = new Set(group.proofs.map((p) => p.secret).filter((secret) => this.spent.has(secret)));
+    if (gone.size > 0) this.remove(gone);
+    return gone.size;
   }
   async recoverAtMint() {
     this.recoverCalls++;

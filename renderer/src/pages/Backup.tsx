@@ -1,10 +1,30 @@
 import { useId, useState } from 'react';
+import type { CommandOutput } from '../../../core/api/contract';
 import { call } from '../api';
+import { describeSchedule, formatDuration } from '../backup-schedule';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
 import { formatAgo } from '../format';
+import { useLeaveGuard } from '../leave-guard';
 import { useApp } from '../store';
 import { useAction, useCommand } from '../useCommand';
 import { relayProblem } from '../validation';
+
+type RelayCheck = CommandOutput<'backup.testRelay'>;
+
+function CheckResult({ result }: { result: RelayCheck }) {
+  return (
+    <div className={result.ok ? 'good' : 'bad'} role="status">
+      {result.ok ? `Works${result.name ? ` (${result.name})` : ''}: answered in ${Math.round(result.latencyMs)} ms, kept a test event and returned it.` : `${result.error} ${result.hint ?? ''}`}
+      <ul className="list muted" aria-label="What was checked">
+        {result.checks.map((c) => (
+          <li key={c.check}>
+            {c.ok ? '✓' : '✗'} {c.detail}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 export function BackupPage() {
   const id = useId();
@@ -13,10 +33,12 @@ export function BackupPage() {
   const navigate = useApp((s) => s.navigate);
   const [relay, setRelay] = useState('');
   const [relayError, setRelayError] = useState<string>();
-  const [tested, setTested] = useState<Record<string, string>>({});
-  const add = useAction(async (url: string) => {
-    await call('backup.relays.add', { url });
+  const [tested, setTested] = useState<Record<string, RelayCheck>>({});
+  useLeaveGuard(relay.trim() !== '', 'The relay address you typed was not added. Leave without adding it?');
+  const add = useAction(async (url: string, force: boolean) => {
+    await call('backup.relays.add', { url, ...(force ? { force: true } : {}) });
     backup.reload();
+    return true;
   });
   const remove = useAction(async (url: string) => {
     await call('backup.relays.remove', { url });
@@ -28,9 +50,17 @@ export function BackupPage() {
   });
   const test = useAction(async (url: string) => {
     const result = await call('backup.testRelay', { url });
-    setTested((t) => ({ ...t, [url]: result.ok ? `answered${result.latencyMs !== undefined ? ` in ${Math.round(result.latencyMs)} ms` : ''}` : `failed: ${result.error ?? 'no answer'}` }));
+    setTested((t) => ({ ...t, [url]: result }));
   });
+  const schedule = backup.data ? describeSchedule(backup.data) : undefined;
 
+  const submitRelay = async (force: boolean) => {
+    const value = relay.trim();
+    const problem = relayProblem(value);
+    setRelayError(problem);
+    if (problem) return;
+    if (await add.run(value, force)) setRelay('');
+  };
 
   return (
     <div className="stack">
@@ -38,19 +68,25 @@ export function BackupPage() {
         <h2 id={`${id}-state`}>Backup state</h2>
         {backup.error ? (
           <ErrorNotice error={backup.error} onRetry={backup.reload} />
-        ) : !backup.data ? (
+        ) : !backup.data || !schedule ? (
           <p role="status">Loading…</p>
         ) : (
           <div className="stack">
             <dl className="facts">
               <dt>Backup</dt>
               <dd>{backup.data.running ? 'running' : 'stopped (no wallet yet, or it is locked)'}</dd>
-              <dt>Changes waiting to be backed up</dt>
-              <dd>{backup.data.pendingChanges}</dd>
               <dt>Last backup</dt>
               <dd>{formatAgo(backup.data.lastBackupAt)}</dd>
-              <dt>Delay after a change</dt>
-              <dd>{backup.data.delaySeconds} s</dd>
+              <dt>Changes waiting to be backed up</dt>
+              <dd>{backup.data.pendingChanges}</dd>
+              <dt>Next backup</dt>
+              <dd>{schedule.next}</dd>
+              <dt>Why then</dt>
+              <dd>{schedule.why}</dd>
+              <dt>How often</dt>
+              <dd>
+                Sends and new mints within {formatDuration(backup.data.delaySeconds)}; income (mined ehash) every {formatDuration(backup.data.incomeDelaySeconds)}.
+              </dd>
               {backup.data.pubkey && (
                 <>
                   <dt>Published under (nostr key)</dt>
@@ -64,17 +100,31 @@ export function BackupPage() {
                 </>
               )}
             </dl>
+            {backup.data.warnings.length > 0 && (
+              <ul className="notice" aria-label="Backup warnings">
+                {backup.data.warnings.map((w) => (
+                  <li key={w}>{w}</li>
+                ))}
+              </ul>
+            )}
             <div className="row">
               <button type="button" onClick={() => void now.run()} disabled={now.busy || !backup.data.running}>
                 {now.busy ? 'Backing up…' : 'Back up now'}
               </button>
+              <span className="hint">Publishes everything waiting at once, income included.</span>
             </div>
             {now.error && <ErrorNotice error={now.error} />}
+            {!now.error && !now.busy && backup.data.lastBackupAt && backup.data.pendingChanges === 0 && (
+              <p className="good" role="status">
+                Everything is backed up.
+              </p>
+            )}
           </div>
         )}
       </section>
       <section aria-labelledby={`${id}-relays`} className="stack">
         <h2 id={`${id}-relays`}>Relays</h2>
+        <p className="hint">The same list as in Settings. A relay is tested before it is added: it must keep an event and give it back.</p>
         {!backup.data || backup.data.relays.length === 0 ? (
           <p className="muted">No backup relay yet: add one so a lost machine does not mean lost ehash.</p>
         ) : (
@@ -100,14 +150,14 @@ export function BackupPage() {
                     <td className={s.lastError ? 'bad' : ''}>{s.lastError ? `${s.lastError} (${formatAgo(s.lastErrorAt)})` : 'none'}</td>
                     <td>
                       <div className="row">
-                      <button type="button" onClick={() => void test.run(url)} disabled={test.busy} aria-label={`Test relay ${url}`}>
-                        Test
-                      </button>
-                      <button type="button" onClick={() => void remove.run(url)} disabled={remove.busy} aria-label={`Remove relay ${url}`}>
-                        Remove
-                      </button>
-                      {tested[url] && <span role="status">{tested[url]}</span>}
+                        <button type="button" onClick={() => void test.run(url)} disabled={test.busy} aria-label={`Test relay ${url}`}>
+                          Test
+                        </button>
+                        <button type="button" onClick={() => void remove.run(url)} disabled={remove.busy} aria-label={`Remove relay ${url}`}>
+                          Remove
+                        </button>
                       </div>
+                      {tested[url] && <CheckResult result={tested[url]} />}
                     </td>
                   </tr>
                 );
@@ -118,36 +168,44 @@ export function BackupPage() {
         {test.error && <ErrorNotice error={test.error} />}
         {remove.error && <ErrorNotice error={remove.error} />}
         <form
-          className="row"
+          className="stack"
           aria-label="Add a backup relay"
           onSubmit={async (e) => {
             e.preventDefault();
-            const value = relay.trim();
-            const problem = relayProblem(value);
-            setRelayError(problem);
-            if (problem) return;
-            await add.run(value);
-            setRelay('');
+            await submitRelay(false);
           }}
         >
-          <label htmlFor={`${id}-relay`}>Relay address</label>
-          <input
-            id={`${id}-relay`}
-            placeholder="wss://relay.example"
-            value={relay}
-            aria-invalid={!!(relayError ?? add.error)}
-            aria-describedby={relayError ?? add.error ? `${id}-relay-error` : undefined}
-            onChange={(e) => setRelay(e.target.value)}
-          />
-          <button type="submit" disabled={add.busy}>
-            Add relay
-          </button>
-          <FieldError id={`${id}-relay-error`} message={relayError ?? add.error?.message} />
+          <div className="row">
+            <label htmlFor={`${id}-relay`}>Relay address</label>
+            <input
+              id={`${id}-relay`}
+              placeholder="wss://relay.example"
+              value={relay}
+              aria-invalid={!!(relayError ?? add.error)}
+              aria-describedby={relayError ?? add.error ? `${id}-relay-error` : undefined}
+              onChange={(e) => {
+                setRelay(e.target.value);
+                setRelayError(undefined);
+                add.setError(undefined);
+              }}
+            />
+            <button type="submit" disabled={add.busy}>
+              {add.busy ? 'Testing the relay…' : 'Test and add relay'}
+            </button>
+          </div>
+          <FieldError id={`${id}-relay-error`} message={relayError ?? (add.error ? `${add.error.message}${add.error.hint ? ` ${add.error.hint}` : ''}` : undefined)} />
+          {add.error?.field === 'url' && (
+            <div className="row">
+              <button type="button" onClick={() => void submitRelay(true)} disabled={add.busy}>
+                Add anyway
+              </button>
+            </div>
+          )}
         </form>
       </section>
       <section aria-labelledby={`${id}-restore`}>
         <h2 id={`${id}-restore`}>Restore</h2>
-        <p>Bring back a wallet from its recovery words and these relays, on a fresh machine.</p>
+        <p>Bring back a wallet from its recovery words and these relays, on a fresh machine, or merge this wallet's backup from other relays into it.</p>
         <button type="button" onClick={() => navigate('welcome')}>
           Restore a wallet
         </button>

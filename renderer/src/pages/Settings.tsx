@@ -1,10 +1,12 @@
 import { useEffect, useId, useState } from 'react';
 import type { Settings } from '../../../core/api/system';
 import { parseUpstreamUrl } from '../../../core/api/upstream-url';
+import { call } from '../api';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
 import { askNotificationPermission, notificationPermission } from '../notifications';
 import { useApp } from '../store';
-import { useAction } from '../useCommand';
+import { useLeaveGuard } from '../leave-guard';
+import { useAction, useCommand } from '../useCommand';
 import { portProblem, relayProblem, upstreamProblem } from '../validation';
 
 const notificationLabels: Record<keyof Omit<Settings['notifications'], 'enabled'>, string> = {
@@ -17,18 +19,50 @@ const notificationLabels: Record<keyof Omit<Settings['notifications'], 'enabled'
 
 export function SettingsPage() {
   const settings = useApp((s) => s.settings);
-  const [savedAt, setSavedAt] = useState<string>();
   if (!settings) return <p role="status">Loading settings…</p>;
-  // a change saved anywhere (another page, another window) starts the form afresh from it
-  return <SettingsForm key={JSON.stringify(settings)} saved={settings} savedAt={savedAt} onSaved={setSavedAt} />;
+  return <SettingsForm saved={settings} />;
 }
 
-function SettingsForm({ saved, savedAt, onSaved }: { saved: Settings; savedAt: string | undefined; onSaved(at: string): void }) {
+/** The form's copy: numbers as typed, so a half-typed port is not lost or coerced. */
+type Draft = Omit<Settings, 'stratumPort' | 'silentUpstreamSeconds'> & { stratumPort: string; silentUpstreamSeconds: string };
+
+function toDraft(settings: Settings): Draft {
+  return { ...settings, stratumPort: String(settings.stratumPort), silentUpstreamSeconds: String(settings.silentUpstreamSeconds) };
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Fields edited here since `from` keep the edit; the others take what was saved elsewhere meanwhile. */
+function rebase(draft: Draft, from: Settings, to: Settings): Draft {
+  const base = toDraft(from);
+  const next = toDraft(to);
+  const out: Record<string, unknown> = { ...next };
+  for (const key of Object.keys(draft) as Array<keyof Draft>) if (!same(draft[key], base[key])) out[key] = draft[key];
+  return out as Draft;
+}
+
+function changedFields(draft: Draft, saved: Settings): Array<keyof Draft> {
+  const current = toDraft(saved);
+  return (Object.keys(draft) as Array<keyof Draft>).filter((key) => !same(draft[key], current[key]));
+}
+
+function SettingsForm({ saved }: { saved: Settings }) {
   const saveSettings = useApp((s) => s.saveSettings);
   const demo = useApp((s) => s.status?.demo ?? false);
-  const [draft, setDraft] = useState<Settings>(saved);
-  const [port, setPort] = useState(String(saved.stratumPort));
-  const [silent, setSilent] = useState(String(saved.silentUpstreamSeconds));
+  const backupEvents = useApp((s) => s.events.filter((e) => e.type === 'backup.status').length);
+  const backup = useCommand('backup.get', {}, 0, backupEvents);
+  const [base, setBase] = useState<Settings>(saved);
+  const [draft, setDraft] = useState<Draft>(() => toDraft(saved));
+  const [savedAt, setSavedAt] = useState<string>();
+  // a change saved elsewhere (the Backup page, another window) shows here without dropping edits made here
+  if (base !== saved) {
+    setBase(saved);
+    setDraft(rebase(draft, base, saved));
+  }
+  const port = draft.stratumPort;
+  const silent = draft.silentUpstreamSeconds;
+  const setPort = (value: string) => setDraft({ ...draft, stratumPort: value });
+  const setSilent = (value: string) => setDraft({ ...draft, silentUpstreamSeconds: value });
   const [newUpstream, setNewUpstream] = useState('');
   const [newUpstreamError, setNewUpstreamError] = useState<string>();
   const [newRelay, setNewRelay] = useState('');
@@ -36,6 +70,10 @@ function SettingsForm({ saved, savedAt, onSaved }: { saved: Settings; savedAt: s
   const [permission, setPermission] = useState(notificationPermission());
   const id = useId();
   const save = useAction(saveSettings);
+  const unsaved = changedFields(draft, saved);
+  useLeaveGuard(unsaved.length > 0 || newUpstream.trim() !== '' || newRelay.trim() !== '', 'Settings has changes that are not saved. Leave without saving them?');
+  // relays the backup uses that are not in the saved list: the demo network's own, or --relay flags for this run
+  const extraRelays = (backup.data?.relays ?? []).map((r) => r.url).filter((url) => !saved.relays.includes(url));
 
   useEffect(() => setPermission(notificationPermission()), []);
 
@@ -60,31 +98,39 @@ function SettingsForm({ saved, savedAt, onSaved }: { saved: Settings; savedAt: s
     setNewUpstream('');
   };
 
-  const addRelay = () => {
-    const problem = relayProblem(newRelay);
+  // a relay is tested (NIP-11 and a publish/read round trip) before it joins the list, as on the Backup page
+  const testRelay = useAction((url: string) => call('backup.testRelay', { url }));
+  const [untested, setUntested] = useState<string>();
+  const addRelay = async (force = false) => {
+    const url = newRelay.trim();
+    const problem = relayProblem(url);
     setNewRelayError(problem);
+    setUntested(undefined);
     if (problem) return;
-    if (!draft.relays.includes(newRelay.trim())) setDraft({ ...draft, relays: [...draft.relays, newRelay.trim()] });
+    if (!force && !draft.relays.includes(url)) {
+      const result = await testRelay.run(url);
+      if (!result) return;
+      if (!result.ok) {
+        setNewRelayError(`${result.error ?? 'The relay failed the test.'} ${result.hint ?? ''}`.trim());
+        setUntested(url);
+        return;
+      }
+    }
+    if (!draft.relays.includes(url)) setDraft({ ...draft, relays: [...draft.relays, url] });
     setNewRelay('');
   };
 
   const onSubmit = async (event: React.FormEvent) => {
     event.preventDefault();
     if (portError || silentError || upstreamErrors.some(Boolean)) return;
-    const next: Partial<Settings> = {
-      upstreams: draft.upstreams,
-      stratumPort: Number(port),
-      silentUpstreamSeconds: Number(silent),
-      lockingKeyMode: draft.lockingKeyMode,
-      relays: draft.relays,
-      notifications: draft.notifications,
-      theme: draft.theme,
-      ...(draft.mintUrl ? { mintUrl: draft.mintUrl } : {}),
-    };
     // only what changed is sent; upstreams and relays apply at once, the proxy port and silence time at the next start
-    const patch = Object.fromEntries(Object.entries(next).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(saved[key as keyof Settings])));
-    const result = Object.keys(patch).length === 0 ? saved : await save.run(patch);
-    if (result) onSaved(new Date().toLocaleTimeString());
+    const patch: Record<string, unknown> = {};
+    for (const key of unsaved) {
+      if (key === 'stratumPort' || key === 'silentUpstreamSeconds') patch[key] = Number(draft[key]);
+      else if (key !== 'mintUrl' || draft.mintUrl) patch[key] = draft[key];
+    }
+    const result = Object.keys(patch).length === 0 ? saved : await save.run(patch as Partial<Settings>);
+    if (result) setSavedAt(new Date().toLocaleTimeString());
   };
 
   return (
@@ -211,7 +257,8 @@ function SettingsForm({ saved, savedAt, onSaved }: { saved: Settings; savedAt: s
 
       <fieldset>
         <legend>Backup relays</legend>
-        <ul className="list">
+        <p className="hint">The same list as on the Backup page: a relay added there shows here, and the other way round.</p>
+        <ul className="list" aria-label="Saved backup relays">
           {draft.relays.map((relay) => (
             <li key={relay} className="row">
               <span className="mono">{relay}</span>
@@ -221,6 +268,12 @@ function SettingsForm({ saved, savedAt, onSaved }: { saved: Settings; savedAt: s
             </li>
           ))}
         </ul>
+        {draft.relays.length === 0 && extraRelays.length === 0 && <p className="muted">No backup relay: a lost machine would mean lost ehash. Add one below or on the Backup page.</p>}
+        {extraRelays.length > 0 && (
+          <p className="hint" role="note">
+            Also used this run, not saved here: <span className="mono">{extraRelays.join(', ')}</span> ({demo ? 'the demo network\u2019s relay' : 'given with --relay when Axewallet started'}).
+          </p>
+        )}
         <div className="row">
           <label htmlFor={`${id}-relay`}>Add relay</label>
           <input
@@ -236,15 +289,20 @@ function SettingsForm({ saved, savedAt, onSaved }: { saved: Settings; savedAt: s
             onKeyDown={(e) => {
               if (e.key === 'Enter') {
                 e.preventDefault();
-                addRelay();
+                void addRelay();
               }
             }}
           />
-          <button type="button" onClick={addRelay}>
-            Add relay
+          <button type="button" onClick={() => void addRelay()} disabled={testRelay.busy}>
+            {testRelay.busy ? 'Testing the relay…' : 'Add relay'}
           </button>
+          {untested && untested === newRelay.trim() && (
+            <button type="button" onClick={() => void addRelay(true)}>
+              Add anyway
+            </button>
+          )}
         </div>
-        <FieldError id={`${id}-relay-error`} message={newRelayError ?? serverErrorFor('relays')} />
+        <FieldError id={`${id}-relay-error`} message={newRelayError ?? testRelay.error?.message ?? serverErrorFor('relays')} />
       </fieldset>
 
       <fieldset>
@@ -302,7 +360,13 @@ function SettingsForm({ saved, savedAt, onSaved }: { saved: Settings; savedAt: s
         <button type="submit" className="primary" disabled={save.busy}>
           {save.busy ? 'Saving…' : 'Save settings'}
         </button>
-        {savedAt && !save.error && <span role="status">Saved at {savedAt}. A new proxy port takes effect when Axewallet restarts.</span>}
+        {unsaved.length > 0 ? (
+          <span className="muted" role="status">
+            Not saved yet: {unsaved.length === 1 ? '1 change' : `${unsaved.length} changes`}.
+          </span>
+        ) : (
+          savedAt && !save.error && <span role="status">Saved at {savedAt}. A new proxy port takes effect when Axewallet restarts.</span>
+        )}
       </div>
     </form>
   );

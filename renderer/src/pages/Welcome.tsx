@@ -1,12 +1,15 @@
 import { useId, useMemo, useState } from 'react';
-import type { ApiEvent } from '../../../core/api/contract';
+import { WELL_KNOWN_RELAYS } from '../../../core/api/backup';
+import type { ApiEvent, CommandOutput } from '../../../core/api/contract';
 import { call } from '../api';
 import { formatSi } from '../format';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
 import { useLive } from '../live';
 import { mnemonicProblem, normalizeMnemonic, pickConfirmPositions } from '../mnemonic';
 import { eventsSince, useApp } from '../store';
-import { useAction } from '../useCommand';
+import { useLeaveGuard } from '../leave-guard';
+import { useAction, useCommand } from '../useCommand';
+import { relayProblem } from '../validation';
 
 type Mode = 'choose' | 'create' | 'restore-words' | 'restore-nostr';
 
@@ -83,6 +86,11 @@ function passphraseProblem(needsPassphrase: boolean, pass: string, confirm: stri
   return undefined;
 }
 
+/**
+ * New words first, the wallet after: the words are proposed (nothing is stored), written down and a few of
+ * them confirmed; only then does wallet.create install them. A reload anywhere before that leaves no wallet
+ * behind, so there is never a wallet whose words nobody saw, and "Create a new wallet" simply starts again.
+ */
 function CreateWallet({ back }: { back: React.ReactNode }) {
   const id = useId();
   // the kind of vault decides, not the shell: a desktop without a trusted keychain uses a passphrase too
@@ -96,7 +104,9 @@ function CreateWallet({ back }: { back: React.ReactNode }) {
   const [answers, setAnswers] = useState<Record<number, string>>({});
   const [confirmError, setConfirmError] = useState<string>();
   const positions = useMemo(() => (words ? pickConfirmPositions(words.length) : []), [words]);
-  const create = useAction((passphrase: string | undefined) => call('wallet.create', passphrase ? { passphrase } : {}));
+  const propose = useAction(() => call('wallet.newWords', {}));
+  const create = useAction((mnemonic: string) => call('wallet.create', { mnemonic, ...(needsPassphrase ? { passphrase: pass } : {}) }));
+  const release = useLeaveGuard(words !== undefined, 'Your new wallet is not created until you confirm its recovery words. Leave and start again later?');
 
   if (!words) {
     return (
@@ -108,16 +118,16 @@ function CreateWallet({ back }: { back: React.ReactNode }) {
           const problem = passphraseProblem(needsPassphrase, pass, pass2);
           setPassError(problem);
           if (problem) return;
-          const result = await create.run(needsPassphrase ? pass : undefined);
+          const result = await propose.run();
           if (result) setWords(normalizeMnemonic(result.mnemonic).split(' '));
         }}
       >
         {needsPassphrase && <PassphraseFields id={id} value={pass} confirm={pass2} onChange={setPass} onConfirm={setPass2} error={passError} />}
-        {create.error && <ErrorNotice error={create.error} />}
+        {propose.error && <ErrorNotice error={propose.error} />}
         <div className="row">
           {back}
-          <button type="submit" className="primary" disabled={create.busy}>
-            {create.busy ? 'Creating…' : 'Create wallet'}
+          <button type="submit" className="primary" disabled={propose.busy}>
+            {propose.busy ? 'Creating…' : 'Create wallet'}
           </button>
         </div>
       </form>
@@ -129,8 +139,8 @@ function CreateWallet({ back }: { back: React.ReactNode }) {
       <div className="stack narrow">
         <h2>Your recovery words</h2>
         <p>
-          Write these words on paper, in order. They are shown <strong>only this once</strong>; with them anyone can take your ehash, and without them a lost
-          machine means lost ehash.
+          Write these words on paper, in order. With them anyone can take your ehash, and without them a lost machine means lost ehash. The wallet is created
+          once you have confirmed a few of them on the next screen; until then nothing is stored, and leaving this page starts over with new words.
         </p>
         <ol className="mnemonic" aria-label="Recovery words">
           {words.map((w, i) => (
@@ -150,20 +160,24 @@ function CreateWallet({ back }: { back: React.ReactNode }) {
     <form
       className="stack narrow"
       aria-label="Confirm recovery words"
-      onSubmit={(e) => {
+      onSubmit={async (e) => {
         e.preventDefault();
         const wrong = positions.find((p) => (answers[p] ?? '').trim().toLowerCase() !== words[p]);
         if (wrong !== undefined) {
           setConfirmError(`Word ${wrong + 1} does not match. Check your paper.`);
           return;
         }
+        setConfirmError(undefined);
+        const created = await create.run(words.join(' '));
+        if (!created) return;
+        release();
         setWords(undefined);
         void useLive.getState().refresh();
         navigate('setup');
       }}
     >
       <h2>Confirm a few words</h2>
-      <p>So we know the paper is right: enter these words from it.</p>
+      <p>So we know the paper is right: enter these words from it. The wallet is created when they match.</p>
       {positions.map((p) => (
         <div key={p} className="row">
           <label htmlFor={`${id}-word-${p}`}>Word {p + 1}</label>
@@ -177,12 +191,13 @@ function CreateWallet({ back }: { back: React.ReactNode }) {
         </div>
       ))}
       <FieldError id={`${id}-confirm-error`} message={confirmError} />
+      {create.error && <ErrorNotice error={create.error} />}
       <div className="row">
         <button type="button" onClick={() => setWritten(false)}>
           Show the words again
         </button>
-        <button type="submit" className="primary">
-          Confirm
+        <button type="submit" className="primary" disabled={create.busy}>
+          {create.busy ? 'Creating…' : 'Confirm and create the wallet'}
         </button>
       </div>
     </form>
@@ -213,6 +228,92 @@ export function progressOf(event: ApiEvent): ProgressView | undefined {
   };
 }
 
+/** The relays a restore searches, first the wallet's own (saved, or the demo network's), then well-known public ones. */
+function defaultRelays(own: string[]): string[] {
+  return [...new Set([...own, ...WELL_KNOWN_RELAYS])];
+}
+
+function RelaysToSearch({ id, relays, checked, onChange, error }: { id: string; relays: string[]; checked: Set<string>; onChange(relays: string[], checked: Set<string>): void; error?: string }) {
+  const [adding, setAdding] = useState('');
+  const [addError, setAddError] = useState<string>();
+  const add = () => {
+    const url = adding.trim();
+    const problem = relayProblem(url);
+    setAddError(problem);
+    if (problem) return;
+    onChange(relays.includes(url) ? relays : [...relays, url], new Set([...checked, url]));
+    setAdding('');
+  };
+  return (
+    <fieldset aria-describedby={error ? `${id}-relays-error` : undefined}>
+      <legend>Relays to search</legend>
+      <p className="hint">
+        Your other machine lists its relays on its Backup page. Only the ticked ones are asked; the ones holding your backup keep it from then on.
+      </p>
+      <ul className="list" aria-label="Relays to search">
+        {relays.map((url) => (
+          <li key={url}>
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={checked.has(url)}
+                onChange={(e) => {
+                  const next = new Set(checked);
+                  if (e.target.checked) next.add(url);
+                  else next.delete(url);
+                  onChange(relays, next);
+                }}
+              />
+              <span className="mono">{url}</span>
+              {WELL_KNOWN_RELAYS.includes(url) && <span className="muted"> (public relay)</span>}
+            </label>
+          </li>
+        ))}
+      </ul>
+      <div className="row">
+        <label htmlFor={`${id}-add-relay`}>Another relay</label>
+        <input
+          id={`${id}-add-relay`}
+          placeholder="wss://relay.example"
+          value={adding}
+          aria-invalid={!!addError}
+          aria-describedby={addError ? `${id}-add-relay-error` : undefined}
+          onChange={(e) => {
+            setAdding(e.target.value);
+            setAddError(undefined);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              e.preventDefault();
+              add();
+            }
+          }}
+        />
+        <button type="button" onClick={add}>
+          Add to the search
+        </button>
+      </div>
+      <FieldError id={`${id}-add-relay-error`} message={addError} />
+      <FieldError id={`${id}-relays-error`} message={error} />
+    </fieldset>
+  );
+}
+
+function restoredText(report: CommandOutput<'backup.restore'>): string {
+  const amounts = Object.entries(report.amountAdded).map(([unit, amount]) => `${formatSi(amount)} ${unit}`);
+  const held = Object.entries(report.relays).filter(([, r]) => r.events > 0).map(([url]) => url);
+  const unread = Object.entries(report.relays).filter(([, r]) => r.error).map(([url, r]) => `${url} (${r.error})`);
+  const mintProblems = Object.entries(report.problems).filter(([where]) => !(where in report.relays)).map(([where, what]) => `${where}: ${what}`);
+  return [
+    `Found ${report.events} backup events on ${held.join(', ')}: ${report.proofsAdded} proofs restored${amounts.length ? ` (${amounts.join(', ')})` : ''}, ${report.proofsSpent} already spent.`,
+    report.relaysAdded.length ? `${report.relaysAdded.join(', ')} now keep${report.relaysAdded.length === 1 ? 's' : ''} your backup too.` : '',
+    unread.length ? `Could not read: ${unread.join('; ')}.` : '',
+    mintProblems.length ? `Not reached: ${mintProblems.join('; ')}.` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
 function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.ReactNode }) {
   const id = useId();
   // the kind of vault decides, not the shell: a desktop without a trusted keychain uses a passphrase too
@@ -220,29 +321,38 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
   const navigate = useApp((s) => s.navigate);
   const events = useApp((s) => s.events);
   const eventCount = useApp((s) => s.eventCount);
+  const wallet = useLive((s) => s.wallet);
+  const backup = useCommand('backup.get', {});
+  const [relays, setRelays] = useState<{ list: string[]; checked: Set<string> }>();
+  if (!relays && backup.data) {
+    const list = defaultRelays(backup.data.relays.map((r) => r.url));
+    setRelays({ list, checked: new Set(list) });
+  }
   const [startedAt, setStartedAt] = useState<number>();
   const [mnemonic, setMnemonic] = useState('');
   const [mnemonicError, setMnemonicError] = useState<string>();
+  const [relaysError, setRelaysError] = useState<string>();
   const [pass, setPass] = useState('');
   const [pass2, setPass2] = useState('');
   const [passError, setPassError] = useState<string>();
   const [done, setDone] = useState<string>();
-  const restore = useAction(async (input: { mnemonic: string; passphrase?: string }): Promise<string> => {
+  // onto a wallet that is here only its own passphrase is asked (it unlocks it); a new one gets a new passphrase
+  const existing = wallet?.exists === true;
+  const restore = useAction(async (input: { mnemonic: string; passphrase?: string; relays?: string[] }): Promise<string> => {
     if (!fromNostr) {
-      await call('wallet.restore', input);
+      await call('wallet.restore', { mnemonic: input.mnemonic, ...(input.passphrase ? { passphrase: input.passphrase } : {}) });
       return 'Wallet restored from the mint.';
     }
-    const report = await call('backup.restore', input);
-    const amounts = Object.entries(report.amountAdded).map(([unit, amount]) => `${formatSi(amount)} ${unit}`);
-    const problems = Object.entries(report.problems).map(([where, what]) => `${where}: ${what}`);
-    return `Found ${report.events} backup events on the relays: ${report.proofsAdded} proofs restored${amounts.length ? ` (${amounts.join(', ')})` : ''}, ${report.proofsSpent} already spent.${problems.length ? ` Not reached: ${problems.join('; ')}.` : ''}`;
+    return restoredText(await call('backup.restore', input));
   });
   const progress = useMemo(
     () => (startedAt === undefined ? [] : eventsSince({ events, eventCount }, startedAt).map(progressOf).filter((p): p is ProgressView => !!p)),
     [events, eventCount, startedAt],
   );
   const last = progress[progress.length - 1];
-  const serverMnemonicError = restore.error?.field === 'mnemonic' ? `${restore.error.message}${restore.error.hint ? ` ${restore.error.hint}` : ''}` : undefined;
+  const serverField = restore.error?.field;
+  const serverText = restore.error ? `${restore.error.message}${restore.error.hint ? ` ${restore.error.hint}` : ''}` : undefined;
+  const serverMnemonicError = serverField === 'mnemonic' ? serverText : undefined;
 
   return (
     <form
@@ -252,11 +362,19 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
         e.preventDefault();
         const problem = mnemonicProblem(mnemonic);
         setMnemonicError(problem);
-        const passProblem = passphraseProblem(needsPassphrase, pass, pass2);
+        const passProblem = existing ? undefined : passphraseProblem(needsPassphrase, pass, pass2);
         setPassError(passProblem);
-        if (problem || passProblem) return;
+        const searched = relays ? relays.list.filter((url) => relays.checked.has(url)) : [];
+        const relayProblemText = fromNostr && searched.length === 0 ? 'Tick at least one relay to search.' : undefined;
+        setRelaysError(relayProblemText);
+        if (problem || passProblem || relayProblemText) return;
         setStartedAt(useApp.getState().eventCount);
-        const result = await restore.run({ mnemonic: normalizeMnemonic(mnemonic), ...(needsPassphrase ? { passphrase: pass } : {}) });
+        setDone(undefined);
+        const result = await restore.run({
+          mnemonic: normalizeMnemonic(mnemonic),
+          ...(needsPassphrase && pass ? { passphrase: pass } : {}),
+          ...(fromNostr ? { relays: searched } : {}),
+        });
         if (result !== undefined) {
           setDone(result);
           void useLive.getState().refresh();
@@ -265,9 +383,14 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
     >
       <p>
         {fromNostr
-          ? 'Enter your recovery words. Axewallet finds your wallet on the backup relays, checks every proof with the mint, and fills any gap from the mint.'
+          ? 'Enter your recovery words. Axewallet looks for your wallet on the relays below, checks every proof with its mint, and fills any gap from the mint.'
           : 'Enter your recovery words. Axewallet asks the mint for every ehash these words ever received.'}
       </p>
+      {existing && fromNostr && (
+        <p className="notice" role="note">
+          This machine already has a wallet: restoring its own words merges the backup into it. Other words are refused, so nothing of it is lost.
+        </p>
+      )}
       <label htmlFor={`${id}-mnemonic`}>Recovery words</label>
       <textarea
         id={`${id}-mnemonic`}
@@ -284,8 +407,35 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
         }}
       />
       <FieldError id={`${id}-mnemonic-error`} message={mnemonicError ?? serverMnemonicError} />
-      {needsPassphrase && <PassphraseFields id={id} value={pass} confirm={pass2} onChange={setPass} onConfirm={setPass2} error={passError} />}
-      {restore.error && !serverMnemonicError && <ErrorNotice error={restore.error} />}
+      {fromNostr &&
+        (relays ? (
+          <RelaysToSearch
+            id={id}
+            relays={relays.list}
+            checked={relays.checked}
+            onChange={(list, checked) => {
+              setRelays({ list, checked });
+              setRelaysError(undefined);
+            }}
+            error={relaysError}
+          />
+        ) : backup.error ? (
+          <ErrorNotice error={backup.error} onRetry={backup.reload} />
+        ) : (
+          <p role="status">Loading the relays…</p>
+        ))}
+      {needsPassphrase &&
+        (existing ? (
+          <>
+            <label htmlFor={`${id}-pass`}>Passphrase of the wallet on this machine</label>
+            <input id={`${id}-pass`} type="password" autoComplete="current-password" value={pass} onChange={(e) => setPass(e.target.value)} />
+          </>
+        ) : (
+          <PassphraseFields id={id} value={pass} confirm={pass2} onChange={setPass} onConfirm={setPass2} error={passError} />
+        ))}
+      {restore.error && !serverMnemonicError && (
+        <ErrorNotice error={restore.error} title={restore.error.code === 'not_found' ? 'Nothing found: nothing was restored' : 'Not restored'} />
+      )}
       {restore.busy && (
         <div role="status" aria-live="polite" className="stack">
           <span>Restoring… {last ? last.label : 'starting'}</span>
@@ -302,7 +452,7 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
       ) : (
         <div className="row">
           {back}
-          <button type="submit" className="primary" disabled={restore.busy}>
+          <button type="submit" className="primary" disabled={restore.busy || (fromNostr && !relays)}>
             {restore.busy ? 'Restoring…' : 'Restore'}
           </button>
         </div>
