@@ -264,7 +264,7 @@ export const usbLookup: Journey = {
     await page.getByText(/No Bitaxe on USB\. Plug it in/).waitFor({ timeout: 30_000 });
     expect(!(await page.getByText(/MAC address|Correct the highlighted value/).count()), 'the look-up reaches the USB command, not the device-by-id one');
     await shot(page, 'usb-answer');
-    const api = await serve.api_call<{ ports: unknown[] }>('GET', '/devices/usb');
-    expect(api.status === 200 && Array.isArray(api.body.ports), `GET /devices/usb answers the USB look-up, got ${api.status}`);
+    const api = await serve.api_call<{ ports: unknown[] }>('GET', '/usb/ports');
+    expect(api.status === 200 && Array.isArray(api.body.ports), `GET /usb/ports (devices.usb) answers the USB look-up, got ${api.status}`);
   },
 };
