@@ -84,7 +84,8 @@ describe('proxy to the devnet pool over Stratum V2', () => {
 
   it('opens another pool connection when the pool caps channels per connection (70 miners)', async () => {
     const crowd: TestMiner[] = [];
-    for (let i = 0; i < 70; i++) crowd.push(new TestMiner({ host: '127.0.0.1', port, user: `bc1qcrowd.m${i}`, keepMessages: false }));
+    // a farm: every device on its own LAN address
+    for (let i = 0; i < 70; i++) crowd.push(new TestMiner({ host: '127.0.0.1', port, localAddress: `127.0.1.${i + 1}`, user: `bc1qcrowd.m${i}`, keepMessages: false }));
     miners.push(...crowd);
     await Promise.all(crowd.map((m) => m.connect()));
     await Promise.all(crowd.map((m) => m.submitShare()));

@@ -13,6 +13,8 @@ import { extranonce2Hex, headerForSubmission, parseNotify, type Sv1Job } from '.
 export interface TestMinerOptions {
   host: string;
   port: number;
+  /** the LAN host the miner connects from (a loopback address such as 127.0.0.2) */
+  localAddress?: string;
   user: string;
   password?: string;
   userAgent?: string;
@@ -64,7 +66,7 @@ export class TestMiner extends EventEmitter {
   async connect(timeoutMs = 10_000): Promise<void> {
     this.closed = false;
     this.maskSetLater = false;
-    const socket = connect({ host: this.opts.host, port: this.opts.port, noDelay: true });
+    const socket = connect({ host: this.opts.host, port: this.opts.port, localAddress: this.opts.localAddress, noDelay: true });
     this.socket = socket;
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.onData(chunk));
