@@ -104,6 +104,20 @@ export type MiningSnapshot = z.infer<typeof miningSnapshotSchema>;
 export type ShareJson = z.infer<typeof shareSchema>;
 export type UpstreamJson = z.infer<typeof upstreamSchema>;
 
+/** One worker's shares in one hour or day: kept when single shares are pruned (the ledger folds them into these). */
+export const shareBucketSchema = z.object({
+  /** start of the hour or day (UTC) */
+  at: z.string(),
+  worker: z.string(),
+  accepted: z.number().int().nonnegative(),
+  rejected: z.number().int().nonnegative(),
+  rejectReasons: z.record(z.string(), z.number().int().nonnegative()),
+  /** sum of the accepted shares' difficulties: the hashes they stand for are work * 2^32 */
+  work: z.number().nonnegative(),
+  /** average H/s over the bucket from the accepted work */
+  hashrate: z.number().nonnegative(),
+});
+
 export const miningCommands = {
   'mining.get': defineCommand({
     name: 'mining.get',
@@ -128,6 +142,20 @@ export const miningCommands = {
       })
       .strict(),
     output: z.object({ shares: z.array(shareSchema) }),
+  }),
+  'mining.history': defineCommand({
+    name: 'mining.history',
+    method: 'GET',
+    path: '/mining/history',
+    summary: 'Accepted and rejected shares (by reason) and accepted work per worker, by hour (up to 90 days) or by day',
+    input: z
+      .object({
+        span: z.enum(['hour', 'day']).default('hour'),
+        /** how far back, in days */
+        days: z.coerce.number().int().min(1).max(3650).default(1),
+      })
+      .strict(),
+    output: z.object({ buckets: z.array(shareBucketSchema) }),
   }),
 };
 

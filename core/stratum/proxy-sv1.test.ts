@@ -146,6 +146,21 @@ describe('proxy to a Stratum V1 pool (devnet Sv1 port)', () => {
     expect(ledger.shareByHeaderHash(share.headerHash)?.worker).toBe('bc1qr.w');
   });
 
+  it('rebuilds the hashrate history from the ledger after a restart', async () => {
+    const p = await pool();
+    const dir = tempDir();
+    const first = await proxyTo([`stratum+tcp://127.0.0.1:${p.sv1.port}`], dir);
+    const m = await miner(first.port, 'bc1qh.w');
+    for (let i = 0; i < 4; i++) await m.submitShare();
+    m.close();
+    await first.proxy.stop();
+    const second = await proxyTo([`stratum+tcp://127.0.0.1:${p.sv1.port}`], dir);
+    const history = second.proxy.snapshot().hashrateHistory;
+    expect(history.length).toBeGreaterThanOrEqual(1);
+    // four shares at difficulty 1e-8 in the last ten minutes
+    expect(history.at(-1)!.hashrate).toBeCloseTo((4 * 1e-8 * 2 ** 32) / 600, 6);
+  });
+
   it('sends keepalive notifies, honours suggest_difficulty and limits the submit rate', async () => {
     const p = await pool();
     const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${p.sv1.port}`], tempDir(), {

@@ -151,6 +151,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
 
   async start(): Promise<{ host: string; port: number }> {
     const address = await this.server.start();
+    this.history.seed(this.ledger.workPerMinute(Date.now() - 24 * 3_600_000));
     this.historyTimer = setInterval(() => this.history.sample(this.server.sessions().reduce((sum, s) => sum + s.stats.hashrate(), 0)), HISTORY_EVERY_MS);
     this.historyTimer.unref();
     this.selector.start();

@@ -85,6 +85,23 @@ export class SessionStats {
 export class HashrateHistory {
   private readonly points: Array<{ at: string; hashrate: number }> = [];
 
+  /**
+   * Rebuilds the day before a restart from the ledger's accepted work per minute, averaged over 10 minutes like
+   * the live samples, so the chart does not start empty.
+   */
+  seed(workPerMinute: Array<{ minute: number; work: number }>, now = Date.now()): void {
+    const first = workPerMinute[0]?.minute;
+    if (first === undefined) return;
+    const byMinute = new Map(workPerMinute.map((w) => [w.minute, w.work]));
+    const windowMinutes = HASHRATE_WINDOW_MS / 60_000;
+    let windowWork = 0;
+    for (let minute = first; minute <= now; minute += 60_000) {
+      windowWork += byMinute.get(minute) ?? 0;
+      windowWork -= byMinute.get(minute - windowMinutes * 60_000) ?? 0;
+      this.sample((Math.max(0, windowWork) * 2 ** 32) / (HASHRATE_WINDOW_MS / 1000), Math.min(minute + 60_000, now));
+    }
+  }
+
   sample(hashrate: number, now = Date.now()): void {
     this.points.push({ at: new Date(now).toISOString(), hashrate });
     if (this.points.length > HISTORY_POINTS) this.points.shift();
