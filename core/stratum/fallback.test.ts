@@ -5,60 +5,16 @@
  * when an upstream returns. Meanwhile a pool's normal quiet (hashpool acknowledges shares per batch of 10)
  * must not be mistaken for an outage.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../../device/sim';
 import { startTestPool } from '../../device/sim/test-pool';
-import { startPool, type DevnetPool } from '../../devnet/pool/pool';
 import { until } from '../../test/until';
-import type { createProxy, Proxy } from './proxy';
+import { stratumHarness } from './testing/harness';
 import { TestMiner } from './testing/test-miner';
-import { testProxy } from './testing/test-proxy';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function pool(options: Parameters<typeof startPool>[0] = {}): Promise<DevnetPool> {
-  const p = await startPool({ sv1StartDifficulty: 1e-8, ...options });
-  cleanups.push(() => p.close());
-  return p;
-}
-
-async function proxyTo(urls: string[], extra: Partial<Parameters<typeof createProxy>[0]> = {}): Promise<{ proxy: Proxy; port: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'axw-fallback-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const proxy = testProxy(urls, join(dir, 'ledger.sqlite'), { probeIntervalMs: 200, ...extra });
-  cleanups.push(() => proxy.stop());
-  const { port } = await proxy.start();
-  return { proxy, port };
-}
-
-/** A TCP relay in front of a pool that can be frozen: connections stay open, nothing passes. */
-async function freezableRelay(target: number): Promise<{ port: number; freeze: () => void }> {
-  let frozen = false;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect({ host: '127.0.0.1', port: target });
-    sockets.add(client).add(upstream);
-    client.on('data', (d) => frozen || upstream.write(d));
-    upstream.on('data', (d) => frozen || client.write(d));
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => {
-    for (const s of sockets) s.destroy();
-    return new Promise((r) => server.close(r));
-  });
-  return { port: (server.address() as { port: number }).port, freeze: () => (frozen = true) };
-}
+const { cleanups, pool, proxyTo: proxyWith, freezableRelay } = stratumHarness('fallback');
+const proxyTo: typeof proxyWith = (urls, extra = {}) => proxyWith(urls, { probeIntervalMs: 200, ...extra });
 
 describe('no upstream', () => {
   it('closes its miners, refuses new ones without a word, and sends no keepalive for a dead job; welcomes them back', async () => {

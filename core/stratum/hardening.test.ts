@@ -3,38 +3,15 @@
  * never speak, shares below target, mostly-invalid submitters and absurd values. Loopback stands in for
  * the LAN: 127.0.0.1 is the neighbour, 127.0.0.2 the Bitaxe Axewallet knows.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startPool, type DevnetPool } from '../../devnet/pool/pool';
+import { describe, expect, it } from 'vitest';
 import { until } from '../../test/until';
 import { parseSv1Line, type Sv1Message } from '../protocol/sv1/codec';
-import type { createProxy, Proxy } from './proxy';
+import { stratumHarness } from './testing/harness';
 import { TestMiner } from './testing/test-miner';
-import { testProxy } from './testing/test-proxy';
 import { MAX_DIFFICULTY, MIN_DIFFICULTY } from './upstream';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function pool(options: Parameters<typeof startPool>[0] = {}): Promise<DevnetPool> {
-  const p = await startPool({ sv1StartDifficulty: 1e-8, ...options });
-  cleanups.push(() => p.close());
-  return p;
-}
-
-async function proxyTo(urls: string[], extra: Partial<Parameters<typeof createProxy>[0]> = {}): Promise<{ proxy: Proxy; port: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'axw-hard-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const proxy = testProxy(urls, join(dir, 'ledger.sqlite'), extra);
-  cleanups.push(() => proxy.stop());
-  const { port } = await proxy.start();
-  return { proxy, port };
-}
+const { cleanups, pool, proxyTo } = stratumHarness('hard');
 
 function miner(port: number, user: string, localAddress?: string): TestMiner {
   const m = new TestMiner({ host: '127.0.0.1', port, user, localAddress });
