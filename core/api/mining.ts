@@ -96,7 +96,7 @@ export const miningSnapshotSchema = z.object({
   recentShares: z.array(shareSchema),
   /** one point a minute, newest last */
   hashrateHistory: z.array(z.object({ at: z.string(), hashrate: z.number() })),
-  /** lines and submits refused before reaching an upstream, by reason */
+  /** connections, lines and submits refused before reaching an upstream, by reason (e.g. refused-address-limit, idle-timeout) */
   invalid: z.record(z.string(), z.number().int()),
   stratum: z.object({ host: z.string(), port: z.number().int() }).nullable(),
 });
