@@ -119,7 +119,7 @@ describe('deadlines', () => {
 });
 
 describe('shares', () => {
-  it('answers shares below the miner’s target itself, in the standard words, and never lets the pool see them', async () => {
+  it('answers shares below the miner’s target (and one sent twice) itself, in the standard words, and never lets the pool see them', async () => {
     const p = await pool();
     const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${p.sv1.port}`]);
     const rig = miner(port, 'bc1qlow.rig');
@@ -131,9 +131,11 @@ describe('shares', () => {
     const answer = rig.received.filter((m) => m.kind === 'response' && m.error !== null).at(-1) as { error: unknown };
     expect(answer.error).toEqual([23, 'Low difficulty share', null]);
     expect((await rig.submitShare()).accepted).toBe(true);
+    // the same share again: the pool would call it a duplicate under the user's name; it never sees it
+    expect(await rig.submitShare('duplicate')).toMatchObject({ accepted: false, reason: 'Duplicate share' });
     expect(p.stats()).toMatchObject({ accepted: 1, rejected: {} });
-    expect(proxy.snapshot().shares).toMatchObject({ accepted: 1, rejected: 5, rejectReasons: { 'low-difficulty': 5 } });
-    expect(proxy.snapshot().miners[0]).toMatchObject({ accepted: 1, rejected: 5 });
+    expect(proxy.snapshot().shares).toMatchObject({ accepted: 1, rejected: 6, rejectReasons: { 'low-difficulty': 5, 'duplicate-share': 1 } });
+    expect(proxy.snapshot().miners[0]).toMatchObject({ accepted: 1, rejected: 6 });
   });
 
   it('drops a connection that sends mostly invalid shares; its address waits, others do not', async () => {

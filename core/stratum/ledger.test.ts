@@ -127,7 +127,7 @@ describe('ShareLedger retention', () => {
     expect(folded).toBe(9 * 144); // all but the last day
     expect(ledger.recent(10_000)).toHaveLength(144);
     expect(ledger.counts()).toEqual(before);
-    const history = ledger.history('hour', now - 10 * DAY);
+    const history = await ledger.history('hour', now - 10 * DAY);
     expect(history.reduce((n, b) => n + b.accepted + b.rejected, 0)).toBe(10 * 144);
     for (const bucket of history) {
       expect(expected.get(`${bucket.start}|${bucket.worker}`)).toEqual({ accepted: bucket.accepted, rejected: bucket.rejected, work: bucket.work });
@@ -137,7 +137,7 @@ describe('ShareLedger retention', () => {
 
     const again = new ShareLedger(path, undefined, { keepSharesMs: DAY });
     expect(again.counts()).toEqual(before);
-    const days = again.history('day', now - 10 * DAY);
+    const days = await again.history('day', now - 10 * DAY);
     expect(days.filter((b) => b.worker === 'bc1qa.one')).toHaveLength(11); // ten days and a part of the eleventh
     expect(days.reduce((n, b) => n + b.accepted, 0)).toBe(before.accepted);
     await again.close();
@@ -162,8 +162,8 @@ describe('ShareLedger retention', () => {
     const ledger = new ShareLedger(path, undefined, { keepSharesMs: HOUR, keepHoursMs: 3 * DAY, keepDaysMs: 30 * DAY });
     for (let day = 1; day <= 40; day++) for (let h = 0; h < 3; h++) ledger.settle(ledger.record({ ...share(day * 10 + h), worker: 'bc1qd.w', at: now - day * DAY + h * HOUR }), 'accepted', null, 1);
     await ledger.compact(now);
-    expect(ledger.history('hour', now - 40 * DAY).length).toBe(3 * 3); // days 1-3 still by the hour
-    const days = ledger.history('day', now - 40 * DAY);
+    expect((await ledger.history('hour', now - 40 * DAY)).length).toBe(3 * 3); // days 1-3 still by the hour
+    const days = await ledger.history('day', now - 40 * DAY);
     expect(days.length).toBe(30); // days 1-30; the older ones went
     expect(days.every((d) => d.accepted === 3)).toBe(true);
     await ledger.close();

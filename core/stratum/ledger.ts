@@ -172,6 +172,7 @@ export class ShareLedger {
   private readonly compactTimer: NodeJS.Timeout;
   private compactions: Array<() => void> = [];
   private lastFolded = 0;
+  private syncWaiters: Array<{ seq: number; resolve: () => void }> = [];
 
   constructor(
     private readonly path: string,
@@ -241,9 +242,21 @@ export class ShareLedger {
       .all(since) as Array<{ minute: number; work: number }>;
   }
 
-  /** Buckets of accepted and rejected shares and accepted work per worker, per hour or day, since `since` (unix ms). */
-  history(span: 'hour' | 'day', since: number): HistoryBucket[] {
+  /**
+   * Buckets of accepted and rejected shares and accepted work per worker, per hour or day, since `since` (unix ms):
+   * read once everything recorded so far is committed, so they agree with counts().
+   */
+  async history(span: 'hour' | 'day', since: number): Promise<HistoryBucket[]> {
+    await this.synced();
     return toBuckets(readHistory(this.db, span, since));
+  }
+
+  /** Resolves once every share and verdict recorded so far is committed (a writer that died has resent it). */
+  synced(): Promise<void> {
+    this.flush();
+    const seq = this.seq;
+    if (this.closed || this.batches.every((b) => b.seq > seq)) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push({ seq, resolve }));
   }
 
   private startWriter(): Worker {
@@ -376,6 +389,7 @@ export class ShareLedger {
       this.flush();
       this.closed = true;
       clearInterval(this.compactTimer);
+      for (const w of this.syncWaiters.splice(0)) w.resolve();
       this.closing = new Promise<void>((resolve) => {
         const writer = this.writer;
         if (!this.writerAlive) return resolve();
@@ -416,6 +430,8 @@ export class ShareLedger {
       for (const id of batch.rowIds) this.inFlightRows.delete(id);
       for (const id of batch.verdictIds) this.inFlightVerdicts.delete(id);
     }
+    // a resent batch has a newer number than the one it replaces
+    this.syncWaiters = this.syncWaiters.filter((w) => (w.seq <= seq ? void w.resolve() : true));
   }
 
   /** A stored row with any verdict not yet committed laid over it. */

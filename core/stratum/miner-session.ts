@@ -8,7 +8,8 @@
  *
  * A job is never handed out easier than the upstream judges it: each upstream job keeps the difficulty it
  * came with (ChannelJob.difficulty), so work in flight stays valid when the difficulty changes and no job
- * has to be cleaned. Shares below the miner's own target are answered here and never forwarded; every
+ * has to be cleaned. Shares below the miner's own target, and shares it already sent, are answered here and
+ * never forwarded (a neighbour must not get the user's name rejected at the pool); every
  * line is handled on its own, and a bad one costs an error answer, never the connection or the process.
  */
 import type { Socket } from 'node:net';
@@ -28,7 +29,11 @@ import { type ChannelJob, clampDifficulty, type UpstreamChannel, type Verdict } 
 export const VERSION_ROLLING_MASK = 0x1fffe000;
 /** the reason recorded for a share below the miner's own target (ESP-Miner shows the text of the error) */
 export const LOW_DIFFICULTY = 'low-difficulty';
+/** the reason recorded for a share this connection already sent (what SRI pools call it) */
+export const DUPLICATE = 'duplicate-share';
 const KEPT_JOBS = 16;
+/** header hashes remembered per connection against resubmission */
+const KEPT_HASHES = 1024;
 export type SessionLimits = SubmitLimits;
 
 /** `commit` binds the opened channel; called right after the authorize answer so work follows it in the same write. */
@@ -111,6 +116,7 @@ export class MinerSession {
 
   private readonly conn: Sv1Connection;
   private readonly jobs = new Map<string, SentJob>();
+  private readonly sentHashes = new Set<string>();
   private nextJobId = 1;
   private readonly guard: SubmitGuard;
   private lastNotifyAt = 0;
@@ -179,6 +185,7 @@ export class MinerSession {
     const previous = this.channel;
     this.channel = channel;
     this.jobs.clear();
+    this.sentHashes.clear(); // a duplicate is one the same upstream already has
     const onJob = (job: ChannelJob) => this.sendJob(channel, job, job.cleanJobs);
     const onTarget = () => this.reissueIfDifficultyChanged();
     const onMask = (mask: number) => this.updateMask(mask);
@@ -411,6 +418,12 @@ export class MinerSession {
     this.close(true);
   }
 
+  private rejectHere(id: Sv1Id, share: LocalShare, reason: string, code: number, text: string): void {
+    this.host.recordShare(this, share, undefined, { accepted: false, reason });
+    this.stats.rejectedHere(reason);
+    this.reject(id, code, text);
+  }
+
   private reject(id: Sv1Id, code: number, reason: string): void {
     this.host.noteInvalid(this, reason);
     this.write(sv1Error(id, code, reason));
@@ -434,12 +447,11 @@ export class MinerSession {
     sent.hasher ??= new ShareHasher(sent.sv1, this.extranonce1);
     const hash = sent.hasher.hash(extranonce2, ntime, nonce, bits);
     const local: LocalShare = { jobId, upstreamJobId: job.jobId, headerHash: hash.toString('hex'), difficulty, shareDifficulty: hashDifficulty(hash) };
-    if (!hashMeetsTarget(hash, target)) {
-      // below the miner's own target: judged here, in the standard words, and never sent under the user's name
-      this.host.recordShare(this, local, undefined, { accepted: false, reason: LOW_DIFFICULTY });
-      this.stats.rejectedHere(LOW_DIFFICULTY);
-      return this.reject(id, SV1_ERRORS.lowDifficulty, 'Low difficulty share');
-    }
+    // below the miner's own target, or sent before: judged here, in the standard words, never sent under the user's name
+    if (!hashMeetsTarget(hash, target)) return this.rejectHere(id, local, LOW_DIFFICULTY, SV1_ERRORS.lowDifficulty, 'Low difficulty share');
+    if (this.sentHashes.has(local.headerHash)) return this.rejectHere(id, local, DUPLICATE, SV1_ERRORS.duplicateShare, 'Duplicate share');
+    this.sentHashes.add(local.headerHash);
+    if (this.sentHashes.size > KEPT_HASHES) this.sentHashes.delete(this.sentHashes.values().next().value!);
     this.judgeSubmitter(true);
     this.forward(id, local, channel, {
       jobId: job.jobId,

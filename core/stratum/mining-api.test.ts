@@ -70,7 +70,8 @@ describe('mining API', () => {
 
   it('forwards share and upstream events in the contract', () => {
     const shareEvents = events.filter((e) => e.type === 'mining.share');
-    expect(shareEvents.length).toBeGreaterThanOrEqual(6);
+    // forwarded shares twice (awaiting, then judged), the duplicate judged here once
+    expect(shareEvents.length).toBeGreaterThanOrEqual(5);
     expect(events.some((e) => e.type === 'mining.upstream' && e.state === 'up' && e.onPrimary)).toBe(true);
   });
 

@@ -203,7 +203,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
   }
 
   /** Accepted and rejected shares and work per worker and hour (or day), from the ledger and its aggregates. */
-  shareHistory(span: 'hour' | 'day', since: number): HistoryBucket[] {
+  shareHistory(span: 'hour' | 'day', since: number): Promise<HistoryBucket[]> {
     return this.ledger.history(span, since);
   }
 
