@@ -59,7 +59,7 @@ describe('a difficulty change never invalidates work in flight', () => {
     const { pool, proxy, miner } = await setup('sv1', { sv1StartDifficulty: 4e-8 });
     // like the firmware's suggest_difficulty after authorize, but easier than the pool's start
     await miner.call('mining.suggest_difficulty', [1e-8]);
-    await miner.waitFor(() => miner.difficulty < 2e-8, 5000, 'the easier difficulty');
+    await miner.waitFor(() => miner.difficulty < 2e-8, 10_000, 'the easier difficulty');
     expect(miner.jobs.map((j) => j.difficulty)).toEqual([4e-8, 1e-8]);
     await mineEveryJob(pool, proxy, miner);
   });
@@ -82,7 +82,7 @@ describe('a difficulty change never invalidates work in flight', () => {
   it('Sv2 pool: a harder difficulty (the firmware’s suggest_difficulty above the pool’s) leaves the first job’s work valid', async () => {
     const { pool, proxy, miner } = await setup('sv2', {}, { nominalHashrate: hashrateFor(1e-8) });
     await miner.call('mining.suggest_difficulty', [4e-8]);
-    await miner.waitFor(() => miner.difficulty >= 4e-8, 5000, 'the harder difficulty');
+    await miner.waitFor(() => miner.difficulty >= 4e-8, 10_000, 'the harder difficulty');
     expect(miner.jobs.length).toBeGreaterThanOrEqual(2);
     expect(miner.jobs[0]!.difficulty).toBeLessThan(2e-8);
     await mineEveryJob(pool, proxy, miner);

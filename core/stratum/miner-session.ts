@@ -74,8 +74,8 @@ interface SentJob {
   /** zero bytes between the upstream's fixed prefix and our extranonce1 */
   pad: string;
   difficulty: number;
-  /** the target `difficulty` stands for, exactly as the miner's firmware compares */
-  target: bigint;
+  /** the target `difficulty` stands for, for the exact comparison at the line (made when first needed) */
+  target?: bigint;
   sv1: Sv1Job;
   /** prepared on the first submit for the job */
   hasher?: ShareHasher;
@@ -83,6 +83,18 @@ interface SentJob {
 
 function isHex(value: unknown, bytes: number): value is string {
   return typeof value === 'string' && value.length === bytes * 2 && /^[0-9a-fA-F]*$/.test(value);
+}
+
+/**
+ * Whether a share meets its job's target. The float difficulty decides (ESP-Miner compares doubles too), unless
+ * it is within a hair of the line, where the exact 256-bit comparison does; the exact one alone costs ten times more.
+ */
+function meetsTarget(hash: Uint8Array, shareDifficulty: number, sent: SentJob): boolean {
+  const ratio = shareDifficulty / sent.difficulty;
+  if (ratio > 1 + 1e-9) return true;
+  if (ratio < 1 - 1e-9) return false;
+  sent.target ??= targetFromDifficulty(sent.difficulty);
+  return hashMeetsTarget(hash, sent.target);
 }
 
 /** Stratum error code a reject reason maps to, so cgminer-style miners classify it. */
@@ -288,7 +300,7 @@ export class MinerSession {
       ntime: job.ntime,
       cleanJobs: clean,
     };
-    this.jobs.set(jobId, { job, channel, pad, difficulty, target: targetFromDifficulty(difficulty), sv1 });
+    this.jobs.set(jobId, { job, channel, pad, difficulty, sv1 });
     if (this.jobs.size > KEPT_JOBS) this.jobs.delete(this.jobs.keys().next().value!);
     this.lastNotifyAt = Date.now();
     this.write(sv1Request(null, 'mining.notify', notifyParams(sv1)));
@@ -442,13 +454,13 @@ export class MinerSession {
     if (!isHex(ntime, 4) || !isHex(nonce, 4)) return this.reject(id, SV1_ERRORS.other, 'ntime and nonce must be 8 hex digits');
     if (versionBits !== undefined && !isHex(versionBits, 4)) return this.reject(id, SV1_ERRORS.other, 'Version bits must be 8 hex digits');
     const bits = (versionBits as string | undefined) ?? '00000000';
-    const { channel, job, pad, difficulty, target } = sent;
+    const { channel, job, pad, difficulty } = sent;
     if (channel !== this.channel) return this.reject(id, SV1_ERRORS.jobNotFound, 'Job not found');
     sent.hasher ??= new ShareHasher(sent.sv1, this.extranonce1);
     const hash = sent.hasher.hash(extranonce2, ntime, nonce, bits);
     const local: LocalShare = { jobId, upstreamJobId: job.jobId, headerHash: hash.toString('hex'), difficulty, shareDifficulty: hashDifficulty(hash) };
     // below the miner's own target, or sent before: judged here, in the standard words, never sent under the user's name
-    if (!hashMeetsTarget(hash, target)) return this.rejectHere(id, local, LOW_DIFFICULTY, SV1_ERRORS.lowDifficulty, 'Low difficulty share');
+    if (!meetsTarget(hash, local.shareDifficulty, sent)) return this.rejectHere(id, local, LOW_DIFFICULTY, SV1_ERRORS.lowDifficulty, 'Low difficulty share');
     if (this.sentHashes.has(local.headerHash)) return this.rejectHere(id, local, DUPLICATE, SV1_ERRORS.duplicateShare, 'Duplicate share');
     this.sentHashes.add(local.headerHash);
     if (this.sentHashes.size > KEPT_HASHES) this.sentHashes.delete(this.sentHashes.values().next().value!);

@@ -99,10 +99,10 @@ export abstract class UpstreamChannel extends EventEmitter<ChannelEvents> {
 }
 
 /**
- * Difficulties from miners and pools are clamped to what a target can express (2^-32: the easiest 256-bit
- * target) and to far above any share a miner can find (1e15, beyond Bitcoin's network difficulty).
+ * Difficulties from miners and pools are clamped to what a target can express (0xffff / 2^48, about 2^-32: the
+ * easiest 256-bit target) and to far above any share a miner can find (1e15, beyond Bitcoin's network difficulty).
  */
-export const MIN_DIFFICULTY = 2 ** -32;
+export const MIN_DIFFICULTY = 0xffff / 2 ** 48;
 export const MAX_DIFFICULTY = 1e15;
 
 export function clampDifficulty(difficulty: number): number {
