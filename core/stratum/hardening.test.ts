@@ -138,6 +138,23 @@ describe('shares', () => {
     expect(proxy.snapshot().miners[0]).toMatchObject({ accepted: 1, rejected: 6 });
   });
 
+  it('hands a job out again (keepalive) with a later ntime: a firmware restarting extranonce2 at every notify finds new shares, not duplicates', async () => {
+    const p = await pool();
+    const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${p.sv1.port}`], { keepaliveMs: 200 });
+    const rig = miner(port, 'bc1qkeep.bitaxe');
+    await rig.connect();
+    const first = rig.job!;
+    expect((await rig.submitShare()).accepted).toBe(true);
+    await rig.waitFor(() => rig.job!.jobId !== first.jobId, 10_000, 'a keepalive notify');
+    const again = rig.job!;
+    expect(again.cleanJobs).toBe(false);
+    expect(Number.parseInt(again.ntime, 16)).toBe(Number.parseInt(first.ntime, 16) + 1);
+    // the miner starts this job at extranonce2 1 again, as ESP-Miner does: the new ntime makes it new work
+    for (let i = 0; i < 3; i++) expect((await rig.submitShare()).accepted).toBe(true);
+    expect(p.stats()).toMatchObject({ accepted: 4, rejected: {} });
+    expect(proxy.snapshot().shares.rejected).toBe(0);
+  });
+
   it('drops a connection that sends mostly invalid shares; its address waits, others do not', async () => {
     const p = await pool();
     const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${p.sv1.port}`]);

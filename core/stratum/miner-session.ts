@@ -15,9 +15,9 @@
 import type { Socket } from 'node:net';
 import type { MiningSnapshot } from '../api/mining';
 import type { Logger } from '../log';
-import { hashMeetsTarget, targetFromDifficulty } from '../protocol/bitcoin/work';
 import { SV1_ERRORS, type Sv1Id, type Sv1Request, sv1Error, sv1Request, sv1Result } from '../protocol/sv1/codec';
-import { notifyParams, type Sv1Job } from '../protocol/sv1/job';
+import { notifyParams } from '../protocol/sv1/job';
+import { JobBook, meetsTarget } from './job-book';
 import { UPSTREAM_LOST } from './ledger';
 import { SessionStats } from './session-stats';
 import { hashDifficulty, ShareHasher } from './share-hasher';
@@ -31,9 +31,6 @@ export const VERSION_ROLLING_MASK = 0x1fffe000;
 export const LOW_DIFFICULTY = 'low-difficulty';
 /** the reason recorded for a share this connection already sent (what SRI pools call it) */
 export const DUPLICATE = 'duplicate-share';
-const KEPT_JOBS = 16;
-/** header hashes remembered per connection against resubmission */
-const KEPT_HASHES = 1024;
 export type SessionLimits = SubmitLimits;
 
 /** `commit` binds the opened channel; called right after the authorize answer so work follows it in the same write. */
@@ -68,33 +65,8 @@ export interface LocalShare {
   shareDifficulty: number;
 }
 
-interface SentJob {
-  job: ChannelJob;
-  channel: UpstreamChannel;
-  /** zero bytes between the upstream's fixed prefix and our extranonce1 */
-  pad: string;
-  difficulty: number;
-  /** the target `difficulty` stands for, for the exact comparison at the line (made when first needed) */
-  target?: bigint;
-  sv1: Sv1Job;
-  /** prepared on the first submit for the job */
-  hasher?: ShareHasher;
-}
-
 function isHex(value: unknown, bytes: number): value is string {
   return typeof value === 'string' && value.length === bytes * 2 && /^[0-9a-fA-F]*$/.test(value);
-}
-
-/**
- * Whether a share meets its job's target. The float difficulty decides (ESP-Miner compares doubles too), unless
- * it is within a hair of the line, where the exact 256-bit comparison does; the exact one alone costs ten times more.
- */
-function meetsTarget(hash: Uint8Array, shareDifficulty: number, sent: SentJob): boolean {
-  const ratio = shareDifficulty / sent.difficulty;
-  if (ratio > 1 + 1e-9) return true;
-  if (ratio < 1 - 1e-9) return false;
-  sent.target ??= targetFromDifficulty(sent.difficulty);
-  return hashMeetsTarget(hash, sent.target);
 }
 
 /** Stratum error code a reject reason maps to, so cgminer-style miners classify it. */
@@ -127,9 +99,7 @@ export class MinerSession {
   readonly stats = new SessionStats(this.connectedAt);
 
   private readonly conn: Sv1Connection;
-  private readonly jobs = new Map<string, SentJob>();
-  private readonly sentHashes = new Set<string>();
-  private nextJobId = 1;
+  private readonly jobs = new JobBook();
   private readonly guard: SubmitGuard;
   private lastNotifyAt = 0;
   private pinged = false;
@@ -196,8 +166,7 @@ export class MinerSession {
     this.detachChannel?.();
     const previous = this.channel;
     this.channel = channel;
-    this.jobs.clear();
-    this.sentHashes.clear(); // a duplicate is one the same upstream already has
+    this.jobs.reset();
     const onJob = (job: ChannelJob) => this.sendJob(channel, job, job.cleanJobs);
     const onTarget = () => this.reissueIfDifficultyChanged();
     const onMask = (mask: number) => this.updateMask(mask);
@@ -227,7 +196,7 @@ export class MinerSession {
     if (this.extranonceSubscribed) {
       this.extranonce1 = extranonce1;
       this.extranonce2Size = extranonce2Size;
-      this.jobs.clear();
+      this.jobs.reset();
       this.write(sv1Request(null, 'mining.set_extranonce', [extranonce1, extranonce2Size]));
     } else {
       this.write(sv1Request(null, 'client.reconnect', []));
@@ -287,21 +256,7 @@ export class MinerSession {
       this.sentDifficulty = difficulty;
       this.write(sv1Request(null, 'mining.set_difficulty', [difficulty]));
     }
-    if (clean) this.jobs.clear();
-    const jobId = (this.nextJobId++).toString(16);
-    const sv1: Sv1Job = {
-      jobId,
-      prevHash: job.prevHash,
-      coinbase1: job.coinbasePrefix + pad,
-      coinbase2: job.coinbaseSuffix,
-      merkleBranches: job.merkleBranches,
-      version: job.version,
-      nbits: job.nbits,
-      ntime: job.ntime,
-      cleanJobs: clean,
-    };
-    this.jobs.set(jobId, { job, channel, pad, difficulty, sv1 });
-    if (this.jobs.size > KEPT_JOBS) this.jobs.delete(this.jobs.keys().next().value!);
+    const sv1 = this.jobs.issue(channel, job, difficulty, pad, clean);
     this.lastNotifyAt = Date.now();
     this.write(sv1Request(null, 'mining.notify', notifyParams(sv1)));
   }
@@ -461,9 +416,7 @@ export class MinerSession {
     const local: LocalShare = { jobId, upstreamJobId: job.jobId, headerHash: hash.toString('hex'), difficulty, shareDifficulty: hashDifficulty(hash) };
     // below the miner's own target, or sent before: judged here, in the standard words, never sent under the user's name
     if (!meetsTarget(hash, local.shareDifficulty, sent)) return this.rejectHere(id, local, LOW_DIFFICULTY, SV1_ERRORS.lowDifficulty, 'Low difficulty share');
-    if (this.sentHashes.has(local.headerHash)) return this.rejectHere(id, local, DUPLICATE, SV1_ERRORS.duplicateShare, 'Duplicate share');
-    this.sentHashes.add(local.headerHash);
-    if (this.sentHashes.size > KEPT_HASHES) this.sentHashes.delete(this.sentHashes.values().next().value!);
+    if (!this.jobs.firstTime(local.headerHash)) return this.rejectHere(id, local, DUPLICATE, SV1_ERRORS.duplicateShare, 'Duplicate share');
     this.judgeSubmitter(true);
     this.forward(id, local, channel, {
       jobId: job.jobId,

@@ -51,8 +51,8 @@ export class Sv2Channel extends UpstreamChannel {
   private closedReason: string | undefined;
   private closing = false;
   private onSettled: (() => void) | undefined;
-  /** the largest batch the pool acknowledged at once: its share_batch_size */
-  private batch = DEFAULT_SHARE_BATCH;
+  /** the largest batch the pool acknowledged at once (its share_batch_size), once it has acknowledged any */
+  private batch: number | undefined;
   /** when an UpdateChannel went out that the pool has not answered (SetTarget or UpdateChannel.Error) yet */
   private updateSentAt: number | undefined;
 
@@ -79,11 +79,12 @@ export class Sv2Channel extends UpstreamChannel {
   /** Since when the pool owes this channel an answer (ms), or undefined when it owes nothing. */
   owedSince(): number | undefined {
     let owed = this.updateSentAt;
-    if (this.pending.size >= this.batch) {
+    const batch = this.batch ?? DEFAULT_SHARE_BATCH;
+    if (this.pending.size >= batch) {
       // the batch-th unanswered share completed a batch: its Success is due from the moment it was sent
       let i = 0;
       for (const p of this.pending.values()) {
-        if (++i === this.batch) {
+        if (++i === batch) {
           owed = owed === undefined ? p.sentAt : Math.min(owed, p.sentAt);
           break;
         }
@@ -200,7 +201,7 @@ export class Sv2Channel extends UpstreamChannel {
         if (message.extranoncePrefix.length + this.extranonceSize <= 32) this.extranoncePrefix = message.extranoncePrefix;
         return;
       case 'SubmitSharesSuccess': {
-        this.batch = Math.max(this.batch, message.newSubmitsAcceptedCount);
+        this.batch = Math.max(this.batch ?? 0, message.newSubmitsAcceptedCount);
         // A success covers every share up to last_sequence_number that was not named in an error.
         for (const [seq, p] of this.pending) {
           if (seq > message.lastSequenceNumber) break;
