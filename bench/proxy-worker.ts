@@ -22,7 +22,8 @@ const proxy = createProxy({
   ledgerPath: input.ledgerPath,
   lockingPubkey: () => undefined,
   logger: silentLogger,
-  limits: { maxConnections: 5000, submitsPerSecond: 1e6, submitBurst: 1e6 },
+  // every bench client connects from 127.0.0.1
+  limits: { maxConnections: 5000, perAddress: 5000, submitsPerSecond: 1e6, submitBurst: 1e6 },
   nominalHashrate: 1,
   attachTimeoutMs: input.attachTimeoutMs,
 });

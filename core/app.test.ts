@@ -62,6 +62,33 @@ describe('engine wiring', () => {
     expect(Number(wallet.balances[0]!.amount)).toBeGreaterThan(0);
   });
 
+  it('a lone share sent just before its miner leaves: the quote the wallet mints settles it in the ledger', async () => {
+    // hashpool acknowledges shares per batch of 10 and never a partial batch: only the quote tells
+    const hashpool = await startDevnet({ home: join(dir, 'devnet-batch'), pool: { quotePollMs: 50, successFlushMs: 0 } });
+    cleanups.push(() => hashpool.close());
+    const { pool } = hashpool;
+    const engine = await startEngine({
+      home: join(dir, 'lone'),
+      mode: 'headless',
+      logToStderr: false,
+      minerHashrate: 1000,
+      overrides: { upstreams: [{ url: `stratum2+tcp://${pool.sv2.host}:${pool.sv2.port}/${pool.authorityPubkey}` }], stratumPort: 0, relays: [hashpool.relay.url], mintUrl: hashpool.mint.url },
+    });
+    cleanups.push(() => engine.stop());
+    await engine.host.invoke('wallet.create', { passphrase: 'a long enough passphrase' });
+    const miner = new TestMiner({ host: '127.0.0.1', port: engine.status().stratum!.port, user: 'bc1qlone.bitaxe' });
+    await miner.connect();
+    const { headerHash } = await miner.submitShare();
+    miner.close();
+    const trace = await until(async () => {
+      const t = await engine.host.invoke('wallet.trace', { headerHash });
+      return t.quotes[0]?.proofs.length && t;
+    }, 'the wallet to mint the share’s quote');
+    expect(trace.quotes).toHaveLength(1);
+    const { shares } = await engine.host.invoke('mining.shares', { limit: 10, headerHash });
+    expect(shares).toMatchObject([{ verdict: 'accepted', reason: null, worker: 'bc1qlone.bitaxe' }]);
+  });
+
   it('says plainly when the pool pays ehash but no mint is set', async () => {
     const engine = await mineThrough('without-mint');
     const alert = await until(async () => (await engine.host.invoke('alerts.recent', {})).alerts.find((a) => a.kind === 'no-mint'), 'the no-mint alert');

@@ -112,6 +112,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
 
   // ---------------------------------------------------------------- proxy
   const minerHashrate = opts.minerHashrate ?? (demo ? DEMO_HASHES_PER_SECOND : undefined);
+  let knownDeviceHosts: () => string[] = () => [];
   const proxy = createProxy({
     stratumHost: configured.stratumHost,
     stratumPort: configured.stratumPort,
@@ -120,10 +121,13 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     silentUpstreamMs: configured.silentUpstreamSeconds * 1000,
     ledgerPath: join(home, 'ledger.sqlite'),
     lockingPubkey: () => wallet.lockingPubkey(),
+    knownAddresses: () => knownDeviceHosts(),
     logger: logger.child('proxy'),
     ...(minerHashrate ? { nominalHashrate: minerHashrate } : {}),
   });
   registerMiningApi(host, proxy);
+  // a quote the wallet minted proves the pool accepted that share, whatever the proxy could record when its miner left
+  stops.push(wallet.subscribe((e) => e.type === 'wallet.proof' && e.headerHash && proxy.settleByQuote(e.headerHash)));
   let warnedNoMint = false;
   proxy.on('quote', (quote: { quoteId: string; amount: bigint; minerId: string; error?: { code: number; message: string } }) => {
     if (quote.error) {
@@ -164,6 +168,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     logger: logger.child('devices'),
     ...(opts.usbPorts?.length ? { extraUsbPorts: opts.usbPorts } : {}),
   });
+  knownDeviceHosts = () => devices.list().map((d) => new URL(d.address).hostname);
   registerDevicesApi(host, devices, keepAlert);
   devices.start();
   stops.push(() => devices.stop());

@@ -96,13 +96,27 @@ export const miningSnapshotSchema = z.object({
   recentShares: z.array(shareSchema),
   /** one point a minute, newest last */
   hashrateHistory: z.array(z.object({ at: z.string(), hashrate: z.number() })),
-  /** lines and submits refused before reaching an upstream, by reason */
+  /** connections, lines and submits refused before reaching an upstream, by reason (e.g. refused-address-limit, idle-timeout) */
   invalid: z.record(z.string(), z.number().int()),
   stratum: z.object({ host: z.string(), port: z.number().int() }).nullable(),
 });
 export type MiningSnapshot = z.infer<typeof miningSnapshotSchema>;
 export type ShareJson = z.infer<typeof shareSchema>;
 export type UpstreamJson = z.infer<typeof upstreamSchema>;
+
+/** One worker's shares in one hour or day: kept when single shares are pruned (the ledger folds them into these). */
+export const shareBucketSchema = z.object({
+  /** start of the hour or day (UTC) */
+  at: z.string(),
+  worker: z.string(),
+  accepted: z.number().int().nonnegative(),
+  rejected: z.number().int().nonnegative(),
+  rejectReasons: z.record(z.string(), z.number().int().nonnegative()),
+  /** sum of the accepted shares' difficulties: the hashes they stand for are work * 2^32 */
+  work: z.number().nonnegative(),
+  /** average H/s over the bucket from the accepted work */
+  hashrate: z.number().nonnegative(),
+});
 
 export const miningCommands = {
   'mining.get': defineCommand({
@@ -128,6 +142,20 @@ export const miningCommands = {
       })
       .strict(),
     output: z.object({ shares: z.array(shareSchema) }),
+  }),
+  'mining.history': defineCommand({
+    name: 'mining.history',
+    method: 'GET',
+    path: '/mining/history',
+    summary: 'Accepted and rejected shares (by reason) and accepted work per worker, by hour (up to 90 days) or by day',
+    input: z
+      .object({
+        span: z.enum(['hour', 'day']).default('hour'),
+        /** how far back, in days */
+        days: z.coerce.number().int().min(1).max(3650).default(1),
+      })
+      .strict(),
+    output: z.object({ buckets: z.array(shareBucketSchema) }),
   }),
 };
 

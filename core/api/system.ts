@@ -57,7 +57,7 @@ export const settingsSchema = z.object({
     .default('0.0.0.0'),
   /** how long a miner waits for the upstream's verdict before being answered and reconciled later */
   verdictTimeoutMs: z.number().int().min(100).max(30_000).default(2000),
-  /** an upstream that sends nothing (no job, no answer) for this long is left for the next one */
+  /** an upstream is left for the next one when a Stratum V1 pool says nothing this long, or any pool leaves an answer it owes (a verdict, hashpool's batch acknowledgement) unanswered this long (at most 30 s) */
   silentUpstreamSeconds: z.number().int().min(5).max(3600).default(120),
   /** the wallet's mint; in demo mode the devnet mint */
   mintUrl: z.string().url().optional(),

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { createProxy, type Proxy, type UpstreamEvent } from './proxy';
 import { TestMiner } from './testing/test-miner';
 import { until } from '../../test/until';
 import { testProxy } from './testing/test-proxy';
+import { freezableRelay } from './testing/harness';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -56,28 +57,6 @@ async function silentServer(): Promise<{ port: number }> {
     return new Promise((r) => server.close(r));
   });
   return { port: (server.address() as { port: number }).port };
-}
-
-/** A TCP relay in front of a pool that can be frozen: connections stay open, nothing passes. */
-async function freezableRelay(target: number): Promise<{ port: number; freeze: () => void }> {
-  let frozen = false;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect({ host: '127.0.0.1', port: target });
-    sockets.add(client).add(upstream);
-    client.on('data', (d) => frozen || upstream.write(d));
-    upstream.on('data', (d) => frozen || client.write(d));
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => {
-    for (const s of sockets) s.destroy();
-    return new Promise((r) => server.close(r));
-  });
-  return { port: (server.address() as { port: number }).port, freeze: () => (frozen = true) };
 }
 
 describe('failover', () => {
@@ -139,7 +118,7 @@ describe('failover', () => {
   it('detects a pool that goes silent mid-run and moves the miners on', async () => {
     const first = await pool({ templateRefreshSeconds: 0.1 });
     const second = await pool({ templateRefreshSeconds: 0.1 });
-    const relay = await freezableRelay(first.sv1.port);
+    const relay = await freezableRelay(first.sv1.port, cleanups);
     const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${relay.port}`, `stratum+tcp://127.0.0.1:${second.sv1.port}`], {
       silentUpstreamMs: 1000,
       probeIntervalMs: 60_000,

@@ -214,4 +214,32 @@ describe('a client replaying the real firmware', () => {
     expect(sv2Proxy.snapshot().shares).toMatchObject({ accepted: 1, rejected: 0, awaiting: 0 });
     wire.close();
   });
+
+  it('after the firmware’s own suggest_difficulty (1000), its work in flight on the first job is still accepted upstream', async () => {
+    const wire = new Wire(sv2Port);
+    wire.send(byMethod('mining.configure'), byMethod('mining.subscribe'), byMethod('mining.authorize'));
+    await wire.until((m) => m.some((x) => x.kind === 'request' && x.method === 'mining.notify'));
+    const requests = () => wire.messages.filter((m): m is Extract<Sv1Message, { kind: 'request' }> => m.kind === 'request');
+    const startDifficulty = requests().find((m) => m.method === 'mining.set_difficulty')!.params[0] as number;
+    const firstJob = parseNotify(requests().find((m) => m.method === 'mining.notify')!.params);
+    const extranonce1 = (wire.response(2)!.result as unknown[])[1] as string;
+    const suggest = JSON.parse(byMethod('mining.suggest_difficulty')) as { id: number; params: number[] };
+    wire.send(byMethod('mining.suggest_difficulty'));
+    await wire.until(() => requests().some((m) => m.method === 'mining.set_difficulty' && m.params[0] === suggest.params[0]));
+    // what the firmware does next: the new difficulty applies from the next notify on, which follows it
+    const raised = requests().findIndex((m) => m.method === 'mining.set_difficulty' && m.params[0] === suggest.params[0]);
+    await wire.until(() => requests().slice(raised).some((m) => m.method === 'mining.notify'));
+    for (const m of wire.messages) expect(firmwareAccepts(m), JSON.stringify(m)).toBe(true);
+    // a nonce the ASIC found on the first job before that: valid at the first job's difficulty
+    const accepted = sv2Pool.stats().accepted;
+    const target = targetFromDifficulty(startDifficulty);
+    let nonce = 0;
+    while (!hashMeetsTarget(sha256d(headerForSubmission(firstJob, { extranonce1, extranonce2: '07000000', ntime: firstJob.ntime, nonce: nonce.toString(16).padStart(8, '0'), versionBits: '00000000' })), target)) nonce++;
+    wire.send(JSON.stringify({ id: 9, method: 'mining.submit', params: ['bc1qreplay.w', firstJob.jobId, '07000000', firstJob.ntime, nonce.toString(16).padStart(8, '0'), '00000000'] }));
+    await wire.until(() => wire.response(9) !== undefined);
+    expect(wire.response(9)).toMatchObject({ result: true, error: null });
+    await wire.until(() => sv2Pool.stats().accepted === accepted + 1);
+    expect(sv2Pool.stats().rejected).toEqual({});
+    wire.close();
+  });
 });

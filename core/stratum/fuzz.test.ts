@@ -17,6 +17,7 @@ import { createProxy, type Proxy } from './proxy';
 import type { Sv2Conn } from './sv2-upstream';
 import { TestMiner } from './testing/test-miner';
 import { testProxy } from './testing/test-proxy';
+import { until } from '../../test/until';
 
 /** Deterministic PRNG so a failure reproduces. */
 function rng(seed: number): () => number {
@@ -114,7 +115,8 @@ function newProxy(upstreams: string[], extra: Partial<Parameters<typeof createPr
   const proxy = testProxy(upstreams, join(dir, `ledger-${proxies.length}.sqlite`), {
     verdictTimeoutMs: 500,
     logger: dbg,
-    limits: { submitsPerSecond: 1e6, submitBurst: 1e6 },
+    // the lines are junk on purpose: this measures the parser, not the limits that would drop such a peer
+    limits: { submitsPerSecond: 1e6, submitBurst: 1e6, dropInvalidSubmitters: false },
     ...extra,
   });
   proxies.push(proxy);
@@ -211,9 +213,8 @@ describe('fuzz', () => {
     const { port } = await proxy.start();
     const m = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qvictim.w', keepMessages: false });
     await m.connect();
-    const end = Date.now() + 15_000;
-    while (flooded < 50_000 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    expect(flooded).toBeGreaterThanOrEqual(50_000);
+    // however slowly a loaded machine gets through them: this is about surviving, not speed
+    await until(() => flooded >= 50_000, 'the pool to send 50,000 lines', 50_000, 20);
     m.close();
     for (const s of sockets) s.destroy();
     await new Promise((r) => evil.close(r));

@@ -97,3 +97,93 @@ describe('ShareLedger', () => {
     await again.close();
   });
 });
+
+describe('ShareLedger retention', () => {
+  const DAY = 86_400_000;
+  const HOUR = 3_600_000;
+
+  it('folds old shares into hourly aggregates: size bounded, totals and history unchanged, also after a reopen', async () => {
+    const path = ledgerPath();
+    const now = Date.UTC(2026, 11, 20, 12, 0, 0);
+    const ledger = new ShareLedger(path, undefined, { keepSharesMs: DAY, maxShares: 1_000_000 });
+    // ten days of shares, one every 10 minutes, from two workers; every 7th rejected as stale, every 11th lost
+    const expected = new Map<string, { accepted: number; rejected: number; work: number }>();
+    for (let i = 0; i < 10 * 144; i++) {
+      const at = now - 10 * DAY + i * 600_000;
+      const worker = i % 2 === 0 ? 'bc1qa.one' : 'bc1qb.two';
+      const id = ledger.record({ ...share(i), at, worker, difficulty: 2 });
+      const verdict = i % 7 === 0 ? (['rejected', 'stale-share'] as const) : i % 11 === 0 ? (['rejected', 'upstream-lost'] as const) : (['accepted', null] as const);
+      ledger.settle(id, verdict[0], verdict[1], 5);
+      const key = `${at - (at % HOUR)}|${worker}`;
+      const bucket = expected.get(key) ?? { accepted: 0, rejected: 0, work: 0 };
+      if (verdict[0] === 'accepted') {
+        bucket.accepted++;
+        bucket.work += 2;
+      } else bucket.rejected++;
+      expected.set(key, bucket);
+    }
+    const before = ledger.counts();
+    const folded = await ledger.compact(now);
+    expect(folded).toBe(9 * 144); // all but the last day
+    expect(ledger.recent(10_000)).toHaveLength(144);
+    expect(ledger.counts()).toEqual(before);
+    const history = await ledger.history('hour', now - 10 * DAY);
+    expect(history.reduce((n, b) => n + b.accepted + b.rejected, 0)).toBe(10 * 144);
+    for (const bucket of history) {
+      expect(expected.get(`${bucket.start}|${bucket.worker}`)).toEqual({ accepted: bucket.accepted, rejected: bucket.rejected, work: bucket.work });
+    }
+    expect(history.find((b) => b.rejectReasons['stale-share'])).toBeDefined();
+    await ledger.close();
+
+    const again = new ShareLedger(path, undefined, { keepSharesMs: DAY });
+    expect(again.counts()).toEqual(before);
+    const days = await again.history('day', now - 10 * DAY);
+    expect(days.filter((b) => b.worker === 'bc1qa.one')).toHaveLength(11); // ten days and a part of the eleventh
+    expect(days.reduce((n, b) => n + b.accepted, 0)).toBe(before.accepted);
+    await again.close();
+  });
+
+  it('keeps at most maxShares single shares, never one still awaiting its verdict', async () => {
+    const path = ledgerPath();
+    const ledger = new ShareLedger(path, undefined, { maxShares: 500 });
+    const waiting = ledger.record(share(0));
+    for (let i = 1; i < 2000; i++) ledger.settle(ledger.record(share(i)), 'accepted', null, 1);
+    await ledger.compact(1_700_000_100_000);
+    const kept = ledger.recent(10_000);
+    expect(kept.length).toBe(501);
+    expect(kept.some((r) => r.id === waiting && r.verdict === 'awaiting')).toBe(true);
+    expect(ledger.counts()).toMatchObject({ accepted: 1999, awaiting: 1 });
+    await ledger.close();
+  });
+
+  it('hourly aggregates older than keepHoursMs become daily ones, and those older than keepDaysMs go', async () => {
+    const path = ledgerPath();
+    const now = Date.UTC(2026, 11, 20);
+    const ledger = new ShareLedger(path, undefined, { keepSharesMs: HOUR, keepHoursMs: 3 * DAY, keepDaysMs: 30 * DAY });
+    for (let day = 1; day <= 40; day++) for (let h = 0; h < 3; h++) ledger.settle(ledger.record({ ...share(day * 10 + h), worker: 'bc1qd.w', at: now - day * DAY + h * HOUR }), 'accepted', null, 1);
+    await ledger.compact(now);
+    expect((await ledger.history('hour', now - 40 * DAY)).length).toBe(3 * 3); // days 1-3 still by the hour
+    const days = await ledger.history('day', now - 40 * DAY);
+    expect(days.length).toBe(30); // days 1-30; the older ones went
+    expect(days.every((d) => d.accepted === 3)).toBe(true);
+    await ledger.close();
+  });
+
+  it('records a share judged here, and corrects a lost one when its verdict turns up', async () => {
+    const path = ledgerPath();
+    const ledger = new ShareLedger(path);
+    const low = ledger.record(share(1), { verdict: 'rejected', reason: 'low-difficulty' });
+    const lost = ledger.record(share(2));
+    ledger.settle(lost, 'rejected', 'upstream-lost', null);
+    ledger.flush();
+    expect(ledger.counts()).toMatchObject({ accepted: 0, rejected: 2, awaiting: 0, rejectReasons: { 'low-difficulty': 1, 'upstream-lost': 1 } });
+    ledger.correct(ledger.get(lost)!, 'accepted', null);
+    expect(ledger.counts()).toEqual({ accepted: 1, rejected: 1, awaiting: 0, rejectReasons: { 'low-difficulty': 1 } });
+    expect(ledger.get(low)).toMatchObject({ verdict: 'rejected', reason: 'low-difficulty' });
+    await ledger.close();
+    const again = new ShareLedger(path);
+    expect(again.counts()).toEqual({ accepted: 1, rejected: 1, awaiting: 0, rejectReasons: { 'low-difficulty': 1 } });
+    expect(again.shareByHeaderHash(share(2).headerHash)?.verdict).toBe('accepted');
+    await again.close();
+  });
+});

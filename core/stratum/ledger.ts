@@ -1,14 +1,17 @@
 /**
- * The share ledger: every submit a miner makes through the proxy, with the upstream's verdict.
+ * The share ledger: every share a miner submits through the proxy that has a header hash, with its verdict
+ * (the upstream's, or ours for a share below the miner's own target, which is never forwarded).
  * SQLite (WAL) so counts survive restarts. The writes happen on a writer thread: a commit (and now and
  * then a WAL checkpoint) costs tens of microseconds to milliseconds, which on the proxy's thread sat
  * between a miner's submit and its answer. Rows and verdicts go to the writer in batches (every 10 ms, or
  * at 500 rows), one transaction each there. Rows the writer has not committed yet stay in memory so reads see
  * them; counts are kept in memory and seeded from the database, so reading them is free.
+ * The size is bounded: old shares are folded into hourly and daily aggregates (ledger-history.ts).
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { COMPACTION_SQL, compactionAt, DEFAULT_RETENTION, HISTORY_SCHEMA, type HistoryBucket, readHistory, type RetentionPolicy, toBuckets } from './ledger-history';
 
 export type ShareVerdict = 'awaiting' | 'accepted' | 'rejected';
 
@@ -78,6 +81,8 @@ export const UPSTREAM_LOST = 'upstream-lost';
 
 const BATCH_MS = 10;
 const BATCH_ROWS = 500;
+/** how often old shares are folded into aggregates */
+const COMPACT_EVERY_MS = 10 * 60_000;
 
 type RowTuple = [number, number, string, string, string, string, string, number, number, ShareVerdict, string | null, number | null];
 type VerdictTuple = [ShareVerdict, string | null, number | null, number];
@@ -100,10 +105,31 @@ const write = db.transaction((rows, verdicts) => {
   for (const row of rows) insert.run(row);
   for (const verdict of verdicts) judge.run(verdict);
 });
+const sql = workerData.compaction;
+const lastKept = db.prepare(sql.lastKeptId);
+const steps = ['foldShares', 'dropShares', 'foldHours', 'dropHours', 'dropDays'].map((name) => db.prepare(sql[name]));
+const compact = db.transaction((c) => {
+  const kept = lastKept.get(c.maxShares);
+  const idCut = kept ? kept.id : -1;
+  steps[0].run({ before: c.sharesBefore, idCut });
+  const folded = steps[1].run({ before: c.sharesBefore, idCut }).changes;
+  steps[2].run({ before: c.hoursBefore });
+  steps[3].run({ before: c.hoursBefore });
+  steps[4].run({ before: c.daysBefore });
+  return folded;
+});
 parentPort.on('message', (message) => {
   if (message.close) {
     db.close();
     parentPort.postMessage({ closed: true });
+    return;
+  }
+  if (message.compact) {
+    try {
+      parentPort.postMessage({ compacted: compact(message.compact) });
+    } catch (error) {
+      parentPort.postMessage({ error: 'compaction: ' + String(error && error.message || error) });
+    }
     return;
   }
   try {
@@ -142,12 +168,19 @@ export class ShareLedger {
   private readonly totals: ShareCounts = { accepted: 0, rejected: 0, awaiting: 0, rejectReasons: {} };
   private closed = false;
   private closing: Promise<void> | undefined;
+  private readonly retention: RetentionPolicy;
+  private readonly compactTimer: NodeJS.Timeout;
+  private compactions: Array<() => void> = [];
+  private lastFolded = 0;
+  private syncWaiters: Array<{ seq: number; resolve: () => void }> = [];
 
   constructor(
     private readonly path: string,
     /** told when the writer could not store a batch (disk full, ...): counts stay right, those rows are missing on disk */
     private readonly onWriteError: (message: string) => void = () => undefined,
+    retention: Partial<RetentionPolicy> = {},
   ) {
+    this.retention = { ...DEFAULT_RETENTION, ...retention };
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -169,35 +202,82 @@ export class ShareLedger {
       );
       CREATE INDEX IF NOT EXISTS shares_header_hash ON shares(header_hash);
       CREATE INDEX IF NOT EXISTS shares_verdict ON shares(verdict);
+      ${HISTORY_SCHEMA}
     `);
     // A share still awaiting when the process stopped can no longer be judged: its upstream session is gone.
     this.db.prepare(`UPDATE shares SET verdict = 'rejected', reason = ? WHERE verdict = 'awaiting'`).run(UPSTREAM_LOST);
     const max = this.db.prepare('SELECT MAX(id) AS id FROM shares').get() as { id: number | null };
     this.nextId = (max.id ?? 0) + 1;
-    const rows = this.db.prepare('SELECT verdict, reason, COUNT(*) AS n FROM shares GROUP BY verdict, reason').all() as Array<{
-      verdict: ShareVerdict;
-      reason: string | null;
-      n: number;
-    }>;
+    // totals over everything kept: the single shares and the aggregates they were folded into
+    const rows = this.db
+      .prepare(
+        `SELECT verdict, reason, COUNT(*) AS n FROM shares GROUP BY verdict, reason
+         UNION ALL SELECT verdict, NULLIF(reason, ''), SUM(shares) FROM share_history GROUP BY verdict, reason`,
+      )
+      .all() as Array<{ verdict: ShareVerdict; reason: string | null; n: number }>;
     for (const row of rows) {
       this.totals[row.verdict] += row.n;
       if (row.verdict === 'rejected') this.totals.rejectReasons[row.reason ?? 'unknown'] = (this.totals.rejectReasons[row.reason ?? 'unknown'] ?? 0) + row.n;
     }
     this.writer = this.startWriter();
+    this.compact();
+    this.compactTimer = setInterval(() => this.compact(), COMPACT_EVERY_MS);
+    this.compactTimer.unref();
+  }
+
+  /** Folds what the retention policy says into aggregates, on the writer thread; resolves with how many shares were folded. */
+  compact(now = Date.now()): Promise<number> {
+    if (this.closed) return Promise.resolve(0);
+    this.flush();
+    return new Promise((resolve) => {
+      this.compactions.push(() => resolve(this.lastFolded));
+      this.writer.postMessage({ compact: compactionAt(this.retention, now) });
+    });
+  }
+
+  /** Accepted work (difficulty sums) per minute since `since` (unix ms), oldest first. */
+  workPerMinute(since: number): Array<{ minute: number; work: number }> {
+    return this.db
+      .prepare(`SELECT at - at % 60000 AS minute, SUM(difficulty) AS work FROM shares WHERE verdict = 'accepted' AND at >= ? GROUP BY 1 ORDER BY 1`)
+      .all(since) as Array<{ minute: number; work: number }>;
+  }
+
+  /**
+   * Buckets of accepted and rejected shares and accepted work per worker, per hour or day, since `since` (unix ms):
+   * read once everything recorded so far is committed, so they agree with counts().
+   */
+  async history(span: 'hour' | 'day', since: number): Promise<HistoryBucket[]> {
+    await this.synced();
+    return toBuckets(readHistory(this.db, span, since));
+  }
+
+  /** Resolves once every share and verdict recorded so far is committed (a writer that died has resent it). */
+  synced(): Promise<void> {
+    this.flush();
+    const seq = this.seq;
+    if (this.closed || this.batches.every((b) => b.seq > seq)) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push({ seq, resolve }));
   }
 
   private startWriter(): Worker {
     const writer = new Worker(WRITER_SOURCE, {
       eval: true,
-      workerData: { path: this.path, sqlite: createRequire(import.meta.url).resolve('better-sqlite3'), insert: INSERT_SQL, judge: JUDGE_SQL },
+      workerData: { path: this.path, sqlite: createRequire(import.meta.url).resolve('better-sqlite3'), insert: INSERT_SQL, judge: JUDGE_SQL, compaction: COMPACTION_SQL },
     });
-    writer.on('message', (message: { seq?: number; error?: string }) => {
+    writer.on('message', (message: { seq?: number; error?: string; compacted?: number }) => {
       if (message.error) this.onWriteError(`share ledger ${this.path}: a batch was not stored (${message.error})`);
       if (message.seq !== undefined) this.committed(message.seq);
+      if (message.compacted !== undefined || message.error?.startsWith('compaction')) {
+        this.lastFolded = message.compacted ?? 0;
+        this.compactions.shift()?.();
+        this.lastFolded = 0;
+      }
     });
     writer.on('error', (error) => this.onWriteError(`share ledger writer failed (${error.message}); restarting it`));
     writer.on('exit', () => {
       if (writer === this.writer) this.writerAlive = false;
+      // a compaction the thread did not finish is simply done again next time
+      for (const done of this.compactions.splice(0)) done();
       if (this.closed || writer !== this.writer) return;
       // the thread is gone: a new one takes over and gets everything not yet committed again (INSERT OR REPLACE);
       // a writer that keeps dying (the disk is gone) is retried ever more slowly, not in a tight loop
@@ -214,22 +294,40 @@ export class ShareLedger {
     return writer;
   }
 
-  /** Records a submit as awaiting its verdict; returns the share's id. */
-  record(share: NewShare): number {
+  /** Records a share awaiting its verdict, or with the verdict it already has; returns the share's id. */
+  record(share: NewShare, judged?: { verdict: 'accepted' | 'rejected'; reason: string | null }): number {
     const id = this.nextId++;
-    this.totals.awaiting++;
-    this.unwritten.set(id, { id, ...share, verdict: 'awaiting', reason: null, latencyMs: null });
+    if (judged) this.count(judged.verdict, judged.reason, 1);
+    else this.totals.awaiting++;
+    this.unwritten.set(id, { id, ...share, verdict: judged?.verdict ?? 'awaiting', reason: judged?.reason ?? null, latencyMs: null });
     this.scheduleFlush();
     return id;
   }
 
   settle(id: number, verdict: 'accepted' | 'rejected', reason: string | null, latencyMs: number | null): void {
     this.totals.awaiting--;
-    this.totals[verdict]++;
-    if (verdict === 'rejected') {
-      const key = reason ?? 'unknown';
-      this.totals.rejectReasons[key] = (this.totals.rejectReasons[key] ?? 0) + 1;
-    }
+    this.count(verdict, reason, 1);
+    this.store(id, verdict, reason, latencyMs);
+  }
+
+  /** Replaces the verdict of a share already judged (a late Success, or a quote for its header hash, for one recorded lost). */
+  correct(share: ShareRecord, verdict: 'accepted' | 'rejected', reason: string | null): void {
+    if (share.verdict === 'awaiting') return;
+    this.count(share.verdict, share.reason, -1);
+    this.count(verdict, reason, 1);
+    this.store(share.id, verdict, reason, share.latencyMs);
+  }
+
+  private count(verdict: 'accepted' | 'rejected', reason: string | null, n: 1 | -1): void {
+    this.totals[verdict] += n;
+    if (verdict !== 'rejected') return;
+    const key = reason ?? 'unknown';
+    const left = (this.totals.rejectReasons[key] ?? 0) + n;
+    if (left > 0) this.totals.rejectReasons[key] = left;
+    else delete this.totals.rejectReasons[key];
+  }
+
+  private store(id: number, verdict: 'accepted' | 'rejected', reason: string | null, latencyMs: number | null): void {
     const row = this.unwritten.get(id) ?? this.inFlightRows.get(id);
     if (row) {
       row.verdict = verdict;
@@ -244,6 +342,14 @@ export class ShareLedger {
 
   counts(): ShareCounts {
     return { ...this.totals, rejectReasons: { ...this.totals.rejectReasons } };
+  }
+
+  /** One share by its id, with any verdict not yet committed. */
+  get(id: number): ShareRecord | undefined {
+    const fresh = this.unwritten.get(id) ?? this.inFlightRows.get(id);
+    if (fresh) return { ...fresh };
+    const row = this.db.prepare('SELECT * FROM shares WHERE id = ?').get(id) as Row | undefined;
+    return row && this.current(row);
   }
 
   /** The share whose raw sha256d(header) hex equals `hex` (how the wallet ties a quote to a share); an accepted one over its duplicates. */
@@ -282,6 +388,8 @@ export class ShareLedger {
     if (!this.closing) {
       this.flush();
       this.closed = true;
+      clearInterval(this.compactTimer);
+      for (const w of this.syncWaiters.splice(0)) w.resolve();
       this.closing = new Promise<void>((resolve) => {
         const writer = this.writer;
         if (!this.writerAlive) return resolve();
@@ -322,6 +430,8 @@ export class ShareLedger {
       for (const id of batch.rowIds) this.inFlightRows.delete(id);
       for (const id of batch.verdictIds) this.inFlightVerdicts.delete(id);
     }
+    // a resent batch has a newer number than the one it replaces
+    this.syncWaiters = this.syncWaiters.filter((w) => (w.seq <= seq ? void w.resolve() : true));
   }
 
   /** A stored row with any verdict not yet committed laid over it. */

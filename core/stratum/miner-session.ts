@@ -5,44 +5,33 @@
  *
  * The miner's extranonce1 is ours and never changes; everything the upstream fixes in the coinbase
  * (its prefix, any spare extranonce bytes) is folded into coinb1, so a failover only means new jobs.
+ *
+ * A job is never handed out easier than the upstream judges it: each upstream job keeps the difficulty it
+ * came with (ChannelJob.difficulty), so work in flight stays valid when the difficulty changes and no job
+ * has to be cleaned. Shares below the miner's own target, and shares it already sent, are answered here and
+ * never forwarded (a neighbour must not get the user's name rejected at the pool); every
+ * line is handled on its own, and a bad one costs an error answer, never the connection or the process.
  */
 import type { Socket } from 'node:net';
-import {
-  parseSv1Line,
-  SV1_ERRORS,
-  type Sv1Id,
-  Sv1LineSplitter,
-  Sv1ProtocolError,
-  type Sv1Request,
-  sv1Error,
-  sv1Request,
-  sv1Result,
-} from '../protocol/sv1/codec';
-import { notifyParams, type Sv1Job } from '../protocol/sv1/job';
-import { hashDifficulty, ShareHasher } from './share-hasher';
+import type { MiningSnapshot } from '../api/mining';
+import type { Logger } from '../log';
+import { SV1_ERRORS, type Sv1Id, type Sv1Request, sv1Error, sv1Request, sv1Result } from '../protocol/sv1/codec';
+import { notifyParams } from '../protocol/sv1/job';
+import { JobBook, meetsTarget } from './job-book';
 import { UPSTREAM_LOST } from './ledger';
-import type { ChannelJob, UpstreamChannel, Verdict } from './upstream';
+import { SessionStats } from './session-stats';
+import { hashDifficulty, ShareHasher } from './share-hasher';
+import { SubmitGuard, type SubmitLimits } from './submit-guard';
+import { Sv1Connection } from './sv1-connection';
+import { type ChannelJob, clampDifficulty, type UpstreamChannel, type Verdict } from './upstream';
 
 /** The version bits any miner may roll (BIP320 general-purpose bits). */
 export const VERSION_ROLLING_MASK = 0x1fffe000;
-const KEPT_JOBS = 16;
-/** input held while authorize waits for an upstream; more than this from one miner is abuse */
-const MAX_QUEUED_BYTES = 256 * 1024;
-/** replies a miner does not read; beyond this it is dropped rather than buffered without end */
-const MAX_UNREAD_BYTES = 1024 * 1024;
-
-export interface SessionLimits {
-  /** submits per second a connection may sustain */
-  submitsPerSecond: number;
-  /** short bursts above the rate */
-  submitBurst: number;
-}
-
-export interface SubmitOutcome {
-  shareId: number;
-  verdict: Verdict;
-  latencyMs: number;
-}
+/** the reason recorded for a share below the miner's own target (ESP-Miner shows the text of the error) */
+export const LOW_DIFFICULTY = 'low-difficulty';
+/** the reason recorded for a share this connection already sent (what SRI pools call it) */
+export const DUPLICATE = 'duplicate-share';
+export type SessionLimits = SubmitLimits;
 
 /** `commit` binds the opened channel; called right after the authorize answer so work follows it in the same write. */
 export type AttachOutcome = { ok: true; commit: () => void } | { ok: false; reason: string };
@@ -51,13 +40,21 @@ export type AttachOutcome = { ok: true; commit: () => void } | { ok: false; reas
 export interface SessionHost {
   readonly verdictTimeoutMs: number;
   readonly limits: SessionLimits;
+  readonly logger: Logger;
   /** opens an upstream channel for the session; resolves when it has work or the attempt ended */
   attach(session: MinerSession): Promise<AttachOutcome>;
-  /** records a share in the ledger; returns its id */
-  recordShare(session: MinerSession, share: LocalShare): number;
+  /**
+   * Records a share; returns its id. Without `verdict` it was forwarded and awaits one: `settle` is how a verdict
+   * known elsewhere first (a quote for its header hash) reaches it.
+   */
+  recordShare(session: MinerSession, share: LocalShare, settle?: (verdict: Verdict) => void, verdict?: Verdict): number;
   settleShare(session: MinerSession, share: LocalShare, shareId: number, verdict: Verdict, latencyMs: number | null): void;
+  /** a verdict for a share already settled as lost */
+  lateVerdict(session: MinerSession, share: LocalShare, shareId: number, verdict: Verdict): void;
   sessionClosed(session: MinerSession): void;
   noteInvalid(session: MinerSession, reason: string): void;
+  /** the connection was dropped for sending mostly invalid shares */
+  misbehaved(session: MinerSession): void;
 }
 
 export interface LocalShare {
@@ -67,32 +64,6 @@ export interface LocalShare {
   difficulty: number;
   shareDifficulty: number;
 }
-
-interface SentJob {
-  job: ChannelJob;
-  channel: UpstreamChannel;
-  /** zero bytes between the upstream's fixed prefix and our extranonce1 */
-  pad: string;
-  difficulty: number;
-  sv1: Sv1Job;
-  /** prepared on the first submit for the job */
-  hasher?: ShareHasher;
-}
-
-export interface MinerStats {
-  accepted: number;
-  rejected: number;
-  awaiting: number;
-  rejectReasons: Record<string, number>;
-  lastShareAt: number | null;
-  /** smoothed ms from submit to upstream verdict */
-  latencyMs: number | null;
-  /** accepted work in the hashrate window, summed per bucket: (bucket start ms, difficulty sum) */
-  work: Array<[number, number]>;
-}
-
-const HASHRATE_WINDOW_MS = 10 * 60_000;
-const WORK_BUCKET_MS = 10_000;
 
 function isHex(value: unknown, bytes: number): value is string {
   return typeof value === 'string' && value.length === bytes * 2 && /^[0-9a-fA-F]*$/.test(value);
@@ -125,40 +96,39 @@ export class MinerSession {
   suggestedDifficulty: number | undefined;
   sentDifficulty: number | undefined;
   channel: UpstreamChannel | undefined;
-  readonly stats: MinerStats = { accepted: 0, rejected: 0, awaiting: 0, rejectReasons: {}, lastShareAt: null, latencyMs: null, work: [] };
+  readonly stats = new SessionStats(this.connectedAt);
 
-  private readonly splitter = new Sv1LineSplitter();
-  private readonly queue: string[] = [];
-  private queuedBytes = 0;
-  private corked = false;
-  private processing = false;
-  private readonly jobs = new Map<string, SentJob>();
-  private nextJobId = 1;
-  private tokens: number;
-  private lastRefill = performance.now();
-  private closed = false;
+  private readonly conn: Sv1Connection;
+  private readonly jobs = new JobBook();
+  private readonly guard: SubmitGuard;
   private lastNotifyAt = 0;
+  private pinged = false;
+  private nextPingId = 1;
   private detachChannel: (() => void) | undefined;
 
   constructor(
     readonly id: string,
+    /** ip:port of the connection */
     readonly address: string,
-    private readonly socket: Socket,
+    socket: Socket,
     private readonly host: SessionHost,
     /** hex; ours, fixed for the session */
     public extranonce1: string,
     public extranonce2Size: number,
   ) {
-    this.tokens = host.limits.submitBurst;
-    socket.setEncoding('utf8');
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: string) => this.onData(chunk));
-    socket.on('error', () => this.close());
-    socket.on('close', () => this.close());
+    this.guard = new SubmitGuard(host.limits);
+    this.conn = new Sv1Connection(socket, {
+      request: (request) => this.handleRequest(request),
+      invalid: (reason, internal) => {
+        host.noteInvalid(this, reason);
+        if (internal !== undefined) host.logger.warn('a miner line could not be handled', { miner: this.id, error: internal instanceof Error ? internal.message : String(internal) });
+      },
+      closed: () => this.onClosed(),
+    });
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.conn.isClosed;
   }
 
   /** Minimum variable extranonce an upstream channel must give this miner. */
@@ -170,39 +140,25 @@ export class MinerSession {
     return this.sentDifficulty;
   }
 
-  /** Counts an accepted share's difficulty towards the hashrate estimate (bounded: one entry per 10 s). */
-  addWork(difficulty: number, now = Date.now()): void {
-    const bucket = now - (now % WORK_BUCKET_MS);
-    const last = this.stats.work.at(-1);
-    if (last && last[0] === bucket) last[1] += difficulty;
-    else this.stats.work.push([bucket, difficulty]);
-    if (this.stats.work.length > HASHRATE_WINDOW_MS / WORK_BUCKET_MS + 1) this.stats.work.shift();
-  }
-
-  hashrate(now = Date.now()): number {
-    const from = now - HASHRATE_WINDOW_MS;
-    while (this.stats.work.length > 0 && this.stats.work[0]![0] < from) this.stats.work.shift();
-    const span = Math.min(HASHRATE_WINDOW_MS, Math.max(60_000, now - this.connectedAt));
-    let sum = 0;
-    for (const [, d] of this.stats.work) sum += d;
-    return (sum * 2 ** 32) / (span / 1000);
-  }
-
   /** `flush`: what was written still goes out (a client.reconnect), otherwise the connection is cut. */
   close(flush = false): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (flush) {
-      if (this.corked) this.socket.uncork();
-      this.socket.end();
-      setTimeout(() => this.socket.destroy(), 1000).unref();
-    } else {
-      this.socket.destroy();
+    this.conn.close(flush);
+  }
+
+  /**
+   * Deadlines: subscribe and authorize within `handshakeMs` of connecting; after that, a miner silent for half of
+   * `idleMs` is pinged (ESP-Miner answers mining.ping, however long its shares take) and one silent for all of it closed.
+   */
+  checkDeadlines(now: number, handshakeMs: number, idleMs: number): 'handshake' | 'idle' | undefined {
+    if (!(this.subscribed && this.authorized)) return now - this.connectedAt > handshakeMs ? 'handshake' : undefined;
+    const silent = now - this.conn.lastHeardAt;
+    if (silent > idleMs) return 'idle';
+    if (silent <= idleMs / 2) this.pinged = false;
+    else if (!this.pinged) {
+      this.pinged = true;
+      this.write(sv1Request(this.nextPingId++, 'mining.ping', []));
     }
-    this.detachChannel?.();
-    this.channel?.close();
-    this.channel = undefined;
-    this.host.sessionClosed(this);
+    return undefined;
   }
 
   /** Moves the miner onto a channel (first attach or failover): its next notify is clean. */
@@ -210,13 +166,9 @@ export class MinerSession {
     this.detachChannel?.();
     const previous = this.channel;
     this.channel = channel;
-    this.jobs.clear();
+    this.jobs.reset();
     const onJob = (job: ChannelJob) => this.sendJob(channel, job, job.cleanJobs);
-    const onTarget = () => {
-      // A harder target judges shares at once: re-issue the current job so the miner switches now.
-      const current = channel.currentJob;
-      if (current && this.effectiveDifficulty(channel) !== this.sentDifficulty) this.sendJob(channel, current, false);
-    };
+    const onTarget = () => this.reissueIfDifficultyChanged();
     const onMask = (mask: number) => this.updateMask(mask);
     channel.on('job', onJob);
     channel.on('target', onTarget);
@@ -232,10 +184,10 @@ export class MinerSession {
     if (channel.currentJob) this.sendJob(channel, channel.currentJob, true);
   }
 
-  /** Resends the current job with a fresh id so miners that watch for silence see a live pool. */
+  /** Resends the current job with a fresh id so miners that watch for silence see a live pool; never a dead channel's job. */
   keepalive(now: number, intervalMs: number): void {
     const channel = this.channel;
-    if (!channel?.currentJob || now - this.lastNotifyAt < intervalMs) return;
+    if (!channel || channel.isClosed || !channel.currentJob || now - this.lastNotifyAt < intervalMs) return;
     this.sendJob(channel, channel.currentJob, false);
   }
 
@@ -244,7 +196,7 @@ export class MinerSession {
     if (this.extranonceSubscribed) {
       this.extranonce1 = extranonce1;
       this.extranonce2Size = extranonce2Size;
-      this.jobs.clear();
+      this.jobs.reset();
       this.write(sv1Request(null, 'mining.set_extranonce', [extranonce1, extranonce2Size]));
     } else {
       this.write(sv1Request(null, 'client.reconnect', []));
@@ -252,8 +204,36 @@ export class MinerSession {
     }
   }
 
-  effectiveDifficulty(channel: UpstreamChannel): number {
-    return Math.max(channel.difficulty, this.suggestedDifficulty ?? 0);
+  /** The difficulty this miner gets for `job`: never easier than the upstream judges that job, nor than asked for. */
+  difficultyFor(channel: UpstreamChannel, job: ChannelJob): number {
+    return Math.max(job.difficulty, channel.difficulty, this.suggestedDifficulty ?? 0);
+  }
+
+  snapshot(now: number, upstream: string | null): MiningSnapshot['miners'][number] {
+    const s = this.stats;
+    return {
+      id: this.id,
+      worker: this.worker,
+      address: this.address,
+      userAgent: this.userAgent,
+      connectedAt: new Date(this.connectedAt).toISOString(),
+      difficulty: this.sentDifficulty ?? null,
+      hashrate: s.hashrate(now),
+      lastShareAt: s.lastShareAt === null ? null : new Date(s.lastShareAt).toISOString(),
+      accepted: s.accepted,
+      rejected: s.rejected,
+      awaiting: s.awaiting,
+      rejectReasons: { ...s.rejectReasons },
+      latencyMs: s.latencyMs,
+      versionMask: this.grantedMask.toString(16).padStart(8, '0'),
+      upstream: this.channel ? upstream : null,
+    };
+  }
+
+  private reissueIfDifficultyChanged(): void {
+    const channel = this.channel;
+    const current = channel?.currentJob;
+    if (channel && current && this.difficultyFor(channel, current) !== this.sentDifficulty) this.sendJob(channel, current, false);
   }
 
   private updateMask(upstreamMask: number): void {
@@ -266,102 +246,30 @@ export class MinerSession {
   }
 
   private sendJob(channel: UpstreamChannel, job: ChannelJob, clean: boolean): void {
-    if (this.closed || channel !== this.channel) return;
+    if (this.isClosed || channel !== this.channel) return;
     const padBytes = channel.extranonceSize - this.extranonceNeeded;
     if (padBytes < 0) return; // the proxy relayouts such a miner before giving it work
     const pad = '00'.repeat(padBytes);
     if (!job.versionRolling && this.grantedMask !== 0) this.updateMask(0);
-    const difficulty = this.effectiveDifficulty(channel);
+    const difficulty = this.difficultyFor(channel, job);
     if (difficulty !== this.sentDifficulty) {
       this.sentDifficulty = difficulty;
       this.write(sv1Request(null, 'mining.set_difficulty', [difficulty]));
     }
-    if (clean) this.jobs.clear();
-    const jobId = (this.nextJobId++).toString(16);
-    const sv1: Sv1Job = {
-      jobId,
-      prevHash: job.prevHash,
-      coinbase1: job.coinbasePrefix + pad,
-      coinbase2: job.coinbaseSuffix,
-      merkleBranches: job.merkleBranches,
-      version: job.version,
-      nbits: job.nbits,
-      ntime: job.ntime,
-      cleanJobs: clean,
-    };
-    this.jobs.set(jobId, { job, channel, pad, difficulty, sv1 });
-    if (this.jobs.size > KEPT_JOBS) this.jobs.delete(this.jobs.keys().next().value!);
+    const sv1 = this.jobs.issue(channel, job, difficulty, pad, clean);
     this.lastNotifyAt = Date.now();
     this.write(sv1Request(null, 'mining.notify', notifyParams(sv1)));
   }
 
   private write(line: string): void {
-    if (this.closed) return;
-    if (this.socket.writableLength > MAX_UNREAD_BYTES) {
-      this.close();
-      return;
-    }
-    // Everything written in one turn of the event loop leaves in one segment (verdicts arrive in batches).
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        if (!this.closed) this.socket.uncork();
-      });
-    }
-    this.socket.write(line);
+    this.conn.write(line);
   }
 
-  private onData(chunk: string): void {
-    for (const line of this.splitter.push(chunk)) {
-      if (typeof line !== 'string') {
-        this.host.noteInvalid(this, 'line-too-long');
-        this.write(sv1Error(null, SV1_ERRORS.other, 'Line too long'));
-        continue;
-      }
-      this.queuedBytes += line.length;
-      if (this.queuedBytes > MAX_QUEUED_BYTES) {
-        this.close();
-        return;
-      }
-      this.queue.push(line);
-    }
-    if (!this.processing) void this.drain();
-  }
-
-  /**
-   * Lines are handled in order, synchronously except while authorize waits for an upstream; the replies
-   * of one batch go out in one write, so a probe's single read sees them all.
-   */
-  private async drain(): Promise<void> {
-    this.processing = true;
-    this.socket.cork();
-    try {
-      while (this.queue.length > 0 && !this.closed) {
-        const line = this.queue.shift()!;
-        this.queuedBytes -= line.length;
-        const pending = this.handleLine(line);
-        if (pending) await pending;
-      }
-    } finally {
-      this.processing = false;
-      if (!this.closed) this.socket.uncork();
-    }
-  }
-
-  private handleLine(line: string): Promise<void> | undefined {
-    let message;
-    try {
-      message = parseSv1Line(line);
-    } catch (error) {
-      const e = error as Sv1ProtocolError;
-      this.host.noteInvalid(this, e.code);
-      this.write(sv1Error(e.id ?? null, SV1_ERRORS.other, e.message));
-      return undefined;
-    }
-    if (message.kind === 'response') return undefined; // e.g. a pong or a client.get_version answer
-    return this.handleRequest(message);
+  private onClosed(): void {
+    this.detachChannel?.();
+    this.channel?.close();
+    this.channel = undefined;
+    this.host.sessionClosed(this);
   }
 
   private handleRequest(request: Sv1Request): Promise<void> | undefined {
@@ -369,7 +277,7 @@ export class MinerSession {
     switch (request.method) {
       case 'mining.configure':
         this.onConfigure(id, params);
-        return undefined;
+        return;
       case 'mining.subscribe':
         this.subscribed = true;
         if (typeof params[0] === 'string') this.userAgent = params[0].slice(0, 64);
@@ -386,29 +294,21 @@ export class MinerSession {
         return;
       case 'mining.authorize':
         return this.onAuthorize(id, params);
-      case 'mining.suggest_difficulty': {
-        const d = params[0];
-        if (typeof d === 'number' && d > 0 && Number.isFinite(d)) {
-          this.suggestedDifficulty = d;
-          this.channel?.suggestDifficulty(d);
-          const current = this.channel?.currentJob;
-          if (this.channel && current && this.effectiveDifficulty(this.channel) !== this.sentDifficulty) this.sendJob(this.channel, current, false);
-          if (id !== null) this.write(sv1Result(id, true));
-        } else if (id !== null) {
-          this.write(sv1Error(id, SV1_ERRORS.other, 'Difficulty must be a positive number'));
-        }
+      case 'mining.suggest_difficulty':
+        this.onSuggestDifficulty(id, params[0]);
         return;
-      }
       case 'mining.extranonce.subscribe':
         this.extranonceSubscribed = true;
         this.write(sv1Result(id, true));
         return;
       case 'mining.submit':
         this.onSubmit(id, params);
-        return undefined;
+        return;
       case 'mining.ping':
         this.write(sv1Result(id, 'pong'));
         return;
+      case 'pong':
+        return; // ESP-Miner's answer to our mining.ping: {"id":..,"method":"pong","params":[]}
       case 'mining.get_transactions':
         this.write(sv1Result(id, []));
         return;
@@ -464,23 +364,41 @@ export class MinerSession {
     outcome.commit();
   }
 
-  private refillTokens(): boolean {
-    const now = performance.now();
-    const { submitsPerSecond, submitBurst } = this.host.limits;
-    this.tokens = Math.min(submitBurst, this.tokens + ((now - this.lastRefill) / 1000) * submitsPerSecond);
-    this.lastRefill = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
+  /** A number out of range is clamped; anything else is not a difficulty. */
+  private onSuggestDifficulty(id: Sv1Id, value: unknown): void {
+    if (typeof value !== 'number' || !(value > 0)) {
+      this.host.noteInvalid(this, 'bad-difficulty');
+      if (id !== null) this.write(sv1Error(id, SV1_ERRORS.other, 'Difficulty must be a positive number'));
+      return;
+    }
+    const difficulty = clampDifficulty(value);
+    this.suggestedDifficulty = difficulty;
+    this.channel?.suggestDifficulty(difficulty);
+    this.reissueIfDifficultyChanged();
+    if (id !== null) this.write(sv1Result(id, true));
+  }
+
+  /** Counts a submit; a connection whose submits are mostly invalid is dropped (and its address backed off). */
+  private judgeSubmitter(valid: boolean): void {
+    if (!this.guard.judge(valid)) return;
+    this.host.misbehaved(this);
+    this.close(true);
+  }
+
+  private rejectHere(id: Sv1Id, share: LocalShare, reason: string, code: number, text: string): void {
+    this.host.recordShare(this, share, undefined, { accepted: false, reason });
+    this.stats.rejectedHere(reason);
+    this.reject(id, code, text);
   }
 
   private reject(id: Sv1Id, code: number, reason: string): void {
     this.host.noteInvalid(this, reason);
     this.write(sv1Error(id, code, reason));
+    this.judgeSubmitter(false);
   }
 
   private onSubmit(id: Sv1Id, params: unknown[]): void {
-    if (!this.refillTokens()) return this.reject(id, SV1_ERRORS.other, 'Too many submits');
+    if (!this.guard.allow()) return this.reject(id, SV1_ERRORS.other, 'Too many submits');
     if (!this.subscribed) return this.reject(id, SV1_ERRORS.notSubscribed, 'Not subscribed');
     if (!this.authorized) return this.reject(id, SV1_ERRORS.unauthorized, 'Unauthorized worker');
     const [, jobId, extranonce2, ntime, nonce, versionBits] = params;
@@ -495,42 +413,49 @@ export class MinerSession {
     if (channel !== this.channel) return this.reject(id, SV1_ERRORS.jobNotFound, 'Job not found');
     sent.hasher ??= new ShareHasher(sent.sv1, this.extranonce1);
     const hash = sent.hasher.hash(extranonce2, ntime, nonce, bits);
-    const local: LocalShare = {
-      jobId,
-      upstreamJobId: job.jobId,
-      headerHash: hash.toString('hex'),
-      difficulty,
-      shareDifficulty: hashDifficulty(hash),
-    };
-    const shareId = this.host.recordShare(this, local);
+    const local: LocalShare = { jobId, upstreamJobId: job.jobId, headerHash: hash.toString('hex'), difficulty, shareDifficulty: hashDifficulty(hash) };
+    // below the miner's own target, or sent before: judged here, in the standard words, never sent under the user's name
+    if (!meetsTarget(hash, local.shareDifficulty, sent)) return this.rejectHere(id, local, LOW_DIFFICULTY, SV1_ERRORS.lowDifficulty, 'Low difficulty share');
+    if (!this.jobs.firstTime(local.headerHash)) return this.rejectHere(id, local, DUPLICATE, SV1_ERRORS.duplicateShare, 'Duplicate share');
+    this.judgeSubmitter(true);
+    this.forward(id, local, channel, {
+      jobId: job.jobId,
+      extranonce: pad + this.extranonce1 + extranonce2,
+      ntime,
+      nonce,
+      versionBits: bits,
+      version: (Number.parseInt(job.version, 16) ^ Number.parseInt(bits, 16)) >>> 0,
+    });
+  }
+
+  /**
+   * Sends a share upstream. The miner hears the verdict, or after `verdictTimeoutMs` that the share met its
+   * target (the upstream's word then settles the ledger; hashpool acknowledges shares in batches of 10).
+   */
+  private forward(id: Sv1Id, local: LocalShare, channel: UpstreamChannel, share: Parameters<UpstreamChannel['submit']>[0]): void {
     const started = performance.now();
     let answered = false;
+    let settled = false;
     const timer = setTimeout(() => {
-      // No verdict yet: answer from our own check; the ledger keeps the share awaiting until the upstream speaks.
       answered = true;
-      if (local.shareDifficulty >= difficulty) this.write(sv1Result(id, true));
-      else this.write(sv1Error(id, SV1_ERRORS.lowDifficulty, 'Low difficulty share'));
+      this.write(sv1Result(id, true));
     }, this.host.verdictTimeoutMs);
     const settle = (verdict: Verdict, latency: number | null) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       this.host.settleShare(this, local, shareId, verdict, latency);
+      this.stats.judged(verdict, local.difficulty, latency);
       if (answered) return;
       answered = true;
       if (verdict.accepted) this.write(sv1Result(id, true));
       else this.write(sv1Error(id, errorCodeFor(verdict.reason), verdict.reason));
     };
-    channel
-      .submit({
-        jobId: job.jobId,
-        extranonce: pad + this.extranonce1 + extranonce2,
-        ntime,
-        nonce,
-        versionBits: bits,
-        version: (Number.parseInt(job.version, 16) ^ Number.parseInt(bits, 16)) >>> 0,
-      })
-      .then(
-        (verdict) => settle(verdict, performance.now() - started),
-        () => settle({ accepted: false, reason: UPSTREAM_LOST }, null),
-      );
+    const shareId = this.host.recordShare(this, local, (verdict) => settle(verdict, null));
+    this.stats.forwarded();
+    channel.submit({ ...share, late: (verdict) => this.host.lateVerdict(this, local, shareId, verdict) }).then(
+      (verdict) => settle(verdict, performance.now() - started),
+      () => settle({ accepted: false, reason: UPSTREAM_LOST }, null),
+    );
   }
 }

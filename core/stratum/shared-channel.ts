@@ -5,8 +5,6 @@
  */
 import { type ChannelJob, type ChannelShare, UpstreamChannel, type Verdict } from './upstream';
 
-const FORWARDED = ['job', 'target', 'versionMask', 'closed'] as const;
-
 export class SharedChannel {
   private views = 0;
 
@@ -35,13 +33,19 @@ class ChannelView extends UpstreamChannel {
     private readonly release: () => void,
   ) {
     super();
-    const listeners = FORWARDED.map((event) => {
-      const listener = (...args: unknown[]) => this.emit(event, ...args);
-      inner.on(event, listener);
-      return () => inner.off(event, listener);
-    });
+    const onJob = (job: ChannelJob) => this.emit('job', job);
+    const onTarget = (difficulty: number) => this.emit('target', difficulty);
+    const onMask = (mask: number) => this.emit('versionMask', mask);
+    const onClosed = (reason: string) => this.emit('closed', reason);
+    inner.on('job', onJob);
+    inner.on('target', onTarget);
+    inner.on('versionMask', onMask);
+    inner.on('closed', onClosed);
     this.detach = () => {
-      for (const off of listeners) off();
+      inner.off('job', onJob);
+      inner.off('target', onTarget);
+      inner.off('versionMask', onMask);
+      inner.off('closed', onClosed);
     };
   }
 

@@ -10,7 +10,8 @@ import {
   type ChannelJob,
   type ChannelRequest,
   type ChannelShare,
-  type LinkState,
+  clampDifficulty,
+  owedAnswerMs,
   UpstreamChannel,
   UpstreamError,
   UpstreamLink,
@@ -22,7 +23,7 @@ export interface Sv1UpstreamOptions {
   port: number;
   url: string;
   logger: Logger;
-  /** no message and no answer for this long = silent pool */
+  /** no message at all for this long, or an answer owed for min(this, 30 s) = silent pool */
   silentMs: number;
   connectTimeoutMs?: number;
 }
@@ -120,7 +121,7 @@ class PoolConnection {
     const now = Date.now();
     let oldest = Number.POSITIVE_INFINITY;
     for (const p of this.pending.values()) oldest = Math.min(oldest, p.sentAt);
-    const unanswered = oldest !== Number.POSITIVE_INFINITY && performance.now() - oldest > this.opts.silentMs;
+    const unanswered = oldest !== Number.POSITIVE_INFINITY && performance.now() - oldest > owedAnswerMs(this.opts.silentMs);
     if (now - this.lastHeard > this.opts.silentMs || unanswered) this.close('silent');
   }
 
@@ -261,15 +262,17 @@ class Sv1Channel extends UpstreamChannel {
           ntime: job.ntime,
           cleanJobs: job.cleanJobs,
           versionRolling: this.versionMask !== 0,
+          // set_difficulty applies from the next notify on
+          difficulty: this.difficulty,
         };
         this.emit('job', this.currentJob);
         return;
       }
       case 'mining.set_difficulty': {
         const d = params[0];
-        if (typeof d === 'number' && d > 0 && Number.isFinite(d)) {
-          this.difficulty = d;
-          this.emit('target', d);
+        if (typeof d === 'number' && d > 0) {
+          this.difficulty = clampDifficulty(d);
+          this.emit('target', this.difficulty);
         }
         return;
       }
@@ -316,7 +319,7 @@ export class Sv1UpstreamLink extends UpstreamLink {
 
   /** A pool is up when it answers mining.subscribe on a fresh connection (authorize needs a miner's credentials). */
   async connect(): Promise<void> {
-    this.emit('state', 'connecting' satisfies LinkState);
+    this.emit('state', 'connecting');
     const probe = new PoolConnection(this.opts, () => {}, () => {});
     try {
       await probe.ready(this.opts.connectTimeoutMs ?? 5000);
@@ -330,9 +333,9 @@ export class Sv1UpstreamLink extends UpstreamLink {
       if (!Array.isArray(answer.result)) throw new UpstreamError('protocol', 'pool answered mining.subscribe with something else');
       if (typeof answer.result[2] === 'number') this.extranonceSpace = answer.result[2];
       this.probeRtt = performance.now() - started;
-      this.emit('state', 'up' satisfies LinkState);
+      this.emit('state', 'up');
     } catch (error) {
-      this.emit('state', 'down' satisfies LinkState, (error as Error).message);
+      this.emit('state', 'down', (error as Error).message);
       throw error;
     } finally {
       probe.close('probe done');
@@ -345,9 +348,8 @@ export class Sv1UpstreamLink extends UpstreamLink {
     this.channels.add(channel);
     channel.on('closed', (reason: string) => {
       this.channels.delete(channel);
-      if (reason === 'silent') this.emit('state', 'silent' satisfies LinkState, 'pool stopped talking');
+      if (reason === 'silent') this.emit('state', 'silent', 'pool stopped talking');
     });
-    channel.on('job', () => this.emit('activity'));
     try {
       await channel.open();
     } catch (error) {

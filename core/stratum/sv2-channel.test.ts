@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sv2AnyMessage, Sv2Message } from '../protocol/sv2/messages';
-import { createProxy, type Proxy, type QuoteEvent } from './proxy';
+import { createProxy, type Proxy, type QuoteEvent, type ShareEvent } from './proxy';
 import type { Sv2Conn } from './sv2-upstream';
 import { TestMiner } from './testing/test-miner';
 import { until } from '../../test/until';
@@ -140,6 +140,27 @@ describe('Sv2 upstream channel', () => {
     expect(quotes).toMatchObject([{ quoteId: 'q-late', amount: 8n, worker: 'bc1qz.gone' }]);
     // the pool is told once the quotes had time to arrive, never before the verdicts
     expect(pool.sent.some((m) => m.type === 'CloseChannel')).toBe(false);
+  });
+
+  it('settles a share it had to give up as lost when a late Success arrives while the channel lingers', async () => {
+    const { proxy, port, pool } = await setup({ verdictGraceMs: 200 });
+    const shares: ShareEvent[] = [];
+    proxy.on('share', (e) => shares.push(e));
+    const miner = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qz.late' });
+    await miner.connect();
+    const share = await miner.submitShare();
+    expect(share.accepted).toBe(true); // answered from the local check after verdictTimeoutMs
+    miner.close();
+    await until(() => proxy.ledger.shareByHeaderHash(share.headerHash)?.reason === 'upstream-lost', 'the share given up as lost');
+    expect(proxy.snapshot().shares).toMatchObject({ accepted: 0, rejected: 1 });
+    pool.deliver({ type: 'SubmitSharesSuccess', channelId: 7, lastSequenceNumber: 0, newSubmitsAcceptedCount: 1, newSharesSum: 1n });
+    await until(() => proxy.ledger.shareByHeaderHash(share.headerHash)?.verdict === 'accepted', 'the late verdict');
+    expect(proxy.snapshot().shares).toEqual({ accepted: 1, rejected: 0, awaiting: 0, rejectReasons: {} });
+    expect(shares.filter((e) => e.headerHash === share.headerHash).map((e) => [e.verdict, e.reason])).toEqual([
+      ['awaiting', null],
+      ['rejected', 'upstream-lost'],
+      ['accepted', null],
+    ]);
   });
 
   it('aggregates miners on one channel when asked, keeping their work apart by extranonce1', async () => {

@@ -1,25 +1,16 @@
 /**
- * Stratum V2 upstream (hashpool): one Noise connection pinned to the pool's authority key, one
- * extended channel per miner. Jobs (future jobs + SetNewPrevHash) become Sv1-shaped work, shares go
- * out as SubmitSharesExtended, batched successes and named errors come back as verdicts, and the
- * hashpool quote notices (0xC0/0xC1) are raised for the wallet.
+ * Stratum V2 upstream (hashpool): Noise connections pinned to the pool's authority key, one extended
+ * channel per miner (sv2-channel.ts). A pool that keeps its connection open is left only when it owes an
+ * answer it does not give in time (a setup or channel answer, a full batch's SubmitShares.Success, an
+ * UpdateChannel's SetTarget): hashpool may legitimately stay quiet for many minutes otherwise.
  */
-import { bigIntToLeBytes, bytesToHex, difficultyFromTarget, hexToBytes, leBytesToBigInt, MAX_TARGET, swapWords32, targetFromDifficulty } from '../protocol/bitcoin/work';
-import { UPSTREAM_LOST } from './ledger';
-import type { Logger } from '../log';
-import type { Sv2AnyMessage, Sv2Message, Sv2MessageOf } from '../protocol/sv2/messages';
-import { PROTOCOL_MINING, SETUP_FLAG_REQUIRES_VERSION_ROLLING } from '../protocol/sv2/messages';
 import { EventEmitter } from 'node:events';
-import {
-  type ChannelJob,
-  type ChannelRequest,
-  type ChannelShare,
-  type LinkState,
-  UpstreamChannel,
-  UpstreamError,
-  UpstreamLink,
-  type Verdict,
-} from './upstream';
+import { bigIntToLeBytes, MAX_TARGET } from '../protocol/bitcoin/work';
+import type { Logger } from '../log';
+import type { Sv2AnyMessage, Sv2Message } from '../protocol/sv2/messages';
+import { PROTOCOL_MINING, SETUP_FLAG_REQUIRES_VERSION_ROLLING } from '../protocol/sv2/messages';
+import { Sv2Channel } from './sv2-channel';
+import { type ChannelRequest, type LinkEvents, type LinkState, owedAnswerMs, type UpstreamChannel, UpstreamError, UpstreamLink } from './upstream';
 
 /** The slice of an Sv2 transport connection the proxy uses. */
 export interface Sv2Conn {
@@ -37,198 +28,16 @@ export interface Sv2UpstreamOptions {
   url: string;
   authorityPubkey: string;
   logger: Logger;
+  /** an answer the pool owes (see above) that is this late makes it silent; setup answers get at most 10 s */
   silentMs: number;
   connector: Sv2Connector;
+  /** how long a closing channel waits for the verdicts of shares already sent */
+  closeGraceMs: number;
   timeoutMs?: number;
 }
 
-type JobMessage = Sv2MessageOf<'NewExtendedMiningJob'>;
-type PrevHash = Sv2MessageOf<'SetNewPrevHash'>;
-
-/** How long a closing channel waits for the verdicts of shares already sent. */
-const CLOSE_GRACE_MS = 10_000;
-/** How long it then stays open for their quote notifications. */
-const QUOTE_LINGER_MS = 6_000;
-
-function hex32(value: number): string {
-  return (value >>> 0).toString(16).padStart(8, '0');
-}
-
-class Sv2Channel extends UpstreamChannel {
-  currentJob: ChannelJob | undefined;
-  difficulty: number;
-  private sequence = 0;
-  private readonly pending = new Map<number, (verdict: Verdict) => void>();
-  private readonly futureJobs = new Map<number, JobMessage>();
-  private readonly jobs = new Map<number, JobMessage>();
-  private prevHash: PrevHash | undefined;
-  private closedReason: string | undefined;
-  private closing = false;
-  private onSettled: (() => void) | undefined;
-
-  constructor(
-    /** the pool connection (by its number on the session) the channel was opened on */
-    readonly generation: number,
-    private readonly link: PoolSession,
-    readonly channelId: number,
-    readonly groupChannelId: number,
-    readonly extranonceSize: number,
-    private extranoncePrefix: Uint8Array,
-    target: Uint8Array,
-  ) {
-    super();
-    this.difficulty = difficultyFromTarget(leBytesToBigInt(target));
-  }
-
-  get isClosed(): boolean {
-    return this.closedReason !== undefined;
-  }
-
-  submit(share: ChannelShare): Promise<Verdict> {
-    if (this.closedReason !== undefined) return Promise.reject(new UpstreamError('closed', this.closedReason));
-    const jobId = Number(share.jobId);
-    const sequenceNumber = this.sequence;
-    this.sequence = (this.sequence + 1) >>> 0;
-    return new Promise<Verdict>((resolve) => {
-      this.pending.set(sequenceNumber, resolve);
-      this.link.send({
-        type: 'SubmitSharesExtended',
-        channelId: this.channelId,
-        sequenceNumber,
-        jobId,
-        nonce: Number.parseInt(share.nonce, 16) >>> 0,
-        ntime: Number.parseInt(share.ntime, 16) >>> 0,
-        version: share.version >>> 0,
-        extranonce: hexToBytes(share.extranonce),
-      });
-    });
-  }
-
-  suggestDifficulty(difficulty: number): void {
-    if (this.closedReason !== undefined) return;
-    const maximumTarget = bigIntToLeBytes(targetFromDifficulty(difficulty));
-    this.link.send({ type: 'UpdateChannel', channelId: this.channelId, nominalHashRate: (difficulty * 2 ** 32) / 10, maximumTarget });
-  }
-
-  /**
-   * Closes once the shares already sent are judged (at most CLOSE_GRACE_MS), then lingers long enough for
-   * their quote notifications (hashpool polls the mint every 5 s), so a departed miner's ehash is still announced.
-   */
-  close(): void {
-    if (this.closedReason !== undefined || this.closing) return;
-    this.closing = true;
-    const finish = () => {
-      if (this.closedReason !== undefined) return;
-      clearTimeout(deadline);
-      this.link.send({ type: 'CloseChannel', channelId: this.channelId, reasonCode: 'miner-disconnected' });
-      this.shut('closed by proxy');
-    };
-    const deadline = setTimeout(finish, CLOSE_GRACE_MS + QUOTE_LINGER_MS);
-    deadline.unref();
-    this.onSettled = () => {
-      this.onSettled = undefined;
-      setTimeout(finish, QUOTE_LINGER_MS).unref();
-    };
-    if (this.pending.size === 0) this.onSettled();
-  }
-
-  /** Ends the channel: unanswered shares are lost with it (the ledger marks them so). */
-  shut(reason: string): void {
-    if (this.closedReason !== undefined) return;
-    this.closedReason = reason;
-    this.link.forget(this);
-    for (const resolve of this.pending.values()) resolve({ accepted: false, reason: UPSTREAM_LOST });
-    this.pending.clear();
-    this.emit('closed', reason);
-  }
-
-  handle(message: Sv2AnyMessage): void {
-    switch (message.type) {
-      case 'NewExtendedMiningJob':
-        if (this.closing) return;
-        if (message.minNtime === undefined) {
-          this.futureJobs.set(message.jobId, message);
-          if (this.futureJobs.size > 16) this.futureJobs.delete(this.futureJobs.keys().next().value!);
-        } else {
-          this.remember(message);
-          if (this.prevHash) this.publish(message, message.minNtime, false);
-        }
-        return;
-      case 'SetNewPrevHash': {
-        this.prevHash = message;
-        const job = this.futureJobs.get(message.jobId) ?? this.jobs.get(message.jobId);
-        this.futureJobs.clear();
-        this.jobs.clear();
-        if (!job) return;
-        this.remember(job);
-        this.publish(job, message.minNtime, true);
-        return;
-      }
-      case 'SetTarget':
-        this.difficulty = difficultyFromTarget(leBytesToBigInt(message.maximumTarget));
-        this.emit('target', this.difficulty);
-        return;
-      case 'SetExtranoncePrefix':
-        // Applies to jobs from now on; the miner's extranonce1 stays, the new prefix rides in coinb1.
-        if (message.extranoncePrefix.length + this.extranonceSize <= 32) this.extranoncePrefix = message.extranoncePrefix;
-        return;
-      case 'SubmitSharesSuccess': {
-        // A success covers every share up to last_sequence_number that was not named in an error.
-        for (const [seq, resolve] of this.pending) {
-          if (seq > message.lastSequenceNumber) break;
-          this.pending.delete(seq);
-          resolve({ accepted: true });
-        }
-        if (this.pending.size === 0) this.onSettled?.();
-        return;
-      }
-      case 'SubmitSharesError': {
-        const resolve = this.pending.get(message.sequenceNumber);
-        if (resolve) {
-          this.pending.delete(message.sequenceNumber);
-          resolve({ accepted: false, reason: message.errorCode || 'rejected' });
-        }
-        if (this.pending.size === 0) this.onSettled?.();
-        return;
-      }
-      case 'MintQuoteNotification':
-        this.emit('quote', { quoteId: message.quoteId, amount: message.amount });
-        return;
-      case 'MintQuoteFailure':
-        this.emit('quote', { quoteId: message.quoteId, amount: 0n, error: { code: message.errorCode, message: message.errorMessage } });
-        return;
-      case 'CloseChannel':
-        this.shut(`pool closed the channel: ${message.reasonCode}`);
-        return;
-      default:
-    }
-  }
-
-  private remember(job: JobMessage): void {
-    this.jobs.set(job.jobId, job);
-    if (this.jobs.size > 32) this.jobs.delete(this.jobs.keys().next().value!);
-  }
-
-  private publish(job: JobMessage, ntime: number, clean: boolean): void {
-    const prev = this.prevHash!;
-    this.currentJob = {
-      jobId: String(job.jobId),
-      prevHash: bytesToHex(swapWords32(prev.prevHash)),
-      coinbasePrefix: bytesToHex(job.coinbaseTxPrefix) + bytesToHex(this.extranoncePrefix),
-      coinbaseSuffix: bytesToHex(job.coinbaseTxSuffix),
-      merkleBranches: job.merklePath.map((node) => bytesToHex(node)),
-      version: hex32(job.version),
-      nbits: hex32(prev.nbits),
-      ntime: hex32(ntime),
-      cleanJobs: clean,
-      versionRolling: job.versionRollingAllowed,
-    };
-    this.emit('job', this.currentJob);
-  }
-}
-
 /** One Noise connection to the pool and the channels on it. */
-class PoolSession extends EventEmitter {
+class PoolSession extends EventEmitter<LinkEvents> {
   latencyMs: number | undefined;
   private conn: Sv2Conn | undefined;
   private readonly channels = new Map<number, Sv2Channel>();
@@ -237,7 +46,6 @@ class PoolSession extends EventEmitter {
   private nextRequestId = 1;
   /** counts connections: a Reconnect replaces the connection and every channel opened on the old one */
   private generation = 0;
-  private lastHeard = Date.now();
   private watchdog: NodeJS.Timeout | undefined;
   private closed = false;
   private reconnecting: Promise<void> | undefined;
@@ -259,7 +67,7 @@ class PoolSession extends EventEmitter {
   }
 
   async connect(host = this.opts.host, port = this.opts.port): Promise<void> {
-    this.emit('state', 'connecting' satisfies LinkState);
+    this.emit('state', 'connecting');
     try {
       const started = performance.now();
       const conn = await this.opts.connector({ host, port, authorityPubkey: this.opts.authorityPubkey, timeoutMs: this.timeoutMs, logger: this.opts.logger });
@@ -269,7 +77,6 @@ class PoolSession extends EventEmitter {
       }
       this.conn = conn;
       this.generation++;
-      this.lastHeard = Date.now();
       conn.on('message', (m) => this.onMessage(m));
       conn.on('close', (reason) => this.onConnClosed(conn, reason));
       const answer = await this.await_(
@@ -299,11 +106,11 @@ class PoolSession extends EventEmitter {
         this.watchdog = setInterval(() => this.checkSilence(), Math.max(50, Math.min(1000, this.opts.silentMs / 4)));
         this.watchdog.unref();
       }
-      this.emit('state', 'up' satisfies LinkState);
+      this.emit('state', 'up');
     } catch (error) {
       this.conn?.close();
       this.conn = undefined;
-      this.emit('state', 'down' satisfies LinkState, (error as Error).message);
+      this.emit('state', 'down', (error as Error).message);
       throw error;
     }
   }
@@ -384,8 +191,13 @@ class PoolSession extends EventEmitter {
 
   private checkSilence(): void {
     if (this.closed || this.reconnecting || !this.conn) return;
-    if (Date.now() - this.lastHeard > this.opts.silentMs) {
-      this.emit('state', 'silent' satisfies LinkState, `no message from the pool for ${Math.round(this.opts.silentMs / 1000)} s`);
+    const now = Date.now();
+    for (const channel of this.channels.values()) {
+      const owed = channel.owedSince();
+      if (owed !== undefined && now - owed > owedAnswerMs(this.opts.silentMs)) {
+        this.emit('state', 'silent', `the pool has not answered for ${Math.round((now - owed) / 1000)} s (a full batch of shares or a difficulty update unacknowledged)`);
+        return;
+      }
     }
   }
 
@@ -394,11 +206,10 @@ class PoolSession extends EventEmitter {
     this.conn = undefined;
     if (this.reconnecting) return;
     for (const channel of [...this.channels.values()]) channel.shut('pool connection closed');
-    this.emit('state', 'down' satisfies LinkState, `pool closed the connection${reason instanceof Error ? `: ${reason.message}` : ''}`);
+    this.emit('state', 'down', `pool closed the connection${reason instanceof Error ? `: ${reason.message}` : ''}`);
   }
 
   private onMessage(message: Sv2AnyMessage): void {
-    this.lastHeard = Date.now();
     switch (message.type) {
       case 'SetupConnectionSuccess':
       case 'SetupConnectionError': {
@@ -411,7 +222,7 @@ class PoolSession extends EventEmitter {
         // The pool's first job follows in the same read: the channel must exist before it is handled.
         const resolve = this.opening.get(message.requestId);
         if (!resolve) return;
-        const channel = new Sv2Channel(this.generation, this, message.channelId, message.groupChannelId, message.extranonceSize, message.extranoncePrefix, message.target);
+        const channel = new Sv2Channel(this.generation, this, message.channelId, message.groupChannelId, message.extranonceSize, message.extranoncePrefix, message.target, this.opts.closeGraceMs);
         this.channels.set(message.channelId, channel);
         resolve(channel);
         return;

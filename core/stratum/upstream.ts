@@ -24,6 +24,12 @@ export interface ChannelJob {
   cleanJobs: boolean;
   /** false when the upstream forbids version rolling for this job */
   versionRolling: boolean;
+  /**
+   * The difficulty the upstream judges this job's shares at, fixed when the job arrived: Stratum V1 applies
+   * set_difficulty from the next notify on, and an Sv2 SetTarget does not apply to jobs already started
+   * (SRI channels_sv2 keeps a target per job). A later, easier target never makes this job easier.
+   */
+  difficulty: number;
 }
 
 export interface ChannelShare {
@@ -37,6 +43,8 @@ export interface ChannelShare {
   versionBits: string;
   /** the full header version those bits give */
   version: number;
+  /** a verdict that arrives after the share was already settled as lost (a closing channel's linger) */
+  late?: (verdict: Verdict) => void;
 }
 
 export type Verdict = { accepted: true } | { accepted: false; reason: string };
@@ -64,15 +72,18 @@ export interface ChannelRequest {
   versionMask: number;
 }
 
-/**
- * Events:
- *  'job' (job: ChannelJob)            new work; the latest is current
- *  'target' (difficulty: number)      the share target changed
- *  'versionMask' (mask: number)
- *  'quote' (notice: QuoteNotice)
- *  'closed' (reason: string)          the channel is gone; pending submits settle as lost
- */
-export abstract class UpstreamChannel extends EventEmitter {
+export interface ChannelEvents {
+  /** new work; the latest is current */
+  job: [job: ChannelJob];
+  /** the share target for jobs from now on changed */
+  target: [difficulty: number];
+  versionMask: [mask: number];
+  quote: [notice: QuoteNotice];
+  /** the channel is gone; pending submits settle as lost */
+  closed: [reason: string];
+}
+
+export abstract class UpstreamChannel extends EventEmitter<ChannelEvents> {
   abstract readonly extranonceSize: number;
   abstract readonly difficulty: number;
   /** resolves with the upstream's verdict, or rejects with an Error when the channel died first */
@@ -87,14 +98,32 @@ export abstract class UpstreamChannel extends EventEmitter {
   versionMask: number | undefined;
 }
 
+/**
+ * Difficulties from miners and pools are clamped to what a target can express (0xffff / 2^48, about 2^-32: the
+ * easiest 256-bit target) and to far above any share a miner can find (1e15, beyond Bitcoin's network difficulty).
+ */
+export const MIN_DIFFICULTY = 0xffff / 2 ** 48;
+export const MAX_DIFFICULTY = 1e15;
+
+export function clampDifficulty(difficulty: number): number {
+  return Math.min(MAX_DIFFICULTY, Math.max(MIN_DIFFICULTY, difficulty));
+}
+
 export type LinkState = 'connecting' | 'up' | 'down' | 'silent';
 
 /**
- * Events:
- *  'state' (state: LinkState, detail?: string)
- *  'activity' ()                      any message from the pool (feeds silent-upstream detection)
+ * How late an answer a pool owes (a verdict, a batch's acknowledgement) may be before the pool counts as
+ * silent: the silence setting, but never more than 30 s, since a working pool answers within a round trip.
  */
-export abstract class UpstreamLink extends EventEmitter {
+export function owedAnswerMs(silentMs: number): number {
+  return Math.min(silentMs, 30_000);
+}
+
+export interface LinkEvents {
+  state: [state: LinkState, detail?: string];
+}
+
+export abstract class UpstreamLink extends EventEmitter<LinkEvents> {
   abstract readonly url: string;
   abstract readonly protocol: 'sv1' | 'sv2';
   /** connects and proves the pool works (jobs flow); rejects when it does not */

@@ -169,6 +169,7 @@ export class SimMiner {
     this.nextId = 1;
     this.submits.clear();
     this.sentAt.clear();
+    this.recentJobIds = [];
     const splitter = new Sv1LineSplitter();
     let established = false;
     socket.on('connect', () => {
@@ -242,11 +243,15 @@ export class SimMiner {
           this.options.log('E', 'stratum_api', `Invalid mining.notify: ${(error as Error).message}`);
           return;
         }
+        // stratum_v1_task.c: a clean notify clears the ids kept against duplicates first (as does a new connection)
+        if (job.cleanJobs) this.recentJobIds = [];
         if (this.recentJobIds.includes(job.jobId)) return;
         this.recentJobIds.push(job.jobId);
         if (this.recentJobIds.length > 16) this.recentJobIds.shift();
+        // the firmware takes the newest notify as its work (with the difficulty set before it) at its next job
+        // interval; a clean one also drops the work in flight (create_jobs_task, SYSTEM_clean_jobs_queue)
         this.poolDifficulty = this.pendingDifficulty;
-        if (job.cleanJobs || !this.active) this.startJob(job);
+        this.startJob(job);
         return;
       }
       case 'mining.set_difficulty': {
@@ -308,10 +313,13 @@ export class SimMiner {
       this.options.log('I', 'stratum_api', `Configure result: version_mask=${hex32(this.versionMask)}`);
       return;
     }
+    const difficulty = this.submits.get(id);
+    // Any answer to a setup message, accepted or refused, resets the failure count (stratum_v1_task.c: "Reset
+    // retry attempts after successfully receiving data"): only a pool that says nothing sends the firmware away.
+    if (difficulty === undefined && (typeof result === 'boolean' || (response.error !== null && response.error !== undefined))) this.failures = 0;
     if (id === 3 && !this.authorized) {
       if (result === true) {
         this.authorized = true;
-        this.failures = 0;
         if (pool.suggestedDifficulty > 0) this.send('mining.suggest_difficulty', [pool.suggestedDifficulty]);
         if (pool.extranonceSubscribe) this.send('mining.extranonce.subscribe', []);
       } else {
@@ -319,7 +327,6 @@ export class SimMiner {
       }
       return;
     }
-    const difficulty = this.submits.get(id);
     if (difficulty === undefined) return;
     // {"result":null,"error":null} is ignored, like the firmware does
     if (result === null && (response.error === null || response.error === undefined) && !response.rejectReason) return;

@@ -264,7 +264,7 @@ describe('devnet pool, Stratum V2 port with the mint', () => {
     });
   });
 
-  it('honours UpdateChannel (jobs sent with min_ntime keep their target), CloseChannel and Reconnect', async () => {
+  it('honours UpdateChannel (every job started before it keeps its target, as SRI channels_sv2 does), CloseChannel and Reconnect', async () => {
     const c = await client();
     const channel = await c.openChannel(`a.${lockingKey}`);
     const floorTarget = channel.target;
@@ -281,19 +281,25 @@ describe('devnet pool, Stratum V2 port with the mint', () => {
     expect(leBytesToBigInt(setTarget.maximumTarget)).toBe(1n << 248n);
     c.send({ type: 'UpdateChannel', channelId: 99, nominalHashRate: 1, maximumTarget: ALL_FF });
     expect((await c.nth('UpdateChannelError')).errorCode).toBe('invalid-channel-id');
+    devnet.pool.refreshTemplate();
+    const afterTarget = await c.nth('NewExtendedMiningJob', 3);
 
-    // A share good for the floor but not for the new target: fine on the refreshed job, too easy on the future job.
+    // A share good for the floor but not for the new target: fine on both jobs started before SetTarget (the
+    // activated future job included), too easy on the job started after it.
     const between = (h: Uint8Array) => hashMeetsTarget(h, floorTarget) && !hashMeetsTarget(h, 1n << 248n);
-    channel.job = refreshed;
-    const onRefreshed = channel.freshExtranonce();
-    const ok = searchNonce(channel.header(onRefreshed), between)!;
-    const okSequence = channel.submit({ extranonce: onRefreshed, nonce: ok.nonce, version: refreshed.version });
-    channel.job = futureJob;
-    const onFuture = channel.freshExtranonce();
-    const tooEasy = searchNonce(channel.header(onFuture), between)!;
-    expect(await errorFor(c, channel.submit({ extranonce: onFuture, nonce: tooEasy.nonce, version: futureJob.version }))).toBe('difficulty-too-low');
-    expect(devnet.pool.stats().accepted).toBe(1);
-    expect(c.received.some((m) => m.type === 'SubmitSharesError' && m.sequenceNumber === okSequence)).toBe(false);
+    const sequences: number[] = [];
+    for (const job of [refreshed, futureJob]) {
+      channel.job = job;
+      const extranonce = channel.freshExtranonce();
+      const found = searchNonce(channel.header(extranonce), between)!;
+      sequences.push(channel.submit({ extranonce, nonce: found.nonce, version: job.version }));
+    }
+    channel.job = afterTarget;
+    const onNew = channel.freshExtranonce();
+    const tooEasy = searchNonce(channel.header(onNew), between)!;
+    expect(await errorFor(c, channel.submit({ extranonce: onNew, nonce: tooEasy.nonce, version: afterTarget.version }))).toBe('difficulty-too-low');
+    expect(devnet.pool.stats().accepted).toBe(2);
+    expect(c.received.some((m) => m.type === 'SubmitSharesError' && sequences.includes(m.sequenceNumber))).toBe(false);
 
     c.send({ type: 'CloseChannel', channelId: channel.id, reasonCode: 'done' });
     expect(await errorFor(c, channel.submit(channel.mine()))).toBe('invalid-channel-id');

@@ -27,7 +27,7 @@ interface Channel {
   extranonceSize: number;
   lockingKey: string;
   vardiff: Vardiff;
-  /** spec 05 SetTarget: jobs sent with min_ntime keep the target they were sent under */
+  /** the target each started job is judged at (SetTarget applies to jobs started after it) */
   jobTargets: Map<number, bigint>;
   stats: ChannelStats;
   batch: { count: number; sum: bigint; lastSequence: number; lastShareMs: number };
@@ -167,15 +167,17 @@ export class Sv2PoolSession implements PoolSession {
     this.sendJob(channel, this.ctx.chain.current, true);
   }
 
-  /** A new block goes out as a future job activated by SetNewPrevHash; a refresh as an immediate job. */
+  /**
+   * A new block goes out as a future job activated by SetNewPrevHash; a refresh as an immediate job. Either way the
+   * job keeps the target in force when it started, whatever SetTarget follows: SRI channels_sv2 (ExtendedChannel,
+   * job_id_to_target, since 2025-12, in hashpool's channels_sv2 5.0.0) associates the activated future job with the
+   * channel's target at activation and validates each share against its job's target.
+   */
   private sendJob(channel: Channel, template: BlockTemplate, asFutureJob: boolean): void {
     const { prefix, suffix } = this.ctx.chain.coinbaseParts(template, EXTRANONCE_PREFIX_BYTES + channel.extranonceSize);
-    if (asFutureJob) {
-      channel.jobTargets.clear();
-    } else {
-      channel.jobTargets.set(template.id, channel.vardiff.target);
-      if (channel.jobTargets.size > KEPT_JOB_TARGETS) channel.jobTargets.delete(channel.jobTargets.keys().next().value as number);
-    }
+    if (asFutureJob) channel.jobTargets.clear();
+    channel.jobTargets.set(template.id, channel.vardiff.target);
+    if (channel.jobTargets.size > KEPT_JOB_TARGETS) channel.jobTargets.delete(channel.jobTargets.keys().next().value as number);
     this.link.send({
       type: 'NewExtendedMiningJob',
       channelId: channel.id,

@@ -13,6 +13,8 @@ import { extranonce2Hex, headerForSubmission, parseNotify, type Sv1Job } from '.
 export interface TestMinerOptions {
   host: string;
   port: number;
+  /** the LAN host the miner connects from (a loopback address such as 127.0.0.2) */
+  localAddress?: string;
   user: string;
   password?: string;
   userAgent?: string;
@@ -43,6 +45,8 @@ export class TestMiner extends EventEmitter {
   private maskSetLater = false;
   difficulty = 0;
   job: Sv1Job | undefined;
+  /** every job received, with the difficulty the firmware mines it at (the one in force at its notify) */
+  readonly jobs: Array<{ job: Sv1Job; difficulty: number }> = [];
   accepted = 0;
   rejected = 0;
   readonly rejectReasons: Record<string, number> = {};
@@ -64,7 +68,7 @@ export class TestMiner extends EventEmitter {
   async connect(timeoutMs = 10_000): Promise<void> {
     this.closed = false;
     this.maskSetLater = false;
-    const socket = connect({ host: this.opts.host, port: this.opts.port, noDelay: true });
+    const socket = connect({ host: this.opts.host, port: this.opts.port, localAddress: this.opts.localAddress, noDelay: true });
     this.socket = socket;
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.onData(chunk));
@@ -101,13 +105,18 @@ export class TestMiner extends EventEmitter {
     await ready;
   }
 
-  /** Finds and submits one share of the given kind on the current job; resolves with the verdict. */
-  async submitShare(kind: ShareKind = 'valid'): Promise<ShareResult> {
+  /**
+   * Finds and submits one share of the given kind on the current job (or on `work`, an earlier job still in
+   * flight, at the difficulty it came with); resolves with the verdict.
+   */
+  async submitShare(kind: ShareKind = 'valid', work?: { job: Sv1Job; difficulty: number }): Promise<ShareResult> {
     if (kind === 'duplicate' && this.lastShare) return this.send(this.lastShare.params, this.lastShare.headerHash);
-    const job = this.job;
+    const job = work?.job ?? this.job;
     if (!job) throw new Error('no job yet');
-    const target = this.difficulty > 0 ? targetFromDifficulty(this.difficulty) : MAX_TARGET;
-    const extranonce2 = extranonce2Hex(this.extranonce2Counter++, this.extranonce2Size);
+    const difficulty = work?.difficulty ?? this.difficulty;
+    const target = difficulty > 0 ? targetFromDifficulty(difficulty) : MAX_TARGET;
+    // work on an earlier job uses counters the current job's never reach, so no two shares repeat
+    const extranonce2 = extranonce2Hex(this.extranonce2Counter++ + (work ? 1n << 24n : 0n), this.extranonce2Size);
     const versionBits = this.versionMask ? (0x2000 & this.versionMask).toString(16).padStart(8, '0') : '00000000';
     const base = headerForSubmission(job, { extranonce1: this.extranonce1, extranonce2, ntime: job.ntime, nonce: '00000000', versionBits });
     const view = new DataView(base.buffer, base.byteOffset, base.byteLength);
@@ -216,6 +225,8 @@ export class TestMiner extends EventEmitter {
           this.job = parseNotify(params);
           this.extranonce2Counter = 1n;
           if (this.pendingDifficulty > 0) this.difficulty = this.pendingDifficulty;
+          this.jobs.push({ job: this.job, difficulty: this.difficulty });
+          if (this.jobs.length > 64) this.jobs.shift();
         } catch {
           // the firmware drops a notify it cannot parse
         }

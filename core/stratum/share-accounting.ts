@@ -1,0 +1,164 @@
+/**
+ * One truth per share: the ledger row, the event the dashboard streams and what the miner was told come
+ * from here. A verdict that arrives from elsewhere settles the share too: a late Success for a share the
+ * proxy had to give up as lost, or a quote the wallet minted for its header hash (hashpool quotes only
+ * shares it accepted; a lone share sent just before its miner left is never acknowledged by a Success,
+ * since hashpool acknowledges per batch of 10, but its quote comes).
+ */
+import { EventEmitter } from 'node:events';
+import type { ShareJson } from '../api/mining';
+import { ShareLedger, type ShareRecord, UPSTREAM_LOST } from './ledger';
+import type { RetentionPolicy } from './ledger-history';
+import type { LocalShare, MinerSession } from './miner-session';
+import type { Verdict } from './upstream';
+
+export type ShareEvent = ShareJson;
+
+export interface Correction {
+  minerId: string;
+  from: Verdict;
+  to: Verdict;
+  difficulty: number;
+}
+
+export interface AccountingEvents {
+  share: [share: ShareEvent];
+  /** a judged share's verdict changed; the miner's session (if still connected) recounts */
+  corrected: [correction: Correction];
+}
+
+const RECENT_SHARES = 100;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function toEvent(share: ShareRecord): ShareEvent {
+  return {
+    shareId: share.id,
+    minerId: share.minerId,
+    worker: share.worker,
+    verdict: share.verdict,
+    reason: share.reason,
+    difficulty: share.difficulty,
+    shareDifficulty: share.shareDifficulty,
+    headerHash: share.headerHash,
+    latencyMs: share.latencyMs,
+    upstream: share.upstream,
+    at: iso(share.at),
+  };
+}
+
+interface Awaiting {
+  headerHash: string;
+  upstream: string;
+  settle: (verdict: Verdict) => void;
+}
+
+export class ShareAccounting extends EventEmitter<AccountingEvents> {
+  readonly ledger: ShareLedger;
+  private readonly recent: ShareEvent[] = [];
+  /** forwarded shares without a verdict, by id; and the first of them per header hash */
+  private readonly awaiting = new Map<number, Awaiting>();
+  private readonly awaitingByHash = new Map<string, number>();
+
+  constructor(ledgerPath: string, onWriteError: (message: string) => void, retention?: Partial<RetentionPolicy>) {
+    super();
+    this.ledger = new ShareLedger(ledgerPath, onWriteError, retention);
+    for (const share of this.ledger.recent(RECENT_SHARES).reverse()) this.recent.push(toEvent(share));
+  }
+
+  /** A share forwarded to `upstream` (awaiting, `settle` reaches it), or judged here (`verdict`). */
+  record(session: MinerSession, share: LocalShare, upstream: string, settle?: (verdict: Verdict) => void, verdict?: Verdict): number {
+    const at = Date.now();
+    const judged = verdict && { verdict: verdict.accepted ? ('accepted' as const) : ('rejected' as const), reason: verdict.accepted ? null : verdict.reason };
+    const id = this.ledger.record(
+      { at, minerId: session.id, worker: session.worker, upstream, jobId: share.upstreamJobId, headerHash: share.headerHash, difficulty: share.difficulty, shareDifficulty: share.shareDifficulty },
+      judged,
+    );
+    if (!judged && settle) {
+      this.awaiting.set(id, { headerHash: share.headerHash, upstream, settle });
+      if (!this.awaitingByHash.has(share.headerHash)) this.awaitingByHash.set(share.headerHash, id);
+    }
+    this.publish({ ...this.eventOf(session, share, id, at, upstream), verdict: judged?.verdict ?? 'awaiting', reason: judged?.reason ?? null });
+    return id;
+  }
+
+  /** The verdict of a forwarded share (the upstream's, or lost with its channel). */
+  settle(session: MinerSession, share: LocalShare, shareId: number, verdict: Verdict, latencyMs: number | null): void {
+    const awaiting = this.awaiting.get(shareId);
+    this.awaiting.delete(shareId);
+    if (this.awaitingByHash.get(share.headerHash) === shareId) this.awaitingByHash.delete(share.headerHash);
+    const reason = verdict.accepted ? null : verdict.reason;
+    this.ledger.settle(shareId, verdict.accepted ? 'accepted' : 'rejected', reason, latencyMs);
+    this.publish({ ...this.eventOf(session, share, shareId, Date.now(), awaiting?.upstream ?? ''), verdict: verdict.accepted ? 'accepted' : 'rejected', reason, latencyMs });
+  }
+
+  /** A verdict for a share already given up as lost (it arrived while its channel lingered). */
+  late(shareId: number, verdict: Verdict): void {
+    const share = this.ledger.get(shareId);
+    if (share) this.correctLost(share, verdict);
+  }
+
+  /**
+   * The wallet minted a quote for this header hash: the pool accepted the share. A share still awaiting is
+   * settled (its miner, if still waiting, hears it); one recorded lost is corrected. Returns the share.
+   */
+  acceptedByQuote(headerHash: string): ShareEvent | undefined {
+    const hex = headerHash.toLowerCase();
+    const waiting = this.awaitingByHash.get(hex);
+    if (waiting !== undefined) this.awaiting.get(waiting)?.settle({ accepted: true });
+    const share = this.ledger.shareByHeaderHash(hex);
+    if (!share) return undefined;
+    this.correctLost(share, { accepted: true });
+    return toEvent(this.ledger.get(share.id) ?? share);
+  }
+
+  recentShares(): ShareEvent[] {
+    return [...this.recent];
+  }
+
+  shares(limit: number): ShareEvent[] {
+    return this.ledger.recent(limit).map(toEvent);
+  }
+
+  shareByHeaderHash(hex: string): ShareEvent | undefined {
+    const share = this.ledger.shareByHeaderHash(hex);
+    return share ? toEvent(share) : undefined;
+  }
+
+  close(): Promise<void> {
+    return this.ledger.close();
+  }
+
+  private correctLost(share: ShareRecord, verdict: Verdict): void {
+    if (share.verdict !== 'rejected' || share.reason !== UPSTREAM_LOST) return;
+    this.ledger.correct(share, verdict.accepted ? 'accepted' : 'rejected', verdict.accepted ? null : verdict.reason);
+    const corrected = this.ledger.get(share.id);
+    if (corrected) this.publish(toEvent(corrected));
+    this.emit('corrected', { minerId: share.minerId, from: { accepted: false, reason: UPSTREAM_LOST }, to: verdict, difficulty: share.difficulty });
+  }
+
+  private eventOf(session: MinerSession, share: LocalShare, shareId: number, at: number, upstream: string): ShareEvent {
+    return {
+      shareId,
+      minerId: session.id,
+      worker: session.worker,
+      verdict: 'awaiting',
+      reason: null,
+      difficulty: share.difficulty,
+      shareDifficulty: share.shareDifficulty,
+      headerHash: share.headerHash,
+      latencyMs: null,
+      upstream,
+      at: iso(at),
+    };
+  }
+
+  private publish(event: ShareEvent): void {
+    if (event.verdict !== 'awaiting') {
+      const at = this.recent.findIndex((e) => e.shareId === event.shareId);
+      if (at >= 0) this.recent.splice(at, 1);
+    }
+    this.recent.push(event);
+    if (this.recent.length > RECENT_SHARES) this.recent.shift();
+    this.emit('share', event);
+  }
+}

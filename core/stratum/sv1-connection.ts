@@ -1,0 +1,133 @@
+/**
+ * The line transport under one miner session: splits the socket's bytes into JSON-RPC lines, hands them to
+ * the session one at a time and in order (waiting while one is asynchronous, as authorize is), and sends
+ * whatever is written in one turn of the event loop as one segment. Each line is handled on its own: a line
+ * that cannot be parsed, or whose handling throws, is answered with an error and the next line goes on.
+ */
+import type { Socket } from 'node:net';
+import { parseSv1Line, SV1_ERRORS, type Sv1Id, Sv1LineSplitter, Sv1ProtocolError, type Sv1Request, sv1Error } from '../protocol/sv1/codec';
+
+/** input held while a line waits (authorize waits for an upstream); more than this from one miner is abuse */
+const MAX_QUEUED_BYTES = 256 * 1024;
+/** replies a miner does not read; beyond this it is dropped rather than buffered without end */
+const MAX_UNREAD_BYTES = 1024 * 1024;
+
+export interface LineHandler {
+  /** a request line; may return a promise the next line waits for */
+  request(request: Sv1Request): Promise<void> | undefined;
+  /** a line refused before reaching `request` (or one whose handling threw: `internal`) */
+  invalid(reason: string, internal?: unknown): void;
+  closed(): void;
+}
+
+export class Sv1Connection {
+  /** when the peer last sent anything */
+  lastHeardAt = Date.now();
+  private readonly splitter = new Sv1LineSplitter();
+  private readonly queue: string[] = [];
+  private queuedBytes = 0;
+  private corked = false;
+  private processing = false;
+  private closed = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly handler: LineHandler,
+  ) {
+    socket.setEncoding('utf8');
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: string) => this.onData(chunk));
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** `flush`: what was written still goes out (a client.reconnect), otherwise the connection is cut. */
+  close(flush = false): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (flush) {
+      if (this.corked) this.socket.uncork();
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    } else {
+      this.socket.destroy();
+    }
+    this.handler.closed();
+  }
+
+  write(line: string): void {
+    if (this.closed) return;
+    if (this.socket.writableLength > MAX_UNREAD_BYTES) {
+      this.close();
+      return;
+    }
+    // Everything written in one turn of the event loop leaves in one segment (verdicts arrive in batches).
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        if (!this.closed) this.socket.uncork();
+      });
+    }
+    this.socket.write(line);
+  }
+
+  private onData(chunk: string): void {
+    this.lastHeardAt = Date.now();
+    for (const line of this.splitter.push(chunk)) {
+      if (typeof line !== 'string') {
+        this.handler.invalid('line-too-long');
+        this.write(sv1Error(null, SV1_ERRORS.other, 'Line too long'));
+        continue;
+      }
+      this.queuedBytes += line.length;
+      if (this.queuedBytes > MAX_QUEUED_BYTES) {
+        this.close();
+        return;
+      }
+      this.queue.push(line);
+    }
+    if (!this.processing) void this.drain();
+  }
+
+  /** The replies of one batch go out in one write, so a probe's single read sees them all. */
+  private async drain(): Promise<void> {
+    this.processing = true;
+    this.socket.cork();
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        const line = this.queue.shift()!;
+        this.queuedBytes -= line.length;
+        let id: Sv1Id = null;
+        try {
+          const message = parseSv1Line(line);
+          if (message.kind === 'response') continue; // e.g. a client.get_version answer
+          id = message.id;
+          const pending = this.handler.request(message);
+          if (pending) await pending;
+        } catch (error) {
+          this.onLineError(id, error);
+        }
+      }
+    } finally {
+      this.processing = false;
+      if (!this.closed) this.socket.uncork();
+    }
+  }
+
+  private onLineError(id: Sv1Id, error: unknown): void {
+    if (error instanceof Sv1ProtocolError) {
+      this.handler.invalid(error.code);
+      this.write(sv1Error(error.id ?? null, SV1_ERRORS.other, error.message));
+      return;
+    }
+    // a bug reached by this peer's input: it costs this line only
+    this.handler.invalid('internal-error', error);
+    this.write(sv1Error(id, SV1_ERRORS.other, 'Internal error'));
+  }
+}
