@@ -1,6 +1,6 @@
 /**
  * The ehash wallet, shares -> stored proofs per second end to end (discover by id -> NUT-20 -> NUT-29 batch
- * mint -> DLEQ verify -> unblind -> SQLite), next to plain cashu-ts 4.8 (checkMintQuoteBatch,
+ * mint -> DLEQ verify -> unblind -> SQLite), next to plain cashu-ts 4.x (checkMintQuoteBatch,
  * prepareBatchMint/completeBatchMint with P2PK outputs and DLEQ checked, proofs stored in SQLite) in the
  * same run (each figure the median of five timed rounds after an untimed warm-up round):
  *  - wallet + devnet mint on one core: both in this process (one thread): shares per CPU-second of the
