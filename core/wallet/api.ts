@@ -50,6 +50,8 @@ function quoteJson(q: QuoteRow) {
     source: q.source,
     seenAt: q.seen_at,
     issuedAt: q.issued_at,
+    reason: q.reason,
+    ...(q.retry_at > Date.now() ? { retryAt: q.retry_at } : {}),
   };
 }
 
@@ -82,6 +84,8 @@ function eventJson(event: WalletEvent) {
         balances: event.balances.map(balanceJson),
       };
     case 'wallet.proof':
+      return { ...event, amount: amountToJson(event.amount) };
+    case 'wallet.alert':
       return { ...event, amount: amountToJson(event.amount) };
     case 'wallet.restore': {
       const { amount, ...rest } = event;
@@ -158,6 +162,21 @@ export function registerWalletApi(host: ApiHost, wallet: WalletService): () => v
     guard((input) => ({
       quotes: wallet.quotes(input.state, input.limit).map(quoteJson),
     })),
+  );
+  host.handle(
+    'wallet.pending',
+    guard((input) => {
+      const view = wallet.pending(input.limit);
+      return {
+        quotes: view.quotes.map(quoteJson),
+        immature: view.immature.map((i) => {
+          const work = wallet.expectedWork(i.mint, i.unit, i.amount);
+          return { mint: i.mint, unit: i.unit, amount: amountToJson(i.amount), quotes: i.quotes, ...(work === undefined ? {} : { expectedWork: amountToJson(work) }) };
+        }),
+        expiring: view.expiring.map((e) => ({ ...e, amount: amountToJson(e.amount) })),
+        mints: view.mints,
+      };
+    }),
   );
   host.handle(
     'wallet.trace',

@@ -1,7 +1,9 @@
 /**
  * HTTP client for the cashu mint endpoints the wallet uses. Every answer is parsed with a schema;
  * failures become MintError with a kind the sweeper can act on (offline -> back off; rejected -> the
- * mint said no, with its cashu error code).
+ * mint said no, with its cashu error code). A mint is not trusted with the wallet's memory or its
+ * requests: answers are capped in size while they arrive, and redirects are refused (a redirect would
+ * carry the wallet's proofs and signatures to an address nobody configured).
  */
 import { JSONInt } from '@cashu/cashu-ts';
 import { z } from 'zod';
@@ -20,14 +22,8 @@ export class MintError extends Error {
   }
 }
 
-/** cashu error codes the wallet reacts to */
-export const MINT_ERROR = {
-  TOKEN_SPENT: 11001,
-  OUTPUTS_ALREADY_SIGNED: 11003,
-  QUOTE_ISSUED: 20002,
-  QUOTE_UNPAID: 20001,
-  NUT20_FORMAT: 20008,
-} as const;
+/** The largest answer read from a mint: far above any cashu answer (a full NUT-29 batch is ~250 KB). */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 const hex = (len?: number) => (len ? z.string().regex(new RegExp(`^[0-9a-fA-F]{${len}}$`)) : z.string().regex(/^[0-9a-fA-F]{1,256}$/));
 // u64 amounts travel as bare JSON numbers (CDK); JSONInt parses the ones past 2^53 as bigint
@@ -39,16 +35,28 @@ export const mintInfoSchema = z
     pubkey: hex(66).optional(),
     version: z.string().max(256).optional(),
     nuts: z.record(z.string(), z.unknown()).optional(),
+    /** NUT-06: the mint's clock (unix seconds), which timestamped requests must match */
+    time: z.number().int().nonnegative().optional(),
   })
   .passthrough();
 export type MintInfo = z.infer<typeof mintInfoSchema>;
+
+/** NUT-29 `max_batch_size` from a mint's info, when it advertises a usable one. */
+export function advertisedBatchSize(info: MintInfo): number | undefined {
+  const size = (info.nuts?.['29'] as { max_batch_size?: unknown } | undefined)?.max_batch_size;
+  return typeof size === 'number' && Number.isSafeInteger(size) && size >= 1 ? size : undefined;
+}
+
 
 const keysetInfoSchema = z.object({
   id: z.string().regex(/^[0-9a-fA-F]{16,66}$/),
   unit: z.string().min(1).max(128),
   active: z.boolean(),
   input_fee_ppk: z.number().int().nonnegative().optional(),
+  /** NUT-02: unix seconds after which the mint no longer accepts this keyset's proofs */
+  final_expiry: z.number().int().nonnegative().nullable().optional(),
 });
+export type KeysetInfo = z.infer<typeof keysetInfoSchema>;
 const keysetsSchema = z.object({
   keysets: z.array(keysetInfoSchema).max(10_000),
 });
@@ -75,9 +83,16 @@ export const quoteSchema = z
     state: z.string().max(32).optional(),
     unit: z.string().min(1).max(128).optional(),
     pubkey: hex(66).optional().nullable(),
+    expiry: z.number().int().nullable().optional(),
   })
   .passthrough();
 export type MintQuote = z.infer<typeof quoteSchema>;
+
+const lookupPageSchema = z.union([
+  z.object({ quotes: z.array(quoteSchema).max(100_000), next_cursor: z.string().max(512).nullable().optional() }).passthrough(),
+  // some CDK revisions answer the lookup with a bare array
+  z.array(quoteSchema).max(100_000).transform((quotes) => ({ quotes, next_cursor: null })),
+]);
 
 export const blindSignatureSchema = z.object({
   id: z.string().max(66),
@@ -151,35 +166,49 @@ export class MintClient {
   constructor(
     url: string,
     private readonly timeoutMs = 15_000,
+    private readonly maxResponseBytes = MAX_RESPONSE_BYTES,
   ) {
     this.url = normalizeMintUrl(url);
   }
 
   private async request<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+    const url = `${this.url}${path}`;
     let response: Response;
+    const signal = AbortSignal.timeout(this.timeoutMs);
     try {
-      response = await fetch(`${this.url}${path}`, {
+      response = await fetch(url, {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : stringifyWire(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal,
+        redirect: 'manual',
       });
     } catch (error) {
       throw new MintError('offline', `mint ${this.url} unreachable: ${(error as Error).message}`);
     }
-    const text = await response.text().catch(() => '');
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel().catch(() => undefined);
+      const location = response.headers.get('location');
+      throw new MintError(
+        'bad_response',
+        `mint ${this.url} answered ${path} with a redirect${location ? ` to ${location.slice(0, 200)}` : ''}; refused: a mint is used only at the address configured for it`,
+        undefined,
+        response.status,
+      );
+    }
+    const text = await this.readCapped(response, path);
     let json: unknown;
     try {
       json = text ? parseWire(text) : undefined;
     } catch {
-      if (response.status >= 500) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status);
+      if (response.status >= 500 || response.status === 429) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status);
       throw new MintError('bad_response', `mint ${this.url} answered ${path} with something that is not JSON`, undefined, response.status);
     }
     if (!response.ok) {
       const detail = (json as { detail?: unknown; code?: unknown } | undefined) ?? {};
       const code = typeof detail.code === 'number' ? detail.code : undefined;
-      // a 5xx is the mint failing, not refusing: retry later whatever code it carries
-      if (response.status >= 500) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status);
+      // a 5xx is the mint failing, not refusing, and a 429 asks to come back later: retry later whatever code it carries
+      if (response.status >= 500 || response.status === 429) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status);
       throw new MintError(
         'rejected',
         `mint refused ${path}: ${typeof detail.detail === 'string' ? detail.detail.slice(0, 200) : response.status}`,
@@ -191,6 +220,37 @@ export class MintClient {
     if (!parsed.success)
       throw new MintError('bad_response', `mint ${this.url} answered ${path} outside the cashu spec: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     return parsed.data;
+  }
+
+  /** The body as text, refused (and the download stopped) once it passes the cap, declared or not. */
+  private async readCapped(response: Response, path: string): Promise<string> {
+    const tooLarge = () =>
+      new MintError('bad_response', `mint ${this.url} answered ${path} with more than ${this.maxResponseBytes} bytes; refused (no cashu answer is that large)`, undefined, response.status);
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    if (declared > this.maxResponseBytes) {
+      await response.body?.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    if (!response.body) return '';
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > this.maxResponseBytes) {
+          await reader.cancel().catch(() => undefined);
+          throw tooLarge();
+        }
+        chunks.push(value);
+      }
+    } catch (error) {
+      if (error instanceof MintError) throw error;
+      throw new MintError('offline', `mint ${this.url} broke off its answer to ${path}: ${(error as Error).message}`, undefined, response.status);
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
   }
 
   info(): Promise<MintInfo> {
@@ -216,8 +276,9 @@ export class MintClient {
     return this.request('POST', `/v1/mint/quote/${encodeURIComponent(method)}/check`, z.array(quoteSchema).max(10_000), { quotes: ids });
   }
 
+  /** CDK's and hashpool's lookup (one route for every method): POST /v1/mint/quote/pubkey, mintable quotes only. */
   async quotesByPubkey(pubkeys: string[], signatures: string[]): Promise<MintQuote[]> {
-    const answer = await this.request('POST', '/v1/mint/quote/pubkey', z.object({ quotes: z.array(quoteSchema).max(100_000) }), {
+    const answer = await this.request('POST', '/v1/mint/quote/pubkey', lookupPageSchema, {
       pubkeys,
       pubkey_signatures: signatures,
       only_mintable: true,
@@ -225,7 +286,22 @@ export class MintClient {
     return answer.quotes;
   }
 
-  async mintBatch(method: string, quotes: string[], outputs: BlindedMessageJson[], signatures: string[]): Promise<BlindSignatureJson[]> {
+  /**
+   * Draft #341's lookup: POST /v1/mint/quote/{method}/pubkey with a signed timestamp (the mint accepts +-300 s)
+   * and cursor paging; one page per call. `only_mintable` is asked for; a mint that ignores it pages through more.
+   */
+  async quotesByPubkeyForMethod(
+    method: string,
+    request: { pubkeys: string[]; signatures: string[]; timestamp: number; cursor?: string },
+  ): Promise<{ quotes: MintQuote[]; nextCursor?: string }> {
+    const body: Record<string, unknown> = { pubkeys: request.pubkeys, pubkey_signatures: request.signatures, timestamp: request.timestamp, only_mintable: true };
+    if (request.cursor) body.cursor = request.cursor;
+    const answer = await this.request('POST', `/v1/mint/quote/${encodeURIComponent(method)}/pubkey`, lookupPageSchema, body);
+    return answer.next_cursor ? { quotes: answer.quotes, nextCursor: answer.next_cursor } : { quotes: answer.quotes };
+  }
+
+  /** NUT-29 batch mint; `signatures[i]` is null for a quote that is not locked. */
+  async mintBatch(method: string, quotes: string[], outputs: BlindedMessageJson[], signatures: (string | null)[]): Promise<BlindSignatureJson[]> {
     const answer = await this.request('POST', `/v1/mint/${encodeURIComponent(method)}/batch`, signaturesSchema, {
       quotes,
       quote_amounts: null,

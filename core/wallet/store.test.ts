@@ -37,7 +37,7 @@ describe('wallet store', () => {
   it('migrates once, in WAL mode, and reopens as is', () => {
     const { store, path } = open();
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(store.db.pragma('user_version', { simple: true })).toBe(1);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(2);
     store.upsertMint('http://mint', undefined, {});
     store.close();
     const again = new WalletStore(path);

@@ -5,7 +5,8 @@
  */
 import Database from 'better-sqlite3';
 
-export type QuoteState = 'unpaid' | 'paid' | 'issued';
+/** unpaid: known, the mint has not paid it (yet); paid: waiting to be minted; issued: minted; dropped: given up, with a reason */
+export type QuoteState = 'unpaid' | 'paid' | 'issued' | 'dropped';
 export type ProofState = 'unspent' | 'pending' | 'spent';
 export type ProofOrigin = 'quote' | 'swap' | 'token' | 'restore';
 
@@ -20,6 +21,18 @@ export interface QuoteRow {
   source: string;
   seen_at: number;
   issued_at: number | null;
+  /** the NUT-20 key the mint says the quote is locked to (null: unknown yet, or not locked) */
+  pubkey: string | null;
+  /** the mint's expiry (unix seconds); advisory: a paid quote is minted past it when the mint allows */
+  expiry: number | null;
+  /** why it is not minted yet (or why it was dropped); null while nothing holds it back */
+  reason: string | null;
+  /** refusals in a row, for the quote's own back-off */
+  failures: number;
+  /** not asked about or minted before this time (ms) */
+  retry_at: number;
+  /** last time the mint answered about it (ms); null: never, so its unit and amount are only what the pool said */
+  checked_at: number | null;
 }
 
 export interface ProofRow {
@@ -45,6 +58,8 @@ export interface KeysetRow {
   active: number;
   input_fee_ppk: number;
   keys: string;
+  /** NUT-02 final_expiry (unix seconds): after it the mint no longer accepts the keyset's proofs */
+  final_expiry: number | null;
 }
 
 export interface OperationOutput {
@@ -120,7 +135,29 @@ const MIGRATIONS: string[] = [
      state TEXT NOT NULL CHECK (state IN ('pending','claimed','reclaimed')), created_at INTEGER NOT NULL, settled_at INTEGER);
    CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, direction TEXT NOT NULL,
      mint_url TEXT NOT NULL, unit TEXT NOT NULL, amount TEXT NOT NULL, ref TEXT, memo TEXT);`,
+  // per-quote sweeping: each quote carries its lock, the mint's expiry, why it is held and its own back-off; quotes
+  // can be dropped (with the reason kept); a mint remembers which quote lookup route it answers
+  `CREATE TABLE quotes_v2 (mint_url TEXT NOT NULL, id TEXT NOT NULL, unit TEXT, amount TEXT, header_hash TEXT, miner_id TEXT,
+     state TEXT NOT NULL CHECK (state IN ('unpaid','paid','issued','dropped')), source TEXT NOT NULL, seen_at INTEGER NOT NULL, issued_at INTEGER,
+     pubkey TEXT, expiry INTEGER, reason TEXT, failures INTEGER NOT NULL DEFAULT 0, retry_at INTEGER NOT NULL DEFAULT 0, checked_at INTEGER,
+     PRIMARY KEY (mint_url, id));
+   INSERT INTO quotes_v2 (mint_url, id, unit, amount, header_hash, miner_id, state, source, seen_at, issued_at, checked_at)
+     SELECT mint_url, id, unit, amount, header_hash, miner_id, state, source, seen_at, issued_at, CASE WHEN unit IS NULL THEN NULL ELSE seen_at END FROM quotes;
+   DROP TABLE quotes;
+   ALTER TABLE quotes_v2 RENAME TO quotes;
+   CREATE INDEX quotes_state ON quotes (state, mint_url, retry_at);
+   CREATE INDEX quotes_header ON quotes (header_hash);
+   ALTER TABLE mints ADD COLUMN lookup_route TEXT;
+   ALTER TABLE mints ADD COLUMN lookup_probed_at INTEGER;
+   ALTER TABLE keysets ADD COLUMN final_expiry INTEGER;`,
 ];
+
+/** The state a sighting moves a quote to (SQL over @state, @authoritative and the row's state). */
+const NEXT_STATE = `CASE
+  WHEN @state IS NULL OR state IN ('issued', 'dropped') THEN state
+  WHEN @authoritative = 1 THEN @state
+  WHEN (CASE @state WHEN 'unpaid' THEN 0 WHEN 'paid' THEN 1 ELSE 2 END) > (CASE state WHEN 'unpaid' THEN 0 WHEN 'paid' THEN 1 ELSE 2 END) THEN @state
+  ELSE state END`;
 
 export class StoreError extends Error {
   constructor(message: string) {
@@ -223,8 +260,8 @@ export class WalletStore {
 
   upsertKeyset(row: KeysetRow): void {
     this.stmt(
-      `INSERT INTO keysets (id, mint_url, unit, active, input_fee_ppk, keys) VALUES (@id, @mint_url, @unit, @active, @input_fee_ppk, @keys)
-         ON CONFLICT(id) DO UPDATE SET active = excluded.active, keys = excluded.keys, input_fee_ppk = excluded.input_fee_ppk`,
+      `INSERT INTO keysets (id, mint_url, unit, active, input_fee_ppk, keys, final_expiry) VALUES (@id, @mint_url, @unit, @active, @input_fee_ppk, @keys, @final_expiry)
+         ON CONFLICT(id) DO UPDATE SET active = excluded.active, keys = excluded.keys, input_fee_ppk = excluded.input_fee_ppk, final_expiry = excluded.final_expiry`,
     ).run(row);
   }
 
@@ -258,8 +295,9 @@ export class WalletStore {
   // quotes
   /**
    * Records a quote once; later sightings only fill in what was missing. The state only advances,
-   * except that the mint's own answer (`authoritative`) may set it back to unpaid; issued is final.
-   * Returns true when the quote is new.
+   * except that the mint's own answer (`authoritative`) may set it back to unpaid and updates the unit and
+   * amount (a reorg moves a quote to another epoch's unit); issued and dropped are final. A change of state
+   * clears the quote's reason and back-off. Returns true when the quote is new.
    */
   noteQuote(q: {
     mintUrl: string;
@@ -268,31 +306,53 @@ export class WalletStore {
     amount?: bigint;
     headerHash?: string;
     minerId?: string;
+    pubkey?: string;
+    expiry?: number;
     source: string;
     state?: QuoteState;
     authoritative?: boolean;
   }): boolean {
+    const now = Date.now();
     const inserted = this.stmt(
-      'INSERT INTO quotes (mint_url, id, unit, amount, header_hash, miner_id, state, source, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(mint_url, id) DO NOTHING',
-    ).run(q.mintUrl, q.id, q.unit ?? null, q.amount?.toString() ?? null, q.headerHash ?? null, q.minerId ?? null, q.state ?? 'unpaid', q.source, Date.now());
+      `INSERT INTO quotes (mint_url, id, unit, amount, header_hash, miner_id, state, source, seen_at, pubkey, expiry, checked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(mint_url, id) DO NOTHING`,
+    ).run(
+      q.mintUrl,
+      q.id,
+      q.unit ?? null,
+      q.amount?.toString() ?? null,
+      q.headerHash ?? null,
+      q.minerId ?? null,
+      q.state ?? 'unpaid',
+      q.source,
+      now,
+      q.pubkey ?? null,
+      q.expiry ?? null,
+      q.authoritative ? now : null,
+    );
     if (inserted.changes > 0) return true;
-    // known already: fill in what was missing; the state only advances (issued is final), unless the mint itself says otherwise
     this.stmt(
-      `UPDATE quotes SET unit = COALESCE(unit, @unit), amount = COALESCE(amount, @amount), header_hash = COALESCE(header_hash, @headerHash),
-         miner_id = COALESCE(miner_id, @minerId),
-         state = CASE
-           WHEN @state IS NULL OR state = 'issued' THEN state
-           WHEN @authoritative = 1 THEN @state
-           WHEN (CASE @state WHEN 'unpaid' THEN 0 WHEN 'paid' THEN 1 ELSE 2 END) > (CASE state WHEN 'unpaid' THEN 0 WHEN 'paid' THEN 1 ELSE 2 END) THEN @state
-           ELSE state END
+      `UPDATE quotes SET
+         unit = CASE WHEN @authoritative = 1 THEN COALESCE(@unit, unit) ELSE COALESCE(unit, @unit) END,
+         amount = CASE WHEN @authoritative = 1 THEN COALESCE(@amount, amount) ELSE COALESCE(amount, @amount) END,
+         header_hash = COALESCE(header_hash, @headerHash), miner_id = COALESCE(miner_id, @minerId),
+         pubkey = COALESCE(@pubkey, pubkey), expiry = COALESCE(@expiry, expiry),
+         checked_at = CASE WHEN @authoritative = 1 THEN @now ELSE checked_at END,
+         reason = CASE WHEN (${NEXT_STATE}) <> state THEN NULL ELSE reason END,
+         failures = CASE WHEN (${NEXT_STATE}) <> state THEN 0 ELSE failures END,
+         retry_at = CASE WHEN (${NEXT_STATE}) <> state THEN 0 ELSE retry_at END,
+         state = ${NEXT_STATE}
        WHERE mint_url = @mintUrl AND id = @id`,
     ).run({
       unit: q.unit ?? null,
       amount: q.amount?.toString() ?? null,
       headerHash: q.headerHash ?? null,
       minerId: q.minerId ?? null,
+      pubkey: q.pubkey ?? null,
+      expiry: q.expiry ?? null,
       state: q.state ?? null,
       authoritative: q.authoritative ? 1 : 0,
+      now,
       mintUrl: q.mintUrl,
       id: q.id,
     });
@@ -311,6 +371,83 @@ export class WalletStore {
     ) as QuoteRow[];
   }
 
+  /** Quotes of one mint in `state` whose back-off is over, oldest first. */
+  dueQuotes(mintUrl: string, state: QuoteState, now: number, limit: number): QuoteRow[] {
+    return this.stmt('SELECT * FROM quotes WHERE state = ? AND mint_url = ? AND retry_at <= ? ORDER BY seen_at LIMIT ?').all(state, mintUrl, now, limit) as QuoteRow[];
+  }
+
+  /**
+   * Holds quotes back with a reason, each for its own back-off: `baseMs` doubled per refusal in a row (capped at
+   * `maxMs`), so one quote the mint keeps refusing is asked about less and less often and holds up nothing else.
+   */
+  deferQuotes(mintUrl: string, ids: string[], reason: string, backoff: { baseMs: number; maxMs: number }): void {
+    this.stmt(
+      `UPDATE quotes SET reason = @reason, retry_at = @now + MIN(@max, @base * (1 << MIN(failures, 24))), failures = failures + 1
+         WHERE mint_url = @mintUrl AND id IN (SELECT value FROM json_each(@ids))`,
+    ).run({ reason, now: Date.now(), max: backoff.maxMs, base: backoff.baseMs, mintUrl, ids: JSON.stringify(ids) });
+  }
+
+  /** Sets why quotes wait without counting it as a refusal (the mint holds them unpaid, the mint is unreachable). */
+  noteReason(mintUrl: string, ids: string[], reason: string, retryAt = 0): void {
+    this.stmt('UPDATE quotes SET reason = ?, retry_at = MAX(retry_at, ?) WHERE mint_url = ? AND id IN (SELECT value FROM json_each(?))').run(
+      reason,
+      retryAt,
+      mintUrl,
+      JSON.stringify(ids),
+    );
+  }
+
+  /** Gives quotes up for good, keeping why (expired unpaid, locked to another key, unknown at the mint for a day). */
+  dropQuotes(mintUrl: string, ids: string[], reason: string): void {
+    this.stmt("UPDATE quotes SET state = 'dropped', reason = ?, issued_at = ? WHERE mint_url = ? AND state IN ('unpaid', 'paid') AND id IN (SELECT value FROM json_each(?))").run(
+      reason,
+      Date.now(),
+      mintUrl,
+      JSON.stringify(ids),
+    );
+  }
+
+  /** Quotes not minted yet (and the most recently dropped ones), with their reasons, oldest first. */
+  pendingQuotes(limit: number): QuoteRow[] {
+    return this.stmt(
+      `SELECT * FROM (SELECT * FROM quotes WHERE state IN ('unpaid', 'paid') ORDER BY seen_at LIMIT ?)
+       UNION ALL SELECT * FROM (SELECT * FROM quotes WHERE state = 'dropped' ORDER BY issued_at DESC LIMIT 50)`,
+    ).all(limit) as QuoteRow[];
+  }
+
+  /** What the mint holds unpaid (epoch boundary not confirmed yet), summed by mint and unit. */
+  immature(): { mint_url: string; unit: string; amount: bigint; quotes: number }[] {
+    const rows = this.stmt(
+      "SELECT mint_url, unit, amount, COUNT(*) AS n FROM quotes WHERE state = 'unpaid' AND checked_at IS NOT NULL AND unit IS NOT NULL AND amount IS NOT NULL GROUP BY mint_url, unit, amount",
+    ).all() as { mint_url: string; unit: string; amount: string; n: number }[];
+    const sums = new Map<string, { mint_url: string; unit: string; amount: bigint; quotes: number }>();
+    for (const row of rows) {
+      const key = `${row.mint_url} ${row.unit}`;
+      const entry = sums.get(key) ?? { mint_url: row.mint_url, unit: row.unit, amount: 0n, quotes: 0 };
+      entry.amount += BigInt(row.amount) * BigInt(row.n);
+      entry.quotes += row.n;
+      sums.set(key, entry);
+    }
+    return [...sums.values()];
+  }
+
+  /** Mints that have quotes waiting (a quote can be filed under a mint the wallet has not loaded yet). */
+  quoteMints(): string[] {
+    return (this.stmt("SELECT DISTINCT mint_url FROM quotes WHERE state IN ('unpaid', 'paid')").all() as { mint_url: string }[]).map((r) => r.mint_url);
+  }
+
+  /** Which quote lookup route a mint answered last (null: not probed yet). */
+  lookupRoute(mintUrl: string): { route: string | null; probedAt: number | null } {
+    const row = this.stmt('SELECT lookup_route, lookup_probed_at FROM mints WHERE url = ?').get(mintUrl) as
+      | { lookup_route: string | null; lookup_probed_at: number | null }
+      | undefined;
+    return { route: row?.lookup_route ?? null, probedAt: row?.lookup_probed_at ?? null };
+  }
+
+  setLookupRoute(mintUrl: string, route: string): void {
+    this.stmt('UPDATE mints SET lookup_route = ?, lookup_probed_at = ? WHERE url = ?').run(route, Date.now(), mintUrl);
+  }
+
   /** A few quotes of a mint and unit that carry a header hash and an amount (what a unit is worth comes from them). */
   quoteSamples(mintUrl: string, unit: string, limit: number): { header_hash: string; amount: string }[] {
     return this.stmt('SELECT header_hash, amount FROM quotes WHERE mint_url = ? AND unit = ? AND header_hash IS NOT NULL AND amount IS NOT NULL LIMIT ?').all(
@@ -324,6 +461,7 @@ export class WalletStore {
     this.stmt('DELETE FROM quotes WHERE mint_url = ? AND id = ?').run(mintUrl, id);
   }
 
+  /** Quotes in these states (at one mint, when given). */
   countQuotes(states: QuoteState[]): number {
     return (this.stmt(`SELECT COUNT(*) AS n FROM quotes WHERE state IN (${states.map(() => '?').join(',')})`).get(...states) as { n: number }).n;
   }
@@ -334,7 +472,7 @@ export class WalletStore {
 
   /** One statement for a whole batch (ids as a JSON array). */
   markQuotesIssued(mintUrl: string, ids: string[]): void {
-    this.stmt("UPDATE quotes SET state = 'issued', issued_at = ? WHERE mint_url = ? AND id IN (SELECT value FROM json_each(?))").run(
+    this.stmt("UPDATE quotes SET state = 'issued', issued_at = ?, reason = NULL WHERE mint_url = ? AND id IN (SELECT value FROM json_each(?))").run(
       Date.now(),
       mintUrl,
       JSON.stringify(ids),
