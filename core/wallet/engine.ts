@@ -18,6 +18,9 @@ import type { WalletStore } from './store';
 import { CONSOLIDATE_ABOVE, Swapper } from './swap';
 
 export { CONSOLIDATE_ABOVE } from './swap';
+
+/** how often a batch the mint did not answer is recovered at once, before the mint is backed off */
+const IMMEDIATE_RECOVERIES = 2;
 export {
   type EngineEvent,
   type Keyset,
@@ -77,18 +80,21 @@ export class WalletEngine {
   }
 
   /**
-   * Mints every paid quote whose back-off is over. A batch the mint did not answer (a 503, a timeout) is finished
-   * by recovery right away, once, before the mint is given up on for this pass. Returns the quotes minted.
+   * Mints every paid quote whose back-off is over. A batch the mint did not answer (a 503, a broken connection) is
+   * finished by recovery right away (NUT-09 first, then the same request), twice at most, before the mint is
+   * given up on for this pass. Returns the quotes minted.
    */
   async mintPaid(ctx: MintContext): Promise<number> {
-    let retried = false;
     return this.minter.mintDue(ctx, async (run) => {
-      try {
-        await this.restorer.withCounterRecovery(ctx, run);
-      } catch (error) {
-        if (!(error instanceof MintError) || error.kind !== 'offline' || retried) throw error;
-        retried = true;
-        await this.recovery.recover(ctx);
+      for (let retries = 0; ; retries++) {
+        try {
+          await this.restorer.withCounterRecovery(ctx, run);
+          return;
+        } catch (error) {
+          if (!(error instanceof MintError) || error.kind !== 'offline' || retries >= IMMEDIATE_RECOVERIES) throw error;
+        }
+        // the operation is in the log: recovery finishes it whether or not the mint served it
+        run = () => this.recovery.recover(ctx);
       }
     });
   }

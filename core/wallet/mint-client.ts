@@ -24,6 +24,8 @@ export class MintError extends Error {
 
 /** The largest answer read from a mint: far above any cashu answer (a full NUT-29 batch is ~250 KB). */
 export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+/** waits before asking a failing mint again for something that changes nothing */
+const READ_RETRIES = [100, 400];
 
 const hex = (len?: number) => (len ? z.string().regex(new RegExp(`^[0-9a-fA-F]{${len}}$`)) : z.string().regex(/^[0-9a-fA-F]{1,256}$/));
 // u64 amounts travel as bare JSON numbers (CDK); JSONInt parses the ones past 2^53 as bigint
@@ -171,6 +173,23 @@ export class MintClient {
     this.url = normalizeMintUrl(url);
   }
 
+  /**
+   * A request that changes nothing at the mint (info, keysets, checks, lookups, NUT-09): asked again after a quick
+   * 5xx (a mint behind a flaky proxy), twice at most. Requests that sign outputs are never repeated here: recovery
+   * asks the mint first whether it already served them.
+   */
+  private async read<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.request(method, path, schema, body);
+      } catch (error) {
+        const failing = error instanceof MintError && error.kind === 'offline' && error.status !== undefined && error.status >= 500;
+        if (!failing || attempt >= READ_RETRIES.length) throw error;
+        await new Promise((resolve) => setTimeout(resolve, READ_RETRIES[attempt]));
+      }
+    }
+  }
+
   private async request<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
     const url = `${this.url}${path}`;
     let response: Response;
@@ -254,31 +273,31 @@ export class MintClient {
   }
 
   info(): Promise<MintInfo> {
-    return this.request('GET', '/v1/info', mintInfoSchema);
+    return this.read('GET', '/v1/info', mintInfoSchema);
   }
 
   async keysets() {
-    return (await this.request('GET', '/v1/keysets', keysetsSchema)).keysets;
+    return (await this.read('GET', '/v1/keysets', keysetsSchema)).keysets;
   }
 
   async keys(keysetId: string) {
-    const answer = await this.request('GET', `/v1/keys/${encodeURIComponent(keysetId)}`, keysSchema);
+    const answer = await this.read('GET', `/v1/keys/${encodeURIComponent(keysetId)}`, keysSchema);
     const keyset = answer.keysets.find((k) => k.id === keysetId);
     if (!keyset) throw new MintError('bad_response', `mint did not return keys for keyset ${keysetId}`);
     return keyset;
   }
 
   quote(method: string, id: string): Promise<MintQuote> {
-    return this.request('GET', `/v1/mint/quote/${encodeURIComponent(method)}/${encodeURIComponent(id)}`, quoteSchema);
+    return this.read('GET', `/v1/mint/quote/${encodeURIComponent(method)}/${encodeURIComponent(id)}`, quoteSchema);
   }
 
   checkQuotes(method: string, ids: string[]): Promise<MintQuote[]> {
-    return this.request('POST', `/v1/mint/quote/${encodeURIComponent(method)}/check`, z.array(quoteSchema).max(10_000), { quotes: ids });
+    return this.read('POST', `/v1/mint/quote/${encodeURIComponent(method)}/check`, z.array(quoteSchema).max(10_000), { quotes: ids });
   }
 
   /** CDK's and hashpool's lookup (one route for every method): POST /v1/mint/quote/pubkey, mintable quotes only. */
   async quotesByPubkey(pubkeys: string[], signatures: string[]): Promise<MintQuote[]> {
-    const answer = await this.request('POST', '/v1/mint/quote/pubkey', lookupPageSchema, {
+    const answer = await this.read('POST', '/v1/mint/quote/pubkey', lookupPageSchema, {
       pubkeys,
       pubkey_signatures: signatures,
       only_mintable: true,
@@ -296,7 +315,7 @@ export class MintClient {
   ): Promise<{ quotes: MintQuote[]; nextCursor?: string }> {
     const body: Record<string, unknown> = { pubkeys: request.pubkeys, pubkey_signatures: request.signatures, timestamp: request.timestamp, only_mintable: true };
     if (request.cursor) body.cursor = request.cursor;
-    const answer = await this.request('POST', `/v1/mint/quote/${encodeURIComponent(method)}/pubkey`, lookupPageSchema, body);
+    const answer = await this.read('POST', `/v1/mint/quote/${encodeURIComponent(method)}/pubkey`, lookupPageSchema, body);
     return answer.next_cursor ? { quotes: answer.quotes, nextCursor: answer.next_cursor } : { quotes: answer.quotes };
   }
 
@@ -321,12 +340,12 @@ export class MintClient {
   }
 
   async checkState(Ys: string[]) {
-    return (await this.request('POST', '/v1/checkstate', checkStateSchema, { Ys })).states;
+    return (await this.read('POST', '/v1/checkstate', checkStateSchema, { Ys })).states;
   }
 
   /** NUT-09: the signatures the mint holds for these outputs (only those it ever signed come back). */
   async restore(outputs: BlindedMessageJson[]): Promise<{ outputs: { B_: string }[]; signatures: BlindSignatureJson[] }> {
-    const answer = await this.request('POST', '/v1/restore', restoreSchema, {
+    const answer = await this.read('POST', '/v1/restore', restoreSchema, {
       outputs,
     });
     const signatures = answer.signatures ?? answer.promises ?? [];

@@ -5,119 +5,18 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { hexToBytes } from '@noble/hashes/utils.js';
 import type { Logger } from '../log';
-import { expectedWork, minimumDifficultyOf } from '../protocol/ehash/amount';
-import { type EngineEvent, type MintContext, type OperationStep, type Secrets, WalletEngine, WalletOperationError } from './engine';
+import { type EngineEvent, type MintContext, type Secrets, WalletEngine, WalletOperationError } from './engine';
 import { Transfers } from './send';
-import { expiringEhash, type MintSweepStatus, Sweeper } from './sweeper';
+import { expiringEhash, Sweeper } from './sweeper';
+import { WorkEstimate } from './work';
+import type { Balance, PendingView, QuoteEvent, WalletBackupSource, WalletEvent, WalletOptions, WalletStatus } from './types';
+
+export type { Balance, PendingView, QuoteEvent, WalletBackupSource, WalletEvent, WalletOptions, WalletStatus } from './types';
 import { bip39Seed, createMnemonic, deriveLockingKey, isValidMnemonic, type LockingKey, lockingKeyFromPrivkey, normalizeMnemonic } from './keys';
 import { amountToWire, MintError, normalizeMintUrl, type ProofJson } from './mint-client';
 import { type HistoryRow, type QuoteRow, type QuoteState, WalletStore } from './store';
-import { passphraseVault, type SafeStorageLike, safeStorageVault, type SeedVault, VaultError } from './vault';
-
-export interface QuoteEvent {
-  quoteId: string;
-  amount: bigint | number | string;
-  /** hex(sha256d(header)) of the share the quote pays for */
-  headerHash?: string;
-  minerId?: string;
-  /** the mint that issued it; the first configured mint when absent */
-  mintUrl?: string;
-}
-
-export interface Balance {
-  mint: string;
-  unit: string;
-  amount: bigint;
-  proofs: number;
-  /** the hashes the amount stands for on average, when the unit's quotes say what one unit is worth */
-  expectedWork?: bigint;
-}
-
-export type WalletEvent =
-  | { type: 'wallet.balance'; balances: Balance[] }
-  | {
-      type: 'wallet.proof';
-      mint: string;
-      unit: string;
-      quoteId: string;
-      headerHash?: string;
-      minerId?: string;
-      amount: bigint;
-    }
-  | {
-      type: 'wallet.restore';
-      phase: 'scanning' | 'minting' | 'done' | 'failed';
-      mint?: string;
-      keysetId?: string;
-      counter?: number;
-      found?: number;
-      amount?: bigint;
-      message?: string;
-    }
-  | {
-      type: 'wallet.error';
-      kind: 'bad_signature' | 'mint_offline' | 'mint_rejected' | 'bad_response' | 'internal';
-      mint?: string;
-      message: string;
-    }
-  | { type: 'wallet.status'; exists: boolean; locked: boolean }
-  /** something the miner should act on: ehash near its keyset's final_expiry (`at`: that date), ehash spent elsewhere */
-  | { type: 'wallet.alert'; kind: 'keyset-expiry' | 'spent-elsewhere'; mint: string; unit: string; amount: bigint; message: string; at?: number };
-
-/** What is not minted yet and why; what the mints hold unpaid; ehash close to its keyset's end. */
-export interface PendingView {
-  quotes: QuoteRow[];
-  /** quotes the mint holds unpaid (epoch boundary not confirmed), by mint and unit: "immature ehash" */
-  immature: { mint: string; unit: string; amount: bigint; quotes: number }[];
-  expiring: { mint: string; unit: string; keysetId: string; amount: bigint; finalExpiry: number }[];
-  mints: MintSweepStatus[];
-}
-
-export interface WalletOptions {
-  /** directory for this wallet's database */
-  home: string;
-  mintUrls: string[];
-  vault: 'passphrase' | SafeStorageLike;
-  logger: Logger;
-  /** how often quotes are looked up by pubkey (default 15 s) */
-  lookupIntervalMs?: number;
-  /** how often pending sends are checked (default 30 s) */
-  sendCheckIntervalMs?: number;
-  /** wait after a quote event so quotes are minted in batches (default 25 ms) */
-  batchDelayMs?: number;
-  /** unspent proofs per keyset above which the wallet consolidates (default 48) */
-  consolidateAbove?: number;
-  /** NUT-09 counters per restore request (default 200) */
-  restoreBatch?: number;
-  /** first wait before a refused quote is tried again (default 5 s; doubles per refusal, up to an hour) */
-  quoteRetryMs?: number;
-  /** called at each step of an operation; the crash test kills the process here */
-  onStep?: (step: OperationStep) => void;
-}
-
-export interface WalletStatus {
-  exists: boolean;
-  locked: boolean;
-  lockingPubkey?: string;
-  lockingKeyMode: 'derived' | 'static';
-  vault: SeedVault['kind'];
-  restoring: boolean;
-}
-
-/** The small surface core/backup uses (NIP-60 + NUT-27); documented in README.md. */
-export interface WalletBackupSource {
-  unspentProofs(): { mint: string; unit: string; proofs: ProofJson[] }[];
-  mints(): string[];
-  history(limit?: number): HistoryRow[];
-  /** called after every change of proofs, mints or history; returns an unsubscribe */
-  onChange(listener: () => void): () => void;
-  /** the BIP39 seed (64 bytes) to derive backup keys from; throws while locked. In-process only. */
-  bip39Seed(): Uint8Array;
-  /** adds proofs recovered from a backup; only those the mint confirms unspent are kept */
-  importProofs(mint: string, proofs: ProofJson[]): Promise<{ added: number; amount: bigint }>;
-}
+import { passphraseVault, safeStorageVault, type SeedVault, VaultError } from './vault';
 
 export class WalletService {
   readonly store: WalletStore;
@@ -126,7 +25,7 @@ export class WalletService {
   private readonly logger: Logger;
   private readonly mintUrls: string[];
   private readonly listeners = new Set<(event: WalletEvent) => void>();
-  private readonly minimumDifficulties = new Map<string, number>();
+  private readonly work: WorkEstimate;
   private readonly sweeper: Sweeper;
   private mnemonicSeed: Uint8Array | undefined;
   private running = false;
@@ -140,6 +39,7 @@ export class WalletService {
     this.store = new WalletStore(join(opts.home, 'wallet.sqlite'));
     this.vault = opts.vault === 'passphrase' ? passphraseVault() : safeStorageVault(opts.vault);
     this.mintUrls = opts.mintUrls.map(normalizeMintUrl);
+    this.work = new WorkEstimate(this.store);
     this.engine = new WalletEngine(this.store, this.logger, (event) => this.onEngineEvent(event), opts.onStep, {
       baseMs: opts.quoteRetryMs ?? 5_000,
       maxMs: 3_600_000,
@@ -448,26 +348,7 @@ export class WalletService {
 
   /** The hashes an amount of a unit stands for on average, when the unit's quotes say what one unit is worth. */
   expectedWork(mintUrl: string, unit: string, amount: bigint): bigint | undefined {
-    const minimum = this.minimumDifficulty(mintUrl, unit);
-    return minimum === undefined ? undefined : expectedWork(amount, minimum);
-  }
-
-  /**
-   * What one unit is worth in hashes, read from the unit's own quotes: an ehash quote pays 2^(lz - min) for a
-   * header hash with lz leading zero bits, so each quote gives the pool's minimum difficulty back. Remembered once
-   * two quotes agree (a unit's minimum does not change; hashpool starts a new unit for a new epoch).
-   */
-  private minimumDifficulty(mintUrl: string, unit: string): number | undefined {
-    const key = `${mintUrl} ${unit}`;
-    if (this.minimumDifficulties.has(key)) return this.minimumDifficulties.get(key);
-    const minimums = new Set<number | undefined>();
-    const samples = this.store.quoteSamples(mintUrl, unit, 10);
-    for (const q of samples) minimums.add(minimumDifficultyOf(hexToBytes(q.header_hash), BigInt(q.amount)));
-    // quotes that disagree (or do not fit the formula) do not come from hashpool's rule: say nothing rather than guess
-    if (minimums.size !== 1) return undefined;
-    const [minimum] = minimums;
-    if (minimum !== undefined && samples.length >= 2) this.minimumDifficulties.set(key, minimum);
-    return minimum;
+    return this.work.expectedWork(mintUrl, unit, amount);
   }
 
   history(limit?: number, beforeId?: number): HistoryRow[] {
@@ -492,36 +373,14 @@ export class WalletService {
   trace(headerHash: string): { quote: QuoteRow; proofs: { amount: bigint; state: string }[] }[] {
     return this.store.quotesByHeaderHash(headerHash.toLowerCase()).map((quote) => ({
       quote,
-      proofs: this.store.db
-        .prepare('SELECT amount, state FROM proofs WHERE mint_url = ? AND quote_id = ?')
-        .all(quote.mint_url, quote.id)
-        .map((r) => ({
-          amount: BigInt((r as { amount: string }).amount),
-          state: (r as { state: string }).state,
-        })),
+      proofs: this.store.proofsOfQuote(quote.mint_url, quote.id),
     }));
   }
 
-  mints(): {
-    url: string;
-    configured: boolean;
-    pubkey?: string;
-    units: string[];
-  }[] {
+  mints(): { url: string; configured: boolean; pubkey?: string; units: string[] }[] {
     return this.knownMints().map((url) => {
-      const entry: {
-        url: string;
-        configured: boolean;
-        pubkey?: string;
-        units: string[];
-      } = {
-        url,
-        configured: this.mintUrls.includes(url),
-        units: [...new Set(this.store.keysets(url).map((k) => k.unit))],
-      };
       const pubkey = this.store.mints().find((m) => m.url === url)?.pubkey;
-      if (pubkey) entry.pubkey = pubkey;
-      return entry;
+      return { url, configured: this.mintUrls.includes(url), ...(pubkey ? { pubkey } : {}), units: [...new Set(this.store.keysets(url).map((k) => k.unit))] };
     });
   }
 
@@ -618,17 +477,8 @@ export class WalletService {
         const groups = new Map<string, { mint: string; unit: string; proofs: ProofJson[] }>();
         for (const row of this.store.proofs({ state: 'unspent' })) {
           const key = `${row.mint_url} ${row.unit}`;
-          const group = groups.get(key) ?? {
-            mint: row.mint_url,
-            unit: row.unit,
-            proofs: [],
-          };
-          group.proofs.push({
-            id: row.keyset_id,
-            amount: amountToWire(BigInt(row.amount)),
-            secret: row.secret,
-            C: row.c,
-          });
+          const group = groups.get(key) ?? { mint: row.mint_url, unit: row.unit, proofs: [] };
+          group.proofs.push({ id: row.keyset_id, amount: amountToWire(BigInt(row.amount)), secret: row.secret, C: row.c });
           groups.set(key, group);
         }
         return [...groups.values()];
