@@ -51,7 +51,7 @@ const rules: MintErrorRule[] = [
   { code: 11003, meaning: 'Outputs already signed', class: 'counters' },
   { code: 11004, meaning: 'Outputs are pending', class: 'later' },
   // our outputs sum to the quotes' amounts as we know them: the mint knows one quote differently
-  { code: 11005, meaning: 'Transaction is not balanced', class: 'culprit', quote: 'recheck' },
+  { code: 11005, meaning: 'Transaction is not balanced (inputs != outputs)', class: 'culprit', quote: 'recheck' },
   { code: 11006, meaning: 'Amount outside of limit range', class: 'culprit', quote: 'recheck' },
   { code: 11007, meaning: 'Duplicate inputs provided', class: 'request' },
   { code: 11008, meaning: 'Duplicate outputs provided', class: 'request' },

@@ -138,7 +138,9 @@ export class Minter {
       const next = this.mints.usableKeyset(ctx, keyset.unit);
       const rows = this.store.quotesById(ctx.url, quoteIds).filter((q) => q.state === 'paid');
       if (next && next.id !== keyset.id) return this.mintBatch(ctx, next, rows);
-      this.noKeyset(ctx, keyset.unit, quoteIds);
+      if (!next) this.noKeyset(ctx, keyset.unit, quoteIds);
+      // the mint refuses a keyset it still lists as active: asked again after the quotes' back-off
+      else await this.quotes.refused(ctx, quoteIds, error);
       return;
     }
     this.core.emit({ type: 'error', kind: 'mint_rejected', mintUrl: ctx.url, message: error.message });
