@@ -10,7 +10,8 @@
  * A flush, per mint and unit: new proofs go into a new token event; token events holding any proof the
  * wallet no longer has are rolled over (their remaining proofs plus the new ones, with `del`) and then
  * deleted with kind 5 (`k` 7375); one history event records the net change. The wallet event (17375)
- * and the NUT-27 mint list are republished only when the mints change.
+ * and the NUT-27 mint list are republished only when the mints change. Quotes the wallet has waited on for a
+ * while get a NIP-60 quote event (7374, NIP-40 expiration two weeks out); once minted, it is deleted (`k` 7374).
  */
 import type { Logger } from '../log';
 import { type BackupKeys, backupKeysFromSeed } from './keys';
@@ -28,6 +29,7 @@ import { type PoolRelayStatus, RelayPool } from './pool';
 import type { BackupSource, ProofGroup, RestoreTarget, SpentChecker } from './port';
 import { type RestoreProgress, type RestoreReport, restoreWallet } from './restore';
 import { createSigner, type Signer } from './signing';
+import { QuoteEvents } from './quote-events';
 import { type Ciphers, ciphersFor, groupKey, loadBackup, type TokenRecord } from './state';
 
 /** Proofs per token event: keeps each event well under relays' usual 64-100 KB content limits. */
@@ -51,6 +53,8 @@ export interface BackupOptions {
   checkSpent?: SpentChecker;
   /** persists the relay list after relays are added or removed */
   onRelaysChanged?: (relays: string[]) => void | Promise<void>;
+  /** how long a quote waits before it gets a 7374 event (default quote-events.ts QUOTE_EVENT_AFTER_SECONDS) */
+  quoteEventAfterSeconds?: number;
   /** relay timeouts and first retry delay (tests shorten them) */
   timeoutMs?: number;
   retryInitialMs?: number;
@@ -120,6 +124,7 @@ class NostrBackup implements BackupService {
   private lastCreatedAt = 0;
   private lastFlushAt = 0;
   private readonly incomeDelayMs: number;
+  private quoteEvents: QuoteEvents | null = null;
 
   constructor(private readonly opts: BackupOptions) {
     this.delayMs = opts.delaySeconds * 1000;
@@ -276,6 +281,10 @@ class NostrBackup implements BackupService {
       }
       await this.publishMints(mints, groups, report);
       for (const group of changed) await this.publishGroup(group.mint, group.unit, group.current, report);
+      if (this.opts.source.pendingQuotes) {
+        this.quoteEvents ??= new QuoteEvents(this.pool, this.derivedKeys.identity.publicKey, this.derivedCiphers.identity, this.opts.quoteEventAfterSeconds);
+        await this.quoteEvents.publish(await this.opts.source.pendingQuotes(), (template) => this.sign(template), () => this.nextCreatedAt(), (event) => this.send(event, report));
+      }
       const unplaced = report.published.filter((p) => p.accepted.length === 0);
       if (unplaced.length > 0) throw new Error(`no relay accepted ${unplaced.length} event(s): ${Object.values(unplaced[0]!.failed)[0] ?? 'no relays configured'}`);
       // relays that missed events (new, down at the time, or silently dropping) get them again

@@ -485,6 +485,11 @@ export class WalletService {
       },
       mints: () => this.knownMints(),
       history: (limit) => this.store.history(limit),
+      pendingQuotes: () =>
+        this.store
+          .pendingQuotes(10_000)
+          .filter((q) => q.state === 'unpaid' || q.state === 'paid')
+          .map((q) => ({ mint: q.mint_url, quoteId: q.id, since: q.seen_at })),
       onChange: (listener) =>
         this.subscribe((event) => {
           if (event.type === 'wallet.balance') listener();

@@ -99,4 +99,6 @@ export interface WalletBackupSource {
   bip39Seed(): Uint8Array;
   /** adds proofs recovered from a backup; only those the mint confirms unspent are kept */
   importProofs(mint: string, proofs: ProofJson[]): Promise<{ added: number; amount: bigint }>;
+  /** quotes not minted yet, oldest first (`since`: when the wallet first heard of them, ms) */
+  pendingQuotes(): { mint: string; quoteId: string; since: number }[];
 }
