@@ -3,6 +3,7 @@ import type { ApiEvent, CommandInput, CommandOutput } from '../../../core/api/co
 import { call } from '../api';
 import { CopyButton } from '../components/CopyButton';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
+import { PendingEhash } from '../components/PendingEhash';
 import { Qr } from '../components/Qr';
 import { formatSi } from '../format';
 import { useLive } from '../live';
@@ -38,6 +39,7 @@ export function WalletPage() {
     <div className="stack">
       <MintProblem />
       <Balances balances={wallet.balances} />
+      <PendingEhash />
       <div className="grid2">
         <SendForm balances={wallet.balances} />
         <ReceiveForm />
