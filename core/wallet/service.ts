@@ -363,7 +363,7 @@ export class WalletService {
   pending(limit = 500): PendingView {
     return {
       quotes: this.store.pendingQuotes(limit),
-      immature: this.store.immature().map((i) => ({ mint: i.mint_url, unit: i.unit, amount: i.amount, quotes: i.quotes })),
+      immature: this.store.immature().map((i) => ({ mint: i.mint_url, unit: i.unit, amount: i.amount, quotes: i.count })),
       expiring: expiringEhash(this.engine),
       mints: this.sweeper.status(),
     };

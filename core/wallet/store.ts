@@ -9,6 +9,26 @@ import { type HistoryRow, type KeysetRow, MIGRATIONS, NEXT_STATE, type Operation
 export type { HistoryRow, KeysetRow, OperationOutput, OperationRow, ProofOrigin, ProofRow, ProofState, QuoteRow, QuoteState, SendRow } from './schema';
 
 /** unpaid: known, the mint has not paid it (yet); paid: waiting to be minted; issued: minted; dropped: given up, with a reason */
+/** Rows grouped by amount in SQL (at most 64 powers of two per unit), to be summed exactly as bigints. */
+interface AmountGroup {
+  mint_url: string;
+  unit: string;
+  amount: string;
+  n: number;
+}
+
+function sumByMintAndUnit(rows: AmountGroup[]): { mint_url: string; unit: string; amount: bigint; count: number }[] {
+  const sums = new Map<string, { mint_url: string; unit: string; amount: bigint; count: number }>();
+  for (const row of rows) {
+    const key = `${row.mint_url} ${row.unit}`;
+    const entry = sums.get(key) ?? { mint_url: row.mint_url, unit: row.unit, amount: 0n, count: 0 };
+    entry.amount += BigInt(row.amount) * BigInt(row.n);
+    entry.count += row.n;
+    sums.set(key, entry);
+  }
+  return [...sums.values()];
+}
+
 export class StoreError extends Error {
   constructor(message: string) {
     super(message);
@@ -266,19 +286,12 @@ export class WalletStore {
   }
 
   /** What the mint holds unpaid (epoch boundary not confirmed yet), summed by mint and unit. */
-  immature(): { mint_url: string; unit: string; amount: bigint; quotes: number }[] {
-    const rows = this.stmt(
-      "SELECT mint_url, unit, amount, COUNT(*) AS n FROM quotes WHERE state = 'unpaid' AND checked_at IS NOT NULL AND unit IS NOT NULL AND amount IS NOT NULL GROUP BY mint_url, unit, amount",
-    ).all() as { mint_url: string; unit: string; amount: string; n: number }[];
-    const sums = new Map<string, { mint_url: string; unit: string; amount: bigint; quotes: number }>();
-    for (const row of rows) {
-      const key = `${row.mint_url} ${row.unit}`;
-      const entry = sums.get(key) ?? { mint_url: row.mint_url, unit: row.unit, amount: 0n, quotes: 0 };
-      entry.amount += BigInt(row.amount) * BigInt(row.n);
-      entry.quotes += row.n;
-      sums.set(key, entry);
-    }
-    return [...sums.values()];
+  immature(): { mint_url: string; unit: string; amount: bigint; count: number }[] {
+    return sumByMintAndUnit(
+      this.stmt(
+        "SELECT mint_url, unit, amount, COUNT(*) AS n FROM quotes WHERE state = 'unpaid' AND checked_at IS NOT NULL AND unit IS NOT NULL AND amount IS NOT NULL GROUP BY mint_url, unit, amount",
+      ).all() as AmountGroup[],
+    );
   }
 
   /** Mints that have quotes waiting (a quote can be filed under a mint the wallet has not loaded yet). */
@@ -403,22 +416,9 @@ export class WalletStore {
 
   /** Unspent sums by mint and unit; grouped by amount in SQL (at most 64 powers of two), summed exactly here. */
   balances(): { mint_url: string; unit: string; amount: bigint; count: number }[] {
-    const sums = new Map<string, { mint_url: string; unit: string; amount: bigint; count: number }>();
-    const rows = this.stmt("SELECT mint_url, unit, amount, COUNT(*) AS n FROM proofs WHERE state = 'unspent' GROUP BY mint_url, unit, amount").all() as {
-      mint_url: string;
-      unit: string;
-      amount: string;
-      n: number;
-    }[];
-    for (const row of rows) {
-      const key = `${row.mint_url} ${row.unit}`;
-      const entry = sums.get(key) ?? { mint_url: row.mint_url, unit: row.unit, amount: 0n, count: 0 };
-      entry.amount += BigInt(row.amount) * BigInt(row.n);
-      entry.count += row.n;
-      sums.set(key, entry);
-    }
-    return [...sums.values()];
+    return sumByMintAndUnit(this.stmt("SELECT mint_url, unit, amount, COUNT(*) AS n FROM proofs WHERE state = 'unspent' GROUP BY mint_url, unit, amount").all() as AmountGroup[]);
   }
+
 
   // operations: the write-ahead record of every request that creates outputs
   insertOperation(op: Omit<OperationRow, 'created_at'>): void {
