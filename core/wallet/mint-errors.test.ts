@@ -77,7 +77,7 @@ describe('reactions, one test per class', () => {
   it.each([
     ['culprit', 20001, 'not paid, while the check says paid'],
     ['keyset', 12002, 'inactive, for a keyset the mint still lists active: keysets read again'],
-  ] as const)('%s (%i %s): the quote is held with the reason, minted on its next try', async (_class, code) => {
+  ] as const)('%s (%i %s): the quote is held with the reason, minted on its next try', async (_class, code, _what) => {
     const { mint, wallet } = await setup({ refuse: [{ path: BATCH, code, times: 1 }] });
     const [share] = await payShares(mint, wallet.lockingPubkey()!, [4n]);
     wallet.onQuoteEvent({ quoteId: share!.quoteId, amount: 4n });
