@@ -79,7 +79,7 @@ describe('mint client hardening', () => {
     expect(elsewhereHit).toBe(0);
   });
 
-  it('a 503 or 429 is the mint failing, not refusing: reads are asked again, the kind is offline when it persists', async () => {
+  it('a 503, a reset connection or a 429 is the mint failing, not refusing: reads are asked again at once (not after a 429), the kind is offline when it persists', async () => {
     let calls = 0;
     const flaky = await serve((_req, res) => {
       calls++;
@@ -88,6 +88,17 @@ describe('mint client hardening', () => {
     });
     expect(await new MintClient(flaky).keysets()).toEqual([]);
     expect(calls).toBe(2);
+    // a connection reset (a keep-alive socket the mint just closed) is asked again too
+    let resets = 0;
+    const resetting = await serve((req, res) => {
+      if (resets++ === 0) {
+        req.socket.destroy();
+        return;
+      }
+      res.end('{"keysets":[]}');
+    });
+    expect(await new MintClient(resetting).keysets()).toEqual([]);
+    expect(resets).toBe(2);
     const down = await serve((_req, res) => {
       res.writeHead(429);
       res.end();

@@ -16,6 +16,8 @@ export class MintError extends Error {
     message: string,
     readonly code?: number,
     readonly status?: number,
+    /** failed fast (a 5xx, a reset connection): asking again at once may work, unlike after a timeout */
+    readonly transient = false,
   ) {
     super(message);
     this.name = 'MintError';
@@ -183,8 +185,7 @@ export class MintClient {
       try {
         return await this.request(method, path, schema, body);
       } catch (error) {
-        const failing = error instanceof MintError && error.kind === 'offline' && error.status !== undefined && error.status >= 500;
-        if (!failing || attempt >= READ_RETRIES.length) throw error;
+        if (!(error instanceof MintError && error.transient) || attempt >= READ_RETRIES.length) throw error;
         await new Promise((resolve) => setTimeout(resolve, READ_RETRIES[attempt]));
       }
     }
@@ -203,7 +204,8 @@ export class MintClient {
         redirect: 'manual',
       });
     } catch (error) {
-      throw new MintError('offline', `mint ${this.url} unreachable: ${(error as Error).message}`);
+      const timedOut = (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError';
+      throw new MintError('offline', `mint ${this.url} unreachable: ${(error as Error).message}`, undefined, undefined, !timedOut);
     }
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel().catch(() => undefined);
@@ -220,14 +222,14 @@ export class MintClient {
     try {
       json = text ? parseWire(text) : undefined;
     } catch {
-      if (response.status >= 500 || response.status === 429) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status);
+      if (response.status >= 500 || response.status === 429) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status, response.status >= 500);
       throw new MintError('bad_response', `mint ${this.url} answered ${path} with something that is not JSON`, undefined, response.status);
     }
     if (!response.ok) {
       const detail = (json as { detail?: unknown; code?: unknown } | undefined) ?? {};
       const code = typeof detail.code === 'number' ? detail.code : undefined;
       // a 5xx is the mint failing, not refusing, and a 429 asks to come back later: retry later whatever code it carries
-      if (response.status >= 500 || response.status === 429) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status);
+      if (response.status >= 500 || response.status === 429) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status, response.status >= 500);
       throw new MintError(
         'rejected',
         `mint refused ${path}: ${typeof detail.detail === 'string' ? detail.detail.slice(0, 200) : response.status}`,
@@ -267,7 +269,7 @@ export class MintClient {
       }
     } catch (error) {
       if (error instanceof MintError) throw error;
-      throw new MintError('offline', `mint ${this.url} broke off its answer to ${path}: ${(error as Error).message}`, undefined, response.status);
+      throw new MintError('offline', `mint ${this.url} broke off its answer to ${path}: ${(error as Error).message}`, undefined, response.status, true);
     }
     return Buffer.concat(chunks, size).toString('utf8');
   }

@@ -90,6 +90,9 @@ export function createMintServer(mint: Mint, logger: Logger): Server {
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  // CDK's server (hyper) keeps an idle connection until the client closes it; closing it after Node's 5 s default
+  // races clients that reuse it (undici resets a POST sent on a socket the server just closed)
+  server.keepAliveTimeout = 65_000;
   return server;
 }
 
