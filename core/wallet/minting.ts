@@ -52,8 +52,9 @@ export class Minter {
         continue;
       }
       for (let i = 0; i < group.length; i += ctx.batchSize) {
-        const batch = group.slice(i, i + ctx.batchSize);
-        await attempt(() => this.mintBatch(ctx, keyset, batch));
+        const ids = group.slice(i, i + ctx.batchSize).map((q) => q.id);
+        // a retried attempt (after a counter scan) takes only what earlier parts of it did not mint
+        await attempt(() => this.mintBatch(ctx, keyset, this.store.quotesById(ctx.url, ids).filter((q) => q.state === 'paid')));
       }
     }
     return this.store.countQuotes(['issued']) - before;
@@ -74,6 +75,7 @@ export class Minter {
 
   /** One batch: its outputs (one per set bit of each quote's amount) written ahead, then sent. */
   async mintBatch(ctx: MintContext, keyset: Keyset, batch: QuoteRow[]): Promise<void> {
+    if (batch.length === 0) return;
     const wanted = batch.flatMap((q) => splitAmount(BigInt(q.amount!)).map((amount) => ({ amount, form: 'p2pk' as const, role: 'keep' as const, quoteId: q.id })));
     const { id, prepared } = this.core.prepare(
       {
