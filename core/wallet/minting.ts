@@ -38,7 +38,7 @@ export class Minter {
     const due = this.store.dueQuotes(ctx.url, 'paid', Date.now(), 10_000).filter((q) => !inFlight.has(`${ctx.url} ${q.id}`) && q.unit && q.amount);
     const groups = new Map<string, QuoteRow[]>();
     for (const q of due) {
-      const key = `${q.unit} ${q.pubkey ?? ''}`;
+      const key = `${q.unit} ${q.pubkey ?? (q.checked_at ? 'unlocked' : this.core.lockingKey().pubkey)}`;
       const group = groups.get(key);
       if (group) group.push(q);
       else groups.set(key, [q]);
@@ -52,9 +52,14 @@ export class Minter {
         continue;
       }
       for (let i = 0; i < group.length; i += ctx.batchSize) {
-        const ids = group.slice(i, i + ctx.batchSize).map((q) => q.id);
-        // a retried attempt (after a counter scan) takes only what earlier parts of it did not mint
-        await attempt(() => this.mintBatch(ctx, keyset, this.store.quotesById(ctx.url, ids).filter((q) => q.state === 'paid')));
+        const batch = group.slice(i, i + ctx.batchSize);
+        let retry = false;
+        await attempt(() => {
+          // a retried attempt (after a counter scan) takes only what earlier parts of it did not mint
+          const rows = retry ? this.store.quotesById(ctx.url, batch.map((q) => q.id)).filter((q) => q.state === 'paid') : batch;
+          retry = true;
+          return this.mintBatch(ctx, keyset, rows);
+        });
       }
     }
     return this.store.countQuotes(['issued']) - before;
@@ -159,10 +164,12 @@ export class Minter {
     const outputs = this.core.wireOutputs(keyset.id, prepared);
     const signed = prepareOutputs(prepared.blinded.map((o) => ({ amount: o.amount, B_: o.B_ })));
     const rows = new Map(this.store.quotesById(ctx.url, quoteIds).map((q) => [q.id, q]));
-    // outputs lock to the key of the operation; each locked quote signs with its own key (one key per batch)
+    // each locked quote signs with its own key (one key per batch); a quote the mint never described to us
+    // (events from before locks were recorded) is locked to our key, as every ehash quote is
     const keyOf = (id: string) => {
-      const pubkey = rows.get(id)?.pubkey;
-      return pubkey ? (this.core.keyFor(pubkey) ?? null) : null;
+      const row = rows.get(id);
+      if (row?.pubkey) return this.core.keyFor(row.pubkey) ?? null;
+      return row?.checked_at ? null : this.core.lockingKey().privkey;
     };
     const request = (format: typeof ctx.nut20) =>
       ctx.client.mintBatch(

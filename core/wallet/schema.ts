@@ -137,8 +137,8 @@ export const MIGRATIONS: string[] = [
      state TEXT NOT NULL CHECK (state IN ('unpaid','paid','issued','dropped')), source TEXT NOT NULL, seen_at INTEGER NOT NULL, issued_at INTEGER,
      pubkey TEXT, expiry INTEGER, reason TEXT, failures INTEGER NOT NULL DEFAULT 0, retry_at INTEGER NOT NULL DEFAULT 0, checked_at INTEGER,
      PRIMARY KEY (mint_url, id));
-   INSERT INTO quotes_v2 (mint_url, id, unit, amount, header_hash, miner_id, state, source, seen_at, issued_at, checked_at)
-     SELECT mint_url, id, unit, amount, header_hash, miner_id, state, source, seen_at, issued_at, CASE WHEN unit IS NULL THEN NULL ELSE seen_at END FROM quotes;
+   INSERT INTO quotes_v2 (mint_url, id, unit, amount, header_hash, miner_id, state, source, seen_at, issued_at)
+     SELECT mint_url, id, unit, amount, header_hash, miner_id, state, source, seen_at, issued_at FROM quotes;
    DROP TABLE quotes;
    ALTER TABLE quotes_v2 RENAME TO quotes;
    CREATE INDEX quotes_state ON quotes (state, mint_url, retry_at);

@@ -295,6 +295,16 @@ describe('NUT-20 locks', () => {
     expect(wallet.engine.mints.values().next().value?.nut20).toBe('current');
   });
 
+  it('a paid quote from before locks were recorded (an upgraded database) is signed with the wallet key and minted', async () => {
+    const { mint, wallet, url } = await setup({}, { lookupIntervalMs: 1e9 });
+    await wallet.sweep(); // the mint is known; its lookup has run
+    const [share] = await payShares(mint, wallet.lockingPubkey()!, [8n]);
+    // what migration 2 leaves of a quote version 1 had seen paid: no lock, never described by the mint since
+    wallet.store.db.prepare("INSERT INTO quotes (mint_url, id, unit, amount, state, source, seen_at) VALUES (?, ?, 'hash', '8', 'paid', 'check', ?)").run(url, share!.quoteId, Date.now());
+    await wallet.sweep();
+    mintedOnce(mint, wallet, [share!]);
+  });
+
   it('a legacy-only mint is learned from a legacy retry that succeeds', async () => {
     const { mint, wallet } = await setup({ nut20Formats: ['legacy'] });
     const shares = await payShares(mint, wallet.lockingPubkey()!, [1n, 1n]);
