@@ -294,6 +294,11 @@ export class WalletStore {
     );
   }
 
+  /** The earliest end of a waiting quote's back-off after `now` (ms), if any. */
+  nextRetryAt(now: number): number | undefined {
+    return (this.stmt("SELECT MIN(retry_at) AS at FROM quotes WHERE state IN ('unpaid', 'paid') AND retry_at > ?").get(now) as { at: number | null }).at ?? undefined;
+  }
+
   /** Mints that have quotes waiting (a quote can be filed under a mint the wallet has not loaded yet). */
   quoteMints(): string[] {
     return (this.stmt("SELECT DISTINCT mint_url FROM quotes WHERE state IN ('unpaid', 'paid')").all() as { mint_url: string }[]).map((r) => r.mint_url);

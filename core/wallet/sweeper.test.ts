@@ -148,6 +148,20 @@ describe('one quote never holds up the others', () => {
     expect(wallet.pending().mints[0]?.batchSize).toBe(10);
   });
 
+  it("no max_batch_size advertised: hashpool's chunk of 50", async () => {
+    const { mint, wallet, relay } = await setup({ advertiseBatchSize: false }, {}, 'relay');
+    const shares = await payShares(
+      mint,
+      wallet.lockingPubkey()!,
+      Array.from({ length: 120 }, () => 1n),
+    );
+    announce(wallet, shares);
+    await wallet.sweep();
+    mintedOnce(mint, wallet, shares);
+    const sizes = relay!.requests.filter((r) => r.path.endsWith('/batch')).map((r) => (r.body as { quotes: string[] }).quotes.length);
+    expect(sizes).toEqual([50, 50, 20]);
+  });
+
   it('a batch limit the mint does not advertise: 11017 halves the batch until it fits', async () => {
     const { mint, wallet } = await setup({ maxBatchSize: 10, advertiseBatchSize: false });
     const shares = await payShares(

@@ -161,8 +161,8 @@ export class Sweeper {
     let wake = this.opts.lookupIntervalMs ?? 15_000;
     for (const b of this.backoff.values()) wake = Math.min(wake, Math.max(50, b.until - now));
     // a quote whose own back-off ends sooner wakes the sweeper for it
-    const next = this.engine.store.db.prepare("SELECT MIN(retry_at) AS at FROM quotes WHERE state IN ('unpaid', 'paid') AND retry_at > ?").get(now) as { at: number | null };
-    if (next.at !== null) wake = Math.min(wake, Math.max(50, next.at - now));
+    const next = this.engine.store.nextRetryAt(now);
+    if (next !== undefined) wake = Math.min(wake, Math.max(50, next - now));
     return wake;
   }
 
