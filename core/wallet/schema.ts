@@ -148,9 +148,8 @@ export const MIGRATIONS: string[] = [
    ALTER TABLE keysets ADD COLUMN final_expiry INTEGER;`,
 ];
 
-/** The state a sighting moves a quote to (SQL over @state, @authoritative and the row's state). */
-export const NEXT_STATE = `CASE
+/** The state a sighting that is not the mint's own answer moves a quote to (@state: the state seen, if any): only forward. */
+export const ADVANCED_STATE = `CASE
   WHEN @state IS NULL OR state IN ('issued', 'dropped') THEN state
-  WHEN @authoritative = 1 THEN @state
   WHEN (CASE @state WHEN 'unpaid' THEN 0 WHEN 'paid' THEN 1 ELSE 2 END) > (CASE state WHEN 'unpaid' THEN 0 WHEN 'paid' THEN 1 ELSE 2 END) THEN @state
   ELSE state END`;

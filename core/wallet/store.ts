@@ -4,7 +4,7 @@
  * Every state change the wallet makes is one transaction here.
  */
 import Database from 'better-sqlite3';
-import { type HistoryRow, type KeysetRow, MIGRATIONS, NEXT_STATE, type OperationRow, type ProofRow, type ProofState, type QuoteRow, type QuoteState, type SendRow } from './schema';
+import { ADVANCED_STATE, type HistoryRow, type KeysetRow, MIGRATIONS, type OperationRow, type ProofRow, type ProofState, type QuoteRow, type QuoteState, type SendRow } from './schema';
 
 export type { HistoryRow, KeysetRow, OperationOutput, OperationRow, ProofOrigin, ProofRow, ProofState, QuoteRow, QuoteState, SendRow } from './schema';
 
@@ -201,31 +201,24 @@ export class WalletStore {
       q.authoritative ? now : null,
     );
     if (inserted.changes > 0) return true;
+    const amount = q.amount?.toString() ?? null;
+    if (q.authoritative && q.state) {
+      // the mint's own answer: its unit and amount win (a reorg moves quotes), a change of state clears the wait
+      this.stmt(
+        `UPDATE quotes SET unit = COALESCE(?, unit), amount = COALESCE(?, amount), header_hash = COALESCE(header_hash, ?),
+           pubkey = COALESCE(?, pubkey), expiry = COALESCE(?, expiry), checked_at = ?,
+           reason = CASE WHEN state <> @state THEN NULL ELSE reason END, failures = CASE WHEN state <> @state THEN 0 ELSE failures END,
+           retry_at = CASE WHEN state <> @state THEN 0 ELSE retry_at END, state = @state
+         WHERE mint_url = ? AND id = ? AND state NOT IN ('issued', 'dropped')`,
+      ).run(q.unit ?? null, amount, q.headerHash ?? null, q.pubkey ?? null, q.expiry ?? null, now, q.mintUrl, q.id, { state: q.state });
+      return false;
+    }
+    // any other sighting fills in what is missing; a state only advances (issued and dropped are final)
     this.stmt(
-      `UPDATE quotes SET
-         unit = CASE WHEN @authoritative = 1 THEN COALESCE(@unit, unit) ELSE COALESCE(unit, @unit) END,
-         amount = CASE WHEN @authoritative = 1 THEN COALESCE(@amount, amount) ELSE COALESCE(amount, @amount) END,
-         header_hash = COALESCE(header_hash, @headerHash), miner_id = COALESCE(miner_id, @minerId),
-         pubkey = COALESCE(@pubkey, pubkey), expiry = COALESCE(@expiry, expiry),
-         checked_at = CASE WHEN @authoritative = 1 THEN @now ELSE checked_at END,
-         reason = CASE WHEN (${NEXT_STATE}) <> state THEN NULL ELSE reason END,
-         failures = CASE WHEN (${NEXT_STATE}) <> state THEN 0 ELSE failures END,
-         retry_at = CASE WHEN (${NEXT_STATE}) <> state THEN 0 ELSE retry_at END,
-         state = ${NEXT_STATE}
-       WHERE mint_url = @mintUrl AND id = @id`,
-    ).run({
-      unit: q.unit ?? null,
-      amount: q.amount?.toString() ?? null,
-      headerHash: q.headerHash ?? null,
-      minerId: q.minerId ?? null,
-      pubkey: q.pubkey ?? null,
-      expiry: q.expiry ?? null,
-      state: q.state ?? null,
-      authoritative: q.authoritative ? 1 : 0,
-      now,
-      mintUrl: q.mintUrl,
-      id: q.id,
-    });
+      `UPDATE quotes SET unit = COALESCE(unit, ?), amount = COALESCE(amount, ?), header_hash = COALESCE(header_hash, ?), miner_id = COALESCE(miner_id, ?),
+         pubkey = COALESCE(pubkey, ?), expiry = COALESCE(expiry, ?), state = ${ADVANCED_STATE}
+       WHERE mint_url = ? AND id = ?`,
+    ).run(q.unit ?? null, q.amount?.toString() ?? null, q.headerHash ?? null, q.minerId ?? null, q.pubkey ?? null, q.expiry ?? null, q.mintUrl, q.id, { state: q.state ?? null });
     return false;
   }
 
