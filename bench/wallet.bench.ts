@@ -1,6 +1,6 @@
 /**
  * The ehash wallet, shares -> stored proofs per second end to end (discover by id -> NUT-20 -> NUT-29 batch
- * mint -> DLEQ verify -> unblind -> SQLite), next to plain cashu-ts 4.8 (checkMintQuoteBatch,
+ * mint -> DLEQ verify -> unblind -> SQLite), next to plain cashu-ts 4.x (checkMintQuoteBatch,
  * prepareBatchMint/completeBatchMint with P2PK outputs and DLEQ checked, proofs stored in SQLite) in the
  * same run (each figure the median of five timed rounds after an untimed warm-up round):
  *  - wallet + devnet mint on one core: both in this process (one thread): shares per CPU-second of the
@@ -60,18 +60,12 @@ async function rounds(shares: number, makeIds: () => Promise<string[]>, mintAll:
   return runs[Math.floor(ROUNDS / 2)]!;
 }
 
-function httpQuotes(mintUrl: string): QuoteMaker {
+/** Quotes made by the mint in the child process (as the pool would make them), asked for over its stdin. */
+function childQuotes(child: ChildProcess, lines: AsyncIterator<string>): QuoteMaker {
   return async (pubkey, count) => {
-    const ids: string[] = [];
-    for (let i = 0; i < count; i++) {
-      const response = await fetch(`${mintUrl}/v1/mint/quote/ehash`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ amount: 1, unit: 'hash', pubkey, header_hash: randomHeaderHash() }),
-      });
-      ids.push(((await response.json()) as { quote: string }).quote);
-    }
-    return ids;
+    child.stdin!.write(`${JSON.stringify({ pubkey, count })}\n`);
+    const { value } = await lines.next();
+    return JSON.parse(value as string) as string[];
   };
 }
 
@@ -171,13 +165,14 @@ function cryptoAnchor(count: number): number | null {
   }
 }
 
-async function childMint(dir: string): Promise<{ url: string; child: ChildProcess }> {
+async function childMint(dir: string): Promise<{ url: string; child: ChildProcess; quotes: QuoteMaker }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'core', 'wallet', 'testing', 'mint-process.ts')], {
     env: { ...process.env, MINT_DB: join(dir, 'child-mint.sqlite') },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
-  return { url: (JSON.parse(line) as { url: string }).url, child };
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  return { url: (JSON.parse(first.value as string) as { url: string }).url, child, quotes: childQuotes(child, lines) };
 }
 
 export async function run(): Promise<Record<string, unknown>> {
@@ -194,9 +189,9 @@ export async function run(): Promise<Record<string, unknown>> {
     const ours = await oursRun(dir.path, mint.url, inProcess, OURS_SHARES);
     const cashuTsOneCore = await cashuTsRun(dir.path, mint.url, inProcess, CASHU_TS_SHARES);
     // wallet side only (mint in a child process)
-    const oursRemote = await oursRun(dir.path, remote.url, httpQuotes(remote.url), OURS_SHARES);
+    const oursRemote = await oursRun(dir.path, remote.url, remote.quotes, OURS_SHARES);
     await oursRemote.wallet.close();
-    const cashuTsRemote = await cashuTsRun(dir.path, remote.url, httpQuotes(remote.url), CASHU_TS_SHARES);
+    const cashuTsRemote = await cashuTsRun(dir.path, remote.url, remote.quotes, CASHU_TS_SHARES);
 
     // NUT-09 restore over 10,000 counters of the keyset the first run minted into
     const used = ours.wallet.store.counters()[0]?.next ?? 0;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Devnet, startDevnet } from '../devnet/index';
+import { startMint } from '../devnet/mint/index';
 import { type Engine, startEngine } from './app';
 import { TestMiner } from './stratum/testing/test-miner';
 import { until } from '../test/until';
@@ -94,5 +95,38 @@ describe('engine wiring', () => {
     const alert = await until(async () => (await engine.host.invoke('alerts.recent', {})).alerts.find((a) => a.kind === 'no-mint'), 'the no-mint alert');
     expect(alert.hint).toMatch(/mint address in Settings/);
     expect((await engine.host.invoke('wallet.get', {})).balances).toEqual([]);
+  });
+
+  it("files each upstream's quotes under that upstream's mint: a share through the second pool of the failover list is minted at its mint", async () => {
+    const { pool } = devnet;
+    // the first pool is down; the mintUrl setting names another mint, which knows nothing of the second pool's quotes
+    const otherMint = await startMint({ dbPath: join(dir, 'other-mint.sqlite') });
+    cleanups.push(() => otherMint.close());
+    const engine = await startEngine({
+      home: join(dir, 'failover'),
+      mode: 'headless',
+      logToStderr: false,
+      minerHashrate: 1000,
+      overrides: {
+        upstreams: [
+          { url: `stratum2+tcp://127.0.0.1:1/${pool.authorityPubkey}`, mintUrl: otherMint.url },
+          { url: `stratum2+tcp://${pool.sv2.host}:${pool.sv2.port}/${pool.authorityPubkey}`, mintUrl: devnet.mint.url },
+        ],
+        mintUrl: otherMint.url,
+        stratumPort: 0,
+        relays: [devnet.relay.url],
+      },
+    });
+    cleanups.push(() => engine.stop());
+    await engine.host.invoke('wallet.create', { passphrase: 'a long enough passphrase' });
+    const miner = new TestMiner({ host: '127.0.0.1', port: engine.status().stratum!.port, user: 'bc1qfailover.bitaxe' });
+    await miner.connect();
+    cleanups.push(() => miner.close());
+    for (let i = 0; i < 3; i++) await miner.submitShare();
+    const wallet = await until(async () => {
+      const w = await engine.host.invoke('wallet.get', {});
+      return w.balances.some((b) => b.mint === devnet.mint.url) && w.pendingQuotes === 0 && w;
+    }, 'ehash from the second pool at its own mint', 30_000);
+    expect(wallet.balances.map((b) => b.mint)).toEqual([devnet.mint.url]);
   });
 });

@@ -105,7 +105,12 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   }
 
   // ---------------------------------------------------------------- wallet
-  const wallet = await openWallet({ home: join(home, 'wallet'), mintUrls: mintUrl ? [mintUrl] : [], vault: opts.seedVault ?? 'passphrase', logger });
+  // each upstream's quotes are minted at its own mint (an upstream without one uses the mintUrl setting)
+  let upstreamMints = new Map<string, string | undefined>();
+  const mapUpstreamMints = (list: Settings['upstreams']) => (upstreamMints = new Map(list.map((u) => [parseUpstreamUrl(u.url).url, u.mintUrl])));
+  if (!demo) mapUpstreamMints(configured.upstreams);
+  const walletMints = [...new Set([mintUrl, ...upstreamMints.values()].filter((u): u is string => u !== undefined))];
+  const wallet = await openWallet({ home: join(home, 'wallet'), mintUrls: walletMints, vault: opts.seedVault ?? 'passphrase', logger });
   registerWalletApi(host, wallet);
   await wallet.start();
   stops.push(() => wallet.close());
@@ -129,16 +134,29 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   // a quote the wallet minted proves the pool accepted that share, whatever the proxy could record when its miner left
   stops.push(wallet.subscribe((e) => e.type === 'wallet.proof' && e.headerHash && proxy.settleByQuote(e.headerHash)));
   let warnedNoMint = false;
-  proxy.on('quote', (quote: { quoteId: string; amount: bigint; minerId: string; error?: { code: number; message: string } }) => {
+  proxy.on('quote', (quote: { quoteId: string; amount: bigint; minerId: string; upstream: string; error?: { code: number; message: string } }) => {
     if (quote.error) {
       logger.warn('the pool could not create an ehash quote for a share', { quote: quote.quoteId, reason: quote.error.message });
       return;
     }
-    if (!mintUrl && !warnedNoMint) {
+    const quoteMint = upstreamMints.get(quote.upstream) ?? mintUrl;
+    if (!quoteMint && !warnedNoMint) {
       warnedNoMint = true;
       raise({ severity: 'critical', source: 'wallet', kind: 'no-mint', title: 'ehash waiting for a mint', message: 'Your pool pays ehash, but no mint is set, so the wallet cannot collect it.', hint: "Enter your pool's mint address in Settings and restart; nothing is lost, the quotes stay at the mint." });
     }
-    wallet.onQuoteEvent({ quoteId: quote.quoteId, amount: quote.amount, minerId: quote.minerId });
+    wallet.onQuoteEvent({ quoteId: quote.quoteId, amount: quote.amount, minerId: quote.minerId, ...(quoteMint ? { mintUrl: quoteMint } : {}) });
+  });
+  wallet.subscribe((event) => {
+    if (event.type !== 'wallet.alert') return;
+    const expiry = event.kind === 'keyset-expiry';
+    raise({
+      severity: 'warning',
+      source: 'wallet',
+      kind: event.kind,
+      title: expiry ? `ehash expires on ${new Date((event.at ?? 0) * 1000).toISOString().slice(0, 10)}` : 'ehash spent elsewhere',
+      message: event.message,
+      hint: expiry ? 'Spend or send this ehash before that date; after it the mint no longer accepts it.' : 'If another machine uses the same recovery words, it spent this ehash; nothing else is needed.',
+    });
   });
   let upstreamDown = false;
   proxy.on('upstream', (event: { state: string; url: string | null; onPrimary: boolean; detail: string | null }) => {
@@ -233,7 +251,10 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   host.handle('settings.update', async (patch) => {
     const next = settings.update(patch);
     logger.info('settings saved', { fields: Object.keys(patch) });
-    if (patch.upstreams && !opts.overrides?.upstreams && !demo) proxy.setUpstreams(next.upstreams.map((u) => parseUpstreamUrl(u.url)));
+    if (patch.upstreams && !opts.overrides?.upstreams && !demo) {
+      proxy.setUpstreams(next.upstreams.map((u) => parseUpstreamUrl(u.url)));
+      mapUpstreamMints(next.upstreams);
+    }
     if (patch.relays && !opts.overrides?.relays) await backup.setRelays(demoRelay ? [demoRelay, ...next.relays] : next.relays);
     if (patch.backupDelaySeconds) backup.setDelaySeconds(next.backupDelaySeconds);
     return next;

@@ -12,6 +12,8 @@ export const upstreamSchema = z.object({
     }
   }),
   label: z.string().max(64).optional(),
+  /** the mint this pool pays ehash at, when it is not the mintUrl setting (a second hashpool in the failover list) */
+  mintUrl: z.string().url().optional(),
 });
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;

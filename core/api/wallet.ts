@@ -39,10 +39,35 @@ export const walletQuoteSchema = z.object({
   amount: amountSchema.nullable(),
   headerHash: z.string().nullable(),
   minerId: z.string().nullable(),
-  state: z.enum(['unpaid', 'paid', 'issued']),
+  state: z.enum(['unpaid', 'paid', 'issued', 'dropped']),
   source: z.string(),
   seenAt: z.number(),
   issuedAt: z.number().nullable(),
+  /** why it is not minted yet, or why it was dropped ("pending: <reason>" on the Wallet page) */
+  reason: z.string().nullable().optional(),
+  /** not tried again before this time (ms) */
+  retryAt: z.number().optional(),
+});
+
+/** What is not ehash yet: quotes waiting (with their reasons), immature ehash, ehash close to its keyset's end. */
+export const walletPendingSchema = z.object({
+  quotes: z.array(walletQuoteSchema),
+  /** quotes the mint holds unpaid until the block that opened their epoch has enough confirmations */
+  immature: z.array(z.object({ mint: z.string(), unit: z.string(), amount: amountSchema, quotes: z.number().int(), expectedWork: amountSchema.optional() })),
+  /** ehash in keysets whose final_expiry (unix seconds) is within two weeks or past */
+  expiring: z.array(z.object({ mint: z.string(), unit: z.string(), keysetId: z.string(), amount: amountSchema, finalExpiry: z.number().int() })),
+  mints: z.array(
+    z.object({
+      url: z.string(),
+      /** failed passes in a row; retryAt (ms) and lastError while the mint is backed off */
+      failures: z.number().int(),
+      retryAt: z.number().optional(),
+      lastError: z.string().optional(),
+      /** the quote lookup route this mint answers: 'pubkey', 'method' (#341), 'none', or null before the first try */
+      lookup: z.string().nullable(),
+      batchSize: z.number().int().optional(),
+    }),
+  ),
 });
 
 export const walletHistoryEntrySchema = z.object({
@@ -189,11 +214,19 @@ export const walletCommands = {
     summary: 'Quotes by state (unpaid, paid = waiting to be minted, issued)',
     input: z
       .object({
-        state: z.enum(['unpaid', 'paid', 'issued']).default('paid'),
+        state: z.enum(['unpaid', 'paid', 'issued', 'dropped']).default('paid'),
         limit: z.coerce.number().int().min(1).max(5000).default(200),
       })
       .strict(),
     output: z.object({ quotes: z.array(walletQuoteSchema) }),
+  }),
+  'wallet.pending': defineCommand({
+    name: 'wallet.pending',
+    method: 'GET',
+    path: '/wallet/pending',
+    summary: 'Quotes not minted yet and why, immature ehash, ehash near its keyset expiry, each mint\'s sweeping state',
+    input: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) }).strict(),
+    output: walletPendingSchema,
   }),
   'wallet.trace': defineCommand({
     name: 'wallet.trace',
@@ -348,5 +381,15 @@ export const walletEvents = [
     type: z.literal('wallet.status'),
     exists: z.boolean(),
     locked: z.boolean(),
+  }),
+  /** something to act on: ehash near its keyset's final_expiry (`at`, unix seconds), ehash spent elsewhere */
+  z.object({
+    type: z.literal('wallet.alert'),
+    kind: z.enum(['keyset-expiry', 'spent-elsewhere']),
+    mint: z.string(),
+    unit: z.string(),
+    amount: amountSchema,
+    message: z.string(),
+    at: z.number().int().optional(),
   }),
 ] as const;

@@ -6,6 +6,8 @@ import { readFixture } from '../../test/fixtures';
 import {
   buildHistoryEvent,
   buildMintListEvent,
+  buildQuoteDeletion,
+  buildQuoteEvent,
   buildTokenDeletion,
   buildTokenEvent,
   buildWalletEvent,
@@ -13,11 +15,13 @@ import {
   KIND_DELETION,
   KIND_HISTORY,
   KIND_MINT_LIST,
+  KIND_QUOTE,
   KIND_TOKEN,
   KIND_WALLET,
   Nip60Error,
   parseHistoryContent,
   parseMintListContent,
+  parseQuoteEvent,
   parseTokenContent,
   parseWalletContent,
   type Proof,
@@ -133,5 +137,35 @@ describe('NIP-60 events', () => {
     const event = buildTokenEvent({ mint: 'https://m', unit: 'sat', proofs: [proof(1n)], del: [] }, cipher, 1);
     expect(event.content).not.toContain(proof(1n).secret);
     expect(bytesToHex(secretKey)).not.toBe(publicKey);
+  });
+
+  it("units of hashpool's epochs (hash_<66 hex>_<height>: 78+ characters) read back, up to 256; a longer one is refused", () => {
+    const epoch = `hash_02${'ab'.repeat(32)}_905123`;
+    expect(epoch.length).toBe(78);
+    for (const unit of [epoch, `${epoch}_1`, 'u'.repeat(128), 'u'.repeat(256)]) {
+      const token = buildTokenEvent({ mint: 'http://127.0.0.1:3338', unit, proofs: [proof(4n)], del: [] }, cipher, 10);
+      expect(parseTokenContent(cipher.decrypt(token.content)).unit).toBe(unit);
+      const history = buildHistoryEvent({ direction: 'in', amount: 4n, unit, created: [id(1)], destroyed: [] }, cipher, 10);
+      expect(parseHistoryContent(cipher.decrypt(history.content)).unit).toBe(unit);
+    }
+    const tooLong = buildTokenEvent({ mint: 'http://127.0.0.1:3338', unit: 'u'.repeat(257), proofs: [proof(4n)], del: [] }, cipher, 10);
+    expect(() => parseTokenContent(cipher.decrypt(tooLong.content))).toThrow(Nip60Error);
+  });
+
+  it('quote event 7374: quote id encrypted to self, NIP-40 expiration and mint in clear tags; deleted with k 7374', () => {
+    const spec = readFixture('nostr', '60.md');
+    for (const needle of ['"kind": 7374', '"expiration"', 'nip44_encrypt("quote-id")', '2 weeks']) expect(spec).toContain(needle);
+    const event = buildQuoteEvent({ quoteId: 'b9f1e2c0-quote', mint: 'http://127.0.0.1:3338', expiration: 1000 + 14 * 86_400 }, cipher, 1000);
+    expect(event.kind).toBe(KIND_QUOTE);
+    expect(event.tags).toEqual([
+      ['expiration', String(1000 + 14 * 86_400)],
+      ['mint', 'http://127.0.0.1:3338'],
+    ]);
+    expect(otherClientDecrypt(event.content)).toBe('b9f1e2c0-quote');
+    expect(parseQuoteEvent(event, cipher.decrypt(event.content))).toEqual({ quoteId: 'b9f1e2c0-quote', mint: 'http://127.0.0.1:3338', expiration: 1000 + 14 * 86_400 });
+    expect(() => buildQuoteEvent({ quoteId: 'q', mint: 'http://127.0.0.1:3338', expiration: 1000 }, cipher, 1000)).toThrow(Nip60Error);
+    const deletion = buildQuoteDeletion([id(7)], 2000);
+    expect(deletion).toMatchObject({ kind: KIND_DELETION, tags: [['e', id(7)], ['k', String(KIND_QUOTE)]] });
+    expect(deletedEventIds(deletion)).toEqual([id(7)]);
   });
 });

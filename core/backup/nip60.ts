@@ -1,6 +1,6 @@
 /**
- * NIP-60 (cashu wallet on nostr), NIP-09 deletions for it, and the NUT-27 mint-list event, as pure
- * builders and parsers: event templates in, event templates out, no I/O, no clock, no signing.
+ * NIP-60 (cashu wallet on nostr), NIP-09 deletions for it, NIP-40 expiration of its quote events, and the NUT-27
+ * mint-list event, as pure builders and parsers: event templates in, event templates out, no I/O, no clock, no signing.
  * Structure follows the spec text exactly (test/fixtures/nostr/60.md, cashubtc/nuts 27.md); nothing
  * is added to it, so another NIP-60 wallet reads what this one writes.
  *
@@ -11,11 +11,20 @@ import * as nip44 from './nip44';
 
 export const KIND_WALLET = 17375;
 export const KIND_TOKEN = 7375;
+export const KIND_QUOTE = 7374;
 export const KIND_HISTORY = 7376;
 export const KIND_DELETION = 5;
 export const KIND_MINT_LIST = 30078;
 export const MINT_LIST_D = 'mint-list';
 const CLIENT_TAG = ['client', 'axewallet'];
+
+/**
+ * The longest unit accepted: NIP-60 puts no limit on it, and hashpool's epoch units `hash_<66 hex>_<height>[_n]`
+ * are 78 characters and more.
+ */
+export const MAX_UNIT_LENGTH = 256;
+/** NIP-60: a quote event expires after about two weeks (NIP-40 `expiration`). */
+export const QUOTE_EVENT_LIFETIME_SECONDS = 14 * 86_400;
 
 /** The largest decrypted payload accepted from a relay (NIP-44 allows more; a wallet event never needs it). */
 export const MAX_PLAINTEXT_BYTES = 256 * 1024;
@@ -198,7 +207,7 @@ export function parseTokenContent(plaintext: string): TokenContent {
   const b = body as Record<string, unknown>;
   if (!Array.isArray(b.proofs)) throw new Nip60Error('token content has no proofs');
   const del = Array.isArray(b.del) ? b.del.filter((id): id is string => typeof id === 'string' && HEX64.test(id)) : [];
-  return { mint: mintUrl(b.mint), unit: b.unit === undefined ? 'sat' : str(b.unit, 'unit', 64), proofs: b.proofs.map(proofOf), del };
+  return { mint: mintUrl(b.mint), unit: b.unit === undefined ? 'sat' : str(b.unit, 'unit', MAX_UNIT_LENGTH), proofs: b.proofs.map(proofOf), del };
 }
 
 // ---------------------------------------------------------------- kind 7376 history
@@ -228,7 +237,7 @@ export function parseHistoryContent(plaintext: string): HistoryContent {
     const [name, value, , marker] = tag as unknown[];
     if (name === 'direction' && (value === 'in' || value === 'out')) direction = value;
     else if (name === 'amount') amount = amountOf(value, 'history amount');
-    else if (name === 'unit') unit = str(value, 'unit', 64);
+    else if (name === 'unit') unit = str(value, 'unit', MAX_UNIT_LENGTH);
     else if (name === 'e' && typeof value === 'string' && HEX64.test(value)) {
       if (marker === 'created') created.push(value);
       else if (marker === 'destroyed') destroyed.push(value);
@@ -238,13 +247,57 @@ export function parseHistoryContent(plaintext: string): HistoryContent {
   return { direction, amount, unit, created, destroyed };
 }
 
+// ---------------------------------------------------------------- kind 7374 quote
+
+export interface QuoteContent {
+  quoteId: string;
+  mint: string;
+  /** NIP-40: unix seconds after which relays may drop the event */
+  expiration: number;
+}
+
+/** A mint quote not redeemed yet (NIP-60 "Redeeming a quote"): its id encrypted to self, the mint and expiration in clear tags. */
+export function buildQuoteEvent(content: QuoteContent, cipher: SelfCipher, createdAt: number): EventTemplate {
+  str(content.quoteId, 'quote id', 256);
+  mintUrl(content.mint);
+  if (!Number.isSafeInteger(content.expiration) || content.expiration <= createdAt) throw new Nip60Error('a quote event expires after it is created');
+  return {
+    kind: KIND_QUOTE,
+    tags: [
+      ['expiration', String(content.expiration)],
+      ['mint', content.mint],
+    ],
+    content: cipher.encrypt(content.quoteId),
+    created_at: createdAt,
+  };
+}
+
+/** The quote event's tags and decrypted content (the quote id). */
+export function parseQuoteEvent(event: EventTemplate, plaintext: string): QuoteContent {
+  checkPlaintext(plaintext);
+  if (event.kind !== KIND_QUOTE) throw new Nip60Error('not a quote event');
+  const tag = (name: string) => event.tags.find((t) => t[0] === name)?.[1];
+  const expiration = Number(tag('expiration'));
+  if (!Number.isSafeInteger(expiration)) throw new Nip60Error('quote event has no expiration');
+  return { quoteId: str(plaintext, 'quote id', 256), mint: mintUrl(tag('mint')), expiration };
+}
+
 // ---------------------------------------------------------------- kind 5 deletion (NIP-09)
 
 /** Deletes replaced token events; NIP-60 requires the `k` tag so wallets can filter state transitions. */
 export function buildTokenDeletion(eventIds: string[], createdAt: number): EventTemplate {
+  return buildDeletion(eventIds, KIND_TOKEN, createdAt);
+}
+
+/** Deletes quote events of quotes now minted (or given up), before their expiration. */
+export function buildQuoteDeletion(eventIds: string[], createdAt: number): EventTemplate {
+  return buildDeletion(eventIds, KIND_QUOTE, createdAt);
+}
+
+function buildDeletion(eventIds: string[], kind: number, createdAt: number): EventTemplate {
   if (eventIds.length === 0) throw new Nip60Error('a deletion names one or more events');
   for (const id of eventIds) if (!HEX64.test(id)) throw new Nip60Error('a deleted event id is 32 bytes hex');
-  return { kind: KIND_DELETION, tags: [...eventIds.map((id) => ['e', id]), ['k', String(KIND_TOKEN)]], content: '', created_at: createdAt };
+  return { kind: KIND_DELETION, tags: [...eventIds.map((id) => ['e', id]), ['k', String(kind)]], content: '', created_at: createdAt };
 }
 
 /** The event ids a deletion request names (NIP-09 `e` tags). Only the author's own events may be removed by it. */

@@ -10,6 +10,12 @@ export interface ProofGroup {
   proofs: Proof[];
 }
 
+export interface PendingQuote {
+  mint: string;
+  quoteId: string;
+  since: number;
+}
+
 export interface BackupSource {
   /** the wallet's BIP39 seed (64 bytes); it never leaves the process */
   seed(): Uint8Array;
@@ -19,6 +25,11 @@ export interface BackupSource {
   unspentProofs(): ProofGroup[] | Promise<ProofGroup[]>;
   /** called after every committed change of mints or proofs; returns the unsubscribe */
   onChange(listener: () => void): () => void;
+  /**
+   * Mint quotes the wallet knows and has not minted yet (`since`: when it first heard of them, ms). The backup
+   * keeps a NIP-60 quote event (7374) for those that wait, so another machine can redeem them too.
+   */
+  pendingQuotes?(): PendingQuote[] | Promise<PendingQuote[]>;
   /**
    * The private key the wallet's P2PK-locked proofs unlock with. It becomes the NIP-60 wallet `privkey`
    * ("used to unlock P2PK ecash"), so another NIP-60 wallet can spend the backed-up proofs too.

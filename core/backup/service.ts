@@ -15,6 +15,8 @@
  * to it and stay backed up; one history event records the net change. The wallet event (17375) and the
  * NUT-27 mint list name every mint any machine ever named (merged, never replaced by a shorter list), are
  * republished only when that set grows, and only after every relay has been read.
+ * Quotes the wallet has waited on for a while get a NIP-60 quote event (7374, NIP-40 expiration two weeks
+ * out; quote-events.ts); once minted, it is deleted (`k` 7374).
  */
 import type { Logger } from '../log';
 import { type BackupKeys, backupKeysFromSeed } from './keys';
@@ -26,6 +28,7 @@ import { type GroupState, settleUnknown, uniqueBySecret } from './reconcile';
 import { checkRelay, plainRelayError, type RelayCheck } from './relay-check';
 import { checkSpentAtMint, type FoundBackup, findBackup, type RestoreProgress, type RestoreReport, restoreWallet } from './restore';
 import { createSigner, type Signer } from './signing';
+import { QuoteEvents } from './quote-events';
 import { type Ciphers, ciphersFor, groupKey } from './state';
 import { BackupWriter, type FlushReport, sum } from './writer';
 
@@ -50,6 +53,8 @@ export interface BackupOptions {
   checkSpent?: SpentChecker;
   /** persists the relay list after relays are added or removed */
   onRelaysChanged?: (relays: string[]) => void | Promise<void>;
+  /** how long a quote waits before it gets a 7374 event (default quote-events.ts QUOTE_EVENT_AFTER_SECONDS) */
+  quoteEventAfterSeconds?: number;
   /** relay timeouts and first retry delay (tests shorten them) */
   timeoutMs?: number;
   retryInitialMs?: number;
@@ -129,6 +134,7 @@ class NostrBackup implements BackupService {
   /** the mints the last flush put in (or held back from) the wallet event and mint list */
   private mintsConsidered = '';
   private readonly incomeDelayMs: number;
+  private quoteEvents: QuoteEvents | null = null;
 
   constructor(private readonly opts: BackupOptions) {
     this.delayMs = opts.delaySeconds * 1000;
@@ -332,6 +338,10 @@ class NostrBackup implements BackupService {
       await this.writer.publishMints(allMints, report, warnings);
       this.mintsConsidered = mintsKey(allMints);
       for (const group of changed) await this.writer.publishGroup(group, settled.spent.get(groupKey(group.mint, group.unit)) ?? null, report);
+      if (this.opts.source.pendingQuotes) {
+        this.quoteEvents ??= new QuoteEvents(this.pool, this.derivedKeys.identity.publicKey, this.derivedCiphers.identity, this.opts.quoteEventAfterSeconds);
+        await this.writer.publishQuotes(this.quoteEvents, await this.opts.source.pendingQuotes(), report);
+      }
       const unplaced = report.published.filter((p) => p.accepted.length === 0);
       if (unplaced.length > 0) throw new Error(`no relay accepted ${unplaced.length} event(s): ${Object.values(unplaced[0]!.failed)[0] ?? 'no relays configured'}`);
       // relays that missed events (new, down at the time, or silently dropping) get them again

@@ -21,6 +21,7 @@ export function walletPorts(wallet: WalletService): { source: BackupSource; targ
         proofs: group.proofs.map((p): Proof => ({ id: p.id, amount: BigInt(p.amount), secret: p.secret, C: p.C, ...(p.witness ? { witness: p.witness } : {}) })),
       })),
     onChange: (listener) => surface.onChange(listener),
+    pendingQuotes: () => surface.pendingQuotes(),
     // minted ehash is P2PK-locked to the wallet's derived locking key (a static operator key is not in the seed)
     p2pkKey: () => {
       const key = HDKey.fromMasterSeed(surface.bip39Seed()).derive(LOCKING_KEY_PATH).privateKey;

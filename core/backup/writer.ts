@@ -8,6 +8,8 @@ import type { RelayMirror } from './mirror';
 import { mintsKey } from './mirror';
 import { buildHistoryEvent, buildMintListEvent, buildTokenDeletion, buildTokenEvent, buildWalletEvent, type Proof, type SignedEvent } from './nip60';
 import type { RelayPool } from './pool';
+import type { PendingQuote } from './port';
+import type { QuoteEvents } from './quote-events';
 import { type GroupState, planRollover } from './reconcile';
 import type { Signer } from './signing';
 import type { Ciphers } from './state';
@@ -91,6 +93,11 @@ export class BackupWriter {
       const history = buildHistoryEvent({ direction: net > 0n ? 'in' : 'out', amount: net > 0n ? net : -net, unit, created, destroyed }, ciphers.identity, this.nextCreatedAt());
       await this.send(sign(history), report);
     }
+  }
+
+  /** The 7374 events of the quotes the wallet waits on (quote-events.ts decides which), in this flush's order. */
+  async publishQuotes(quotes: QuoteEvents, pending: PendingQuote[], report: FlushReport): Promise<void> {
+    await quotes.publish(pending, this.keys().sign, () => this.nextCreatedAt(), (event) => this.send(event, report));
   }
 
   /** Publishes to every relay; true when at least one accepted it (the others retry on their own). */

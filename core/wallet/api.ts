@@ -3,7 +3,8 @@ import { getTokenMetadata } from '@cashu/cashu-ts';
 import { type AmountJson, ApiError, amountToJson, type ApiErrorCode } from '../api/define';
 import type { ApiHost } from '../api/host';
 import { type ActivityEntry, earningsSeries, groupActivity, earningsRanges } from './earnings';
-import { WalletEngine, WalletOperationError } from './engine';
+import { WalletOperationError } from './engine';
+import { Transfers } from './send';
 import { createMnemonic } from './keys';
 import { MintError } from './mint-client';
 import type { QuoteRow } from './store';
@@ -53,6 +54,8 @@ function quoteJson(q: QuoteRow) {
     source: q.source,
     seenAt: q.seen_at,
     issuedAt: q.issued_at,
+    reason: q.reason,
+    ...(q.retry_at > Date.now() ? { retryAt: q.retry_at } : {}),
   };
 }
 
@@ -86,6 +89,8 @@ function eventJson(event: WalletEvent) {
       };
     case 'wallet.proof':
       return { ...event, amount: amountToJson(event.amount) };
+    case 'wallet.alert':
+      return { ...event, amount: amountToJson(event.amount) };
     case 'wallet.restore': {
       const { amount, ...rest } = event;
       return amount === undefined ? rest : { ...rest, amount: amountToJson(amount) };
@@ -105,7 +110,7 @@ function isTrusted(wallet: WalletService, mintUrl: string): boolean {
  * refused, before any request to it, until the user confirms it (trustMint); the error carries the mint's URL.
  */
 function requireTrustedMint(wallet: WalletService, token: string, confirmed: boolean | undefined): void {
-  const { mint } = WalletEngine.tokenMeta(token);
+  const { mint } = Transfers.tokenMeta(token);
   if (confirmed || isTrusted(wallet, mint)) return;
   throw new ApiError(
     'conflict',
@@ -118,7 +123,7 @@ function requireTrustedMint(wallet: WalletService, token: string, confirmed: boo
 
 /** Amount, unit, mint and memo of a token, read from the token alone (no request to its mint). */
 function previewToken(wallet: WalletService, token: string) {
-  const { mint, unit } = WalletEngine.tokenMeta(token);
+  const { mint, unit } = Transfers.tokenMeta(token);
   const meta = getTokenMetadata(token.trim());
   const proofs = meta.incompleteProofs;
   const out: { mint: string; unit: string; amount: AmountJson; proofs: number; trusted: boolean; locked: boolean; memo?: string } = {
@@ -206,6 +211,21 @@ export function registerWalletApi(host: ApiHost, wallet: WalletService): () => v
     guard((input) => ({
       quotes: wallet.quotes(input.state, input.limit).map(quoteJson),
     })),
+  );
+  host.handle(
+    'wallet.pending',
+    guard((input) => {
+      const view = wallet.pending(input.limit);
+      return {
+        quotes: view.quotes.map(quoteJson),
+        immature: view.immature.map((i) => {
+          const work = wallet.expectedWork(i.mint, i.unit, i.amount);
+          return { mint: i.mint, unit: i.unit, amount: amountToJson(i.amount), quotes: i.quotes, ...(work === undefined ? {} : { expectedWork: amountToJson(work) }) };
+        }),
+        expiring: view.expiring.map((e) => ({ ...e, amount: amountToJson(e.amount) })),
+        mints: view.mints,
+      };
+    }),
   );
   host.handle(
     'wallet.trace',

@@ -22,6 +22,9 @@ afterAll(async () => {
   dir.remove();
 });
 
+/** ten child processes each start tsx: under a loaded machine that alone takes minutes (no timing is asserted) */
+const CHILD_RUNS_TIMEOUT_MS = 300_000;
+
 describe('crash safety with the proxy', () => {
   it('proxy + wallet killed at every step converge to exactly the quotes the pool paid for our key', async () => {
     const devnet: Devnet = await startDevnet({ home: join(dir.path, 'devnet'), pool: { quotePollMs: 50, successFlushMs: 50 }, logger: silentLogger });
@@ -87,5 +90,5 @@ describe('crash safety with the proxy', () => {
     expect(wallet.balances()[0]?.amount).toBe(paid);
     for (const q of (await lookup()).quotes) expect(q.amount_issued).toBe(q.amount);
     expect(wallet.store.operations()).toEqual([]);
-  });
+  }, CHILD_RUNS_TIMEOUT_MS);
 });

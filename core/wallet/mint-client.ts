@@ -1,7 +1,9 @@
 /**
  * HTTP client for the cashu mint endpoints the wallet uses. Every answer is parsed with a schema;
  * failures become MintError with a kind the sweeper can act on (offline -> back off; rejected -> the
- * mint said no, with its cashu error code).
+ * mint said no, with its cashu error code). A mint is not trusted with the wallet's memory or its
+ * requests: answers are capped in size while they arrive, and redirects are refused (a redirect would
+ * carry the wallet's proofs and signatures to an address nobody configured).
  */
 import { JSONInt } from '@cashu/cashu-ts';
 import { z } from 'zod';
@@ -14,20 +16,18 @@ export class MintError extends Error {
     message: string,
     readonly code?: number,
     readonly status?: number,
+    /** failed fast (a 5xx, a reset connection): asking again at once may work, unlike after a timeout */
+    readonly transient = false,
   ) {
     super(message);
     this.name = 'MintError';
   }
 }
 
-/** cashu error codes the wallet reacts to */
-export const MINT_ERROR = {
-  TOKEN_SPENT: 11001,
-  OUTPUTS_ALREADY_SIGNED: 11003,
-  QUOTE_ISSUED: 20002,
-  QUOTE_UNPAID: 20001,
-  NUT20_FORMAT: 20008,
-} as const;
+/** The largest answer read from a mint: far above any cashu answer (a full NUT-29 batch is ~250 KB). */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+/** waits before asking a failing mint again for something that changes nothing */
+const READ_RETRIES = [100, 400];
 
 const hex = (len?: number) => (len ? z.string().regex(new RegExp(`^[0-9a-fA-F]{${len}}$`)) : z.string().regex(/^[0-9a-fA-F]{1,256}$/));
 // u64 amounts travel as bare JSON numbers (CDK); JSONInt parses the ones past 2^53 as bigint
@@ -39,16 +39,28 @@ export const mintInfoSchema = z
     pubkey: hex(66).optional(),
     version: z.string().max(256).optional(),
     nuts: z.record(z.string(), z.unknown()).optional(),
+    /** NUT-06: the mint's clock (unix seconds), which timestamped requests must match */
+    time: z.number().int().nonnegative().optional(),
   })
   .passthrough();
 export type MintInfo = z.infer<typeof mintInfoSchema>;
+
+/** NUT-29 `max_batch_size` from a mint's info, when it advertises a usable one. */
+export function advertisedBatchSize(info: MintInfo): number | undefined {
+  const size = (info.nuts?.['29'] as { max_batch_size?: unknown } | undefined)?.max_batch_size;
+  return typeof size === 'number' && Number.isSafeInteger(size) && size >= 1 ? size : undefined;
+}
+
 
 const keysetInfoSchema = z.object({
   id: z.string().regex(/^[0-9a-fA-F]{16,66}$/),
   unit: z.string().min(1).max(128),
   active: z.boolean(),
   input_fee_ppk: z.number().int().nonnegative().optional(),
+  /** NUT-02: unix seconds after which the mint no longer accepts this keyset's proofs */
+  final_expiry: z.number().int().nonnegative().nullable().optional(),
 });
+export type KeysetInfo = z.infer<typeof keysetInfoSchema>;
 const keysetsSchema = z.object({
   keysets: z.array(keysetInfoSchema).max(10_000),
 });
@@ -75,9 +87,16 @@ export const quoteSchema = z
     state: z.string().max(32).optional(),
     unit: z.string().min(1).max(128).optional(),
     pubkey: hex(66).optional().nullable(),
+    expiry: z.number().int().nullable().optional(),
   })
   .passthrough();
 export type MintQuote = z.infer<typeof quoteSchema>;
+
+const lookupPageSchema = z.union([
+  z.object({ quotes: z.array(quoteSchema).max(100_000), next_cursor: z.string().max(512).nullable().optional() }).passthrough(),
+  // some CDK revisions answer the lookup with a bare array
+  z.array(quoteSchema).max(100_000).transform((quotes) => ({ quotes, next_cursor: null })),
+]);
 
 export const blindSignatureSchema = z.object({
   id: z.string().max(66),
@@ -151,35 +170,66 @@ export class MintClient {
   constructor(
     url: string,
     private readonly timeoutMs = 15_000,
+    private readonly maxResponseBytes = MAX_RESPONSE_BYTES,
   ) {
     this.url = normalizeMintUrl(url);
   }
 
+  /**
+   * A request that changes nothing at the mint (info, keysets, checks, lookups, NUT-09): asked again after a quick
+   * 5xx (a mint behind a flaky proxy), twice at most. Requests that sign outputs are never repeated here: recovery
+   * asks the mint first whether it already served them.
+   */
+  private async read<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.request(method, path, schema, body);
+      } catch (error) {
+        if (!(error instanceof MintError && error.transient) || attempt >= READ_RETRIES.length) throw error;
+        await new Promise((resolve) => setTimeout(resolve, READ_RETRIES[attempt]));
+      }
+    }
+  }
+
   private async request<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+    const url = `${this.url}${path}`;
     let response: Response;
+    const signal = AbortSignal.timeout(this.timeoutMs);
     try {
-      response = await fetch(`${this.url}${path}`, {
+      response = await fetch(url, {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : stringifyWire(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal,
+        redirect: 'manual',
       });
     } catch (error) {
-      throw new MintError('offline', `mint ${this.url} unreachable: ${(error as Error).message}`);
+      const timedOut = (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError';
+      throw new MintError('offline', `mint ${this.url} unreachable: ${(error as Error).message}`, undefined, undefined, !timedOut);
     }
-    const text = await response.text().catch(() => '');
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel().catch(() => undefined);
+      const location = response.headers.get('location');
+      throw new MintError(
+        'bad_response',
+        `mint ${this.url} answered ${path} with a redirect${location ? ` to ${location.slice(0, 200)}` : ''}; refused: a mint is used only at the address configured for it`,
+        undefined,
+        response.status,
+      );
+    }
+    const text = await this.readCapped(response, path);
     let json: unknown;
     try {
       json = text ? parseWire(text) : undefined;
     } catch {
-      if (response.status >= 500) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status);
+      if (response.status >= 500 || response.status === 429) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status, response.status >= 500);
       throw new MintError('bad_response', `mint ${this.url} answered ${path} with something that is not JSON`, undefined, response.status);
     }
     if (!response.ok) {
       const detail = (json as { detail?: unknown; code?: unknown } | undefined) ?? {};
       const code = typeof detail.code === 'number' ? detail.code : undefined;
-      // a 5xx is the mint failing, not refusing: retry later whatever code it carries
-      if (response.status >= 500) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status);
+      // a 5xx is the mint failing, not refusing, and a 429 asks to come back later: retry later whatever code it carries
+      if (response.status >= 500 || response.status === 429) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status, response.status >= 500);
       throw new MintError(
         'rejected',
         `mint refused ${path}: ${typeof detail.detail === 'string' ? detail.detail.slice(0, 200) : response.status}`,
@@ -193,31 +243,63 @@ export class MintClient {
     return parsed.data;
   }
 
+  /** The body as text, refused (and the download stopped) once it passes the cap, declared or not. */
+  private async readCapped(response: Response, path: string): Promise<string> {
+    const tooLarge = () =>
+      new MintError('bad_response', `mint ${this.url} answered ${path} with more than ${this.maxResponseBytes} bytes; refused (no cashu answer is that large)`, undefined, response.status);
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    if (declared > this.maxResponseBytes) {
+      await response.body?.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    if (!response.body) return '';
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > this.maxResponseBytes) {
+          await reader.cancel().catch(() => undefined);
+          throw tooLarge();
+        }
+        chunks.push(value);
+      }
+    } catch (error) {
+      if (error instanceof MintError) throw error;
+      throw new MintError('offline', `mint ${this.url} broke off its answer to ${path}: ${(error as Error).message}`, undefined, response.status, true);
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
+  }
+
   info(): Promise<MintInfo> {
-    return this.request('GET', '/v1/info', mintInfoSchema);
+    return this.read('GET', '/v1/info', mintInfoSchema);
   }
 
   async keysets() {
-    return (await this.request('GET', '/v1/keysets', keysetsSchema)).keysets;
+    return (await this.read('GET', '/v1/keysets', keysetsSchema)).keysets;
   }
 
   async keys(keysetId: string) {
-    const answer = await this.request('GET', `/v1/keys/${encodeURIComponent(keysetId)}`, keysSchema);
+    const answer = await this.read('GET', `/v1/keys/${encodeURIComponent(keysetId)}`, keysSchema);
     const keyset = answer.keysets.find((k) => k.id === keysetId);
     if (!keyset) throw new MintError('bad_response', `mint did not return keys for keyset ${keysetId}`);
     return keyset;
   }
 
   quote(method: string, id: string): Promise<MintQuote> {
-    return this.request('GET', `/v1/mint/quote/${encodeURIComponent(method)}/${encodeURIComponent(id)}`, quoteSchema);
+    return this.read('GET', `/v1/mint/quote/${encodeURIComponent(method)}/${encodeURIComponent(id)}`, quoteSchema);
   }
 
   checkQuotes(method: string, ids: string[]): Promise<MintQuote[]> {
-    return this.request('POST', `/v1/mint/quote/${encodeURIComponent(method)}/check`, z.array(quoteSchema).max(10_000), { quotes: ids });
+    return this.read('POST', `/v1/mint/quote/${encodeURIComponent(method)}/check`, z.array(quoteSchema).max(10_000), { quotes: ids });
   }
 
+  /** CDK's and hashpool's lookup (one route for every method): POST /v1/mint/quote/pubkey, mintable quotes only. */
   async quotesByPubkey(pubkeys: string[], signatures: string[]): Promise<MintQuote[]> {
-    const answer = await this.request('POST', '/v1/mint/quote/pubkey', z.object({ quotes: z.array(quoteSchema).max(100_000) }), {
+    const answer = await this.read('POST', '/v1/mint/quote/pubkey', lookupPageSchema, {
       pubkeys,
       pubkey_signatures: signatures,
       only_mintable: true,
@@ -225,7 +307,22 @@ export class MintClient {
     return answer.quotes;
   }
 
-  async mintBatch(method: string, quotes: string[], outputs: BlindedMessageJson[], signatures: string[]): Promise<BlindSignatureJson[]> {
+  /**
+   * Draft #341's lookup: POST /v1/mint/quote/{method}/pubkey with a signed timestamp (the mint accepts +-300 s)
+   * and cursor paging; one page per call. `only_mintable` is asked for; a mint that ignores it pages through more.
+   */
+  async quotesByPubkeyForMethod(
+    method: string,
+    request: { pubkeys: string[]; signatures: string[]; timestamp: number; cursor?: string },
+  ): Promise<{ quotes: MintQuote[]; nextCursor?: string }> {
+    const body: Record<string, unknown> = { pubkeys: request.pubkeys, pubkey_signatures: request.signatures, timestamp: request.timestamp, only_mintable: true };
+    if (request.cursor) body.cursor = request.cursor;
+    const answer = await this.read('POST', `/v1/mint/quote/${encodeURIComponent(method)}/pubkey`, lookupPageSchema, body);
+    return answer.next_cursor ? { quotes: answer.quotes, nextCursor: answer.next_cursor } : { quotes: answer.quotes };
+  }
+
+  /** NUT-29 batch mint; `signatures[i]` is null for a quote that is not locked. */
+  async mintBatch(method: string, quotes: string[], outputs: BlindedMessageJson[], signatures: (string | null)[]): Promise<BlindSignatureJson[]> {
     const answer = await this.request('POST', `/v1/mint/${encodeURIComponent(method)}/batch`, signaturesSchema, {
       quotes,
       quote_amounts: null,
@@ -245,12 +342,12 @@ export class MintClient {
   }
 
   async checkState(Ys: string[]) {
-    return (await this.request('POST', '/v1/checkstate', checkStateSchema, { Ys })).states;
+    return (await this.read('POST', '/v1/checkstate', checkStateSchema, { Ys })).states;
   }
 
   /** NUT-09: the signatures the mint holds for these outputs (only those it ever signed come back). */
   async restore(outputs: BlindedMessageJson[]): Promise<{ outputs: { B_: string }[]; signatures: BlindSignatureJson[] }> {
-    const answer = await this.request('POST', '/v1/restore', restoreSchema, {
+    const answer = await this.read('POST', '/v1/restore', restoreSchema, {
       outputs,
     });
     const signatures = answer.signatures ?? answer.promises ?? [];

@@ -1,120 +1,22 @@
 /**
- * The wallet as a service for core/app.ts: seed lifecycle (create, restore, lock, unlock), the sweeper
- * that turns quotes into proofs in the background (events, periodic pubkey lookup, check by id; back-off
- * per mint while it is down), and the operations the API exposes.
+ * The wallet as a service for core/app.ts: seed lifecycle (create, restore, lock, unlock), the sweeper that
+ * turns quotes into proofs in the background (sweeper.ts), the operations and reads the API exposes, and the
+ * surface core/backup uses.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { hexToBytes } from '@noble/hashes/utils.js';
 import type { Logger } from '../log';
-import { expectedWork, minimumDifficultyOf } from '../protocol/ehash/amount';
-import { type EngineEvent, type MintContext, type OperationStep, type Secrets, WalletEngine, WalletOperationError } from './engine';
+import { type EngineEvent, type MintContext, type Secrets, WalletEngine, WalletOperationError } from './engine';
+import { Transfers } from './send';
+import { expiringEhash, Sweeper } from './sweeper';
+import { WorkEstimate } from './work';
+import type { Balance, PendingView, QuoteEvent, WalletBackupSource, WalletEvent, WalletOptions, WalletStatus } from './types';
+
+export type { Balance, PendingView, QuoteEvent, WalletBackupSource, WalletEvent, WalletOptions, WalletStatus } from './types';
 import { bip39Seed, createMnemonic, deriveLockingKey, isValidMnemonic, type LockingKey, lockingKeyFromPrivkey, normalizeMnemonic } from './keys';
 import { amountToWire, MintError, normalizeMintUrl, type ProofJson } from './mint-client';
 import { type HistoryRow, type QuoteRow, type QuoteState, WalletStore } from './store';
-import { chooseVault, type SafeStorageLike, type SeedVault, VaultError } from './vault';
-
-export interface QuoteEvent {
-  quoteId: string;
-  amount: bigint | number | string;
-  /** hex(sha256d(header)) of the share the quote pays for */
-  headerHash?: string;
-  minerId?: string;
-  /** the mint that issued it; the first configured mint when absent */
-  mintUrl?: string;
-}
-
-export interface Balance {
-  mint: string;
-  unit: string;
-  amount: bigint;
-  proofs: number;
-  /** the hashes the amount stands for on average, when the unit's quotes say what one unit is worth */
-  expectedWork?: bigint;
-}
-
-export type WalletEvent =
-  | { type: 'wallet.balance'; balances: Balance[] }
-  | {
-      type: 'wallet.proof';
-      mint: string;
-      unit: string;
-      quoteId: string;
-      headerHash?: string;
-      minerId?: string;
-      amount: bigint;
-    }
-  | {
-      type: 'wallet.restore';
-      phase: 'scanning' | 'minting' | 'done' | 'failed';
-      mint?: string;
-      keysetId?: string;
-      counter?: number;
-      found?: number;
-      amount?: bigint;
-      message?: string;
-    }
-  | {
-      type: 'wallet.error';
-      kind: 'bad_signature' | 'mint_offline' | 'mint_rejected' | 'bad_response' | 'internal';
-      mint?: string;
-      message: string;
-    }
-  | { type: 'wallet.status'; exists: boolean; locked: boolean };
-
-export interface WalletOptions {
-  /** directory for this wallet's database */
-  home: string;
-  mintUrls: string[];
-  vault: 'passphrase' | SafeStorageLike;
-  logger: Logger;
-  /** how often quotes are looked up by pubkey (default 15 s) */
-  lookupIntervalMs?: number;
-  /** how often pending sends are checked (default 30 s) */
-  sendCheckIntervalMs?: number;
-  /** wait after a quote event so quotes are minted in batches (default 25 ms) */
-  batchDelayMs?: number;
-  /** unspent proofs per keyset above which the wallet consolidates (default 48) */
-  consolidateAbove?: number;
-  /** NUT-09 counters per restore request (default 200) */
-  restoreBatch?: number;
-  /** called at each step of an operation; the crash test kills the process here */
-  onStep?: (step: OperationStep) => void;
-}
-
-export interface WalletStatus {
-  exists: boolean;
-  locked: boolean;
-  lockingPubkey?: string;
-  lockingKeyMode: 'derived' | 'static';
-  vault: SeedVault['kind'];
-  restoring: boolean;
-}
-
-/** The small surface core/backup uses (NIP-60 + NUT-27); documented in README.md. */
-export interface WalletBackupSource {
-  unspentProofs(): { mint: string; unit: string; proofs: ProofJson[] }[];
-  mints(): string[];
-  history(limit?: number): HistoryRow[];
-  /** called after every change of proofs, mints or history; returns an unsubscribe */
-  onChange(listener: () => void): () => void;
-  /** the BIP39 seed (64 bytes) to derive backup keys from; throws while locked. In-process only. */
-  bip39Seed(): Uint8Array;
-  /** adds proofs recovered from a backup; only those the mint confirms unspent are kept */
-  importProofs(mint: string, proofs: ProofJson[]): Promise<{ added: number; amount: bigint }>;
-  /**
-   * Asks the mint about these unspent proofs (by secret) and drops those it says are spent: another machine
-   * with the same recovery words spent them. Returns how many were dropped.
-   */
-  dropSpent(mint: string, secrets: string[]): Promise<number>;
-}
-
-const MAX_BACKOFF_MS = 60_000;
-
-interface QueuedQuote {
-  mintUrl: string;
-  quote: { quote: string; amount?: bigint; headerHash?: string; minerId?: string };
-}
+import { chooseVault, type SeedVault, VaultError } from './vault';
 
 export class WalletService {
   readonly store: WalletStore;
@@ -123,19 +25,13 @@ export class WalletService {
   private readonly logger: Logger;
   private readonly mintUrls: string[];
   private readonly listeners = new Set<(event: WalletEvent) => void>();
-  private readonly minimumDifficulties = new Map<string, number>();
+  private readonly work: WorkEstimate;
+  private readonly sweeper: Sweeper;
   private mnemonicSeed: Uint8Array | undefined;
   private running = false;
-  private timer: NodeJS.Timeout | undefined;
-  private timerDue = 0;
-  private moves: Promise<void> = Promise.resolve();
-  private pass: Promise<void> | undefined;
-  private again = false;
-  private lastLookup = new Map<string, number>();
-  private lastSendCheck = new Map<string, number>();
-  private backoff = new Map<string, { failures: number; until: number }>();
+  /** the last move at each mint: moves (and sweeps) at one mint run one at a time */
+  private readonly moves = new Map<string, Promise<unknown>>();
   private restoreRun: Promise<void> | undefined;
-  private queuedEvents: QueuedQuote[] = [];
 
   constructor(private readonly opts: WalletOptions) {
     mkdirSync(opts.home, { recursive: true });
@@ -145,7 +41,18 @@ export class WalletService {
     this.vault = chosen.vault;
     if (chosen.warning) this.logger.warn(chosen.warning);
     this.mintUrls = opts.mintUrls.map(normalizeMintUrl);
-    this.engine = new WalletEngine(this.store, this.logger, (event) => this.onEngineEvent(event), opts.onStep);
+    this.work = new WorkEstimate(this.store);
+    this.engine = new WalletEngine(this.store, this.logger, (event) => this.onEngineEvent(event), opts.onStep, {
+      baseMs: opts.quoteRetryMs ?? 5_000,
+      maxMs: 3_600_000,
+    });
+    this.sweeper = new Sweeper(this.engine, this.logger, opts, {
+      configured: () => this.mintUrls,
+      known: () => this.knownMints(),
+      exclusive: (url, fn) => this.exclusive(url, fn),
+      restoring: () => this.restoreRun !== undefined,
+      problem: (url, error, first) => this.mintProblem(url, error, first),
+    });
   }
 
   // ---------------------------------------------------------------- events
@@ -185,6 +92,10 @@ export class WalletService {
         this.publish(out);
       }
       this.publishBalance();
+    } else if (event.type === 'alert') {
+      const out: WalletEvent = { type: 'wallet.alert', kind: event.kind, mint: event.mintUrl, unit: event.unit, amount: event.amount, message: event.message };
+      if (event.at !== undefined) out.at = event.at;
+      this.publish(out);
     } else if (event.type === 'error') {
       this.logger.warn(event.message, {
         kind: event.kind,
@@ -280,7 +191,7 @@ export class WalletService {
     if (row.static_blob) secrets.staticKey = lockingKeyFromPrivkey(Buffer.from(await this.vault.open(row.static_blob, passphrase), 'hex'));
     this.setSecrets(seed, secrets);
     this.publish({ type: 'wallet.status', exists: true, locked: false });
-    this.kick();
+    this.sweeper.kick();
   }
 
   lock(): void {
@@ -318,8 +229,8 @@ export class WalletService {
   // ---------------------------------------------------------------- sweeper
 
   /**
-   * A quote the proxy heard of (0xC0). Events are written in one transaction per batch, at the next
-   * sweep; one lost in a crash before that is found again by the pubkey lookup.
+   * A quote the proxy heard of (0xC0), filed under the mint of the upstream that announced it. Events are
+   * written in one transaction per batch, at the next pass; one lost in a crash is found again by the lookup.
    */
   onQuoteEvent(event: QuoteEvent): void {
     const mintUrl = event.mintUrl ? normalizeMintUrl(event.mintUrl) : this.mintUrls[0];
@@ -334,45 +245,24 @@ export class WalletService {
       this.logger.warn('quote event with an invalid amount ignored', { quote: event.quoteId });
       return;
     }
-    const quote: QueuedQuote['quote'] = { quote: event.quoteId, amount };
+    const quote: { quote: string; amount: bigint; headerHash?: string; minerId?: string } = { quote: event.quoteId, amount };
     if (event.headerHash) quote.headerHash = event.headerHash;
     if (event.minerId) quote.minerId = event.minerId;
-    this.queuedEvents.push({ mintUrl, quote });
-    if (this.queuedEvents.length >= 1000) this.flushEvents();
-    this.kick(this.opts.batchDelayMs ?? 25);
-  }
-
-  private flushEvents(): void {
-    const events = this.queuedEvents.splice(0);
-    if (events.length === 0) return;
-    try {
-      this.store.tx(() => {
-        for (const e of events) this.engine.noteQuote(e.mintUrl, e.quote, 'event');
-      });
-    } catch (error) {
-      this.logger.warn('quote events not recorded; the pubkey lookup will find them', { error, count: events.length });
-    }
+    this.sweeper.queue(mintUrl, quote);
   }
 
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
     if (!this.engine.unlocked && this.store.seed() && !this.vault.needsPassphrase) {
-      await this.unlock().catch((error: unknown) =>
-        this.logger.error('wallet could not be unlocked by the OS keychain', {
-          error,
-        }),
-      );
+      await this.unlock().catch((error: unknown) => this.logger.error('wallet could not be unlocked by the OS keychain', { error }));
     }
-    this.kick();
+    this.sweeper.start();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.flushEvents();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.pass?.catch(() => undefined);
+    await this.sweeper.stop();
     await this.restoreRun?.catch(() => undefined);
   }
 
@@ -382,130 +272,36 @@ export class WalletService {
     this.store.close();
   }
 
-  /** Schedules a pass in `delayMs` unless one is due sooner (a pass running now is followed by another). */
-  private kick(delayMs = 0): void {
-    if (!this.running) return;
-    if (this.pass) {
-      this.again = true;
-      return;
-    }
-    const due = Date.now() + delayMs;
-    if (this.timer) {
-      if (this.timerDue <= due) return;
-      clearTimeout(this.timer);
-    }
-    this.timerDue = due;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.sweep();
-    }, delayMs);
-  }
-
-  /** One sweeper pass over every mint (also what the timer runs). Resolves when the pass is over. */
-  async sweep(): Promise<void> {
-    if (this.pass) {
-      this.again = true;
-      return this.pass;
-    }
-    this.pass = this.sweepAll().finally(() => {
-      this.pass = undefined;
-      const again = this.again;
-      this.again = false;
-      if (this.running) this.kick(again ? 0 : this.nextWakeMs());
-    });
-    return this.pass;
-  }
-
-  private nextWakeMs(): number {
-    const now = Date.now();
-    let wake = this.opts.lookupIntervalMs ?? 15_000;
-    for (const b of this.backoff.values()) wake = Math.min(wake, Math.max(50, b.until - now));
-    return wake;
+  /** One sweeper pass over every mint. Resolves when the pass is over. */
+  sweep(): Promise<void> {
+    return this.sweeper.sweep();
   }
 
   private knownMints(): string[] {
-    return [...new Set([...this.mintUrls, ...this.store.mints().map((m) => m.url)])];
+    return [...new Set([...this.mintUrls, ...this.store.mints().map((m) => m.url), ...this.store.quoteMints()])];
   }
 
-  private async sweepAll(): Promise<void> {
-    this.flushEvents();
-    if (!this.engine.unlocked || this.restoreRun) return;
-    for (const url of this.knownMints()) {
-      const b = this.backoff.get(url);
-      if (b && b.until > Date.now()) continue;
-      try {
-        await this.exclusive(() => this.sweepMint(url));
-        this.backoff.delete(url);
-      } catch (error) {
-        this.failed(url, error);
-      }
-    }
-  }
-
-  private failed(url: string, error: unknown): void {
-    const previous = this.backoff.get(url)?.failures ?? 0;
-    const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** previous);
-    this.backoff.set(url, {
-      failures: previous + 1,
-      until: Date.now() + delay,
-    });
+  /** A mint failed a pass: said once per outage (offline), or each time it answered something unusable. */
+  private mintProblem(url: string, error: unknown, firstFailure: boolean): void {
     if (error instanceof MintError && error.kind === 'offline') {
-      if (previous === 0)
-        this.publish({
-          type: 'wallet.error',
-          kind: 'mint_offline',
-          mint: url,
-          message: `Mint ${url} is unreachable; retrying. Nothing is lost meanwhile.`,
-        });
-      this.logger.info('mint unreachable, backing off', {
-        mint: url,
-        retryInMs: delay,
-      });
-    } else if (!(error instanceof WalletOperationError && error.code === 'bad_signature')) {
-      const kind = error instanceof MintError ? (error.kind === 'rejected' ? 'mint_rejected' : 'bad_response') : 'internal';
-      this.logger.warn('sweep failed', { mint: url, error });
-      if (kind !== 'mint_rejected')
-        this.publish({
-          type: 'wallet.error',
-          kind,
-          mint: url,
-          message: (error as Error).message,
-        });
+      if (firstFailure) this.publish({ type: 'wallet.error', kind: 'mint_offline', mint: url, message: `Mint ${url} is unreachable; retrying. Nothing is lost meanwhile.` });
+      return;
     }
-  }
-
-  private async context(url: string): Promise<MintContext> {
-    return this.engine.mints.get(url) ?? (await this.engine.loadMint(url));
-  }
-
-  private async sweepMint(url: string): Promise<void> {
-    const ctx = await this.context(url);
-    await this.engine.recover(ctx);
-    const now = Date.now();
-    const due = now - (this.lastLookup.get(url) ?? 0) >= (this.opts.lookupIntervalMs ?? 15_000);
-    if (due && this.mintUrls.includes(url)) await this.engine.lookupQuotes(ctx);
-    // quotes the mint holds unpaid are asked again on the lookup's schedule, new ones at once
-    await this.engine.checkQuotes(ctx, due);
-    if (due) this.lastLookup.set(url, now);
-    await this.engine.mintPaid(ctx);
-    await this.engine.consolidate(ctx, this.opts.consolidateAbove);
-    if (now - (this.lastSendCheck.get(url) ?? 0) >= (this.opts.sendCheckIntervalMs ?? 30_000)) {
-      await this.engine.checkSends(ctx);
-      this.lastSendCheck.set(url, now);
-    }
+    if (error instanceof WalletOperationError && error.code === 'bad_signature') return;
+    const kind = error instanceof MintError ? (error.kind === 'rejected' ? 'mint_rejected' : 'bad_response') : 'internal';
+    if (kind !== 'mint_rejected') this.publish({ type: 'wallet.error', kind, mint: url, message: (error as Error).message });
   }
 
   private async runRestore(): Promise<void> {
     let amount = 0n;
     try {
       for (const url of this.mintUrls) {
-        amount += await this.exclusive(async () => {
+        amount += await this.exclusive(url, async () => {
           const ctx = await this.engine.loadMint(url);
           const result = await this.scanSeed(ctx);
           this.publish({ type: 'wallet.restore', phase: 'minting', mint: url });
-          await this.engine.lookupQuotes(ctx);
-          this.lastLookup.set(url, Date.now());
-          await this.engine.checkQuotes(ctx);
+          await this.engine.quotes.lookup(ctx);
+          await this.engine.quotes.check(ctx, true);
           await this.engine.mintPaid(ctx);
           return result.amount;
         });
@@ -531,7 +327,7 @@ export class WalletService {
     const url = normalizeMintUrl(mintUrl);
     await this.whenRestored();
     if (this.mintUrls.includes(url)) return 0;
-    return this.exclusive(async () => {
+    return this.exclusive(url, async () => {
       const result = await this.scanSeed(await this.liveContext(url));
       if (result.proofs > 0) this.publishBalance();
       return result.proofs;
@@ -552,28 +348,15 @@ export class WalletService {
   balances(): Balance[] {
     return this.store.balances().map((b) => {
       const balance: Balance = { mint: b.mint_url, unit: b.unit, amount: b.amount, proofs: b.count };
-      const minimum = this.minimumDifficulty(b.mint_url, b.unit);
-      if (minimum !== undefined) balance.expectedWork = expectedWork(b.amount, minimum);
+      const work = this.expectedWork(b.mint_url, b.unit, b.amount);
+      if (work !== undefined) balance.expectedWork = work;
       return balance;
     });
   }
 
-  /**
-   * What one unit is worth in hashes, read from the unit's own quotes: an ehash quote pays 2^(lz - min) for a
-   * header hash with lz leading zero bits, so each quote gives the pool's minimum difficulty back. Remembered once
-   * two quotes agree (a unit's minimum does not change; hashpool starts a new unit for a new epoch).
-   */
-  private minimumDifficulty(mintUrl: string, unit: string): number | undefined {
-    const key = `${mintUrl} ${unit}`;
-    if (this.minimumDifficulties.has(key)) return this.minimumDifficulties.get(key);
-    const minimums = new Set<number | undefined>();
-    const samples = this.store.quoteSamples(mintUrl, unit, 10);
-    for (const q of samples) minimums.add(minimumDifficultyOf(hexToBytes(q.header_hash), BigInt(q.amount)));
-    // quotes that disagree (or do not fit the formula) do not come from hashpool's rule: say nothing rather than guess
-    if (minimums.size !== 1) return undefined;
-    const [minimum] = minimums;
-    if (minimum !== undefined && samples.length >= 2) this.minimumDifficulties.set(key, minimum);
-    return minimum;
+  /** The hashes an amount of a unit stands for on average, when the unit's quotes say what one unit is worth. */
+  expectedWork(mintUrl: string, unit: string, amount: bigint): bigint | undefined {
+    return this.work.expectedWork(mintUrl, unit, amount);
   }
 
   history(limit?: number, beforeId?: number): HistoryRow[] {
@@ -584,40 +367,28 @@ export class WalletService {
     return this.store.quotesByState(state, undefined, limit);
   }
 
+  /** Quotes not minted yet with the reason each waits, immature ehash, ehash near its keyset's end, mint status. */
+  pending(limit = 500): PendingView {
+    return {
+      quotes: this.store.pendingQuotes(limit),
+      immature: this.store.immature().map((i) => ({ mint: i.mint_url, unit: i.unit, amount: i.amount, quotes: i.count })),
+      expiring: expiringEhash(this.engine),
+      mints: this.sweeper.status(),
+    };
+  }
+
   /** share -> quote -> proofs: what a header hash turned into. */
   trace(headerHash: string): { quote: QuoteRow; proofs: { amount: bigint; state: string }[] }[] {
     return this.store.quotesByHeaderHash(headerHash.toLowerCase()).map((quote) => ({
       quote,
-      proofs: this.store.db
-        .prepare('SELECT amount, state FROM proofs WHERE mint_url = ? AND quote_id = ?')
-        .all(quote.mint_url, quote.id)
-        .map((r) => ({
-          amount: BigInt((r as { amount: string }).amount),
-          state: (r as { state: string }).state,
-        })),
+      proofs: this.store.proofsOfQuote(quote.mint_url, quote.id),
     }));
   }
 
-  mints(): {
-    url: string;
-    configured: boolean;
-    pubkey?: string;
-    units: string[];
-  }[] {
+  mints(): { url: string; configured: boolean; pubkey?: string; units: string[] }[] {
     return this.knownMints().map((url) => {
-      const entry: {
-        url: string;
-        configured: boolean;
-        pubkey?: string;
-        units: string[];
-      } = {
-        url,
-        configured: this.mintUrls.includes(url),
-        units: [...new Set(this.store.keysets(url).map((k) => k.unit))],
-      };
       const pubkey = this.store.mints().find((m) => m.url === url)?.pubkey;
-      if (pubkey) entry.pubkey = pubkey;
-      return entry;
+      return { url, configured: this.mintUrls.includes(url), ...(pubkey ? { pubkey } : {}), units: [...new Set(this.store.keysets(url).map((k) => k.unit))] };
     });
   }
 
@@ -634,50 +405,56 @@ export class WalletService {
   }
 
   /**
-   * Moves and sweeps run one at a time: two of them choosing the same proofs, or two recoveries resending
-   * the same operation, would only earn a refusal from the mint.
+   * Moves and sweeps at one mint run one at a time: two of them choosing the same proofs, or two recoveries
+   * resending the same operation, would only earn a refusal from the mint. Other mints are not held up.
    */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.moves.then(fn, fn);
-    this.moves = run.then(
+  private exclusive<T>(mintUrl: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.moves.get(mintUrl) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const settled = run.then(
       () => undefined,
       () => undefined,
     );
+    this.moves.set(mintUrl, settled);
+    void settled.then(() => {
+      if (this.moves.get(mintUrl) === settled) this.moves.delete(mintUrl);
+    });
     return run;
   }
 
   send(input: { amount: bigint; unit?: string; mint?: string; memo?: string }): Promise<{ sendId: string; token: string }> {
-    return this.exclusive(async () => {
-      const ctx = await this.liveContext(this.pickMint(input.mint));
+    const url = this.pickMint(input.mint);
+    return this.exclusive(url, async () => {
+      const ctx = await this.liveContext(url);
       const unit = input.unit ?? this.defaultUnit(ctx.url);
-      return this.engine.send(ctx, unit, input.amount, input.memo);
+      return this.engine.transfers.send(ctx, unit, input.amount, input.memo);
     });
   }
 
-  receive(token: string): Promise<{ amount: bigint; unit: string; mint: string }> {
-    return this.exclusive(async () => {
-      const meta = WalletEngine.tokenMeta(token);
+  async receive(token: string): Promise<{ amount: bigint; unit: string; mint: string }> {
+    const meta = Transfers.tokenMeta(token);
+    return this.exclusive(meta.mint, async () => {
       const ctx = await this.liveContext(meta.mint);
-      const result = await this.engine.receive(ctx, token);
+      const result = await this.engine.transfers.receive(ctx, token);
       return { ...result, mint: ctx.url };
     });
   }
 
   reclaim(sendId: string): Promise<{ amount: bigint }> {
-    return this.exclusive(async () => {
-      const send = this.store.send(sendId);
-      if (!send) throw new WalletOperationError('not_found', 'No send with this id.');
+    const send = this.store.send(sendId);
+    if (!send) return Promise.reject(new WalletOperationError('not_found', 'No send with this id.'));
+    return this.exclusive(send.mint_url, async () => {
       const ctx = await this.liveContext(send.mint_url);
-      return { amount: await this.engine.reclaim(ctx, sendId) };
+      return { amount: await this.engine.transfers.reclaim(ctx, sendId) };
     });
   }
 
-  checkSends(): Promise<number> {
-    return this.exclusive(async () => {
-      let claimed = 0;
-      for (const url of new Set(this.store.sends('pending').map((s) => s.mint_url))) claimed += await this.engine.checkSends(await this.liveContext(url));
-      return claimed;
-    });
+  async checkSends(): Promise<number> {
+    let claimed = 0;
+    for (const url of new Set(this.store.sends('pending').map((s) => s.mint_url))) {
+      claimed += await this.exclusive(url, async () => this.engine.transfers.checkSends(await this.liveContext(url)));
+    }
+    return claimed;
   }
 
   private defaultUnit(mintUrl: string): string {
@@ -708,23 +485,19 @@ export class WalletService {
         const groups = new Map<string, { mint: string; unit: string; proofs: ProofJson[] }>();
         for (const row of this.store.proofs({ state: 'unspent' })) {
           const key = `${row.mint_url} ${row.unit}`;
-          const group = groups.get(key) ?? {
-            mint: row.mint_url,
-            unit: row.unit,
-            proofs: [],
-          };
-          group.proofs.push({
-            id: row.keyset_id,
-            amount: amountToWire(BigInt(row.amount)),
-            secret: row.secret,
-            C: row.c,
-          });
+          const group = groups.get(key) ?? { mint: row.mint_url, unit: row.unit, proofs: [] };
+          group.proofs.push({ id: row.keyset_id, amount: amountToWire(BigInt(row.amount)), secret: row.secret, C: row.c });
           groups.set(key, group);
         }
         return [...groups.values()];
       },
       mints: () => this.knownMints(),
       history: (limit) => this.store.history(limit),
+      pendingQuotes: () =>
+        this.store
+          .pendingQuotes(10_000)
+          .filter((q) => q.state === 'unpaid' || q.state === 'paid')
+          .map((q) => ({ mint: q.mint_url, quoteId: q.id, since: q.seen_at })),
       onChange: (listener) =>
         this.subscribe((event) => {
           if (event.type === 'wallet.balance') listener();
@@ -733,8 +506,14 @@ export class WalletService {
         if (!this.mnemonicSeed) throw new VaultError('passphrase_required', 'The wallet is locked.');
         return Uint8Array.from(this.mnemonicSeed);
       },
-      importProofs: (mint, proofs) => this.exclusive(async () => this.engine.importProofs(await this.liveContext(normalizeMintUrl(mint)), proofs)),
-      dropSpent: (mint, secrets) => this.exclusive(() => this.dropSpentAt(normalizeMintUrl(mint), new Set(secrets))),
+      importProofs: (mint, proofs) => {
+        const url = normalizeMintUrl(mint);
+        return this.exclusive(url, async () => this.engine.restorer.importProofs(await this.liveContext(url), proofs));
+      },
+      dropSpent: (mint, secrets) => {
+        const url = normalizeMintUrl(mint);
+        return this.exclusive(url, () => this.dropSpentAt(url, new Set(secrets)));
+      },
     };
   }
 

@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './schema';
 import { StoreError, WalletStore } from './store';
 import { tempDir } from './testing/kit';
 
@@ -37,12 +39,29 @@ describe('wallet store', () => {
   it('migrates once, in WAL mode, and reopens as is', () => {
     const { store, path } = open();
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(store.db.pragma('user_version', { simple: true })).toBe(1);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(2);
     store.upsertMint('http://mint', undefined, {});
     store.close();
     const again = new WalletStore(path);
     expect(again.mints().map((m) => m.url)).toEqual(['http://mint']);
     again.close();
+  });
+
+  it('migration 2 keeps every quote of version 1; none counts as described by the mint until it answers again', () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const path = join(dir.path, 'wallet.sqlite');
+    const v1 = new Database(path);
+    v1.exec(MIGRATIONS[0]!);
+    v1.pragma('user_version = 1');
+    v1.prepare("INSERT INTO quotes (mint_url, id, unit, amount, state, source, seen_at) VALUES ('http://mint', 'q1', 'hash', '4', 'paid', 'lookup', 1)").run();
+    v1.prepare("INSERT INTO quotes (mint_url, id, state, source, seen_at) VALUES ('http://mint', 'q2', 'unpaid', 'event', 2)").run();
+    v1.close();
+    const store = new WalletStore(path);
+    cleanups.push(() => store.close());
+    expect(store.quote('http://mint', 'q1')).toMatchObject({ state: 'paid', unit: 'hash', amount: '4', pubkey: null, checked_at: null, reason: null, retry_at: 0 });
+    expect(store.quote('http://mint', 'q2')).toMatchObject({ state: 'unpaid', checked_at: null });
+    expect(store.lookupRoute('http://mint')).toEqual({ route: null, probedAt: null });
   });
 
   it('refuses a damaged database file at open', () => {

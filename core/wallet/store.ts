@@ -4,123 +4,30 @@
  * Every state change the wallet makes is one transaction here.
  */
 import Database from 'better-sqlite3';
+import { ADVANCED_STATE, type HistoryRow, type KeysetRow, MIGRATIONS, type OperationRow, type ProofRow, type ProofState, type QuoteRow, type QuoteState, type SendRow } from './schema';
 
-export type QuoteState = 'unpaid' | 'paid' | 'issued';
-export type ProofState = 'unspent' | 'pending' | 'spent';
-export type ProofOrigin = 'quote' | 'swap' | 'token' | 'restore';
+export type { HistoryRow, KeysetRow, OperationOutput, OperationRow, ProofOrigin, ProofRow, ProofState, QuoteRow, QuoteState, SendRow } from './schema';
 
-export interface QuoteRow {
-  mint_url: string;
-  id: string;
-  unit: string | null;
-  amount: string | null;
-  header_hash: string | null;
-  miner_id: string | null;
-  state: QuoteState;
-  source: string;
-  seen_at: number;
-  issued_at: number | null;
-}
-
-export interface ProofRow {
-  y: string;
-  mint_url: string;
-  keyset_id: string;
-  unit: string;
-  amount: string;
-  secret: string;
-  c: string;
-  dleq: string | null;
-  state: ProofState;
-  origin: ProofOrigin;
-  quote_id: string | null;
-  send_id: string | null;
-  created_at: number;
-}
-
-export interface KeysetRow {
-  id: string;
-  mint_url: string;
-  unit: string;
-  active: number;
-  input_fee_ppk: number;
-  keys: string;
-}
-
-export interface OperationOutput {
-  amount: string;
-  counter: number;
-  form: 'plain' | 'p2pk';
-  /** 'keep' lands in the wallet; 'send' goes into a token */
-  role: 'keep' | 'send';
-  quoteId?: string;
-  /** the pubkey a P2PK output locks to (the locking key when the operation was written) */
-  lockTo?: string;
-}
-
-export interface OperationRow {
-  id: string;
-  kind: 'mint' | 'swap';
-  purpose: 'sweep' | 'consolidate' | 'send' | 'receive' | 'reclaim';
-  mint_url: string;
-  keyset_id: string;
-  outputs: string;
-  quote_ids: string;
-  input_ys: string;
-  send_id: string | null;
-  /** the token being received, kept until the swap settles so a crash can finish it */
-  extra: string | null;
-  created_at: number;
-}
-
-export interface SendRow {
-  id: string;
+/** unpaid: known, the mint has not paid it (yet); paid: waiting to be minted; issued: minted; dropped: given up, with a reason */
+/** Rows grouped by amount in SQL (at most 64 powers of two per unit), to be summed exactly as bigints. */
+interface AmountGroup {
   mint_url: string;
   unit: string;
   amount: string;
-  memo: string | null;
-  token: string | null;
-  state: 'pending' | 'claimed' | 'reclaimed';
-  created_at: number;
-  settled_at: number | null;
+  n: number;
 }
 
-export interface HistoryRow {
-  id: number;
-  at: number;
-  kind: 'mint' | 'send' | 'receive' | 'reclaim' | 'restore' | 'claimed';
-  direction: 'in' | 'out';
-  mint_url: string;
-  unit: string;
-  amount: string;
-  ref: string | null;
-  memo: string | null;
+function sumByMintAndUnit(rows: AmountGroup[]): { mint_url: string; unit: string; amount: bigint; count: number }[] {
+  const sums = new Map<string, { mint_url: string; unit: string; amount: bigint; count: number }>();
+  for (const row of rows) {
+    const key = `${row.mint_url} ${row.unit}`;
+    const entry = sums.get(key) ?? { mint_url: row.mint_url, unit: row.unit, amount: 0n, count: 0 };
+    entry.amount += BigInt(row.amount) * BigInt(row.n);
+    entry.count += row.n;
+    sums.set(key, entry);
+  }
+  return [...sums.values()];
 }
-
-const MIGRATIONS: string[] = [
-  `CREATE TABLE seed (id INTEGER PRIMARY KEY CHECK (id = 1), vault TEXT NOT NULL, blob BLOB NOT NULL, locking_pubkey TEXT NOT NULL,
-     static_blob BLOB, static_pubkey TEXT, created_at INTEGER NOT NULL);
-   CREATE TABLE mints (url TEXT PRIMARY KEY, pubkey TEXT, info TEXT, added_at INTEGER NOT NULL);
-   CREATE TABLE keysets (id TEXT PRIMARY KEY, mint_url TEXT NOT NULL REFERENCES mints(url), unit TEXT NOT NULL, active INTEGER NOT NULL,
-     input_fee_ppk INTEGER NOT NULL DEFAULT 0, keys TEXT NOT NULL);
-   CREATE TABLE counters (keyset_id TEXT PRIMARY KEY, next INTEGER NOT NULL);
-   CREATE TABLE quotes (mint_url TEXT NOT NULL, id TEXT NOT NULL, unit TEXT, amount TEXT, header_hash TEXT, miner_id TEXT,
-     state TEXT NOT NULL CHECK (state IN ('unpaid','paid','issued')), source TEXT NOT NULL, seen_at INTEGER NOT NULL, issued_at INTEGER,
-     PRIMARY KEY (mint_url, id));
-   CREATE INDEX quotes_state ON quotes (state, mint_url);
-   CREATE INDEX quotes_header ON quotes (header_hash);
-   CREATE TABLE proofs (y TEXT PRIMARY KEY, mint_url TEXT NOT NULL, keyset_id TEXT NOT NULL, unit TEXT NOT NULL, amount TEXT NOT NULL,
-     secret TEXT NOT NULL UNIQUE, c TEXT NOT NULL, dleq TEXT, state TEXT NOT NULL CHECK (state IN ('unspent','pending','spent')),
-     origin TEXT NOT NULL, quote_id TEXT, send_id TEXT, created_at INTEGER NOT NULL);
-   CREATE INDEX proofs_state ON proofs (state, mint_url, unit);
-   CREATE INDEX proofs_quote ON proofs (quote_id);
-   CREATE TABLE operations (id TEXT PRIMARY KEY, kind TEXT NOT NULL, purpose TEXT NOT NULL, mint_url TEXT NOT NULL, keyset_id TEXT NOT NULL,
-     outputs TEXT NOT NULL, quote_ids TEXT NOT NULL, input_ys TEXT NOT NULL, send_id TEXT, extra TEXT, created_at INTEGER NOT NULL);
-   CREATE TABLE sends (id TEXT PRIMARY KEY, mint_url TEXT NOT NULL, unit TEXT NOT NULL, amount TEXT NOT NULL, memo TEXT, token TEXT,
-     state TEXT NOT NULL CHECK (state IN ('pending','claimed','reclaimed')), created_at INTEGER NOT NULL, settled_at INTEGER);
-   CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, kind TEXT NOT NULL, direction TEXT NOT NULL,
-     mint_url TEXT NOT NULL, unit TEXT NOT NULL, amount TEXT NOT NULL, ref TEXT, memo TEXT);`,
-];
 
 export class StoreError extends Error {
   constructor(message: string) {
@@ -223,8 +130,8 @@ export class WalletStore {
 
   upsertKeyset(row: KeysetRow): void {
     this.stmt(
-      `INSERT INTO keysets (id, mint_url, unit, active, input_fee_ppk, keys) VALUES (@id, @mint_url, @unit, @active, @input_fee_ppk, @keys)
-         ON CONFLICT(id) DO UPDATE SET active = excluded.active, keys = excluded.keys, input_fee_ppk = excluded.input_fee_ppk`,
+      `INSERT INTO keysets (id, mint_url, unit, active, input_fee_ppk, keys, final_expiry) VALUES (@id, @mint_url, @unit, @active, @input_fee_ppk, @keys, @final_expiry)
+         ON CONFLICT(id) DO UPDATE SET active = excluded.active, keys = excluded.keys, input_fee_ppk = excluded.input_fee_ppk, final_expiry = excluded.final_expiry`,
     ).run(row);
   }
 
@@ -258,8 +165,9 @@ export class WalletStore {
   // quotes
   /**
    * Records a quote once; later sightings only fill in what was missing. The state only advances,
-   * except that the mint's own answer (`authoritative`) may set it back to unpaid; issued is final.
-   * Returns true when the quote is new.
+   * except that the mint's own answer (`authoritative`) may set it back to unpaid and updates the unit and
+   * amount (a reorg moves a quote to another epoch's unit); issued and dropped are final. A change of state
+   * clears the quote's reason and back-off. Returns true when the quote is new.
    */
   noteQuote(q: {
     mintUrl: string;
@@ -268,34 +176,49 @@ export class WalletStore {
     amount?: bigint;
     headerHash?: string;
     minerId?: string;
+    pubkey?: string;
+    expiry?: number;
     source: string;
     state?: QuoteState;
     authoritative?: boolean;
   }): boolean {
+    const now = Date.now();
     const inserted = this.stmt(
-      'INSERT INTO quotes (mint_url, id, unit, amount, header_hash, miner_id, state, source, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(mint_url, id) DO NOTHING',
-    ).run(q.mintUrl, q.id, q.unit ?? null, q.amount?.toString() ?? null, q.headerHash ?? null, q.minerId ?? null, q.state ?? 'unpaid', q.source, Date.now());
+      `INSERT INTO quotes (mint_url, id, unit, amount, header_hash, miner_id, state, source, seen_at, pubkey, expiry, checked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(mint_url, id) DO NOTHING`,
+    ).run(
+      q.mintUrl,
+      q.id,
+      q.unit ?? null,
+      q.amount?.toString() ?? null,
+      q.headerHash ?? null,
+      q.minerId ?? null,
+      q.state ?? 'unpaid',
+      q.source,
+      now,
+      q.pubkey ?? null,
+      q.expiry ?? null,
+      q.authoritative ? now : null,
+    );
     if (inserted.changes > 0) return true;
-    // known already: fill in what was missing; the state only advances (issued is final), unless the mint itself says otherwise
+    const amount = q.amount?.toString() ?? null;
+    if (q.authoritative && q.state) {
+      // the mint's own answer: its unit and amount win (a reorg moves quotes), a change of state clears the wait
+      this.stmt(
+        `UPDATE quotes SET unit = COALESCE(?, unit), amount = COALESCE(?, amount), header_hash = COALESCE(header_hash, ?),
+           pubkey = COALESCE(?, pubkey), expiry = COALESCE(?, expiry), checked_at = ?,
+           reason = CASE WHEN state <> @state THEN NULL ELSE reason END, failures = CASE WHEN state <> @state THEN 0 ELSE failures END,
+           retry_at = CASE WHEN state <> @state THEN 0 ELSE retry_at END, state = @state
+         WHERE mint_url = ? AND id = ? AND state NOT IN ('issued', 'dropped')`,
+      ).run(q.unit ?? null, amount, q.headerHash ?? null, q.pubkey ?? null, q.expiry ?? null, now, q.mintUrl, q.id, { state: q.state });
+      return false;
+    }
+    // any other sighting fills in what is missing; a state only advances (issued and dropped are final)
     this.stmt(
-      `UPDATE quotes SET unit = COALESCE(unit, @unit), amount = COALESCE(amount, @amount), header_hash = COALESCE(header_hash, @headerHash),
-         miner_id = COALESCE(miner_id, @minerId),
-         state = CASE
-           WHEN @state IS NULL OR state = 'issued' THEN state
-           WHEN @authoritative = 1 THEN @state
-           WHEN (CASE @state WHEN 'unpaid' THEN 0 WHEN 'paid' THEN 1 ELSE 2 END) > (CASE state WHEN 'unpaid' THEN 0 WHEN 'paid' THEN 1 ELSE 2 END) THEN @state
-           ELSE state END
-       WHERE mint_url = @mintUrl AND id = @id`,
-    ).run({
-      unit: q.unit ?? null,
-      amount: q.amount?.toString() ?? null,
-      headerHash: q.headerHash ?? null,
-      minerId: q.minerId ?? null,
-      state: q.state ?? null,
-      authoritative: q.authoritative ? 1 : 0,
-      mintUrl: q.mintUrl,
-      id: q.id,
-    });
+      `UPDATE quotes SET unit = COALESCE(unit, ?), amount = COALESCE(amount, ?), header_hash = COALESCE(header_hash, ?), miner_id = COALESCE(miner_id, ?),
+         pubkey = COALESCE(pubkey, ?), expiry = COALESCE(expiry, ?), state = ${ADVANCED_STATE}
+       WHERE mint_url = ? AND id = ?`,
+    ).run(q.unit ?? null, q.amount?.toString() ?? null, q.headerHash ?? null, q.minerId ?? null, q.pubkey ?? null, q.expiry ?? null, q.mintUrl, q.id, { state: q.state ?? null });
     return false;
   }
 
@@ -311,6 +234,81 @@ export class WalletStore {
     ) as QuoteRow[];
   }
 
+  /** Quotes of one mint in `state` whose back-off is over, oldest first. */
+  dueQuotes(mintUrl: string, state: QuoteState, now: number, limit: number): QuoteRow[] {
+    return this.stmt('SELECT * FROM quotes WHERE state = ? AND mint_url = ? AND retry_at <= ? ORDER BY seen_at LIMIT ?').all(state, mintUrl, now, limit) as QuoteRow[];
+  }
+
+  /**
+   * Holds quotes back with a reason, each for its own back-off: `baseMs` doubled per refusal in a row (capped at
+   * `maxMs`), so one quote the mint keeps refusing is asked about less and less often and holds up nothing else.
+   */
+  deferQuotes(mintUrl: string, ids: string[], reason: string, backoff: { baseMs: number; maxMs: number }): void {
+    this.stmt(
+      `UPDATE quotes SET reason = @reason, retry_at = @now + MIN(@max, @base * (1 << MIN(failures, 24))), failures = failures + 1
+         WHERE mint_url = @mintUrl AND id IN (SELECT value FROM json_each(@ids))`,
+    ).run({ reason, now: Date.now(), max: backoff.maxMs, base: backoff.baseMs, mintUrl, ids: JSON.stringify(ids) });
+  }
+
+  /** Sets why quotes wait without counting it as a refusal (the mint holds them unpaid, the mint is unreachable). */
+  noteReason(mintUrl: string, ids: string[], reason: string, retryAt = 0): void {
+    this.stmt('UPDATE quotes SET reason = ?, retry_at = MAX(retry_at, ?) WHERE mint_url = ? AND id IN (SELECT value FROM json_each(?))').run(
+      reason,
+      retryAt,
+      mintUrl,
+      JSON.stringify(ids),
+    );
+  }
+
+  /** Gives quotes up for good, keeping why (expired unpaid, locked to another key, unknown at the mint for a day). */
+  dropQuotes(mintUrl: string, ids: string[], reason: string): void {
+    this.stmt("UPDATE quotes SET state = 'dropped', reason = ?, issued_at = ? WHERE mint_url = ? AND state IN ('unpaid', 'paid') AND id IN (SELECT value FROM json_each(?))").run(
+      reason,
+      Date.now(),
+      mintUrl,
+      JSON.stringify(ids),
+    );
+  }
+
+  /** Quotes not minted yet (and the most recently dropped ones), with their reasons, oldest first. */
+  pendingQuotes(limit: number): QuoteRow[] {
+    return this.stmt(
+      `SELECT * FROM (SELECT * FROM quotes WHERE state IN ('unpaid', 'paid') ORDER BY seen_at LIMIT ?)
+       UNION ALL SELECT * FROM (SELECT * FROM quotes WHERE state = 'dropped' ORDER BY issued_at DESC LIMIT 50)`,
+    ).all(limit) as QuoteRow[];
+  }
+
+  /** What the mint holds unpaid (epoch boundary not confirmed yet), summed by mint and unit. */
+  immature(): { mint_url: string; unit: string; amount: bigint; count: number }[] {
+    return sumByMintAndUnit(
+      this.stmt(
+        "SELECT mint_url, unit, amount, COUNT(*) AS n FROM quotes WHERE state = 'unpaid' AND checked_at IS NOT NULL AND unit IS NOT NULL AND amount IS NOT NULL GROUP BY mint_url, unit, amount",
+      ).all() as AmountGroup[],
+    );
+  }
+
+  /** The earliest end of a waiting quote's back-off after `now` (ms), if any. */
+  nextRetryAt(now: number): number | undefined {
+    return (this.stmt("SELECT MIN(retry_at) AS at FROM quotes WHERE state IN ('unpaid', 'paid') AND retry_at > ?").get(now) as { at: number | null }).at ?? undefined;
+  }
+
+  /** Mints that have quotes waiting (a quote can be filed under a mint the wallet has not loaded yet). */
+  quoteMints(): string[] {
+    return (this.stmt("SELECT DISTINCT mint_url FROM quotes WHERE state IN ('unpaid', 'paid')").all() as { mint_url: string }[]).map((r) => r.mint_url);
+  }
+
+  /** Which quote lookup route a mint answered last (null: not probed yet). */
+  lookupRoute(mintUrl: string): { route: string | null; probedAt: number | null } {
+    const row = this.stmt('SELECT lookup_route, lookup_probed_at FROM mints WHERE url = ?').get(mintUrl) as
+      | { lookup_route: string | null; lookup_probed_at: number | null }
+      | undefined;
+    return { route: row?.lookup_route ?? null, probedAt: row?.lookup_probed_at ?? null };
+  }
+
+  setLookupRoute(mintUrl: string, route: string): void {
+    this.stmt('UPDATE mints SET lookup_route = ?, lookup_probed_at = ? WHERE url = ?').run(route, Date.now(), mintUrl);
+  }
+
   /** A few quotes of a mint and unit that carry a header hash and an amount (what a unit is worth comes from them). */
   quoteSamples(mintUrl: string, unit: string, limit: number): { header_hash: string; amount: string }[] {
     return this.stmt('SELECT header_hash, amount FROM quotes WHERE mint_url = ? AND unit = ? AND header_hash IS NOT NULL AND amount IS NOT NULL LIMIT ?').all(
@@ -324,6 +322,7 @@ export class WalletStore {
     this.stmt('DELETE FROM quotes WHERE mint_url = ? AND id = ?').run(mintUrl, id);
   }
 
+  /** Quotes in these states (at one mint, when given). */
   countQuotes(states: QuoteState[]): number {
     return (this.stmt(`SELECT COUNT(*) AS n FROM quotes WHERE state IN (${states.map(() => '?').join(',')})`).get(...states) as { n: number }).n;
   }
@@ -334,7 +333,7 @@ export class WalletStore {
 
   /** One statement for a whole batch (ids as a JSON array). */
   markQuotesIssued(mintUrl: string, ids: string[]): void {
-    this.stmt("UPDATE quotes SET state = 'issued', issued_at = ? WHERE mint_url = ? AND id IN (SELECT value FROM json_each(?))").run(
+    this.stmt("UPDATE quotes SET state = 'issued', issued_at = ?, reason = NULL WHERE mint_url = ? AND id IN (SELECT value FROM json_each(?))").run(
       Date.now(),
       mintUrl,
       JSON.stringify(ids),
@@ -391,6 +390,14 @@ export class WalletStore {
     return this.stmt(sql).all(...args) as ProofRow[];
   }
 
+  /** What one quote turned into. */
+  proofsOfQuote(mintUrl: string, quoteId: string): { amount: bigint; state: string }[] {
+    return (this.stmt('SELECT amount, state FROM proofs WHERE mint_url = ? AND quote_id = ?').all(mintUrl, quoteId) as { amount: string; state: string }[]).map((r) => ({
+      amount: BigInt(r.amount),
+      state: r.state,
+    }));
+  }
+
   proofsByY(ys: string[]): ProofRow[] {
     const stmt = this.stmt('SELECT * FROM proofs WHERE y = ?');
     return ys.map((y) => stmt.get(y) as ProofRow | undefined).filter((p): p is ProofRow => p !== undefined);
@@ -407,22 +414,9 @@ export class WalletStore {
 
   /** Unspent sums by mint and unit; grouped by amount in SQL (at most 64 powers of two), summed exactly here. */
   balances(): { mint_url: string; unit: string; amount: bigint; count: number }[] {
-    const sums = new Map<string, { mint_url: string; unit: string; amount: bigint; count: number }>();
-    const rows = this.stmt("SELECT mint_url, unit, amount, COUNT(*) AS n FROM proofs WHERE state = 'unspent' GROUP BY mint_url, unit, amount").all() as {
-      mint_url: string;
-      unit: string;
-      amount: string;
-      n: number;
-    }[];
-    for (const row of rows) {
-      const key = `${row.mint_url} ${row.unit}`;
-      const entry = sums.get(key) ?? { mint_url: row.mint_url, unit: row.unit, amount: 0n, count: 0 };
-      entry.amount += BigInt(row.amount) * BigInt(row.n);
-      entry.count += row.n;
-      sums.set(key, entry);
-    }
-    return [...sums.values()];
+    return sumByMintAndUnit(this.stmt("SELECT mint_url, unit, amount, COUNT(*) AS n FROM proofs WHERE state = 'unspent' GROUP BY mint_url, unit, amount").all() as AmountGroup[]);
   }
+
 
   // operations: the write-ahead record of every request that creates outputs
   insertOperation(op: Omit<OperationRow, 'created_at'>): void {

@@ -18,8 +18,9 @@ export const ErrorCode = {
   MAX_BATCH_SIZE_EXCEEDED: 11017,
   KEYSET_UNKNOWN: 12001,
   KEYSET_INACTIVE: 12002,
-  /** Unknown quote id (no NUT code; NUT-29 only names it). */
-  UNKNOWN_QUOTE: 20000,
+  KEYSET_EXPIRED: 12003,
+  /** Unknown quote id: no NUT code exists; CDK (cashubtc/cdk 4c74b262, cdk-common error.rs) answers 50000. */
+  UNKNOWN_QUOTE: 50000,
   QUOTE_NOT_PAID: 20001,
   QUOTE_ALREADY_ISSUED: 20002,
   MINTING_DISABLED: 20003,

@@ -1,12 +1,15 @@
 /**
  * The mint's HTTP face (node:http): routes, body size limits, bigint-safe JSON both ways, errors as
- * {detail, code}, and the offline hook. Anything a client sends that breaks a rule ends as a 4xx answer;
- * an unexpected failure ends as a 500 with no internals in it, and the server keeps running.
+ * {detail, code}, and the fault hooks (offline, a 503 every Nth request, scripted refusals, lookup routes
+ * switched off). Anything a client sends that breaks a rule ends as a 4xx answer; an unexpected failure ends
+ * as a 500 with no internals in it, and the server keeps running. There is no route to create a quote: as
+ * at hashpool's later mint, quotes come only from the pool (POST /v1/mint/quote/ehash answers 404).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { JSONInt } from '@cashu/cashu-ts';
 import type { Logger } from '../../core/log';
 import { ErrorCode, MintError } from './errors';
+import type { LookupRoute } from './lookup';
 import { METHOD, type Mint } from './mint';
 
 export const MAX_BODY_BYTES = 512 * 1024;
@@ -17,6 +20,8 @@ interface Route {
   method: 'GET' | 'POST';
   pattern: RegExp;
   handler: Handler;
+  /** a quote lookup route, answered only while the lookupRoutes hook lists it */
+  lookup?: LookupRoute;
 }
 
 const ID = '([A-Za-z0-9_-]{1,128})';
@@ -31,9 +36,9 @@ const routes: Route[] = [
   { method: 'GET', pattern: /^\/v1\/keys$/, handler: (m) => m.keysJson() },
   { method: 'GET', pattern: new RegExp(`^/v1/keys/${ID}$`), handler: (m, _b, [id]) => m.keysJson(id) },
   { method: 'GET', pattern: /^\/v1\/keysets$/, handler: (m) => m.keysetsJson() },
-  { method: 'POST', pattern: /^\/v1\/mint\/quote\/pubkey$/, handler: (m, b) => m.lookupByPubkey(b) },
+  { method: 'POST', pattern: /^\/v1\/mint\/quote\/pubkey$/, lookup: 'pubkey', handler: (m, b) => m.lookupByPubkey('pubkey', b) },
+  { method: 'POST', pattern: new RegExp(`^/v1/mint/quote/${ID}/pubkey$`), lookup: 'method', handler: (m, b, [method]) => m.lookupByPubkey('method', b, method) },
   { method: 'POST', pattern: new RegExp(`^/v1/mint/quote/${ID}/check$`), handler: (m, b, [method]) => (methodParam(method!), m.checkQuotes(b)) },
-  { method: 'POST', pattern: new RegExp(`^/v1/mint/quote/${ID}$`), handler: (m, b, [method]) => (methodParam(method!), m.createQuoteRequest(b)) },
   { method: 'GET', pattern: new RegExp(`^/v1/mint/quote/${ID}/${ID}$`), handler: (m, _b, [method, id]) => (methodParam(method!), m.getQuote(id!)) },
   { method: 'POST', pattern: new RegExp(`^/v1/mint/${ID}/batch$`), handler: (m, b, [method]) => m.mintBatch(methodParam(method!), b) },
   { method: 'POST', pattern: new RegExp(`^/v1/mint/${ID}$`), handler: (m, b, [method]) => m.mint(methodParam(method!), b) },
@@ -72,11 +77,22 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export function createMintServer(mint: Mint, logger: Logger): Server {
+  let requests = 0;
   const server = createServer((req, res) => {
+    requests++;
+    const every = mint.hooks.failEvery;
+    if (every && requests % every === 0) {
+      req.resume();
+      send(res, 503, { detail: 'mint is overloaded', code: 0 });
+      return;
+    }
     void handle(mint, logger, req, res);
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  // CDK's server (hyper) keeps an idle connection until the client closes it; closing it after Node's 5 s default
+  // races clients that reuse it (undici resets a POST sent on a socket the server just closed)
+  server.keepAliveTimeout = 65_000;
   return server;
 }
 
@@ -91,10 +107,18 @@ async function handle(mint: Mint, logger: Logger, req: IncomingMessage, res: Ser
     return;
   }
   const path = (req.url ?? '/').split('?')[0]!;
+  const refusal = mint.hooks.refuse?.find((r) => (typeof r.path === 'string' ? r.path === path : r.path.test(path)) && (r.times === undefined || r.times > 0));
+  if (refusal) {
+    if (refusal.times !== undefined) refusal.times--;
+    req.resume();
+    send(res, refusal.status ?? 400, { detail: `refused by a test hook (${refusal.code})`, code: refusal.code });
+    return;
+  }
+  const enabled = mint.hooks.lookupRoutes ?? ['pubkey', 'method'];
   try {
-    const route = routes.find((r) => r.method === req.method && r.pattern.test(path));
+    const route = routes.find((r) => r.method === req.method && r.pattern.test(path) && (!r.lookup || enabled.includes(r.lookup)));
     if (!route) {
-      const known = routes.some((r) => r.pattern.test(path));
+      const known = routes.some((r) => r.pattern.test(path) && (!r.lookup || enabled.includes(r.lookup)));
       send(res, known ? 405 : 404, { detail: known ? 'method not allowed' : 'not found', code: ErrorCode.BAD_REQUEST });
       return;
     }

@@ -2,8 +2,9 @@
  * The devnet cashu mint, started in-process by the devnet, the pool and tests:
  *   const mint = await startMint({ dbPath, port: 0 });
  *   const { quoteId } = await mint.createShareQuote({ amount, headerHash, pubkey });   // the pool, per accepted share
- * Test hooks (unpaid quotes, expiry, epoch units, wrong signatures, offline, 0xC0 fate) work only when the
- * mint was started with `testHooks: true` or with `hooks`.
+ * Test hooks (unpaid quotes, expiry, the epoch state machine, keyset rotation and final_expiry, wrong signatures,
+ * offline and flaky answers, scripted refusals, lookup routes, batch limits, 0xC0 fate) work only when the mint was
+ * started with `testHooks: true` or with `hooks`.
  */
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -11,11 +12,14 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { silentLogger, type Logger } from '../../core/log';
 import { createMintServer } from './http';
 import type { KeysetVersion } from './keys';
-import { Mint, type MintHooks, type QuoteJson } from './mint';
+import type { EpochRecord } from './epochs';
+import { EPOCH_CONFIRMATIONS, Mint, type MintHooks, type QuoteJson } from './mint';
 import { MintStore } from './store';
 
-export { MAX_BATCH_SIZE, MAX_LOOKUP_PUBKEYS, QUOTE_TTL_SECONDS, type MintHooks, type QuoteJson } from './mint';
+export { EPOCH_CONFIRMATIONS, MAX_BATCH_SIZE, QUOTE_TTL_SECONDS, type MintHooks, type QuoteJson } from './mint';
+export { MAX_LOOKUP_PUBKEYS, type LookupRoute } from './lookup';
 export { ErrorCode } from './errors';
+export type { EpochRecord } from './epochs';
 
 export interface StartMintOptions {
   dbPath: string;
@@ -60,8 +64,21 @@ export interface DevnetMint {
   confirmQuotes(ids?: string[]): number;
   /** Sets the quotes' expiry in the past: all of them, or the ids given. */
   expireQuotes(ids?: string[]): number;
-  /** Starts an epoch unit `hash_<poolPubkey>_<height>` (new keyset); new quotes use it. */
+  /** Starts a final epoch unit `hash_<poolPubkey>_<height>` (new keyset); new quotes use it (the manual lever). */
   rotateEpoch(poolPubkey: string, height: number): string;
+  /**
+   * A block reward at `height`: opens the next epoch (`_1`, `_2` suffix when the name is taken). Provisional: its
+   * quotes stay UNPAID until confirmEpoch() brings the boundary to D confirmations, or reorgEpoch() dissolves it.
+   * `finalExpiry` (unix seconds) goes into the epoch keyset (NUT-02).
+   */
+  openEpoch(poolPubkey: string, height: number, options?: { provisional?: boolean; finalExpiry?: number }): EpochRecord;
+  /** `blocks` more confirmations of the provisional boundary; at D (hook epochConfirmations, default 6) its quotes are paid. */
+  confirmEpoch(blocks: number): { epoch?: EpochRecord; paid: number };
+  /** The provisional boundary block was orphaned: its quotes move back to the previous epoch's unit, paid. */
+  reorgEpoch(): { dissolved: EpochRecord; restamped: number; current: string };
+  epochs(): readonly EpochRecord[];
+  /** A new keyset for `unit` (optionally with a final_expiry); the old one turns inactive. Returns the new id. */
+  rotateKeyset(unit: string, finalExpiry?: number): string;
   close(): Promise<void>;
 }
 
@@ -139,8 +156,24 @@ export async function startMint(opts: StartMintOptions): Promise<DevnetMint> {
     },
     rotateEpoch(poolPubkey, height) {
       requireHooks('rotateEpoch');
-      if (!/^[0-9a-f]{2,66}$/.test(poolPubkey) || !Number.isSafeInteger(height) || height < 0) throw new Error('invalid epoch');
-      return mint.addUnit(`hash_${poolPubkey}_${height}`).unit;
+      return mint.epochs.open(poolPubkey, height).unit;
+    },
+    openEpoch(poolPubkey, height, options) {
+      requireHooks('openEpoch');
+      return mint.epochs.open(poolPubkey, height, options);
+    },
+    confirmEpoch(blocks) {
+      requireHooks('confirmEpoch');
+      return mint.epochs.confirm(blocks, mint.hooks.epochConfirmations ?? EPOCH_CONFIRMATIONS);
+    },
+    reorgEpoch() {
+      requireHooks('reorgEpoch');
+      return mint.epochs.reorg((from, to) => mint.restampQuotes(from, to));
+    },
+    epochs: () => mint.epochs.all(),
+    rotateKeyset(unit, finalExpiry) {
+      requireHooks('rotateKeyset');
+      return mint.rotateKeyset(unit, finalExpiry).id;
     },
     async close() {
       if (closed) return;

@@ -1,7 +1,10 @@
 /**
- * Mint keysets: one per unit, 64 keys for amounts 2^0..2^63, input fee 0, derived from the mint seed so a
- * restart (or a second process on the same database) signs with the same keys.
- * Key i of unit U = HMAC-SHA256(seed, "axewallet-devnet-mint|U|i"), re-hashed until it is a valid scalar.
+ * Mint keysets: 64 keys for amounts 2^0..2^63, input fee 0, derived from the mint seed so a restart (or a
+ * second process on the same database) signs with the same keys. A unit's first keyset is generation 0;
+ * rotating a unit's keyset makes generation 1, 2, ... A keyset may carry a NUT-02 final_expiry, which its
+ * v2 id covers.
+ * Key i of unit U = HMAC-SHA256(seed, "axewallet-devnet-mint|U|i") (generation g > 0: "U#g"), re-hashed until
+ * it is a valid scalar.
  */
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -17,6 +20,9 @@ export interface MintKeyset {
   unit: string;
   active: boolean;
   inputFeePpk: number;
+  generation: number;
+  /** unix seconds after which proofs of this keyset are refused (12003); undefined: never */
+  finalExpiry?: number;
   /** Private key per exponent i (amount 2^i). */
   privkeys: Uint8Array[];
   /** Compressed public key per exponent, raw. */
@@ -31,19 +37,23 @@ function deriveKey(seed: Uint8Array, unit: string, index: number): Uint8Array {
   return key;
 }
 
-export function deriveKeyset(seed: Uint8Array, unit: string, version: KeysetVersion): MintKeyset {
+export function deriveKeyset(seed: Uint8Array, unit: string, version: KeysetVersion, options: { generation?: number; finalExpiry?: number } = {}): MintKeyset {
   const privkeys: Uint8Array[] = [];
   const pubkeys: Uint8Array[] = [];
   const keys: KeysetKeys = {};
+  const generation = options.generation ?? 0;
+  const label = generation === 0 ? unit : `${unit}#${generation}`;
   for (let i = 0; i < KEYSET_SIZE; i++) {
-    const priv = deriveKey(seed, unit, i);
+    const priv = deriveKey(seed, label, i);
     const pub = secp().baseMultiply(priv);
     privkeys.push(priv);
     pubkeys.push(pub);
     keys[(1n << BigInt(i)).toString()] = bytesToHex(pub);
   }
-  const id = version === 1 ? keysetIdV1(keys) : keysetIdV2(keys, { unit });
-  return { id, unit, active: true, inputFeePpk: 0, privkeys, pubkeys, keys };
+  const id = version === 1 ? keysetIdV1(keys) : keysetIdV2(keys, { unit, ...(options.finalExpiry ? { finalExpiry: options.finalExpiry } : {}) });
+  const keyset: MintKeyset = { id, unit, active: true, inputFeePpk: 0, generation, privkeys, pubkeys, keys };
+  if (options.finalExpiry) keyset.finalExpiry = options.finalExpiry;
+  return keyset;
 }
 
 /** The exponent i when amount == 2^i (i < 64), else undefined. */

@@ -91,18 +91,19 @@ describe('devnet mint with cashu-ts Wallet', () => {
     expect(Object.keys(wallet.getKeyset().keys)).toHaveLength(64);
   });
 
-  it('creates and checks an ehash quote, mints it with NUT-20 (current format) and never twice', async () => {
+  it('quotes come only from the pool (POST /v1/mint/quote/ehash is 404); checks one, mints it with NUT-20 (current format) and never twice', async () => {
     const wallet = seeded;
     const hh = headerHash();
-    const quote = await wallet.createMintQuote('ehash', { amount: 8, pubkey: lockPub, header_hash: hh } as never);
-    expect(quote).toMatchObject({ request: hh, method: 'ehash', unit: 'hash', pubkey: lockPub });
-    const checked = (await wallet.checkMintQuote('ehash', quote.quote)) as any;
+    await expect(wallet.createMintQuote('ehash', { amount: 8, pubkey: lockPub, header_hash: hh } as never)).rejects.toMatchObject({ status: 404 });
+    const { quoteId } = await mint.createShareQuote({ amount: 8n, headerHash: hh, pubkey: lockPub });
+    const checked = (await wallet.checkMintQuote('ehash', quoteId)) as any;
+    expect(checked).toMatchObject({ quote: quoteId, request: hh, method: 'ehash', unit: 'hash', pubkey: lockPub });
     expect(checked.amount_paid.toString()).toBe('8');
     const proofs = await wallet.mintProofs('ehash', 8, checked, { privkey: lockPriv });
     expect(sum(proofs)).toBe(8n);
     expect(proofs.every((p) => p.dleq)).toBe(true);
     walletProofs.push(...proofs);
-    const after = (await wallet.checkMintQuote('ehash', quote.quote)) as any;
+    const after = (await wallet.checkMintQuote('ehash', quoteId)) as any;
     expect(after.amount_issued.toString()).toBe('8');
     await expect(wallet.mintProofs('ehash', 8, checked, { privkey: lockPriv })).rejects.toMatchObject({ code: ErrorCode.QUOTE_ALREADY_ISSUED });
   });
@@ -242,7 +243,18 @@ describe('devnet mint rules and hooks', () => {
     expect(mint.confirmQuotes([quoteId])).toBe(1);
     expect(mint.quote(quoteId)!.amount_paid).toBe(2n);
     mint.expireQuotes([quoteId]);
+    // paid but past its expiry: hashpool (expiry advisory) and cashu-ts >= 4.9 mint it; a mint enforcing expiry refuses
+    mint.setHooks({ enforceExpiry: true });
     expect((await post('/v1/mint/ehash', { quote: quoteId, outputs, signature: signMintQuote(quoteId, outputs, lockKey) })).json.code).toBe(ErrorCode.QUOTE_EXPIRED);
+    mint.setHooks({ enforceExpiry: false });
+    expect((await post('/v1/mint/ehash', { quote: quoteId, outputs, signature: signMintQuote(quoteId, outputs, lockKey) })).status).toBe(200);
+    // unpaid and expired: 20007 whatever the hook
+    mint.setHooks({ holdQuotesUnpaid: true });
+    const { quoteId: lapsed } = await mint.createShareQuote({ amount: 2n, headerHash: headerHash(), pubkey: lockPub });
+    mint.setHooks({ holdQuotesUnpaid: false });
+    mint.expireQuotes([lapsed]);
+    const lapsedOutputs = freshOutputs([2n], wallet.keysetId);
+    expect((await post('/v1/mint/ehash', { quote: lapsed, outputs: lapsedOutputs, signature: signMintQuote(lapsed, lapsedOutputs, lockKey) })).json.code).toBe(ErrorCode.QUOTE_EXPIRED);
 
     const poolKey = bytesToHex(secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), true));
     const unit = mint.rotateEpoch(poolKey, 840000);
@@ -256,7 +268,7 @@ describe('devnet mint rules and hooks', () => {
     const crossUnit = freshOutputs([4n], wallet.keysetId);
     const { quoteId: q2 } = await mint.createShareQuote({ amount: 4n, headerHash: headerHash(), pubkey: lockPub });
     expect((await post('/v1/mint/ehash', { quote: q2, outputs: crossUnit, signature: signMintQuote(q2, crossUnit, lockKey) })).json.code).toBe(ErrorCode.UNIT_MISMATCH);
-    expect(() => mint.rotateEpoch('', 0)).toThrow(/invalid epoch/);
+    expect(() => mint.rotateEpoch('', 0)).toThrow(/invalid pool pubkey/);
   });
 
   it('faulty mint: a wrong signature or DLEQ is caught by the wallet; offline answers 503 or drops', async () => {
@@ -361,7 +373,7 @@ describe('devnet mint rules and hooks', () => {
         }
       }
     };
-    const paths = ['/v1/swap', '/v1/mint/ehash', '/v1/mint/ehash/batch', '/v1/mint/quote/ehash', '/v1/mint/quote/ehash/check', '/v1/mint/quote/pubkey', '/v1/checkstate', '/v1/restore'];
+    const paths = ['/v1/swap', '/v1/mint/ehash', '/v1/mint/ehash/batch', '/v1/mint/quote/ehash', '/v1/mint/quote/ehash/check', '/v1/mint/quote/pubkey', '/v1/mint/quote/ehash/pubkey', '/v1/checkstate', '/v1/restore'];
     for (let i = 0; i < 240; i++) {
       const res = await post(paths[i % paths.length]!, value(0));
       expect(res.status).toBeLessThan(500);

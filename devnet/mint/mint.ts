@@ -1,10 +1,14 @@
 /**
  * The mint's rules, CDK-shaped and faithful to hashpool's ehash mint (research/hashpool.md): quotes of method
- * `ehash` paid when the pool validated the share, NUT-04 single and NUT-29 batch minting with NUT-20 in both
- * message formats, NUT-03 swap with NUT-11 P2PK checks, NUT-07 checkstate, NUT-09 restore, a DLEQ (NUT-12)
- * on every signature, and the quote lookup by locking pubkey. Every method takes an untrusted JSON value
- * and returns a JSON-ready value or throws MintError. Crypto and SQLite calls are synchronous, so one
- * request's checks and writes cannot interleave with another's; the SQLite keys make it hold across processes too.
+ * `ehash` created only by the pool (POST /v1/mint/quote/ehash answers 404, as hashpool's later mint does) and
+ * paid when the pool validated the share (unless the current epoch is provisional, epochs.ts), NUT-04 single and
+ * NUT-29 batch minting with NUT-20 in both message formats, paid quotes minted past their expiry (hashpool's
+ * CDK pin treats expiry as advisory; the enforceExpiry hook models a stricter mint), NUT-03 swap with NUT-11 P2PK
+ * checks, NUT-07 checkstate, NUT-09 restore, a DLEQ (NUT-12) on every signature, keysets rotated within a unit and
+ * NUT-02 final_expiry, and the quote lookup by locking pubkey on both routes (lookup.ts). Every method takes an
+ * untrusted JSON value and returns a JSON-ready value or throws MintError. Crypto and SQLite calls are synchronous,
+ * so one request's checks and writes cannot interleave with another's; the SQLite keys make it hold across
+ * processes too.
  */
 import { randomUUID } from 'node:crypto';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
@@ -18,41 +22,29 @@ import {
   secp,
   SpendingConditionError,
   verifyMintQuoteSignature,
-  verifyQuoteLookup,
-  type Nut20Format,
   type PreparedOutputs,
 } from '../../core/protocol/cashu/index';
-import { ErrorCode, mintError, MintError } from './errors';
-import { amountExponent, deriveKeyset, deriveMintIdentity, type KeysetVersion, type MintKeyset } from './keys';
+import { EpochBook } from './epochs';
+import { ErrorCode, mintError } from './errors';
+import { amountExponent, deriveMintIdentity, type KeysetVersion, type MintKeyset } from './keys';
+import { KeysetBook } from './keysets';
+import type { MintHooks } from './hooks';
+import { type LookupRoute, lookupQuotes } from './lookup';
 import { isConstraintError, MintStore, type QuoteRow } from './store';
+import { amount, array, bad, HEX33, HEX64, type Json, object, pubkeyHex, string, U64_MAX } from './wire';
+
+export type { MintHooks } from './hooks';
 
 export const METHOD = 'ehash';
 export const DEFAULT_UNIT = 'hash';
 export const QUOTE_TTL_SECONDS = 10_000;
 export const MAX_BATCH_SIZE = 100;
-export const MAX_LOOKUP_PUBKEYS = 50;
+/** hashpool's mint confirms an epoch boundary after this many blocks (EPOCH_DESIGN.md: 6+ in production) */
+export const EPOCH_CONFIRMATIONS = 6;
 export const MAX_INPUTS = 1000;
 export const MAX_OUTPUTS = 1000;
 const MAX_SECRET_LENGTH = 2048;
 const MAX_WITNESS_LENGTH = 8192;
-const U64_MAX = (1n << 64n) - 1n;
-
-export interface MintHooks {
-  /** New quotes stay UNPAID (amount_paid 0) until confirmQuotes(): hashpool's unconfirmed epoch boundary. */
-  holdQuotesUnpaid?: boolean;
-  /** The next N blind signatures use a wrong key (their DLEQ matches that key, so it fails against the keyset's). */
-  wrongSignatures?: number;
-  /** The next N DLEQ proofs are corrupted while C_ stays correct. */
-  wrongDleqs?: number;
-  /** 'refuse': every request gets 503; 'drop': every connection is destroyed unanswered. */
-  offline?: false | 'refuse' | 'drop';
-  /** NUT-20 formats accepted (default both); ['legacy'] acts like a mint from before the current message. */
-  nut20Formats?: Nut20Format[];
-  /** For the pool: delay before the 0xC0 notification of each paid quote. */
-  notificationDelayMs?: number;
-  /** For the pool: drop the 0xC0 notifications of the next N quotes. */
-  dropNotifications?: number;
-}
 
 export interface MintOptions {
   store: MintStore;
@@ -88,93 +80,59 @@ interface Input {
   witness: string | null;
 }
 
-type Json = Record<string, unknown>;
-
-const HEX33 = /^0[23][0-9a-fA-F]{64}$/;
-const HEX64 = /^[0-9a-fA-F]{64}$/;
-
-function bad(detail: string): MintError {
-  return mintError(ErrorCode.BAD_REQUEST, detail);
-}
-
-function object(value: unknown, what = 'request body'): Json {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw bad(`${what} must be a JSON object`);
-  return value as Json;
-}
-
-function array(value: unknown, what: string, max: number, code: number): unknown[] {
-  if (!Array.isArray(value)) throw bad(`${what} must be an array`);
-  if (value.length > max) throw mintError(code, `${what}: at most ${max} allowed`);
-  return value;
-}
-
-function string(value: unknown, what: string, max = 256): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > max) throw bad(`${what} must be a non-empty string`);
-  return value;
-}
-
-function pubkeyHex(value: unknown, what: string): string {
-  if (typeof value !== 'string' || !HEX33.test(value)) throw bad(`${what} must be a 33-byte compressed pubkey in hex`);
-  return value.toLowerCase();
-}
-
-function amount(value: unknown, what: string, allowZero = false): bigint {
-  let v: bigint;
-  if (typeof value === 'bigint') v = value;
-  else if (typeof value === 'number' && Number.isSafeInteger(value)) v = BigInt(value);
-  else throw bad(`${what} must be an integer`);
-  if (v < (allowZero ? 0n : 1n) || v > U64_MAX) throw mintError(ErrorCode.AMOUNT_OUT_OF_RANGE, `${what} out of range`);
-  return v;
-}
-
-function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
-}
-
 export class Mint {
   readonly pubkey: string;
   private readonly store: MintStore;
   private readonly seed: Uint8Array;
-  private readonly keysetVersion: KeysetVersion;
-  private readonly keysets = new Map<string, MintKeyset>();
-  private readonly keysetByUnit = new Map<string, MintKeyset>();
+  private readonly keysets: KeysetBook;
+  readonly epochs: EpochBook;
   hooks: MintHooks;
   defaultUnit = DEFAULT_UNIT;
 
   constructor(options: MintOptions) {
     this.store = options.store;
     this.seed = options.seed;
-    this.keysetVersion = options.keysetVersion;
     this.hooks = options.hooks;
     this.pubkey = deriveMintIdentity(this.seed).pubkey;
-    for (const row of this.store.keysets()) {
-      this.loadKeyset(row.unit, row.version as KeysetVersion);
-      this.defaultUnit = row.unit;
-    }
+    this.keysets = new KeysetBook(this.store, this.seed, options.keysetVersion, () => this.now());
+    const last = this.store.keysets().at(-1);
+    if (last) this.defaultUnit = last.unit;
     this.addUnit(this.store.getMeta('default_unit') ?? DEFAULT_UNIT);
+    this.epochs = new EpochBook(this.store, {
+      unitExists: (unit) => this.keysets.hasUnit(unit),
+      openUnit: (unit, finalExpiry) => ({ keysetId: this.addUnit(unit, finalExpiry).id }),
+      resumeUnit: (unit) => void this.addUnit(unit),
+      payUnit: (unit) => this.confirmQuotes(this.store.unpaidQuoteIdsOfUnit(unit)),
+      deactivateKeyset: (id) => this.keysets.setActive(id, false),
+      signaturesOfKeyset: (id) => this.store.signaturesOfKeyset(id),
+      now: () => this.now(),
+    });
   }
 
-  private loadKeyset(unit: string, version: KeysetVersion): MintKeyset {
-    const keyset = deriveKeyset(this.seed, unit, version);
-    this.keysets.set(keyset.id, keyset);
-    this.keysetByUnit.set(unit, keyset);
-    return keyset;
+  /** The mint's clock in unix seconds (test hooks may move it). */
+  now(): number {
+    return Math.floor(Date.now() / 1000) + (this.hooks.clockOffsetSeconds ?? 0);
   }
 
-  /** Makes `unit` the unit of new quotes, creating its keyset if needed (epoch rotation uses this). */
-  addUnit(unit: string): MintKeyset {
-    if (!/^[a-z0-9_]{1,200}$/.test(unit)) throw new Error(`invalid unit ${unit}`);
-    const keyset = this.keysetByUnit.get(unit) ?? this.loadKeyset(unit, this.keysetVersion);
-    this.store.addKeyset(keyset.id, unit, keyset.id.startsWith('00') ? 1 : 2);
+  /** Makes `unit` the unit of new quotes, creating its keyset if needed (epochs use this). */
+  addUnit(unit: string, finalExpiry?: number): MintKeyset {
+    const keyset = this.keysets.ensureUnit(unit, finalExpiry);
     this.store.setMeta('default_unit', unit);
     this.defaultUnit = unit;
     return keyset;
   }
 
+  /** A new keyset for `unit`; the old one turns inactive (its proofs still swap, it signs nothing new: 12002). */
+  rotateKeyset(unit: string, finalExpiry?: number): MintKeyset {
+    return this.keysets.rotate(unit, finalExpiry);
+  }
+
   // ---- NUT-06 / NUT-01 / NUT-02 ----
 
   info(): Json {
-    const units = [...this.keysetByUnit.keys()];
+    const units = this.keysets.activeUnits();
+    const nut29: Json = { methods: [METHOD] };
+    if (this.hooks.advertiseBatchSize !== false) nut29.max_batch_size = this.maxBatchSize;
     return {
       name: 'Axewallet devnet mint',
       pubkey: this.pubkey,
@@ -190,25 +148,22 @@ export class Mint {
         '11': { supported: true },
         '12': { supported: true },
         '20': { supported: true },
-        '29': { max_batch_size: MAX_BATCH_SIZE, methods: [METHOD] },
+        '29': nut29,
       },
-      time: nowSeconds(),
+      time: this.now(),
     };
   }
 
+  get maxBatchSize(): number {
+    return this.hooks.maxBatchSize ?? MAX_BATCH_SIZE;
+  }
+
   keysetsJson(): Json {
-    return { keysets: [...this.keysets.values()].map((k) => ({ id: k.id, unit: k.unit, active: k.active, input_fee_ppk: k.inputFeePpk })) };
+    return this.keysets.keysetsJson();
   }
 
   keysJson(id?: string): Json {
-    const list = id === undefined ? [...this.keysets.values()].filter((k) => k.active) : [this.keysetOrThrow(id)];
-    return { keysets: list.map((k) => ({ id: k.id, unit: k.unit, active: k.active, input_fee_ppk: k.inputFeePpk, keys: k.keys })) };
-  }
-
-  private keysetOrThrow(id: string): MintKeyset {
-    const keyset = this.keysets.get(id);
-    if (!keyset) throw mintError(ErrorCode.KEYSET_UNKNOWN, 'keyset is not known');
-    return keyset;
+    return this.keysets.keysJson(id);
   }
 
   // ---- quotes ----
@@ -229,21 +184,25 @@ export class Mint {
     return json;
   }
 
-  /** A quote for a share the pool accepted: paid at once unless the holdQuotesUnpaid hook says otherwise. */
+  /**
+   * A quote for a share the pool accepted: stamped with the current epoch's unit (hashpool ignores the unit the
+   * pool names) and paid at once, unless the epoch is provisional or the holdQuotesUnpaid hook says otherwise.
+   */
   createQuote(request: { amount: bigint; unit?: string; headerHash: string; pubkey: string }): QuoteRow {
     const unit = request.unit ?? this.defaultUnit;
-    if (!this.keysetByUnit.has(unit)) throw mintError(ErrorCode.UNIT_NOT_SUPPORTED, `unit ${unit} is not supported`);
+    if (!this.keysets.active(unit)) throw mintError(ErrorCode.UNIT_NOT_SUPPORTED, `unit ${unit} is not supported`);
     if (request.amount < 1n || request.amount > U64_MAX) throw mintError(ErrorCode.AMOUNT_OUT_OF_RANGE, 'amount out of range');
     if (!HEX64.test(request.headerHash)) throw bad('header_hash must be 32 bytes in hex');
     if (!HEX33.test(request.pubkey)) throw mintError(ErrorCode.PUBKEY_REQUIRED, 'a 33-byte compressed pubkey is required');
-    const now = nowSeconds();
+    const now = this.now();
+    const held = this.hooks.holdQuotesUnpaid || this.epochs.holdsQuotes();
     const quote: QuoteRow = {
       id: randomUUID(),
       method: METHOD,
       unit,
       request: request.headerHash.toLowerCase(),
       amount: request.amount,
-      amountPaid: this.hooks.holdQuotesUnpaid ? 0n : request.amount,
+      amountPaid: held ? 0n : request.amount,
       amountIssued: 0n,
       pubkey: request.pubkey.toLowerCase(),
       createdAt: now,
@@ -252,22 +211,6 @@ export class Mint {
     };
     this.store.insertQuote(quote);
     return quote;
-  }
-
-  /** POST /v1/mint/quote/ehash {amount, unit?, pubkey, header_hash} (CDK flattens `extra`; a nested extra.header_hash is read too). */
-  createQuoteRequest(body: unknown): QuoteJson {
-    const b = object(body);
-    if (b.pubkey === undefined || b.pubkey === null) throw mintError(ErrorCode.PUBKEY_REQUIRED, 'ehash quotes must be locked to a pubkey');
-    const extra = b.extra && typeof b.extra === 'object' ? (b.extra as Json) : {};
-    const headerHash = b.header_hash ?? extra.header_hash;
-    const unit = b.unit === undefined ? undefined : string(b.unit, 'unit', 200);
-    const quote = this.createQuote({
-      amount: amount(b.amount, 'amount'),
-      ...(unit ? { unit } : {}),
-      headerHash: string(headerHash, 'header_hash', 64),
-      pubkey: pubkeyHex(b.pubkey, 'pubkey'),
-    });
-    return this.quoteJson(quote);
   }
 
   private quoteOrThrow(id: string): QuoteRow {
@@ -286,7 +229,7 @@ export class Mint {
   }
 
   private quoteIds(value: unknown): string[] {
-    const ids = array(value, 'quotes', MAX_BATCH_SIZE, ErrorCode.MAX_BATCH_SIZE_EXCEEDED).map((q) => string(q, 'quote id'));
+    const ids = array(value, 'quotes', this.maxBatchSize, ErrorCode.MAX_BATCH_SIZE_EXCEEDED).map((q) => string(q, 'quote id'));
     if (ids.length === 0) throw bad('quotes must not be empty');
     if (new Set(ids).size !== ids.length) throw mintError(ErrorCode.DUPLICATE_QUOTE_IDS, 'duplicate quote ids');
     return ids;
@@ -297,26 +240,23 @@ export class Mint {
     return this.quoteIds(object(body).quotes).map((id) => this.quoteJson(this.quoteOrThrow(id)));
   }
 
-  /** POST /v1/mint/quote/pubkey {pubkeys, pubkey_signatures, only_mintable?}. */
-  lookupByPubkey(body: unknown): { quotes: QuoteJson[] } {
-    const b = object(body);
-    const pubkeys = array(b.pubkeys, 'pubkeys', MAX_LOOKUP_PUBKEYS, ErrorCode.MAX_BATCH_SIZE_EXCEEDED).map((p, i) => pubkeyHex(p, `pubkeys[${i}]`));
-    const sigs = array(b.pubkey_signatures, 'pubkey_signatures', MAX_LOOKUP_PUBKEYS, ErrorCode.MAX_BATCH_SIZE_EXCEEDED);
-    if (pubkeys.length === 0 || sigs.length !== pubkeys.length) throw bad('one signature per pubkey is required');
-    pubkeys.forEach((pubkey, i) => {
-      if (!verifyQuoteLookup(this.pubkey, pubkey, typeof sigs[i] === 'string' ? sigs[i] : '')) {
-        throw mintError(ErrorCode.QUOTE_SIGNATURE_INVALID, `signature for pubkeys[${i}] is invalid`);
-      }
+  /** The quote lookup by locking pubkey, on either route (lookup.ts). */
+  lookupByPubkey(route: LookupRoute, body: unknown, method?: string): { quotes: QuoteJson[]; next_cursor?: string | null } {
+    if (method !== undefined && method !== METHOD) throw bad(`payment method ${method} is not supported`);
+    return lookupQuotes(route, body, {
+      mintPubkey: this.pubkey,
+      now: this.now(),
+      pageSize: this.hooks.lookupPageSize ?? 100,
+      quotesOf: (pubkey, onlyMintable) => this.store.quotesByPubkey(pubkey, onlyMintable),
+      toJson: (q) => this.quoteJson(q),
     });
-    const onlyMintable = b.only_mintable === true;
-    return { quotes: [...new Set(pubkeys)].flatMap((p) => this.store.quotesByPubkey(p, onlyMintable)).map((q) => this.quoteJson(q)) };
   }
 
   // ---- hooks the devnet drives ----
 
   confirmQuotes(ids?: string[]): number {
     const targets = ids ?? this.store.unpaidQuoteIds();
-    const now = nowSeconds();
+    const now = this.now();
     let count = 0;
     this.store.transaction(() => {
       for (const id of targets) {
@@ -330,9 +270,14 @@ export class Mint {
     return count;
   }
 
+  /** Moves the epoch's unissued quotes to another unit, paid (an orphaned epoch boundary). */
+  restampQuotes(from: string, to: string): number {
+    return this.store.transaction(() => this.store.restampQuotes(from, to, this.now()));
+  }
+
   expireQuotes(ids?: string[]): number {
     const targets = ids ?? this.store.allQuoteIds();
-    const now = nowSeconds();
+    const now = this.now();
     this.store.transaction(() => targets.forEach((id) => this.store.setExpiry(id, now - 1, now)));
     return targets.length;
   }
@@ -353,7 +298,7 @@ export class Mint {
   private checkOutputs(outputs: Output[], unit: string): bigint {
     let sum = 0n;
     for (const o of outputs) {
-      const keyset = this.keysetOrThrow(o.id);
+      const keyset = this.keysets.live(o.id);
       if (!keyset.active) throw mintError(ErrorCode.KEYSET_INACTIVE, 'keyset is inactive');
       if (keyset.unit !== unit) throw mintError(ErrorCode.UNIT_MISMATCH, 'outputs are not in the unit of the request');
       if (amountExponent(o.amount) === undefined) throw mintError(ErrorCode.AMOUNT_OUT_OF_RANGE, 'output amount is not a power of two in the keyset');
@@ -366,7 +311,7 @@ export class Mint {
 
   /** Signs and records one output; call inside a store transaction. */
   private signOutput(o: Output, now: number): Json {
-    const keyset = this.keysetOrThrow(o.id);
+    const keyset = this.keysets.byId(o.id);
     const index = amountExponent(o.amount)!;
     let privkey = keyset.privkeys[index]!;
     let pubkey = keyset.pubkeys[index]!;
@@ -404,15 +349,17 @@ export class Mint {
 
   private mintable(quote: QuoteRow, method: string, now: number): bigint {
     if (quote.method !== method) throw bad(`quote ${quote.id} is not a ${method} quote`);
-    if (quote.expiry <= now) throw mintError(ErrorCode.QUOTE_EXPIRED, 'quote is expired');
-    if (quote.amountPaid === 0n) throw mintError(ErrorCode.QUOTE_NOT_PAID, 'quote is not paid');
+    const expired = quote.expiry <= now;
+    if (quote.amountPaid === 0n) throw expired ? mintError(ErrorCode.QUOTE_EXPIRED, 'quote is expired') : mintError(ErrorCode.QUOTE_NOT_PAID, 'quote is not paid');
+    // a paid quote is the miner's work, already done: minted past its expiry unless the mint enforces it
+    if (expired && this.hooks.enforceExpiry) throw mintError(ErrorCode.QUOTE_EXPIRED, 'quote is expired');
     if (quote.amountIssued >= quote.amountPaid) throw mintError(ErrorCode.QUOTE_ALREADY_ISSUED, 'quote has already been issued');
     return quote.amountPaid - quote.amountIssued;
   }
 
   /** Issues `outputs` against the quotes atomically: amount_issued moves by compare-and-set, so a quote never mints twice. */
   private issue(parts: { quote: QuoteRow; amount: bigint }[], outputs: Output[]): Json[] {
-    const now = nowSeconds();
+    const now = this.now();
     return this.store.transaction(() => {
       for (const { quote, amount: add } of parts) {
         if (!this.store.addIssued(quote.id, quote.amountIssued, quote.amountIssued + add, now)) {
@@ -428,7 +375,7 @@ export class Mint {
     const b = object(body);
     const outputs = this.parseOutputs(b.outputs);
     const quote = this.quoteOrThrow(string(b.quote, 'quote'));
-    const available = this.mintable(quote, method, nowSeconds());
+    const available = this.mintable(quote, method, this.now());
     const sum = this.checkOutputs(outputs, quote.unit);
     if (sum !== available) throw mintError(ErrorCode.TRANSACTION_UNBALANCED, `outputs sum to ${sum}, the quote has ${available} to mint`);
     this.checkQuoteSignature(quote, prepareOutputs(outputs), b.signature);
@@ -440,14 +387,14 @@ export class Mint {
     const b = object(body);
     const ids = this.quoteIds(b.quotes);
     const outputs = this.parseOutputs(b.outputs);
-    const now = nowSeconds();
+    const now = this.now();
     const quotes = ids.map((id) => this.quoteOrThrow(id));
     const unit = quotes[0]!.unit;
     if (quotes.some((q) => q.unit !== unit)) throw mintError(ErrorCode.MULTIPLE_UNITS, 'quotes of several units in one batch');
     const available = quotes.map((q) => this.mintable(q, method, now));
     let amounts = available;
     if (b.quote_amounts !== undefined && b.quote_amounts !== null) {
-      const requested = array(b.quote_amounts, 'quote_amounts', MAX_BATCH_SIZE, ErrorCode.MAX_BATCH_SIZE_EXCEEDED);
+      const requested = array(b.quote_amounts, 'quote_amounts', this.maxBatchSize, ErrorCode.MAX_BATCH_SIZE_EXCEEDED);
       if (requested.length !== ids.length) throw bad('quote_amounts must have one entry per quote');
       amounts = requested.map((a, i) => {
         const v = amount(a, `quote_amounts[${i}]`);
@@ -458,7 +405,7 @@ export class Mint {
     const total = amounts.reduce((x, y) => x + y, 0n);
     const sum = this.checkOutputs(outputs, unit);
     if (sum !== total) throw mintError(ErrorCode.TRANSACTION_UNBALANCED, `outputs sum to ${sum}, the quotes have ${total} to mint`);
-    const signatures = b.signatures === undefined || b.signatures === null ? undefined : array(b.signatures, 'signatures', MAX_BATCH_SIZE, ErrorCode.MAX_BATCH_SIZE_EXCEEDED);
+    const signatures = b.signatures === undefined || b.signatures === null ? undefined : array(b.signatures, 'signatures', this.maxBatchSize, ErrorCode.MAX_BATCH_SIZE_EXCEEDED);
     if (signatures && signatures.length !== ids.length) throw bad('signatures must have one entry per quote');
     const signed = prepareOutputs(outputs);
     quotes.forEach((q, i) => this.checkQuoteSignature(q, signed, signatures?.[i]));
@@ -492,7 +439,7 @@ export class Mint {
   private verifyInputs(inputs: Input[]): { ys: string[]; unit: string } {
     let unit: string | undefined;
     const ys = inputs.map((p) => {
-      const keyset = this.keysetOrThrow(p.id);
+      const keyset = this.keysets.live(p.id);
       if (unit !== undefined && keyset.unit !== unit) throw mintError(ErrorCode.MULTIPLE_UNITS, 'inputs of several units');
       unit = keyset.unit;
       const index = amountExponent(p.amount);
@@ -515,12 +462,12 @@ export class Mint {
     const outSum = this.checkOutputs(outputs, unit);
     if (inSum !== outSum) throw mintError(ErrorCode.TRANSACTION_UNBALANCED, 'inputs and outputs are not balanced');
     try {
-      checkSpendingConditions(inputs, outputs, nowSeconds());
+      checkSpendingConditions(inputs, outputs, this.now());
     } catch (error) {
       if (error instanceof SpendingConditionError) throw mintError(ErrorCode.PROOF_VERIFICATION_FAILED, error.message);
       throw error;
     }
-    const now = nowSeconds();
+    const now = this.now();
     const signatures = this.store.transaction(() => {
       inputs.forEach((p, i) => {
         try {

@@ -34,6 +34,8 @@ export interface KeysetRow {
   unit: string;
   version: number;
   active: boolean;
+  generation: number;
+  finalExpiry: number | null;
 }
 
 interface RawQuote {
@@ -59,6 +61,7 @@ CREATE TABLE IF NOT EXISTS quotes (
   updated_at INTEGER NOT NULL, expiry INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS quotes_by_pubkey ON quotes (pubkey);
 CREATE TABLE IF NOT EXISTS spent (y TEXT PRIMARY KEY, keyset_id TEXT NOT NULL, amount TEXT NOT NULL, witness TEXT, spent_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS quotes_by_unit ON quotes (unit);
 CREATE TABLE IF NOT EXISTS signatures (
   b TEXT PRIMARY KEY, keyset_id TEXT NOT NULL, amount TEXT NOT NULL, c TEXT NOT NULL, e TEXT NOT NULL, s TEXT NOT NULL,
   created_at INTEGER NOT NULL);
@@ -90,12 +93,22 @@ export class MintStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // keyset rotation and final_expiry came later: databases from before get the columns
+    const columns = new Set((this.db.prepare('PRAGMA table_info(keysets)').all() as { name: string }[]).map((c) => c.name));
+    if (!columns.has('generation')) this.db.exec('ALTER TABLE keysets ADD COLUMN generation INTEGER NOT NULL DEFAULT 0');
+    if (!columns.has('final_expiry')) this.db.exec('ALTER TABLE keysets ADD COLUMN final_expiry INTEGER');
     const db = this.db;
     this.stmt = {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
-      keysets: db.prepare<[], { id: string; unit: string; version: number; active: number }>('SELECT id, unit, version, active FROM keysets ORDER BY created_at, id'),
-      addKeyset: db.prepare('INSERT OR IGNORE INTO keysets (id, unit, version, active, created_at) VALUES (?, ?, ?, 1, ?)'),
+      keysets: db.prepare<[], { id: string; unit: string; version: number; active: number; generation: number; final_expiry: number | null }>(
+        'SELECT id, unit, version, active, generation, final_expiry FROM keysets ORDER BY created_at, rowid',
+      ),
+      addKeyset: db.prepare('INSERT OR IGNORE INTO keysets (id, unit, version, active, created_at, generation, final_expiry) VALUES (?, ?, ?, 1, ?, ?, ?)'),
+      setKeysetActive: db.prepare('UPDATE keysets SET active = ? WHERE id = ?'),
+      restamp: db.prepare("UPDATE quotes SET unit = ?, amount_paid = amount, updated_at = ? WHERE unit = ? AND amount_issued = '0'"),
+      unpaidIdsOfUnit: db.prepare<[string], { id: string }>("SELECT id FROM quotes WHERE amount_paid = '0' AND unit = ?"),
+      signaturesOfKeyset: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM signatures WHERE keyset_id = ?'),
       insertQuote: db.prepare(
         'INSERT INTO quotes (id, method, unit, request, amount, amount_paid, amount_issued, pubkey, created_at, updated_at, expiry) VALUES (@id, @method, @unit, @request, @amount, @amount_paid, @amount_issued, @pubkey, @created_at, @updated_at, @expiry)',
       ),
@@ -124,11 +137,29 @@ export class MintStore {
   }
 
   keysets(): KeysetRow[] {
-    return this.stmt.keysets.all().map((r) => ({ id: r.id, unit: r.unit, version: r.version, active: r.active === 1 }));
+    return this.stmt.keysets.all().map((r) => ({ id: r.id, unit: r.unit, version: r.version, active: r.active === 1, generation: r.generation, finalExpiry: r.final_expiry }));
   }
 
-  addKeyset(id: string, unit: string, version: number): void {
-    this.stmt.addKeyset.run(id, unit, version, Date.now());
+  addKeyset(id: string, unit: string, version: number, generation = 0, finalExpiry: number | null = null): void {
+    this.stmt.addKeyset.run(id, unit, version, Date.now(), generation, finalExpiry);
+  }
+
+  setKeysetActive(id: string, active: boolean): void {
+    this.stmt.setKeysetActive.run(active ? 1 : 0, id);
+  }
+
+  /** Moves the never-issued quotes of `from` to `to` and pays them (an epoch boundary orphaned by a reorg). */
+  restampQuotes(from: string, to: string, now: number): number {
+    return this.stmt.restamp.run(to, now, from).changes;
+  }
+
+  unpaidQuoteIdsOfUnit(unit: string): string[] {
+    return this.stmt.unpaidIdsOfUnit.all(unit).map((r) => r.id);
+  }
+
+  /** How many blind signatures a keyset has issued. */
+  signaturesOfKeyset(keysetId: string): number {
+    return this.stmt.signaturesOfKeyset.get(keysetId)?.n ?? 0;
   }
 
   insertQuote(q: QuoteRow): void {

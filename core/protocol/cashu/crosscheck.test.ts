@@ -1,4 +1,4 @@
-/** Cross-checks against cashu-ts 4.8 (a noble implementation we did not write) on random inputs. */
+/** Cross-checks against cashu-ts 4.x (a noble implementation we did not write) on random inputs. */
 import {
   createBlindSignature,
   createDLEQProof,
@@ -29,7 +29,8 @@ import {
   verifyMintQuoteSignature,
   verifyQuoteLookup,
 } from './index';
-import { mintQuoteDigest } from './nut20';
+import { mintQuoteDigest, quoteLookupDigest } from './nut20';
+import { sha256 } from '@noble/hashes/sha2.js';
 
 const randomKey = () => secp256k1.utils.randomSecretKey();
 
@@ -109,6 +110,19 @@ describe('cashu crypto agrees with cashu-ts', () => {
     expect(verifyQuoteLookup(mintPub.toUpperCase(), pub, sig)).toBe(true);
     expect(verifyQuoteLookup(pub, mintPub, sig)).toBe(false);
     expect(verifyQuoteLookup(mintPub, pub, 'ab')).toBe(false);
+    // the #341 form binds the request's timestamp: the same signature under another timestamp fails
+    const stamped = signQuoteLookup(mintPub, pub, priv, 1_788_825_600);
+    expect(verifyQuoteLookup(mintPub, pub, stamped, 1_788_825_600)).toBe(true);
+    expect(verifyQuoteLookup(mintPub, pub, stamped, 1_788_825_601)).toBe(false);
+    expect(verifyQuoteLookup(mintPub, pub, stamped)).toBe(false);
+  });
+
+  it("quote lookup pre-image matches CDK's pinned vector (keys 1 and 2)", () => {
+    // vnprc/cdk nutxx: "Cashu_MintQuoteLookup_v1" || hex(mint pubkey) || hex(pubkey), hashed once with SHA-256
+    const mintPub = bytesToHex(secp256k1.getPublicKey(hexToBytes('00'.repeat(31) + '01'), true));
+    const pub = bytesToHex(secp256k1.getPublicKey(hexToBytes('00'.repeat(31) + '02'), true));
+    const preimage = 'Cashu_MintQuoteLookup_v10279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f8179802c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5';
+    expect(bytesToHex(quoteLookupDigest(mintPub, pub))).toBe(bytesToHex(sha256(new TextEncoder().encode(preimage))));
   });
 
   it('NUT-13 secrets for random seeds and v2 keyset ids', () => {

@@ -6,7 +6,10 @@
  * - current: "Cashu_MintQuoteSig_v1" || len32(quote) || quote || per output: len32(amount) || amount
  *   (minimal big-endian, 0 = empty) || len32(B_) || B_ (33 raw bytes); len32 is a 4-byte big-endian length.
  * - legacy: utf8(quote || hex(B_0) || hex(B_1) ...), which cashu-ts falls back to on error 20008.
- * - lookup: utf8("Cashu_MintQuoteLookup_v1" || mint_pubkey_hex || pubkey_hex), hex in lower case.
+ * - lookup: utf8("Cashu_MintQuoteLookup_v1" || mint_pubkey_hex || pubkey_hex), hex in lower case (CDK / hashpool's
+ *   POST /v1/mint/quote/pubkey); the method-scoped route of draft #341 appends the request's `timestamp` (decimal unix
+ *   seconds) so a captured signature stops working after the mint's +-300 s window. #341 is unmerged and its bytes
+ *   still move; this is the form the devnet and the wallet share until it merges.
  */
 import { createHash } from 'node:crypto';
 import { sha256 } from './hash';
@@ -94,17 +97,17 @@ export function verifyMintQuoteSignature(
   }
 }
 
-export function quoteLookupDigest(mintPubkey: string, pubkey: string): Uint8Array {
-  return sha256(utf8ToBytes(LOOKUP_DOMAIN + mintPubkey.toLowerCase() + pubkey.toLowerCase()));
+export function quoteLookupDigest(mintPubkey: string, pubkey: string, timestamp?: number): Uint8Array {
+  return sha256(utf8ToBytes(LOOKUP_DOMAIN + mintPubkey.toLowerCase() + pubkey.toLowerCase() + (timestamp === undefined ? '' : String(timestamp))));
 }
 
 /** Wallet: the `pubkey_signatures` entry proving control of `privkey`'s pubkey to the mint with `mintPubkey`. */
-export function signQuoteLookup(mintPubkey: string, pubkey: string, privkey: Uint8Array): string {
-  return bytesToHex(schnorrSign(quoteLookupDigest(mintPubkey, pubkey), privkey));
+export function signQuoteLookup(mintPubkey: string, pubkey: string, privkey: Uint8Array, timestamp?: number): string {
+  return bytesToHex(schnorrSign(quoteLookupDigest(mintPubkey, pubkey, timestamp), privkey));
 }
 
 /** Mint: checks one lookup signature. Never throws. */
-export function verifyQuoteLookup(mintPubkey: string, pubkey: string, signature: string): boolean {
+export function verifyQuoteLookup(mintPubkey: string, pubkey: string, signature: string, timestamp?: number): boolean {
   if (!/^[0-9a-fA-F]{128}$/.test(signature) || !/^0[23][0-9a-fA-F]{64}$/.test(pubkey)) return false;
-  return schnorrVerify(quoteLookupDigest(mintPubkey, pubkey), hexToBytes(pubkey), hexToBytes(signature));
+  return schnorrVerify(quoteLookupDigest(mintPubkey, pubkey, timestamp), hexToBytes(pubkey), hexToBytes(signature));
 }

@@ -56,7 +56,7 @@ export function randomHeaderHash(amount = 1n, minimumDifficulty = 0): string {
 }
 
 /** What the pool does per accepted share (at minimum difficulty 0): a paid quote locked to the wallet's key. */
-export async function payShares(mint: DevnetMint, pubkey: string, amounts: bigint[]): Promise<{ quoteId: string; headerHash: string; amount: bigint }[]> {
+export async function payShares(mint: DevnetMint, pubkey: string, amounts: bigint[], unit?: string): Promise<{ quoteId: string; headerHash: string; amount: bigint }[]> {
   const out: { quoteId: string; headerHash: string; amount: bigint }[] = [];
   for (const amount of amounts) {
     const headerHash = randomHeaderHash(amount);
@@ -64,8 +64,51 @@ export async function payShares(mint: DevnetMint, pubkey: string, amounts: bigin
       amount,
       headerHash,
       pubkey,
+      ...(unit ? { unit } : {}),
     });
     out.push({ quoteId, headerHash, amount });
   }
   return out;
+}
+
+/**
+ * An HTTP relay on loopback in front of a mint that records every request (path and JSON body), so a test can
+ * see what the wallet asked for: e.g. that no NUT-29 batch mixed quotes locked to different keys.
+ */
+export async function recordingRelay(target: string): Promise<{ url: string; requests: { path: string; body: unknown }[]; close: () => Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const requests: { path: string; body: unknown }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        body = text;
+      }
+      requests.push({ path: req.url ?? '/', body });
+      fetch(`${target}${req.url ?? '/'}`, { method: req.method, headers: text ? { 'content-type': 'application/json' } : {}, body: text || undefined }).then(
+        async (answer) => {
+          const out = Buffer.from(await answer.arrayBuffer());
+          res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json', 'content-length': out.length });
+          res.end(out);
+        },
+        () => res.destroy(),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -6,6 +6,7 @@ import { ConfirmButton } from '../components/Confirm';
 import { CopyButton } from '../components/CopyButton';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
 import { hasCamera, QrScanner } from '../components/QrScanner';
+import { PendingEhash } from '../components/PendingEhash';
 import { Term } from '../components/Term';
 import { TokenQr } from '../components/TokenQr';
 import { formatExact, formatSi, parseAmount } from '../format';
@@ -46,6 +47,7 @@ export function WalletPage() {
     <div className="stack">
       <MintProblem />
       <Balances balances={wallet.balances} />
+      <PendingEhash />
       <div className="grid2">
         <SendForm balances={wallet.balances} />
         <ReceiveForm />
