@@ -171,7 +171,7 @@ export class Proxy extends EventEmitter implements SessionHost {
   snapshot(): MiningSnapshot {
     const now = Date.now();
     const active = this.activeIndex !== null ? this.upstreams[this.activeIndex] : undefined;
-    const state = active ? (this.upstreamState.get(active.url)?.state ?? 'none') : 'none';
+    const state = active ? (this.upstreamState.get(active.url)?.state ?? 'none') : this.noActiveState();
     const miners = [...this.sessions.values()].filter((s) => s.subscribed).map((s) => this.minerSnapshot(s, now));
     const primary = this.upstreams[0] ? this.upstreamState.get(this.upstreams[0].url) : undefined;
     return {
@@ -186,7 +186,8 @@ export class Proxy extends EventEmitter implements SessionHost {
         latencyMs: this.link?.latencyMs ?? null,
         activeIndex: this.activeIndex,
         failover: this.activeIndex !== null && this.activeIndex > 0,
-        lastError: primary?.lastError ?? null,
+        // why we are not on a working primary; once the primary carries the miners again there is nothing to explain
+        lastError: this.activeIndex === 0 && state === 'up' ? null : (primary?.lastError ?? null),
         switches: this.switches,
         since: iso(this.activeSince),
         upstreams: this.upstreams.map((u): UpstreamStatus => {
@@ -630,6 +631,13 @@ export class Proxy extends EventEmitter implements SessionHost {
     this.emit('share', event);
   }
 
+  /** No upstream in use: "none" only when none is configured; "connecting" while one is being tried; "down" when all failed. */
+  private noActiveState(): 'none' | 'connecting' | 'down' {
+    if (this.upstreams.length === 0) return 'none';
+    const states = [...this.upstreamState.values()].map((u) => u.state);
+    return states.some((state) => state === 'connecting' || state === 'idle') ? 'connecting' : 'down';
+  }
+
   private publishUpstream(detail: string | null): void {
     const active = this.activeIndex !== null ? this.upstreams[this.activeIndex] : undefined;
     const state = active ? this.upstreamState.get(active.url)?.state : undefined;
@@ -637,7 +645,7 @@ export class Proxy extends EventEmitter implements SessionHost {
       url: active?.url ?? null,
       activeIndex: this.activeIndex,
       onPrimary: this.activeIndex === 0,
-      state: state ?? 'none',
+      state: state ?? this.noActiveState(),
       detail,
     } satisfies UpstreamEvent);
   }
