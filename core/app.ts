@@ -3,17 +3,18 @@
  * The same engine runs inside Electron's main process and behind the headless server.
  */
 import { join } from 'node:path';
+import { AlertCenter, registerAlertsApi, settingsFileAlert, startAlertPipeline, stratumPortAlert } from './alerts';
 import { walletPorts } from './backup';
 import { createBackup, registerBackupApi } from './backup';
 import { ApiHost } from './api/host';
-import type { Alert, Settings, Status } from './api/system';
+import type { Settings, Status } from './api/system';
 import { parseUpstreamUrl } from './api/upstream-url';
 import { ensureHome } from './config/home';
 import { SettingsStore } from './config/settings-store';
 import { createDeviceManager, registerDevicesApi } from './devices';
 import { createLogger, type Logger, type LogSink } from './log';
 import { fileSink, LogRing, stderrSink } from './logging';
-import { createProxy } from './stratum/proxy';
+import { createProxy, type QuoteEvent } from './stratum/proxy';
 import { registerMiningApi } from './stratum/mining-api';
 import { VERSION } from './version';
 import { openWallet, registerWalletApi } from './wallet';
@@ -48,7 +49,6 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-const MAX_ALERTS = 200;
 /**
  * The demo Bitaxe hashes real sha256d on the CPU, about a billion times slower than a Gamma. It sends no
  * suggest_difficulty (0, as the firmware allows) and the demo proxy announces this rate for miners that
@@ -69,18 +69,13 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const startedAt = Date.now();
   const stops: Array<() => Promise<void> | void> = [];
 
-  const alerts: Alert[] = [];
-  const keepAlert = (alert: Alert) => {
-    alerts.push(alert);
-    if (alerts.length > MAX_ALERTS) alerts.shift();
-    host.emit({ type: 'alert', alert });
-  };
-  const raise = (alert: Omit<Alert, 'id' | 'at'>) => keepAlert({ ...alert, id: `${Date.now().toString(36)}-${alerts.length}`, at: new Date().toISOString() });
+  const alerts = new AlertCenter();
+  registerAlertsApi(host, alerts);
 
   const settings = new SettingsStore(home);
   if (settings.problem) {
     logger.error(settings.problem.message);
-    raise({ severity: 'critical', source: 'proxy', kind: 'settings-file', title: 'Settings file unreadable', message: settings.problem.message, hint: 'Open Settings and save to write a fresh file; the damaged one was copied aside.' });
+    alerts.note(settingsFileAlert(settings.problem.message));
   }
   const saved = settings.get();
   const configured: Settings = { ...saved, ...opts.overrides };
@@ -125,36 +120,20 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     ...(minerHashrate ? { nominalHashrate: minerHashrate } : {}),
   });
   registerMiningApi(host, proxy);
-  let warnedNoMint = false;
-  proxy.on('quote', (quote: { quoteId: string; amount: bigint; minerId: string; error?: { code: number; message: string } }) => {
+  proxy.on('quote', (quote: QuoteEvent) => {
     if (quote.error) {
       logger.warn('the pool could not create an ehash quote for a share', { quote: quote.quoteId, reason: quote.error.message });
       return;
     }
-    if (!mintUrl && !warnedNoMint) {
-      warnedNoMint = true;
-      raise({ severity: 'critical', source: 'wallet', kind: 'no-mint', title: 'ehash waiting for a mint', message: 'Your pool pays ehash, but no mint is set, so the wallet cannot collect it.', hint: "Enter your pool's mint address in Settings and restart; nothing is lost, the quotes stay at the mint." });
-    }
     wallet.onQuoteEvent({ quoteId: quote.quoteId, amount: quote.amount, minerId: quote.minerId });
-  });
-  let upstreamDown = false;
-  proxy.on('upstream', (event: { state: string; url: string | null; onPrimary: boolean; detail: string | null }) => {
-    const down = event.state === 'down' || event.state === 'silent' || event.state === 'none';
-    if (down && !upstreamDown) {
-      raise({ severity: 'critical', source: 'upstream', kind: 'upstream-down', title: 'Pool unreachable', message: event.detail ?? 'No upstream pool is answering.', hint: 'Check your internet connection and the pool addresses in Settings; miners stay connected and resume when a pool answers.' });
-    } else if (!down && event.state === 'up' && !event.onPrimary) {
-      raise({ severity: 'warning', source: 'upstream', kind: 'failover', title: 'Mining on a backup pool', message: `The primary pool failed; miners now use ${event.url}.`, hint: 'Axewallet returns to the primary by itself when it answers again.' });
-    }
-    upstreamDown = down;
   });
   let stratum: { host: string; port: number } | undefined;
   try {
     stratum = await proxy.start();
     stops.push(() => proxy.stop());
   } catch (error) {
-    const message = `The Stratum port ${configured.stratumPort} could not be opened: ${(error as Error).message}`;
-    logger.error(message);
-    raise({ severity: 'critical', source: 'proxy', kind: 'stratum-port', title: 'Proxy not running', message, hint: 'Another program (or another Axewallet) uses this port: choose another proxy port in Settings and restart.' });
+    logger.error(`The Stratum port ${configured.stratumPort} could not be opened: ${(error as Error).message}`);
+    alerts.apply({ states: [stratumPortAlert(configured.stratumPort, (error as Error).message)], notes: [] });
   }
 
   // ---------------------------------------------------------------- devices
@@ -164,7 +143,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     proxyMiners: () => proxy.snapshot().miners.map((m) => ({ address: m.address, worker: m.worker })),
     logger: logger.child('devices'),
   });
-  registerDevicesApi(host, devices, keepAlert);
+  registerDevicesApi(host, devices);
   devices.start();
   stops.push(() => devices.stop());
 
@@ -195,14 +174,8 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       return backup;
     },
   });
-  let backupFailing = false;
-  backup.onStatus((status) => {
-    const failing = status.relays.length > 0 && status.relays.every((r) => r.lastError !== null && r.lastError !== undefined);
-    if (failing && !backupFailing) {
-      raise({ severity: 'warning', source: 'backup', kind: 'backup-failing', title: 'Backup failing', message: 'No nostr relay accepted the latest backup.', hint: 'Check the relays on the Backup page; add another relay if one stays down.' });
-    }
-    backupFailing = failing;
-  });
+  const alertPipeline = startAlertPipeline(alerts, { proxy, backup, devices, mintConfigured: () => !!mintUrl }, { logger: logger.child('alerts') });
+  stops.push(() => alertPipeline.stop());
   const syncBackup = () => {
     const { exists, locked } = wallet.status();
     const run = exists && !locked ? backup.start() : backup.stop();
@@ -240,7 +213,6 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     return next;
   });
   host.handle('logs.recent', ({ limit, level }) => ({ records: ring.recent(limit, level) }));
-  host.handle('alerts.recent', () => ({ alerts: [...alerts] }));
 
   logger.info(`Axewallet ${VERSION} started`, { mode: opts.mode, home, demo, stratum });
 

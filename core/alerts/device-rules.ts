@@ -1,25 +1,10 @@
 /**
- * Alert rules for a device, as transitions (an alert fires when a condition starts, not on every
- * poll): offline, hashrate drop, overheat, pool changed elsewhere, new best difficulty. Pure.
+ * Alert rules for a Bitaxe: what holds after one look at it (offline, hashrate drop, overheat) and what
+ * changed since the last look (its pool changed elsewhere, a new best difficulty). Pure: the center
+ * turns the states into alerts that start and clear.
  */
-import type { NormalizedInfo } from '../../device/axeos/normalize';
-
-export interface AlertDraft {
-  kind: 'offline' | 'online' | 'hashrate-drop' | 'overheat' | 'pool-change' | 'best-difficulty';
-  severity: 'info' | 'warning' | 'critical';
-  title: string;
-  message: string;
-  hint?: string;
-}
-
-export interface AlertMemory {
-  offline: boolean;
-  hashrateLow: boolean;
-  overheat: boolean;
-  /** "host:port" of the primary pool last seen; null before the first observation */
-  pool: string | null;
-  bestDiff: number;
-}
+import { type DeviceBaseline, type DeviceObservation, primaryPoolOf } from '../devices/observation';
+import type { AlertDraft, RuleOutcome } from './center';
 
 export interface AlertThresholds {
   overheatCelsius: number;
@@ -31,71 +16,61 @@ export interface AlertThresholds {
 
 export const DEFAULT_THRESHOLDS: AlertThresholds = { overheatCelsius: 70, hashrateDropRatio: 0.5, warmupSeconds: 600 };
 
-export function primaryPoolOf(info: NormalizedInfo): string | null {
-  const pool = info.pools.find((p) => p.slot === info.primaryPool);
-  return pool ? `${pool.url}:${pool.port}` : null;
-}
+export const deviceAlertKey = (kind: string, id: string) => `device:${id}:${kind}`;
 
-export function evaluateAlerts(
-  name: string,
-  memory: AlertMemory,
-  observation: { online: true; info: NormalizedInfo; poolChangeExpected: boolean } | { online: false; reason: string },
-  thresholds: AlertThresholds = DEFAULT_THRESHOLDS,
-): { drafts: AlertDraft[]; memory: AlertMemory } {
-  const drafts: AlertDraft[] = [];
-  const next = { ...memory };
+export function deviceAlerts(device: { id: string; name: string }, observation: DeviceObservation, baseline: DeviceBaseline, thresholds: AlertThresholds = DEFAULT_THRESHOLDS): RuleOutcome {
+  const { id, name } = device;
+  const draft = (d: Omit<AlertDraft, 'source' | 'subject'>): AlertDraft => ({ source: 'device', subject: id, ...d });
   if (!observation.online) {
-    if (!memory.offline) {
-      drafts.push({ kind: 'offline', severity: 'critical', title: `${name} is offline`, message: observation.reason, hint: 'Check its power and Wi-Fi; if its address changed, run discovery.' });
-    }
-    next.offline = true;
-    return { drafts, memory: next };
+    const offline = draft({ kind: 'offline', severity: 'critical', title: `${name} is offline`, message: observation.reason, hint: 'Check its power and Wi-Fi; if its address changed, run discovery.' });
+    return { states: [{ key: deviceAlertKey('offline', id), active: offline }], notes: [] };
   }
   const info = observation.info;
-  if (memory.offline) drafts.push({ kind: 'online', severity: 'info', title: `${name} is back online`, message: `${name} answers again at ${info.ipv4 || 'its address'}.` });
-  next.offline = false;
-
   const low = !info.miningPaused && info.expectedHashrate > 0 && info.uptimeSeconds >= thresholds.warmupSeconds && info.hashrate10m < info.expectedHashrate * thresholds.hashrateDropRatio;
-  if (low && !memory.hashrateLow) {
-    drafts.push({
-      kind: 'hashrate-drop',
-      severity: 'warning',
-      title: `${name}: hashrate dropped`,
-      message: `${info.hashrate10m.toFixed(0)} GH/s over 10 minutes, expected about ${info.expectedHashrate.toFixed(0)} GH/s.`,
-      hint: 'Check the pool connection and the device temperature; a restart often helps.',
-    });
-  }
-  next.hashrateLow = low;
-
   const hot = info.overheat || info.temperature >= thresholds.overheatCelsius;
-  if (hot && !memory.overheat) {
-    drafts.push({
-      kind: 'overheat',
-      severity: 'critical',
-      title: `${name} is overheating`,
-      message: info.overheat ? 'The firmware entered overheat mode and throttled the ASIC.' : `ASIC temperature ${info.temperature} °C.`,
-      hint: 'Give it airflow, check the fan, or lower frequency and voltage.',
-    });
-  }
-  next.overheat = hot;
+  const states = [
+    { key: deviceAlertKey('offline', id), active: false as const },
+    {
+      key: deviceAlertKey('hashrate-drop', id),
+      active:
+        low &&
+        draft({
+          kind: 'hashrate-drop',
+          severity: 'warning',
+          title: `${name}: hashrate dropped`,
+          message: `${info.hashrate10m.toFixed(0)} GH/s over 10 minutes, expected about ${info.expectedHashrate.toFixed(0)} GH/s.`,
+          hint: 'Check the pool connection and the device temperature; a restart often helps.',
+        }),
+    },
+    {
+      key: deviceAlertKey('overheat', id),
+      active:
+        hot &&
+        draft({
+          kind: 'overheat',
+          severity: 'critical',
+          title: `${name} is overheating`,
+          message: info.overheat ? 'The firmware entered overheat mode and throttled the ASIC.' : `ASIC temperature ${info.temperature} °C.`,
+          hint: 'Give it airflow, check the fan, or lower frequency and voltage.',
+        }),
+    },
+  ];
 
+  const notes: AlertDraft[] = [];
   const pool = primaryPoolOf(info);
-  if (memory.pool !== null && pool !== memory.pool && !observation.poolChangeExpected) {
-    drafts.push({
-      kind: 'pool-change',
-      severity: 'warning',
-      title: `${name}: pool changed`,
-      message: `Its primary pool is now ${pool ?? 'none'} (was ${memory.pool}).`,
-      hint: 'If you did not change it, someone else on your network did: check the device.',
-    });
+  if (baseline.pool !== null && pool !== baseline.pool && !observation.poolChangeExpected) {
+    notes.push(
+      draft({
+        kind: 'pool-change',
+        severity: 'warning',
+        title: `${name}: pool changed`,
+        message: `Its primary pool is now ${pool ?? 'none'} (was ${baseline.pool}).`,
+        hint: 'If you did not change it, someone else on your network did: check the device.',
+      }),
+    );
   }
-  next.pool = pool;
-
-  if (info.bestDiff > memory.bestDiff) {
-    if (memory.bestDiff > 0) {
-      drafts.push({ kind: 'best-difficulty', severity: 'info', title: `${name}: new best difficulty`, message: `Best share difficulty is now ${Math.round(info.bestDiff).toLocaleString('en-US')}.` });
-    }
-    next.bestDiff = info.bestDiff;
+  if (info.bestDiff > baseline.bestDiff && baseline.bestDiff > 0) {
+    notes.push(draft({ kind: 'best-difficulty', severity: 'info', title: `${name}: new best difficulty`, message: `Best share difficulty is now ${Math.round(info.bestDiff).toLocaleString('en-US')}.` }));
   }
-  return { drafts, memory: next };
+  return { states, notes };
 }

@@ -1,6 +1,4 @@
 import { useEffect } from 'react';
-import type { Alert } from '../../core/api/system';
-import { useLive } from './live';
 import { ErrorNotice } from './components/ErrorNotice';
 import { StatusBar } from './components/StatusBar';
 import { BackupPage } from './pages/Backup';
@@ -25,19 +23,14 @@ const views: Record<Route, () => React.JSX.Element> = {
   setup: SetupPage,
 };
 
-/** An upstream alert older than the moment the upstream came (back) up is over: it stays on the Logs page only. */
-function resolved(alert: Alert, upstreamUpSince: string | undefined): boolean {
-  return alert.source === 'upstream' && upstreamUpSince !== undefined && Date.parse(alert.at) <= Date.parse(upstreamUpSince);
-}
-
 export function App() {
   const route = useApp((s) => s.route);
   const status = useApp((s) => s.status);
   const error = useApp((s) => s.error);
   const clearError = useApp((s) => s.clearError);
   const connection = useApp((s) => s.connection);
-  const upstreamUpSince = useLive((s) => (s.mining?.upstream.state === 'up' ? s.mining.upstream.since : undefined));
-  const alert = useApp((s) => [...s.alerts].reverse().find((a) => a.severity !== 'info' && !s.dismissedAlerts.includes(a.id) && !resolved(a, upstreamUpSince)));
+  // an alert whose condition is over (clearedAt) stays on the Logs page only
+  const alert = useApp((s) => [...s.alerts].reverse().find((a) => a.severity !== 'info' && !a.clearedAt && !s.dismissedAlerts.includes(a.id)));
   const dismissAlert = useApp((s) => s.dismissAlert);
   useTheme();
 

@@ -127,8 +127,9 @@ export const useApp = create<AppState>((set, get) => ({
         set({ settings: event.settings });
         return;
       case 'alert':
-        set((s) => ({ alerts: [...s.alerts.slice(-199), event.alert] }));
-        notifyAlert(event.alert, get().settings);
+        // a cleared alert comes again with the same id: it replaces the earlier copy
+        set((s) => ({ alerts: [...s.alerts.filter((a) => a.id !== event.alert.id).slice(-199), event.alert] }));
+        if (!event.alert.clearedAt) notifyAlert(event.alert, get().settings);
         break;
       case 'wallet.balance':
       case 'wallet.status':
