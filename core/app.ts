@@ -14,6 +14,9 @@ import { SettingsStore } from './config/settings-store';
 import { createDeviceManager, registerDevicesApi } from './devices';
 import { createLogger, type Logger, type LogSink } from './log';
 import { fileSink, LogRing, stderrSink } from './logging';
+import { startIntegrations } from './integrations';
+import { startObserve } from './observe';
+import type { ObserveEndpoints } from './server/observe-routes';
 import { createProxy, type QuoteEvent } from './stratum/proxy';
 import { registerMiningApi } from './stratum/mining-api';
 import { VERSION } from './version';
@@ -45,6 +48,8 @@ export interface Engine {
   host: ApiHost;
   logger: Logger;
   settings: SettingsStore;
+  /** GET /health and GET /metrics for the headless server */
+  observe: ObserveEndpoints;
   status(): Status;
   stop(): Promise<void>;
 }
@@ -176,6 +181,12 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   });
   const alertPipeline = startAlertPipeline(alerts, { proxy, backup, devices, mintConfigured: () => !!mintUrl }, { logger: logger.child('alerts') });
   stops.push(() => alertPipeline.stop());
+
+  // ---------------------------------------------------------------- health, metrics, MQTT, webhooks
+  const observe = startObserve({ info: { version: VERSION, mode: opts.mode, demo }, startedAt, listening: () => !!stratum, proxy, devices, wallet, backup, metricsOpen: () => integrations.metricsOpen() });
+  const integrations = startIntegrations({ home, host, alerts, version: VERSION, logger: logger.child('integrations'), devices, bridgeState: () => observe.bridgeState() });
+  if (integrations.problem) alerts.note(settingsFileAlert(integrations.problem));
+  stops.push(() => observe.close(), () => integrations.stop());
   const syncBackup = () => {
     const { exists, locked } = wallet.status();
     const run = exists && !locked ? backup.start() : backup.stop();
@@ -221,6 +232,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     host,
     logger,
     settings,
+    observe,
     status,
     stop() {
       stopping ??= (async () => {
