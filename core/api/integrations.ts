@@ -33,20 +33,32 @@ export const mqttUrlSchema = z
   .max(512)
   .regex(/^(mqtts?|wss?):\/\/[^\s/?#]+(\/[^\s]*)?$/, 'a broker address looks like mqtt://192.168.1.5:1883, mqtts://broker.lan:8883 or wss://broker.lan/mqtt');
 
-export const mqttSettingsSchema = z.object({
-  enabled: z.boolean().default(false),
-  url: z.union([z.literal(''), mqttUrlSchema]).default(''),
-  username: z.string().max(256).default(''),
+const mqttFields = {
+  enabled: z.boolean(),
+  url: z.union([z.literal(''), mqttUrlSchema]),
+  username: z.string().max(256),
   /** PEM of the CA that signed the broker's certificate, for a private CA; empty = the system's CAs */
-  caCertificate: z.string().max(65536).default(''),
+  caCertificate: z.string().max(65536),
   /** false accepts any certificate (a self-signed broker): the connection is encrypted but not authenticated */
-  rejectUnauthorized: z.boolean().default(true),
-  baseTopic: topicSegment.max(64).default('axewallet'),
+  rejectUnauthorized: z.boolean(),
+  baseTopic: topicSegment.max(64),
   /** Home Assistant's discovery prefix (its MQTT settings; "homeassistant" unless changed there) */
-  discoveryPrefix: topicSegment.max(64).default('homeassistant'),
-  homeAssistant: z.boolean().default(true),
+  discoveryPrefix: topicSegment.max(64),
+  homeAssistant: z.boolean(),
   /** how often device and wallet state is published (changes of state go out at once) */
-  intervalSeconds: z.number().int().min(5).max(3600).default(15),
+  intervalSeconds: z.number().int().min(5).max(3600),
+};
+
+export const mqttSettingsSchema = z.object({
+  enabled: mqttFields.enabled.default(false),
+  url: mqttFields.url.default(''),
+  username: mqttFields.username.default(''),
+  caCertificate: mqttFields.caCertificate.default(''),
+  rejectUnauthorized: mqttFields.rejectUnauthorized.default(true),
+  baseTopic: mqttFields.baseTopic.default('axewallet'),
+  discoveryPrefix: mqttFields.discoveryPrefix.default('homeassistant'),
+  homeAssistant: mqttFields.homeAssistant.default(true),
+  intervalSeconds: mqttFields.intervalSeconds.default(15),
 });
 export type MqttSettings = z.infer<typeof mqttSettingsSchema>;
 
@@ -123,7 +135,8 @@ export const integrationsCommands = {
     method: 'PUT',
     path: '/integrations/mqtt',
     summary: 'Change MQTT settings; only the given fields change. password: a new one, or null to remove it',
-    input: mqttSettingsSchema.partial().extend({ password: z.string().max(1024).nullable().optional() }).strict(),
+    // no defaults in a patch: a field not given stays as it is
+    input: z.object(mqttFields).partial().extend({ password: z.string().max(1024).nullable().optional() }).strict(),
     output: mqttViewSchema,
   }),
   'integrations.mqtt.test': defineCommand({
