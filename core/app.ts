@@ -11,7 +11,7 @@ import type { Settings, Status } from './api/system';
 import { parseUpstreamUrl } from './api/upstream-url';
 import { ensureHome } from './config/home';
 import { SettingsStore } from './config/settings-store';
-import { createDeviceManager, registerDevicesApi } from './devices';
+import { createDeviceManager, Fleet, FleetStore, registerDevicesApi, registerFleetApi } from './devices';
 import { createLogger, type Logger, type LogSink } from './log';
 import { fileSink, LogRing, stderrSink } from './logging';
 import { startIntegrations } from './integrations';
@@ -151,6 +151,9 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   registerDevicesApi(host, devices);
   devices.start();
   stops.push(() => devices.stop());
+  const fleetStore = new FleetStore(join(home, 'devices.sqlite'));
+  registerFleetApi(host, new Fleet(devices, fleetStore, logger.child('fleet')), devices, (id) => fleetStore.dropDevice(id));
+  stops.push(() => fleetStore.close());
 
   if (devnet && opts.demoSimulator !== false) {
     const { startSimulator } = await import('../device/sim');

@@ -605,6 +605,24 @@ export class DeviceManager {
     return this.view(live);
   }
 
+  /**
+   * For fleet actions (fleet.ts): the device's AxeOS client after a fresh look at it. Pool changes in the next
+   * `expectMs` are ours, not an alert.
+   */
+  async beginChange(id: string, expectMs = 120_000): Promise<{ client: AxeosClient; info: NormalizedInfo; name: string }> {
+    const live = this.require(id);
+    const info = await this.fresh(live);
+    live.poolChangeExpectedUntil = Date.now() + expectMs;
+    return { client: live.client, info, name: this.name(live) };
+  }
+
+  /** Restarts after a fleet change and waits for the new boot. */
+  async finishChange(id: string, before: NormalizedInfo): Promise<Device> {
+    const live = this.require(id);
+    await this.restartAndWait(live, before);
+    return this.view(live);
+  }
+
   history(id: string, range: HistoryRange): Array<{ at: string; hashrate1m: number; hashrate10m: number; hashrate1h: number; temperature: number; power: number; shares: number; rejects: number }> {
     this.require(id);
     const samples = this.store.samples(id, Date.now() - RANGE_MS[range]);
