@@ -90,4 +90,17 @@ describe('alert pipeline', () => {
     await until(() => seen.find((a) => a.id === hot.id && a.clearedAt), 'overheat clears', 20_000);
     expect(seen.filter((a) => a.kind === 'overheat' && !a.clearedAt)).toHaveLength(1);
   });
+
+  it('looks for ehash near its keyset end date through the wallet port, and clears once it is spent', async () => {
+    const holdings = [{ mint: 'http://mint.example', unit: 'hash_ab_100', keysetId: '01ab', amount: 512n, expiresAt: Date.now() + 2 * 86_400_000 }];
+    const center = new AlertCenter();
+    const seen = watch(center);
+    const pipeline = startAlertPipeline(center, { expiringEhash: async () => holdings }, { logger: silentLogger, expiryCheckMs: 60_000 });
+    cleanups.push(() => pipeline.stop());
+    const soon = await until(() => seen.find((a) => a.kind === 'ehash-expiring'), 'expiry alert');
+    expect(soon).toMatchObject({ source: 'wallet', severity: 'warning', title: '512 hash_ab_100 expires in 2 days' });
+    holdings[0]!.amount = 0n;
+    await pipeline.checkExpiry();
+    expect(seen.at(-1)).toMatchObject({ id: soon.id, clearedAt: expect.any(String) });
+  });
 });
