@@ -1,7 +1,8 @@
 import type { Journey } from '../harness';
 import { badInputsBackend, badInputsForms } from './bad-inputs';
+import { integrations } from './integrations';
 import { mineSendReceive, restoreFromNostr } from './mine-send-restore';
 import { upstreamOutage } from './outage';
 import { smoke } from './smoke';
 
-export const journeys: Journey[] = [smoke, badInputsForms, badInputsBackend, mineSendReceive, restoreFromNostr, upstreamOutage];
+export const journeys: Journey[] = [smoke, badInputsForms, badInputsBackend, mineSendReceive, restoreFromNostr, upstreamOutage, integrations];

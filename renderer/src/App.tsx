@@ -4,6 +4,7 @@ import { StatusBar } from './components/StatusBar';
 import { BackupPage } from './pages/Backup';
 import { DashboardPage } from './pages/Dashboard';
 import { DevicesPage } from './pages/Devices';
+import { IntegrationsPage } from './pages/Integrations';
 import { LogsPage } from './pages/Logs';
 import { SettingsPage } from './pages/Settings';
 import { SetupPage } from './pages/Setup';
@@ -18,6 +19,7 @@ const views: Record<Route, () => React.JSX.Element> = {
   wallet: WalletPage,
   backup: BackupPage,
   settings: SettingsPage,
+  integrations: IntegrationsPage,
   logs: LogsPage,
   welcome: WelcomePage,
   setup: SetupPage,

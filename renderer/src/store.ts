@@ -9,7 +9,7 @@ import { notifyAlert } from './notifications';
 
 export type LogRecord = Extract<ApiEvent, { type: 'log' }>['record'];
 
-export const pages = ['dashboard', 'devices', 'wallet', 'backup', 'settings', 'logs'] as const;
+export const pages = ['dashboard', 'devices', 'wallet', 'backup', 'settings', 'integrations', 'logs'] as const;
 export type Page = (typeof pages)[number];
 /** first run (create/restore a wallet) and the setup wizard are routes outside the navigation */
 export type Route = Page | 'welcome' | 'setup';
@@ -20,6 +20,7 @@ export const pageTitles: Record<Route, string> = {
   wallet: 'Wallet',
   backup: 'Backup',
   settings: 'Settings',
+  integrations: 'Integrations',
   logs: 'Logs',
   welcome: 'Welcome',
   setup: 'Set up a Bitaxe',

@@ -2,6 +2,7 @@ import { useId, useMemo, useState } from 'react';
 import { shortUrl, upstreamStateWords } from '../components/StatusBar';
 import { Chart } from '../components/Chart';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { GroupedDevices } from '../components/GroupedDevices';
 import { formatAgo, formatHashrate, formatMs, formatSi } from '../format';
 import { totalBalance, totalHashrate, useLive } from '../live';
 import { mergeHistory, streamLines, toChartData } from '../pipeline';
@@ -160,6 +161,8 @@ export function DashboardPage() {
           )}
         </section>
       </div>
+
+      <GroupedDevices />
 
       <section aria-labelledby={`${id}-miners`}>
         <h2 id={`${id}-miners`}>Miners</h2>

@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useState } from 'react';
 import { call } from '../api';
 import { Chart } from '../components/Chart';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
+import { FleetActions } from '../components/FleetActions';
 import { useDiscovery, type FoundDevice } from '../discovery';
 import { downloadText } from '../download';
 import { formatAgo, formatHashrate, formatSi } from '../format';
@@ -332,6 +333,7 @@ export function DevicesPage() {
           </ul>
         )}
       </section>
+      {devices.data && devices.data.devices.length > 1 && <FleetActions devices={devices.data.devices} onChange={devices.reload} />}
     </div>
   );
 }
