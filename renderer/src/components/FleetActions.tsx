@@ -30,7 +30,15 @@ export function FleetActions({ devices, onChange }: { devices: DeviceView[]; onC
   const [startedAt, setStartedAt] = useState(0);
   const progress = useApp((s) => eventsSince(s, startedAt).filter((e) => e.type === 'device.fleet').length);
 
-  const name = (d: DeviceView) => d.hostname || d.address;
+  // Bitaxes often share the hostname "bitaxe": then the address tells them apart
+  const name = (d: DeviceView) => {
+    const base = d.hostname || d.address;
+    return devices.filter((x) => (x.hostname || x.address) === base).length > 1 ? `${base} (${d.address.replace(/^https?:\/\//, '')})` : base;
+  };
+  const nameById = (deviceId: string, fallback: string) => {
+    const d = devices.find((x) => x.id === deviceId);
+    return d ? name(d) : fallback;
+  };
   const toggle = (deviceId: string, on: boolean) => setSelected(on ? [...new Set([...selected, deviceId])] : selected.filter((x) => x !== deviceId));
 
   const buildAction = (): FleetAction | string => {
@@ -240,7 +248,7 @@ export function FleetActions({ devices, onChange }: { devices: DeviceView[]; onC
             <tbody>
               {report.results.map((r) => (
                 <tr key={r.id}>
-                  <td>{r.name}</td>
+                  <td>{nameById(r.id, r.name)}</td>
                   <td className={r.ok ? 'good' : 'bad'}>{r.ok ? 'done' : 'failed'}</td>
                   <td>
                     {r.message}
