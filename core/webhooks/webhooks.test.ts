@@ -129,7 +129,12 @@ describe('webhooks end to end', () => {
     }
     const overheat = JSON.parse(retried!.body);
     expect(overheat).toMatchObject({ type: 'alert', alert: { kind: 'overheat', severity: 'critical', subject: device.id } });
-    expect((await host.invoke('integrations.get', {})).webhooks[0]!.status).toMatchObject({ lastOk: true, lastStatus: 200, pending: 0 });
+    // the receiver records a call before it answers: wait for the dispatcher to read the answer
+    const delivered = await until(async () => {
+      const status = (await host.invoke('integrations.get', {})).webhooks[0]!.status;
+      return status.lastOk && status;
+    }, 'the retry delivered');
+    expect(delivered).toMatchObject({ lastOk: true, lastStatus: 200, pending: 0 });
 
     // the pool goes away
     await pool.stop();
