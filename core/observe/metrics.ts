@@ -42,7 +42,23 @@ export interface Metrics {
 
 const GH = 1e9;
 
-export function createMetrics(sources: MetricSources): Metrics {
+/** Each source read once per scrape: a dozen collectors share one snapshot instead of asking a dozen times. */
+function oncePerScrape(sources: MetricSources): { sources: MetricSources; reset(): void } {
+  const cache = new Map<string, unknown>();
+  const memo =
+    <T>(key: string, read: () => T) =>
+    (): T => {
+      if (!cache.has(key)) cache.set(key, read());
+      return cache.get(key) as T;
+    };
+  return {
+    sources: { ...sources, devices: memo('devices', sources.devices), mining: memo('mining', sources.mining), wallet: memo('wallet', sources.wallet), backup: memo('backup', sources.backup) },
+    reset: () => cache.clear(),
+  };
+}
+
+export function createMetrics(given: MetricSources): Metrics {
+  const { sources, reset } = oncePerScrape(given);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const seconds = (iso: string | null) => (iso ? Date.parse(iso) / 1000 : null);
@@ -334,7 +350,14 @@ export function createMetrics(sources: MetricSources): Metrics {
 
   return {
     contentType: registry.contentType,
-    render: () => registry.metrics(),
+    async render() {
+      reset();
+      try {
+        return await registry.metrics();
+      } finally {
+        reset();
+      }
+    },
     close() {
       sources.upstream?.off('upstream', onUpstream);
       registry.clear();
