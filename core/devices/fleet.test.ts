@@ -116,9 +116,12 @@ describe('fleet actions', () => {
 
     const setting = await host.invoke('devices.fleet.apply', { targets: { all: true }, action: { kind: 'setting', settings: { autoFan: false, fanSpeed: 80 } } });
     expect(setting.results.every((r) => r.ok)).toBe(true);
-    const raw = await Promise.all(devices.map(async (s) => (await fetch(`${s.http}/api/system/info`)).json() as Promise<Record<string, unknown>>));
+    // v2.9 names the manual fan speed "fanspeed" (and reports the fan's live speed there, which follows within a second), later firmware "manualFanSpeed"
+    const raw = await until(async () => {
+      const infos = await Promise.all(devices.map(async (s) => (await fetch(`${s.http}/api/system/info`)).json() as Promise<Record<string, unknown>>));
+      return infos[2]!.fanspeed === 80 && infos;
+    }, 'the v2.9 fan at 80 %');
     expect(raw.map((r) => r.autofanspeed)).toEqual([0, 0, 0]);
-    // v2.9 names the manual fan speed "fanspeed", later firmware "manualFanSpeed"
     expect([raw[0]!.manualFanSpeed, raw[1]!.manualFanSpeed, raw[2]!.fanspeed]).toEqual([80, 80, 80]);
     expect(setting.undoable).toBe(false);
 
