@@ -3,17 +3,21 @@
  * The same engine runs inside Electron's main process and behind the headless server.
  */
 import { join } from 'node:path';
+import { AlertCenter, registerAlertsApi, settingsFileAlert, startAlertPipeline, stratumPortAlert } from './alerts';
 import { walletPorts } from './backup';
 import { createBackup, registerBackupApi } from './backup';
 import { ApiHost } from './api/host';
-import type { Alert, Settings, Status } from './api/system';
+import type { Settings, Status } from './api/system';
 import { parseUpstreamUrl } from './api/upstream-url';
 import { ensureHome, makePrivate } from './config/home';
 import { SettingsStore } from './config/settings-store';
-import { createDeviceManager, registerDevicesApi } from './devices';
+import { createDeviceManager, Fleet, FleetStore, registerDevicesApi, registerFleetApi } from './devices';
 import { createLogger, type Logger, type LogSink } from './log';
 import { fileSink, LogRing, stderrSink } from './logging';
-import { createProxy } from './stratum/proxy';
+import { startIntegrations } from './integrations';
+import { startObserve } from './observe';
+import type { ObserveEndpoints } from './server/observe-routes';
+import { createProxy, type QuoteEvent } from './stratum/proxy';
 import { registerMiningApi } from './stratum/mining-api';
 import { VERSION } from './version';
 import { openWallet, registerWalletApi, type SafeStorageLike } from './wallet';
@@ -41,11 +45,12 @@ export interface Engine {
   host: ApiHost;
   logger: Logger;
   settings: SettingsStore;
+  /** GET /health and GET /metrics for the headless server */
+  observe: ObserveEndpoints;
   status(): Status;
   stop(): Promise<void>;
 }
 
-const MAX_ALERTS = 200;
 /**
  * The demo Bitaxe hashes real sha256d on the CPU, about a billion times slower than a Gamma. It sends no
  * suggest_difficulty (0, as the firmware allows) and the demo proxy announces this rate for miners that
@@ -66,20 +71,15 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const startedAt = Date.now();
   const stops: Array<() => Promise<void> | void> = [];
 
-  const alerts: Alert[] = [];
-  const keepAlert = (alert: Alert) => {
-    alerts.push(alert);
-    if (alerts.length > MAX_ALERTS) alerts.shift();
-    host.emit({ type: 'alert', alert });
-  };
-  const raise = (alert: Omit<Alert, 'id' | 'at'>) => keepAlert({ ...alert, id: `${Date.now().toString(36)}-${alerts.length}`, at: new Date().toISOString() });
+  const alerts = new AlertCenter();
+  registerAlertsApi(host, alerts);
 
   const settings = new SettingsStore(home);
   // every page sees every change, whoever made it (Settings, or the Backup page's relay list)
   settings.subscribe((next) => host.emit({ type: 'settings', settings: next }));
   if (settings.problem) {
     logger.error(settings.problem.message);
-    raise({ severity: 'critical', source: 'proxy', kind: 'settings-file', title: 'Settings file unreadable', message: settings.problem.message, hint: 'Open Settings and save to write a fresh file; the damaged one was copied aside.' });
+    alerts.note(settingsFileAlert(settings.problem.message));
   }
   const saved = settings.get();
   const configured: Settings = { ...saved, ...opts.overrides };
@@ -133,49 +133,22 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   registerMiningApi(host, proxy);
   // a quote the wallet minted proves the pool accepted that share, whatever the proxy could record when its miner left
   stops.push(wallet.subscribe((e) => e.type === 'wallet.proof' && e.headerHash && proxy.settleByQuote(e.headerHash)));
-  let warnedNoMint = false;
-  proxy.on('quote', (quote: { quoteId: string; amount: bigint; minerId: string; upstream: string; error?: { code: number; message: string } }) => {
+  const mintFor = (upstream: string) => upstreamMints.get(upstream) ?? mintUrl;
+  proxy.on('quote', (quote: QuoteEvent) => {
     if (quote.error) {
       logger.warn('the pool could not create an ehash quote for a share', { quote: quote.quoteId, reason: quote.error.message });
       return;
     }
-    const quoteMint = upstreamMints.get(quote.upstream) ?? mintUrl;
-    if (!quoteMint && !warnedNoMint) {
-      warnedNoMint = true;
-      raise({ severity: 'critical', source: 'wallet', kind: 'no-mint', title: 'ehash waiting for a mint', message: 'Your pool pays ehash, but no mint is set, so the wallet cannot collect it.', hint: "Enter your pool's mint address in Settings and restart; nothing is lost, the quotes stay at the mint." });
-    }
+    const quoteMint = mintFor(quote.upstream);
     wallet.onQuoteEvent({ quoteId: quote.quoteId, amount: quote.amount, minerId: quote.minerId, ...(quoteMint ? { mintUrl: quoteMint } : {}) });
-  });
-  wallet.subscribe((event) => {
-    if (event.type !== 'wallet.alert') return;
-    const expiry = event.kind === 'keyset-expiry';
-    raise({
-      severity: 'warning',
-      source: 'wallet',
-      kind: event.kind,
-      title: expiry ? `ehash expires on ${new Date((event.at ?? 0) * 1000).toISOString().slice(0, 10)}` : 'ehash spent elsewhere',
-      message: event.message,
-      hint: expiry ? 'Spend or send this ehash before that date; after it the mint no longer accepts it.' : 'If another machine uses the same recovery words, it spent this ehash; nothing else is needed.',
-    });
-  });
-  let upstreamDown = false;
-  proxy.on('upstream', (event: { state: string; url: string | null; onPrimary: boolean; detail: string | null }) => {
-    const down = event.state === 'down' || event.state === 'silent' || event.state === 'none';
-    if (down && !upstreamDown) {
-      raise({ severity: 'critical', source: 'upstream', kind: 'upstream-down', title: 'Pool unreachable', message: event.detail ?? 'No upstream pool is answering.', hint: 'Check your internet connection and the pool addresses in Settings; miners stay connected and resume when a pool answers.' });
-    } else if (!down && event.state === 'up' && !event.onPrimary) {
-      raise({ severity: 'warning', source: 'upstream', kind: 'failover', title: 'Mining on a backup pool', message: `The primary pool failed; miners now use ${event.url}.`, hint: 'Axewallet returns to the primary by itself when it answers again.' });
-    }
-    upstreamDown = down;
   });
   let stratum: { host: string; port: number } | undefined;
   try {
     stratum = await proxy.start();
     stops.push(() => proxy.stop());
   } catch (error) {
-    const message = `The Stratum port ${configured.stratumPort} could not be opened: ${(error as Error).message}`;
-    logger.error(message);
-    raise({ severity: 'critical', source: 'proxy', kind: 'stratum-port', title: 'Proxy not running', message, hint: 'Another program (or another Axewallet) uses this port: choose another proxy port in Settings and restart.' });
+    logger.error(`The Stratum port ${configured.stratumPort} could not be opened: ${(error as Error).message}`);
+    alerts.apply({ states: [stratumPortAlert(configured.stratumPort, (error as Error).message)], notes: [] });
   }
 
   // ---------------------------------------------------------------- devices
@@ -187,9 +160,12 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     ...(opts.usbPorts?.length ? { extraUsbPorts: opts.usbPorts } : {}),
   });
   knownDeviceHosts = () => devices.list().map((d) => new URL(d.address).hostname);
-  registerDevicesApi(host, devices, keepAlert);
+  registerDevicesApi(host, devices);
   devices.start();
   stops.push(() => devices.stop());
+  const fleetStore = new FleetStore(join(home, 'devices.sqlite'));
+  registerFleetApi(host, new Fleet(devices, fleetStore, logger.child('fleet')), devices, (id) => fleetStore.dropDevice(id));
+  stops.push(() => fleetStore.close());
 
   if (devnet && opts.demoSimulator !== false) {
     const { startSimulator } = await import('../device/sim');
@@ -213,14 +189,31 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     },
   });
   registerBackupApi(host, backup, { words: ports.words });
-  let backupFailing = false;
-  backup.onStatus((status) => {
-    const failing = status.relays.length > 0 && status.relays.every((r) => r.lastError !== null && r.lastError !== undefined);
-    if (failing && !backupFailing) {
-      raise({ severity: 'warning', source: 'backup', kind: 'backup-failing', title: 'Backup failing', message: 'No nostr relay accepted the latest backup.', hint: 'Check the relays on the Backup page; add another relay if one stays down.' });
-    }
-    backupFailing = failing;
-  });
+  const alertPipeline = startAlertPipeline(
+    alerts,
+    {
+      proxy,
+      backup,
+      devices,
+      mintConfigured: (upstream) => mintFor(upstream) !== undefined,
+      expiringEhash: async () => wallet.pending().expiring.map((e) => ({ mint: e.mint, unit: e.unit, keysetId: e.keysetId, amount: e.amount, expiresAt: e.finalExpiry * 1000 })),
+    },
+    { logger: logger.child('alerts') },
+  );
+  stops.push(() => alertPipeline.stop());
+  stops.push(
+    wallet.subscribe((event) => {
+      if (event.type !== 'wallet.alert') return;
+      if (event.kind === 'keyset-expiry') void alertPipeline.checkExpiry();
+      else alerts.note({ source: 'wallet', kind: event.kind, severity: 'warning', title: 'ehash spent elsewhere', message: event.message, hint: 'If another machine uses the same recovery words, it spent this ehash; nothing else is needed.' });
+    }),
+  );
+
+  // ---------------------------------------------------------------- health, metrics, MQTT, webhooks
+  const observe = startObserve({ info: { version: VERSION, mode: opts.mode, demo }, startedAt, listening: () => !!stratum, proxy, devices, wallet, backup, metricsOpen: () => integrations.metricsOpen() });
+  const integrations = startIntegrations({ home, host, alerts, version: VERSION, logger: logger.child('integrations'), devices, bridgeState: () => observe.bridgeState() });
+  if (integrations.problem) alerts.note(settingsFileAlert(integrations.problem));
+  stops.push(() => observe.close(), () => integrations.stop());
   const syncBackup = () => {
     const { exists, locked } = wallet.status();
     const run = exists && !locked ? backup.start() : backup.stop();
@@ -260,7 +253,6 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     return next;
   });
   host.handle('logs.recent', ({ limit, level }) => ({ records: ring.recent(limit, level) }));
-  host.handle('alerts.recent', () => ({ alerts: [...alerts] }));
 
   // the databases, logs and files the services just created are private like the ones found at start
   makePrivate(home);
@@ -271,6 +263,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     host,
     logger,
     settings,
+    observe,
     status,
     stop() {
       stopping ??= (async () => {

@@ -75,6 +75,7 @@ export async function serve(argv: string[]): Promise<{ stop(): Promise<void>; lo
     version: VERSION,
     logger: engine.logger.child('server'),
     staticDir: resolve(new URL('../renderer/dist', import.meta.url).pathname),
+    observe: engine.observe,
   });
   const status = engine.status();
   const ready: Record<string, unknown> = { event: 'ready', url: server.url, api: server.api, token };

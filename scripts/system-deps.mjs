@@ -1,6 +1,7 @@
 /**
  * System tools the tests need beyond npm: Debian Chromium (Playwright drives it), socat (serial
- * pseudo-terminals), gcc + libcjson (firmware host tests). Installed with apt-get when run as root,
+ * pseudo-terminals), gcc + libcjson (firmware host tests), mosquitto + openssl (MQTT tests against a real
+ * broker, with TLS). Installed with apt-get when run as root,
  * otherwise the one command to run is printed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -12,6 +13,8 @@ export const SYSTEM_PACKAGES = [
   { name: 'gcc', present: () => spawnSync('gcc', ['--version']).status === 0 },
   { name: 'git', present: () => spawnSync('git', ['--version']).status === 0 },
   { name: 'libcjson-dev', present: () => existsSync('/usr/include/cjson/cJSON.h') },
+  { name: 'mosquitto', present: () => existsSync('/usr/sbin/mosquitto') },
+  { name: 'openssl', present: () => spawnSync('openssl', ['version']).status === 0 },
 ];
 
 export function ensureSystemPackages({ log = (m) => process.stderr.write(`${m}\n`) } = {}) {

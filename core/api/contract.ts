@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { backupCommands, backupEvents } from './backup';
 import type { CommandDef } from './define';
 import { devicesCommands, devicesEvents } from './devices';
+import { fleetCommands, fleetEvents } from './fleet';
+import { integrationsCommands, integrationsEvents } from './integrations';
 import { miningCommands, miningEvents } from './mining';
 import { systemCommands, systemEvents } from './system';
 import { walletCommands, walletEvents } from './wallet';
@@ -16,6 +18,8 @@ export const commands = {
   ...walletCommands,
   ...devicesCommands,
   ...backupCommands,
+  ...integrationsCommands,
+  ...fleetCommands,
 };
 
 export type Commands = typeof commands;
@@ -23,7 +27,7 @@ export type CommandName = keyof Commands;
 export type CommandInput<N extends CommandName> = z.input<Commands[N]['input']>;
 export type CommandOutput<N extends CommandName> = z.output<Commands[N]['output']>;
 
-export const apiEventSchema = z.discriminatedUnion('type', [...systemEvents, ...miningEvents, ...walletEvents, ...devicesEvents, ...backupEvents]);
+export const apiEventSchema = z.discriminatedUnion('type', [...systemEvents, ...miningEvents, ...walletEvents, ...devicesEvents, ...backupEvents, ...integrationsEvents, ...fleetEvents]);
 export type ApiEvent = z.infer<typeof apiEventSchema>;
 export type ApiEventType = ApiEvent['type'];
 

@@ -152,7 +152,7 @@ export const discoveryProgressSchema = z.object({
 });
 
 const byId = z.object({ id: deviceIdSchema }).strict();
-const poolInputSchema = z.object({
+export const poolInputSchema = z.object({
   url: z.string().min(1).max(256),
   port: z.number().int().min(1).max(65535),
   user: z.string().max(256),

@@ -129,6 +129,10 @@ export const alertSchema = z.object({
   /** what the user should do next */
   hint: z.string().optional(),
   at: z.string(),
+  /** the device the alert is about (its id), when it is about one */
+  subject: z.string().optional(),
+  /** set once the condition is over: the same alert, resolved */
+  clearedAt: z.string().optional(),
 });
 export type Alert = z.infer<typeof alertSchema>;
 

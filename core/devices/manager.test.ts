@@ -12,6 +12,7 @@ import { ApiHost } from '../api/host';
 import { silentLogger } from '../log';
 import { type DeviceManager, type DeviceManagerOptions, createDeviceManager, deviceIdOf } from './manager';
 import { registerDevicesApi } from './register';
+import { AlertCenter, registerAlertsApi, startAlertPipeline } from '../alerts';
 import { until } from '../../test/until';
 import { testProxy } from '../stratum/testing/test-proxy';
 
@@ -57,6 +58,10 @@ function setup(extra: Partial<DeviceManagerOptions> = {}, dir = tempDir()): { ma
   const host = new ApiHost();
   const events: ApiEvent[] = [];
   registerDevicesApi(host, manager);
+  const alerts = new AlertCenter();
+  registerAlertsApi(host, alerts);
+  const pipeline = startAlertPipeline(alerts, { devices: manager }, { logger: silentLogger });
+  cleanups.push(() => pipeline.stop());
   host.subscribe((e) => events.push(e));
   return { manager, host, events, dbPath };
 }
@@ -227,7 +232,8 @@ describe('bad devices give a clear state, never a crash', () => {
     expect(done?.type === 'device.discovery' && done.progress.found.map((f) => f.known)).toEqual([true]);
     await until(() => manager.get(device.id).status === 'online', 'online at the new address');
     expect(manager.get(device.id).address).toBe(moved.http);
-    expect(events.some((e) => e.type === 'alert' && e.alert.kind === 'online')).toBe(true);
+    // the offline alert is over once the device answers again
+    expect(events.some((e) => e.type === 'alert' && e.alert.kind === 'offline' && e.alert.clearedAt)).toBe(true);
   });
 
   it('follows a device that went offline to its new address on the same /24 by itself', async () => {

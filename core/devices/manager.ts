@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { ApiError } from '../api/define';
 import type { Device } from '../api/devices';
-import type { Alert } from '../api/system';
 import type { Logger } from '../log';
 import { AxeosClient, AxeosError } from '../../device/axeos/client';
 import { type Stream, subscribeLogs } from '../../device/axeos/live';
@@ -17,7 +16,7 @@ import { type FoundDevice, type ScanProgress, expandHosts, localSubnetHosts, sca
 import { SerialDriver } from '../../device/serial/driver';
 import { stripAnsi } from '../../device/serial/log-parser';
 import { listBitaxePorts, type UsbPort } from '../../device/serial/ports';
-import { type AlertMemory, type AlertThresholds, DEFAULT_THRESHOLDS, evaluateAlerts, primaryPoolOf } from './alerts';
+import { type DeviceBaseline, type DeviceObservation, primaryPoolOf } from './observation';
 import { type LocalAddress, lanAddressFor, localIpv4Addresses } from './lan';
 import { type DeviceRow, DeviceStore, type ProxyBackup, shareDeltas } from './store';
 import { type UsbSetupProgressEvent, UsbSetupService } from './usb-setup';
@@ -41,7 +40,6 @@ export interface DeviceManagerOptions {
   /** how long use-proxy waits for the device to show up in the proxy's miner list */
   confirmTimeoutMs?: number;
   rebootTimeoutMs?: number;
-  thresholds?: Partial<AlertThresholds>;
   localAddresses?: () => LocalAddress[];
   /** follow each device's /api/ws log stream (default true) */
   streamLogs?: boolean;
@@ -68,7 +66,8 @@ export type DeviceManagerEvent =
   | { type: 'device.discovery'; progress: ScanProgress & { scanId: string; done: boolean; cancelled: boolean; found: Array<FoundDevice & { known: boolean }> } }
   | { type: 'device.log'; id: string; line: string }
   | { type: 'device.usbSetup'; progress: UsbSetupProgressEvent }
-  | { type: 'alert'; alert: Alert };
+  /** every look at a device (alerts and integrations judge it); `baseline` is what the look before saw */
+  | { type: 'device.observed'; id: string; name: string; observation: DeviceObservation; baseline: DeviceBaseline };
 
 export type HistoryRange = '1h' | '24h' | '7d' | '30d';
 
@@ -79,7 +78,7 @@ interface Live {
   status: Device['status'];
   problem?: Device['problem'];
   failures: number;
-  memory: AlertMemory;
+  baseline: DeviceBaseline;
   logs: string[];
   logStream?: Stream;
   polling: boolean;
@@ -147,7 +146,6 @@ export class DeviceManager {
   private readonly live = new Map<string, Live>();
   private readonly listeners = new Set<(event: DeviceManagerEvent) => void>();
   private readonly scans = new Map<string, AbortController>();
-  private readonly thresholds: AlertThresholds;
   private pollTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   /** "Set up over USB" for stock firmware */
@@ -155,7 +153,6 @@ export class DeviceManager {
 
   constructor(private readonly opts: DeviceManagerOptions) {
     this.store = new DeviceStore(opts.dbPath);
-    this.thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
     for (const row of this.store.all()) this.track(row);
     this.usb = new UsbSetupService({
       backupDir: opts.usbBackupDir ?? join(dirname(opts.dbPath), 'usb-backups'),
@@ -214,7 +211,7 @@ export class DeviceManager {
       client: new AxeosClient(row.address, { timeoutMs: this.opts.requestTimeoutMs ?? 4000 }),
       status: 'offline',
       failures: 0,
-      memory: { offline: false, hashrateLow: false, overheat: false, pool: row.lastPool, bestDiff: row.bestDiff },
+      baseline: { pool: row.lastPool, bestDiff: row.bestDiff },
       logs: [],
       polling: false,
       poolChangeExpectedUntil: 0,
@@ -298,10 +295,9 @@ export class DeviceManager {
     this.emit({ type: 'device.state', device: this.view(live) });
   }
 
-  private raise(live: Live, draft: ReturnType<typeof evaluateAlerts>['drafts'][number]): void {
-    const alert: Alert = { id: `${draft.kind}-${live.row.id}-${Date.now()}-${randomBytes(2).toString('hex')}`, source: 'device', at: new Date().toISOString(), ...draft };
-    this.opts.logger.info('device alert', { device: live.row.id, kind: draft.kind });
-    this.emit({ type: 'alert', alert });
+  private observed(live: Live, observation: DeviceObservation): void {
+    this.emit({ type: 'device.observed', id: live.row.id, name: this.name(live), observation, baseline: live.baseline });
+    if (observation.online) live.baseline = { pool: primaryPoolOf(observation.info), bestDiff: Math.max(live.baseline.bestDiff, observation.info.bestDiff) };
   }
 
   /** One poll: live state, alerts, a history point when due. Never throws. */
@@ -332,9 +328,7 @@ export class DeviceManager {
       else if (kind === 'timeout' || kind === 'unreachable') {
         if (live.failures >= (this.opts.offlineAfterFailures ?? 2)) {
           live.status = 'offline';
-          const { drafts, memory } = evaluateAlerts(this.name(live), live.memory, { online: false, reason: live.problem?.message ?? 'no answer' }, this.thresholds);
-          live.memory = memory;
-          for (const draft of drafts) this.raise(live, draft);
+          this.observed(live, { online: false, reason: live.problem?.message ?? 'no answer' });
           void this.relocate(live);
         }
       } else live.status = 'error';
@@ -349,11 +343,9 @@ export class DeviceManager {
     live.status = 'online';
     live.problem = undefined;
     live.failures = 0;
-    const { drafts, memory } = evaluateAlerts(this.name(live), live.memory, { online: true, info, poolChangeExpected: Date.now() < live.poolChangeExpectedUntil }, this.thresholds);
-    live.memory = memory;
-    for (const draft of drafts) this.raise(live, draft);
+    this.observed(live, { online: true, info, poolChangeExpected: Date.now() < live.poolChangeExpectedUntil });
     const now = Date.now();
-    live.row = { ...live.row, hostname: info.hostname, asicModel: info.asicModel, firmware: info.firmware.raw, lastSeen: now, bestDiff: memory.bestDiff, lastPool: primaryPoolOf(info) };
+    live.row = { ...live.row, hostname: info.hostname, asicModel: info.asicModel, firmware: info.firmware.raw, lastSeen: now, bestDiff: live.baseline.bestDiff, lastPool: primaryPoolOf(info) };
     this.store.upsert(live.row);
     if (now - live.lastSampleAt >= (this.opts.sampleIntervalMs ?? 60_000)) {
       live.lastSampleAt = now;
@@ -438,7 +430,6 @@ export class DeviceManager {
       const row: DeviceRow = { id, mac: info.mac, address: client.baseUrl, hostname: info.hostname, asicModel: info.asicModel, firmware: info.firmware.raw, addedAt: Date.now(), lastSeen: Date.now(), bestDiff: info.bestDiff, lastPool: primaryPoolOf(info), proxyBackup: null };
       this.store.upsert(row);
       live = this.track(row);
-      live.memory.bestDiff = info.bestDiff;
     }
     this.observe(live, info);
     return this.view(live);
@@ -658,6 +649,24 @@ export class DeviceManager {
     live.row = { ...live.row, proxyBackup: null };
     this.store.upsert(live.row);
     await this.restartAndWait(live, info);
+    return this.view(live);
+  }
+
+  /**
+   * For fleet actions (fleet.ts): the device's AxeOS client after a fresh look at it. Pool changes in the next
+   * `expectMs` are ours, not an alert.
+   */
+  async beginChange(id: string, expectMs = 120_000): Promise<{ client: AxeosClient; info: NormalizedInfo; name: string }> {
+    const live = this.require(id);
+    const info = await this.fresh(live);
+    live.poolChangeExpectedUntil = Date.now() + expectMs;
+    return { client: live.client, info, name: this.name(live) };
+  }
+
+  /** Restarts after a fleet change and waits for the new boot. */
+  async finishChange(id: string, before: NormalizedInfo): Promise<Device> {
+    const live = this.require(id);
+    await this.restartAndWait(live, before);
     return this.view(live);
   }
 

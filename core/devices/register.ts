@@ -1,13 +1,8 @@
-/** Wires the device manager into the API contract: commands in, device events and alerts out. */
+/** Wires the device manager into the API contract: commands in, device events out (alerts come from core/alerts). */
 import type { ApiHost } from '../api/host';
-import type { Alert } from '../api/system';
 import type { DeviceManager } from './manager';
 
-/**
- * `onAlert` lets the composition root keep device alerts with the others (alerts.recent); without
- * it they are emitted as `alert` events directly.
- */
-export function registerDevicesApi(host: ApiHost, manager: DeviceManager, onAlert?: (alert: Alert) => void): () => void {
+export function registerDevicesApi(host: ApiHost, manager: DeviceManager): () => void {
   host.handle('devices.list', () => ({ devices: manager.list() }));
   host.handle('devices.add', async ({ address }) => ({ device: await manager.add(address) }));
   host.handle('devices.get', ({ id }) => ({ device: manager.get(id) }));
@@ -34,7 +29,7 @@ export function registerDevicesApi(host: ApiHost, manager: DeviceManager, onAler
   host.handle('devices.usbRestore', ({ path, backupId }) => manager.usb.restore({ path, backupId }));
   host.handle('devices.usbBackups', () => ({ backups: manager.usb.backups.list().map(({ writtenMd5: _written, ...backup }) => backup) }));
   return manager.subscribe((event) => {
-    if (event.type === 'alert' && onAlert) onAlert(event.alert);
-    else host.emit(event);
+    // each look at a device is for the engine's own watchers; the UI gets device.state
+    if (event.type !== 'device.observed') host.emit(event);
   });
 }

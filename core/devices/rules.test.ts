@@ -1,33 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeInfo } from '../../device/axeos/normalize';
-import { readFixtureJson } from '../../test/fixtures';
-import { type AlertMemory, evaluateAlerts } from './alerts';
 import { lanAddressFor } from './lan';
 import { hostOfAddress } from './manager';
 import { shareDeltas } from './store';
-
-const example = () => normalizeInfo(readFixtureJson('axeos', 'research-bitaxe', 'system_info_example.json'));
-const fresh: AlertMemory = { offline: false, hashrateLow: false, overheat: false, pool: null, bestDiff: 0 };
-
-describe('alert rules fire on transitions', () => {
-  it('offline once, then back online', () => {
-    const first = evaluateAlerts('gamma', fresh, { online: false, reason: 'no answer' });
-    expect(first.drafts.map((d) => d.kind)).toEqual(['offline']);
-    expect(evaluateAlerts('gamma', first.memory, { online: false, reason: 'no answer' }).drafts).toEqual([]);
-    expect(evaluateAlerts('gamma', first.memory, { online: true, info: example(), poolChangeExpected: false }).drafts.map((d) => d.kind)).toContain('online');
-  });
-
-  it('hashrate drop, overheat, pool change elsewhere and new best difficulty', () => {
-    const base = evaluateAlerts('gamma', fresh, { online: true, info: example(), poolChangeExpected: false });
-    expect(base.drafts).toEqual([]); // the first look only learns the pool and best difficulty
-    const info = { ...example(), hashrate10m: 100, temperature: 75, bestDiff: 3e9 };
-    info.pools = info.pools.map((p) => (p.slot === 0 ? { ...p, url: 'evil.example' } : p));
-    const next = evaluateAlerts('gamma', base.memory, { online: true, info, poolChangeExpected: false });
-    expect(next.drafts.map((d) => d.kind).sort()).toEqual(['best-difficulty', 'hashrate-drop', 'overheat', 'pool-change']);
-    expect(evaluateAlerts('gamma', base.memory, { online: true, info, poolChangeExpected: true }).drafts.map((d) => d.kind)).not.toContain('pool-change');
-    expect(evaluateAlerts('gamma', base.memory, { online: true, info: { ...info, miningPaused: true }, poolChangeExpected: true }).drafts.map((d) => d.kind)).not.toContain('hashrate-drop');
-  });
-});
 
 describe('addresses', () => {
   it('picks this machine’s address on the device’s subnet', () => {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { API_PREFIX, commands } from '../api/contract';
 import { apiErrorBody } from '../api/define';
+import { observeOpenApiPaths } from './observe-routes';
 
 function jsonSchema(schema: z.ZodType): unknown {
   return z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' });
@@ -46,6 +47,6 @@ export function buildOpenApi(version: string): Record<string, unknown> {
     servers: [{ url: API_PREFIX }],
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ bearer: [] }],
-    paths,
+    paths: { ...paths, ...observeOpenApiPaths() },
   };
 }

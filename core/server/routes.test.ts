@@ -5,6 +5,8 @@
  * command's own refusal (its error code and words). A command without a row fails the test.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +35,10 @@ interface State {
   demoRelay?: string;
   scanId?: string;
   mnemonic?: string;
+  groupId?: string;
+  actionId?: string;
+  webhookUrl?: string;
+  webhookId?: string;
 }
 
 /** In the order they run: the wallet exists before its commands, the device before its commands. */
@@ -86,6 +92,29 @@ const rows: Row[] = [
   { name: 'devices.restart', input: (s) => ({ id: s.deviceId }) },
   { name: 'devices.discover', input: () => ({ hosts: ['127.0.0.2'] }), check: (body: { scanId: string }, state) => void (state.scanId = body.scanId) },
   { name: 'devices.cancelDiscover', input: (s) => ({ scanId: s.scanId }) },
+  { name: 'devices.groups.save', input: (s) => ({ name: 'Shelf', devices: [s.deviceId] }), check: (body: { group: { id: string; devices: string[] } }, state) => {
+      expect(body.group.devices).toEqual([state.deviceId]);
+      state.groupId = body.group.id;
+    } },
+  { name: 'devices.groups.list', check: (body: { groups: Array<{ id: string }> }, state) => expect(body.groups.map((g) => g.id)).toContain(state.groupId) },
+  { name: 'devices.fleet.apply', input: (s) => ({ targets: { groups: [s.groupId] }, action: { kind: 'pool', primary: { url: '127.0.0.1', port: 3334, user: 'fleet-routes' } } }), check: (body: { actionId: string; results: Array<{ ok: boolean }> }, state) => {
+      expect(body.results).toEqual([expect.objectContaining({ ok: true })]);
+      state.actionId = body.actionId;
+    } },
+  { name: 'devices.fleet.undo', input: (s) => ({ actionId: s.actionId }), check: (body: { kind: string; results: Array<{ ok: boolean }> }) => expect(body).toMatchObject({ kind: 'undo', results: [{ ok: true }] }) },
+  { name: 'devices.groups.remove', input: (s) => ({ id: s.groupId }), check: (body: { removed: boolean }) => expect(body.removed).toBe(true) },
+  { name: 'integrations.get', check: (body: { metrics: { open: boolean }; webhooks: unknown[] }) => expect(body).toMatchObject({ metrics: { open: false }, webhooks: [] }) },
+  { name: 'integrations.metrics', input: () => ({ open: true }), check: (body: { open: boolean }) => expect(body.open).toBe(true) },
+  { name: 'integrations.mqtt.update', input: () => ({ enabled: true, url: '' }), refusal: { status: 400, code: 'bad_request', message: /broker address/ } },
+  { name: 'integrations.mqtt.test', refusal: { status: 502, code: 'upstream_error', message: /./ } },
+  { name: 'integrations.webhooks.add', input: (s) => ({ name: 'routes', url: s.webhookUrl }), check: (body: { webhook: { id: string }; secret: string }, state) => {
+      expect(body.secret).toMatch(/^[0-9a-f]{64}$/);
+      state.webhookId = body.webhook.id;
+    } },
+  { name: 'integrations.webhooks.update', input: (s) => ({ id: s.webhookId, name: 'renamed' }), check: (body: { webhook: { name: string } }) => expect(body.webhook.name).toBe('renamed') },
+  { name: 'integrations.webhooks.test', input: (s) => ({ id: s.webhookId }), check: (body: { ok: boolean; status: number }) => expect(body).toMatchObject({ ok: true, status: 204 }) },
+  { name: 'integrations.webhooks.secret', input: (s) => ({ id: s.webhookId }), check: (body: { secret: string }) => expect(body.secret).toMatch(/^[0-9a-f]{64}$/) },
+  { name: 'integrations.webhooks.remove', input: (s) => ({ id: s.webhookId }), check: (body: { removed: boolean }) => expect(body.removed).toBe(true) },
   { name: 'devices.remove', input: (s) => ({ id: s.deviceId }), check: (body: { removed: boolean }) => expect(body.removed).toBe(true) },
   { name: 'backup.get', check: (body: { running: boolean }) => expect(body.running).toBe(true) },
   { name: 'backup.testRelay', input: (s) => ({ url: s.relay }), check: (body: { ok: boolean }) => expect(body.ok).toBe(true) },
@@ -101,6 +130,7 @@ describe('every API route through HTTP', () => {
   let server: RunningServer;
   let token: string;
   let relay: RunningRelay;
+  let receiver: Server;
   const state: State = {};
 
   beforeAll(async () => {
@@ -110,6 +140,10 @@ describe('every API route through HTTP', () => {
     server = await startApiServer({ host: engine.host, token, port: 0, version: 'test', logger: engine.logger });
     relay = await startRelay();
     state.relay = relay.url;
+    // a webhook receiver that accepts every delivery
+    receiver = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    state.webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     state.deviceAddress = engine.status().demoDevices?.[0];
   });
 
@@ -117,6 +151,7 @@ describe('every API route through HTTP', () => {
     await server?.close();
     await engine?.stop();
     await relay?.close();
+    await new Promise((resolve) => receiver?.close(resolve));
     rmSync(home, { recursive: true, force: true });
   });
 

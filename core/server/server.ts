@@ -19,6 +19,7 @@ import { ApiError, httpStatusOf } from '../api/define';
 import type { ApiHost } from '../api/host';
 import type { Logger } from '../log';
 import { buildOpenApi } from './openapi';
+import { OBSERVE_PATHS, type ObserveEndpoints, serveObserve } from './observe-routes';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -31,6 +32,8 @@ export interface ApiServerOptions {
   /** the built renderer (index.html + assets); when absent a page says how to build it */
   staticDir?: string;
   maxBodyBytes?: number;
+  /** GET /health and GET /metrics (core/observe) */
+  observe?: ObserveEndpoints;
 }
 
 export interface RunningServer {
@@ -242,6 +245,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningSer
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (opts.observe && OBSERVE_PATHS.has(url.pathname)) {
+      serveObserve(req, res, url.pathname, opts.observe, sameToken(bearerToken(req), opts.token)).catch((error: unknown) => {
+        log.error('request failed', { path: url.pathname, error: (error as Error)?.message });
+        sendError(res, new ApiError('internal', 'The server failed to answer.', 'Try again; the Logs page has details.'));
+      });
+      return;
+    }
     const rejected = checkOrigin(req);
     const work = rejected
       ? Promise.reject(rejected)

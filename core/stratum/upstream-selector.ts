@@ -131,7 +131,7 @@ export class UpstreamSelector extends EventEmitter<SelectorEvents> {
 
   status(): UpstreamStatus {
     const active = this.activeIndex !== null ? this.upstreams[this.activeIndex] : undefined;
-    const state = active ? (this.states.get(active.url)?.state ?? 'none') : 'none';
+    const state = active ? (this.states.get(active.url)?.state ?? 'none') : this.noActiveState();
     const primary = this.upstreams[0] ? this.states.get(this.upstreams[0].url) : undefined;
     return {
       url: active?.url ?? null,
@@ -141,7 +141,8 @@ export class UpstreamSelector extends EventEmitter<SelectorEvents> {
       latencyMs: this.current?.latencyMs ?? null,
       activeIndex: this.activeIndex,
       failover: this.activeIndex !== null && this.activeIndex > 0,
-      lastError: primary?.lastError ?? null,
+      // why we are not on a working primary; once the primary carries the miners again there is nothing to explain
+      lastError: this.activeIndex === 0 && state === 'up' ? null : (primary?.lastError ?? null),
       switches: this.switches,
       since: iso(this.activeSince),
       upstreams: this.upstreams.map((u) => {
@@ -288,6 +289,13 @@ export class UpstreamSelector extends EventEmitter<SelectorEvents> {
   private publish(detail: string | null): void {
     const active = this.activeIndex !== null ? this.upstreams[this.activeIndex] : undefined;
     const state = active ? this.states.get(active.url)?.state : undefined;
-    this.emit('upstream', { url: active?.url ?? null, activeIndex: this.activeIndex, onPrimary: this.activeIndex === 0, state: state ?? 'none', detail });
+    this.emit('upstream', { url: active?.url ?? null, activeIndex: this.activeIndex, onPrimary: this.activeIndex === 0, state: state ?? this.noActiveState(), detail });
+  }
+
+  /** No upstream in use: "none" only when none is configured; "connecting" while one is being tried; "down" when all failed. */
+  private noActiveState(): 'none' | 'connecting' | 'down' {
+    if (this.upstreams.length === 0) return 'none';
+    const states = [...this.states.values()].map((u) => u.state);
+    return states.some((state) => state === 'connecting' || state === 'idle') ? 'connecting' : 'down';
   }
 }

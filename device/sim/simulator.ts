@@ -22,6 +22,7 @@ import type { LoaderChip } from './rom-loader';
 import { type SerialConsole, openSerialConsole } from './serial-console';
 import { MAX_POOLS, type SimPool, type SimSettings, SettingsRejected, applyPatch, blankPool, poolFromBody } from './settings';
 import { UsbLoader } from './usb-loader';
+import { thermalStep } from './thermal';
 
 export interface SimulatorOptions {
   model?: SimModel;
@@ -264,24 +265,35 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
   const tick = () => {
     rt.uptimeSeconds = Math.floor((Date.now() - bootAt) / 1000);
-    const mining = miner.authorized && !rt.miningPaused;
+    const mining = miner.authorized && !rt.miningPaused && !halted;
     const noise = 1 + (Math.random() - 0.5) * 0.04;
     rt.hashrate = mining ? Math.round(model.expectedHashrate * 1.05 * noise * 100) / 100 : 0;
     const ease = (current: number, k: number) => Math.round((current + (rt.hashrate - current) * k) * 100) / 100;
     rt.hashrate1m = ease(rt.hashrate1m, 0.3);
     rt.hashrate10m = ease(rt.hashrate10m, 0.1);
     rt.hashrate1h = ease(rt.hashrate1h, 0.02);
-    rt.temperature = Math.round((mining ? 58 + Math.random() * 2 : 42 + Math.random()) * 4) / 4;
+    const manualFan = Number(settings.manualFanSpeed ?? settings.fanspeed ?? 100);
+    const heat = thermalStep({ mining, autoFan: settings.autofanspeed === 1, manualFanPercent: manualFan, tempTarget: settings.temptarget, temperature: rt.temperature, jitter: Math.random() });
+    rt.temperature = heat.temperature;
     rt.vrTemperature = Math.round(rt.temperature - 9);
     rt.power = Math.round((mining ? model.power * noise : 3.2) * 100) / 100;
-    rt.fanRpm = mining ? 3980 + Math.round(Math.random() * 40) : 2000;
-    rt.fanPercent = mining ? 47 : 35;
+    rt.fanPercent = heat.fanPercent;
+    rt.fanRpm = Math.round(heat.fanPercent * 85 + Math.random() * 40);
+    if (heat.overheat) {
+      // ESP-Miner's safe mode: fan to 100 % manual, overheat_mode saved, mining stopped until the user clears it
+      Object.assign(settings, { overheat_mode: 1, autofanspeed: 0, [firmware === 'v2.9' ? 'fanspeed' : 'manualFanSpeed']: 100 });
+      halted = true;
+      miner.paused = true;
+      espLog('E', 'power_management', `OVERHEAT! VR: ${rt.vrTemperature}C ASIC: ${rt.temperature}C`);
+      espLog('W', 'power_management', 'Entering safe mode due to overheat condition. System operation halted.');
+    }
     rt.totalHashes += (rt.hashrate * 1e9);
     if (settings.statsFrequency > 0 && rt.uptimeSeconds % settings.statsFrequency === 0) {
       statistics.push([rt.hashrate, rt.hashrate1m, rt.hashrate10m, rt.hashrate1h, 0.21, rt.temperature, -1, rt.vrTemperature, settings.coreVoltage, 5109, rt.power, 3468, rt.fanPercent, rt.fanRpm, 0, -57, 8123456, rt.responseTime, Date.now() - bootAt]);
       if (statistics.length > 720) statistics.shift();
     }
   };
+  let halted = false;
   let tickTimer = setInterval(tick, 1000);
 
   const defaults = structuredClone(settings);
@@ -315,12 +327,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const boot = () => {
     bootAt = Date.now();
     if (flash) loadFromFlash(flash);
+    // a device that overheated stays halted across reboots until overheat_mode is cleared
+    halted = settings.overheat_mode !== 0;
     rt.uptimeSeconds = 0;
     rt.sharesAccepted = 0;
     rt.sharesRejected = 0;
     rt.rejectReasons.clear();
     rt.bestSessionDiff = 0;
     rt.miningPaused = false;
+    miner.paused = halted;
     rt.hashrate = rt.hashrate1m = rt.hashrate10m = rt.hashrate1h = 0;
     bootPools.primaryIndex = settings.primaryPoolIndex;
     bootPools.secondaryIndex = settings.secondaryPoolIndex;
@@ -434,7 +449,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       case 'POST /api/system/resume': {
         if (!v214plus) break;
         rt.miningPaused = path.endsWith('pause');
-        miner.paused = rt.miningPaused;
+        miner.paused = rt.miningPaused || halted;
         espLog('I', 'http_server', rt.miningPaused ? 'Mining paused' : 'Mining resumed');
         return send(res, 200, { message: rt.miningPaused ? 'Mining paused' : 'Mining resumed' });
       }

@@ -3,7 +3,7 @@
 /** Open the token URL, reach every page by its navigation link and by keyboard, screenshot each. */
 import { expect, type Journey, startServe, waitFor } from '../harness';
 
-const pages = ['Dashboard', 'Devices', 'Wallet', 'Backup', 'Settings', 'Logs'];
+const pages = ['Dashboard', 'Devices', 'Wallet', 'Backup', 'Settings', 'Integrations', 'Logs'];
 
 /** Runs in the page: controls a screen reader would announce without a name (no label, no text, no aria-label). */
 function unlabelledControls(): string[] {

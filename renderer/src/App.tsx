@@ -1,12 +1,11 @@
 import { useEffect } from 'react';
-import type { Alert } from '../../core/api/system';
 import { confirmLeave } from './leave-guard';
-import { useLive } from './live';
 import { ErrorNotice } from './components/ErrorNotice';
 import { StatusBar } from './components/StatusBar';
 import { BackupPage } from './pages/Backup';
 import { DashboardPage } from './pages/Dashboard';
 import { DevicesPage } from './pages/Devices';
+import { IntegrationsPage } from './pages/Integrations';
 import { LogsPage } from './pages/Logs';
 import { SettingsPage } from './pages/Settings';
 import { SetupPage } from './pages/Setup';
@@ -21,15 +20,11 @@ const views: Record<Route, () => React.JSX.Element> = {
   wallet: WalletPage,
   backup: BackupPage,
   settings: SettingsPage,
+  integrations: IntegrationsPage,
   logs: LogsPage,
   welcome: WelcomePage,
   setup: SetupPage,
 };
-
-/** An upstream alert older than the moment the upstream came (back) up is over: it stays on the Logs page only. */
-function resolved(alert: Alert, upstreamUpSince: string | undefined): boolean {
-  return alert.source === 'upstream' && upstreamUpSince !== undefined && Date.parse(alert.at) <= Date.parse(upstreamUpSince);
-}
 
 /** What the demo is, and exactly how to leave it: pools saved now are used only by a start without --demo. */
 function DemoBanner({ label, savedPools, desktop }: { label: string; savedPools: number; desktop: boolean }) {
@@ -51,8 +46,8 @@ export function App() {
   const settings = useApp((s) => s.settings);
   const clearError = useApp((s) => s.clearError);
   const connection = useApp((s) => s.connection);
-  const upstreamUpSince = useLive((s) => (s.mining?.upstream.state === 'up' ? s.mining.upstream.since : undefined));
-  const alert = useApp((s) => [...s.alerts].reverse().find((a) => a.severity !== 'info' && !s.dismissedAlerts.includes(a.id) && !resolved(a, upstreamUpSince)));
+  // an alert whose condition is over (clearedAt) stays on the Logs page only
+  const alert = useApp((s) => [...s.alerts].reverse().find((a) => a.severity !== 'info' && !a.clearedAt && !s.dismissedAlerts.includes(a.id)));
   const dismissAlert = useApp((s) => s.dismissAlert);
   useTheme();
 

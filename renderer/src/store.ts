@@ -10,7 +10,7 @@ import { notifyAlert } from './notifications';
 
 export type LogRecord = Extract<ApiEvent, { type: 'log' }>['record'];
 
-export const pages = ['dashboard', 'devices', 'wallet', 'backup', 'settings', 'logs'] as const;
+export const pages = ['dashboard', 'devices', 'wallet', 'backup', 'settings', 'integrations', 'logs'] as const;
 export type Page = (typeof pages)[number];
 /** first run (create/restore a wallet) and the setup wizard are routes outside the navigation */
 export type Route = Page | 'welcome' | 'setup';
@@ -21,6 +21,7 @@ export const pageTitles: Record<Route, string> = {
   wallet: 'Wallet',
   backup: 'Backup',
   settings: 'Settings',
+  integrations: 'Integrations',
   logs: 'Logs',
   welcome: 'Welcome',
   setup: 'Set up a Bitaxe',
@@ -129,8 +130,9 @@ export const useApp = create<AppState>((set, get) => ({
         set({ settings: event.settings });
         return;
       case 'alert':
-        set((s) => ({ alerts: [...s.alerts.slice(-199), event.alert] }));
-        notifyAlert(event.alert, get().settings);
+        // a cleared alert comes again with the same id: it replaces the earlier copy
+        set((s) => ({ alerts: [...s.alerts.filter((a) => a.id !== event.alert.id).slice(-199), event.alert] }));
+        if (!event.alert.clearedAt) notifyAlert(event.alert, get().settings);
         break;
       case 'wallet.balance':
       case 'wallet.status':

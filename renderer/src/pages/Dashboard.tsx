@@ -4,6 +4,7 @@ import { shortUrl, upstreamStateName, upstreamStateWords } from '../components/S
 import { Chart } from '../components/Chart';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Term } from '../components/Term';
+import { GroupedDevices } from '../components/GroupedDevices';
 import { formatAgo, formatHashrate, formatMs, formatSi } from '../format';
 import { compareHashrates, reconnecting, typicalHashrate, warmingUp } from '../hashrate';
 import { totalBalance, totalHashrate, useLive } from '../live';
@@ -228,6 +229,8 @@ export function DashboardPage() {
           )}
         </section>
       </div>
+
+      <GroupedDevices />
 
       <section aria-labelledby={`${id}-miners`}>
         <h2 id={`${id}-miners`}>Miners</h2>

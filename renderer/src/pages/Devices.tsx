@@ -5,6 +5,7 @@ import { ConfirmButton } from '../components/Confirm';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
 import { Term } from '../components/Term';
 import { UsbSetup } from '../components/UsbSetup';
+import { FleetActions } from '../components/FleetActions';
 import { useDiscovery, type FoundDevice } from '../discovery';
 import { downloadText } from '../download';
 import { formatAgo, formatHashrate, formatSi } from '../format';
@@ -410,6 +411,7 @@ export function DevicesPage() {
           </ul>
         )}
       </section>
+      {devices.data && devices.data.devices.length > 1 && <FleetActions devices={devices.data.devices} onChange={devices.reload} />}
     </div>
   );
 }

@@ -39,6 +39,7 @@ export function LogsPage() {
             {[...alerts].reverse().map((alert) => (
               <li key={alert.id} className={`alert alert-${alert.severity}`}>
                 <strong>{alert.title}</strong> <span className="muted">{new Date(alert.at).toLocaleString()}</span>
+                {alert.clearedAt && <span className="muted"> · over since {new Date(alert.clearedAt).toLocaleString()}</span>}
                 <p>{alert.message}</p>
                 {alert.hint && <p className="hint">{alert.hint}</p>}
               </li>
