@@ -9,7 +9,6 @@ import { repoRoot } from './fixtures';
 
 const SOURCE = /\.(ts|tsx|mts)$/;
 const IO_MODULES = new Set(['fs', 'net', 'http', 'https', 'http2', 'tls', 'dgram', 'child_process', 'worker_threads', 'cluster', 'dns']);
-
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir)) {
@@ -72,6 +71,14 @@ describe('layering (DESIGN.md)', () => {
     expect(bad).toEqual([]);
   });
 
+  it('core/platform sits on the protocol: it imports core/protocol and itself only', () => {
+    const bad = check((from, target) => {
+      if (!from.startsWith('core/platform/') || 'module' in target) return true;
+      return target.path.startsWith('core/protocol/') || target.path.startsWith('core/platform/');
+    });
+    expect(bad).toEqual([]);
+  });
+
   it('core/api is pure contract: zod and itself only', () => {
     const bad = check((from, target) => {
       if (!from.startsWith('core/api/')) return true;
@@ -100,8 +107,8 @@ describe('layering (DESIGN.md)', () => {
     expect(bad).toEqual([]);
   });
 
-  it('devnet and device use only the protocol, transport, contract and logging parts of core', () => {
-    const allowed = (path: string) => /^core\/(protocol|transport|api)\//.test(path) || path === 'core/log';
+  it('devnet and device use only the protocol, platform, transport, contract and logging parts of core', () => {
+    const allowed = (path: string) => /^core\/(protocol|platform|transport|api)\//.test(path) || path === 'core/platform' || path === 'core/log';
     const bad = check((from, target) => {
       if (!from.startsWith('devnet/') && !from.startsWith('device/')) return true;
       if ('module' in target) return target.module !== 'electron';
