@@ -16,11 +16,12 @@ import { Wallet } from '@cashu/cashu-ts';
 import Database from 'better-sqlite3';
 import { startMint } from '../devnet/mint/index';
 import { silentLogger } from '../core/log';
-import { availableBackends, createDleq, secp, signBlindedMessage, signMintQuote, unblindVerifiedHex, useBackend } from '../core/protocol/cashu/index';
+import { createDleq, secp, signBlindedMessage, signMintQuote, unblindVerifiedHex, useBackend } from '../core/protocol/cashu/index';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { bip39Seed, createMnemonic, deriveLockingKey, deterministicOutput } from '../core/wallet/keys';
 import { openWallet, type WalletService } from '../core/wallet/service';
 import { randomHeaderHash, tempDir } from '../core/wallet/testing/kit';
+import { secpBackends } from '../core/platform/secp';
 import { ratePerSecond, round } from './measure';
 
 // shares per round; one warm-up round (JIT, caches, SQLite pages), then ROUNDS timed rounds whose median is the figure
@@ -136,7 +137,7 @@ async function cashuTsRun(dir: string, mintUrl: string, makeQuotes: QuoteMaker, 
  * `ours / anchor` is the machine-independent reading of the wallet-side target.
  */
 function cryptoAnchor(count: number): number | null {
-  const plain = availableBackends().find((b) => b.name === 'native');
+  const plain = secpBackends().find((b) => b.name === 'native');
   if (!plain) return null;
   const before = secp();
   useBackend(plain);
@@ -172,7 +173,7 @@ function cryptoAnchor(count: number): number | null {
 }
 
 async function childMint(dir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'core', 'wallet', 'testing', 'mint-process.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', join(import.meta.dirname, '..', 'core', 'platform', 'register.ts'), join(import.meta.dirname, '..', 'core', 'wallet', 'testing', 'mint-process.ts')], {
     env: { ...process.env, MINT_DB: join(dir, 'child-mint.sqlite') },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
