@@ -86,8 +86,8 @@ describe('NIP-44 v2 on node:crypto (paulmillr/nip44 vectors)', () => {
     const t = v.valid.encrypt_decrypt[0]!;
     const key = hexToBytes(t.conversation_key);
     const withinBody = (at: number, c: string) => t.payload.slice(0, at) + c + t.payload.slice(at + 1);
-    for (const bad of [withinBody(10, '='), withinBody(20, '-'), withinBody(30, '_'), withinBody(40, 'é'), withinBody(50, ' '), `${t.payload}=`, t.payload.slice(0, -1)]) {
-      expect(() => decrypt(bad, key), JSON.stringify(bad.slice(0, 60))).toThrow();
+    for (const bad of [withinBody(10, '='), withinBody(20, '-'), withinBody(30, '_'), withinBody(40, 'é'), withinBody(50, ' '), `${t.payload}=`, `${t.payload}A`]) {
+      expect(() => decrypt(bad, key), JSON.stringify(bad.slice(0, 60))).toThrow(/invalid base64/);
     }
     expect(decrypt(t.payload, key)).toBe(t.plaintext);
   });
