@@ -1,6 +1,6 @@
 /**
  * The wallet's crypto per share, alone (no SQLite, HTTP or JSON), three ways in one run, each in shares per
- * CPU-second (median of three rounds of `shares` after a warm-up round):
+ * CPU-second (median of five rounds of `shares` after a warm-up round):
  *  - anchor: perf.md's "native-secp wallet-only" ceiling on the published bindings' single operations
  *    (wallet.bench.ts cryptoAnchor; 1-output NUT-20 messages as perf.md measured it);
  *  - perOutput: what the wallet engine calls today, per quote and per output (signMintQuote, unblindVerifiedHex)
@@ -8,7 +8,8 @@
  *  - batch: the batch primitives per NUT-29 batch of 100 (signMintQuotes, unblindVerifiedBatchHex), which the
  *    engine calls once wired in.
  * Both of ours do what the engine does for a batch: NUT-13 P2PK outputs, every quote signing all 100 outputs.
- * The mint's answers are made outside the clock.
+ * The mint's answers are made outside the clock. Rounds of the two paths alternate, so load on a shared machine
+ * lands on both alike.
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { createDleq, prepareOutputs, secp, signBlindedMessage, signMintQuote, signMintQuotes, unblindVerifiedBatchHex, unblindVerifiedHex } from '../core/protocol/cashu/index';
@@ -71,18 +72,19 @@ export function walletCryptoPerShare(shares = 1000): WalletCryptoFigures {
     return steps;
   };
   const total = (s: Steps) => s.deriveAndBlind + s.signNut20 + s.verifyAndUnblind;
-  const median = (batched: boolean): Steps => {
-    round_(0, batched); // warm-up
-    const runs = [1, 2, 3].map((k) => round_(k * shares, batched)).sort((a, b) => total(a) - total(b));
-    return runs[1]!;
-  };
+  const ROUNDS = 5;
+  round_(0, false); // warm-up
+  round_(shares, true);
+  const runs: Record<'perOutput' | 'batch', Steps[]> = { perOutput: [], batch: [] };
+  for (let k = 0; k < 2 * ROUNDS; k++) runs[k % 2 === 0 ? 'perOutput' : 'batch'].push(round_((k + 2) * shares, k % 2 === 1));
+  const median = (list: Steps[]): Steps => [...list].sort((a, b) => total(a) - total(b))[Math.floor(list.length / 2)]!;
   const micros = (s: Steps): Steps => ({
     deriveAndBlind: round((s.deriveAndBlind * 1000) / shares, 1),
     signNut20: round((s.signNut20 * 1000) / shares, 1),
     verifyAndUnblind: round((s.verifyAndUnblind * 1000) / shares, 1),
   });
-  const perOutput = median(false);
-  const batch = median(true);
+  const perOutput = median(runs.perOutput);
+  const batch = median(runs.batch);
   const rate = (s: Steps) => round((shares * 1000) / total(s), 1);
   return {
     backend: secp().name,
