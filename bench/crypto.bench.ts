@@ -31,7 +31,7 @@ function mintNut20(): Record<string, unknown> {
   const pubkey = Buffer.from(Uint8Array.from([2, ...schnorr.getPublicKey(privkey)])).toString('hex');
   // prepared once per request, as the devnet mint does
   const outputs = prepareOutputs(Array.from({ length: 100 }, (_, i) => ({ amount: 1n, B_: `02${i.toString(16).padStart(64, '0')}` })));
-  const quoteIds = outputs.map(() => crypto.randomUUID());
+  const quoteIds = Array.from({ length: 100 }, () => crypto.randomUUID());
   const signatures = signMintQuotes(quoteIds, outputs, privkey);
   const quotes = quoteIds.map((quoteId, i) => ({ quoteId, pubkey, signature: signatures[i]! }));
   if (!verifyMintQuoteSignatures(quotes, outputs).every(Boolean)) throw new Error('NUT-20 batch rejected');
