@@ -508,6 +508,16 @@ static void tagged_hash_start(secp256k1_sha256 *hash, const char *tag) {
     secp256k1_sha256_write(hash, tag_hash, 32);
 }
 
+/* BIP340's tagged hash of three 32-byte parts. */
+static void tagged_hash3(unsigned char *out32, const char *tag, const unsigned char *a, const unsigned char *b, const unsigned char *c) {
+    secp256k1_sha256 hash;
+    tagged_hash_start(&hash, tag);
+    secp256k1_sha256_write(&hash, a, 32);
+    secp256k1_sha256_write(&hash, b, 32);
+    secp256k1_sha256_write(&hash, c, 32);
+    secp256k1_sha256_finalize(&hash, out32);
+}
+
 /*
  * signSchnorr(out, digests[], secret, auxes[]) -> status: BIP340 signatures (64 bytes each into out) of 32-byte digests
  * under one key; P = d*G is computed once and kept for the next call with the same key. Constant time in the key and
@@ -572,11 +582,7 @@ static napi_value sign_schnorr(napi_env env, napi_callback_info info) {
         secp256k1_sha256_finalize(&hash, t);
         secp256k1_scalar_get_b32(rand, &d);
         for (j = 0; j < 32; j++) t[j] ^= rand[j];
-        tagged_hash_start(&hash, "BIP0340/nonce");
-        secp256k1_sha256_write(&hash, t, 32);
-        secp256k1_sha256_write(&hash, px, 32);
-        secp256k1_sha256_write(&hash, digest, 32);
-        secp256k1_sha256_finalize(&hash, rand);
+        tagged_hash3(rand, "BIP0340/nonce", t, px, digest);
         secp256k1_scalar_set_b32(&k, rand, NULL);
         if (secp256k1_scalar_is_zero(&k)) {
             status = BAD_SCALAR;
@@ -589,11 +595,7 @@ static napi_value sign_schnorr(napi_env env, napi_callback_info info) {
         secp256k1_scalar_cond_negate(&k, secp256k1_fe_is_odd(&r.y));
         secp256k1_fe_get_b32(rx, &r.x);
         /* e = hash_challenge(R.x || P.x || m) mod n; s = k + e*d */
-        tagged_hash_start(&hash, "BIP0340/challenge");
-        secp256k1_sha256_write(&hash, rx, 32);
-        secp256k1_sha256_write(&hash, px, 32);
-        secp256k1_sha256_write(&hash, digest, 32);
-        secp256k1_sha256_finalize(&hash, e_bytes);
+        tagged_hash3(e_bytes, "BIP0340/challenge", rx, px, digest);
         secp256k1_scalar_set_b32(&e, e_bytes, NULL);
         secp256k1_scalar_mul(&e, &e, &d);
         secp256k1_scalar_add(&e, &e, &k);

@@ -15,6 +15,7 @@ import {
   fail,
   negatePoint,
   nobleBackend,
+  schnorrFrom,
   type SecpBackend,
   useBackend,
 } from '../protocol/cashu/secp';
@@ -182,15 +183,10 @@ const wasmBackend: SecpBackend = {
   combine: wasmCombine,
   isZeroSum: (terms, g) => composeIsZeroSum(terms, g, wasmOps),
   verifyDleqUnblind: (items) => composedVerifyDleqUnblind({ ...wasmOps, combine: wasmCombine }, items),
-  signSchnorr: (m, d, aux) => wasm.signSchnorr(m, d, aux),
-  signSchnorrMany: (digests, d, auxes) => digests.map((m, i) => wasm.signSchnorr(m, d, auxes[i] ?? fail('one aux per digest'))),
-  verifySchnorr: (m, x, sig) => {
-    try {
-      return wasm.verifySchnorr(m, x, sig);
-    } catch {
-      return false;
-    }
-  },
+  ...schnorrFrom(
+    (m, d, aux) => wasm.signSchnorr(m, d, aux),
+    (m, x, sig) => wasm.verifySchnorr(m, x, sig),
+  ),
 };
 
 let backends: SecpBackend[] | undefined;

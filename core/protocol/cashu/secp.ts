@@ -255,27 +255,29 @@ export function bip340(ops: Pick<SecpBackend, 'baseMultiply' | 'combine' | 'unco
     const e = mod(bytesToScalar(taggedHash('BIP0340/challenge', rx, px, m)));
     return concatBytes(rx, scalarToBytes(mod(k + e * d)));
   };
+  // schnorrFrom turns a throw (x not on the curve, a sum at infinity) into false
+  return schnorrFrom(sign, (m, xonly, sig) => {
+    if (xonly.length !== 32 || sig.length !== 64) return false;
+    const rBytes = sig.subarray(0, 32);
+    if (bytesToScalar(rBytes) >= FIELD_PRIME || bytesToScalar(sig.subarray(32)) >= CURVE_ORDER) return false;
+    const Pu = ops.uncompressed(concatBytes(Uint8Array.of(2), xonly));
+    const e = mod(bytesToScalar(taggedHash('BIP0340/challenge', rBytes, xonly, m)));
+    const R = ops.combine([[negatePoint(Pu), scalarToBytes(e)]], sig.subarray(32)); // s·G - e·P
+    return (R[64]! & 1) === 0 && equalBytes(R.subarray(1, 33), rBytes); // R must have an even y
+  });
+}
+
+/** signSchnorr, signSchnorrMany and a verifySchnorr that never throws, from a library's own BIP340 functions. */
+export function schnorrFrom(
+  sign: (digest: Uint8Array, privkey: Uint8Array, aux: Uint8Array) => Uint8Array,
+  verify: (digest: Uint8Array, xonly: Uint8Array, signature: Uint8Array) => boolean,
+): Pick<SecpBackend, 'signSchnorr' | 'signSchnorrMany' | 'verifySchnorr'> {
   return {
     signSchnorr: sign,
-    signSchnorrMany: (digests, secret, auxes) => digests.map((m, i) => sign(m, secret, auxes[i] ?? fail('one aux per digest'))),
-    verifySchnorr(m: Uint8Array, xonly: Uint8Array, sig: Uint8Array): boolean {
-      if (xonly.length !== 32 || sig.length !== 64) return false;
-      const P = concatBytes(Uint8Array.of(2), xonly);
-      let Pu: Uint8Array; // checked here: x must be on the curve
+    signSchnorrMany: (digests, privkey, auxes) => digests.map((m, i) => sign(m, privkey, auxes[i] ?? fail('one aux per digest'))),
+    verifySchnorr: (m, x, sig) => {
       try {
-        Pu = ops.uncompressed(P);
-      } catch {
-        return false;
-      }
-      const rBytes = sig.subarray(0, 32);
-      if (bytesToScalar(rBytes) >= FIELD_PRIME) return false;
-      const s = bytesToScalar(sig.subarray(32));
-      if (s >= CURVE_ORDER) return false;
-      const e = taggedHash('BIP0340/challenge', rBytes, xonly, m);
-      try {
-        const R = ops.combine([[negatePoint(Pu), scalarToBytes(mod(bytesToScalar(e)))]], sig.subarray(32)); // s·G - e·P
-        if ((R[64]! & 1) !== 0) return false; // R must have an even y
-        return equalBytes(R.subarray(1, 33), rBytes);
+        return verify(m, x, sig);
       } catch {
         return false;
       }
@@ -347,15 +349,10 @@ export const nobleBackend: SecpBackend = {
   isZeroSum: (terms, g) => nobleSum(terms, g).is0(),
   verifyDleqUnblind: (items) => composedVerifyDleqUnblind(nobleBackend, items),
   uncompressed: (p) => noblePoint(p).toBytes(false),
-  signSchnorr: (m, d, aux) => schnorr.sign(m, d, aux),
-  signSchnorrMany: (digests, d, auxes) => digests.map((m, i) => schnorr.sign(m, d, auxes[i] ?? fail('one aux per digest'))),
-  verifySchnorr: (m, x, sig) => {
-    try {
-      return schnorr.verify(sig, m, x);
-    } catch {
-      return false;
-    }
-  },
+  ...schnorrFrom(
+    (m, d, aux) => schnorr.sign(m, d, aux),
+    (m, x, sig) => schnorr.verify(sig, m, x),
+  ),
 };
 
 let active: SecpBackend = nobleBackend;
