@@ -314,14 +314,20 @@ function nobleOut(point: NoblePoint, uncompressed?: boolean): Uint8Array {
   return point.toBytes(!uncompressed);
 }
 
+/** Pippenger pays from a handful of points on; below, Strauss-Shamir with the endomorphism and G's own table. */
+const NOBLE_PIPPENGER_FROM = 8;
+
 function nobleSum(terms: readonly Term[], g: Uint8Array | undefined): NoblePoint {
   const points = terms.map(([p]) => noblePoint(p));
   const scalars = terms.map(([, k]) => nobleScalar(k, true));
-  if (g) {
-    points.push(Point.BASE);
-    scalars.push(nobleScalar(g, true));
+  const gScalar = g ? nobleScalar(g, true) : 0n;
+  if (points.length >= NOBLE_PIPPENGER_FROM) return pippenger(Point, [...points, Point.BASE], [...scalars, gScalar]);
+  let sum = gScalar === 0n ? Point.ZERO : Point.BASE.multiplyUnsafe(gScalar);
+  for (let i = 0; i < points.length; i += 2) {
+    const pair = i + 1 < points.length ? points[i]!.mulAddUnsafe(scalars[i]!, points[i + 1]!, scalars[i + 1]!) : points[i]!.multiplyUnsafe(scalars[i]!);
+    sum = sum.add(pair);
   }
-  return points.length === 0 ? Point.ZERO : pippenger(Point, points, scalars);
+  return sum;
 }
 
 /** noble-curves (pure JavaScript): the default, and the reference the other backends are tested against. */
