@@ -27,7 +27,6 @@ import {
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import {
-  availableBackends,
   blindedMessageHex,
   createDleq,
   outputSecretDeriver,
@@ -41,6 +40,7 @@ import {
   verifyMintQuoteSignature,
 } from '../core/protocol/cashu/index';
 import { startMint } from '../devnet/mint/index';
+import { secpBackends } from '../core/platform/secp';
 import { ratePerSecond, round } from './measure';
 
 const BATCH = 100;
@@ -192,7 +192,7 @@ export async function run(): Promise<Record<string, unknown>> {
   try {
     const baseline = measure(legacy, cashuTsMint, 3000);
     results.cashuTsOutputsPerSecond = baseline;
-    for (const backend of availableBackends()) {
+    for (const backend of secpBackends()) {
       useBackend(backend);
       measure(current, fastMint, 300); // warm-up
       const rate = measure(current, fastMint, 2500);

@@ -12,6 +12,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 // @ts-expect-error -- a plain .mjs script without type declarations
 const { ensureNative } = (await import('../scripts/build-native.mjs')) as { ensureNative: () => boolean };
 ensureNative();
+// every suite measures the platform's crypto, as the app runs it
+const { installPlatformCrypto } = await import('../core/platform');
+process.stderr.write(`bench: crypto ${JSON.stringify(installPlatformCrypto())}\n`);
 const wanted = new Set(process.argv.slice(2));
 const suites = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))

@@ -3,14 +3,19 @@
  * second for 100-byte and 64 KiB payloads. Baselines from the same run: one x-only secp256k1 ECDH for the
  * handshake, and the bare ChaCha20-Poly1305 seal+open of the same payload for framing, so `vsRawAead` is the
  * cost of Sv2 framing (header sealed separately, chunking, stream reassembly) over the cipher itself.
+ * `aeadPerFrame`: each ChaCha20-Poly1305 implementation per whole frame (seal and open of header and payload)
+ * at the sizes of the two messages every share and every job cost, against node:crypto (the old default).
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { randomBytes } from 'node:crypto';
 import { connectSv2, createSv2Server, type Sv2Connection } from '../core/transport/sv2';
-import { aead, nobleAead, type Aead } from '../core/protocol/sv2/aead';
+import { aeadImplementations } from '../core/platform/aead';
+import { type Aead, currentAead, nobleAead } from '../core/protocol/sv2/aead';
 import { devAuthorityKeypair } from '../core/protocol/sv2/authority';
 import { CipherState, Sv2FrameDecryptor, Sv2FrameEncryptor } from '../core/protocol/sv2/cipher';
+import { encodeMessage, type Sv2MessageOf } from '../core/protocol/sv2/messages';
 import { NoiseInitiator, NoiseResponder } from '../core/protocol/sv2/noise';
+import { sampleMessages } from '../core/protocol/sv2/sample-messages';
 import { opsPerSecond, ratePerSecond, round } from './measure';
 
 const authority = devAuthorityKeypair();
@@ -39,11 +44,11 @@ async function tcpHandshakes(ms: number): Promise<number> {
   }
 }
 
-function framesPerSecond(size: number, ms: number): number {
+function framesPerSecond(size: number, ms: number, aead: Aead = currentAead(), payload: Uint8Array = randomBytes(size)): number {
   const key = randomBytes(32);
-  const encryptor = new Sv2FrameEncryptor(new CipherState(key));
-  const decryptor = new Sv2FrameDecryptor(new CipherState(key), { maxPayloadBytes: size });
-  const message = { extensionType: 0, msgType: 0x99, payload: randomBytes(size) };
+  const encryptor = new Sv2FrameEncryptor(new CipherState(key, aead));
+  const decryptor = new Sv2FrameDecryptor(new CipherState(key, aead), { maxPayloadBytes: size });
+  const message = { extensionType: 0, msgType: 0x99, payload };
   let count = 0;
   const start = performance.now();
   while (performance.now() - start < ms) {
@@ -101,6 +106,42 @@ async function tcpThroughput(size: number, frames: number): Promise<{ framesPerS
   }
 }
 
+/** The payloads a share and a job put on the wire: SubmitSharesExtended (8-byte extranonce) and a mainnet-sized job (12-hash merkle path, ~250-byte coinbase parts). */
+function perShareMessages(): Record<string, Uint8Array> {
+  const messages = sampleMessages();
+  const job = messages.find((m): m is Sv2MessageOf<'NewExtendedMiningJob'> => m.type === 'NewExtendedMiningJob')!;
+  const share = messages.find((m) => m.type === 'SubmitSharesExtended')!;
+  return {
+    SubmitSharesExtended: encodeMessage(share).payload,
+    NewExtendedMiningJob: encodeMessage({
+      ...job,
+      merklePath: Array.from({ length: 12 }, (_, i) => new Uint8Array(32).fill(i)),
+      coinbaseTxPrefix: new Uint8Array(90).fill(2),
+      coinbaseTxSuffix: new Uint8Array(160).fill(0xf0),
+    }).payload,
+  };
+}
+
+/** Seal and open of one whole frame per implementation, with node:crypto (the implementation before libsodium) as the baseline. */
+function aeadPerFrame(): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, payload] of Object.entries(perShareMessages())) {
+    const rates: Record<string, number> = {};
+    for (const aead of aeadImplementations()) {
+      framesPerSecond(payload.length, 200, aead, payload); // warm-up
+      rates[aead.name] = framesPerSecond(payload.length, 1500, aead, payload);
+    }
+    const baseline = rates['node:crypto'];
+    out[name] = {
+      payloadBytes: payload.length,
+      framesPerSecond: rates,
+      microsecondsPerFrame: Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, round(1e6 / v, 2)])),
+      vsNodeCrypto: baseline ? Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, round(v / baseline, 2)])) : null,
+    };
+  }
+  return { ...out, note: 'one frame = header and payload sealed, then opened again (two AEAD operations each way)' };
+}
+
 export async function run(): Promise<Record<string, unknown>> {
   const ecdhSecret = secp256k1.utils.randomSecretKey();
   const ecdhPeer = secp256k1.getPublicKey(secp256k1.utils.randomSecretKey());
@@ -111,7 +152,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const frames: Record<string, unknown> = {};
   for (const [label, size] of Object.entries(SIZES)) {
     const framed = framesPerSecond(size, 2000);
-    const raw = rawAeadPerSecond(aead, size, 1500);
+    const raw = rawAeadPerSecond(currentAead(), size, 1500);
     const noble = rawAeadPerSecond(nobleAead, size, 1500);
     frames[label] = {
       framesPerSecond: framed,
@@ -126,7 +167,8 @@ export async function run(): Promise<Record<string, unknown>> {
   const tcp100 = await tcpThroughput(SIZES['100B'], 20000);
 
   return {
-    aeadBackend: aead.name,
+    aeadBackend: currentAead().name,
+    aeadPerFrame: aeadPerFrame(),
     handshakes: {
       inMemoryPerSecond: memory,
       loopbackTcpPerSecond: tcp,

@@ -12,6 +12,7 @@ import { parseUpstreamUrl } from './api/upstream-url';
 import { ensureHome, makePrivate } from './config/home';
 import { SettingsStore } from './config/settings-store';
 import { createDeviceManager, Fleet, FleetStore, registerDevicesApi, registerFleetApi } from './devices';
+import { installPlatformCrypto } from './platform';
 import { createLogger, type Logger, type LogSink } from './log';
 import { fileSink, LogRing, stderrSink } from './logging';
 import { startIntegrations } from './integrations';
@@ -68,6 +69,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     if (record.level !== 'debug') host.emit({ type: 'log', record });
   });
   const logger = createLogger(sinks);
+  logger.info('crypto backends', installPlatformCrypto());
   const startedAt = Date.now();
   const stops: Array<() => Promise<void> | void> = [];
 

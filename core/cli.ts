@@ -8,6 +8,7 @@ import { parseUpstreamUrl, UpstreamUrlError } from './api/upstream-url';
 import { startEngine } from './app';
 import { type Logger, logStrayRejections } from './log';
 import { apiTokenForStart, defaultHomeDir, ensureHome } from './config/home';
+import { installPlatformCrypto } from './platform';
 import { startApiServer } from './server/server';
 import { VERSION } from './version';
 
@@ -107,6 +108,7 @@ function stopOnSignals(stop: () => Promise<void>): void {
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  installPlatformCrypto();
   try {
     switch (command) {
       case 'serve': {

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '../core/log';
+import { installPlatformCrypto } from '../core/platform';
 import { startMint, type DevnetMint } from './mint/index';
 import { startPool, type DevnetPool, type PoolOptions } from './pool/pool';
 import { startRelay } from './relay/relay';
@@ -43,6 +44,7 @@ const HOST = '127.0.0.1';
 const DEMO_BLOCK_INTERVAL_SECONDS = 60;
 
 export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
+  installPlatformCrypto();
   const logger = opts.logger ?? silentLogger;
   const temporary = opts.home === undefined;
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'axewallet-devnet-'));

@@ -6,7 +6,7 @@
  * Run from `npm install` (postinstall) and from the start, test and bench entry points.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ECMULT_ADDON = join(root, 'native', 'build', 'ecmult.node');
 const SOURCE = join(root, 'native', 'ecmult.c');
+/** the addon is stale when any C file beside it is newer (ecmult.c includes comb.h) */
+const newestSource = () => Math.max(...readdirSync(dirname(SOURCE)).filter((f) => /\.[ch]$/.test(f)).map((f) => statSync(join(dirname(SOURCE), f)).mtimeMs));
 
 function nodeHeaders() {
   const candidates = [join(dirname(process.execPath), '..', 'include', 'node'), process.env.npm_config_nodedir && join(process.env.npm_config_nodedir, 'include', 'node')];
@@ -39,7 +41,7 @@ export function buildNative() {
     return 'the secp256k1 package is not installed';
   }
   if (!existsSync(join(library, 'src', 'secp256k1.c'))) return `no libsecp256k1 source in ${library}`;
-  if (existsSync(ECMULT_ADDON) && statSync(ECMULT_ADDON).mtimeMs >= statSync(SOURCE).mtimeMs) return null;
+  if (existsSync(ECMULT_ADDON) && statSync(ECMULT_ADDON).mtimeMs >= newestSource()) return null;
   const headers = nodeHeaders();
   if (!headers) return "Node's C headers (node_api.h) were not found next to this node binary";
   const compiler = process.env.CC ?? 'cc';

@@ -9,6 +9,27 @@ import { repoRoot } from './fixtures';
 
 const SOURCE = /\.(ts|tsx|mts)$/;
 const IO_MODULES = new Set(['fs', 'net', 'http', 'https', 'http2', 'tls', 'dgram', 'child_process', 'worker_threads', 'cluster', 'dns']);
+/** packages that load a native addon or read a .wasm file when imported: the platform's business (core/platform) */
+const NATIVE_PACKAGES = new Set(['module', 'secp256k1', 'tiny-secp256k1', 'sodium-native', 'better-sqlite3', 'nostr-wasm', 'serialport', '@serialport']);
+
+/**
+ * What makes a module depend on the machine it runs on, found in its text (comments removed): CommonJS loading,
+ * the process object, native addons (.node files) and file locations. Protocol code takes such things through
+ * interfaces instead (core/platform installs them).
+ */
+export function impurities(source: string): string[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|\s)\/\/.*$/gm, '$1');
+  const found: string[] = [];
+  const patterns: Array<[string, RegExp]> = [
+    ['createRequire', /\bcreateRequire\b/],
+    ['require()', /(?<![.\w])require\s*\(/],
+    ['process.*', /(?<![.\w])process\b(?=\s*(?:[.[)]|as\b))/],
+    ['a native addon (.node)', /['"`][^'"`\n]*\.node['"`]/],
+    ['import.meta file locations', /\bimport\.meta\.(url|dirname|filename)\b/],
+  ];
+  for (const [what, pattern] of patterns) if (pattern.test(code)) found.push(what);
+  return found;
+}
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
@@ -72,6 +93,43 @@ describe('layering (DESIGN.md)', () => {
     expect(bad).toEqual([]);
   });
 
+  it('core/protocol is pure: no createRequire, require(), process.*, native addons or packages that load them', () => {
+    const bad: Violation[] = [];
+    for (const file of sourceFiles(join(repoRoot, 'core', 'protocol'))) {
+      const from = relative(repoRoot, file);
+      if (/\.test\.tsx?$/.test(from) || from.includes('/testing/')) continue;
+      for (const what of impurities(readFileSync(file, 'utf8'))) bad.push({ file: from, imports: what });
+    }
+    bad.push(
+      ...check((from, target) => {
+        if (!from.startsWith('core/protocol/') || !('module' in target)) return true;
+        return !NATIVE_PACKAGES.has(target.module);
+      }),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  it('the purity check finds what secp.ts did before the platform split', () => {
+    const before = [
+      "import { createRequire } from 'node:module';",
+      "// require('not this one, a comment')",
+      'const require = createRequire(import.meta.url);',
+      "const lib = require('secp256k1/bindings');",
+      'const resources = (process as { resourcesPath?: string }).resourcesPath;',
+      "for (const path of ['../../../native/build/ecmult.node']) load(path);",
+    ].join('\n');
+    expect(impurities(before)).toEqual(['createRequire', 'require()', 'process.*', 'a native addon (.node)', 'import.meta file locations']);
+    expect(impurities("/* process.env */ const url = 'https://example.org/x.node.js'; // require('y')")).toEqual([]);
+  });
+
+  it('core/platform sits on the protocol: it imports core/protocol and itself only', () => {
+    const bad = check((from, target) => {
+      if (!from.startsWith('core/platform/') || 'module' in target) return true;
+      return target.path.startsWith('core/protocol/') || target.path.startsWith('core/platform/');
+    });
+    expect(bad).toEqual([]);
+  });
+
   it('core/api is pure contract: zod and itself only', () => {
     const bad = check((from, target) => {
       if (!from.startsWith('core/api/')) return true;
@@ -100,8 +158,8 @@ describe('layering (DESIGN.md)', () => {
     expect(bad).toEqual([]);
   });
 
-  it('devnet and device use only the protocol, transport, contract and logging parts of core', () => {
-    const allowed = (path: string) => /^core\/(protocol|transport|api)\//.test(path) || path === 'core/log';
+  it('devnet and device use only the protocol, platform, transport, contract and logging parts of core', () => {
+    const allowed = (path: string) => /^core\/(protocol|platform|transport|api)\//.test(path) || path === 'core/platform' || path === 'core/log';
     const bad = check((from, target) => {
       if (!from.startsWith('devnet/') && !from.startsWith('device/')) return true;
       if ('module' in target) return target.module !== 'electron';

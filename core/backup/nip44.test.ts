@@ -3,7 +3,8 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import * as reference from 'nostr-tools/nip44';
 import { describe, expect, it } from 'vitest';
 import { readFixtureJson } from '../../test/fixtures';
-import { calcPaddedLen, decrypt, encrypt, getConversationKey, messageKeys } from './nip44';
+import { randomBytes } from 'node:crypto';
+import { calcPaddedLen, chacha20Openssl, chacha20Sodium, decrypt, encrypt, getConversationKey, messageKeys } from './nip44';
 
 interface Vectors {
   v2: {
@@ -70,5 +71,24 @@ describe('NIP-44 v2 on node:crypto (paulmillr/nip44 vectors)', () => {
     const payload = encrypt(big, key, nonce);
     expect(payload).toBe(reference.encrypt(big, key, nonce));
     expect(decrypt(payload, key)).toBe(big);
+  });
+
+  it('ChaCha20 on libsodium (used here) and on OpenSSL give the same bytes', () => {
+    const sodium = chacha20Sodium();
+    expect(sodium).toBeDefined();
+    for (const length of [0, 1, 63, 64, 65, 1000, 70_000]) {
+      const [key, nonce, data] = [randomBytes(32), randomBytes(12), randomBytes(length)];
+      expect(sodium!(key, nonce, data).toString('hex')).toBe(chacha20Openssl(key, nonce, data).toString('hex'));
+    }
+  });
+
+  it('refuses payloads that are not standard, padded base64', () => {
+    const t = v.valid.encrypt_decrypt[0]!;
+    const key = hexToBytes(t.conversation_key);
+    const withinBody = (at: number, c: string) => t.payload.slice(0, at) + c + t.payload.slice(at + 1);
+    for (const bad of [withinBody(10, '='), withinBody(20, '-'), withinBody(30, '_'), withinBody(40, 'é'), withinBody(50, ' '), `${t.payload}=`, `${t.payload}A`]) {
+      expect(() => decrypt(bad, key), JSON.stringify(bad.slice(0, 60))).toThrow(/invalid base64/);
+    }
+    expect(decrypt(t.payload, key)).toBe(t.plaintext);
   });
 });

@@ -1,15 +1,19 @@
 /**
  * Checks events from relays before anything in them is used: shape, id (sha256 of the NIP-01
- * serialization), BIP340 signature, and the author and kind the caller expects. Signatures are checked
- * with libsecp256k1 compiled to wasm (tiny-secp256k1, as the cashu layer uses) and the id with OpenSSL's
- * sha256: measured 25-30% less CPU than nostr-wasm's verifyEvent and ~8x noble (bench/backup.bench.ts).
- * A restore checks thousands at once: big batches are split over worker threads, one per core.
+ * serialization), BIP340 signature, and the author and kind the caller expects. The id is hashed with
+ * OpenSSL's sha256. A restore checks thousands of signatures by one author at once: with a secp256k1 backend
+ * that has a multi-scalar multiplication (native/ecmult.node, installed by core/platform) they are checked
+ * together by BIP340 batch verification in this thread (core/protocol/cashu/schnorr-batch.ts, a bad one is
+ * still named); otherwise one by one with libsecp256k1 in wasm (tiny-secp256k1), big batches split over
+ * worker threads, one per core.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as secp from 'tiny-secp256k1';
+import { verifySchnorrEach } from '../protocol/cashu/schnorr-batch';
+import { secp as secpBackend } from '../protocol/cashu/secp';
 import type { EventTemplate, SignedEvent } from './nip60';
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -21,7 +25,8 @@ const MAX_WORKERS = 4;
 
 /** NIP-01 event id: sha256 of [0, pubkey, created_at, kind, tags, content] as JSON. */
 export function eventId(event: EventTemplate & { pubkey: string }): Buffer {
-  return createHash('sha256').update(JSON.stringify([0, event.pubkey, event.created_at, event.kind, event.tags, event.content])).digest();
+  // one-shot hash(): no Hash object per event (restore hashes thousands)
+  return hash('sha256', JSON.stringify([0, event.pubkey, event.created_at, event.kind, event.tags, event.content]), 'buffer');
 }
 
 /** The id matches the content and the BIP340 signature is the author's. */
@@ -64,6 +69,7 @@ export async function verifyEvents(raws: unknown[], expect: Expectation): Promis
 }
 
 async function signaturesValid(events: SignedEvent[]): Promise<boolean[]> {
+  if (secpBackend().multiScalar) return inBatches(events);
   const workers = Math.min(MAX_WORKERS, availableParallelism());
   if (events.length >= PARALLEL_FROM && workers > 1) {
     try {
@@ -79,6 +85,18 @@ async function signaturesValid(events: SignedEvent[]): Promise<boolean[]> {
       return false;
     }
   });
+}
+
+/** Ids checked one by one (a hash each), the signatures of those that match verified as one batch. */
+function inBatches(events: SignedEvent[]): boolean[] {
+  const verdicts = events.map(() => false);
+  const items: Array<{ at: number; digest: Uint8Array; xonly: Uint8Array; signature: Uint8Array }> = [];
+  events.forEach((event, at) => {
+    const id = eventId(event);
+    if (id.toString('hex') === event.id) items.push({ at, digest: id, xonly: Buffer.from(event.pubkey, 'hex'), signature: Buffer.from(event.sig, 'hex') });
+  });
+  verifySchnorrEach(items).forEach((valid, i) => (verdicts[items[i]!.at] = valid));
+  return verdicts;
 }
 
 /**

@@ -4,7 +4,9 @@
  */
 import { sha256 } from './hash';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { bytesToScalar, compressPoint, isValidScalar, mod, negatePoint, ONE, scalarToBytes, secp } from './secp';
+import { bytesToScalar, compressPoint, equalBytes, isValidScalar, mod, negatePoint, ONE, scalarToBytes, secp } from './secp';
+
+export { equalBytes };
 
 const DOMAIN = utf8ToBytes('Secp256k1_HashToCurve_Cashu_');
 
@@ -59,11 +61,4 @@ export function verifyProofSignature(secret: string, C: Uint8Array, privkey: Uin
   if (!backend.isPoint(C)) return false;
   const expected = backend.multiply(secretToCurve(secret), privkey);
   return equalBytes(expected, C);
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }

@@ -4,8 +4,8 @@
  */
 import { sha256, hmacSha256 } from './hash';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { equalBytes, hashToCurve } from './bdhke';
-import { bytesToScalar, CURVE_ORDER, dleqPoints, isValidScalar, mod, scalarToBytes, secp } from './secp';
+import { hashToCurve } from './bdhke';
+import { bytesToScalar, CURVE_ORDER, type DleqItem, dleqPoints, equalBytes, mod, scalarToBytes, secp } from './secp';
 
 export interface Dleq {
   /** 32-byte challenge. */
@@ -65,18 +65,25 @@ export function verifyDleq(dleq: Dleq, blinded: Uint8Array, blindSig: Uint8Array
 }
 
 /**
- * Wallet, per output: the DLEQ check and the unblinding C = C_ - r·A in one backend call (one pass per point and
- * one inversion on native). C (compressed) when the proof holds, else undefined. Never throws.
+ * Wallet, per output: the DLEQ check and the unblinding C = C_ - r·A in one backend call. C (compressed) when the
+ * proof holds, else undefined. Never throws.
  */
 export function verifyDleqAndUnblind(dleq: Dleq, blinded: Uint8Array, blindSig: Uint8Array, A: Uint8Array, r: Uint8Array): Uint8Array | undefined {
-  const backend = secp();
+  return verifyDleqAndUnblindBatch([{ A, B_: blinded, C_: blindSig, e: dleq.e, s: dleq.s, r }])[0];
+}
+
+/**
+ * Wallet, per mint answer: every blind signature's NUT-12 check and unblinding in one backend call (on native: one
+ * pass of libsecp256k1 over the batch, comb tables for G and for a mint key it sees often, one inversion). C
+ * (compressed) for each signature whose proof holds, undefined for each that does not, so the caller can name it.
+ * NUT-12 proofs are (e, s): each check needs its own R1 and R2 to hash, so unlike BIP340 signatures (schnorr-batch.ts)
+ * they cannot be folded into one random linear combination. Never throws.
+ */
+export function verifyDleqAndUnblindBatch(items: readonly DleqItem[]): (Uint8Array | undefined)[] {
   try {
-    if (!scalarsInRange(dleq) || !isValidScalar(r)) return undefined;
-    const mintKey = A.length === 65 ? A : backend.uncompressed(A);
-    const points = backend.dleqUnblind(mintKey, blinded, blindSig, dleq.e, dleq.s, r);
-    return equalBytes(hashE([points.R1, points.R2, mintKey, points.C_]), dleq.e) ? points.C : undefined;
+    return secp().verifyDleqUnblind(items);
   } catch {
-    return undefined;
+    return items.map(() => undefined);
   }
 }
 

@@ -6,14 +6,18 @@
  *   const sig = signMintQuote(quoteId, [{ amount, B_ }], lockPrivkey)  // NUT-20 ('legacy' as 4th arg after 20008)
  *   const C = unblindVerifiedHex({ B_, C_, dleq, A }, r)               // NUT-12 check, then NUT-00 unblinding
  *   if (C === undefined) reject                                        // A = mint key for the amount
+ * and per NUT-29 batch, in one backend call each: signMintQuotes (wallet), unblindVerifiedBatchHex (wallet),
+ * verifyMintQuoteSignatures (mint).
+ *
+ * Pure: the secp256k1 backend is noble until an entry point installs a native one (core/platform).
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { blindMessage, unblindSignature } from './bdhke';
-import { verifyDleq, verifyDleqAndUnblind, verifyProofDleq } from './dleq';
-import { secp } from './secp';
+import { verifyDleq, verifyDleqAndUnblindBatch, verifyProofDleq } from './dleq';
+import { type DleqItem, secp } from './secp';
 
 export { blindMessage, equalBytes, hashToCurve, secretToCurve, signBlindedMessage, unblindSignature, verifyProofSignature } from './bdhke';
-export { createDleq, hashE, verifyDleq, verifyDleqAndUnblind, verifyProofDleq, type Dleq } from './dleq';
+export { createDleq, hashE, verifyDleq, verifyDleqAndUnblind, verifyDleqAndUnblindBatch, verifyProofDleq, type Dleq } from './dleq';
 export { isValidKeysetKeys, keysetIdV1, keysetIdV2, type KeysetIdV2Options, type KeysetKeys } from './keyset';
 export { outputSecretDeriver, type OutputSecret } from './nut13';
 export {
@@ -21,13 +25,17 @@ export {
   prepareOutputs,
   quoteLookupDigest,
   signMintQuote,
+  signMintQuotes,
   signQuoteLookup,
   verifyMintQuoteSignature,
+  verifyMintQuoteSignatures,
   verifyQuoteLookup,
   type Nut20Format,
   type PreparedOutputs,
+  type QuoteSignature,
   type SignedOutput,
 } from './nut20';
+export { verifySchnorrBatch, verifySchnorrEach, type SchnorrItem } from './schnorr-batch';
 export {
   checkSpendingConditions,
   conditionsSatisfied,
@@ -42,7 +50,7 @@ export {
   type SigFlag,
   type SpendInput,
 } from './p2pk';
-export { availableBackends, CURVE_ORDER, isValidScalar, schnorrSign, schnorrVerify, secp, useBackend, type SecpBackend } from './secp';
+export { CURVE_ORDER, isValidScalar, nobleBackend, schnorrSign, schnorrSignMany, schnorrVerify, secp, useBackend, type DleqItem, type SecpBackend } from './secp';
 
 export interface DleqHex {
   e: string;
@@ -76,17 +84,45 @@ export function verifyBlindSignatureHex(sig: { B_: string; C_: string; dleq: Dle
   }
 }
 
+export interface BlindSignatureHex {
+  B_: string;
+  C_: string;
+  dleq: DleqHex;
+  /** the mint's key for the output's amount */
+  A: string;
+}
+
 /**
- * The wallet's per-output step: the NUT-12 check of a blind signature, then C = C_ - r·A, with C_ parsed once
- * for both. Undefined when the check fails or a field is malformed.
+ * The wallet's per-output step: the NUT-12 check of a blind signature, then C = C_ - r·A. Undefined when the check
+ * fails or a field is malformed.
  */
-export function unblindVerifiedHex(sig: { B_: string; C_: string; dleq: DleqHex; A: string }, r: Uint8Array): string | undefined {
-  try {
-    const C = verifyDleqAndUnblind({ e: hexToBytes(sig.dleq.e), s: hexToBytes(sig.dleq.s) }, hexToBytes(sig.B_), hexToBytes(sig.C_), mintKeyPoint(sig.A), r);
-    return C && bytesToHex(C);
-  } catch {
-    return undefined;
-  }
+export function unblindVerifiedHex(sig: BlindSignatureHex, r: Uint8Array): string | undefined {
+  return unblindVerifiedBatchHex([sig], [r])[0];
+}
+
+/**
+ * The wallet's step for a whole mint answer: every blind signature's NUT-12 check and unblinding in one backend call
+ * (dleq.ts verifyDleqAndUnblindBatch). C (hex) per output whose proof holds; undefined for each whose proof fails or
+ * whose fields are malformed, so the caller can say which.
+ */
+export function unblindVerifiedBatchHex(sigs: readonly BlindSignatureHex[], rs: readonly Uint8Array[]): (string | undefined)[] {
+  const items: DleqItem[] = [];
+  const at: number[] = [];
+  sigs.forEach((sig, i) => {
+    try {
+      items.push({ A: mintKeyPoint(sig.A), B_: hexToBytes(sig.B_), C_: hexToBytes(sig.C_), e: hexToBytes(sig.dleq.e), s: hexToBytes(sig.dleq.s), r: rs[i]! });
+      at.push(i);
+    } catch {
+      // malformed hex: undefined below
+    }
+  });
+  const results = verifyDleqAndUnblindBatch(items);
+  const out: (string | undefined)[] = sigs.map(() => undefined);
+  at.forEach((i, j) => {
+    const C = results[j];
+    if (C) out[i] = bytesToHex(C);
+  });
+  return out;
 }
 
 /** NUT-12 check of a proof carrying {e, s, r}, as tokens do; false on any malformed field. */

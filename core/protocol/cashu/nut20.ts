@@ -14,7 +14,8 @@
 import { createHash } from 'node:crypto';
 import { sha256 } from './hash';
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { schnorrSign, schnorrVerify } from './secp';
+import { verifySchnorrEach } from './schnorr-batch';
+import { schnorrSign, schnorrSignMany, schnorrVerify } from './secp';
 
 export type Nut20Format = 'current' | 'legacy';
 
@@ -79,6 +80,55 @@ export function signMintQuote(
   format: Nut20Format = 'current',
 ): string {
   return bytesToHex(schnorrSign(mintQuoteDigest(quoteId, outputs, format), privkey));
+}
+
+/**
+ * Wallet: the signatures (hex) of every quote of a NUT-29 batch over the same outputs, in one backend call (on native,
+ * the key's P = d·G once for the batch).
+ */
+export function signMintQuotes(
+  quoteIds: readonly string[],
+  outputs: readonly SignedOutput[] | PreparedOutputs,
+  privkey: Uint8Array,
+  format: Nut20Format = 'current',
+): string[] {
+  const body = prepared(outputs);
+  return schnorrSignMany(
+    quoteIds.map((q) => mintQuoteDigest(q, body, format)),
+    privkey,
+  ).map((sig) => bytesToHex(sig));
+}
+
+export interface QuoteSignature {
+  quoteId: string;
+  /** hex, 33 bytes */
+  pubkey: string;
+  /** hex, 64 bytes */
+  signature: string;
+}
+
+/**
+ * Mint: each quote's verdict for a NUT-29 batch over the same outputs. All signatures are checked together (BIP340
+ * batch verification, schnorr-batch.ts) in the first format; those that fail are tried in the next format, and so on.
+ * A malformed pubkey or signature is false. Never throws.
+ */
+export function verifyMintQuoteSignatures(
+  quotes: readonly QuoteSignature[],
+  outputs: readonly SignedOutput[] | PreparedOutputs,
+  formats: readonly Nut20Format[] = ['current'],
+): boolean[] {
+  const body = prepared(outputs);
+  const verdicts = quotes.map(() => false);
+  const wellFormed = quotes.map((q) => /^[0-9a-fA-F]{128}$/.test(q.signature) && /^0[23][0-9a-fA-F]{64}$/.test(q.pubkey));
+  for (const format of formats) {
+    const open = quotes.map((_, i) => i).filter((i) => wellFormed[i] && !verdicts[i]);
+    if (open.length === 0) break;
+    const results = verifySchnorrEach(
+      open.map((i) => ({ digest: mintQuoteDigest(quotes[i]!.quoteId, body, format), xonly: hexToBytes(quotes[i]!.pubkey).subarray(1), signature: hexToBytes(quotes[i]!.signature) })),
+    );
+    open.forEach((i, j) => (verdicts[i] = results[j]!));
+  }
+  return verdicts;
 }
 
 /** Mint: true when `signature` (hex) signs the outputs for `quoteId` under `pubkey` (hex, 33 bytes). Never throws. */

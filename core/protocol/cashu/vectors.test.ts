@@ -4,8 +4,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { mnemonicToSeedSync } from '@scure/bip39';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFixture, readFixtureJson } from '../../../test/fixtures';
+import { secpBackends } from '../../platform/secp';
 import {
-  availableBackends,
   blindMessage,
   checkSpendingConditions,
   conditionsSatisfied,
@@ -36,7 +36,7 @@ const v = readFixtureJson<Json>('cashu', 'vectors.json');
 const original = secp();
 afterAll(() => useBackend(original));
 
-describe.each(availableBackends().map((b) => [b.name, b] as const))('NUT vectors on %s libsecp256k1', (_name, backend) => {
+describe.each(secpBackends().map((b) => [b.name, b] as const))('NUT vectors on the %s backend', (_name, backend) => {
   it('uses the backend under test', () => {
     useBackend(backend);
     expect(secp().name).toBe(backend.name);

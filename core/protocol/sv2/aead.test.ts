@@ -1,39 +1,121 @@
+/**
+ * Every ChaCha20-Poly1305 implementation that loads here (libsodium via sodium-native, OpenSSL via node:crypto,
+ * @noble/ciphers) against RFC 8439's AEAD vectors (§2.8.2 and Appendix A.5, read from the RFC's own text in
+ * test/fixtures/rfc8439) and against each other.
+ */
 import { randomBytes } from 'node:crypto';
-import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
-import { aead, nativeAead, nobleAead, type Aead } from './aead';
+import { readFixture } from '../../../test/fixtures';
+import { aeadImplementations } from '../../platform/aead';
+import { sodium } from '../../platform/sodium';
+import { currentAead, nobleAead } from './aead';
+import { CipherState } from './cipher';
 
-const backends: Aead[] = [nobleAead, ...(nativeAead ? [nativeAead] : [])];
+const rfc = readFixture('rfc8439', 'rfc8439.txt');
+
+/** The bytes of the hexdump ("  000  4c 61 ...  Ladies") or colon-hex line(s) that follow `label` within `section`. */
+function bytesAfter(section: string, label: string): Uint8Array {
+  const lines = section.split('\n');
+  const start = lines.findIndex((l) => l.trim() === label);
+  if (start < 0) throw new Error(`no "${label}" in the RFC section`);
+  const hex: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    const dump = /^\s*\d{3} {2}((?:[0-9a-f]{2} )*[0-9a-f]{2})/.exec(line);
+    const colons = /^\s*((?:[0-9a-f]{2}:)+[0-9a-f]{2}):?\s*$/.exec(line);
+    if (dump) hex.push(dump[1]!.replaceAll(' ', ''));
+    else if (colons) hex.push(colons[1]!.replaceAll(':', ''));
+    else break;
+  }
+  return Uint8Array.from(Buffer.from(hex.join(''), 'hex'));
+}
+
+function section(from: string, to: string): string {
+  const start = rfc.indexOf(`\n${from}`);
+  const end = rfc.indexOf(`\n${to}`, start + 1);
+  if (start < 0 || end < 0) throw new Error(`RFC section ${from} not found`);
+  return rfc.slice(start, end);
+}
+
+const example = section('2.8.2.  Example and Test Vector for AEAD_CHACHA20_POLY1305', '3.  Implementation Advice');
+const decryption = section('A.5.  ChaCha20-Poly1305 AEAD Decryption', 'Appendix B.');
+const VECTORS = [
+  {
+    name: '§2.8.2',
+    key: bytesAfter(example, 'Key:'),
+    nonce: Uint8Array.from([...bytesAfter(example, '32-bit fixed-common part:'), ...bytesAfter(example, 'IV:')]),
+    ad: bytesAfter(example, 'AAD:'),
+    plaintext: bytesAfter(example, 'Plaintext:'),
+    ciphertext: bytesAfter(example, 'Ciphertext:'),
+    tag: bytesAfter(example, 'Tag:'),
+  },
+  {
+    name: 'A.5',
+    key: bytesAfter(decryption, 'The ChaCha20 Key'),
+    nonce: bytesAfter(decryption, 'The nonce:'),
+    ad: bytesAfter(decryption, 'The AAD:'),
+    plaintext: bytesAfter(decryption, 'Plaintext::'),
+    ciphertext: bytesAfter(decryption, 'Ciphertext:'),
+    tag: bytesAfter(decryption, 'Received Tag:'),
+  },
+];
 
 describe('ChaCha20-Poly1305', () => {
-  it.each(backends.map((b) => [b.name, b] as const))('%s reproduces RFC 8439 §2.8.2', (_, backend) => {
-    const key = hexToBytes('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f');
-    const nonce = hexToBytes('070000004041424344454647');
-    const ad = hexToBytes('50515253c0c1c2c3c4c5c6c7');
-    const plaintext = utf8ToBytes("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.");
-    const sealed = backend.seal(key, nonce, ad, plaintext);
-    expect(bytesToHex(sealed.subarray(0, 16))).toBe('d31a8d34648e60db7b86afbc53ef7ec2');
-    expect(bytesToHex(sealed.subarray(-16))).toBe('1ae10b594f09e26a7e902ecbd0600691');
-    expect(backend.open(key, nonce, ad, sealed)).toEqual(plaintext);
-    sealed[5] = sealed[5]! ^ 1;
-    expect(backend.open(key, nonce, ad, sealed)).toBeUndefined();
-    expect(backend.open(key, nonce, ad, sealed.subarray(0, 15))).toBeUndefined();
-    expect(backend.open(key, nonce, new Uint8Array(0), backend.seal(key, nonce, ad, plaintext))).toBeUndefined();
+  it('reads the RFC 8439 vectors from the RFC text', () => {
+    for (const v of VECTORS) {
+      expect([v.key.length, v.nonce.length, v.tag.length], v.name).toEqual([32, 12, 16]);
+      expect(v.ciphertext.length, v.name).toBe(v.plaintext.length);
+    }
+    expect(new TextDecoder().decode(VECTORS[0]!.plaintext)).toMatch(/^Ladies and Gentlemen of the class of '99/);
+    expect(VECTORS[1]!.plaintext.length).toBe(265);
   });
 
-  it('gives identical bytes on every backend for random inputs', () => {
+  describe.each(aeadImplementations().map((a) => [a.name, a] as const))('%s', (_, aead) => {
+    it.each(VECTORS.map((v) => [v.name, v] as const))('seals and opens RFC 8439 %s', (_name, v) => {
+      const sealed = aead.seal(v.key, v.nonce, v.ad, v.plaintext);
+      expect(bytesToHex(sealed)).toBe(bytesToHex(v.ciphertext) + bytesToHex(v.tag));
+      expect(bytesToHex(aead.open(v.key, v.nonce, v.ad, sealed)!)).toBe(bytesToHex(v.plaintext));
+    });
+
+    it('refuses a flipped bit, a short input and different associated data', () => {
+      const v = VECTORS[1]!;
+      const sealed = Uint8Array.from([...v.ciphertext, ...v.tag]);
+      for (const at of [0, 100, sealed.length - 1]) {
+        const bad = Uint8Array.from(sealed);
+        bad[at]! ^= 1;
+        expect(aead.open(v.key, v.nonce, v.ad, bad)).toBeUndefined();
+      }
+      expect(aead.open(v.key, v.nonce, v.ad, sealed.subarray(0, 15))).toBeUndefined();
+      expect(aead.open(v.key, v.nonce, new Uint8Array(0), sealed)).toBeUndefined();
+    });
+  });
+
+  it('gives identical bytes on every implementation for random inputs, empty ones included', () => {
+    const all = aeadImplementations();
     for (let i = 0; i < 200; i++) {
       const key = randomBytes(32);
       const nonce = randomBytes(12);
       const ad = randomBytes(i % 3 === 0 ? 0 : 32);
       const plaintext = randomBytes(i * 7);
-      const sealed = backends.map((b) => bytesToHex(b.seal(key, nonce, ad, plaintext)));
+      const sealed = all.map((a) => bytesToHex(a.seal(key, nonce, ad, plaintext)));
       expect(new Set(sealed).size).toBe(1);
-      for (const backend of backends) expect(Buffer.from(backend.open(key, nonce, ad, hexToBytes(sealed[0]!))!).equals(plaintext)).toBe(true);
+      for (const aead of all) expect(Buffer.from(aead.open(key, nonce, ad, Buffer.from(sealed[0]!, 'hex'))!).equals(plaintext)).toBe(true);
     }
   });
 
-  it('uses the native implementation where Node provides it', () => {
-    expect(aead).toBe(nativeAead ?? nobleAead);
+  it('installs libsodium here (sodium-native ships a prebuild for this platform), noble last', () => {
+    expect(sodium()).toBeDefined();
+    expect(aeadImplementations()[0]!.name).toBe('sodium-native');
+    expect(aeadImplementations().at(-1)).toBe(nobleAead);
+    expect(currentAead().name).toBe('sodium-native'); // test/setup.ts installs the platform's crypto
+  });
+
+  it('a cipher state uses the implementation it is given', () => {
+    const key = randomBytes(32);
+    const calls: string[] = [];
+    const counting = { ...nobleAead, seal: (...args: Parameters<typeof nobleAead.seal>) => (calls.push('seal'), nobleAead.seal(...args)) };
+    const sealed = new CipherState(key, counting).encrypt(Uint8Array.of(1, 2, 3));
+    expect(calls).toEqual(['seal']);
+    expect(new CipherState(key).decrypt(sealed)).toEqual(Uint8Array.of(1, 2, 3));
   });
 });

@@ -1,11 +1,11 @@
 /**
- * IETF ChaCha20-Poly1305 (RFC 8439) for Noise: ciphertext || 16-byte tag. Node's OpenSSL build is about 7x faster
- * per small frame and 9x per 64 KiB than pure JS, so it is used when present; Electron's BoringSSL lacks this
- * cipher in node:crypto (electron/electron#24024), where @noble/ciphers takes over. aead.test.ts holds the two
- * to identical bytes.
+ * IETF ChaCha20-Poly1305 (RFC 8439) for Noise behind one interface: ciphertext || 16-byte tag. This module is
+ * pure: its own implementation is @noble/ciphers (JavaScript). Native ones (libsodium through sodium-native,
+ * without any per-frame setup; OpenSSL through node:crypto, one cipher object per frame) are installed at the
+ * edge by core/platform/aead.ts through `useAead`; aead.test.ts holds every implementation to RFC 8439's
+ * vectors and to identical bytes.
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { createCipheriv, createDecipheriv, getCiphers } from 'node:crypto';
 
 export interface Aead {
   readonly name: string;
@@ -14,12 +14,7 @@ export interface Aead {
   open(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined;
 }
 
-const TAG_SIZE = 16;
-const CIPHER = 'chacha20-poly1305';
-
-function view(buffer: Buffer): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
-}
+export const AEAD_TAG_SIZE = 16;
 
 export const nobleAead: Aead = {
   name: '@noble/ciphers',
@@ -33,32 +28,13 @@ export const nobleAead: Aead = {
   },
 };
 
-const nodeAead: Aead = {
-  name: 'node:crypto',
-  seal: (key, nonce, ad, plaintext) => {
-    const cipher = createCipheriv(CIPHER, key, nonce, { authTagLength: TAG_SIZE });
-    if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: plaintext.length });
-    const body = cipher.update(plaintext);
-    cipher.final();
-    return view(Buffer.concat([body, cipher.getAuthTag()], plaintext.length + TAG_SIZE));
-  },
-  open: (key, nonce, ad, ciphertext) => {
-    if (ciphertext.length < TAG_SIZE) return undefined;
-    const bodyLength = ciphertext.length - TAG_SIZE;
-    const decipher = createDecipheriv(CIPHER, key, nonce, { authTagLength: TAG_SIZE });
-    decipher.setAuthTag(ciphertext.subarray(bodyLength));
-    if (ad.length > 0) decipher.setAAD(ad, { plaintextLength: bodyLength });
-    const body = decipher.update(ciphertext.subarray(0, bodyLength));
-    try {
-      decipher.final();
-    } catch {
-      return undefined;
-    }
-    return view(body);
-  },
-};
+let active: Aead = nobleAead;
 
-export const nativeAead: Aead | undefined = getCiphers().includes(CIPHER) ? nodeAead : undefined;
+/** The implementation new cipher states use: noble unless an entry point installed a native one (core/platform). */
+export function currentAead(): Aead {
+  return active;
+}
 
-/** The implementation the transport uses in this process. */
-export const aead: Aead = nativeAead ?? nobleAead;
+export function useAead(aead: Aead): void {
+  active = aead;
+}

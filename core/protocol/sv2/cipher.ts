@@ -3,7 +3,7 @@
  * (22 bytes), then the payload in chunks of at most 65519 plaintext bytes, each under the next nonce of the
  * direction's running counter. AEAD is IETF ChaCha20-Poly1305 with nonce = 4 zero bytes || u64 LE counter.
  */
-import { aead } from './aead';
+import { type Aead, currentAead } from './aead';
 import { Sv2TransportError } from './errors';
 import { FRAME_HEADER_SIZE, MAX_FRAME_PAYLOAD, decodeFrameHeader, encodeFrameHeader, type Sv2FrameHeader } from './frame';
 import type { Sv2EncodedMessage } from './messages';
@@ -28,7 +28,11 @@ export class CipherState {
   private readonly nonceBytes = new Uint8Array(12);
   private readonly nonceView = new DataView(this.nonceBytes.buffer);
 
-  constructor(private readonly key: Uint8Array) {
+  /** `aead` defaults to the implementation installed when the state is made (see aead.ts). */
+  constructor(
+    private readonly key: Uint8Array,
+    private readonly aead: Aead = currentAead(),
+  ) {
     if (key.length !== 32) throw new RangeError('a ChaCha20-Poly1305 key is 32 bytes');
   }
 
@@ -46,14 +50,14 @@ export class CipherState {
   }
 
   encrypt(plaintext: Uint8Array, ad: Uint8Array = EMPTY): Uint8Array {
-    const out = aead.seal(this.key, this.nextNonce(), ad, plaintext);
+    const out = this.aead.seal(this.key, this.nextNonce(), ad, plaintext);
     this.counter++;
     return out;
   }
 
   /** Throws Sv2TransportError('decrypt-failed') and leaves the counter unchanged on a bad tag. */
   decrypt(ciphertext: Uint8Array, ad: Uint8Array = EMPTY): Uint8Array {
-    const out = aead.open(this.key, this.nextNonce(), ad, ciphertext);
+    const out = this.aead.open(this.key, this.nextNonce(), ad, ciphertext);
     if (!out) throw new Sv2TransportError('decrypt-failed', 'authentication failed: ciphertext tampered or keys differ');
     this.counter++;
     return out;
