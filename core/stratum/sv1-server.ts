@@ -52,7 +52,10 @@ export class Sv1Server {
   async start(): Promise<{ host: string; port: number }> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.opts.port, this.opts.host, () => {
+      // a LAN flood arrives faster than one event-loop turn accepts; with the default backlog (511) the kernel drops
+      // the SYNs beyond it, a known Bitaxe's among them, and the client waits seconds to retry
+      const backlog = Math.max(511, this.opts.admission.maxConnections * 2);
+      this.server.listen({ port: this.opts.port, host: this.opts.host, backlog }, () => {
         this.server.off('error', reject);
         resolve();
       });
