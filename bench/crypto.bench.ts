@@ -8,8 +8,8 @@
  *    installed backend and on libsecp256k1 in wasm (the worker-thread path).
  */
 import { schnorr } from '@noble/curves/secp256k1.js';
-import { secpBackends } from '../core/platform/secp';
-import { prepareOutputs, secp, signMintQuotes, useBackend, verifyMintQuoteSignature, verifyMintQuoteSignatures, verifySchnorrBatch, type SchnorrItem } from '../core/protocol/cashu/index';
+import { secpBackends } from '../lib/platform/secp';
+import { prepareOutputs, secp, signMintQuotes, useBackend, verifyMintQuoteSignature, verifyMintQuoteSignatures, verifySchnorrBatch, type SchnorrItem } from '../lib/protocol/cashu/index';
 import { round } from './measure';
 import { cryptoAnchor } from './wallet.bench';
 import { walletCryptoPerShare } from './wallet-crypto';

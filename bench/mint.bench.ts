@@ -38,9 +38,9 @@ import {
   useBackend,
   verifyBlindSignatureHex,
   verifyMintQuoteSignature,
-} from '../core/protocol/cashu/index';
+} from '../lib/protocol/cashu/index';
 import { startMint } from '../devnet/mint/index';
-import { secpBackends } from '../core/platform/secp';
+import { secpBackends } from '../lib/platform/secp';
 import { ratePerSecond, round } from './measure';
 
 const BATCH = 100;

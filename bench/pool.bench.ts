@@ -3,9 +3,9 @@
  * path + header + sha256d + target + duplicate check), against raw sha256d of an 80-byte header
  * measured in the same run, then the same over a real Noise session with and without the mint.
  */
-import { MAX_TARGET, sha256d } from '../core/protocol/bitcoin/work';
-import type { Sv2AnyMessage, Sv2MessageOf } from '../core/protocol/sv2/messages';
-import { connectSv2 } from '../core/transport/sv2';
+import { MAX_TARGET, sha256d } from '../lib/protocol/bitcoin/work';
+import type { Sv2AnyMessage, Sv2MessageOf } from '../lib/protocol/sv2/messages';
+import { connectSv2 } from '../lib/transport/sv2';
 import { startDevnet } from '../devnet/index';
 import { SyntheticChain } from '../devnet/pool/chain';
 import { startPool } from '../devnet/pool/pool';

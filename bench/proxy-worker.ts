@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseUpstreamUrl } from '../core/api/upstream-url';
-import { silentLogger } from '../core/log';
+import { silentLogger } from '../lib/log';
 import { createProxy } from '../core/stratum/proxy';
 
 interface Input {

@@ -13,7 +13,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const { ensureNative } = (await import('../scripts/build-native.mjs')) as { ensureNative: () => boolean };
 ensureNative();
 // every suite measures the platform's crypto, as the app runs it
-const { installPlatformCrypto } = await import('../core/platform');
+const { installPlatformCrypto } = await import('../lib/platform');
 process.stderr.write(`bench: crypto ${JSON.stringify(installPlatformCrypto())}\n`);
 const wanted = new Set(process.argv.slice(2));
 const suites = readdirSync(here)

@@ -8,14 +8,14 @@
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { randomBytes } from 'node:crypto';
-import { connectSv2, createSv2Server, type Sv2Connection } from '../core/transport/sv2';
-import { aeadImplementations } from '../core/platform/aead';
-import { type Aead, currentAead, nobleAead } from '../core/protocol/sv2/aead';
-import { devAuthorityKeypair } from '../core/protocol/sv2/authority';
-import { CipherState, Sv2FrameDecryptor, Sv2FrameEncryptor } from '../core/protocol/sv2/cipher';
-import { encodeMessage, type Sv2MessageOf } from '../core/protocol/sv2/messages';
-import { NoiseInitiator, NoiseResponder } from '../core/protocol/sv2/noise';
-import { sampleMessages } from '../core/protocol/sv2/sample-messages';
+import { connectSv2, createSv2Server, type Sv2Connection } from '../lib/transport/sv2';
+import { aeadImplementations } from '../lib/platform/aead';
+import { type Aead, currentAead, nobleAead } from '../lib/protocol/sv2/aead';
+import { devAuthorityKeypair } from '../lib/protocol/sv2/authority';
+import { CipherState, Sv2FrameDecryptor, Sv2FrameEncryptor } from '../lib/protocol/sv2/cipher';
+import { encodeMessage, type Sv2MessageOf } from '../lib/protocol/sv2/messages';
+import { NoiseInitiator, NoiseResponder } from '../lib/protocol/sv2/noise';
+import { sampleMessages } from '../lib/protocol/sv2/sample-messages';
 import { opsPerSecond, ratePerSecond, round } from './measure';
 
 const authority = devAuthorityKeypair();

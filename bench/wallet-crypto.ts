@@ -12,7 +12,7 @@
  * lands on both alike.
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { createDleq, prepareOutputs, secp, signBlindedMessage, signMintQuote, signMintQuotes, unblindVerifiedBatchHex, unblindVerifiedHex } from '../core/protocol/cashu/index';
+import { createDleq, prepareOutputs, secp, signBlindedMessage, signMintQuote, signMintQuotes, unblindVerifiedBatchHex, unblindVerifiedHex } from '../lib/protocol/cashu/index';
 import { bip39Seed, createMnemonic, deriveLockingKey, deterministicOutput } from '../core/wallet/keys';
 import { round } from './measure';
 

@@ -15,13 +15,13 @@ import { createInterface } from 'node:readline';
 import { Wallet } from '@cashu/cashu-ts';
 import Database from 'better-sqlite3';
 import { startMint } from '../devnet/mint/index';
-import { silentLogger } from '../core/log';
-import { createDleq, secp, signBlindedMessage, signMintQuote, unblindVerifiedHex, useBackend } from '../core/protocol/cashu/index';
+import { silentLogger } from '../lib/log';
+import { createDleq, secp, signBlindedMessage, signMintQuote, unblindVerifiedHex, useBackend } from '../lib/protocol/cashu/index';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { bip39Seed, createMnemonic, deriveLockingKey, deterministicOutput } from '../core/wallet/keys';
 import { openWallet, type WalletService } from '../core/wallet/service';
 import { randomHeaderHash, tempDir } from '../core/wallet/testing/kit';
-import { secpBackends } from '../core/platform/secp';
+import { secpBackends } from '../lib/platform/secp';
 import { ratePerSecond, round } from './measure';
 import { projectedWalletSide, walletCryptoPerShare } from './wallet-crypto';
 
@@ -168,7 +168,7 @@ export function cryptoAnchor(count: number): number | null {
 }
 
 async function childMint(dir: string): Promise<{ url: string; child: ChildProcess; quotes: QuoteMaker }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', join(import.meta.dirname, '..', 'core', 'platform', 'register.ts'), join(import.meta.dirname, '..', 'core', 'wallet', 'testing', 'mint-process.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', join(import.meta.dirname, '..', 'lib', 'platform', 'register.ts'), join(import.meta.dirname, '..', 'core', 'wallet', 'testing', 'mint-process.ts')], {
     env: { ...process.env, MINT_DB: join(dir, 'child-mint.sqlite') },
     stdio: ['pipe', 'pipe', 'inherit'],
   });

@@ -6,9 +6,9 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseUpstreamUrl, UpstreamUrlError } from './api/upstream-url';
 import { startEngine } from './app';
-import { type Logger, logStrayRejections } from './log';
+import { type Logger, logStrayRejections } from '../lib/log';
 import { apiTokenForStart, defaultHomeDir, ensureHome } from './config/home';
-import { installPlatformCrypto } from './platform';
+import { installPlatformCrypto } from '../lib/platform';
 import { startApiServer } from './server/server';
 import { VERSION } from './version';
 

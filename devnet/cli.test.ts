@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectSv2 } from '../core/transport/sv2';
+import { connectSv2 } from '../lib/transport/sv2';
 import { repoRoot } from '../test/fixtures';
 
 function startCli(args: string[]): { child: ChildProcess; ready: Promise<string> } {

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger, type LogRecord } from '../core/log';
+import { createLogger, type LogRecord } from '../lib/log';
 import { startDevnet, type Devnet } from './index';
 
 export interface DevnetReadyLine {

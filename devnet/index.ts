@@ -6,8 +6,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger, type Logger } from '../core/log';
-import { installPlatformCrypto } from '../core/platform';
+import { silentLogger, type Logger } from '../lib/log';
+import { installPlatformCrypto } from '../lib/platform';
 import { startMint, type DevnetMint } from './mint/index';
 import { startPool, type DevnetPool, type PoolOptions } from './pool/pool';
 import { startRelay } from './relay/relay';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { app, BrowserWindow, ipcMain, Menu, nativeImage, protocol, safeStorage, session, Tray } from 'electron';
 import { startEngine, type Engine } from '../core/app';
 import { defaultHomeDir } from '../core/config/home';
-import { logStrayRejections } from '../core/log';
+import { logStrayRejections } from '../lib/log';
 import { appResponse } from './app-protocol';
 import { registerIpc } from './ipc';
 import { APP_ORIGIN, APP_SCHEME, hardenSession, hardenWebContents, secureWindowOptions } from './security';

@@ -1,21 +1,21 @@
 /**
- * The layering rule of DESIGN.md, checked on every import of every source file:
+ * The layering rule of docs/ARCHITECTURE.md, checked on every import of every source file:
  * dependencies point one way, protocol code does no I/O, the renderer knows only the API contract.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from './fixtures';
 
 const SOURCE = /\.(ts|tsx|mts)$/;
 const IO_MODULES = new Set(['fs', 'net', 'http', 'https', 'http2', 'tls', 'dgram', 'child_process', 'worker_threads', 'cluster', 'dns']);
-/** packages that load a native addon or read a .wasm file when imported: the platform's business (core/platform) */
+/** packages that load a native addon or read a .wasm file when imported: the platform's business (lib/platform) */
 const NATIVE_PACKAGES = new Set(['module', 'secp256k1', 'tiny-secp256k1', 'sodium-native', 'better-sqlite3', 'nostr-wasm', 'serialport', '@serialport']);
 
 /**
  * What makes a module depend on the machine it runs on, found in its text (comments removed): CommonJS loading,
  * the process object, native addons (.node files) and file locations. Protocol code takes such things through
- * interfaces instead (core/platform installs them).
+ * interfaces instead (lib/platform installs them).
  */
 export function impurities(source: string): string[] {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|\s)\/\/.*$/gm, '$1');
@@ -51,12 +51,22 @@ function importsOf(file: string): string[] {
   return [...specs];
 }
 
-/** Top-level area of a repo-relative path: core/protocol, core/api, core, device, devnet, electron, renderer, ... */
+/** Area of a repo-relative path: lib/protocol, lib/platform, lib/transport, lib/log, core/api, core, device, devnet, electron, renderer, ... */
 function areaOf(path: string): string {
   const parts = path.split('/');
-  if (parts[0] === 'core' && ['protocol', 'api'].includes(parts[1] ?? '')) return `core/${parts[1]}`;
+  if (parts[0] === 'lib') return `lib/${(parts[1] ?? '').replace(/\.tsx?$/, '')}`;
+  if (parts[0] === 'core' && parts[1] === 'api') return 'core/api';
   return parts[0]!;
 }
+
+/**
+ * The floors of the tree, lowest first. A top folder imports only from floors below its own (and itself):
+ * lib is what everything stands on, device and devnet are the two worlds Axewallet talks to (hardware and the
+ * upstream), core the services, electron and renderer the shells. Only the composition root wires across
+ * (core/demo.ts starts the devnet for the demo network).
+ */
+export const FLOORS: Record<string, number> = { lib: 0, device: 1, devnet: 1, core: 2, electron: 3, renderer: 3 };
+const CROSS_WIRING = new Set(['core/demo.ts']);
 
 interface Violation {
   file: string;
@@ -65,7 +75,7 @@ interface Violation {
 
 function check(rule: (fromPath: string, target: { area: string; path: string } | { module: string }) => boolean): Violation[] {
   const violations: Violation[] = [];
-  for (const top of ['core', 'device', 'devnet', 'electron', 'renderer']) {
+  for (const top of Object.keys(FLOORS)) {
     for (const file of sourceFiles(join(repoRoot, top))) {
       const from = relative(repoRoot, file);
       if (/\.test\.tsx?$/.test(from) || from.includes('/testing/')) continue;
@@ -83,26 +93,94 @@ function check(rule: (fromPath: string, target: { area: string; path: string } |
   return violations;
 }
 
-describe('layering (DESIGN.md)', () => {
-  it('core/protocol does no I/O and depends on nothing else in the repo', () => {
+/** Modules (repo-relative, no extension) that import each other round in a circle, one list per circle. */
+function importCycles(): string[][] {
+  const graph = new Map<string, string[]>();
+  for (const top of Object.keys(FLOORS)) {
+    for (const file of sourceFiles(join(repoRoot, top))) {
+      const from = relative(repoRoot, file);
+      if (/\.test\.tsx?$/.test(from) || from.includes('/testing/')) continue;
+      const targets: string[] = [];
+      for (const spec of importsOf(file)) {
+        if (!spec.startsWith('.')) continue;
+        const base = resolve(dirname(file), spec);
+        const hit = ['.ts', '.tsx', '/index.ts', '/index.tsx', ''].map((ext) => base + ext).find((p) => existsSync(p) && statSync(p).isFile());
+        if (hit) targets.push(relative(repoRoot, hit));
+      }
+      graph.set(from, targets);
+    }
+  }
+  // Tarjan's strongly connected components: every component with more than one module is a cycle
+  let index = 0;
+  const indexOf = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (node: string) => {
+    indexOf.set(node, index);
+    low.set(node, index++);
+    stack.push(node);
+    onStack.add(node);
+    for (const next of graph.get(node) ?? []) {
+      if (!indexOf.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node)!, low.get(next)!));
+      } else if (onStack.has(next)) low.set(node, Math.min(low.get(node)!, indexOf.get(next)!));
+    }
+    if (low.get(node) === indexOf.get(node)) {
+      const component: string[] = [];
+      let member: string;
+      do {
+        member = stack.pop()!;
+        onStack.delete(member);
+        component.push(member);
+      } while (member !== node);
+      if (component.length > 1) cycles.push(component.sort());
+    }
+  };
+  for (const node of graph.keys()) if (!indexOf.has(node)) visit(node);
+  return cycles;
+}
+
+describe('layering (docs/ARCHITECTURE.md)', () => {
+  it('imports between top folders run one way: down the floors, never up or sideways', () => {
     const bad = check((from, target) => {
-      if (!from.startsWith('core/protocol/')) return true;
-      if ('module' in target) return !IO_MODULES.has(target.module);
-      return target.area === 'core/protocol';
+      if ('module' in target) return true;
+      const own = from.split('/')[0]!;
+      const other = target.path.split('/')[0]!;
+      if (own === other || other === 'test') return true;
+      if (CROSS_WIRING.has(from)) return true;
+      // the renderer reaches the engine only through the API contract
+      if (own === 'renderer') return target.area === 'core/api';
+      return FLOORS[other] !== undefined && FLOORS[other] < FLOORS[own]!;
     });
     expect(bad).toEqual([]);
   });
 
-  it('core/protocol is pure: no createRequire, require(), process.*, native addons or packages that load them', () => {
+  it('no module imports itself back through others (no import cycles)', () => {
+    expect(importCycles()).toEqual([]);
+  });
+
+  it('lib/protocol does no I/O and depends on nothing else in the repo', () => {
+    const bad = check((from, target) => {
+      if (!from.startsWith('lib/protocol/')) return true;
+      if ('module' in target) return !IO_MODULES.has(target.module);
+      return target.area === 'lib/protocol';
+    });
+    expect(bad).toEqual([]);
+  });
+
+  it('lib/protocol is pure: no createRequire, require(), process.*, native addons or packages that load them', () => {
     const bad: Violation[] = [];
-    for (const file of sourceFiles(join(repoRoot, 'core', 'protocol'))) {
+    for (const file of sourceFiles(join(repoRoot, 'lib', 'protocol'))) {
       const from = relative(repoRoot, file);
       if (/\.test\.tsx?$/.test(from) || from.includes('/testing/')) continue;
       for (const what of impurities(readFileSync(file, 'utf8'))) bad.push({ file: from, imports: what });
     }
     bad.push(
       ...check((from, target) => {
-        if (!from.startsWith('core/protocol/') || !('module' in target)) return true;
+        if (!from.startsWith('lib/protocol/') || !('module' in target)) return true;
         return !NATIVE_PACKAGES.has(target.module);
       }),
     );
@@ -122,10 +200,12 @@ describe('layering (DESIGN.md)', () => {
     expect(impurities("/* process.env */ const url = 'https://example.org/x.node.js'; // require('y')")).toEqual([]);
   });
 
-  it('core/platform sits on the protocol: it imports core/protocol and itself only', () => {
+  it('inside lib: platform sits on the protocol, transport on protocol and log, log on nothing', () => {
+    const allowed: Record<string, string[]> = { 'lib/platform': ['lib/protocol', 'lib/platform'], 'lib/transport': ['lib/protocol', 'lib/log', 'lib/transport'], 'lib/log': ['lib/log'] };
     const bad = check((from, target) => {
-      if (!from.startsWith('core/platform/') || 'module' in target) return true;
-      return target.path.startsWith('core/protocol/') || target.path.startsWith('core/platform/');
+      const own = areaOf(from);
+      if (!allowed[own] || 'module' in target) return true;
+      return allowed[own].includes(target.area);
     });
     expect(bad).toEqual([]);
   });
@@ -139,43 +219,16 @@ describe('layering (DESIGN.md)', () => {
     expect(bad).toEqual([]);
   });
 
-  it('the renderer knows the API contract and nothing else of the engine', () => {
+  it('the renderer uses no Node or Electron module', () => {
     const bad = check((from, target) => {
-      if (!from.startsWith('renderer/')) return true;
-      if ('module' in target) return !IO_MODULES.has(target.module) && target.module !== 'electron';
-      return target.area === 'renderer' || target.area === 'core/api';
+      if (!from.startsWith('renderer/') || !('module' in target)) return true;
+      return !IO_MODULES.has(target.module) && target.module !== 'electron';
     });
     expect(bad).toEqual([]);
   });
 
-  it('core never imports devnet except where the demo starts, nor the shells', () => {
-    const bad = check((from, target) => {
-      if (!from.startsWith('core/')) return true;
-      if ('module' in target) return target.module !== 'electron';
-      if (target.area === 'devnet') return from === 'core/demo.ts';
-      return target.area !== 'electron' && target.area !== 'renderer';
-    });
-    expect(bad).toEqual([]);
-  });
-
-  it('devnet and device use only the protocol, platform, transport, contract and logging parts of core', () => {
-    const allowed = (path: string) => /^core\/(protocol|platform|transport|api)\//.test(path) || path === 'core/platform' || path === 'core/log';
-    const bad = check((from, target) => {
-      if (!from.startsWith('devnet/') && !from.startsWith('device/')) return true;
-      if ('module' in target) return target.module !== 'electron';
-      if (target.area === 'core' || target.area.startsWith('core/')) return allowed(target.path);
-      if (from.startsWith('device/')) return target.area === 'device';
-      return target.area === 'devnet';
-    });
-    expect(bad).toEqual([]);
-  });
-
-  it('electron is thin: core and itself only', () => {
-    const bad = check((from, target) => {
-      if (!from.startsWith('electron/')) return true;
-      if ('module' in target) return true;
-      return target.area === 'electron' || target.area.startsWith('core') || from.endsWith('.config.ts');
-    });
+  it('only the shell imports Electron', () => {
+    const bad = check((from, target) => !('module' in target) || target.module !== 'electron' || from.startsWith('electron/'));
     expect(bad).toEqual([]);
   });
 });

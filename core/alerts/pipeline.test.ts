@@ -12,7 +12,7 @@ import { startPool } from '../../devnet/pool/pool';
 import { until } from '../../test/until';
 import type { Alert } from '../api/system';
 import { createDeviceManager } from '../devices';
-import { silentLogger } from '../log';
+import { silentLogger } from '../../lib/log';
 import { testProxy } from '../stratum/testing/test-proxy';
 import { AlertCenter } from './center';
 import { startAlertPipeline } from './pipeline';

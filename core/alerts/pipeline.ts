@@ -6,7 +6,7 @@
 import type { ApiHost } from '../api/host';
 import type { Alert } from '../api/system';
 import type { DeviceManagerEvent } from '../devices';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import type { AlertCenter } from './center';
 import { type AlertThresholds, DEFAULT_THRESHOLDS, deviceAlerts } from './device-rules';
 import { type BackupView, backupAlerts, type ExpiringEhash, expiryAlerts, noMintAlert, type UpstreamChange, upstreamAlerts } from './system-rules';

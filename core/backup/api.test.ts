@@ -4,7 +4,7 @@ import { type RunningRelay, startRelay } from '../../devnet/relay/relay';
 import type { ApiEvent } from '../api/contract';
 import { ApiError } from '../api/define';
 import { ApiHost } from '../api/host';
-import { silentLogger } from '../log';
+import { silentLogger } from '../../lib/log';
 import { registerBackupApi } from './api';
 import { type BackupService, createBackup } from './service';
 import { MemoryWallet, proof } from './testing/memory-wallet';

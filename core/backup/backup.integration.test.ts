@@ -11,7 +11,7 @@ import * as nip44 from 'nostr-tools/nip44';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningRelay, startRelay } from '../../devnet/relay/relay';
 import type { DevnetMint } from '../../devnet/mint';
-import { silentLogger } from '../log';
+import { silentLogger } from '../../lib/log';
 import type { WalletService } from '../wallet';
 import { devnetMint, payShares, TEST_PASSPHRASE, tempDir, testWallet } from '../wallet/testing/kit';
 import { backupKeysFromSeed } from './keys';

@@ -14,7 +14,7 @@ import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { type RunningRelay, startRelay } from '../../devnet/relay/relay';
-import { silentLogger } from '../log';
+import { silentLogger } from '../../lib/log';
 import { type BackupService, createBackup } from './service';
 import { MemoryWallet, MINT, proof } from './testing/memory-wallet';
 

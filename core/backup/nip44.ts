@@ -8,7 +8,7 @@
  */
 import { createCipheriv, createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { getConversationKey } from 'nostr-tools/nip44';
-import { sodium } from '../platform/sodium';
+import { sodium } from '../../lib/platform/sodium';
 
 export { getConversationKey };
 

@@ -3,7 +3,7 @@
  * keeps it in its own outbox and gets it again, with backoff, until it accepts or is removed, so one
  * bad relay never holds the others back. Queries merge all relays' answers, deduplicated by id.
  */
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import type { EventTemplate, SignedEvent } from './nip60';
 import { RelayConnection, type RelayConnectionOptions, type RelayFilter, type RelayStatus } from './relay';
 

@@ -1,7 +1,7 @@
 /** What may leave the backup: only proofs the mint says are spent, never live ecash another machine holds. */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../log';
+import { silentLogger } from '../../lib/log';
 import type { Proof, SignedEvent } from './nip60';
 import { planRollover, settleUnknown } from './reconcile';
 import type { TokenRecord } from './state';

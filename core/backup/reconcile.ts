@@ -5,7 +5,7 @@
  * is asked before any deletion; live proofs are offered to the wallet and stay in the backup either way.
  * A mint that cannot be asked leaves its group's token events exactly as they are.
  */
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import type { Proof } from './nip60';
 import type { RestoreTarget, SpentChecker } from './port';
 import type { TokenRecord } from './state';

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningRelay, startRelay } from '../../devnet/relay/relay';
-import { silentLogger } from '../log';
+import { silentLogger } from '../../lib/log';
 import { checkRelay, plainRelayError } from './relay-check';
 
 describe('relay test before adding', () => {

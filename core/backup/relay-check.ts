@@ -5,7 +5,7 @@
  * `plainRelayError` turns the socket-level messages ("getaddrinfo ENOTFOUND") into the same words.
  */
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import type { EventTemplate, SignedEvent } from './nip60';
 import { RelayConnection } from './relay';
 import { createSigner } from './signing';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningRelay, startRelay } from '../../devnet/relay/relay';
-import { silentLogger } from '../log';
+import { silentLogger } from '../../lib/log';
 import { RelayPool } from './pool';
 import { MAX_QUERY_BYTES, RelayConnection, RelayRefusedError } from './relay';
 import { startScriptedRelay } from './testing/scripted-relay';

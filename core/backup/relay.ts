@@ -6,7 +6,7 @@
  * verifies signatures (verify.ts) before using anything in them.
  */
 import { WebSocket } from 'ws';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import type { EventTemplate, SignedEvent } from './nip60';
 import { wellFormed } from './verify';
 

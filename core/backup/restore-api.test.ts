@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningRelay, startRelay } from '../../devnet/relay/relay';
 import { ApiHost } from '../api/host';
-import { silentLogger } from '../log';
+import { silentLogger } from '../../lib/log';
 import type { WalletService } from '../wallet';
 import { devnetMint, payShares, TEST_PASSPHRASE, tempDir, testWallet } from '../wallet/testing/kit';
 import { registerBackupApi } from './api';

@@ -7,7 +7,7 @@ import * as nip44 from 'nostr-tools/nip44';
 import { finalizeEvent, generateSecretKey } from 'nostr-tools/pure';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningRelay, startRelay } from '../../devnet/relay/relay';
-import { silentLogger } from '../log';
+import { silentLogger } from '../../lib/log';
 import { backupKeysFromSeed } from './keys';
 import { KIND_DELETION, KIND_HISTORY, KIND_TOKEN, parseTokenContent } from './nip60';
 import { type BackupService, createBackup } from './service';

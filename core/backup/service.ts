@@ -18,7 +18,7 @@
  * Quotes the wallet has waited on for a while get a NIP-60 quote event (7374, NIP-40 expiration two weeks
  * out; quote-events.ts); once minted, it is deleted (`k` 7374).
  */
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import { type BackupKeys, backupKeysFromSeed } from './keys';
 import type { EventTemplate, SignedEvent } from './nip60';
 import { RelayMirror, mintsKey } from './mirror';

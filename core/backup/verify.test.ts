@@ -1,7 +1,7 @@
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { afterAll, describe, expect, it } from 'vitest';
-import { secpBackends } from '../platform/secp';
-import { secp, useBackend } from '../protocol/cashu/secp';
+import { secpBackends } from '../../lib/platform/secp';
+import { secp, useBackend } from '../../lib/protocol/cashu/secp';
 import { verifyEvents, wellFormed } from './verify';
 
 const key = generateSecretKey();

@@ -2,8 +2,8 @@
  * Checks events from relays before anything in them is used: shape, id (sha256 of the NIP-01
  * serialization), BIP340 signature, and the author and kind the caller expects. The id is hashed with
  * OpenSSL's sha256. A restore checks thousands of signatures by one author at once: with a secp256k1 backend
- * that has a multi-scalar multiplication (native/ecmult.node, installed by core/platform) they are checked
- * together by BIP340 batch verification in this thread (core/protocol/cashu/schnorr-batch.ts, a bad one is
+ * that has a multi-scalar multiplication (native/ecmult.node, installed by lib/platform) they are checked
+ * together by BIP340 batch verification in this thread (lib/protocol/cashu/schnorr-batch.ts, a bad one is
  * still named); otherwise one by one with libsecp256k1 in wasm (tiny-secp256k1), big batches split over
  * worker threads, one per core.
  */
@@ -12,8 +12,8 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as secp from 'tiny-secp256k1';
-import { verifySchnorrEach } from '../protocol/cashu/schnorr-batch';
-import { secp as secpBackend } from '../protocol/cashu/secp';
+import { verifySchnorrEach } from '../../lib/protocol/cashu/schnorr-batch';
+import { secp as secpBackend } from '../../lib/protocol/cashu/secp';
 import type { EventTemplate, SignedEvent } from './nip60';
 
 const HEX64 = /^[0-9a-f]{64}$/;

@@ -13,7 +13,7 @@ import { type DevnetPool, startPool } from '../../devnet/pool/pool';
 import { until } from '../../test/until';
 import type { ApiEvent } from '../api/contract';
 import { ApiHost } from '../api/host';
-import { silentLogger } from '../log';
+import { silentLogger } from '../../lib/log';
 import { Fleet } from './fleet';
 import { registerFleetApi } from './fleet-register';
 import { FleetStore } from './fleet-store';

@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import type { DevicePool } from '../../device/axeos/normalize';
 import { ApiError } from '../api/define';
 import type { DeviceGroup, FleetAction, FleetReport } from '../api/fleet';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import type { FleetStore, SavedPools } from './fleet-store';
 import { apiErrorOf, type DeviceManager } from './manager';
 

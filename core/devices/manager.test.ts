@@ -9,7 +9,7 @@ import { type TestPool, startTestPool } from '../../device/sim/test-pool';
 import type { ApiEvent } from '../api/contract';
 import { ApiError } from '../api/define';
 import { ApiHost } from '../api/host';
-import { silentLogger } from '../log';
+import { silentLogger } from '../../lib/log';
 import { type DeviceManager, type DeviceManagerOptions, createDeviceManager, deviceIdOf } from './manager';
 import { registerDevicesApi } from './register';
 import { AlertCenter, registerAlertsApi, startAlertPipeline } from '../alerts';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { ApiError } from '../api/define';
 import type { Device } from '../api/devices';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import { AxeosClient, AxeosError } from '../../device/axeos/client';
 import { type Stream, subscribeLogs } from '../../device/axeos/live';
 import type { DevicePool, NormalizedInfo } from '../../device/axeos/normalize';
@@ -20,6 +20,7 @@ import { type DeviceBaseline, type DeviceObservation, primaryPoolOf } from './ob
 import { type LocalAddress, lanAddressFor, localIpv4Addresses } from './lan';
 import { type DeviceRow, DeviceStore, type ProxyBackup, shareDeltas } from './store';
 import { type UsbSetupProgressEvent, UsbSetupService } from './usb-setup';
+import { hostOfAddress } from './address';
 
 export interface DeviceManagerOptions {
   /** SQLite file */
@@ -109,13 +110,6 @@ export function apiErrorOf(error: unknown): ApiError {
 function problemOf(error: unknown): Device['problem'] {
   if (error instanceof AxeosError) return { kind: error.kind, message: error.message, hint: error.hint };
   return { kind: 'unreachable', message: (error as Error)?.message ?? String(error), hint: 'Check the device and try again.' };
-}
-
-/** "1.2.3.4", "1.2.3.4:5678", "[::1]:5678" or "::ffff:1.2.3.4" -> the host part. */
-export function hostOfAddress(address: string): string {
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address);
-  const host = bracketed?.[1] ?? (address.split(':').length === 2 ? (address.split(':')[0] ?? '') : address);
-  return host.replace(/^::ffff:/i, '');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lanAddressFor } from './lan';
-import { hostOfAddress } from './manager';
+import { hostOfAddress } from './address';
 import { shareDeltas } from './store';
 
 describe('addresses', () => {

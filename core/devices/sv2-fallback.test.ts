@@ -12,7 +12,7 @@ import { readNvs } from '../../device/provision/nvs';
 import { type Simulator, startSimulator } from '../../device/sim/simulator';
 import { startTestPool } from '../../device/sim/test-pool';
 import { ApiHost } from '../api/host';
-import { silentLogger } from '../log';
+import { silentLogger } from '../../lib/log';
 import { testProxy } from '../stratum/testing/test-proxy';
 import { until } from '../../test/until';
 import { createDeviceManager } from './manager';

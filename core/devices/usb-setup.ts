@@ -5,14 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../api/define';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import { AxeosClient } from '../../device/axeos/client';
 import { NvsBackups } from '../../device/provision/backups';
 import type { PoolSetting } from '../../device/provision/plan';
 import { type UsbProgress, UsbSetupError, restoreOverUsb, setUpOverUsb } from '../../device/provision/usb-setup';
 import type { UsbPort } from '../../device/serial/ports';
 import { type LocalAddress, localIpv4Addresses } from './lan';
-import { hostOfAddress } from './manager';
+import { hostOfAddress } from './address';
 
 export interface UsbSetupProgressEvent {
   runId: string;

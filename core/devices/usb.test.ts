@@ -8,7 +8,7 @@ import { until } from '../../test/until';
 import type { ApiEvent } from '../api/contract';
 import { testProxy } from '../stratum/testing/test-proxy';
 import { ApiHost } from '../api/host';
-import { silentLogger } from '../log';
+import { silentLogger } from '../../lib/log';
 import { type DeviceManagerOptions, createDeviceManager } from './manager';
 import { registerDevicesApi } from './register';
 

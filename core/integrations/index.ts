@@ -9,7 +9,7 @@ import type { Device } from '../api/devices';
 import type { ApiHost } from '../api/host';
 import type { WebhookView } from '../api/integrations';
 import type { DeviceManagerEvent } from '../devices';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import { MqttError, MqttPublisher } from '../mqtt/publisher';
 import { type RetryPolicy, type StoredWebhook, WebhookDispatcher } from '../webhooks/dispatcher';
 import { targetOf } from '../webhooks/payload';

@@ -14,7 +14,7 @@ import { AlertCenter } from '../alerts';
 import { ApiHost } from '../api/host';
 import { createDeviceManager } from '../devices';
 import { startIntegrations } from '../integrations';
-import { silentLogger } from '../log';
+import { silentLogger } from '../../lib/log';
 import { EVENT_TYPES } from './discovery';
 import { type Mosquitto, startMosquitto } from './testing/mosquitto';
 

@@ -10,7 +10,7 @@ import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Device } from '../api/devices';
 import type { MqttSettings } from '../api/integrations';
 import type { Alert } from '../api/system';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import { bridgeDiscovery, type DiscoveryContext, deviceDiscovery, deviceState, type DiscoverableDevice, type MqttTopics, topicsFor } from './discovery';
 
 export type MqttStatus = { state: 'off' | 'connecting' | 'connected' | 'waiting' | 'error'; lastError: string | null; connectedAt: string | null; retryAt: string | null; published: number };

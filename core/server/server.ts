@@ -17,7 +17,7 @@ import { EVENTS_PROTOCOL, EVENTS_TOKEN_PREFIX } from '../api/bridge';
 import { API_PREFIX, commands } from '../api/contract';
 import { ApiError, httpStatusOf } from '../api/define';
 import type { ApiHost } from '../api/host';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import { buildOpenApi } from './openapi';
 import { OBSERVE_PATHS, type ObserveEndpoints, serveObserve } from './observe-routes';
 

@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { Logger } from '../log';
-import { targetFromDifficulty } from '../protocol/bitcoin/work';
+import type { Logger } from '../../lib/log';
+import { targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
 import { type AttachOutcome, type MinerSession, VERSION_ROLLING_MASK } from './miner-session';
 import { SharedChannel } from './shared-channel';
 import type { QuoteNotice, UpstreamChannel, UpstreamLink } from './upstream';

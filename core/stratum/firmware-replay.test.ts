@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPool, type DevnetPool } from '../../devnet/pool/pool';
 import { readFixture } from '../../test/fixtures';
-import { parseSv1Line, type Sv1Message } from '../protocol/sv1/codec';
-import { headerForSubmission, parseNotify } from '../protocol/sv1/job';
-import { hashMeetsTarget, sha256d, targetFromDifficulty } from '../protocol/bitcoin/work';
+import { parseSv1Line, type Sv1Message } from '../../lib/protocol/sv1/codec';
+import { headerForSubmission, parseNotify } from '../../lib/protocol/sv1/job';
+import { hashMeetsTarget, sha256d, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
 import { type Proxy } from './proxy';
 import { testProxy } from './testing/test-proxy';
 

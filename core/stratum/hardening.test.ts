@@ -6,7 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { until } from '../../test/until';
-import { parseSv1Line, type Sv1Message } from '../protocol/sv1/codec';
+import { parseSv1Line, type Sv1Message } from '../../lib/protocol/sv1/codec';
 import { stratumHarness } from './testing/harness';
 import { TestMiner } from './testing/test-miner';
 import { MAX_DIFFICULTY, MIN_DIFFICULTY } from './upstream';

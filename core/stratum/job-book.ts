@@ -5,8 +5,8 @@
  * find the same shares again: each time a job is handed out again its ntime moves one second on (as hashpool's
  * translator does for keepalive jobs), never more than an hour past the clock.
  */
-import { hashMeetsTarget, targetFromDifficulty } from '../protocol/bitcoin/work';
-import type { Sv1Job } from '../protocol/sv1/job';
+import { hashMeetsTarget, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
+import type { Sv1Job } from '../../lib/protocol/sv1/job';
 import type { ShareHasher } from './share-hasher';
 import type { ChannelJob, UpstreamChannel } from './upstream';
 

@@ -14,9 +14,9 @@
  */
 import type { Socket } from 'node:net';
 import type { MiningSnapshot } from '../api/mining';
-import type { Logger } from '../log';
-import { SV1_ERRORS, type Sv1Id, type Sv1Request, sv1Error, sv1Request, sv1Result } from '../protocol/sv1/codec';
-import { notifyParams } from '../protocol/sv1/job';
+import type { Logger } from '../../lib/log';
+import { SV1_ERRORS, type Sv1Id, type Sv1Request, sv1Error, sv1Request, sv1Result } from '../../lib/protocol/sv1/codec';
+import { notifyParams } from '../../lib/protocol/sv1/job';
 import { JobBook, meetsTarget } from './job-book';
 import { UPSTREAM_LOST } from './ledger';
 import { SessionStats } from './session-stats';

@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import type { MiningSnapshot } from '../api/mining';
 import type { UpstreamUrl } from '../api/upstream-url';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import type { AdmissionLimits } from './admission';
 import { ChannelManager, type QuoteEvent } from './channel-manager';
 import type { ShareLedger } from './ledger';
@@ -65,7 +65,7 @@ export interface ProxyOptions {
   aggregateChannels?: boolean;
   /** H/s announced for a miner that has not suggested a difficulty yet; default 1 TH/s (a Bitaxe Gamma) */
   nominalHashrate?: number;
-  /** the Sv2 transport (Noise over TCP); default: core/transport */
+  /** the Sv2 transport (Noise over TCP); default: lib/transport */
   sv2Connector?: Sv2Connector;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bytesToHex, hashDifficulty as exactHashDifficulty, sha256d } from '../protocol/bitcoin/work';
-import { headerForSubmission, type Sv1Job } from '../protocol/sv1/job';
+import { bytesToHex, hashDifficulty as exactHashDifficulty, sha256d } from '../../lib/protocol/bitcoin/work';
+import { headerForSubmission, type Sv1Job } from '../../lib/protocol/sv1/job';
 import { hashDifficulty, ShareHasher } from './share-hasher';
 
 // The job from the real firmware parser transcript.

@@ -8,8 +8,8 @@
  * protocol/sv1/job.ts headerForSubmission (checked in share-hasher.test.ts).
  */
 import { createHash, type Hash, hash as oneShot } from 'node:crypto';
-import { DIFF1_TARGET } from '../protocol/bitcoin/work';
-import type { Sv1Job } from '../protocol/sv1/job';
+import { DIFF1_TARGET } from '../../lib/protocol/bitcoin/work';
+import type { Sv1Job } from '../../lib/protocol/sv1/job';
 
 function sha256(data: Uint8Array): Buffer {
   return oneShot('sha256', data, 'buffer');

@@ -5,7 +5,7 @@
  * that cannot be parsed, or whose handling throws, is answered with an error and the next line goes on.
  */
 import type { Socket } from 'node:net';
-import { parseSv1Line, SV1_ERRORS, type Sv1Id, Sv1LineSplitter, Sv1ProtocolError, type Sv1Request, sv1Error } from '../protocol/sv1/codec';
+import { parseSv1Line, SV1_ERRORS, type Sv1Id, Sv1LineSplitter, Sv1ProtocolError, type Sv1Request, sv1Error } from '../../lib/protocol/sv1/codec';
 
 /** input held while a line waits (authorize waits for an upstream); more than this from one miner is abuse */
 const MAX_QUEUED_BYTES = 256 * 1024;

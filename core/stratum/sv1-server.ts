@@ -7,7 +7,7 @@
  * a word, so a Bitaxe counts failed connections and moves to its own fallback pool.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import { type AdmissionLimits, ConnectionGate, hostOf } from './admission';
 import type { MinerSession } from './miner-session';
 

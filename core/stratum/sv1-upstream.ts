@@ -3,9 +3,9 @@
  * each device with its own credentials, difficulty and version rolling. Nothing is minted.
  */
 import { connect, type Socket } from 'node:net';
-import type { Logger } from '../log';
-import { parseSv1Line, rejectReasonOf, type Sv1Message, Sv1LineSplitter, sv1Request, type Sv1Response } from '../protocol/sv1/codec';
-import { parseNotify, type Sv1Job } from '../protocol/sv1/job';
+import type { Logger } from '../../lib/log';
+import { parseSv1Line, rejectReasonOf, type Sv1Message, Sv1LineSplitter, sv1Request, type Sv1Response } from '../../lib/protocol/sv1/codec';
+import { parseNotify, type Sv1Job } from '../../lib/protocol/sv1/job';
 import {
   type ChannelJob,
   type ChannelRequest,

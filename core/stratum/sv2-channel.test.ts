@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Sv2AnyMessage, Sv2Message } from '../protocol/sv2/messages';
+import type { Sv2AnyMessage, Sv2Message } from '../../lib/protocol/sv2/messages';
 import { createProxy, type Proxy, type QuoteEvent, type ShareEvent } from './proxy';
 import type { Sv2Conn } from './sv2-upstream';
 import { TestMiner } from './testing/test-miner';

@@ -8,8 +8,8 @@
  * accepted shares once per batch of 10 (config share_batch_size) and sends jobs only on new templates, so
  * an unanswered share alone proves nothing; a full batch without its SubmitShares.Success does.
  */
-import { bigIntToLeBytes, bytesToHex, difficultyFromTarget, hexToBytes, leBytesToBigInt, swapWords32, targetFromDifficulty } from '../protocol/bitcoin/work';
-import type { Sv2AnyMessage, Sv2Message, Sv2MessageOf } from '../protocol/sv2/messages';
+import { bigIntToLeBytes, bytesToHex, difficultyFromTarget, hexToBytes, leBytesToBigInt, swapWords32, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
+import type { Sv2AnyMessage, Sv2Message, Sv2MessageOf } from '../../lib/protocol/sv2/messages';
 import { UPSTREAM_LOST } from './ledger';
 import { type ChannelJob, type ChannelShare, clampDifficulty, UpstreamChannel, UpstreamError, type Verdict } from './upstream';
 

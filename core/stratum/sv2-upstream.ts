@@ -5,10 +5,10 @@
  * UpdateChannel's SetTarget): hashpool may legitimately stay quiet for many minutes otherwise.
  */
 import { EventEmitter } from 'node:events';
-import { bigIntToLeBytes, MAX_TARGET } from '../protocol/bitcoin/work';
-import type { Logger } from '../log';
-import type { Sv2AnyMessage, Sv2Message } from '../protocol/sv2/messages';
-import { PROTOCOL_MINING, SETUP_FLAG_REQUIRES_VERSION_ROLLING } from '../protocol/sv2/messages';
+import { bigIntToLeBytes, MAX_TARGET } from '../../lib/protocol/bitcoin/work';
+import type { Logger } from '../../lib/log';
+import type { Sv2AnyMessage, Sv2Message } from '../../lib/protocol/sv2/messages';
+import { PROTOCOL_MINING, SETUP_FLAG_REQUIRES_VERSION_ROLLING } from '../../lib/protocol/sv2/messages';
 import { Sv2Channel } from './sv2-channel';
 import { type ChannelRequest, type LinkEvents, type LinkState, owedAnswerMs, type UpstreamChannel, UpstreamError, UpstreamLink } from './upstream';
 

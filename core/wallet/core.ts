@@ -12,12 +12,12 @@
 import { Amount, getEncodedToken, type Proof } from '@cashu/cashu-ts';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../log';
-import { unblindVerifiedHex } from '../protocol/cashu';
+import type { Logger } from '../../lib/log';
+import { unblindVerifiedHex } from '../../lib/protocol/cashu';
 import { type BlindedOutput, deterministicOutput, type LockingKey, p2pkWitness, secretKind } from './keys';
 import { amountToWire, type BlindSignatureJson, type MintClient, type ProofJson } from './mint-client';
 import type { OperationOutput, OperationRow, ProofRow, WalletStore } from './store';
-import type { Nut20Format } from '../protocol/cashu';
+import type { Nut20Format } from '../../lib/protocol/cashu';
 
 export interface Keyset {
   id: string;

@@ -7,10 +7,10 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Devnet, startDevnet } from '../../devnet/index';
-import { silentLogger } from '../log';
+import { silentLogger } from '../../lib/log';
 import { TestMiner } from '../stratum/testing/test-miner';
 import { bip39Seed, deriveLockingKey } from './keys';
-import { signQuoteLookup } from '../protocol/cashu';
+import { signQuoteLookup } from '../../lib/protocol/cashu';
 import { runWalletChild, walletChildren } from './testing/child';
 import { TEST_PASSPHRASE, tempDir, testWallet } from './testing/kit';
 

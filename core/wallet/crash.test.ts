@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { hashToCurve } from '../protocol/cashu';
+import { hashToCurve } from '../../lib/protocol/cashu';
 import { MintClient } from './mint-client';
 import { runWalletChild, walletChildren } from './testing/child';
 import { devnetMint, payShares, TEST_PASSPHRASE, tempDir, testWallet } from './testing/kit';

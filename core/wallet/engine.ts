@@ -5,7 +5,7 @@
  * swaps and consolidation (swap.ts), send/receive/reclaim (send.ts), recovery of interrupted operations
  * (recover.ts), NUT-09/NUT-07 restore (restore.ts). The service (service.ts, sweeper.ts) drives it.
  */
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import { type EngineEvent, type MintContext, type OperationStep, type Secrets, WalletCore } from './core';
 import { MintError } from './mint-client';
 import { Minter } from './minting';

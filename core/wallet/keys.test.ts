@@ -4,7 +4,7 @@ import { HDKey } from '@scure/bip32';
 import { describe, expect, it } from 'vitest';
 import { readFixtureJson } from '../../test/fixtures';
 import { bip39Seed, deterministicOutput, deriveLockingKey, isValidMnemonic, LOCKING_KEY_PATH, p2pkSecret, p2pkWitness, secretKind, splitAmount } from './keys';
-import { countValidSigners } from '../protocol/cashu';
+import { countValidSigners } from '../../lib/protocol/cashu';
 
 // NUT-13's own test mnemonic
 const MNEMONIC = 'half depart obvious quality work element tank gorilla view sugar picture humble';

@@ -1,14 +1,14 @@
 /**
  * Everything the wallet derives from its seed: the BIP39 mnemonic and seed, the P2PK locking key,
  * NUT-13 deterministic outputs (plain and P2PK-locked) and NUT-11 witnesses. Pure functions; no I/O.
- * (NUT-20 and quote-lookup signatures come from core/protocol/cashu.)
+ * (NUT-20 and quote-lookup signatures come from lib/protocol/cashu.)
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { HDKey } from '@scure/bip32';
 import { generateMnemonic, mnemonicToSeedSync, validateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
-import { hashToCurve, isValidScalar, type OutputSecret, outputSecretDeriver, parseWellKnownSecret, schnorrSign, secp } from '../protocol/cashu';
+import { hashToCurve, isValidScalar, type OutputSecret, outputSecretDeriver, parseWellKnownSecret, schnorrSign, secp } from '../../lib/protocol/cashu';
 
 /** m / cashu purpose (NUT-13's 129372') / 10' = Axewallet P2PK locking keys / account 0' / key 0'. */
 export const LOCKING_KEY_PATH = "m/129372'/10'/0'/0'";

@@ -9,7 +9,7 @@
  * other format once. The preference changes only when the other format then succeeds, so one quote locked to a
  * key we do not hold never switches a mint to the legacy format.
  */
-import { prepareOutputs, signMintQuote } from '../protocol/cashu';
+import { prepareOutputs, signMintQuote } from '../../lib/protocol/cashu';
 import { CountersBehind, type Keyset, type MintContext, type PreparedOutputs, type WalletCore } from './core';
 import { splitAmount } from './keys';
 import { type BlindSignatureJson, MintError } from './mint-client';

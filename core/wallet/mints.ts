@@ -3,7 +3,7 @@
  * sweeper pass and whenever a mint refuses a keyset (12001-12003), since hashpool opens a unit and keyset per
  * epoch and may retire or expire them. Picks the keyset new outputs go to.
  */
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import { type Keyset, type MintContext, WalletOperationError } from './core';
 import { advertisedBatchSize, MintClient, normalizeMintUrl } from './mint-client';
 import type { WalletStore } from './store';

@@ -9,7 +9,7 @@
  * answer (a reorg moves quotes to another epoch's unit), and is split to find an id the mint does not know (NUT-29
  * refuses the whole request for one).
  */
-import { signQuoteLookup } from '../protocol/cashu';
+import { signQuoteLookup } from '../../lib/protocol/cashu';
 import { type MintContext, type WalletCore } from './core';
 import { MintError, type MintQuote } from './mint-client';
 import { mintErrorRule } from './mint-errors';

@@ -6,7 +6,7 @@
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { randomUUID } from 'node:crypto';
-import { hashToCurve } from '../protocol/cashu';
+import { hashToCurve } from '../../lib/protocol/cashu';
 import { CountersBehind, type Keyset, type MintContext, type Verified, type WalletCore, WalletOperationError } from './core';
 import { type BlindedOutput, deterministicOutput } from './keys';
 import type { ProofJson } from './mint-client';

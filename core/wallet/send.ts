@@ -6,7 +6,7 @@
 import { getDecodedToken, getTokenMetadata } from '@cashu/cashu-ts';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { randomUUID } from 'node:crypto';
-import { hashToCurve, verifyProofDleqHex } from '../protocol/cashu';
+import { hashToCurve, verifyProofDleqHex } from '../../lib/protocol/cashu';
 import { type MintContext, type WalletCore, WalletOperationError } from './core';
 import { amountToWire, normalizeMintUrl, type ProofJson } from './mint-client';
 import type { MintDirectory } from './mints';

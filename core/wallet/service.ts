@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import { type EngineEvent, type MintContext, type Secrets, WalletEngine, WalletOperationError } from './engine';
 import { Transfers } from './send';
 import { expiringEhash, Sweeper } from './sweeper';

@@ -6,7 +6,7 @@
  * pending sends. A mint that does not answer is backed off (0.5 s doubling to 60 s) and its waiting quotes say so;
  * every other mint goes on. Passes of different mints run side by side; moves at one mint run one at a time.
  */
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import type { MintContext, WalletEngine } from './engine';
 import { MintError } from './mint-client';
 import { WalletOperationError } from './core';

@@ -4,7 +4,7 @@ import type { ProofJson } from './mint-client';
 import type { HistoryRow, QuoteRow } from './store';
 import type { MintSweepStatus, SweeperOptions } from './sweeper';
 import type { SafeStorageLike, SeedVault } from './vault';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 
 export interface QuoteEvent {
   quoteId: string;

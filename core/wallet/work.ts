@@ -4,7 +4,7 @@
  * two quotes agree (a unit's minimum does not change; hashpool starts a new unit for a new epoch).
  */
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { expectedWork, minimumDifficultyOf } from '../protocol/ehash/amount';
+import { expectedWork, minimumDifficultyOf } from '../../lib/protocol/ehash/amount';
 import type { WalletStore } from './store';
 
 export class WorkEstimate {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { WebhookView } from '../api/integrations';
 import type { Alert } from '../api/system';
-import type { Logger } from '../log';
+import type { Logger } from '../../lib/log';
 import { type AlertMessage, type DeliveryKind, requestFor } from './payload';
 import { SIGNATURE_HEADER, signBody } from './sign';
 

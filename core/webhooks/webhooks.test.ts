@@ -16,7 +16,7 @@ import { AlertCenter, registerAlertsApi, startAlertPipeline } from '../alerts';
 import { ApiHost } from '../api/host';
 import { createDeviceManager } from '../devices';
 import { startIntegrations } from '../integrations';
-import { createLogger, type LogRecord, silentLogger } from '../log';
+import { createLogger, type LogRecord, silentLogger } from '../../lib/log';
 import { testProxy } from '../stratum/testing/test-proxy';
 import { requestFor, targetOf } from './payload';
 import { signBody, verifySignature } from './sign';

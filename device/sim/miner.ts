@@ -6,9 +6,9 @@
  * on fallback. Intervals are options so tests can shorten them.
  */
 import net from 'node:net';
-import { hashDifficulty, hashMeetsTarget, sha256d, targetFromDifficulty } from '../../core/protocol/bitcoin/work';
-import { type Sv1Response, Sv1LineSplitter, parseSv1Line, rejectReasonOf } from '../../core/protocol/sv1/codec';
-import { type Sv1Job, extranonce2Hex, headerForSubmission, parseNotify } from '../../core/protocol/sv1/job';
+import { hashDifficulty, hashMeetsTarget, sha256d, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
+import { type Sv1Response, Sv1LineSplitter, parseSv1Line, rejectReasonOf } from '../../lib/protocol/sv1/codec';
+import { type Sv1Job, extranonce2Hex, headerForSubmission, parseNotify } from '../../lib/protocol/sv1/job';
 
 export interface MinerPool {
   host: string;

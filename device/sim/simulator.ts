@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { type Logger, silentLogger } from '../../core/log';
+import { type Logger, silentLogger } from '../../lib/log';
 import { buildAsic, buildInfo, diffInfo, type SimRuntime } from './info';
 import { type EspLogLevel, type FoundShare, type MinerPool, SimMiner } from './miner';
 import { FIRMWARE_VERSIONS, MODELS, type SimFirmware, type SimModel } from './models';

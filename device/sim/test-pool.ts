@@ -6,9 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { hashMeetsTarget, sha256d, targetFromDifficulty } from '../../core/protocol/bitcoin/work';
-import { SV1_ERRORS, Sv1LineSplitter, parseSv1Line, sv1Error, sv1Request, sv1Result } from '../../core/protocol/sv1/codec';
-import { type Sv1Job, headerForSubmission, notifyParams } from '../../core/protocol/sv1/job';
+import { hashMeetsTarget, sha256d, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
+import { SV1_ERRORS, Sv1LineSplitter, parseSv1Line, sv1Error, sv1Request, sv1Result } from '../../lib/protocol/sv1/codec';
+import { type Sv1Job, headerForSubmission, notifyParams } from '../../lib/protocol/sv1/job';
 
 export interface TestPoolMiner {
   address: string;

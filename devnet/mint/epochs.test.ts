@@ -10,7 +10,7 @@ import { JSONInt } from '@cashu/cashu-ts';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { blindedMessageHex, keysetIdV2, signMintQuote, signQuoteLookup, unblindHex } from '../../core/protocol/cashu/index';
+import { blindedMessageHex, keysetIdV2, signMintQuote, signQuoteLookup, unblindHex } from '../../lib/protocol/cashu/index';
 import { ErrorCode, startMint, type DevnetMint } from './index';
 
 const lockKey = secp256k1.utils.randomSecretKey();

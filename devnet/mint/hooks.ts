@@ -1,5 +1,5 @@
 /** The devnet mint's test hooks: how a test makes it behave like a particular real mint, or misbehave. */
-import type { Nut20Format } from '../../core/protocol/cashu/index';
+import type { Nut20Format } from '../../lib/protocol/cashu/index';
 import type { LookupRoute } from './lookup';
 
 export interface MintHooks {

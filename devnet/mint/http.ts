@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { JSONInt } from '@cashu/cashu-ts';
-import type { Logger } from '../../core/log';
+import type { Logger } from '../../lib/log';
 import { ErrorCode, MintError } from './errors';
 import type { LookupRoute } from './lookup';
 import { METHOD, type Mint } from './mint';

@@ -9,7 +9,7 @@
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { silentLogger, type Logger } from '../../core/log';
+import { silentLogger, type Logger } from '../../lib/log';
 import { createMintServer } from './http';
 import type { KeysetVersion } from './keys';
 import type { EpochRecord } from './epochs';

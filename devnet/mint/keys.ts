@@ -9,7 +9,7 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import { isValidScalar, keysetIdV1, keysetIdV2, secp, type KeysetKeys } from '../../core/protocol/cashu/index';
+import { isValidScalar, keysetIdV1, keysetIdV2, secp, type KeysetKeys } from '../../lib/protocol/cashu/index';
 
 export const KEYSET_SIZE = 64;
 

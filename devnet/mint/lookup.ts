@@ -4,12 +4,11 @@
  *    method, as hashpool's branch agent/nutxx-pubkey-lookup and its CDK fork have it (at most 50 pubkeys);
  *  - 'method': POST /v1/mint/quote/{method}/pubkey as draft cashubtc/nuts#341 moves it, with a signed `timestamp`
  *    the mint accepts within +-300 s of its clock and cursor paging ({quotes, next_cursor}).
- * Signatures are checked for every pubkey before anything is read (core/protocol/cashu nut20.ts).
+ * Signatures are checked for every pubkey before anything is read (lib/protocol/cashu nut20.ts).
  */
-import { verifyQuoteLookup } from '../../core/protocol/cashu/index';
+import { verifyQuoteLookup } from '../../lib/protocol/cashu/index';
 import { ErrorCode, mintError } from './errors';
-import { bad, HEX33 } from './wire';
-import type { QuoteJson } from './mint';
+import { bad, HEX33, type QuoteJson } from './wire';
 import type { QuoteRow } from './store';
 
 export type LookupRoute = 'pubkey' | 'method';

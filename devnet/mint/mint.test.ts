@@ -10,7 +10,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { mnemonicToSeedSync } from '@scure/bip39';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blindedMessageHex, hashToCurve, signMintQuote, signQuoteLookup, unblindHex } from '../../core/protocol/cashu/index';
+import { blindedMessageHex, hashToCurve, signMintQuote, signQuoteLookup, unblindHex } from '../../lib/protocol/cashu/index';
 import { ErrorCode, startMint, type DevnetMint } from './index';
 
 const MNEMONIC = 'half depart obvious quality work element tank gorilla view sugar picture humble';

@@ -23,17 +23,19 @@ import {
   SpendingConditionError,
   verifyMintQuoteSignature,
   type PreparedOutputs,
-} from '../../core/protocol/cashu/index';
+} from '../../lib/protocol/cashu/index';
 import { EpochBook } from './epochs';
 import { ErrorCode, mintError } from './errors';
 import { amountExponent, deriveMintIdentity, type KeysetVersion, type MintKeyset } from './keys';
 import { KeysetBook } from './keysets';
 import type { MintHooks } from './hooks';
+import type { QuoteJson } from './wire';
 import { type LookupRoute, lookupQuotes } from './lookup';
 import { isConstraintError, MintStore, type QuoteRow } from './store';
 import { amount, array, bad, HEX33, HEX64, type Json, object, pubkeyHex, string, U64_MAX } from './wire';
 
 export type { MintHooks } from './hooks';
+export type { QuoteJson } from './wire';
 
 export const METHOD = 'ehash';
 export const DEFAULT_UNIT = 'hash';
@@ -51,19 +53,6 @@ export interface MintOptions {
   seed: Uint8Array;
   keysetVersion: KeysetVersion;
   hooks: MintHooks;
-}
-
-export interface QuoteJson {
-  quote: string;
-  request: string;
-  method: string;
-  amount: bigint;
-  amount_paid: bigint;
-  amount_issued: bigint;
-  updated_at: number;
-  unit: string;
-  expiry: number;
-  pubkey?: string;
 }
 
 interface Output {

@@ -5,6 +5,20 @@ export const U64_MAX = (1n << 64n) - 1n;
 
 export type Json = Record<string, unknown>;
 
+/** A mint quote as NUT-04/NUT-29 answers carry it. */
+export interface QuoteJson {
+  quote: string;
+  request: string;
+  method: string;
+  amount: bigint;
+  amount_paid: bigint;
+  amount_issued: bigint;
+  updated_at: number;
+  unit: string;
+  expiry: number;
+  pubkey?: string;
+}
+
 export const HEX33 = /^0[23][0-9a-fA-F]{64}$/;
 export const HEX64 = /^[0-9a-fA-F]{64}$/;
 

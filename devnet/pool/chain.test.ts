@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytesToHex, merkleRoot, sha256d } from '../../core/protocol/bitcoin/work';
+import { bytesToHex, merkleRoot, sha256d } from '../../lib/protocol/bitcoin/work';
 import { coinbaseMerklePath, scriptNumPush, subsidy, SyntheticChain } from './chain';
 
 /** Full merkle root the way a node computes it, to check the path the pool hands out. */

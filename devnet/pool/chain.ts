@@ -6,7 +6,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { sha256d } from '../../core/protocol/bitcoin/work';
+import { sha256d } from '../../lib/protocol/bitcoin/work';
 
 /** BIP320 general-purpose bits a miner may roll (what ESP-Miner and SRI assume). */
 export const VERSION_ROLLING_MASK = 0x1fffe000;

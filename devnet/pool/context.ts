@@ -3,8 +3,8 @@
  * extranonce prefixes and the mint. Sessions get this and nothing else.
  */
 import { bytesToHex } from '@noble/hashes/utils.js';
-import type { Logger } from '../../core/log';
-import { ehashAmount } from '../../core/protocol/ehash/amount';
+import type { Logger } from '../../lib/log';
+import { ehashAmount } from '../../lib/protocol/ehash/amount';
 import type { BlockTemplate, SyntheticChain } from './chain';
 import type { ShareBook } from './shares';
 import type { ChannelStats, StatsBook } from './stats';

@@ -2,7 +2,7 @@
  * A CPU nonce search over an 80-byte header, for tests, benchmarks and the simulator:
  * shares at the devnet's tiny targets are found in milliseconds.
  */
-import { hashMeetsTarget, sha256d } from '../../core/protocol/bitcoin/work';
+import { hashMeetsTarget, sha256d } from '../../lib/protocol/bitcoin/work';
 
 export interface FoundNonce {
   nonce: number;

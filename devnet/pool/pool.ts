@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { silentLogger, type Logger } from '../../core/log';
+import { silentLogger, type Logger } from '../../lib/log';
 import { SyntheticChain, type BlockTemplate, type ChainOptions } from './chain';
 import { createPoolContext, type PoolContext, type PoolSession, type PoolSettings, type ShareQuoteMint } from './context';
 import { ShareBook } from './shares';

@@ -4,7 +4,7 @@
  * and its own extranonce; it is valid when sha256d(header), read little-endian, meets the target.
  */
 import { bytesToHex, concatBytes } from '@noble/hashes/utils.js';
-import { hashMeetsTarget, merkleRoot, serializeHeader, sha256d } from '../../core/protocol/bitcoin/work';
+import { hashMeetsTarget, merkleRoot, serializeHeader, sha256d } from '../../lib/protocol/bitcoin/work';
 import type { BlockTemplate, SyntheticChain } from './chain';
 
 /** Reject reasons, named as SRI's SubmitShares.Error codes (plus the timestamp check every pool makes). */

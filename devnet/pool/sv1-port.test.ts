@@ -1,8 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashMeetsTarget, hexToBytes, targetFromDifficulty } from '../../core/protocol/bitcoin/work';
-import { parseSv1Line, rejectReasonOf, type Sv1Message, type Sv1Response } from '../../core/protocol/sv1/codec';
-import { extranonce2Hex, headerForSubmission, parseNotify, type Sv1Job } from '../../core/protocol/sv1/job';
+import { hashMeetsTarget, hexToBytes, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
+import { parseSv1Line, rejectReasonOf, type Sv1Message, type Sv1Response } from '../../lib/protocol/sv1/codec';
+import { extranonce2Hex, headerForSubmission, parseNotify, type Sv1Job } from '../../lib/protocol/sv1/job';
 import { readFixture } from '../../test/fixtures';
 import { searchNonce } from './cpu-miner';
 import { startPool, type DevnetPool } from './pool';

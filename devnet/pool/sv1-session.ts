@@ -15,9 +15,9 @@ import {
   sv1Result,
   type Sv1Id,
   type Sv1Request,
-} from '../../core/protocol/sv1/codec';
-import { notifyParams, type Sv1Job } from '../../core/protocol/sv1/job';
-import { difficultyFromTarget, swapWords32, targetFromDifficulty } from '../../core/protocol/bitcoin/work';
+} from '../../lib/protocol/sv1/codec';
+import { notifyParams, type Sv1Job } from '../../lib/protocol/sv1/job';
+import { difficultyFromTarget, swapWords32, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
 import { VERSION_ROLLING_MASK, type BlockTemplate } from './chain';
 import type { PoolContext, PoolSession } from './context';
 import type { ShareRejectReason } from './shares';

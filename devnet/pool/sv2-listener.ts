@@ -1,10 +1,10 @@
 /**
- * The pool's Sv2 port: the library's Noise responder (core/transport) feeding one Sv2PoolSession
+ * The pool's Sv2 port: the library's Noise responder (lib/transport) feeding one Sv2PoolSession
  * per connection. A client that breaks the protocol loses its own connection, nobody else's.
  */
-import type { Logger } from '../../core/log';
-import { authorityKeypair, devAuthorityKeypair } from '../../core/protocol/sv2/authority';
-import { createSv2Server, type Sv2Connection } from '../../core/transport/sv2';
+import type { Logger } from '../../lib/log';
+import { authorityKeypair, devAuthorityKeypair } from '../../lib/protocol/sv2/authority';
+import { createSv2Server, type Sv2Connection } from '../../lib/transport/sv2';
 import type { PoolContext, PoolSession } from './context';
 import { Sv2PoolSession } from './sv2-session';
 

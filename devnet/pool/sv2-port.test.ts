@@ -1,10 +1,10 @@
 import { connect } from 'node:net';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bytesToHex, hashMeetsTarget, leBytesToBigInt, merkleRoot, serializeHeader, sha256d } from '../../core/protocol/bitcoin/work';
-import { ehashAmount } from '../../core/protocol/ehash/amount';
-import type { Sv2AnyMessage, Sv2MessageOf, Sv2MessageType } from '../../core/protocol/sv2/messages';
-import { connectSv2, type Sv2Connection } from '../../core/transport/sv2';
+import { bytesToHex, hashMeetsTarget, leBytesToBigInt, merkleRoot, serializeHeader, sha256d } from '../../lib/protocol/bitcoin/work';
+import { ehashAmount } from '../../lib/protocol/ehash/amount';
+import type { Sv2AnyMessage, Sv2MessageOf, Sv2MessageType } from '../../lib/protocol/sv2/messages';
+import { connectSv2, type Sv2Connection } from '../../lib/transport/sv2';
 import { startDevnet, type Devnet } from '../index';
 import { searchNonce } from './cpu-miner';
 

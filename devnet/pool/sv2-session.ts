@@ -4,8 +4,8 @@
  * MintQuoteNotification (0xC0) for every quoted share. Independent of the socket: it gets messages
  * and sends messages, so the transport stays the library's business.
  */
-import { bigIntToLeBytes, difficultyFromTarget, leBytesToBigInt } from '../../core/protocol/bitcoin/work';
-import { PROTOCOL_MINING, type Sv2AnyMessage, type Sv2Message, type Sv2MessageOf } from '../../core/protocol/sv2/messages';
+import { bigIntToLeBytes, difficultyFromTarget, leBytesToBigInt } from '../../lib/protocol/bitcoin/work';
+import { PROTOCOL_MINING, type Sv2AnyMessage, type Sv2Message, type Sv2MessageOf } from '../../lib/protocol/sv2/messages';
 import { MAX_EXTRANONCE_BYTES, VERSION_ROLLING_MASK, type BlockTemplate } from './chain';
 import { EXTRANONCE_PREFIX_BYTES, type PoolContext, type PoolSession } from './context';
 import { parseUserIdentity } from './identity';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { difficultyFromTarget, MAX_TARGET, targetFromDifficulty } from '../../core/protocol/bitcoin/work';
+import { difficultyFromTarget, MAX_TARGET, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
 import { parseUserIdentity } from './identity';
 import { floorTargetForBits, hashesPerShare, hashRateToTarget, Vardiff } from './vardiff';
 

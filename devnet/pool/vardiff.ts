@@ -3,7 +3,7 @@
  * shares, never easier than the pool's floor (the ehash minimum difficulty) nor than the
  * client's own maximum target. Pure arithmetic plus a small per-channel state fed with timestamps.
  */
-import { MAX_TARGET } from '../../core/protocol/bitcoin/work';
+import { MAX_TARGET } from '../../lib/protocol/bitcoin/work';
 
 const TWO_256 = 1n << 256n;
 

@@ -15,7 +15,7 @@ import { NostrRelay } from '@nostr-relay/core';
 import { EventRepositorySqlite } from '@nostr-relay/event-repository-sqlite';
 import { Validator } from '@nostr-relay/validator';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { type Logger, silentLogger } from '../../core/log';
+import { type Logger, silentLogger } from '../../lib/log';
 
 export const DEFAULT_QUERY_LIMIT = 500;
 const DELETION_KIND = 5;

@@ -6,9 +6,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { bytesToHex, hashMeetsTarget, MAX_TARGET, sha256d, targetFromDifficulty } from '../../protocol/bitcoin/work';
-import { parseSv1Line, rejectReasonOf, type Sv1Message, Sv1LineSplitter, type Sv1Response } from '../../protocol/sv1/codec';
-import { extranonce2Hex, headerForSubmission, parseNotify, type Sv1Job } from '../../protocol/sv1/job';
+import { bytesToHex, hashMeetsTarget, MAX_TARGET, sha256d, targetFromDifficulty } from '../../../lib/protocol/bitcoin/work';
+import { parseSv1Line, rejectReasonOf, type Sv1Message, Sv1LineSplitter, type Sv1Response } from '../../../lib/protocol/sv1/codec';
+import { extranonce2Hex, headerForSubmission, parseNotify, type Sv1Job } from '../../../lib/protocol/sv1/job';
 
 export interface TestMinerOptions {
   host: string;

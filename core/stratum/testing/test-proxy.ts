@@ -1,6 +1,6 @@
 /** The proxy every stratum test starts from: loopback, a free port, silent logs, no locking key; tests override the rest. */
 import { parseUpstreamUrl } from '../../api/upstream-url';
-import { silentLogger } from '../../log';
+import { silentLogger } from '../../../lib/log';
 import { createProxy, type Proxy } from '../proxy';
 
 export function testProxy(upstreamUrls: string[], ledgerPath: string, extra: Partial<Parameters<typeof createProxy>[0]> = {}): Proxy {

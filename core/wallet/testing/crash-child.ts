@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseUpstreamUrl } from '../../api/upstream-url';
-import { silentLogger } from '../../log';
+import { silentLogger } from '../../../lib/log';
 import { createProxy, type QuoteEvent } from '../../stratum/proxy';
 import type { OperationStep } from '../engine';
 import { openWallet } from '../service';

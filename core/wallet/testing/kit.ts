@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DevnetMint, type MintHooks, startMint } from '../../../devnet/mint';
-import { silentLogger } from '../../log';
+import { silentLogger } from '../../../lib/log';
 import { openWallet, type WalletOptions, type WalletService } from '../service';
 
 export function tempDir(prefix = 'axewallet-wallet-'): {

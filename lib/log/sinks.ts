@@ -1,6 +1,6 @@
 /** Where engine logs go: stderr (human lines), a JSON-lines file in the home dir, and a ring the UI reads. */
 import { appendFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
-import type { LogRecord, LogSink } from './log';
+import type { LogRecord, LogSink } from './logger';
 
 export function stderrSink(): LogSink {
   return (r) => {

@@ -2,7 +2,7 @@
  * secp256k1 point arithmetic for cashu behind one interface, `SecpBackend`. This module is pure: its own
  * backend is noble (JavaScript, no I/O, runs anywhere) and it never loads a library by itself. Faster
  * backends (libsecp256k1 as a native addon with native/ecmult.node, or compiled to wasm) are built and
- * installed at the edge by core/platform/secp.ts through `useBackend`, the way noble's crypto.ts /
+ * installed at the edge by lib/platform/secp.ts through `useBackend`, the way noble's crypto.ts /
  * cryptoNode.ts split works: entry points (core/app.ts, core/cli.ts, devnet, bench, test setup) install them.
  *
  * Points cross this boundary as 33-byte compressed encodings, scalars as 32-byte big-endian. The arithmetic
@@ -363,7 +363,7 @@ export const nobleBackend: SecpBackend = {
 
 let active: SecpBackend = nobleBackend;
 
-/** The backend in use: noble unless an entry point installed a faster one (core/platform). */
+/** The backend in use: noble unless an entry point installed a faster one (lib/platform). */
 export function secp(): SecpBackend {
   return active;
 }

@@ -1,6 +1,6 @@
 /**
  * The thin adapter between a TCP socket and an Sv2 message stream, for both roles: runs the Noise NX handshake
- * (core/protocol/sv2/noise), then seals and opens frames. All protocol logic lives in core/protocol/sv2; this file
+ * (lib/protocol/sv2/noise), then seals and opens frames. All protocol logic lives in lib/protocol/sv2; this file
  * owns only sockets, timers and limits. A peer's bad bytes end that session with a typed Sv2Error on 'close';
  * nothing here throws into the event loop.
  */

@@ -1,7 +1,7 @@
 /**
  * The Sv2 transport's ChaCha20-Poly1305 implementations that need the machine, fastest first: libsodium
  * (sodium-native: one call per frame, no per-frame setup), OpenSSL (node:crypto: a cipher object per frame;
- * Electron's BoringSSL lacks the cipher, electron/electron#24024), then core/protocol/sv2's pure noble one.
+ * Electron's BoringSSL lacks the cipher, electron/electron#24024), then lib/protocol/sv2's pure noble one.
  */
 import { createCipheriv, createDecipheriv, getCiphers } from 'node:crypto';
 import { AEAD_TAG_SIZE, type Aead, nobleAead, useAead } from '../protocol/sv2/aead';
@@ -69,7 +69,7 @@ export function aeadImplementations(): Aead[] {
   return implementations;
 }
 
-/** Installs the fastest implementation into core/protocol/sv2 and returns it. */
+/** Installs the fastest implementation into lib/protocol/sv2 and returns it. */
 export function installFastestAead(): Aead {
   const fastest = aeadImplementations()[0]!;
   useAead(fastest);

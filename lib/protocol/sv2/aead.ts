@@ -2,7 +2,7 @@
  * IETF ChaCha20-Poly1305 (RFC 8439) for Noise behind one interface: ciphertext || 16-byte tag. This module is
  * pure: its own implementation is @noble/ciphers (JavaScript). Native ones (libsodium through sodium-native,
  * without any per-frame setup; OpenSSL through node:crypto, one cipher object per frame) are installed at the
- * edge by core/platform/aead.ts through `useAead`; aead.test.ts holds every implementation to RFC 8439's
+ * edge by lib/platform/aead.ts through `useAead`; aead.test.ts holds every implementation to RFC 8439's
  * vectors and to identical bytes.
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
@@ -30,7 +30,7 @@ export const nobleAead: Aead = {
 
 let active: Aead = nobleAead;
 
-/** The implementation new cipher states use: noble unless an entry point installed a native one (core/platform). */
+/** The implementation new cipher states use: noble unless an entry point installed a native one (lib/platform). */
 export function currentAead(): Aead {
   return active;
 }

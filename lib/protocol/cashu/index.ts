@@ -9,7 +9,7 @@
  * and per NUT-29 batch, in one backend call each: signMintQuotes (wallet), unblindVerifiedBatchHex (wallet),
  * verifyMintQuoteSignatures (mint).
  *
- * Pure: the secp256k1 backend is noble until an entry point installs a native one (core/platform).
+ * Pure: the secp256k1 backend is noble until an entry point installs a native one (lib/platform).
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { blindMessage, unblindSignature } from './bdhke';

@@ -2,7 +2,7 @@
  * The secp256k1 backends that need the machine: libsecp256k1 as the `secp256k1` package's native addon
  * (about 50x noble for an arbitrary P·k) with native/ecmult.node for the fused and batch operations
  * (native/README.md), the same addon alone, and libsecp256k1 compiled to wasm (`tiny-secp256k1`, about 10x
- * noble, reads its .wasm file when imported). core/protocol/cashu stays pure and takes whichever
+ * noble, reads its .wasm file when imported). lib/protocol/cashu stays pure and takes whichever
  * `installFastestSecp` hands it; noble is its own fallback.
  */
 import { createRequire } from 'node:module';
@@ -197,7 +197,7 @@ export function secpBackends(): SecpBackend[] {
   return backends;
 }
 
-/** Installs the fastest backend into core/protocol/cashu and returns it. */
+/** Installs the fastest backend into lib/protocol/cashu and returns it. */
 export function installFastestSecp(): SecpBackend {
   const fastest = secpBackends()[0]!;
   useBackend(fastest);

@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from './log';
-import { fileSink } from './logging';
+import { createLogger } from './logger';
+import { fileSink } from './sinks';
 
 describe('log file', () => {
   const dirs: string[] = [];

@@ -1,8 +1,8 @@
 /**
  * The edge where Axewallet meets the machine: the native and wasm crypto backends that the pure protocol
- * modules (core/protocol) take through their interfaces. Every entry point calls installPlatformCrypto()
+ * modules (lib/protocol) take through their interfaces. Every entry point calls installPlatformCrypto()
  * once before it starts anything: core/app.ts (desktop and headless), core/cli.ts, the devnet, the
- * benchmarks and the test setup; child processes get it with `--import core/platform/register.ts`.
+ * benchmarks and the test setup; child processes get it with `--import lib/platform/register.ts`.
  */
 import { installFastestAead } from './aead';
 import { installFastestSecp } from './secp';

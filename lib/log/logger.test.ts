@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogger, type LogRecord, logStrayRejections, redact, redactFields, REPEAT_WINDOW_MS } from './log';
+import { createLogger, type LogRecord, logStrayRejections, redact, redactFields, REPEAT_WINDOW_MS } from './logger';
 
 const MNEMONIC = 'half depart obvious quality work element tank gorilla view sugar picture humble';
 

@@ -1,4 +1,0 @@
-/** `node --import tsx --import core/platform/register.ts child.ts`: a child process with the platform's crypto installed. */
-import { installPlatformCrypto } from './index';
-
-installPlatformCrypto();
