@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { repoRoot } from './fixtures';
 
 /** What `axewallet serve` needs from a checkout, without renderer/dist. */
-const SERVE_TREE = ['bin', 'core', 'device', 'devnet', 'native', 'renderer', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.base.json'];
+const SERVE_TREE = ['bin', 'lib', 'core', 'device', 'devnet', 'native', 'renderer', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.base.json'];
 
 describe('install anywhere', () => {
   const cleanups: Array<() => void> = [];
