@@ -75,6 +75,7 @@ export class WalletOperationError extends Error {
   constructor(
     readonly code:
       | 'wallet_exists'
+      | 'other_wallet'
       | 'invalid_input'
       | 'invalid_token'
       | 'token_spent'
