@@ -80,21 +80,28 @@ describe('restore onto the wallet that is here, and quotes another machine waite
     const relay: RunningRelay = await startRelay();
     cleanups.push(() => relay.close());
 
-    // machine B mines 2 + 8 at the shared mint and backs up
-    const b = home(`${dir.path}/b`, shared.url, [relay.url]);
-    const { mnemonic } = await b.wallet.create(TEST_PASSPHRASE);
-    for (const s of await payShares(shared, b.wallet.lockingPubkey()!, [2n, 8n])) b.wallet.onQuoteEvent({ quoteId: s.quoteId, amount: s.amount });
-    await b.wallet.sweep();
-    await b.backup.start();
-    await b.backup.backupNow();
-
-    // machine A, the same words set up earlier, mines 4 at its own mint; its backup runs
+    // machine A mines 4 at its own mint and backs up; its backup keeps running
     const a = home(`${dir.path}/a`, own.url, [relay.url]);
-    await a.wallet.create(TEST_PASSPHRASE, mnemonic);
+    const { mnemonic } = await a.wallet.create(TEST_PASSPHRASE);
     for (const s of await payShares(own, a.wallet.lockingPubkey()!, [4n])) a.wallet.onQuoteEvent({ quoteId: s.quoteId, amount: s.amount });
     await a.wallet.sweep();
     await a.backup.start();
     await a.backup.backupNow();
+
+    // machine B, later set up with the same words, mines 2 + 8 at the shared mint and backs up to the same relay
+    const b = home(`${dir.path}/b`, shared.url, [relay.url]);
+    await b.wallet.create(TEST_PASSPHRASE, mnemonic);
+    for (const s of await payShares(shared, b.wallet.lockingPubkey()!, [2n, 8n])) b.wallet.onQuoteEvent({ quoteId: s.quoteId, amount: s.amount });
+    await b.wallet.sweep();
+    await b.backup.start();
+    await b.backup.backupNow();
+    // and a third copy of the words mines 16 at A's mint, with no backup at all: only NUT-09 knows it
+    const c = testWallet(`${dir.path}/c`, own.url);
+    cleanups.push(() => c.close());
+    await c.create(TEST_PASSPHRASE, mnemonic);
+    for (const s of await payShares(own, c.lockingPubkey()!, [16n])) c.onQuoteEvent({ quoteId: s.quoteId, amount: s.amount });
+    await c.sweep();
+    expect(balance(a.wallet)).toBe(4n);
     const pubkey = a.wallet.lockingPubkey();
     a.wallet.lock();
 
@@ -103,14 +110,18 @@ describe('restore onto the wallet that is here, and quotes another machine waite
     expect(await a.host.invoke('wallet.restore', { mnemonic, passphrase: TEST_PASSPHRASE })).toEqual({ lockingPubkey: pubkey });
     await a.wallet.whenRestored();
     await vi.waitFor(() => expect(a.merges()).toBe(1));
-    expect(balance(a.wallet, own.url)).toBe(4n);
+    expect(balance(a.wallet, own.url)).toBe(4n + 16n);
     expect(balance(a.wallet, shared.url)).toBe(10n);
+    // the counters moved past what the other copy signed: the next share mints at once
+    for (const s of await payShares(own, a.wallet.lockingPubkey()!, [1n])) a.wallet.onQuoteEvent({ quoteId: s.quoteId, amount: s.amount });
+    await a.wallet.sweep();
+    expect(balance(a.wallet, own.url)).toBe(21n);
 
     // again: nothing twice
     await a.host.invoke('wallet.restore', { mnemonic, passphrase: TEST_PASSPHRASE });
     await a.wallet.whenRestored();
     await vi.waitFor(() => expect(a.merges()).toBe(2));
-    expect(balance(a.wallet)).toBe(14n);
+    expect(balance(a.wallet)).toBe(31n);
     expect(a.wallet.store.proofs({ state: 'unspent' })).toHaveLength(new Set(a.wallet.store.proofs({ state: 'unspent' }).map((p) => p.secret)).size);
 
     // other words: a refusal that says what to do; the seed and the balance here are untouched
@@ -120,7 +131,7 @@ describe('restore onto the wallet that is here, and quotes another machine waite
     await refused.catch((error: { hint: string }) => expect(error.hint).toMatch(/another home \(--home\)/));
     expect(a.wallet.lockingPubkey()).toBe(pubkey);
     expect(a.wallet.holds(bip39Seed(mnemonic))).toBe('same');
-    expect(balance(a.wallet)).toBe(14n);
+    expect(balance(a.wallet)).toBe(31n);
   });
 
   it('a second machine mints the quotes the first one waited on (7374), unexpired ones only, each once', async () => {
