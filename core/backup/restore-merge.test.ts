@@ -10,7 +10,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { type RunningRelay, startRelay } from '../../devnet/relay/relay';
-import { createLogger, type LogRecord, silentLogger } from '../../lib/log';
+import { createLogger, type LogRecord } from '../../lib/log';
 import { ApiHost } from '../api/host';
 import type { WalletService } from '../wallet';
 import { registerWalletApi } from '../wallet/api';
