@@ -13,7 +13,7 @@
  * machine that once wrote a shorter list cannot hide a mint from the restore.
  */
 import { Mint } from '@cashu/cashu-ts';
-import { secretToCurve } from '../../lib/protocol/cashu/bdhke';
+import { secretToCurve } from '../../lib/protocol/cashu/nut00';
 import type { BackupKeys } from './keys';
 import type { Proof } from './nip60';
 import type { RelayPool } from './pool';

@@ -6,7 +6,6 @@ import { HDKey } from '@scure/bip32';
 import { LOCKING_KEY_PATH, type WalletService } from '../wallet';
 import { toApiError } from '../wallet/api';
 import { bip39Seed, isValidMnemonic, normalizeMnemonic } from '../wallet/keys';
-import type { Proof } from './nip60';
 import type { BackupSource, RestoreTarget, WordsPort } from './port';
 
 export function walletPorts(wallet: WalletService): { source: BackupSource; target: RestoreTarget; words: WordsPort } {
@@ -18,7 +17,7 @@ export function walletPorts(wallet: WalletService): { source: BackupSource; targ
       surface.unspentProofs().map((group) => ({
         mint: group.mint,
         unit: group.unit,
-        proofs: group.proofs.map((p): Proof => ({ id: p.id, amount: BigInt(p.amount), secret: p.secret, C: p.C, ...(p.witness ? { witness: p.witness } : {}) })),
+        proofs: group.proofs,
       })),
     onChange: (listener) => surface.onChange(listener),
     onRestored: (listener) =>
@@ -37,7 +36,7 @@ export function walletPorts(wallet: WalletService): { source: BackupSource; targ
     seed: source.seed,
     // the wallet learns a mint when proofs from it are imported; an empty mint is only a name
     addMints: async () => undefined,
-    importProofs: async (group) => (await surface.importProofs(group.mint, group.proofs.map((p) => ({ id: p.id, amount: p.amount, secret: p.secret, C: p.C })))).added,
+    importProofs: async (group) => (await surface.importProofs(group.mint, group.proofs)).added,
     // configured mints: the wallet's own restore (NUT-09 and the quote lookup); any other mint the backup names: NUT-09 there
     recoverAtMint: (mint) => wallet.recoverFromSeedAt(mint),
     importQuotes: async (quotes) => wallet.noteBackupQuotes(quotes),

@@ -6,9 +6,9 @@
 import { getDecodedToken, getTokenMetadata } from '@cashu/cashu-ts';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { randomUUID } from 'node:crypto';
-import { hashToCurve, verifyProofDleqHex } from '../../lib/protocol/cashu';
+import { hashToCurve, type Proof, verifyProofDleqHex } from '../../lib/protocol/cashu';
 import { type MintContext, type WalletCore, WalletOperationError } from './core';
-import { amountToWire, normalizeMintUrl, type ProofJson } from './mint-client';
+import { normalizeMintUrl } from './mint-client';
 import type { MintDirectory } from './mints';
 import type { ProofRow } from './store';
 import type { Swapper } from './swap';
@@ -115,7 +115,7 @@ export class Transfers {
     const keysets = decoded.proofs.map((p) => ctx.keysets.get(p.id));
     if (keysets.some((k) => !k)) throw new WalletOperationError('invalid_token', 'This token names keysets its mint does not have.');
     if (keysets.some((k) => k!.unit !== unit)) throw new WalletOperationError('foreign_unit', `This token claims unit "${unit}" but its proofs are in another unit.`);
-    const inputs: ProofJson[] = [];
+    const inputs: Proof[] = [];
     let total = 0n;
     for (const proof of decoded.proofs) {
       const amount = proof.amount.toBigInt();
@@ -127,9 +127,9 @@ export class Transfers {
         throw new WalletOperationError('invalid_token', 'This token carries a proof whose DLEQ does not verify: it was not signed by its mint.');
       }
       total += amount;
-      inputs.push({ id: proof.id, amount: amountToWire(amount), secret: proof.secret, C: proof.C });
+      inputs.push({ id: proof.id, amount, secret: proof.secret, C: proof.C });
     }
-    const withWitness = this.core.inputsFor(inputs.map((i) => ({ id: i.id, amount: String(i.amount), secret: i.secret, c: i.C })));
+    const withWitness = this.core.inputsFor(inputs);
     const keyset = await this.mints.activeKeyset(ctx, unit);
     const ys = decoded.proofs.map((p) => bytesToHex(hashToCurve(new TextEncoder().encode(p.secret))));
     const states = await ctx.client.checkState(ys);

@@ -14,7 +14,8 @@ import type { Balance, PendingView, QuoteEvent, WalletBackupSource, WalletEvent,
 
 export type { Balance, PendingView, QuoteEvent, WalletBackupSource, WalletEvent, WalletOptions, WalletStatus } from './types';
 import { bip39Seed, createMnemonic, deriveLockingKey, isValidMnemonic, type LockingKey, lockingKeyFromPrivkey, normalizeMnemonic } from './keys';
-import { amountToWire, MintError, normalizeMintUrl, type ProofJson } from './mint-client';
+import type { Proof } from '../../lib/protocol/cashu';
+import { MintError, normalizeMintUrl } from './mint-client';
 import { type HistoryRow, type QuoteRow, type QuoteState, WalletStore } from './store';
 import { chooseVault, type SeedVault, VaultError } from './vault';
 
@@ -513,11 +514,11 @@ export class WalletService {
   backupSource(): WalletBackupSource {
     return {
       unspentProofs: () => {
-        const groups = new Map<string, { mint: string; unit: string; proofs: ProofJson[] }>();
+        const groups = new Map<string, { mint: string; unit: string; proofs: Proof[] }>();
         for (const row of this.store.proofs({ state: 'unspent' })) {
           const key = `${row.mint_url} ${row.unit}`;
           const group = groups.get(key) ?? { mint: row.mint_url, unit: row.unit, proofs: [] };
-          group.proofs.push({ id: row.keyset_id, amount: amountToWire(BigInt(row.amount)), secret: row.secret, C: row.c });
+          group.proofs.push({ id: row.keyset_id, amount: BigInt(row.amount), secret: row.secret, C: row.c });
           groups.set(key, group);
         }
         return [...groups.values()];
