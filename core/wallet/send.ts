@@ -135,7 +135,8 @@ export class Transfers {
     const states = await ctx.client.checkState(ys);
     if (states.some((s) => s.state !== 'UNSPENT')) throw new WalletOperationError('token_spent', 'This token was already spent (or is being spent).');
     const ownYs = this.store.proofsByY(ys).map((p) => p.y);
-    const fee = BigInt(Math.ceil((keysets.reduce((sum, k) => sum + k!.inputFeePpk, 0) as number) / 1000));
+    // NUT-02: the sum of the inputs' fees per thousand, rounded up, in the unit's own amounts
+    const fee = (keysets.reduce((sum, k) => sum + BigInt(k!.inputFeePpk), 0n) + 999n) / 1000n;
     if (fee >= total) throw new WalletOperationError('invalid_token', 'This token is worth less than the mint fee to receive it.');
     await this.swapper.swap(ctx, keyset, 'receive', { foreign: withWitness, ownYs }, total - fee, 0n, null);
     return { amount: total - fee, unit };
