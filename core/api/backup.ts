@@ -58,6 +58,9 @@ export const restoreReportSchema = z.object({
   proofsFound: z.number().int(),
   proofsSpent: z.number().int(),
   proofsAdded: z.number().int(),
+  /** live quote events (NIP-60 7374) found, and how many of their quotes were new to the wallet (it mints the paid ones) */
+  quotesFound: z.number().int(),
+  quotesAdded: z.number().int(),
   /** per unit, decimal string */
   amountAdded: z.record(z.string(), z.string()),
   /** relay or mint -> what could not be reached */

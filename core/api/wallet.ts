@@ -153,7 +153,8 @@ export const walletCommands = {
     name: 'wallet.restore',
     method: 'POST',
     path: '/wallet/restore',
-    summary: 'Restore a wallet from its mnemonic on an empty home; progress comes as wallet.restore events',
+    summary:
+      'Restore a wallet from its mnemonic: on an empty home it installs it; onto the wallet of the same words it merges (NUT-09 at its mints, then the nostr backup), unlocking it with its passphrase. Other words are refused (409). Progress comes as wallet.restore events',
     input: z
       .object({
         mnemonic: z.string().min(1).max(1024),

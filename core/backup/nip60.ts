@@ -7,6 +7,7 @@
  * Amounts are bigints: ehash amounts reach 2^63, beyond a JSON number's exact range. They are written as
  * JSON integers (exact digits) and read back exactly.
  */
+import type { Proof } from '../../lib/protocol/cashu';
 import * as nip44 from './nip44';
 
 export const KIND_WALLET = 17375;
@@ -50,15 +51,7 @@ export interface SignedEvent extends EventTemplate {
   sig: string;
 }
 
-/** A cashu proof in the default (NUT-00) JSON shape. */
-export interface Proof {
-  id: string;
-  amount: bigint;
-  secret: string;
-  C: string;
-  dleq?: { e: string; s: string; r?: string };
-  witness?: string;
-}
+export type { Proof };
 
 export interface WalletContent {
   privkey: string;

@@ -26,6 +26,11 @@ export interface BackupSource {
   /** called after every committed change of mints or proofs; returns the unsubscribe */
   onChange(listener: () => void): () => void;
   /**
+   * Called when the wallet has finished a restore from its recovery words (also one onto itself): the backup
+   * then merges what its relays hold into the wallet. Returns the unsubscribe.
+   */
+  onRestored?(listener: () => void): () => void;
+  /**
    * Mint quotes the wallet knows and has not minted yet (`since`: when it first heard of them, ms). The backup
    * keeps a NIP-60 quote event (7374) for those that wait, so another machine can redeem them too.
    */
@@ -49,6 +54,11 @@ export interface RestoreTarget {
    * lookup by locking pubkey. Fills what the relays did not have. Returns how many proofs it added.
    */
   recoverAtMint(mint: string): Promise<number>;
+  /**
+   * Mint quotes another machine on this seed was waiting on (NIP-60 quote events, 7374, not expired): the wallet
+   * asks their mints and mints those paid and not yet minted. Returns how many quotes were new to it.
+   */
+  importQuotes?(quotes: { mint: string; quoteId: string }[]): Promise<number>;
   /**
    * Proofs the wallet holds that no live token event holds (new ones, or ones another machine on this seed
    * spent and rolled out of the backup): the wallet asks the mint and drops the spent ones. Returns how many.

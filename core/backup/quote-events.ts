@@ -5,7 +5,18 @@
  * the relays are read once per run, so a restart does not publish them again. Another NIP-60 wallet restoring
  * from the relays learns from them which quotes to redeem (a mint without the quote lookup can tell it nothing).
  */
-import { buildQuoteDeletion, buildQuoteEvent, type EventTemplate, KIND_DELETION, KIND_QUOTE, parseQuoteEvent, QUOTE_EVENT_LIFETIME_SECONDS, type SelfCipher, type SignedEvent } from './nip60';
+import {
+  buildQuoteDeletion,
+  buildQuoteEvent,
+  type EventTemplate,
+  KIND_DELETION,
+  KIND_QUOTE,
+  parseQuoteEvent,
+  type QuoteContent,
+  QUOTE_EVENT_LIFETIME_SECONDS,
+  type SelfCipher,
+  type SignedEvent,
+} from './nip60';
 import type { RelayPool } from './pool';
 import type { PendingQuote } from './port';
 import { verifyEvents } from './verify';
@@ -51,23 +62,43 @@ export class QuoteEvents {
   }
 
   private async load(): Promise<Map<string, SignedEvent>> {
-    const [quotes, deletions] = await Promise.all([
-      this.pool.queryAll({ kinds: [KIND_QUOTE], authors: [this.author] }),
-      this.pool.queryAll({ kinds: [KIND_DELETION], authors: [this.author], '#k': [String(KIND_QUOTE)] }),
-    ]);
-    const verified = await verifyEvents([...quotes.events, ...deletions.events], { authors: new Set([this.author]), kinds: new Set([KIND_QUOTE, KIND_DELETION]) });
-    const deleted = new Set(verified.events.filter((e) => e.kind === KIND_DELETION).flatMap((e) => e.tags.filter((t) => t[0] === 'e').map((t) => t[1])));
-    const byQuote = new Map<string, SignedEvent>();
-    for (const event of verified.events) {
-      if (event.kind !== KIND_QUOTE || deleted.has(event.id)) continue;
-      try {
-        const quote = parseQuoteEvent(event, this.cipher.decrypt(event.content));
-        const key = `${quote.mint} ${quote.quoteId}`;
-        if ((byQuote.get(key)?.created_at ?? -1) < event.created_at) byQuote.set(key, event);
-      } catch {
-        // unreadable: left alone
-      }
-    }
-    return byQuote;
+    const live = await readQuoteEvents(this.pool, this.author, this.cipher);
+    return new Map([...live].map(([key, { event }]) => [key, event]));
   }
+}
+
+export interface QuoteRecord {
+  event: SignedEvent;
+  quote: QuoteContent;
+}
+
+/**
+ * The live quote events (7374) of an author, by `mint quoteId`, the newest per quote: verified, decrypted, kind-5
+ * deletions applied; unreadable ones are left alone. Expired ones are kept (the publisher still deletes them);
+ * a reader that acts on them skips those past their NIP-40 expiration (`unexpired`).
+ */
+export async function readQuoteEvents(pool: RelayPool, author: string, cipher: SelfCipher): Promise<Map<string, QuoteRecord>> {
+  const [quotes, deletions] = await Promise.all([
+    pool.queryAll({ kinds: [KIND_QUOTE], authors: [author] }),
+    pool.queryAll({ kinds: [KIND_DELETION], authors: [author], '#k': [String(KIND_QUOTE)] }),
+  ]);
+  const verified = await verifyEvents([...quotes.events, ...deletions.events], { authors: new Set([author]), kinds: new Set([KIND_QUOTE, KIND_DELETION]) });
+  const deleted = new Set(verified.events.filter((e) => e.kind === KIND_DELETION).flatMap((e) => e.tags.filter((t) => t[0] === 'e').map((t) => t[1])));
+  const byQuote = new Map<string, QuoteRecord>();
+  for (const event of verified.events) {
+    if (event.kind !== KIND_QUOTE || deleted.has(event.id)) continue;
+    try {
+      const quote = parseQuoteEvent(event, cipher.decrypt(event.content));
+      const key = `${quote.mint} ${quote.quoteId}`;
+      if ((byQuote.get(key)?.event.created_at ?? -1) < event.created_at) byQuote.set(key, { event, quote });
+    } catch {
+      // unreadable: left alone
+    }
+  }
+  return byQuote;
+}
+
+/** NIP-40: an event past its expiration is to be ignored. */
+export function unexpired(records: Iterable<QuoteRecord>, nowSeconds = Math.floor(Date.now() / 1000)): QuoteContent[] {
+  return [...records].filter((r) => r.quote.expiration > nowSeconds).map((r) => r.quote);
 }

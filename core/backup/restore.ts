@@ -5,15 +5,19 @@
  *    each secret once;
  * 3. every mint is asked (NUT-07) which of them are spent, and those are dropped;
  * 4. the rest go into the wallet, which skips proofs it already holds, so restoring twice changes nothing;
- * 5. the wallet's own NUT-09 restore and quote lookup by pubkey fill whatever the relays never had.
+ * 5. quote events (7374, NIP-60 "Redeeming a quote") name quotes another machine waited on: not expired (NIP-40),
+ *    they go to the wallet, whose sweeper mints those paid and not minted yet (a quote the other machine mints
+ *    first is ISSUED at the mint and minted by nobody else);
+ * 6. the wallet's own NUT-09 restore and quote lookup by pubkey fill whatever the relays never had.
  * The mints come from every version of the wallet event and mint list any relay holds (merged), so a
  * machine that once wrote a shorter list cannot hide a mint from the restore.
  */
 import { Mint } from '@cashu/cashu-ts';
-import { secretToCurve } from '../../lib/protocol/cashu/bdhke';
+import { secretToCurve } from '../../lib/protocol/cashu/nut00';
 import type { BackupKeys } from './keys';
 import type { Proof } from './nip60';
 import type { RelayPool } from './pool';
+import { readQuoteEvents, unexpired } from './quote-events';
 import type { RestoreTarget, SpentChecker } from './port';
 import { type Ciphers, type LoadedBackup, loadBackup, proofsByGroup } from './state';
 
@@ -38,6 +42,9 @@ export interface RestoreReport {
   proofsSpent: number;
   /** proofs the wallet did not have before (relays + its own recovery) */
   proofsAdded: number;
+  /** live quote events (7374) found, and how many of their quotes were new to the wallet */
+  quotesFound: number;
+  quotesAdded: number;
   /** per unit, the amount added from the relays, as a decimal string */
   amountAdded: Record<string, string>;
   /** relay or mint -> the problem, for what could not be reached */
@@ -131,6 +138,18 @@ export async function restoreWallet(input: RestoreInput): Promise<RestoreReport>
     progress('import', proofsAdded, proofsFound - proofsSpent, `Imported ${proofsAdded} new proof(s)`);
   }
 
+  let quotesFound = 0;
+  let quotesAdded = 0;
+  if (input.target.importQuotes) {
+    try {
+      const quotes = unexpired((await readQuoteEvents(input.pool, input.keys.identity.publicKey, input.ciphers.identity)).values());
+      quotesFound = quotes.length;
+      if (quotes.length > 0) quotesAdded = await input.target.importQuotes(quotes.map((q) => ({ mint: q.mint, quoteId: q.quoteId })));
+    } catch (error) {
+      problems['quotes'] = `quote events could not be read: ${(error as Error).message}`;
+    }
+  }
+
   let recovered = 0;
   for (const [i, mint] of mints.entries()) {
     progress('recover', i, mints.length, `Recovering from the seed at ${mint}`);
@@ -150,6 +169,8 @@ export async function restoreWallet(input: RestoreInput): Promise<RestoreReport>
     proofsFound,
     proofsSpent,
     proofsAdded,
+    quotesFound,
+    quotesAdded,
     amountAdded: Object.fromEntries(Object.entries(amountAdded).map(([u, a]) => [u, a.toString()])),
     problems,
     relays: findings(input.pool, loaded),

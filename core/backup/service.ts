@@ -181,7 +181,12 @@ class NostrBackup implements BackupService {
     if (this.running) return;
     await this.connect();
     this.running = true;
-    this.unsubscribe = this.opts.source.onChange(() => this.changed());
+    const unsubscribeChange = this.opts.source.onChange(() => this.changed());
+    const unsubscribeRestored = this.opts.source.onRestored?.(() => this.mergeAfterRestore());
+    this.unsubscribe = () => {
+      unsubscribeChange();
+      unsubscribeRestored?.();
+    };
     // whatever changed while the service was down is one pending change
     this.changed();
     this.notify();
@@ -263,6 +268,15 @@ class NostrBackup implements BackupService {
     this.mirror.invalidate();
     if (this.running) this.changed();
     return report;
+  }
+
+  /** The wallet restored its words (onto itself, too): the relays' copy is merged in, as backup.restore does. */
+  private mergeAfterRestore(): void {
+    if (!this.opts.restoreTarget || !this.running) return;
+    this.restore().then(
+      (report) => this.opts.logger.info('the backup on the relays was merged into the restored wallet', { proofsAdded: report.proofsAdded, quotesAdded: report.quotesAdded }),
+      (error: unknown) => this.opts.logger.warn('the backup on the relays could not be merged after the restore; it is merged at the next backup', { error: (error as Error).message }),
+    );
   }
 
   /** A read-only pool of some relays for one task (a restore from relays not in the list yet). */

@@ -5,8 +5,7 @@
 import { HDKey } from '@scure/bip32';
 import { LOCKING_KEY_PATH, type WalletService } from '../wallet';
 import { toApiError } from '../wallet/api';
-import { bip39Seed, deriveLockingKey, isValidMnemonic, normalizeMnemonic } from '../wallet/keys';
-import type { Proof } from './nip60';
+import { bip39Seed, isValidMnemonic, normalizeMnemonic } from '../wallet/keys';
 import type { BackupSource, RestoreTarget, WordsPort } from './port';
 
 export function walletPorts(wallet: WalletService): { source: BackupSource; target: RestoreTarget; words: WordsPort } {
@@ -18,9 +17,13 @@ export function walletPorts(wallet: WalletService): { source: BackupSource; targ
       surface.unspentProofs().map((group) => ({
         mint: group.mint,
         unit: group.unit,
-        proofs: group.proofs.map((p): Proof => ({ id: p.id, amount: BigInt(p.amount), secret: p.secret, C: p.C, ...(p.witness ? { witness: p.witness } : {}) })),
+        proofs: group.proofs,
       })),
     onChange: (listener) => surface.onChange(listener),
+    onRestored: (listener) =>
+      wallet.subscribe((event) => {
+        if (event.type === 'wallet.restore' && event.phase === 'done') listener();
+      }),
     pendingQuotes: () => surface.pendingQuotes(),
     // minted ehash is P2PK-locked to the wallet's derived locking key (a static operator key is not in the seed)
     p2pkKey: () => {
@@ -33,9 +36,10 @@ export function walletPorts(wallet: WalletService): { source: BackupSource; targ
     seed: source.seed,
     // the wallet learns a mint when proofs from it are imported; an empty mint is only a name
     addMints: async () => undefined,
-    importProofs: async (group) => (await surface.importProofs(group.mint, group.proofs.map((p) => ({ id: p.id, amount: p.amount, secret: p.secret, C: p.C })))).added,
+    importProofs: async (group) => (await surface.importProofs(group.mint, group.proofs)).added,
     // configured mints: the wallet's own restore (NUT-09 and the quote lookup); any other mint the backup names: NUT-09 there
     recoverAtMint: (mint) => wallet.recoverFromSeedAt(mint),
+    importQuotes: async (quotes) => wallet.noteBackupQuotes(quotes),
     dropSpent: (group) => surface.dropSpent(group.mint, group.proofs.map((p) => p.secret)),
   };
   const words: WordsPort = {
@@ -43,12 +47,7 @@ export function walletPorts(wallet: WalletService): { source: BackupSource; targ
       if (!isValidMnemonic(mnemonic)) throw new Error('not a valid BIP39 mnemonic');
       return bip39Seed(normalizeMnemonic(mnemonic));
     },
-    // the derived locking pubkey is stored in the clear: the words are compared without unlocking anything
-    existing: (seed) => {
-      const stored = wallet.store.seed();
-      if (!stored) return 'none';
-      return stored.locking_pubkey === deriveLockingKey(seed).pubkey ? 'same' : 'other';
-    },
+    existing: (seed) => wallet.holds(seed),
     install: async (mnemonic, passphrase) => {
       await guarded(() => wallet.restore(mnemonic, passphrase));
     },

@@ -35,6 +35,7 @@ interface State {
   demoRelay?: string;
   scanId?: string;
   mnemonic?: string;
+  lockingPubkey?: string;
   groupId?: string;
   actionId?: string;
   webhookUrl?: string;
@@ -53,8 +54,16 @@ const rows: Row[] = [
   { name: 'mining.history', input: () => ({ span: 'hour', days: 1 }), check: (body: { buckets: unknown[] }) => expect(Array.isArray(body.buckets)).toBe(true) },
   { name: 'wallet.get', check: (body: { exists: boolean }) => expect(body.exists).toBe(false) },
   { name: 'wallet.newWords', check: (body: { mnemonic: string }, state) => void (state.mnemonic = body.mnemonic) },
-  { name: 'wallet.create', input: (s) => ({ passphrase: PASSPHRASE, mnemonic: s.mnemonic }), check: (body: { mnemonic: string }, state) => expect(body.mnemonic).toBe(state.mnemonic) },
-  { name: 'wallet.restore', input: (s) => ({ mnemonic: s.mnemonic, passphrase: PASSPHRASE }), refusal: { status: 409, code: 'conflict', message: /already exists/ } },
+  {
+    name: 'wallet.create',
+    input: (s) => ({ passphrase: PASSPHRASE, mnemonic: s.mnemonic }),
+    check: (body: { mnemonic: string; lockingPubkey: string }, state) => {
+      expect(body.mnemonic).toBe(state.mnemonic);
+      state.lockingPubkey = body.lockingPubkey;
+    },
+  },
+  // the same words onto the wallet here merge into it (the wallet stays the same one)
+  { name: 'wallet.restore', input: (s) => ({ mnemonic: s.mnemonic, passphrase: PASSPHRASE }), check: (body: { lockingPubkey: string }, state) => expect(body.lockingPubkey).toBe(state.lockingPubkey) },
   { name: 'wallet.lock', check: (body: { locked: boolean }) => expect(body.locked).toBe(true) },
   { name: 'wallet.unlock', input: () => ({ passphrase: PASSPHRASE }), check: (body: { locked: boolean }) => expect(body.locked).toBe(false) },
   { name: 'wallet.lockingKey', input: () => ({ passphrase: PASSPHRASE }), check: (body: { lockingKeyMode: string }) => expect(body.lockingKeyMode).toBe('derived') },

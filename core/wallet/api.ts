@@ -13,6 +13,7 @@ import { VaultError } from './vault';
 
 const operationCodes: Record<WalletOperationError['code'], [ApiErrorCode, string]> = {
   wallet_exists: ['conflict', 'This home already has a wallet; unlock it instead.'],
+  other_wallet: ['conflict', 'Restoring other words here would mix two wallets: open the wallet that is here, or run Axewallet with another home (--home) for these words.'],
   invalid_input: ['bad_request', 'Check the value and try again.'],
   invalid_token: ['bad_request', 'Ask the sender for the token again; it may have been cut off.'],
   token_spent: ['conflict', 'This ecash was already claimed; nothing was added.'],
@@ -30,7 +31,7 @@ export function toApiError(error: unknown): unknown {
   if (error instanceof ApiError) return error;
   if (error instanceof WalletOperationError) {
     const [code, hint] = operationCodes[error.code];
-    return new ApiError(code, error.message, hint);
+    return error.code === 'other_wallet' ? new ApiError(code, error.message, hint, 'mnemonic') : new ApiError(code, error.message, hint);
   }
   if (error instanceof VaultError) {
     if (error.code === 'wrong_passphrase') return new ApiError('forbidden', error.message, 'Type the passphrase again.', 'passphrase');

@@ -9,15 +9,15 @@
  * restore of its outputs, else the same request again (same deterministic outputs, so a request the mint
  * already served cannot be served twice). A crash at any point leaves either nothing or an operation to finish.
  */
-import { Amount, getEncodedToken, type Proof } from '@cashu/cashu-ts';
+import { Amount, getEncodedToken, type Proof as TokenProof } from '@cashu/cashu-ts';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../lib/log';
 import { unblindVerifiedHex } from '../../lib/protocol/cashu';
 import { type BlindedOutput, deterministicOutput, type LockingKey, p2pkWitness, secretKind } from './keys';
-import { amountToWire, type BlindSignatureJson, type MintClient, type ProofJson } from './mint-client';
+import { type BlindSignatureJson, type MintClient } from './mint-client';
 import type { OperationOutput, OperationRow, ProofRow, WalletStore } from './store';
-import type { Nut20Format } from '../../lib/protocol/cashu';
+import type { Nut20Format, Proof } from '../../lib/protocol/cashu';
 
 export interface Keyset {
   id: string;
@@ -75,6 +75,7 @@ export class WalletOperationError extends Error {
   constructor(
     readonly code:
       | 'wallet_exists'
+      | 'other_wallet'
       | 'invalid_input'
       | 'invalid_token'
       | 'token_spent'
@@ -213,7 +214,7 @@ export class WalletCore {
 
   /** Outputs as the mint wants them. */
   wireOutputs(keysetId: string, prepared: PreparedOutputs) {
-    return prepared.blinded.map((o) => ({ amount: amountToWire(o.amount), id: keysetId, B_: o.B_ }));
+    return prepared.blinded.map((o) => ({ amount: o.amount, id: keysetId, B_: o.B_ }));
   }
 
   // ---------------------------------------------------------------- what the mint returns
@@ -261,9 +262,9 @@ export class WalletCore {
   // ---------------------------------------------------------------- spending
 
   /** Proofs as swap inputs, with the NUT-11 witness of our key where they are P2PK-locked. */
-  inputsFor(rows: { id?: string; keyset_id?: string; amount: string; secret: string; c: string }[]): ProofJson[] {
+  inputsFor(rows: (Pick<ProofRow, 'keyset_id' | 'amount' | 'secret' | 'c'> | Proof)[]): Proof[] {
     return rows.map((row) => {
-      const proof: ProofJson = { id: row.keyset_id ?? row.id!, amount: amountToWire(BigInt(row.amount)), secret: row.secret, C: row.c };
+      const proof: Proof = 'C' in row ? { id: row.id, amount: row.amount, secret: row.secret, C: row.C } : { id: row.keyset_id, amount: BigInt(row.amount), secret: row.secret, C: row.c };
       const kind = secretKind(row.secret);
       if (kind.kind === 'p2pk') {
         const privkey = this.keyFor(kind.pubkey);
@@ -278,9 +279,10 @@ export class WalletCore {
 
   /** A cashuB token of these proofs. */
   encode(mintUrl: string, unit: string, rows: ProofRow[], memo?: string): string {
-    const proofs: Proof[] = rows.map((r) => {
-      const proof: Proof = { id: r.keyset_id, amount: Amount.from(BigInt(r.amount)), secret: r.secret, C: r.c };
-      if (r.dleq) proof.dleq = JSON.parse(r.dleq) as NonNullable<Proof['dleq']>;
+    // cashu-ts's token codec has its own proof shape (amounts as its Amount class)
+    const proofs: TokenProof[] = rows.map((r) => {
+      const proof: TokenProof = { id: r.keyset_id, amount: Amount.from(BigInt(r.amount)), secret: r.secret, C: r.c };
+      if (r.dleq) proof.dleq = JSON.parse(r.dleq) as NonNullable<TokenProof['dleq']>;
       return proof;
     });
     const token: Parameters<typeof getEncodedToken>[0] = { mint: mintUrl, unit, proofs };

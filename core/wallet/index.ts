@@ -2,7 +2,6 @@
 export { registerWalletApi } from './api';
 export { WalletOperationError } from './engine';
 export { LOCKING_KEY_PATH } from './keys';
-export type { ProofJson } from './mint-client';
 export {
   openWallet,
   WalletService,

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_RESPONSE_BYTES, MintClient, MintError } from './mint-client';
+import { MAX_RESPONSE_BYTES, MintClient, MintError, proofsFromJson, stringifyWire } from './mint-client';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -115,5 +115,21 @@ describe('mint client hardening', () => {
       quotes: [{ quote: 'q1' }],
       nextCursor: 'abc',
     });
+  });
+});
+
+describe('amounts on the wire stay bigint in the wallet', () => {
+  it('writes bigint amounts as bare JSON numbers, exact past 2^53', () => {
+    expect(stringifyWire({ inputs: [{ amount: 8n, id: '00ad268c4d1f5826' }] })).toBe('{"inputs":[{"amount":8,"id":"00ad268c4d1f5826"}]}');
+    expect(stringifyWire({ amount: 2n ** 63n })).toBe('{"amount":9223372036854775808}');
+  });
+
+  it('reads kept proofs back with bigint amounts, also ones written with number amounts before', () => {
+    const proof = { id: '00ad268c4d1f5826', secret: 's', C: '02'.padEnd(66, 'a') };
+    expect(proofsFromJson(stringifyWire([{ ...proof, amount: 2n ** 63n }, { ...proof, amount: 4n }]))).toEqual([
+      { ...proof, amount: 2n ** 63n },
+      { ...proof, amount: 4n },
+    ]);
+    expect(proofsFromJson(JSON.stringify([{ ...proof, amount: 4 }]))).toEqual([{ ...proof, amount: 4n }]);
   });
 });

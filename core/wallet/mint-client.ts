@@ -5,6 +5,7 @@
  * requests: answers are capped in size while they arrive, and redirects are refused (a redirect would
  * carry the wallet's proofs and signatures to an address nobody configured).
  */
+import type { Proof } from '../../lib/protocol/cashu';
 import { JSONInt } from '@cashu/cashu-ts';
 import { z } from 'zod';
 
@@ -119,17 +120,9 @@ const checkStateSchema = z.object({
 });
 
 export interface BlindedMessageJson {
-  amount: number | bigint;
+  amount: bigint;
   id: string;
   B_: string;
-}
-
-export interface ProofJson {
-  id: string;
-  amount: number | bigint;
-  secret: string;
-  C: string;
-  witness?: string;
 }
 
 // A number token follows ':', '[' or ',' (and maybe blanks, a sign); hex strings with 16 digits in a row
@@ -141,12 +134,15 @@ export function parseWire(text: string): unknown {
   return LONG_NUMBER.test(text) ? JSONInt.parse(text) : JSON.parse(text);
 }
 
-/** JSON with bigints written as bare numbers. */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** JSON with bigints written as bare numbers (u64 amounts, as CDK expects; past 2^53 exactly). */
 export function stringifyWire(value: unknown): string {
   let big = false;
   const text = JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v === 'string' && v.startsWith('\u0000')) throw new MintError('bad_response', 'refusing to send a string that starts with NUL');
     if (typeof v !== 'bigint') return v;
+    if (v <= MAX_SAFE) return Number(v);
     big = true;
     return `\u0000${v}`;
   });
@@ -159,9 +155,9 @@ export function normalizeMintUrl(url: string): string {
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }
 
-/** amounts on the wire: JSON numbers, bigint past 2^53 (JSONInt writes it as a bare number, as CDK expects for u64) */
-export function amountToWire(value: bigint): number | bigint {
-  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+/** Proofs kept as JSON (an operation's foreign inputs), amounts read back as bigint. */
+export function proofsFromJson(text: string): Proof[] {
+  return (parseWire(text) as Array<Omit<Proof, 'amount'> & { amount: number | bigint | string }>).map((p) => ({ ...p, amount: BigInt(p.amount) }));
 }
 
 export class MintClient {
@@ -332,7 +328,7 @@ export class MintClient {
     return answer.signatures;
   }
 
-  async swap(inputs: ProofJson[], outputs: BlindedMessageJson[]): Promise<BlindSignatureJson[]> {
+  async swap(inputs: Proof[], outputs: BlindedMessageJson[]): Promise<BlindSignatureJson[]> {
     return (
       await this.request('POST', '/v1/swap', signaturesSchema, {
         inputs,

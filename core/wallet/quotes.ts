@@ -57,6 +57,11 @@ export class QuoteBook {
     return this.store.noteQuote({ mintUrl, id: q.quote, amount: q.amount, headerHash: q.headerHash?.toLowerCase(), minerId: q.minerId, source: 'event' });
   }
 
+  /** A quote another machine on this seed waited on (its NIP-60 quote event): the mint's check says the rest. */
+  noteFromBackup(mintUrl: string, id: string): boolean {
+    return this.store.noteQuote({ mintUrl, id, source: 'backup' });
+  }
+
   /** The mint's own answer about a quote (lookup, check): its state, unit, amount and lock. Returns true when new. */
   note(mintUrl: string, q: MintQuote, source: 'lookup' | 'check'): boolean {
     const pubkey = q.pubkey?.toLowerCase();

@@ -5,7 +5,7 @@
  * mint refuses is resolved like any refusal (minting.ts).
  */
 import type { MintContext, PreparedOutputs, WalletCore } from './core';
-import { MintError, type ProofJson } from './mint-client';
+import { MintError, proofsFromJson } from './mint-client';
 import type { Minter } from './minting';
 import type { MintDirectory } from './mints';
 import type { OperationRow } from './store';
@@ -64,7 +64,7 @@ export class Recovery {
       await this.minter.settle(ctx, keyset, op.id, JSON.parse(op.quote_ids) as string[], prepared);
     } else {
       const ownYs = JSON.parse(op.input_ys) as string[];
-      const inputs = op.extra ? (JSON.parse(op.extra) as ProofJson[]) : this.core.inputsFor(this.core.store.proofsByY(ownYs));
+      const inputs = op.extra ? proofsFromJson(op.extra) : this.core.inputsFor(this.core.store.proofsByY(ownYs));
       await this.swapper.run(ctx, keyset, op, prepared, inputs);
     }
   }

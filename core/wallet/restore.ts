@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { hashToCurve } from '../../lib/protocol/cashu';
 import { CountersBehind, type Keyset, type MintContext, type Verified, type WalletCore, WalletOperationError } from './core';
 import { type BlindedOutput, deterministicOutput } from './keys';
-import type { ProofJson } from './mint-client';
+import type { Proof } from '../../lib/protocol/cashu';
 import type { ProofRow } from './store';
 
 /** Ys per NUT-07 request (mints cap inputs at about 1000). */
@@ -69,7 +69,7 @@ export class Restorer {
           // the amount is not part of B_; the mint answers with the amount it signed
           candidates.push(deterministicOutput(s.seed, keyset.id, counter, 1n, 'plain'), deterministicOutput(s.seed, keyset.id, counter, 1n, 'p2pk', lockTo));
         }
-        const answer = await ctx.client.restore(candidates.map((o) => ({ amount: 1, id: keyset.id, B_: o.B_ })));
+        const answer = await ctx.client.restore(candidates.map((o) => ({ amount: 1n, id: keyset.id, B_: o.B_ })));
         const byB = new Map(candidates.map((o) => [o.B_, o]));
         const found: Verified[] = [];
         answer.outputs.forEach((out, i) => {
@@ -140,7 +140,7 @@ export class Restorer {
   }
 
   /** Adds proofs from a backup (NIP-60 tokens): kept only when the mint says they are unspent. */
-  async importProofs(ctx: MintContext, proofs: ProofJson[]): Promise<{ added: number; amount: bigint }> {
+  async importProofs(ctx: MintContext, proofs: Proof[]): Promise<{ added: number; amount: bigint }> {
     const states = await ctx.client.checkState(proofs.map((p) => bytesToHex(hashToCurve(new TextEncoder().encode(p.secret)))));
     const stateOf = new Map(states.map((st) => [st.Y.toLowerCase(), st.state]));
     let added = 0;
@@ -156,7 +156,7 @@ export class Restorer {
           mint_url: ctx.url,
           keyset_id: keyset.id,
           unit: keyset.unit,
-          amount: String(p.amount),
+          amount: p.amount.toString(),
           secret: p.secret,
           c: p.C,
           dleq: null,
@@ -167,8 +167,8 @@ export class Restorer {
         };
         if (this.store.insertProof(row)) {
           added++;
-          amount += BigInt(p.amount);
-          addedByUnit.set(keyset.unit, (addedByUnit.get(keyset.unit) ?? 0n) + BigInt(p.amount));
+          amount += p.amount;
+          addedByUnit.set(keyset.unit, (addedByUnit.get(keyset.unit) ?? 0n) + p.amount);
         }
       }
       this.core.recordRestored(ctx.url, addedByUnit, 'from the nostr backup');

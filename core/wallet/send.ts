@@ -6,9 +6,9 @@
 import { getDecodedToken, getTokenMetadata } from '@cashu/cashu-ts';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { randomUUID } from 'node:crypto';
-import { hashToCurve, verifyProofDleqHex } from '../../lib/protocol/cashu';
+import { hashToCurve, type Proof, verifyProofDleqHex } from '../../lib/protocol/cashu';
 import { type MintContext, type WalletCore, WalletOperationError } from './core';
-import { amountToWire, normalizeMintUrl, type ProofJson } from './mint-client';
+import { normalizeMintUrl } from './mint-client';
 import type { MintDirectory } from './mints';
 import type { ProofRow } from './store';
 import type { Swapper } from './swap';
@@ -115,7 +115,7 @@ export class Transfers {
     const keysets = decoded.proofs.map((p) => ctx.keysets.get(p.id));
     if (keysets.some((k) => !k)) throw new WalletOperationError('invalid_token', 'This token names keysets its mint does not have.');
     if (keysets.some((k) => k!.unit !== unit)) throw new WalletOperationError('foreign_unit', `This token claims unit "${unit}" but its proofs are in another unit.`);
-    const inputs: ProofJson[] = [];
+    const inputs: Proof[] = [];
     let total = 0n;
     for (const proof of decoded.proofs) {
       const amount = proof.amount.toBigInt();
@@ -127,15 +127,16 @@ export class Transfers {
         throw new WalletOperationError('invalid_token', 'This token carries a proof whose DLEQ does not verify: it was not signed by its mint.');
       }
       total += amount;
-      inputs.push({ id: proof.id, amount: amountToWire(amount), secret: proof.secret, C: proof.C });
+      inputs.push({ id: proof.id, amount, secret: proof.secret, C: proof.C });
     }
-    const withWitness = this.core.inputsFor(inputs.map((i) => ({ id: i.id, amount: String(i.amount), secret: i.secret, c: i.C })));
+    const withWitness = this.core.inputsFor(inputs);
     const keyset = await this.mints.activeKeyset(ctx, unit);
     const ys = decoded.proofs.map((p) => bytesToHex(hashToCurve(new TextEncoder().encode(p.secret))));
     const states = await ctx.client.checkState(ys);
     if (states.some((s) => s.state !== 'UNSPENT')) throw new WalletOperationError('token_spent', 'This token was already spent (or is being spent).');
     const ownYs = this.store.proofsByY(ys).map((p) => p.y);
-    const fee = BigInt(Math.ceil((keysets.reduce((sum, k) => sum + k!.inputFeePpk, 0) as number) / 1000));
+    // NUT-02: the sum of the inputs' fees per thousand, rounded up, in the unit's own amounts
+    const fee = (keysets.reduce((sum, k) => sum + BigInt(k!.inputFeePpk), 0n) + 999n) / 1000n;
     if (fee >= total) throw new WalletOperationError('invalid_token', 'This token is worth less than the mint fee to receive it.');
     await this.swapper.swap(ctx, keyset, 'receive', { foreign: withWitness, ownYs }, total - fee, 0n, null);
     return { amount: total - fee, unit };

@@ -14,7 +14,8 @@ import type { Balance, PendingView, QuoteEvent, WalletBackupSource, WalletEvent,
 
 export type { Balance, PendingView, QuoteEvent, WalletBackupSource, WalletEvent, WalletOptions, WalletStatus } from './types';
 import { bip39Seed, createMnemonic, deriveLockingKey, isValidMnemonic, type LockingKey, lockingKeyFromPrivkey, normalizeMnemonic } from './keys';
-import { amountToWire, MintError, normalizeMintUrl, type ProofJson } from './mint-client';
+import type { Proof } from '../../lib/protocol/cashu';
+import { MintError, normalizeMintUrl } from './mint-client';
 import { type HistoryRow, type QuoteRow, type QuoteState, WalletStore } from './store';
 import { chooseVault, type SeedVault, VaultError } from './vault';
 
@@ -149,18 +150,36 @@ export class WalletService {
   }
 
   /**
-   * Installs a mnemonic on an empty home and recovers what belongs to it: NUT-09 restore on every
-   * keyset of every mint, then the pubkey lookup mints quotes never minted. Progress comes as
-   * wallet.restore events; the returned promise resolves once the seed is installed.
+   * Restores the wallet of these words. On an empty home it installs them; onto the wallet of the same words it
+   * merges (unlocking it with its passphrase when locked): both recover what belongs to the seed, NUT-09 restore
+   * on every keyset of every mint, then the pubkey lookup mints quotes never minted. Proofs already held are
+   * skipped and counters only move forward, so nothing is lost and nothing counts twice; the backup merges the
+   * relays' copy when the restore is done (wallet.restore `done`). Other words are refused: the seed here is never
+   * replaced. Progress comes as wallet.restore events; the returned promise resolves once the scan has started.
    */
   async restore(mnemonic: string, passphrase?: string): Promise<{ lockingPubkey: string }> {
-    if (this.store.seed()) throw new WalletOperationError('wallet_exists', 'A wallet already exists in this home; restore needs an empty one.');
     if (!isValidMnemonic(mnemonic)) throw new WalletOperationError('invalid_input', 'This is not a valid BIP39 mnemonic (12 or 24 English words).');
-    await this.install(normalizeMnemonic(mnemonic), passphrase);
-    this.restoreRun = this.runRestore().finally(() => {
+    const words = normalizeMnemonic(mnemonic);
+    const here = this.holds(bip39Seed(words));
+    if (here === 'other') {
+      throw new WalletOperationError('other_wallet', 'This home already has a wallet with different recovery words; nothing was changed.');
+    }
+    if (here === 'none') await this.install(words, passphrase);
+    else if (!this.engine.unlocked) await this.unlock(passphrase);
+    this.restoreRun ??= this.runRestore().finally(() => {
       this.restoreRun = undefined;
     });
     return { lockingPubkey: this.lockingPubkey()! };
+  }
+
+  /**
+   * Whether this home has no wallet, the wallet of this BIP39 seed, or another one. The derived locking pubkey
+   * is stored in the clear, so the words are compared without unlocking anything.
+   */
+  holds(seed: Uint8Array): 'none' | 'same' | 'other' {
+    const stored = this.store.seed();
+    if (!stored) return 'none';
+    return stored.locking_pubkey === deriveLockingKey(seed).pubkey ? 'same' : 'other';
   }
 
   /** Resolves when a running restore has finished (immediately when none runs). */
@@ -249,6 +268,19 @@ export class WalletService {
     if (event.headerHash) quote.headerHash = event.headerHash;
     if (event.minerId) quote.minerId = event.minerId;
     this.sweeper.queue(mintUrl, quote);
+  }
+
+  /**
+   * Quotes another machine on this seed waited on (from its NIP-60 quote events): checked at their mints at the
+   * next pass and minted when paid. A quote already known is left as it is. Returns how many were new.
+   */
+  noteBackupQuotes(quotes: { mint: string; quoteId: string }[]): number {
+    let fresh = 0;
+    this.store.tx(() => {
+      for (const q of quotes) if (this.engine.quotes.noteFromBackup(normalizeMintUrl(q.mint), q.quoteId)) fresh++;
+    });
+    if (fresh > 0) this.sweeper.kick();
+    return fresh;
   }
 
   async start(): Promise<void> {
@@ -482,11 +514,11 @@ export class WalletService {
   backupSource(): WalletBackupSource {
     return {
       unspentProofs: () => {
-        const groups = new Map<string, { mint: string; unit: string; proofs: ProofJson[] }>();
+        const groups = new Map<string, { mint: string; unit: string; proofs: Proof[] }>();
         for (const row of this.store.proofs({ state: 'unspent' })) {
           const key = `${row.mint_url} ${row.unit}`;
           const group = groups.get(key) ?? { mint: row.mint_url, unit: row.unit, proofs: [] };
-          group.proofs.push({ id: row.keyset_id, amount: amountToWire(BigInt(row.amount)), secret: row.secret, C: row.c });
+          group.proofs.push({ id: row.keyset_id, amount: BigInt(row.amount), secret: row.secret, C: row.c });
           groups.set(key, group);
         }
         return [...groups.values()];

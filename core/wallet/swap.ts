@@ -8,9 +8,10 @@
  * signs with (inactive) are swapped into the unit's active keyset; a unit without one, a keyset past its
  * final_expiry or one with fees is left alone.
  */
+import type { Proof } from '../../lib/protocol/cashu';
 import { CountersBehind, type Keyset, type MintContext, type PreparedOutputs, type WalletCore, WalletOperationError } from './core';
 import { splitAmount } from './keys';
-import { type BlindSignatureJson, MintError, type ProofJson } from './mint-client';
+import { type BlindSignatureJson, MintError, stringifyWire } from './mint-client';
 import { mintErrorRule } from './mint-errors';
 import type { MintDirectory } from './mints';
 import type { Restorer } from './restore';
@@ -21,7 +22,7 @@ export const CONSOLIDATE_ABOVE = 48;
 /** The most inputs one swap carries (mints cap inputs per request). */
 const MAX_SWAP_INPUTS = 1000;
 
-export type SwapInputs = { rows: ProofRow[] } | { foreign: ProofJson[]; ownYs: string[] };
+export type SwapInputs = { rows: ProofRow[] } | { foreign: Proof[]; ownYs: string[] };
 
 export class Swapper {
   constructor(
@@ -55,7 +56,7 @@ export class Swapper {
         quote_ids: '[]',
         input_ys: JSON.stringify(ownYs),
         send_id: sendId,
-        extra: 'foreign' in inputs ? JSON.stringify(inputs.foreign) : null,
+        extra: 'foreign' in inputs ? stringifyWire(inputs.foreign) : null,
       },
       wanted,
       () => {
@@ -66,7 +67,7 @@ export class Swapper {
   }
 
   /** Sends a written-ahead swap and finishes it (also what recovery runs for one the mint never signed). */
-  async run(ctx: MintContext, keyset: Keyset, op: OperationRow, prepared: PreparedOutputs, inputs: ProofJson[]): Promise<void> {
+  async run(ctx: MintContext, keyset: Keyset, op: OperationRow, prepared: PreparedOutputs, inputs: Proof[]): Promise<void> {
     let signatures: BlindSignatureJson[];
     try {
       signatures = await ctx.client.swap(inputs, this.core.wireOutputs(keyset.id, prepared));

@@ -1,6 +1,6 @@
 /** The wallet service's public shapes: what it takes, what it emits, what it shows. */
 import type { OperationStep } from './engine';
-import type { ProofJson } from './mint-client';
+import type { Proof } from '../../lib/protocol/cashu';
 import type { HistoryRow, QuoteRow } from './store';
 import type { MintSweepStatus, SweeperOptions } from './sweeper';
 import type { SafeStorageLike, SeedVault } from './vault';
@@ -90,7 +90,7 @@ export interface WalletStatus {
 
 /** The small surface core/backup uses (NIP-60 + NUT-27); documented in README.md. */
 export interface WalletBackupSource {
-  unspentProofs(): { mint: string; unit: string; proofs: ProofJson[] }[];
+  unspentProofs(): { mint: string; unit: string; proofs: Proof[] }[];
   mints(): string[];
   history(limit?: number): HistoryRow[];
   /** called after every change of proofs, mints or history; returns an unsubscribe */
@@ -98,7 +98,7 @@ export interface WalletBackupSource {
   /** the BIP39 seed (64 bytes) to derive backup keys from; throws while locked. In-process only. */
   bip39Seed(): Uint8Array;
   /** adds proofs recovered from a backup; only those the mint confirms unspent are kept */
-  importProofs(mint: string, proofs: ProofJson[]): Promise<{ added: number; amount: bigint }>;
+  importProofs(mint: string, proofs: Proof[]): Promise<{ added: number; amount: bigint }>;
   /**
    * Asks the mint about these unspent proofs (by secret) and drops those it says are spent: another machine
    * with the same recovery words spent them. Returns how many were dropped.

@@ -23,6 +23,7 @@ import {
   SpendingConditionError,
   verifyMintQuoteSignature,
   type PreparedOutputs,
+  type Proof,
 } from '../../lib/protocol/cashu/index';
 import { EpochBook } from './epochs';
 import { ErrorCode, mintError } from './errors';
@@ -59,14 +60,6 @@ interface Output {
   amount: bigint;
   id: string;
   B_: string;
-}
-
-interface Input {
-  amount: bigint;
-  id: string;
-  secret: string;
-  C: string;
-  witness: string | null;
 }
 
 export class Mint {
@@ -403,7 +396,7 @@ export class Mint {
 
   // ---- swap, checkstate, restore ----
 
-  private parseInputs(value: unknown): Input[] {
+  private parseInputs(value: unknown): Proof[] {
     const list = array(value, 'inputs', MAX_INPUTS, ErrorCode.MAX_INPUTS_EXCEEDED);
     if (list.length === 0) throw bad('inputs must not be empty');
     const inputs = list.map((raw, i) => {
@@ -411,21 +404,21 @@ export class Mint {
       if (p.witness !== undefined && p.witness !== null && (typeof p.witness !== 'string' || p.witness.length > MAX_WITNESS_LENGTH)) {
         throw bad(`inputs[${i}].witness must be a JSON string of at most ${MAX_WITNESS_LENGTH} characters`);
       }
-      const witness = typeof p.witness === 'string' ? p.witness : null;
-      return {
+      const input: Proof = {
         amount: amount(p.amount, `inputs[${i}].amount`),
         id: string(p.id, `inputs[${i}].id`, 66),
         secret: string(p.secret, `inputs[${i}].secret`, MAX_SECRET_LENGTH),
         C: pubkeyHex(p.C, `inputs[${i}].C`),
-        witness,
       };
+      if (typeof p.witness === 'string') input.witness = p.witness;
+      return input;
     });
     if (new Set(inputs.map((p) => p.secret)).size !== inputs.length) throw mintError(ErrorCode.DUPLICATE_INPUTS, 'duplicate inputs');
     return inputs;
   }
 
   /** Verifies C = k·Y for each input; returns Y (hex) per input and the inputs' unit. */
-  private verifyInputs(inputs: Input[]): { ys: string[]; unit: string } {
+  private verifyInputs(inputs: Proof[]): { ys: string[]; unit: string } {
     let unit: string | undefined;
     const ys = inputs.map((p) => {
       const keyset = this.keysets.live(p.id);
@@ -460,7 +453,7 @@ export class Mint {
     const signatures = this.store.transaction(() => {
       inputs.forEach((p, i) => {
         try {
-          this.store.markSpent(ys[i]!, p.id, p.amount, p.witness, now);
+          this.store.markSpent(ys[i]!, p.id, p.amount, p.witness ?? null, now);
         } catch (error) {
           if (isConstraintError(error)) throw mintError(ErrorCode.PROOFS_ALREADY_SPENT, 'proofs already spent');
           throw error;

@@ -12,13 +12,13 @@
  * Pure: the secp256k1 backend is noble until an entry point installs a native one (lib/platform).
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { blindMessage, unblindSignature } from './bdhke';
-import { verifyDleq, verifyDleqAndUnblindBatch, verifyProofDleq } from './dleq';
+import { blindMessage, unblindSignature } from './nut00';
+import { verifyDleq, verifyDleqAndUnblindBatch, verifyProofDleq } from './nut12';
 import { type DleqItem, secp } from './secp';
 
-export { blindMessage, equalBytes, hashToCurve, secretToCurve, signBlindedMessage, unblindSignature, verifyProofSignature } from './bdhke';
-export { createDleq, hashE, verifyDleq, verifyDleqAndUnblind, verifyDleqAndUnblindBatch, verifyProofDleq, type Dleq } from './dleq';
-export { isValidKeysetKeys, keysetIdV1, keysetIdV2, type KeysetIdV2Options, type KeysetKeys } from './keyset';
+export { blindMessage, equalBytes, hashToCurve, type Proof, secretToCurve, signBlindedMessage, unblindSignature, verifyProofSignature } from './nut00';
+export { createDleq, hashE, verifyDleq, verifyDleqAndUnblind, verifyDleqAndUnblindBatch, verifyProofDleq, type Dleq } from './nut12';
+export { isValidKeysetKeys, keysetIdV1, keysetIdV2, type KeysetIdV2Options, type KeysetKeys } from './nut02';
 export { outputSecretDeriver, type OutputSecret } from './nut13';
 export {
   mintQuoteDigest,
@@ -49,7 +49,7 @@ export {
   type P2PKSecret,
   type SigFlag,
   type SpendInput,
-} from './p2pk';
+} from './nut11';
 export { CURVE_ORDER, isValidScalar, nobleBackend, schnorrSign, schnorrSignMany, schnorrVerify, secp, useBackend, type DleqItem, type SecpBackend } from './secp';
 
 export interface DleqHex {
@@ -102,7 +102,7 @@ export function unblindVerifiedHex(sig: BlindSignatureHex, r: Uint8Array): strin
 
 /**
  * The wallet's step for a whole mint answer: every blind signature's NUT-12 check and unblinding in one backend call
- * (dleq.ts verifyDleqAndUnblindBatch). C (hex) per output whose proof holds; undefined for each whose proof fails or
+ * (nut12.ts verifyDleqAndUnblindBatch). C (hex) per output whose proof holds; undefined for each whose proof fails or
  * whose fields are malformed, so the caller can say which.
  */
 export function unblindVerifiedBatchHex(sigs: readonly BlindSignatureHex[], rs: readonly Uint8Array[]): (string | undefined)[] {

@@ -4,7 +4,7 @@
  */
 import { sha256, hmacSha256 } from './hash';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { hashToCurve } from './bdhke';
+import { hashToCurve } from './nut00';
 import { bytesToScalar, CURVE_ORDER, type DleqItem, dleqPoints, equalBytes, mod, scalarToBytes, secp } from './secp';
 
 export interface Dleq {

@@ -8,6 +8,23 @@ import { bytesToScalar, compressPoint, equalBytes, isValidScalar, mod, negatePoi
 
 export { equalBytes };
 
+/**
+ * A proof in NUT-00's shape: the one shape the wallet, the backup and the devnet share. The amount stays a
+ * bigint from the wire (u64) to the backup; JSON writers put it out as a bare number.
+ */
+export interface Proof {
+  /** keyset id */
+  id: string;
+  amount: bigint;
+  secret: string;
+  /** unblinded signature, compressed point hex */
+  C: string;
+  /** NUT-12 proof carried along (r included when it travels in a token) */
+  dleq?: { e: string; s: string; r?: string };
+  /** NUT-11 witness (JSON) */
+  witness?: string;
+}
+
 const DOMAIN = utf8ToBytes('Secp256k1_HashToCurve_Cashu_');
 
 /** Y = hash_to_curve(x): the first valid 02||SHA256(SHA256(DOMAIN||x)||counter_le32), counter < 2^16. */
