@@ -257,7 +257,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   /** what a real device reads live from its state rather than from the 1 s sampler */
   const currentInfo = () => {
     rt.uptimeSeconds = Math.floor((Date.now() - bootAt) / 1000);
-    rt.poolDifficulty = miner.poolDifficulty;
+    rt.poolDifficulty = miner.difficulty;
     rt.responseTime = miner.lastResponseMs;
     rt.usingFallback = miner.usingFallback;
     return buildInfo(rt);
