@@ -41,6 +41,21 @@ export function incrementBitmask(value: number, mask: number): number {
   return ((next & mask) | (value & ~mask)) >>> 0;
 }
 
+/**
+ * The chip's search on demand: the first nonce whose header hash passes `wanted`, yielding to the event loop as it
+ * goes. Throws after 2^24 nonces (a difficulty beyond a CPU).
+ */
+export async function searchNonce(header: Uint8Array, wanted: (hash: Uint8Array) => boolean): Promise<{ nonce: number; hash: Uint8Array }> {
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  for (let nonce = 0; nonce < 1 << 24; nonce++) {
+    view.setUint32(76, nonce, true);
+    const hash = sha256d(header);
+    if (wanted(hash)) return { nonce, hash };
+    if (nonce % 4096 === 4095) await new Promise((r) => setImmediate(r));
+  }
+  throw new Error('no share found in 2^24 nonces; difficulty too high for a CPU');
+}
+
 export function hex32(value: number): string {
   return (value >>> 0).toString(16).padStart(8, '0');
 }

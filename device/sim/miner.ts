@@ -13,10 +13,11 @@
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import { bytesToHex, hashMeetsTarget, MAX_TARGET, sha256d, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
+import { bytesToHex, hashMeetsTarget, MAX_TARGET, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
 import { type Sv1Message, type Sv1Response, Sv1LineSplitter, parseSv1Line, rejectReasonOf } from '../../lib/protocol/sv1/codec';
 import { type Sv1Job, extranonce2Hex, headerForSubmission, parseNotify } from '../../lib/protocol/sv1/job';
-import { type AsicSession, type FoundShare, SimAsic, hex32 } from './asic';
+import { type AsicSession, type FoundShare, SimAsic, hex32, searchNonce } from './asic';
+import { type PoolProbe, probePool } from './pool-probe';
 
 export { type FoundShare, incrementBitmask } from './asic';
 
@@ -105,7 +106,7 @@ export class SimMiner extends EventEmitter<MinerEvents> {
   private readonly session: AsicSession = { extranonce1: '', extranonce2Size: 4, versionMask: 0 };
   private readonly asic: SimAsic;
   private socket: net.Socket | undefined;
-  private probeSocket: net.Socket | undefined;
+  private probe: PoolProbe | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = true;
   /** false while a test drives one connection: a close is the end, unless the pool asked for the reconnect */
@@ -181,7 +182,7 @@ export class SimMiner extends EventEmitter<MinerEvents> {
     this.asic.stop();
     // the close event answers unanswered calls and says 'disconnected'
     this.socket?.destroy();
-    this.probeSocket?.destroy();
+    this.probe?.cancel();
     this.connected = false;
     this.authorized = false;
   }
@@ -239,20 +240,12 @@ export class SimMiner extends EventEmitter<MinerEvents> {
     // work on an earlier job uses counters the current job's never reach, so no two shares repeat
     const extranonce2 = extranonce2Hex(this.extranonce2Counter++ + (work ? 1n << 24n : 0n), this.extranonce2Size);
     const versionBits = this.versionMask ? hex32(0x2000 & this.versionMask) : '00000000';
-    const base = headerForSubmission(job, { extranonce1: this.extranonce1, extranonce2, ntime: job.ntime, nonce: '00000000', versionBits });
-    const view = new DataView(base.buffer, base.byteOffset, base.byteLength);
-    for (let nonce = 0; nonce < 1 << 24; nonce++) {
-      view.setUint32(76, nonce, true);
-      const hash = sha256d(base);
-      if (hashMeetsTarget(hash, target) === (kind !== 'low-difficulty')) {
-        const params = [pool.user, kind === 'unknown-job' ? 'ffffffff' : job.jobId, extranonce2, job.ntime, hex32(nonce), versionBits];
-        const headerHash = bytesToHex(hash);
-        this.lastShare = { params, headerHash };
-        return this.sendShare(params, headerHash);
-      }
-      if (nonce % 4096 === 4095) await new Promise((r) => setImmediate(r));
-    }
-    throw new Error('no share found in 2^24 nonces; difficulty too high for a CPU');
+    const header = headerForSubmission(job, { extranonce1: this.extranonce1, extranonce2, ntime: job.ntime, nonce: '00000000', versionBits });
+    const found = await searchNonce(header, (hash) => hashMeetsTarget(hash, target) === (kind !== 'low-difficulty'));
+    const params = [pool.user, kind === 'unknown-job' ? 'ffffffff' : job.jobId, extranonce2, job.ntime, hex32(found.nonce), versionBits];
+    const headerHash = bytesToHex(found.hash);
+    this.lastShare = { params, headerHash };
+    return this.sendShare(params, headerHash);
   }
 
   /** Sends any line as-is (fuzzing and protocol tests). */
@@ -533,32 +526,17 @@ export class SimMiner extends EventEmitter<MinerEvents> {
       if (!this.onFallback) return;
       const primary = this.options.pools().primary;
       if (!primary) return;
-      const probe = net.connect({ host: primary.host, port: primary.port, localAddress: this.options.localAddress });
-      this.probeSocket = probe;
-      let answered = false;
-      const finish = (ok: boolean) => {
-        if (answered) return;
-        answered = true;
-        clearTimeout(timeout);
-        probe.destroy();
+      this.probe = probePool(primary, { userAgent: this.options.userAgent, localAddress: this.options.localAddress, timeoutMs: this.options.probeTimeoutMs ?? 5000 });
+      void this.probe.result.then((ok) => {
         if (ok && this.onFallback && !this.stopped) {
           this.log('I', 'stratum_task', 'Primary pool is back, switching from fallback');
           this.onFallback = false;
           this.failures = 0;
           this.socket?.destroy();
-        } else if (this.onFallback) {
+        } else if (this.onFallback && !this.stopped) {
           this.scheduleProbe();
         }
-      };
-      const timeout = setTimeout(() => finish(false), this.options.probeTimeoutMs ?? 5000);
-      probe.on('connect', () => {
-        probe.write(`${JSON.stringify({ id: 1, method: 'mining.subscribe', params: [this.options.userAgent] })}\n`);
-        probe.write(`${JSON.stringify({ id: 2, method: 'mining.authorize', params: [primary.user, primary.password ?? 'x'] })}\n`);
       });
-      // A single read of at most 1023 bytes must already contain the notify, as on the firmware.
-      probe.once('data', (data: Buffer) => finish(data.subarray(0, 1023).toString('utf8').includes('mining.notify')));
-      probe.on('error', () => finish(false));
-      probe.on('close', () => finish(false));
     });
   }
 }
