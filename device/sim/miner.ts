@@ -156,6 +156,11 @@ export class SimMiner extends EventEmitter<MinerEvents> {
     return this.asic.job;
   }
 
+  /** what it says in mining.subscribe: bitaxe/<asic>/<firmware version> */
+  get userAgent(): string {
+    return this.options.userAgent ?? 'bitaxe/BM1370/v2.15.0';
+  }
+
   get usingFallback(): boolean {
     return this.onFallback;
   }
@@ -318,7 +323,7 @@ export class SimMiner extends EventEmitter<MinerEvents> {
       this.log('I', 'stratum_task', 'Connected');
       // Pipelined without waiting for answers, like the firmware.
       this.send('mining.configure', [['version-rolling'], { 'version-rolling.mask': 'ffffffff' }]);
-      this.send('mining.subscribe', [this.options.userAgent ?? 'bitaxe/BM1370/v2.15.0']);
+      this.send('mining.subscribe', [this.userAgent]);
       this.send('mining.authorize', [pool.user, pool.password ?? 'x']);
     });
     socket.setEncoding('utf8');
@@ -450,7 +455,8 @@ export class SimMiner extends EventEmitter<MinerEvents> {
         this.writeLine(JSON.stringify({ id, method: 'pong', params: [] }));
         return;
       case 'client.get_version':
-        this.writeLine(JSON.stringify({ id, result: this.options.userAgent, error: null }));
+        // STRATUM_V1_send_version: the firmware's own version (the last part of bitaxe/<asic>/<version>)
+        this.writeLine(JSON.stringify({ id, result: this.userAgent.split('/').at(-1), error: null }));
         return;
       case 'client.show_message':
         this.log('I', 'stratum_api', `Pool message: ${String(params[0] ?? '')}`);
@@ -526,7 +532,7 @@ export class SimMiner extends EventEmitter<MinerEvents> {
       if (!this.onFallback) return;
       const primary = this.options.pools().primary;
       if (!primary) return;
-      this.probe = probePool(primary, { userAgent: this.options.userAgent, localAddress: this.options.localAddress, timeoutMs: this.options.probeTimeoutMs ?? 5000 });
+      this.probe = probePool(primary, { userAgent: this.userAgent, localAddress: this.options.localAddress, timeoutMs: this.options.probeTimeoutMs ?? 5000 });
       void this.probe.result.then((ok) => {
         if (ok && this.onFallback && !this.stopped) {
           this.log('I', 'stratum_task', 'Primary pool is back, switching from fallback');

@@ -11,7 +11,7 @@ export interface PoolProbe {
   cancel(): void;
 }
 
-export function probePool(pool: MinerPool, options: { userAgent?: string; localAddress?: string; timeoutMs: number }): PoolProbe {
+export function probePool(pool: MinerPool, options: { userAgent: string; localAddress?: string; timeoutMs: number }): PoolProbe {
   const socket = net.connect({ host: pool.host, port: pool.port, localAddress: options.localAddress });
   let settle: (ok: boolean) => void = () => undefined;
   const result = new Promise<boolean>((resolve) => {
