@@ -67,7 +67,6 @@ const TICK_MS = 100;
 export class SimAsic {
   private active: ActiveJob | undefined;
   private timer: NodeJS.Timeout | undefined;
-  paused = false;
 
   /**
    * @param floorDifficulty the lowest difficulty the chip reports. A real ASIC never reports below its ticket mask
@@ -79,7 +78,7 @@ export class SimAsic {
       hashesPerSecond: number;
       floorDifficulty?: number;
       session: AsicSession;
-      /** false: the connection cannot take shares now (not authorized) */
+      /** false: the chip is idle now (not authorized, or mining paused) */
       canSubmit: () => boolean;
       onNonce: (share: FoundShare) => void;
       log: (message: string) => void;
@@ -108,7 +107,7 @@ export class SimAsic {
 
   private tick(): void {
     const work = this.active;
-    if (!work || this.paused || !this.options.canSubmit() || work.poolDifficulty <= 0) return;
+    if (!work || !this.options.canSubmit() || work.poolDifficulty <= 0) return;
     const floor = this.options.floorDifficulty ?? this.options.hashesPerSecond / 2 ** 32 / 2;
     const target = targetFromDifficulty(Math.max(work.poolDifficulty, floor));
     const count = Math.max(1, Math.round((this.options.hashesPerSecond * TICK_MS) / 1000));
