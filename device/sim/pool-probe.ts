@@ -3,7 +3,6 @@
  * then one read of at most 1023 bytes; the pool is serving work when that read holds a mining.notify.
  */
 import net from 'node:net';
-import type { MinerPool } from './miner';
 
 export interface PoolProbe {
   /** true when the pool handed out work in the first read */
@@ -11,7 +10,7 @@ export interface PoolProbe {
   cancel(): void;
 }
 
-export function probePool(pool: MinerPool, options: { userAgent: string; localAddress?: string; timeoutMs: number }): PoolProbe {
+export function probePool(pool: { host: string; port: number; user: string; password?: string }, options: { userAgent: string; localAddress?: string; timeoutMs: number }): PoolProbe {
   const socket = net.connect({ host: pool.host, port: pool.port, localAddress: options.localAddress });
   let settle: (ok: boolean) => void = () => undefined;
   const result = new Promise<boolean>((resolve) => {
