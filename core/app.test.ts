@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Devnet, startDevnet } from '../devnet/index';
 import { startMint } from '../devnet/mint/index';
 import { type Engine, startEngine } from './app';
-import { TestMiner } from './stratum/testing/test-miner';
+import { minerFor } from '../device/sim/miner';
 import { until } from '../test/until';
 
 const dir = mkdtempSync(join(tmpdir(), 'axw-app-'));
@@ -39,7 +39,7 @@ async function mineThrough(name: string, mintUrl?: string): Promise<Engine> {
   });
   cleanups.push(() => engine.stop());
   await engine.host.invoke('wallet.create', { passphrase: 'a long enough passphrase' });
-  const miner = new TestMiner({ host: '127.0.0.1', port: engine.status().stratum!.port, user: `bc1q${name}.bitaxe` });
+  const miner = minerFor({ host: '127.0.0.1', port: engine.status().stratum!.port, user: `bc1q${name}.bitaxe` });
   await miner.connect();
   cleanups.push(() => miner.close());
   for (let i = 0; i < 3; i++) await miner.submitShare();
@@ -77,7 +77,7 @@ describe('engine wiring', () => {
     });
     cleanups.push(() => engine.stop());
     await engine.host.invoke('wallet.create', { passphrase: 'a long enough passphrase' });
-    const miner = new TestMiner({ host: '127.0.0.1', port: engine.status().stratum!.port, user: 'bc1qlone.bitaxe' });
+    const miner = minerFor({ host: '127.0.0.1', port: engine.status().stratum!.port, user: 'bc1qlone.bitaxe' });
     await miner.connect();
     const { headerHash } = await miner.submitShare();
     miner.close();
@@ -119,7 +119,7 @@ describe('engine wiring', () => {
     });
     cleanups.push(() => engine.stop());
     await engine.host.invoke('wallet.create', { passphrase: 'a long enough passphrase' });
-    const miner = new TestMiner({ host: '127.0.0.1', port: engine.status().stratum!.port, user: 'bc1qfailover.bitaxe' });
+    const miner = minerFor({ host: '127.0.0.1', port: engine.status().stratum!.port, user: 'bc1qfailover.bitaxe' });
     await miner.connect();
     cleanups.push(() => miner.close());
     for (let i = 0; i < 3; i++) await miner.submitShare();

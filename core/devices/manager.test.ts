@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../device/sim/simulator';
-import { type TestPool, startTestPool } from '../../device/sim/test-pool';
+import { type DevnetPool, startPool } from '../../devnet/pool/pool';
 import type { ApiEvent } from '../api/contract';
 import { ApiError } from '../api/define';
 import { ApiHost } from '../api/host';
@@ -34,11 +34,15 @@ async function sim(opts: Parameters<typeof startSimulator>[0] = {}): Promise<Sim
   return s;
 }
 
-async function testPool(): Promise<TestPool> {
-  const p = await startTestPool();
+/** The devnet pool's Stratum V1 port at a difficulty a CPU-speed simulator meets a few times a second (the firmware's suggestion of 1000 ignored, as some pools do). */
+async function sv1Pool(): Promise<DevnetPool> {
+  const p = await startPool({ sv1StartDifficulty: 1e-6, sv1HonoursSuggestedDifficulty: false });
   cleanups.push(() => p.close());
   return p;
 }
+
+/** the simulated miners the pool is serving now */
+const minersOn = (p: DevnetPool) => p.stats().channels.filter((c) => c.open);
 
 function setup(extra: Partial<DeviceManagerOptions> = {}, dir = tempDir()): { manager: DeviceManager; host: ApiHost; events: ApiEvent[]; dbPath: string } {
   const dbPath = join(dir, 'devices.sqlite');
@@ -111,14 +115,14 @@ describe('device manager through the API', () => {
 describe.each(['v2.15', 'v2.14'] as const)('point a simulated %s at Axewallet', (firmware) => {
   it('mines through the proxy with the old pool as fallback, and undo restores it', async () => {
     // the proxy's upstream: a plain Sv1 pool (the proxy treats it like any Sv1 pool)
-    const upstream = await testPool();
+    const upstream = await sv1Pool();
     const dir = tempDir();
-    const proxy = testProxy([`stratum+tcp://${upstream.host}:${upstream.port}`], join(dir, 'ledger.sqlite'));
+    const proxy = testProxy([`stratum+tcp://${upstream.sv1.host}:${upstream.sv1.port}`], join(dir, 'ledger.sqlite'));
     cleanups.push(() => proxy.stop());
     const endpoint = await proxy.start();
-    const oldPool = await testPool();
-    const s = await sim({ firmware, host: firmware === 'v2.15' ? '127.0.0.31' : '127.0.0.32', pool: { host: oldPool.host, port: oldPool.port, user: 'bc1qme.bitaxe' } });
-    await until(() => oldPool.miners().length === 1, 'device mining on its old pool');
+    const oldPool = await sv1Pool();
+    const s = await sim({ firmware, host: firmware === 'v2.15' ? '127.0.0.31' : '127.0.0.32', pool: { ...oldPool.sv1, user: 'bc1qme.bitaxe' } });
+    await until(() => minersOn(oldPool).length === 1, 'device mining on its old pool');
 
     const { host, manager } = setup({ proxyEndpoint: () => endpoint, proxyMiners: () => proxy.snapshot().miners, confirmTimeoutMs: 30_000, rebootTimeoutMs: 30_000 }, dir);
     const { device } = await host.invoke('devices.add', { address: s.http });
@@ -133,14 +137,14 @@ describe.each(['v2.15', 'v2.14'] as const)('point a simulated %s at Axewallet', 
     expect(pointed.viaAxewallet).toBe(true);
     expect(pointed.canUndoProxy).toBe(true);
     const fallback = pointed.pools.find((p) => p.slot === pointed.secondaryPool);
-    expect(`${fallback?.url}:${fallback?.port}`).toBe(`${oldPool.host}:${oldPool.port}`);
-    await until(() => oldPool.miners().length === 0, 'old pool left');
+    expect(`${fallback?.url}:${fallback?.port}`).toBe(`${oldPool.sv1.host}:${oldPool.sv1.port}`);
+    await until(() => minersOn(oldPool).length === 0, 'old pool left');
 
     const { device: restored } = await host.invoke('devices.undoProxy', { id: device.id });
     expect(restored.canUndoProxy).toBe(false);
     expect(restored.viaAxewallet).toBe(false);
-    await until(() => oldPool.miners().length === 1, 'back on the old pool');
-    expect(s.stratum().pool).toBe(`${oldPool.host}:${oldPool.port}`);
+    await until(() => minersOn(oldPool).length === 1, 'back on the old pool');
+    expect(s.stratum().pool).toBe(`${oldPool.sv1.host}:${oldPool.sv1.port}`);
     if (firmware === 'v2.15') expect(restored.pools.map((p) => p.slot).sort()).toEqual([0, 1]); // the proxy slot is cleared again
     await expect(host.invoke('devices.undoProxy', { id: device.id })).rejects.toMatchObject({ code: 'conflict' });
     expect(manager.get(device.id).status).toBe('online');

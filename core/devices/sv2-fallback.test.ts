@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readNvs } from '../../device/provision/nvs';
 import { type Simulator, startSimulator } from '../../device/sim/simulator';
-import { startTestPool } from '../../device/sim/test-pool';
+import { startPool } from '../../devnet/pool/pool';
 import { ApiHost } from '../api/host';
 import { silentLogger } from '../../lib/log';
 import { testProxy } from '../stratum/testing/test-proxy';
@@ -49,11 +49,11 @@ async function restart(sim: Simulator): Promise<void> {
 }
 
 async function world(firmware: 'v2.14' | 'v2.15', host: string) {
-  const upstream = await startTestPool();
+  const upstream = await startPool({ sv1StartDifficulty: 1e-6, sv1HonoursSuggestedDifficulty: false });
   cleanups.push(() => upstream.close());
   const dir = mkdtempSync(join(tmpdir(), 'axw-sv2-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const proxy = testProxy([`stratum+tcp://${upstream.host}:${upstream.port}`], join(dir, 'ledger.sqlite'));
+  const proxy = testProxy([`stratum+tcp://${upstream.sv1.host}:${upstream.sv1.port}`], join(dir, 'ledger.sqlite'));
   cleanups.push(() => proxy.stop());
   const endpoint = await proxy.start();
   // a reboot longer than the manager's 100 ms poll: a fresh simulator (uptime 0) that reboots faster can look like it never went away

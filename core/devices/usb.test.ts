@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../device/sim/simulator';
-import { startTestPool } from '../../device/sim/test-pool';
+import { startPool } from '../../devnet/pool/pool';
 import { until } from '../../test/until';
 import type { ApiEvent } from '../api/contract';
 import { testProxy } from '../stratum/testing/test-proxy';
@@ -68,11 +68,11 @@ function usbApi(dir: string, path: string, proxy: Pick<DeviceManagerOptions, 'pr
 
 describe('"Set up over USB" through the API (a simulated stock unit on a pty, its ROM loader emulated)', () => {
   it('reports every step as events, the Bitaxe mines through Axewallet, and it is added once on the network', async () => {
-    const upstream = await startTestPool();
+    const upstream = await startPool({ sv1StartDifficulty: 1e-6, sv1HonoursSuggestedDifficulty: false });
     cleanups.push(() => upstream.close());
     const dir = mkdtempSync(join(tmpdir(), 'axw-usb-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const proxy = testProxy([`stratum+tcp://${upstream.host}:${upstream.port}`], join(dir, 'ledger.sqlite'));
+    const proxy = testProxy([`stratum+tcp://${upstream.sv1.host}:${upstream.sv1.port}`], join(dir, 'ledger.sqlite'));
     cleanups.push(() => proxy.stop());
     const endpoint = await proxy.start();
     // AxeOS answers on port 80; the Bitaxe is found there once it is on the network

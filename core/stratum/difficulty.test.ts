@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startPool, type DevnetPool } from '../../devnet/pool/pool';
 import { until } from '../../test/until';
 import type { createProxy, Proxy } from './proxy';
-import { TestMiner } from './testing/test-miner';
+import { minerFor, type SimMiner } from '../../device/sim/miner';
 import { testProxy } from './testing/test-proxy';
 
 const cleanups: Array<() => unknown> = [];
@@ -23,7 +23,7 @@ afterEach(async () => {
 /** H/s for which the devnet pool (10 shares a minute) opens an Sv2 channel at difficulty `d`. */
 const hashrateFor = (d: number) => (d * 10 * 2 ** 32) / 60;
 
-async function setup(protocol: 'sv1' | 'sv2', poolOptions: Parameters<typeof startPool>[0], extra: Partial<Parameters<typeof createProxy>[0]> = {}): Promise<{ pool: DevnetPool; proxy: Proxy; miner: TestMiner }> {
+async function setup(protocol: 'sv1' | 'sv2', poolOptions: Parameters<typeof startPool>[0], extra: Partial<Parameters<typeof createProxy>[0]> = {}): Promise<{ pool: DevnetPool; proxy: Proxy; miner: SimMiner }> {
   const pool = await startPool({ successFlushMs: 20, templateRefreshSeconds: 0, ...poolOptions });
   cleanups.push(() => pool.close());
   const dir = mkdtempSync(join(tmpdir(), 'axw-diff-'));
@@ -32,14 +32,14 @@ async function setup(protocol: 'sv1' | 'sv2', poolOptions: Parameters<typeof sta
   const proxy = testProxy([url], join(dir, 'ledger.sqlite'), { verdictTimeoutMs: 300, ...extra });
   cleanups.push(() => proxy.stop());
   const { port } = await proxy.start();
-  const miner = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qdiff.bitaxe' });
+  const miner = minerFor({ host: '127.0.0.1', port, user: 'bc1qdiff.bitaxe' });
   cleanups.push(() => miner.close());
   await miner.connect();
   return { pool, proxy, miner };
 }
 
 /** Four shares on every job the miner holds, each at that job's own difficulty: all must be accepted upstream. */
-async function mineEveryJob(pool: DevnetPool, proxy: Proxy, miner: TestMiner): Promise<void> {
+async function mineEveryJob(pool: DevnetPool, proxy: Proxy, miner: SimMiner): Promise<void> {
   let submitted = 0;
   for (const work of [...miner.jobs]) {
     for (let i = 0; i < 4; i++) {

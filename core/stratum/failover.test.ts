@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPool, type DevnetPool } from '../../devnet/pool/pool';
 import { createProxy, type Proxy, type UpstreamEvent } from './proxy';
-import { TestMiner } from './testing/test-miner';
+import { minerFor, type SimMiner } from '../../device/sim/miner';
 import { until } from '../../test/until';
 import { testProxy } from './testing/test-proxy';
 import { freezableRelay } from './testing/harness';
@@ -36,8 +36,8 @@ async function proxyTo(urls: string[], extra: Partial<Parameters<typeof createPr
   return { proxy, port, events };
 }
 
-async function miner(port: number, user: string): Promise<TestMiner> {
-  const m = new TestMiner({ host: '127.0.0.1', port, user });
+async function miner(port: number, user: string): Promise<SimMiner> {
+  const m = minerFor({ host: '127.0.0.1', port, user });
   cleanups.push(() => m.close());
   await m.connect();
   return m;

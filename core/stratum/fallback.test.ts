@@ -8,10 +8,9 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../../device/sim';
-import { startTestPool } from '../../device/sim/test-pool';
 import { until } from '../../test/until';
 import { stratumHarness } from './testing/harness';
-import { TestMiner } from './testing/test-miner';
+import { minerFor } from '../../device/sim/miner';
 
 const { cleanups, pool, proxyTo: proxyWith, freezableRelay } = stratumHarness('fallback');
 const proxyTo: typeof proxyWith = (urls, extra = {}) => proxyWith(urls, { probeIntervalMs: 200, ...extra });
@@ -20,7 +19,7 @@ describe('no upstream', () => {
   it('closes its miners, refuses new ones without a word, and sends no keepalive for a dead job; welcomes them back', async () => {
     const p = await pool();
     const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${p.sv1.port}`], { noUpstreamMs: 800, keepaliveMs: 100 });
-    const m = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qnu.bitaxe' });
+    const m = minerFor({ host: '127.0.0.1', port, user: 'bc1qnu.bitaxe' });
     cleanups.push(() => m.close());
     await m.connect();
     expect((await m.submitShare()).accepted).toBe(true);
@@ -44,7 +43,7 @@ describe('no upstream', () => {
     expect(heard).toBe('');
     expect(proxy.snapshot().invalid['refused-no-upstream']).toBeGreaterThanOrEqual(1);
     await p.start();
-    const back = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qnu.bitaxe' });
+    const back = minerFor({ host: '127.0.0.1', port, user: 'bc1qnu.bitaxe' });
     cleanups.push(() => back.close());
     await until(() => back.connect(2000).then(() => true, () => false), 'the proxy to take miners again', 15_000, 200);
     expect((await back.submitShare()).accepted).toBe(true);
@@ -52,13 +51,13 @@ describe('no upstream', () => {
 
   it('the simulated Bitaxe’s fallback pool takes over when every upstream is down, and it comes back when one returns', async () => {
     const upstream = await pool({ sv1StartDifficulty: 1e-6 });
-    const fallback = await startTestPool();
-    cleanups.push(() => fallback.close());
+    const fallback = await pool({ sv1StartDifficulty: 1e-6 });
+    const fallbackMiners = () => fallback.stats().channels.filter((c) => c.open);
     const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${upstream.sv1.port}`], { noUpstreamMs: 500, knownAddresses: () => ['127.0.0.40'] });
     const sim = await startSimulator({
       host: '127.0.0.40',
       pool: { host: '127.0.0.1', port, user: 'bc1qsim.bitaxe', suggestedDifficulty: 0 },
-      fallbackPool: { host: fallback.host, port: fallback.port, user: 'bc1qsim.fallback', suggestedDifficulty: 0 },
+      fallbackPool: { ...fallback.sv1, user: 'bc1qsim.fallback', suggestedDifficulty: 0 },
       hashesPerSecond: 20_000,
       connectRetryMs: 100,
       readErrorRetryMs: 100,
@@ -68,10 +67,10 @@ describe('no upstream', () => {
     await until(() => sim.stratum().connected && !sim.stratum().usingFallback && upstream.stats().accepted >= 1, 'mining through the proxy', 15_000);
 
     await upstream.stop();
-    await until(() => sim.stratum().usingFallback && fallback.miners().length === 1, 'the firmware’s fallback pool', 20_000);
+    await until(() => sim.stratum().usingFallback && fallbackMiners().length === 1, 'the firmware’s fallback pool', 20_000);
     expect(proxy.snapshot().miners).toEqual([]);
-    const onFallback = fallback.miners()[0]!.accepted;
-    await until(() => fallback.miners()[0]!.accepted > onFallback, 'shares on the fallback pool', 15_000);
+    const onFallback = fallbackMiners()[0]!.accepted;
+    await until(() => fallbackMiners()[0]!.accepted > onFallback, 'shares on the fallback pool', 15_000);
 
     await upstream.start();
     await until(() => !sim.stratum().usingFallback && sim.stratum().connected && proxy.snapshot().miners.length === 1, 'back on the proxy', 20_000);
@@ -84,7 +83,7 @@ describe('upstream silence', () => {
   it('does not take hashpool’s quiet for an outage: fewer than a batch of 10 shares unacknowledged for longer than the silence limit', async () => {
     const p = await pool({ shareBatchSize: 10, successFlushMs: 0, templateRefreshSeconds: 0, retargetSeconds: 3600 });
     const { proxy, port } = await proxyTo([`stratum2+tcp://127.0.0.1:${p.sv2.port}/${p.authorityPubkey}`], { silentUpstreamMs: 400, verdictTimeoutMs: 50, nominalHashrate: 1000 });
-    const m = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qquiet.bitaxe' });
+    const m = minerFor({ host: '127.0.0.1', port, user: 'bc1qquiet.bitaxe' });
     cleanups.push(() => m.close());
     await m.connect();
     for (let i = 0; i < 9; i++) {
@@ -107,7 +106,7 @@ describe('upstream silence', () => {
       [`stratum2+tcp://127.0.0.1:${relay.port}/${first.authorityPubkey}`, `stratum+tcp://127.0.0.1:${second.sv1.port}`],
       { silentUpstreamMs: 500, verdictTimeoutMs: 50, nominalHashrate: 1000, probeIntervalMs: 60_000 },
     );
-    const m = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qfrozen.bitaxe' });
+    const m = minerFor({ host: '127.0.0.1', port, user: 'bc1qfrozen.bitaxe' });
     cleanups.push(() => m.close());
     await m.connect();
     relay.freeze();

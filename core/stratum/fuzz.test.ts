@@ -15,7 +15,7 @@ const dbg = process.env.FUZZ_DEBUG ? createLogger([(r) => console.log(r.scope, r
 import { decodeMessage, encodeMessage, type Sv2AnyMessage, type Sv2Message } from '../../lib/protocol/sv2/messages';
 import { createProxy, type Proxy } from './proxy';
 import type { Sv2Conn } from './sv2-upstream';
-import { TestMiner } from './testing/test-miner';
+import { minerFor } from '../../device/sim/miner';
 import { testProxy } from './testing/test-proxy';
 import { until } from '../../test/until';
 
@@ -124,7 +124,7 @@ function newProxy(upstreams: string[], extra: Partial<Parameters<typeof createPr
 }
 
 async function healthyShare(port: number): Promise<boolean> {
-  const m = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qhealthy.w', keepMessages: false });
+  const m = minerFor({ host: '127.0.0.1', port, user: 'bc1qhealthy.w' });
   try {
     await m.connect();
     return (await m.submitShare()).accepted;
@@ -211,7 +211,7 @@ describe('fuzz', () => {
     const evilPort = (evil.address() as { port: number }).port;
     const proxy = newProxy([`stratum+tcp://127.0.0.1:${evilPort}`, `stratum+tcp://127.0.0.1:${pool.sv1.port}`]);
     const { port } = await proxy.start();
-    const m = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qvictim.w', keepMessages: false });
+    const m = minerFor({ host: '127.0.0.1', port, user: 'bc1qvictim.w' });
     await m.connect();
     // however slowly a loaded machine gets through them: this is about surviving, not speed
     await until(() => flooded >= 50_000, 'the pool to send 50,000 lines', 50_000, 20);

@@ -8,13 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { until } from '../../test/until';
 import { parseSv1Line, type Sv1Message } from '../../lib/protocol/sv1/codec';
 import { stratumHarness } from './testing/harness';
-import { TestMiner } from './testing/test-miner';
+import { minerFor, type SimMiner } from '../../device/sim/miner';
 import { MAX_DIFFICULTY, MIN_DIFFICULTY } from './upstream';
 
 const { cleanups, pool, proxyTo } = stratumHarness('hard');
 
-function miner(port: number, user: string, localAddress?: string): TestMiner {
-  const m = new TestMiner({ host: '127.0.0.1', port, user, localAddress });
+function miner(port: number, user: string, localAddress?: string): SimMiner {
+  const m = minerFor({ host: '127.0.0.1', port, user }, { localAddress });
   cleanups.push(() => m.close());
   return m;
 }

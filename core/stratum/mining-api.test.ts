@@ -7,13 +7,13 @@ import type { ApiEvent } from '../api/contract';
 import { ApiHost } from '../api/host';
 import { registerMiningApi } from './mining-api';
 import { type Proxy } from './proxy';
-import { TestMiner } from './testing/test-miner';
+import { minerFor, type SimMiner } from '../../device/sim/miner';
 import { testProxy } from './testing/test-proxy';
 
 let pool: DevnetPool;
 let proxy: Proxy;
 let dir: string;
-let miner: TestMiner;
+let miner: SimMiner;
 const host = new ApiHost();
 const events: ApiEvent[] = [];
 
@@ -24,7 +24,7 @@ beforeAll(async () => {
   registerMiningApi(host, proxy);
   host.subscribe((e) => events.push(e));
   const { port } = await proxy.start();
-  miner = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qapi.rig1' });
+  miner = minerFor({ host: '127.0.0.1', port, user: 'bc1qapi.rig1' });
   await miner.connect();
 });
 

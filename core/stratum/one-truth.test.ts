@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Devnet, startDevnet } from '../../devnet/index';
 import { until } from '../../test/until';
 import type { Proxy, QuoteEvent, ShareEvent } from './proxy';
-import { TestMiner } from './testing/test-miner';
+import { minerFor } from '../../device/sim/miner';
 import { testProxy } from './testing/test-proxy';
 
 let devnet: Devnet;
@@ -50,7 +50,7 @@ async function headerHashOf(quoteId: string): Promise<string> {
 
 describe('a share judged after its miner left', () => {
   it('a lone share given up as lost is settled by the quote for its header hash', async () => {
-    const miner = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qlone.bitaxe' });
+    const miner = minerFor({ host: '127.0.0.1', port, user: 'bc1qlone.bitaxe' });
     await miner.connect();
     const pending = miner.submitShare();
     // the pool quotes it at once; the miner leaves before any Success (there never is one for a partial batch)
@@ -71,7 +71,7 @@ describe('a share judged after its miner left', () => {
   });
 
   it('a share still waiting for its batch is settled by its quote, and its miner hears it at once', async () => {
-    const miner = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qwait.bitaxe' });
+    const miner = minerFor({ host: '127.0.0.1', port, user: 'bc1qwait.bitaxe' });
     await miner.connect();
     const answer = miner.submitShare();
     const quote = await until(() => quotes.find((q) => q.worker === 'bc1qwait.bitaxe'), 'the quote');

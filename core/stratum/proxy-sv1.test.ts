@@ -7,7 +7,7 @@ import { startPool, type DevnetPool } from '../../devnet/pool/pool';
 import { parseUpstreamUrl } from '../api/upstream-url';
 import { ShareLedger } from './ledger';
 import { createProxy, type Proxy, type ShareEvent } from './proxy';
-import { TestMiner } from './testing/test-miner';
+import { minerFor, type SimMiner } from '../../device/sim/miner';
 import { until } from '../../test/until';
 import { testProxy } from './testing/test-proxy';
 
@@ -38,8 +38,8 @@ async function proxyTo(urls: string[], dir = tempDir(), extra: Partial<Parameter
 }
 
 
-async function miner(port: number, user: string): Promise<TestMiner> {
-  const m = new TestMiner({ host: '127.0.0.1', port, user });
+async function miner(port: number, user: string): Promise<SimMiner> {
+  const m = minerFor({ host: '127.0.0.1', port, user });
   cleanups.push(() => m.close());
   await m.connect();
   return m;
@@ -167,7 +167,7 @@ describe('proxy to a Stratum V1 pool (devnet Sv1 port)', () => {
       keepaliveMs: 100,
       limits: { submitsPerSecond: 1, submitBurst: 2 },
     });
-    const m = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qk.w', suggestDifficulty: 2e-8 });
+    const m = minerFor({ host: '127.0.0.1', port, user: 'bc1qk.w', suggestedDifficulty: 2e-8 });
     cleanups.push(() => m.close());
     await m.connect();
     const first = m.job!.jobId;
@@ -201,8 +201,8 @@ describe('proxy to a Stratum V1 pool (devnet Sv1 port)', () => {
     const big = await pool();
     const small = await pool({ sv1ExtranonceSize: 4 });
     const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${big.sv1.port}`, `stratum+tcp://127.0.0.1:${small.sv1.port}`]);
-    const subscribed = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qe.sub', extranonceSubscribe: true });
-    const plain = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qe.plain' });
+    const subscribed = minerFor({ host: '127.0.0.1', port, user: 'bc1qe.sub', extranonceSubscribe: true });
+    const plain = minerFor({ host: '127.0.0.1', port, user: 'bc1qe.plain' });
     cleanups.push(() => subscribed.close(), () => plain.close());
     await subscribed.connect();
     await plain.connect();
@@ -224,7 +224,7 @@ describe('proxy to a Stratum V1 pool (devnet Sv1 port)', () => {
     const p = await pool();
     const { port } = await proxyTo([`stratum+tcp://127.0.0.1:${p.sv1.port}`], tempDir(), { limits: { maxConnections: 1 } });
     const first = await miner(port, 'bc1ql.one');
-    const second = new TestMiner({ host: '127.0.0.1', port, user: 'bc1ql.two' });
+    const second = minerFor({ host: '127.0.0.1', port, user: 'bc1ql.two' });
     cleanups.push(() => second.close());
     await expect(second.connect(1000)).rejects.toThrow();
     expect((await first.submitShare()).accepted).toBe(true);

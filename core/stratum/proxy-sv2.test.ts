@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Devnet, startDevnet } from '../../devnet/index';
 import { type Proxy, type QuoteEvent, type ShareEvent } from './proxy';
-import { TestMiner } from './testing/test-miner';
+import { minerFor, type SimMiner } from '../../device/sim/miner';
 import { until } from '../../test/until';
 import { testProxy } from './testing/test-proxy';
 
@@ -13,7 +13,7 @@ let devnet: Devnet;
 let proxy: Proxy;
 let port: number;
 let dir: string;
-const miners: TestMiner[] = [];
+const miners: SimMiner[] = [];
 const quotes: QuoteEvent[] = [];
 const shares: ShareEvent[] = [];
 
@@ -43,7 +43,7 @@ afterAll(async () => {
 describe('proxy to the devnet pool over Stratum V2', () => {
   it('forwards shares of several miners as SubmitSharesExtended; the pool accepts them and counts agree', async () => {
     for (const user of ['bc1qa.g1', 'bc1qb.g2', 'bc1qc.g3']) {
-      const m = new TestMiner({ host: '127.0.0.1', port, user });
+      const m = minerFor({ host: '127.0.0.1', port, user });
       miners.push(m);
       await m.connect();
     }
@@ -83,9 +83,9 @@ describe('proxy to the devnet pool over Stratum V2', () => {
   });
 
   it('opens another pool connection when the pool caps channels per connection (70 miners)', async () => {
-    const crowd: TestMiner[] = [];
+    const crowd: SimMiner[] = [];
     // a farm: every device on its own LAN address
-    for (let i = 0; i < 70; i++) crowd.push(new TestMiner({ host: '127.0.0.1', port, localAddress: `127.0.1.${i + 1}`, user: `bc1qcrowd.m${i}`, keepMessages: false }));
+    for (let i = 0; i < 70; i++) crowd.push(minerFor({ host: '127.0.0.1', port, user: `bc1qcrowd.m${i}` }, { localAddress: `127.0.1.${i + 1}` }));
     miners.push(...crowd);
     await Promise.all(crowd.map((m) => m.connect()));
     await Promise.all(crowd.map((m) => m.submitShare()));

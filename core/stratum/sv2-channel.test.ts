@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Sv2AnyMessage, Sv2Message } from '../../lib/protocol/sv2/messages';
 import { createProxy, type Proxy, type QuoteEvent, type ShareEvent } from './proxy';
 import type { Sv2Conn } from './sv2-upstream';
-import { TestMiner } from './testing/test-miner';
+import { minerFor } from '../../device/sim/miner';
 import { until } from '../../test/until';
 import { testProxy } from './testing/test-proxy';
 
@@ -84,7 +84,7 @@ async function setup(extra: Partial<Parameters<typeof createProxy>[0]> = {}): Pr
 describe('Sv2 upstream channel', () => {
   it('opens a channel with the locking key and maps the future job + prevhash to a clean notify', async () => {
     const { port, pool } = await setup();
-    const miner = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qz.rig' });
+    const miner = minerFor({ host: '127.0.0.1', port, user: 'bc1qz.rig' });
     cleanups.push(() => miner.close());
     await miner.connect();
     const open = pool.sent.find((m) => m.type === 'OpenExtendedMiningChannel');
@@ -103,7 +103,7 @@ describe('Sv2 upstream channel', () => {
 
   it('sends SubmitSharesExtended with the full extranonce and settles a batch from one Success', async () => {
     const { proxy, port, pool } = await setup();
-    const miner = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qz.rig' });
+    const miner = minerFor({ host: '127.0.0.1', port, user: 'bc1qz.rig' });
     cleanups.push(() => miner.close());
     await miner.connect();
     const a = await miner.submitShare();
@@ -127,7 +127,7 @@ describe('Sv2 upstream channel', () => {
     const { proxy, port, pool } = await setup();
     const quotes: QuoteEvent[] = [];
     proxy.on('quote', (q: QuoteEvent) => quotes.push(q));
-    const miner = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qz.gone' });
+    const miner = minerFor({ host: '127.0.0.1', port, user: 'bc1qz.gone' });
     await miner.connect();
     const share = await miner.submitShare();
     miner.close();
@@ -146,7 +146,7 @@ describe('Sv2 upstream channel', () => {
     const { proxy, port, pool } = await setup({ verdictGraceMs: 200 });
     const shares: ShareEvent[] = [];
     proxy.on('share', (e) => shares.push(e));
-    const miner = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qz.late' });
+    const miner = minerFor({ host: '127.0.0.1', port, user: 'bc1qz.late' });
     await miner.connect();
     const share = await miner.submitShare();
     expect(share.accepted).toBe(true); // answered from the local check after verdictTimeoutMs
@@ -167,8 +167,8 @@ describe('Sv2 upstream channel', () => {
     const { proxy, port, pool } = await setup({ aggregateChannels: true });
     const quotes: QuoteEvent[] = [];
     proxy.on('quote', (q: QuoteEvent) => quotes.push(q));
-    const a = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qa.one' });
-    const b = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qb.two' });
+    const a = minerFor({ host: '127.0.0.1', port, user: 'bc1qa.one' });
+    const b = minerFor({ host: '127.0.0.1', port, user: 'bc1qb.two' });
     cleanups.push(() => a.close(), () => b.close());
     await a.connect();
     await b.connect();
@@ -196,7 +196,7 @@ describe('Sv2 upstream channel', () => {
 
   it('follows SetTarget, SetExtranoncePrefix, a pool CloseChannel and Reconnect without dropping the miner', async () => {
     const { proxy, port, pool } = await setup();
-    const miner = new TestMiner({ host: '127.0.0.1', port, user: 'bc1qt.w' });
+    const miner = minerFor({ host: '127.0.0.1', port, user: 'bc1qt.w' });
     cleanups.push(() => miner.close());
     let disconnected = false;
     miner.on('disconnected', () => (disconnected = true));

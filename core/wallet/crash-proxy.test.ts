@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Devnet, startDevnet } from '../../devnet/index';
 import { silentLogger } from '../../lib/log';
-import { TestMiner } from '../stratum/testing/test-miner';
+import { minerFor } from '../../device/sim/miner';
 import { bip39Seed, deriveLockingKey } from './keys';
 import { signQuoteLookup } from '../../lib/protocol/cashu';
 import { runWalletChild, walletChildren } from './testing/child';
@@ -45,7 +45,7 @@ describe('crash safety with the proxy', () => {
     for (const [round, step] of ['reserved', 'answered', 'storing', 'timer'].entries()) {
       const run = runWalletChild({ ...env, CRASH_STEP: step === 'timer' ? 'none' : step, CRASH_NTH: '1' });
       await run.ready;
-      const miner = new TestMiner({ host: '127.0.0.1', port: run.port()!, user: `bc1qminer.bitaxe${round}` });
+      const miner = minerFor({ host: '127.0.0.1', port: run.port()!, user: `bc1qminer.bitaxe${round}` });
       // the child may die at its step before a miner even connects (finishing an earlier operation)
       await Promise.race([miner.connect().catch(() => undefined), run.exited]);
       // shares until the child dies (at its step) or a handful went through

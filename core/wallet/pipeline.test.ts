@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Devnet, startDevnet } from '../../devnet/index';
 import { type Proxy, type QuoteEvent } from '../stratum/proxy';
-import { TestMiner } from '../stratum/testing/test-miner';
+import { minerFor, type SimMiner } from '../../device/sim/miner';
 import { TEST_PASSPHRASE, tempDir, testWallet } from './testing/kit';
 import { until } from '../../test/until';
 import { testProxy } from '../stratum/testing/test-proxy';
@@ -44,9 +44,9 @@ describe('shares mined through the proxy end as proofs', () => {
     const port = (await proxy.start()).port;
     cleanups.push(() => proxy.stop());
 
-    const miners: TestMiner[] = [];
+    const miners: SimMiner[] = [];
     for (const user of ['bc1qa.bitaxe1', 'bc1qb.bitaxe2']) {
-      const miner = new TestMiner({ host: '127.0.0.1', port, user });
+      const miner = minerFor({ host: '127.0.0.1', port, user });
       await miner.connect();
       miners.push(miner);
       cleanups.push(() => miner.close());

@@ -12,7 +12,7 @@ import { fixturePath } from '../../test/fixtures';
 import { until } from '../../test/until';
 import { PARTITION_TABLE_OFFSET, buildPartitionTable, ESP_MINER_PARTITIONS } from './partition-table';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../sim/simulator';
-import { startTestPool } from '../sim/test-pool';
+import { startPool } from '../../devnet/pool/pool';
 import { CHIPS, REG } from '../sim/rom-loader';
 import { NvsBackups } from './backups';
 import { buildNvs, formatEntry, nvsHealth, readNvs } from './nvs';
@@ -46,7 +46,7 @@ const otherThan = (image: Uint8Array, changed: string[]) => readNvs(image).filte
 
 describe('setting up a stock Bitaxe over USB', () => {
   it('merges Wi-Fi and the pool into its NVS, keeps the factory data byte for byte, and it boots and mines on the new pool', async () => {
-    const pool = await startTestPool();
+    const pool = await startPool({ sv1StartDifficulty: 1e-6, sv1HonoursSuggestedDifficulty: false });
     cleanups.push(() => pool.close());
     const sim = await stockUnit({ nvs: engineImage() });
     const original = sim.usb.nvs();
@@ -59,11 +59,11 @@ describe('setting up a stock Bitaxe over USB', () => {
       identity,
       backups,
       onProgress: (p) => progress.push(p),
-      settings: { wifi: { ssid: 'HomeNet', password: 'correct horse' }, pool: { url: pool.host, port: pool.port, user: 'bc1qminer.gamma' } },
+      settings: { wifi: { ssid: 'HomeNet', password: 'correct horse' }, pool: { url: pool.sv1.host, port: pool.sv1.port, user: 'bc1qminer.gamma' } },
     });
 
     expect(result.mac).toBe(sim.mac);
-    expect(result.after.primary).toMatchObject({ url: pool.host, port: pool.port, protocol: 'SV1' });
+    expect(result.after.primary).toMatchObject({ url: pool.sv1.host, port: pool.sv1.port, protocol: 'SV1' });
     expect(result.before.primary?.url).toBe('public-pool.io');
     expect(progress.filter((p) => p.state === 'done').map((p) => p.step)).toEqual(['connect', 'read', 'merge', 'backup', 'write', 'verify', 'reset']);
     expect(progress.some((p) => p.step === 'write' && p.total === 0x6000 && p.done === 0x6000)).toBe(true);
@@ -85,7 +85,7 @@ describe('setting up a stock Bitaxe over USB', () => {
     expect(keysOf(after, FACTORY)).toEqual(keysOf(original, FACTORY));
     expect(sim.usb.board).toEqual({ boardVersion: '601', deviceModel: 'gamma', asicModel: 'BM1370' });
     const info = (await (await fetch(`${sim.http}/api/system/info`)).json()) as { ssid: string; stratumURL: string; stratumPort: number; boardVersion: string };
-    expect(info).toMatchObject({ ssid: 'HomeNet', stratumURL: pool.host, stratumPort: pool.port, boardVersion: '601' });
+    expect(info).toMatchObject({ ssid: 'HomeNet', stratumURL: pool.sv1.host, stratumPort: pool.sv1.port, boardVersion: '601' });
     await until(() => sim.stratum().sharesAccepted > 0, 'shares accepted by the new pool', 30_000);
   });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFixture } from '../../test/fixtures';
 import { type Simulator, startSimulator } from '../sim/simulator';
-import { startTestPool } from '../sim/test-pool';
+import { startPool } from '../../devnet/pool/pool';
 import { SerialCommandError, SerialDriver } from './driver';
 import { type ConsoleEvent, ShareCounter, parseConsoleLine } from './log-parser';
 import { listBitaxePorts, listFromSysfs } from './ports';
@@ -99,9 +99,9 @@ describe('serial driver over a real pty', () => {
   }
 
   it('reads logs, counts shares and runs JSON commands on patched firmware', async () => {
-    const pool = await startTestPool();
+    const pool = await startPool({ sv1StartDifficulty: 1e-6, sv1HonoursSuggestedDifficulty: false });
     cleanups.push(() => pool.close());
-    const s = await simWithSerial(true, { host: pool.host, port: pool.port });
+    const s = await simWithSerial(true, pool.sv1);
     const events: ConsoleEvent[] = [];
     const driver = await SerialDriver.open(s.serial ?? '', { onEvent: (e) => events.push(e) });
     cleanups.push(() => driver.close());

@@ -1,5 +1,4 @@
-/** The Bitaxe simulator: the library call, the CLI, and the small Sv1 pool its tests mine on. */
+/** The Bitaxe simulator: the library call and the CLI. */
 export { parseSimArgs, runSimCli } from './cli';
 export { FIRMWARE_VERSIONS, MODELS, type SimFirmware, type SimModel } from './models';
 export { type Simulator, type SimulatorOptions, startSimulator } from './simulator';
-export { type TestPool, type TestPoolMiner, startTestPool } from './test-pool';

@@ -1,22 +1,35 @@
 /**
- * A Stratum V1 client that behaves like ESP-Miner's (research/bitaxe.md, stratum_parser_transcript.txt):
- * configure/subscribe/authorize pipelined on connect, suggest_difficulty and extranonce.subscribe only
- * after authorize succeeds, extranonce2 as a little-endian counter reset per job, version rolling within
- * the pool's mask, real sha256d hashing, fallback after 3 consecutive failures and a primary probe while
- * on fallback. Intervals are options so tests can shorten them.
+ * The one ESP-Miner-like Stratum V1 client, for the simulator and for every test that needs a miner. It behaves
+ * like the firmware (components/stratum/stratum_api.c and main/tasks/stratum_v1_task.c): configure, subscribe and
+ * authorize pipelined on connect (ids 1, 2, 3); suggest_difficulty and extranonce.subscribe only after authorize
+ * succeeds; set_difficulty applies at the next notify; a notify whose job id it already holds is ignored (a clean one
+ * clears the list first); extranonce2 is a little-endian counter reset per job; six submit params; pong and
+ * client.get_version answered; client.reconnect dials the configured pool again, whatever host it names.
+ *
+ * Two ways to run it: start() is the firmware's stratum task (redial after every close, fallback after 3 failures,
+ * a primary probe while on fallback) with the simulated ASIC hashing at `hashesPerSecond`; connect() is one
+ * connection as a test drives it (resolves with a job in hand; no redial unless the pool sends client.reconnect),
+ * and submitShare() finds and sends a share of a chosen kind on demand.
  */
+import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import { hashDifficulty, hashMeetsTarget, sha256d, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
-import { type Sv1Response, Sv1LineSplitter, parseSv1Line, rejectReasonOf } from '../../lib/protocol/sv1/codec';
+import { bytesToHex, hashMeetsTarget, MAX_TARGET, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
+import { type Sv1Message, type Sv1Response, Sv1LineSplitter, parseSv1Line, rejectReasonOf } from '../../lib/protocol/sv1/codec';
 import { type Sv1Job, extranonce2Hex, headerForSubmission, parseNotify } from '../../lib/protocol/sv1/job';
+import { type AsicSession, type FoundShare, SimAsic, hex32, searchNonce } from './asic';
+import { type PoolProbe, probePool } from './pool-probe';
+
+export { type FoundShare, incrementBitmask } from './asic';
 
 export interface MinerPool {
   host: string;
   port: number;
   user: string;
-  password: string;
-  suggestedDifficulty: number;
-  extranonceSubscribe: boolean;
+  /** default 'x' */
+  password?: string;
+  /** sent after authorize when > 0, like the firmware's stratumSuggestedDifficulty */
+  suggestedDifficulty?: number;
+  extranonceSubscribe?: boolean;
 }
 
 export type EspLogLevel = 'E' | 'W' | 'I' | 'D';
@@ -24,10 +37,13 @@ export type EspLogLevel = 'E' | 'W' | 'I' | 'D';
 export interface MinerOptions {
   /** read at every connection attempt: pool edits apply on the next reconnect */
   pools: () => { primary?: MinerPool; fallback?: MinerPool };
-  userAgent: string;
+  /** default: a Bitaxe Gamma on v2.15.0 */
+  userAgent?: string;
+  /** the LAN host the miner connects from (a loopback address such as 127.0.0.2) */
   localAddress?: string;
-  hashesPerSecond: number;
-  log: (level: EspLogLevel, tag: string, message: string) => void;
+  /** 0 (default): the ASIC hashes only when submitShare() asks */
+  hashesPerSecond?: number;
+  log?: (level: EspLogLevel, tag: string, message: string) => void;
   onShareResult?: (accepted: boolean, reason: string | undefined, difficulty: number) => void;
   onNonce?: (share: FoundShare) => void;
   connectRetryMs?: number;
@@ -35,73 +51,115 @@ export interface MinerOptions {
   primaryProbeMs?: number;
   probeTimeoutMs?: number;
   failuresBeforeFallback?: number;
-  /**
-   * The lowest difficulty the simulated ASIC reports. A real ASIC never reports below its ticket
-   * mask (difficulty 256 on a Bitaxe); scaled to the simulated hashrate, the default keeps the
-   * sim at about two nonces a second whatever the pool asks for.
-   */
+  /** the lowest difficulty the simulated ASIC reports (see SimAsic) */
   asicFloorDifficulty?: number;
 }
 
-export interface FoundShare {
-  jobId: string;
-  extranonce2: string;
-  ntime: string;
-  nonce: string;
-  versionBits: string;
-  difficulty: number;
-  poolDifficulty: number;
+/** A miner pointed at one pool, as a test sets one up. */
+export function minerFor(pool: MinerPool, options: Omit<MinerOptions, 'pools'> = {}): SimMiner {
+  return new SimMiner({ ...options, pools: () => ({ primary: pool }) });
 }
 
-interface ActiveJob {
-  job: Sv1Job;
-  poolDifficulty: number;
-  extranonce2Counter: bigint;
-  version: number;
-  nonce: number;
-  header?: Uint8Array;
+export interface ShareResult {
+  accepted: boolean;
+  reason?: string;
+  headerHash: string;
+  /** ms from writing the submit to reading its answer */
+  latencyMs: number;
 }
 
-/** ESP-Miner's increment_bitmask: add one to the bits under the mask, carrying across gaps. */
-export function incrementBitmask(value: number, mask: number): number {
-  if (mask === 0) return value >>> 0;
-  const next = (((value | ~mask) >>> 0) + 1) >>> 0;
-  return ((next & mask) | (value & ~mask)) >>> 0;
+export type ShareKind = 'valid' | 'low-difficulty' | 'duplicate' | 'unknown-job';
+
+interface MinerEvents {
+  message: [Sv1Message];
+  disconnected: [];
 }
 
-const NONCES_PER_VERSION = 4096;
-const VERSIONS_PER_EXTRANONCE2 = 4;
-const TICK_MS = 100;
-
-function hex32(value: number): string {
-  return (value >>> 0).toString(16).padStart(8, '0');
+interface Waiting {
+  resolve: (response: Sv1Response) => void;
+  /** set for a share: the difficulty of its hash */
+  shareDifficulty?: number;
 }
 
-export class SimMiner {
-  private socket: net.Socket | undefined;
-  private probeSocket: net.Socket | undefined;
-  private timers = new Set<NodeJS.Timeout>();
-  private hashTimer: NodeJS.Timeout | undefined;
-  private stopped = true;
-  private nextId = 1;
-  private failures = 0;
-  private onFallback = false;
-  private extranonce1 = '';
-  private extranonce2Length = 4;
-  private versionMask = 0;
-  private pendingDifficulty = 0;
-  private active: ActiveJob | undefined;
-  private recentJobIds: string[] = [];
-  private submits = new Map<number, number>();
-  private currentPool: MinerPool | undefined;
+const KEPT_MESSAGES = 1000;
+const KEPT_JOBS = 64;
+/** stratum_v1_task.c MAX_ACTIVE_JOB_IDS */
+const KEPT_JOB_IDS = 16;
+const AUTHORIZE_ID = 3;
+
+export class SimMiner extends EventEmitter<MinerEvents> {
+  /** the last messages received, oldest first */
+  readonly received: Sv1Message[] = [];
+  /** the jobs received, each with the difficulty the firmware mines it at (the one in force at its notify) */
+  readonly jobs: Array<{ job: Sv1Job; difficulty: number }> = [];
+  readonly rejectReasons: Record<string, number> = {};
+  accepted = 0;
+  rejected = 0;
+  /** client.reconnect requests followed */
+  reconnects = 0;
   paused = false;
   connected = false;
   authorized = false;
-  poolDifficulty = 0;
+  /** the difficulty of the current job */
+  difficulty = 0;
   lastResponseMs = 0;
-  private sentAt = new Map<number, number>();
+  private readonly session: AsicSession = { extranonce1: '', extranonce2Size: 4, versionMask: 0 };
+  private readonly asic: SimAsic;
+  private socket: net.Socket | undefined;
+  private probe: PoolProbe | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = true;
+  /** false while a test drives one connection: a close is the end, unless the pool asked for the reconnect */
+  private redial = true;
+  private reconnectRequested = false;
+  private nextId = 1;
+  private failures = 0;
+  private onFallback = false;
+  private pendingDifficulty = 0;
+  private recentJobIds: string[] = [];
+  private readonly waiting = new Map<number, Waiting>();
+  private readonly sentAt = new Map<number, number>();
+  private currentPool: MinerPool | undefined;
+  private extranonce2Counter = 1n;
+  private lastShare: { params: unknown[]; headerHash: string } | undefined;
 
-  constructor(private readonly options: MinerOptions) {}
+  constructor(private readonly options: MinerOptions) {
+    super();
+    this.asic = new SimAsic({
+      hashesPerSecond: options.hashesPerSecond ?? 0,
+      floorDifficulty: options.asicFloorDifficulty,
+      session: this.session,
+      canSubmit: () => this.authorized && !this.paused,
+      log: (message) => this.log('I', 'asic_result', message),
+      onNonce: (share) => {
+        this.options.onNonce?.(share);
+        const pool = this.currentPool;
+        if (pool) void this.submit([pool.user, share.jobId, share.extranonce2, share.ntime, share.nonce, share.versionBits], share.difficulty);
+      },
+    });
+  }
+
+  get extranonce1(): string {
+    return this.session.extranonce1;
+  }
+
+  get extranonce2Size(): number {
+    return this.session.extranonce2Size;
+  }
+
+  get versionMask(): number {
+    return this.session.versionMask;
+  }
+
+  /** the job being mined */
+  get job(): Sv1Job | undefined {
+    return this.asic.job;
+  }
+
+  /** what it says in mining.subscribe: bitaxe/<asic>/<firmware version> */
+  get userAgent(): string {
+    return this.options.userAgent ?? 'bitaxe/BM1370/v2.15.0';
+  }
 
   get usingFallback(): boolean {
     return this.onFallback;
@@ -111,32 +169,119 @@ export class SimMiner {
     return this.currentPool;
   }
 
+  /** The firmware's stratum task: connect, redial after every close, fall back and probe the primary. */
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.redial = true;
     this.failures = 0;
     this.onFallback = false;
-    this.connect();
-    this.hashTimer = setInterval(() => this.hashTick(), TICK_MS);
+    this.asic.start();
+    this.dial();
   }
 
   stop(): void {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    if (this.hashTimer) clearInterval(this.hashTimer);
-    this.hashTimer = undefined;
+    this.asic.stop();
+    // the close event answers unanswered calls and says 'disconnected'
     this.socket?.destroy();
-    this.probeSocket?.destroy();
-    this.socket = undefined;
+    this.probe?.cancel();
     this.connected = false;
     this.authorized = false;
-    this.active = undefined;
+  }
+
+  /** One connection, as a test drives it: resolves once authorized with a job in hand; rejects if refused or cut. */
+  async connect(timeoutMs = 10_000): Promise<void> {
+    this.stopped = false;
+    this.redial = false;
+    let onMessage: (message: Sv1Message) => void = () => undefined;
+    let onDisconnected: () => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => {
+      onMessage = (message) => {
+        if (message.kind === 'response' && message.id === AUTHORIZE_ID && message.result !== true) {
+          reject(new Error(`authorize failed: ${rejectReasonOf(message) ?? 'no reason'}`));
+        }
+      };
+      onDisconnected = () => reject(new Error('the pool closed the connection before the first job'));
+    });
+    const ready = this.waitFor(() => this.authorized && this.job !== undefined && this.difficulty > 0, timeoutMs, 'first job');
+    ready.catch(() => undefined); // when `failed` wins the race, the timeout still ends this one later
+    this.on('message', onMessage);
+    this.on('disconnected', onDisconnected);
+    this.dial();
+    try {
+      await Promise.race([ready, failed]);
+    } finally {
+      this.off('message', onMessage);
+      this.off('disconnected', onDisconnected);
+    }
+  }
+
+  /** Stops everything: the connection, the timers, the probe. */
+  close(): void {
+    this.stop();
   }
 
   /** client.reconnect and pool edits: drop the connection and dial the configured pool again. */
   reconnect(): void {
+    this.reconnectRequested = true;
     this.socket?.destroy();
+  }
+
+  /**
+   * Finds and submits one share of the given kind on the current job (or on `work`, an earlier job still in
+   * flight, at the difficulty it came with); resolves with the verdict. For a miner that hashes only on demand.
+   */
+  async submitShare(kind: ShareKind = 'valid', work?: { job: Sv1Job; difficulty: number }): Promise<ShareResult> {
+    if (kind === 'duplicate' && this.lastShare) return this.sendShare(this.lastShare.params, this.lastShare.headerHash);
+    const job = work?.job ?? this.job;
+    const pool = this.currentPool;
+    if (!job || !pool) throw new Error('no job yet');
+    if ((this.options.hashesPerSecond ?? 0) > 0) throw new Error('submitShare is for a miner that hashes on demand (hashesPerSecond 0)');
+    const difficulty = work?.difficulty ?? this.difficulty;
+    const target = difficulty > 0 ? targetFromDifficulty(difficulty) : MAX_TARGET;
+    // work on an earlier job uses counters the current job's never reach, so no two shares repeat
+    const extranonce2 = extranonce2Hex(this.extranonce2Counter++ + (work ? 1n << 24n : 0n), this.extranonce2Size);
+    const versionBits = this.versionMask ? hex32(0x2000 & this.versionMask) : '00000000';
+    const header = headerForSubmission(job, { extranonce1: this.extranonce1, extranonce2, ntime: job.ntime, nonce: '00000000', versionBits });
+    const found = await searchNonce(header, (hash) => hashMeetsTarget(hash, target) === (kind !== 'low-difficulty'));
+    const params = [pool.user, kind === 'unknown-job' ? 'ffffffff' : job.jobId, extranonce2, job.ntime, hex32(found.nonce), versionBits];
+    const headerHash = bytesToHex(found.hash);
+    this.lastShare = { params, headerHash };
+    return this.sendShare(params, headerHash);
+  }
+
+  /** Sends any line as-is (fuzzing and protocol tests). */
+  writeRaw(line: string): void {
+    this.socket?.write(line);
+  }
+
+  /** Sends a request and resolves with its answer (or a 'disconnected' error when the connection ends first). */
+  call(method: string, params: unknown[]): Promise<Sv1Response> {
+    return new Promise((resolve) => this.waiting.set(this.send(method, params), { resolve }));
+  }
+
+  waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (condition()) return resolve();
+      const check = () => {
+        if (!condition()) return;
+        clearTimeout(timer);
+        this.off('message', check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.off('message', check);
+        reject(new Error(`timed out waiting for ${what}`));
+      }, timeoutMs);
+      this.on('message', check);
+    });
+  }
+
+  private log(level: EspLogLevel, tag: string, message: string): void {
+    this.options.log?.(level, tag, message);
   }
 
   private later(ms: number, fn: () => void): void {
@@ -154,58 +299,69 @@ export class SimMiner {
     return primary ?? fallback;
   }
 
-  private connect(): void {
+  private dial(): void {
     const pool = this.choosePool();
     this.currentPool = pool;
     if (!pool) {
-      this.options.log('E', 'stratum_task', 'No pool configured');
-      this.later(this.options.connectRetryMs ?? 5000, () => this.connect());
+      this.log('E', 'stratum_task', 'No pool configured');
+      this.later(this.options.connectRetryMs ?? 5000, () => this.dial());
       return;
     }
-    this.options.log('I', 'stratum_task', `Connecting to: stratum+tcp://${pool.host}:${pool.port} (${this.onFallback ? 'fallback' : 'primary'})`);
+    this.log('I', 'stratum_task', `Connecting to: stratum+tcp://${pool.host}:${pool.port} (${this.onFallback ? 'fallback' : 'primary'})`);
     const socket = net.connect({ host: pool.host, port: pool.port, localAddress: this.options.localAddress });
     socket.setNoDelay(true);
     this.socket = socket;
     this.nextId = 1;
-    this.submits.clear();
     this.sentAt.clear();
     this.recentJobIds = [];
+    this.reconnectRequested = false;
     const splitter = new Sv1LineSplitter();
     let established = false;
     socket.on('connect', () => {
       established = true;
       this.connected = true;
-      this.options.log('I', 'stratum_task', 'Connected');
+      this.log('I', 'stratum_task', 'Connected');
       // Pipelined without waiting for answers, like the firmware.
       this.send('mining.configure', [['version-rolling'], { 'version-rolling.mask': 'ffffffff' }]);
-      this.send('mining.subscribe', [this.options.userAgent]);
-      this.send('mining.authorize', [pool.user, pool.password]);
+      this.send('mining.subscribe', [this.userAgent]);
+      this.send('mining.authorize', [pool.user, pool.password ?? 'x']);
     });
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
       for (const line of splitter.push(chunk)) {
-        if (typeof line === 'string') this.handleLine(line, pool);
+        if (typeof line === 'string' && this.socket === socket) this.handleLine(line, pool);
       }
     });
     socket.on('error', () => undefined);
-    socket.on('close', () => {
-      if (this.socket !== socket) return;
-      this.connected = false;
-      this.authorized = false;
-      this.active = undefined;
-      this.socket = undefined;
-      if (this.stopped) return;
-      this.failures += 1;
-      if (established) this.options.log('E', 'stratum_api', 'Error: transport read failed: Connection closed by peer (code: -1)');
-      else this.options.log('E', 'stratum_task', `Socket unable to connect to ${pool.host}:${pool.port}`);
-      if (this.failures >= (this.options.failuresBeforeFallback ?? 3) && !this.onFallback && this.options.pools().fallback) {
-        this.options.log('W', 'stratum_task', 'Switching to fallback pool');
-        this.onFallback = true;
-        this.failures = 0;
-        this.scheduleProbe();
-      }
-      this.later(established ? (this.options.readErrorRetryMs ?? 1000) : (this.options.connectRetryMs ?? 5000), () => this.connect());
-    });
+    socket.on('close', () => this.onClose(socket, pool, established));
+  }
+
+  private onClose(socket: net.Socket, pool: MinerPool, established: boolean): void {
+    if (this.socket !== socket) return;
+    this.connected = false;
+    this.authorized = false;
+    this.asic.work(undefined);
+    this.socket = undefined;
+    // unanswered calls end with the connection, as the firmware's read error does
+    for (const [id, { resolve }] of this.waiting) resolve({ kind: 'response', id, result: null, error: [20, 'disconnected', null] });
+    this.waiting.clear();
+    this.emit('disconnected');
+    if (this.stopped) return;
+    if (this.reconnectRequested) {
+      this.later(this.options.readErrorRetryMs ?? 1000, () => this.dial());
+      return;
+    }
+    if (!this.redial) return;
+    this.failures += 1;
+    if (established) this.log('E', 'stratum_api', 'Error: transport read failed: Connection closed by peer (code: -1)');
+    else this.log('E', 'stratum_task', `Socket unable to connect to ${pool.host}:${pool.port}`);
+    if (this.failures >= (this.options.failuresBeforeFallback ?? 3) && !this.onFallback && this.options.pools().fallback) {
+      this.log('W', 'stratum_task', 'Switching to fallback pool');
+      this.onFallback = true;
+      this.failures = 0;
+      this.scheduleProbe();
+    }
+    this.later(established ? (this.options.readErrorRetryMs ?? 1000) : (this.options.connectRetryMs ?? 5000), () => this.dial());
   }
 
   private send(method: string, params: unknown[]): number {
@@ -216,21 +372,36 @@ export class SimMiner {
   }
 
   private writeLine(line: string): void {
-    this.options.log('I', 'stratum_api', `tx: ${line}`);
+    this.log('I', 'stratum_api', `tx: ${line}`);
     this.socket?.write(`${line}\n`);
   }
 
+  private async sendShare(params: unknown[], headerHash: string): Promise<ShareResult> {
+    const started = performance.now();
+    const response = await this.submit(params, 0);
+    const latencyMs = performance.now() - started;
+    if (response.result === true) return { accepted: true, headerHash, latencyMs };
+    return { accepted: false, reason: rejectReasonOf(response) ?? 'unknown', headerHash, latencyMs };
+  }
+
+  private submit(params: unknown[], shareDifficulty: number): Promise<Sv1Response> {
+    return new Promise((resolve) => this.waiting.set(this.send('mining.submit', params), { resolve, shareDifficulty }));
+  }
+
   private handleLine(line: string, pool: MinerPool): void {
-    this.options.log('I', 'stratum_api', `rx: ${line}`);
-    let message;
+    this.log('I', 'stratum_api', `rx: ${line}`);
+    let message: Sv1Message;
     try {
       message = parseSv1Line(line);
     } catch {
-      this.options.log('E', 'stratum_api', `JSON parse failed: ${line.slice(0, 200)}`);
+      this.log('E', 'stratum_api', `JSON parse failed: ${line.slice(0, 200)}`);
       return;
     }
+    this.received.push(message);
+    if (this.received.length > KEPT_MESSAGES) this.received.shift();
     if (message.kind === 'request') this.handleRequest(message.id, message.method, message.params);
     else this.handleResponse(message, pool);
+    this.emit('message', message);
   }
 
   private handleRequest(id: number | string | null, method: string, params: unknown[]): void {
@@ -240,56 +411,64 @@ export class SimMiner {
         try {
           job = parseNotify(params);
         } catch (error) {
-          this.options.log('E', 'stratum_api', `Invalid mining.notify: ${(error as Error).message}`);
+          this.log('E', 'stratum_api', `Invalid mining.notify: ${(error as Error).message}`);
           return;
         }
         // stratum_v1_task.c: a clean notify clears the ids kept against duplicates first (as does a new connection)
         if (job.cleanJobs) this.recentJobIds = [];
-        if (this.recentJobIds.includes(job.jobId)) return;
+        if (this.recentJobIds.includes(job.jobId)) {
+          this.log('W', 'stratum_v1_task', `Ignoring duplicate notify for job ${job.jobId}`);
+          return;
+        }
         this.recentJobIds.push(job.jobId);
-        if (this.recentJobIds.length > 16) this.recentJobIds.shift();
+        if (this.recentJobIds.length > KEPT_JOB_IDS) this.recentJobIds.shift();
         // the firmware takes the newest notify as its work (with the difficulty set before it) at its next job
         // interval; a clean one also drops the work in flight (create_jobs_task, SYSTEM_clean_jobs_queue)
-        this.poolDifficulty = this.pendingDifficulty;
-        this.startJob(job);
+        this.difficulty = this.pendingDifficulty;
+        this.extranonce2Counter = 1n;
+        this.asic.work(job, this.difficulty);
+        this.jobs.push({ job, difficulty: this.difficulty });
+        if (this.jobs.length > KEPT_JOBS) this.jobs.shift();
         return;
       }
       case 'mining.set_difficulty': {
         const value = params[0];
         if (typeof value !== 'number' || !(value > 0)) {
-          this.options.log('E', 'stratum_api', 'Invalid difficulty value in set_difficulty');
+          this.log('E', 'stratum_api', 'Invalid difficulty value in set_difficulty');
           return;
         }
         this.pendingDifficulty = value;
-        this.options.log('I', 'stratum_api', `Set pool difficulty: ${value.toFixed(2)}`);
+        this.log('I', 'stratum_api', `Set pool difficulty: ${value.toFixed(2)}`);
         return;
       }
       case 'mining.set_version_mask':
-        if (typeof params[0] === 'string') this.versionMask = Number.parseInt(params[0], 16) >>> 0;
-        this.options.log('I', 'stratum_api', `Set version mask: ${hex32(this.versionMask)}`);
+        if (typeof params[0] === 'string') this.session.versionMask = Number.parseInt(params[0], 16) >>> 0;
+        this.log('I', 'stratum_api', `Set version mask: ${hex32(this.session.versionMask)}`);
         return;
       case 'mining.set_extranonce':
         if (typeof params[0] === 'string' && typeof params[1] === 'number') {
-          this.extranonce1 = params[0];
-          this.extranonce2Length = params[1];
+          this.session.extranonce1 = params[0];
+          this.session.extranonce2Size = params[1];
         }
         return;
       case 'mining.ping':
         this.writeLine(JSON.stringify({ id, method: 'pong', params: [] }));
         return;
       case 'client.get_version':
-        this.writeLine(JSON.stringify({ id, result: this.options.userAgent, error: null }));
+        // STRATUM_V1_send_version: the firmware's own version (the last part of bitaxe/<asic>/<version>)
+        this.writeLine(JSON.stringify({ id, result: this.userAgent.split('/').at(-1), error: null }));
         return;
       case 'client.show_message':
-        this.options.log('I', 'stratum_api', `Pool message: ${String(params[0] ?? '')}`);
+        this.log('I', 'stratum_api', `Pool message: ${String(params[0] ?? '')}`);
         return;
       case 'client.reconnect':
         // host/port are ignored: the firmware reconnects to its configured pool
-        this.options.log('I', 'stratum_api', 'Received client.reconnect');
+        this.log('I', 'stratum_api', 'Received client.reconnect');
+        this.reconnects += 1;
         this.reconnect();
         return;
       default:
-        this.options.log('I', 'stratum_api', `Unhandled method: ${method}`);
+        this.log('I', 'stratum_api', `Unhandled method: ${method}`);
     }
   }
 
@@ -300,108 +479,51 @@ export class SimMiner {
       this.lastResponseMs = Date.now() - sent;
       this.sentAt.delete(id);
     }
+    const waiting = this.waiting.get(id);
+    const isShare = waiting?.shareDifficulty !== undefined;
     const result = response.result;
     if (Array.isArray(result) && result.length >= 3) {
-      if (typeof result[1] === 'string') this.extranonce1 = result[1];
-      if (typeof result[2] === 'number') this.extranonce2Length = result[2];
-      this.options.log('I', 'stratum_api', `Subscribe result: extranonce=${this.extranonce1}, extranonce2_len=${this.extranonce2Length}`);
-      return;
-    }
-    if (result && typeof result === 'object' && 'version-rolling' in result) {
+      if (typeof result[1] === 'string') this.session.extranonce1 = result[1];
+      if (typeof result[2] === 'number') this.session.extranonce2Size = result[2];
+      this.log('I', 'stratum_api', `Subscribe result: extranonce=${this.extranonce1}, extranonce2_len=${this.extranonce2Size}`);
+    } else if (result && typeof result === 'object' && 'version-rolling' in result) {
       const mask = (result as Record<string, unknown>)['version-rolling.mask'];
-      this.versionMask = typeof mask === 'string' ? Number.parseInt(mask, 16) >>> 0 : 0;
-      this.options.log('I', 'stratum_api', `Configure result: version_mask=${hex32(this.versionMask)}`);
-      return;
-    }
-    const difficulty = this.submits.get(id);
-    // Any answer to a setup message, accepted or refused, resets the failure count (stratum_v1_task.c: "Reset
-    // retry attempts after successfully receiving data"): only a pool that says nothing sends the firmware away.
-    if (difficulty === undefined && (typeof result === 'boolean' || (response.error !== null && response.error !== undefined))) this.failures = 0;
-    if (id === 3 && !this.authorized) {
-      if (result === true) {
-        this.authorized = true;
-        if (pool.suggestedDifficulty > 0) this.send('mining.suggest_difficulty', [pool.suggestedDifficulty]);
-        if (pool.extranonceSubscribe) this.send('mining.extranonce.subscribe', []);
-      } else {
-        this.options.log('E', 'stratum_api', `Authorization failed: ${rejectReasonOf(response) ?? 'unknown reason'}`);
+      this.session.versionMask = typeof mask === 'string' ? Number.parseInt(mask, 16) >>> 0 : 0;
+      this.log('I', 'stratum_api', `Configure result: version_mask=${hex32(this.versionMask)}`);
+    } else if (!isShare) {
+      // Any answer to a setup message, accepted or refused, resets the failure count (stratum_v1_task.c: "Reset
+      // retry attempts after successfully receiving data"): only a pool that says nothing sends the firmware away.
+      if (typeof result === 'boolean' || (response.error !== null && response.error !== undefined)) this.failures = 0;
+      if (id === AUTHORIZE_ID && !this.authorized) {
+        if (result === true) {
+          this.authorized = true;
+          if ((pool.suggestedDifficulty ?? 0) > 0) this.send('mining.suggest_difficulty', [pool.suggestedDifficulty]);
+          if (pool.extranonceSubscribe) this.send('mining.extranonce.subscribe', []);
+        } else {
+          this.log('E', 'stratum_api', `Authorization failed: ${rejectReasonOf(response) ?? 'unknown reason'}`);
+        }
       }
-      return;
-    }
-    if (difficulty === undefined) return;
-    // {"result":null,"error":null} is ignored, like the firmware does
-    if (result === null && (response.error === null || response.error === undefined) && !response.rejectReason) return;
-    this.submits.delete(id);
-    const accepted = result === true;
-    const reason = accepted ? undefined : (rejectReasonOf(response) ?? 'unknown');
-    this.options.log('I', 'stratum_api', accepted ? 'Result success' : `Result failed: ${reason}`);
-    this.options.onShareResult?.(accepted, reason, difficulty);
-  }
-
-  private startJob(job: Sv1Job): void {
-    this.active = { job, poolDifficulty: this.poolDifficulty, extranonce2Counter: 1n, version: Number.parseInt(job.version, 16) >>> 0, nonce: 0 };
-  }
-
-  private hashTick(): void {
-    const work = this.active;
-    if (!work || this.paused || !this.authorized || work.poolDifficulty <= 0) return;
-    const floor = this.options.asicFloorDifficulty ?? this.options.hashesPerSecond / 2 ** 32 / 2;
-    const target = targetFromDifficulty(Math.max(work.poolDifficulty, floor));
-    const count = Math.max(1, Math.round((this.options.hashesPerSecond * TICK_MS) / 1000));
-    for (let i = 0; i < count; i++) {
-      if (!work.header) {
-        work.header = headerForSubmission(work.job, {
-          extranonce1: this.extranonce1,
-          extranonce2: extranonce2Hex(work.extranonce2Counter, this.extranonce2Length),
-          ntime: work.job.ntime,
-          nonce: '00000000',
-          versionBits: hex32(work.version ^ Number.parseInt(work.job.version, 16)),
-        });
-      }
-      const header = work.header;
-      new DataView(header.buffer, header.byteOffset).setUint32(76, work.nonce, true);
-      const hash = sha256d(header);
-      if (hashMeetsTarget(hash, target)) this.submitShare(work, hash);
-      this.advance(work);
-      if (this.active !== work) return;
-    }
-  }
-
-  private advance(work: ActiveJob): void {
-    work.nonce += 1;
-    if (work.nonce % NONCES_PER_VERSION !== 0) return;
-    work.header = undefined;
-    const rolls = work.nonce / NONCES_PER_VERSION;
-    if (rolls % VERSIONS_PER_EXTRANONCE2 === 0 || this.versionMask === 0) {
-      work.extranonce2Counter += 1n;
-      work.version = Number.parseInt(work.job.version, 16) >>> 0;
-      work.nonce = 0;
     } else {
-      work.version = incrementBitmask(work.version, this.versionMask);
+      // {"result":null,"error":null} is ignored, like the firmware does
+      if (result === null && (response.error === null || response.error === undefined) && !response.rejectReason) return;
+      this.onShareVerdict(response, waiting.shareDifficulty!);
+    }
+    if (waiting) {
+      this.waiting.delete(id);
+      waiting.resolve(response);
     }
   }
 
-  private submitShare(work: ActiveJob, hash: Uint8Array): void {
-    const difficulty = hashDifficulty(hash);
-    const share: FoundShare = {
-      jobId: work.job.jobId,
-      extranonce2: extranonce2Hex(work.extranonce2Counter, this.extranonce2Length),
-      ntime: work.job.ntime,
-      nonce: hex32(work.nonce),
-      versionBits: hex32(work.version ^ Number.parseInt(work.job.version, 16)),
-      difficulty,
-      poolDifficulty: work.poolDifficulty,
-    };
-    const shown = difficulty >= 1 ? difficulty.toFixed(1) : difficulty.toPrecision(3);
-    this.options.log(
-      'I',
-      'asic_result',
-      `ID: ${share.jobId}, ASIC nr: 0, Core: ${work.nonce % 80}/${work.nonce % 16}, ver: ${hex32(work.version).toUpperCase()} Nonce ${share.nonce.toUpperCase()} diff ${shown} of ${work.poolDifficulty}.`,
-    );
-    this.options.onNonce?.(share);
-    const pool = this.currentPool;
-    if (!pool) return;
-    const id = this.send('mining.submit', [pool.user, share.jobId, share.extranonce2, share.ntime, share.nonce, share.versionBits]);
-    this.submits.set(id, difficulty);
+  private onShareVerdict(response: Sv1Response, difficulty: number): void {
+    const accepted = response.result === true;
+    const reason = accepted ? undefined : (rejectReasonOf(response) ?? 'unknown');
+    if (accepted) this.accepted += 1;
+    else {
+      this.rejected += 1;
+      this.rejectReasons[reason!] = (this.rejectReasons[reason!] ?? 0) + 1;
+    }
+    this.log('I', 'stratum_api', accepted ? 'Result success' : `Result failed: ${reason}`);
+    this.options.onShareResult?.(accepted, reason, difficulty);
   }
 
   /** While on automatic fallback: every probe interval, check whether the primary hands out work again. */
@@ -410,33 +532,17 @@ export class SimMiner {
       if (!this.onFallback) return;
       const primary = this.options.pools().primary;
       if (!primary) return;
-      const probe = net.connect({ host: primary.host, port: primary.port, localAddress: this.options.localAddress });
-      this.probeSocket = probe;
-      let answered = false;
-      const finish = (ok: boolean) => {
-        if (answered) return;
-        answered = true;
-        clearTimeout(timeout);
-        probe.destroy();
+      this.probe = probePool(primary, { userAgent: this.userAgent, localAddress: this.options.localAddress, timeoutMs: this.options.probeTimeoutMs ?? 5000 });
+      void this.probe.result.then((ok) => {
         if (ok && this.onFallback && !this.stopped) {
-          this.options.log('I', 'stratum_task', 'Primary pool is back, switching from fallback');
+          this.log('I', 'stratum_task', 'Primary pool is back, switching from fallback');
           this.onFallback = false;
           this.failures = 0;
           this.socket?.destroy();
-        } else if (this.onFallback) {
+        } else if (this.onFallback && !this.stopped) {
           this.scheduleProbe();
         }
-      };
-      const timeout = setTimeout(() => finish(false), this.options.probeTimeoutMs ?? 5000);
-      probe.on('connect', () => {
-        probe.write(`${JSON.stringify({ id: 1, method: 'mining.subscribe', params: [this.options.userAgent] })}\n`);
-        probe.write(`${JSON.stringify({ id: 2, method: 'mining.authorize', params: [primary.user, primary.password] })}\n`);
       });
-      // A single read of at most 1023 bytes must already contain the notify, as on the firmware.
-      probe.once('data', (data: Buffer) => finish(data.subarray(0, 1023).toString('utf8').includes('mining.notify')));
-      probe.on('error', () => finish(false));
-      probe.on('close', () => finish(false));
     });
   }
 }
-

@@ -3,9 +3,9 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { readFixtureJson } from '../../test/fixtures';
-import { incrementBitmask } from './miner';
+import { incrementBitmask } from './asic';
 import { type Simulator, startSimulator } from './simulator';
-import { type TestPool, startTestPool } from './test-pool';
+import { type DevnetPool, startPool } from '../../devnet/pool/pool';
 import { until } from '../../test/until';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -19,10 +19,43 @@ async function sim(opts: Parameters<typeof startSimulator>[0] = {}): Promise<Sim
   return s;
 }
 
-async function pool(opts: Parameters<typeof startTestPool>[0] = {}): Promise<TestPool> {
-  const p = await startTestPool(opts);
+/** The devnet pool's Stratum V1 port at a difficulty a CPU-speed simulator meets a few times a second (the firmware's suggestion of 1000 ignored, as some pools do). */
+async function pool(opts: Parameters<typeof startPool>[0] = {}): Promise<DevnetPool> {
+  const p = await startPool({ sv1StartDifficulty: 1e-6, sv1HonoursSuggestedDifficulty: false, ...opts });
   cleanups.push(() => p.close());
   return p;
+}
+
+/** the simulated miners the pool is serving now */
+const minersOn = (p: DevnetPool) => p.stats().channels.filter((c) => c.open);
+
+/**
+ * A relay in front of a pool that keeps every line each connection sends, and the address it came from, so a test
+ * reads exactly what the firmware put on the wire.
+ */
+async function recordingRelay(target: DevnetPool): Promise<{ port: number; connections: Array<{ address: string; lines: string[] }> }> {
+  const connections: Array<{ address: string; lines: string[] }> = [];
+  const server = net.createServer((client) => {
+    const seen = { address: (client.remoteAddress ?? '').replace(/^::ffff:/, ''), lines: [] as string[] };
+    connections.push(seen);
+    const upstream = net.connect(target.sv1);
+    let partial = '';
+    client.on('data', (data: Buffer) => {
+      upstream.write(data);
+      const text = partial + data.toString('utf8');
+      const lines = text.split('\n');
+      partial = lines.pop() ?? '';
+      seen.lines.push(...lines.filter(Boolean));
+    });
+    upstream.on('data', (data: Buffer) => client.write(data));
+    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      a.on('error', () => b.destroy());
+      a.on('close', () => b.destroy());
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise((r) => server.close(r)));
+  return { port: (server.address() as net.AddressInfo).port, connections };
 }
 
 
@@ -104,7 +137,7 @@ describe('simulator HTTP API', () => {
 
   it('streams ws/live (full state, then diffs) and ws logs', async () => {
     const p = await pool();
-    const s = await sim({ pool: { host: p.host, port: p.port } });
+    const s = await sim({ pool: p.sv1 });
     const frames: Array<{ event: string; data: Record<string, unknown> }> = [];
     const live = new WebSocket(`${s.http.replace('http', 'ws')}/api/ws/live`);
     cleanups.push(() => live.terminate());
@@ -129,18 +162,20 @@ describe('simulator Stratum client', () => {
 
   it('sends the firmware message order and mines real shares the pool accepts', async () => {
     const p = await pool();
-    const s = await sim({ pool: { host: p.host, port: p.port, user: 'bc1qexample.worker1' }, hashesPerSecond: 20_000 });
+    const relay = await recordingRelay(p);
+    const s = await sim({ pool: { host: '127.0.0.1', port: relay.port, user: 'bc1qexample.worker1' }, hashesPerSecond: 20_000 });
     await until(() => s.stratum().sharesAccepted >= 3, 'three accepted shares');
-    const lines = p.transcripts()[0] ?? [];
+    const lines = relay.connections[0]?.lines ?? [];
     const methods = lines.map((l) => (JSON.parse(l) as { method: string }).method);
     expect(methods.slice(0, 4)).toEqual(['mining.configure', 'mining.subscribe', 'mining.authorize', 'mining.suggest_difficulty']);
     expect(JSON.parse(lines[1] ?? '{}').params).toEqual(['bitaxe/BM1370/v2.15.0']);
     const submit = JSON.parse(lines.find((l) => l.includes('mining.submit')) ?? '{}') as { params: string[] };
     expect(submit.params).toHaveLength(6);
     expect(submit.params[0]).toBe('bc1qexample.worker1');
-    expect(submit.params[2]).toMatch(/^[0-9a-f]{2}000000$/); // little-endian counter, 4 bytes
-    expect(p.miners()[0]?.rejected).toBe(0);
-    expect(p.miners()[0]?.address).toBe('127.0.0.1');
+    expect(submit.params[2]).toMatch(/^[0-9a-f]{2}0{14}$/); // little-endian counter, the pool's 8 bytes
+    expect(minersOn(p)[0]?.rejected).toEqual({});
+    expect(p.stats().accepted).toBeGreaterThanOrEqual(3);
+    expect(relay.connections[0]?.address).toBe('127.0.0.1');
     const info = await getInfo(s);
     expect(info.sharesAccepted).toBeGreaterThanOrEqual(3);
     expect(info.poolDifficulty).toBe(0.000001);
@@ -169,27 +204,27 @@ describe('simulator Stratum client', () => {
     const fallback = await pool();
     // a port with nothing listening
     const dead = await pool();
-    const deadPort = dead.port;
+    const deadPort = dead.sv1.port;
     await dead.close();
-    const s = await sim({ pool: { host: '127.0.0.1', port: deadPort }, fallbackPool: { host: fallback.host, port: fallback.port }, connectRetryMs: 50, primaryProbeMs: 300 });
+    const s = await sim({ pool: { host: '127.0.0.1', port: deadPort }, fallbackPool: fallback.sv1, connectRetryMs: 50, primaryProbeMs: 300 });
     await until(() => s.stratum().usingFallback && s.stratum().connected, 'fallback connection');
     expect((await getInfo(s)).isUsingFallbackStratum).toBe(1);
-    const primary = await pool({ port: deadPort });
-    await until(() => !s.stratum().usingFallback && s.stratum().connected && primary.miners().length === 1, 'back on primary');
+    const primary = await pool({ sv1Port: deadPort });
+    await until(() => !s.stratum().usingFallback && s.stratum().connected && minersOn(primary).length === 1, 'back on primary');
     expect(s.stratum().pool).toBe(`127.0.0.1:${deadPort}`);
   });
 
   it('restart drops the API, comes back, and reconnects the miner to the newly selected pool', async () => {
     const a = await pool();
     const b = await pool();
-    const s = await sim({ pool: { host: a.host, port: a.port } });
-    await until(() => a.miners().length === 1, 'miner on pool A');
-    expect((await request(`${s.http}/api/system/pools/2`, 'PUT', JSON.stringify({ stratumURL: b.host, stratumPort: b.port, stratumUser: 'w' }))).status).toBe(200);
+    const s = await sim({ pool: a.sv1 });
+    await until(() => minersOn(a).length === 1, 'miner on pool A');
+    expect((await request(`${s.http}/api/system/pools/2`, 'PUT', JSON.stringify({ stratumURL: b.sv1.host, stratumPort: b.sv1.port, stratumUser: 'w' }))).status).toBe(200);
     expect((await request(`${s.http}/api/system`, 'PATCH', JSON.stringify({ primaryPoolIndex: 2, secondaryPoolIndex: 0 }))).status).toBe(200);
-    expect(a.miners()).toHaveLength(1); // selection is read at boot
+    expect(minersOn(a)).toHaveLength(1); // selection is read at boot
     expect((await request(`${s.http}/api/system/restart`, 'POST')).status).toBe(200);
     await until(() => s.boots === 1, 'reboot');
-    await until(() => b.miners().length === 1 && a.miners().length === 0, 'miner on pool B');
+    await until(() => minersOn(b).length === 1 && minersOn(a).length === 0, 'miner on pool B');
     expect((await getInfo(s)).uptimeSeconds).toBeLessThan(5);
   });
 });

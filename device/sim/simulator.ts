@@ -7,22 +7,22 @@
  * loader (usb-loader.ts): it boots from whatever the flash holds after a write over USB.
  */
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { WebSocket, WebSocketServer } from 'ws';
+import type { AddressInfo } from 'node:net';
 import { type Logger, silentLogger } from '../../lib/log';
-import { buildAsic, buildInfo, diffInfo, type SimRuntime } from './info';
+import { buildNvs } from '../provision/nvs';
+import { type AxeosApi, type SimDevice, createAxeosApi } from './axeos-api';
+import { type SimFlash, stockFlash } from './flash';
+import { buildInfo, type SimRuntime } from './info';
 import { type EspLogLevel, type FoundShare, type MinerPool, SimMiner } from './miner';
 import { FIRMWARE_VERSIONS, MODELS, type SimFirmware, type SimModel } from './models';
-import { buildNvs, nvsHealth, readNvs } from '../provision/nvs';
-import { ESP_MINER_PARTITIONS } from '../provision/partition-table';
-import { type SimFlash, stockFlash } from './flash';
-import { factoryEntries, mergeEntries, settingsEntries, settingsFromNvs } from './nvs-settings';
+import { factoryEntries, mergeEntries, settingsEntries } from './nvs-settings';
+import { type FactoryBoard, NvsStorage } from './nvs-storage';
 import type { LoaderChip } from './rom-loader';
+import { answerConsoleLine } from './serial-commands';
 import { type SerialConsole, openSerialConsole } from './serial-console';
-import { MAX_POOLS, type SimPool, type SimSettings, SettingsRejected, applyPatch, blankPool, poolFromBody } from './settings';
+import { MAX_POOLS, type SimPool, type SimSettings, blankPool } from './settings';
+import { telemetryTick } from './telemetry';
 import { UsbLoader } from './usb-loader';
-import { thermalStep } from './thermal';
 
 export interface SimulatorOptions {
   model?: SimModel;
@@ -64,7 +64,7 @@ export interface SimUsb {
   /** the NVS partition as the flash holds it now */
   nvs(): Uint8Array;
   /** the factory board the last boot found in NVS (undefined: none, the firmware runs as an unknown board) */
-  readonly board: { boardVersion: string; deviceModel: string; asicModel: string } | undefined;
+  readonly board: FactoryBoard | undefined;
   /** the last boot found the partition unusable and erased it, as ESP-Miner's nvs_config_init does */
   readonly erasedAtBoot: boolean;
 }
@@ -85,8 +85,6 @@ export interface Simulator {
 
 const COLORS: Record<EspLogLevel, string> = { E: '\x1b[0;31m', W: '\x1b[0;33m', I: '\x1b[0;32m', D: '' };
 const LOG_RING_BYTES = 512 * 1024;
-const MAX_WS_CLIENTS = 10;
-const MAX_PATCH_BYTES = 10240;
 
 function randomMac(): string {
   const tail = [...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0').toUpperCase());
@@ -197,13 +195,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   let logRing = '';
   const scoreboard: Array<FoundShare & { since: number }> = [];
   const statistics: number[][] = [];
-  const wsLogClients = new Set<WebSocket>();
   let serialConsole: SerialConsole | undefined;
   let usbLoader: UsbLoader | undefined;
-  let flash: SimFlash | undefined;
-  const nvsPart = ESP_MINER_PARTITIONS[0]!;
-  let usbBoard: SimUsb['board'];
-  let erasedAtBoot = false;
+  let nvs: NvsStorage | undefined;
   let stopped = false;
   let identifyTimer: NodeJS.Timeout | undefined;
 
@@ -212,7 +206,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const line = `${colour}${level} (${Date.now() - bootAt}) ${tag}: ${message}${colour ? '\x1b[0m' : ''}\n`;
     logRing += line;
     if (logRing.length > LOG_RING_BYTES) logRing = logRing.slice(logRing.length - LOG_RING_BYTES);
-    for (const client of wsLogClients) if (client.readyState === WebSocket.OPEN) client.send(line);
+    api?.broadcastLog(line);
     if (!usbLoader?.inLoader) serialConsole?.write(line);
   };
 
@@ -257,7 +251,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   /** what a real device reads live from its state rather than from the 1 s sampler */
   const currentInfo = () => {
     rt.uptimeSeconds = Math.floor((Date.now() - bootAt) / 1000);
-    rt.poolDifficulty = miner.poolDifficulty;
+    rt.poolDifficulty = miner.difficulty;
     rt.responseTime = miner.lastResponseMs;
     rt.usingFallback = miner.usingFallback;
     return buildInfo(rt);
@@ -266,20 +260,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const tick = () => {
     rt.uptimeSeconds = Math.floor((Date.now() - bootAt) / 1000);
     const mining = miner.authorized && !rt.miningPaused && !halted;
-    const noise = 1 + (Math.random() - 0.5) * 0.04;
-    rt.hashrate = mining ? Math.round(model.expectedHashrate * 1.05 * noise * 100) / 100 : 0;
-    const ease = (current: number, k: number) => Math.round((current + (rt.hashrate - current) * k) * 100) / 100;
-    rt.hashrate1m = ease(rt.hashrate1m, 0.3);
-    rt.hashrate10m = ease(rt.hashrate10m, 0.1);
-    rt.hashrate1h = ease(rt.hashrate1h, 0.02);
-    const manualFan = Number(settings.manualFanSpeed ?? settings.fanspeed ?? 100);
-    const heat = thermalStep({ mining, autoFan: settings.autofanspeed === 1, manualFanPercent: manualFan, tempTarget: settings.temptarget, temperature: rt.temperature, jitter: Math.random() });
-    rt.temperature = heat.temperature;
-    rt.vrTemperature = Math.round(rt.temperature - 9);
-    rt.power = Math.round((mining ? model.power * noise : 3.2) * 100) / 100;
-    rt.fanPercent = heat.fanPercent;
-    rt.fanRpm = Math.round(heat.fanPercent * 85 + Math.random() * 40);
-    if (heat.overheat) {
+    if (telemetryTick(rt, model, mining, statistics, Date.now() - bootAt)) {
       // ESP-Miner's safe mode: fan to 100 % manual, overheat_mode saved, mining stopped until the user clears it
       Object.assign(settings, { overheat_mode: 1, autofanspeed: 0, [firmware === 'v2.9' ? 'fanspeed' : 'manualFanSpeed']: 100 });
       halted = true;
@@ -287,38 +268,24 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       espLog('E', 'power_management', `OVERHEAT! VR: ${rt.vrTemperature}C ASIC: ${rt.temperature}C`);
       espLog('W', 'power_management', 'Entering safe mode due to overheat condition. System operation halted.');
     }
-    rt.totalHashes += (rt.hashrate * 1e9);
-    if (settings.statsFrequency > 0 && rt.uptimeSeconds % settings.statsFrequency === 0) {
-      statistics.push([rt.hashrate, rt.hashrate1m, rt.hashrate10m, rt.hashrate1h, 0.21, rt.temperature, -1, rt.vrTemperature, settings.coreVoltage, 5109, rt.power, 3468, rt.fanPercent, rt.fanRpm, 0, -57, 8123456, rt.responseTime, Date.now() - bootAt]);
-      if (statistics.length > 720) statistics.shift();
-    }
   };
   let halted = false;
   let tickTimer = setInterval(tick, 1000);
 
   const defaults = structuredClone(settings);
   /** What nvs_config_init and device_config_init make of the partition the flash holds now. */
-  const loadFromFlash = (target: SimFlash) => {
-    let image = target.read(nvsPart.offset, nvsPart.size);
-    erasedAtBoot = nvsHealth(image).erasedAtBoot;
-    if (erasedAtBoot) {
-      espLog('E', 'nvs_config', 'NVS partition unusable (no free page or new version): erasing it');
-      target.erase(nvsPart.offset, nvsPart.size);
-      image = target.read(nvsPart.offset, nvsPart.size);
-    }
-    const loaded = settingsFromNvs(image, defaults);
-    Object.assign(settings, loaded.settings);
-    usbBoard = loaded.board;
-    rt.model = usbBoard ? { ...model, boardVersion: usbBoard.boardVersion } : { ...model, boardVersion: '000', deviceModel: 'unknown', asicModel: '', expectedHashrate: 0 };
+  const loadFromFlash = (storage: NvsStorage) => {
+    storage.load(settings);
+    if (storage.erasedAtBoot) espLog('E', 'nvs_config', 'NVS partition unusable (no free page or new version): erasing it');
+    const board = storage.board;
+    rt.model = board ? { ...model, boardVersion: board.boardVersion } : { ...model, boardVersion: '000', deviceModel: 'unknown', asicModel: '', expectedHashrate: 0 };
   };
 
   /** Settings changes go to NVS, as nvs_config's save task writes them. */
   const persist = () => {
-    if (!flash) return;
+    if (!nvs) return;
     try {
-      const image = buildNvs(mergeEntries(readNvs(flash.read(nvsPart.offset, nvsPart.size)), settingsEntries(settings)), nvsPart.size);
-      flash.erase(nvsPart.offset, nvsPart.size);
-      flash.write(nvsPart.offset, image);
+      nvs.save(settings);
     } catch (error) {
       espLog('E', 'nvs_config', `Failed to save settings: ${(error as Error).message}`);
     }
@@ -326,7 +293,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
   const boot = () => {
     bootAt = Date.now();
-    if (flash) loadFromFlash(flash);
+    if (nvs) loadFromFlash(nvs);
     // a device that overheated stays halted across reboots until overheat_mode is cleared
     halted = settings.overheat_mode !== 0;
     rt.uptimeSeconds = 0;
@@ -341,7 +308,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     bootPools.secondaryIndex = settings.secondaryPoolIndex;
     bootPools.useFallback = settings.useFallbackStratum !== 0;
     espLog('I', 'bitaxe', `Welcome to the bitaxe - FOSS || GTFO!`);
-    if (flash && !usbBoard) {
+    if (nvs && !nvs.board) {
       // the factory keys are gone: device_config_init runs it as "custom board 000" with no ASIC it knows
       espLog('I', 'device_config', 'Custom Board Version: 000');
       espLog('E', 'bitaxe', 'ASIC initialization failed: unknown device model and ASIC');
@@ -353,185 +320,34 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   };
 
   // ---------------------------------------------------------------- HTTP API
-  const send = (res: http.ServerResponse, status: number, body: unknown, type = 'application/json') => {
-    const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(status, { 'content-type': type, 'access-control-allow-origin': '*', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
-  };
-
-  const networkAllowed = (req: http.IncomingMessage): boolean => {
-    const client = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-    // Loopback stands in for the LAN here: the simulator lives on 127.0.0.x.
-    const privateOrLoopback = (ip: string) => /^(10\.|127\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(ip);
-    const origin = req.headers.origin;
-    if (origin === undefined) return privateOrLoopback(client);
-    let url: URL;
-    try {
-      url = new URL(origin);
-    } catch {
-      return false;
-    }
-    if (url.protocol !== 'http:') return false;
-    const originHost = url.hostname;
-    if (originHost.endsWith('.local') || !originHost.includes('.') || originHost === settings.hostname) return true;
-    return privateOrLoopback(client) && privateOrLoopback(originHost);
-  };
-
-  const readBody = (req: http.IncomingMessage, limit: number): Promise<string | undefined> =>
-    new Promise((resolve) => {
-      let size = 0;
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= limit) chunks.push(chunk);
-      });
-      req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks).toString('utf8')));
-      req.on('error', () => resolve(undefined));
-    });
-
-  const parseJson = (text: string): unknown => {
-    try {
-      return JSON.parse(text);
-    } catch {
-      return undefined;
-    }
-  };
-
   const scheduleRestart = () => {
     setTimeout(() => void reboot(), opts.restartDelayMs ?? 1000);
   };
-
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://sim');
-    const path = url.pathname;
-    const method = req.method ?? 'GET';
-    if (!path.startsWith('/api/')) {
-      res.writeHead(302, { location: '/' });
-      res.end();
-      return;
-    }
-    if (method === 'OPTIONS') return send(res, 200, '');
-    if (!networkAllowed(req)) return send(res, 401, 'Unauthorized', 'text/plain');
-    const v214plus = firmware !== 'v2.9';
-    const route = `${method} ${path}`;
-    switch (route) {
-      case 'GET /api/system/info':
-        return send(res, 200, currentInfo());
-      case 'GET /api/system/asic':
-        return send(res, 200, buildAsic(model));
-      case 'GET /api/system/scoreboard':
-        return send(
-          res,
-          200,
-          scoreboard.map((s, rank) => ({ rank, since: s.since, difficulty: s.difficulty, job_id: s.jobId, extranonce2: s.extranonce2, ntime: Number.parseInt(s.ntime, 16), nonce: s.nonce.toUpperCase(), version_bits: s.versionBits.toUpperCase() })),
-        );
-      case 'GET /api/system/statistics': {
-        const labels = ['hashrate', 'hashrate_1m', 'hashrate_10m', 'hashrate_1h', 'errorPercentage', 'asicTemp', 'asicTemp2', 'vrTemp', 'asicVoltage', 'voltage', 'power', 'current', 'fanSpeed', 'fanRpm', 'fan2Rpm', 'wifiRssi', 'freeHeap', 'responseTime'];
-        const wanted = url.searchParams.get('columns')?.split(',').filter((c) => labels.includes(c)) ?? labels;
-        const indexes = [...wanted.map((c) => labels.indexOf(c)), labels.length];
-        return send(res, 200, { currentTimestamp: Date.now() - bootAt, labels: [...wanted, 'timestamp'], statistics: statistics.map((row) => indexes.map((i) => row[i] ?? 0)) });
-      }
-      case 'GET /api/system/logs':
-        res.writeHead(200, { 'content-type': 'text/plain', 'content-disposition': 'attachment; filename="bitaxe-logs.txt"' });
-        res.end(logRing);
-        return;
-      case 'POST /api/system/restart':
-        espLog('I', 'http_server', 'Restarting System because of API Request');
-        send(res, 200, { message: 'System will restart shortly.' });
-        scheduleRestart();
-        return;
-      case 'POST /api/system/identify':
-        rt.identifying = !rt.identifying;
-        clearTimeout(identifyTimer);
-        if (rt.identifying) identifyTimer = setTimeout(() => (rt.identifying = false), 30_000);
-        return send(res, 200, { message: rt.identifying ? 'Device will say hi for 30 seconds.' : 'Identify mode stopped.' });
-      case 'POST /api/system/pause':
-      case 'POST /api/system/resume': {
-        if (!v214plus) break;
-        rt.miningPaused = path.endsWith('pause');
-        miner.paused = rt.miningPaused || halted;
-        espLog('I', 'http_server', rt.miningPaused ? 'Mining paused' : 'Mining resumed');
-        return send(res, 200, { message: rt.miningPaused ? 'Mining paused' : 'Mining resumed' });
-      }
-      case 'PATCH /api/system': {
-        const text = await readBody(req, MAX_PATCH_BYTES - 1);
-        if (text === undefined) return send(res, 500, 'Request too large', 'text/plain');
-        const body = parseJson(text);
-        try {
-          const { hostnameChanged } = applyPatch(settings, body, firmware);
-          persist();
-          espLog('I', 'http_server', 'Settings updated');
-          if (hostnameChanged) return send(res, 200, { status: 'success', redirect: { url: `http://${settings.hostname}.local`, delay: 2000, message: 'Hostname changed' } });
-          res.writeHead(200, { 'access-control-allow-origin': '*', 'content-length': 0 });
-          res.end();
-          return;
-        } catch (error) {
-          if (error instanceof SettingsRejected) return send(res, 400, 'Wrong API input', 'text/plain');
-          throw error;
-        }
-      }
-    }
-    const poolRoute = /^\/api\/system\/pools\/(\d+)$/.exec(path);
-    if (poolRoute && firmware === 'v2.15' && (method === 'PUT' || method === 'DELETE')) {
-      const slot = Number(poolRoute[1]);
-      if (slot >= MAX_POOLS) return send(res, 400, 'Invalid pool index', 'text/plain');
-      if (method === 'DELETE') {
-        if (slot === settings.primaryPoolIndex || slot === settings.secondaryPoolIndex) return send(res, 400, 'Cannot clear the primary or secondary pool', 'text/plain');
-        settings.pools[slot] = undefined;
-        persist();
-        return send(res, 200, { message: 'Pool cleared successfully' });
-      }
-      const text = await readBody(req, MAX_PATCH_BYTES - 1);
-      try {
-        settings.pools[slot] = poolFromBody(parseJson(text ?? ''), settings.pools[slot]);
-        persist();
-      } catch {
-        return send(res, 400, 'Invalid pool configuration payload', 'text/plain');
-      }
-      return send(res, 200, { message: 'Pool updated successfully' });
-    }
-    return send(res, 404, { error: 'unknown route' });
+  const device: SimDevice = {
+    firmware,
+    model,
+    settings,
+    info: currentInfo,
+    logs: () => logRing,
+    uptimeMs: () => Date.now() - bootAt,
+    scoreboard: () => scoreboard,
+    statistics: () => statistics,
+    log: espLog,
+    restartSoon: scheduleRestart,
+    saveSettings: persist,
+    setMiningPaused: (paused) => {
+      rt.miningPaused = paused;
+      miner.paused = rt.miningPaused || halted;
+    },
+    toggleIdentify: () => {
+      rt.identifying = !rt.identifying;
+      clearTimeout(identifyTimer);
+      if (rt.identifying) identifyTimer = setTimeout(() => (rt.identifying = false), 30_000);
+      return rt.identifying;
+    },
   };
-
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((error: Error) => {
-      logger.warn('simulator request failed', { error: error.message });
-      if (!res.headersSent) send(res, 500, 'Internal error', 'text/plain');
-    });
-  });
-  const liveWss = new WebSocketServer({ noServer: true });
-  const logWss = new WebSocketServer({ noServer: true });
-  const liveTimers = new Map<WebSocket, NodeJS.Timeout>();
-  server.on('upgrade', (req, socket: Socket, head) => {
-    const path = new URL(req.url ?? '/', 'http://sim').pathname;
-    const reject = (status: string) => {
-      socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\n\r\n`);
-    };
-    if (!networkAllowed(req)) return reject('401 Unauthorized');
-    if (liveWss.clients.size + logWss.clients.size >= MAX_WS_CLIENTS) return reject('429 Too Many Requests');
-    if (path === '/api/ws') {
-      logWss.handleUpgrade(req, socket, head, (ws) => {
-        wsLogClients.add(ws);
-        ws.on('close', () => wsLogClients.delete(ws));
-      });
-    } else if (path === '/api/ws/live') {
-      liveWss.handleUpgrade(req, socket, head, (ws) => {
-        let last = currentInfo();
-        ws.send(JSON.stringify({ event: 'update', data: last }));
-        const timer = setInterval(() => {
-          const next = currentInfo();
-          const diff = diffInfo(last, next);
-          last = next;
-          if (Object.keys(diff).length > 0 && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ event: 'update', data: diff }));
-        }, liveIntervalMs);
-        liveTimers.set(ws, timer);
-        ws.on('close', () => {
-          clearInterval(timer);
-          liveTimers.delete(ws);
-        });
-      });
-    } else reject('404 Not Found');
-  });
+  const api: AxeosApi = createAxeosApi(device, { liveIntervalMs, logger });
+  const server = api.server;
 
   let port = opts.httpPort ?? 0;
   const listen = () =>
@@ -546,7 +362,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
   const goDown = async () => {
     miner.stop();
-    for (const ws of [...liveWss.clients, ...logWss.clients]) ws.terminate();
+    api.dropClients();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
@@ -574,41 +390,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   // ---------------------------------------------------------------- USB console
   const handleSerialLine = (line: string) => {
     if (!opts.patched) return; // stock firmware: the console is output-only
-    const reply = (payload: Record<string, unknown>) => serialConsole?.write(`@BXJ ${JSON.stringify(payload)}\n`);
-    let request: unknown;
-    try {
-      request = JSON.parse(line);
-    } catch {
-      return reply({ ok: false, error: 'invalid JSON' });
-    }
-    if (!request || typeof request !== 'object' || Array.isArray(request)) return reply({ ok: false, error: 'invalid JSON' });
-    const { cmd, id, settings: patch } = request as { cmd?: unknown; id?: unknown; settings?: unknown };
-    const base: Record<string, unknown> = { cmd: typeof cmd === 'string' ? cmd : null };
-    if (typeof id === 'number' || typeof id === 'string') base.id = id;
-    switch (cmd) {
-      case 'info':
-        return reply({ ...base, ok: true, data: currentInfo() });
-      case 'set':
-        try {
-          applyPatch(settings, patch, firmware);
-          persist();
-          return reply({ ...base, ok: true });
-        } catch {
-          return reply({ ...base, ok: false, error: 'Wrong API input' });
-        }
-      case 'restart':
-        reply({ ...base, ok: true });
-        scheduleRestart();
-        return;
-      default:
-        return reply({ ...base, ok: false, error: 'unknown command' });
-    }
+    answerConsoleLine(line, device, (payload) => serialConsole?.write(`@BXJ ${JSON.stringify(payload)}\n`));
   };
 
   if (opts.usb) {
-    const image = opts.usb.nvs ?? buildNvs(mergeEntries(factoryEntries(model, settings), settingsEntries(settings)), nvsPart.size);
+    const image = opts.usb.nvs ?? buildNvs(mergeEntries(factoryEntries(model, settings), settingsEntries(settings)), NvsStorage.partitionSize());
     const unit = stockFlash(image);
-    flash = unit;
+    nvs = new NvsStorage(unit, defaults);
     let down: Promise<void> | undefined;
     usbLoader = new UsbLoader({
       flash: unit,
@@ -655,16 +443,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       return boots;
     },
     usb:
-      flash && usbLoader
+      nvs && usbLoader
         ? {
-            flash,
+            flash: nvs.flash,
             loader: usbLoader,
-            nvs: () => flash!.read(nvsPart.offset, nvsPart.size),
+            nvs: () => nvs!.image(),
             get board() {
-              return usbBoard;
+              return nvs!.board;
             },
             get erasedAtBoot() {
-              return erasedAtBoot;
+              return nvs!.erasedAtBoot;
             },
           }
         : undefined,
@@ -682,8 +470,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       clearTimeout(identifyTimer);
       await rebooting;
       await goDown();
-      liveWss.close();
-      logWss.close();
+      api.close();
       usbLoader?.stop();
       await serialConsole?.close();
     },

@@ -30,6 +30,8 @@ export interface PoolSettings {
   sv1StartDifficulty: number | undefined;
   /** whether the Sv1 port grants version rolling at all */
   sv1VersionRolling: boolean;
+  /** whether mining.suggest_difficulty moves the Sv1 difficulty (or is acknowledged and ignored) */
+  sv1HonoursSuggestedDifficulty: boolean;
   /** compressed pubkey hex quotes are locked to when a channel announces none */
   lockingKey: string;
   maxChannelsPerConnection: number;

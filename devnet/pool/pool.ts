@@ -33,6 +33,8 @@ export interface PoolOptions {
   sv1StartDifficulty?: number;
   /** false: the Sv1 port answers mining.configure with "version-rolling": false, like pools that allow none */
   sv1VersionRolling?: boolean;
+  /** false: the Sv1 port acknowledges mining.suggest_difficulty and keeps its own difficulty, like pools that ignore it */
+  sv1HonoursSuggestedDifficulty?: boolean;
   /** compressed pubkey hex for channels that announce no locking key */
   lockingKey?: string;
   /** 32-byte authority secret; default: hashpool's published dev authority key */
@@ -97,6 +99,7 @@ export async function startPool(options: PoolOptions = {}): Promise<DevnetPool> 
     sv1ExtranonceSize: options.sv1ExtranonceSize ?? DEFAULTS.sv1ExtranonceSize,
     sv1StartDifficulty: options.sv1StartDifficulty,
     sv1VersionRolling: options.sv1VersionRolling ?? true,
+    sv1HonoursSuggestedDifficulty: options.sv1HonoursSuggestedDifficulty ?? true,
     lockingKey: options.lockingKey ?? bytesToHex(secp256k1.getPublicKey(DEVNET_POOL_LOCKING_SECRET, true)),
     maxChannelsPerConnection: DEFAULTS.maxChannelsPerConnection,
     quotePollMs: positive(options.quotePollMs, DEFAULTS.quotePollMs, 'quotePollMs'),

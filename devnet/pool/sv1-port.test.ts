@@ -308,3 +308,40 @@ describe('devnet pool, Sv1 vardiff', () => {
     }
   });
 });
+
+describe('devnet pool, Sv1 answers as a miner reads them', () => {
+  let pool: DevnetPool | undefined;
+  afterEach(async () => {
+    await pool?.close();
+  });
+
+  it('answers subscribe and authorize sent together in one write, set_difficulty and notify included: a probe reading once sees work', async () => {
+    pool = await startPool({ templateRefreshSeconds: 0, blockIntervalSeconds: 3600 });
+    const socket = connect(pool.sv1.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    // ESP-Miner's probe_pool_v1: subscribe and authorize, then a single read of at most 1023 bytes
+    socket.write('{"id":1,"method":"mining.subscribe","params":["bitaxe/BM1370/v2.15.0"]}\n{"id":2,"method":"mining.authorize","params":["w","x"]}\n');
+    const firstRead = await new Promise<string>((resolve) => socket.once('data', (data: Buffer) => resolve(data.toString('utf8'))));
+    socket.destroy();
+    const methods = firstRead.split('\n').filter(Boolean).map((line) => parseSv1Line(line)).map((m) => (m.kind === 'request' ? m.method : `result ${String(m.id)}`));
+    expect(methods).toEqual(['result 1', 'result 2', 'mining.set_difficulty', 'mining.notify']);
+  });
+
+  it('a pool that ignores mining.suggest_difficulty acknowledges it and keeps its own difficulty', async () => {
+    pool = await startPool({ sv1StartDifficulty: 0.001, sv1HonoursSuggestedDifficulty: false, templateRefreshSeconds: 0, blockIntervalSeconds: 3600 });
+    const c = await LineClient.open(pool.sv1.port);
+    try {
+      c.send(JSON.stringify({ id: 1, method: 'mining.subscribe', params: [] }));
+      c.send(JSON.stringify({ id: 2, method: 'mining.authorize', params: ['w', 'x'] }));
+      await c.waitFor((m): m is Sv1Message => isNotify(m));
+      c.send(JSON.stringify({ id: 3, method: 'mining.suggest_difficulty', params: [1000] }));
+      expect((await c.response(3)).result).toBe(true);
+      c.send(JSON.stringify({ id: 4, method: 'mining.extranonce.subscribe', params: [] }));
+      await c.response(4);
+      expect(c.messages.filter(isSetDifficulty).map((m) => (m as { params: number[] }).params[0])).toEqual([0.001]);
+    } finally {
+      c.socket.destroy();
+    }
+  });
+});

@@ -106,7 +106,20 @@ export class Sv1PoolSession implements PoolSession {
     this.socket.destroy();
   }
 
+  /**
+   * Everything one read asks for goes out in one write, as a pool answering at once does: a miner's probe (subscribe +
+   * authorize, then a single read, ESP-Miner's probe_pool_v1) finds the set_difficulty and notify in that read.
+   */
   private onData(chunk: string): void {
+    this.socket.cork();
+    try {
+      this.handleLines(chunk);
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
+  private handleLines(chunk: string): void {
     for (const line of this.splitter.push(chunk)) {
       if (this.closed) return;
       if (typeof line !== 'string') {
@@ -198,6 +211,7 @@ export class Sv1PoolSession implements PoolSession {
     if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
       return this.write(sv1Error(id, SV1_ERRORS.other, 'Invalid suggest difficulty message'));
     }
+    if (!this.ctx.settings.sv1HonoursSuggestedDifficulty) return this.write(sv1Result(id, true));
     const target = this.vardiff.reset(targetFromDifficulty(value), Date.now());
     this.write(sv1Result(id, true));
     if (this.stats) {
