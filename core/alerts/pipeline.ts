@@ -7,9 +7,10 @@ import type { ApiHost } from '../api/host';
 import type { Alert } from '../api/system';
 import type { DeviceManagerEvent } from '../devices';
 import type { Logger } from '../../lib/log';
+import type { WalletEvent } from '../wallet';
 import type { AlertCenter } from './center';
 import { type AlertThresholds, DEFAULT_THRESHOLDS, deviceAlerts } from './device-rules';
-import { type BackupView, backupAlerts, type ExpiringEhash, expiryAlerts, noMintAlert, type UpstreamChange, upstreamAlerts } from './system-rules';
+import { type BackupView, backupAlerts, type ExpiringEhash, expiryAlerts, noMintAlert, spentElsewhereAlert, type UpstreamChange, upstreamAlerts } from './system-rules';
 
 /** The proxy events alerts read (the proxy's 'upstream' and 'quote'). */
 export interface ProxyFeed {
@@ -30,6 +31,8 @@ export interface AlertSources {
   mintConfigured?: (upstream: string) => boolean;
   /** ehash held in keysets with an end date; looked at every `expiryCheckMs` */
   expiringEhash?: () => Promise<ExpiringEhash[]>;
+  /** the wallet's own alarms: ehash spent elsewhere, a keyset nearing its end (expiry is looked at again then) */
+  wallet?: { subscribe(listener: (event: WalletEvent) => void): () => void };
 }
 
 export interface AlertPipelineOptions {
@@ -95,6 +98,15 @@ export function startAlertPipeline(center: AlertCenter, sources: AlertSources, o
       log.warn('could not check ehash expiry', { error: (error as Error).message });
     }
   };
+  if (sources.wallet) {
+    stops.push(
+      sources.wallet.subscribe((event) => {
+        if (event.type !== 'wallet.alert') return;
+        if (event.kind === 'keyset-expiry') void checkExpiry();
+        else center.note(spentElsewhereAlert(event.message));
+      }),
+    );
+  }
   const expiryTimer = setInterval(() => void checkExpiry(), opts.expiryCheckMs ?? 3_600_000);
   expiryTimer.unref();
   void checkExpiry();
