@@ -110,7 +110,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       return;
     }
     const quoteMint = upstreamMints.mintFor(quote.upstream);
-    wallet.onQuoteEvent({ quoteId: quote.quoteId, amount: quote.amount, minerId: quote.minerId, ...(quoteMint ? { mintUrl: quoteMint } : {}) });
+    wallet.onQuoteEvent({ ...quote, ...(quoteMint ? { mintUrl: quoteMint } : {}) });
   });
   let stratum: { host: string; port: number } | undefined;
   try {

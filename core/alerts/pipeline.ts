@@ -7,6 +7,7 @@ import type { ApiHost } from '../api/host';
 import type { Alert } from '../api/system';
 import type { DeviceManagerEvent } from '../devices';
 import type { Logger } from '../../lib/log';
+import type { QuoteEvent } from '../../lib/protocol/ehash/quote';
 import type { WalletEvent } from '../wallet';
 import type { AlertCenter } from './center';
 import { type AlertThresholds, DEFAULT_THRESHOLDS, deviceAlerts } from './device-rules';
@@ -17,9 +18,9 @@ export interface ProxyFeed {
   /** the state before the first event arrives */
   snapshot(): { upstream: { url: string | null; state: UpstreamChange['state']; activeIndex: number | null; lastError: string | null } };
   on(event: 'upstream', listener: (change: UpstreamChange) => void): unknown;
-  on(event: 'quote', listener: (quote: { upstream: string; error?: unknown }) => void): unknown;
+  on(event: 'quote', listener: (quote: Pick<QuoteEvent, 'upstream' | 'error'>) => void): unknown;
   off(event: 'upstream', listener: (change: UpstreamChange) => void): unknown;
-  off(event: 'quote', listener: (quote: { upstream: string; error?: unknown }) => void): unknown;
+  off(event: 'quote', listener: (quote: Pick<QuoteEvent, 'upstream' | 'error'>) => void): unknown;
 }
 
 /** Every source is optional: a part that is not running has nothing to say. */
@@ -61,7 +62,7 @@ export function startAlertPipeline(center: AlertCenter, sources: AlertSources, o
   center.on('alert', logAlert);
 
   const onUpstream = (change: UpstreamChange) => center.apply(upstreamAlerts(change));
-  const onQuote = (quote: { upstream: string; error?: unknown }) => {
+  const onQuote = (quote: Pick<QuoteEvent, 'upstream' | 'error'>) => {
     if (!quote.error && sources.mintConfigured?.(quote.upstream) === false) center.apply({ states: [noMintAlert()], notes: [] });
   };
   const stops: Array<() => void> = [];

@@ -10,7 +10,7 @@ import type { Logger } from '../../lib/log';
 import type { Sv2AnyMessage, Sv2Message } from '../../lib/protocol/sv2/messages';
 import { PROTOCOL_MINING, SETUP_FLAG_REQUIRES_VERSION_ROLLING } from '../../lib/protocol/sv2/messages';
 import { Sv2Channel } from './sv2-channel';
-import { type ChannelRequest, type LinkEvents, type LinkState, owedAnswerMs, type UpstreamChannel, UpstreamError, UpstreamLink } from './upstream';
+import { type ChannelRequest, type LinkEvents, owedAnswerMs, type UpstreamChannel, UpstreamError, UpstreamLink } from './upstream';
 
 /** The slice of an Sv2 transport connection the proxy uses. */
 export interface Sv2Conn {
@@ -330,7 +330,7 @@ export class Sv2UpstreamLink extends UpstreamLink {
   private async addSession(first: boolean): Promise<PoolSession> {
     const session = new PoolSession(this.opts);
     let established = false;
-    session.on('state', (state: LinkState, detail?: string) => {
+    session.on('state', (state, detail) => {
       if (this.closed) return;
       // the first connection speaks for the link; a later one only once it is up (its failure to connect is the miner's)
       if (first || established) this.emit('state', state, detail);

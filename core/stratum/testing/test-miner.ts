@@ -36,7 +36,13 @@ export interface ShareResult {
 
 export type ShareKind = 'valid' | 'low-difficulty' | 'duplicate' | 'unknown-job';
 
-export class TestMiner extends EventEmitter {
+export interface TestMinerEvents {
+  /** every line the pool sent, parsed */
+  message: [message: Sv1Message];
+  disconnected: [];
+}
+
+export class TestMiner extends EventEmitter<TestMinerEvents> {
   readonly received: Sv1Message[] = [];
   extranonce1 = '';
   extranonce2Size = 0;
