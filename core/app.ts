@@ -36,7 +36,7 @@ export interface EngineOptions {
   /** start a simulated Bitaxe with the demo network (default true) */
   demoSimulator?: boolean;
   /** H/s the proxy announces upstream for a miner that suggests no difficulty (default: a Bitaxe Gamma) */
-  minerHashrate?: number;
+  nominalHashrate?: number;
   /** serial ports to treat as Bitaxes besides those found by USB id (`serve --usb-port`) */
   usbPorts?: string[];
 }
@@ -87,7 +87,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   stops.push(() => wallet.close());
 
   // ---------------------------------------------------------------- proxy
-  const minerHashrate = opts.minerHashrate ?? demoNetwork?.hashesPerSecond;
+  const nominalHashrate = opts.nominalHashrate ?? demoNetwork?.nominalHashrate;
   let knownDeviceHosts: () => string[] = () => [];
   const proxy = createProxy({
     stratumHost: configured.stratumHost,
@@ -99,7 +99,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     lockingPubkey: () => wallet.lockingPubkey(),
     knownAddresses: () => knownDeviceHosts(),
     logger: logger.child('proxy'),
-    ...(minerHashrate ? { nominalHashrate: minerHashrate } : {}),
+    ...(nominalHashrate ? { nominalHashrate } : {}),
   });
   registerMiningApi(host, proxy);
   // a quote the wallet minted proves the pool accepted that share, whatever the proxy could record when its miner left

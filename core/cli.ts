@@ -61,13 +61,13 @@ export async function serve(argv: string[]): Promise<{ stop(): Promise<void>; lo
   if (values.mint) overrides.mintUrl = values.mint;
   if (values.relay?.length) overrides.relays = values.relay;
 
-  let minerHashrate: number | undefined;
+  let nominalHashrate: number | undefined;
   if (values['miner-hashrate'] !== undefined) {
-    minerHashrate = Number(values['miner-hashrate']);
-    if (!(minerHashrate > 0) || !Number.isFinite(minerHashrate)) throw new UsageError(`--miner-hashrate wants hashes per second, got "${values['miner-hashrate']}"`);
+    nominalHashrate = Number(values['miner-hashrate']);
+    if (!(nominalHashrate > 0) || !Number.isFinite(nominalHashrate)) throw new UsageError(`--miner-hashrate wants hashes per second, got "${values['miner-hashrate']}"`);
   }
   const usbPorts = (values['usb-port'] ?? []).map((path) => resolve(path));
-  const engine = await startEngine({ home, mode: 'headless', demo: values.demo, overrides, ...(minerHashrate ? { minerHashrate } : {}), ...(usbPorts.length ? { usbPorts } : {}) });
+  const engine = await startEngine({ home, mode: 'headless', demo: values.demo, overrides, ...(nominalHashrate ? { nominalHashrate } : {}), ...(usbPorts.length ? { usbPorts } : {}) });
   const token = apiTokenForStart(home, engine.settings.get().stableApiToken);
   const server = await startApiServer({
     host: engine.host,

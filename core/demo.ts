@@ -23,7 +23,7 @@ export interface DemoNetwork {
   mintUrl: string;
   relay: string;
   /** the rate the proxy announces for a miner that suggests no difficulty */
-  hashesPerSecond: number;
+  nominalHashrate: number;
   /** starts a simulated Bitaxe mining on the devnet pool's Sv1 port; returns its AxeOS address */
   startSimulator(logger: Logger): Promise<{ http: string; stop(): Promise<void> }>;
   close(): Promise<void>;
@@ -39,7 +39,7 @@ export async function startDemoNetwork(home: string, logger: Logger): Promise<De
     upstream,
     mintUrl: devnet.mint.url,
     relay: devnet.relay.url,
-    hashesPerSecond: DEMO_HASHES_PER_SECOND,
+    nominalHashrate: DEMO_HASHES_PER_SECOND,
     async startSimulator(simLogger) {
       const { startSimulator } = await import('../device/sim');
       const simulator = await startSimulator({
