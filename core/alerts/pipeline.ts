@@ -3,7 +3,6 @@
  * each through its rules, and keeps the result in one AlertCenter that the API, desktop notifications,
  * MQTT and webhooks all read.
  */
-import type { ApiHost } from '../api/host';
 import type { Alert } from '../api/system';
 import type { DeviceManagerEvent } from '../devices';
 import type { Logger } from '../../lib/log';
@@ -120,12 +119,4 @@ export function startAlertPipeline(center: AlertCenter, sources: AlertSources, o
       for (const stop of stops.splice(0)) stop();
     },
   };
-}
-
-/** alerts.recent and the `alert` event stream of the API. */
-export function registerAlertsApi(host: ApiHost, center: AlertCenter): () => void {
-  host.handle('alerts.recent', () => ({ alerts: center.recent() }));
-  const forward = (alert: Alert) => host.emit({ type: 'alert', alert });
-  center.on('alert', forward);
-  return () => center.off('alert', forward);
 }
