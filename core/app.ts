@@ -15,7 +15,7 @@ import { installPlatformCrypto } from '../lib/platform';
 import type { Logger, LogSink } from '../lib/log';
 import { startIntegrations } from './integrations';
 import { startObserve } from './observe';
-import { engineLog, liveSettings, registerSystemApi, statusOf, StopList, UpstreamMints } from './system';
+import { connectQuoteLoop, engineLog, liveSettings, registerSystemApi, statusOf, StopList, UpstreamMints } from './system';
 import type { ObserveEndpoints } from './server/observe-routes';
 import { createProxy } from './stratum/proxy';
 import { registerMiningApi } from './stratum/mining-api';
@@ -102,16 +102,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     ...(nominalHashrate ? { nominalHashrate } : {}),
   });
   registerMiningApi(host, proxy);
-  // a quote the wallet minted proves the pool accepted that share, whatever the proxy could record when its miner left
-  stops.push(wallet.subscribe((e) => e.type === 'wallet.proof' && e.headerHash && proxy.settleByQuote(e.headerHash)));
-  proxy.on('quote', (quote) => {
-    if (quote.error) {
-      logger.warn('the pool could not create an ehash quote for a share', { quote: quote.quoteId, reason: quote.error.message });
-      return;
-    }
-    const quoteMint = upstreamMints.mintFor(quote.upstream);
-    wallet.onQuoteEvent({ ...quote, ...(quoteMint ? { mintUrl: quoteMint } : {}) });
-  });
+  stops.push(connectQuoteLoop({ proxy, wallet, mints: upstreamMints, logger }));
   let stratum: { host: string; port: number } | undefined;
   try {
     stratum = await proxy.start();

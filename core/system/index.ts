@@ -3,3 +3,4 @@ export { registerSystemApi, type StatusSource, statusOf, type SystemApiOptions }
 export { type LiveServices, liveSettings } from './live-settings';
 export { UpstreamMints } from './upstream-mints';
 export { engineLog, type EngineLogOptions, StopList } from './lifecycle';
+export { connectQuoteLoop, type QuoteLoop } from './quote-loop';
