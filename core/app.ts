@@ -15,7 +15,7 @@ import { installPlatformCrypto } from '../lib/platform';
 import type { Logger, LogSink } from '../lib/log';
 import { startIntegrations } from './integrations';
 import { startObserve } from './observe';
-import { connectQuoteLoop, engineLog, liveSettings, registerSystemApi, statusOf, StopList, UpstreamMints } from './system';
+import { backupFollowsWallet, connectQuoteLoop, engineLog, liveSettings, registerSystemApi, statusOf, StopList, UpstreamMints } from './system';
 import type { ObserveEndpoints } from './server/observe-routes';
 import { createProxy } from './stratum/proxy';
 import { registerMiningApi } from './stratum/mining-api';
@@ -169,15 +169,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const integrations = startIntegrations({ home, host, alerts, version: VERSION, logger: logger.child('integrations'), devices, bridgeState: () => observe.bridgeState() });
   if (integrations.problem) alerts.note(settingsFileAlert(integrations.problem));
   stops.push(() => observe.close(), () => integrations.stop());
-  const syncBackup = () => {
-    const { exists, locked } = wallet.status();
-    const run = exists && !locked ? backup.start() : backup.stop();
-    run.catch((error: unknown) => logger.warn('backup could not start', { error: (error as Error).message }));
-  };
-  wallet.subscribe((event) => {
-    if (event.type === 'wallet.status') syncBackup();
-  });
-  syncBackup();
+  backupFollowsWallet(backup, wallet, logger);
   stops.push(() => backup.stop());
 
   // the databases, logs and files the services just created are private like the ones found at start

@@ -4,3 +4,4 @@ export { type LiveServices, liveSettings } from './live-settings';
 export { UpstreamMints } from './upstream-mints';
 export { engineLog, type EngineLogOptions, StopList } from './lifecycle';
 export { connectQuoteLoop, type QuoteLoop } from './quote-loop';
+export { backupFollowsWallet } from './backup-follows-wallet';
