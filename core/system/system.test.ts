@@ -70,6 +70,20 @@ describe('system API', () => {
   });
 });
 
+describe('the backup follows the wallet', () => {
+  it('runs once a wallet exists and is unlocked, stops when it locks, runs again when it unlocks', async () => {
+    const e = await engine('lock', { upstreams: [{ url: sv2 }], relays: [devnet.relay.url] });
+    const running = (want: boolean) => until(async () => (await e.host.invoke('backup.get', {})).running === want, `backup running: ${want}`);
+    expect((await e.host.invoke('backup.get', {})).running).toBe(false);
+    await e.host.invoke('wallet.create', { passphrase: 'a long enough passphrase' });
+    await running(true);
+    await e.host.invoke('wallet.lock', {});
+    await running(false);
+    await e.host.invoke('wallet.unlock', { passphrase: 'a long enough passphrase' });
+    await running(true);
+  });
+});
+
 describe('each upstream pays at its own mint', () => {
   it("an upstream's own mint first, else the mintUrl setting; every mint once", () => {
     const mints = new UpstreamMints('http://127.0.0.1:3338');
