@@ -6,8 +6,13 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { type Devnet, startDevnet } from '../../devnet/index';
+import type { MintableQuote, QuoteEvent, QuoteNotice } from '../../lib/protocol/ehash/quote';
+import type { Sv2MessageOf } from '../../lib/protocol/sv2/messages';
+import type { ChannelEvents } from '../stratum/upstream';
+import type { ProxyEvents } from '../stratum/proxy';
+import type { WalletService } from '../wallet';
 import { settingsDefaults } from '../api/system';
 import { type Engine, startEngine } from '../app';
 import { SettingsStore } from '../config/settings-store';
@@ -93,5 +98,15 @@ describe('each upstream pays at its own mint', () => {
     expect(mints.mintFor('stratum+tcp://127.0.0.9:3333')).toBe('http://127.0.0.1:3338');
     expect(mints.all()).toEqual(['http://127.0.0.1:3338', 'http://127.0.0.2:3338']);
     expect(new UpstreamMints(undefined).mintFor('stratum+tcp://127.0.0.1:3333')).toBeUndefined();
+  });
+});
+
+describe("the quote's journey carries one type", () => {
+  it('0xC0 fields -> the channel notice -> the proxy event -> the wallet input are views of QuoteEvent', () => {
+    expectTypeOf<Pick<Sv2MessageOf<'MintQuoteNotification'>, 'quoteId' | 'amount'>>().toExtend<QuoteNotice>();
+    expectTypeOf<ChannelEvents['quote'][0]>().toEqualTypeOf<QuoteNotice>();
+    expectTypeOf<ProxyEvents['quote'][0]>().toEqualTypeOf<QuoteEvent>();
+    expectTypeOf<Parameters<WalletService['onQuoteEvent']>[0]>().toEqualTypeOf<MintableQuote>();
+    expectTypeOf<QuoteEvent>().toExtend<MintableQuote>();
   });
 });
