@@ -34,7 +34,7 @@ async function mineThrough(name: string, mintUrl?: string): Promise<Engine> {
     home: join(dir, name),
     mode: 'headless',
     logToStderr: false,
-    minerHashrate: 1000,
+    nominalHashrate: 1000,
     overrides: { upstreams: [{ url: `stratum2+tcp://${pool.sv2.host}:${pool.sv2.port}/${pool.authorityPubkey}` }], stratumPort: 0, relays: [devnet.relay.url], ...(mintUrl ? { mintUrl } : {}) },
   });
   cleanups.push(() => engine.stop());
@@ -72,7 +72,7 @@ describe('engine wiring', () => {
       home: join(dir, 'lone'),
       mode: 'headless',
       logToStderr: false,
-      minerHashrate: 1000,
+      nominalHashrate: 1000,
       overrides: { upstreams: [{ url: `stratum2+tcp://${pool.sv2.host}:${pool.sv2.port}/${pool.authorityPubkey}` }], stratumPort: 0, relays: [hashpool.relay.url], mintUrl: hashpool.mint.url },
     });
     cleanups.push(() => engine.stop());
@@ -106,7 +106,7 @@ describe('engine wiring', () => {
       home: join(dir, 'failover'),
       mode: 'headless',
       logToStderr: false,
-      minerHashrate: 1000,
+      nominalHashrate: 1000,
       overrides: {
         upstreams: [
           { url: `stratum2+tcp://127.0.0.1:1/${pool.authorityPubkey}`, mintUrl: otherMint.url },

@@ -20,8 +20,7 @@ const USAGE = `Usage:
 
 export class UsageError extends Error {}
 
-function intFlag(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
+function portFlag(value: string, name: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${name} must be a port number from 0 to 65535, got "${value}"`);
   return n;
@@ -57,22 +56,22 @@ export async function serve(argv: string[]): Promise<{ stop(): Promise<void>; lo
   }
   const overrides: Parameters<typeof startEngine>[0]['overrides'] = {};
   if (values.upstream?.length) overrides.upstreams = values.upstream.map((url) => ({ url }));
-  if (values['stratum-port'] !== undefined) overrides.stratumPort = intFlag(values['stratum-port'], 'stratum-port', 34255);
+  if (values['stratum-port'] !== undefined) overrides.stratumPort = portFlag(values['stratum-port'], 'stratum-port');
   if (values.mint) overrides.mintUrl = values.mint;
   if (values.relay?.length) overrides.relays = values.relay;
 
-  let minerHashrate: number | undefined;
+  let nominalHashrate: number | undefined;
   if (values['miner-hashrate'] !== undefined) {
-    minerHashrate = Number(values['miner-hashrate']);
-    if (!(minerHashrate > 0) || !Number.isFinite(minerHashrate)) throw new UsageError(`--miner-hashrate wants hashes per second, got "${values['miner-hashrate']}"`);
+    nominalHashrate = Number(values['miner-hashrate']);
+    if (!(nominalHashrate > 0) || !Number.isFinite(nominalHashrate)) throw new UsageError(`--miner-hashrate wants hashes per second, got "${values['miner-hashrate']}"`);
   }
   const usbPorts = (values['usb-port'] ?? []).map((path) => resolve(path));
-  const engine = await startEngine({ home, mode: 'headless', demo: values.demo, overrides, ...(minerHashrate ? { minerHashrate } : {}), ...(usbPorts.length ? { usbPorts } : {}) });
+  const engine = await startEngine({ home, mode: 'headless', demo: values.demo, overrides, ...(nominalHashrate ? { nominalHashrate } : {}), ...(usbPorts.length ? { usbPorts } : {}) });
   const token = apiTokenForStart(home, engine.settings.get().stableApiToken);
   const server = await startApiServer({
     host: engine.host,
     token,
-    port: intFlag(values.port, 'port', 0),
+    port: values.port === undefined ? 0 : portFlag(values.port, 'port'),
     version: VERSION,
     logger: engine.logger.child('server'),
     staticDir: resolve(new URL('../renderer/dist', import.meta.url).pathname),

@@ -232,3 +232,44 @@ describe('layering (docs/ARCHITECTURE.md)', () => {
     expect(bad).toEqual([]);
   });
 });
+
+/** `extends EventEmitter` or `new EventEmitter` without a type argument: its events and their payloads are unchecked. */
+export function untypedEmitters(source: string): string[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|\s)\/\/.*$/gm, '$1');
+  return [...code.matchAll(/(?:extends|new)\s+(?:events\.)?EventEmitter\b(?!\s*<)/g)].map((m) => m[0]);
+}
+
+describe('the inside reads like the architecture (issue 16)', () => {
+  it('the composition root only wires: core/app.ts stays under 200 lines', () => {
+    const lines = readFileSync(join(repoRoot, 'core', 'app.ts'), 'utf8').split('\n').length;
+    expect(lines).toBeLessThan(200);
+  });
+
+  it('every event emitter in lib, device, devnet and core says its events (EventEmitter<Events>)', () => {
+    const bad: Violation[] = [];
+    for (const top of ['lib', 'device', 'devnet', 'core']) {
+      for (const file of sourceFiles(join(repoRoot, top))) {
+        for (const what of untypedEmitters(readFileSync(file, 'utf8'))) bad.push({ file: relative(repoRoot, file), imports: what });
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('the emitter check tells typed from untyped', () => {
+    expect(untypedEmitters('class A extends EventEmitter {}\nconst e = new EventEmitter();')).toEqual(['extends EventEmitter', 'new EventEmitter']);
+    expect(untypedEmitters('class A extends EventEmitter<AEvents> {}\nconst e = new EventEmitter<{ x: [] }>(); // extends EventEmitter {')).toEqual([]);
+  });
+
+  it('API handlers live in one kind of place: a domain folder’s api.ts (or <domain>-api.ts) exporting register<Domain>Api', () => {
+    const bad: Violation[] = [];
+    for (const file of sourceFiles(join(repoRoot, 'core'))) {
+      const from = relative(repoRoot, file);
+      if (/\.test\.tsx?$/.test(from) || from.includes('/testing/') || from.startsWith('core/api/')) continue;
+      const text = readFileSync(file, 'utf8');
+      if (!/\bhost\.handle\(/.test(text)) continue;
+      const named = /(^|\/)([a-z]+-)?api\.ts$/.test(from) && /export function register[A-Z]\w*Api\(/.test(text);
+      if (!named) bad.push({ file: from, imports: 'host.handle' });
+    }
+    expect(bad).toEqual([]);
+  });
+});

@@ -3,22 +3,23 @@
  * each through its rules, and keeps the result in one AlertCenter that the API, desktop notifications,
  * MQTT and webhooks all read.
  */
-import type { ApiHost } from '../api/host';
 import type { Alert } from '../api/system';
 import type { DeviceManagerEvent } from '../devices';
 import type { Logger } from '../../lib/log';
+import type { QuoteEvent } from '../../lib/protocol/ehash/quote';
+import type { WalletEvent } from '../wallet';
 import type { AlertCenter } from './center';
 import { type AlertThresholds, DEFAULT_THRESHOLDS, deviceAlerts } from './device-rules';
-import { type BackupView, backupAlerts, type ExpiringEhash, expiryAlerts, noMintAlert, type UpstreamChange, upstreamAlerts } from './system-rules';
+import { type BackupView, backupAlerts, type ExpiringEhash, expiryAlerts, noMintAlert, spentElsewhereAlert, type UpstreamChange, upstreamAlerts } from './system-rules';
 
 /** The proxy events alerts read (the proxy's 'upstream' and 'quote'). */
 export interface ProxyFeed {
   /** the state before the first event arrives */
   snapshot(): { upstream: { url: string | null; state: UpstreamChange['state']; activeIndex: number | null; lastError: string | null } };
   on(event: 'upstream', listener: (change: UpstreamChange) => void): unknown;
-  on(event: 'quote', listener: (quote: { upstream: string; error?: unknown }) => void): unknown;
+  on(event: 'quote', listener: (quote: Pick<QuoteEvent, 'upstream' | 'error'>) => void): unknown;
   off(event: 'upstream', listener: (change: UpstreamChange) => void): unknown;
-  off(event: 'quote', listener: (quote: { upstream: string; error?: unknown }) => void): unknown;
+  off(event: 'quote', listener: (quote: Pick<QuoteEvent, 'upstream' | 'error'>) => void): unknown;
 }
 
 /** Every source is optional: a part that is not running has nothing to say. */
@@ -30,6 +31,8 @@ export interface AlertSources {
   mintConfigured?: (upstream: string) => boolean;
   /** ehash held in keysets with an end date; looked at every `expiryCheckMs` */
   expiringEhash?: () => Promise<ExpiringEhash[]>;
+  /** the wallet's own alarms: ehash spent elsewhere, a keyset nearing its end (expiry is looked at again then) */
+  wallet?: { subscribe(listener: (event: WalletEvent) => void): () => void };
 }
 
 export interface AlertPipelineOptions {
@@ -58,7 +61,7 @@ export function startAlertPipeline(center: AlertCenter, sources: AlertSources, o
   center.on('alert', logAlert);
 
   const onUpstream = (change: UpstreamChange) => center.apply(upstreamAlerts(change));
-  const onQuote = (quote: { upstream: string; error?: unknown }) => {
+  const onQuote = (quote: Pick<QuoteEvent, 'upstream' | 'error'>) => {
     if (!quote.error && sources.mintConfigured?.(quote.upstream) === false) center.apply({ states: [noMintAlert()], notes: [] });
   };
   const stops: Array<() => void> = [];
@@ -95,6 +98,15 @@ export function startAlertPipeline(center: AlertCenter, sources: AlertSources, o
       log.warn('could not check ehash expiry', { error: (error as Error).message });
     }
   };
+  if (sources.wallet) {
+    stops.push(
+      sources.wallet.subscribe((event) => {
+        if (event.type !== 'wallet.alert') return;
+        if (event.kind === 'keyset-expiry') void checkExpiry();
+        else center.note(spentElsewhereAlert(event.message));
+      }),
+    );
+  }
   const expiryTimer = setInterval(() => void checkExpiry(), opts.expiryCheckMs ?? 3_600_000);
   expiryTimer.unref();
   void checkExpiry();
@@ -107,12 +119,4 @@ export function startAlertPipeline(center: AlertCenter, sources: AlertSources, o
       for (const stop of stops.splice(0)) stop();
     },
   };
-}
-
-/** alerts.recent and the `alert` event stream of the API. */
-export function registerAlertsApi(host: ApiHost, center: AlertCenter): () => void {
-  host.handle('alerts.recent', () => ({ alerts: center.recent() }));
-  const forward = (alert: Alert) => host.emit({ type: 'alert', alert });
-  center.on('alert', forward);
-  return () => center.off('alert', forward);
 }

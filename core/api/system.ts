@@ -66,19 +66,14 @@ export const settingsSchema = z.object({
   lockingKeyMode: z.enum(['derived', 'static']).default('derived'),
   relays: z.array(z.string().regex(/^wss?:\/\/\S+$/, 'a relay address starts with ws:// or wss://')).max(16).default([]),
   backupDelaySeconds: z.number().int().min(1).max(3600).default(30),
-  notifications: notificationSettingsSchema.default({
-    enabled: true,
-    offline: true,
-    hashrateDrop: true,
-    overheat: true,
-    upstreamDown: true,
-    backupFailing: true,
-  }),
+  notifications: notificationSettingsSchema.default(notificationSettingsSchema.parse({})),
   theme: z.enum(['system', 'light', 'dark']).default('system'),
   /** keep the control API's token across restarts (for scripts); otherwise a new one at every start */
   stableApiToken: z.boolean().default(false),
 });
 export type Settings = z.infer<typeof settingsSchema>;
+/** Every setting's default, stated once (above): what a fresh home starts with and what code falls back to. */
+export const settingsDefaults: Readonly<Settings> = Object.freeze(settingsSchema.parse({}));
 /**
  * A patch names only what it changes: every field optional and WITHOUT its default (zod 4 fills defaults
  * into optional fields, so `settingsSchema.partial()` turned {theme} into a full reset of every other field),

@@ -15,10 +15,10 @@ import type { ApiEvent } from '../api/contract';
 import { ApiHost } from '../api/host';
 import { silentLogger } from '../../lib/log';
 import { Fleet } from './fleet';
-import { registerFleetApi } from './fleet-register';
+import { registerFleetApi } from './fleet-api';
 import { FleetStore } from './fleet-store';
 import { createDeviceManager } from './manager';
-import { registerDevicesApi } from './register';
+import { registerDevicesApi } from './api';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

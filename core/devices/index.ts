@@ -1,5 +1,5 @@
 export { type DeviceManager, type DeviceManagerEvent, type DeviceManagerOptions, createDeviceManager, deviceIdOf } from './manager';
-export { registerDevicesApi } from './register';
+export { registerDevicesApi } from './api';
 export { Fleet } from './fleet';
 export { FleetStore } from './fleet-store';
-export { registerFleetApi } from './fleet-register';
+export { registerFleetApi } from './fleet-api';

@@ -11,7 +11,7 @@ import { ApiError } from '../api/define';
 import { ApiHost } from '../api/host';
 import { silentLogger } from '../../lib/log';
 import { type DeviceManager, type DeviceManagerOptions, createDeviceManager, deviceIdOf } from './manager';
-import { registerDevicesApi } from './register';
+import { registerDevicesApi } from './api';
 import { AlertCenter, registerAlertsApi, startAlertPipeline } from '../alerts';
 import { until } from '../../test/until';
 import { testProxy } from '../stratum/testing/test-proxy';

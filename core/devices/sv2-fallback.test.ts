@@ -16,7 +16,7 @@ import { silentLogger } from '../../lib/log';
 import { testProxy } from '../stratum/testing/test-proxy';
 import { until } from '../../test/until';
 import { createDeviceManager } from './manager';
-import { registerDevicesApi } from './register';
+import { registerDevicesApi } from './api';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

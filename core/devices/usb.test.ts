@@ -10,7 +10,7 @@ import { testProxy } from '../stratum/testing/test-proxy';
 import { ApiHost } from '../api/host';
 import { silentLogger } from '../../lib/log';
 import { type DeviceManagerOptions, createDeviceManager } from './manager';
-import { registerDevicesApi } from './register';
+import { registerDevicesApi } from './api';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

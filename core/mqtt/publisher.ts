@@ -8,10 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Device } from '../api/devices';
-import type { MqttSettings } from '../api/integrations';
+import { type MqttSettings, mqttSettingsSchema } from '../api/integrations';
 import type { Alert } from '../api/system';
 import type { Logger } from '../../lib/log';
 import { bridgeDiscovery, type DiscoveryContext, deviceDiscovery, deviceState, type DiscoverableDevice, type MqttTopics, topicsFor } from './discovery';
+
+/** before settings arrive: the settings schema's default */
+const DEFAULT_INTERVAL_SECONDS = mqttSettingsSchema.parse({}).intervalSeconds;
 
 export type MqttStatus = { state: 'off' | 'connecting' | 'connected' | 'waiting' | 'error'; lastError: string | null; connectedAt: string | null; retryAt: string | null; published: number };
 
@@ -96,7 +99,7 @@ export class MqttPublisher extends EventEmitter<MqttPublisherEvents> {
   // ------------------------------------------------------------------ events from the engine
 
   onDeviceState(device: Device): void {
-    const interval = (this.settings?.intervalSeconds ?? 15) * 1000;
+    const interval = (this.settings?.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS) * 1000;
     const last = this.lastDevicePublish.get(device.id);
     // a change of status goes out at once; numbers at most once per interval
     if (last && last.status === device.status && Date.now() - last.at < interval) return;
@@ -246,7 +249,7 @@ export class MqttPublisher extends EventEmitter<MqttPublisherEvents> {
       this.opts.logger.warn('MQTT announce failed', { error: (error as Error).message });
     }
     if (this.stateTimer) clearInterval(this.stateTimer);
-    this.stateTimer = setInterval(() => void this.publishBridge(), (this.settings?.intervalSeconds ?? 15) * 1000);
+    this.stateTimer = setInterval(() => void this.publishBridge(), (this.settings?.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS) * 1000);
     this.stateTimer.unref();
   }
 

@@ -7,23 +7,17 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../lib/log';
+import type { QuoteEvent, QuoteNotice } from '../../lib/protocol/ehash/quote';
 import { targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
 import { type AttachOutcome, type MinerSession, VERSION_ROLLING_MASK } from './miner-session';
 import { SharedChannel } from './shared-channel';
-import type { QuoteNotice, UpstreamChannel, UpstreamLink } from './upstream';
+import type { UpstreamChannel, UpstreamLink } from './upstream';
 
 /** Our extranonce1 bytes and the miner's extranonce2 size when the upstream has room (8 bytes: hashpool's default). */
 const OWN_EXTRANONCE1_BYTES = 4;
 const MINER_EXTRANONCE2_BYTES = 4;
 
-export interface QuoteEvent {
-  minerId: string;
-  worker: string;
-  quoteId: string;
-  amount: bigint;
-  upstream: string;
-  error?: { code: number; message: string };
-}
+export type { QuoteEvent } from '../../lib/protocol/ehash/quote';
 
 export interface ChannelManagerEvents {
   quote: [quote: QuoteEvent];

@@ -30,7 +30,7 @@ async function proxyTo(urls: string[], extra: Partial<Parameters<typeof createPr
     ...extra,
   });
   const events: UpstreamEvent[] = [];
-  proxy.on('upstream', (e: UpstreamEvent) => events.push(e));
+  proxy.on('upstream', (e) => events.push(e));
   cleanups.push(() => proxy.stop());
   const { port } = await proxy.start();
   return { proxy, port, events };

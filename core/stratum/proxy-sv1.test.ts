@@ -97,7 +97,7 @@ describe('proxy to a Stratum V1 pool (devnet Sv1 port)', () => {
     const p = await pool();
     const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${p.sv1.port}`]);
     const events: ShareEvent[] = [];
-    proxy.on('share', (e: ShareEvent) => events.push(e));
+    proxy.on('share', (e) => events.push(e));
     const m = await miner(port, 'bc1qx.rig');
     const good = await m.submitShare();
     expect(good.accepted).toBe(true);

@@ -27,8 +27,8 @@ beforeAll(async () => {
     lockingPubkey: () => LOCKING_KEY,
     nominalHashrate: 1000,
   });
-  proxy.on('quote', (q: QuoteEvent) => quotes.push(q));
-  proxy.on('share', (s: ShareEvent) => shares.push(s));
+  proxy.on('quote', (q) => quotes.push(q));
+  proxy.on('share', (s) => shares.push(s));
   port = (await proxy.start()).port;
 });
 

@@ -7,6 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { MiningSnapshot } from '../api/mining';
+import { settingsDefaults } from '../api/system';
 import type { UpstreamUrl } from '../api/upstream-url';
 import type { Logger } from '../../lib/log';
 import type { AdmissionLimits } from './admission';
@@ -95,7 +96,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
     this.selector = new UpstreamSelector({
       upstreams: opts.upstreams,
       logger: log,
-      silentMs: opts.silentUpstreamMs ?? 120_000,
+      silentMs: opts.silentUpstreamMs ?? settingsDefaults.silentUpstreamSeconds * 1000,
       probeIntervalMs: opts.probeIntervalMs ?? 15_000,
       noUpstreamMs: opts.noUpstreamMs ?? 60_000,
       closeGraceMs: opts.verdictGraceMs ?? 10_000,

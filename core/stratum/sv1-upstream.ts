@@ -346,7 +346,7 @@ export class Sv1UpstreamLink extends UpstreamLink {
     if (this.closed) throw new UpstreamError('closed', 'upstream link closed');
     const channel = new Sv1Channel(this.opts, { ...request });
     this.channels.add(channel);
-    channel.on('closed', (reason: string) => {
+    channel.on('closed', (reason) => {
       this.channels.delete(channel);
       if (reason === 'silent') this.emit('state', 'silent', 'pool stopped talking');
     });

@@ -126,7 +126,7 @@ describe('Sv2 upstream channel', () => {
   it('keeps a departed miner’s channel until its shares are judged, and still reports its quotes', async () => {
     const { proxy, port, pool } = await setup();
     const quotes: QuoteEvent[] = [];
-    proxy.on('quote', (q: QuoteEvent) => quotes.push(q));
+    proxy.on('quote', (q) => quotes.push(q));
     const miner = minerFor({ host: '127.0.0.1', port, user: 'bc1qz.gone' });
     await miner.connect();
     const share = await miner.submitShare();
@@ -166,7 +166,7 @@ describe('Sv2 upstream channel', () => {
   it('aggregates miners on one channel when asked, keeping their work apart by extranonce1', async () => {
     const { proxy, port, pool } = await setup({ aggregateChannels: true });
     const quotes: QuoteEvent[] = [];
-    proxy.on('quote', (q: QuoteEvent) => quotes.push(q));
+    proxy.on('quote', (q) => quotes.push(q));
     const a = minerFor({ host: '127.0.0.1', port, user: 'bc1qa.one' });
     const b = minerFor({ host: '127.0.0.1', port, user: 'bc1qb.two' });
     cleanups.push(() => a.close(), () => b.close());

@@ -10,7 +10,7 @@ import type { Logger } from '../../lib/log';
 import type { Sv2AnyMessage, Sv2Message } from '../../lib/protocol/sv2/messages';
 import { PROTOCOL_MINING, SETUP_FLAG_REQUIRES_VERSION_ROLLING } from '../../lib/protocol/sv2/messages';
 import { Sv2Channel } from './sv2-channel';
-import { type ChannelRequest, type LinkEvents, type LinkState, owedAnswerMs, type UpstreamChannel, UpstreamError, UpstreamLink } from './upstream';
+import { type ChannelRequest, type LinkEvents, owedAnswerMs, type UpstreamChannel, UpstreamError, UpstreamLink } from './upstream';
 
 /** The slice of an Sv2 transport connection the proxy uses. */
 export interface Sv2Conn {
@@ -37,7 +37,7 @@ export interface Sv2UpstreamOptions {
 }
 
 /** One Noise connection to the pool and the channels on it. */
-class PoolSession extends EventEmitter<LinkEvents> {
+class UpstreamSession extends EventEmitter<LinkEvents> {
   latencyMs: number | undefined;
   private conn: Sv2Conn | undefined;
   private readonly channels = new Map<number, Sv2Channel>();
@@ -276,10 +276,10 @@ class PoolSession extends EventEmitter<LinkEvents> {
 export class Sv2UpstreamLink extends UpstreamLink {
   readonly protocol = 'sv2' as const;
   readonly url: string;
-  private readonly sessions: PoolSession[] = [];
+  private readonly sessions: UpstreamSession[] = [];
   /** channels the pool takes per connection, learned from its refusal */
   private channelCap = Number.POSITIVE_INFINITY;
-  private adding: Promise<PoolSession> | undefined;
+  private adding: Promise<UpstreamSession> | undefined;
   private closed = false;
 
   constructor(private readonly opts: Sv2UpstreamOptions) {
@@ -315,7 +315,7 @@ export class Sv2UpstreamLink extends UpstreamLink {
     for (const session of this.sessions) session.close(immediately);
   }
 
-  private extraSession(): Promise<PoolSession> {
+  private extraSession(): Promise<UpstreamSession> {
     this.adding ??= this.addSession(false)
       .catch((error: unknown) => {
         // the pool is up (our first connection works) but takes no more: only this miner is refused
@@ -327,10 +327,10 @@ export class Sv2UpstreamLink extends UpstreamLink {
     return this.adding;
   }
 
-  private async addSession(first: boolean): Promise<PoolSession> {
-    const session = new PoolSession(this.opts);
+  private async addSession(first: boolean): Promise<UpstreamSession> {
+    const session = new UpstreamSession(this.opts);
     let established = false;
-    session.on('state', (state: LinkState, detail?: string) => {
+    session.on('state', (state, detail) => {
       if (this.closed) return;
       // the first connection speaks for the link; a later one only once it is up (its failure to connect is the miner's)
       if (first || established) this.emit('state', state, detail);

@@ -5,6 +5,7 @@
  * so the miner's own extranonce1 never has to change when the upstream does.
  */
 import { EventEmitter } from 'node:events';
+import type { QuoteNotice } from '../../lib/protocol/ehash/quote';
 
 export interface ChannelJob {
   /** the upstream's job id, as the upstream names it */
@@ -49,12 +50,6 @@ export interface ChannelShare {
 
 export type Verdict = { accepted: true } | { accepted: false; reason: string };
 
-export interface QuoteNotice {
-  quoteId: string;
-  amount: bigint;
-  /** set for a failure notice (0xC1) */
-  error?: { code: number; message: string };
-}
 
 export interface ChannelRequest {
   /** the miner's worker name as it authorized */

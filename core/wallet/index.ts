@@ -6,7 +6,7 @@ export {
   openWallet,
   WalletService,
   type Balance,
-  type QuoteEvent,
+  type MintableQuote,
   type WalletBackupSource,
   type WalletEvent,
   type WalletOptions,

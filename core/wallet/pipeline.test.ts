@@ -37,7 +37,7 @@ describe('shares mined through the proxy end as proofs', () => {
       nominalHashrate: 1000,
     });
     const quotes: QuoteEvent[] = [];
-    proxy.on('quote', (q: QuoteEvent) => {
+    proxy.on('quote', (q) => {
       quotes.push(q);
       if (!q.error) wallet.onQuoteEvent({ quoteId: q.quoteId, amount: q.amount, minerId: q.minerId });
     });

@@ -10,9 +10,9 @@ import { type EngineEvent, type MintContext, type Secrets, WalletEngine, WalletO
 import { Transfers } from './send';
 import { expiringEhash, Sweeper } from './sweeper';
 import { WorkEstimate } from './work';
-import type { Balance, PendingView, QuoteEvent, WalletBackupSource, WalletEvent, WalletOptions, WalletStatus } from './types';
+import type { Balance, MintableQuote, PendingView, WalletBackupSource, WalletEvent, WalletOptions, WalletStatus } from './types';
 
-export type { Balance, PendingView, QuoteEvent, WalletBackupSource, WalletEvent, WalletOptions, WalletStatus } from './types';
+export type { Balance, MintableQuote, PendingView, WalletBackupSource, WalletEvent, WalletOptions, WalletStatus } from './types';
 import { bip39Seed, createMnemonic, deriveLockingKey, isValidMnemonic, type LockingKey, lockingKeyFromPrivkey, normalizeMnemonic } from './keys';
 import type { Proof } from '../../lib/protocol/cashu';
 import { MintError, normalizeMintUrl } from './mint-client';
@@ -251,20 +251,13 @@ export class WalletService {
    * A quote the proxy heard of (0xC0), filed under the mint of the upstream that announced it. Events are
    * written in one transaction per batch, at the next pass; one lost in a crash is found again by the lookup.
    */
-  onQuoteEvent(event: QuoteEvent): void {
+  onQuoteEvent(event: MintableQuote): void {
     const mintUrl = event.mintUrl ? normalizeMintUrl(event.mintUrl) : this.mintUrls[0];
     if (!mintUrl) {
       this.logger.warn('quote event without a mint to ask', { quote: event.quoteId });
       return;
     }
-    let amount: bigint;
-    try {
-      amount = BigInt(event.amount);
-    } catch {
-      this.logger.warn('quote event with an invalid amount ignored', { quote: event.quoteId });
-      return;
-    }
-    const quote: { quote: string; amount: bigint; headerHash?: string; minerId?: string } = { quote: event.quoteId, amount };
+    const quote: { quote: string; amount: bigint; headerHash?: string; minerId?: string } = { quote: event.quoteId, amount: event.amount };
     if (event.headerHash) quote.headerHash = event.headerHash;
     if (event.minerId) quote.minerId = event.minerId;
     this.sweeper.queue(mintUrl, quote);

@@ -5,16 +5,7 @@ import type { HistoryRow, QuoteRow } from './store';
 import type { MintSweepStatus, SweeperOptions } from './sweeper';
 import type { SafeStorageLike, SeedVault } from './vault';
 import type { Logger } from '../../lib/log';
-
-export interface QuoteEvent {
-  quoteId: string;
-  amount: bigint | number | string;
-  /** hex(sha256d(header)) of the share the quote pays for */
-  headerHash?: string;
-  minerId?: string;
-  /** the mint that issued it; the first configured mint when absent */
-  mintUrl?: string;
-}
+export type { MintableQuote } from '../../lib/protocol/ehash/quote';
 
 export interface Balance {
   mint: string;

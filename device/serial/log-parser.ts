@@ -77,7 +77,7 @@ export function parseConsoleLine(raw: string): ConsoleEvent {
   return { kind: 'log', level, uptimeMs, tag, message };
 }
 
-export interface ShareCounts {
+export interface FirmwareLogCounts {
   submitted: number;
   accepted: number;
   rejected: number;
@@ -92,7 +92,7 @@ export interface ShareCounts {
  * what was still open.
  */
 export class ShareCounter {
-  readonly counts: ShareCounts = { submitted: 0, accepted: 0, rejected: 0, rejectReasons: {}, nonces: 0, droppedBytes: 0 };
+  readonly counts: FirmwareLogCounts = { submitted: 0, accepted: 0, rejected: 0, rejectReasons: {}, nonces: 0, droppedBytes: 0 };
   private open = new Set<unknown>();
 
   push(event: ConsoleEvent): void {

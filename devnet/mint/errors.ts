@@ -29,17 +29,18 @@ export const ErrorCode = {
   PUBKEY_REQUIRED: 20009,
 } as const;
 
-export class MintError extends Error {
+/** What the mint answers a request it refuses: NUT-00's {detail, code} with an HTTP status (the wallet reads it as core/wallet's MintError). */
+export class MintErrorResponse extends Error {
   constructor(
     readonly code: number,
     readonly detail: string,
     readonly status = 400,
   ) {
     super(detail);
-    this.name = 'MintError';
+    this.name = 'MintErrorResponse';
   }
 }
 
-export function mintError(code: number, detail: string): MintError {
-  return new MintError(code, detail);
+export function mintError(code: number, detail: string): MintErrorResponse {
+  return new MintErrorResponse(code, detail);
 }

@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { JSONInt } from '@cashu/cashu-ts';
 import type { Logger } from '../../lib/log';
-import { ErrorCode, MintError } from './errors';
+import { ErrorCode, MintErrorResponse } from './errors';
 import type { LookupRoute } from './lookup';
 import { METHOD, type Mint } from './mint';
 
@@ -27,7 +27,7 @@ interface Route {
 const ID = '([A-Za-z0-9_-]{1,128})';
 
 function methodParam(method: string): string {
-  if (method !== METHOD) throw new MintError(ErrorCode.BAD_REQUEST, `payment method ${method} is not supported`, 400);
+  if (method !== METHOD) throw new MintErrorResponse(ErrorCode.BAD_REQUEST, `payment method ${method} is not supported`, 400);
   return method;
 }
 
@@ -57,7 +57,7 @@ function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_BODY_BYTES) {
-      reject(new MintError(ErrorCode.BAD_REQUEST, `request body larger than ${MAX_BODY_BYTES} bytes`, 413));
+      reject(new MintErrorResponse(ErrorCode.BAD_REQUEST, `request body larger than ${MAX_BODY_BYTES} bytes`, 413));
       return;
     }
     const chunks: Buffer[] = [];
@@ -65,7 +65,7 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new MintError(ErrorCode.BAD_REQUEST, `request body larger than ${MAX_BODY_BYTES} bytes`, 413));
+        reject(new MintErrorResponse(ErrorCode.BAD_REQUEST, `request body larger than ${MAX_BODY_BYTES} bytes`, 413));
         req.destroy();
         return;
       }
@@ -128,13 +128,13 @@ async function handle(mint: Mint, logger: Logger, req: IncomingMessage, res: Ser
       try {
         body = JSONInt.parse(text);
       } catch {
-        throw new MintError(ErrorCode.BAD_REQUEST, 'request body is not valid JSON');
+        throw new MintErrorResponse(ErrorCode.BAD_REQUEST, 'request body is not valid JSON');
       }
     }
     const params = route.pattern.exec(path)!.slice(1);
     send(res, 200, route.handler(mint, body, params));
   } catch (error) {
-    if (error instanceof MintError) {
+    if (error instanceof MintErrorResponse) {
       logger.debug('request rejected', { path, code: error.code, detail: error.detail });
       if (!res.headersSent) send(res, error.status, { detail: error.detail, code: error.code });
       if (error.status === 413) res.once('finish', () => req.socket.destroy());

@@ -6,7 +6,7 @@
  * CDK pin treats expiry as advisory; the enforceExpiry hook models a stricter mint), NUT-03 swap with NUT-11 P2PK
  * checks, NUT-07 checkstate, NUT-09 restore, a DLEQ (NUT-12) on every signature, keysets rotated within a unit and
  * NUT-02 final_expiry, and the quote lookup by locking pubkey on both routes (lookup.ts). Every method takes an
- * untrusted JSON value and returns a JSON-ready value or throws MintError. Crypto and SQLite calls are synchronous,
+ * untrusted JSON value and returns a JSON-ready value or throws MintErrorResponse. Crypto and SQLite calls are synchronous,
  * so one request's checks and writes cannot interleave with another's; the SQLite keys make it hold across
  * processes too.
  */

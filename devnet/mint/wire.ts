@@ -1,5 +1,5 @@
-/** Checks for the untrusted JSON a mint request carries; every failure is a MintError the client sees. */
-import { ErrorCode, mintError, type MintError } from './errors';
+/** Checks for the untrusted JSON a mint request carries; every failure is a MintErrorResponse the client sees. */
+import { ErrorCode, mintError, type MintErrorResponse } from './errors';
 
 export const U64_MAX = (1n << 64n) - 1n;
 
@@ -22,7 +22,7 @@ export interface QuoteJson {
 export const HEX33 = /^0[23][0-9a-fA-F]{64}$/;
 export const HEX64 = /^[0-9a-fA-F]{64}$/;
 
-export function bad(detail: string): MintError {
+export function bad(detail: string): MintErrorResponse {
   return mintError(ErrorCode.BAD_REQUEST, detail);
 }
 

@@ -1,4 +1,5 @@
 /** The proxy every stratum test starts from: loopback, a free port, silent logs, no locking key; tests override the rest. */
+import { settingsDefaults } from '../../api/system';
 import { parseUpstreamUrl } from '../../api/upstream-url';
 import { silentLogger } from '../../../lib/log';
 import { createProxy, type Proxy } from '../proxy';
@@ -8,7 +9,7 @@ export function testProxy(upstreamUrls: string[], ledgerPath: string, extra: Par
     stratumHost: '127.0.0.1',
     stratumPort: 0,
     upstreams: upstreamUrls.map(parseUpstreamUrl),
-    verdictTimeoutMs: 2000,
+    verdictTimeoutMs: settingsDefaults.verdictTimeoutMs,
     ledgerPath,
     lockingPubkey: () => undefined,
     logger: silentLogger,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseUpstreamUrl } from '../../api/upstream-url';
 import { silentLogger } from '../../../lib/log';
-import { createProxy, type QuoteEvent } from '../../stratum/proxy';
+import { createProxy } from '../../stratum/proxy';
 import type { OperationStep } from '../engine';
 import { openWallet } from '../service';
 
@@ -44,7 +44,7 @@ if (poolUrl) {
     logger: silentLogger,
     nominalHashrate: 1000,
   });
-  proxy.on('quote', (q: QuoteEvent) => {
+  proxy.on('quote', (q) => {
     if (!q.error) wallet.onQuoteEvent({ quoteId: q.quoteId, amount: q.amount, minerId: q.minerId });
   });
   process.stdout.write(`port ${(await proxy.start()).port}\n`);
