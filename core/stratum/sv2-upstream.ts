@@ -17,6 +17,9 @@ import { PROTOCOL_MINING, SETUP_FLAG_REQUIRES_VERSION_ROLLING } from '../../lib/
 import { Sv2Channel } from './sv2-channel';
 import { type ChannelRequest, type LinkEvents, type LinkState, owedAnswerMs, type UpstreamChannel, UpstreamError, UpstreamLink } from './upstream';
 
+/** The OpenMiningChannel.Error code of a pool that takes no more channels on this connection (SRI, hashpool). */
+export const TOO_MANY_CHANNELS = 'too-many-channels';
+
 /** The slice of an Sv2 transport connection the proxy uses. */
 export interface Sv2Conn {
   send(message: Sv2Message): void;
@@ -149,7 +152,7 @@ class PoolSession extends EventEmitter<LinkEvents> {
       this.latencyMs = performance.now() - started;
       return answer;
     }
-    if (answer.type === 'OpenMiningChannelError') throw new UpstreamError('rejected', `pool refused the channel: ${answer.errorCode}`);
+    if (answer.type === 'OpenMiningChannelError') throw new UpstreamError('rejected', `pool refused the channel: ${answer.errorCode}`, answer.errorCode);
     throw new UpstreamError('protocol', `unexpected ${answer.type}`);
   }
 
@@ -335,7 +338,7 @@ export class Sv2UpstreamLink extends UpstreamLink {
       try {
         return await session.openChannel(request);
       } catch (error) {
-        const full = error instanceof UpstreamError && error.code === 'rejected' && /too-many-channels/.test(error.message) && session.channelCount > 0;
+        const full = error instanceof UpstreamError && error.poolCode === TOO_MANY_CHANNELS && session.channelCount > 0;
         if (!full) throw error;
         this.channelCap = session.channelCount;
       }
