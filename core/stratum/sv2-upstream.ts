@@ -224,7 +224,7 @@ class PoolSession extends EventEmitter<LinkEvents> {
   private sendProbe(now: number): void {
     const requestId = this.nextRequestId++;
     this.probe = { requestId, sentAt: now };
-    this.send({ type: 'OpenExtendedMiningChannel', requestId, userIdentity: 'axewallet-liveness', nominalHashRate: 0, maxTarget: bigIntToLeBytes(MAX_TARGET), minExtranonceSize: 0 });
+    this.send({ type: 'OpenExtendedMiningChannel', requestId, userIdentity: 'axewallet-liveness', nominalHashRate: 1, maxTarget: bigIntToLeBytes(MAX_TARGET), minExtranonceSize: 0 });
   }
 
   /** The answer to a liveness probe: a channel that opened is closed again, nothing else is kept. */
