@@ -2,6 +2,7 @@
  * Runs one Stratum proxy in its own process for bench/proxy.bench.ts, so its event loop shares a core with
  * neither the pool nor the load generators, and its memory is its own (process RSS, nothing else in it).
  */
+import { performance } from 'node:perf_hooks';
 import { parseUpstreamUrl } from '../core/api/upstream-url';
 import { installPlatformCrypto } from '../lib/platform';
 import { silentLogger } from '../lib/log';
@@ -39,9 +40,10 @@ process.on('message', (message: string) => {
     send({ rss: process.memoryUsage().rss });
   }
   // user + system CPU of the whole process (the proxy's thread and the ledger's writer thread), in microseconds
+  // and how long the proxy's own event loop was busy (ms), the ledger writer's thread not included
   if (message === 'cpu') {
     const { user, system } = process.cpuUsage();
-    send({ cpuUs: user + system });
+    send({ cpuUs: user + system, loopBusyMs: performance.eventLoopUtilization().active });
   }
   if (message === 'stop') void proxy.stop().then(() => send({ stopped: true }));
 });

@@ -276,8 +276,9 @@ class ProxyProcess {
     return (await this.ask<{ snapshot: MiningSnapshot }>('snapshot')).snapshot;
   }
 
-  async cpuUs(): Promise<number> {
-    return (await this.ask<{ cpuUs: number }>('cpu')).cpuUs;
+  /** CPU of the whole process (µs) and busy time of the proxy's event loop (ms) so far. */
+  cpu(): Promise<{ cpuUs: number; loopBusyMs: number }> {
+    return this.ask('cpu');
   }
 
   async rss(): Promise<number> {
@@ -346,14 +347,16 @@ export async function run(): Promise<Record<string, unknown>> {
     const viaSv2 = await newProxy([sv2Url]);
     const directSat = await saturate(pool.sv1Port, 100, 20, 2000);
     stage('direct saturation');
-    const cpuBefore = await viaSv2.proxy.cpuUs();
+    const cpuBefore = await viaSv2.proxy.cpu();
     const sv2Sat = await saturate(viaSv2.port, 100, 20, 2000);
     stage('sv2 saturation');
     await new Promise((r) => setTimeout(r, 200));
     const forwarded = (await viaSv2.proxy.snapshot()).shares;
     // the proxy's own CPU per forwarded submit (its thread and the ledger writer's): what one core of it can carry,
     // whatever the pool or the load generators on the same two cores cap the measured rate at
-    const proxyCpuUsPerSubmit = ((await viaSv2.proxy.cpuUs()) - cpuBefore) / Math.max(1, sv2Sat.answered);
+    const cpuAfter = await viaSv2.proxy.cpu();
+    const proxyCpuUsPerSubmit = (cpuAfter.cpuUs - cpuBefore.cpuUs) / Math.max(1, sv2Sat.answered);
+    const proxyLoopUsPerSubmit = ((cpuAfter.loopBusyMs - cpuBefore.loopBusyMs) * 1000) / Math.max(1, sv2Sat.answered);
 
     // Memory: 1,000 authorized miners on a proxy, its process alone. Without an upstream: sockets and sessions;
     // with the Sv2 upstream on one aggregated channel, and with a channel per miner (a pool connection per 64).
@@ -380,6 +383,9 @@ export async function run(): Promise<Record<string, unknown>> {
         ratioVsDirect: round(sv2Sat.perSecond / directSat.perSecond, 3),
         proxyCpuUsPerSubmit: round(proxyCpuUsPerSubmit, 1),
         proxySubmitsPerSecondPerCore: Math.round(1e6 / proxyCpuUsPerSubmit),
+        // the proxy's event loop alone: the ledger's SQLite commits run on the writer thread, on the other core
+        proxyLoopUsPerSubmit: round(proxyLoopUsPerSubmit, 1),
+        proxyLoopSubmitsPerSecond: Math.round(1e6 / proxyLoopUsPerSubmit),
         ledger: forwarded,
       },
       memory: {
