@@ -1,19 +1,22 @@
 /**
- * Runs one Stratum proxy on its own thread for bench/proxy.bench.ts, so its event loop does not share
- * a core with the pool and the load generators it is measured against.
+ * Runs one Stratum proxy in its own process for bench/proxy.bench.ts, so its event loop shares a core with
+ * neither the pool nor the load generators, and its memory is its own (process RSS, nothing else in it).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
 import { parseUpstreamUrl } from '../core/api/upstream-url';
+import { installPlatformCrypto } from '../lib/platform';
 import { silentLogger } from '../lib/log';
 import { createProxy } from '../core/stratum/proxy';
 
-interface Input {
+export interface ProxyWorkerInput {
   upstreams: string[];
   ledgerPath: string;
   attachTimeoutMs?: number;
+  aggregateChannels?: boolean;
 }
 
-const input = workerData as Input;
+installPlatformCrypto();
+const input = JSON.parse(process.argv[2]!) as ProxyWorkerInput;
 const proxy = createProxy({
   stratumHost: '127.0.0.1',
   stratumPort: 0,
@@ -26,11 +29,23 @@ const proxy = createProxy({
   limits: { maxConnections: 5000, perAddress: 5000, submitsPerSecond: 1e6, submitBurst: 1e6 },
   nominalHashrate: 1,
   attachTimeoutMs: input.attachTimeoutMs,
+  aggregateChannels: input.aggregateChannels,
+});
+const send = (message: unknown) => process.send!(message);
+
+process.on('message', (message: string) => {
+  if (message === 'snapshot') send({ snapshot: proxy.snapshot() });
+  if (message === 'rss') {
+    global.gc?.();
+    send({ rss: process.memoryUsage().rss });
+  }
+  // user + system CPU of the whole process (the proxy's thread and the ledger's writer thread), in microseconds
+  // and how long the proxy's own event loop was busy (ms), the ledger writer's thread not included
+  if (message === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    send({ cpuUs: user + system, loopBusyMs: performance.eventLoopUtilization().active });
+  }
+  if (message === 'stop') void proxy.stop().then(() => send({ stopped: true }));
 });
 
-parentPort!.on('message', (message: string) => {
-  if (message === 'snapshot') parentPort!.postMessage({ snapshot: proxy.snapshot() });
-  if (message === 'stop') void proxy.stop().then(() => parentPort!.postMessage({ stopped: true }));
-});
-
-void proxy.start().then(({ port }) => parentPort!.postMessage({ port }));
+void proxy.start().then(({ port }) => send({ port }));

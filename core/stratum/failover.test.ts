@@ -136,4 +136,27 @@ describe('failover', () => {
     expect(second.stats().accepted).toBe(1);
     expect(proxy.snapshot().upstream.upstreams[0]!.state).toBe('silent');
   });
+
+  it('notices an Sv2 pool that vanishes while no shares flow (its host gone: no FIN, no answer) and moves the miner on', async () => {
+    // no template refreshes, no shares: nothing the pool owes, so only a probe can tell a quiet pool from a dead one
+    const first = await pool({ templateRefreshSeconds: 0 });
+    const second = await pool();
+    const relay = await freezableRelay(first.sv2.port, cleanups);
+    const { proxy, port, events } = await proxyTo(
+      [`stratum2+tcp://127.0.0.1:${relay.port}/${first.authorityPubkey}`, `stratum+tcp://127.0.0.1:${second.sv1.port}`],
+      { silentUpstreamMs: 600, probeIntervalMs: 60_000 },
+    );
+    const m = await miner(port, 'bc1qidle.z');
+    // quiet but alive: probes are answered, the pool stays in use
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(proxy.snapshot().upstream.activeIndex).toBe(0);
+    expect(events.some((e) => e.activeIndex === 1)).toBe(false);
+    relay.freeze();
+    await until(() => proxy.snapshot().upstream.activeIndex === 1);
+    expect(proxy.snapshot().upstream.upstreams[0]!.state).toBe('silent');
+    await until(() => proxy.snapshot().miners[0]?.upstream === `stratum+tcp://127.0.0.1:${second.sv1.port}`);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await m.submitShare()).accepted).toBe(true);
+    expect(second.stats().accepted).toBe(1);
+  });
 });

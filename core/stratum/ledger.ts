@@ -201,7 +201,10 @@ export class ShareLedger {
         latency_ms REAL
       );
       CREATE INDEX IF NOT EXISTS shares_header_hash ON shares(header_hash);
-      CREATE INDEX IF NOT EXISTS shares_verdict ON shares(verdict);
+      -- only the few shares still awaiting a verdict are looked up by it (at start-up): a full index on a
+      -- three-valued column cost every insert and every verdict an index update on the writer thread
+      DROP INDEX IF EXISTS shares_verdict;
+      CREATE INDEX IF NOT EXISTS shares_awaiting ON shares(id) WHERE verdict = 'awaiting';
       ${HISTORY_SCHEMA}
     `);
     // A share still awaiting when the process stopped can no longer be judged: its upstream session is gone.

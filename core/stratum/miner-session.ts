@@ -18,12 +18,11 @@ import type { Logger } from '../../lib/log';
 import { SV1_ERRORS, type Sv1Id, type Sv1Request, sv1Error, sv1Request, sv1Result } from '../../lib/protocol/sv1/codec';
 import { notifyParams } from '../../lib/protocol/sv1/job';
 import { JobBook, meetsTarget } from './job-book';
-import { UPSTREAM_LOST } from './ledger';
 import { SessionStats } from './session-stats';
 import { hashDifficulty, ShareHasher } from './share-hasher';
 import { SubmitGuard, type SubmitLimits } from './submit-guard';
 import { Sv1Connection } from './sv1-connection';
-import { type ChannelJob, clampDifficulty, type UpstreamChannel, type Verdict } from './upstream';
+import { type ChannelJob, clampDifficulty, LOST_VERDICT, type RejectKind, type UpstreamChannel, type Verdict } from './upstream';
 
 /** The version bits any miner may roll (BIP320 general-purpose bits). */
 export const VERSION_ROLLING_MASK = 0x1fffe000;
@@ -69,15 +68,14 @@ function isHex(value: unknown, bytes: number): value is string {
   return typeof value === 'string' && value.length === bytes * 2 && /^[0-9a-fA-F]*$/.test(value);
 }
 
-/** Stratum error code a reject reason maps to, so cgminer-style miners classify it. */
-export function errorCodeFor(reason: string): number {
-  const r = reason.toLowerCase();
-  if (r.includes('stale') || r.includes('job')) return SV1_ERRORS.jobNotFound;
-  if (r.includes('duplicate')) return SV1_ERRORS.duplicateShare;
-  if (r.includes('difficulty') || r.includes('low')) return SV1_ERRORS.lowDifficulty;
-  if (r.includes('unauthor')) return SV1_ERRORS.unauthorized;
-  return SV1_ERRORS.other;
-}
+/** The Stratum V1 error code a miner is answered with for each kind of refusal, so cgminer-style miners classify it. */
+const SV1_CODE_OF: Readonly<Record<RejectKind, number>> = {
+  'job-not-found': SV1_ERRORS.jobNotFound,
+  duplicate: SV1_ERRORS.duplicateShare,
+  'low-difficulty': SV1_ERRORS.lowDifficulty,
+  unauthorized: SV1_ERRORS.unauthorized,
+  other: SV1_ERRORS.other,
+};
 
 export class MinerSession {
   readonly connectedAt = Date.now();
@@ -385,10 +383,10 @@ export class MinerSession {
     this.close(true);
   }
 
-  private rejectHere(id: Sv1Id, share: LocalShare, reason: string, code: number, text: string): void {
-    this.host.recordShare(this, share, undefined, { accepted: false, reason });
+  private rejectHere(id: Sv1Id, share: LocalShare, reason: string, kind: RejectKind, text: string): void {
+    this.host.recordShare(this, share, undefined, { accepted: false, reason, kind });
     this.stats.rejectedHere(reason);
-    this.reject(id, code, text);
+    this.reject(id, SV1_CODE_OF[kind], text);
   }
 
   private reject(id: Sv1Id, code: number, reason: string): void {
@@ -415,8 +413,8 @@ export class MinerSession {
     const hash = sent.hasher.hash(extranonce2, ntime, nonce, bits);
     const local: LocalShare = { jobId, upstreamJobId: job.jobId, headerHash: hash.toString('hex'), difficulty, shareDifficulty: hashDifficulty(hash) };
     // below the miner's own target, or sent before: judged here, in the standard words, never sent under the user's name
-    if (!meetsTarget(hash, local.shareDifficulty, sent)) return this.rejectHere(id, local, LOW_DIFFICULTY, SV1_ERRORS.lowDifficulty, 'Low difficulty share');
-    if (!this.jobs.firstTime(local.headerHash)) return this.rejectHere(id, local, DUPLICATE, SV1_ERRORS.duplicateShare, 'Duplicate share');
+    if (!meetsTarget(hash, local.shareDifficulty, sent)) return this.rejectHere(id, local, LOW_DIFFICULTY, 'low-difficulty', 'Low difficulty share');
+    if (!this.jobs.firstTime(local.headerHash)) return this.rejectHere(id, local, DUPLICATE, 'duplicate', 'Duplicate share');
     this.judgeSubmitter(true);
     this.forward(id, local, channel, {
       jobId: job.jobId,
@@ -449,13 +447,13 @@ export class MinerSession {
       if (answered) return;
       answered = true;
       if (verdict.accepted) this.write(sv1Result(id, true));
-      else this.write(sv1Error(id, errorCodeFor(verdict.reason), verdict.reason));
+      else this.write(sv1Error(id, SV1_CODE_OF[verdict.kind], verdict.reason));
     };
     const shareId = this.host.recordShare(this, local, (verdict) => settle(verdict, null));
     this.stats.forwarded();
     channel.submit({ ...share, late: (verdict) => this.host.lateVerdict(this, local, shareId, verdict) }).then(
       (verdict) => settle(verdict, performance.now() - started),
-      () => settle({ accepted: false, reason: UPSTREAM_LOST }, null),
+      () => settle(LOST_VERDICT, null),
     );
   }
 }

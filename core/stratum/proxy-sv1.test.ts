@@ -119,6 +119,59 @@ describe('proxy to a Stratum V1 pool (devnet Sv1 port)', () => {
     expect(proxy.ledger.shareByHeaderHash(good.headerHash)?.verdict).toBe('accepted');
   });
 
+  it('answers a share the pool refuses with the class of the pool’s own error code, never of words in its text', async () => {
+    const p = await pool();
+    // between proxy and pool: the pool's answers to submits are replaced, in order, by these refusals
+    const refusals = [
+      { error: [23, 'Above target', null] },
+      { error: [20, 'stale job too low', null] },
+      { result: false, error: null, 'reject-reason': 'Duplicate' },
+    ];
+    const submitIds = new Set<unknown>();
+    const relay = createServer((proxySide) => {
+      const poolSide = connect({ host: '127.0.0.1', port: p.sv1.port });
+      const lines = (sink: (line: string) => void) => {
+        let buffer = '';
+        return (chunk: Buffer) => {
+          buffer += chunk.toString('utf8');
+          for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+            sink(buffer.slice(0, nl));
+            buffer = buffer.slice(nl + 1);
+          }
+        };
+      };
+      proxySide.on(
+        'data',
+        lines((line) => {
+          const message = JSON.parse(line) as { id: unknown; method?: string };
+          if (message.method === 'mining.submit') submitIds.add(message.id);
+          poolSide.write(`${line}\n`);
+        }),
+      );
+      poolSide.on(
+        'data',
+        lines((line) => {
+          const message = JSON.parse(line) as { id: unknown };
+          const refusal = submitIds.delete(message.id) ? refusals.shift() : undefined;
+          proxySide.write(`${refusal ? JSON.stringify({ id: message.id, result: null, ...refusal }) : line}\n`);
+        }),
+      );
+      for (const s of [proxySide, poolSide]) s.on('error', () => undefined);
+      proxySide.on('close', () => poolSide.destroy());
+      poolSide.on('close', () => proxySide.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => relay.close(resolve)));
+    const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${(relay.address() as AddressInfo).port}`], tempDir(), { verdictTimeoutMs: 10_000 });
+    const m = await miner(port, 'bc1qx.refused');
+    const results = [await m.submitShare(), await m.submitShare(), await m.submitShare()];
+    expect(results.map((r) => r.reason)).toEqual(['Above target', 'stale job too low', 'Duplicate']);
+    const codes = m.received.flatMap((msg) => (msg.kind === 'response' && Array.isArray(msg.error) ? [msg.error[0]] : []));
+    // 23 passes through; "stale", "job" and "low" in a code-20 text are no reason to say 21 or 23; a text alone is 20
+    expect(codes).toEqual([23, 20, 20]);
+    expect(proxy.snapshot().shares.rejected).toBe(3);
+  });
+
   it('a pool that allows no version rolling: the miner is told (mask 0) and its shares are accepted', async () => {
     const p = await pool({ sv1VersionRolling: false });
     const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${p.sv1.port}`]);

@@ -35,7 +35,7 @@ export class SessionStats {
 
   /** A share judged here and never forwarded (below the miner's own target). */
   rejectedHere(reason: string, now = Date.now()): void {
-    this.count({ accepted: false, reason }, 0, now);
+    this.count({ accepted: false, reason, kind: 'other' }, 0, now);
   }
 
   /** A verdict that arrived after the share had been settled otherwise (a late Success, a quote for its hash). */

@@ -10,7 +10,7 @@ import type { ShareJson } from '../api/mining';
 import { ShareLedger, type ShareRecord, UPSTREAM_LOST } from './ledger';
 import type { RetentionPolicy } from './ledger-history';
 import type { LocalShare, MinerSession } from './miner-session';
-import type { Verdict } from './upstream';
+import { LOST_VERDICT, type Verdict } from './upstream';
 
 export type ShareEvent = ShareJson;
 
@@ -133,7 +133,7 @@ export class ShareAccounting extends EventEmitter<AccountingEvents> {
     this.ledger.correct(share, verdict.accepted ? 'accepted' : 'rejected', verdict.accepted ? null : verdict.reason);
     const corrected = this.ledger.get(share.id);
     if (corrected) this.publish(toEvent(corrected));
-    this.emit('corrected', { minerId: share.minerId, from: { accepted: false, reason: UPSTREAM_LOST }, to: verdict, difficulty: share.difficulty });
+    this.emit('corrected', { minerId: share.minerId, from: LOST_VERDICT, to: verdict, difficulty: share.difficulty });
   }
 
   private eventOf(session: MinerSession, share: LocalShare, shareId: number, at: number, upstream: string): ShareEvent {

@@ -11,7 +11,10 @@ export class SharedChannel {
   constructor(
     readonly channel: UpstreamChannel,
     private readonly onEmpty: () => void,
-  ) {}
+  ) {
+    // every miner's view listens to it: a thousand listeners are the design, not a leak
+    channel.setMaxListeners(0);
+  }
 
   view(): UpstreamChannel {
     this.views++;

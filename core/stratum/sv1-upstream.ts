@@ -4,7 +4,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { Logger } from '../../lib/log';
-import { parseSv1Line, rejectReasonOf, type Sv1Message, Sv1LineSplitter, sv1Request, type Sv1Response } from '../../lib/protocol/sv1/codec';
+import { parseSv1Line, rejectReasonOf, SV1_ERRORS, type Sv1Message, Sv1LineSplitter, sv1Request, type Sv1Response } from '../../lib/protocol/sv1/codec';
 import { parseNotify, type Sv1Job } from '../../lib/protocol/sv1/job';
 import {
   type ChannelJob,
@@ -12,11 +12,26 @@ import {
   type ChannelShare,
   clampDifficulty,
   owedAnswerMs,
+  type RejectKind,
   UpstreamChannel,
   UpstreamError,
   UpstreamLink,
   type Verdict,
 } from './upstream';
+
+/** Stratum V1 error codes (cgminer's table, which pools answer with) by what they mean to a miner. */
+const SV1_REJECT_KINDS: ReadonlyMap<number, RejectKind> = new Map([
+  [SV1_ERRORS.jobNotFound, 'job-not-found'],
+  [SV1_ERRORS.duplicateShare, 'duplicate'],
+  [SV1_ERRORS.lowDifficulty, 'low-difficulty'],
+  [SV1_ERRORS.unauthorized, 'unauthorized'],
+]);
+
+/** The class of a pool's refusal, from its error code (`[code, message, data]`); a refusal without a known code is 'other'. */
+function rejectKindOf(response: Sv1Response): RejectKind {
+  const code = Array.isArray(response.error) ? response.error[0] : undefined;
+  return (typeof code === 'number' && SV1_REJECT_KINDS.get(code)) || 'other';
+}
 
 export interface Sv1UpstreamOptions {
   host: string;
@@ -226,7 +241,7 @@ class Sv1Channel extends UpstreamChannel {
     if (this.closedReason !== undefined) return Promise.reject(new UpstreamError('closed', this.closedReason));
     return this.conn
       .request('mining.submit', [this.request.worker, share.jobId, share.extranonce, share.ntime, share.nonce, share.versionBits])
-      .then((response): Verdict => (response.result === true ? { accepted: true } : { accepted: false, reason: rejectReasonOf(response) ?? 'rejected' }));
+      .then((response): Verdict => (response.result === true ? { accepted: true } : { accepted: false, reason: rejectReasonOf(response) ?? 'rejected', kind: rejectKindOf(response) }));
   }
 
   suggestDifficulty(difficulty: number): void {

@@ -123,6 +123,57 @@ describe('Sv2 upstream channel', () => {
     expect(proxy.ledger.shareByHeaderHash(a.headerHash)?.verdict).toBe('accepted');
   });
 
+  it('answers the miner with the Stratum V1 code of the pool’s exact error code, never of words found in it', async () => {
+    const { port, pool } = await setup({ verdictTimeoutMs: 10_000 });
+    const miner = minerFor({ host: '127.0.0.1', port, user: 'bc1qz.codes' });
+    cleanups.push(() => miner.close());
+    await miner.connect();
+    const answers = [miner.submitShare(), miner.submitShare(), miner.submitShare()];
+    await until(() => pool.sent.filter((m) => m.type === 'SubmitSharesExtended').length === 3);
+    pool.deliver({ type: 'SubmitSharesError', channelId: 7, sequenceNumber: 0, errorCode: 'stale-share' });
+    pool.deliver({ type: 'SubmitSharesError', channelId: 7, sequenceNumber: 1, errorCode: 'duplicate-share' });
+    // the words "job" and "low" in an unknown code mean nothing: a generic refusal (20), not 21 or 23
+    pool.deliver({ type: 'SubmitSharesError', channelId: 7, sequenceNumber: 2, errorCode: 'job-slot-too-low' });
+    const results = await Promise.all(answers);
+    expect(results.map((r) => (r.accepted ? 'accepted' : r.reason))).toEqual(['stale-share', 'duplicate-share', 'job-slot-too-low']);
+    const codes = miner.received.flatMap((m) => (m.kind === 'response' && Array.isArray(m.error) ? [m.error[0]] : []));
+    expect(codes).toEqual([21, 22, 20]);
+  });
+
+  it.each([
+    ['too-many-channels', 2],
+    // a refusal whose text merely contains the words is no channel cap: that miner is refused, no second connection
+    ['not-too-many-channels-but-banned', 1],
+  ] as const)('opens a second pool connection only for the exact error code %s (connections: %i)', async (errorCode, connections) => {
+    let connects = 0;
+    const connector = async (): Promise<Sv2Conn> => {
+      connects++;
+      const pool = scriptedPool();
+      let opened = 0;
+      const send = pool.conn.send.bind(pool.conn);
+      pool.conn.send = (message) => {
+        if (message.type === 'OpenExtendedMiningChannel' && ++opened > 1) {
+          setImmediate(() => pool.deliver({ type: 'OpenMiningChannelError', requestId: message.requestId, errorCode }));
+          return;
+        }
+        send(message);
+      };
+      return pool.conn;
+    };
+    const { proxy, port } = await setup({ sv2Connector: connector, attachTimeoutMs: 2000 });
+    const first = minerFor({ host: '127.0.0.1', port, user: 'bc1qz.one' });
+    const second = minerFor({ host: '127.0.0.1', port, user: 'bc1qz.two' });
+    cleanups.push(() => first.close(), () => second.close());
+    await first.connect();
+    const secondWorks = await second.connect().then(
+      () => true,
+      () => false,
+    );
+    expect(connects).toBe(connections);
+    expect(secondWorks).toBe(connections === 2);
+    expect(proxy.snapshot().miners.filter((m) => m.upstream !== null)).toHaveLength(connections);
+  });
+
   it('keeps a departed miner’s channel until its shares are judged, and still reports its quotes', async () => {
     const { proxy, port, pool } = await setup();
     const quotes: QuoteEvent[] = [];

@@ -10,8 +10,7 @@
  */
 import { bigIntToLeBytes, bytesToHex, difficultyFromTarget, hexToBytes, leBytesToBigInt, swapWords32, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
 import type { Sv2AnyMessage, Sv2Message, Sv2MessageOf } from '../../lib/protocol/sv2/messages';
-import { UPSTREAM_LOST } from './ledger';
-import { type ChannelJob, type ChannelShare, clampDifficulty, UpstreamChannel, UpstreamError, type Verdict } from './upstream';
+import { type ChannelJob, type ChannelShare, clampDifficulty, LOST_VERDICT, type RejectKind, UpstreamChannel, UpstreamError, type Verdict } from './upstream';
 
 type JobMessage = Sv2MessageOf<'NewExtendedMiningJob'>;
 type PrevHash = Sv2MessageOf<'SetNewPrevHash'>;
@@ -26,6 +25,14 @@ export interface ChannelLink {
   send(message: Sv2Message): void;
   forget(channel: Sv2Channel): void;
 }
+
+/** SubmitShares.Error codes as SRI pools and hashpool name them (devnet/pool/shares.ts), by what they mean to a miner. */
+const SV2_REJECT_KINDS: ReadonlyMap<string, RejectKind> = new Map([
+  ['invalid-job-id', 'job-not-found'],
+  ['stale-share', 'job-not-found'],
+  ['duplicate-share', 'duplicate'],
+  ['difficulty-too-low', 'low-difficulty'],
+]);
 
 function hex32(value: number): string {
   return (value >>> 0).toString(16).padStart(8, '0');
@@ -141,7 +148,7 @@ export class Sv2Channel extends UpstreamChannel {
     const grace = setTimeout(() => {
       this.onSettled = undefined;
       for (const [seq, p] of this.pending) {
-        p.settle({ accepted: false, reason: UPSTREAM_LOST });
+        p.settle(LOST_VERDICT);
         if (p.late) this.lost.set(seq, p.late);
       }
       this.pending.clear();
@@ -160,7 +167,7 @@ export class Sv2Channel extends UpstreamChannel {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
     this.link.forget(this);
-    for (const p of this.pending.values()) p.settle({ accepted: false, reason: UPSTREAM_LOST });
+    for (const p of this.pending.values()) p.settle(LOST_VERDICT);
     this.pending.clear();
     this.lost.clear();
     this.emit('closed', reason);
@@ -217,7 +224,7 @@ export class Sv2Channel extends UpstreamChannel {
         return;
       }
       case 'SubmitSharesError': {
-        const verdict: Verdict = { accepted: false, reason: message.errorCode || 'rejected' };
+        const verdict: Verdict = { accepted: false, reason: message.errorCode || 'rejected', kind: SV2_REJECT_KINDS.get(message.errorCode) ?? 'other' };
         this.pending.get(message.sequenceNumber)?.settle(verdict);
         this.lost.get(message.sequenceNumber)?.(verdict);
         this.pending.delete(message.sequenceNumber);

@@ -3,6 +3,11 @@
  * channel per miner (sv2-channel.ts). A pool that keeps its connection open is left only when it owes an
  * answer it does not give in time (a setup or channel answer, a full batch's SubmitShares.Success, an
  * UpdateChannel's SetTarget): hashpool may legitimately stay quiet for many minutes otherwise.
+ * A quiet pool owes nothing, so a dead one (its host gone without a FIN) would never be noticed while no
+ * shares flow: after half the silence setting without a word, the connection is probed. The Mining protocol
+ * has no echo message (sv2-spec 0f38d51), but an OpenExtendedMiningChannel MUST be answered (Success or
+ * OpenMiningChannel.Error, either proves the pool alive); a probe channel that opens is closed at once.
+ * TCP keepalive (lib/transport) covers a vanished host at the kernel level on top.
  */
 import { EventEmitter } from 'node:events';
 import { bigIntToLeBytes, MAX_TARGET } from '../../lib/protocol/bitcoin/work';
@@ -11,6 +16,9 @@ import type { Sv2AnyMessage, Sv2Message } from '../../lib/protocol/sv2/messages'
 import { PROTOCOL_MINING, SETUP_FLAG_REQUIRES_VERSION_ROLLING } from '../../lib/protocol/sv2/messages';
 import { Sv2Channel } from './sv2-channel';
 import { type ChannelRequest, type LinkEvents, owedAnswerMs, type UpstreamChannel, UpstreamError, UpstreamLink } from './upstream';
+
+/** The OpenMiningChannel.Error code of a pool that takes no more channels on this connection (SRI, hashpool). */
+export const TOO_MANY_CHANNELS = 'too-many-channels';
 
 /** The slice of an Sv2 transport connection the proxy uses. */
 export interface Sv2Conn {
@@ -49,6 +57,10 @@ class UpstreamSession extends EventEmitter<LinkEvents> {
   private watchdog: NodeJS.Timeout | undefined;
   private closed = false;
   private reconnecting: Promise<void> | undefined;
+  /** when the pool last sent anything on the current connection */
+  private lastHeardAt = Date.now();
+  /** the request id and send time of the unanswered liveness probe */
+  private probe: { requestId: number; sentAt: number } | undefined;
 
   constructor(private readonly opts: Sv2UpstreamOptions) {
     super();
@@ -77,6 +89,8 @@ class UpstreamSession extends EventEmitter<LinkEvents> {
       }
       this.conn = conn;
       this.generation++;
+      this.lastHeardAt = Date.now();
+      this.probe = undefined;
       conn.on('message', (m) => this.onMessage(m));
       conn.on('close', (reason) => this.onConnClosed(conn, reason));
       const answer = await this.await_(
@@ -138,7 +152,7 @@ class UpstreamSession extends EventEmitter<LinkEvents> {
       this.latencyMs = performance.now() - started;
       return answer;
     }
-    if (answer.type === 'OpenMiningChannelError') throw new UpstreamError('rejected', `pool refused the channel: ${answer.errorCode}`);
+    if (answer.type === 'OpenMiningChannelError') throw new UpstreamError('rejected', `pool refused the channel: ${answer.errorCode}`, answer.errorCode);
     throw new UpstreamError('protocol', `unexpected ${answer.type}`);
   }
 
@@ -192,6 +206,11 @@ class UpstreamSession extends EventEmitter<LinkEvents> {
   private checkSilence(): void {
     if (this.closed || this.reconnecting || !this.conn) return;
     const now = Date.now();
+    if (this.probe && now - this.probe.sentAt > this.opts.silentMs / 2) {
+      this.emit('state', 'silent', `the pool has not said a word for ${Math.round((now - this.lastHeardAt) / 1000)} s and did not answer a liveness probe`);
+      return;
+    }
+    if (!this.probe && now - this.lastHeardAt > this.opts.silentMs / 2) this.sendProbe(now);
     for (const channel of this.channels.values()) {
       const owed = channel.owedSince();
       if (owed !== undefined && now - owed > owedAnswerMs(this.opts.silentMs)) {
@@ -199,6 +218,21 @@ class UpstreamSession extends EventEmitter<LinkEvents> {
         return;
       }
     }
+  }
+
+  /** A channel request the pool must answer; its answer is handled in onMessage. */
+  private sendProbe(now: number): void {
+    const requestId = this.nextRequestId++;
+    this.probe = { requestId, sentAt: now };
+    this.send({ type: 'OpenExtendedMiningChannel', requestId, userIdentity: 'axewallet-liveness', nominalHashRate: 1, maxTarget: bigIntToLeBytes(MAX_TARGET), minExtranonceSize: 0 });
+  }
+
+  /** The answer to a liveness probe: a channel that opened is closed again, nothing else is kept. */
+  private probeAnswered(message: Sv2AnyMessage): boolean {
+    if (!this.probe || !('requestId' in message) || message.requestId !== this.probe.requestId) return false;
+    this.probe = undefined;
+    if (message.type === 'OpenExtendedMiningChannelSuccess') this.send({ type: 'CloseChannel', channelId: message.channelId, reasonCode: 'liveness-probe' });
+    return true;
   }
 
   private onConnClosed(conn: Sv2Conn, reason: unknown): void {
@@ -210,6 +244,8 @@ class UpstreamSession extends EventEmitter<LinkEvents> {
   }
 
   private onMessage(message: Sv2AnyMessage): void {
+    this.lastHeardAt = Date.now();
+    if (this.probe && this.probeAnswered(message)) return;
     switch (message.type) {
       case 'SetupConnectionSuccess':
       case 'SetupConnectionError': {
@@ -302,7 +338,7 @@ export class Sv2UpstreamLink extends UpstreamLink {
       try {
         return await session.openChannel(request);
       } catch (error) {
-        const full = error instanceof UpstreamError && error.code === 'rejected' && /too-many-channels/.test(error.message) && session.channelCount > 0;
+        const full = error instanceof UpstreamError && error.poolCode === TOO_MANY_CHANNELS && session.channelCount > 0;
         if (!full) throw error;
         this.channelCap = session.channelCount;
       }

@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { QuoteNotice } from '../../lib/protocol/ehash/quote';
+import { UPSTREAM_LOST } from './ledger';
 
 export interface ChannelJob {
   /** the upstream's job id, as the upstream names it */
@@ -48,7 +49,16 @@ export interface ChannelShare {
   late?: (verdict: Verdict) => void;
 }
 
-export type Verdict = { accepted: true } | { accepted: false; reason: string };
+/**
+ * What a refusal means to a miner: the classes cgminer-style firmware (ESP-Miner) counts apart, each a Stratum V1
+ * error code. Decided where the refusal is made or read (the pool's own code, never its text searched for words).
+ */
+export type RejectKind = 'job-not-found' | 'duplicate' | 'low-difficulty' | 'unauthorized' | 'other';
+
+export type Verdict = { accepted: true } | { accepted: false; reason: string; kind: RejectKind };
+
+/** A share whose upstream went away before judging it. */
+export const LOST_VERDICT: Verdict = Object.freeze({ accepted: false, reason: UPSTREAM_LOST, kind: 'other' });
 
 
 export interface ChannelRequest {
@@ -136,6 +146,8 @@ export class UpstreamError extends Error {
   constructor(
     readonly code: 'connect-failed' | 'rejected' | 'closed' | 'timeout' | 'protocol',
     message: string,
+    /** the pool's own error code when it refused (an Sv2 error_code such as `too-many-channels`) */
+    readonly poolCode?: string,
   ) {
     super(message);
     this.name = 'UpstreamError';

@@ -19,6 +19,8 @@ export const DEFAULT_MAX_CONNECTIONS = 256;
 /** Beyond this many unsent bytes the peer is not reading: drop it rather than grow without bound. */
 export const DEFAULT_MAX_WRITE_BUFFER_BYTES = 16 * 1024 * 1024;
 const CLOSE_GRACE_MS = 2000;
+/** idle time before the kernel's first TCP keepalive probe on a connection to a pool */
+export const KEEPALIVE_IDLE_MS = 30_000;
 
 const unixNow = () => Math.floor(Date.now() / 1000);
 
@@ -241,6 +243,8 @@ export async function connectSv2(options: ConnectSv2Options): Promise<Sv2Connect
   const deadline = deadlineAfter(timeoutMs, `connecting to ${options.host}:${options.port}`);
   const socket = new net.Socket();
   socket.setNoDelay(true);
+  // a pool host that vanishes (power, network) sends no FIN: the kernel's probes find it while the link is quiet
+  socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
   try {
     await Promise.race([
       deadline.promise,
