@@ -103,15 +103,15 @@ describe('MQTT with Home Assistant discovery', () => {
       const config = JSON.parse(await until(() => latest(ha.seen, `homeassistant/sensor/${node}/${key}/config`), `${key} config`));
       expect(config.value_template).toBe(`{{ value_json.${key} }}`);
     }
-    expect(JSON.parse(latest(ha.seen, `homeassistant/binary_sensor/${node}/online/config`)!)).toMatchObject({ device_class: 'connectivity', payload_on: 'online' });
-    const eventConfig = JSON.parse(latest(ha.seen, `homeassistant/event/${node}/alert/config`)!);
+    expect(JSON.parse(await until(() => latest(ha.seen, `homeassistant/binary_sensor/${node}/online/config`), 'online config'))).toMatchObject({ device_class: 'connectivity', payload_on: 'online' });
+    const eventConfig = JSON.parse(await until(() => latest(ha.seen, `homeassistant/event/${node}/alert/config`), 'alert event config'));
     expect(eventConfig).toMatchObject({ state_topic: `${root}/devices/${device.id}/events`, event_types: EVENT_TYPES });
 
     const state = JSON.parse(await until(() => latest(ha.seen, `${root}/devices/${device.id}/state`), 'device state'));
     expect(state).toMatchObject({ status: 'online', via_axewallet: false });
     expect(typeof state.temperature).toBe('number');
     expect(typeof state.hashrate_1m).toBe('number');
-    expect(latest(ha.seen, `${root}/devices/${device.id}/availability`)).toBe('online');
+    expect(await until(() => latest(ha.seen, `${root}/devices/${device.id}/availability`), 'availability')).toBe('online');
 
     // Axewallet itself
     const balance = JSON.parse(await until(() => latest(ha.seen, `homeassistant/sensor/axewallet_${instance}/ehash_balance/config`), 'bridge sensor'));
