@@ -10,9 +10,8 @@ import { useDiscovery, type FoundDevice } from '../discovery';
 import { downloadText } from '../download';
 import { formatAgo, formatHashrate, formatSi } from '../format';
 import { compareHashrates } from '../hashrate';
-import { useLive } from '../live';
-import type { DeviceView, MinerView } from '../shapes';
 import { useApp } from '../store';
+import type { DeviceView, MinerView } from '../shapes';
 import { useAction, useCommand } from '../useCommand';
 import { deviceAddressProblem, parseScanTarget } from '../validation';
 
@@ -324,7 +323,7 @@ function measuredFor(device: DeviceView, miners: readonly MinerView[]): MinerVie
 
 function DeviceCard({ device, all, onChange, onForgotten }: { device: DeviceView; all: DeviceView[]; onChange(): void; onForgotten(message: string): void }) {
   const name = deviceName(device);
-  const miners = useLive((s) => s.mining?.miners ?? []);
+  const miners = useApp((s) => s.mining?.miners ?? []);
   const demo = useApp((s) => s.status?.demo ?? false);
   const miner = measuredFor(device, miners);
   const comparison = miner ? compareHashrates(miner.hashrate, [{ ...device, viaAxewallet: true }], demo) : undefined;

@@ -10,26 +10,25 @@ import { PendingEhash } from '../components/PendingEhash';
 import { Term } from '../components/Term';
 import { TokenQr } from '../components/TokenQr';
 import { formatExact, formatSi, parseAmount } from '../format';
-import { useLive } from '../live';
-import type { BalanceView } from '../shapes';
 import { useApp } from '../store';
+import type { BalanceView } from '../shapes';
 import { useAction, useCommand } from '../useCommand';
 import { typicalHashrate } from '../hashrate';
 import { workExplanation, yourMiners } from '../work';
 
 /** "your Bitaxe Gamma" and the hashrate Axewallet measures from its shares: what amounts are compared with. */
 function useMinerScale(): { who: string | undefined; hashrate: number } {
-  const mining = useLive((s) => s.mining);
+  const mining = useApp((s) => s.mining);
   const devices = useCommand('devices.list', {}, 30_000);
   return { who: yourMiners(devices.data?.devices ?? [], mining?.miners.length ?? 0), hashrate: typicalHashrate(mining) };
 }
 
 export function WalletPage() {
-  const wallet = useLive((s) => s.wallet);
-  const walletError = useLive((s) => s.walletError);
+  const wallet = useApp((s) => s.wallet);
+  const walletError = useApp((s) => s.walletError);
   const navigate = useApp((s) => s.navigate);
 
-  if (walletError) return <ErrorNotice error={walletError} title="Wallet" onRetry={() => void useLive.getState().refresh()} />;
+  if (walletError) return <ErrorNotice error={walletError} title="Wallet" onRetry={() => void useApp.getState().refresh()} />;
   if (!wallet) return <p role="status">Loading the wallet…</p>;
   if (!wallet.exists) {
     return (
@@ -88,7 +87,7 @@ function MintProblem() {
 
 function Balances({ balances }: { balances: BalanceView[] }) {
   const id = useId();
-  const wallet = useLive((s) => s.wallet);
+  const wallet = useApp((s) => s.wallet);
   const scale = useMinerScale();
   return (
     <section aria-labelledby={`${id}-balances`}>
@@ -179,7 +178,7 @@ function UnlockForm() {
         e.preventDefault();
         if ((await unlock.run(passphrase)) !== undefined) {
           setPassphrase('');
-          await useLive.getState().refresh();
+          await useApp.getState().refresh();
         }
       }}
     >
@@ -237,7 +236,7 @@ function SendForm({ balances }: { balances: BalanceView[] }) {
       setSent({ ...result, amount: value, unit: selected?.unit ?? 'hash' });
       setAmount('');
       setMemo('');
-      void useLive.getState().refresh();
+      void useApp.getState().refresh();
     }
   };
 
@@ -393,7 +392,7 @@ function ReceiveForm() {
           if (result) {
             setReceived(`Received ${formatExact(result.amount)} ${result.unit} from ${result.mint}.`);
             setToken('');
-            void useLive.getState().refresh();
+            void useApp.getState().refresh();
           }
         }}
       >
@@ -476,7 +475,7 @@ function PendingSends() {
     const result = await call('wallet.reclaim', { id: send.id });
     setDone(`Took back ${formatExact(result.amount)} ${send.unit}; the token no longer works.`);
     pending.reload();
-    void useLive.getState().refresh();
+    void useApp.getState().refresh();
   });
   return (
     <section aria-labelledby={`${id}-pending`}>
@@ -629,7 +628,7 @@ function Activity() {
 /** Where quotes lock to: the key from the words, or a static key a pool operator gave (changing it needs the passphrase). */
 function LockingKey() {
   const id = useId();
-  const wallet = useLive((s) => s.wallet);
+  const wallet = useApp((s) => s.wallet);
   const [privkey, setPrivkey] = useState('');
   const [passphrase, setPassphrase] = useState('');
   const [problem, setProblem] = useState<string>();
@@ -644,7 +643,7 @@ function LockingKey() {
       setPrivkey('');
       setPassphrase('');
       setDone(`Share quotes now lock to ${result.lockingKeyMode === 'static' ? 'the static key' : 'the key from your words'}: ${result.lockingPubkey ?? ''}`);
-      void useLive.getState().refresh();
+      void useApp.getState().refresh();
     }
   };
   return (

@@ -4,9 +4,8 @@ import type { ApiEvent, CommandOutput } from '../../../core/api/contract';
 import { call } from '../api';
 import { formatSi } from '../format';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
-import { useLive } from '../live';
-import { mnemonicProblem, normalizeMnemonic, pickConfirmPositions } from '../mnemonic';
 import { eventsSince, useApp } from '../store';
+import { mnemonicProblem, normalizeMnemonic, pickConfirmPositions } from '../mnemonic';
 import { useLeaveGuard } from '../leave-guard';
 import { useAction, useCommand } from '../useCommand';
 import { relayProblem } from '../validation';
@@ -15,7 +14,7 @@ type Mode = 'choose' | 'create' | 'restore-words' | 'restore-nostr';
 
 export function WelcomePage() {
   const [mode, setMode] = useState<Mode>('choose');
-  const wallet = useLive((s) => s.wallet);
+  const wallet = useApp((s) => s.wallet);
   const navigate = useApp((s) => s.navigate);
 
   if (mode === 'choose') {
@@ -94,7 +93,7 @@ function passphraseProblem(needsPassphrase: boolean, pass: string, confirm: stri
 function CreateWallet({ back }: { back: React.ReactNode }) {
   const id = useId();
   // the kind of vault decides, not the shell: a desktop without a trusted keychain uses a passphrase too
-  const needsPassphrase = useLive((s) => s.wallet?.vault !== 'safe-storage');
+  const needsPassphrase = useApp((s) => s.wallet?.vault !== 'safe-storage');
   const navigate = useApp((s) => s.navigate);
   const [pass, setPass] = useState('');
   const [pass2, setPass2] = useState('');
@@ -172,7 +171,7 @@ function CreateWallet({ back }: { back: React.ReactNode }) {
         if (!created) return;
         release();
         setWords(undefined);
-        void useLive.getState().refresh();
+        void useApp.getState().refresh();
         navigate('setup');
       }}
     >
@@ -317,11 +316,11 @@ function restoredText(report: CommandOutput<'backup.restore'>): string {
 function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.ReactNode }) {
   const id = useId();
   // the kind of vault decides, not the shell: a desktop without a trusted keychain uses a passphrase too
-  const needsPassphrase = useLive((s) => s.wallet?.vault !== 'safe-storage');
+  const needsPassphrase = useApp((s) => s.wallet?.vault !== 'safe-storage');
   const navigate = useApp((s) => s.navigate);
   const events = useApp((s) => s.events);
   const eventCount = useApp((s) => s.eventCount);
-  const wallet = useLive((s) => s.wallet);
+  const wallet = useApp((s) => s.wallet);
   const backup = useCommand('backup.get', {});
   const [relays, setRelays] = useState<{ list: string[]; checked: Set<string> }>();
   if (!relays && backup.data) {
@@ -377,7 +376,7 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
         });
         if (result !== undefined) {
           setDone(result);
-          void useLive.getState().refresh();
+          void useApp.getState().refresh();
         }
       }}
     >
