@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -16,5 +17,7 @@ export default tseslint.config(
     },
   },
   { files: ['renderer/**/*.{ts,tsx}', 'e2e/**/*.ts'], languageOptions: { globals: { ...globals.browser, ...globals.node } } },
+  // the rules of hooks and exhaustive effect dependencies (the React team's recommended set) for the UI
+  { files: ['renderer/**/*.{ts,tsx}'], ...reactHooks.configs.flat.recommended },
   { files: ['**/*.test.ts', '**/*.test.tsx', '**/testing/**', 'bench/**', 'e2e/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
 );

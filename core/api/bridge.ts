@@ -93,7 +93,7 @@ export function createHttpBridge(opts: HttpBridgeOptions): ApiBridge {
       try {
         response = await fetch(url, init);
       } catch {
-        throw new ApiError('unavailable', 'Axewallet is not answering.', 'Check that Axewallet is still running, then reload this page.');
+        throw new ApiError('offline', 'Axewallet is not answering.', 'Check that Axewallet is still running, then reload this page.');
       }
       const body: unknown = await response.json().catch(() => undefined);
       if (response.ok) return body as never;

@@ -50,6 +50,8 @@ export const apiErrorCodes = [
   'payload_too_large',
   'unsupported_media_type',
   'unavailable',
+  /** the bridge could not reach Axewallet at all (the engine stopped or the page lost its origin); never sent by the engine */
+  'offline',
   'locked',
   'upstream_error',
   'internal',
@@ -79,6 +81,7 @@ export const httpStatusOf: Record<ApiErrorCode, number> = {
   locked: 423,
   upstream_error: 502,
   unavailable: 503,
+  offline: 503,
   internal: 500,
 };
 

@@ -5,10 +5,12 @@ import { PASSPHRASE } from './wallet-helpers';
 
 async function errorFor(page: Page, label: string | RegExp): Promise<string> {
   const field = page.getByLabel(label, { exact: typeof label === 'string' });
-  const describedBy = await field.getAttribute('aria-describedby');
-  expect(describedBy, `the field "${label}" must point to its error message`);
+  // a field is described by its hint and its error: the error is the one that announces itself (role alert)
+  const describedBy = (await field.getAttribute('aria-describedby')) ?? '';
+  const error = page.locator(describedBy.split(' ').filter(Boolean).map((id) => `[id="${id}"][role="alert"]`).join(', ') || '[data-none]');
+  expect((await error.count()) === 1, `the field "${label}" must point to its error message, describedby "${describedBy}"`);
   expect((await field.getAttribute('aria-invalid')) === 'true', `the field "${label}" must be marked invalid`);
-  return (await page.locator(`[id="${describedBy}"]`).textContent()) ?? '';
+  return (await error.textContent()) ?? '';
 }
 
 export const badInputsForms: Journey = {

@@ -57,7 +57,7 @@ export function App() {
       const next = routeFromHash(window.location.hash);
       // unsaved edits on the page being left: staying puts the address back without another hashchange
       if (next !== current && !confirmLeave()) window.history.replaceState(null, '', `#/${current}`);
-      else useApp.setState({ route: next });
+      else useApp.getState().routeChanged(next);
     };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);

@@ -57,7 +57,7 @@ export function call<N extends CommandName>(name: N, input: CommandInput<N>): Pr
 }
 
 export function isNotAvailable(error: unknown): boolean {
-  return error instanceof ApiError && (error.code === 'not_found' || error.code === 'unavailable');
+  return error instanceof ApiError && (error.code === 'not_found' || error.code === 'unavailable' || error.code === 'offline');
 }
 
 export function asApiError(error: unknown): ApiError {

@@ -7,7 +7,7 @@ import { mergeHistory, streamLines } from './pipeline';
 import { appendSample, inWindow } from './series';
 import { bitaxeModel, workExplanation, yourMiners } from './work';
 import { compareHashrates, reconnecting, typicalHashrate, warmingUp } from './hashrate';
-import { deviceAddressProblem, parseScanTarget, portProblem, relayProblem, upstreamProblem } from './validation';
+import { deviceAddressProblem, mintUrlProblem, parseScanTarget, portProblem, relayProblem, upstreamProblem } from './validation';
 
 const VALID_12 = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 
@@ -131,6 +131,13 @@ describe('field validation', () => {
     expect(deviceAddressProblem('http://bitaxe.local:8080')).toBeUndefined();
     expect(deviceAddressProblem('http://bitaxe.local/api')).toMatch(/without a path/);
     expect(deviceAddressProblem('http://[zz')).toMatch(/Not an address/);
+  });
+  it('takes a mint address as optional, and only as an http(s) URL', () => {
+    expect(mintUrlProblem('')).toBeUndefined();
+    expect(mintUrlProblem('https://mint.example')).toBeUndefined();
+    expect(mintUrlProblem('http://127.0.0.1:3338')).toBeUndefined();
+    expect(mintUrlProblem('mint.example')).toMatch(/https:\/\//);
+    expect(mintUrlProblem('wss://mint.example')).toMatch(/https:\/\//);
   });
   it('reads the ranges to search', () => {
     expect(parseScanTarget('')).toEqual({});

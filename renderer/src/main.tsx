@@ -4,9 +4,8 @@ import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { asApiError, connectBridge, setBridge } from './api';
 import { App } from './App';
-import { startLivePolling } from './live';
+import { startLivePolling, useApp } from './store';
 import { ErrorNotice } from './components/ErrorNotice';
-import { useApp } from './store';
 
 const root = createRoot(document.getElementById('root')!);
 

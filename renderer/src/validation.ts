@@ -17,6 +17,19 @@ export function relayProblem(url: string): string | undefined {
   return RELAY.test(url.trim()) ? undefined : 'A relay address starts with ws:// or wss://';
 }
 
+/** A mint address is optional; when given, it is an http(s) URL (a mint speaks HTTP). */
+export function mintUrlProblem(text: string): string | undefined {
+  const value = text.trim();
+  if (!value) return undefined;
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return undefined;
+  } catch {
+    // named below
+  }
+  return 'A mint address starts with https:// (or http:// on your own network), e.g. https://mint.example.';
+}
+
 export function portProblem(value: string): string | undefined {
   const n = Number(value);
   return Number.isInteger(n) && n >= 0 && n <= 65535 && value.trim() !== '' ? undefined : 'A port is a whole number from 0 to 65535 (0 = any free port).';

@@ -9,7 +9,7 @@ import { flushSync } from 'react-dom';
 import { createRoot } from 'react-dom/client';
 import 'uplot/dist/uPlot.min.css';
 import '../styles.css';
-import { useLive } from '../live';
+import { useApp } from '../store';
 import { DashboardPage } from '../pages/Dashboard';
 import type { MiningView } from '../shapes';
 
@@ -72,7 +72,7 @@ function miningAt(step: number): MiningView {
 function seed(): void {
   const now = Date.now() / 1000;
   const hashrate = Array.from({ length: 3600 }, (_, i) => ({ t: now - 3600 + i, v: devices * 1.1e12 + (i % 60) * 1e9 }));
-  useLive.setState({
+  useApp.setState({
     mining: miningAt(0),
     wallet: { exists: true, locked: false, lockingKeyMode: 'derived', vault: 'passphrase', restoring: false, pendingQuotes: 0, balances: [{ mint: 'http://127.0.0.1:3338', unit: 'hash', amount: 230_400, proofs: 12 }] },
     hashrate,
@@ -88,12 +88,12 @@ const layoutMs: number[] = [];
 function update(step: number): Promise<void> {
   return new Promise((done) => {
     const started = performance.now();
-    const state = useLive.getState();
+    const state = useApp.getState();
     const t = Date.now() / 1000;
     const mining = miningAt(step);
     // render + commit + effects (the charts' setData redraw) synchronously, then the layout they cause
     flushSync(() =>
-      useLive.setState({
+      useApp.setState({
         mining,
         hashrate: [...state.hashrate.slice(1), { t, v: mining.hashrate }],
       }),

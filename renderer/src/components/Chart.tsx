@@ -47,25 +47,26 @@ const ticks = { stroke: 'rgba(128,128,128,0.3)' };
 export function Chart({ label, summary, data, series, height = 180, formatValue, axes, spanSeconds, stepped }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const format = useRef(formatValue);
-  format.current = formatValue;
-  const span = useRef(spanSeconds);
-  span.current = spanSeconds;
-  const axesRef = useRef(axes);
-  axesRef.current = axes;
+  // what uPlot's callbacks and a rebuild read: the props of the latest render, handed over after it (not during)
+  const latest = useRef({ data, series, formatValue, axes, spanSeconds, stepped });
+  useEffect(() => {
+    latest.current = { data, series, formatValue, axes, spanSeconds, stepped };
+  });
   const seriesKey = `${series.map((s) => `${s.label}:${s.scale ?? 'y'}`).join('|')}|${(axes ?? []).map((a) => a.label).join('|')}|${stepped ? 's' : ''}`;
 
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const yAxes: ChartAxis[] = axesRef.current ?? [{ scale: 'y', label: '', fromZero: true }];
+    const { data, series, axes, stepped } = latest.current;
+    const yAxes: ChartAxis[] = axes ?? [{ scale: 'y', label: '', fromZero: true }];
     const scales: uPlot.Scales = {
       x: {
         time: true,
         range: (_u, min, max): uPlot.Range.MinMax => {
-          if (span.current) {
+          const span = latest.current.spanSeconds;
+          if (span) {
             const now = Date.now() / 1000;
-            return [now - span.current, now];
+            return [now - span, now];
           }
           return min === max ? [min - 60, max + 1] : [min, max];
         },
@@ -98,7 +99,7 @@ export function Chart({ label, summary, data, series, height = 180, formatValue,
             ticks,
             size: 70,
             ...(axis.label ? { label: axis.label, labelSize: 18 } : {}),
-            values: (_u, splits) => splits.map((v) => (axis.format ? axis.format(v) : format.current ? format.current(v) : String(v))),
+            values: (_u, splits) => splits.map((v) => (axis.format ?? latest.current.formatValue ?? String)(v)),
           }),
         ),
       ],
@@ -123,7 +124,7 @@ export function Chart({ label, summary, data, series, height = 180, formatValue,
       created.destroy();
       plot.current = null;
     };
-    // the plot is rebuilt only when its series change; data flows through setData below
+    // the plot is rebuilt only when its series (seriesKey) or height change; data flows through setData below
   }, [seriesKey, height]);
 
   useEffect(() => {

@@ -9,6 +9,7 @@ import type { DeviceView } from '../shapes';
 import { eventsSince, useApp } from '../store';
 import { useAction, useCommand } from '../useCommand';
 import { ErrorNotice, FieldError } from './ErrorNotice';
+import { Check, Field } from './Field';
 
 type Kind = FleetAction['kind'];
 
@@ -125,15 +126,15 @@ export function FleetActions({ devices, onChange }: { devices: DeviceView[]; onC
         </div>
         <div className="row wrap">
           {devices.map((d) => (
-            <label key={d.id} className="check">
-              <input type="checkbox" checked={selected.includes(d.id)} onChange={(e) => toggle(d.id, e.target.checked)} />
+            <Check key={d.id} checked={selected.includes(d.id)} onChange={(e) => toggle(d.id, e.target.checked)}>
               {name(d)} <span className="muted">({d.miningPaused ? 'paused' : d.status})</span>
-            </label>
+            </Check>
           ))}
         </div>
         <div className="row">
-          <label htmlFor={`${id}-group`}>Save the selection as a group</label>
-          <input id={`${id}-group`} placeholder="Shelf, Garage…" value={groupName} onChange={(e) => setGroupName(e.target.value)} />
+          <Field id={`${id}-group`} label="Save the selection as a group">
+            {(control) => <input {...control} placeholder="Shelf, Garage…" value={groupName} onChange={(e) => setGroupName(e.target.value)} />}
+          </Field>
           <button type="button" disabled={!groupName.trim() || selected.length === 0 || saveGroup.busy} onClick={() => void saveGroup.run()}>
             Save group
           </button>
@@ -142,55 +143,70 @@ export function FleetActions({ devices, onChange }: { devices: DeviceView[]; onC
       </fieldset>
 
       <div className="row">
-        <label htmlFor={`${id}-kind`}>Action</label>
-        <select id={`${id}-kind`} value={kind} onChange={(e) => setKind(e.target.value as Kind)}>
-          {(Object.keys(KIND_LABELS) as Kind[]).map((k) => (
-            <option key={k} value={k}>
-              {KIND_LABELS[k]}
-            </option>
-          ))}
-        </select>
+        <Field id={`${id}-kind`} label="Action">
+          {(control) => (
+            <select {...control} value={kind} onChange={(e) => setKind(e.target.value as Kind)}>
+              {(Object.keys(KIND_LABELS) as Kind[]).map((k) => (
+                <option key={k} value={k}>
+                  {KIND_LABELS[k]}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
       </div>
       {kind === 'pool' && (
         <div className="stack">
           <div className="row">
-            <label htmlFor={`${id}-url`}>Pool host</label>
-            <input id={`${id}-url`} value={pool.url} onChange={(e) => setPool({ ...pool, url: e.target.value })} />
-            <label htmlFor={`${id}-port`}>Port</label>
-            <input id={`${id}-port`} inputMode="numeric" value={pool.port} onChange={(e) => setPool({ ...pool, port: e.target.value })} />
-            <label htmlFor={`${id}-user`}>User</label>
-            <input id={`${id}-user`} value={pool.user} onChange={(e) => setPool({ ...pool, user: e.target.value })} />
+            <Field id={`${id}-url`} label="Pool host">
+              {(control) => <input {...control} value={pool.url} onChange={(e) => setPool({ ...pool, url: e.target.value })} />}
+            </Field>
+            <Field id={`${id}-port`} label="Port">
+              {(control) => <input {...control} inputMode="numeric" value={pool.port} onChange={(e) => setPool({ ...pool, port: e.target.value })} />}
+            </Field>
+            <Field id={`${id}-user`} label="User">
+              {(control) => <input {...control} value={pool.user} onChange={(e) => setPool({ ...pool, user: e.target.value })} />}
+            </Field>
           </div>
           <div className="row">
-            <label htmlFor={`${id}-furl`}>Fallback host (optional; else each device keeps its current pool as fallback)</label>
-            <input id={`${id}-furl`} value={pool.fallbackUrl} onChange={(e) => setPool({ ...pool, fallbackUrl: e.target.value })} />
-            <label htmlFor={`${id}-fport`}>Port</label>
-            <input id={`${id}-fport`} inputMode="numeric" value={pool.fallbackPort} onChange={(e) => setPool({ ...pool, fallbackPort: e.target.value })} />
-            <label htmlFor={`${id}-fuser`}>User</label>
-            <input id={`${id}-fuser`} value={pool.fallbackUser} onChange={(e) => setPool({ ...pool, fallbackUser: e.target.value })} />
+            <Field id={`${id}-furl`} label="Fallback host (optional; else each device keeps its current pool as fallback)">
+              {(control) => <input {...control} value={pool.fallbackUrl} onChange={(e) => setPool({ ...pool, fallbackUrl: e.target.value })} />}
+            </Field>
+            <Field id={`${id}-fport`} label="Port">
+              {(control) => <input {...control} inputMode="numeric" value={pool.fallbackPort} onChange={(e) => setPool({ ...pool, fallbackPort: e.target.value })} />}
+            </Field>
+            <Field id={`${id}-fuser`} label="User">
+              {(control) => <input {...control} value={pool.fallbackUser} onChange={(e) => setPool({ ...pool, fallbackUser: e.target.value })} />}
+            </Field>
           </div>
         </div>
       )}
       {kind === 'setting' && (
         <div className="row wrap">
-          <label htmlFor={`${id}-freq`}>Frequency (MHz)</label>
-          <input id={`${id}-freq`} inputMode="decimal" value={setting.frequency} onChange={(e) => setSetting({ ...setting, frequency: e.target.value })} />
-          <label htmlFor={`${id}-volt`}>Core voltage (mV)</label>
-          <input id={`${id}-volt`} inputMode="numeric" value={setting.coreVoltage} onChange={(e) => setSetting({ ...setting, coreVoltage: e.target.value })} />
-          <label htmlFor={`${id}-autofan`}>Auto fan</label>
-          <select id={`${id}-autofan`} value={setting.autoFan} onChange={(e) => setSetting({ ...setting, autoFan: e.target.value })}>
-            <option value="keep">keep as is</option>
-            <option value="on">on</option>
-            <option value="off">off (manual speed)</option>
-          </select>
-          <label htmlFor={`${id}-fan`}>Fan speed (%)</label>
-          <input id={`${id}-fan`} inputMode="numeric" value={setting.fanSpeed} onChange={(e) => setSetting({ ...setting, fanSpeed: e.target.value })} />
-          <label htmlFor={`${id}-target`}>Target temperature (°C)</label>
-          <input id={`${id}-target`} inputMode="numeric" value={setting.tempTarget} onChange={(e) => setSetting({ ...setting, tempTarget: e.target.value })} />
-          <label className="check">
-            <input type="checkbox" checked={setting.restart} onChange={(e) => setSetting({ ...setting, restart: e.target.checked })} />
+          <Field id={`${id}-freq`} label="Frequency (MHz)">
+            {(control) => <input {...control} inputMode="decimal" value={setting.frequency} onChange={(e) => setSetting({ ...setting, frequency: e.target.value })} />}
+          </Field>
+          <Field id={`${id}-volt`} label="Core voltage (mV)">
+            {(control) => <input {...control} inputMode="numeric" value={setting.coreVoltage} onChange={(e) => setSetting({ ...setting, coreVoltage: e.target.value })} />}
+          </Field>
+          <Field id={`${id}-autofan`} label="Auto fan">
+            {(control) => (
+              <select {...control} value={setting.autoFan} onChange={(e) => setSetting({ ...setting, autoFan: e.target.value })}>
+                <option value="keep">keep as is</option>
+                <option value="on">on</option>
+                <option value="off">off (manual speed)</option>
+              </select>
+            )}
+          </Field>
+          <Field id={`${id}-fan`} label="Fan speed (%)">
+            {(control) => <input {...control} inputMode="numeric" value={setting.fanSpeed} onChange={(e) => setSetting({ ...setting, fanSpeed: e.target.value })} />}
+          </Field>
+          <Field id={`${id}-target`} label="Target temperature (°C)">
+            {(control) => <input {...control} inputMode="numeric" value={setting.tempTarget} onChange={(e) => setSetting({ ...setting, tempTarget: e.target.value })} />}
+          </Field>
+          <Check checked={setting.restart} onChange={(e) => setSetting({ ...setting, restart: e.target.checked })}>
             Restart afterwards
-          </label>
+          </Check>
         </div>
       )}
       <FieldError id={`${id}-error`} message={problem} />

@@ -3,6 +3,7 @@ import { useId, useState } from 'react';
 import { formatHashrate } from '../format';
 import { useApp } from '../store';
 import { useCommand } from '../useCommand';
+import { Field } from './Field';
 
 export function GroupedDevices() {
   const id = useId();
@@ -19,15 +20,18 @@ export function GroupedDevices() {
     <section aria-labelledby={`${id}-title`} className="stack">
       <div className="row">
         <h2 id={`${id}-title`}>Devices</h2>
-        <label htmlFor={`${id}-group`}>Group</label>
-        <select id={`${id}-group`} value={groupId} onChange={(e) => setGroupId(e.target.value)}>
-          <option value="">All devices</option>
-          {(groups.data?.groups ?? []).map((g) => (
-            <option key={g.id} value={g.id}>
-              {g.name}
-            </option>
-          ))}
-        </select>
+        <Field id={`${id}-group`} label="Group">
+          {(control) => (
+            <select {...control} value={groupId} onChange={(e) => setGroupId(e.target.value)}>
+              <option value="">All devices</option>
+              {(groups.data?.groups ?? []).map((g) => (
+                <option key={g.id} value={g.id}>
+                  {g.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
         <span>
           {shown.filter((d) => d.status === 'online').length} of {shown.length} online, {formatHashrate(total)} (10 min)
         </span>

@@ -1,6 +1,5 @@
 import type { MiningView, WalletView } from '../shapes';
 import { useApp } from '../store';
-import { useLive } from '../live';
 import { formatSi } from '../format';
 
 export const upstreamStateWords: Record<MiningView['upstream']['state'], string> = {
@@ -49,8 +48,8 @@ function walletText(wallet: WalletView | undefined, unavailable: boolean): strin
 export function StatusBar() {
   const status = useApp((s) => s.status);
   const connection = useApp((s) => s.connection);
-  const mining = { data: useLive((s) => s.mining), error: useLive((s) => s.miningError) };
-  const wallet = { data: useLive((s) => s.wallet), error: useLive((s) => s.walletError) };
+  const mining = { data: useApp((s) => s.mining), error: useApp((s) => s.miningError) };
+  const wallet = { data: useApp((s) => s.wallet), error: useApp((s) => s.walletError) };
   const stratum = mining.data?.stratum ?? status?.stratum;
   const proxy = stratum ? `port ${stratum.port}` : mining.data ? 'not listening' : '…';
   return (

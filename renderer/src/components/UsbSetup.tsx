@@ -10,7 +10,8 @@ import { call } from '../api';
 import { useApp } from '../store';
 import type { DeviceView } from '../shapes';
 import { useAction } from '../useCommand';
-import { ErrorNotice, FieldError } from './ErrorNotice';
+import { ErrorNotice } from './ErrorNotice';
+import { Field } from './Field';
 
 type Progress = Extract<ApiEvent, { type: 'device.usbSetup' }>['progress'];
 type UsbPort = CommandOutput<'devices.usb'>['ports'][number];
@@ -108,7 +109,7 @@ function SetupForm({ port, onChosen }: { port: UsbPort; onChosen?: (device: Devi
   const [ssid, setSsid] = useState('');
   const [password, setPassword] = useState('');
   const [proxyHost, setProxyHost] = useState('');
-  const [problem, setProblem] = useState<string>();
+  const [problem, setProblem] = useState<{ field: 'ssid' | 'password'; message: string }>();
   const [runId, setRunId] = useState<string>();
   const events = useApp((s) => s.events);
   const start = useAction(() => call('devices.usbSetup', { path: port.path, wifi: { ssid, password }, ...(proxyHost.trim() ? { proxyHost: proxyHost.trim() } : {}) }));
@@ -130,7 +131,12 @@ function SetupForm({ port, onChosen }: { port: UsbPort; onChosen?: (device: Devi
           aria-label={`Set up the Bitaxe on ${port.path}`}
           onSubmit={async (e) => {
             e.preventDefault();
-            const p = ssid.length < 1 || ssid.length > 32 ? 'The Wi-Fi name has 1 to 32 characters.' : password.length > 63 ? 'A Wi-Fi password has at most 63 characters.' : undefined;
+            const p =
+              ssid.length < 1 || ssid.length > 32
+                ? ({ field: 'ssid', message: 'The Wi-Fi name has 1 to 32 characters.' } as const)
+                : password.length > 63
+                  ? ({ field: 'password', message: 'A Wi-Fi password has at most 63 characters.' } as const)
+                  : undefined;
             setProblem(p);
             if (p) return;
             const started = await start.run();
@@ -142,19 +148,19 @@ function SetupForm({ port, onChosen }: { port: UsbPort; onChosen?: (device: Devi
             reads them back and restarts it. Its factory data (board, ASIC, tuning) stays as it is; the pool it mines on now becomes its fallback.
           </p>
           <div className="row wrap">
-            <label htmlFor={`${id}-ssid`}>Wi-Fi name</label>
-            <input id={`${id}-ssid`} value={ssid} autoComplete="off" onChange={(e) => setSsid(e.target.value)} aria-invalid={!!problem} aria-describedby={problem ? `${id}-error` : undefined} />
-            <label htmlFor={`${id}-password`}>Wi-Fi password</label>
-            <input id={`${id}-password`} type="password" value={password} autoComplete="off" onChange={(e) => setPassword(e.target.value)} />
+            <Field id={`${id}-ssid`} label="Wi-Fi name" error={problem?.field === 'ssid' ? problem.message : undefined}>
+              {(control) => <input {...control} value={ssid} autoComplete="off" onChange={(e) => setSsid(e.target.value)} />}
+            </Field>
+            <Field id={`${id}-password`} label="Wi-Fi password" error={problem?.field === 'password' ? problem.message : undefined}>
+              {(control) => <input {...control} type="password" value={password} autoComplete="off" onChange={(e) => setPassword(e.target.value)} />}
+            </Field>
           </div>
           <details>
             <summary>Where the Bitaxe finds Axewallet</summary>
-            <div className="row">
-              <label htmlFor={`${id}-proxy`}>Axewallet’s address on that Wi-Fi</label>
-              <input id={`${id}-proxy`} placeholder="this computer’s LAN address" value={proxyHost} onChange={(e) => setProxyHost(e.target.value)} />
-            </div>
+            <Field id={`${id}-proxy`} label="Axewallet’s address on that Wi-Fi" inline>
+              {(control) => <input {...control} placeholder="this computer’s LAN address" value={proxyHost} onChange={(e) => setProxyHost(e.target.value)} />}
+            </Field>
           </details>
-          <FieldError id={`${id}-error`} message={problem} />
           {start.error && <ErrorNotice error={start.error} />}
           <button type="submit" className="primary" disabled={start.busy}>
             {start.busy ? 'Starting…' : failed ? 'Try again' : 'Write these settings to the Bitaxe'}

@@ -2,7 +2,8 @@ import { useId, useState } from 'react';
 import type { CommandOutput } from '../../../core/api/contract';
 import { call } from '../api';
 import { describeSchedule, formatDuration } from '../backup-schedule';
-import { ErrorNotice, FieldError } from '../components/ErrorNotice';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { errorText, Field } from '../components/Field';
 import { formatAgo } from '../format';
 import { useLeaveGuard } from '../leave-guard';
 import { useApp } from '../store';
@@ -175,25 +176,30 @@ export function BackupPage() {
             await submitRelay(false);
           }}
         >
-          <div className="row">
-            <label htmlFor={`${id}-relay`}>Relay address</label>
-            <input
-              id={`${id}-relay`}
-              placeholder="wss://relay.example"
-              value={relay}
-              aria-invalid={!!(relayError ?? add.error)}
-              aria-describedby={relayError ?? add.error ? `${id}-relay-error` : undefined}
-              onChange={(e) => {
-                setRelay(e.target.value);
-                setRelayError(undefined);
-                add.setError(undefined);
-              }}
-            />
-            <button type="submit" disabled={add.busy}>
-              {add.busy ? 'Testing the relay…' : 'Test and add relay'}
-            </button>
-          </div>
-          <FieldError id={`${id}-relay-error`} message={relayError ?? (add.error ? `${add.error.message}${add.error.hint ? ` ${add.error.hint}` : ''}` : undefined)} />
+          <Field
+            id={`${id}-relay`}
+            label="Relay address"
+            error={relayError ?? errorText(add.error)}
+            inline
+            after={
+              <button type="submit" disabled={add.busy}>
+                {add.busy ? 'Testing the relay…' : 'Test and add relay'}
+              </button>
+            }
+          >
+            {(control) => (
+              <input
+                {...control}
+                placeholder="wss://relay.example"
+                value={relay}
+                onChange={(e) => {
+                  setRelay(e.target.value);
+                  setRelayError(undefined);
+                  add.setError(undefined);
+                }}
+              />
+            )}
+          </Field>
           {add.error?.field === 'url' && (
             <div className="row">
               <button type="button" onClick={() => void submitRelay(true)} disabled={add.busy}>

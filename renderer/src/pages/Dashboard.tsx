@@ -7,10 +7,9 @@ import { Term } from '../components/Term';
 import { GroupedDevices } from '../components/GroupedDevices';
 import { formatAgo, formatHashrate, formatMs, formatSi } from '../format';
 import { compareHashrates, reconnecting, typicalHashrate, warmingUp } from '../hashrate';
-import { totalBalance, totalHashrate, useLive } from '../live';
+import { totalBalance, totalHashrate, useApp } from '../store';
 import { mergeHistory, streamLines, toChartData } from '../pipeline';
 import { inWindow, type WindowName, windows } from '../series';
-import { useApp } from '../store';
 import { useCommand } from '../useCommand';
 import { workExplanation, yourMiners } from '../work';
 
@@ -50,10 +49,10 @@ function earnedChartData(earnings: Earnings | undefined): { data: [number[], num
 }
 
 export function DashboardPage() {
-  const mining = useLive((s) => s.mining);
-  const miningError = useLive((s) => s.miningError);
-  const wallet = useLive((s) => s.wallet);
-  const hashrate = useLive((s) => s.hashrate);
+  const mining = useApp((s) => s.mining);
+  const miningError = useApp((s) => s.miningError);
+  const wallet = useApp((s) => s.wallet);
+  const hashrate = useApp((s) => s.hashrate);
   const events = useApp((s) => s.events);
   const demo = useApp((s) => s.status?.demo ?? false);
   const navigate = useApp((s) => s.navigate);

@@ -1,8 +1,9 @@
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 import { call } from '../api';
 import { Chart } from '../components/Chart';
 import { ConfirmButton } from '../components/Confirm';
-import { ErrorNotice, FieldError } from '../components/ErrorNotice';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { Check, errorText, Field } from '../components/Field';
 import { Term } from '../components/Term';
 import { UsbSetup } from '../components/UsbSetup';
 import { FleetActions } from '../components/FleetActions';
@@ -10,9 +11,8 @@ import { useDiscovery, type FoundDevice } from '../discovery';
 import { downloadText } from '../download';
 import { formatAgo, formatHashrate, formatSi } from '../format';
 import { compareHashrates } from '../hashrate';
-import { useLive } from '../live';
-import type { DeviceView, MinerView } from '../shapes';
 import { useApp } from '../store';
+import type { DeviceView, MinerView } from '../shapes';
 import { useAction, useCommand } from '../useCommand';
 import { deviceAddressProblem, parseScanTarget } from '../validation';
 
@@ -28,10 +28,9 @@ export function AddDeviceForm({ onAdded }: { onAdded?: (device: DeviceView) => v
   const [address, setAddress] = useState('');
   const [problem, setProblem] = useState<string>();
   const add = useAction((value: string) => call('devices.add', { address: value }));
-  const message = problem ?? (add.error ? `${add.error.message}${add.error.hint ? ` ${add.error.hint}` : ''}` : undefined);
+  const message = problem ?? errorText(add.error);
   return (
     <form
-      className="row"
       aria-label="Add a device by address"
       onSubmit={async (e) => {
         e.preventDefault();
@@ -45,22 +44,29 @@ export function AddDeviceForm({ onAdded }: { onAdded?: (device: DeviceView) => v
         }
       }}
     >
-      <label htmlFor={`${id}-address`}>Device address</label>
-      <input
+      <Field
         id={`${id}-address`}
-        placeholder="192.168.1.50"
-        value={address}
-        aria-invalid={!!message}
-        aria-describedby={message ? `${id}-address-error` : undefined}
-        onChange={(e) => {
-          setAddress(e.target.value);
-          setProblem(undefined);
-        }}
-      />
-      <button type="submit" disabled={add.busy}>
-        {add.busy ? 'Checking…' : 'Add device'}
-      </button>
-      <FieldError id={`${id}-address-error`} message={message} />
+        label="Device address"
+        error={message}
+        inline
+        after={
+          <button type="submit" disabled={add.busy}>
+            {add.busy ? 'Checking…' : 'Add device'}
+          </button>
+        }
+      >
+        {(control) => (
+          <input
+            {...control}
+            placeholder="192.168.1.50"
+            value={address}
+            onChange={(e) => {
+              setAddress(e.target.value);
+              setProblem(undefined);
+            }}
+          />
+        )}
+      </Field>
     </form>
   );
 }
@@ -71,10 +77,9 @@ export function DiscoverPanel({ onPick, pickLabel = 'Add' }: { onPick(device: De
   const discovery = useDiscovery();
   // on the demo network the simulated Bitaxe listens on loopback, which a LAN search never covers
   const demoTarget = useApp((s) => s.status?.demoDevices?.[0]?.replace(/^https?:\/\//, ''));
-  const [where, setWhere] = useState(demoTarget ?? '');
-  useEffect(() => {
-    if (demoTarget) setWhere((current) => current || demoTarget);
-  }, [demoTarget]);
+  // until the user types, the field offers the demo Bitaxe (the status that names it may arrive after the first render)
+  const [typed, setWhere] = useState<string>();
+  const where = typed ?? demoTarget ?? '';
   const [whereError, setWhereError] = useState<string>();
   const add = useAction((found: FoundDevice) => call('devices.add', { address: found.address }));
   const progress = discovery.progress;
@@ -86,25 +91,26 @@ export function DiscoverPanel({ onPick, pickLabel = 'Add' }: { onPick(device: De
   const whereMessage = whereError ?? (discovery.error?.field === 'hosts' ? discovery.error.message : undefined);
   return (
     <div className="stack">
-      <div className="row">
-        <label htmlFor={`${id}-where`}>Where to search</label>
-        <input
-          id={`${id}-where`}
-          placeholder="empty: this computer's networks; or 192.168.1.0/24, 192.168.1.10-40"
-          value={where}
-          aria-invalid={!!whereMessage}
-          aria-describedby={whereMessage ? `${id}-where-error` : undefined}
-          onChange={(e) => setWhere(e.target.value)}
-        />
-        <button type="button" disabled={discovery.running} onClick={search}>
-          {discovery.running ? 'Searching the network…' : 'Search the network for Bitaxes'}
-        </button>
-        {discovery.running && (
-          <button type="button" onClick={() => void discovery.cancel()}>
-            Stop searching
-          </button>
-        )}
-      </div>
+      <Field
+        id={`${id}-where`}
+        label="Where to search"
+        error={whereMessage}
+        inline
+        after={
+          <>
+            <button type="button" disabled={discovery.running} onClick={search}>
+              {discovery.running ? 'Searching the network…' : 'Search the network for Bitaxes'}
+            </button>
+            {discovery.running && (
+              <button type="button" onClick={() => void discovery.cancel()}>
+                Stop searching
+              </button>
+            )}
+          </>
+        }
+      >
+        {(control) => <input {...control} placeholder="empty: this computer's networks; or 192.168.1.0/24, 192.168.1.10-40" value={where} onChange={(e) => setWhere(e.target.value)} />}
+      </Field>
       {progress && (
         <p role="status" className="row">
           <progress max={progress.total || undefined} value={progress.total ? progress.scanned : undefined} aria-label="Search progress" />
@@ -112,7 +118,6 @@ export function DiscoverPanel({ onPick, pickLabel = 'Add' }: { onPick(device: De
           {progress.found.length === 1 ? '' : 's'} found
         </p>
       )}
-      <FieldError id={`${id}-where-error`} message={whereMessage} />
       {discovery.error && !whereMessage && <ErrorNotice error={discovery.error} />}
       {progress && progress.found.length > 0 && (
         <ul className="list" aria-label="Found on the network">
@@ -204,7 +209,7 @@ function PoolForm({ device, all, onChange }: { device: DeviceView; all: DeviceVi
   const [port, setPort] = useState(String(primary?.port ?? 3333));
   const [user, setUser] = useState(primary?.user ?? '');
   const [everyDevice, setEveryDevice] = useState(false);
-  const [problem, setProblem] = useState<string>();
+  const [problem, setProblem] = useState<{ field: 'url' | 'port'; message: string }>();
   const save = useAction(async (targets: DeviceView[]) => {
     for (const target of targets) await call('devices.setPools', { id: target.id, primary: { url: url.trim(), port: Number(port), user: user.trim() } });
     onChange();
@@ -215,24 +220,29 @@ function PoolForm({ device, all, onChange }: { device: DeviceView; all: DeviceVi
       aria-label={`Pool of ${deviceName(device)}`}
       onSubmit={async (e) => {
         e.preventDefault();
-        const p = !url.trim() ? 'Enter the pool host.' : !(Number.isInteger(Number(port)) && Number(port) >= 1 && Number(port) <= 65535) ? 'The port is a number from 1 to 65535.' : undefined;
+        const p = !url.trim()
+          ? ({ field: 'url', message: 'Enter the pool host.' } as const)
+          : !(Number.isInteger(Number(port)) && Number(port) >= 1 && Number(port) <= 65535)
+            ? ({ field: 'port', message: 'The port is a number from 1 to 65535.' } as const)
+            : undefined;
         setProblem(p);
         if (!p) await save.run(everyDevice ? all : [device]);
       }}
     >
       <div className="row">
-        <label htmlFor={`${id}-url`}>Pool host</label>
-        <input id={`${id}-url`} value={url} onChange={(e) => setUrl(e.target.value)} aria-describedby={problem ? `${id}-error` : undefined} />
-        <label htmlFor={`${id}-port`}>Pool port</label>
-        <input id={`${id}-port`} inputMode="numeric" value={port} onChange={(e) => setPort(e.target.value)} />
-        <label htmlFor={`${id}-user`}>Pool user</label>
-        <input id={`${id}-user`} value={user} onChange={(e) => setUser(e.target.value)} />
+        <Field id={`${id}-url`} label="Pool host" error={problem?.field === 'url' ? problem.message : undefined}>
+          {(control) => <input {...control} value={url} onChange={(e) => setUrl(e.target.value)} />}
+        </Field>
+        <Field id={`${id}-port`} label="Pool port" error={problem?.field === 'port' ? problem.message : undefined}>
+          {(control) => <input {...control} inputMode="numeric" value={port} onChange={(e) => setPort(e.target.value)} />}
+        </Field>
+        <Field id={`${id}-user`} label="Pool user">
+          {(control) => <input {...control} value={user} onChange={(e) => setUser(e.target.value)} />}
+        </Field>
       </div>
-      <label className="check">
-        <input type="checkbox" checked={everyDevice} onChange={(e) => setEveryDevice(e.target.checked)} />
+      <Check checked={everyDevice} onChange={(e) => setEveryDevice(e.target.checked)}>
         Apply to all {all.length} devices
-      </label>
-      <FieldError id={`${id}-error`} message={problem} />
+      </Check>
       {save.error && <ErrorNotice error={save.error} />}
       <button type="submit" disabled={save.busy}>
         {save.busy ? 'Saving and restarting…' : 'Save pool and restart'}
@@ -302,13 +312,18 @@ function DeviceLogs({ device }: { device: DeviceView }) {
   if (logs.error) return <ErrorNotice error={logs.error} title="Device logs" />;
   return (
     <div className="stack">
-      <div className="row">
-        <label htmlFor={`${id}-search`}>Search logs of {deviceName(device)}</label>
-        <input id={`${id}-search`} type="search" value={query} onChange={(e) => setQuery(e.target.value)} />
-        <button type="button" disabled={shown.length === 0} onClick={() => downloadText(`${deviceName(device)}-logs.txt`, `${shown.join('\n')}\n`)}>
-          Export logs of {deviceName(device)}
-        </button>
-      </div>
+      <Field
+        id={`${id}-search`}
+        label={`Search logs of ${deviceName(device)}`}
+        inline
+        after={
+          <button type="button" disabled={shown.length === 0} onClick={() => downloadText(`${deviceName(device)}-logs.txt`, `${shown.join('\n')}\n`)}>
+            Export logs of {deviceName(device)}
+          </button>
+        }
+      >
+        {(control) => <input {...control} type="search" value={query} onChange={(e) => setQuery(e.target.value)} />}
+      </Field>
       <pre className="device-log" tabIndex={0} aria-label={`Log lines of ${deviceName(device)}`}>
         {shown.slice(-300).join('\n') || 'No log lines yet.'}
       </pre>
@@ -324,7 +339,7 @@ function measuredFor(device: DeviceView, miners: readonly MinerView[]): MinerVie
 
 function DeviceCard({ device, all, onChange, onForgotten }: { device: DeviceView; all: DeviceView[]; onChange(): void; onForgotten(message: string): void }) {
   const name = deviceName(device);
-  const miners = useLive((s) => s.mining?.miners ?? []);
+  const miners = useApp((s) => s.mining?.miners ?? []);
   const demo = useApp((s) => s.status?.demo ?? false);
   const miner = measuredFor(device, miners);
   const comparison = miner ? compareHashrates(miner.hashrate, [{ ...device, viaAxewallet: true }], demo) : undefined;

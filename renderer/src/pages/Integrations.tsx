@@ -7,7 +7,8 @@ import { ALERT_KINDS, DEFAULT_WEBHOOK_EVENTS, type WebhookView } from '../../../
 import type { CommandOutput } from '../../../core/api/contract';
 import { call } from '../api';
 import { CopyButton } from '../components/CopyButton';
-import { ErrorNotice, FieldError } from '../components/ErrorNotice';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { Check, Field } from '../components/Field';
 import { formatAgo } from '../format';
 import { useApp } from '../store';
 import { useAction, useCommand } from '../useCommand';
@@ -57,10 +58,9 @@ function MetricsSection({ open, onChange }: { open: boolean; onChange(): void })
         /health answers anyone who can reach this server with only whether mining works, the wallet state and the backup age. A Grafana dashboard for /metrics is in
         docs/grafana-dashboard.json.
       </p>
-      <label className="check">
-        <input type="checkbox" checked={open} disabled={save.busy} onChange={(e) => void save.run(e.target.checked)} />
+      <Check checked={open} disabled={save.busy} onChange={(e) => void save.run(e.target.checked)}>
         Serve /metrics without the API token
-      </label>
+      </Check>
       <p className="hint">{open ? 'Anyone who can reach this server can read your hashrate, shares and ehash figures.' : 'Your scraper sends Authorization: Bearer followed by the token in the api-token file of the Axewallet home folder.'}</p>
       {save.error && <ErrorNotice error={save.error} />}
     </section>
@@ -133,42 +133,44 @@ function MqttSection({ mqtt, onChange }: { mqtt: MqttView; onChange(): void }) {
           if (!p) await save.run();
         }}
       >
-        <label className="check">
-          <input type="checkbox" checked={form.enabled} onChange={(e) => set({ enabled: e.target.checked })} />
+        <Check checked={form.enabled} onChange={(e) => set({ enabled: e.target.checked })}>
           Publish to an MQTT broker
-        </label>
+        </Check>
+        <Field id={`${id}-url`} label="Broker address" error={fieldError('url')} inline>
+          {(control) => <input {...control} placeholder="mqtt://192.168.1.5:1883" value={form.url} onChange={(e) => set({ url: e.target.value })} />}
+        </Field>
         <div className="row">
-          <label htmlFor={`${id}-url`}>Broker address</label>
-          <input id={`${id}-url`} placeholder="mqtt://192.168.1.5:1883" value={form.url} aria-invalid={!!fieldError('url')} aria-describedby={`${id}-url-error`} onChange={(e) => set({ url: e.target.value })} />
-          <FieldError id={`${id}-url-error`} message={fieldError('url')} />
-        </div>
-        <div className="row">
-          <label htmlFor={`${id}-user`}>User name</label>
-          <input id={`${id}-user`} autoComplete="off" value={form.username} onChange={(e) => set({ username: e.target.value })} />
-          <label htmlFor={`${id}-password`}>Password</label>
-          <input id={`${id}-password`} type="password" autoComplete="new-password" placeholder={mqtt.passwordSet ? 'saved (type to replace)' : ''} value={form.password} onChange={(e) => set({ password: e.target.value })} />
+          <Field id={`${id}-user`} label="User name">
+            {(control) => <input {...control} autoComplete="off" value={form.username} onChange={(e) => set({ username: e.target.value })} />}
+          </Field>
+          <Field id={`${id}-password`} label="Password">
+            {(control) => (
+              <input {...control} type="password" autoComplete="new-password" placeholder={mqtt.passwordSet ? 'saved (type to replace)' : ''} value={form.password} onChange={(e) => set({ password: e.target.value })} />
+            )}
+          </Field>
         </div>
         <details>
           <summary>TLS and topics</summary>
           <div className="stack">
-            <label htmlFor={`${id}-ca`}>CA certificate of your broker (PEM), for mqtts:// with a private CA</label>
-            <textarea id={`${id}-ca`} rows={4} className="mono" value={form.caCertificate} onChange={(e) => set({ caCertificate: e.target.value })} />
-            <label className="check">
-              <input type="checkbox" checked={!form.rejectUnauthorized} onChange={(e) => set({ rejectUnauthorized: !e.target.checked })} />
+            <Field id={`${id}-ca`} label="CA certificate of your broker (PEM), for mqtts:// with a private CA">
+              {(control) => <textarea {...control} rows={4} className="mono" value={form.caCertificate} onChange={(e) => set({ caCertificate: e.target.value })} />}
+            </Field>
+            <Check checked={!form.rejectUnauthorized} onChange={(e) => set({ rejectUnauthorized: !e.target.checked })}>
               Accept a certificate nobody vouches for (encrypted, but anyone could pretend to be your broker)
-            </label>
-            <label className="check">
-              <input type="checkbox" checked={form.homeAssistant} onChange={(e) => set({ homeAssistant: e.target.checked })} />
+            </Check>
+            <Check checked={form.homeAssistant} onChange={(e) => set({ homeAssistant: e.target.checked })}>
               Home Assistant discovery
-            </label>
+            </Check>
             <div className="row">
-              <label htmlFor={`${id}-prefix`}>Discovery prefix</label>
-              <input id={`${id}-prefix`} value={form.discoveryPrefix} onChange={(e) => set({ discoveryPrefix: e.target.value })} />
-              <label htmlFor={`${id}-base`}>Base topic</label>
-              <input id={`${id}-base`} value={form.baseTopic} onChange={(e) => set({ baseTopic: e.target.value })} />
-              <label htmlFor={`${id}-interval`}>Publish every (s)</label>
-              <input id={`${id}-interval`} inputMode="numeric" value={form.intervalSeconds} aria-invalid={!!fieldError('intervalSeconds')} aria-describedby={`${id}-interval-error`} onChange={(e) => set({ intervalSeconds: e.target.value })} />
-              <FieldError id={`${id}-interval-error`} message={fieldError('intervalSeconds')} />
+              <Field id={`${id}-prefix`} label="Discovery prefix">
+                {(control) => <input {...control} value={form.discoveryPrefix} onChange={(e) => set({ discoveryPrefix: e.target.value })} />}
+              </Field>
+              <Field id={`${id}-base`} label="Base topic">
+                {(control) => <input {...control} value={form.baseTopic} onChange={(e) => set({ baseTopic: e.target.value })} />}
+              </Field>
+              <Field id={`${id}-interval`} label="Publish every (s)" error={fieldError('intervalSeconds')}>
+                {(control) => <input {...control} inputMode="numeric" value={form.intervalSeconds} onChange={(e) => set({ intervalSeconds: e.target.value })} />}
+              </Field>
             </div>
           </div>
         </details>
@@ -292,42 +294,42 @@ function AddWebhookForm({ onAdded }: { onAdded(name: string, secret: string): vo
       }}
     >
       <div className="row">
-        <label htmlFor={`${id}-name`}>Name</label>
-        <input id={`${id}-name`} placeholder="Phone" value={name} onChange={(e) => setName(e.target.value)} />
-        <label htmlFor={`${id}-format`}>Format</label>
-        <select id={`${id}-format`} value={format} onChange={(e) => setFormat(e.target.value as WebhookView['format'])}>
-          <option value="json">JSON, signed (your own receiver)</option>
-          <option value="ntfy">ntfy (phone notifications)</option>
-          <option value="discord">Discord (or a Discord-style webhook)</option>
-        </select>
+        <Field id={`${id}-name`} label="Name">
+          {(control) => <input {...control} placeholder="Phone" value={name} onChange={(e) => setName(e.target.value)} />}
+        </Field>
+        <Field id={`${id}-format`} label="Format">
+          {(control) => (
+            <select {...control} value={format} onChange={(e) => setFormat(e.target.value as WebhookView['format'])}>
+              <option value="json">JSON, signed (your own receiver)</option>
+              <option value="ntfy">ntfy (phone notifications)</option>
+              <option value="discord">Discord (or a Discord-style webhook)</option>
+            </select>
+          )}
+        </Field>
       </div>
-      <div className="row">
-        <label htmlFor={`${id}-url`}>Address</label>
-        <input
-          id={`${id}-url`}
-          placeholder={format === 'ntfy' ? 'https://ntfy.sh/your-secret-topic' : format === 'discord' ? 'https://discord.com/api/webhooks/…' : 'https://home.lan/hooks/axewallet'}
-          value={url}
-          aria-invalid={!!problem}
-          aria-describedby={`${id}-error`}
-          onChange={(e) => setUrl(e.target.value)}
-        />
-      </div>
+      <Field id={`${id}-url`} label="Address" error={problem} inline>
+        {(control) => (
+          <input
+            {...control}
+            placeholder={format === 'ntfy' ? 'https://ntfy.sh/your-secret-topic' : format === 'discord' ? 'https://discord.com/api/webhooks/…' : 'https://home.lan/hooks/axewallet'}
+            value={url}
+            onChange={(e) => setUrl(e.target.value)}
+          />
+        )}
+      </Field>
       <fieldset>
         <legend>Alerts to send</legend>
         <div className="row wrap">
           {ALERT_KINDS.map((kind) => (
-            <label key={kind} className="check">
-              <input type="checkbox" checked={events.includes(kind)} onChange={(e) => setEvents(e.target.checked ? [...events, kind] : events.filter((k) => k !== kind))} />
+            <Check key={kind} checked={events.includes(kind)} onChange={(e) => setEvents(e.target.checked ? [...events, kind] : events.filter((k) => k !== kind))}>
               {KIND_WORDS[kind]}
-            </label>
+            </Check>
           ))}
         </div>
-        <label className="check">
-          <input type="checkbox" checked={includeCleared} onChange={(e) => setIncludeCleared(e.target.checked)} />
+        <Check checked={includeCleared} onChange={(e) => setIncludeCleared(e.target.checked)}>
           Also say when each is over
-        </label>
+        </Check>
       </fieldset>
-      <FieldError id={`${id}-error`} message={problem} />
       {add.error && <ErrorNotice error={add.error} />}
       <button type="submit" className="primary" disabled={add.busy}>
         {add.busy ? 'Adding…' : 'Add webhook'}

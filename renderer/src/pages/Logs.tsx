@@ -1,4 +1,5 @@
 import { useDeferredValue, useId, useMemo, useState } from 'react';
+import { Field } from '../components/Field';
 import { downloadText } from '../download';
 import { type LogRecord, useApp } from '../store';
 
@@ -50,16 +51,20 @@ export function LogsPage() {
       <section aria-labelledby={`${id}-logs`} className="stack">
         <h2 id={`${id}-logs`}>Log</h2>
         <div className="row">
-          <label htmlFor={`${id}-search`}>Search logs</label>
-          <input id={`${id}-search`} type="search" value={query} onChange={(e) => setQuery(e.target.value)} />
-          <label htmlFor={`${id}-level`}>Lowest level</label>
-          <select id={`${id}-level`} value={level} onChange={(e) => setLevel(e.target.value as (typeof levels)[number])}>
-            {levels.map((l) => (
-              <option key={l} value={l}>
-                {l}
-              </option>
-            ))}
-          </select>
+          <Field id={`${id}-search`} label="Search logs">
+            {(control) => <input {...control} type="search" value={query} onChange={(e) => setQuery(e.target.value)} />}
+          </Field>
+          <Field id={`${id}-level`} label="Lowest level">
+            {(control) => (
+              <select {...control} value={level} onChange={(e) => setLevel(e.target.value as (typeof levels)[number])}>
+                {levels.map((l) => (
+                  <option key={l} value={l}>
+                    {l}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
           <button type="button" onClick={exportLogs} disabled={shown.length === 0}>
             Export logs
           </button>

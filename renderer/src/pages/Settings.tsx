@@ -1,13 +1,14 @@
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import type { Settings } from '../../../core/api/system';
-import { parseUpstreamUrl } from '../../../core/api/upstream-url';
 import { call } from '../api';
-import { ErrorNotice, FieldError } from '../components/ErrorNotice';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { Check, Field } from '../components/Field';
 import { askNotificationPermission, notificationPermission } from '../notifications';
 import { useApp } from '../store';
 import { useLeaveGuard } from '../leave-guard';
 import { useAction, useCommand } from '../useCommand';
-import { portProblem, relayProblem, upstreamProblem } from '../validation';
+import { mintUrlProblem, portProblem, relayProblem } from '../validation';
+import { Upstreams, upstreamListProblems } from './settings/Upstreams';
 
 const notificationLabels: Record<keyof Omit<Settings['notifications'], 'enabled'>, string> = {
   offline: 'A device goes offline',
@@ -63,40 +64,23 @@ function SettingsForm({ saved }: { saved: Settings }) {
   const silent = draft.silentUpstreamSeconds;
   const setPort = (value: string) => setDraft({ ...draft, stratumPort: value });
   const setSilent = (value: string) => setDraft({ ...draft, silentUpstreamSeconds: value });
-  const [newUpstream, setNewUpstream] = useState('');
-  const [newUpstreamError, setNewUpstreamError] = useState<string>();
+  const [upstreamTyped, setUpstreamTyped] = useState(false);
   const [newRelay, setNewRelay] = useState('');
   const [newRelayError, setNewRelayError] = useState<string>();
-  const [permission, setPermission] = useState(notificationPermission());
+  const [permission, setPermission] = useState(notificationPermission);
   const id = useId();
   const save = useAction(saveSettings);
   const unsaved = changedFields(draft, saved);
-  useLeaveGuard(unsaved.length > 0 || newUpstream.trim() !== '' || newRelay.trim() !== '', 'Settings has changes that are not saved. Leave without saving them?');
+  useLeaveGuard(unsaved.length > 0 || upstreamTyped || newRelay.trim() !== '', 'Settings has changes that are not saved. Leave without saving them?');
   // relays the backup uses that are not in the saved list: the demo network's own, or --relay flags for this run
   const extraRelays = (backup.data?.relays ?? []).map((r) => r.url).filter((url) => !saved.relays.includes(url));
 
-  useEffect(() => setPermission(notificationPermission()), []);
-
-  const upstreamErrors = draft.upstreams.map((u) => upstreamProblem(u.url));
+  const upstreamErrors = upstreamListProblems(draft.upstreams);
+  const mintError = mintUrlProblem(draft.mintUrl ?? '');
   const portError = portProblem(port);
   const silentError = /^\d+$/.test(silent.trim()) && Number(silent) >= 5 && Number(silent) <= 3600 ? undefined : 'Enter a number of seconds from 5 to 3600.';
   const serverField = save.error?.field ?? '';
   const serverErrorFor = (field: string) => (serverField === field || serverField.startsWith(`${field}.`) ? save.error?.message : undefined);
-
-  const moveUpstream = (index: number, delta: number) => {
-    const list = [...draft.upstreams];
-    const [item] = list.splice(index, 1);
-    list.splice(index + delta, 0, item!);
-    setDraft({ ...draft, upstreams: list });
-  };
-
-  const addUpstream = () => {
-    const problem = upstreamProblem(newUpstream);
-    setNewUpstreamError(problem);
-    if (problem) return;
-    setDraft({ ...draft, upstreams: [...draft.upstreams, { url: parseUpstreamUrl(newUpstream).url }] });
-    setNewUpstream('');
-  };
 
   // a relay is tested (NIP-11 and a publish/read round trip) before it joins the list, as on the Backup page
   const testRelay = useAction((url: string) => call('backup.testRelay', { url }));
@@ -122,8 +106,8 @@ function SettingsForm({ saved }: { saved: Settings }) {
 
   const onSubmit = async (event: React.FormEvent) => {
     event.preventDefault();
-    if (portError || silentError || upstreamErrors.some(Boolean)) return;
-    // only what changed is sent; upstreams and relays apply at once, the proxy port and silence time at the next start
+    if (portError || silentError || mintError || upstreamErrors.some((p) => p.url || p.mintUrl)) return;
+    // only what changed is sent; upstreams and relays apply at once, the proxy port, silence time and token switch at the next start
     const patch: Record<string, unknown> = {};
     for (const key of unsaved) {
       if (key === 'stratumPort' || key === 'silentUpstreamSeconds') patch[key] = Number(draft[key]);
@@ -135,124 +119,49 @@ function SettingsForm({ saved }: { saved: Settings }) {
 
   return (
     <form className="stack" onSubmit={onSubmit} noValidate aria-label="Settings">
-      <fieldset>
-        <legend>Upstreams (failover order: the first is used, the next take over when it fails)</legend>
-        {draft.upstreams.length === 0 && <p className="muted">No pool configured: Axewallet mines on the demo network.</p>}
-        {demo && saved.upstreams.length > 0 && (
-          <p className="hint" role="note">
-            Axewallet is running the demo network this time; it mines on these pools from its next start (without --demo).
-          </p>
-        )}
-        <ol className="list">
-          {draft.upstreams.map((upstream, index) => {
-            const fieldId = `${id}-upstream-${index}`;
-            const problem = upstreamErrors[index] ?? serverErrorFor(`upstreams.${index}`);
-            return (
-              <li key={index} className="row">
-                <label htmlFor={fieldId}>Upstream {index + 1}</label>
-                <input
-                  id={fieldId}
-                  value={upstream.url}
-                  aria-invalid={!!problem}
-                  aria-describedby={problem ? `${fieldId}-error` : undefined}
-                  onChange={(e) => setDraft({ ...draft, upstreams: draft.upstreams.map((u, i) => (i === index ? { ...u, url: e.target.value } : u)) })}
-                />
-                <button type="button" onClick={() => moveUpstream(index, -1)} disabled={index === 0} aria-label={`Move upstream ${index + 1} up`}>
-                  ↑
-                </button>
-                <button type="button" onClick={() => moveUpstream(index, 1)} disabled={index === draft.upstreams.length - 1} aria-label={`Move upstream ${index + 1} down`}>
-                  ↓
-                </button>
-                <button type="button" onClick={() => setDraft({ ...draft, upstreams: draft.upstreams.filter((_, i) => i !== index) })} aria-label={`Remove upstream ${index + 1}`}>
-                  Remove
-                </button>
-                <FieldError id={`${fieldId}-error`} message={problem} />
-              </li>
-            );
-          })}
-        </ol>
-        <div className="row">
-          <label htmlFor={`${id}-new-upstream`}>Add upstream</label>
-          <input
-            id={`${id}-new-upstream`}
-            placeholder="stratum2+tcp://HOST:PORT/AUTHORITY_PUBKEY or stratum+tcp://HOST:PORT"
-            value={newUpstream}
-            aria-invalid={!!newUpstreamError}
-            aria-describedby={newUpstreamError ? `${id}-new-upstream-error` : `${id}-new-upstream-help`}
-            onChange={(e) => {
-              setNewUpstream(e.target.value);
-              setNewUpstreamError(undefined);
-            }}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter') {
-                e.preventDefault();
-                addUpstream();
-              }
-            }}
-          />
-          <button type="button" onClick={addUpstream}>
-            Add upstream
-          </button>
-        </div>
-        <p id={`${id}-new-upstream-help`} className="hint">
-          A hashpool (Stratum V2) address ends with the pool's authority key; a Stratum V1 pool forwards shares and mints no ehash.
-        </p>
-        <FieldError id={`${id}-new-upstream-error`} message={newUpstreamError} />
-      </fieldset>
+      <Upstreams
+        id={id}
+        upstreams={draft.upstreams}
+        onChange={(upstreams) => setDraft({ ...draft, upstreams })}
+        savedCount={saved.upstreams.length}
+        demo={demo}
+        serverErrorFor={serverErrorFor}
+        onPendingChange={setUpstreamTyped}
+      />
 
       <fieldset>
         <legend>Proxy</legend>
-        <div className="row">
-          <label htmlFor={`${id}-port`}>Stratum port for your Bitaxes</label>
-          <input
-            id={`${id}-port`}
-            inputMode="numeric"
-            value={port}
-            aria-invalid={!!portError}
-            aria-describedby={portError ? `${id}-port-error` : undefined}
-            onChange={(e) => setPort(e.target.value)}
-          />
-        </div>
-        <FieldError id={`${id}-port-error`} message={portError ?? serverErrorFor('stratumPort')} />
-        <div className="row">
-          <label htmlFor={`${id}-silent`}>Leave a pool that sends nothing for (seconds)</label>
-          <input
-            id={`${id}-silent`}
-            inputMode="numeric"
-            value={silent}
-            aria-invalid={!!silentError}
-            aria-describedby={silentError ? `${id}-silent-error` : undefined}
-            onChange={(e) => setSilent(e.target.value)}
-          />
-        </div>
-        <FieldError id={`${id}-silent-error`} message={silentError ?? serverErrorFor('silentUpstreamSeconds')} />
+        <Field id={`${id}-port`} label="Stratum port for your Bitaxes" error={portError ?? serverErrorFor('stratumPort')} inline>
+          {(control) => <input {...control} inputMode="numeric" value={port} onChange={(e) => setPort(e.target.value)} />}
+        </Field>
+        <Field id={`${id}-silent`} label="Leave a pool that sends nothing for (seconds)" error={silentError ?? serverErrorFor('silentUpstreamSeconds')} inline>
+          {(control) => <input {...control} inputMode="numeric" value={silent} onChange={(e) => setSilent(e.target.value)} />}
+        </Field>
         <p className="muted">The proxy port and this time take effect the next time Axewallet starts.</p>
       </fieldset>
 
       <fieldset>
         <legend>Locking key (the key your ehash is locked to)</legend>
-        <label className="check">
-          <input type="radio" name="lockingKeyMode" checked={draft.lockingKeyMode === 'derived'} onChange={() => setDraft({ ...draft, lockingKeyMode: 'derived' })} />
+        <Check type="radio" name="lockingKeyMode" checked={draft.lockingKeyMode === 'derived'} onChange={() => setDraft({ ...draft, lockingKeyMode: 'derived' })}>
           Derived from my wallet's seed (recommended)
-        </label>
-        <label className="check">
-          <input type="radio" name="lockingKeyMode" checked={draft.lockingKeyMode === 'static'} onChange={() => setDraft({ ...draft, lockingKeyMode: 'static' })} />
+        </Check>
+        <Check type="radio" name="lockingKeyMode" checked={draft.lockingKeyMode === 'static'} onChange={() => setDraft({ ...draft, lockingKeyMode: 'static' })}>
           Static key set by the pool operator
-        </label>
+        </Check>
       </fieldset>
 
       <fieldset>
         <legend>Mint</legend>
-        <div className="row">
-          <label htmlFor={`${id}-mint`}>Mint address</label>
-          <input
-            id={`${id}-mint`}
-            placeholder={'https://mint.example (empty: the demo network\u2019s mint)'}
-            value={draft.mintUrl ?? ''}
-            onChange={(e) => setDraft({ ...draft, mintUrl: e.target.value || undefined })}
-          />
-        </div>
-        <FieldError id={`${id}-mint-error`} message={serverErrorFor('mintUrl')} />
+        <Field id={`${id}-mint`} label="Mint address" error={mintError ?? serverErrorFor('mintUrl')} inline>
+          {(control) => (
+            <input
+              {...control}
+              placeholder={'https://mint.example (empty: the demo network\u2019s mint)'}
+              value={draft.mintUrl ?? ''}
+              onChange={(e) => setDraft({ ...draft, mintUrl: e.target.value || undefined })}
+            />
+          )}
+        </Field>
       </fieldset>
 
       <fieldset>
@@ -274,57 +183,59 @@ function SettingsForm({ saved }: { saved: Settings }) {
             Also used this run, not saved here: <span className="mono">{extraRelays.join(', ')}</span> ({demo ? 'the demo network\u2019s relay' : 'given with --relay when Axewallet started'}).
           </p>
         )}
-        <div className="row">
-          <label htmlFor={`${id}-relay`}>Add relay</label>
-          <input
-            id={`${id}-relay`}
-            placeholder="wss://relay.example"
-            value={newRelay}
-            aria-invalid={!!newRelayError}
-            aria-describedby={newRelayError ? `${id}-relay-error` : undefined}
-            onChange={(e) => {
-              setNewRelay(e.target.value);
-              setNewRelayError(undefined);
-            }}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter') {
-                e.preventDefault();
-                void addRelay();
-              }
-            }}
-          />
-          <button type="button" onClick={() => void addRelay()} disabled={testRelay.busy}>
-            {testRelay.busy ? 'Testing the relay…' : 'Add relay'}
-          </button>
-          {untested && untested === newRelay.trim() && (
-            <button type="button" onClick={() => void addRelay(true)}>
-              Add anyway
-            </button>
+        <Field
+          id={`${id}-relay`}
+          label="Add relay"
+          error={newRelayError ?? testRelay.error?.message ?? serverErrorFor('relays')}
+          inline
+          after={
+            <>
+              <button type="button" onClick={() => void addRelay()} disabled={testRelay.busy}>
+                {testRelay.busy ? 'Testing the relay…' : 'Add relay'}
+              </button>
+              {untested && untested === newRelay.trim() && (
+                <button type="button" onClick={() => void addRelay(true)}>
+                  Add anyway
+                </button>
+              )}
+            </>
+          }
+        >
+          {(control) => (
+            <input
+              {...control}
+              placeholder="wss://relay.example"
+              value={newRelay}
+              onChange={(e) => {
+                setNewRelay(e.target.value);
+                setNewRelayError(undefined);
+              }}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter') {
+                  e.preventDefault();
+                  void addRelay();
+                }
+              }}
+            />
           )}
-        </div>
-        <FieldError id={`${id}-relay-error`} message={newRelayError ?? testRelay.error?.message ?? serverErrorFor('relays')} />
+        </Field>
       </fieldset>
 
       <fieldset>
         <legend>Notifications</legend>
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={draft.notifications.enabled}
-            onChange={(e) => setDraft({ ...draft, notifications: { ...draft.notifications, enabled: e.target.checked } })}
-          />
+        <Check checked={draft.notifications.enabled} onChange={(e) => setDraft({ ...draft, notifications: { ...draft.notifications, enabled: e.target.checked } })}>
           Desktop notifications for alerts
-        </label>
+        </Check>
         {(Object.keys(notificationLabels) as (keyof typeof notificationLabels)[]).map((key) => (
-          <label className="check indent" key={key}>
-            <input
-              type="checkbox"
-              disabled={!draft.notifications.enabled}
-              checked={draft.notifications[key]}
-              onChange={(e) => setDraft({ ...draft, notifications: { ...draft.notifications, [key]: e.target.checked } })}
-            />
+          <Check
+            indent
+            key={key}
+            disabled={!draft.notifications.enabled}
+            checked={draft.notifications[key]}
+            onChange={(e) => setDraft({ ...draft, notifications: { ...draft.notifications, [key]: e.target.checked } })}
+          >
             {notificationLabels[key]}
-          </label>
+          </Check>
         ))}
         <p className="row">
           <span>
@@ -340,14 +251,27 @@ function SettingsForm({ saved }: { saved: Settings }) {
 
       <fieldset>
         <legend>Appearance</legend>
-        <div className="row">
-          <label htmlFor={`${id}-theme`}>Theme</label>
-          <select id={`${id}-theme`} value={draft.theme} onChange={(e) => setDraft({ ...draft, theme: e.target.value as Settings['theme'] })}>
-            <option value="system">Same as the system</option>
-            <option value="light">Light</option>
-            <option value="dark">Dark</option>
-          </select>
-        </div>
+        <Field id={`${id}-theme`} label="Theme" inline>
+          {(control) => (
+            <select {...control} value={draft.theme} onChange={(e) => setDraft({ ...draft, theme: e.target.value as Settings['theme'] })}>
+              <option value="system">Same as the system</option>
+              <option value="light">Light</option>
+              <option value="dark">Dark</option>
+            </select>
+          )}
+        </Field>
+      </fieldset>
+
+      <fieldset>
+        <legend>API access for scripts</legend>
+        <Check checked={draft.stableApiToken} aria-describedby={`${id}-token-help`} onChange={(e) => setDraft({ ...draft, stableApiToken: e.target.checked })}>
+          Keep the same API token when Axewallet restarts
+        </Check>
+        <p id={`${id}-token-help`} className="hint">
+          Scripts and home-automation tools call Axewallet&apos;s API with a secret token, kept in the <span className="mono">api-token</span> file of Axewallet&apos;s
+          home folder. Off (the default): a new token at every start, so a token copied somewhere stops working at the next start. On: the token stays the same
+          across restarts, so a script keeps working, and anyone who once read it keeps access until you turn this off. Takes effect the next time Axewallet starts.
+        </p>
       </fieldset>
 
       {save.error && !save.error.field && <ErrorNotice error={save.error} />}
@@ -365,7 +289,7 @@ function SettingsForm({ saved }: { saved: Settings }) {
             Not saved yet: {unsaved.length === 1 ? '1 change' : `${unsaved.length} changes`}.
           </span>
         ) : (
-          savedAt && !save.error && <span role="status">Saved at {savedAt}. A new proxy port takes effect when Axewallet restarts.</span>
+          savedAt && !save.error && <span role="status">Saved at {savedAt}. A new proxy port or API token choice takes effect when Axewallet restarts.</span>
         )}
       </div>
     </form>

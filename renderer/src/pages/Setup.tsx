@@ -3,8 +3,7 @@ import { call } from '../api';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { DirectSv2Note, UsbSetup } from '../components/UsbSetup';
 import { formatSi } from '../format';
-import { totalBalance, useLive } from '../live';
-import { useApp } from '../store';
+import { totalBalance, useApp } from '../store';
 import type { DeviceView } from '../shapes';
 import { useAction, useCommand } from '../useCommand';
 import { AddDeviceForm, deviceName, DiscoverPanel } from './Devices';
@@ -162,9 +161,9 @@ function PointStep({ device, onDone }: { device: DeviceView; onDone(): void }) {
 }
 
 function WatchStep() {
-  const mining = useLive((s) => s.mining);
-  const miningError = useLive((s) => s.miningError);
-  const wallet = useLive((s) => s.wallet);
+  const mining = useApp((s) => s.mining);
+  const miningError = useApp((s) => s.miningError);
+  const wallet = useApp((s) => s.wallet);
   const navigate = useApp((s) => s.navigate);
   const accepted = mining?.shares.accepted ?? 0;
   const balance = totalBalance(wallet);

@@ -4,9 +4,9 @@ import type { ApiEvent, CommandOutput } from '../../../core/api/contract';
 import { call } from '../api';
 import { formatSi } from '../format';
 import { ErrorNotice, FieldError } from '../components/ErrorNotice';
-import { useLive } from '../live';
-import { mnemonicProblem, normalizeMnemonic, pickConfirmPositions } from '../mnemonic';
+import { Check, Field } from '../components/Field';
 import { eventsSince, useApp } from '../store';
+import { mnemonicProblem, normalizeMnemonic, pickConfirmPositions } from '../mnemonic';
 import { useLeaveGuard } from '../leave-guard';
 import { useAction, useCommand } from '../useCommand';
 import { relayProblem } from '../validation';
@@ -15,7 +15,7 @@ type Mode = 'choose' | 'create' | 'restore-words' | 'restore-nostr';
 
 export function WelcomePage() {
   const [mode, setMode] = useState<Mode>('choose');
-  const wallet = useLive((s) => s.wallet);
+  const wallet = useApp((s) => s.wallet);
   const navigate = useApp((s) => s.navigate);
 
   if (mode === 'choose') {
@@ -59,22 +59,16 @@ export function WelcomePage() {
 function PassphraseFields({ id, value, confirm, onChange, onConfirm, error }: { id: string; value: string; confirm: string; onChange(v: string): void; onConfirm(v: string): void; error?: string }) {
   return (
     <>
-      <label htmlFor={`${id}-pass`}>Passphrase to lock the wallet on this machine</label>
-      <input id={`${id}-pass`} type="password" autoComplete="new-password" value={value} onChange={(e) => onChange(e.target.value)} aria-describedby={`${id}-pass-help`} />
-      <p id={`${id}-pass-help`} className="hint">
-        No operating-system keychain guards the seed here: it is encrypted with this passphrase and you enter it after each restart. At least 8 characters.
-      </p>
-      <label htmlFor={`${id}-pass2`}>Repeat the passphrase</label>
-      <input
-        id={`${id}-pass2`}
-        type="password"
-        autoComplete="new-password"
-        value={confirm}
-        aria-invalid={!!error}
-        aria-describedby={error ? `${id}-pass-error` : undefined}
-        onChange={(e) => onConfirm(e.target.value)}
-      />
-      <FieldError id={`${id}-pass-error`} message={error} />
+      <Field
+        id={`${id}-pass`}
+        label="Passphrase to lock the wallet on this machine"
+        hint="No operating-system keychain guards the seed here: it is encrypted with this passphrase and you enter it after each restart. At least 8 characters."
+      >
+        {(control) => <input {...control} type="password" autoComplete="new-password" value={value} onChange={(e) => onChange(e.target.value)} />}
+      </Field>
+      <Field id={`${id}-pass2`} label="Repeat the passphrase" error={error}>
+        {(control) => <input {...control} type="password" autoComplete="new-password" value={confirm} onChange={(e) => onConfirm(e.target.value)} />}
+      </Field>
     </>
   );
 }
@@ -94,7 +88,7 @@ function passphraseProblem(needsPassphrase: boolean, pass: string, confirm: stri
 function CreateWallet({ back }: { back: React.ReactNode }) {
   const id = useId();
   // the kind of vault decides, not the shell: a desktop without a trusted keychain uses a passphrase too
-  const needsPassphrase = useLive((s) => s.wallet?.vault !== 'safe-storage');
+  const needsPassphrase = useApp((s) => s.wallet?.vault !== 'safe-storage');
   const navigate = useApp((s) => s.navigate);
   const [pass, setPass] = useState('');
   const [pass2, setPass2] = useState('');
@@ -172,23 +166,16 @@ function CreateWallet({ back }: { back: React.ReactNode }) {
         if (!created) return;
         release();
         setWords(undefined);
-        void useLive.getState().refresh();
+        void useApp.getState().refresh();
         navigate('setup');
       }}
     >
       <h2>Confirm a few words</h2>
       <p>So we know the paper is right: enter these words from it. The wallet is created when they match.</p>
       {positions.map((p) => (
-        <div key={p} className="row">
-          <label htmlFor={`${id}-word-${p}`}>Word {p + 1}</label>
-          <input
-            id={`${id}-word-${p}`}
-            autoComplete="off"
-            spellCheck={false}
-            value={answers[p] ?? ''}
-            onChange={(e) => setAnswers({ ...answers, [p]: e.target.value })}
-          />
-        </div>
+        <Field key={p} id={`${id}-word-${p}`} label={`Word ${p + 1}`} inline>
+          {(control) => <input {...control} autoComplete="off" spellCheck={false} value={answers[p] ?? ''} onChange={(e) => setAnswers({ ...answers, [p]: e.target.value })} />}
+        </Field>
       ))}
       <FieldError id={`${id}-confirm-error`} message={confirmError} />
       {create.error && <ErrorNotice error={create.error} />}
@@ -253,47 +240,50 @@ function RelaysToSearch({ id, relays, checked, onChange, error }: { id: string; 
       <ul className="list" aria-label="Relays to search">
         {relays.map((url) => (
           <li key={url}>
-            <label className="check">
-              <input
-                type="checkbox"
-                checked={checked.has(url)}
-                onChange={(e) => {
-                  const next = new Set(checked);
-                  if (e.target.checked) next.add(url);
-                  else next.delete(url);
-                  onChange(relays, next);
-                }}
-              />
+            <Check
+              checked={checked.has(url)}
+              onChange={(e) => {
+                const next = new Set(checked);
+                if (e.target.checked) next.add(url);
+                else next.delete(url);
+                onChange(relays, next);
+              }}
+            >
               <span className="mono">{url}</span>
               {WELL_KNOWN_RELAYS.includes(url) && <span className="muted"> (public relay)</span>}
-            </label>
+            </Check>
           </li>
         ))}
       </ul>
-      <div className="row">
-        <label htmlFor={`${id}-add-relay`}>Another relay</label>
-        <input
-          id={`${id}-add-relay`}
-          placeholder="wss://relay.example"
-          value={adding}
-          aria-invalid={!!addError}
-          aria-describedby={addError ? `${id}-add-relay-error` : undefined}
-          onChange={(e) => {
-            setAdding(e.target.value);
-            setAddError(undefined);
-          }}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter') {
-              e.preventDefault();
-              add();
-            }
-          }}
-        />
-        <button type="button" onClick={add}>
-          Add to the search
-        </button>
-      </div>
-      <FieldError id={`${id}-add-relay-error`} message={addError} />
+      <Field
+        id={`${id}-add-relay`}
+        label="Another relay"
+        error={addError}
+        inline
+        after={
+          <button type="button" onClick={add}>
+            Add to the search
+          </button>
+        }
+      >
+        {(control) => (
+          <input
+            {...control}
+            placeholder="wss://relay.example"
+            value={adding}
+            onChange={(e) => {
+              setAdding(e.target.value);
+              setAddError(undefined);
+            }}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                add();
+              }
+            }}
+          />
+        )}
+      </Field>
       <FieldError id={`${id}-relays-error`} message={error} />
     </fieldset>
   );
@@ -317,11 +307,11 @@ function restoredText(report: CommandOutput<'backup.restore'>): string {
 function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.ReactNode }) {
   const id = useId();
   // the kind of vault decides, not the shell: a desktop without a trusted keychain uses a passphrase too
-  const needsPassphrase = useLive((s) => s.wallet?.vault !== 'safe-storage');
+  const needsPassphrase = useApp((s) => s.wallet?.vault !== 'safe-storage');
   const navigate = useApp((s) => s.navigate);
   const events = useApp((s) => s.events);
   const eventCount = useApp((s) => s.eventCount);
-  const wallet = useLive((s) => s.wallet);
+  const wallet = useApp((s) => s.wallet);
   const backup = useCommand('backup.get', {});
   const [relays, setRelays] = useState<{ list: string[]; checked: Set<string> }>();
   if (!relays && backup.data) {
@@ -377,7 +367,7 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
         });
         if (result !== undefined) {
           setDone(result);
-          void useLive.getState().refresh();
+          void useApp.getState().refresh();
         }
       }}
     >
@@ -391,22 +381,22 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
           This machine already has a wallet: restoring its own words merges the backup into it. Other words are refused, so nothing of it is lost.
         </p>
       )}
-      <label htmlFor={`${id}-mnemonic`}>Recovery words</label>
-      <textarea
-        id={`${id}-mnemonic`}
-        rows={3}
-        className="mono"
-        autoComplete="off"
-        spellCheck={false}
-        value={mnemonic}
-        aria-invalid={!!(mnemonicError ?? serverMnemonicError)}
-        aria-describedby={mnemonicError ?? serverMnemonicError ? `${id}-mnemonic-error` : undefined}
-        onChange={(e) => {
-          setMnemonic(e.target.value);
-          setMnemonicError(undefined);
-        }}
-      />
-      <FieldError id={`${id}-mnemonic-error`} message={mnemonicError ?? serverMnemonicError} />
+      <Field id={`${id}-mnemonic`} label="Recovery words" error={mnemonicError ?? serverMnemonicError}>
+        {(control) => (
+          <textarea
+            {...control}
+            rows={3}
+            className="mono"
+            autoComplete="off"
+            spellCheck={false}
+            value={mnemonic}
+            onChange={(e) => {
+              setMnemonic(e.target.value);
+              setMnemonicError(undefined);
+            }}
+          />
+        )}
+      </Field>
       {fromNostr &&
         (relays ? (
           <RelaysToSearch
@@ -427,8 +417,9 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
       {needsPassphrase &&
         (existing ? (
           <>
-            <label htmlFor={`${id}-pass`}>Passphrase of the wallet on this machine</label>
-            <input id={`${id}-pass`} type="password" autoComplete="current-password" value={pass} onChange={(e) => setPass(e.target.value)} />
+            <Field id={`${id}-pass`} label="Passphrase of the wallet on this machine">
+              {(control) => <input {...control} type="password" autoComplete="current-password" value={pass} onChange={(e) => setPass(e.target.value)} />}
+            </Field>
           </>
         ) : (
           <PassphraseFields id={id} value={pass} confirm={pass2} onChange={setPass} onConfirm={setPass2} error={passError} />
