@@ -7,6 +7,7 @@ import { mergeHistory, streamLines } from './pipeline';
 import { appendSample, inWindow } from './series';
 import { bitaxeModel, workExplanation, yourMiners } from './work';
 import { compareHashrates, reconnecting, typicalHashrate, warmingUp } from './hashrate';
+import { upstreamStateName } from './upstream-words';
 import { deviceAddressProblem, mintUrlProblem, parseScanTarget, portProblem, relayProblem, upstreamProblem } from './validation';
 
 const VALID_12 = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
@@ -191,5 +192,15 @@ describe('notifications', () => {
     expect(alertCategory({ ...base, source: 'upstream', kind: 'down' })).toBe('upstreamDown');
     expect(alertCategory({ ...base, source: 'backup', kind: 'relay-failing' })).toBe('backupFailing');
     expect(alertCategory({ ...base, source: 'device', kind: 'new-best-difficulty' })).toBeUndefined();
+  });
+});
+
+describe('upstream state words', () => {
+  const pool = { url: 'stratum2+tcp://pool.example:34254/KEY', priority: 0 };
+  it('says "pool unreachable" when every configured pool is down and none is in use, "none configured" only for an empty list', () => {
+    expect(upstreamStateName({ state: 'down', url: null, upstreams: [pool] } as never)).toBe('pool unreachable (retrying)');
+    expect(upstreamStateName({ state: 'down', url: null, upstreams: [pool, pool] } as never)).toBe('no pool reachable (all 2 down, retrying)');
+    expect(upstreamStateName({ state: 'none', url: null, upstreams: [] } as never)).toBe('none configured');
+    expect(upstreamStateName({ state: 'down', url: pool.url, upstreams: [pool] } as never)).toBe('down');
   });
 });

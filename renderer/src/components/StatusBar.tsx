@@ -1,37 +1,13 @@
 import type { MiningView, WalletView } from '../shapes';
 import { useApp } from '../store';
 import { formatSi } from '../format';
-
-export const upstreamStateWords: Record<MiningView['upstream']['state'], string> = {
-  connecting: 'connecting',
-  up: 'up',
-  down: 'down',
-  silent: 'silent (no work from the pool)',
-  idle: 'idle (no miner yet)',
-  none: 'none configured',
-};
-
-/**
- * The upstream's state as it is: "none" from the proxy means no pool is in use, which is "none configured" only
- * when the list is empty; with pools configured it means none of them answers.
- */
-export function upstreamStateName(up: MiningView['upstream']): string {
-  if (up.state !== 'none') return upstreamStateWords[up.state];
-  const count = up.upstreams.length;
-  if (count === 0) return 'none configured';
-  return count === 1 ? 'pool unreachable (retrying)' : `no pool reachable (all ${count} down, retrying)`;
-}
-
-/** stratum2+tcp://host:port/KEY -> host:port: the key is long and the same every time */
-export function shortUrl(url: string): string {
-  return url.replace(/^[a-z0-9+]+:\/\//, '').replace(/\/.*$/, '');
-}
+import { noPoolInUse, shortUrl, upstreamStateName } from '../upstream-words';
 
 function upstreamText(mining: MiningView | undefined, unavailable: boolean): string {
   if (unavailable) return 'not available';
   const up = mining?.upstream;
   if (!up) return '…';
-  const where = up.url ? ` ${shortUrl(up.url)}` : up.state === 'none' && up.upstreams[0] ? ` ${shortUrl(up.upstreams[0].url)}` : '';
+  const where = up.url ? ` ${shortUrl(up.url)}` : noPoolInUse(up) && up.upstreams[0] ? ` ${shortUrl(up.upstreams[0].url)}` : '';
   return `${upstreamStateName(up)}${where}${up.failover ? ' (failover)' : ''}`;
 }
 

@@ -1,6 +1,6 @@
 import { useId, useMemo, useState } from 'react';
 import { Amount } from '../components/Amount';
-import { shortUrl, upstreamStateName, upstreamStateWords } from '../components/StatusBar';
+import { shortUrl, upstreamStateName, upstreamStateWords } from '../upstream-words';
 import { Chart } from '../components/Chart';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Term } from '../components/Term';
