@@ -42,7 +42,19 @@ async function overTheWire(count: number, withMint: boolean): Promise<number> {
         await new Promise<void>((resolve) => (wake = resolve));
       }
     };
-    connection.send({ type: 'SetupConnection', protocol: 0, minVersion: 2, maxVersion: 2, flags: 0, endpointHost: '', endpointPort: 0, vendor: 'bench', hardwareVersion: '', firmware: '', deviceId: '' });
+    connection.send({
+      type: 'SetupConnection',
+      protocol: 0,
+      minVersion: 2,
+      maxVersion: 2,
+      flags: 0,
+      endpointHost: '',
+      endpointPort: 0,
+      vendor: 'bench',
+      hardwareVersion: '',
+      firmware: '',
+      deviceId: '',
+    });
     await next('SetupConnectionSuccess');
     // Nominal hash rate 0: the easiest target, so every submitted nonce is a valid share. No locking key in
     // user_identity: quotes go to the pool's configured key.

@@ -60,7 +60,10 @@ class BenchClient {
     const id = this.nextId++;
     const nonce = (this.nonce++ >>> 0).toString(16).padStart(8, '0');
     // extranonce2 carries the client index so no two clients ever submit the same share
-    const en2 = (this.index >>> 0).toString(16).padStart(this.extranonce2Size * 2, '0').slice(-this.extranonce2Size * 2);
+    const en2 = (this.index >>> 0)
+      .toString(16)
+      .padStart(this.extranonce2Size * 2, '0')
+      .slice(-this.extranonce2Size * 2);
     this.sentAt.set(id, performance.now());
     this.socket.write(`{"id":${id},"method":"mining.submit","params":["${this.user}","${this.jobId}","${en2}","${this.ntime}","${nonce}","00000000"]}\n`);
   }
@@ -394,7 +397,14 @@ export async function run(): Promise<Record<string, unknown>> {
         rssMbPer1000Sv2ChannelPerMiner: rssPerMiner,
         note: 'the proxy process alone (after a GC), growth from idle to 1,000 authorized miners with work',
       },
-      targets: { addedP99VsRelayAt1000Miners: 1.2, addedP50OverRelayMsAt1000Miners: 0.2, addedP99MsAt1Miner: 0.3, sv2SubmitsPerSecond: 20000, sv2SubmitsPerSecondPerCore: 20000, rssMbPer1000Aggregated: 20 },
+      targets: {
+        addedP99VsRelayAt1000Miners: 1.2,
+        addedP50OverRelayMsAt1000Miners: 0.2,
+        addedP99MsAt1Miner: 0.3,
+        sv2SubmitsPerSecond: 20000,
+        sv2SubmitsPerSecondPerCore: 20000,
+        rssMbPer1000Aggregated: 20,
+      },
       met: {
         addedP99VsRelayAt1000Miners: m1000.addedP99Ms <= 1.2 * m1000.relayAddedP99Ms,
         addedP50OverRelayMsAt1000Miners: m1000.addedP50Ms - m1000.relayAddedP50Ms <= 0.2,

@@ -32,7 +32,10 @@ function ensureRendererBuild(): string {
   const built = join(dist, 'index.html');
   const sources = Math.max(newestMtime(join(rendererDir, 'src')), newestMtime(join(repoRoot, 'core', 'api')));
   if (!existsSync(built) || statSync(built).mtimeMs < sources) {
-    const result = spawnSync(process.execPath, [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'error'], { cwd: repoRoot, stdio: 'inherit' });
+    const result = spawnSync(process.execPath, [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'error'], {
+      cwd: repoRoot,
+      stdio: 'inherit',
+    });
     if (result.status !== 0) throw new Error('renderer build failed');
   }
   return dist;
@@ -61,7 +64,10 @@ async function timeToInteractive(runs: number): Promise<{ p50Ms: number; maxMs: 
       await page.goto(serve.url);
       // interactive: the frame is drawn, the engine answered (status bar says connected) and navigation works
       await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
-      await page.getByLabel('Status').getByText(/Axewallet\s+connected/).waitFor();
+      await page
+        .getByLabel('Status')
+        .getByText(/Axewallet\s+connected/)
+        .waitFor();
       times.push(Date.now() - started);
       await context.close();
     }
@@ -96,9 +102,7 @@ function serveDir(dir: string): Promise<{ url: string; close(): Promise<void> }>
     createReadStream(path).pipe(res);
   });
   return new Promise((done) =>
-    server.listen(0, '127.0.0.1', () =>
-      done({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) }),
-    ),
+    server.listen(0, '127.0.0.1', () => done({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) })),
   );
 }
 

@@ -65,7 +65,12 @@ export function walletCryptoPerShare(shares = 1000): WalletCryptoFigures {
 
       t = process.cpuUsage();
       const sigs = outputs.map((o, i) => ({ B_: o.B_, C_: answers[i]!.C_, dleq: answers[i]!.dleq, A }));
-      const Cs = batched ? unblindVerifiedBatchHex(sigs, outputs.map((o) => o.r)) : sigs.map((sig, i) => unblindVerifiedHex(sig, outputs[i]!.r));
+      const Cs = batched
+        ? unblindVerifiedBatchHex(
+            sigs,
+            outputs.map((o) => o.r),
+          )
+        : sigs.map((sig, i) => unblindVerifiedHex(sig, outputs[i]!.r));
       steps.verifyAndUnblind += cpuMs(t);
       if (Cs.some((C) => C === undefined)) throw new Error('DLEQ rejected');
     }

@@ -168,10 +168,14 @@ export function cryptoAnchor(count: number): number | null {
 }
 
 async function childMint(dir: string): Promise<{ url: string; child: ChildProcess; quotes: QuoteMaker }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', join(import.meta.dirname, '..', 'lib', 'platform', 'register.ts'), join(import.meta.dirname, '..', 'core', 'wallet', 'testing', 'mint-process.ts')], {
-    env: { ...process.env, MINT_DB: join(dir, 'child-mint.sqlite') },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', join(import.meta.dirname, '..', 'lib', 'platform', 'register.ts'), join(import.meta.dirname, '..', 'core', 'wallet', 'testing', 'mint-process.ts')],
+    {
+      env: { ...process.env, MINT_DB: join(dir, 'child-mint.sqlite') },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const first = await lines.next();
   return { url: (JSON.parse(first.value as string) as { url: string }).url, child, quotes: childQuotes(child, lines) };

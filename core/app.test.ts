@@ -26,7 +26,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-
 /** An engine on the devnet pool as a configured upstream, its wallet created, one miner submitting three shares. */
 async function mineThrough(name: string, mintUrl?: string): Promise<Engine> {
   const { pool } = devnet;
@@ -123,10 +122,14 @@ describe('engine wiring', () => {
     await miner.connect();
     cleanups.push(() => miner.close());
     for (let i = 0; i < 3; i++) await miner.submitShare();
-    const wallet = await until(async () => {
-      const w = await engine.host.invoke('wallet.get', {});
-      return w.balances.some((b) => b.mint === devnet.mint.url) && w.pendingQuotes === 0 && w;
-    }, 'ehash from the second pool at its own mint', 30_000);
+    const wallet = await until(
+      async () => {
+        const w = await engine.host.invoke('wallet.get', {});
+        return w.balances.some((b) => b.mint === devnet.mint.url) && w.pendingQuotes === 0 && w;
+      },
+      'ehash from the second pool at its own mint',
+      30_000,
+    );
     expect(wallet.balances.map((b) => b.mint)).toEqual([devnet.mint.url]);
   });
 });

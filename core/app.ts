@@ -165,10 +165,22 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   );
   stops.push(() => alertPipeline.stop());
   // ---------------------------------------------------------------- health, metrics, MQTT, webhooks
-  const observe = startObserve({ info: { version: VERSION, mode: opts.mode, demo }, startedAt, listening: () => !!stratum, proxy, devices, wallet, backup, metricsOpen: () => integrations.metricsOpen() });
+  const observe = startObserve({
+    info: { version: VERSION, mode: opts.mode, demo },
+    startedAt,
+    listening: () => !!stratum,
+    proxy,
+    devices,
+    wallet,
+    backup,
+    metricsOpen: () => integrations.metricsOpen(),
+  });
   const integrations = startIntegrations({ home, host, alerts, version: VERSION, logger: logger.child('integrations'), devices, bridgeState: () => observe.bridgeState() });
   if (integrations.problem) alerts.note(settingsFileAlert(integrations.problem));
-  stops.push(() => observe.close(), () => integrations.stop());
+  stops.push(
+    () => observe.close(),
+    () => integrations.stop(),
+  );
   backupFollowsWallet(backup, wallet, logger);
   stops.push(() => backup.stop());
 

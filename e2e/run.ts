@@ -39,7 +39,11 @@ export async function runJourneys(only: string[] = []): Promise<E2eResult> {
   return result;
 }
 
-async function runOne(browser: Awaited<ReturnType<typeof launchChromium>>, journey: Journey, suiteCleanups: Array<() => Promise<void> | void>): Promise<{ outcome: 'passed' | 'failed'; detail?: string; screenshots: string[] }> {
+async function runOne(
+  browser: Awaited<ReturnType<typeof launchChromium>>,
+  journey: Journey,
+  suiteCleanups: Array<() => Promise<void> | void>,
+): Promise<{ outcome: 'passed' | 'failed'; detail?: string; screenshots: string[] }> {
   const cleanups: Array<() => Promise<void> | void> = [];
   const screenshots: string[] = [];
   const pages: import('playwright-core').Page[] = [];

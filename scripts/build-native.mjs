@@ -15,7 +15,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ECMULT_ADDON = join(root, 'native', 'build', 'ecmult.node');
 const SOURCE = join(root, 'native', 'ecmult.c');
 /** the addon is stale when any C file beside it is newer (ecmult.c includes comb.h) */
-const newestSource = () => Math.max(...readdirSync(dirname(SOURCE)).filter((f) => /\.[ch]$/.test(f)).map((f) => statSync(join(dirname(SOURCE), f)).mtimeMs));
+const newestSource = () =>
+  Math.max(
+    ...readdirSync(dirname(SOURCE))
+      .filter((f) => /\.[ch]$/.test(f))
+      .map((f) => statSync(join(dirname(SOURCE), f)).mtimeMs),
+  );
 
 function nodeHeaders() {
   const candidates = [join(dirname(process.execPath), '..', 'include', 'node'), process.env.npm_config_nodedir && join(process.env.npm_config_nodedir, 'include', 'node')];
@@ -47,10 +52,17 @@ export function buildNative() {
   const compiler = process.env.CC ?? 'cc';
   mkdirSync(dirname(ECMULT_ADDON), { recursive: true });
   const args = [
-    '-O2', '-shared', '-fPIC', '-w',
+    '-O2',
+    '-shared',
+    '-fPIC',
+    '-w',
     ...libraryDefines().map((d) => `-D${d}`),
-    `-I${headers}`, `-I${library}`, `-I${join(library, 'src')}`,
-    SOURCE, '-o', ECMULT_ADDON,
+    `-I${headers}`,
+    `-I${library}`,
+    `-I${join(library, 'src')}`,
+    SOURCE,
+    '-o',
+    ECMULT_ADDON,
     ...(process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : []),
   ];
   const result = spawnSync(compiler, args, { encoding: 'utf8' });

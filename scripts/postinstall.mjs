@@ -23,7 +23,9 @@ export function installElectronBinary({ log = (m) => process.stderr.write(`${m}\
   const result = spawnSync(process.execPath, [installer], { cwd: dirname(installer), encoding: 'utf8', timeout: timeoutMs });
   if (result.status === 0) return true;
   const why = result.error ? result.error.message : (result.stderr.split('\n').find((line) => /Error|ENOTFOUND|EAI_AGAIN|ECONN|ETIMEDOUT|status/.test(line)) ?? 'download failed').trim();
-  log(`note: Electron's desktop binary could not be downloaded (${why.slice(0, 160)}). Axewallet runs headless in your browser; for the desktop app run \`npm run desktop:install\` where the download works.`);
+  log(
+    `note: Electron's desktop binary could not be downloaded (${why.slice(0, 160)}). Axewallet runs headless in your browser; for the desktop app run \`npm run desktop:install\` where the download works.`,
+  );
   return false;
 }
 

@@ -24,7 +24,10 @@ describe('install anywhere', () => {
     const dir = mkdtempSync(join(tmpdir(), 'axw-install-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     for (const entry of SERVE_TREE) {
-      cpSync(join(repoRoot, entry), join(dir, entry), { recursive: true, filter: (src) => !/^[/\\](renderer[/\\](dist|dist\.building-\d+|\.building)|native[/\\]build)([/\\]|$)/.test(src.slice(repoRoot.length)) });
+      cpSync(join(repoRoot, entry), join(dir, entry), {
+        recursive: true,
+        filter: (src) => !/^[/\\](renderer[/\\](dist|dist\.building-\d+|\.building)|native[/\\]build)([/\\]|$)/.test(src.slice(repoRoot.length)),
+      });
     }
     symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
     expect(existsSync(join(dir, 'renderer', 'dist'))).toBe(false);
@@ -36,7 +39,10 @@ describe('install anywhere', () => {
     const home = join(dir, 'home');
     spawnSync('mkdir', ['-p', home]);
     writeFileSync(join(home, 'settings.json'), JSON.stringify({ stratumHost: '127.0.0.1' }));
-    const child: ChildProcess = spawn(process.execPath, [join(dir, 'bin', 'axewallet.mjs'), 'serve', '--home', home, '--port', '0', '--stratum-port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [join(dir, 'bin', 'axewallet.mjs'), 'serve', '--home', home, '--port', '0', '--stratum-port', '0'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     cleanups.push(() => child.kill('SIGKILL'));
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += String(chunk)));

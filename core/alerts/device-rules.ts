@@ -22,7 +22,13 @@ export function deviceAlerts(device: { id: string; name: string }, observation: 
   const { id, name } = device;
   const draft = (d: Omit<AlertDraft, 'source' | 'subject'>): AlertDraft => ({ source: 'device', subject: id, ...d });
   if (!observation.online) {
-    const offline = draft({ kind: 'offline', severity: 'critical', title: `${name} is offline`, message: observation.reason, hint: 'Check its power and Wi-Fi; if its address changed, run discovery.' });
+    const offline = draft({
+      kind: 'offline',
+      severity: 'critical',
+      title: `${name} is offline`,
+      message: observation.reason,
+      hint: 'Check its power and Wi-Fi; if its address changed, run discovery.',
+    });
     return { states: [{ key: deviceAlertKey('offline', id), active: offline }], notes: [] };
   }
   const info = observation.info;
@@ -70,7 +76,9 @@ export function deviceAlerts(device: { id: string; name: string }, observation: 
     );
   }
   if (info.bestDiff > baseline.bestDiff && baseline.bestDiff > 0) {
-    notes.push(draft({ kind: 'best-difficulty', severity: 'info', title: `${name}: new best difficulty`, message: `Best share difficulty is now ${Math.round(info.bestDiff).toLocaleString('en-US')}.` }));
+    notes.push(
+      draft({ kind: 'best-difficulty', severity: 'info', title: `${name}: new best difficulty`, message: `Best share difficulty is now ${Math.round(info.bestDiff).toLocaleString('en-US')}.` }),
+    );
   }
   return { states, notes };
 }

@@ -67,7 +67,14 @@ describe('alert pipeline', () => {
     cleanups.push(() => pool.close());
     const sim = await startSimulator({ host: '127.0.0.51', bootMs: 300, restartDelayMs: 50, liveIntervalMs: 100, pool: { host: '127.0.0.1', port: pool.sv1.port, suggestedDifficulty: 0 } });
     cleanups.push(() => sim.stop());
-    const manager = createDeviceManager({ dbPath: join(tempDir(), 'devices.sqlite'), proxyEndpoint: () => undefined, proxyMiners: () => [], logger: silentLogger, pollIntervalMs: 200, streamLogs: false });
+    const manager = createDeviceManager({
+      dbPath: join(tempDir(), 'devices.sqlite'),
+      proxyEndpoint: () => undefined,
+      proxyMiners: () => [],
+      logger: silentLogger,
+      pollIntervalMs: 200,
+      streamLogs: false,
+    });
     cleanups.push(() => manager.stop());
     const center = new AlertCenter();
     const seen = watch(center);

@@ -50,7 +50,10 @@ describe('device rules through the center', () => {
 
     const healed = { ...bad, hashrate10m: bad.expectedHashrate, temperature: 58 };
     center.apply(deviceAlerts(gamma, { online: true, info: healed, poolChangeExpected: false }, { pool: 'evil.example:' + bad.pools[0]!.port, bestDiff: bad.bestDiff }));
-    const cleared = seen.filter((a) => a.clearedAt).map((a) => a.kind).sort();
+    const cleared = seen
+      .filter((a) => a.clearedAt)
+      .map((a) => a.kind)
+      .sort();
     expect(cleared).toEqual(['hashrate-drop', 'overheat']);
   });
 
@@ -88,7 +91,13 @@ describe('upstream, backup and expiry rules', () => {
   });
 
   it('backup failing while every relay failed, over when one accepts again, silent while stopped', () => {
-    const failing = { running: true, relays: [{ url: 'wss://a', lastError: 'timeout' }, { url: 'wss://b', lastError: 'rate-limited' }] };
+    const failing = {
+      running: true,
+      relays: [
+        { url: 'wss://a', lastError: 'timeout' },
+        { url: 'wss://b', lastError: 'rate-limited' },
+      ],
+    };
     expect(backupAlerts(failing).states[0]!.active).toMatchObject({ kind: 'backup-failing', message: expect.stringContaining('timeout') });
     expect(backupAlerts({ ...failing, relays: [{ url: 'wss://a', lastError: null }, failing.relays[1]!] }).states[0]!.active).toBe(false);
     expect(backupAlerts({ ...failing, running: false }).states).toEqual([]);

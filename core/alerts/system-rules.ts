@@ -139,12 +139,26 @@ export function expiryAlerts(holdings: ExpiringEhash[], now: number, warnMs = EX
 }
 
 export function settingsFileAlert(message: string): AlertDraft {
-  return { source: 'proxy', kind: 'settings-file', severity: 'critical', title: 'Settings file unreadable', message, hint: 'Open Settings and save to write a fresh file; the damaged one was copied aside.' };
+  return {
+    source: 'proxy',
+    kind: 'settings-file',
+    severity: 'critical',
+    title: 'Settings file unreadable',
+    message,
+    hint: 'Open Settings and save to write a fresh file; the damaged one was copied aside.',
+  };
 }
 
 /** The wallet found ehash it held already spent: another machine on the same recovery words spent it. */
 export function spentElsewhereAlert(message: string): AlertDraft {
-  return { source: 'wallet', kind: 'spent-elsewhere', severity: 'warning', title: 'ehash spent elsewhere', message, hint: 'If another machine uses the same recovery words, it spent this ehash; nothing else is needed.' };
+  return {
+    source: 'wallet',
+    kind: 'spent-elsewhere',
+    severity: 'warning',
+    title: 'ehash spent elsewhere',
+    message,
+    hint: 'If another machine uses the same recovery words, it spent this ehash; nothing else is needed.',
+  };
 }
 
 export const STRATUM_PORT = 'proxy:stratum-port';

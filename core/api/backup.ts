@@ -2,7 +2,10 @@
 import { z } from 'zod';
 import { defineCommand, noInput } from './define';
 
-const relayUrl = z.string().max(512).regex(/^wss?:\/\/\S+$/, 'a relay address starts with ws:// or wss://');
+const relayUrl = z
+  .string()
+  .max(512)
+  .regex(/^wss?:\/\/\S+$/, 'a relay address starts with ws:// or wss://');
 
 /**
  * Public relays many NIP-60 wallets back up to. A restore suggests them after the wallet's own relays;
@@ -104,7 +107,7 @@ export const backupCommands = {
     name: 'backup.testRelay',
     method: 'POST',
     path: '/backup/relays/test',
-    summary: "Test a relay: its NIP-11 document and a publish/read round trip, with plain-language errors; the relay list is unchanged",
+    summary: 'Test a relay: its NIP-11 document and a publish/read round trip, with plain-language errors; the relay list is unchanged',
     input: z.object({ url: relayUrl }).strict(),
     output: relayCheckSchema,
   }),
@@ -133,7 +136,4 @@ export const backupCommands = {
   }),
 };
 
-export const backupEvents = [
-  z.object({ type: z.literal('backup.status'), status: backupStatusSchema }),
-  z.object({ type: z.literal('backup.restore'), progress: restoreProgressSchema }),
-] as const;
+export const backupEvents = [z.object({ type: z.literal('backup.status'), status: backupStatusSchema }), z.object({ type: z.literal('backup.restore'), progress: restoreProgressSchema })] as const;

@@ -160,12 +160,23 @@ export const poolInputSchema = z.object({
   /** default: the protocol the slot had for the same pool, else SV1 */
   protocol: z.enum(['SV1', 'SV2']).optional(),
   sv2ChannelType: z.enum(['standard', 'extended']).optional(),
-  sv2AuthorityPubkey: z.string().max(128).regex(/^[1-9A-HJ-NP-Za-km-z]*$/, 'an authority key is base58').optional(),
+  sv2AuthorityPubkey: z
+    .string()
+    .max(128)
+    .regex(/^[1-9A-HJ-NP-Za-km-z]*$/, 'an authority key is base58')
+    .optional(),
   sv2RequireAuth: z.boolean().optional(),
 });
 
 export const devicesCommands = {
-  'devices.list': defineCommand({ name: 'devices.list', method: 'GET', path: '/devices', summary: 'Every known Bitaxe with its live state', input: noInput, output: z.object({ devices: z.array(deviceSchema) }) }),
+  'devices.list': defineCommand({
+    name: 'devices.list',
+    method: 'GET',
+    path: '/devices',
+    summary: 'Every known Bitaxe with its live state',
+    input: noInput,
+    output: z.object({ devices: z.array(deviceSchema) }),
+  }),
   'devices.add': defineCommand({
     name: 'devices.add',
     method: 'POST',
@@ -175,7 +186,14 @@ export const devicesCommands = {
     output: z.object({ device: deviceSchema }),
   }),
   'devices.get': defineCommand({ name: 'devices.get', method: 'GET', path: '/devices/:id', summary: 'One Bitaxe', input: byId, output: z.object({ device: deviceSchema }) }),
-  'devices.remove': defineCommand({ name: 'devices.remove', method: 'DELETE', path: '/devices/:id', summary: 'Forget a Bitaxe (its history too)', input: byId, output: z.object({ removed: z.boolean() }) }),
+  'devices.remove': defineCommand({
+    name: 'devices.remove',
+    method: 'DELETE',
+    path: '/devices/:id',
+    summary: 'Forget a Bitaxe (its history too)',
+    input: byId,
+    output: z.object({ removed: z.boolean() }),
+  }),
   'devices.useProxy': defineCommand({
     name: 'devices.useProxy',
     method: 'POST',
@@ -184,7 +202,14 @@ export const devicesCommands = {
     input: byId,
     output: z.object({ device: deviceSchema, proxy: z.object({ host: z.string(), port: z.number() }) }),
   }),
-  'devices.undoProxy': defineCommand({ name: 'devices.undoProxy', method: 'POST', path: '/devices/:id/undo-proxy', summary: 'Restore the pools the Bitaxe had before use-proxy', input: byId, output: z.object({ device: deviceSchema }) }),
+  'devices.undoProxy': defineCommand({
+    name: 'devices.undoProxy',
+    method: 'POST',
+    path: '/devices/:id/undo-proxy',
+    summary: 'Restore the pools the Bitaxe had before use-proxy',
+    input: byId,
+    output: z.object({ device: deviceSchema }),
+  }),
   'devices.setPools': defineCommand({
     name: 'devices.setPools',
     method: 'PUT',
@@ -194,9 +219,30 @@ export const devicesCommands = {
     output: z.object({ device: deviceSchema }),
   }),
   'devices.restart': defineCommand({ name: 'devices.restart', method: 'POST', path: '/devices/:id/restart', summary: 'Restart the Bitaxe', input: byId, output: z.object({ ok: z.literal(true) }) }),
-  'devices.identify': defineCommand({ name: 'devices.identify', method: 'POST', path: '/devices/:id/identify', summary: 'Make the Bitaxe say "Hi!" on its screen', input: byId, output: z.object({ ok: z.literal(true) }) }),
-  'devices.pause': defineCommand({ name: 'devices.pause', method: 'POST', path: '/devices/:id/pause', summary: 'Pause mining (AxeOS v2.14+)', input: byId, output: z.object({ device: deviceSchema }) }),
-  'devices.resume': defineCommand({ name: 'devices.resume', method: 'POST', path: '/devices/:id/resume', summary: 'Resume mining (AxeOS v2.14+)', input: byId, output: z.object({ device: deviceSchema }) }),
+  'devices.identify': defineCommand({
+    name: 'devices.identify',
+    method: 'POST',
+    path: '/devices/:id/identify',
+    summary: 'Make the Bitaxe say "Hi!" on its screen',
+    input: byId,
+    output: z.object({ ok: z.literal(true) }),
+  }),
+  'devices.pause': defineCommand({
+    name: 'devices.pause',
+    method: 'POST',
+    path: '/devices/:id/pause',
+    summary: 'Pause mining (AxeOS v2.14+)',
+    input: byId,
+    output: z.object({ device: deviceSchema }),
+  }),
+  'devices.resume': defineCommand({
+    name: 'devices.resume',
+    method: 'POST',
+    path: '/devices/:id/resume',
+    summary: 'Resume mining (AxeOS v2.14+)',
+    input: byId,
+    output: z.object({ device: deviceSchema }),
+  }),
   'devices.history': defineCommand({
     name: 'devices.history',
     method: 'GET',
@@ -238,8 +284,14 @@ export const devicesCommands = {
     input: z
       .object({
         path: z.string().min(1).max(256),
-        wifi: z.object({ ssid: z.string().min(1).max(32), password: z.string().max(63) }).strict().optional(),
-        hostname: z.string().regex(/^[A-Za-z0-9-]{1,32}$/, 'a hostname is 1 to 32 letters, digits or dashes').optional(),
+        wifi: z
+          .object({ ssid: z.string().min(1).max(32), password: z.string().max(63) })
+          .strict()
+          .optional(),
+        hostname: z
+          .string()
+          .regex(/^[A-Za-z0-9-]{1,32}$/, 'a hostname is 1 to 32 letters, digits or dashes')
+          .optional(),
         /** default: Axewallet's Stratum port */
         pool: poolInputSchema.optional(),
         /** the address the Bitaxe will reach Axewallet at on its Wi-Fi (default: this computer's LAN address) */

@@ -59,7 +59,14 @@ export const fleetReportSchema = z.object({
 export type FleetReport = z.infer<typeof fleetReportSchema>;
 
 export const fleetCommands = {
-  'devices.groups.list': defineCommand({ name: 'devices.groups.list', method: 'GET', path: '/device-groups', summary: 'Device groups', input: noInput, output: z.object({ groups: z.array(deviceGroupSchema) }) }),
+  'devices.groups.list': defineCommand({
+    name: 'devices.groups.list',
+    method: 'GET',
+    path: '/device-groups',
+    summary: 'Device groups',
+    input: noInput,
+    output: z.object({ groups: z.array(deviceGroupSchema) }),
+  }),
   'devices.groups.save': defineCommand({
     name: 'devices.groups.save',
     method: 'POST',
@@ -68,7 +75,14 @@ export const fleetCommands = {
     input: z.object({ id: groupId.optional(), name: z.string().trim().min(1).max(48), devices: z.array(deviceIdSchema).max(256) }).strict(),
     output: z.object({ group: deviceGroupSchema }),
   }),
-  'devices.groups.remove': defineCommand({ name: 'devices.groups.remove', method: 'DELETE', path: '/device-groups/:id', summary: 'Delete a group (its devices stay)', input: z.object({ id: groupId }).strict(), output: z.object({ removed: z.boolean() }) }),
+  'devices.groups.remove': defineCommand({
+    name: 'devices.groups.remove',
+    method: 'DELETE',
+    path: '/device-groups/:id',
+    summary: 'Delete a group (its devices stay)',
+    input: z.object({ id: groupId }).strict(),
+    output: z.object({ removed: z.boolean() }),
+  }),
   'devices.fleet.apply': defineCommand({
     name: 'devices.fleet.apply',
     method: 'POST',
@@ -87,6 +101,4 @@ export const fleetCommands = {
   }),
 };
 
-export const fleetEvents = [
-  z.object({ type: z.literal('device.fleet'), actionId: z.string(), done: z.number().int(), total: z.number().int(), result: fleetResultSchema }),
-] as const;
+export const fleetEvents = [z.object({ type: z.literal('device.fleet'), actionId: z.string(), done: z.number().int(), total: z.number().int(), result: fleetResultSchema })] as const;

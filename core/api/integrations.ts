@@ -122,7 +122,14 @@ export const integrationsSchema = z.object({
 });
 
 export const integrationsCommands = {
-  'integrations.get': defineCommand({ name: 'integrations.get', method: 'GET', path: '/integrations', summary: 'Metrics access, MQTT and webhooks, with their live status (secrets are never returned)', input: noInput, output: integrationsSchema }),
+  'integrations.get': defineCommand({
+    name: 'integrations.get',
+    method: 'GET',
+    path: '/integrations',
+    summary: 'Metrics access, MQTT and webhooks, with their live status (secrets are never returned)',
+    input: noInput,
+    output: integrationsSchema,
+  }),
   'integrations.metrics': defineCommand({
     name: 'integrations.metrics',
     method: 'PUT',
@@ -137,7 +144,11 @@ export const integrationsCommands = {
     path: '/integrations/mqtt',
     summary: 'Change MQTT settings; only the given fields change. password: a new one, or null to remove it',
     // no defaults in a patch: a field not given stays as it is
-    input: z.object(mqttFields).partial().extend({ password: z.string().max(1024).nullable().optional() }).strict(),
+    input: z
+      .object(mqttFields)
+      .partial()
+      .extend({ password: z.string().max(1024).nullable().optional() })
+      .strict(),
     output: mqttViewSchema,
   }),
   'integrations.mqtt.test': defineCommand({
@@ -154,7 +165,13 @@ export const integrationsCommands = {
     path: '/integrations/webhooks',
     summary: 'Add a webhook; its signing secret is returned this once (it can be shown again on request)',
     input: z
-      .object({ ...webhookFields, format: webhookFields.format.default('json'), events: webhookFields.events.default(DEFAULT_WEBHOOK_EVENTS), includeCleared: webhookFields.includeCleared.default(true), enabled: webhookFields.enabled.default(true) })
+      .object({
+        ...webhookFields,
+        format: webhookFields.format.default('json'),
+        events: webhookFields.events.default(DEFAULT_WEBHOOK_EVENTS),
+        includeCleared: webhookFields.includeCleared.default(true),
+        enabled: webhookFields.enabled.default(true),
+      })
       .strict(),
     output: z.object({ webhook: webhookViewSchema, secret: z.string() }),
   }),

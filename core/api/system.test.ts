@@ -9,7 +9,21 @@ describe('stratumHost', () => {
   });
 
   it('refuses anything else with a message that says what to write', () => {
-    for (const host of ['', ' 0.0.0.0', '256.1.1.1', '1.2.3', 'http://0.0.0.0', '0.0.0.0:3333', '[::1]', '1:2:3:4:5:6:7:8:9', 'a::b::c', 'host name', '-lead.example', 'x'.repeat(254), 'evil;rm -rf']) {
+    for (const host of [
+      '',
+      ' 0.0.0.0',
+      '256.1.1.1',
+      '1.2.3',
+      'http://0.0.0.0',
+      '0.0.0.0:3333',
+      '[::1]',
+      '1:2:3:4:5:6:7:8:9',
+      'a::b::c',
+      'host name',
+      '-lead.example',
+      'x'.repeat(254),
+      'evil;rm -rf',
+    ]) {
       expect(isHostOrAddress(host), host).toBe(false);
     }
     const parsed = settingsPatchSchema.safeParse({ stratumHost: '0.0.0.0:3333' });

@@ -55,7 +55,10 @@ export const settingsSchema = z.object({
   stratumPort: z.number().int().min(0).max(65535).default(34255),
   stratumHost: z
     .string()
-    .refine(isHostOrAddress, 'stratumHost must be a host name or an IP address to listen on: 0.0.0.0 for every network of this machine, 127.0.0.1 for this machine only, or one of its LAN addresses such as 192.168.1.20.')
+    .refine(
+      isHostOrAddress,
+      'stratumHost must be a host name or an IP address to listen on: 0.0.0.0 for every network of this machine, 127.0.0.1 for this machine only, or one of its LAN addresses such as 192.168.1.20.',
+    )
     .default('0.0.0.0'),
   /** how long a miner waits for the upstream's verdict before being answered and reconciled later */
   verdictTimeoutMs: z.number().int().min(100).max(30_000).default(2000),
@@ -64,7 +67,10 @@ export const settingsSchema = z.object({
   /** the wallet's mint; in demo mode the devnet mint */
   mintUrl: z.string().url().optional(),
   lockingKeyMode: z.enum(['derived', 'static']).default('derived'),
-  relays: z.array(z.string().regex(/^wss?:\/\/\S+$/, 'a relay address starts with ws:// or wss://')).max(16).default([]),
+  relays: z
+    .array(z.string().regex(/^wss?:\/\/\S+$/, 'a relay address starts with ws:// or wss://'))
+    .max(16)
+    .default([]),
   backupDelaySeconds: z.number().int().min(1).max(3600).default(30),
   notifications: notificationSettingsSchema.default(notificationSettingsSchema.parse({})),
   theme: z.enum(['system', 'light', 'dark']).default('system'),

@@ -4,9 +4,7 @@
  *   stratum+tcp://HOST:PORT                     plain Stratum V1 (public-pool, OCEAN, ckpool): forwards, mints nothing
  * The authority key's checksum is verified by the Sv2 layer when connecting; here only its shape.
  */
-export type UpstreamUrl =
-  | { protocol: 'sv2'; host: string; port: number; authorityPubkey: string; url: string }
-  | { protocol: 'sv1'; host: string; port: number; url: string };
+export type UpstreamUrl = { protocol: 'sv2'; host: string; port: number; authorityPubkey: string; url: string } | { protocol: 'sv1'; host: string; port: number; url: string };
 
 const BASE58 = /^[1-9A-HJ-NP-Za-km-z]{40,60}$/;
 
@@ -21,9 +19,7 @@ export function parseUpstreamUrl(input: string): UpstreamUrl {
   const text = input.trim();
   const match = /^(stratum2\+tcp|stratum\+tcp):\/\/(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})(?:\/([^/?#\s]*))?\/?$/.exec(text);
   if (!match) {
-    throw new UpstreamUrlError(
-      'Not a pool address. Use stratum2+tcp://HOST:PORT/AUTHORITY_PUBKEY for a hashpool (Stratum V2) or stratum+tcp://HOST:PORT for a Stratum V1 pool.',
-    );
+    throw new UpstreamUrlError('Not a pool address. Use stratum2+tcp://HOST:PORT/AUTHORITY_PUBKEY for a hashpool (Stratum V2) or stratum+tcp://HOST:PORT for a Stratum V1 pool.');
   }
   const [, scheme, rawHost, rawPort, key] = match;
   const host = rawHost!.replace(/^\[|\]$/g, '');

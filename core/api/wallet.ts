@@ -144,8 +144,7 @@ export const walletCommands = {
     name: 'wallet.create',
     method: 'POST',
     path: '/wallet/create',
-    summary:
-      'Create a wallet, with the confirmed words from wallet.newWords (or, without them, new words returned this once: write them down). Headless mode needs a passphrase.',
+    summary: 'Create a wallet, with the confirmed words from wallet.newWords (or, without them, new words returned this once: write them down). Headless mode needs a passphrase.',
     input: z.object({ passphrase: passphrase.optional(), mnemonic: z.string().min(1).max(1024).optional() }).strict(),
     output: z.object({ mnemonic: z.string(), lockingPubkey: hex66 }),
   }),
@@ -225,7 +224,7 @@ export const walletCommands = {
     name: 'wallet.pending',
     method: 'GET',
     path: '/wallet/pending',
-    summary: 'Quotes not minted yet and why, immature ehash, ehash near its keyset expiry, each mint\'s sweeping state',
+    summary: "Quotes not minted yet and why, immature ehash, ehash near its keyset expiry, each mint's sweeping state",
     input: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) }).strict(),
     output: walletPendingSchema,
   }),
@@ -302,7 +301,7 @@ export const walletCommands = {
     name: 'wallet.activity',
     method: 'GET',
     path: '/wallet/activity',
-    summary: "History grouped by local day: one row per day of mining, one per send (claim or reclaim folded in), one per receive and restore; newest first",
+    summary: 'History grouped by local day: one row per day of mining, one per send (claim or reclaim folded in), one per receive and restore; newest first',
     input: z
       .object({
         days: z.coerce.number().int().min(1).max(366).default(7),

@@ -68,7 +68,12 @@ export function registerBackupApi(host: ApiHost, backup: BackupService, opts: Ba
     }
     const existing = words.existing(seed);
     if (existing === 'other') {
-      throw new ApiError('conflict', 'This machine already has a different wallet.', 'Restoring other words here would mix two wallets: open the wallet that is here, or run Axewallet with another home (--home) for these words.', 'mnemonic');
+      throw new ApiError(
+        'conflict',
+        'This machine already has a different wallet.',
+        'Restoring other words here would mix two wallets: open the wallet that is here, or run Axewallet with another home (--home) for these words.',
+        'mnemonic',
+      );
     }
     if (existing === 'same') return words.unlock(passphrase);
     let found;

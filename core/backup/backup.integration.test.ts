@@ -117,7 +117,10 @@ describe('backup and restore with the real wallet and the devnet mint', () => {
     expect(again.proofsAdded).toBe(0);
     expect(balance(elsewhere.wallet)).toBe(32n);
     // the history accounts for every restored proof exactly once, whichever way it came back
-    const restoredIn = elsewhere.wallet.history(100).filter((h) => h.kind === 'restore').reduce((sum, h) => sum + BigInt(h.amount), 0n);
+    const restoredIn = elsewhere.wallet
+      .history(100)
+      .filter((h) => h.kind === 'restore')
+      .reduce((sum, h) => sum + BigInt(h.amount), 0n);
     expect(restoredIn).toBe(32n);
 
     // the same on a machine configured for the mint (its own NUT-09 scan finds the token given away too): an
@@ -129,7 +132,12 @@ describe('backup and restore with the real wallet and the devnet mint', () => {
     expect(balance(sameMint)).toBe(32n);
     expect(sameMint.pendingSends().map((s) => BigInt(s.amount))).toEqual([31n]);
     // a token for it again, worth exactly what was given away
-    expect(getDecodedToken(sameMint.pendingSends()[0]!.token!, sameMint.store.keysets().map((k) => k.id)).proofs.reduce((sum, p) => sum + BigInt(p.amount.toString()), 0n)).toBe(31n);
+    expect(
+      getDecodedToken(
+        sameMint.pendingSends()[0]!.token!,
+        sameMint.store.keysets().map((k) => k.id),
+      ).proofs.reduce((sum, p) => sum + BigInt(p.amount.toString()), 0n),
+    ).toBe(31n);
     await sameMint.reclaim(sameMint.pendingSends()[0]!.id);
     expect(balance(sameMint)).toBe(63n);
   });

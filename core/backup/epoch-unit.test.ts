@@ -22,7 +22,16 @@ afterEach(async () => {
 
 function backupFor(wallet: WalletService, relays: string[], quoteEventAfterSeconds?: number): BackupService {
   const { source, target } = walletPorts(wallet);
-  const backup = createBackup({ source, restoreTarget: target, relays, delaySeconds: 3600, logger: silentLogger, timeoutMs: 5000, retryInitialMs: 100, ...(quoteEventAfterSeconds === undefined ? {} : { quoteEventAfterSeconds }) });
+  const backup = createBackup({
+    source,
+    restoreTarget: target,
+    relays,
+    delaySeconds: 3600,
+    logger: silentLogger,
+    timeoutMs: 5000,
+    retryInitialMs: 100,
+    ...(quoteEventAfterSeconds === undefined ? {} : { quoteEventAfterSeconds }),
+  });
   cleanups.push(() => backup.stop());
   return backup;
 }

@@ -61,7 +61,9 @@ describe('NIP-60 interop: a spec-only reader sees what the wallet holds', () => 
     expect(all.every((e) => verifyEvent(e))).toBe(true);
 
     const deleted = new Set(all.filter((e) => e.kind === 5).flatMap((e) => e.tags.filter((t) => t[0] === 'e').map((t) => t[1])));
-    const tokens = all.filter((e) => e.kind === 7375 && !deleted.has(e.id)).map((e) => JSON.parse(nip44.decrypt(e.content, key)) as { mint: string; unit?: string; proofs: Nip60Proof[]; del?: string[] });
+    const tokens = all
+      .filter((e) => e.kind === 7375 && !deleted.has(e.id))
+      .map((e) => JSON.parse(nip44.decrypt(e.content, key)) as { mint: string; unit?: string; proofs: Nip60Proof[]; del?: string[] });
     for (const t of tokens) for (const id of t.del ?? []) expect(deleted.has(id)).toBe(true);
     const seen = tokens.flatMap((t) => t.proofs);
     expect(new Set(seen.map((p) => p.secret))).toEqual(new Set(wallet.all().map((p) => p.secret)));

@@ -118,7 +118,16 @@ describe('NIP-60 events', () => {
 
   it('deletion: kind 5 with e tags and the k tag NIP-60 requires', () => {
     const event = buildTokenDeletion([id(1), id(2)], 7);
-    expect(event).toEqual({ kind: KIND_DELETION, tags: [['e', id(1)], ['e', id(2)], ['k', '7375']], content: '', created_at: 7 });
+    expect(event).toEqual({
+      kind: KIND_DELETION,
+      tags: [
+        ['e', id(1)],
+        ['e', id(2)],
+        ['k', '7375'],
+      ],
+      content: '',
+      created_at: 7,
+    });
     expect(deletedEventIds(event)).toEqual([id(1), id(2)]);
     expect(deletedEventIds({ ...event, kind: KIND_TOKEN })).toEqual([]);
     expect(() => buildTokenDeletion(['nothex'], 1)).toThrow(Nip60Error);
@@ -165,7 +174,13 @@ describe('NIP-60 events', () => {
     expect(parseQuoteEvent(event, cipher.decrypt(event.content))).toEqual({ quoteId: 'b9f1e2c0-quote', mint: 'http://127.0.0.1:3338', expiration: 1000 + 14 * 86_400 });
     expect(() => buildQuoteEvent({ quoteId: 'q', mint: 'http://127.0.0.1:3338', expiration: 1000 }, cipher, 1000)).toThrow(Nip60Error);
     const deletion = buildQuoteDeletion([id(7)], 2000);
-    expect(deletion).toMatchObject({ kind: KIND_DELETION, tags: [['e', id(7)], ['k', String(KIND_QUOTE)]] });
+    expect(deletion).toMatchObject({
+      kind: KIND_DELETION,
+      tags: [
+        ['e', id(7)],
+        ['k', String(KIND_QUOTE)],
+      ],
+    });
     expect(deletedEventIds(deletion)).toEqual([id(7)]);
   });
 });

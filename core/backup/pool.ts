@@ -77,7 +77,13 @@ export class RelayPool {
     }
     for (const url of wanted) {
       if (this.members.has(url)) continue;
-      const connectionOpts: RelayConnectionOptions = { logger: this.opts.logger, backoffInitialMs: this.opts.retryInitialMs, backoffMaxMs: this.opts.retryMaxMs, timeoutMs: this.opts.timeoutMs, maxQueryBytes: this.opts.maxQueryBytes };
+      const connectionOpts: RelayConnectionOptions = {
+        logger: this.opts.logger,
+        backoffInitialMs: this.opts.retryInitialMs,
+        backoffMaxMs: this.opts.retryMaxMs,
+        timeoutMs: this.opts.timeoutMs,
+        maxQueryBytes: this.opts.maxQueryBytes,
+      };
       if (this.opts.signAuth) connectionOpts.signAuth = this.opts.signAuth;
       const connection = new RelayConnection(url, connectionOpts);
       this.members.set(url, { connection, outbox: new Map(), retryTimer: null, retryDelayMs: this.opts.retryInitialMs ?? 1000, chain: Promise.resolve() });

@@ -38,17 +38,19 @@ export class QuoteEvents {
   ) {}
 
   /** Publishes events for quotes that wait, deletes those of quotes that no longer do. */
-  async publish(
-    pending: PendingQuote[],
-    sign: (template: EventTemplate) => SignedEvent,
-    createdAt: () => number,
-    send: (event: SignedEvent) => Promise<boolean>,
-  ): Promise<void> {
+  async publish(pending: PendingQuote[], sign: (template: EventTemplate) => SignedEvent, createdAt: () => number, send: (event: SignedEvent) => Promise<boolean>): Promise<void> {
     const events = (this.events ??= await this.load());
     const waiting = new Map(pending.map((q) => [`${q.mint} ${q.quoteId}`, q]));
     const done = [...events.entries()].filter(([key]) => !waiting.has(key));
     if (done.length > 0) {
-      await send(sign(buildQuoteDeletion(done.map(([, e]) => e.id), createdAt())));
+      await send(
+        sign(
+          buildQuoteDeletion(
+            done.map(([, e]) => e.id),
+            createdAt(),
+          ),
+        ),
+      );
       for (const [key] of done) events.delete(key);
     }
     const now = Math.floor(Date.now() / 1000);
@@ -78,10 +80,7 @@ export interface QuoteRecord {
  * a reader that acts on them skips those past their NIP-40 expiration (`unexpired`).
  */
 export async function readQuoteEvents(pool: RelayPool, author: string, cipher: SelfCipher): Promise<Map<string, QuoteRecord>> {
-  const [quotes, deletions] = await Promise.all([
-    pool.queryAll({ kinds: [KIND_QUOTE], authors: [author] }),
-    pool.queryAll({ kinds: [KIND_DELETION], authors: [author], '#k': [String(KIND_QUOTE)] }),
-  ]);
+  const [quotes, deletions] = await Promise.all([pool.queryAll({ kinds: [KIND_QUOTE], authors: [author] }), pool.queryAll({ kinds: [KIND_DELETION], authors: [author], '#k': [String(KIND_QUOTE)] })]);
   const verified = await verifyEvents([...quotes.events, ...deletions.events], { authors: new Set([author]), kinds: new Set([KIND_QUOTE, KIND_DELETION]) });
   const deleted = new Set(verified.events.filter((e) => e.kind === KIND_DELETION).flatMap((e) => e.tags.filter((t) => t[0] === 'e').map((t) => t[1])));
   const byQuote = new Map<string, QuoteRecord>();

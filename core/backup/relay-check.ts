@@ -156,21 +156,31 @@ export function plainRelayError(url: string, raw: string): { message: string; hi
   if (/ENOTFOUND/.test(text)) return { message: `There is no server named ${host.replace(/:\d+$/, '')}.`, hint: 'Check the spelling of the relay address.' };
   if (/EAI_AGAIN/.test(text)) return { message: `The name ${host.replace(/:\d+$/, '')} could not be looked up right now.`, hint: 'Check this machine’s internet connection, then try again.' };
   if (/ECONNREFUSED/.test(text)) return { message: `Nothing answers at ${host}.`, hint: 'The relay is down or the address (or port) is wrong.' };
-  if (/ECONNRESET|socket hang up|connection closed/.test(text)) return { message: `${host} closed the connection.`, hint: 'The relay may be restarting or refusing this machine; try again later or choose another relay.' };
+  if (/ECONNRESET|socket hang up|connection closed/.test(text))
+    return { message: `${host} closed the connection.`, hint: 'The relay may be restarting or refusing this machine; try again later or choose another relay.' };
   if (/Unexpected server response: (\d+)/.test(text)) {
     const code = /Unexpected server response: (\d+)/.exec(text)![1];
     return { message: `${host} answers, but not as a nostr relay (HTTP ${code}).`, hint: 'Check the address: a relay address is usually wss://host with no path.' };
   }
-  if (/certificate|CERT_|self.signed|UNABLE_TO_VERIFY/i.test(text)) return { message: `${host} has no valid security certificate.`, hint: 'Choose another relay, or ask its operator to fix the certificate.' };
-  if (/in time|ETIMEDOUT|timed? ?out|aborted/i.test(text)) return { message: `${host} did not answer in time.`, hint: 'It may be overloaded or unreachable from here; try again later or choose another relay.' };
+  if (/certificate|CERT_|self.signed|UNABLE_TO_VERIFY/i.test(text))
+    return { message: `${host} has no valid security certificate.`, hint: 'Choose another relay, or ask its operator to fix the certificate.' };
+  if (/in time|ETIMEDOUT|timed? ?out|aborted/i.test(text))
+    return { message: `${host} did not answer in time.`, hint: 'It may be overloaded or unreachable from here; try again later or choose another relay.' };
   if (reason !== undefined) {
-    if (/^auth-required:/.test(reason) || /AUTH refused/.test(text)) return { message: `${host} wants a login (NIP-42) that it did not accept: ${stripPrefix(reason)}`, hint: 'It may be for members only: choose another relay.' };
-    if (/^rate-limited:/.test(reason)) return { message: `${host} is limiting how fast events may be written: ${stripPrefix(reason)}`, hint: 'The backup retries on its own; if it keeps happening, choose another relay.' };
-    if (/^(blocked|restricted|pow|payment):/.test(reason)) return { message: `${host} does not accept events from this wallet: ${stripPrefix(reason)}`, hint: 'It may be for members or paying users only: choose another relay.' };
+    if (/^auth-required:/.test(reason) || /AUTH refused/.test(text))
+      return { message: `${host} wants a login (NIP-42) that it did not accept: ${stripPrefix(reason)}`, hint: 'It may be for members only: choose another relay.' };
+    if (/^rate-limited:/.test(reason))
+      return { message: `${host} is limiting how fast events may be written: ${stripPrefix(reason)}`, hint: 'The backup retries on its own; if it keeps happening, choose another relay.' };
+    if (/^(blocked|restricted|pow|payment):/.test(reason))
+      return { message: `${host} does not accept events from this wallet: ${stripPrefix(reason)}`, hint: 'It may be for members or paying users only: choose another relay.' };
     return { message: `${host} refused the event${reason ? `: ${stripPrefix(reason)}` : ''}.`, hint: 'Choose another relay.' };
   }
   const missing = /accepted but does not return (\d+) of (\d+)/.exec(text);
-  if (missing) return { message: `${host} said it stored ${missing[1]} of ${missing[2]} backup event(s) but does not return them.`, hint: 'They are sent again; if this stays, the relay is losing your backup: add another relay.' };
+  if (missing)
+    return {
+      message: `${host} said it stored ${missing[1]} of ${missing[2]} backup event(s) but does not return them.`,
+      hint: 'They are sent again; if this stays, the relay is losing your backup: add another relay.',
+    };
   return { message: `${host}: ${text}`, hint: 'Check the relay address, or choose another relay.' };
 }
 

@@ -149,7 +149,12 @@ describe('restore onto the wallet that is here, and quotes another machine waite
     const [first, second, stale] = await payShares(mint, a.wallet.lockingPubkey()!, [2n, 8n, 4n]);
     for (const s of [first!, second!]) a.wallet.onQuoteEvent({ quoteId: s.quoteId, amount: s.amount });
     await a.wallet.sweep();
-    expect(a.wallet.quotes('unpaid').map((q) => q.id).sort()).toEqual([first!.quoteId, second!.quoteId].sort());
+    expect(
+      a.wallet
+        .quotes('unpaid')
+        .map((q) => q.id)
+        .sort(),
+    ).toEqual([first!.quoteId, second!.quoteId].sort());
     await a.backup.start();
     await a.backup.backupNow();
     await a.backup.stop();

@@ -29,7 +29,17 @@ describe('nostr backup service', () => {
     return r;
   };
   const service = (wallet: MemoryWallet, urls: string[], extra: Partial<Parameters<typeof createBackup>[0]> = {}) => {
-    const s = createBackup({ source: wallet, restoreTarget: wallet, relays: urls, delaySeconds: 3600, logger: silentLogger, timeoutMs: 2000, retryInitialMs: 50, checkSpent: wallet.checkSpent, ...extra });
+    const s = createBackup({
+      source: wallet,
+      restoreTarget: wallet,
+      relays: urls,
+      delaySeconds: 3600,
+      logger: silentLogger,
+      timeoutMs: 2000,
+      retryInitialMs: 50,
+      checkSpent: wallet.checkSpent,
+      ...extra,
+    });
     services.push(s);
     return s;
   };
@@ -91,7 +101,10 @@ describe('nostr backup service', () => {
     expect(new Set(content.proofs.map((p) => p.secret))).toEqual(new Set(wallet.all().map((p) => p.secret)));
     const deletions = await rawQuery(r.url, { kinds: [KIND_DELETION], authors: [pubkey], '#k': ['7375'] });
     expect(deletions).toHaveLength(1);
-    expect(deletions[0]!.tags).toEqual([['e', first!.id], ['k', '7375']]);
+    expect(deletions[0]!.tags).toEqual([
+      ['e', first!.id],
+      ['k', '7375'],
+    ]);
 
     const elsewhere = new MemoryWallet(seed);
     await service(elsewhere, [r.url]).restore();
@@ -237,7 +250,16 @@ describe('income batching', () => {
     const wallet = new MemoryWallet(seed);
     const first = [proof(8n), proof(2n)];
     wallet.add(first);
-    const backup = createBackup({ source: wallet, restoreTarget: wallet, relays: [relay.url], delaySeconds: 1, incomeDelaySeconds: 3600, logger: silentLogger, timeoutMs: 2000, checkSpent: wallet.checkSpent });
+    const backup = createBackup({
+      source: wallet,
+      restoreTarget: wallet,
+      relays: [relay.url],
+      delaySeconds: 1,
+      incomeDelaySeconds: 3600,
+      logger: silentLogger,
+      timeoutMs: 2000,
+      checkSpent: wallet.checkSpent,
+    });
     services.push(backup);
     await backup.start();
     await backup.backupNow();
@@ -346,7 +368,13 @@ describe('several machines on one seed', () => {
     const [list] = await rawQuery(url, { kinds: [30078], authors: [keys.mintList.publicKey] });
     const walletTags = JSON.parse(nip44.decrypt(wallet!.content, nip44.getConversationKey(keys.identity.secretKey, keys.identity.publicKey))) as string[][];
     const listed = JSON.parse(nip44.decrypt(list!.content, nip44.getConversationKey(keys.mintList.secretKey, keys.mintList.publicKey))) as { mints: string[] };
-    return { wallet: walletTags.filter((t) => t[0] === 'mint').map((t) => t[1]).sort(), mintList: [...listed.mints].sort() };
+    return {
+      wallet: walletTags
+        .filter((t) => t[0] === 'mint')
+        .map((t) => t[1])
+        .sort(),
+      mintList: [...listed.mints].sort(),
+    };
   };
 
   it('merges the wallet event and the NUT-27 mint list: a machine knowing fewer mints never shortens them', async () => {
@@ -401,7 +429,16 @@ describe('several machines on one seed', () => {
     const seed = randomBytes(64);
     const wallet = new MemoryWallet(seed);
     wallet.add([proof(8n)]);
-    const backup = createBackup({ source: wallet, restoreTarget: wallet, relays: [relay.url, gone.url], delaySeconds: 1, incomeDelaySeconds: 3600, logger: silentLogger, timeoutMs: 2000, checkSpent: wallet.checkSpent });
+    const backup = createBackup({
+      source: wallet,
+      restoreTarget: wallet,
+      relays: [relay.url, gone.url],
+      delaySeconds: 1,
+      incomeDelaySeconds: 3600,
+      logger: silentLogger,
+      timeoutMs: 2000,
+      checkSpent: wallet.checkSpent,
+    });
     services.push(backup);
     await backup.start();
     await backup.backupNow();

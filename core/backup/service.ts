@@ -254,8 +254,7 @@ class NostrBackup implements BackupService {
     const target = this.opts.restoreTarget;
     if (!target) throw new Error('restore needs a wallet to restore into');
     await this.connect();
-    const run = (pool: RelayPool) =>
-      restoreWallet({ pool, keys: this.derivedKeys, ciphers: this.derivedCiphers, target, checkSpent: this.opts.checkSpent, onProgress: opts.onProgress });
+    const run = (pool: RelayPool) => restoreWallet({ pool, keys: this.derivedKeys, ciphers: this.derivedCiphers, target, checkSpent: this.opts.checkSpent, onProgress: opts.onProgress });
     const report = await this.enqueue(() => (opts.relays ? this.withReader(opts.relays, run) : run(this.pool)));
     // the relays that hold this wallet's backup keep it from now on
     const mine = new Set(this.pool.urls());
@@ -488,4 +487,3 @@ function isSubset(key: string, of: string): boolean {
   const have = new Set(of.split('\n'));
   return key.split('\n').every((mint) => have.has(mint));
 }
-

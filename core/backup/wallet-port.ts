@@ -40,7 +40,11 @@ export function walletPorts(wallet: WalletService): { source: BackupSource; targ
     // configured mints: the wallet's own restore (NUT-09 and the quote lookup); any other mint the backup names: NUT-09 there
     recoverAtMint: (mint) => wallet.recoverFromSeedAt(mint),
     importQuotes: async (quotes) => wallet.noteBackupQuotes(quotes),
-    dropSpent: (group) => surface.dropSpent(group.mint, group.proofs.map((p) => p.secret)),
+    dropSpent: (group) =>
+      surface.dropSpent(
+        group.mint,
+        group.proofs.map((p) => p.secret),
+      ),
   };
   const words: WordsPort = {
     seedOf: (mnemonic) => {

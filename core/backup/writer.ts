@@ -97,7 +97,12 @@ export class BackupWriter {
 
   /** The 7374 events of the quotes the wallet waits on (quote-events.ts decides which), in this flush's order. */
   async publishQuotes(quotes: QuoteEvents, pending: PendingQuote[], report: FlushReport): Promise<void> {
-    await quotes.publish(pending, this.keys().sign, () => this.nextCreatedAt(), (event) => this.send(event, report));
+    await quotes.publish(
+      pending,
+      this.keys().sign,
+      () => this.nextCreatedAt(),
+      (event) => this.send(event, report),
+    );
   }
 
   /** Publishes to every relay; true when at least one accepted it (the others retry on their own). */

@@ -35,7 +35,11 @@ export class FleetStore {
   }
 
   groups(): DeviceGroup[] {
-    return (this.db.prepare('SELECT id, name, devices FROM device_groups ORDER BY created_at').all() as Array<{ id: string; name: string; devices: string }>).map((r) => ({ id: r.id, name: r.name, devices: JSON.parse(r.devices) as string[] }));
+    return (this.db.prepare('SELECT id, name, devices FROM device_groups ORDER BY created_at').all() as Array<{ id: string; name: string; devices: string }>).map((r) => ({
+      id: r.id,
+      name: r.name,
+      devices: JSON.parse(r.devices) as string[],
+    }));
   }
 
   saveGroup(group: DeviceGroup): void {
@@ -60,7 +64,10 @@ export class FleetStore {
   }
 
   undoFor(actionId: string): Array<{ deviceId: string; saved: SavedPools }> {
-    return (this.db.prepare('SELECT device_id, saved FROM fleet_pool_undo WHERE action_id = ?').all(actionId) as Array<{ device_id: string; saved: string }>).map((r) => ({ deviceId: r.device_id, saved: JSON.parse(r.saved) as SavedPools }));
+    return (this.db.prepare('SELECT device_id, saved FROM fleet_pool_undo WHERE action_id = ?').all(actionId) as Array<{ device_id: string; saved: string }>).map((r) => ({
+      deviceId: r.device_id,
+      saved: JSON.parse(r.saved) as SavedPools,
+    }));
   }
 
   forgetUndo(actionId: string, deviceId: string): void {

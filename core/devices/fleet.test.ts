@@ -39,7 +39,13 @@ async function sims(poolPort: number): Promise<Simulator[]> {
   ];
   return Promise.all(
     specs.map(async (spec) => {
-      const s = await startSimulator({ ...spec, bootMs: 300, restartDelayMs: 50, liveIntervalMs: 100, pool: { host: '127.0.0.1', port: poolPort, user: `bc1qfleet.${spec.firmware}`, suggestedDifficulty: 0 } });
+      const s = await startSimulator({
+        ...spec,
+        bootMs: 300,
+        restartDelayMs: 50,
+        liveIntervalMs: 100,
+        pool: { host: '127.0.0.1', port: poolPort, user: `bc1qfleet.${spec.firmware}`, suggestedDifficulty: 0 },
+      });
       cleanups.push(() => s.stop());
       return s;
     }),
@@ -50,7 +56,16 @@ function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'axw-fleet-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const dbPath = join(dir, 'devices.sqlite');
-  const manager = createDeviceManager({ dbPath, proxyEndpoint: () => undefined, proxyMiners: () => [], logger: silentLogger, pollIntervalMs: 200, requestTimeoutMs: 2000, rebootTimeoutMs: 20_000, streamLogs: false });
+  const manager = createDeviceManager({
+    dbPath,
+    proxyEndpoint: () => undefined,
+    proxyMiners: () => [],
+    logger: silentLogger,
+    pollIntervalMs: 200,
+    requestTimeoutMs: 2000,
+    rebootTimeoutMs: 20_000,
+    streamLogs: false,
+  });
   cleanups.push(() => manager.stop());
   const store = new FleetStore(dbPath);
   cleanups.push(() => store.close());

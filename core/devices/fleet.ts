@@ -86,12 +86,16 @@ export class Fleet extends EventEmitter<FleetEvents> {
   async undo(actionId: string): Promise<FleetReport> {
     const saved = this.store.undoFor(actionId);
     if (saved.length === 0) throw new ApiError('conflict', 'This pool change has nothing left to undo.', 'It was undone already, or it is older than the last 20 pool changes.');
-    const results = await this.each(actionId, saved.map((s) => s.deviceId), async (id) => {
-      const entry = saved.find((s) => s.deviceId === id)!;
-      const message = await this.restorePools(id, entry.saved);
-      this.store.forgetUndo(actionId, id);
-      return message;
-    });
+    const results = await this.each(
+      actionId,
+      saved.map((s) => s.deviceId),
+      async (id) => {
+        const entry = saved.find((s) => s.deviceId === id)!;
+        const message = await this.restorePools(id, entry.saved);
+        this.store.forgetUndo(actionId, id);
+        return message;
+      },
+    );
     return { actionId, kind: 'undo', results, undoable: this.store.undoFor(actionId).length > 0 };
   }
 
@@ -187,7 +191,8 @@ export class Fleet extends EventEmitter<FleetEvents> {
   private async restorePools(id: string, saved: SavedPools): Promise<string> {
     const { client, info } = await this.manager.beginChange(id);
     if (saved.poolsApi) {
-      if (!info.capabilities.poolsApi) throw new ApiError('conflict', 'This device changed firmware since the pool change, so its old slots cannot be restored.', 'Set its pools by hand on the device or with "Set pools".');
+      if (!info.capabilities.poolsApi)
+        throw new ApiError('conflict', 'This device changed firmware since the pool change, so its old slots cannot be restored.', 'Set its pools by hand on the device or with "Set pools".');
       await client.patch({ primaryPoolIndex: saved.primaryPool, secondaryPoolIndex: saved.secondaryPool });
       for (const entry of saved.written) {
         if (entry.before) await client.putPool(entry.slot, entry.before);

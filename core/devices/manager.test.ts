@@ -27,7 +27,6 @@ function tempDir(): string {
   return dir;
 }
 
-
 async function sim(opts: Parameters<typeof startSimulator>[0] = {}): Promise<Simulator> {
   const s = await startSimulator({ bootMs: 400, restartDelayMs: 50, liveIntervalMs: 100, ...opts });
   cleanups.push(() => s.stop());
@@ -182,14 +181,24 @@ describe('bad devices give a clear state, never a crash', () => {
   it.each([
     ['HTML', (_q: http.IncomingMessage, s: http.ServerResponse) => s.end('<!doctype html><html></html>'), 'upstream_error', /web page/],
     ['truncated JSON', (_q: http.IncomingMessage, s: http.ServerResponse) => s.end('{"macAddr":"A0:'), 'upstream_error', /incomplete/],
-    ['401', (_q: http.IncomingMessage, s: http.ServerResponse) => {
-      s.writeHead(401);
-      s.end();
-    }, 'forbidden', /401/],
-    ['500', (_q: http.IncomingMessage, s: http.ServerResponse) => {
-      s.writeHead(500);
-      s.end();
-    }, 'upstream_error', /HTTP 500/],
+    [
+      '401',
+      (_q: http.IncomingMessage, s: http.ServerResponse) => {
+        s.writeHead(401);
+        s.end();
+      },
+      'forbidden',
+      /401/,
+    ],
+    [
+      '500',
+      (_q: http.IncomingMessage, s: http.ServerResponse) => {
+        s.writeHead(500);
+        s.end();
+      },
+      'upstream_error',
+      /HTTP 500/,
+    ],
     ['silence', () => undefined, 'unavailable', /did not answer/],
   ] as const)('adding a device that answers with %s', async (_name, handler, code, message) => {
     const device = await fake(handler);

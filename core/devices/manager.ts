@@ -39,7 +39,16 @@ export interface PoolInput {
 /** A pool as the user gave it; what they left out stays as the slot had it when the pool is the same one. */
 export function poolFromInput(input: PoolInput, slot: number, existing: DevicePool | undefined): DevicePool {
   const same = existing && existing.url === input.url && existing.port === input.port ? existing : undefined;
-  const pool: DevicePool = { ...same, slot, url: input.url, port: input.port, user: input.user, password: input.password ?? (same ? same.password : 'x'), protocol: input.protocol ?? same?.protocol ?? 'SV1', tls: same?.tls ?? 0 };
+  const pool: DevicePool = {
+    ...same,
+    slot,
+    url: input.url,
+    port: input.port,
+    user: input.user,
+    password: input.password ?? (same ? same.password : 'x'),
+    protocol: input.protocol ?? same?.protocol ?? 'SV1',
+    tls: same?.tls ?? 0,
+  };
   if (input.sv2ChannelType !== undefined) pool.sv2ChannelType = input.sv2ChannelType;
   if (input.sv2AuthorityPubkey !== undefined) pool.sv2AuthorityPubkey = input.sv2AuthorityPubkey;
   if (input.sv2RequireAuth !== undefined) pool.sv2RequireAuth = input.sv2RequireAuth;
@@ -135,7 +144,19 @@ export class DeviceManager {
     let live = this.watcher.devices.get(id);
     if (live) this.watcher.moveTo(live, client.baseUrl);
     else {
-      const row: DeviceRow = { id, mac: info.mac, address: client.baseUrl, hostname: info.hostname, asicModel: info.asicModel, firmware: info.firmware.raw, addedAt: Date.now(), lastSeen: Date.now(), bestDiff: info.bestDiff, lastPool: primaryPoolOf(info), proxyBackup: null };
+      const row: DeviceRow = {
+        id,
+        mac: info.mac,
+        address: client.baseUrl,
+        hostname: info.hostname,
+        asicModel: info.asicModel,
+        firmware: info.firmware.raw,
+        addedAt: Date.now(),
+        lastSeen: Date.now(),
+        bestDiff: info.bestDiff,
+        lastPool: primaryPoolOf(info),
+        proxyBackup: null,
+      };
       this.store.upsert(row);
       live = this.watcher.track(row);
     }
@@ -192,7 +213,12 @@ export class DeviceManager {
   async setPools(id: string, primary: PoolInput, fallback?: PoolInput): Promise<Device> {
     const live = this.watcher.require(id);
     const info = await this.watcher.fresh(live);
-    const asPool = (p: PoolInput, slot: number): DevicePool => poolFromInput(p, slot, info.pools.find((x) => x.slot === slot));
+    const asPool = (p: PoolInput, slot: number): DevicePool =>
+      poolFromInput(
+        p,
+        slot,
+        info.pools.find((x) => x.slot === slot),
+      );
     const primarySlot = info.primaryPool;
     const secondarySlot = info.secondaryPool !== primarySlot ? info.secondaryPool : (primarySlot + 1) % 8;
     live.poolChangeExpectedUntil = Date.now() + 120_000;
@@ -270,7 +296,14 @@ export class DeviceManager {
           const announced = await browseMdns({ timeoutMs: 3000, signal: controller.signal });
           for (const device of announced) if (device.address && !hosts.includes(device.address)) hosts.push(device.address);
         }
-        const result = await scanHosts({ hosts, port: options.port, concurrency: options.concurrency ?? 32, timeoutMs: options.timeoutMs ?? 1500, signal: controller.signal, onProgress: (p) => report(p, false) });
+        const result = await scanHosts({
+          hosts,
+          port: options.port,
+          concurrency: options.concurrency ?? 32,
+          timeoutMs: options.timeoutMs ?? 1500,
+          signal: controller.signal,
+          onProgress: (p) => report(p, false),
+        });
         // A known device found at a new address follows its MAC there.
         for (const found of result.found) {
           const live = this.watcher.devices.get(deviceIdOf(found.mac));

@@ -79,7 +79,11 @@ export class ProxyPointing {
     const wildcard = endpoint.host === '0.0.0.0' || endpoint.host === '::' || endpoint.host === '';
     if (lan) {
       if (!wildcard && endpoint.host !== lan && !(lan === '127.0.0.1' && endpoint.host.startsWith('127.'))) {
-        throw new ApiError('conflict', `Axewallet's Stratum port listens on ${endpoint.host} only, which ${deviceIp} cannot reach.`, 'Set the Stratum host to 0.0.0.0 in Settings so devices on your network can connect.');
+        throw new ApiError(
+          'conflict',
+          `Axewallet's Stratum port listens on ${endpoint.host} only, which ${deviceIp} cannot reach.`,
+          'Set the Stratum host to 0.0.0.0 in Settings so devices on your network can connect.',
+        );
       }
       return lan === '127.0.0.1' && !wildcard ? endpoint.host : lan;
     }
@@ -116,7 +120,14 @@ export class ProxyPointing {
         else await live.client.deletePool(backup.proxySlot);
       } else {
         const primary = backup.pools.find((p) => p.slot === 0);
-        if (primary) await live.client.writePools(info, primary, backup.pools.find((p) => p.slot === 1), undefined, backup.useFallbackStratum ? { useFallbackStratum: true } : {});
+        if (primary)
+          await live.client.writePools(
+            info,
+            primary,
+            backup.pools.find((p) => p.slot === 1),
+            undefined,
+            backup.useFallbackStratum ? { useFallbackStratum: true } : {},
+          );
       }
     } catch (error) {
       throw apiErrorOf(error);

@@ -26,6 +26,11 @@ describe('addresses', () => {
 
   it('share deltas survive a device reboot (counters restart at 0)', () => {
     const s = (a: number, r: number) => ({ at: 0, hashrate1m: 0, hashrate10m: 0, hashrate1h: 0, temperature: 0, power: 0, sharesAccepted: a, sharesRejected: r });
-    expect(shareDeltas([s(10, 1), s(15, 1), s(3, 0), s(8, 2)])).toEqual([{ shares: 0, rejects: 0 }, { shares: 5, rejects: 0 }, { shares: 3, rejects: 0 }, { shares: 5, rejects: 2 }]);
+    expect(shareDeltas([s(10, 1), s(15, 1), s(3, 0), s(8, 2)])).toEqual([
+      { shares: 0, rejects: 0 },
+      { shares: 5, rejects: 0 },
+      { shares: 3, rejects: 0 },
+      { shares: 5, rejects: 2 },
+    ]);
   });
 });

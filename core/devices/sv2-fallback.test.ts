@@ -57,9 +57,26 @@ async function world(firmware: 'v2.14' | 'v2.15', host: string) {
   cleanups.push(() => proxy.stop());
   const endpoint = await proxy.start();
   // a reboot longer than the manager's 100 ms poll: a fresh simulator (uptime 0) that reboots faster can look like it never went away
-  const sim = await startSimulator({ firmware, host, usb: firmware === 'v2.15' ? {} : undefined, pool: { host: '127.0.0.1', port: 9 }, fallbackPool: { host: '127.0.0.1', port: 9 }, bootMs: 600, restartDelayMs: 50, connectRetryMs: 200 });
+  const sim = await startSimulator({
+    firmware,
+    host,
+    usb: firmware === 'v2.15' ? {} : undefined,
+    pool: { host: '127.0.0.1', port: 9 },
+    fallbackPool: { host: '127.0.0.1', port: 9 },
+    bootMs: 600,
+    restartDelayMs: 50,
+    connectRetryMs: 200,
+  });
   cleanups.push(() => sim.stop());
-  const manager = createDeviceManager({ dbPath: join(dir, 'devices.sqlite'), proxyEndpoint: () => endpoint, proxyMiners: () => proxy.snapshot().miners, logger: silentLogger, pollIntervalMs: 200, confirmTimeoutMs: 20_000, rebootTimeoutMs: 20_000 });
+  const manager = createDeviceManager({
+    dbPath: join(dir, 'devices.sqlite'),
+    proxyEndpoint: () => endpoint,
+    proxyMiners: () => proxy.snapshot().miners,
+    logger: silentLogger,
+    pollIntervalMs: 200,
+    confirmTimeoutMs: 20_000,
+    rebootTimeoutMs: 20_000,
+  });
   cleanups.push(() => manager.stop());
   const api = new ApiHost();
   registerDevicesApi(api, manager);
@@ -106,7 +123,14 @@ describe('a Bitaxe mining Stratum V2 straight to a hashpool, pointed at Axewalle
     const { device: pointed } = await api.invoke('devices.useProxy', { id: device.id });
     expect(pointed).toMatchObject({ primaryPool: 1, secondaryPool: 0 });
     await api.invoke('devices.undoProxy', { id: device.id });
-    expect((await pools(sim)).find((p) => p.id === 1)).toMatchObject({ stratumProtocol: 'SV2', stratumURL: '127.0.0.101', stratumV2ChannelType: 'standard', stratumV2AuthorityPubkey: HASHPOOL.stratumV2AuthorityPubkey, stratumV2RequireAuth: true, stratumSuggestedDifficulty: 2048 });
+    expect((await pools(sim)).find((p) => p.id === 1)).toMatchObject({
+      stratumProtocol: 'SV2',
+      stratumURL: '127.0.0.101',
+      stratumV2ChannelType: 'standard',
+      stratumV2AuthorityPubkey: HASHPOOL.stratumV2AuthorityPubkey,
+      stratumV2RequireAuth: true,
+      stratumSuggestedDifficulty: 2048,
+    });
   });
 
   it('v2.14 (flat pool fields): the Sv2 primary moves to the fallback with its protocol, channel and key', async () => {
@@ -124,6 +148,12 @@ describe('a Bitaxe mining Stratum V2 straight to a hashpool, pointed at Axewalle
     await api.invoke('devices.useProxy', { id: device.id });
     await until(() => sim.stratum().pool === `127.0.0.1:${endpoint.port}`, 'the Bitaxe mines through the proxy');
     const info = await call(sim, 'GET', '/api/system/info');
-    expect(info).toMatchObject({ stratumProtocol: 'SV1', fallbackStratumURL: HASHPOOL.stratumURL, fallbackStratumProtocol: 'SV2', fallbackStratumV2ChannelType: 'standard', fallbackStratumV2AuthorityPubkey: HASHPOOL.stratumV2AuthorityPubkey });
+    expect(info).toMatchObject({
+      stratumProtocol: 'SV1',
+      fallbackStratumURL: HASHPOOL.stratumURL,
+      fallbackStratumProtocol: 'SV2',
+      fallbackStratumV2ChannelType: 'standard',
+      fallbackStratumV2AuthorityPubkey: HASHPOOL.stratumV2AuthorityPubkey,
+    });
   });
 });

@@ -85,7 +85,13 @@ export class UsbSetupService {
     if (proxyHost) return { url: proxyHost, port: endpoint.port, user: '' };
     if (!WILDCARD.has(endpoint.host)) return { url: endpoint.host, port: endpoint.port, user: '' };
     const lan = (this.opts.localAddresses?.() ?? localIpv4Addresses()).find((a) => !a.address.startsWith('127.'));
-    if (!lan) throw new ApiError('conflict', 'This computer has no address on a local network for the Bitaxe to reach.', 'Connect this computer to the network the Bitaxe will use (Wi-Fi or LAN), or enter the address by hand.', 'proxyHost');
+    if (!lan)
+      throw new ApiError(
+        'conflict',
+        'This computer has no address on a local network for the Bitaxe to reach.',
+        'Connect this computer to the network the Bitaxe will use (Wi-Fi or LAN), or enter the address by hand.',
+        'proxyHost',
+      );
     return { url: lan.address, port: endpoint.port, user: '' };
   }
 
@@ -117,7 +123,14 @@ export class UsbSetupService {
           settings: { ...(input.wifi ? { wifi: input.wifi } : {}), ...(input.hostname ? { hostname: input.hostname } : {}), pool },
         });
         this.opts.logger.info('Bitaxe set up over USB', { mac: result.mac, changes: result.changes.length });
-        const summary = { mac: result.mac, changes: result.changes, before: result.before, after: result.after, backupId: result.backup.id, ...(result.resumedFrom ? { resumedFrom: result.resumedFrom } : {}) };
+        const summary = {
+          mac: result.mac,
+          changes: result.changes,
+          before: result.before,
+          after: result.after,
+          backupId: result.backup.id,
+          ...(result.resumedFrom ? { resumedFrom: result.resumedFrom } : {}),
+        };
         this.opts.emit({ runId, path: input.path, action: 'setup', step: 'reset', state: 'finished', message: 'The Bitaxe has its new settings and is restarting.', result: summary });
         this.running.delete(input.path);
         if (!input.pool) await this.waitOnline(runId, input.path, result.mac, summary);

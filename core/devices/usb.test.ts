@@ -76,7 +76,15 @@ describe('"Set up over USB" through the API (a simulated stock unit on a pty, it
     cleanups.push(() => proxy.stop());
     const endpoint = await proxy.start();
     // AxeOS answers on port 80; the Bitaxe is found there once it is on the network
-    const sim = await startSimulator({ host: '127.0.0.52', httpPort: 80, usb: {}, pool: { host: '127.0.0.1', port: 9 }, fallbackPool: { host: '127.0.0.1', port: 9 }, bootMs: 50, connectRetryMs: 200 });
+    const sim = await startSimulator({
+      host: '127.0.0.52',
+      httpPort: 80,
+      usb: {},
+      pool: { host: '127.0.0.1', port: 9 },
+      fallbackPool: { host: '127.0.0.1', port: 9 },
+      bootMs: 50,
+      connectRetryMs: 200,
+    });
     cleanups.push(() => sim.stop());
     const { host, events } = usbApi(dir, sim.serial!, { proxyEndpoint: () => endpoint, proxyMiners: () => proxy.snapshot().miners });
 
@@ -107,7 +115,10 @@ describe('"Set up over USB" through the API (a simulated stock unit on a pty, it
     const dir = mkdtempSync(join(tmpdir(), 'axw-usb-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const { host, events } = usbApi(dir, sim.serial!, { proxyEndpoint: () => undefined, proxyMiners: () => [] });
-    await expect(host.invoke('devices.usbSetup', { path: sim.serial!, wifi: { ssid: 'x', password: '' } })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/Stratum port is not running/) });
+    await expect(host.invoke('devices.usbSetup', { path: sim.serial!, wifi: { ssid: 'x', password: '' } })).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/Stratum port is not running/),
+    });
     const { runId } = await host.invoke('devices.usbRestore', { path: sim.serial! });
     const failed = await until(() => events.find((e) => e.runId === runId && e.state === 'failed'), 'the restore fails');
     expect(failed.error).toMatchObject({ kind: 'refused', message: expect.stringMatching(/no saved copy of the settings of this Bitaxe/) });

@@ -45,7 +45,8 @@ export function deviceIdOf(mac: string): string {
 export function apiErrorOf(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof AxeosError) {
-    const code = ({ unauthorized: 'forbidden', rejected: 'bad_request', unsupported: 'conflict', timeout: 'unavailable', unreachable: 'unavailable' } as const)[error.kind as string] ?? 'upstream_error';
+    const code =
+      ({ unauthorized: 'forbidden', rejected: 'bad_request', unsupported: 'conflict', timeout: 'unavailable', unreachable: 'unavailable' } as const)[error.kind as string] ?? 'upstream_error';
     return new ApiError(code, error.message, error.hint);
   }
   return new ApiError('internal', (error as Error)?.message ?? String(error));
@@ -56,7 +57,10 @@ function problemOf(error: unknown): Device['problem'] {
   return { kind: 'unreachable', message: (error as Error)?.message ?? String(error), hint: 'Check the device and try again.' };
 }
 
-export interface WatcherOptions extends Pick<DeviceManagerOptions, 'proxyEndpoint' | 'logger' | 'requestTimeoutMs' | 'offlineAfterFailures' | 'relocateIntervalMs' | 'rebootTimeoutMs' | 'sampleIntervalMs' | 'streamLogs' | 'localAddresses'> {
+export interface WatcherOptions extends Pick<
+  DeviceManagerOptions,
+  'proxyEndpoint' | 'logger' | 'requestTimeoutMs' | 'offlineAfterFailures' | 'relocateIntervalMs' | 'rebootTimeoutMs' | 'sampleIntervalMs' | 'streamLogs' | 'localAddresses'
+> {
   store: DeviceStore;
   emit: (event: DeviceManagerEvent) => void;
   /** the manager is shutting down: no look may start or land */
@@ -131,7 +135,17 @@ export class DeviceWatcher {
       uptimeSeconds: info?.uptimeSeconds ?? 0,
       miningPaused: info?.miningPaused ?? false,
       usingFallback: info?.usingFallback ?? false,
-      pools: (info?.pools ?? []).map(({ slot, url, port, user, protocol, tls, sv2ChannelType, sv2AuthorityPubkey, sv2RequireAuth }) => ({ slot, url, port, user, protocol, tls, sv2ChannelType, sv2AuthorityPubkey, sv2RequireAuth })),
+      pools: (info?.pools ?? []).map(({ slot, url, port, user, protocol, tls, sv2ChannelType, sv2AuthorityPubkey, sv2RequireAuth }) => ({
+        slot,
+        url,
+        port,
+        user,
+        protocol,
+        tls,
+        sv2ChannelType,
+        sv2AuthorityPubkey,
+        sv2RequireAuth,
+      })),
       useFallbackStratum: info?.useFallbackStratum ?? false,
       primaryPool: info?.primaryPool ?? 0,
       secondaryPool: info?.secondaryPool ?? 1,
@@ -303,7 +317,11 @@ export class DeviceWatcher {
           wentDown = true;
         }
         if (Date.now() > deadline) {
-          throw new ApiError('unavailable', `${this.name(live)} did not come back within ${Math.round((this.options.rebootTimeoutMs ?? 60_000) / 1000)} s after its restart.`, 'Check its power and Wi-Fi; the settings are saved on the device.');
+          throw new ApiError(
+            'unavailable',
+            `${this.name(live)} did not come back within ${Math.round((this.options.rebootTimeoutMs ?? 60_000) / 1000)} s after its restart.`,
+            'Check its power and Wi-Fi; the settings are saved on the device.',
+          );
         }
       }
     } catch (error) {

@@ -90,7 +90,8 @@ export function registerIntegrationsApi(host: ApiHost, { store, mqtt, webhooks, 
   host.handle('integrations.webhooks.test', async ({ id }) => {
     const target = hook(id);
     const outcome = await webhooks.test(id);
-    if (!outcome.ok) throw new ApiError('upstream_error', `The test did not arrive: ${outcome.error}.`, `Check the address of "${target.name}" and that the receiver accepts POST requests with a JSON body.`);
+    if (!outcome.ok)
+      throw new ApiError('upstream_error', `The test did not arrive: ${outcome.error}.`, `Check the address of "${target.name}" and that the receiver accepts POST requests with a JSON body.`);
     return { ok: true as const, status: outcome.status, attempts: outcome.attempts };
   });
   host.handle('integrations.webhooks.secret', ({ id }) => {

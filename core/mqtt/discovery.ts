@@ -128,18 +128,39 @@ export function deviceDiscovery(ctx: DiscoveryContext, device: DiscoverableDevic
     ...(/^https?:\/\//.test(device.address) ? { configuration_url: device.address } : {}),
   };
   const availability = [{ topic: ctx.topics.status }, { topic: t.availability }];
-  const configs: Array<[component: string, key: string, config: Record<string, unknown>]> = DEVICE_SENSORS.map((spec) => ['sensor', spec.key, sensorConfig(spec, `${node}_${spec.key}`, t.state, haDevice, availability, ctx.version)]);
+  const configs: Array<[component: string, key: string, config: Record<string, unknown>]> = DEVICE_SENSORS.map((spec) => [
+    'sensor',
+    spec.key,
+    sensorConfig(spec, `${node}_${spec.key}`, t.state, haDevice, availability, ctx.version),
+  ]);
   configs.push([
     'binary_sensor',
     'online',
-    { name: 'Online', unique_id: `${node}_online`, state_topic: t.availability, payload_on: 'online', payload_off: 'offline', device_class: 'connectivity', availability: [{ topic: ctx.topics.status }], device: haDevice, origin },
+    {
+      name: 'Online',
+      unique_id: `${node}_online`,
+      state_topic: t.availability,
+      payload_on: 'online',
+      payload_off: 'offline',
+      device_class: 'connectivity',
+      availability: [{ topic: ctx.topics.status }],
+      device: haDevice,
+      origin,
+    },
   ]);
   configs.push([
     'binary_sensor',
     'via_axewallet',
-    { ...sensorConfig({ key: 'via_axewallet', name: 'Mining through Axewallet', icon: 'mdi:swap-horizontal' }, `${node}_via_axewallet`, t.state, haDevice, availability, ctx.version), value_template: "{{ 'ON' if value_json.via_axewallet else 'OFF' }}" },
+    {
+      ...sensorConfig({ key: 'via_axewallet', name: 'Mining through Axewallet', icon: 'mdi:swap-horizontal' }, `${node}_via_axewallet`, t.state, haDevice, availability, ctx.version),
+      value_template: "{{ 'ON' if value_json.via_axewallet else 'OFF' }}",
+    },
   ]);
-  configs.push(['event', 'alert', { name: 'Alert', unique_id: `${node}_alert`, state_topic: t.events, event_types: EVENT_TYPES, availability: [{ topic: ctx.topics.status }], device: haDevice, origin }]);
+  configs.push([
+    'event',
+    'alert',
+    { name: 'Alert', unique_id: `${node}_alert`, state_topic: t.events, event_types: EVENT_TYPES, availability: [{ topic: ctx.topics.status }], device: haDevice, origin },
+  ]);
   return configs.map(([component, key, config]) => ({ topic: `${ctx.prefix}/${component}/${node}/${key}/config`, payload: remove ? '' : JSON.stringify(config) }));
 }
 
@@ -156,7 +177,15 @@ export function bridgeDiscovery(ctx: DiscoveryContext, remove = false): Discover
     topic: `${ctx.prefix}/event/${node}/alert/config`,
     payload: remove
       ? ''
-      : JSON.stringify({ name: 'Alert', unique_id: `${node}_alert`, state_topic: ctx.topics.events, event_types: EVENT_TYPES, availability, device: haDevice, origin: { name: 'Axewallet', sw_version: ctx.version } }),
+      : JSON.stringify({
+          name: 'Alert',
+          unique_id: `${node}_alert`,
+          state_topic: ctx.topics.events,
+          event_types: EVENT_TYPES,
+          availability,
+          device: haDevice,
+          origin: { name: 'Axewallet', sw_version: ctx.version },
+        }),
   });
   return out;
 }

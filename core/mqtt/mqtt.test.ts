@@ -67,13 +67,31 @@ describe('MQTT with Home Assistant discovery', () => {
     const ha = await homeAssistant(mosquitto.url, { username: 'homeassistant', password: 'ha-pass' });
     const sim = await startSimulator({ host: '127.0.0.53', bootMs: 300, liveIntervalMs: 100, pool: { host: '127.0.0.1', port: 9, user: 'bc1qsecretpooluser.gamma' } });
     cleanups.push(() => sim.stop());
-    const devices = createDeviceManager({ dbPath: join(tempDir(), 'devices.sqlite'), proxyEndpoint: () => undefined, proxyMiners: () => [], logger: silentLogger, pollIntervalMs: 200, streamLogs: false });
+    const devices = createDeviceManager({
+      dbPath: join(tempDir(), 'devices.sqlite'),
+      proxyEndpoint: () => undefined,
+      proxyMiners: () => [],
+      logger: silentLogger,
+      pollIntervalMs: 200,
+      streamLogs: false,
+    });
     cleanups.push(() => devices.stop());
     const device = await devices.add(sim.http);
     devices.start();
 
     const { host, alerts, home } = engineParts(tempDir());
-    const bridge = { ehash_balance: 4096, ehash_earned: 8192, quotes_pending: 2, hashrate: 1.1, miners: 1, shares_accepted: 10, shares_rejected: 0, upstream: 'up', wallet: 'unlocked', backup_age: 12 };
+    const bridge = {
+      ehash_balance: 4096,
+      ehash_earned: 8192,
+      quotes_pending: 2,
+      hashrate: 1.1,
+      miners: 1,
+      shares_accepted: 10,
+      shares_rejected: 0,
+      upstream: 'up',
+      wallet: 'unlocked',
+      backup_age: 12,
+    };
     const integrations = startIntegrations({ home, host, alerts, version: 'test', logger: silentLogger, devices, bridgeState: () => bridge, mqttRetryMs: 100 });
     cleanups.push(() => integrations.stop());
     const view = await host.invoke('integrations.mqtt.update', { enabled: true, url: mosquitto.url, username: 'axewallet', password: 'broker-pass-9c1', intervalSeconds: 5 });
@@ -81,7 +99,9 @@ describe('MQTT with Home Assistant discovery', () => {
     expect(JSON.stringify(view)).not.toContain('broker-pass-9c1');
     await until(async () => (await host.invoke('integrations.get', {})).mqtt.status.state === 'connected', 'connected');
 
-    const instance = /^axewallet\/([0-9a-f]{8})\/status$/.exec([...(await until(() => [...ha.seen.keys()].some((t) => t.endsWith('/status')) && ha.seen.keys(), 'status topic'))].find((t) => /^axewallet\/[0-9a-f]{8}\/status$/.test(t))!)![1]!;
+    const instance = /^axewallet\/([0-9a-f]{8})\/status$/.exec(
+      [...(await until(() => [...ha.seen.keys()].some((t) => t.endsWith('/status')) && ha.seen.keys(), 'status topic'))].find((t) => /^axewallet\/[0-9a-f]{8}\/status$/.test(t))!,
+    )![1]!;
     const root = `axewallet/${instance}`;
     expect(latest(ha.seen, `${root}/status`)).toBe('online');
 
@@ -175,11 +195,16 @@ describe('MQTT with Home Assistant discovery', () => {
     expect(Date.parse(waiting.retryAt!)).toBeGreaterThan(Date.now() - 1000);
     // while the broker is away the delay grows (1x, 2x, 4x ... the first retry)
     const retries = new Set<string>();
-    await until(async () => {
-      const s = await status();
-      if (s.retryAt) retries.add(s.retryAt);
-      return retries.size >= 3;
-    }, 'several retries', 15_000, 20);
+    await until(
+      async () => {
+        const s = await status();
+        if (s.retryAt) retries.add(s.retryAt);
+        return retries.size >= 3;
+      },
+      'several retries',
+      15_000,
+      20,
+    );
     await mosquitto.start();
     await until(async () => (await status()).state === 'connected', 'connected again', 20_000);
     expect((await status()).lastError).toBeNull();

@@ -139,7 +139,11 @@ export class MqttPublisher extends EventEmitter<MqttPublisherEvents> {
     const client = this.client;
     if (!client?.connected) throw new MqttError(`Not connected to ${brokerName(this.settings.url)}: ${this.current.lastError ?? 'no answer yet'}`);
     const topic = this.topics().events;
-    await client.publishAsync(topic, JSON.stringify({ event_type: 'test', title: 'This is a test', message: 'Axewallet reaches this broker; alerts arrive on this topic.', at: new Date().toISOString() }), { qos: 1, retain: false });
+    await client.publishAsync(
+      topic,
+      JSON.stringify({ event_type: 'test', title: 'This is a test', message: 'Axewallet reaches this broker; alerts arrive on this topic.', at: new Date().toISOString() }),
+      { qos: 1, retain: false },
+    );
     this.setStatus({ published: this.current.published + 1 });
     return { topic };
   }

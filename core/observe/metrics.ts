@@ -31,7 +31,10 @@ export interface MetricSources {
   wallet: () => WalletFigures;
   backup: () => BackupFigures;
   /** the proxy's upstream events, to count failovers as they happen */
-  upstream?: { on(event: 'upstream', listener: (e: { onPrimary: boolean; state: string }) => void): unknown; off(event: 'upstream', listener: (e: { onPrimary: boolean; state: string }) => void): unknown };
+  upstream?: {
+    on(event: 'upstream', listener: (e: { onPrimary: boolean; state: string }) => void): unknown;
+    off(event: 'upstream', listener: (e: { onPrimary: boolean; state: string }) => void): unknown;
+  };
 }
 
 export interface Metrics {
@@ -94,7 +97,12 @@ export function createMetrics(given: MetricSources): Metrics {
     g.set({ ...labelsOf(d), window: '10m' }, d.hashrate10m * GH);
     g.set({ ...labelsOf(d), window: '1h' }, d.hashrate1h * GH);
   });
-  perDevice('axewallet_device_expected_hashrate_hashes_per_second', 'Hashrate the device should reach at its frequency', [], (g, d) => d.status === 'online' && g.set(labelsOf(d), d.expectedHashrate * GH));
+  perDevice(
+    'axewallet_device_expected_hashrate_hashes_per_second',
+    'Hashrate the device should reach at its frequency',
+    [],
+    (g, d) => d.status === 'online' && g.set(labelsOf(d), d.expectedHashrate * GH),
+  );
   perDevice('axewallet_device_temperature_celsius', 'ASIC and voltage regulator temperature', ['sensor'] as const, (g, d) => {
     if (d.status !== 'online') return;
     g.set({ ...labelsOf(d), sensor: 'asic' }, d.temperature);
@@ -124,7 +132,7 @@ export function createMetrics(given: MetricSources): Metrics {
   });
   new Counter({
     name: 'axewallet_device_shares_rejected_total',
-    help: 'Shares the device counts as rejected since it booted, by the pool\'s reason',
+    help: "Shares the device counts as rejected since it booted, by the pool's reason",
     labelNames: [...deviceLabels, 'reason'],
     registers: [registry],
     collect() {
@@ -168,7 +176,7 @@ export function createMetrics(given: MetricSources): Metrics {
   });
   new Gauge({
     name: 'axewallet_proxy_miner_hashrate_hashes_per_second',
-    help: 'Hashrate the proxy measures from each connected miner\'s accepted work (10 min)',
+    help: "Hashrate the proxy measures from each connected miner's accepted work (10 min)",
     labelNames: ['worker', 'miner'],
     registers: [registry],
     collect() {
@@ -265,7 +273,7 @@ export function createMetrics(given: MetricSources): Metrics {
   });
   new Counter({
     name: 'axewallet_ehash_earned_total',
-    help: 'ehash minted from the pool\'s quotes, in the unit of the mint (label unit)',
+    help: "ehash minted from the pool's quotes, in the unit of the mint (label unit)",
     labelNames: ['mint', 'unit'],
     registers: [registry],
     collect() {

@@ -60,10 +60,14 @@ afterAll(async () => {
 
 describe('/health', () => {
   it('answers without a token, says the wallet is absent, and shows nothing that identifies this home', async () => {
-    const reply = await until(async () => {
-      const r = await get('/health');
-      return r.status === 200 && r;
-    }, 'ready once the demo pool is up', 30_000);
+    const reply = await until(
+      async () => {
+        const r = await get('/health');
+        return r.status === 200 && r;
+      },
+      'ready once the demo pool is up',
+      30_000,
+    );
     const text = await reply.text();
     const health = healthSchema.parse(JSON.parse(text));
     expect(health).toMatchObject({ status: 'degraded', live: true, ready: true, checks: { proxy: { ok: true }, upstream: { state: 'up' }, wallet: { state: 'absent', ok: false } } });
@@ -112,7 +116,11 @@ describe('/metrics while the demo network mines', () => {
     expect(sample(families, 'axewallet_device_temperature_celsius', { ...device, sensor: 'asic' })).toBeGreaterThan(20);
     expect(sample(families, 'axewallet_device_power_watts', device)).toBeGreaterThan(0);
     expect(sample(families, 'axewallet_device_up', device)).toBe(1);
-    expect(family(families, 'axewallet_device_best_difficulty').metrics.map((m) => m.labels?.scope).sort()).toEqual(['all_time', 'session']);
+    expect(
+      family(families, 'axewallet_device_best_difficulty')
+        .metrics.map((m) => m.labels?.scope)
+        .sort(),
+    ).toEqual(['all_time', 'session']);
     expect(family(families, 'axewallet_device_shares_accepted_total').type).toBe('COUNTER');
 
     expect(sample(families, 'axewallet_proxy_shares_accepted_total')).toBeGreaterThan(0);

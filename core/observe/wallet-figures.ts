@@ -9,9 +9,7 @@ import type { WalletFigures } from './metrics';
 export function walletFigures(wallet: WalletService): WalletFigures {
   const { exists, locked } = wallet.status();
   const db = wallet.store.db;
-  const earned = db
-    .prepare("SELECT mint_url AS mint, unit, TOTAL(CAST(amount AS REAL)) AS amount FROM history WHERE kind = 'mint' GROUP BY mint_url, unit")
-    .all() as WalletFigures['earned'];
+  const earned = db.prepare("SELECT mint_url AS mint, unit, TOTAL(CAST(amount AS REAL)) AS amount FROM history WHERE kind = 'mint' GROUP BY mint_url, unit").all() as WalletFigures['earned'];
   const pending = db
     .prepare(
       "SELECT mint_url AS mint, COALESCE(unit, '') AS unit, state, COUNT(*) AS quotes, TOTAL(CAST(amount AS REAL)) AS amount FROM quotes WHERE state IN ('unpaid', 'paid') GROUP BY mint_url, unit, state",

@@ -101,25 +101,41 @@ const rows: Row[] = [
   { name: 'devices.restart', input: (s) => ({ id: s.deviceId }) },
   { name: 'devices.discover', input: () => ({ hosts: ['127.0.0.2'] }), check: (body: { scanId: string }, state) => void (state.scanId = body.scanId) },
   { name: 'devices.cancelDiscover', input: (s) => ({ scanId: s.scanId }) },
-  { name: 'devices.groups.save', input: (s) => ({ name: 'Shelf', devices: [s.deviceId] }), check: (body: { group: { id: string; devices: string[] } }, state) => {
+  {
+    name: 'devices.groups.save',
+    input: (s) => ({ name: 'Shelf', devices: [s.deviceId] }),
+    check: (body: { group: { id: string; devices: string[] } }, state) => {
       expect(body.group.devices).toEqual([state.deviceId]);
       state.groupId = body.group.id;
-    } },
+    },
+  },
   { name: 'devices.groups.list', check: (body: { groups: Array<{ id: string }> }, state) => expect(body.groups.map((g) => g.id)).toContain(state.groupId) },
-  { name: 'devices.fleet.apply', input: (s) => ({ targets: { groups: [s.groupId] }, action: { kind: 'pool', primary: { url: '127.0.0.1', port: 3334, user: 'fleet-routes' } } }), check: (body: { actionId: string; results: Array<{ ok: boolean }> }, state) => {
+  {
+    name: 'devices.fleet.apply',
+    input: (s) => ({ targets: { groups: [s.groupId] }, action: { kind: 'pool', primary: { url: '127.0.0.1', port: 3334, user: 'fleet-routes' } } }),
+    check: (body: { actionId: string; results: Array<{ ok: boolean }> }, state) => {
       expect(body.results).toEqual([expect.objectContaining({ ok: true })]);
       state.actionId = body.actionId;
-    } },
-  { name: 'devices.fleet.undo', input: (s) => ({ actionId: s.actionId }), check: (body: { kind: string; results: Array<{ ok: boolean }> }) => expect(body).toMatchObject({ kind: 'undo', results: [{ ok: true }] }) },
+    },
+  },
+  {
+    name: 'devices.fleet.undo',
+    input: (s) => ({ actionId: s.actionId }),
+    check: (body: { kind: string; results: Array<{ ok: boolean }> }) => expect(body).toMatchObject({ kind: 'undo', results: [{ ok: true }] }),
+  },
   { name: 'devices.groups.remove', input: (s) => ({ id: s.groupId }), check: (body: { removed: boolean }) => expect(body.removed).toBe(true) },
   { name: 'integrations.get', check: (body: { metrics: { open: boolean }; webhooks: unknown[] }) => expect(body).toMatchObject({ metrics: { open: false }, webhooks: [] }) },
   { name: 'integrations.metrics', input: () => ({ open: true }), check: (body: { open: boolean }) => expect(body.open).toBe(true) },
   { name: 'integrations.mqtt.update', input: () => ({ enabled: true, url: '' }), refusal: { status: 400, code: 'bad_request', message: /broker address/ } },
   { name: 'integrations.mqtt.test', refusal: { status: 502, code: 'upstream_error', message: /./ } },
-  { name: 'integrations.webhooks.add', input: (s) => ({ name: 'routes', url: s.webhookUrl }), check: (body: { webhook: { id: string }; secret: string }, state) => {
+  {
+    name: 'integrations.webhooks.add',
+    input: (s) => ({ name: 'routes', url: s.webhookUrl }),
+    check: (body: { webhook: { id: string }; secret: string }, state) => {
       expect(body.secret).toMatch(/^[0-9a-f]{64}$/);
       state.webhookId = body.webhook.id;
-    } },
+    },
+  },
   { name: 'integrations.webhooks.update', input: (s) => ({ id: s.webhookId, name: 'renamed' }), check: (body: { webhook: { name: string } }) => expect(body.webhook.name).toBe('renamed') },
   { name: 'integrations.webhooks.test', input: (s) => ({ id: s.webhookId }), check: (body: { ok: boolean; status: number }) => expect(body).toMatchObject({ ok: true, status: 204 }) },
   { name: 'integrations.webhooks.secret', input: (s) => ({ id: s.webhookId }), check: (body: { secret: string }) => expect(body.secret).toMatch(/^[0-9a-f]{64}$/) },

@@ -97,7 +97,11 @@ function offeredProtocols(req: IncomingMessage): string[] {
 
 /** The event stream's token: the subprotocol offer (browsers) or a bearer header (scripts). */
 function eventsToken(req: IncomingMessage): string | undefined {
-  return offeredProtocols(req).find((p) => p.startsWith(EVENTS_TOKEN_PREFIX))?.slice(EVENTS_TOKEN_PREFIX.length) ?? bearerToken(req);
+  return (
+    offeredProtocols(req)
+      .find((p) => p.startsWith(EVENTS_TOKEN_PREFIX))
+      ?.slice(EVENTS_TOKEN_PREFIX.length) ?? bearerToken(req)
+  );
 }
 
 /** A body is JSON or nothing: a form or text/plain post (what another page can send without asking) is refused. */
@@ -171,7 +175,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningSer
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (!sameToken(bearerToken(req), opts.token)) {
-      throw new ApiError('unauthorized', 'Missing or wrong API token (Axewallet makes a new one at every start).', 'Open Axewallet with the URL printed at start (it carries the token), or send Authorization: Bearer <token>.');
+      throw new ApiError(
+        'unauthorized',
+        'Missing or wrong API token (Axewallet makes a new one at every start).',
+        'Open Axewallet with the URL printed at start (it carries the token), or send Authorization: Bearer <token>.',
+      );
     }
     if (url.pathname === `${API_PREFIX}/openapi.json` && req.method === 'GET') {
       sendJson(res, 200, openapi);
@@ -253,11 +261,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningSer
       return;
     }
     const rejected = checkOrigin(req);
-    const work = rejected
-      ? Promise.reject(rejected)
-      : url.pathname.startsWith(`${API_PREFIX}/`)
-        ? handleApi(req, res, url)
-        : Promise.resolve().then(() => serveStatic(res, url));
+    const work = rejected ? Promise.reject(rejected) : url.pathname.startsWith(`${API_PREFIX}/`) ? handleApi(req, res, url) : Promise.resolve().then(() => serveStatic(res, url));
     work.catch((error: unknown) => {
       const apiError = error instanceof ApiError ? error : new ApiError('internal', 'The server failed to answer.', 'Try again; the Logs page has details.');
       if (!(error instanceof ApiError)) log.error('request failed', { path: url.pathname, error: (error as Error)?.message });

@@ -25,7 +25,10 @@ const KNOWN_CACHE_MS = 1000;
 
 /** "::ffff:192.168.1.5" and "192.168.1.5" are one host; "[fe80::1]" (a URL's hostname) is "fe80::1". */
 export function hostOf(remoteAddress: string | undefined): string {
-  return (remoteAddress ?? '?').replace(/^\[|\]$/g, '').replace(/^::ffff:/i, '').toLowerCase();
+  return (remoteAddress ?? '?')
+    .replace(/^\[|\]$/g, '')
+    .replace(/^::ffff:/i, '')
+    .toLowerCase();
 }
 
 export class ConnectionGate {

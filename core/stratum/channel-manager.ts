@@ -79,7 +79,10 @@ export class ChannelManager extends EventEmitter<ChannelManagerEvents> {
     const extranonce2Size = Math.min(MINER_EXTRANONCE2_BYTES, space);
     const ownBytes = Math.min(OWN_EXTRANONCE1_BYTES, space - extranonce2Size);
     this.extranonceCounter = (this.extranonceCounter + 1) >>> 0;
-    const extranonce1 = this.extranonceCounter.toString(16).padStart(8, '0').slice(8 - ownBytes * 2);
+    const extranonce1 = this.extranonceCounter
+      .toString(16)
+      .padStart(8, '0')
+      .slice(8 - ownBytes * 2);
     return { extranonce1, extranonce2Size };
   }
 
@@ -126,10 +129,13 @@ export class ChannelManager extends EventEmitter<ChannelManagerEvents> {
   private openChannelWithin(session: MinerSession, link: UpstreamLink, ms: number): Promise<UpstreamChannel> {
     return new Promise<UpstreamChannel>((resolve, reject) => {
       let late = false;
-      const timer = setTimeout(() => {
-        late = true;
-        reject(Object.assign(new Error('upstream did not open a channel in time'), { code: 'timeout' }));
-      }, Math.max(0, ms));
+      const timer = setTimeout(
+        () => {
+          late = true;
+          reject(Object.assign(new Error('upstream did not open a channel in time'), { code: 'timeout' }));
+        },
+        Math.max(0, ms),
+      );
       this.openChannelFor(session, link).then(
         (channel) => {
           clearTimeout(timer);

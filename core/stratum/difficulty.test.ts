@@ -23,7 +23,11 @@ afterEach(async () => {
 /** H/s for which the devnet pool (10 shares a minute) opens an Sv2 channel at difficulty `d`. */
 const hashrateFor = (d: number) => (d * 10 * 2 ** 32) / 60;
 
-async function setup(protocol: 'sv1' | 'sv2', poolOptions: Parameters<typeof startPool>[0], extra: Partial<Parameters<typeof createProxy>[0]> = {}): Promise<{ pool: DevnetPool; proxy: Proxy; miner: SimMiner }> {
+async function setup(
+  protocol: 'sv1' | 'sv2',
+  poolOptions: Parameters<typeof startPool>[0],
+  extra: Partial<Parameters<typeof createProxy>[0]> = {},
+): Promise<{ pool: DevnetPool; proxy: Proxy; miner: SimMiner }> {
   const pool = await startPool({ successFlushMs: 20, templateRefreshSeconds: 0, ...poolOptions });
   cleanups.push(() => pool.close());
   const dir = mkdtempSync(join(tmpdir(), 'axw-diff-'));
@@ -70,11 +74,16 @@ describe('a difficulty change never invalidates work in flight', () => {
     expect(start).toBeGreaterThan(3e-8);
     await miner.call('mining.suggest_difficulty', [1e-8]);
     // the pool answers UpdateChannel with SetTarget; the easier target rides on its next job
-    await until(() => {
-      if (miner.difficulty < 2e-8) return true;
-      pool.refreshTemplate();
-      return false;
-    }, 'a new job at the easier difficulty', 10_000, 200);
+    await until(
+      () => {
+        if (miner.difficulty < 2e-8) return true;
+        pool.refreshTemplate();
+        return false;
+      },
+      'a new job at the easier difficulty',
+      10_000,
+      200,
+    );
     expect(miner.jobs.slice(0, -1).every((j) => j.difficulty === start)).toBe(true);
     await mineEveryJob(pool, proxy, miner);
   });

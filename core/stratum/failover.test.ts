@@ -43,7 +43,6 @@ async function miner(port: number, user: string): Promise<SimMiner> {
   return m;
 }
 
-
 /** A silent server: accepts TCP connections and never says a word. */
 async function silentServer(): Promise<{ port: number }> {
   const sockets = new Set<Socket>();
@@ -63,8 +62,7 @@ describe('failover', () => {
   it.each(['sv1', 'sv2'] as const)('moves miners off a dead %s primary to the secondary and back when it returns, without dropping them', async (protocol) => {
     const primary = await pool({ successFlushMs: 20 });
     const secondary = await pool();
-    const primaryUrl =
-      protocol === 'sv1' ? `stratum+tcp://127.0.0.1:${primary.sv1.port}` : `stratum2+tcp://127.0.0.1:${primary.sv2.port}/${primary.authorityPubkey}`;
+    const primaryUrl = protocol === 'sv1' ? `stratum+tcp://127.0.0.1:${primary.sv1.port}` : `stratum2+tcp://127.0.0.1:${primary.sv2.port}/${primary.authorityPubkey}`;
     const { proxy, port, events } = await proxyTo([primaryUrl, `stratum+tcp://127.0.0.1:${secondary.sv1.port}`], { nominalHashrate: 1000, verdictTimeoutMs: 300 });
     const miners = [await miner(port, 'bc1qf.a'), await miner(port, 'bc1qf.b')];
     let disconnects = 0;
@@ -101,11 +99,7 @@ describe('failover', () => {
     const silentSv2 = await silentServer();
     const good = await pool();
     const { proxy, port } = await proxyTo(
-      [
-        `stratum+tcp://127.0.0.1:${silentSv1.port}`,
-        `stratum2+tcp://127.0.0.1:${silentSv2.port}/${good.authorityPubkey}`,
-        `stratum+tcp://127.0.0.1:${good.sv1.port}`,
-      ],
+      [`stratum+tcp://127.0.0.1:${silentSv1.port}`, `stratum2+tcp://127.0.0.1:${silentSv2.port}/${good.authorityPubkey}`, `stratum+tcp://127.0.0.1:${good.sv1.port}`],
       { silentUpstreamMs: 400, probeIntervalMs: 60_000 },
     );
     await until(() => proxy.snapshot().upstream.activeIndex === 2);
@@ -142,10 +136,10 @@ describe('failover', () => {
     const first = await pool({ templateRefreshSeconds: 0 });
     const second = await pool();
     const relay = await freezableRelay(first.sv2.port, cleanups);
-    const { proxy, port, events } = await proxyTo(
-      [`stratum2+tcp://127.0.0.1:${relay.port}/${first.authorityPubkey}`, `stratum+tcp://127.0.0.1:${second.sv1.port}`],
-      { silentUpstreamMs: 600, probeIntervalMs: 60_000 },
-    );
+    const { proxy, port, events } = await proxyTo([`stratum2+tcp://127.0.0.1:${relay.port}/${first.authorityPubkey}`, `stratum+tcp://127.0.0.1:${second.sv1.port}`], {
+      silentUpstreamMs: 600,
+      probeIntervalMs: 60_000,
+    });
     const m = await miner(port, 'bc1qidle.z');
     // quiet but alive: probes are answered, the pool stays in use
     await new Promise((r) => setTimeout(r, 1500));

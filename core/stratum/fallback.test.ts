@@ -45,7 +45,16 @@ describe('no upstream', () => {
     await p.start();
     const back = minerFor({ host: '127.0.0.1', port, user: 'bc1qnu.bitaxe' });
     cleanups.push(() => back.close());
-    await until(() => back.connect(2000).then(() => true, () => false), 'the proxy to take miners again', 15_000, 200);
+    await until(
+      () =>
+        back.connect(2000).then(
+          () => true,
+          () => false,
+        ),
+      'the proxy to take miners again',
+      15_000,
+      200,
+    );
     expect((await back.submitShare()).accepted).toBe(true);
   });
 
@@ -102,10 +111,12 @@ describe('upstream silence', () => {
     const first = await pool({ shareBatchSize: 10, successFlushMs: 0, templateRefreshSeconds: 0, retargetSeconds: 3600 });
     const second = await pool();
     const relay = await freezableRelay(first.sv2.port);
-    const { proxy, port } = await proxyTo(
-      [`stratum2+tcp://127.0.0.1:${relay.port}/${first.authorityPubkey}`, `stratum+tcp://127.0.0.1:${second.sv1.port}`],
-      { silentUpstreamMs: 500, verdictTimeoutMs: 50, nominalHashrate: 1000, probeIntervalMs: 60_000 },
-    );
+    const { proxy, port } = await proxyTo([`stratum2+tcp://127.0.0.1:${relay.port}/${first.authorityPubkey}`, `stratum+tcp://127.0.0.1:${second.sv1.port}`], {
+      silentUpstreamMs: 500,
+      verdictTimeoutMs: 50,
+      nominalHashrate: 1000,
+      probeIntervalMs: 60_000,
+    });
     const m = minerFor({ host: '127.0.0.1', port, user: 'bc1qfrozen.bitaxe' });
     cleanups.push(() => m.close());
     await m.connect();

@@ -228,13 +228,23 @@ describe('a client replaying the real firmware', () => {
     await wire.until(() => requests().some((m) => m.method === 'mining.set_difficulty' && m.params[0] === suggest.params[0]));
     // what the firmware does next: the new difficulty applies from the next notify on, which follows it
     const raised = requests().findIndex((m) => m.method === 'mining.set_difficulty' && m.params[0] === suggest.params[0]);
-    await wire.until(() => requests().slice(raised).some((m) => m.method === 'mining.notify'));
+    await wire.until(() =>
+      requests()
+        .slice(raised)
+        .some((m) => m.method === 'mining.notify'),
+    );
     for (const m of wire.messages) expect(firmwareAccepts(m), JSON.stringify(m)).toBe(true);
     // a nonce the ASIC found on the first job before that: valid at the first job's difficulty
     const accepted = sv2Pool.stats().accepted;
     const target = targetFromDifficulty(startDifficulty);
     let nonce = 0;
-    while (!hashMeetsTarget(sha256d(headerForSubmission(firstJob, { extranonce1, extranonce2: '07000000', ntime: firstJob.ntime, nonce: nonce.toString(16).padStart(8, '0'), versionBits: '00000000' })), target)) nonce++;
+    while (
+      !hashMeetsTarget(
+        sha256d(headerForSubmission(firstJob, { extranonce1, extranonce2: '07000000', ntime: firstJob.ntime, nonce: nonce.toString(16).padStart(8, '0'), versionBits: '00000000' })),
+        target,
+      )
+    )
+      nonce++;
     wire.send(JSON.stringify({ id: 9, method: 'mining.submit', params: ['bc1qreplay.w', firstJob.jobId, '07000000', firstJob.ntime, nonce.toString(16).padStart(8, '0'), '00000000'] }));
     await wire.until(() => wire.response(9) !== undefined);
     expect(wire.response(9)).toMatchObject({ result: true, error: null });

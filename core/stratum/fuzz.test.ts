@@ -92,7 +92,10 @@ function fuzzLine(seeds: readonly string[]): string {
   const r = random();
   if (r < 0.45) return mutateJson(pick(seeds));
   if (r < 0.9) return mutateText(pick(seeds));
-  if (r < 0.97) return Array.from({ length: Math.floor(random() * 200) }, () => String.fromCharCode(Math.floor(random() * 0xffff))).join('').replace(/[\n\r]/g, '');
+  if (r < 0.97)
+    return Array.from({ length: Math.floor(random() * 200) }, () => String.fromCharCode(Math.floor(random() * 0xffff)))
+      .join('')
+      .replace(/[\n\r]/g, '');
   return 'x'.repeat(17 * 1024); // over the 16 KiB line limit
 }
 
@@ -227,7 +230,17 @@ describe('fuzz', () => {
     const samples: Sv2Message[] = [
       { type: 'SetupConnectionSuccess', usedVersion: 2, flags: 0 },
       { type: 'OpenExtendedMiningChannelSuccess', requestId: 1, channelId: 1, target: new Uint8Array(32).fill(0xff), extranonceSize: 8, extranoncePrefix: new Uint8Array(8), groupChannelId: 0 },
-      { type: 'NewExtendedMiningJob', channelId: 1, jobId: 1, minNtime: undefined, version: 0x20000000, versionRollingAllowed: true, merklePath: [new Uint8Array(32)], coinbaseTxPrefix: new Uint8Array(40), coinbaseTxSuffix: new Uint8Array(60) },
+      {
+        type: 'NewExtendedMiningJob',
+        channelId: 1,
+        jobId: 1,
+        minNtime: undefined,
+        version: 0x20000000,
+        versionRollingAllowed: true,
+        merklePath: [new Uint8Array(32)],
+        coinbaseTxPrefix: new Uint8Array(40),
+        coinbaseTxSuffix: new Uint8Array(60),
+      },
       { type: 'SetNewPrevHash', channelId: 1, jobId: 1, prevHash: new Uint8Array(32), minNtime: 1_700_000_000, nbits: 0x1d00ffff },
       { type: 'SetTarget', channelId: 1, maximumTarget: new Uint8Array(32).fill(0x7f) },
       { type: 'SubmitSharesSuccess', channelId: 1, lastSequenceNumber: 5, newSubmitsAcceptedCount: 5, newSharesSum: 5n },

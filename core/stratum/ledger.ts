@@ -240,9 +240,10 @@ export class ShareLedger {
 
   /** Accepted work (difficulty sums) per minute since `since` (unix ms), oldest first. */
   workPerMinute(since: number): Array<{ minute: number; work: number }> {
-    return this.db
-      .prepare(`SELECT at - at % 60000 AS minute, SUM(difficulty) AS work FROM shares WHERE verdict = 'accepted' AND at >= ? GROUP BY 1 ORDER BY 1`)
-      .all(since) as Array<{ minute: number; work: number }>;
+    return this.db.prepare(`SELECT at - at % 60000 AS minute, SUM(difficulty) AS work FROM shares WHERE verdict = 'accepted' AND at >= ? GROUP BY 1 ORDER BY 1`).all(since) as Array<{
+      minute: number;
+      work: number;
+    }>;
   }
 
   /**

@@ -19,7 +19,11 @@ export function registerMiningApi(host: ApiHost, proxy: Proxy): () => void {
   host.handle('mining.history', async ({ span, days }) => {
     const seconds = span === 'hour' ? 3600 : 86_400;
     return {
-      buckets: (await proxy.shareHistory(span, Date.now() - days * 86_400_000)).map(({ start, ...bucket }) => ({ at: new Date(start).toISOString(), ...bucket, hashrate: (bucket.work * 2 ** 32) / seconds })),
+      buckets: (await proxy.shareHistory(span, Date.now() - days * 86_400_000)).map(({ start, ...bucket }) => ({
+        at: new Date(start).toISOString(),
+        ...bucket,
+        hashrate: (bucket.work * 2 ** 32) / seconds,
+      })),
     };
   });
   const onShare = (share: ShareEvent) => host.emit({ type: 'mining.share', share });

@@ -37,7 +37,6 @@ async function proxyTo(urls: string[], dir = tempDir(), extra: Partial<Parameter
   return { proxy, port, dir };
 }
 
-
 async function miner(port: number, user: string): Promise<SimMiner> {
   const m = minerFor({ host: '127.0.0.1', port, user });
   cleanups.push(() => m.close());
@@ -122,11 +121,7 @@ describe('proxy to a Stratum V1 pool (devnet Sv1 port)', () => {
   it('answers a share the pool refuses with the class of the pool’s own error code, never of words in its text', async () => {
     const p = await pool();
     // between proxy and pool: the pool's answers to submits are replaced, in order, by these refusals
-    const refusals = [
-      { error: [23, 'Above target', null] },
-      { error: [20, 'stale job too low', null] },
-      { result: false, error: null, 'reject-reason': 'Duplicate' },
-    ];
+    const refusals = [{ error: [23, 'Above target', null] }, { error: [20, 'stale job too low', null] }, { result: false, error: null, 'reject-reason': 'Duplicate' }];
     const submitIds = new Set<unknown>();
     const relay = createServer((proxySide) => {
       const poolSide = connect({ host: '127.0.0.1', port: p.sv1.port });
@@ -256,7 +251,10 @@ describe('proxy to a Stratum V1 pool (devnet Sv1 port)', () => {
     const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${big.sv1.port}`, `stratum+tcp://127.0.0.1:${small.sv1.port}`]);
     const subscribed = minerFor({ host: '127.0.0.1', port, user: 'bc1qe.sub', extranonceSubscribe: true });
     const plain = minerFor({ host: '127.0.0.1', port, user: 'bc1qe.plain' });
-    cleanups.push(() => subscribed.close(), () => plain.close());
+    cleanups.push(
+      () => subscribed.close(),
+      () => plain.close(),
+    );
     await subscribed.connect();
     await plain.connect();
     expect(subscribed.extranonce2Size + subscribed.extranonce1.length / 2).toBe(8);

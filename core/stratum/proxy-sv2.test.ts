@@ -39,7 +39,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-
 describe('proxy to the devnet pool over Stratum V2', () => {
   it('forwards shares of several miners as SubmitSharesExtended; the pool accepts them and counts agree', async () => {
     for (const user of ['bc1qa.g1', 'bc1qb.g2', 'bc1qc.g3']) {

@@ -22,7 +22,7 @@ describe('ShareHasher', () => {
     for (let i = 0; i < 60; i++) {
       // runs of one extranonce2 (the merkle root is reused), then a new one, and back to an old one
       const extranonce2 = (i < 50 ? Math.floor(i / 3) : i % 3).toString(16).padStart(8, '0');
-      const nonce = (i * 2654435761 >>> 0).toString(16).padStart(8, '0');
+      const nonce = ((i * 2654435761) >>> 0).toString(16).padStart(8, '0');
       const versionBits = i % 2 ? '00a4e000' : '00000000';
       const expected = sha256d(headerForSubmission(job, { extranonce1: 'e8f2a1b4', extranonce2, ntime: '64495523', nonce, versionBits }));
       expect(bytesToHex(hasher.hash(extranonce2, '64495523', nonce, versionBits))).toBe(bytesToHex(expected));

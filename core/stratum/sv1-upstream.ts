@@ -6,18 +6,7 @@ import { connect, type Socket } from 'node:net';
 import type { Logger } from '../../lib/log';
 import { parseSv1Line, rejectReasonOf, SV1_ERRORS, type Sv1Message, Sv1LineSplitter, sv1Request, type Sv1Response } from '../../lib/protocol/sv1/codec';
 import { parseNotify, type Sv1Job } from '../../lib/protocol/sv1/job';
-import {
-  type ChannelJob,
-  type ChannelRequest,
-  type ChannelShare,
-  clampDifficulty,
-  owedAnswerMs,
-  type RejectKind,
-  UpstreamChannel,
-  UpstreamError,
-  UpstreamLink,
-  type Verdict,
-} from './upstream';
+import { type ChannelJob, type ChannelRequest, type ChannelShare, clampDifficulty, owedAnswerMs, type RejectKind, UpstreamChannel, UpstreamError, UpstreamLink, type Verdict } from './upstream';
 
 /** Stratum V1 error codes (cgminer's table, which pools answer with) by what they mean to a miner. */
 const SV1_REJECT_KINDS: ReadonlyMap<number, RejectKind> = new Map([
@@ -335,15 +324,17 @@ export class Sv1UpstreamLink extends UpstreamLink {
   /** A pool is up when it answers mining.subscribe on a fresh connection (authorize needs a miner's credentials). */
   async connect(): Promise<void> {
     this.emit('state', 'connecting');
-    const probe = new PoolConnection(this.opts, () => {}, () => {});
+    const probe = new PoolConnection(
+      this.opts,
+      () => {},
+      () => {},
+    );
     try {
       await probe.ready(this.opts.connectTimeoutMs ?? 5000);
       const started = performance.now();
       const answer = await Promise.race([
         probe.request('mining.subscribe', ['axewallet-proxy']),
-        new Promise<never>((_, reject) =>
-          setTimeout(() => reject(new UpstreamError('timeout', 'pool did not answer mining.subscribe')), Math.min(this.opts.silentMs, 10_000)).unref(),
-        ),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new UpstreamError('timeout', 'pool did not answer mining.subscribe')), Math.min(this.opts.silentMs, 10_000)).unref()),
       ]);
       if (!Array.isArray(answer.result)) throw new UpstreamError('protocol', 'pool answered mining.subscribe with something else');
       if (typeof answer.result[2] === 'number') this.extranonceSpace = answer.result[2];

@@ -80,7 +80,6 @@ async function setup(extra: Partial<Parameters<typeof createProxy>[0]> = {}): Pr
   return { proxy, port, pool };
 }
 
-
 describe('Sv2 upstream channel', () => {
   it('opens a channel with the locking key and maps the future job + prevhash to a clean notify', async () => {
     const { port, pool } = await setup();
@@ -163,7 +162,10 @@ describe('Sv2 upstream channel', () => {
     const { proxy, port } = await setup({ sv2Connector: connector, attachTimeoutMs: 2000 });
     const first = minerFor({ host: '127.0.0.1', port, user: 'bc1qz.one' });
     const second = minerFor({ host: '127.0.0.1', port, user: 'bc1qz.two' });
-    cleanups.push(() => first.close(), () => second.close());
+    cleanups.push(
+      () => first.close(),
+      () => second.close(),
+    );
     await first.connect();
     const secondWorks = await second.connect().then(
       () => true,
@@ -220,7 +222,10 @@ describe('Sv2 upstream channel', () => {
     proxy.on('quote', (q) => quotes.push(q));
     const a = minerFor({ host: '127.0.0.1', port, user: 'bc1qa.one' });
     const b = minerFor({ host: '127.0.0.1', port, user: 'bc1qb.two' });
-    cleanups.push(() => a.close(), () => b.close());
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    );
     await a.connect();
     await b.connect();
     const opens = pool.sent.filter((m) => m.type === 'OpenExtendedMiningChannel');
@@ -262,7 +267,17 @@ describe('Sv2 upstream channel', () => {
     // a new prefix rides in coinb1 of the next job; the miner's extranonce1 stays
     const en1 = miner.extranonce1;
     pool.deliver({ type: 'SetExtranoncePrefix', channelId: 7, extranoncePrefix: Uint8Array.from([9, 9, 9, 9, 9, 9, 9, 9]) });
-    pool.deliver({ type: 'NewExtendedMiningJob', channelId: 7, jobId: 43, minNtime: 1_700_000_100, version: 0x20000000, versionRollingAllowed: true, merklePath: [], coinbaseTxPrefix: Uint8Array.from([1]), coinbaseTxSuffix: Uint8Array.from([2]) });
+    pool.deliver({
+      type: 'NewExtendedMiningJob',
+      channelId: 7,
+      jobId: 43,
+      minNtime: 1_700_000_100,
+      version: 0x20000000,
+      versionRollingAllowed: true,
+      merklePath: [],
+      coinbaseTxPrefix: Uint8Array.from([1]),
+      coinbaseTxSuffix: Uint8Array.from([2]),
+    });
     await miner.waitFor(() => miner.job!.coinbase1 === '01' + '09'.repeat(8), 2000, 'job with the new prefix');
     expect(miner.job!.cleanJobs).toBe(false);
     expect(miner.extranonce1).toBe(en1);

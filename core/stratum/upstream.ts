@@ -60,7 +60,6 @@ export type Verdict = { accepted: true } | { accepted: false; reason: string; ki
 /** A share whose upstream went away before judging it. */
 export const LOST_VERDICT: Verdict = Object.freeze({ accepted: false, reason: UPSTREAM_LOST, kind: 'other' });
 
-
 export interface ChannelRequest {
   /** the miner's worker name as it authorized */
   worker: string;

@@ -92,7 +92,11 @@ describe('the backup follows the wallet', () => {
 describe('each upstream pays at its own mint', () => {
   it("an upstream's own mint first, else the mintUrl setting; every mint once", () => {
     const mints = new UpstreamMints('http://127.0.0.1:3338');
-    mints.set([{ url: 'stratum+tcp://127.0.0.1:3333' }, { url: 'stratum+tcp://127.0.0.2:3333', mintUrl: 'http://127.0.0.2:3338' }, { url: 'stratum+tcp://127.0.0.3:3333', mintUrl: 'http://127.0.0.1:3338' }]);
+    mints.set([
+      { url: 'stratum+tcp://127.0.0.1:3333' },
+      { url: 'stratum+tcp://127.0.0.2:3333', mintUrl: 'http://127.0.0.2:3338' },
+      { url: 'stratum+tcp://127.0.0.3:3333', mintUrl: 'http://127.0.0.1:3338' },
+    ]);
     expect(mints.mintFor('stratum+tcp://127.0.0.1:3333')).toBe('http://127.0.0.1:3338');
     expect(mints.mintFor('stratum+tcp://127.0.0.2:3333')).toBe('http://127.0.0.2:3338');
     expect(mints.mintFor('stratum+tcp://127.0.0.9:3333')).toBe('http://127.0.0.1:3338');

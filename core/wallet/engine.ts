@@ -21,15 +21,7 @@ export { CONSOLIDATE_ABOVE } from './swap';
 
 /** how often a batch the mint did not answer is recovered at once, before the mint is backed off */
 const IMMEDIATE_RECOVERIES = 2;
-export {
-  type EngineEvent,
-  type Keyset,
-  type MintContext,
-  type OperationStep,
-  type Secrets,
-  type WalletErrorKind,
-  WalletOperationError,
-} from './core';
+export { type EngineEvent, type Keyset, type MintContext, type OperationStep, type Secrets, type WalletErrorKind, WalletOperationError } from './core';
 
 export class WalletEngine {
   readonly core: WalletCore;

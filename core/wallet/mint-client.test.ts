@@ -126,7 +126,14 @@ describe('amounts on the wire stay bigint in the wallet', () => {
 
   it('reads kept proofs back with bigint amounts, also ones written with number amounts before', () => {
     const proof = { id: '00ad268c4d1f5826', secret: 's', C: '02'.padEnd(66, 'a') };
-    expect(proofsFromJson(stringifyWire([{ ...proof, amount: 2n ** 63n }, { ...proof, amount: 4n }]))).toEqual([
+    expect(
+      proofsFromJson(
+        stringifyWire([
+          { ...proof, amount: 2n ** 63n },
+          { ...proof, amount: 4n },
+        ]),
+      ),
+    ).toEqual([
       { ...proof, amount: 2n ** 63n },
       { ...proof, amount: 4n },
     ]);

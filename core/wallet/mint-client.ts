@@ -52,7 +52,6 @@ export function advertisedBatchSize(info: MintInfo): number | undefined {
   return typeof size === 'number' && Number.isSafeInteger(size) && size >= 1 ? size : undefined;
 }
 
-
 const keysetInfoSchema = z.object({
   id: z.string().regex(/^[0-9a-fA-F]{16,66}$/),
   unit: z.string().min(1).max(128),
@@ -96,7 +95,10 @@ export type MintQuote = z.infer<typeof quoteSchema>;
 const lookupPageSchema = z.union([
   z.object({ quotes: z.array(quoteSchema).max(100_000), next_cursor: z.string().max(512).nullable().optional() }).passthrough(),
   // some CDK revisions answer the lookup with a bare array
-  z.array(quoteSchema).max(100_000).transform((quotes) => ({ quotes, next_cursor: null })),
+  z
+    .array(quoteSchema)
+    .max(100_000)
+    .transform((quotes) => ({ quotes, next_cursor: null })),
 ]);
 
 export const blindSignatureSchema = z.object({
@@ -226,16 +228,10 @@ export class MintClient {
       const code = typeof detail.code === 'number' ? detail.code : undefined;
       // a 5xx is the mint failing, not refusing, and a 429 asks to come back later: retry later whatever code it carries
       if (response.status >= 500 || response.status === 429) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status, response.status >= 500);
-      throw new MintError(
-        'rejected',
-        `mint refused ${path}: ${typeof detail.detail === 'string' ? detail.detail.slice(0, 200) : response.status}`,
-        code,
-        response.status,
-      );
+      throw new MintError('rejected', `mint refused ${path}: ${typeof detail.detail === 'string' ? detail.detail.slice(0, 200) : response.status}`, code, response.status);
     }
     const parsed = schema.safeParse(json);
-    if (!parsed.success)
-      throw new MintError('bad_response', `mint ${this.url} answered ${path} outside the cashu spec: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    if (!parsed.success) throw new MintError('bad_response', `mint ${this.url} answered ${path} outside the cashu spec: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     return parsed.data;
   }
 
@@ -307,10 +303,7 @@ export class MintClient {
    * Draft #341's lookup: POST /v1/mint/quote/{method}/pubkey with a signed timestamp (the mint accepts +-300 s)
    * and cursor paging; one page per call. `only_mintable` is asked for; a mint that ignores it pages through more.
    */
-  async quotesByPubkeyForMethod(
-    method: string,
-    request: { pubkeys: string[]; signatures: string[]; timestamp: number; cursor?: string },
-  ): Promise<{ quotes: MintQuote[]; nextCursor?: string }> {
+  async quotesByPubkeyForMethod(method: string, request: { pubkeys: string[]; signatures: string[]; timestamp: number; cursor?: string }): Promise<{ quotes: MintQuote[]; nextCursor?: string }> {
     const body: Record<string, unknown> = { pubkeys: request.pubkeys, pubkey_signatures: request.signatures, timestamp: request.timestamp, only_mintable: true };
     if (request.cursor) body.cursor = request.cursor;
     const answer = await this.read('POST', `/v1/mint/quote/${encodeURIComponent(method)}/pubkey`, lookupPageSchema, body);

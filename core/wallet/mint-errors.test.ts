@@ -67,7 +67,11 @@ describe('reactions, one test per class', () => {
 
   it('batch-size (11017): the batch is halved and the smaller size kept', async () => {
     const { mint, wallet } = await setup({ refuse: [{ path: BATCH, code: 11017, times: 1 }] });
-    const shares = await payShares(mint, wallet.lockingPubkey()!, Array.from({ length: 20 }, () => 1n));
+    const shares = await payShares(
+      mint,
+      wallet.lockingPubkey()!,
+      Array.from({ length: 20 }, () => 1n),
+    );
     for (const s of shares) wallet.onQuoteEvent({ quoteId: s.quoteId, amount: s.amount });
     await wallet.sweep();
     expect(total(wallet)).toBe(20n);

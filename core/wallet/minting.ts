@@ -48,7 +48,11 @@ export class Minter {
       const unit = group[0]!.unit!;
       const keyset = this.mints.usableKeyset(ctx, unit) ?? (await this.refreshedKeyset(ctx, unit));
       if (!keyset) {
-        this.noKeyset(ctx, unit, group.map((q) => q.id));
+        this.noKeyset(
+          ctx,
+          unit,
+          group.map((q) => q.id),
+        );
         continue;
       }
       for (let i = 0; i < group.length; i += ctx.batchSize) {
@@ -56,7 +60,14 @@ export class Minter {
         let retry = false;
         await attempt(() => {
           // a retried attempt (after a counter scan) takes only what earlier parts of it did not mint
-          const rows = retry ? this.store.quotesById(ctx.url, batch.map((q) => q.id)).filter((q) => q.state === 'paid') : batch;
+          const rows = retry
+            ? this.store
+                .quotesById(
+                  ctx.url,
+                  batch.map((q) => q.id),
+                )
+                .filter((q) => q.state === 'paid')
+            : batch;
           retry = true;
           return this.mintBatch(ctx, keyset, rows);
         });

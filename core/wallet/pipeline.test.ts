@@ -20,7 +20,6 @@ afterAll(async () => {
   dir.remove();
 });
 
-
 describe('shares mined through the proxy end as proofs', () => {
   it('proofs sum to the quotes the pool paid for our key; each proof traces to its share', async () => {
     const devnet: Devnet = await startDevnet({ home: join(dir.path, 'devnet'), pool: { quotePollMs: 50, successFlushMs: 50 } });

@@ -125,7 +125,11 @@ export class QuoteBook {
   private async lookupOn(ctx: MintContext, route: 'pubkey' | 'method'): Promise<MintQuote[]> {
     const keys = this.core.ownKeys();
     const pubkeys = keys.map((k) => k.pubkey);
-    if (route === 'pubkey') return ctx.client.quotesByPubkey(pubkeys, keys.map((k) => signQuoteLookup(ctx.pubkey!, k.pubkey, k.privkey)));
+    if (route === 'pubkey')
+      return ctx.client.quotesByPubkey(
+        pubkeys,
+        keys.map((k) => signQuoteLookup(ctx.pubkey!, k.pubkey, k.privkey)),
+      );
     const timestamp = Math.floor(Date.now() / 1000) + ctx.clockOffset;
     const signatures = keys.map((k) => signQuoteLookup(ctx.pubkey!, k.pubkey, k.privkey, timestamp));
     const quotes: MintQuote[] = [];

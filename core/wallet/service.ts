@@ -561,7 +561,8 @@ export class WalletService {
         'spent',
       );
       // the books still add up: the other machine's history has the spend itself
-      for (const [unit, amount] of byUnit) this.store.addHistory({ kind: 'restore', direction: 'out', mint_url: mintUrl, unit, amount: amount.toString(), ref: null, memo: 'spent elsewhere: another machine with these recovery words' });
+      for (const [unit, amount] of byUnit)
+        this.store.addHistory({ kind: 'restore', direction: 'out', mint_url: mintUrl, unit, amount: amount.toString(), ref: null, memo: 'spent elsewhere: another machine with these recovery words' });
     });
     this.logger.info('proofs spent on another machine with the same words were dropped', { mint: mintUrl, proofs: spent.length });
     this.publishBalance();

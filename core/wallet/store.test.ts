@@ -74,8 +74,7 @@ describe('wallet store', () => {
 
   it('quote state only advances, except by the mint itself; issued is final', () => {
     const { store } = open();
-    const note = (state: 'unpaid' | 'paid' | 'issued', authoritative = false) =>
-      store.noteQuote({ mintUrl: 'http://mint', id: 'q1', source: 'test', state, authoritative });
+    const note = (state: 'unpaid' | 'paid' | 'issued', authoritative = false) => store.noteQuote({ mintUrl: 'http://mint', id: 'q1', source: 'test', state, authoritative });
     expect(note('unpaid')).toBe(true);
     expect(note('paid')).toBe(false);
     note('unpaid');

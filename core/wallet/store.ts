@@ -59,9 +59,7 @@ export class WalletStore {
     } catch (error) {
       this.db.close();
       if (error instanceof StoreError) throw error;
-      throw new StoreError(
-        `wallet database ${path} is damaged or not a database (${(error as Error).message}); restore the wallet from its mnemonic into a new home`,
-      );
+      throw new StoreError(`wallet database ${path} is damaged or not a database (${(error as Error).message}); restore the wallet from its mnemonic into a new home`);
     }
     this.migrate();
   }
@@ -119,9 +117,12 @@ export class WalletStore {
 
   // mints and keysets
   upsertMint(url: string, pubkey: string | undefined, info: unknown): void {
-    this.stmt(
-      'INSERT INTO mints (url, pubkey, info, added_at) VALUES (?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET pubkey = excluded.pubkey, info = excluded.info',
-    ).run(url, pubkey ?? null, JSON.stringify(info), Date.now());
+    this.stmt('INSERT INTO mints (url, pubkey, info, added_at) VALUES (?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET pubkey = excluded.pubkey, info = excluded.info').run(
+      url,
+      pubkey ?? null,
+      JSON.stringify(info),
+      Date.now(),
+    );
   }
 
   mints(): { url: string; pubkey: string | null; info: string | null }[] {
@@ -152,10 +153,7 @@ export class WalletStore {
   }
 
   advanceCounter(keysetId: string, atLeast: number): void {
-    this.stmt('INSERT INTO counters (keyset_id, next) VALUES (?, ?) ON CONFLICT(keyset_id) DO UPDATE SET next = MAX(next, excluded.next)').run(
-      keysetId,
-      atLeast,
-    );
+    this.stmt('INSERT INTO counters (keyset_id, next) VALUES (?, ?) ON CONFLICT(keyset_id) DO UPDATE SET next = MAX(next, excluded.next)').run(keysetId, atLeast);
   }
 
   counters(): { keyset_id: string; next: number }[] {
@@ -252,12 +250,7 @@ export class WalletStore {
 
   /** Sets why quotes wait without counting it as a refusal (the mint holds them unpaid, the mint is unreachable). */
   noteReason(mintUrl: string, ids: string[], reason: string, retryAt = 0): void {
-    this.stmt('UPDATE quotes SET reason = ?, retry_at = MAX(retry_at, ?) WHERE mint_url = ? AND id IN (SELECT value FROM json_each(?))').run(
-      reason,
-      retryAt,
-      mintUrl,
-      JSON.stringify(ids),
-    );
+    this.stmt('UPDATE quotes SET reason = ?, retry_at = MAX(retry_at, ?) WHERE mint_url = ? AND id IN (SELECT value FROM json_each(?))').run(reason, retryAt, mintUrl, JSON.stringify(ids));
   }
 
   /** Gives quotes up for good, keeping why (expired unpaid, locked to another key, unknown at the mint for a day). */
@@ -299,9 +292,7 @@ export class WalletStore {
 
   /** Which quote lookup route a mint answered last (null: not probed yet). */
   lookupRoute(mintUrl: string): { route: string | null; probedAt: number | null } {
-    const row = this.stmt('SELECT lookup_route, lookup_probed_at FROM mints WHERE url = ?').get(mintUrl) as
-      | { lookup_route: string | null; lookup_probed_at: number | null }
-      | undefined;
+    const row = this.stmt('SELECT lookup_route, lookup_probed_at FROM mints WHERE url = ?').get(mintUrl) as { lookup_route: string | null; lookup_probed_at: number | null } | undefined;
     return { route: row?.lookup_route ?? null, probedAt: row?.lookup_probed_at ?? null };
   }
 
@@ -311,11 +302,7 @@ export class WalletStore {
 
   /** A few quotes of a mint and unit that carry a header hash and an amount (what a unit is worth comes from them). */
   quoteSamples(mintUrl: string, unit: string, limit: number): { header_hash: string; amount: string }[] {
-    return this.stmt('SELECT header_hash, amount FROM quotes WHERE mint_url = ? AND unit = ? AND header_hash IS NOT NULL AND amount IS NOT NULL LIMIT ?').all(
-      mintUrl,
-      unit,
-      limit,
-    ) as never;
+    return this.stmt('SELECT header_hash, amount FROM quotes WHERE mint_url = ? AND unit = ? AND header_hash IS NOT NULL AND amount IS NOT NULL LIMIT ?').all(mintUrl, unit, limit) as never;
   }
 
   deleteQuote(mintUrl: string, id: string): void {
@@ -333,11 +320,7 @@ export class WalletStore {
 
   /** One statement for a whole batch (ids as a JSON array). */
   markQuotesIssued(mintUrl: string, ids: string[]): void {
-    this.stmt("UPDATE quotes SET state = 'issued', issued_at = ?, reason = NULL WHERE mint_url = ? AND id IN (SELECT value FROM json_each(?))").run(
-      Date.now(),
-      mintUrl,
-      JSON.stringify(ids),
-    );
+    this.stmt("UPDATE quotes SET state = 'issued', issued_at = ?, reason = NULL WHERE mint_url = ? AND id IN (SELECT value FROM json_each(?))").run(Date.now(), mintUrl, JSON.stringify(ids));
   }
 
   /** Several quotes of one mint in one statement, in no particular order. */
@@ -417,7 +400,6 @@ export class WalletStore {
     return sumByMintAndUnit(this.stmt("SELECT mint_url, unit, amount, COUNT(*) AS n FROM proofs WHERE state = 'unspent' GROUP BY mint_url, unit, amount").all() as AmountGroup[]);
   }
 
-
   // operations: the write-ahead record of every request that creates outputs
   insertOperation(op: Omit<OperationRow, 'created_at'>): void {
     this.stmt(
@@ -436,9 +418,7 @@ export class WalletStore {
 
   // sends
   insertSend(row: Omit<SendRow, 'settled_at'>): void {
-    this.stmt(
-      'INSERT INTO sends (id, mint_url, unit, amount, memo, token, state, created_at) VALUES (@id, @mint_url, @unit, @amount, @memo, @token, @state, @created_at)',
-    ).run(row);
+    this.stmt('INSERT INTO sends (id, mint_url, unit, amount, memo, token, state, created_at) VALUES (@id, @mint_url, @unit, @amount, @memo, @token, @state, @created_at)').run(row);
   }
 
   setSendToken(id: string, token: string): void {
@@ -450,9 +430,7 @@ export class WalletStore {
   }
 
   sends(state?: SendRow['state']): SendRow[] {
-    return (
-      state ? this.stmt('SELECT * FROM sends WHERE state = ? ORDER BY created_at').all(state) : this.stmt('SELECT * FROM sends ORDER BY created_at').all()
-    ) as SendRow[];
+    return (state ? this.stmt('SELECT * FROM sends WHERE state = ? ORDER BY created_at').all(state) : this.stmt('SELECT * FROM sends ORDER BY created_at').all()) as SendRow[];
   }
 
   send(id: string): SendRow | undefined {
@@ -480,9 +458,7 @@ export class WalletStore {
 
   history(limit = 100, beforeId?: number): HistoryRow[] {
     return (
-      beforeId
-        ? this.stmt('SELECT * FROM history WHERE id < ? ORDER BY id DESC LIMIT ?').all(beforeId, limit)
-        : this.stmt('SELECT * FROM history ORDER BY id DESC LIMIT ?').all(limit)
+      beforeId ? this.stmt('SELECT * FROM history WHERE id < ? ORDER BY id DESC LIMIT ?').all(beforeId, limit) : this.stmt('SELECT * FROM history ORDER BY id DESC LIMIT ?').all(limit)
     ) as HistoryRow[];
   }
 }

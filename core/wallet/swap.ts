@@ -109,9 +109,7 @@ export class Swapper {
     this.store.tx(() => {
       verified.forEach((v, i) => {
         const role = prepared.spec[i]!.role;
-        this.store.insertProof(
-          this.core.proofRow(ctx.url, keyset, v, op.purpose === 'receive' ? 'token' : 'swap', null, role === 'send' ? 'pending' : 'unspent', role === 'send' ? op.send_id : null),
-        );
+        this.store.insertProof(this.core.proofRow(ctx.url, keyset, v, op.purpose === 'receive' ? 'token' : 'swap', null, role === 'send' ? 'pending' : 'unspent', role === 'send' ? op.send_id : null));
         if (role === 'send') sent += v.output.amount;
         else kept += v.output.amount;
       });

@@ -148,7 +148,10 @@ export function chooseVault(choice: 'passphrase' | SafeStorageLike, sealedWith: 
   const weakness = keychainWeakness(choice, platform);
   if (!weakness) return { vault: safeStorageVault(choice) };
   if (sealedWith === 'safe-storage') {
-    return { vault: safeStorageVault(choice), warning: `${weakness} This wallet's seed was stored that way before; to protect it with a passphrase, write down the recovery words, move the home aside and restore.` };
+    return {
+      vault: safeStorageVault(choice),
+      warning: `${weakness} This wallet's seed was stored that way before; to protect it with a passphrase, write down the recovery words, move the home aside and restore.`,
+    };
   }
   return { vault: passphraseVault() };
 }

@@ -245,6 +245,11 @@ export class WebhookDispatcher extends EventEmitter<DispatcherEvents> {
     const retryable = response.status === 408 || response.status === 425 || response.status === 429 || response.status >= 500;
     const retryAfter = Number(response.headers.get('retry-after'));
     const redirect = response.status >= 300 && response.status < 400 ? ' (webhooks do not follow redirects: give the final address)' : '';
-    throw new WebhookError(`${host} answered ${response.status} ${response.statusText}${redirect}`.trim(), response.status, retryable, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+    throw new WebhookError(
+      `${host} answered ${response.status} ${response.statusText}${redirect}`.trim(),
+      response.status,
+      retryable,
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+    );
   }
 }

@@ -56,20 +56,37 @@ async function receiver(statuses: number[]): Promise<{ url: string; calls: Recei
 }
 
 describe('webhook payloads', () => {
-  const alert = { id: 'x', source: 'device' as const, kind: 'overheat', severity: 'critical' as const, title: 'gamma is overheating', message: 'ASIC temperature 76 °C.', hint: 'Give it airflow.', at: '2026-12-01T00:00:00.000Z' };
+  const alert = {
+    id: 'x',
+    source: 'device' as const,
+    kind: 'overheat',
+    severity: 'critical' as const,
+    title: 'gamma is overheating',
+    message: 'ASIC temperature 76 °C.',
+    hint: 'Give it airflow.',
+    at: '2026-12-01T00:00:00.000Z',
+  };
   const message = { kind: 'alert' as const, alert, sentAt: '2026-12-01T00:00:01.000Z', instance: 'abcd1234' };
 
   it('ntfy: JSON publishing to the server root with the topic in the body', () => {
     const request = requestFor('ntfy', 'https://ntfy.example/sub/miners-7f3a?auth=tk', message);
     expect(request.url).toBe('https://ntfy.example/sub?auth=tk');
-    expect(JSON.parse(request.body)).toEqual({ topic: 'miners-7f3a', title: 'gamma is overheating', message: 'ASIC temperature 76 °C.\nGive it airflow.', priority: 5, tags: ['rotating_light', 'overheat'] });
+    expect(JSON.parse(request.body)).toEqual({
+      topic: 'miners-7f3a',
+      title: 'gamma is overheating',
+      message: 'ASIC temperature 76 °C.\nGive it airflow.',
+      priority: 5,
+      tags: ['rotating_light', 'overheat'],
+    });
   });
 
   it('Discord: one embed coloured by severity; the cleared one says resolved', () => {
     const request = requestFor('discord', 'https://discord.example/api/webhooks/1/abc', message);
     const body = JSON.parse(request.body);
     expect(body).toMatchObject({ username: 'Axewallet', embeds: [{ title: 'gamma is overheating', color: 0xdc2626, footer: { text: 'overheat · abcd1234' } }] });
-    const cleared = JSON.parse(requestFor('discord', 'https://discord.example/api/webhooks/1/abc', { ...message, kind: 'alert.cleared', alert: { ...alert, clearedAt: '2026-12-01T01:00:00.000Z' } }).body);
+    const cleared = JSON.parse(
+      requestFor('discord', 'https://discord.example/api/webhooks/1/abc', { ...message, kind: 'alert.cleared', alert: { ...alert, clearedAt: '2026-12-01T01:00:00.000Z' } }).body,
+    );
     expect(cleared.embeds[0].title).toBe('Resolved: gamma is overheating');
   });
 
@@ -94,7 +111,14 @@ describe('webhooks end to end', () => {
     cleanups.push(() => proxy.stop());
     const sim = await startSimulator({ host: '127.0.0.52', bootMs: 300, restartDelayMs: 50, liveIntervalMs: 100, pool: { host: '127.0.0.1', port: pool.sv1.port, suggestedDifficulty: 0 } });
     cleanups.push(() => sim.stop());
-    const devices = createDeviceManager({ dbPath: join(tempDir(), 'devices.sqlite'), proxyEndpoint: () => undefined, proxyMiners: () => [], logger: silentLogger, pollIntervalMs: 200, streamLogs: false });
+    const devices = createDeviceManager({
+      dbPath: join(tempDir(), 'devices.sqlite'),
+      proxyEndpoint: () => undefined,
+      proxyMiners: () => [],
+      logger: silentLogger,
+      pollIntervalMs: 200,
+      streamLogs: false,
+    });
     cleanups.push(() => devices.stop());
 
     const host = new ApiHost();

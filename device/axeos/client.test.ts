@@ -19,7 +19,6 @@ async function sim(opts: Parameters<typeof startSimulator>[0] = {}): Promise<Sim
   return s;
 }
 
-
 describe('normalising AxeOS versions', () => {
   it('reads the real v2.15 example', () => {
     const info = normalizeInfo(readFixtureJson('axeos', 'research-bitaxe', 'system_info_example.json'));
@@ -31,7 +30,10 @@ describe('normalising AxeOS versions', () => {
     expect(info.usingFallback).toBe(false);
     expect(info.pools.map((p) => `${p.slot}:${p.url}:${p.port}`)).toEqual(['0:public-pool.io:3333', '1:solo.ckpool.org:3333']);
     expect(info.pools[0]?.password).toBeUndefined(); // "*****" is a mask, not a password
-    expect(info.rejectReasons).toEqual([{ message: 'Above target', count: 3 }, { message: 'Stale', count: 1 }]);
+    expect(info.rejectReasons).toEqual([
+      { message: 'Above target', count: 3 },
+      { message: 'Stale', count: 1 },
+    ]);
   });
 
   it('reads the AxeOS web UI mock (booleans where the firmware sends integers)', () => {
@@ -45,7 +47,18 @@ describe('normalising AxeOS versions', () => {
     expect(parseDifficulty('4.29G')).toBeCloseTo(4.29e9);
     expect(parseDifficulty('512')).toBe(512);
     expect(parseDifficulty('garbage')).toBe(0);
-    const old = normalizeInfo({ macAddr: 'aa:bb:cc:dd:ee:ff', version: 'v2.5.1', stratumDiff: 512, bestDiff: '1.50M', stratumURL: 'p.example', stratumPort: 3333, stratumUser: 'u', fallbackStratumURL: 'f.example', fallbackStratumPort: 4444, fallbackStratumUser: 'u' });
+    const old = normalizeInfo({
+      macAddr: 'aa:bb:cc:dd:ee:ff',
+      version: 'v2.5.1',
+      stratumDiff: 512,
+      bestDiff: '1.50M',
+      stratumURL: 'p.example',
+      stratumPort: 3333,
+      stratumUser: 'u',
+      fallbackStratumURL: 'f.example',
+      fallbackStratumPort: 4444,
+      fallbackStratumUser: 'u',
+    });
     expect(old.poolDifficulty).toBe(512);
     expect(old.bestDiff).toBe(1.5e6);
     expect(old.capabilities).toEqual({ poolsApi: false, pauseResume: false, fanSpeedKey: 'fanspeed' });
@@ -147,26 +160,46 @@ describe('bad replies become clear errors', () => {
   const cases: Array<[string, http.RequestListener, string, RegExp]> = [
     ['HTML instead of JSON', (_q, s) => s.end('<html><body>Router login</body></html>'), 'not-json', /web page/],
     ['truncated JSON', (_q, s) => s.end('{"power":17.8,"macAddr":"A0:B'), 'truncated', /incomplete/],
-    ['a connection cut mid-body', (_q, s) => {
-      s.writeHead(200, { 'content-length': '500' });
-      s.write('{"power":1');
-      setTimeout(() => s.socket?.destroy(), 20);
-    }, 'truncated', /incomplete/],
-    ['401', (_q, s) => {
-      s.writeHead(401);
-      s.end('Unauthorized');
-    }, 'unauthorized', /refused the request \(401\)/],
-    ['500', (_q, s) => {
-      s.writeHead(500);
-      s.end('boom');
-    }, 'http-error', /HTTP 500/],
+    [
+      'a connection cut mid-body',
+      (_q, s) => {
+        s.writeHead(200, { 'content-length': '500' });
+        s.write('{"power":1');
+        setTimeout(() => s.socket?.destroy(), 20);
+      },
+      'truncated',
+      /incomplete/,
+    ],
+    [
+      '401',
+      (_q, s) => {
+        s.writeHead(401);
+        s.end('Unauthorized');
+      },
+      'unauthorized',
+      /refused the request \(401\)/,
+    ],
+    [
+      '500',
+      (_q, s) => {
+        s.writeHead(500);
+        s.end('boom');
+      },
+      'http-error',
+      /HTTP 500/,
+    ],
     ['JSON that is not AxeOS', (_q, s) => s.end('{"hello":"world"}'), 'not-axeos', /macAddr/],
     ['no answer at all', () => undefined, 'timeout', /did not answer within 0.3 s/],
-    ['a reply trickled byte by byte forever', (_q, s) => {
-      s.writeHead(200);
-      const timer = setInterval(() => (s.destroyed ? clearInterval(timer) : s.write(' ')), 50);
-      s.on('close', () => clearInterval(timer));
-    }, 'timeout', /did not answer/],
+    [
+      'a reply trickled byte by byte forever',
+      (_q, s) => {
+        s.writeHead(200);
+        const timer = setInterval(() => (s.destroyed ? clearInterval(timer) : s.write(' ')), 50);
+        s.on('close', () => clearInterval(timer));
+      },
+      'timeout',
+      /did not answer/,
+    ],
   ];
 
   it.each(cases)('%s', async (_name, handler, kind, message) => {

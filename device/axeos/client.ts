@@ -58,7 +58,7 @@ export function explainUnauthorized(localAddress: string | undefined, deviceHost
   return new AxeosError(
     'unauthorized',
     `${deviceHost} refused the request (401): ${rule}.`,
-    'AxeOS only answers clients on the same private network. Connect this computer to the Bitaxe\'s Wi-Fi network directly (no VPN, no guest network) and use its IPv4 address.',
+    "AxeOS only answers clients on the same private network. Connect this computer to the Bitaxe's Wi-Fi network directly (no VPN, no guest network) and use its IPv4 address.",
     401,
   );
 }
@@ -143,7 +143,13 @@ export class AxeosClient {
         },
       );
       const timedOut = () =>
-        req.destroy(new AxeosError('timeout', `${this.host} did not answer within ${this.timeoutMs / 1000} s.`, 'Check that the Bitaxe is powered and on the network; its address may have changed (run discovery).'));
+        req.destroy(
+          new AxeosError(
+            'timeout',
+            `${this.host} did not answer within ${this.timeoutMs / 1000} s.`,
+            'Check that the Bitaxe is powered and on the network; its address may have changed (run discovery).',
+          ),
+        );
       req.on('timeout', timedOut);
       // the socket timeout restarts with every byte: a reply trickled forever still ends here
       const deadline = setTimeout(timedOut, this.timeoutMs * 3);
@@ -171,7 +177,12 @@ export class AxeosClient {
     if (reply.status === 404) {
       throw new AxeosError('unsupported', `${this.host} does not know ${what} (404).`, 'This firmware version does not support it; updating AxeOS may help.', 404);
     }
-    throw new AxeosError('http-error', `${this.host} failed ${what} with HTTP ${reply.status}${text ? `: ${text}` : ''}.`, 'The device had an internal error; try again, or restart the Bitaxe.', reply.status);
+    throw new AxeosError(
+      'http-error',
+      `${this.host} failed ${what} with HTTP ${reply.status}${text ? `: ${text}` : ''}.`,
+      'The device had an internal error; try again, or restart the Bitaxe.',
+      reply.status,
+    );
   }
 
   private async json(method: string, path: string, body?: unknown): Promise<unknown> {
@@ -269,7 +280,13 @@ export class AxeosClient {
    * boot, so the caller restarts afterwards. On v2.15+ `slots` names the two slot ids to use;
    * `useFallbackStratum` false makes a device that was told to mine on its fallback use the primary.
    */
-  async writePools(info: NormalizedInfo, primary: DevicePool, fallback: DevicePool | undefined, slots?: { primary: number; secondary: number }, options: { useFallbackStratum?: boolean } = {}): Promise<void> {
+  async writePools(
+    info: NormalizedInfo,
+    primary: DevicePool,
+    fallback: DevicePool | undefined,
+    slots?: { primary: number; secondary: number },
+    options: { useFallbackStratum?: boolean } = {},
+  ): Promise<void> {
     const selection = options.useFallbackStratum === undefined ? {} : { useFallbackStratum: options.useFallbackStratum ? 1 : 0 };
     if (!info.capabilities.poolsApi) {
       await this.patch({ ...flatPoolPatch(primary, fallback), ...selection });

@@ -211,9 +211,7 @@ export function normalizeInfo(body: unknown): NormalizedInfo {
     sharesAccepted: num(raw.sharesAccepted),
     sharesRejected: num(raw.sharesRejected),
     rejectReasons: Array.isArray(raw.sharesRejectedReasons)
-      ? raw.sharesRejectedReasons
-          .filter((r): r is Record<string, unknown> => !!r && typeof r === 'object')
-          .map((r) => ({ message: str(r.message), count: num(r.count) }))
+      ? raw.sharesRejectedReasons.filter((r): r is Record<string, unknown> => !!r && typeof r === 'object').map((r) => ({ message: str(r.message), count: num(r.count) }))
       : [],
     bestDiff: parseDifficulty(raw.bestDiff),
     bestSessionDiff: parseDifficulty(raw.bestSessionDiff),

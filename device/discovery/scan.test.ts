@@ -16,10 +16,13 @@ async function silentHost(host: string, port: number): Promise<void> {
     s.on('error', () => undefined);
   });
   await new Promise<void>((r) => server.listen(port, host, r));
-  cleanups.push(() => new Promise((r) => {
-    for (const s of sockets) s.destroy();
-    server.close(r);
-  }));
+  cleanups.push(
+    () =>
+      new Promise((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(r);
+      }),
+  );
 }
 
 describe('subnet scan', () => {
@@ -27,7 +30,10 @@ describe('subnet scan', () => {
     const first = await startSimulator({ host: '127.0.0.2', model: 'gamma' });
     cleanups.push(() => first.stop());
     const port = first.port;
-    for (const [host, model, firmware] of [['127.0.0.3', 'supra', 'v2.14'], ['127.0.0.4', 'hex', 'v2.9']] as const) {
+    for (const [host, model, firmware] of [
+      ['127.0.0.3', 'supra', 'v2.14'],
+      ['127.0.0.4', 'hex', 'v2.9'],
+    ] as const) {
       const s = await startSimulator({ host, httpPort: port, model, firmware });
       cleanups.push(() => s.stop());
     }

@@ -48,7 +48,10 @@ export class NvsBackups {
 
   save(mac: string, offset: number, image: Uint8Array, now = new Date()): NvsBackup {
     this.ensureDir();
-    const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const stamp = now
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
     let id = `${mac.replace(/:/g, '').toLowerCase()}-${stamp}`;
     for (let n = 2; this.list().some((b) => b.id === id); n++) id = `${mac.replace(/:/g, '').toLowerCase()}-${stamp}-${n}`;
     const backup: NvsBackup = { id, mac: mac.toUpperCase(), offset, size: image.length, md5: md5(image), createdAt: now.toISOString(), state: 'pending' };

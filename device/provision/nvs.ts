@@ -79,7 +79,7 @@ export function readNvs(image: Uint8Array): NvsEntry[] {
   let order = 0;
   for (const { offset } of pages) {
     const stateOf = (i: number) => ((image[offset + 32 + (i >> 2)] ?? 0xff) >> ((i & 3) * 2)) & 3;
-    for (let i = 0; i < ENTRIES_PER_PAGE; ) {
+    for (let i = 0; i < ENTRIES_PER_PAGE;) {
       if (stateOf(i) !== 0b10) {
         i++;
         continue;
@@ -221,7 +221,7 @@ export function nvsHealth(image: Uint8Array): NvsHealth {
       continue;
     }
     const stateOf = (i: number) => ((page[32 + (i >> 2)] ?? 0xff) >> ((i & 3) * 2)) & 3;
-    for (let i = 0; i < ENTRIES_PER_PAGE; ) {
+    for (let i = 0; i < ENTRIES_PER_PAGE;) {
       if (stateOf(i) !== 0b10) {
         i++;
         continue;

@@ -72,7 +72,12 @@ describe('provisioning a stock Bitaxe: read, merge, write back', () => {
     expect(changes).not.toContain('pool_2');
     expect(value(image, 'usefbstartum')).toBe(0);
     expect(json(image, 'pool_3')).toMatchObject({ stratumProtocol: 'SV1', stratumSuggestedDifficulty: 2048 });
-    expect([value(image, 'fbstratumprot'), value(image, 'fbsv2chantype'), value(image, 'fbsv2authpubk'), value(image, 'fbstratumpass')]).toEqual(['SV2', 'standard', HASHPOOL_SV2.stratumV2AuthorityPubkey, 'pool-secret']);
+    expect([value(image, 'fbstratumprot'), value(image, 'fbsv2chantype'), value(image, 'fbsv2authpubk'), value(image, 'fbstratumpass')]).toEqual([
+      'SV2',
+      'standard',
+      HASHPOOL_SV2.stratumV2AuthorityPubkey,
+      'pool-secret',
+    ]);
     expect(poolsInNvs(readNvs(image))).toMatchObject({ primary: 2, secondary: 1, useFallback: false, fromLegacy: false });
 
     // the same hashpool as the plain primary (no forced fallback) becomes the fallback the same way

@@ -28,7 +28,16 @@ const FACTORY = ['boardversion', 'devicemodel', 'asicmodel', 'selftest', 'asicfr
 
 async function stockUnit(usb: SimulatorOptions['usb'] = {}, host = '127.0.0.41'): Promise<Simulator & { usb: NonNullable<Simulator['usb']> }> {
   // its own pools point at a closed loopback port until it is set up
-  const sim = await startSimulator({ host, usb, pool: { host: '127.0.0.1', port: 9 }, fallbackPool: { host: '127.0.0.1', port: 9 }, bootMs: 50, restartDelayMs: 50, hashesPerSecond: 20_000, connectRetryMs: 200 });
+  const sim = await startSimulator({
+    host,
+    usb,
+    pool: { host: '127.0.0.1', port: 9 },
+    fallbackPool: { host: '127.0.0.1', port: 9 },
+    bootMs: 50,
+    restartDelayMs: 50,
+    hashesPerSecond: 20_000,
+    connectRetryMs: 200,
+  });
   cleanups.push(() => sim.stop());
   expect(sim.serial).toMatch(/^\/dev\/pts\/\d+$/);
   return sim as Simulator & { usb: NonNullable<Simulator['usb']> };
@@ -41,8 +50,14 @@ function home(): NvsBackups {
 }
 
 const identity = { usbVendorId: 0x303a, usbProductId: 0x1001 };
-const keysOf = (image: Uint8Array, keys: string[]) => readNvs(image).filter((e) => e.namespace !== 'main' || keys.includes(e.key)).map(formatEntry);
-const otherThan = (image: Uint8Array, changed: string[]) => readNvs(image).filter((e) => !(e.namespace === 'main' && changed.includes(e.key))).map(formatEntry);
+const keysOf = (image: Uint8Array, keys: string[]) =>
+  readNvs(image)
+    .filter((e) => e.namespace !== 'main' || keys.includes(e.key))
+    .map(formatEntry);
+const otherThan = (image: Uint8Array, changed: string[]) =>
+  readNvs(image)
+    .filter((e) => !(e.namespace === 'main' && changed.includes(e.key)))
+    .map(formatEntry);
 
 describe('setting up a stock Bitaxe over USB', () => {
   it('merges Wi-Fi and the pool into its NVS, keeps the factory data byte for byte, and it boots and mines on the new pool', async () => {
@@ -217,7 +232,14 @@ describe('setting up a stock Bitaxe over USB', () => {
     }
     const packed = await stockUnit({ nvs: full }, '127.0.0.43');
     const backups = home();
-    await expect(setUpOverUsb({ path: packed.serial!, identity, backups, settings: { wifi: { ssid: 'A much longer network name', password: 'and a long password too' }, pool: { url: '127.0.0.1', port: 34255, user: 'me' } } })).rejects.toMatchObject({
+    await expect(
+      setUpOverUsb({
+        path: packed.serial!,
+        identity,
+        backups,
+        settings: { wifi: { ssid: 'A much longer network name', password: 'and a long password too' }, pool: { url: '127.0.0.1', port: 34255, user: 'me' } },
+      }),
+    ).rejects.toMatchObject({
       kind: 'refused',
       message: expect.stringMatching(/settings storage is full/),
     });

@@ -85,7 +85,11 @@ async function open(request: UsbSetupRequest, report: (p: UsbProgress) => void):
       nvs = espMinerNvs(parsePartitionTable(await link.read(PARTITION_TABLE_OFFSET, PARTITION_TABLE_LENGTH)));
     } catch (error) {
       if (error instanceof PartitionTableError) {
-        throw new UsbSetupError('layout', `This Bitaxe's flash layout is unknown to Axewallet: ${error.message}.`, 'Axewallet only writes to the layout of ESP-Miner (AxeOS); set this device up with its own tools. Nothing was written.');
+        throw new UsbSetupError(
+          'layout',
+          `This Bitaxe's flash layout is unknown to Axewallet: ${error.message}.`,
+          'Axewallet only writes to the layout of ESP-Miner (AxeOS); set this device up with its own tools. Nothing was written.',
+        );
       }
       throw error;
     }
@@ -190,7 +194,9 @@ export async function setUpOverUsb(request: UsbSetupRequest & { settings: Provis
         throw new UsbSetupError(
           'damaged',
           `This Bitaxe's settings partition ${what}. Nothing was written.`,
-          saved ? `Axewallet has a copy of this Bitaxe's settings from ${saved.createdAt}: choose "Restore the saved copy".` : 'Writing now could lose its factory data; reflash it with the Bitaxe web flasher and its factory file instead.',
+          saved
+            ? `Axewallet has a copy of this Bitaxe's settings from ${saved.createdAt}: choose "Restore the saved copy".`
+            : 'Writing now could lose its factory data; reflash it with the Bitaxe web flasher and its factory file instead.',
           saved?.id,
         );
       }
@@ -204,9 +210,14 @@ export async function setUpOverUsb(request: UsbSetupRequest & { settings: Provis
       if (error instanceof ProvisionRefused) throw new UsbSetupError('refused', error.message, 'Nothing was written to the Bitaxe.', backup?.id);
       throw error;
     }
-    const factoryBefore = readNvs(base).filter((e) => e.namespace !== 'main' || !plan.changes.includes(e.key)).map(formatEntry);
-    const factoryAfter = readNvs(plan.image).filter((e) => e.namespace !== 'main' || !plan.changes.includes(e.key)).map(formatEntry);
-    if (factoryBefore.join('\n') !== factoryAfter.join('\n')) throw new UsbSetupError('refused', 'The merged settings would change data Axewallet did not mean to touch.', 'This is a bug in Axewallet; nothing was written. Please report it.', backup?.id);
+    const factoryBefore = readNvs(base)
+      .filter((e) => e.namespace !== 'main' || !plan.changes.includes(e.key))
+      .map(formatEntry);
+    const factoryAfter = readNvs(plan.image)
+      .filter((e) => e.namespace !== 'main' || !plan.changes.includes(e.key))
+      .map(formatEntry);
+    if (factoryBefore.join('\n') !== factoryAfter.join('\n'))
+      throw new UsbSetupError('refused', 'The merged settings would change data Axewallet did not mean to touch.', 'This is a bug in Axewallet; nothing was written. Please report it.', backup?.id);
     report({ step: 'merge', state: 'done', message: `Changing ${plan.changes.length} setting${plan.changes.length === 1 ? '' : 's'}: ${plan.changes.join(', ')}.` });
 
     if (!backup) {
@@ -231,9 +242,14 @@ export async function restoreOverUsb(request: UsbSetupRequest & { backupId?: str
   try {
     const backup = request.backupId ? request.backups.get(request.backupId) : request.backups.list(link.mac)[0];
     if (!backup || backup.mac !== link.mac) {
-      throw new UsbSetupError('refused', `Axewallet has no saved copy of the settings of this Bitaxe (MAC ${link.mac}).`, 'Copies are saved when a Bitaxe is set up over USB; this one never was from this computer.');
+      throw new UsbSetupError(
+        'refused',
+        `Axewallet has no saved copy of the settings of this Bitaxe (MAC ${link.mac}).`,
+        'Copies are saved when a Bitaxe is set up over USB; this one never was from this computer.',
+      );
     }
-    if (backup.offset !== session.nvs.offset || backup.size !== session.nvs.size) throw new UsbSetupError('refused', 'The saved copy does not fit this Bitaxe’s settings partition.', 'Nothing was written.');
+    if (backup.offset !== session.nvs.offset || backup.size !== session.nvs.size)
+      throw new UsbSetupError('refused', 'The saved copy does not fit this Bitaxe’s settings partition.', 'Nothing was written.');
     report({ step: 'backup', state: 'done', message: `Restoring the copy saved ${backup.createdAt}.` });
     await writeAndBoot(session, request.backups.read(backup), backup, request.backups, report, 'restored');
     return { mac: link.mac, backup: request.backups.get(backup.id) ?? backup };

@@ -85,7 +85,11 @@ describe('firmware-patches/apply.sh', () => {
   });
 
   it.each([
-    ['older firmware whose settings function takes one argument', { 'main/http_server/http_server.c': 'bool check_settings_and_update(const cJSON * const root)\n{\n}\n' }, /does not define 'bool check_settings_and_update/],
+    [
+      'older firmware whose settings function takes one argument',
+      { 'main/http_server/http_server.c': 'bool check_settings_and_update(const cJSON * const root)\n{\n}\n' },
+      /does not define 'bool check_settings_and_update/,
+    ],
     ['firmware without system_api_json.h (before v2.15)', { 'main/http_server/system_api_json.h': undefined }, /older than v2\.15/],
     ['a main.c whose context moved on', { 'main/main.c': '#include "setup_ble.h"\nint app_main(void) {}\n' }, /hooks do not fit/],
     ['a different copy of our file already there', { 'main/usb_cmd.c': '/* old */\n' }, /already exists with other content/],

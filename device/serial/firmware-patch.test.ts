@@ -15,7 +15,20 @@ const patchDir = join(repoRoot, 'firmware-patches');
 
 function build(test: string, out: string): string {
   const binary = join(dir, out);
-  execFileSync('gcc', ['-std=c11', '-Wall', '-Wextra', '-Werror', '-I/usr/include/cjson', `-I${join(patchDir, 'main')}`, `-I${join(patchDir, 'test')}`, join(patchDir, 'main', 'usb_cmd_proto.c'), join(patchDir, 'test', test), '-lcjson', '-o', binary]);
+  execFileSync('gcc', [
+    '-std=c11',
+    '-Wall',
+    '-Wextra',
+    '-Werror',
+    '-I/usr/include/cjson',
+    `-I${join(patchDir, 'main')}`,
+    `-I${join(patchDir, 'test')}`,
+    join(patchDir, 'main', 'usb_cmd_proto.c'),
+    join(patchDir, 'test', test),
+    '-lcjson',
+    '-o',
+    binary,
+  ]);
   return binary;
 }
 

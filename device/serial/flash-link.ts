@@ -104,7 +104,8 @@ export class FlashLink {
     } catch (error) {
       if (!port.readable && !port.lost && /open|EACCES|EBUSY|ENOENT|lock|Permission/i.test(message(error))) throw portError(path, error);
       const reason = message(error);
-      if (/chip id|magic/i.test(reason)) return fail(new FlashLinkError('wrong-chip', `The device on ${path} is not an ESP32-S3 (${reason}).`, 'A Bitaxe has an ESP32-S3; check that this is the Bitaxe’s USB port.'));
+      if (/chip id|magic/i.test(reason))
+        return fail(new FlashLinkError('wrong-chip', `The device on ${path} is not an ESP32-S3 (${reason}).`, 'A Bitaxe has an ESP32-S3; check that this is the Bitaxe’s USB port.'));
       return fail(
         new FlashLinkError(
           'no-loader',
@@ -114,8 +115,10 @@ export class FlashLink {
       );
     }
     const chip = loader.chip.CHIP_NAME;
-    if (chip !== 'ESP32-S3') return fail(new FlashLinkError('wrong-chip', `The device on ${path} is an ${chip}, not the ESP32-S3 of a Bitaxe.`, 'Check that this is the Bitaxe’s USB port; nothing was written.'));
-    if (loader.secureDownloadMode) return fail(new FlashLinkError('secure', 'This ESP32-S3 is in secure download mode: its flash cannot be read.', 'This is not a stock Bitaxe; Axewallet cannot set it up over USB.'));
+    if (chip !== 'ESP32-S3')
+      return fail(new FlashLinkError('wrong-chip', `The device on ${path} is an ${chip}, not the ESP32-S3 of a Bitaxe.`, 'Check that this is the Bitaxe’s USB port; nothing was written.'));
+    if (loader.secureDownloadMode)
+      return fail(new FlashLinkError('secure', 'This ESP32-S3 is in secure download mode: its flash cannot be read.', 'This is not a stock Bitaxe; Axewallet cannot set it up over USB.'));
     try {
       const mac = (await loader.chip.readMac(loader)).toUpperCase();
       const link = new FlashLink(loader, transport, port, mac);
@@ -183,7 +186,8 @@ export class FlashLink {
         reportProgress: (_file: number, done: number, total: number) => onProgress?.(done, total),
       });
     } catch (error) {
-      if (/MD5 of file does not match/.test(message(error))) throw new FlashLinkError('verify', 'The settings written over USB did not read back the same (MD5 mismatch).', 'Axewallet writes the saved copy back; try another USB cable or port.');
+      if (/MD5 of file does not match/.test(message(error)))
+        throw new FlashLinkError('verify', 'The settings written over USB did not read back the same (MD5 mismatch).', 'Axewallet writes the saved copy back; try another USB cable or port.');
       throw this.fail(error);
     }
   }

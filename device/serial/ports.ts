@@ -47,7 +47,13 @@ export function listFromSysfs(sysRoot = '/sys', devRoot = '/dev'): UsbPort[] {
       const vendorId = readAttr(dir, 'idVendor');
       const productId = readAttr(dir, 'idProduct');
       if (vendorId && productId) {
-        ports.push({ path: join(devRoot, name), vendorId: vendorId.toLowerCase(), productId: productId.toLowerCase(), serialNumber: readAttr(dir, 'serial'), manufacturer: readAttr(dir, 'manufacturer') });
+        ports.push({
+          path: join(devRoot, name),
+          vendorId: vendorId.toLowerCase(),
+          productId: productId.toLowerCase(),
+          serialNumber: readAttr(dir, 'serial'),
+          manufacturer: readAttr(dir, 'manufacturer'),
+        });
         break;
       }
     }

@@ -15,10 +15,11 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 
-
 describe('console log parser', () => {
   it('reads every stratum line of the real firmware transcript', () => {
-    const lines = readFixture('axeos', 'research-bitaxe', 'stratum_parser_transcript.txt').split('\n').filter((l) => /^[IE] \(0\) stratum_api: [tr]x: \{/.test(l));
+    const lines = readFixture('axeos', 'research-bitaxe', 'stratum_parser_transcript.txt')
+      .split('\n')
+      .filter((l) => /^[IE] \(0\) stratum_api: [tr]x: \{/.test(l));
     const events = lines.map(parseConsoleLine);
     expect(events.length).toBeGreaterThan(20);
     expect(events.every((e) => e.kind === 'stratum-tx' || e.kind === 'stratum-rx')).toBe(true);
@@ -31,7 +32,14 @@ describe('console log parser', () => {
   it('strips colours and reads levels, tags, uptime, nonces, best difficulty, blocks, drops and replies', () => {
     expect(parseConsoleLine('\x1b[0;33mW (1234) wifi: weak signal\x1b[0m')).toEqual({ kind: 'log', level: 'W', uptimeMs: 1234, tag: 'wifi', message: 'weak signal' });
     expect(parseConsoleLine('I (21389971) asic_result: ID: 6a1f, ASIC nr: 0, Core: 12/3, ver: 20002000 Nonce 1A2B3C4D diff 1523.4 of 1000.')).toEqual({
-      kind: 'nonce', uptimeMs: 21389971, jobId: '6a1f', asic: 0, version: '20002000', nonce: '1a2b3c4d', difficulty: 1523.4, poolDifficulty: 1000,
+      kind: 'nonce',
+      uptimeMs: 21389971,
+      jobId: '6a1f',
+      asic: 0,
+      version: '20002000',
+      nonce: '1a2b3c4d',
+      difficulty: 1523.4,
+      poolDifficulty: 1000,
     });
     expect(parseConsoleLine('I (5) system: New best difficulty: 4096.5')).toMatchObject({ kind: 'best-difficulty', difficulty: 4096.5 });
     expect(parseConsoleLine('\x1b[0;32mI (9) system: FOUND BLOCK!!!!\x1b[0m')).toMatchObject({ kind: 'block-found' });
@@ -79,13 +87,22 @@ describe('finding USB ports', () => {
 
   it('falls back to /sys/class/tty when serialport cannot list (no udev)', async () => {
     const sysRoot = fakeSys();
-    expect(listFromSysfs(sysRoot).map((p) => `${p.path} ${p.vendorId}:${p.productId}`).sort()).toEqual(['/dev/ttyACM0 303a:1001', '/dev/ttyUSB0 10c4:ea60']);
+    expect(
+      listFromSysfs(sysRoot)
+        .map((p) => `${p.path} ${p.vendorId}:${p.productId}`)
+        .sort(),
+    ).toEqual(['/dev/ttyACM0 303a:1001', '/dev/ttyUSB0 10c4:ea60']);
     const ports = await listBitaxePorts({ sysRoot, list: () => Promise.reject(new Error('udevadm: not found')) });
     expect(ports).toEqual([{ path: '/dev/ttyACM0', vendorId: '303a', productId: '1001', serialNumber: 'A0:B7:65:12:34:56', manufacturer: undefined }]);
   });
 
   it('uses serialport’s list when it works, matching VID:PID case-insensitively', async () => {
-    const ports = await listBitaxePorts({ list: async () => [{ path: '/dev/cu.usbmodem1101', vendorId: '303A', productId: '1001' }, { path: '/dev/cu.other', vendorId: '0403', productId: '6001' }] });
+    const ports = await listBitaxePorts({
+      list: async () => [
+        { path: '/dev/cu.usbmodem1101', vendorId: '303A', productId: '1001' },
+        { path: '/dev/cu.other', vendorId: '0403', productId: '6001' },
+      ],
+    });
     expect(ports.map((p) => p.path)).toEqual(['/dev/cu.usbmodem1101']);
   });
 });

@@ -114,11 +114,43 @@ export function createAxeosApi(device: SimDevice, options: { liveIntervalMs: num
         return send(
           res,
           200,
-          device.scoreboard().map((s, rank) => ({ rank, since: s.since, difficulty: s.difficulty, job_id: s.jobId, extranonce2: s.extranonce2, ntime: Number.parseInt(s.ntime, 16), nonce: s.nonce.toUpperCase(), version_bits: s.versionBits.toUpperCase() })),
+          device.scoreboard().map((s, rank) => ({
+            rank,
+            since: s.since,
+            difficulty: s.difficulty,
+            job_id: s.jobId,
+            extranonce2: s.extranonce2,
+            ntime: Number.parseInt(s.ntime, 16),
+            nonce: s.nonce.toUpperCase(),
+            version_bits: s.versionBits.toUpperCase(),
+          })),
         );
       case 'GET /api/system/statistics': {
-        const labels = ['hashrate', 'hashrate_1m', 'hashrate_10m', 'hashrate_1h', 'errorPercentage', 'asicTemp', 'asicTemp2', 'vrTemp', 'asicVoltage', 'voltage', 'power', 'current', 'fanSpeed', 'fanRpm', 'fan2Rpm', 'wifiRssi', 'freeHeap', 'responseTime'];
-        const wanted = url.searchParams.get('columns')?.split(',').filter((c) => labels.includes(c)) ?? labels;
+        const labels = [
+          'hashrate',
+          'hashrate_1m',
+          'hashrate_10m',
+          'hashrate_1h',
+          'errorPercentage',
+          'asicTemp',
+          'asicTemp2',
+          'vrTemp',
+          'asicVoltage',
+          'voltage',
+          'power',
+          'current',
+          'fanSpeed',
+          'fanRpm',
+          'fan2Rpm',
+          'wifiRssi',
+          'freeHeap',
+          'responseTime',
+        ];
+        const wanted =
+          url.searchParams
+            .get('columns')
+            ?.split(',')
+            .filter((c) => labels.includes(c)) ?? labels;
         const indexes = [...wanted.map((c) => labels.indexOf(c)), labels.length];
         return send(res, 200, { currentTimestamp: device.uptimeMs(), labels: [...wanted, 'timestamp'], statistics: device.statistics().map((row) => indexes.map((i) => row[i] ?? 0)) });
       }

@@ -15,13 +15,14 @@ export class SimFlash {
   constructor(readonly size = FLASH_SIZE) {}
 
   private check(offset: number, length: number): void {
-    if (offset < 0 || length < 0 || offset + length > this.size) throw new RangeError(`flash access 0x${offset.toString(16)}+0x${length.toString(16)} is outside the ${this.size / 1024 / 1024} MB flash`);
+    if (offset < 0 || length < 0 || offset + length > this.size)
+      throw new RangeError(`flash access 0x${offset.toString(16)}+0x${length.toString(16)} is outside the ${this.size / 1024 / 1024} MB flash`);
   }
 
   read(offset: number, length: number): Uint8Array {
     this.check(offset, length);
     const out = new Uint8Array(length).fill(0xff);
-    for (let at = offset; at < offset + length; ) {
+    for (let at = offset; at < offset + length;) {
       const index = Math.floor(at / SECTOR);
       const within = at % SECTOR;
       const n = Math.min(SECTOR - within, offset + length - at);

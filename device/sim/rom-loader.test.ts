@@ -22,7 +22,10 @@ async function chip(): Promise<{ loader: ESPLoader; flash: SimFlash; usb: UsbLoa
   const flash = new SimFlash();
   let booted = 0;
   const wired: { usb?: UsbLoader } = {};
-  const console_ = await openSerialConsole(() => undefined, (bytes) => wired.usb?.onBytes(bytes) ?? false);
+  const console_ = await openSerialConsole(
+    () => undefined,
+    (bytes) => wired.usb?.onBytes(bytes) ?? false,
+  );
   cleanups.push(() => console_.close());
   const usb = new UsbLoader({ flash, mac: 'A0:B7:65:01:02:03', send: (b) => console_.writeBytes(b), onEnterLoader: () => undefined, onBootApp: () => booted++ });
   wired.usb = usb;

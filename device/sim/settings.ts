@@ -110,7 +110,9 @@ export function rulesFor(firmware: SimFirmware): Record<string, Rule> {
     Object.assign(rules, FLAT_POOL_RULES);
     rules.useFallbackStratum = { kind: 'bool' };
     // native Stratum V2 since v2.14 (nvs_config.c at v2.14.2: stratumprot 3 chars, sv2chantype 8, sv2authpubkey <= 52)
-    if (firmware === 'v2.14') for (const prefix of ['stratum', 'fallbackStratum']) Object.assign(rules, { [`${prefix}Protocol`]: str(3, 3), [`${prefix}V2ChannelType`]: str(8, 8), [`${prefix}V2AuthorityPubkey`]: str(0, 52) });
+    if (firmware === 'v2.14')
+      for (const prefix of ['stratum', 'fallbackStratum'])
+        Object.assign(rules, { [`${prefix}Protocol`]: str(3, 3), [`${prefix}V2ChannelType`]: str(8, 8), [`${prefix}V2AuthorityPubkey`]: str(0, 52) });
   }
   return rules;
 }

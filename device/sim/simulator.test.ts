@@ -48,7 +48,10 @@ async function recordingRelay(target: DevnetPool): Promise<{ port: number; conne
       seen.lines.push(...lines.filter(Boolean));
     });
     upstream.on('data', (data: Buffer) => client.write(data));
-    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       a.on('error', () => b.destroy());
       a.on('close', () => b.destroy());
     }
@@ -57,7 +60,6 @@ async function recordingRelay(target: DevnetPool): Promise<{ port: number; conne
   cleanups.push(() => new Promise((r) => server.close(r)));
   return { port: (server.address() as net.AddressInfo).port, connections };
 }
-
 
 function request(url: string, method = 'GET', body?: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {

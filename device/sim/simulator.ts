@@ -246,7 +246,17 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   });
 
   // v2.15 reads the pool *selection* at boot; edits to the selected slots apply on the next reconnect.
-  const bootPools = { primaryIndex: settings.primaryPoolIndex, secondaryIndex: settings.secondaryPoolIndex, useFallback: settings.useFallbackStratum !== 0, get primary() { return settings.pools[this.primaryIndex]; }, get fallback() { return settings.pools[this.secondaryIndex]; } };
+  const bootPools = {
+    primaryIndex: settings.primaryPoolIndex,
+    secondaryIndex: settings.secondaryPoolIndex,
+    useFallback: settings.useFallbackStratum !== 0,
+    get primary() {
+      return settings.pools[this.primaryIndex];
+    },
+    get fallback() {
+      return settings.pools[this.secondaryIndex];
+    },
+  };
 
   /** what a real device reads live from its state rather than from the 1 s sampler */
   const currentInfo = () => {

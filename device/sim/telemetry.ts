@@ -27,7 +27,27 @@ export function telemetryTick(rt: SimRuntime, model: ModelSpec, mining: boolean,
   rt.fanRpm = Math.round(heat.fanPercent * 85 + Math.random() * 40);
   rt.totalHashes += rt.hashrate * 1e9;
   if (settings.statsFrequency > 0 && rt.uptimeSeconds % settings.statsFrequency === 0) {
-    statistics.push([rt.hashrate, rt.hashrate1m, rt.hashrate10m, rt.hashrate1h, 0.21, rt.temperature, -1, rt.vrTemperature, settings.coreVoltage, 5109, rt.power, 3468, rt.fanPercent, rt.fanRpm, 0, -57, 8123456, rt.responseTime, uptimeMs]);
+    statistics.push([
+      rt.hashrate,
+      rt.hashrate1m,
+      rt.hashrate10m,
+      rt.hashrate1h,
+      0.21,
+      rt.temperature,
+      -1,
+      rt.vrTemperature,
+      settings.coreVoltage,
+      5109,
+      rt.power,
+      3468,
+      rt.fanPercent,
+      rt.fanRpm,
+      0,
+      -57,
+      8123456,
+      rt.responseTime,
+      uptimeMs,
+    ]);
     if (statistics.length > KEPT_STATISTICS) statistics.shift();
   }
   return heat.overheat;

@@ -140,14 +140,23 @@ describe('devnet mint with cashu-ts Wallet', () => {
     expect(found).toEqual(expect.arrayContaining(ids));
     expect(lookup.json.quotes.every((q: any) => q.pubkey === lockPub && q.amount_paid > q.amount_issued)).toBe(true);
     const quotes = await wallet.checkMintQuoteBatch('ehash', ids);
-    const prepared = await wallet.prepareBatchMint('ehash', quotes.map((q: any) => ({ amount: q.amount, quote: q })), { privkey: lockPriv });
+    const prepared = await wallet.prepareBatchMint(
+      'ehash',
+      quotes.map((q: any) => ({ amount: q.amount, quote: q })),
+      { privkey: lockPriv },
+    );
     const proofs = await wallet.completeBatchMint(prepared);
     expect(sum(proofs)).toBe(23n);
     walletProofs.push(...proofs);
     const again = await post('/v1/mint/quote/pubkey', { pubkeys: [lockPub], pubkey_signatures: [signQuoteLookup(mint.pubkey, lockPub, lockKey)], only_mintable: true });
     expect(again.json.quotes.filter((q: any) => ids.includes(q.quote))).toEqual([]);
     const all = await post('/v1/mint/quote/pubkey', { pubkeys: [lockPub], pubkey_signatures: [signQuoteLookup(mint.pubkey, lockPub, lockKey)] });
-    expect(all.json.quotes.filter((q: any) => ids.includes(q.quote)).map((q: any) => q.amount_issued).sort((a: number, b: number) => a - b)).toEqual([1, 2, 4, 16]);
+    expect(
+      all.json.quotes
+        .filter((q: any) => ids.includes(q.quote))
+        .map((q: any) => q.amount_issued)
+        .sort((a: number, b: number) => a - b),
+    ).toEqual([1, 2, 4, 16]);
   });
 
   it('swaps, checks state and refuses double spends, also two concurrent swaps of one proof', async () => {
@@ -182,7 +191,13 @@ describe('devnet mint with cashu-ts Wallet', () => {
     const token = getEncodedToken({ mint: mint.url, unit: mint.unit, proofs: send });
     const receiver = await newWallet();
     const stranger = secp256k1.utils.randomSecretKey();
-    const wrong = await post('/v1/swap', { inputs: wire(send), outputs: freshOutputs(send.map((p) => BigInt(p.amount.toString())), receiver.keysetId) });
+    const wrong = await post('/v1/swap', {
+      inputs: wire(send),
+      outputs: freshOutputs(
+        send.map((p) => BigInt(p.amount.toString())),
+        receiver.keysetId,
+      ),
+    });
     expect(wrong.json.code).toBe(ErrorCode.PROOF_VERIFICATION_FAILED);
     await expect(receiver.receive(token, { privkey: bytesToHex(stranger) })).rejects.toThrow();
     const received = await receiver.receive(token, { privkey: bytesToHex(receiverKey) });
@@ -322,7 +337,10 @@ describe('devnet mint rules and hooks', () => {
       expect(typeof res.json.detail).toBe('string');
       expect(typeof res.json.code).toBe('number');
     }
-    const huge = await fetch(`${mint.url}/v1/swap`, { method: 'POST', body: 'x'.repeat(600 * 1024) }).then((r) => r.status, () => 413);
+    const huge = await fetch(`${mint.url}/v1/swap`, { method: 'POST', body: 'x'.repeat(600 * 1024) }).then(
+      (r) => r.status,
+      () => 413,
+    );
     expect(huge).toBe(413);
     expect((await fetch(`${mint.url}/v1/nothing`)).status).toBe(404);
     expect((await fetch(`${mint.url}/v1/mint/quote/ehash/does-not-exist`)).status).toBe(400);
@@ -360,20 +378,57 @@ describe('devnet mint rules and hooks', () => {
     };
     const value = (depth: number): unknown => {
       switch (rand(depth > 2 ? 6 : 9)) {
-        case 0: return null;
-        case 1: return rand(2) === 0;
-        case 2: return rand(2) ? rand(1_000_000) - 500 : 2n ** BigInt(rand(80));
-        case 3: return ['', 'ehash', lockPub, `02${'00'.repeat(32)}`, 'x'.repeat(rand(300)), '["P2PK",{}]'][rand(6)];
-        case 4: return rand(1000) / 7;
-        case 5: return headerHash();
-        case 6: return Array.from({ length: rand(4) }, () => value(depth + 1));
+        case 0:
+          return null;
+        case 1:
+          return rand(2) === 0;
+        case 2:
+          return rand(2) ? rand(1_000_000) - 500 : 2n ** BigInt(rand(80));
+        case 3:
+          return ['', 'ehash', lockPub, `02${'00'.repeat(32)}`, 'x'.repeat(rand(300)), '["P2PK",{}]'][rand(6)];
+        case 4:
+          return rand(1000) / 7;
+        case 5:
+          return headerHash();
+        case 6:
+          return Array.from({ length: rand(4) }, () => value(depth + 1));
         default: {
-          const keys = ['quote', 'quotes', 'outputs', 'inputs', 'amount', 'id', 'B_', 'C', 'secret', 'witness', 'signature', 'signatures', 'Ys', 'pubkeys', 'pubkey_signatures', 'quote_amounts', 'pubkey', 'header_hash', 'unit'];
+          const keys = [
+            'quote',
+            'quotes',
+            'outputs',
+            'inputs',
+            'amount',
+            'id',
+            'B_',
+            'C',
+            'secret',
+            'witness',
+            'signature',
+            'signatures',
+            'Ys',
+            'pubkeys',
+            'pubkey_signatures',
+            'quote_amounts',
+            'pubkey',
+            'header_hash',
+            'unit',
+          ];
           return Object.fromEntries(Array.from({ length: rand(5) + 1 }, () => [keys[rand(keys.length)]!, value(depth + 1)]));
         }
       }
     };
-    const paths = ['/v1/swap', '/v1/mint/ehash', '/v1/mint/ehash/batch', '/v1/mint/quote/ehash', '/v1/mint/quote/ehash/check', '/v1/mint/quote/pubkey', '/v1/mint/quote/ehash/pubkey', '/v1/checkstate', '/v1/restore'];
+    const paths = [
+      '/v1/swap',
+      '/v1/mint/ehash',
+      '/v1/mint/ehash/batch',
+      '/v1/mint/quote/ehash',
+      '/v1/mint/quote/ehash/check',
+      '/v1/mint/quote/pubkey',
+      '/v1/mint/quote/ehash/pubkey',
+      '/v1/checkstate',
+      '/v1/restore',
+    ];
     for (let i = 0; i < 240; i++) {
       const res = await post(paths[i % paths.length]!, value(0));
       expect(res.status).toBeLessThan(500);
@@ -388,7 +443,10 @@ describe('devnet mint rules and hooks', () => {
     try {
       const results = await Promise.all(
         [mint.url, twin.url].map((url) =>
-          fetch(`${url}/v1/swap`, { method: 'POST', body: JSONInt.stringify({ inputs: [proof], outputs: freshOutputs([4n], keysetId) }) }).then(async (r) => ({ status: r.status, json: JSONInt.parse(await r.text()) as any })),
+          fetch(`${url}/v1/swap`, { method: 'POST', body: JSONInt.stringify({ inputs: [proof], outputs: freshOutputs([4n], keysetId) }) }).then(async (r) => ({
+            status: r.status,
+            json: JSONInt.parse(await r.text()) as any,
+          })),
         ),
       );
       expect(results.map((r) => r.status).sort()).toEqual([200, 400]);

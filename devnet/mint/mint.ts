@@ -391,7 +391,12 @@ export class Mint {
     if (signatures && signatures.length !== ids.length) throw bad('signatures must have one entry per quote');
     const signed = prepareOutputs(outputs);
     quotes.forEach((q, i) => this.checkQuoteSignature(q, signed, signatures?.[i]));
-    return { signatures: this.issue(quotes.map((quote, i) => ({ quote, amount: amounts[i]! })), outputs) };
+    return {
+      signatures: this.issue(
+        quotes.map((quote, i) => ({ quote, amount: amounts[i]! })),
+        outputs,
+      ),
+    };
   }
 
   // ---- swap, checkstate, restore ----

@@ -9,14 +9,7 @@ import type { BlockTemplate, SyntheticChain } from './chain';
 
 /** Reject reasons, named as SRI's SubmitShares.Error codes (plus the timestamp check every pool makes). */
 export type ShareRejectReason =
-  | 'invalid-channel-id'
-  | 'invalid-job-id'
-  | 'stale-share'
-  | 'bad-extranonce-size'
-  | 'version-rolling-not-allowed'
-  | 'invalid-timestamp'
-  | 'difficulty-too-low'
-  | 'duplicate-share';
+  'invalid-channel-id' | 'invalid-job-id' | 'stale-share' | 'bad-extranonce-size' | 'version-rolling-not-allowed' | 'invalid-timestamp' | 'difficulty-too-low' | 'duplicate-share';
 
 export interface ShareSubmission {
   jobId: number;
@@ -35,9 +28,7 @@ export interface ShareSubmission {
   target: bigint;
 }
 
-export type ShareVerdict =
-  | { ok: true; template: BlockTemplate; header: Uint8Array; headerHash: Uint8Array }
-  | { ok: false; reason: ShareRejectReason };
+export type ShareVerdict = { ok: true; template: BlockTemplate; header: Uint8Array; headerHash: Uint8Array } | { ok: false; reason: ShareRejectReason };
 
 /** How far ahead of the pool's clock a miner's ntime may run (Bitcoin's two-hour rule). */
 export const MAX_NTIME_AHEAD_SECONDS = 7200;

@@ -114,14 +114,7 @@ describe('devnet pool, Stratum V1 port', () => {
   it("answers ESP-Miner's connect sequence the way its parser expects, difficulty before work", async () => {
     const c = await client();
     const wire = espMinerWireLines();
-    expect(wire.map((l) => JSON.parse(l).method)).toEqual([
-      'mining.configure',
-      'mining.subscribe',
-      'mining.authorize',
-      'mining.suggest_difficulty',
-      'mining.extranonce.subscribe',
-      'mining.submit',
-    ]);
+    expect(wire.map((l) => JSON.parse(l).method)).toEqual(['mining.configure', 'mining.subscribe', 'mining.authorize', 'mining.suggest_difficulty', 'mining.extranonce.subscribe', 'mining.submit']);
     const submitLine = wire.pop()!;
     for (const line of wire) c.send(line);
 
@@ -324,7 +317,11 @@ describe('devnet pool, Sv1 answers as a miner reads them', () => {
     socket.write('{"id":1,"method":"mining.subscribe","params":["bitaxe/BM1370/v2.15.0"]}\n{"id":2,"method":"mining.authorize","params":["w","x"]}\n');
     const firstRead = await new Promise<string>((resolve) => socket.once('data', (data: Buffer) => resolve(data.toString('utf8'))));
     socket.destroy();
-    const methods = firstRead.split('\n').filter(Boolean).map((line) => parseSv1Line(line)).map((m) => (m.kind === 'request' ? m.method : `result ${String(m.id)}`));
+    const methods = firstRead
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => parseSv1Line(line))
+      .map((m) => (m.kind === 'request' ? m.method : `result ${String(m.id)}`));
     expect(methods).toEqual(['result 1', 'result 2', 'mining.set_difficulty', 'mining.notify']);
   });
 

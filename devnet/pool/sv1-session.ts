@@ -5,17 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import {
-  parseSv1Line,
-  SV1_ERRORS,
-  Sv1LineSplitter,
-  Sv1ProtocolError,
-  sv1Error,
-  sv1Request,
-  sv1Result,
-  type Sv1Id,
-  type Sv1Request,
-} from '../../lib/protocol/sv1/codec';
+import { parseSv1Line, SV1_ERRORS, Sv1LineSplitter, Sv1ProtocolError, sv1Error, sv1Request, sv1Result, type Sv1Id, type Sv1Request } from '../../lib/protocol/sv1/codec';
 import { notifyParams, type Sv1Job } from '../../lib/protocol/sv1/job';
 import { difficultyFromTarget, swapWords32, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
 import { VERSION_ROLLING_MASK, type BlockTemplate } from './chain';
@@ -157,7 +147,16 @@ export class Sv1PoolSession implements PoolSession {
         return this.write(sv1Result(id, this.configure(params)));
       case 'mining.subscribe':
         this.subscribed = true;
-        this.write(sv1Result(id, [[['mining.set_difficulty', String(this.connectionId)], ['mining.notify', String(this.connectionId)]], bytesToHex(this.extranonce1), this.ctx.settings.sv1ExtranonceSize]));
+        this.write(
+          sv1Result(id, [
+            [
+              ['mining.set_difficulty', String(this.connectionId)],
+              ['mining.notify', String(this.connectionId)],
+            ],
+            bytesToHex(this.extranonce1),
+            this.ctx.settings.sv1ExtranonceSize,
+          ]),
+        );
         return this.startMiningIfReady();
       case 'mining.authorize': {
         const user = params[0];
@@ -185,7 +184,8 @@ export class Sv1PoolSession implements PoolSession {
       if (extension === 'version-rolling' && !this.ctx.settings.sv1VersionRolling) {
         result['version-rolling'] = false;
       } else if (extension === 'version-rolling') {
-        const requested = typeof options['version-rolling.mask'] === 'string' && HEX8.test(options['version-rolling.mask']) ? Number.parseInt(options['version-rolling.mask'], 16) : VERSION_ROLLING_MASK;
+        const requested =
+          typeof options['version-rolling.mask'] === 'string' && HEX8.test(options['version-rolling.mask']) ? Number.parseInt(options['version-rolling.mask'], 16) : VERSION_ROLLING_MASK;
         this.versionMask = (requested & VERSION_ROLLING_MASK) >>> 0;
         result['version-rolling'] = true;
         result['version-rolling.mask'] = this.versionMask.toString(16).padStart(8, '0');

@@ -386,7 +386,6 @@ describe('devnet pool, Stratum V2 port with the mint', () => {
   });
 });
 
-
 describe('devnet pool, Sv2 vardiff and partial batches', () => {
   let devnet: Devnet;
   afterEach(async () => {

@@ -143,12 +143,7 @@ export class Sv2PoolSession implements PoolSession {
       extranoncePrefix: this.ctx.allocateExtranoncePrefix(),
       extranonceSize: message.minExtranonceSize,
       lockingKey,
-      vardiff: new Vardiff(
-        { sharesPerMinute: this.ctx.settings.sharesPerMinute, retargetSeconds: this.ctx.settings.retargetSeconds, floorTarget: this.ctx.floorTarget },
-        target,
-        maxTarget,
-        nowMs,
-      ),
+      vardiff: new Vardiff({ sharesPerMinute: this.ctx.settings.sharesPerMinute, retargetSeconds: this.ctx.settings.retargetSeconds, floorTarget: this.ctx.floorTarget }, target, maxTarget, nowMs),
       jobTargets: new Map(),
       stats: this.ctx.stats.open({ port: 'sv2', connectionId: this.connectionId, channelId: id, worker: identity.worker, lockingKey }),
       batch: { count: 0, sum: 0n, lastSequence: 0, lastShareMs: nowMs },

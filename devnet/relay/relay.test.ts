@@ -112,7 +112,14 @@ describe('devnet relay', () => {
     watcher.send(['REQ', 'live', { kinds: [5], '#k': ['7375'] }]);
     await watcher.waitFor((m) => m[0] === 'EOSE');
 
-    const deletion = sign({ kind: 5, tags: [['e', token.id], ['k', '7375']], content: '' });
+    const deletion = sign({
+      kind: 5,
+      tags: [
+        ['e', token.id],
+        ['k', '7375'],
+      ],
+      content: '',
+    });
     expect((await client.publish(deletion))[2]).toBe(true);
 
     expect(await client.query({ ids: [token.id] })).toHaveLength(0);
@@ -126,7 +133,16 @@ describe('devnet relay', () => {
     const { relay, client } = await start();
     const token = sign({});
     await client.publish(token);
-    await client.publish(sign({ kind: 5, tags: [['e', token.id], ['k', '7375']], content: '' }));
+    await client.publish(
+      sign({
+        kind: 5,
+        tags: [
+          ['e', token.id],
+          ['k', '7375'],
+        ],
+        content: '',
+      }),
+    );
     const late = await RawClient.open(relay.url);
     clients.push(late);
     const [, , ok, reason] = await late.publish(token);
@@ -139,7 +155,19 @@ describe('devnet relay', () => {
     const { client } = await start();
     const token = sign({});
     await client.publish(token);
-    await client.publish(sign({ kind: 5, tags: [['e', token.id], ['k', '7375']], content: '' }, otherKey));
+    await client.publish(
+      sign(
+        {
+          kind: 5,
+          tags: [
+            ['e', token.id],
+            ['k', '7375'],
+          ],
+          content: '',
+        },
+        otherKey,
+      ),
+    );
     expect(await client.query({ ids: [token.id] })).toHaveLength(1);
   });
 

@@ -7,7 +7,13 @@ async function errorFor(page: Page, label: string | RegExp): Promise<string> {
   const field = page.getByLabel(label, { exact: typeof label === 'string' });
   // a field is described by its hint and its error: the error is the one that announces itself (role alert)
   const describedBy = (await field.getAttribute('aria-describedby')) ?? '';
-  const error = page.locator(describedBy.split(' ').filter(Boolean).map((id) => `[id="${id}"][role="alert"]`).join(', ') || '[data-none]');
+  const error = page.locator(
+    describedBy
+      .split(' ')
+      .filter(Boolean)
+      .map((id) => `[id="${id}"][role="alert"]`)
+      .join(', ') || '[data-none]',
+  );
   expect((await error.count()) === 1, `the field "${label}" must point to its error message, describedby "${describedBy}"`);
   expect((await field.getAttribute('aria-invalid')) === 'true', `the field "${label}" must be marked invalid`);
   return (await error.textContent()) ?? '';
@@ -44,7 +50,10 @@ export const badInputsForms: Journey = {
 
     step('the server refuses an invalid pool URL too');
     const refused = await serve.api_call<{ error: { message: string; field?: string } }>('PUT', '/settings', { upstreams: [{ url: 'stratum+tcp://pool:99999' }] });
-    expect(refused.status === 400 && refused.body.error.field === 'upstreams.0.url', `PUT /settings with a bad upstream must be 400 naming the field, got ${refused.status} ${JSON.stringify(refused.body)}`);
+    expect(
+      refused.status === 400 && refused.body.error.field === 'upstreams.0.url',
+      `PUT /settings with a bad upstream must be 400 naming the field, got ${refused.status} ${JSON.stringify(refused.body)}`,
+    );
 
     step('bad relay');
     await page.getByLabel('Add relay', { exact: true }).fill('https://relay.example');
@@ -137,7 +146,10 @@ export const badInputsBackend: Journey = {
     const other = await openPage(misled.url);
     await other.page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
     const failover = other.page.getByRole('list', { name: 'Failover order' });
-    await failover.getByText(/key|authority|handshake|certificate|signature/i).first().waitFor({ timeout: 60_000 });
+    await failover
+      .getByText(/key|authority|handshake|certificate|signature/i)
+      .first()
+      .waitFor({ timeout: 60_000 });
     const upstream = (await misled.api_call<{ upstream: { connected: boolean } }>('GET', '/mining')).body.upstream;
     expect(!upstream.connected, 'a pool whose key does not match is never used');
     await shot(other.page, 'wrong-authority-key');

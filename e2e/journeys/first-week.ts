@@ -32,8 +32,7 @@ async function stopMining(serve: ServeInstance, deviceId: string): Promise<void>
   await serve.api_call('POST', `/devices/${deviceId}/undo-proxy`);
 }
 
-const balanceAtMint = (state: Awaited<ReturnType<typeof wallet>>, mint: string) =>
-  state.balances.filter((b) => b.mint === mint).reduce((sum, b) => sum + BigInt(b.amount), 0n);
+const balanceAtMint = (state: Awaited<ReturnType<typeof wallet>>, mint: string) => state.balances.filter((b) => b.mint === mint).reduce((sum, b) => sum + BigInt(b.amount), 0n);
 
 export async function fillPassphrase(page: Page): Promise<void> {
   await page.getByLabel('Passphrase to lock the wallet on this machine').fill(PASSPHRASE);
@@ -226,7 +225,10 @@ export const oneRelayList: Journey = {
     expect(saved.theme === 'dark' && saved.relays.includes(extra.url), `saving the theme keeps the relays, got ${JSON.stringify(saved)}`);
     await page.reload();
     await page.getByRole('list', { name: 'Saved backup relays' }).getByText(extra.url).waitFor();
-    expect((await backupOf(serve)).relays.some((r) => r.url === extra.url), 'the backup still uses the relay');
+    expect(
+      (await backupOf(serve)).relays.some((r) => r.url === extra.url),
+      'the backup still uses the relay',
+    );
     await shot(page, 'settings-relays-kept');
 
     step('unsaved changes ask before leaving');

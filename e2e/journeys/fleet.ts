@@ -14,7 +14,18 @@ export const fleet: Journey = {
     expect(serve.stratum, 'serve prints its Stratum port');
     const sims = await Promise.all(
       ['127.0.0.2', '127.0.0.3', '127.0.0.4'].map(async (host, i) => {
-        const sim = await startCli<SimReady>(`journey-fleet-sim-${i}`, ['sim', '--host', host, '--pool', `127.0.0.1:${serve.stratum!.port}`, '--suggested-difficulty', '0', '--hashes-per-second', '5000', '--no-serial']);
+        const sim = await startCli<SimReady>(`journey-fleet-sim-${i}`, [
+          'sim',
+          '--host',
+          host,
+          '--pool',
+          `127.0.0.1:${serve.stratum!.port}`,
+          '--suggested-difficulty',
+          '0',
+          '--hashes-per-second',
+          '5000',
+          '--no-serial',
+        ]);
         cleanup(() => sim.stop());
         return sim;
       }),

@@ -11,4 +11,23 @@ import { smoke } from './smoke';
 import { usbSetup } from './usb-setup';
 import { devicesAndWizard, earnedChart, walletSendReceive } from './wallet-ui';
 
-export const journeys: Journey[] = [smoke, localNeighbour, badInputsForms, badInputsBackend, mineSendReceive, restoreFromNostr, upstreamOutage, walletSendReceive, earnedChart, devicesAndWizard, usbSetup, wordsConfirmed, oneRelayList, usbLookup, twoHomesRestore, integrations, fleet, settingsSaved];
+export const journeys: Journey[] = [
+  smoke,
+  localNeighbour,
+  badInputsForms,
+  badInputsBackend,
+  mineSendReceive,
+  restoreFromNostr,
+  upstreamOutage,
+  walletSendReceive,
+  earnedChart,
+  devicesAndWizard,
+  usbSetup,
+  wordsConfirmed,
+  oneRelayList,
+  usbLookup,
+  twoHomesRestore,
+  integrations,
+  fleet,
+  settingsSaved,
+];

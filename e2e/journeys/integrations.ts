@@ -44,7 +44,10 @@ export const integrations: Journey = {
     await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Integrations', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Integrations' }).waitFor();
-    await page.getByText(/\/health/).first().waitFor();
+    await page
+      .getByText(/\/health/)
+      .first()
+      .waitFor();
     await shot(page, 'integrations-empty');
 
     step('MQTT');
@@ -58,7 +61,7 @@ export const integrations: Journey = {
     await mqtt.getByRole('button', { name: 'Send a test to MQTT' }).click();
     await page.getByText(/Test sent to axewallet\/[0-9a-f]{8}\/events/).waitFor({ timeout: 15_000 });
     await waitFor(() => events.some((e) => e.topic.endsWith('/events') && JSON.parse(e.payload).event_type === 'test'), 'the broker delivered the test event', 10_000);
-    expect(await mqtt.getByLabel('Password').inputValue() === '', 'the password field is emptied after saving');
+    expect((await mqtt.getByLabel('Password').inputValue()) === '', 'the password field is emptied after saving');
     expect(!JSON.stringify(await serve.api_call('GET', '/integrations')).includes('mqtt-pass-5e2'), 'the MQTT password is never read back');
     await shot(page, 'mqtt-test-sent');
 

@@ -101,7 +101,11 @@ export const mineSendReceive: Journey = {
     step('dashboard shows it live');
     await page.getByRole('button', { name: 'Go to the dashboard' }).click();
     await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
-    await page.getByRole('list', { name: 'Live share, quote and proof events' }).getByText(/proof minted/).first().waitFor({ timeout: 120_000 });
+    await page
+      .getByRole('list', { name: 'Live share, quote and proof events' })
+      .getByText(/proof minted/)
+      .first()
+      .waitFor({ timeout: 120_000 });
     await page.getByRole('radio', { name: '1h' }).click();
     await page.waitForTimeout(3000);
     await shot(page, 'dashboard-live');
@@ -116,7 +120,11 @@ export const mineSendReceive: Journey = {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Wallet', exact: true }).click();
     await page.getByRole('table', { name: 'Balances' }).waitFor();
     // the balance also reads as expected work (the demo pool's minimum difficulty, learned from its quotes)
-    await page.getByRole('table', { name: 'Balances' }).getByRole('cell', { name: /hashes/ }).first().waitFor();
+    await page
+      .getByRole('table', { name: 'Balances' })
+      .getByRole('cell', { name: /hashes/ })
+      .first()
+      .waitFor();
     const before = await wallet(a);
     const mint = before.balances[0]!.mint;
     const unit = before.balances[0]!.unit;
@@ -142,7 +150,10 @@ export const mineSendReceive: Journey = {
     // the token's mint is the first instance's demo mint, which this wallet never used: it asks first
     await other.page.getByLabel('I know this mint and trust it').check();
     await other.page.getByRole('button', { name: 'Trust this mint and receive' }).click();
-    await other.page.getByRole('status').filter({ hasText: /^Received / }).waitFor({ timeout: 60_000 });
+    await other.page
+      .getByRole('status')
+      .filter({ hasText: /^Received / })
+      .waitFor({ timeout: 60_000 });
     await shot(other.page, 'second-instance-received');
 
     step('balances add up');
@@ -163,7 +174,10 @@ export const mineSendReceive: Journey = {
       1000,
     );
     const sendsAfter = await b.api_call<{ entries: Array<{ kind: string; amount: number | string }> }>('GET', '/wallet/history?limit=100');
-    expect(sendsAfter.body.entries.some((e) => e.kind === 'receive' && BigInt(e.amount) === amount), "the receiver's history shows the receive");
+    expect(
+      sendsAfter.body.entries.some((e) => e.kind === 'receive' && BigInt(e.amount) === amount),
+      "the receiver's history shows the receive",
+    );
 
     step('devices and backup pages show the live state');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices', exact: true }).click();
@@ -222,7 +236,12 @@ export const restoreFromNostr: Journey = {
     await searchOnly(page, [relay]);
     await shot(page, 'restore-form');
     await page.getByRole('button', { name: 'Restore', exact: true }).click();
-    await page.getByRole('status').filter({ hasText: /Restoring/ }).first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Restoring/ })
+      .first()
+      .waitFor({ timeout: 10_000 })
+      .catch(() => undefined);
     await shot(page, 'restore-progress');
     await page.getByText('Wallet restored.').waitFor({ timeout: 120_000 });
     await shot(page, 'restored');
@@ -233,7 +252,10 @@ export const restoreFromNostr: Journey = {
       expect(balancesByKey(restored).get(key) === value, `balance ${key}: restored ${balancesByKey(restored).get(key)} vs ${value}`);
     }
     const restoredEntries = await history(c);
-    expect(restoredEntries.length > 0, 'the restored wallet has a history: backup.restore brought the proofs back but no history entry (the NIP-60 kind 7376 history events are not imported into wallet.history)');
+    expect(
+      restoredEntries.length > 0,
+      'the restored wallet has a history: backup.restore brought the proofs back but no history entry (the NIP-60 kind 7376 history events are not imported into wallet.history)',
+    );
     const restoredHistory = historyNet(restoredEntries);
     for (const [key, value] of expectedHistory) {
       expect(restoredHistory.get(key) === value, `history net ${key}: restored ${restoredHistory.get(key)} vs ${value}`);

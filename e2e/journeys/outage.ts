@@ -42,7 +42,18 @@ export const upstreamOutage: Journey = {
     expect(created.status === 200, `wallet created, got ${created.status}`);
 
     step('a simulated Bitaxe mines through Axewallet');
-    const sim = await startCli<SimReady>('journey-3-sim', ['sim', '--host', '127.0.0.3', '--pool', `127.0.0.1:${serve.stratum.port}`, '--suggested-difficulty', '0', '--hashes-per-second', '20000', '--no-serial']);
+    const sim = await startCli<SimReady>('journey-3-sim', [
+      'sim',
+      '--host',
+      '127.0.0.3',
+      '--pool',
+      `127.0.0.1:${serve.stratum.port}`,
+      '--suggested-difficulty',
+      '0',
+      '--hashes-per-second',
+      '20000',
+      '--no-serial',
+    ]);
     cleanup(() => sim.stop());
     const mining = async () => (await serve.api_call<MiningJson>('GET', '/mining')).body;
     const miner = await waitFor(async () => (await mining()).miners.find((m) => m.difficulty !== null), 'the simulated Bitaxe connects to the proxy and gets a difficulty', 60_000, 500);
@@ -52,12 +63,19 @@ export const upstreamOutage: Journey = {
 
     const { page } = await openPage(serve.url);
     await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
-    await page.getByRole('list', { name: 'Failover order' }).getByText(/· in use/).first().waitFor();
+    await page
+      .getByRole('list', { name: 'Failover order' })
+      .getByText(/· in use/)
+      .first()
+      .waitFor();
     await shot(page, 'mining-on-primary');
 
     step('the pool stops');
     primary.signal('SIGSTOP');
-    await page.getByText(/on failover/).first().waitFor({ timeout: 150_000 });
+    await page
+      .getByText(/on failover/)
+      .first()
+      .waitFor({ timeout: 150_000 });
     const during = await mining();
     expect(during.upstream.failover && during.upstream.activeIndex === 1, `the proxy moved to the secondary: ${JSON.stringify(during.upstream)}`);
     await shot(page, 'failover');
@@ -66,11 +84,19 @@ export const upstreamOutage: Journey = {
 
     step('it returns');
     primary.signal('SIGCONT');
-    await waitFor(async () => {
-      const now = await mining();
-      return !now.upstream.failover && now.upstream.activeIndex === 0;
-    }, 'the proxy returns to the primary', 180_000, 1000);
-    await page.getByText(/on failover/).first().waitFor({ state: 'detached', timeout: 10_000 });
+    await waitFor(
+      async () => {
+        const now = await mining();
+        return !now.upstream.failover && now.upstream.activeIndex === 0;
+      },
+      'the proxy returns to the primary',
+      180_000,
+      1000,
+    );
+    await page
+      .getByText(/on failover/)
+      .first()
+      .waitFor({ state: 'detached', timeout: 10_000 });
     const back = (await mining()).shares.accepted;
     await waitFor(async () => (await mining()).shares.accepted > back, 'mining resumes on the primary', 120_000, 1000);
     await shot(page, 'back-on-primary');

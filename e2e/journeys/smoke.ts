@@ -98,7 +98,10 @@ export const smoke: Journey = {
     step('the engine goes away');
     await serve.stop();
     await page.getByText('Axewallet is not answering.').first().waitFor({ timeout: 15_000 });
-    await page.getByLabel('Status').getByText(/Axewallet\s+offline/).waitFor();
+    await page
+      .getByLabel('Status')
+      .getByText(/Axewallet\s+offline/)
+      .waitFor();
     await shot(page, 'engine-gone');
 
     const csp = problems.filter((p) => /Content Security Policy|page error/i.test(p) && !/ERR_CONNECTION_REFUSED/.test(p));

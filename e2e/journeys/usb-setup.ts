@@ -28,7 +28,15 @@ export const usbSetup: Journey = {
   async run({ openPage, shot, step, cleanup }) {
     step('a stock Bitaxe on a pty, its settings in flash');
     // its owner pointed it at a hashpool over Stratum V2 (suggested difficulty 0, so the CPU-speed simulator meets the proxy's target)
-    const hashpool = { stratumProtocol: 'SV2', stratumURL: 'pool.hashpool.test', stratumPort: 34254, stratumSuggestedDifficulty: 0, stratumV2ChannelType: 'extended', stratumV2AuthorityPubkey: '9auqWEzQDVyd2oe1JVGFLMLHZtCo2FFqZwtKA5gd9xbuEu7PH72', stratumV2RequireAuth: true };
+    const hashpool = {
+      stratumProtocol: 'SV2',
+      stratumURL: 'pool.hashpool.test',
+      stratumPort: 34254,
+      stratumSuggestedDifficulty: 0,
+      stratumV2ChannelType: 'extended',
+      stratumV2AuthorityPubkey: '9auqWEzQDVyd2oe1JVGFLMLHZtCo2FFqZwtKA5gd9xbuEu7PH72',
+      stratumV2RequireAuth: true,
+    };
     const entries = readNvs(new Uint8Array(readFileSync(fixturePath('nvs', 'device-sim.bin')))).map((e) =>
       e.key === 'pool_1' ? { ...e, value: JSON.stringify({ ...(JSON.parse(String(e.value)) as object), ...hashpool }) } : e,
     );
@@ -102,6 +110,9 @@ export const usbSetup: Journey = {
     await page.getByText(/First share accepted/).waitFor({ timeout: 60_000 });
     await shot(page, 'usb-mining');
     const devices = await serve.api_call<{ devices: Array<{ mac: string; viaAxewallet: boolean }> }>('GET', '/devices');
-    expect(devices.body.devices.some((d) => d.mac === sim.mac && d.viaAxewallet), 'the Bitaxe is on the Devices list, mining through Axewallet');
+    expect(
+      devices.body.devices.some((d) => d.mac === sim.mac && d.viaAxewallet),
+      'the Bitaxe is on the Devices list, mining through Axewallet',
+    );
   },
 };

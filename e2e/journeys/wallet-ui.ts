@@ -113,7 +113,10 @@ export const walletSendReceive: Journey = {
     const exactText = (await shown.locator('.amount-exact').innerText()).trim();
     expect(/^[\d,]+ hash$/.test(exactText) && (await shown.locator('.amount-exact').isVisible()), `the exact balance shows on focus, got "${exactText}"`);
     await shot(page, 'exact-balance-on-focus');
-    await balances.getByRole('cell', { name: /hashes/ }).first().waitFor();
+    await balances
+      .getByRole('cell', { name: /hashes/ })
+      .first()
+      .waitFor();
 
     step('amounts as the UI shows them: k/M and Max');
     const amountField = page.getByLabel(/^Amount to send/);
@@ -152,11 +155,17 @@ export const walletSendReceive: Journey = {
     expect(await receiveButton.isDisabled(), 'receiving waits for the confirmation');
     await shot(other.page, 'unknown-mint-asks-first');
     const refused = await b.api_call<{ error: { code: string; details?: Record<string, string> } }>('POST', '/wallet/receive', { token });
-    expect(refused.status === 409 && refused.body.error.details?.mint === state.balances[0]!.mint, `the API refuses an unconfirmed mint with its URL, got ${refused.status} ${JSON.stringify(refused.body)}`);
+    expect(
+      refused.status === 409 && refused.body.error.details?.mint === state.balances[0]!.mint,
+      `the API refuses an unconfirmed mint with its URL, got ${refused.status} ${JSON.stringify(refused.body)}`,
+    );
     expect(balanceAt(await wallet(b)) === 0n, 'nothing was received before the confirmation');
     await other.page.getByLabel('I know this mint and trust it').check();
     await receiveButton.click();
-    await other.page.getByRole('status').filter({ hasText: /^Received / }).waitFor({ timeout: 60_000 });
+    await other.page
+      .getByRole('status')
+      .filter({ hasText: /^Received / })
+      .waitFor({ timeout: 60_000 });
     expect(balanceAt(await wallet(b)) === amount, 'the receiver holds the amount once confirmed');
 
     step('the claimed token leaves the sender’s screen');
@@ -276,7 +285,10 @@ export const devicesAndWizard: Journey = {
     await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
 
     step('the demo banner says how to leave the demo');
-    const banner = await page.getByRole('note').filter({ hasText: /test values with no worth/ }).innerText();
+    const banner = await page
+      .getByRole('note')
+      .filter({ hasText: /test values with no worth/ })
+      .innerText();
     expect(/without --demo/.test(banner) && /Settings/.test(banner), `the banner says how to switch to a real pool, got "${banner}"`);
 
     step('wizard: preview, Back');
@@ -294,7 +306,11 @@ export const devicesAndWizard: Journey = {
     await shot(page, 'wizard-preview');
     await page.getByRole('button', { name: /^Back to “Find your Bitaxe”/ }).click();
     await page.getByRole('heading', { level: 2, name: 'Find your Bitaxe' }).waitFor();
-    await page.getByRole('list', { name: 'Known devices' }).getByRole('button', { name: /^Choose / }).first().click();
+    await page
+      .getByRole('list', { name: 'Known devices' })
+      .getByRole('button', { name: /^Choose / })
+      .first()
+      .click();
     await page.getByRole('button', { name: /^Point .* at Axewallet$/ }).click();
     await page.getByText(/✓ The Bitaxe connected to Axewallet/).waitFor({ timeout: 90_000 });
 
@@ -325,12 +341,18 @@ export const devicesAndWizard: Journey = {
 
     step('after the restart the dashboard explains the low hashrate');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard', exact: true }).click();
-    await page.getByText(/not connected right now|\(re\)connected \d+ s ago/).first().waitFor({ timeout: 60_000 });
+    await page
+      .getByText(/not connected right now|\(re\)connected \d+ s ago/)
+      .first()
+      .waitFor({ timeout: 60_000 });
     await shot(page, 'reconnect-explained');
 
     step('forget asks first');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices', exact: true }).click();
-    const device = page.getByRole('listitem').filter({ hasText: /mining through Axewallet|on its fallback pool|mining on its own pool/ }).first();
+    const device = page
+      .getByRole('listitem')
+      .filter({ hasText: /mining through Axewallet|on its fallback pool|mining on its own pool/ })
+      .first();
     await device.getByRole('button', { name: /^Forget: / }).click();
     await device.getByRole('button', { name: 'Cancel' }).click();
     expect((await serve.api_call<{ devices: unknown[] }>('GET', '/devices')).body.devices.length === 1, 'Cancel forgets nothing');

@@ -53,7 +53,10 @@ describe('log redaction', () => {
       deep,
       bytes: new Uint8Array(64).fill(7),
       buffer: Buffer.from('secret seed bytes'),
-      map: new Map<string, unknown>([['passphrase', 'hunter22'], ['other', [key]]]),
+      map: new Map<string, unknown>([
+        ['passphrase', 'hunter22'],
+        ['other', [key]],
+      ]),
       set: new Set([MNEMONIC]),
       cyclic,
       at: new Date(0),
@@ -86,7 +89,12 @@ describe('repeated errors', () => {
     expect(records.map((r) => r.message)).toEqual(['bad suggest_difficulty from a miner', 'another problem', 'share accepted', 'share accepted']);
     vi.advanceTimersByTime(REPEAT_WINDOW_MS + 1);
     const summary = records[4]!;
-    expect(summary).toMatchObject({ level: 'error', scope: 'axewallet.proxy', message: 'bad suggest_difficulty from a miner (999 more times in 60 s)', fields: { repeated: 999, address: '127.0.0.2:40000' } });
+    expect(summary).toMatchObject({
+      level: 'error',
+      scope: 'axewallet.proxy',
+      message: 'bad suggest_difficulty from a miner (999 more times in 60 s)',
+      fields: { repeated: 999, address: '127.0.0.2:40000' },
+    });
     expect(records).toHaveLength(5);
     // after the window the message is news again
     log.error('bad suggest_difficulty from a miner', { address: '127.0.0.2:1' });

@@ -34,7 +34,8 @@ const SECRET_PATTERNS: RegExp[] = [
   /(Bearer\s+)[A-Za-z0-9._~+/=-]+/g,
 ];
 
-const SECRET_KEYS = /^(mnemonic|words|seed|passphrase|password|privkey|privateKey|secret|token|nsec|proofs?|authorization|cookie)$|(Mnemonic|Seed|Passphrase|Password|Privkey|PrivateKey|Secret|Token)$/i;
+const SECRET_KEYS =
+  /^(mnemonic|words|seed|passphrase|password|privkey|privateKey|secret|token|nsec|proofs?|authorization|cookie)$|(Mnemonic|Seed|Passphrase|Password|Privkey|PrivateKey|Secret|Token)$/i;
 
 /**
  * A mnemonic leaks as a run of BIP39 words: five or more in a row, separated by nothing but spaces,
@@ -102,7 +103,12 @@ function redactValue(value: unknown, depth: number, seen: WeakSet<object>): unkn
   try {
     if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1, seen));
     if (value instanceof Set) return [...value].map((item) => redactValue(item, depth + 1, seen));
-    if (value instanceof Map) return redactEntries([...value].map(([k, v]) => [String(k), v]), depth, seen);
+    if (value instanceof Map)
+      return redactEntries(
+        [...value].map(([k, v]) => [String(k), v]),
+        depth,
+        seen,
+      );
     const toJSON = (value as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === 'function') return redactValue(toJSON.call(value), depth + 1, seen);
     return redactEntries(Object.entries(value), depth, seen);

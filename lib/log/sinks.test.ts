@@ -27,9 +27,15 @@ describe('log file', () => {
     }
     expect(total).toBeLessThanOrEqual(4 * 64 * 1024);
     // the newest lines are in the live file, each file whole JSON lines, .1 just older than the live one
-    const live = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { fields: { i: number } });
+    const live = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { fields: { i: number } });
     expect(live.at(-1)!.fields.i).toBe(19_999);
-    const previous = readFileSync(`${path}.1`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { fields: { i: number } });
+    const previous = readFileSync(`${path}.1`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { fields: { i: number } });
     expect(previous.at(-1)!.fields.i).toBe(live[0]!.fields.i - 1);
   });
 

@@ -7,18 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import * as wasm from 'tiny-secp256k1';
-import {
-  bip340,
-  composeCombine,
-  composedVerifyDleqUnblind,
-  composeIsZeroSum,
-  fail,
-  negatePoint,
-  nobleBackend,
-  schnorrFrom,
-  type SecpBackend,
-  useBackend,
-} from '../protocol/cashu/secp';
+import { bip340, composeCombine, composedVerifyDleqUnblind, composeIsZeroSum, fail, negatePoint, nobleBackend, schnorrFrom, type SecpBackend, useBackend } from '../protocol/cashu/secp';
 
 interface NativeSecp256k1 {
   publicKeyVerify(pub: Uint8Array): boolean;
@@ -92,8 +81,7 @@ function loadNative(withEcmult: boolean): SecpBackend | undefined {
     baseMultiply: (k: Uint8Array) => wrap(() => lib.publicKeyCreate(k, true), 'scalar out of range'),
     multiply: (p: Uint8Array, k: Uint8Array, uncompressed?: boolean) => wrap(() => lib.publicKeyTweakMul(p, k, !uncompressed), 'invalid point or scalar'),
     add: (a: Uint8Array, b: Uint8Array, uncompressed?: boolean) => wrap(() => lib.publicKeyCombine([a, b], !uncompressed), 'sum is infinity or invalid point'),
-    addBase: (p: Uint8Array, k: Uint8Array, uncompressed?: boolean) =>
-      wrap(() => lib.publicKeyTweakAdd(p, k, !uncompressed), 'invalid point or scalar, or sum is infinity'),
+    addBase: (p: Uint8Array, k: Uint8Array, uncompressed?: boolean) => wrap(() => lib.publicKeyTweakAdd(p, k, !uncompressed), 'invalid point or scalar, or sum is infinity'),
     negate: (p: Uint8Array) => wrap(() => lib.publicKeyNegate(p, true), 'invalid point'),
     uncompressed: (p: Uint8Array) => wrap(() => lib.publicKeyConvert(p, false), 'invalid point'),
   };

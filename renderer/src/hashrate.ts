@@ -29,17 +29,13 @@ export function compareHashrates(measured: number, devices: readonly Pick<Device
 
 /** Miners whose measured rate is still warming up after a (re)connect, with seconds since they connected. */
 export function warmingUp(miners: readonly Pick<MinerView, 'worker' | 'connectedAt'>[], now = Date.now()): { worker: string; seconds: number }[] {
-  return miners
-    .map((m) => ({ worker: m.worker, seconds: Math.round((now - Date.parse(m.connectedAt)) / 1000) }))
-    .filter((m) => m.seconds >= 0 && m.seconds * 1000 < WARM_UP_MS);
+  return miners.map((m) => ({ worker: m.worker, seconds: Math.round((now - Date.parse(m.connectedAt)) / 1000) })).filter((m) => m.seconds >= 0 && m.seconds * 1000 < WARM_UP_MS);
 }
 
 /** Devices mining through Axewallet that are not connected right now: restarting, or gone. */
 export function reconnecting(devices: readonly Pick<DeviceView, 'hostname' | 'address' | 'viaAxewallet' | 'status'>[], miners: readonly Pick<MinerView, 'address'>[]): DeviceView['hostname'][] {
   const connected = new Set(miners.map((m) => m.address.replace(/:\d+$/, '')));
-  return devices
-    .filter((d) => d.viaAxewallet && !connected.has(new URL(/^[a-z]+:\/\//.test(d.address) ? d.address : `http://${d.address}`).hostname))
-    .map((d) => d.hostname || d.address);
+  return devices.filter((d) => d.viaAxewallet && !connected.has(new URL(/^[a-z]+:\/\//.test(d.address) ? d.address : `http://${d.address}`).hostname)).map((d) => d.hostname || d.address);
 }
 
 /**

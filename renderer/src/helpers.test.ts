@@ -63,7 +63,15 @@ describe('amounts as work', () => {
   it('names the miner and the time it needs for an amount', () => {
     expect(bitaxeModel('BM1370')).toBe('Bitaxe Gamma');
     expect(yourMiners([{ asicModel: 'BM1370', viaAxewallet: true }], 1)).toBe('your Bitaxe Gamma');
-    expect(yourMiners([{ asicModel: 'BM1370', viaAxewallet: true }, { asicModel: 'BM1366', viaAxewallet: true }], 2)).toBe('your 2 miners');
+    expect(
+      yourMiners(
+        [
+          { asicModel: 'BM1370', viaAxewallet: true },
+          { asicModel: 'BM1366', viaAxewallet: true },
+        ],
+        2,
+      ),
+    ).toBe('your 2 miners');
     expect(yourMiners([], 0)).toBeUndefined();
     expect(workExplanation(6.3e12, 1.2e12 / 60, 'your Bitaxe Gamma')).toBe('= 6.3 × 10¹² hashes, about 5 min of your Bitaxe Gamma');
     expect(workExplanation('6291456', 0, 'your Bitaxe Gamma')).toBe('= 6.3 × 10⁶ hashes');
@@ -83,7 +91,15 @@ describe('hashrate: reported and measured', () => {
   });
   it('knows a fresh connection is still being measured and which devices are away', () => {
     const now = Date.parse('2026-12-05T12:00:00Z');
-    expect(warmingUp([{ worker: 'a', connectedAt: '2026-12-05T11:59:20Z' }, { worker: 'b', connectedAt: '2026-12-05T11:50:00Z' }], now)).toEqual([{ worker: 'a', seconds: 40 }]);
+    expect(
+      warmingUp(
+        [
+          { worker: 'a', connectedAt: '2026-12-05T11:59:20Z' },
+          { worker: 'b', connectedAt: '2026-12-05T11:50:00Z' },
+        ],
+        now,
+      ),
+    ).toEqual([{ worker: 'a', seconds: 40 }]);
     const devices = [
       { hostname: 'gamma', address: 'http://127.0.0.2:36481', viaAxewallet: true, status: 'online' as const },
       { hostname: 'ultra', address: '192.168.1.9', viaAxewallet: true, status: 'restarting' as const },
@@ -158,17 +174,32 @@ describe('dashboard data', () => {
     expect(inWindow(samples, '1h', 7250)).toEqual([{ t: 3700, v: 3 }]);
   });
   it('continues the engine history with live samples after its last point', () => {
-    const merged = mergeHistory([{ at: '1970-01-01T00:01:00Z', hashrate: 10 }], [
-      { t: 30, v: 1 },
-      { t: 61, v: 20 },
-    ]);
+    const merged = mergeHistory(
+      [{ at: '1970-01-01T00:01:00Z', hashrate: 10 }],
+      [
+        { t: 30, v: 1 },
+        { t: 61, v: 20 },
+      ],
+    );
     expect(merged).toEqual([
       { t: 60, v: 10 },
       { t: 61, v: 20 },
     ]);
   });
   it('turns share, quote and proof events into one stream, newest first', () => {
-    const share = { shareId: 7, at: '', minerId: 'm', worker: 'gamma', verdict: 'accepted', reason: null, difficulty: 1, shareDifficulty: 2048, headerHash: 'ab'.repeat(32), latencyMs: 4, upstream: 'u' } as const;
+    const share = {
+      shareId: 7,
+      at: '',
+      minerId: 'm',
+      worker: 'gamma',
+      verdict: 'accepted',
+      reason: null,
+      difficulty: 1,
+      shareDifficulty: 2048,
+      headerHash: 'ab'.repeat(32),
+      latencyMs: 4,
+      upstream: 'u',
+    } as const;
     const events = [
       { type: 'mining.share', share: { ...share, verdict: 'awaiting' } },
       { type: 'mining.share', share },

@@ -48,4 +48,3 @@ export function streamLines(events: ApiEvent[], limit = 40): StreamLine[] {
   }
   return lines;
 }
-

@@ -74,7 +74,6 @@ export class MemoryWallet implements BackupSource, RestoreTarget {
   }
 }
 
-
 /** A raw NIP-01 reader, to look at the relay without the code under test. */
 export async function rawQuery(url: string, filter: Record<string, unknown>): Promise<Array<{ id: string; kind: number; tags: string[][]; content: string; pubkey: string }>> {
   const ws = new WebSocket(url);
@@ -91,4 +90,3 @@ export async function rawQuery(url: string, filter: Record<string, unknown>): Pr
   ws.close();
   return events;
 }
-

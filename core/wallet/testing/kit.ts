@@ -48,7 +48,7 @@ export function randomHeaderHash(amount = 1n, minimumDifficulty = 0): string {
   const zeroBits = amount.toString(2).length - 1 + minimumDifficulty;
   const display = randomBytes(32);
   for (let bit = 0; bit <= zeroBits && bit < 256; bit++) {
-    const mask = 0x80 >> bit % 8;
+    const mask = 0x80 >> (bit % 8);
     if (bit < zeroBits) display[bit >> 3]! &= ~mask;
     else display[bit >> 3]! |= mask;
   }

@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { headerForSubmission, type Sv1Job } from '../sv1/job';
-import {
-  bytesToHex,
-  DIFF1_TARGET,
-  difficultyFromTarget,
-  hashDifficulty,
-  hexToBytes,
-  leadingZeroBits,
-  MAX_TARGET,
-  merkleRoot,
-  nbitsToTarget,
-  sha256d,
-  swapWords32,
-  targetFromDifficulty,
-} from './work';
+import { bytesToHex, DIFF1_TARGET, difficultyFromTarget, hashDifficulty, hexToBytes, leadingZeroBits, MAX_TARGET, merkleRoot, nbitsToTarget, sha256d, swapWords32, targetFromDifficulty } from './work';
 
 // Bitcoin's genesis block: the one header every implementation agrees on.
 const GENESIS_COINBASE =

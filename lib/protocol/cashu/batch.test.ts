@@ -154,8 +154,16 @@ describe.each(secpBackends().map((b) => [b.name, b] as const))('batch primitives
     ];
     const rs = [scalarToBytes(r), scalarToBytes(r), scalarToBytes(proofR)];
     const results = unblindVerifiedBatchHex(sigs, rs);
-    expect(results[0]).toBe(Point.fromBytes(hexToBytes(d.C_)).subtract(Point.fromBytes(hexToBytes(d.A)).multiply(r)).toHex(true));
-    expect(results[1]).toBe(Point.fromBytes(hexToBytes(b.blind_signature.C_)).subtract(Point.fromBytes(hexToBytes(b.A)).multiply(r)).toHex(true));
+    expect(results[0]).toBe(
+      Point.fromBytes(hexToBytes(d.C_))
+        .subtract(Point.fromBytes(hexToBytes(d.A)).multiply(r))
+        .toHex(true),
+    );
+    expect(results[1]).toBe(
+      Point.fromBytes(hexToBytes(b.blind_signature.C_))
+        .subtract(Point.fromBytes(hexToBytes(b.A)).multiply(r))
+        .toHex(true),
+    );
     expect(results[2]).toBe(p.proof.C);
     // and the same answers with one proof broken: only that one fails
     const broken = unblindVerifiedBatchHex([sigs[0]!, { ...sigs[1]!, dleq: { e: b.blind_signature.dleq.e, s: b.blind_signature.dleq.e } }, sigs[2]!], rs);

@@ -69,16 +69,15 @@ export function mintQuoteDigest(quoteId: string, outputs: readonly SignedOutput[
   // node:crypto: a batch hashes every output once per quote, kilobytes each time, where it is ~10x noble.
   const hash = createHash('sha256');
   if (format === 'legacy') return hash.update(utf8ToBytes(quoteId)).update(body.legacy).digest();
-  return hash.update(QUOTE_SIG_DOMAIN).update(lengthPrefixed(utf8ToBytes(quoteId))).update(body.current).digest();
+  return hash
+    .update(QUOTE_SIG_DOMAIN)
+    .update(lengthPrefixed(utf8ToBytes(quoteId)))
+    .update(body.current)
+    .digest();
 }
 
 /** Wallet: signature (hex) for minting `outputs` against a quote locked to `privkey`'s pubkey. */
-export function signMintQuote(
-  quoteId: string,
-  outputs: readonly SignedOutput[] | PreparedOutputs,
-  privkey: Uint8Array,
-  format: Nut20Format = 'current',
-): string {
+export function signMintQuote(quoteId: string, outputs: readonly SignedOutput[] | PreparedOutputs, privkey: Uint8Array, format: Nut20Format = 'current'): string {
   return bytesToHex(schnorrSign(mintQuoteDigest(quoteId, outputs, format), privkey));
 }
 
@@ -86,12 +85,7 @@ export function signMintQuote(
  * Wallet: the signatures (hex) of every quote of a NUT-29 batch over the same outputs, in one backend call (on native,
  * the key's P = d·G once for the batch).
  */
-export function signMintQuotes(
-  quoteIds: readonly string[],
-  outputs: readonly SignedOutput[] | PreparedOutputs,
-  privkey: Uint8Array,
-  format: Nut20Format = 'current',
-): string[] {
+export function signMintQuotes(quoteIds: readonly string[], outputs: readonly SignedOutput[] | PreparedOutputs, privkey: Uint8Array, format: Nut20Format = 'current'): string[] {
   const body = prepared(outputs);
   return schnorrSignMany(
     quoteIds.map((q) => mintQuoteDigest(q, body, format)),
@@ -112,11 +106,7 @@ export interface QuoteSignature {
  * batch verification, schnorr-batch.ts) in the first format; those that fail are tried in the next format, and so on.
  * A malformed pubkey or signature is false. Never throws.
  */
-export function verifyMintQuoteSignatures(
-  quotes: readonly QuoteSignature[],
-  outputs: readonly SignedOutput[] | PreparedOutputs,
-  formats: readonly Nut20Format[] = ['current'],
-): boolean[] {
+export function verifyMintQuoteSignatures(quotes: readonly QuoteSignature[], outputs: readonly SignedOutput[] | PreparedOutputs, formats: readonly Nut20Format[] = ['current']): boolean[] {
   const body = prepared(outputs);
   const verdicts = quotes.map(() => false);
   const wellFormed = quotes.map((q) => /^[0-9a-fA-F]{128}$/.test(q.signature) && /^0[23][0-9a-fA-F]{64}$/.test(q.pubkey));
@@ -132,13 +122,7 @@ export function verifyMintQuoteSignatures(
 }
 
 /** Mint: true when `signature` (hex) signs the outputs for `quoteId` under `pubkey` (hex, 33 bytes). Never throws. */
-export function verifyMintQuoteSignature(
-  quoteId: string,
-  outputs: readonly SignedOutput[] | PreparedOutputs,
-  pubkey: string,
-  signature: string,
-  format: Nut20Format = 'current',
-): boolean {
+export function verifyMintQuoteSignature(quoteId: string, outputs: readonly SignedOutput[] | PreparedOutputs, pubkey: string, signature: string, format: Nut20Format = 'current'): boolean {
   if (!/^[0-9a-fA-F]{128}$/.test(signature) || !/^0[23][0-9a-fA-F]{64}$/.test(pubkey)) return false;
   try {
     return schnorrVerify(mintQuoteDigest(quoteId, outputs, format), hexToBytes(pubkey), hexToBytes(signature));

@@ -35,8 +35,24 @@ describe.each(secpBackends().map((b) => [b.name, b] as const))('point operations
         [P.toBytes(i % 2 === 0), scalarToBytes(a)],
         [Q.toBytes(i % 3 === 0), scalarToBytes(b)],
       ];
-      expect(bytesToHex(backend.combine(terms, scalarToBytes(g)))).toBe(expected([[P, a], [Q, b]], g));
-      expect(bytesToHex(backend.combine(terms))).toBe(expected([[P, a], [Q, b]], 0n));
+      expect(bytesToHex(backend.combine(terms, scalarToBytes(g)))).toBe(
+        expected(
+          [
+            [P, a],
+            [Q, b],
+          ],
+          g,
+        ),
+      );
+      expect(bytesToHex(backend.combine(terms))).toBe(
+        expected(
+          [
+            [P, a],
+            [Q, b],
+          ],
+          0n,
+        ),
+      );
       expect(bytesToHex(backend.combine(terms.slice(0, 1), scalarToBytes(g)))).toBe(expected([[P, a]], g));
       expect(bytesToHex(backend.combine([], scalarToBytes(g)))).toBe(expected([], g));
     }
@@ -46,14 +62,29 @@ describe.each(secpBackends().map((b) => [b.name, b] as const))('point operations
     const [P, Q] = [randomPoint(), randomPoint()];
     const b = randomScalar();
     const zero = new Uint8Array(32);
-    expect(bytesToHex(backend.combine([[P.toBytes(), zero], [Q.toBytes(), scalarToBytes(b)]], zero))).toBe(expected([[Q, b]], 0n));
+    expect(
+      bytesToHex(
+        backend.combine(
+          [
+            [P.toBytes(), zero],
+            [Q.toBytes(), scalarToBytes(b)],
+          ],
+          zero,
+        ),
+      ),
+    ).toBe(expected([[Q, b]], 0n));
   });
 
   it('throws on a sum at infinity, a scalar >= n, an invalid point or too many points', () => {
     const P = randomPoint();
     const k = randomScalar();
     // k·P + k·(-P) = O
-    expect(() => backend.combine([[P.toBytes(), scalarToBytes(k)], [P.negate().toBytes(), scalarToBytes(k)]])).toThrow(/infinity/);
+    expect(() =>
+      backend.combine([
+        [P.toBytes(), scalarToBytes(k)],
+        [P.negate().toBytes(), scalarToBytes(k)],
+      ]),
+    ).toThrow(/infinity/);
     expect(() => backend.combine([], new Uint8Array(32))).toThrow(/infinity/);
     expect(() => backend.combine([[P.toBytes(), scalarToBytes(CURVE_ORDER)]])).toThrow(/scalar/);
     expect(() => backend.combine([], new Uint8Array(32).fill(0xff))).toThrow(/scalar/);
@@ -61,7 +92,13 @@ describe.each(secpBackends().map((b) => [b.name, b] as const))('point operations
     offCurve[1]! ^= 1;
     offCurve[0] = backend.isPoint(offCurve) ? 9 : offCurve[0]!; // make sure it is really invalid
     expect(() => backend.combine([[offCurve, scalarToBytes(k)]])).toThrow(/point/i);
-    expect(() => backend.combine([[P.toBytes(), scalarToBytes(k)], [P.toBytes(), scalarToBytes(k)], [P.toBytes(), scalarToBytes(k)]])).toThrow(/two points/);
+    expect(() =>
+      backend.combine([
+        [P.toBytes(), scalarToBytes(k)],
+        [P.toBytes(), scalarToBytes(k)],
+        [P.toBytes(), scalarToBytes(k)],
+      ]),
+    ).toThrow(/two points/);
   });
 
   it('isZeroSum agrees with noble for sums that are zero and sums that are not, of any size', () => {

@@ -86,14 +86,7 @@ export function fail(what: string): never {
 }
 
 /** NUT-12's R1 = s·G - e·A and R2 = s·B_ - e·C_ (A and C_ uncompressed), from combine. */
-export function dleqPoints(
-  backend: Pick<SecpBackend, 'combine'>,
-  A: Uint8Array,
-  B_: Uint8Array,
-  C_: Uint8Array,
-  e: Uint8Array,
-  s: Uint8Array,
-): { R1: Uint8Array; R2: Uint8Array } {
+export function dleqPoints(backend: Pick<SecpBackend, 'combine'>, A: Uint8Array, B_: Uint8Array, C_: Uint8Array, e: Uint8Array, s: Uint8Array): { R1: Uint8Array; R2: Uint8Array } {
   // e·(-P) instead of (n - e)·P: negating a point needs no library call
   return {
     R1: backend.combine([[negatePoint(A), e]], s),
@@ -141,21 +134,13 @@ function inRange(bytes: Uint8Array): boolean {
 }
 
 /** `combine` from a backend's single operations, for libraries without a multi-multiplication. */
-export function composeCombine(
-  terms: readonly Term[],
-  g: Uint8Array | undefined,
-  ops: Pick<SecpBackend, 'multiply' | 'add' | 'addBase' | 'baseMultiply' | 'uncompressed'>,
-): Uint8Array {
+export function composeCombine(terms: readonly Term[], g: Uint8Array | undefined, ops: Pick<SecpBackend, 'multiply' | 'add' | 'addBase' | 'baseMultiply' | 'uncompressed'>): Uint8Array {
   if (terms.length > 2) fail('combine takes at most two points');
   return composeSum(terms, g, ops) ?? fail('sum is infinity');
 }
 
 /** `isZeroSum` from a backend's single operations: one product per point, the sum allowed to pass through infinity. */
-export function composeIsZeroSum(
-  terms: readonly Term[],
-  g: Uint8Array | undefined,
-  ops: Pick<SecpBackend, 'multiply' | 'add' | 'baseMultiply' | 'uncompressed'>,
-): boolean {
+export function composeIsZeroSum(terms: readonly Term[], g: Uint8Array | undefined, ops: Pick<SecpBackend, 'multiply' | 'add' | 'baseMultiply' | 'uncompressed'>): boolean {
   let sum: Uint8Array | undefined; // undefined: the point at infinity
   const addToSum = (product: Uint8Array) => {
     if (!sum) sum = product;
@@ -164,7 +149,8 @@ export function composeIsZeroSum(
   };
   for (const [point, scalar] of terms) {
     checkScalar(scalar);
-    if (bytesToScalar(scalar) === 0n) ops.uncompressed(point); // still has to be a point
+    if (bytesToScalar(scalar) === 0n)
+      ops.uncompressed(point); // still has to be a point
     else addToSum(ops.multiply(point, scalar, true));
   }
   if (g) checkScalar(g);
@@ -172,11 +158,7 @@ export function composeIsZeroSum(
   return sum === undefined;
 }
 
-function composeSum(
-  terms: readonly Term[],
-  g: Uint8Array | undefined,
-  ops: Pick<SecpBackend, 'multiply' | 'add' | 'addBase' | 'baseMultiply' | 'uncompressed'>,
-): Uint8Array | undefined {
+function composeSum(terms: readonly Term[], g: Uint8Array | undefined, ops: Pick<SecpBackend, 'multiply' | 'add' | 'addBase' | 'baseMultiply' | 'uncompressed'>): Uint8Array | undefined {
   let sum: Uint8Array | undefined;
   for (const [point, scalar] of terms) {
     checkScalar(scalar);

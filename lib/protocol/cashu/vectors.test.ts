@@ -163,7 +163,11 @@ describe.each(secpBackends().map((b) => [b.name, b] as const))('NUT vectors on t
   });
 
   it('BIP340 vectors (32-byte messages) for the Schnorr signatures NUT-20 and NUT-11 use', () => {
-    const rows = readFixture('bip324', 'bip-0340-test-vectors.csv').trim().split('\n').slice(1).map((l) => l.split(','));
+    const rows = readFixture('bip324', 'bip-0340-test-vectors.csv')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     let checked = 0;
     for (const [index, secret, pub, aux, msg, sig, result] of rows) {
       if (msg!.length !== 64) continue;

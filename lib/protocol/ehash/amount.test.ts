@@ -5,7 +5,7 @@ import { ehashAmount, ehashExponent, expectedWork, minimumDifficultyOf } from '.
 function hashWithLeadingZeros(zeroBits: number): Uint8Array {
   const display = new Uint8Array(32).fill(0xff);
   for (let bit = 0; bit < 256; bit++) {
-    const mask = 0x80 >> bit % 8;
+    const mask = 0x80 >> (bit % 8);
     if (bit < zeroBits) display[bit >> 3]! &= ~mask;
     else if (bit === zeroBits) display[bit >> 3]! |= mask;
   }
@@ -30,7 +30,12 @@ describe('ehash amount (hashpool work.rs)', () => {
   });
 
   it('gives the minimum difficulty back from a quote, and the expected work of an amount', () => {
-    for (const [lz, min] of [[40, 32], [32, 32], [12, 0], [20, 5]] as const) {
+    for (const [lz, min] of [
+      [40, 32],
+      [32, 32],
+      [12, 0],
+      [20, 5],
+    ] as const) {
       const hash = hashWithLeadingZeros(lz);
       expect(minimumDifficultyOf(hash, ehashAmount(hash, min))).toBe(min);
     }

@@ -88,7 +88,9 @@ export function extranonce2Hex(counter: bigint, length: number): string {
   let hex = '';
   let v = counter;
   for (let i = 0; i < length; i++) {
-    hex += Number(v & 0xffn).toString(16).padStart(2, '0');
+    hex += Number(v & 0xffn)
+      .toString(16)
+      .padStart(2, '0');
     v >>= 8n;
   }
   return hex;

@@ -50,10 +50,7 @@ describe('BIP340 vectors (the certificate signature scheme)', () => {
 });
 
 describe('authority keys', () => {
-  const spec = readFixtureJson<{ authority_pubkey_base58check: { raw_ca_public_key_hex: string; prefixed_base58check: string } }>(
-    'sv2',
-    'sri_vectors.json',
-  ).authority_pubkey_base58check;
+  const spec = readFixtureJson<{ authority_pubkey_base58check: { raw_ca_public_key_hex: string; prefixed_base58check: string } }>('sv2', 'sri_vectors.json').authority_pubkey_base58check;
 
   it('round-trips the sv2-spec §4.7.1 vector', () => {
     expect(bytesToHex(decodeAuthorityPubkey(spec.prefixed_base58check))).toBe(spec.raw_ca_public_key_hex);
@@ -111,11 +108,7 @@ describe('certificate', () => {
 
   it('rejects a certificate from another authority, for another server key, or altered', () => {
     expect(handshakeErrorCode(() => verify(cert, validFrom, { authorityPubkey: xOnlyPublicKey(randomSecretKey()) }))).toBe('wrong-authority');
-    expect(
-      handshakeErrorCode(() =>
-        verifyCertificate(cert, { serverStaticXOnly: xOnlyPublicKey(randomSecretKey()), authorityPubkey: authority.publicKey, now: validFrom }),
-      ),
-    ).toBe('wrong-authority');
+    expect(handshakeErrorCode(() => verifyCertificate(cert, { serverStaticXOnly: xOnlyPublicKey(randomSecretKey()), authorityPubkey: authority.publicKey, now: validFrom }))).toBe('wrong-authority');
     const stretched = cert.slice();
     stretched[6] = stretched[6]! ^ 1; // not_valid_after changed after signing
     expect(handshakeErrorCode(() => verify(stretched, validFrom))).toBe('wrong-authority');

@@ -79,10 +79,7 @@ export function verifyCertificate(bytes: Uint8Array, input: VerifyCertificateInp
     throw new Sv2HandshakeError('wrong-authority', 'certificate is not signed by the pinned authority key (wrong key configured, or a forged certificate)');
   }
   if (input.now < cert.validFrom - skew) {
-    throw new Sv2HandshakeError(
-      'certificate-not-yet-valid',
-      `certificate valid from ${cert.validFrom}, local clock ${input.now} is more than ${skew}s behind: check the system clock`,
-    );
+    throw new Sv2HandshakeError('certificate-not-yet-valid', `certificate valid from ${cert.validFrom}, local clock ${input.now} is more than ${skew}s behind: check the system clock`);
   }
   if (input.now > cert.notValidAfter + skew) {
     throw new Sv2HandshakeError('certificate-expired', `certificate expired at ${cert.notValidAfter}, local clock ${input.now} (allowed skew ${skew}s)`);

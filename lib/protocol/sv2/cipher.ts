@@ -173,8 +173,7 @@ export class Sv2FrameDecryptor {
         this.pending = undefined;
       }
     } catch (error) {
-      this.failure =
-        error instanceof Sv2TransportError ? error : new Sv2TransportError('decrypt-failed', `undecodable frame: ${(error as Error).message}`);
+      this.failure = error instanceof Sv2TransportError ? error : new Sv2TransportError('decrypt-failed', `undecodable frame: ${(error as Error).message}`);
       this.queue.clear();
       throw this.failure;
     }

@@ -2,38 +2,15 @@
  * Typed errors for everything Stratum V2. Every failure caused by a peer ends up as an Sv2Error with a stable
  * `code`, so callers can branch on it and log it without ever printing key material.
  */
-export type Sv2DecodeErrorCode =
-  | 'truncated'
-  | 'trailing-bytes'
-  | 'too-long'
-  | 'invalid-bool'
-  | 'invalid-option'
-  | 'invalid-utf8';
+export type Sv2DecodeErrorCode = 'truncated' | 'trailing-bytes' | 'too-long' | 'invalid-bool' | 'invalid-option' | 'invalid-utf8';
 
 export type Sv2EncodeErrorCode = 'out-of-range' | 'too-long' | 'wrong-length';
 
 export type Sv2HandshakeErrorCode =
-  | 'bad-certificate'
-  | 'wrong-authority'
-  | 'certificate-expired'
-  | 'certificate-not-yet-valid'
-  | 'decrypt-failed'
-  | 'invalid-key'
-  | 'truncated'
-  | 'timeout'
-  | 'wrong-state';
+  'bad-certificate' | 'wrong-authority' | 'certificate-expired' | 'certificate-not-yet-valid' | 'decrypt-failed' | 'invalid-key' | 'truncated' | 'timeout' | 'wrong-state';
 
 export type Sv2TransportErrorCode =
-  | 'decrypt-failed'
-  | 'frame-too-large'
-  | 'truncated'
-  | 'nonce-exhausted'
-  | 'connect-failed'
-  | 'too-many-connections'
-  | 'socket-error'
-  | 'backpressure'
-  | 'handler-error'
-  | 'closed';
+  'decrypt-failed' | 'frame-too-large' | 'truncated' | 'nonce-exhausted' | 'connect-failed' | 'too-many-connections' | 'socket-error' | 'backpressure' | 'handler-error' | 'closed';
 
 export class Sv2Error extends Error {
   constructor(

@@ -17,11 +17,7 @@ export interface Sv2FrameHeader {
 }
 
 export function encodeFrameHeader(header: Sv2FrameHeader): Uint8Array {
-  return new Sv2Writer(FRAME_HEADER_SIZE)
-    .u16(header.extensionType, 'extension_type')
-    .u8(header.msgType, 'msg_type')
-    .u24(header.length, 'msg_length')
-    .finish();
+  return new Sv2Writer(FRAME_HEADER_SIZE).u16(header.extensionType, 'extension_type').u8(header.msgType, 'msg_type').u24(header.length, 'msg_length').finish();
 }
 
 export function decodeFrameHeader(bytes: Uint8Array): Sv2FrameHeader {

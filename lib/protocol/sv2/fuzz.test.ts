@@ -103,9 +103,7 @@ describe('fuzz', () => {
 
     // Every iteration starts a fresh stream at nonce 0, so sealed frames can be made once and mutated per iteration.
     const sealedSeeds = seeds.map((seed) => new Sv2FrameEncryptor(new CipherState(key)).encryptFrame(seed));
-    const authenticHeaders = Array.from({ length: 1000 }, () =>
-      new CipherState(key).encrypt(encodeFrameHeader({ extensionType: r.int(0x10000), msgType: r.int(256), length: r.int(0x1000000) })),
-    );
+    const authenticHeaders = Array.from({ length: 1000 }, () => new CipherState(key).encrypt(encodeFrameHeader({ extensionType: r.int(0x10000), msgType: r.int(256), length: r.int(0x1000000) })));
     for (let i = 0; i < 100_000; i++) {
       const decryptor = new Sv2FrameDecryptor(new CipherState(key), { maxPayloadBytes });
       const mode = r.int(4);
@@ -120,7 +118,7 @@ describe('fuzz', () => {
       }
       try {
         let frames = 0;
-        for (let at = 0; at < wire.length; ) {
+        for (let at = 0; at < wire.length;) {
           const step = 1 + r.int(64);
           frames += decryptor.push(wire.subarray(at, at + step)).length;
           maxBuffered = Math.max(maxBuffered, decryptor.bufferedBytes);

@@ -171,14 +171,20 @@ describe('messages', () => {
 
 describe('data types', () => {
   it('writes little-endian integers with exact widths', () => {
-    expect(bytesToHex(new Sv2Writer().u16(0x0102).u24(0x030405).u32(0x06070809).u64(0x0a0b0c0d0e0f1011n).finish())).toBe(
-      '0201' + '050403' + '09080706' + '11100f0e0d0c0b0a',
-    );
+    expect(bytesToHex(new Sv2Writer().u16(0x0102).u24(0x030405).u32(0x06070809).u64(0x0a0b0c0d0e0f1011n).finish())).toBe('0201' + '050403' + '09080706' + '11100f0e0d0c0b0a');
     expect(bytesToHex(new Sv2Writer().f32(1).finish())).toBe('0000803f');
     // growing from a 1-byte buffer must keep every earlier write
-    expect(bytesToHex(new Sv2Writer(1).u8(1).u16(0x0302).u32(0x07060504).u64(0x0f0e0d0c0b0a0908n).bytes(Uint8Array.from([16])).finish())).toBe(
-      '0102030405060708090a0b0c0d0e0f10',
-    );
+    expect(
+      bytesToHex(
+        new Sv2Writer(1)
+          .u8(1)
+          .u16(0x0302)
+          .u32(0x07060504)
+          .u64(0x0f0e0d0c0b0a0908n)
+          .bytes(Uint8Array.from([16]))
+          .finish(),
+      ),
+    ).toBe('0102030405060708090a0b0c0d0e0f10');
   });
 
   it('uses U16 and U24 length prefixes for B0_64K and B0_16M', () => {

@@ -4,26 +4,7 @@
  * Sources: spec 03/05/08, SRI mining_sv2 + common_messages_sv2 (field lists in research/sv2.md §5), and hashpool's
  * mint-quote subprotocol (0xC0/0xC1 under extension 0 with the channel bit; 0x80-0x82 under extension 3).
  */
-import {
-  B0_255,
-  B0_32,
-  B0_64K,
-  BOOL,
-  F32,
-  OPTION,
-  SEQ0_255,
-  SEQ0_64K,
-  STR0_255,
-  Sv2Reader,
-  Sv2Writer,
-  U16,
-  U256,
-  U32,
-  U64,
-  U8,
-  type Sv2Type,
-  type Sv2TypeValue,
-} from './codec';
+import { B0_255, B0_32, B0_64K, BOOL, F32, OPTION, SEQ0_255, SEQ0_64K, STR0_255, Sv2Reader, Sv2Writer, U16, U256, U32, U64, U8, type Sv2Type, type Sv2TypeValue } from './codec';
 import { Sv2EncodeError } from './errors';
 
 /** Set in extension_type when the payload starts with a channel_id (spec 03 §3.2, SRI CHANNEL_MSG_MASK). */
@@ -203,9 +184,7 @@ function dispatchKey(extensionType: number, msgType: number): number {
   return ((extensionType & ~CHANNEL_MSG_BIT) << 8) | msgType;
 }
 
-const byWireId = new Map<number, Sv2MessageType>(
-  SV2_MESSAGE_TYPES.map((name) => [dispatchKey(MESSAGES[name].extensionType, MESSAGES[name].msgType), name]),
-);
+const byWireId = new Map<number, Sv2MessageType>(SV2_MESSAGE_TYPES.map((name) => [dispatchKey(MESSAGES[name].extensionType, MESSAGES[name].msgType), name]));
 
 function specOf(type: Sv2MessageType): MessageSpec {
   return MESSAGES[type] as MessageSpec;

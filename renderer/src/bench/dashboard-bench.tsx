@@ -74,7 +74,15 @@ function seed(): void {
   const hashrate = Array.from({ length: 3600 }, (_, i) => ({ t: now - 3600 + i, v: devices * 1.1e12 + (i % 60) * 1e9 }));
   useApp.setState({
     mining: miningAt(0),
-    wallet: { exists: true, locked: false, lockingKeyMode: 'derived', vault: 'passphrase', restoring: false, pendingQuotes: 0, balances: [{ mint: 'http://127.0.0.1:3338', unit: 'hash', amount: 230_400, proofs: 12 }] },
+    wallet: {
+      exists: true,
+      locked: false,
+      lockingKeyMode: 'derived',
+      vault: 'passphrase',
+      restoring: false,
+      pendingQuotes: 0,
+      balances: [{ mint: 'http://127.0.0.1:3338', unit: 'hash', amount: 230_400, proofs: 12 }],
+    },
     hashrate,
   });
 }

@@ -90,18 +90,16 @@ export function Chart({ label, summary, data, series, height = 180, formatValue,
       scales,
       axes: [
         { stroke: 'currentColor', grid, ticks },
-        ...yAxes.map(
-          (axis, i): uPlot.Axis => ({
-            scale: axis.scale,
-            side: i === 0 ? 3 : 1,
-            stroke: 'currentColor',
-            grid: i === 0 ? grid : { show: false },
-            ticks,
-            size: 70,
-            ...(axis.label ? { label: axis.label, labelSize: 18 } : {}),
-            values: (_u, splits) => splits.map((v) => (axis.format ?? latest.current.formatValue ?? String)(v)),
-          }),
-        ),
+        ...yAxes.map((axis, i): uPlot.Axis => ({
+          scale: axis.scale,
+          side: i === 0 ? 3 : 1,
+          stroke: 'currentColor',
+          grid: i === 0 ? grid : { show: false },
+          ticks,
+          size: 70,
+          ...(axis.label ? { label: axis.label, labelSize: 18 } : {}),
+          values: (_u, splits) => splits.map((v) => (axis.format ?? latest.current.formatValue ?? String)(v)),
+        })),
       ],
       series: [
         {},

@@ -37,8 +37,20 @@ describe('Field', () => {
   });
 
   it('a check line is a label around its box, a checkbox unless told otherwise', () => {
-    expect(renderToStaticMarkup(<Check checked readOnly>Keep the same API token</Check>)).toBe('<label class="check"><input type="checkbox" readOnly="" checked=""/>Keep the same API token</label>');
-    expect(renderToStaticMarkup(<Check type="radio" indent name="k" readOnly>Static key</Check>)).toBe('<label class="check indent"><input type="radio" readOnly="" name="k"/>Static key</label>');
+    expect(
+      renderToStaticMarkup(
+        <Check checked readOnly>
+          Keep the same API token
+        </Check>,
+      ),
+    ).toBe('<label class="check"><input type="checkbox" readOnly="" checked=""/>Keep the same API token</label>');
+    expect(
+      renderToStaticMarkup(
+        <Check type="radio" indent name="k" readOnly>
+          Static key
+        </Check>,
+      ),
+    ).toBe('<label class="check indent"><input type="radio" readOnly="" name="k"/>Static key</label>');
   });
 
   it('an API error reads as its message and what to do next', () => {

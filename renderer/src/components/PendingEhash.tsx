@@ -71,14 +71,13 @@ export function PendingEhashView({ data }: { data: Pending }) {
           </tbody>
         </table>
       )}
-      {data.immature.length > 0 && (
-        <p className="hint">Shares mined just after the pool found a block are paid once that block has enough confirmations, like any pool's immature reward.</p>
-      )}
+      {data.immature.length > 0 && <p className="hint">Shares mined just after the pool found a block are paid once that block has enough confirmations, like any pool's immature reward.</p>}
       {waiting.length > 0 && (
         <ul className="list" aria-label="Quotes waiting">
           {waiting.slice(0, SHOWN).map((q) => (
             <li key={`${q.mint}|${q.id}`}>
-              {q.amount !== null ? `${formatSi(q.amount)} ${q.unit ? shortUnit(q.unit) : ''}` : 'amount not known yet'} — pending: {q.reason ?? (q.state === 'paid' ? 'being minted' : 'asking the mint')}
+              {q.amount !== null ? `${formatSi(q.amount)} ${q.unit ? shortUnit(q.unit) : ''}` : 'amount not known yet'} — pending:{' '}
+              {q.reason ?? (q.state === 'paid' ? 'being minted' : 'asking the mint')}
             </li>
           ))}
           {waiting.length > SHOWN && <li className="muted">and {waiting.length - SHOWN} more</li>}
@@ -99,9 +98,7 @@ export function PendingEhashView({ data }: { data: Pending }) {
         </details>
       )}
       {noLookup.length > 0 && (
-        <p className="hint">
-          {noLookup.map((m) => m.url).join(', ')} cannot list quotes by key: the wallet mints what the pool announces, so keep Axewallet running while you mine.
-        </p>
+        <p className="hint">{noLookup.map((m) => m.url).join(', ')} cannot list quotes by key: the wallet mints what the pool announces, so keep Axewallet running while you mine.</p>
       )}
     </section>
   );

@@ -60,8 +60,7 @@ export function TokenQr({ text, label }: { text: string; label: string }) {
       <figcaption className="hint">
         {encoder ? (
           <>
-            Animated QR code in {encoder.seqLen} parts (UR, as cashu wallets read it): hold the receiver&apos;s camera on it until their wallet says it is
-            complete. Part {frame}.{' '}
+            Animated QR code in {encoder.seqLen} parts (UR, as cashu wallets read it): hold the receiver&apos;s camera on it until their wallet says it is complete. Part {frame}.{' '}
             <button type="button" onClick={() => setPaused(!paused)}>
               {paused ? 'Play the animation' : 'Pause the animation'}
             </button>

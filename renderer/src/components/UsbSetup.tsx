@@ -41,9 +41,8 @@ export function DirectSv2Note({ pool }: { pool: { url: string; port: number; pro
   if (pool?.protocol !== 'SV2') return null;
   return (
     <p className="notice notice-muted" role="note">
-      Mining Stratum V2 straight to {pool.url}:{pool.port}, this Bitaxe’s shares earn ehash that the pool issues to its own key: none of it lands in a
-      wallet you hold. Through Axewallet every accepted share becomes ehash in your wallet. {pool.url} stays as its fallback, unchanged, so it keeps mining
-      if Axewallet stops.
+      Mining Stratum V2 straight to {pool.url}:{pool.port}, this Bitaxe’s shares earn ehash that the pool issues to its own key: none of it lands in a wallet you hold. Through Axewallet every accepted
+      share becomes ehash in your wallet. {pool.url} stays as its fallback, unchanged, so it keeps mining if Axewallet stops.
     </p>
   );
 }
@@ -144,8 +143,8 @@ function SetupForm({ port, onChosen }: { port: UsbPort; onChosen?: (device: Devi
           }}
         >
           <p>
-            Axewallet restarts the Bitaxe into its boot loader, saves a copy of its settings on this computer, writes your Wi-Fi and Axewallet as its pool,
-            reads them back and restarts it. Its factory data (board, ASIC, tuning) stays as it is; the pool it mines on now becomes its fallback.
+            Axewallet restarts the Bitaxe into its boot loader, saves a copy of its settings on this computer, writes your Wi-Fi and Axewallet as its pool, reads them back and restarts it. Its factory
+            data (board, ASIC, tuning) stays as it is; the pool it mines on now becomes its fallback.
           </p>
           <div className="row wrap">
             <Field id={`${id}-ssid`} label="Wi-Fi name" error={problem?.field === 'ssid' ? problem.message : undefined}>
@@ -170,7 +169,10 @@ function SetupForm({ port, onChosen }: { port: UsbPort; onChosen?: (device: Devi
       {runId && <ProgressList events={run} />}
       {failed?.error && (
         <div className="stack">
-          <ErrorNotice error={new ApiError('upstream_error', failed.error.message, failed.error.hint)} title={failed.action === 'restore' ? 'The restore did not finish' : 'The USB setup did not finish'} />
+          <ErrorNotice
+            error={new ApiError('upstream_error', failed.error.message, failed.error.hint)}
+            title={failed.action === 'restore' ? 'The restore did not finish' : 'The USB setup did not finish'}
+          />
           {failed.error.backupId && <Restore path={port.path} backupId={failed.error.backupId} onStarted={setRunId} />}
         </div>
       )}

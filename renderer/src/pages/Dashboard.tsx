@@ -96,8 +96,8 @@ export function DashboardPage() {
       )}
       {away.length > 0 && (
         <div className="notice notice-warn" role="status">
-          <strong>{away.join(', ')} not connected right now.</strong> A Bitaxe that restarts reconnects within about a minute; its hashrate here counts again from its
-          first shares after that. If it stays away, check the Devices page.
+          <strong>{away.join(', ')} not connected right now.</strong> A Bitaxe that restarts reconnects within about a minute; its hashrate here counts again from its first shares after that. If it
+          stays away, check the Devices page.
         </div>
       )}
       {miningError && <ErrorNotice error={miningError} title="Mining state" />}
@@ -165,9 +165,7 @@ export function DashboardPage() {
             />
           )}
         </div>
-        <p className="hint">
-          Earned: ehash minted from your shares, kept by the wallet across restarts. Sends and receives do not count here; the balance is on the Wallet page.
-        </p>
+        <p className="hint">Earned: ehash minted from your shares, kept by the wallet across restarts. Sends and receives do not count here; the balance is on the Wallet page.</p>
       </section>
 
       <div className="grid2">
@@ -179,7 +177,15 @@ export function DashboardPage() {
                 <dt>In use</dt>
                 <dd className="mono">{mining.upstream.url ? shortUrl(mining.upstream.url) : 'none'}</dd>
                 <dt>State</dt>
-                <dd className={mining.upstream.state === 'up' ? 'good' : mining.upstream.state === 'down' || mining.upstream.state === 'silent' || (mining.upstream.state === 'none' && mining.upstream.upstreams.length > 0) ? 'bad' : ''}>
+                <dd
+                  className={
+                    mining.upstream.state === 'up'
+                      ? 'good'
+                      : mining.upstream.state === 'down' || mining.upstream.state === 'silent' || (mining.upstream.state === 'none' && mining.upstream.upstreams.length > 0)
+                        ? 'bad'
+                        : ''
+                  }
+                >
                   {upstreamStateName(mining.upstream)}
                   {mining.upstream.failover ? ' — on failover' : ''}
                 </dd>
@@ -235,37 +241,37 @@ export function DashboardPage() {
         <h2 id={`${id}-miners`}>Miners</h2>
         {mining && mining.miners.length > 0 ? (
           <div className="stack">
-          <table aria-label="Miners" className="fixed-table">
-            <thead>
-              <tr>
-                <th scope="col">Worker</th>
-                <th scope="col">Address</th>
-                <th scope="col">Hashrate</th>
-                <th scope="col">Accepted</th>
-                <th scope="col">Rejected</th>
-                <th scope="col">Latency</th>
-                <th scope="col">Last share</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(allMiners ? mining.miners : mining.miners.slice(0, MINERS_SHOWN)).map((m) => (
-                <tr key={m.id}>
-                  <td>{m.worker}</td>
-                  <td className="mono">{m.address}</td>
-                  <td>{formatHashrate(m.hashrate)}</td>
-                  <td>{m.accepted}</td>
-                  <td>{m.rejected}</td>
-                  <td>{formatMs(m.latencyMs)}</td>
-                  <td>{formatAgo(m.lastShareAt)}</td>
+            <table aria-label="Miners" className="fixed-table">
+              <thead>
+                <tr>
+                  <th scope="col">Worker</th>
+                  <th scope="col">Address</th>
+                  <th scope="col">Hashrate</th>
+                  <th scope="col">Accepted</th>
+                  <th scope="col">Rejected</th>
+                  <th scope="col">Latency</th>
+                  <th scope="col">Last share</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-          {mining.miners.length > MINERS_SHOWN && (
-            <button type="button" onClick={() => setAllMiners(!allMiners)}>
-              {allMiners ? `Show the first ${MINERS_SHOWN} miners` : `Show all ${mining.miners.length} miners`}
-            </button>
-          )}
+              </thead>
+              <tbody>
+                {(allMiners ? mining.miners : mining.miners.slice(0, MINERS_SHOWN)).map((m) => (
+                  <tr key={m.id}>
+                    <td>{m.worker}</td>
+                    <td className="mono">{m.address}</td>
+                    <td>{formatHashrate(m.hashrate)}</td>
+                    <td>{m.accepted}</td>
+                    <td>{m.rejected}</td>
+                    <td>{formatMs(m.latencyMs)}</td>
+                    <td>{formatAgo(m.lastShareAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {mining.miners.length > MINERS_SHOWN && (
+              <button type="button" onClick={() => setAllMiners(!allMiners)}>
+                {allMiners ? `Show the first ${MINERS_SHOWN} miners` : `Show all ${mining.miners.length} miners`}
+              </button>
+            )}
           </div>
         ) : (
           <p className="muted">No miners connected.</p>

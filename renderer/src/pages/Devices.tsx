@@ -190,9 +190,7 @@ function DeviceActions({ device, onChange, onForgotten }: { device: DeviceView; 
         {button('devices.identify', 'Identify')}
         {confirmed('devices.restart', 'Restart', `Restart ${name}? It stops hashing for about a minute.`, 'Restart now')}
         {device.capabilities.pauseResume &&
-          (device.miningPaused
-            ? button('devices.resume', 'Resume')
-            : confirmed('devices.pause', 'Pause', `Pause mining on ${name}? It earns nothing until you resume.`, 'Pause mining'))}
+          (device.miningPaused ? button('devices.resume', 'Resume') : confirmed('devices.pause', 'Pause', `Pause mining on ${name}? It earns nothing until you resume.`, 'Pause mining'))}
         {confirmed('devices.remove', 'Forget', `Forget ${name} and its history? The device keeps mining; Axewallet stops watching it.`, 'Forget it')}
       </div>
       {act.busy && <p role="status">Working…</p>}

@@ -55,13 +55,16 @@ function MetricsSection({ open, onChange }: { open: boolean; onChange(): void })
         <p className="muted">/health and /metrics are served by the headless mode (axewallet serve); the desktop app has no HTTP server.</p>
       )}
       <p className="hint">
-        /health answers anyone who can reach this server with only whether mining works, the wallet state and the backup age. A Grafana dashboard for /metrics is in
-        docs/grafana-dashboard.json.
+        /health answers anyone who can reach this server with only whether mining works, the wallet state and the backup age. A Grafana dashboard for /metrics is in docs/grafana-dashboard.json.
       </p>
       <Check checked={open} disabled={save.busy} onChange={(e) => void save.run(e.target.checked)}>
         Serve /metrics without the API token
       </Check>
-      <p className="hint">{open ? 'Anyone who can reach this server can read your hashrate, shares and ehash figures.' : 'Your scraper sends Authorization: Bearer followed by the token in the api-token file of the Axewallet home folder.'}</p>
+      <p className="hint">
+        {open
+          ? 'Anyone who can reach this server can read your hashrate, shares and ehash figures.'
+          : 'Your scraper sends Authorization: Bearer followed by the token in the api-token file of the Axewallet home folder.'}
+      </p>
       {save.error && <ErrorNotice error={save.error} />}
     </section>
   );
@@ -145,7 +148,14 @@ function MqttSection({ mqtt, onChange }: { mqtt: MqttView; onChange(): void }) {
           </Field>
           <Field id={`${id}-password`} label="Password">
             {(control) => (
-              <input {...control} type="password" autoComplete="new-password" placeholder={mqtt.passwordSet ? 'saved (type to replace)' : ''} value={form.password} onChange={(e) => set({ password: e.target.value })} />
+              <input
+                {...control}
+                type="password"
+                autoComplete="new-password"
+                placeholder={mqtt.passwordSet ? 'saved (type to replace)' : ''}
+                value={form.password}
+                onChange={(e) => set({ password: e.target.value })}
+              />
             )}
           </Field>
         </div>
@@ -226,7 +236,10 @@ function WebhookRow({ hook, onChange }: { hook: WebhookView; onChange(): void })
           {s.pending > 0 ? `, ${s.pending} waiting to be retried` : ''}
         </span>
       </div>
-      <p className="hint">Sends: {hook.events.map((k) => KIND_WORDS[k]).join(', ')}{hook.includeCleared ? ', and when each is over' : ''}.</p>
+      <p className="hint">
+        Sends: {hook.events.map((k) => KIND_WORDS[k]).join(', ')}
+        {hook.includeCleared ? ', and when each is over' : ''}.
+      </p>
       <div className="row wrap">
         <button type="button" disabled={act.busy} onClick={() => void act.run('test')} aria-label={`Send a test to ${hook.name}`}>
           Send a test
@@ -282,7 +295,13 @@ function AddWebhookForm({ onAdded }: { onAdded(name: string, secret: string): vo
       aria-label="Add a webhook"
       onSubmit={async (e) => {
         e.preventDefault();
-        const p = !name.trim() ? 'Give the webhook a name.' : !/^https?:\/\/\S+$/.test(url.trim()) ? 'A webhook address starts with http:// or https://.' : events.length === 0 ? 'Choose at least one alert.' : undefined;
+        const p = !name.trim()
+          ? 'Give the webhook a name.'
+          : !/^https?:\/\/\S+$/.test(url.trim())
+            ? 'A webhook address starts with http:// or https://.'
+            : events.length === 0
+              ? 'Choose at least one alert.'
+              : undefined;
         setProblem(p);
         if (p) return;
         const result = await add.run();

@@ -9,11 +9,7 @@ export function matchesLog(record: LogRecord, query: string, minLevel: (typeof l
   if (levels.indexOf(record.level) < levels.indexOf(minLevel)) return false;
   if (!query) return true;
   const q = query.toLowerCase();
-  return (
-    record.message.toLowerCase().includes(q) ||
-    record.scope.toLowerCase().includes(q) ||
-    (record.fields !== undefined && JSON.stringify(record.fields).toLowerCase().includes(q))
-  );
+  return record.message.toLowerCase().includes(q) || record.scope.toLowerCase().includes(q) || (record.fields !== undefined && JSON.stringify(record.fields).toLowerCase().includes(q));
 }
 
 export function LogsPage() {

@@ -268,9 +268,9 @@ function SettingsForm({ saved }: { saved: Settings }) {
           Keep the same API token when Axewallet restarts
         </Check>
         <p id={`${id}-token-help`} className="hint">
-          Scripts and home-automation tools call Axewallet&apos;s API with a secret token, kept in the <span className="mono">api-token</span> file of Axewallet&apos;s
-          home folder. Off (the default): a new token at every start, so a token copied somewhere stops working at the next start. On: the token stays the same
-          across restarts, so a script keeps working, and anyone who once read it keeps access until you turn this off. Takes effect the next time Axewallet starts.
+          Scripts and home-automation tools call Axewallet&apos;s API with a secret token, kept in the <span className="mono">api-token</span> file of Axewallet&apos;s home folder. Off (the default):
+          a new token at every start, so a token copied somewhere stops working at the next start. On: the token stays the same across restarts, so a script keeps working, and anyone who once read it
+          keeps access until you turn this off. Takes effect the next time Axewallet starts.
         </p>
       </fieldset>
 

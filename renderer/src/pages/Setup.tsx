@@ -107,7 +107,8 @@ function PoolPreview({ device }: { device: DeviceView }) {
           <td>
             {current ? (
               <>
-                your current pool <span className="mono">{`${current.url}:${current.port}`}</span> (user <span className="mono">{current.user}</span>): {device.viaAxewallet ? '' : 'the Bitaxe mines there if Axewallet stops'}
+                your current pool <span className="mono">{`${current.url}:${current.port}`}</span> (user <span className="mono">{current.user}</span>):{' '}
+                {device.viaAxewallet ? '' : 'the Bitaxe mines there if Axewallet stops'}
               </>
             ) : (
               'none (the device has no pool yet)'
@@ -130,8 +131,7 @@ function PointStep({ device, onDone }: { device: DeviceView; onDone(): void }) {
   return (
     <div className="stack">
       <p>
-        Axewallet will set <strong>{name}</strong> to mine through this machine, keeping its current pool as the fallback so it goes on mining if Axewallet
-        stops. Here is what it writes:
+        Axewallet will set <strong>{name}</strong> to mine through this machine, keeping its current pool as the fallback so it goes on mining if Axewallet stops. Here is what it writes:
       </p>
       <PoolPreview device={device} />
       <DirectSv2Note pool={device.pools.find((p) => p.slot === (device.useFallbackStratum ? device.secondaryPool : device.primaryPool))} />
@@ -172,9 +172,7 @@ function WatchStep() {
     <div className="stack">
       {miningError && <ErrorNotice error={miningError} />}
       <ul className="checklist" aria-live="polite">
-        <li className={mining && mining.miners.length > 0 ? 'done' : ''}>
-          {mining && mining.miners.length > 0 ? '✓ The Bitaxe connected to Axewallet' : '… waiting for the Bitaxe to connect'}
-        </li>
+        <li className={mining && mining.miners.length > 0 ? 'done' : ''}>{mining && mining.miners.length > 0 ? '✓ The Bitaxe connected to Axewallet' : '… waiting for the Bitaxe to connect'}</li>
         <li className={accepted > 0 ? 'done' : ''}>{accepted > 0 ? `✓ First share accepted (${accepted} so far)` : '… waiting for the first accepted share'}</li>
         <li className={balance > 0 ? 'done' : ''}>{balance > 0 ? `✓ First ehash arrived: ${formatSi(balance)} ${unit}` : '… waiting for the first ehash'}</li>
       </ul>

@@ -76,7 +76,6 @@ function MintProblem() {
   );
 }
 
-
 function UnlockForm() {
   const [passphrase, setPassphrase] = useState('');
   const id = useId();

@@ -133,8 +133,8 @@ function CreateWallet({ back }: { back: React.ReactNode }) {
       <div className="stack narrow">
         <h2>Your recovery words</h2>
         <p>
-          Write these words on paper, in order. With them anyone can take your ehash, and without them a lost machine means lost ehash. The wallet is created
-          once you have confirmed a few of them on the next screen; until then nothing is stored, and leaving this page starts over with new words.
+          Write these words on paper, in order. With them anyone can take your ehash, and without them a lost machine means lost ehash. The wallet is created once you have confirmed a few of them on
+          the next screen; until then nothing is stored, and leaving this page starts over with new words.
         </p>
         <ol className="mnemonic" aria-label="Recovery words">
           {words.map((w, i) => (
@@ -234,9 +234,7 @@ function RelaysToSearch({ id, relays, checked, onChange, error }: { id: string; 
   return (
     <fieldset aria-describedby={error ? `${id}-relays-error` : undefined}>
       <legend>Relays to search</legend>
-      <p className="hint">
-        Your other machine lists its relays on its Backup page. Only the ticked ones are asked; the ones holding your backup keep it from then on.
-      </p>
+      <p className="hint">Your other machine lists its relays on its Backup page. Only the ticked ones are asked; the ones holding your backup keep it from then on.</p>
       <ul className="list" aria-label="Relays to search">
         {relays.map((url) => (
           <li key={url}>
@@ -291,9 +289,15 @@ function RelaysToSearch({ id, relays, checked, onChange, error }: { id: string; 
 
 function restoredText(report: CommandOutput<'backup.restore'>): string {
   const amounts = Object.entries(report.amountAdded).map(([unit, amount]) => `${formatSi(amount)} ${unit}`);
-  const held = Object.entries(report.relays).filter(([, r]) => r.events > 0).map(([url]) => url);
-  const unread = Object.entries(report.relays).filter(([, r]) => r.error).map(([url, r]) => `${url} (${r.error})`);
-  const mintProblems = Object.entries(report.problems).filter(([where]) => !(where in report.relays)).map(([where, what]) => `${where}: ${what}`);
+  const held = Object.entries(report.relays)
+    .filter(([, r]) => r.events > 0)
+    .map(([url]) => url);
+  const unread = Object.entries(report.relays)
+    .filter(([, r]) => r.error)
+    .map(([url, r]) => `${url} (${r.error})`);
+  const mintProblems = Object.entries(report.problems)
+    .filter(([where]) => !(where in report.relays))
+    .map(([where, what]) => `${where}: ${what}`);
   return [
     `Found ${report.events} backup events on ${held.join(', ')}: ${report.proofsAdded} proofs restored${amounts.length ? ` (${amounts.join(', ')})` : ''}, ${report.proofsSpent} already spent.`,
     report.relaysAdded.length ? `${report.relaysAdded.join(', ')} now keep${report.relaysAdded.length === 1 ? 's' : ''} your backup too.` : '',
@@ -336,7 +340,12 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
     return restoredText(await call('backup.restore', input));
   });
   const progress = useMemo(
-    () => (startedAt === undefined ? [] : eventsSince({ events, eventCount }, startedAt).map(progressOf).filter((p): p is ProgressView => !!p)),
+    () =>
+      startedAt === undefined
+        ? []
+        : eventsSince({ events, eventCount }, startedAt)
+            .map(progressOf)
+            .filter((p): p is ProgressView => !!p),
     [events, eventCount, startedAt],
   );
   const last = progress[progress.length - 1];
@@ -424,9 +433,7 @@ function RestoreWallet({ fromNostr, back }: { fromNostr: boolean; back: React.Re
         ) : (
           <PassphraseFields id={id} value={pass} confirm={pass2} onChange={setPass} onConfirm={setPass2} error={passError} />
         ))}
-      {restore.error && !serverMnemonicError && (
-        <ErrorNotice error={restore.error} title={restore.error.code === 'not_found' ? 'Nothing found: nothing was restored' : 'Not restored'} />
-      )}
+      {restore.error && !serverMnemonicError && <ErrorNotice error={restore.error} title={restore.error.code === 'not_found' ? 'Nothing found: nothing was restored' : 'Not restored'} />}
       {restore.busy && (
         <div role="status" aria-live="polite" className="stack">
           <span>Restoring… {last ? last.label : 'starting'}</span>

@@ -7,12 +7,7 @@ export const createEngineSlice: SliceCreator<EngineSlice> = (set) => ({
   alerts: [],
   async load() {
     try {
-      const [status, settings, alerts, logs] = await Promise.all([
-        call('status.get', {}),
-        call('settings.get', {}),
-        call('alerts.recent', {}),
-        call('logs.recent', { limit: 500 }),
-      ]);
+      const [status, settings, alerts, logs] = await Promise.all([call('status.get', {}), call('settings.get', {}), call('alerts.recent', {}), call('logs.recent', { limit: 500 })]);
       set({ status, settings, alerts: alerts.alerts, logs: logs.records, connection: 'online' });
     } catch (error) {
       set({ connection: 'offline', error: asApiError(error) });

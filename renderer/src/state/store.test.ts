@@ -83,7 +83,12 @@ describe('the app store', () => {
       expect(updates).toBe(0);
       vi.advanceTimersByTime(250);
       expect(updates).toBe(1);
-      expect(store.getState().logs.map((r) => r.message).at(-1)).toBe('line 49');
+      expect(
+        store
+          .getState()
+          .logs.map((r) => r.message)
+          .at(-1),
+      ).toBe('line 49');
       expect(store.getState().events).toHaveLength(20);
       expect(store.getState().eventCount).toBe(20);
     });

@@ -108,13 +108,7 @@ export interface FountainPart {
 }
 
 export function encodePart(part: FountainPart): Uint8Array {
-  const headerItems = [
-    ...encodeArrayHeader(5),
-    ...encodeUnsigned(part.seqNum),
-    ...encodeUnsigned(part.seqLen),
-    ...encodeUnsigned(part.messageLen),
-    ...encodeUnsigned(part.checksum),
-  ];
+  const headerItems = [...encodeArrayHeader(5), ...encodeUnsigned(part.seqNum), ...encodeUnsigned(part.seqLen), ...encodeUnsigned(part.messageLen), ...encodeUnsigned(part.checksum)];
   const data = encodeBytes(part.data);
   const out = new Uint8Array(headerItems.length + data.length);
   out.set(headerItems);
@@ -203,12 +197,7 @@ export class FountainDecoder {
     if (this.done) return false;
     if (!this.expected) {
       this.expected = { seqLen: part.seqLen, messageLen: part.messageLen, checksum: part.checksum, fragmentLen: part.data.length };
-    } else if (
-      part.seqLen !== this.expected.seqLen ||
-      part.messageLen !== this.expected.messageLen ||
-      part.checksum !== this.expected.checksum ||
-      part.data.length !== this.expected.fragmentLen
-    ) {
+    } else if (part.seqLen !== this.expected.seqLen || part.messageLen !== this.expected.messageLen || part.checksum !== this.expected.checksum || part.data.length !== this.expected.fragmentLen) {
       return false;
     }
     this.received++;

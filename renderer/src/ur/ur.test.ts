@@ -96,9 +96,7 @@ describe('fountain code (BCR-2020-005)', () => {
   it('produces the reference parts, as fields and as CBOR', () => {
     const encoder = new FountainEncoder(message(256), 30);
     const parts = vectors.fountainEncoder.map(() => encoder.nextPart());
-    expect(parts.map((p) => `seqNum:${p.seqNum}, seqLen:${p.seqLen}, messageLen:${p.messageLen}, checksum:${p.checksum}, data:${bytesToHex(p.data)}`)).toEqual(
-      vectors.fountainEncoder,
-    );
+    expect(parts.map((p) => `seqNum:${p.seqNum}, seqLen:${p.seqLen}, messageLen:${p.messageLen}, checksum:${p.checksum}, data:${bytesToHex(p.data)}`)).toEqual(vectors.fountainEncoder);
     expect(parts.map((p) => bytesToHex(encodePart(p)))).toEqual(vectors.fountainEncoderCbor);
     expect(decodePart(encodePart(parts[3]!))).toEqual(parts[3]);
   });

@@ -114,8 +114,8 @@ export function Upstreams({ id, upstreams, onChange, savedCount, demo, serverErr
       </ol>
       {upstreams.length > 0 && (
         <p className="hint">
-          A pool&apos;s mint is where the ehash for its shares is minted. Leave it empty when the pool pays at the mint address below; set it for a second hashpool in the
-          failover list that runs its own mint.
+          A pool&apos;s mint is where the ehash for its shares is minted. Leave it empty when the pool pays at the mint address below; set it for a second hashpool in the failover list that runs its
+          own mint.
         </p>
       )}
       <Field

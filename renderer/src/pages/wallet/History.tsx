@@ -106,7 +106,9 @@ export function Activity() {
                   {d.entries.map((e) => (
                     <li key={`${e.kind}-${e.ref ?? e.at}-${e.mint}-${e.unit}`} className={e.direction === 'in' ? 'activity-in' : 'activity-out'}>
                       <span>{describeEntry(e, when, manyMints)}</span>
-                      <span className="muted">{e.kind === 'mined' && e.until !== e.at ? `${new Date(e.at).toLocaleTimeString()}–${new Date(e.until).toLocaleTimeString()}` : new Date(e.at).toLocaleTimeString()}</span>
+                      <span className="muted">
+                        {e.kind === 'mined' && e.until !== e.at ? `${new Date(e.at).toLocaleTimeString()}–${new Date(e.until).toLocaleTimeString()}` : new Date(e.at).toLocaleTimeString()}
+                      </span>
                     </li>
                   ))}
                 </ul>

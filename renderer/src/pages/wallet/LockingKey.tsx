@@ -35,8 +35,7 @@ export function LockingKey() {
         <Term term="lockingKey">Locking key</Term>
       </h2>
       <p>
-        Quotes lock to {wallet.lockingKeyMode === 'static' ? 'a static key from your pool operator' : 'the key derived from your recovery words'}:{' '}
-        <span className="mono">{wallet.lockingPubkey}</span>
+        Quotes lock to {wallet.lockingKeyMode === 'static' ? 'a static key from your pool operator' : 'the key derived from your recovery words'}: <span className="mono">{wallet.lockingPubkey}</span>
       </p>
       <details>
         <summary>Use a static locking key from your pool operator</summary>

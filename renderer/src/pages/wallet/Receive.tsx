@@ -128,8 +128,8 @@ export function ReceiveForm() {
             {needsTrust && (
               <>
                 <p role="alert">
-                  <strong>You have never used this mint.</strong> Receiving means trusting <span className="mono">{preview.mint}</span> to honour this amount; Axewallet
-                  contacts it only once you confirm.
+                  <strong>You have never used this mint.</strong> Receiving means trusting <span className="mono">{preview.mint}</span> to honour this amount; Axewallet contacts it only once you
+                  confirm.
                 </p>
                 <Check checked={trust} onChange={(e) => setTrustedFor(e.target.checked ? trimmed : undefined)}>
                   I know this mint and trust it

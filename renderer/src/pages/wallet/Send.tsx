@@ -145,8 +145,7 @@ function TokenOut({ sent, onDone }: { sent: SendResult; onDone(): void }) {
       </div>
       <TokenQr text={sent.token} label="QR code of the token" />
       <p className="hint">
-        Until the receiver claims it, the amount stays in Pending sends, where you can take it back (<Term term="reclaim">reclaim</Term>). This panel closes by itself
-        once it is claimed.
+        Until the receiver claims it, the amount stays in Pending sends, where you can take it back (<Term term="reclaim">reclaim</Term>). This panel closes by itself once it is claimed.
       </p>
     </div>
   );
