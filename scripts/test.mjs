@@ -1,5 +1,5 @@
 /**
- * `npm test`: everything, in order: system tools, type-check, lint, unit + integration (vitest),
+ * `npm test`: everything, in order: system tools, type-check, formatting, lint, unit + integration (vitest),
  * end-to-end (Playwright + Debian Chromium against `axewallet serve`). Ends with one summary line.
  */
 import { spawnSync } from 'node:child_process';
@@ -20,6 +20,7 @@ function run(name, command, args) {
 }
 
 run('typecheck', 'npm', ['run', '--silent', 'typecheck']);
+run('format', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']);
 run('lint', 'npx', ['eslint', '.']);
 run('unit+integration', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-output/vitest.json']);
 run('e2e', 'node', ['scripts/e2e.mjs']);
