@@ -47,6 +47,8 @@ async function runOne(
   const cleanups: Array<() => Promise<void> | void> = [];
   const screenshots: string[] = [];
   const pages: import('playwright-core').Page[] = [];
+  // what the pages' consoles reported, quoted with a failure: a blank page says nothing on its own
+  const pageErrors: string[] = [];
   let currentStep = 'start';
   const startedAt = Date.now();
   let counter = 0;
@@ -61,9 +63,14 @@ async function runOne(
       pages.push(page);
       const problems: string[] = [];
       page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(message.text());
+        if (message.type() !== 'error') return;
+        problems.push(message.text());
+        pageErrors.push(message.text());
       });
-      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      page.on('pageerror', (error) => {
+        problems.push(`page error: ${error.message}`);
+        pageErrors.push(`page error: ${error.message}`);
+      });
       await page.goto(url);
       return { page, context, problems };
     },
@@ -99,7 +106,8 @@ async function runOne(
     for (const page of pages) {
       if (!page.isClosed()) await ctx.shot(page, `failed-${currentStep}`).catch(() => undefined);
     }
-    return { outcome: 'failed', detail: `at "${currentStep}": ${(error as Error).message.split('\n')[0]}`, screenshots };
+    const consoleLines = pageErrors.slice(-5).map((line) => `\n    console: ${line.slice(0, 400)}`);
+    return { outcome: 'failed', detail: `at "${currentStep}": ${(error as Error).message.split('\n')[0]}${consoleLines.join('')}`, screenshots };
   } finally {
     clearTimeout(timer);
     for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => undefined);

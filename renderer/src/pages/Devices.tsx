@@ -329,6 +329,8 @@ function DeviceLogs({ device }: { device: DeviceView }) {
   );
 }
 
+const NO_MINERS: readonly MinerView[] = [];
+
 /** The rate Axewallet measures for this device from its accepted shares (its miner connection, matched by address). */
 function measuredFor(device: DeviceView, miners: readonly MinerView[]): MinerView | undefined {
   const host = new URL(/^[a-z]+:\/\//.test(device.address) ? device.address : `http://${device.address}`).hostname;
@@ -337,7 +339,8 @@ function measuredFor(device: DeviceView, miners: readonly MinerView[]): MinerVie
 
 function DeviceCard({ device, all, onChange, onForgotten }: { device: DeviceView; all: DeviceView[]; onChange(): void; onForgotten(message: string): void }) {
   const name = deviceName(device);
-  const miners = useApp((s) => s.mining?.miners ?? []);
+  // the default outside the selector: a new [] on every call is a new snapshot, and React re-renders without end
+  const miners = useApp((s) => s.mining?.miners) ?? NO_MINERS;
   const demo = useApp((s) => s.status?.demo ?? false);
   const miner = measuredFor(device, miners);
   const comparison = miner ? compareHashrates(miner.hashrate, [{ ...device, viaAxewallet: true }], demo) : undefined;
