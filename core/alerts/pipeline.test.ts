@@ -11,7 +11,7 @@ import { startSimulator } from '../../device/sim/simulator';
 import { startPool } from '../../devnet/pool/pool';
 import { until } from '../../test/until';
 import type { Alert } from '../api/system';
-import { createDeviceManager } from '../devices';
+import { testDeviceManager } from '../devices/testing/test-manager';
 import { silentLogger } from '../../lib/log';
 import { testProxy } from '../stratum/testing/test-proxy';
 import { AlertCenter } from './center';
@@ -67,14 +67,7 @@ describe('alert pipeline', () => {
     cleanups.push(() => pool.close());
     const sim = await startSimulator({ host: '127.0.0.51', bootMs: 300, restartDelayMs: 50, liveIntervalMs: 100, pool: { host: '127.0.0.1', port: pool.sv1.port, suggestedDifficulty: 0 } });
     cleanups.push(() => sim.stop());
-    const manager = createDeviceManager({
-      dbPath: join(tempDir(), 'devices.sqlite'),
-      proxyEndpoint: () => undefined,
-      proxyMiners: () => [],
-      logger: silentLogger,
-      pollIntervalMs: 200,
-      streamLogs: false,
-    });
+    const manager = testDeviceManager(tempDir(), { streamLogs: false });
     cleanups.push(() => manager.stop());
     const center = new AlertCenter();
     const seen = watch(center);

@@ -17,7 +17,7 @@ import { silentLogger } from '../../lib/log';
 import { Fleet } from './fleet';
 import { registerFleetApi } from './fleet-api';
 import { FleetStore } from './fleet-store';
-import { createDeviceManager } from './manager';
+import { testDeviceManager } from './testing/test-manager';
 import { registerDevicesApi } from './api';
 
 const cleanups: Array<() => unknown> = [];
@@ -56,16 +56,7 @@ function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'axw-fleet-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const dbPath = join(dir, 'devices.sqlite');
-  const manager = createDeviceManager({
-    dbPath,
-    proxyEndpoint: () => undefined,
-    proxyMiners: () => [],
-    logger: silentLogger,
-    pollIntervalMs: 200,
-    requestTimeoutMs: 2000,
-    rebootTimeoutMs: 20_000,
-    streamLogs: false,
-  });
+  const manager = testDeviceManager(dir, { requestTimeoutMs: 2000, rebootTimeoutMs: 20_000, streamLogs: false });
   cleanups.push(() => manager.stop());
   const store = new FleetStore(dbPath);
   cleanups.push(() => store.close());

@@ -10,7 +10,8 @@ import type { ApiEvent } from '../api/contract';
 import { ApiError } from '../api/define';
 import { ApiHost } from '../api/host';
 import { silentLogger } from '../../lib/log';
-import { type DeviceManager, type DeviceManagerOptions, createDeviceManager, deviceIdOf } from './manager';
+import { type DeviceManager, type DeviceManagerOptions, deviceIdOf } from './manager';
+import { testDeviceManager } from './testing/test-manager';
 import { registerDevicesApi } from './api';
 import { AlertCenter, registerAlertsApi, startAlertPipeline } from '../alerts';
 import { until } from '../../test/until';
@@ -45,12 +46,7 @@ const minersOn = (p: DevnetPool) => p.stats().channels.filter((c) => c.open);
 
 function setup(extra: Partial<DeviceManagerOptions> = {}, dir = tempDir()): { manager: DeviceManager; host: ApiHost; events: ApiEvent[]; dbPath: string } {
   const dbPath = join(dir, 'devices.sqlite');
-  const manager = createDeviceManager({
-    dbPath,
-    proxyEndpoint: () => undefined,
-    proxyMiners: () => [],
-    logger: silentLogger,
-    pollIntervalMs: 200,
+  const manager = testDeviceManager(dir, {
     sampleIntervalMs: 100,
     requestTimeoutMs: 1000,
     confirmTimeoutMs: 15_000,

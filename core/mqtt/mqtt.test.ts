@@ -12,7 +12,7 @@ import { startSimulator } from '../../device/sim/simulator';
 import { until } from '../../test/until';
 import { AlertCenter } from '../alerts';
 import { ApiHost } from '../api/host';
-import { createDeviceManager } from '../devices';
+import { testDeviceManager } from '../devices/testing/test-manager';
 import { startIntegrations } from '../integrations';
 import { silentLogger } from '../../lib/log';
 import { EVENT_TYPES } from './discovery';
@@ -67,14 +67,7 @@ describe('MQTT with Home Assistant discovery', () => {
     const ha = await homeAssistant(mosquitto.url, { username: 'homeassistant', password: 'ha-pass' });
     const sim = await startSimulator({ host: '127.0.0.53', bootMs: 300, liveIntervalMs: 100, pool: { host: '127.0.0.1', port: 9, user: 'bc1qsecretpooluser.gamma' } });
     cleanups.push(() => sim.stop());
-    const devices = createDeviceManager({
-      dbPath: join(tempDir(), 'devices.sqlite'),
-      proxyEndpoint: () => undefined,
-      proxyMiners: () => [],
-      logger: silentLogger,
-      pollIntervalMs: 200,
-      streamLogs: false,
-    });
+    const devices = testDeviceManager(tempDir(), { streamLogs: false });
     cleanups.push(() => devices.stop());
     const device = await devices.add(sim.http);
     devices.start();

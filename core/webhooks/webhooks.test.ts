@@ -14,7 +14,7 @@ import { startPool } from '../../devnet/pool/pool';
 import { until } from '../../test/until';
 import { AlertCenter, registerAlertsApi, startAlertPipeline } from '../alerts';
 import { ApiHost } from '../api/host';
-import { createDeviceManager } from '../devices';
+import { testDeviceManager } from '../devices/testing/test-manager';
 import { startIntegrations } from '../integrations';
 import { createLogger, type LogRecord, silentLogger } from '../../lib/log';
 import { testProxy } from '../stratum/testing/test-proxy';
@@ -111,14 +111,7 @@ describe('webhooks end to end', () => {
     cleanups.push(() => proxy.stop());
     const sim = await startSimulator({ host: '127.0.0.52', bootMs: 300, restartDelayMs: 50, liveIntervalMs: 100, pool: { host: '127.0.0.1', port: pool.sv1.port, suggestedDifficulty: 0 } });
     cleanups.push(() => sim.stop());
-    const devices = createDeviceManager({
-      dbPath: join(tempDir(), 'devices.sqlite'),
-      proxyEndpoint: () => undefined,
-      proxyMiners: () => [],
-      logger: silentLogger,
-      pollIntervalMs: 200,
-      streamLogs: false,
-    });
+    const devices = testDeviceManager(tempDir(), { streamLogs: false });
     cleanups.push(() => devices.stop());
 
     const host = new ApiHost();
