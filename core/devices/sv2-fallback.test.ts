@@ -12,10 +12,9 @@ import { readNvs } from '../../device/provision/nvs';
 import { type Simulator, startSimulator } from '../../device/sim/simulator';
 import { startPool } from '../../devnet/pool/pool';
 import { ApiHost } from '../api/host';
-import { silentLogger } from '../../lib/log';
 import { testProxy } from '../stratum/testing/test-proxy';
 import { until } from '../../test/until';
-import { createDeviceManager } from './manager';
+import { testDeviceManager } from './testing/test-manager';
 import { registerDevicesApi } from './api';
 
 const cleanups: Array<() => unknown> = [];
@@ -68,15 +67,7 @@ async function world(firmware: 'v2.14' | 'v2.15', host: string) {
     connectRetryMs: 200,
   });
   cleanups.push(() => sim.stop());
-  const manager = createDeviceManager({
-    dbPath: join(dir, 'devices.sqlite'),
-    proxyEndpoint: () => endpoint,
-    proxyMiners: () => proxy.snapshot().miners,
-    logger: silentLogger,
-    pollIntervalMs: 200,
-    confirmTimeoutMs: 20_000,
-    rebootTimeoutMs: 20_000,
-  });
+  const manager = testDeviceManager(dir, { proxyEndpoint: () => endpoint, proxyMiners: () => proxy.snapshot().miners, confirmTimeoutMs: 20_000, rebootTimeoutMs: 20_000 });
   cleanups.push(() => manager.stop());
   const api = new ApiHost();
   registerDevicesApi(api, manager);

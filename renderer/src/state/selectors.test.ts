@@ -38,7 +38,7 @@ function selectors(): Array<{ file: string; body: string }> {
 }
 
 /** Whether a selector body builds a fresh array or object each time it runs (and does not reduce it to a number). */
-export function buildsFreshValue(body: string): boolean {
+function buildsFreshValue(body: string): boolean {
   if (/(\?\?|\|\|)\s*(\[\]|\{\})\s*\)$/.test(body)) return true;
   if (/=>\s*\(\{/.test(body)) return true;
   return /\.(map|filter|slice|concat)\(/.test(body) && !/\.length\)?\s*\)$/.test(body) && !/\.(find|some|every|includes)\(/.test(body);
