@@ -1,11 +1,10 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { CipherState, ENCRYPTED_HEADER_SIZE, Sv2FrameDecryptor, Sv2FrameEncryptor, encryptedPayloadLength } from './cipher';
 import { Sv2DecodeError, Sv2TransportError } from './errors';
 import { encodeFrameHeader } from './frame';
 import { SV2_MESSAGE_TYPES, decodeMessage, encodeMessage, messageWireId, type Sv2AnyMessage } from './messages';
 import { sampleMessages } from './sample-messages';
+import { liveHeapBytes } from '../../../test/heap';
 
 /** Deterministic xorshift32, so a failure can be replayed from its seed. */
 function rng(seed: number) {
@@ -56,11 +55,6 @@ function hasNaN(message: Sv2AnyMessage): boolean {
   return Object.values(message).some((v) => typeof v === 'number' && Number.isNaN(v));
 }
 
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-}
-
 describe('fuzz', () => {
   it('decodes 120,000 random and mutated payloads with only typed errors, and every accepted payload is canonical', () => {
     const r = rng(0x5eed_0001);
@@ -98,8 +92,7 @@ describe('fuzz', () => {
     const outcomes: Record<string, number> = {};
     let maxBuffered = 0;
     let retainedAfterFailure = 0;
-    collectGarbage();
-    const heapBefore = process.memoryUsage().heapUsed;
+    const heapBefore = liveHeapBytes();
 
     // Every iteration starts a fresh stream at nonce 0, so sealed frames can be made once and mutated per iteration.
     const sealedSeeds = seeds.map((seed) => new Sv2FrameEncryptor(new CipherState(key)).encryptFrame(seed));
@@ -133,8 +126,7 @@ describe('fuzz', () => {
       }
     }
 
-    collectGarbage();
-    const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
+    const heapGrowth = liveHeapBytes() - heapBefore;
     expect(maxBuffered).toBeLessThanOrEqual(bound);
     expect(retainedAfterFailure).toBe(0);
     expect(heapGrowth).toBeLessThan(32 * 1024 * 1024);
