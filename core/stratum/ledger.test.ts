@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ShareLedger, type NewShare } from './ledger';
 import { until } from '../../test/until';
@@ -61,6 +62,41 @@ describe('ShareLedger', () => {
     expect(again.shareByHeaderHash(share(4).headerHash)).toMatchObject({ verdict: 'rejected', reason: 'stale', latencyMs: 2, worker: 'bc1q.w1' });
     expect(again.recent(300)).toHaveLength(300);
     await again.close();
+  });
+
+  it('indexes by header hash only the shares a quote can still settle; an older full index is dropped; lookups still find every share', async () => {
+    const path = ledgerPath();
+    const old = new Database(path);
+    old.exec(`CREATE TABLE shares (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, miner_id TEXT NOT NULL, worker TEXT NOT NULL, upstream TEXT NOT NULL,
+      job_id TEXT NOT NULL, header_hash TEXT NOT NULL, difficulty REAL NOT NULL, share_difficulty REAL NOT NULL, verdict TEXT NOT NULL, reason TEXT, latency_ms REAL);
+      CREATE INDEX shares_header_hash ON shares(header_hash);`);
+    old.close();
+
+    const ledger = new ShareLedger(path);
+    const accepted = ledger.record(share(1), { verdict: 'accepted', reason: null });
+    ledger.record(share(2), { verdict: 'rejected', reason: 'stale' });
+    ledger.record(share(3));
+    ledger.record(share(1), { verdict: 'rejected', reason: 'duplicate' });
+    await ledger.synced();
+
+    const db = new Database(path, { readonly: true });
+    const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'shares' AND sql LIKE '%header_hash%'`).all() as Array<{ name: string; sql: string }>;
+    expect(indexes).toEqual([{ name: 'shares_unaccepted_hash', sql: expect.stringContaining("WHERE verdict <> 'accepted'") }]);
+    // the entries of a partial index are the rows its condition admits: the accepted share is not among them
+    const indexed = db.prepare(`SELECT id FROM shares INDEXED BY shares_unaccepted_hash WHERE verdict <> 'accepted' AND header_hash > ''`).all() as Array<{ id: number }>;
+    expect(indexed).toHaveLength(3);
+    expect(indexed.map((r) => r.id)).not.toContain(accepted);
+    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM shares WHERE header_hash = ? AND verdict <> 'accepted'`).all('00') as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join()).toContain('USING INDEX shares_unaccepted_hash');
+    db.close();
+
+    expect(ledger.shareByHeaderHash(share(1).headerHash)).toMatchObject({ id: accepted, verdict: 'accepted' });
+    expect(ledger.shareByHeaderHash(share(2).headerHash)).toMatchObject({ verdict: 'rejected', reason: 'stale' });
+    expect(ledger.shareByHeaderHash(share(3).headerHash)?.verdict).toBe('awaiting');
+    expect(ledger.shareByHeaderHash(share(9).headerHash)).toBeUndefined();
+    expect(ledger.unacceptedByHeaderHash(share(1).headerHash).map((r) => r.reason)).toEqual(['duplicate']);
+    expect(ledger.unacceptedByHeaderHash(share(3).headerHash).map((r) => r.verdict)).toEqual(['awaiting']);
+    await ledger.close();
   });
 
   it('replaces a writer thread that dies and loses nothing it had not committed', async () => {

@@ -200,7 +200,10 @@ export class ShareLedger {
         reason TEXT,
         latency_ms REAL
       );
-      CREATE INDEX IF NOT EXISTS shares_header_hash ON shares(header_hash);
+      -- Only shares the upstream has not accepted are indexed by header hash: those are the ones a quote can still
+      -- settle. A random-key index over every share cost each insert ~20 µs on the writer thread, most of its work.
+      DROP INDEX IF EXISTS shares_header_hash;
+      CREATE INDEX IF NOT EXISTS shares_unaccepted_hash ON shares(header_hash) WHERE verdict <> 'accepted';
       -- only the few shares still awaiting a verdict are looked up by it (at start-up): a full index on a
       -- three-valued column cost every insert and every verdict an index update on the writer thread
       DROP INDEX IF EXISTS shares_verdict;
@@ -356,14 +359,38 @@ export class ShareLedger {
     return row && this.current(row);
   }
 
-  /** The share whose raw sha256d(header) hex equals `hex` (how the wallet ties a quote to a share); an accepted one over its duplicates. */
+  /**
+   * The shares with this raw sha256d(header) hex that the upstream has not accepted (awaiting, or rejected): the ones
+   * a quote for it can still settle. An index lookup, cheap enough for every minted proof.
+   */
+  unacceptedByHeaderHash(hex: string): ShareRecord[] {
+    const wanted = hex.toLowerCase();
+    const stored = this.db.prepare(`SELECT * FROM shares WHERE header_hash = ? AND verdict <> 'accepted' ORDER BY id DESC LIMIT 50`).all(wanted) as Row[];
+    return this.withFresh(wanted, stored).filter((r) => r.verdict !== 'accepted');
+  }
+
+  /**
+   * The share whose raw sha256d(header) hex equals `hex` (how the API ties a quote to a share); an accepted one over
+   * its duplicates. Accepted shares are not indexed by hash: they are found by reading from the newest row back, which
+   * reaches a recent share at once and the oldest kept one in tens of milliseconds.
+   */
   shareByHeaderHash(hex: string): ShareRecord | undefined {
     const wanted = hex.toLowerCase();
-    const stored = (this.db.prepare('SELECT * FROM shares WHERE header_hash = ? ORDER BY id DESC LIMIT 50').all(wanted) as Row[]).map((r) => this.current(r));
-    const fresh = [...this.unwritten.values(), ...this.inFlightRows.values()].filter((r) => r.headerHash === wanted);
-    const all = [...new Map([...stored, ...fresh].map((r) => [r.id, r])).values()];
+    const stored = this.db
+      .prepare(
+        `SELECT * FROM (SELECT * FROM shares WHERE header_hash = ? AND verdict <> 'accepted' ORDER BY id DESC LIMIT 50)
+         UNION ALL SELECT * FROM (SELECT * FROM shares WHERE header_hash = ? AND verdict = 'accepted' ORDER BY id DESC LIMIT 1)`,
+      )
+      .all(wanted, wanted) as Row[];
+    const all = this.withFresh(wanted, stored);
     all.sort((a, b) => Number(b.verdict === 'accepted') - Number(a.verdict === 'accepted') || b.id - a.id);
     return all[0] && { ...all[0] };
+  }
+
+  /** Stored rows with their pending verdicts, and the rows not committed yet, for one header hash; each share once. */
+  private withFresh(headerHash: string, stored: Row[]): ShareRecord[] {
+    const fresh = [...this.unwritten.values(), ...this.inFlightRows.values()].filter((r) => r.headerHash === headerHash).map((r) => ({ ...r }));
+    return [...new Map([...stored.map((r) => this.current(r)), ...fresh].map((r) => [r.id, r])).values()];
   }
 
   recent(limit: number): ShareRecord[] {

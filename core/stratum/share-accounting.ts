@@ -99,16 +99,21 @@ export class ShareAccounting extends EventEmitter<AccountingEvents> {
 
   /**
    * The wallet minted a quote for this header hash: the pool accepted the share. A share still awaiting is
-   * settled (its miner, if still waiting, hears it); one recorded lost is corrected. Returns the share.
+   * settled (its miner, if still waiting, hears it); one recorded lost is corrected. Returns the share it settled,
+   * or nothing when there was nothing left to settle (already accepted, or not a share of this proxy).
    */
   acceptedByQuote(headerHash: string): ShareEvent | undefined {
     const hex = headerHash.toLowerCase();
     const waiting = this.awaitingByHash.get(hex);
-    if (waiting !== undefined) this.awaiting.get(waiting)?.settle({ accepted: true });
-    const share = this.ledger.shareByHeaderHash(hex);
-    if (!share) return undefined;
-    this.correctLost(share, { accepted: true });
-    return toEvent(this.ledger.get(share.id) ?? share);
+    if (waiting !== undefined) {
+      this.awaiting.get(waiting)?.settle({ accepted: true });
+      const settled = this.ledger.get(waiting);
+      return settled && toEvent(settled);
+    }
+    const lost = this.ledger.unacceptedByHeaderHash(hex).find((share) => share.reason === UPSTREAM_LOST);
+    if (!lost) return undefined;
+    this.correctLost(lost, { accepted: true });
+    return toEvent(this.ledger.get(lost.id) ?? lost);
   }
 
   recentShares(): ShareEvent[] {
