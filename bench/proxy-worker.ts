@@ -39,11 +39,12 @@ process.on('message', (message: string) => {
     global.gc?.();
     send({ rss: process.memoryUsage().rss });
   }
-  // user + system CPU of the whole process (the proxy's thread and the ledger's writer thread), in microseconds
+  // user + system CPU of the whole process (the proxy's thread and the ledger's writer thread), and the system
+  // (kernel: socket reads and writes) part of it, in microseconds
   // and how long the proxy's own event loop was busy (ms), the ledger writer's thread not included
   if (message === 'cpu') {
     const { user, system } = process.cpuUsage();
-    send({ cpuUs: user + system, loopBusyMs: performance.eventLoopUtilization().active });
+    send({ cpuUs: user + system, systemUs: system, loopBusyMs: performance.eventLoopUtilization().active });
   }
   if (message === 'stop') void proxy.stop().then(() => send({ stopped: true }));
 });

@@ -280,7 +280,7 @@ class ProxyProcess {
   }
 
   /** CPU of the whole process (µs) and busy time of the proxy's event loop (ms) so far. */
-  cpu(): Promise<{ cpuUs: number; loopBusyMs: number }> {
+  cpu(): Promise<{ cpuUs: number; systemUs: number; loopBusyMs: number }> {
     return this.ask('cpu');
   }
 
@@ -359,6 +359,7 @@ export async function run(): Promise<Record<string, unknown>> {
     // whatever the pool or the load generators on the same two cores cap the measured rate at
     const cpuAfter = await viaSv2.proxy.cpu();
     const proxyCpuUsPerSubmit = (cpuAfter.cpuUs - cpuBefore.cpuUs) / Math.max(1, sv2Sat.answered);
+    const proxyKernelUsPerSubmit = (cpuAfter.systemUs - cpuBefore.systemUs) / Math.max(1, sv2Sat.answered);
     const proxyLoopUsPerSubmit = ((cpuAfter.loopBusyMs - cpuBefore.loopBusyMs) * 1000) / Math.max(1, sv2Sat.answered);
 
     // Memory: 1,000 authorized miners on a proxy, its process alone. Without an upstream: sockets and sessions;
@@ -386,6 +387,8 @@ export async function run(): Promise<Record<string, unknown>> {
         ratioVsDirect: round(sv2Sat.perSecond / directSat.perSecond, 3),
         proxyCpuUsPerSubmit: round(proxyCpuUsPerSubmit, 1),
         proxySubmitsPerSecondPerCore: Math.round(1e6 / proxyCpuUsPerSubmit),
+        // the kernel's part of it: the socket reads and writes on the miners' and the pool's connections
+        proxyKernelUsPerSubmit: round(proxyKernelUsPerSubmit, 1),
         // the proxy's event loop alone (the ledger's SQLite commits run on the writer thread), but wall-clock busy
         // time: on an oversubscribed machine it counts the time the loop waited for a core, so it can exceed the CPU figure
         proxyLoopBusyUsPerSubmit: round(proxyLoopUsPerSubmit, 1),

@@ -22,7 +22,7 @@ import { SessionStats } from './session-stats';
 import { hashDifficulty, ShareHasher } from './share-hasher';
 import { SubmitGuard, type SubmitLimits } from './submit-guard';
 import { Sv1Connection } from './sv1-connection';
-import { type ChannelJob, clampDifficulty, LOST_VERDICT, type RejectKind, type UpstreamChannel, type Verdict } from './upstream';
+import { type ChannelJob, type ChannelShare, clampDifficulty, LOST_VERDICT, type RejectKind, type UpstreamChannel, type Verdict } from './upstream';
 
 /** The version bits any miner may roll (BIP320 general-purpose bits). */
 export const VERSION_ROLLING_MASK = 0x1fffe000;
@@ -430,30 +430,62 @@ export class MinerSession {
    * Sends a share upstream. The miner hears the verdict, or after `verdictTimeoutMs` that the share met its
    * target (the upstream's word then settles the ledger; hashpool acknowledges shares in batches of 10).
    */
-  private forward(id: Sv1Id, local: LocalShare, channel: UpstreamChannel, share: Parameters<UpstreamChannel['submit']>[0]): void {
-    const started = performance.now();
-    let answered = false;
-    let settled = false;
-    const timer = setTimeout(() => {
-      answered = true;
-      this.write(sv1Result(id, true));
-    }, this.host.verdictTimeoutMs);
-    const settle = (verdict: Verdict, latency: number | null) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      this.host.settleShare(this, local, shareId, verdict, latency);
-      this.stats.judged(verdict, local.difficulty, latency);
-      if (answered) return;
-      answered = true;
-      if (verdict.accepted) this.write(sv1Result(id, true));
-      else this.write(sv1Error(id, SV1_CODE_OF[verdict.kind], verdict.reason));
-    };
-    const shareId = this.host.recordShare(this, local, (verdict) => settle(verdict, null));
+  private forward(id: Sv1Id, local: LocalShare, channel: UpstreamChannel, share: ChannelShare): void {
+    const answer = new ForwardedShare(this, id, local, this.host.verdictTimeoutMs);
+    answer.shareId = this.host.recordShare(this, local, (verdict) => answer.settle(verdict, null));
     this.stats.forwarded();
-    channel.submit({ ...share, late: (verdict) => this.host.lateVerdict(this, local, shareId, verdict) }).then(
-      (verdict) => settle(verdict, performance.now() - started),
-      () => settle(LOST_VERDICT, null),
+    share.late = (verdict) => this.host.lateVerdict(this, local, answer.shareId, verdict);
+    channel.submit(share).then(
+      (verdict) => answer.settle(verdict, performance.now() - answer.started),
+      () => answer.settle(LOST_VERDICT, null),
     );
   }
+
+  /** The verdict of a forwarded share reached it: the ledger, the counters and (if still waiting) the miner hear it. */
+  settleForwarded(answer: ForwardedShare, verdict: Verdict, latency: number | null): void {
+    this.host.settleShare(this, answer.local, answer.shareId, verdict, latency);
+    this.stats.judged(verdict, answer.local.difficulty, latency);
+    if (answer.answered) return;
+    answer.answered = true;
+    if (verdict.accepted) this.write(sv1Result(answer.requestId, true));
+    else this.write(sv1Error(answer.requestId, SV1_CODE_OF[verdict.kind], verdict.reason));
+  }
+
+  /** No verdict within `verdictTimeoutMs`: the miner hears that the share met its target. */
+  answerUnjudged(answer: ForwardedShare): void {
+    answer.answered = true;
+    this.write(sv1Result(answer.requestId, true));
+  }
+}
+
+/**
+ * One forwarded share until its verdict: the upstream's answer, a quote for it, or the channel's loss settles it
+ * once. An object per share with its methods on the prototype, not a set of closures: thousands pass through a second.
+ */
+class ForwardedShare {
+  shareId = 0;
+  answered = false;
+  readonly started = performance.now();
+  private settled = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly session: MinerSession,
+    readonly requestId: Sv1Id,
+    readonly local: LocalShare,
+    verdictTimeoutMs: number,
+  ) {
+    this.timer = setTimeout(answerUnjudged, verdictTimeoutMs, this);
+  }
+
+  settle(verdict: Verdict, latency: number | null): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.session.settleForwarded(this, verdict, latency);
+  }
+}
+
+function answerUnjudged(answer: ForwardedShare): void {
+  answer.session.answerUnjudged(answer);
 }

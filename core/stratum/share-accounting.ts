@@ -54,7 +54,8 @@ interface Awaiting {
 
 export class ShareAccounting extends EventEmitter<AccountingEvents> {
   readonly ledger: ShareLedger;
-  private readonly recent: ShareEvent[] = [];
+  /** the newest shares by id, oldest first; a verdict moves its share to the end */
+  private readonly recent = new Map<number, ShareEvent>();
   /** forwarded shares without a verdict, by id; and the first of them per header hash */
   private readonly awaiting = new Map<number, Awaiting>();
   private readonly awaitingByHash = new Map<string, number>();
@@ -62,7 +63,7 @@ export class ShareAccounting extends EventEmitter<AccountingEvents> {
   constructor(ledgerPath: string, onWriteError: (message: string) => void, retention?: Partial<RetentionPolicy>) {
     super();
     this.ledger = new ShareLedger(ledgerPath, onWriteError, retention);
-    for (const share of this.ledger.recent(RECENT_SHARES).reverse()) this.recent.push(toEvent(share));
+    for (const share of this.ledger.recent(RECENT_SHARES).reverse()) this.recent.set(share.id, toEvent(share));
   }
 
   /** A share forwarded to `upstream` (awaiting, `settle` reaches it), or judged here (`verdict`). */
@@ -117,7 +118,7 @@ export class ShareAccounting extends EventEmitter<AccountingEvents> {
   }
 
   recentShares(): ShareEvent[] {
-    return [...this.recent];
+    return [...this.recent.values()];
   }
 
   shares(limit: number): ShareEvent[] {
@@ -158,12 +159,9 @@ export class ShareAccounting extends EventEmitter<AccountingEvents> {
   }
 
   private publish(event: ShareEvent): void {
-    if (event.verdict !== 'awaiting') {
-      const at = this.recent.findIndex((e) => e.shareId === event.shareId);
-      if (at >= 0) this.recent.splice(at, 1);
-    }
-    this.recent.push(event);
-    if (this.recent.length > RECENT_SHARES) this.recent.shift();
+    this.recent.delete(event.shareId);
+    this.recent.set(event.shareId, event);
+    if (this.recent.size > RECENT_SHARES) this.recent.delete(this.recent.keys().next().value!);
     this.emit('share', event);
   }
 }
