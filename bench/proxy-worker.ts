@@ -35,9 +35,10 @@ const send = (message: unknown) => process.send!(message);
 
 process.on('message', (message: string) => {
   if (message === 'snapshot') send({ snapshot: proxy.snapshot() });
-  if (message === 'rss') {
+  if (message === 'memory') {
     global.gc?.();
-    send({ rss: process.memoryUsage().rss });
+    const { rss, heapUsed } = process.memoryUsage();
+    send({ rss, heapUsed });
   }
   // user + system CPU of the whole process (the proxy's thread and the ledger's writer thread), and the system
   // (kernel: socket reads and writes) part of it, in microseconds
