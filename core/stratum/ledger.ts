@@ -306,7 +306,20 @@ export class ShareLedger {
     const id = this.nextId++;
     if (judged) this.count(judged.verdict, judged.reason, 1);
     else this.totals.awaiting++;
-    this.unwritten.set(id, { id, ...share, verdict: judged?.verdict ?? 'awaiting', reason: judged?.reason ?? null, latencyMs: null });
+    this.unwritten.set(id, {
+      id,
+      at: share.at,
+      minerId: share.minerId,
+      worker: share.worker,
+      upstream: share.upstream,
+      jobId: share.jobId,
+      headerHash: share.headerHash,
+      difficulty: share.difficulty,
+      shareDifficulty: share.shareDifficulty,
+      verdict: judged?.verdict ?? 'awaiting',
+      reason: judged?.reason ?? null,
+      latencyMs: null,
+    });
     this.scheduleFlush();
     return id;
   }

@@ -78,7 +78,7 @@ export class ShareAccounting extends EventEmitter<AccountingEvents> {
       this.awaiting.set(id, { headerHash: share.headerHash, upstream, settle });
       if (!this.awaitingByHash.has(share.headerHash)) this.awaitingByHash.set(share.headerHash, id);
     }
-    this.publish({ ...this.eventOf(session, share, id, at, upstream), verdict: judged?.verdict ?? 'awaiting', reason: judged?.reason ?? null });
+    this.publish(this.eventOf(session, share, id, at, upstream, judged?.verdict ?? 'awaiting', judged?.reason ?? null, null));
     return id;
   }
 
@@ -89,7 +89,7 @@ export class ShareAccounting extends EventEmitter<AccountingEvents> {
     if (this.awaitingByHash.get(share.headerHash) === shareId) this.awaitingByHash.delete(share.headerHash);
     const reason = verdict.accepted ? null : verdict.reason;
     this.ledger.settle(shareId, verdict.accepted ? 'accepted' : 'rejected', reason, latencyMs);
-    this.publish({ ...this.eventOf(session, share, shareId, Date.now(), awaiting?.upstream ?? ''), verdict: verdict.accepted ? 'accepted' : 'rejected', reason, latencyMs });
+    this.publish(this.eventOf(session, share, shareId, Date.now(), awaiting?.upstream ?? '', verdict.accepted ? 'accepted' : 'rejected', reason, latencyMs));
   }
 
   /** A verdict for a share already given up as lost (it arrived while its channel lingered). */
@@ -142,17 +142,27 @@ export class ShareAccounting extends EventEmitter<AccountingEvents> {
     this.emit('corrected', { minerId: share.minerId, from: LOST_VERDICT, to: verdict, difficulty: share.difficulty });
   }
 
-  private eventOf(session: MinerSession, share: LocalShare, shareId: number, at: number, upstream: string): ShareEvent {
+  /** Built in one piece: two of these are made for every share. */
+  private eventOf(
+    session: MinerSession,
+    share: LocalShare,
+    shareId: number,
+    at: number,
+    upstream: string,
+    verdict: ShareEvent['verdict'],
+    reason: string | null,
+    latencyMs: number | null,
+  ): ShareEvent {
     return {
       shareId,
       minerId: session.id,
       worker: session.worker,
-      verdict: 'awaiting',
-      reason: null,
+      verdict,
+      reason,
       difficulty: share.difficulty,
       shareDifficulty: share.shareDifficulty,
       headerHash: share.headerHash,
-      latencyMs: null,
+      latencyMs,
       upstream,
       at: iso(at),
     };
