@@ -64,7 +64,7 @@ describe('ShareLedger', () => {
     await again.close();
   });
 
-  it('indexes by header hash only the shares a quote can still settle; an older full index is dropped; lookups still find every share', async () => {
+  it('indexes by header hash only the rejected shares, which a quote can still correct; an older full index is dropped; lookups still find every share', async () => {
     const path = ledgerPath();
     const old = new Database(path);
     old.exec(`CREATE TABLE shares (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, miner_id TEXT NOT NULL, worker TEXT NOT NULL, upstream TEXT NOT NULL,
@@ -81,21 +81,23 @@ describe('ShareLedger', () => {
 
     const db = new Database(path, { readonly: true });
     const indexes = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'shares' AND sql LIKE '%header_hash%'`).all() as Array<{ name: string; sql: string }>;
-    expect(indexes).toEqual([{ name: 'shares_unaccepted_hash', sql: expect.stringContaining("WHERE verdict <> 'accepted'") }]);
-    // the entries of a partial index are the rows its condition admits: the accepted share is not among them
-    const indexed = db.prepare(`SELECT id FROM shares INDEXED BY shares_unaccepted_hash WHERE verdict <> 'accepted' AND header_hash > ''`).all() as Array<{ id: number }>;
-    expect(indexed).toHaveLength(3);
+    expect(indexes).toEqual([{ name: 'shares_rejected_hash', sql: expect.stringContaining("WHERE verdict = 'rejected'") }]);
+    // the entries of a partial index are the rows its condition admits: the two rejected shares
+    const indexed = db.prepare(`SELECT id FROM shares INDEXED BY shares_rejected_hash WHERE verdict = 'rejected' AND header_hash > ''`).all() as Array<{ id: number }>;
+    expect(indexed).toHaveLength(2);
     expect(indexed.map((r) => r.id)).not.toContain(accepted);
-    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT * FROM shares WHERE header_hash = ? AND verdict <> 'accepted'`).all('00') as Array<{ detail: string }>;
-    expect(plan.map((p) => p.detail).join()).toContain('USING INDEX shares_unaccepted_hash');
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('00') as Array<{ detail: string }>).map((p) => p.detail).join();
+    expect(plan(`SELECT * FROM shares WHERE header_hash = ? AND verdict = 'rejected'`)).toContain('USING INDEX shares_rejected_hash');
+    expect(plan(`SELECT * FROM shares WHERE header_hash = ? AND verdict = 'awaiting'`)).toContain('USING INDEX shares_awaiting');
     db.close();
 
     expect(ledger.shareByHeaderHash(share(1).headerHash)).toMatchObject({ id: accepted, verdict: 'accepted' });
     expect(ledger.shareByHeaderHash(share(2).headerHash)).toMatchObject({ verdict: 'rejected', reason: 'stale' });
     expect(ledger.shareByHeaderHash(share(3).headerHash)?.verdict).toBe('awaiting');
     expect(ledger.shareByHeaderHash(share(9).headerHash)).toBeUndefined();
-    expect(ledger.unacceptedByHeaderHash(share(1).headerHash).map((r) => r.reason)).toEqual(['duplicate']);
-    expect(ledger.unacceptedByHeaderHash(share(3).headerHash).map((r) => r.verdict)).toEqual(['awaiting']);
+    expect(ledger.rejectedByHeaderHash(share(1).headerHash).map((r) => r.reason)).toEqual(['duplicate']);
+    expect(ledger.rejectedByHeaderHash(share(2).headerHash).map((r) => r.reason)).toEqual(['stale']);
+    expect(ledger.rejectedByHeaderHash(share(3).headerHash)).toEqual([]);
     await ledger.close();
   });
 

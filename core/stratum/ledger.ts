@@ -200,10 +200,11 @@ export class ShareLedger {
         reason TEXT,
         latency_ms REAL
       );
-      -- Only shares the upstream has not accepted are indexed by header hash: those are the ones a quote can still
-      -- settle. A random-key index over every share cost each insert ~20 µs on the writer thread, most of its work.
+      -- Only rejected shares are indexed by header hash: a quote can still settle one given up as lost (the ones
+      -- awaiting are few and found through shares_awaiting). A random-key index over every share cost each insert,
+      -- and each verdict of a share stored while awaiting, ~20 µs on the writer thread: most of its work.
       DROP INDEX IF EXISTS shares_header_hash;
-      CREATE INDEX IF NOT EXISTS shares_unaccepted_hash ON shares(header_hash) WHERE verdict <> 'accepted';
+      CREATE INDEX IF NOT EXISTS shares_rejected_hash ON shares(header_hash) WHERE verdict = 'rejected';
       -- only the few shares still awaiting a verdict are looked up by it (at start-up): a full index on a
       -- three-valued column cost every insert and every verdict an index update on the writer thread
       DROP INDEX IF EXISTS shares_verdict;
@@ -373,28 +374,29 @@ export class ShareLedger {
   }
 
   /**
-   * The shares with this raw sha256d(header) hex that the upstream has not accepted (awaiting, or rejected): the ones
-   * a quote for it can still settle. An index lookup, cheap enough for every minted proof.
+   * The shares with this raw sha256d(header) hex that were rejected (as lost, a duplicate, ...): the ones a quote for it
+   * can still correct. An index lookup, cheap enough for every minted proof.
    */
-  unacceptedByHeaderHash(hex: string): ShareRecord[] {
+  rejectedByHeaderHash(hex: string): ShareRecord[] {
     const wanted = hex.toLowerCase();
-    const stored = this.db.prepare(`SELECT * FROM shares WHERE header_hash = ? AND verdict <> 'accepted' ORDER BY id DESC LIMIT 50`).all(wanted) as Row[];
-    return this.withFresh(wanted, stored).filter((r) => r.verdict !== 'accepted');
+    const stored = this.db.prepare(`SELECT * FROM shares WHERE header_hash = ? AND verdict = 'rejected' ORDER BY id DESC LIMIT 50`).all(wanted) as Row[];
+    return this.withFresh(wanted, stored).filter((r) => r.verdict === 'rejected');
   }
 
   /**
    * The share whose raw sha256d(header) hex equals `hex` (how the API ties a quote to a share); an accepted one over
-   * its duplicates. Accepted shares are not indexed by hash: they are found by reading from the newest row back, which
-   * reaches a recent share at once and the oldest kept one in tens of milliseconds.
+   * its duplicates. Only rejected shares are indexed by hash; awaiting ones are few; accepted ones are found by reading
+   * from the newest row back, which reaches a recent share at once and the oldest kept one in tens of milliseconds.
    */
   shareByHeaderHash(hex: string): ShareRecord | undefined {
     const wanted = hex.toLowerCase();
     const stored = this.db
       .prepare(
-        `SELECT * FROM (SELECT * FROM shares WHERE header_hash = ? AND verdict <> 'accepted' ORDER BY id DESC LIMIT 50)
+        `SELECT * FROM (SELECT * FROM shares WHERE header_hash = ? AND verdict = 'rejected' ORDER BY id DESC LIMIT 50)
+         UNION ALL SELECT * FROM (SELECT * FROM shares WHERE header_hash = ? AND verdict = 'awaiting')
          UNION ALL SELECT * FROM (SELECT * FROM shares WHERE header_hash = ? AND verdict = 'accepted' ORDER BY id DESC LIMIT 1)`,
       )
-      .all(wanted, wanted) as Row[];
+      .all(wanted, wanted, wanted) as Row[];
     const all = this.withFresh(wanted, stored);
     all.sort((a, b) => Number(b.verdict === 'accepted') - Number(a.verdict === 'accepted') || b.id - a.id);
     return all[0] && { ...all[0] };

@@ -111,7 +111,7 @@ export class ShareAccounting extends EventEmitter<AccountingEvents> {
       const settled = this.ledger.get(waiting);
       return settled && toEvent(settled);
     }
-    const lost = this.ledger.unacceptedByHeaderHash(hex).find((share) => share.reason === UPSTREAM_LOST);
+    const lost = this.ledger.rejectedByHeaderHash(hex).find((share) => share.reason === UPSTREAM_LOST);
     if (!lost) return undefined;
     this.correctLost(lost, { accepted: true });
     return toEvent(this.ledger.get(lost.id) ?? lost);
