@@ -3,10 +3,10 @@
  * CPU-second (median of five rounds of `shares` after a warm-up round):
  *  - anchor: perf.md's "native-secp wallet-only" ceiling on the published bindings' single operations
  *    (wallet.bench.ts cryptoAnchor; 1-output NUT-20 messages as perf.md measured it);
- *  - perOutput: what the wallet engine calls today, per quote and per output (signMintQuote, unblindVerifiedHex)
- *    with the installed backend;
- *  - batch: the batch primitives per NUT-29 batch of 100 (signMintQuotes, unblindVerifiedBatchHex), which the
- *    engine calls once wired in.
+ *  - perOutput: the single-item primitives, per quote and per output (signMintQuote, unblindVerifiedHex), with the
+ *    installed backend;
+ *  - batch: the batch primitives per NUT-29 batch of 100 (signMintQuotes, unblindVerifiedBatchHex), as the wallet
+ *    engine calls them (core/wallet/minting.ts, core.ts).
  * Both of ours do what the engine does for a batch: NUT-13 P2PK outputs, every quote signing all 100 outputs.
  * The mint's answers are made outside the clock. Rounds of the two paths alternate, so load on a shared machine
  * lands on both alike.
@@ -99,15 +99,4 @@ export function walletCryptoPerShare(shares = 1000): WalletCryptoFigures {
     batchMicrosPerShare: micros(batch),
     perOutputMicrosPerShare: micros(perOutput),
   };
-}
-
-/**
- * The whole wallet side per share if only its crypto changed from the per-output path to the batch path:
- * 1 / (measured total - per-output crypto + batch crypto), all three measured in the same run.
- */
-export function projectedWalletSide(walletSideSharesPerCpuSecond: number, crypto: WalletCryptoFigures): number {
-  const totalMicros = 1e6 / walletSideSharesPerCpuSecond;
-  const perOutput = 1e6 / crypto.perOutputSharesPerCpuSecond;
-  const batch = 1e6 / crypto.batchSharesPerCpuSecond;
-  return round(1e6 / Math.max(totalMicros - perOutput + batch, batch), 1);
 }

@@ -13,7 +13,7 @@ import { Amount, getEncodedToken, type Proof as TokenProof } from '@cashu/cashu-
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../lib/log';
-import { unblindVerifiedHex } from '../../lib/protocol/cashu';
+import { unblindVerifiedBatchHex } from '../../lib/protocol/cashu';
 import { type BlindedOutput, deterministicOutput, type LockingKey, p2pkWitness, secretKind } from './keys';
 import { type BlindSignatureJson, type MintClient } from './mint-client';
 import type { OperationOutput, OperationRow, ProofRow, WalletStore } from './store';
@@ -225,14 +225,22 @@ export class WalletCore {
    */
   verifyAndUnblind(keyset: Keyset, blinded: BlindedOutput[], signatures: BlindSignatureJson[], mintUrl: string): Verified[] {
     if (signatures.length !== blinded.length) throw this.badSignature(mintUrl, `mint returned ${signatures.length} signatures for ${blinded.length} outputs`);
-    return blinded.map((output, i) => {
+    const checks = blinded.map((output, i) => {
       const sig = signatures[i]!;
       const A = keyset.keys[output.amount.toString()];
       if (sig.id !== keyset.id || sig.amount !== output.amount || !A) throw this.badSignature(mintUrl, `signature ${i} does not match its output (keyset or amount)`);
       if (!sig.dleq) throw this.badSignature(mintUrl, `signature ${i} carries no DLEQ proof`);
-      const C = unblindVerifiedHex({ B_: output.B_, C_: sig.C_, dleq: sig.dleq, A }, output.r);
+      return { B_: output.B_, C_: sig.C_, dleq: sig.dleq, A };
+    });
+    // the whole answer in one backend pass; each output still gets its own verdict, so a bad one is named
+    const Cs = unblindVerifiedBatchHex(
+      checks,
+      blinded.map((output) => output.r),
+    );
+    return blinded.map((output, i) => {
+      const C = Cs[i];
       if (C === undefined) throw this.badSignature(mintUrl, `signature ${i} failed its DLEQ proof`);
-      return { output, C, sig };
+      return { output, C, sig: signatures[i]! };
     });
   }
 

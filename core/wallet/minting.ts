@@ -9,7 +9,7 @@
  * other format once. The preference changes only when the other format then succeeds, so one quote locked to a
  * key we do not hold never switches a mint to the legacy format.
  */
-import { prepareOutputs, signMintQuote } from '../../lib/protocol/cashu';
+import { prepareOutputs, signMintQuotes } from '../../lib/protocol/cashu';
 import { CountersBehind, type Keyset, type MintContext, type PreparedOutputs, type WalletCore } from './core';
 import { splitAmount } from './keys';
 import { type BlindSignatureJson, MintError } from './mint-client';
@@ -182,16 +182,23 @@ export class Minter {
       if (row?.pubkey) return this.core.keyFor(row.pubkey) ?? null;
       return row?.checked_at ? null : this.core.lockingKey().privkey;
     };
-    const request = (format: typeof ctx.nut20) =>
-      ctx.client.mintBatch(
-        ctx.method,
-        quoteIds,
-        outputs,
-        quoteIds.map((id) => {
-          const privkey = keyOf(id);
-          return privkey ? signMintQuote(id, signed, privkey, format) : null;
-        }),
-      );
+    const keys = quoteIds.map(keyOf);
+    // the quotes locked to one key are signed in one backend call (its public point computed once)
+    const quoteSignatures = (format: typeof ctx.nut20): (string | null)[] => {
+      const out: (string | null)[] = quoteIds.map(() => null);
+      for (const privkey of new Set(keys)) {
+        if (!privkey) continue;
+        const at = keys.flatMap((k, i) => (k === privkey ? [i] : []));
+        signMintQuotes(
+          at.map((i) => quoteIds[i]!),
+          signed,
+          privkey,
+          format,
+        ).forEach((signature, j) => (out[at[j]!] = signature));
+      }
+      return out;
+    };
+    const request = (format: typeof ctx.nut20) => ctx.client.mintBatch(ctx.method, quoteIds, outputs, quoteSignatures(format));
     const first = ctx.nut20;
     try {
       return await request(first);
