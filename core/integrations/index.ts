@@ -9,6 +9,7 @@ import type { DeviceManagerEvent } from '../devices';
 import type { Logger } from '../../lib/log';
 import { MqttPublisher } from '../mqtt/publisher';
 import { type RetryPolicy, WebhookDispatcher } from '../webhooks/dispatcher';
+import { WebhookOutbox } from '../webhooks/outbox';
 import { registerIntegrationsApi } from './api';
 import { IntegrationsStore } from './store';
 
@@ -37,7 +38,15 @@ export function startIntegrations(opts: IntegrationsOptions): Integrations {
   const store = new IntegrationsStore(opts.home);
   const { host, logger } = opts;
   const instance = () => store.get().instanceId;
-  const webhooks = new WebhookDispatcher({ webhooks: () => store.get().webhooks, instance, version: opts.version, logger: logger.child('webhooks'), retry: opts.webhookRetry });
+  const webhookLogger = logger.child('webhooks');
+  const webhooks = new WebhookDispatcher({
+    webhooks: () => store.get().webhooks,
+    instance,
+    version: opts.version,
+    logger: webhookLogger,
+    retry: opts.webhookRetry,
+    outbox: new WebhookOutbox(opts.home, webhookLogger),
+  });
   const mqtt = new MqttPublisher({
     instance: instance(),
     version: opts.version,

@@ -2,6 +2,7 @@
  * Sends alerts to the user's webhooks: one queue per webhook (in order, one request at a time), retries with
  * exponential backoff on network errors, timeouts, 408, 425, 429 and 5xx (Retry-After honoured), no retry
  * on other answers. Every request is signed (sign.ts). URLs are logged by host only and secrets never.
+ * The queues survive a restart in the outbox (outbox.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -9,6 +10,7 @@ import type { WebhookView } from '../api/integrations';
 import type { Alert } from '../api/system';
 import type { Logger } from '../../lib/log';
 import { type AlertMessage, type DeliveryKind, requestFor } from './payload';
+import type { Delivery, WebhookOutbox } from './outbox';
 import { SIGNATURE_HEADER, signBody } from './sign';
 
 export interface StoredWebhook {
@@ -43,13 +45,8 @@ export interface DispatcherOptions {
   logger: Logger;
   retry?: Partial<RetryPolicy>;
   timeoutMs?: number;
-}
-
-interface Delivery {
-  id: string;
-  webhookId: string;
-  message: AlertMessage;
-  attempts: number;
+  /** where unsent deliveries are kept across restarts; without one they live in memory only */
+  outbox?: WebhookOutbox;
 }
 
 type Outcome = { ok: true; status: number; attempts: number } | { ok: false; status: number | null; attempts: number; error: string };
@@ -85,6 +82,11 @@ export class WebhookDispatcher extends EventEmitter<DispatcherEvents> {
   constructor(private readonly opts: DispatcherOptions) {
     super();
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+    // what the last run could not deliver goes first, with its delivery id and the attempts already spent
+    const left = opts.outbox?.load() ?? [];
+    for (const delivery of left) this.lane(delivery.webhookId).queue.push(delivery);
+    if (left.length > 0) opts.logger.info('webhook deliveries left from the last run are sent again', { count: left.length });
+    for (const id of this.lanes.keys()) this.pump(id);
   }
 
   /** Queues the alert for every enabled webhook that asked for its kind. */
@@ -134,17 +136,20 @@ export class WebhookDispatcher extends EventEmitter<DispatcherEvents> {
     return { ...this.lane(id).status, pending: this.lane(id).queue.length };
   }
 
-  /** Drops a removed webhook's queue. */
+  /** Drops a removed webhook's queue, in the outbox too. */
   forget(id: string): void {
     const lane = this.lanes.get(id);
     if (!lane) return;
     if (lane.timer) clearTimeout(lane.timer);
     this.lanes.delete(id);
+    this.persist();
   }
 
+  /** Stops sending; what is still queued stays in the outbox for the next start. */
   stop(): void {
     this.stopped = true;
-    for (const id of [...this.lanes.keys()]) this.forget(id);
+    for (const lane of this.lanes.values()) if (lane.timer) clearTimeout(lane.timer);
+    this.lanes.clear();
   }
 
   private message(kind: DeliveryKind, alert: Alert): AlertMessage {
@@ -167,7 +172,14 @@ export class WebhookDispatcher extends EventEmitter<DispatcherEvents> {
       const dropped = lane.queue.splice(1, lane.queue.length - MAX_QUEUED);
       this.opts.logger.warn('webhook queue full: oldest alerts dropped', { webhook: delivery.webhookId, dropped: dropped.length });
     }
+    this.persist();
     this.pump(delivery.webhookId);
+  }
+
+  private persist(): void {
+    // after stop() the lanes are gone but their deliveries are not: the outbox keeps what it last saved
+    if (this.stopped || !this.opts.outbox) return;
+    this.opts.outbox.save([...this.lanes.values()].flatMap((lane) => lane.queue));
   }
 
   private pump(id: string): void {
@@ -186,6 +198,7 @@ export class WebhookDispatcher extends EventEmitter<DispatcherEvents> {
     const hook = this.opts.webhooks().find((h) => h.id === delivery.webhookId);
     if (!hook) {
       lane.queue.shift();
+      this.persist();
       return;
     }
     delivery.attempts += 1;
@@ -214,6 +227,7 @@ export class WebhookDispatcher extends EventEmitter<DispatcherEvents> {
       }
       this.emit('status', hook.id, this.status(hook.id));
     }
+    this.persist();
   }
 
   /** One signed POST; resolves with the status of a 2xx answer, throws WebhookError otherwise. */

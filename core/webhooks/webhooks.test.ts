@@ -3,7 +3,7 @@
  * away, the alert pipeline and the integrations API. Every call is signed (HMAC-SHA256 of the body with the
  * webhook's secret); a 500 is retried with the same delivery id; the secret and the URL's path never reach the log.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,8 +38,8 @@ interface Received {
   body: string;
 }
 
-/** A receiver on loopback that answers with the statuses it is given, in order (the last one repeats). */
-async function receiver(statuses: number[]): Promise<{ url: string; calls: Received[] }> {
+/** A receiver on loopback that answers with the statuses it is given, in order (the last one repeats; the list may be changed). */
+async function receiver(statuses: number[]): Promise<{ url: string; calls: Received[]; statuses: number[] }> {
   const calls: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -52,7 +52,7 @@ async function receiver(statuses: number[]): Promise<{ url: string; calls: Recei
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   cleanups.push(() => new Promise((r) => server.close(r)));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, statuses };
 }
 
 describe('webhook payloads', () => {
@@ -168,6 +168,45 @@ describe('webhooks end to end', () => {
     expect(text).not.toContain(secret);
     expect(text).not.toContain('axewallet-7f3a9c');
     expect(text).toContain('retrying');
+  });
+
+  it('an alert the receiver could not take before a restart arrives after it, with the same delivery id; a damaged outbox is set aside', async () => {
+    const home = tempDir();
+    const devices = { list: () => [], subscribe: () => () => undefined };
+    const logs: LogRecord[] = [];
+    const start = (host: ApiHost, alerts: AlertCenter) =>
+      startIntegrations({ home, host, alerts, version: 'test', logger: createLogger([(r) => logs.push(r)]), devices, bridgeState: () => ({}), webhookRetry: { baseMs: 50, attempts: 6 } });
+    const hook = await receiver([503]);
+    const firstHost = new ApiHost();
+    const firstAlerts = new AlertCenter();
+    const first = start(firstHost, firstAlerts);
+    await firstHost.invoke('integrations.webhooks.add', { name: 'home server', url: `${hook.url}/hooks`, format: 'json' });
+    // the receiver is down for the rest of this run: the alert waits in the queue
+    firstAlerts.raise('device:gamma:overheat', { source: 'device', kind: 'overheat', severity: 'critical', title: 'gamma is overheating', message: 'ASIC temperature 76 °C.' });
+    await until(() => hook.calls.length >= 2, 'a first attempt and a retry');
+    await first.stop();
+    const before = hook.calls.length;
+    const waiting = JSON.parse(readFileSync(join(home, 'webhook-outbox.json'), 'utf8')) as { deliveries: Array<{ id: string; attempts: number }> };
+    expect(waiting.deliveries).toHaveLength(1);
+    expect(waiting.deliveries[0]!.attempts).toBeGreaterThanOrEqual(2);
+    expect(statSync(join(home, 'webhook-outbox.json')).mode & 0o777).toBe(0o600);
+
+    // the next start: the receiver is back, and the same delivery arrives, once
+    hook.statuses.splice(0, hook.statuses.length, 200);
+    const second = start(new ApiHost(), new AlertCenter());
+    cleanups.push(() => second.stop());
+    await until(() => hook.calls.length > before, 'the delivery after the restart');
+    const resent = hook.calls.at(-1)!;
+    expect(resent.headers['x-axewallet-delivery']).toBe(waiting.deliveries[0]!.id);
+    expect(JSON.parse(resent.body)).toMatchObject({ type: 'alert', alert: { kind: 'overheat', title: 'gamma is overheating' } });
+    await until(() => (JSON.parse(readFileSync(join(home, 'webhook-outbox.json'), 'utf8')) as { deliveries: unknown[] }).deliveries.length === 0, 'the outbox emptied');
+    await second.stop();
+
+    writeFileSync(join(home, 'webhook-outbox.json'), '{"deliveries": [{"id": "not a delivery"}]}');
+    const third = start(new ApiHost(), new AlertCenter());
+    cleanups.push(() => third.stop());
+    expect(logs.find((r) => r.message.startsWith('webhook outbox unreadable'))).toBeDefined();
+    expect(readdirSync(home).some((f) => f.startsWith('webhook-outbox.json.corrupt-'))).toBe(true);
   });
 
   it('a receiver that keeps refusing: the test button says so with the status; a 4xx is not retried', async () => {

@@ -1,0 +1,66 @@
+/**
+ * The webhook deliveries not yet made, kept in webhook-outbox.json in the home (0600) so a restart, a crash or
+ * an update does not drop an alert whose receiver was down: the next start sends them with the same delivery
+ * id (receivers can tell a retry from a new alert) and the attempts already spent. A damaged file is copied
+ * aside, as settings.json is, and the outbox starts empty.
+ */
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { alertSchema } from '../api/system';
+import { describeZodError } from '../api/define';
+import { writeFileAtomic } from '../config/home';
+import type { Logger } from '../../lib/log';
+
+const deliverySchema = z.object({
+  id: z.string().regex(/^[0-9a-f]{16}$/),
+  webhookId: z.string(),
+  attempts: z.number().int().min(0),
+  message: z.object({ kind: z.enum(['alert', 'alert.cleared', 'test']), alert: alertSchema, sentAt: z.string(), instance: z.string() }),
+});
+
+const fileSchema = z.object({ deliveries: z.array(deliverySchema) });
+
+/** One alert on its way to one webhook; `id` is sent as x-axewallet-delivery, the same on every attempt. */
+export type Delivery = z.infer<typeof deliverySchema>;
+
+export class WebhookOutbox {
+  readonly file: string;
+
+  constructor(
+    home: string,
+    private readonly logger: Logger,
+  ) {
+    this.file = join(home, 'webhook-outbox.json');
+  }
+
+  /** What the last run left unsent, oldest first. */
+  load(): Delivery[] {
+    if (!existsSync(this.file)) return [];
+    let reason: string;
+    try {
+      const parsed = fileSchema.safeParse(JSON.parse(readFileSync(this.file, 'utf8')));
+      if (parsed.success) return parsed.data.deliveries;
+      reason = `invalid value: ${describeZodError(parsed.error).message}`;
+    } catch (error) {
+      reason = (error as Error).message;
+    }
+    const copy = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    try {
+      copyFileSync(this.file, copy);
+    } catch {
+      // an unreadable file cannot be copied either; it is replaced at the next save
+    }
+    this.logger.warn('webhook outbox unreadable: alerts not yet delivered before the restart are lost', { file: this.file, copy, reason });
+    return [];
+  }
+
+  save(deliveries: readonly Delivery[]): void {
+    try {
+      writeFileAtomic(this.file, `${JSON.stringify({ deliveries })}\n`);
+    } catch (error) {
+      // the deliveries are still queued in memory; only a restart before the next good save would lose them
+      this.logger.warn('webhook outbox could not be saved', { file: this.file, error: (error as Error).message });
+    }
+  }
+}
