@@ -3,11 +3,10 @@
  * replaced: it is copied aside, the error names both files, and the original stays untouched
  * until the user saves settings again.
  */
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeZodError } from '../api/define';
 import { type Settings, type SettingsPatch, settingsSchema } from '../api/system';
 import { writeFileAtomic } from './home';
+import { readJsonFile } from './json-file';
 
 export class SettingsFileError extends Error {
   constructor(
@@ -40,22 +39,10 @@ export class SettingsStore {
   }
 
   private load(): LoadedSettings {
-    if (!existsSync(this.file)) return { settings: settingsSchema.parse({}) };
-    let reason: string;
-    try {
-      const parsed = settingsSchema.safeParse(JSON.parse(readFileSync(this.file, 'utf8')));
-      if (parsed.success) return { settings: parsed.data };
-      reason = `invalid value: ${describeZodError(parsed.error).message}`;
-    } catch (error) {
-      reason = error instanceof SyntaxError ? `not valid JSON: ${error.message}` : (error as Error).message;
-    }
-    const copy = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    try {
-      copyFileSync(this.file, copy);
-    } catch {
-      // unreadable files cannot be copied either; the original is still left untouched
-    }
-    return { settings: settingsSchema.parse({}), problem: new SettingsFileError(this.file, copy, reason) };
+    const read = readJsonFile(this.file, settingsSchema);
+    if (read.kind === 'ok') return { settings: read.value };
+    const settings = settingsSchema.parse({});
+    return read.kind === 'absent' ? { settings } : { settings, problem: new SettingsFileError(this.file, read.copy, read.reason) };
   }
 
   get(): Settings {

@@ -2,13 +2,12 @@
  * integrations.json in the home dir (0600, like the API token): /metrics access, MQTT and webhooks, with
  * their secrets. A damaged file is copied aside and never silently replaced, as settings.json is.
  */
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { alertKindSchema, mqttSettingsSchema, webhookFormatSchema } from '../api/integrations';
-import { describeZodError } from '../api/define';
 import { writeFileAtomic } from '../config/home';
+import { readJsonFile } from '../config/json-file';
 
 const storedWebhookSchema = z.object({
   id: z.string().regex(/^[0-9a-f]{12}$/),
@@ -40,30 +39,14 @@ export class IntegrationsStore {
 
   constructor(home: string) {
     this.file = join(home, 'integrations.json');
-    const fresh = () => fileSchema.parse({ instanceId: randomBytes(4).toString('hex') });
-    if (!existsSync(this.file)) {
-      this.current = fresh();
+    const read = readJsonFile(this.file, fileSchema);
+    if (read.kind === 'ok') {
+      this.current = read.value;
       return;
     }
-    let reason: string;
-    try {
-      const parsed = fileSchema.safeParse(JSON.parse(readFileSync(this.file, 'utf8')));
-      if (parsed.success) {
-        this.current = parsed.data;
-        return;
-      }
-      reason = `invalid value: ${describeZodError(parsed.error).message}`;
-    } catch (error) {
-      reason = (error as Error).message;
-    }
-    const copy = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    try {
-      copyFileSync(this.file, copy);
-    } catch {
-      // unreadable files cannot be copied either; the original stays untouched until the next save
-    }
-    this.problem = `Integration settings ${this.file} could not be read (${reason}). A copy was kept at ${copy}; MQTT and webhooks are off until you set them again.`;
-    this.current = fresh();
+    this.current = fileSchema.parse({ instanceId: randomBytes(4).toString('hex') });
+    if (read.kind === 'damaged')
+      this.problem = `Integration settings ${this.file} could not be read (${read.reason}). A copy was kept at ${read.copy}; MQTT and webhooks are off until you set them again.`;
   }
 
   get(): IntegrationsFile {

@@ -4,12 +4,11 @@
  * id (receivers can tell a retry from a new alert) and the attempts already spent. A damaged file is copied
  * aside, as settings.json is, and the outbox starts empty.
  */
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { alertSchema } from '../api/system';
-import { describeZodError } from '../api/define';
 import { writeFileAtomic } from '../config/home';
+import { readJsonFile } from '../config/json-file';
 import type { Logger } from '../../lib/log';
 
 const deliverySchema = z.object({
@@ -36,22 +35,9 @@ export class WebhookOutbox {
 
   /** What the last run left unsent, oldest first. */
   load(): Delivery[] {
-    if (!existsSync(this.file)) return [];
-    let reason: string;
-    try {
-      const parsed = fileSchema.safeParse(JSON.parse(readFileSync(this.file, 'utf8')));
-      if (parsed.success) return parsed.data.deliveries;
-      reason = `invalid value: ${describeZodError(parsed.error).message}`;
-    } catch (error) {
-      reason = (error as Error).message;
-    }
-    const copy = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    try {
-      copyFileSync(this.file, copy);
-    } catch {
-      // an unreadable file cannot be copied either; it is replaced at the next save
-    }
-    this.logger.warn('webhook outbox unreadable: alerts not yet delivered before the restart are lost', { file: this.file, copy, reason });
+    const read = readJsonFile(this.file, fileSchema);
+    if (read.kind === 'ok') return read.value.deliveries;
+    if (read.kind === 'damaged') this.logger.warn('webhook outbox unreadable: alerts not yet delivered before the restart are lost', { file: this.file, copy: read.copy, reason: read.reason });
     return [];
   }
 
