@@ -320,6 +320,38 @@ async function threeWays(measure: (port: number) => Promise<number[]>, ports: { 
   };
 }
 
+const SATURATION_ROUNDS = 3;
+
+interface SaturationRound {
+  directPerSecond: number;
+  proxiedPerSecond: number;
+  proxyCpuUsPerSubmit: number;
+  proxyKernelUsPerSubmit: number;
+  proxyLoopUsPerSubmit: number;
+}
+
+/**
+ * The pool's direct Sv1 rate, then the proxy's forwarding rate to Sv2, and the proxy's own CPU per forwarded submit
+ * (its thread and the ledger writer's): what one core of it can carry, whatever the pool or the load generators on
+ * the same two cores cap the measured rate at.
+ */
+async function saturationRound(poolSv1Port: number, proxy: ProxyProcess, proxyPort: number): Promise<SaturationRound> {
+  const direct = await saturate(poolSv1Port, 100, 20, 2000);
+  const before = await proxy.cpu();
+  const proxied = await saturate(proxyPort, 100, 20, 2000);
+  // the last verdicts and ledger batches settle before the CPU is read
+  await new Promise((r) => setTimeout(r, 200));
+  const after = await proxy.cpu();
+  const per = (delta: number) => delta / Math.max(1, proxied.answered);
+  return {
+    directPerSecond: direct.perSecond,
+    proxiedPerSecond: proxied.perSecond,
+    proxyCpuUsPerSubmit: per(after.cpuUs - before.cpuUs),
+    proxyKernelUsPerSubmit: per(after.systemUs - before.systemUs),
+    proxyLoopUsPerSubmit: per((after.loopBusyMs - before.loopBusyMs) * 1000),
+  };
+}
+
 const stage = (what: string) => process.env.BENCH_DEBUG && process.stderr.write(`proxy bench: ${what}\n`);
 
 export async function run(): Promise<Record<string, unknown>> {
@@ -351,19 +383,15 @@ export async function run(): Promise<Record<string, unknown>> {
     }
 
     const viaSv2 = await newProxy([sv2Url]);
-    const directSat = await saturate(pool.sv1Port, 100, 20, 2000);
-    stage('direct saturation');
-    const cpuBefore = await viaSv2.proxy.cpu();
-    const sv2Sat = await saturate(viaSv2.port, 100, 20, 2000);
-    stage('sv2 saturation');
+    // three alternating rounds of direct and proxied saturation, the median round (by proxy CPU per submit) reported:
+    // one round swings ±15% on a shared machine
+    const saturationRounds: SaturationRound[] = [];
+    for (let i = 0; i < SATURATION_ROUNDS; i++) saturationRounds.push(await saturationRound(pool.sv1Port, viaSv2.proxy, viaSv2.port));
+    stage('saturation');
+    saturationRounds.sort((a, b) => a.proxyCpuUsPerSubmit - b.proxyCpuUsPerSubmit);
+    const sat = saturationRounds[Math.floor(SATURATION_ROUNDS / 2)]!;
     await new Promise((r) => setTimeout(r, 200));
     const forwarded = (await viaSv2.proxy.snapshot()).shares;
-    // the proxy's own CPU per forwarded submit (its thread and the ledger writer's): what one core of it can carry,
-    // whatever the pool or the load generators on the same two cores cap the measured rate at
-    const cpuAfter = await viaSv2.proxy.cpu();
-    const proxyCpuUsPerSubmit = (cpuAfter.cpuUs - cpuBefore.cpuUs) / Math.max(1, sv2Sat.answered);
-    const proxyKernelUsPerSubmit = (cpuAfter.systemUs - cpuBefore.systemUs) / Math.max(1, sv2Sat.answered);
-    const proxyLoopUsPerSubmit = ((cpuAfter.loopBusyMs - cpuBefore.loopBusyMs) * 1000) / Math.max(1, sv2Sat.answered);
 
     // Memory: 1,000 authorized miners on a proxy, its process alone. Without an upstream: sockets and sessions;
     // with the Sv2 upstream on one aggregated channel, and with a channel per miner (a pool connection per 64).
@@ -385,16 +413,18 @@ export async function run(): Promise<Record<string, unknown>> {
       saturation: {
         miners: 100,
         inFlightPerMiner: 20,
-        directSv1SubmitsPerSecond: directSat.perSecond,
-        proxyToSv2SubmitsPerSecond: sv2Sat.perSecond,
-        ratioVsDirect: round(sv2Sat.perSecond / directSat.perSecond, 3),
-        proxyCpuUsPerSubmit: round(proxyCpuUsPerSubmit, 1),
-        proxySubmitsPerSecondPerCore: Math.round(1e6 / proxyCpuUsPerSubmit),
+        rounds: SATURATION_ROUNDS,
+        directSv1SubmitsPerSecond: sat.directPerSecond,
+        proxyToSv2SubmitsPerSecond: sat.proxiedPerSecond,
+        ratioVsDirect: round(sat.proxiedPerSecond / sat.directPerSecond, 3),
+        proxyCpuUsPerSubmit: round(sat.proxyCpuUsPerSubmit, 1),
+        proxySubmitsPerSecondPerCore: Math.round(1e6 / sat.proxyCpuUsPerSubmit),
         // the kernel's part of it: the socket reads and writes on the miners' and the pool's connections
-        proxyKernelUsPerSubmit: round(proxyKernelUsPerSubmit, 1),
+        proxyKernelUsPerSubmit: round(sat.proxyKernelUsPerSubmit, 1),
         // the proxy's event loop alone (the ledger's SQLite commits run on the writer thread), but wall-clock busy
         // time: on an oversubscribed machine it counts the time the loop waited for a core, so it can exceed the CPU figure
-        proxyLoopBusyUsPerSubmit: round(proxyLoopUsPerSubmit, 1),
+        proxyLoopBusyUsPerSubmit: round(sat.proxyLoopUsPerSubmit, 1),
+        proxyCpuUsPerSubmitRounds: saturationRounds.map((r) => round(r.proxyCpuUsPerSubmit, 1)),
         ledger: forwarded,
       },
       memory: {
@@ -420,8 +450,8 @@ export async function run(): Promise<Record<string, unknown>> {
         addedP99VsRelayAt1000Miners: m1000.addedP99Ms <= 1.2 * m1000.relayAddedP99Ms,
         addedP50OverRelayMsAt1000Miners: m1000.addedP50Ms - m1000.relayAddedP50Ms <= 0.2,
         addedP99MsAt1Miner: m1.addedP99Ms <= 0.3,
-        sv2SubmitsPerSecond: sv2Sat.perSecond >= 20000,
-        sv2SubmitsPerSecondPerCore: 1e6 / proxyCpuUsPerSubmit >= 20000,
+        sv2SubmitsPerSecond: sat.proxiedPerSecond >= 20000,
+        sv2SubmitsPerSecondPerCore: 1e6 / sat.proxyCpuUsPerSubmit >= 20000,
         rssMbPer1000Aggregated: rssAggregated.rss <= 20,
       },
     };
