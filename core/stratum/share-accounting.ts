@@ -10,6 +10,7 @@ import type { ShareJson } from '../api/mining';
 import { ShareLedger, type ShareRecord, UPSTREAM_LOST } from './ledger';
 import type { RetentionPolicy } from './ledger-history';
 import type { LocalShare, MinerSession } from './miner-session';
+import { isoTime } from './iso-time';
 import { LOST_VERDICT, type Verdict } from './upstream';
 
 export type ShareEvent = ShareJson;
@@ -28,7 +29,6 @@ export interface AccountingEvents {
 }
 
 const RECENT_SHARES = 100;
-const iso = (ms: number) => new Date(ms).toISOString();
 
 function toEvent(share: ShareRecord): ShareEvent {
   return {
@@ -42,7 +42,7 @@ function toEvent(share: ShareRecord): ShareEvent {
     headerHash: share.headerHash,
     latencyMs: share.latencyMs,
     upstream: share.upstream,
-    at: iso(share.at),
+    at: isoTime(share.at),
   };
 }
 
@@ -164,7 +164,7 @@ export class ShareAccounting extends EventEmitter<AccountingEvents> {
       headerHash: share.headerHash,
       latencyMs,
       upstream,
-      at: iso(at),
+      at: isoTime(at),
     };
   }
 
