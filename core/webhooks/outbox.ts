@@ -6,16 +6,16 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { alertSchema } from '../api/system';
 import { writeFileAtomic } from '../config/home';
 import { readJsonFile } from '../config/json-file';
 import type { Logger } from '../../lib/log';
+import { alertMessageSchema } from './payload';
 
 const deliverySchema = z.object({
   id: z.string().regex(/^[0-9a-f]{16}$/),
   webhookId: z.string(),
   attempts: z.number().int().min(0),
-  message: z.object({ kind: z.enum(['alert', 'alert.cleared', 'test']), alert: alertSchema, sentAt: z.string(), instance: z.string() }),
+  message: alertMessageSchema,
 });
 
 const fileSchema = z.object({ deliveries: z.array(deliverySchema) });

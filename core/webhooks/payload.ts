@@ -4,23 +4,26 @@
  * JSON"), so titles with "°C" need no header encoding. Discord: an execute-webhook body with one embed.
  */
 import type { WebhookView } from '../api/integrations';
-import type { Alert } from '../api/system';
+import { z } from 'zod';
+import { alertSchema } from '../api/system';
 
-export type DeliveryKind = 'alert' | 'alert.cleared' | 'test';
+/** What a webhook is sent, whatever its format; also the shape the outbox keeps across restarts (outbox.ts). */
+export const alertMessageSchema = z.object({
+  kind: z.enum(['alert', 'alert.cleared', 'test']),
+  alert: alertSchema,
+  /** ISO time the message was made */
+  sentAt: z.string(),
+  /** which Axewallet sent it (several homes may share one receiver) */
+  instance: z.string(),
+});
+
+export type AlertMessage = z.infer<typeof alertMessageSchema>;
+export type DeliveryKind = AlertMessage['kind'];
 
 export interface OutgoingRequest {
   url: string;
   body: string;
   contentType: string;
-}
-
-export interface AlertMessage {
-  kind: DeliveryKind;
-  alert: Alert;
-  /** ISO time the message was made */
-  sentAt: string;
-  /** which Axewallet sent it (several homes may share one receiver) */
-  instance: string;
 }
 
 const SEVERITY_COLOR = { info: 0x3b82f6, warning: 0xf59e0b, critical: 0xdc2626 } as const;
