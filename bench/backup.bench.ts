@@ -26,7 +26,7 @@ import { MemoryWallet, proof } from '../core/backup/testing/memory-wallet';
 import { signatureValid, verifyEvents, wellFormed } from '../core/backup/verify';
 import { initNostrWasm } from 'nostr-wasm';
 import { silentLogger } from '../lib/log';
-import { round } from './measure';
+import { median, round } from './measure';
 
 const EVENTS = 10_000;
 const PROOFS_PER_EVENT = 4;
@@ -113,7 +113,6 @@ async function restoreBench(): Promise<Record<string, unknown>> {
     }
     useBackend(installed);
     await backup.stop();
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const restoreMs = median(runs.map((r) => r.ms));
     const restoreCpuMs = median(runs.map((r) => r.cpuMs));
     const fallbackMs = median(fallbackRuns.map((r) => r.ms));

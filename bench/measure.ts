@@ -10,6 +10,11 @@ export function percentile(sortedOrUnsorted: number[], p: number): number {
   return sorted[index]!;
 }
 
+/** The middle value (the upper one of an even count): what a benchmark reports of several rounds. */
+export function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}
+
 /** Runs fn repeatedly for about `ms` milliseconds; returns operations per second. */
 export async function opsPerSecond(fn: () => unknown | Promise<unknown>, ms = 1000): Promise<number> {
   let count = 0;
