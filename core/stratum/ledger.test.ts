@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ShareLedger, type NewShare } from './ledger';
-import { until } from '../../test/until';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -112,7 +111,7 @@ describe('ShareLedger', () => {
     await (ledger as unknown as { writer: { terminate(): Promise<number> } }).writer.terminate();
     for (const id of ids) ledger.settle(id, 'accepted', null, 1);
     for (let i = 100; i < 150; i++) ledger.record(share(i));
-    await until(() => (ledger as unknown as { inFlightRows: Map<number, unknown> }).inFlightRows.size === 0, 'the new writer to commit');
+    await ledger.synced();
     await ledger.close();
     const again = new ShareLedger(path);
     expect(again.counts()).toMatchObject({ accepted: 100, rejected: 50, awaiting: 0 });

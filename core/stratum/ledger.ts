@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { COMPACTION_SQL, compactionAt, DEFAULT_RETENTION, HISTORY_SCHEMA, type HistoryBucket, readHistory, type RetentionPolicy, toBuckets } from './ledger-history';
+import { PendingShares, ROW_WIDTH, type RowBatch, VERDICT_WIDTH } from './ledger-pending';
 
 export type ShareVerdict = 'awaiting' | 'accepted' | 'rejected';
 
@@ -84,9 +85,6 @@ const BATCH_ROWS = 500;
 /** how often old shares are folded into aggregates */
 const COMPACT_EVERY_MS = 10 * 60_000;
 
-type RowTuple = [number, number, string, string, string, string, string, number, number, ShareVerdict, string | null, number | null];
-type VerdictTuple = [ShareVerdict, string | null, number | null, number];
-
 const INSERT_SQL = `INSERT OR REPLACE INTO shares (id, at, miner_id, worker, upstream, job_id, header_hash, difficulty, share_difficulty, verdict, reason, latency_ms)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const JUDGE_SQL = 'UPDATE shares SET verdict = ?, reason = ?, latency_ms = ? WHERE id = ?';
@@ -101,9 +99,10 @@ db.pragma('synchronous = NORMAL');
 db.pragma('busy_timeout = 5000');
 const insert = db.prepare(workerData.insert);
 const judge = db.prepare(workerData.judge);
+// flat arrays, twelve values a row and four a verdict (ledger-pending.ts)
 const write = db.transaction((rows, verdicts) => {
-  for (const row of rows) insert.run(row);
-  for (const verdict of verdicts) judge.run(verdict);
+  for (let i = 0; i < rows.length; i += 12) insert.run(rows[i], rows[i + 1], rows[i + 2], rows[i + 3], rows[i + 4], rows[i + 5], rows[i + 6], rows[i + 7], rows[i + 8], rows[i + 9], rows[i + 10], rows[i + 11]);
+  for (let i = 0; i < verdicts.length; i += 4) judge.run(verdicts[i], verdicts[i + 1], verdicts[i + 2], verdicts[i + 3]);
 });
 const sql = workerData.compaction;
 const lastKept = db.prepare(sql.lastKeptId);
@@ -141,22 +140,12 @@ parentPort.on('message', (message) => {
 });
 `;
 
-function toTuple(r: ShareRecord): RowTuple {
-  return [r.id, r.at, r.minerId, r.worker, r.upstream, r.jobId, r.headerHash, r.difficulty, r.shareDifficulty, r.verdict, r.reason, r.latencyMs];
-}
-
 export class ShareLedger {
   /** the start-up work and every read; WAL lets it read while the writer thread writes */
   private readonly db: Database.Database;
   private writer: Worker;
-  /** this turn's new rows, not yet sent to the writer (a verdict arriving in the same turn lands in the row) */
-  private readonly unwritten = new Map<number, ShareRecord>();
-  /** this turn's verdicts for rows already sent */
-  private readonly verdicts = new Map<number, VerdictTuple>();
-  /** sent to the writer, not yet committed: reads see them from here */
-  private readonly inFlightRows = new Map<number, ShareRecord>();
-  private readonly inFlightVerdicts = new Map<number, VerdictTuple>();
-  private readonly batches: { seq: number; rowIds: number[]; verdictIds: number[] }[] = [];
+  /** rows and verdicts not committed yet, gathered or handed to the writer: reads see them from here */
+  private readonly pending = new PendingShares();
   private seq = 0;
   /** writer restarts since the last commit that succeeded */
   private restarts = 0;
@@ -263,7 +252,7 @@ export class ShareLedger {
   synced(): Promise<void> {
     this.flush();
     const seq = this.seq;
-    if (this.closed || this.batches.every((b) => b.seq > seq)) return Promise.resolve();
+    if (this.closed || !this.pending.hasSent) return Promise.resolve();
     return new Promise((resolve) => this.syncWaiters.push({ seq, resolve }));
   }
 
@@ -293,8 +282,7 @@ export class ShareLedger {
       setTimeout(() => {
         if (this.closed) return;
         this.writer = this.startWriter();
-        this.batches.length = 0;
-        if (this.inFlightRows.size > 0 || this.inFlightVerdicts.size > 0) this.post([...this.inFlightRows.values()], [...this.inFlightVerdicts.values()]);
+        for (const batch of this.pending.unconfirmed()) this.post(batch);
       }, delay).unref();
     });
     writer.unref();
@@ -307,7 +295,7 @@ export class ShareLedger {
     const id = this.nextId++;
     if (judged) this.count(judged.verdict, judged.reason, 1);
     else this.totals.awaiting++;
-    this.unwritten.set(id, {
+    this.pending.add({
       id,
       at: share.at,
       minerId: share.minerId,
@@ -319,7 +307,6 @@ export class ShareLedger {
       shareDifficulty: share.shareDifficulty,
       verdict: judged?.verdict ?? 'awaiting',
       reason: judged?.reason ?? null,
-      latencyMs: null,
     });
     this.scheduleFlush();
     return id;
@@ -349,16 +336,7 @@ export class ShareLedger {
   }
 
   private store(id: number, verdict: 'accepted' | 'rejected', reason: string | null, latencyMs: number | null): void {
-    const row = this.unwritten.get(id) ?? this.inFlightRows.get(id);
-    if (row) {
-      row.verdict = verdict;
-      row.reason = reason;
-      row.latencyMs = latencyMs;
-    }
-    // judged before it was sent: one insert with the verdict instead of an insert and an update
-    if (this.unwritten.has(id)) return;
-    this.verdicts.set(id, [verdict, reason, latencyMs, id]);
-    this.scheduleFlush();
+    if (this.pending.setVerdict(id, verdict, reason, latencyMs)) this.scheduleFlush();
   }
 
   counts(): ShareCounts {
@@ -367,10 +345,10 @@ export class ShareLedger {
 
   /** One share by its id, with any verdict not yet committed. */
   get(id: number): ShareRecord | undefined {
-    const fresh = this.unwritten.get(id) ?? this.inFlightRows.get(id);
-    if (fresh) return { ...fresh };
+    const fresh = this.pending.row(id);
+    if (fresh) return fresh;
     const row = this.db.prepare('SELECT * FROM shares WHERE id = ?').get(id) as Row | undefined;
-    return row && this.current(row);
+    return row && this.current([row])[0];
   }
 
   /**
@@ -404,14 +382,13 @@ export class ShareLedger {
 
   /** Stored rows with their pending verdicts, and the rows not committed yet, for one header hash; each share once. */
   private withFresh(headerHash: string, stored: Row[]): ShareRecord[] {
-    const fresh = [...this.unwritten.values(), ...this.inFlightRows.values()].filter((r) => r.headerHash === headerHash).map((r) => ({ ...r }));
-    return [...new Map([...stored.map((r) => this.current(r)), ...fresh].map((r) => [r.id, r])).values()];
+    return [...new Map([...this.current(stored), ...this.pending.rowsWithHash(headerHash)].map((r) => [r.id, r])).values()];
   }
 
   recent(limit: number): ShareRecord[] {
-    const stored = (this.db.prepare('SELECT * FROM shares ORDER BY id DESC LIMIT ?').all(limit) as Row[]).map((r) => this.current(r));
+    const stored = this.current(this.db.prepare('SELECT * FROM shares ORDER BY id DESC LIMIT ?').all(limit) as Row[]);
     const byId = new Map(stored.map((r) => [r.id, r]));
-    for (const r of [...this.inFlightRows.values(), ...this.unwritten.values()]) byId.set(r.id, { ...r });
+    for (const r of this.pending.newest(limit)) byId.set(r.id, r);
     return [...byId.values()].sort((a, b) => b.id - a.id).slice(0, limit);
   }
 
@@ -421,12 +398,11 @@ export class ShareLedger {
     this.flushNow = false;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    if ((this.unwritten.size === 0 && this.verdicts.size === 0) || this.closed) return;
-    const rows = [...this.unwritten.values()];
-    const verdicts = [...this.verdicts.values()];
-    this.unwritten.clear();
-    this.verdicts.clear();
-    this.post(rows, verdicts);
+    if (this.closed) return;
+    const batch = this.pending.take(this.seq + 1);
+    if (!batch) return;
+    this.seq = batch.seq;
+    this.post(batch);
   }
 
   /** Sends what is left, waits until the writer has committed it, then closes both connections. */
@@ -446,12 +422,14 @@ export class ShareLedger {
         writer.postMessage({ close: true });
       }).then(() => {
         // whatever no writer committed (it died and its replacement had not started yet) goes in here, last
-        if (this.inFlightRows.size > 0 || this.inFlightVerdicts.size > 0) {
+        if (this.pending.hasSent) {
           const insert = this.db.prepare(INSERT_SQL);
           const judge = this.db.prepare(JUDGE_SQL);
           this.db.transaction(() => {
-            for (const row of this.inFlightRows.values()) insert.run(toTuple(row));
-            for (const verdict of this.inFlightVerdicts.values()) judge.run(verdict);
+            for (const { rows, verdicts } of this.pending.unconfirmed()) {
+              for (let i = 0; i < rows.length; i += ROW_WIDTH) insert.run(rows.slice(i, i + ROW_WIDTH));
+              for (let i = 0; i < verdicts.length; i += VERDICT_WIDTH) judge.run(verdicts.slice(i, i + VERDICT_WIDTH));
+            }
           })();
         }
         this.db.close();
@@ -460,32 +438,26 @@ export class ShareLedger {
     return this.closing;
   }
 
-  private post(rows: ShareRecord[], verdicts: VerdictTuple[]): void {
-    const seq = ++this.seq;
-    for (const r of rows) this.inFlightRows.set(r.id, r);
-    for (const v of verdicts) this.inFlightVerdicts.set(v[3], v);
-    this.batches.push({ seq, rowIds: rows.map((r) => r.id), verdictIds: verdicts.map((v) => v[3]) });
-    this.writer.postMessage({ seq, rows: rows.map(toTuple), verdicts });
+  private post(batch: RowBatch): void {
+    this.writer.postMessage({ seq: batch.seq, rows: batch.rows, verdicts: batch.verdicts });
   }
 
   private committed(seq: number): void {
     this.restarts = 0;
-    while (this.batches.length > 0 && this.batches[0]!.seq <= seq) {
-      const batch = this.batches.shift()!;
-      // a verdict that came after its row was sent is queued separately and laid over stored rows until committed
-      for (const id of batch.rowIds) this.inFlightRows.delete(id);
-      for (const id of batch.verdictIds) this.inFlightVerdicts.delete(id);
-    }
-    // a resent batch has a newer number than the one it replaces
+    this.pending.committed(seq);
+    // a batch written again by a new writer keeps its number
     this.syncWaiters = this.syncWaiters.filter((w) => (w.seq <= seq ? void w.resolve() : true));
   }
 
-  /** A stored row with any verdict not yet committed laid over it. */
-  private current(row: Row): ShareRecord {
-    const record = fromRow(row);
-    const pending = this.verdicts.get(record.id) ?? this.inFlightVerdicts.get(record.id);
-    if (pending) [record.verdict, record.reason, record.latencyMs] = pending;
-    return record;
+  /** Stored rows with any verdict not yet committed laid over them. */
+  private current(rows: Row[]): ShareRecord[] {
+    const verdicts = rows.length > 0 ? this.pending.verdicts() : undefined;
+    return rows.map((row) => {
+      const record = fromRow(row);
+      const pending = verdicts?.get(record.id);
+      if (pending) [record.verdict, record.reason, record.latencyMs] = pending;
+      return record;
+    });
   }
 
   /**
@@ -494,7 +466,7 @@ export class ShareLedger {
    */
   private scheduleFlush(): void {
     if (this.closed) return;
-    if (this.unwritten.size + this.verdicts.size >= BATCH_ROWS) {
+    if (this.pending.gatheredCount >= BATCH_ROWS) {
       if (!this.flushNow) {
         this.flushNow = true;
         setImmediate(() => this.flush());
