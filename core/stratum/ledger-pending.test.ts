@@ -65,6 +65,31 @@ describe('PendingShares', () => {
     expect(pending.row(16)?.id).toBe(16);
   });
 
+  it('holds back the young rows still awaiting from a timed hand-over, so their verdicts go in with them', () => {
+    const pending = new PendingShares();
+    // recorded at 1001..1006; rows 1 and 2 judged, row 3 awaiting but old, row 4 awaiting and young, 5 judged, 6 young
+    for (let id = 1; id <= 6; id++) pending.add(row(id));
+    pending.setVerdict(1, 'accepted', null, 1);
+    pending.setVerdict(2, 'accepted', null, 1);
+    pending.setVerdict(5, 'rejected', 'stale', 1);
+    const sent = pending.take(1, 1004)!;
+    // everything before the first young row still awaiting goes, the old awaiting row with it
+    expect(sent.rows.length / ROW_WIDTH).toBe(3);
+    expect(sent.rows[2 * ROW_WIDTH + 9]).toBe('awaiting');
+    expect(pending.gatheredCount).toBe(3);
+    // a held row takes its verdict in place: nothing queued as an update
+    expect(pending.setVerdict(4, 'accepted', null, 2)).toBe(false);
+    expect(pending.setVerdict(3, 'accepted', null, 2)).toBe(true);
+    pending.add(row(7));
+    // a hand-over of everything (close, synced) holds nothing back
+    const rest = pending.take(2)!;
+    expect(rest.first).toBe(4);
+    expect(rest.rows.filter((_, i) => i % ROW_WIDTH === 0)).toEqual([4, 5, 6, 7]);
+    expect(rest.rows[9]).toBe('accepted');
+    expect(rest.verdicts).toEqual(['accepted', null, 2, 3]);
+    expect(pending.take(3, 0)).toBeUndefined();
+  });
+
   it('refuses rows out of order: a batch is found by arithmetic on consecutive ids', () => {
     const pending = new PendingShares();
     pending.add(row(1));

@@ -14,6 +14,7 @@ export const ROW_WIDTH = 12;
 /** values per verdict, in UPDATE order: verdict, reason, latency_ms, id */
 export const VERDICT_WIDTH = 4;
 
+const AT = 1;
 const HEADER_HASH = 6;
 const VERDICT = 9;
 const REASON = 10;
@@ -39,6 +40,12 @@ function rowCount(batch: RowBatch): number {
 function offsetOf(batch: RowBatch, id: number): number {
   const index = id - batch.first;
   return index >= 0 && index < rowCount(batch) ? index * ROW_WIDTH : -1;
+}
+
+/** Offset of the first row awaiting a verdict and recorded at or after `from`; the rows' length when there is none. */
+function heldFrom(rows: readonly FlatValue[], from: number): number {
+  for (let at = 0; at < rows.length; at += ROW_WIDTH) if (rows[at + VERDICT] === 'awaiting' && (rows[at + AT] as number) >= from) return at;
+  return rows.length;
 }
 
 function recordAt(rows: readonly FlatValue[], at: number): ShareRecord {
@@ -97,13 +104,20 @@ export class PendingShares {
     return true;
   }
 
-  /** The gathered batch, numbered `seq` and kept until confirmed; undefined when nothing was gathered. */
-  take(seq: number): RowBatch | undefined {
+  /**
+   * The gathered batch, numbered `seq` and kept until confirmed; undefined when there is nothing to send. With
+   * `holdAwaitingFrom` (unix ms), the rows from the first one still awaiting a verdict and recorded at or after that
+   * time stay gathered: their verdict usually comes within milliseconds and then lands in the row, one INSERT instead
+   * of an INSERT, an UPDATE and an index entry made and dropped again.
+   */
+  take(seq: number, holdAwaitingFrom?: number): RowBatch | undefined {
     const batch = this.gathering;
-    if (batch.rows.length === 0 && batch.verdicts.length === 0) return undefined;
+    const cut = holdAwaitingFrom === undefined ? batch.rows.length : heldFrom(batch.rows, holdAwaitingFrom);
+    if (cut === 0 && batch.verdicts.length === 0) return undefined;
+    const held = batch.rows.splice(cut);
+    this.gathering = { seq: 0, first: batch.first + cut / ROW_WIDTH, rows: held, verdicts: [] };
     batch.seq = seq;
     this.sent.push(batch);
-    this.gathering = { seq: 0, first: 0, rows: [], verdicts: [] };
     return batch;
   }
 

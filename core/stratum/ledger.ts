@@ -4,8 +4,10 @@
  * SQLite (WAL) so counts survive restarts. The writes happen on a writer thread: a commit (and now and
  * then a WAL checkpoint) costs tens of microseconds to milliseconds, which on the proxy's thread sat
  * between a miner's submit and its answer. Rows and verdicts go to the writer in batches (every 10 ms, or
- * at 500 rows), one transaction each there. Rows the writer has not committed yet stay in memory so reads see
- * them; counts are kept in memory and seeded from the database, so reading them is free.
+ * at 500 rows), one transaction each there; a row still awaiting its verdict waits up to 100 ms for it, so that
+ * most shares are one INSERT. Rows the writer has not committed yet stay in memory so reads see them (a crash
+ * loses those, as it did the unsent 10 ms before; a share awaiting at a crash is recorded lost at the next start
+ * only if its row was written). Counts are kept in memory and seeded from the database, so reading them is free.
  * The size is bounded: old shares are folded into hourly and daily aggregates (ledger-history.ts).
  */
 import { createRequire } from 'node:module';
@@ -82,6 +84,8 @@ export const UPSTREAM_LOST = 'upstream-lost';
 
 const BATCH_MS = 10;
 const BATCH_ROWS = 500;
+/** a row still awaiting its verdict is held back this long, so the verdict goes in with it (ledger-pending.ts take) */
+const HOLD_AWAITING_MS = 100;
 /** how often old shares are folded into aggregates */
 const COMPACT_EVERY_MS = 10 * 60_000;
 
@@ -152,6 +156,8 @@ export class ShareLedger {
   private writerAlive = false;
   private flushScheduled = false;
   private flushNow = false;
+  /** rows held back by the last timed hand-over; the next early one waits for BATCH_ROWS more */
+  private held = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private nextId: number;
   private readonly totals: ShareCounts = { accepted: 0, rejected: 0, awaiting: 0, rejectReasons: {} };
@@ -394,15 +400,7 @@ export class ShareLedger {
 
   /** Sends the rows and verdicts gathered so far to the writer as one batch. */
   flush(): void {
-    this.flushScheduled = false;
-    this.flushNow = false;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    if (this.closed) return;
-    const batch = this.pending.take(this.seq + 1);
-    if (!batch) return;
-    this.seq = batch.seq;
-    this.post(batch);
+    this.send(undefined);
   }
 
   /** Sends what is left, waits until the writer has committed it, then closes both connections. */
@@ -461,21 +459,41 @@ export class ShareLedger {
   }
 
   /**
-   * Batches go to the writer every BATCH_MS (sooner when BATCH_ROWS are waiting): at a share per event-loop turn,
-   * a message and a commit per share would cost more than the share's own work, on both threads.
+   * Batches go to the writer every BATCH_MS (sooner when BATCH_ROWS more than were held back are waiting): at a share
+   * per event-loop turn, a message and a commit per share would cost more than the share's own work, on both threads.
    */
   private scheduleFlush(): void {
     if (this.closed) return;
-    if (this.pending.gatheredCount >= BATCH_ROWS) {
+    if (this.pending.gatheredCount >= this.held + BATCH_ROWS) {
       if (!this.flushNow) {
         this.flushNow = true;
-        setImmediate(() => this.flush());
+        setImmediate(() => this.sendDue());
       }
       return;
     }
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    this.flushTimer = setTimeout(() => this.flush(), BATCH_MS);
+    this.flushTimer = setTimeout(() => this.sendDue(), BATCH_MS);
     this.flushTimer.unref();
+  }
+
+  /** The timed hand-over: young rows still awaiting stay; whatever stayed is looked at again on the next timer. */
+  private sendDue(): void {
+    this.send(Date.now() - HOLD_AWAITING_MS);
+    if (this.held > 0) this.scheduleFlush();
+  }
+
+  /** Hands the gathered rows and verdicts to the writer; with `holdAwaitingFrom`, see PendingShares.take. */
+  private send(holdAwaitingFrom: number | undefined): void {
+    this.flushScheduled = false;
+    this.flushNow = false;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.closed) return;
+    const batch = this.pending.take(this.seq + 1, holdAwaitingFrom);
+    this.held = this.pending.gatheredCount;
+    if (!batch) return;
+    this.seq = batch.seq;
+    this.post(batch);
   }
 }
