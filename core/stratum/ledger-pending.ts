@@ -7,7 +7,7 @@
  * one flat array, and a commit lets go of a whole batch at once. An object and two map entries per row, as before,
  * cost the proxy's thread ~8 µs a share, more than the writer's SQLite work per share.
  */
-import type { ShareRecord, ShareVerdict } from './ledger';
+import type { ShareRecord, ShareVerdict } from './share-record';
 
 /** values per row, in INSERT order: id, at, miner_id, worker, upstream, job_id, header_hash, difficulty, share_difficulty, verdict, reason, latency_ms */
 export const ROW_WIDTH = 12;

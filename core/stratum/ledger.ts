@@ -15,28 +15,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { COMPACTION_SQL, compactionAt, DEFAULT_RETENTION, HISTORY_SCHEMA, type HistoryBucket, readHistory, type RetentionPolicy, toBuckets } from './ledger-history';
 import { PendingShares, ROW_WIDTH, type RowBatch, VERDICT_WIDTH } from './ledger-pending';
-
-export type ShareVerdict = 'awaiting' | 'accepted' | 'rejected';
-
-export interface ShareRecord {
-  id: number;
-  /** unix ms when the miner submitted */
-  at: number;
-  minerId: string;
-  worker: string;
-  upstream: string;
-  jobId: string;
-  /** hex of the raw sha256d(header), the same string a hashpool quote carries as `request` */
-  headerHash: string;
-  /** difficulty the share was submitted against */
-  difficulty: number;
-  /** difficulty the hash actually reached */
-  shareDifficulty: number;
-  verdict: ShareVerdict;
-  reason: string | null;
-  /** ms from the miner's submit to the upstream's verdict */
-  latencyMs: number | null;
-}
+import type { ShareRecord, ShareVerdict } from './share-record';
 
 export interface ShareCounts {
   accepted: number;

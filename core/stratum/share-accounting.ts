@@ -7,7 +7,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ShareJson } from '../api/mining';
-import { ShareLedger, type ShareRecord, UPSTREAM_LOST } from './ledger';
+import { ShareLedger, UPSTREAM_LOST } from './ledger';
+import type { ShareRecord } from './share-record';
 import type { RetentionPolicy } from './ledger-history';
 import type { LocalShare, MinerSession } from './miner-session';
 import { isoTime } from './iso-time';
