@@ -63,10 +63,12 @@ function rawAeadPerSecond(backend: Aead, size: number, ms: number): number {
   const nonce = new Uint8Array(12);
   const ad = new Uint8Array(0);
   const payload = randomBytes(size);
+  const sealed = new Uint8Array(size + 16);
   let count = 0;
   const start = performance.now();
   while (performance.now() - start < ms) {
-    if (!backend.open(key, nonce, ad, backend.seal(key, nonce, ad, payload))) throw new Error('aead failed');
+    backend.seal(key, nonce, ad, payload, sealed);
+    if (!backend.open(key, nonce, ad, sealed)) throw new Error('aead failed');
     count++;
   }
   return ratePerSecond(count, performance.now() - start);

@@ -15,12 +15,12 @@ function view(buffer: Buffer): Uint8Array {
 
 const nodeCryptoAead: Aead = {
   name: 'node:crypto',
-  seal: (key, nonce, ad, plaintext) => {
+  seal: (key, nonce, ad, plaintext, out) => {
     const cipher = createCipheriv(CIPHER, key, nonce, { authTagLength: AEAD_TAG_SIZE });
     if (ad.length > 0) cipher.setAAD(ad, { plaintextLength: plaintext.length });
-    const body = cipher.update(plaintext);
+    out.set(cipher.update(plaintext));
     cipher.final();
-    return view(Buffer.concat([body, cipher.getAuthTag()], plaintext.length + AEAD_TAG_SIZE));
+    out.set(cipher.getAuthTag(), plaintext.length);
   },
   open: (key, nonce, ad, ciphertext) => {
     if (ciphertext.length < AEAD_TAG_SIZE) return undefined;
@@ -43,10 +43,8 @@ function sodiumAead(): Aead | undefined {
   if (!lib) return undefined;
   return {
     name: 'sodium-native',
-    seal: (key, nonce, ad, plaintext) => {
-      const out = new Uint8Array(plaintext.length + AEAD_TAG_SIZE);
+    seal: (key, nonce, ad, plaintext, out) => {
       lib.crypto_aead_chacha20poly1305_ietf_encrypt(out, plaintext, ad.length > 0 ? ad : null, null, nonce, key);
-      return out;
     },
     open: (key, nonce, ad, ciphertext) => {
       if (ciphertext.length < AEAD_TAG_SIZE) return undefined;

@@ -72,9 +72,18 @@ describe('ChaCha20-Poly1305', () => {
 
   describe.each(aeadImplementations().map((a) => [a.name, a] as const))('%s', (_, aead) => {
     it.each(VECTORS.map((v) => [v.name, v] as const))('seals and opens RFC 8439 %s', (_name, v) => {
-      const sealed = aead.seal(v.key, v.nonce, v.ad, v.plaintext);
+      const sealed = new Uint8Array(v.plaintext.length + 16);
+      aead.seal(v.key, v.nonce, v.ad, v.plaintext, sealed);
       expect(bytesToHex(sealed)).toBe(bytesToHex(v.ciphertext) + bytesToHex(v.tag));
       expect(bytesToHex(aead.open(v.key, v.nonce, v.ad, sealed)!)).toBe(bytesToHex(v.plaintext));
+    });
+
+    it('seals into a view of a larger buffer, touching nothing around it', () => {
+      const v = VECTORS[1]!;
+      const frame = new Uint8Array(v.plaintext.length + 16 + 20).fill(0xee);
+      aead.seal(v.key, v.nonce, v.ad, v.plaintext, frame.subarray(7, 7 + v.plaintext.length + 16));
+      expect(bytesToHex(frame.subarray(7, 7 + v.plaintext.length + 16))).toBe(bytesToHex(v.ciphertext) + bytesToHex(v.tag));
+      expect([...frame.subarray(0, 7), ...frame.subarray(7 + v.plaintext.length + 16)].every((b) => b === 0xee)).toBe(true);
     });
 
     it('refuses a flipped bit, a short input and different associated data', () => {
@@ -97,7 +106,11 @@ describe('ChaCha20-Poly1305', () => {
       const nonce = randomBytes(12);
       const ad = randomBytes(i % 3 === 0 ? 0 : 32);
       const plaintext = randomBytes(i * 7);
-      const sealed = all.map((a) => bytesToHex(a.seal(key, nonce, ad, plaintext)));
+      const sealed = all.map((a) => {
+        const out = new Uint8Array(plaintext.length + 16);
+        a.seal(key, nonce, ad, plaintext, out);
+        return bytesToHex(out);
+      });
       expect(new Set(sealed).size).toBe(1);
       for (const aead of all) expect(Buffer.from(aead.open(key, nonce, ad, Buffer.from(sealed[0]!, 'hex'))!).equals(plaintext)).toBe(true);
     }

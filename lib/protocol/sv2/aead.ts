@@ -9,7 +9,11 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 
 export interface Aead {
   readonly name: string;
-  seal(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /**
+   * Writes ciphertext || tag into `out` (plaintext.length + 16 bytes, typically a view into a whole frame): a frame's
+   * header and payload are sealed straight into the bytes that go on the wire.
+   */
+  seal(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array, out: Uint8Array): void;
   /** undefined when the tag does not authenticate */
   open(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined;
 }
@@ -18,7 +22,7 @@ export const AEAD_TAG_SIZE = 16;
 
 export const nobleAead: Aead = {
   name: '@noble/ciphers',
-  seal: (key, nonce, ad, plaintext) => chacha20poly1305(key, nonce, ad).encrypt(plaintext),
+  seal: (key, nonce, ad, plaintext, out) => out.set(chacha20poly1305(key, nonce, ad).encrypt(plaintext)),
   open: (key, nonce, ad, ciphertext) => {
     try {
       return chacha20poly1305(key, nonce, ad).decrypt(ciphertext);

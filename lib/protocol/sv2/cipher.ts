@@ -50,9 +50,15 @@ export class CipherState {
   }
 
   encrypt(plaintext: Uint8Array, ad: Uint8Array = EMPTY): Uint8Array {
-    const out = this.aead.seal(this.key, this.nextNonce(), ad, plaintext);
-    this.counter++;
+    const out = new Uint8Array(plaintext.length + MAC_SIZE);
+    this.encryptInto(plaintext, out, ad);
     return out;
+  }
+
+  /** Seals into `out` (plaintext.length + 16 bytes). */
+  encryptInto(plaintext: Uint8Array, out: Uint8Array, ad: Uint8Array = EMPTY): void {
+    this.aead.seal(this.key, this.nextNonce(), ad, plaintext, out);
+    this.counter++;
   }
 
   /** Throws Sv2TransportError('decrypt-failed') and leaves the counter unchanged on a bad tag. */
@@ -73,12 +79,12 @@ export class Sv2FrameEncryptor {
     if (payload.length > MAX_FRAME_PAYLOAD) throw new RangeError(`payload of ${payload.length} bytes exceeds the U24 frame limit`);
     const header = encodeFrameHeader({ extensionType: message.extensionType, msgType: message.msgType, length: payload.length });
     const out = new Uint8Array(ENCRYPTED_HEADER_SIZE + encryptedPayloadLength(payload.length));
-    out.set(this.cipher.encrypt(header));
+    this.cipher.encryptInto(header, out.subarray(0, ENCRYPTED_HEADER_SIZE));
     let at = ENCRYPTED_HEADER_SIZE;
     for (let start = 0; start < payload.length; start += MAX_PLAINTEXT_CHUNK) {
-      const sealed = this.cipher.encrypt(payload.subarray(start, start + MAX_PLAINTEXT_CHUNK));
-      out.set(sealed, at);
-      at += sealed.length;
+      const chunk = payload.subarray(start, start + MAX_PLAINTEXT_CHUNK);
+      this.cipher.encryptInto(chunk, out.subarray(at, at + chunk.length + MAC_SIZE));
+      at += chunk.length + MAC_SIZE;
     }
     return out;
   }
