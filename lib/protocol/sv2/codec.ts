@@ -147,6 +147,12 @@ export class Sv2Writer {
   finish(): Uint8Array {
     return this.buffer.slice(0, this.length);
   }
+
+  /** Starts over, keeping the buffer: one writer can serve message after message. */
+  reset(): this {
+    this.length = 0;
+    return this;
+  }
 }
 
 function checkUint(v: number, max: number, what: string): number {

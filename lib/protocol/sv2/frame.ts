@@ -16,8 +16,11 @@ export interface Sv2FrameHeader {
   length: number;
 }
 
+/** reused for every frame (synchronous, never nested), as encodeMessage's writer is */
+const HEADER_WRITER = new Sv2Writer(FRAME_HEADER_SIZE);
+
 export function encodeFrameHeader(header: Sv2FrameHeader): Uint8Array {
-  return new Sv2Writer(FRAME_HEADER_SIZE).u16(header.extensionType, 'extension_type').u8(header.msgType, 'msg_type').u24(header.length, 'msg_length').finish();
+  return HEADER_WRITER.reset().u16(header.extensionType, 'extension_type').u8(header.msgType, 'msg_type').u24(header.length, 'msg_length').finish();
 }
 
 export function decodeFrameHeader(bytes: Uint8Array): Sv2FrameHeader {

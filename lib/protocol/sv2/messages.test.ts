@@ -113,6 +113,19 @@ describe('messages', () => {
     }
   });
 
+  it('gives every encoded message and frame header bytes of its own, though one writer serves them all', () => {
+    const samples = sampleMessages();
+    const first = samples.map((m) => encodeMessage(m));
+    const copies = first.map((e) => bytesToHex(e.payload));
+    // a longer message and one that throws half-way must leave the earlier payloads as they were
+    const long = encodeMessage({ ...samples.find((m) => m.type === 'SetupConnection')!, endpointHost: 'h'.repeat(255) } as Sv2Message);
+    expect(() => encodeMessage({ ...samples.find((m) => m.type === 'SetupConnection')!, endpointHost: 'h'.repeat(256) } as Sv2Message)).toThrow(Sv2EncodeError);
+    expect(first.map((e) => bytesToHex(e.payload))).toEqual(copies);
+    expect(decodeMessage(long.extensionType, long.msgType, long.payload)).toMatchObject({ endpointHost: 'h'.repeat(255) });
+    const headers = [encodeFrameHeader({ extensionType: 0, msgType: 1, length: 2 }), encodeFrameHeader({ extensionType: 3, msgType: 4, length: 5 })];
+    expect(headers.map((h) => bytesToHex(h))).toEqual(['000001020000', '030004050000']);
+  });
+
   it('encodes OpenExtendedMiningChannel.Success with group_channel_id last', () => {
     const { payload } = encodeMessage({
       type: 'OpenExtendedMiningChannelSuccess',

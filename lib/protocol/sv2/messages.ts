@@ -211,13 +211,17 @@ export function messageWireId(type: Sv2MessageType): { extensionType: number; ms
   return { extensionType: channelBit ? extensionType | CHANNEL_MSG_BIT : extensionType, msgType, channelBit };
 }
 
+const SCRATCH = new Sv2Writer(1024);
+
 export function encodeMessage(message: Sv2AnyMessage): Sv2EncodedMessage {
   if (message.type === 'Unknown') {
     return { extensionType: message.extensionType, msgType: message.msgType, payload: message.payload };
   }
   const layout = LAYOUTS.get(message.type);
   if (!layout) throw new Sv2EncodeError('out-of-range', `unknown message type ${String((message as { type: unknown }).type)}`);
-  const writer = new Sv2Writer();
+  // one writer for every message (encoding is synchronous and never nested): a writer per message cost a buffer, a
+  // DataView and an externalized ArrayBuffer for each share sent
+  const writer = SCRATCH.reset();
   const values = message as unknown as Record<string, unknown>;
   for (const field of layout.fields) {
     try {
