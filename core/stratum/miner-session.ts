@@ -22,7 +22,7 @@ import { SessionStats } from './session-stats';
 import { hashDifficulty, ShareHasher } from './share-hasher';
 import { SubmitGuard, type SubmitLimits } from './submit-guard';
 import { Sv1Connection } from './sv1-connection';
-import { type ChannelJob, type ChannelShare, clampDifficulty, LOST_VERDICT, type RejectKind, type UpstreamChannel, type Verdict } from './upstream';
+import { type ChannelJob, type ChannelShare, clampDifficulty, LOST_VERDICT, type RejectKind, type ShareAnswer, type UpstreamChannel, type Verdict } from './upstream';
 
 /** The version bits any miner may roll (BIP320 general-purpose bits). */
 export const VERSION_ROLLING_MASK = 0x1fffe000;
@@ -416,13 +416,15 @@ export class MinerSession {
     if (!meetsTarget(hash, local.shareDifficulty, sent)) return this.rejectHere(id, local, LOW_DIFFICULTY, 'low-difficulty', 'Low difficulty share');
     if (!this.jobs.firstTime(job, local.headerHash)) return this.rejectHere(id, local, DUPLICATE, 'duplicate', 'Duplicate share');
     this.judgeSubmitter(true);
-    this.forward(id, local, channel, {
+    const answer = new ForwardedShare(this, id, local, this.host.verdictTimeoutMs);
+    this.forward(answer, channel, {
       jobId: job.jobId,
       extranonce: pad + this.extranonce1 + extranonce2,
       ntime,
       nonce,
       versionBits: bits,
       version: (Number.parseInt(job.version, 16) ^ Number.parseInt(bits, 16)) >>> 0,
+      answer,
     });
   }
 
@@ -430,15 +432,15 @@ export class MinerSession {
    * Sends a share upstream. The miner hears the verdict, or after `verdictTimeoutMs` that the share met its
    * target (the upstream's word then settles the ledger; hashpool acknowledges shares in batches of 10).
    */
-  private forward(id: Sv1Id, local: LocalShare, channel: UpstreamChannel, share: ChannelShare): void {
-    const answer = new ForwardedShare(this, id, local, this.host.verdictTimeoutMs);
-    answer.shareId = this.host.recordShare(this, local, (verdict) => answer.settle(verdict, null));
+  private forward(answer: ForwardedShare, channel: UpstreamChannel, share: ChannelShare): void {
+    answer.shareId = this.host.recordShare(this, answer.local, (verdict) => answer.settle(verdict, null));
     this.stats.forwarded();
-    share.late = (verdict) => this.host.lateVerdict(this, local, answer.shareId, verdict);
-    channel.submit(share).then(
-      (verdict) => answer.settle(verdict, performance.now() - answer.started),
-      () => answer.settle(LOST_VERDICT, null),
-    );
+    channel.submit(share);
+  }
+
+  /** A verdict for a forwarded share that was already settled as lost. */
+  lateVerdict(answer: ForwardedShare, verdict: Verdict): void {
+    this.host.lateVerdict(this, answer.local, answer.shareId, verdict);
   }
 
   /** The verdict of a forwarded share reached it: the ledger, the counters and (if still waiting) the miner hear it. */
@@ -462,7 +464,7 @@ export class MinerSession {
  * One forwarded share until its verdict: the upstream's answer, a quote for it, or the channel's loss settles it
  * once. An object per share with its methods on the prototype, not a set of closures: thousands pass through a second.
  */
-class ForwardedShare {
+class ForwardedShare implements ShareAnswer {
   shareId = 0;
   answered = false;
   readonly started = performance.now();
@@ -476,6 +478,14 @@ class ForwardedShare {
     verdictTimeoutMs: number,
   ) {
     this.timer = setTimeout(answerUnjudged, verdictTimeoutMs, this);
+  }
+
+  verdict(verdict: Verdict): void {
+    this.settle(verdict, verdict === LOST_VERDICT ? null : performance.now() - this.started);
+  }
+
+  late(verdict: Verdict): void {
+    this.session.lateVerdict(this, verdict);
   }
 
   settle(verdict: Verdict, latency: number | null): void {

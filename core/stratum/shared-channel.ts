@@ -3,7 +3,7 @@
  * gets a view that forwards the channel's work and submits; the miners' own extranonce1 keeps their
  * work apart. The channel closes when the last view does.
  */
-import { type ChannelJob, type ChannelShare, UpstreamChannel, type Verdict } from './upstream';
+import { type ChannelJob, type ChannelShare, UpstreamChannel } from './upstream';
 
 export class SharedChannel {
   private views = 0;
@@ -68,8 +68,8 @@ class ChannelView extends UpstreamChannel {
     return this.released || this.inner.isClosed;
   }
 
-  submit(share: ChannelShare): Promise<Verdict> {
-    return this.inner.submit(share);
+  submit(share: ChannelShare): void {
+    this.inner.submit(share);
   }
 
   /** The shared channel's difficulty is the pool's; a miner's wish applies to its own notifies only. */

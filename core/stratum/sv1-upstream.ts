@@ -6,7 +6,19 @@ import { connect, type Socket } from 'node:net';
 import type { Logger } from '../../lib/log';
 import { parseSv1Line, rejectReasonOf, SV1_ERRORS, type Sv1Message, Sv1LineSplitter, sv1Request, type Sv1Response } from '../../lib/protocol/sv1/codec';
 import { parseNotify, type Sv1Job } from '../../lib/protocol/sv1/job';
-import { type ChannelJob, type ChannelRequest, type ChannelShare, clampDifficulty, owedAnswerMs, type RejectKind, UpstreamChannel, UpstreamError, UpstreamLink, type Verdict } from './upstream';
+import {
+  ACCEPTED,
+  type ChannelJob,
+  type ChannelRequest,
+  type ChannelShare,
+  clampDifficulty,
+  LOST_VERDICT,
+  owedAnswerMs,
+  type RejectKind,
+  UpstreamChannel,
+  UpstreamError,
+  UpstreamLink,
+} from './upstream';
 
 /** Stratum V1 error codes (cgminer's table, which pools answer with) by what they mean to a miner. */
 const SV1_REJECT_KINDS: ReadonlyMap<number, RejectKind> = new Map([
@@ -226,11 +238,12 @@ class Sv1Channel extends UpstreamChannel {
     if (failed(auth)) throw new UpstreamError('rejected', `pool refused worker: ${rejectReasonOf(auth) ?? 'authorize failed'}`);
   }
 
-  submit(share: ChannelShare): Promise<Verdict> {
-    if (this.closedReason !== undefined) return Promise.reject(new UpstreamError('closed', this.closedReason));
-    return this.conn
-      .request('mining.submit', [this.request.worker, share.jobId, share.extranonce, share.ntime, share.nonce, share.versionBits])
-      .then((response): Verdict => (response.result === true ? { accepted: true } : { accepted: false, reason: rejectReasonOf(response) ?? 'rejected', kind: rejectKindOf(response) }));
+  submit(share: ChannelShare): void {
+    if (this.closedReason !== undefined) return share.answer.verdict(LOST_VERDICT);
+    this.conn.request('mining.submit', [this.request.worker, share.jobId, share.extranonce, share.ntime, share.nonce, share.versionBits]).then(
+      (response) => share.answer.verdict(response.result === true ? ACCEPTED : { accepted: false, reason: rejectReasonOf(response) ?? 'rejected', kind: rejectKindOf(response) }),
+      () => share.answer.verdict(LOST_VERDICT),
+    );
   }
 
   suggestDifficulty(difficulty: number): void {

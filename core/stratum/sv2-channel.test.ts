@@ -12,6 +12,8 @@ import type { Sv2Conn } from './sv2-upstream';
 import { minerFor } from '../../device/sim/miner';
 import { until } from '../../test/until';
 import { testProxy } from './testing/test-proxy';
+import { Sv2Channel } from './sv2-channel';
+import { ACCEPTED, LOST_VERDICT, type Verdict } from './upstream';
 
 const AUTHORITY = '9auqWEzQDVyd2oe1JVGFLMLHZtCo2FFqZwtKA5gd9xbuEu7PH72';
 const cleanups: Array<() => unknown> = [];
@@ -296,5 +298,40 @@ describe('Sv2 upstream channel', () => {
     expect((await miner.submitShare()).accepted).toBe(true);
     expect(disconnected).toBe(false);
     expect(proxy.snapshot().upstream.state).toBe('up');
+  });
+});
+
+describe('Sv2Channel verdicts', () => {
+  function channel(send: (m: Sv2Message) => void) {
+    return new Sv2Channel(0, { send, forget: () => undefined }, 7, 0, 8, new Uint8Array(4), new Uint8Array(32).fill(0xff), 1000);
+  }
+  function share(jobId: string, verdicts: Verdict[]) {
+    return {
+      jobId,
+      extranonce: '00'.repeat(8),
+      ntime: '65000000',
+      nonce: '00000001',
+      versionBits: '00000000',
+      version: 0x20000000,
+      answer: { verdict: (v: Verdict) => verdicts.push(v), late: () => undefined },
+    };
+  }
+
+  it('answers each share once: a batch Success settles every share up to it, a share that cannot be sent is lost at once', () => {
+    const verdicts: Verdict[] = [];
+    const sent: Sv2Message[] = [];
+    const c = channel((m) => {
+      if (m.type === 'SubmitSharesExtended' && m.jobId > 0xffffffff) throw new Error('U32 out of range');
+      sent.push(m);
+    });
+    c.submit(share('42', verdicts));
+    c.submit(share('42', verdicts));
+    // a job id the wire cannot carry: never sent, so nothing would ever judge it
+    c.submit(share(String(2 ** 33), verdicts));
+    expect(verdicts).toEqual([LOST_VERDICT]);
+    expect(sent.map((m) => m.type === 'SubmitSharesExtended' && m.sequenceNumber)).toEqual([0, 1]);
+    c.handle({ type: 'SubmitSharesSuccess', channelId: 7, lastSequenceNumber: 1, newSubmitsAcceptedCount: 2, newSharesSum: 2n });
+    expect(verdicts).toEqual([LOST_VERDICT, ACCEPTED, ACCEPTED]);
+    expect(c.owedSince()).toBeUndefined();
   });
 });

@@ -10,7 +10,7 @@
  */
 import { bigIntToLeBytes, bytesToHex, difficultyFromTarget, hexToBytes, leBytesToBigInt, swapWords32, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
 import type { Sv2AnyMessage, Sv2Message, Sv2MessageOf } from '../../lib/protocol/sv2/messages';
-import { type ChannelJob, type ChannelShare, clampDifficulty, LOST_VERDICT, type RejectKind, UpstreamChannel, UpstreamError, type Verdict } from './upstream';
+import { ACCEPTED, type ChannelJob, type ChannelShare, clampDifficulty, LOST_VERDICT, type RejectKind, type ShareAnswer, UpstreamChannel, type Verdict } from './upstream';
 
 type JobMessage = Sv2MessageOf<'NewExtendedMiningJob'>;
 type PrevHash = Sv2MessageOf<'SetNewPrevHash'>;
@@ -39,8 +39,7 @@ function hex32(value: number): string {
 }
 
 interface PendingShare {
-  settle: (verdict: Verdict) => void;
-  late: ((verdict: Verdict) => void) | undefined;
+  answer: ShareAnswer;
   sentAt: number;
 }
 
@@ -51,7 +50,7 @@ export class Sv2Channel extends UpstreamChannel {
   /** in sequence order (a Map keeps insertion order) */
   private readonly pending = new Map<number, PendingShare>();
   /** shares settled as lost when a closing channel's grace ran out; a verdict arriving while it lingers still counts */
-  private readonly lost = new Map<number, (verdict: Verdict) => void>();
+  private readonly lost = new Map<number, ShareAnswer>();
   private readonly futureJobs = new Map<number, JobMessage>();
   private readonly jobs = new Map<number, JobMessage>();
   private prevHash: PrevHash | undefined;
@@ -100,13 +99,13 @@ export class Sv2Channel extends UpstreamChannel {
     return owed;
   }
 
-  submit(share: ChannelShare): Promise<Verdict> {
-    if (this.closedReason !== undefined) return Promise.reject(new UpstreamError('closed', this.closedReason));
+  submit(share: ChannelShare): void {
+    if (this.closedReason !== undefined) return share.answer.verdict(LOST_VERDICT);
     const jobId = Number(share.jobId);
     const sequenceNumber = this.sequence;
     this.sequence = (this.sequence + 1) >>> 0;
-    return new Promise<Verdict>((resolve) => {
-      this.pending.set(sequenceNumber, { settle: resolve, late: share.late, sentAt: Date.now() });
+    this.pending.set(sequenceNumber, { answer: share.answer, sentAt: Date.now() });
+    try {
       this.link.send({
         type: 'SubmitSharesExtended',
         channelId: this.channelId,
@@ -117,7 +116,11 @@ export class Sv2Channel extends UpstreamChannel {
         version: share.version >>> 0,
         extranonce: hexToBytes(share.extranonce),
       });
-    });
+    } catch {
+      // a share that cannot be encoded was never sent: nothing will judge it
+      this.pending.delete(sequenceNumber);
+      share.answer.verdict(LOST_VERDICT);
+    }
   }
 
   suggestDifficulty(difficulty: number): void {
@@ -148,8 +151,8 @@ export class Sv2Channel extends UpstreamChannel {
     const grace = setTimeout(() => {
       this.onSettled = undefined;
       for (const [seq, p] of this.pending) {
-        p.settle(LOST_VERDICT);
-        if (p.late) this.lost.set(seq, p.late);
+        p.answer.verdict(LOST_VERDICT);
+        this.lost.set(seq, p.answer);
       }
       this.pending.clear();
       linger();
@@ -167,7 +170,7 @@ export class Sv2Channel extends UpstreamChannel {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
     this.link.forget(this);
-    for (const p of this.pending.values()) p.settle(LOST_VERDICT);
+    for (const p of this.pending.values()) p.answer.verdict(LOST_VERDICT);
     this.pending.clear();
     this.lost.clear();
     this.emit('closed', reason);
@@ -213,20 +216,20 @@ export class Sv2Channel extends UpstreamChannel {
         for (const [seq, p] of this.pending) {
           if (seq > message.lastSequenceNumber) break;
           this.pending.delete(seq);
-          p.settle({ accepted: true });
+          p.answer.verdict(ACCEPTED);
         }
-        for (const [seq, late] of this.lost) {
+        for (const [seq, answer] of this.lost) {
           if (seq > message.lastSequenceNumber) break;
           this.lost.delete(seq);
-          late({ accepted: true });
+          answer.late(ACCEPTED);
         }
         if (this.pending.size === 0) this.onSettled?.();
         return;
       }
       case 'SubmitSharesError': {
         const verdict: Verdict = { accepted: false, reason: message.errorCode || 'rejected', kind: SV2_REJECT_KINDS.get(message.errorCode) ?? 'other' };
-        this.pending.get(message.sequenceNumber)?.settle(verdict);
-        this.lost.get(message.sequenceNumber)?.(verdict);
+        this.pending.get(message.sequenceNumber)?.answer.verdict(verdict);
+        this.lost.get(message.sequenceNumber)?.late(verdict);
         this.pending.delete(message.sequenceNumber);
         this.lost.delete(message.sequenceNumber);
         if (this.pending.size === 0) this.onSettled?.();

@@ -45,8 +45,19 @@ export interface ChannelShare {
   versionBits: string;
   /** the full header version those bits give */
   version: number;
+  /** where its verdict goes */
+  answer: ShareAnswer;
+}
+
+/**
+ * Where a forwarded share's verdict goes: an object per share with methods, not callbacks (thousands a second pass
+ * through, and a promise with its closures per share was a measurable part of the proxy's garbage).
+ */
+export interface ShareAnswer {
+  /** once: the upstream's verdict, or LOST_VERDICT when the channel went away first (possibly during submit itself) */
+  verdict(verdict: Verdict): void;
   /** a verdict that arrives after the share was already settled as lost (a closing channel's linger) */
-  late?: (verdict: Verdict) => void;
+  late(verdict: Verdict): void;
 }
 
 /**
@@ -56,6 +67,8 @@ export interface ChannelShare {
 export type RejectKind = 'job-not-found' | 'duplicate' | 'low-difficulty' | 'unauthorized' | 'other';
 
 export type Verdict = { accepted: true } | { accepted: false; reason: string; kind: RejectKind };
+
+export const ACCEPTED: Verdict = Object.freeze({ accepted: true });
 
 /** A share whose upstream went away before judging it. */
 export const LOST_VERDICT: Verdict = Object.freeze({ accepted: false, reason: UPSTREAM_LOST, kind: 'other' });
@@ -90,8 +103,8 @@ export interface ChannelEvents {
 export abstract class UpstreamChannel extends EventEmitter<ChannelEvents> {
   abstract readonly extranonceSize: number;
   abstract readonly difficulty: number;
-  /** resolves with the upstream's verdict, or rejects with an Error when the channel died first */
-  abstract submit(share: ChannelShare): Promise<Verdict>;
+  /** sends a share; its verdict goes to `share.answer` */
+  abstract submit(share: ChannelShare): void;
   /** tells the upstream the miner wants a new difficulty floor */
   abstract suggestDifficulty(difficulty: number): void;
   abstract close(): void;
