@@ -48,6 +48,12 @@ function heldFrom(rows: readonly FlatValue[], from: number): number {
   return rows.length;
 }
 
+function setRow(rows: FlatValue[], at: number, verdict: ShareVerdict, reason: string | null, latencyMs: number | null): void {
+  rows[at + VERDICT] = verdict;
+  rows[at + REASON] = reason;
+  rows[at + LATENCY] = latencyMs;
+}
+
 function recordAt(rows: readonly FlatValue[], at: number): ShareRecord {
   return {
     id: rows[at] as number,
@@ -93,12 +99,12 @@ export class PendingShares {
   setVerdict(id: number, verdict: ShareVerdict, reason: string | null, latencyMs: number | null): boolean {
     const here = offsetOf(this.gathering, id);
     if (here >= 0) {
-      this.setRow(this.gathering.rows, here, verdict, reason, latencyMs);
+      setRow(this.gathering.rows, here, verdict, reason, latencyMs);
       return false;
     }
     for (const batch of this.sent) {
       const at = offsetOf(batch, id);
-      if (at >= 0) this.setRow(batch.rows, at, verdict, reason, latencyMs);
+      if (at >= 0) setRow(batch.rows, at, verdict, reason, latencyMs);
     }
     this.gathering.verdicts.push(verdict, reason, latencyMs, id);
     return true;
@@ -168,11 +174,5 @@ export class PendingShares {
       for (let at = 0; at < v.length; at += VERDICT_WIDTH) byId.set(v[at + 3] as number, [v[at] as ShareVerdict, v[at + 1] as string | null, v[at + 2] as number | null, v[at + 3] as number]);
     }
     return byId;
-  }
-
-  private setRow(rows: FlatValue[], at: number, verdict: ShareVerdict, reason: string | null, latencyMs: number | null): void {
-    rows[at + VERDICT] = verdict;
-    rows[at + REASON] = reason;
-    rows[at + LATENCY] = latencyMs;
   }
 }
