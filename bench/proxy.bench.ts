@@ -405,10 +405,10 @@ export async function run(): Promise<Record<string, unknown>> {
     }
 
     const viaSv2 = await newProxy([sv2Url]);
-    // three alternating rounds of direct and proxied saturation, the median round (by proxy CPU per submit) reported:
-    // one round swings ±15% on a shared machine
-    // an untimed second of saturation first: a freshly started proxy's first round measures its JIT warm-up too (it
-    // was the highest in 7 of 10 series of rounds run side by side, up to 1.24x their median); rounds listed in order
+    // An untimed second of saturation first: a freshly started proxy's first round measured its JIT warm-up too (the
+    // highest in 7 of 10 series of rounds run side by side, up to 1.24x their median). Then three alternating rounds of
+    // direct and proxied saturation, listed in the order run; the median round (by proxy CPU per submit) is reported,
+    // as one round swings ±15% on a shared machine.
     await saturate(viaSv2.port, 100, 20, 1000);
     const saturationRounds: SaturationRound[] = [];
     for (let i = 0; i < SATURATION_ROUNDS; i++) saturationRounds.push(await saturationRound(pool.sv1Port, viaSv2.proxy, viaSv2.port));
