@@ -3,10 +3,10 @@
  * (the upstream's, or ours for a share below the miner's own target, which is never forwarded).
  * SQLite (WAL) so counts survive restarts. The writes happen on a writer thread: a commit (and now and
  * then a WAL checkpoint) costs tens of microseconds to milliseconds, which on the proxy's thread sat
- * between a miner's submit and its answer. Rows and verdicts go to the writer in batches (every 10 ms, or
+ * between a miner's submit and its answer. Rows and verdicts go to the writer in batches (every 100 ms, or
  * at 500 rows), one transaction each there; a row still awaiting its verdict waits up to 100 ms for it, so that
  * most shares are one INSERT. Rows the writer has not committed yet stay in memory so reads see them (a crash
- * loses those, as it did the unsent 10 ms before; a share awaiting at a crash is recorded lost at the next start
+ * loses those, at most the last 200 ms of shares; a share awaiting at a crash is recorded lost at the next start
  * only if its row was written). Counts are kept in memory and seeded from the database, so reading them is free.
  * The size is bounded: old shares are folded into hourly and daily aggregates (ledger-history.ts).
  */
@@ -61,7 +61,12 @@ function fromRow(row: Row): ShareRecord {
 /** Shares the proxy could not get judged because the upstream went away first. */
 export const UPSTREAM_LOST = 'upstream-lost';
 
-const BATCH_MS = 10;
+/**
+ * Each hand-over costs both threads a wake-up and the writer a commit, whatever its size: at 10 ms, one miner's
+ * ~6,000 shares/s came in 100 commits a second, and the writer's CPU on two shared cores doubled the proxy's p99
+ * (0.72 against 0.35 ms, side by side); 1,000 miners' p50 rose ~0.1 ms. A crash loses at most this plus the hold.
+ */
+const BATCH_MS = 100;
 const BATCH_ROWS = 500;
 /** a row still awaiting its verdict is held back this long, so the verdict goes in with it (ledger-pending.ts take) */
 const HOLD_AWAITING_MS = 100;
