@@ -223,4 +223,16 @@ describe('ShareLedger retention', () => {
     expect(again.shareByHeaderHash(share(2).headerHash)?.verdict).toBe('accepted');
     await again.close();
   });
+
+  it('finds a share stored while awaiting among the rejected by its hash as soon as it is given up as lost', async () => {
+    const ledger = new ShareLedger(ledgerPath());
+    const lost = ledger.record(share(3));
+    // the row is committed while it still awaits; its verdict has not reached the writer when the quote turns up
+    await ledger.synced();
+    ledger.settle(lost, 'rejected', 'upstream-lost', null);
+    expect(ledger.rejectedByHeaderHash(share(3).headerHash)).toMatchObject([{ id: lost, verdict: 'rejected', reason: 'upstream-lost' }]);
+    await ledger.synced();
+    expect(ledger.rejectedByHeaderHash(share(3).headerHash)).toMatchObject([{ id: lost, verdict: 'rejected', reason: 'upstream-lost' }]);
+    await ledger.close();
+  });
 });

@@ -75,6 +75,12 @@ const COMPACT_EVERY_MS = 10 * 60_000;
 
 const INSERT_SQL = `INSERT OR REPLACE INTO shares (id, at, miner_id, worker, upstream, job_id, header_hash, difficulty, share_difficulty, verdict, reason, latency_ms)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/**
+ * The stored shares with a header hash that are rejected, or may be: a row committed while awaiting can have its
+ * verdict (lost, say) still on its way to the writer, and only reading it with that verdict tells.
+ */
+const REJECTED_OR_AWAITING_BY_HASH_SQL = `SELECT * FROM (SELECT * FROM shares WHERE header_hash = ? AND verdict = 'rejected' ORDER BY id DESC LIMIT 50)
+  UNION ALL SELECT * FROM (SELECT * FROM shares WHERE header_hash = ? AND verdict = 'awaiting')`;
 const JUDGE_SQL = 'UPDATE shares SET verdict = ?, reason = ?, latency_ms = ? WHERE id = ?';
 
 /** The writer thread: plain JS (it runs as an eval worker under tsx, node and Electron alike). Batches commit in order. */
@@ -347,7 +353,7 @@ export class ShareLedger {
    */
   rejectedByHeaderHash(hex: string): ShareRecord[] {
     const wanted = hex.toLowerCase();
-    const stored = this.db.prepare(`SELECT * FROM shares WHERE header_hash = ? AND verdict = 'rejected' ORDER BY id DESC LIMIT 50`).all(wanted) as Row[];
+    const stored = this.db.prepare(REJECTED_OR_AWAITING_BY_HASH_SQL).all(wanted, wanted) as Row[];
     return this.withFresh(wanted, stored).filter((r) => r.verdict === 'rejected');
   }
 
@@ -359,11 +365,7 @@ export class ShareLedger {
   shareByHeaderHash(hex: string): ShareRecord | undefined {
     const wanted = hex.toLowerCase();
     const stored = this.db
-      .prepare(
-        `SELECT * FROM (SELECT * FROM shares WHERE header_hash = ? AND verdict = 'rejected' ORDER BY id DESC LIMIT 50)
-         UNION ALL SELECT * FROM (SELECT * FROM shares WHERE header_hash = ? AND verdict = 'awaiting')
-         UNION ALL SELECT * FROM (SELECT * FROM shares WHERE header_hash = ? AND verdict = 'accepted' ORDER BY id DESC LIMIT 1)`,
-      )
+      .prepare(`${REJECTED_OR_AWAITING_BY_HASH_SQL} UNION ALL SELECT * FROM (SELECT * FROM shares WHERE header_hash = ? AND verdict = 'accepted' ORDER BY id DESC LIMIT 1)`)
       .all(wanted, wanted, wanted) as Row[];
     const all = this.withFresh(wanted, stored);
     all.sort((a, b) => Number(b.verdict === 'accepted') - Number(a.verdict === 'accepted') || b.id - a.id);
