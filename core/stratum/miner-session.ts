@@ -21,7 +21,7 @@ import { JobBook, meetsTarget } from './job-book';
 import { SessionStats } from './session-stats';
 import { hashDifficulty, ShareHasher } from './share-hasher';
 import { SubmitGuard, type SubmitLimits } from './submit-guard';
-import { Sv1Connection } from './sv1-connection';
+import { type LineHandler, Sv1Connection } from './sv1-connection';
 import { type ChannelJob, type ChannelShare, clampDifficulty, LOST_VERDICT, type RejectKind, type ShareAnswer, type UpstreamChannel, type Verdict } from './upstream';
 
 /** The version bits any miner may roll (BIP320 general-purpose bits). */
@@ -77,7 +77,7 @@ const SV1_CODE_OF: Readonly<Record<RejectKind, number>> = {
   other: SV1_ERRORS.other,
 };
 
-export class MinerSession {
+export class MinerSession implements LineHandler {
   readonly connectedAt = Date.now();
   worker = '';
   password = '';
@@ -102,7 +102,11 @@ export class MinerSession {
   private lastNotifyAt = 0;
   private pinged = false;
   private nextPingId = 1;
-  private detachChannel: (() => void) | undefined;
+  // Bound once, for whichever channel the session is on: closures made per channel would each carry, under tsx
+  // (keepNames), a property table of its own (~0.3 KB each, a thousand miners' worth of them)
+  private readonly jobListener = this.onChannelJob.bind(this);
+  private readonly targetListener = this.reissueIfDifficultyChanged.bind(this);
+  private readonly maskListener = this.updateMask.bind(this);
 
   constructor(
     readonly id: string,
@@ -115,14 +119,7 @@ export class MinerSession {
     public extranonce2Size: number,
   ) {
     this.guard = new SubmitGuard(host.limits);
-    this.conn = new Sv1Connection(socket, {
-      request: (request) => this.handleRequest(request),
-      invalid: (reason, internal) => {
-        host.noteInvalid(this, reason);
-        if (internal !== undefined) host.logger.warn('a miner line could not be handled', { miner: this.id, error: internal instanceof Error ? internal.message : String(internal) });
-      },
-      closed: () => this.onClosed(),
-    });
+    this.conn = new Sv1Connection(socket, this);
   }
 
   get isClosed(): boolean {
@@ -161,21 +158,13 @@ export class MinerSession {
 
   /** Moves the miner onto a channel (first attach or failover): its next notify is clean. */
   useChannel(channel: UpstreamChannel): void {
-    this.detachChannel?.();
     const previous = this.channel;
+    if (previous) this.stopListening(previous);
     this.channel = channel;
     this.jobs.reset();
-    const onJob = (job: ChannelJob) => this.sendJob(channel, job, job.cleanJobs);
-    const onTarget = () => this.reissueIfDifficultyChanged();
-    const onMask = (mask: number) => this.updateMask(mask);
-    channel.on('job', onJob);
-    channel.on('target', onTarget);
-    channel.on('versionMask', onMask);
-    this.detachChannel = () => {
-      channel.off('job', onJob);
-      channel.off('target', onTarget);
-      channel.off('versionMask', onMask);
-    };
+    channel.on('job', this.jobListener);
+    channel.on('target', this.targetListener);
+    channel.on('versionMask', this.maskListener);
     if (previous && previous !== channel) previous.close();
     // the mask was negotiated while the channel opened, before this session listened
     if (channel.versionMask !== undefined) this.updateMask(channel.versionMask);
@@ -263,14 +252,34 @@ export class MinerSession {
     this.conn.write(line);
   }
 
-  private onClosed(): void {
-    this.detachChannel?.();
-    this.channel?.close();
+  private stopListening(channel: UpstreamChannel): void {
+    channel.off('job', this.jobListener);
+    channel.off('target', this.targetListener);
+    channel.off('versionMask', this.maskListener);
+  }
+
+  private onChannelJob(job: ChannelJob): void {
+    if (this.channel) this.sendJob(this.channel, job, job.cleanJobs);
+  }
+
+  /** LineHandler: the connection closed. */
+  onConnectionClosed(): void {
+    if (this.channel) {
+      this.stopListening(this.channel);
+      this.channel.close();
+    }
     this.channel = undefined;
     this.host.sessionClosed(this);
   }
 
-  private handleRequest(request: Sv1Request): Promise<void> | undefined {
+  /** LineHandler: a line the connection could not hand over, or whose handling threw (`internal`). */
+  onInvalidLine(reason: string, internal?: unknown): void {
+    this.host.noteInvalid(this, reason);
+    if (internal !== undefined) this.host.logger.warn('a miner line could not be handled', { miner: this.id, error: internal instanceof Error ? internal.message : String(internal) });
+  }
+
+  /** LineHandler: one request, in order; authorize returns the promise the next line waits for. */
+  onLine(request: Sv1Request): Promise<void> | undefined {
     const { id, params } = request;
     switch (request.method) {
       case 'mining.configure':

@@ -14,10 +14,10 @@ const MAX_UNREAD_BYTES = 1024 * 1024;
 
 export interface LineHandler {
   /** a request line; may return a promise the next line waits for */
-  request(request: Sv1Request): Promise<void> | undefined;
-  /** a line refused before reaching `request` (or one whose handling threw: `internal`) */
-  invalid(reason: string, internal?: unknown): void;
-  closed(): void;
+  onLine(request: Sv1Request): Promise<void> | undefined;
+  /** a line refused before reaching `onLine` (or one whose handling threw: `internal`) */
+  onInvalidLine(reason: string, internal?: unknown): void;
+  onConnectionClosed(): void;
 }
 
 export class Sv1Connection {
@@ -56,7 +56,7 @@ export class Sv1Connection {
     } else {
       this.socket.destroy();
     }
-    this.handler.closed();
+    this.handler.onConnectionClosed();
   }
 
   write(line: string): void {
@@ -81,7 +81,7 @@ export class Sv1Connection {
     this.lastHeardAt = Date.now();
     for (const line of this.splitter.push(chunk)) {
       if (typeof line !== 'string') {
-        this.handler.invalid('line-too-long');
+        this.handler.onInvalidLine('line-too-long');
         this.write(sv1Error(null, SV1_ERRORS.other, 'Line too long'));
         continue;
       }
@@ -108,7 +108,7 @@ export class Sv1Connection {
           const message = parseSv1Line(line);
           if (message.kind === 'response') continue; // e.g. a client.get_version answer
           id = message.id;
-          const pending = this.handler.request(message);
+          const pending = this.handler.onLine(message);
           if (pending) await pending;
         } catch (error) {
           this.onLineError(id, error);
@@ -122,12 +122,12 @@ export class Sv1Connection {
 
   private onLineError(id: Sv1Id, error: unknown): void {
     if (error instanceof Sv1ProtocolError) {
-      this.handler.invalid(error.code);
+      this.handler.onInvalidLine(error.code);
       this.write(sv1Error(error.id ?? null, SV1_ERRORS.other, error.message));
       return;
     }
     // a bug reached by this peer's input: it costs this line only
-    this.handler.invalid('internal-error', error);
+    this.handler.onInvalidLine('internal-error', error);
     this.write(sv1Error(id, SV1_ERRORS.other, 'Internal error'));
   }
 }
