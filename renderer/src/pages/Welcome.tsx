@@ -16,9 +16,14 @@ type Mode = 'choose' | 'create' | 'restore-words' | 'restore-nostr';
 export function WelcomePage() {
   const [mode, setMode] = useState<Mode>('choose');
   const wallet = useApp((s) => s.wallet);
+  const walletKnown = useApp((s) => s.wallet !== undefined || s.walletError !== undefined);
+  const statusKnown = useApp((s) => s.status !== null);
   const navigate = useApp((s) => s.navigate);
 
   if (mode === 'choose') {
+    // Offered once the app knows whether a wallet exists here and which network it is on: the notice and the demo
+    // banner that say so would otherwise arrive after the choices and move them under the pointer.
+    if (!walletKnown || !statusKnown) return <p role="status">Loading…</p>;
     return (
       <div className="stack narrow">
         {wallet?.exists && (
