@@ -2,7 +2,7 @@
  * Runs one Stratum proxy in its own process for bench/proxy.bench.ts, so its event loop shares a core with
  * neither the pool nor the load generators, and its memory is its own (process RSS, nothing else in it).
  */
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { parseUpstreamUrl } from '../core/api/upstream-url';
 import { installPlatformCrypto } from '../lib/platform';
 import { silentLogger } from '../lib/log';
@@ -33,6 +33,21 @@ const proxy = createProxy({
 });
 const send = (message: unknown) => process.send!(message);
 
+/** This process's garbage collections: how many and how long in all (ms), and the longest pause since last asked. */
+export interface GcStats {
+  count: number;
+  totalMs: number;
+  longestMs: number;
+}
+const collections: GcStats = { count: 0, totalMs: 0, longestMs: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    collections.count++;
+    collections.totalMs += entry.duration;
+    collections.longestMs = Math.max(collections.longestMs, entry.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
+
 process.on('message', (message: string) => {
   if (message === 'snapshot') send({ snapshot: proxy.snapshot() });
   if (message === 'memory') {
@@ -46,6 +61,10 @@ process.on('message', (message: string) => {
   if (message === 'cpu') {
     const { user, system } = process.cpuUsage();
     send({ cpuUs: user + system, systemUs: system, loopBusyMs: performance.eventLoopUtilization().active });
+  }
+  if (message === 'gc') {
+    send({ ...collections });
+    collections.longestMs = 0;
   }
   if (message === 'stop') void proxy.stop().then(() => send({ stopped: true }));
 });

@@ -21,7 +21,7 @@ import { Worker } from 'node:worker_threads';
 import type { MiningSnapshot } from '../core/api/mining';
 import type { PoolOptions } from '../devnet/pool/pool';
 import { median, percentile, ratePerSecond, round } from './measure';
-import type { ProxyWorkerInput } from './proxy-worker';
+import type { GcStats, ProxyWorkerInput } from './proxy-worker';
 
 /** A bare Stratum V1 client: handshake, then submits with unique nonces (every hash meets the devnet floor). */
 class BenchClient {
@@ -287,6 +287,11 @@ class ProxyProcess {
     return this.ask('cpu');
   }
 
+  /** The proxy's garbage collections so far, and its longest pause since the last time this was asked. */
+  gc(): Promise<GcStats> {
+    return this.ask('gc');
+  }
+
   /** RSS of the process and the live JS heap in it, after a full GC. */
   memory(): Promise<{ rss: number; heapUsed: number }> {
     return this.ask('memory');
@@ -313,15 +318,35 @@ function summary(samples: number[]): Percentiles {
 
 const LATENCY_ROUNDS = 3;
 
+/** The proxy's garbage collection during one round: how many, their total and the longest pause (ms). */
+interface GcRound {
+  collections: number;
+  totalMs: number;
+  longestMs: number;
+}
+
+/** Runs `work` and reports the proxy's garbage collection meanwhile (its pauses set the latency tail). */
+async function withGc<T>(proxy: ProxyProcess, work: () => Promise<T>): Promise<{ result: T; gc: GcRound }> {
+  const before = await proxy.gc();
+  const result = await work();
+  const after = await proxy.gc();
+  return { result, gc: { collections: after.count - before.count, totalMs: round(after.totalMs - before.totalMs, 1), longestMs: round(after.longestMs, 1) } };
+}
+
 /**
  * The same load direct, through the bare relay and through the proxy, in turn, LATENCY_ROUNDS times; each path's
  * p50 and p99 are the medians of its rounds (one round's p99 swings 2-5x on a shared machine), and added = path
- * minus direct.
+ * minus direct. The proxy's garbage collection is listed for each of its rounds: its pauses are most of its tail.
  */
-async function threeWays(measure: (port: number) => Promise<number[]>, ports: { direct: number; relay: number; proxy: number }) {
+async function threeWays(measure: (port: number) => Promise<number[]>, ports: { direct: number; relay: number; proxy: number }, proxyProcess: ProxyProcess) {
   const rounds = { direct: [] as Percentiles[], relay: [] as Percentiles[], proxy: [] as Percentiles[] };
+  const proxyGcRounds: GcRound[] = [];
   for (let i = 0; i < LATENCY_ROUNDS; i++) {
-    for (const path of ['direct', 'relay', 'proxy'] as const) rounds[path].push(summary(await measure(ports[path])));
+    rounds.direct.push(summary(await measure(ports.direct)));
+    rounds.relay.push(summary(await measure(ports.relay)));
+    const proxied = await withGc(proxyProcess, () => measure(ports.proxy));
+    rounds.proxy.push(summary(proxied.result));
+    proxyGcRounds.push(proxied.gc);
   }
   const medians = (list: Percentiles[]) => ({ p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), samples: median(list.map((r) => r.samples)) });
   const direct = medians(rounds.direct);
@@ -336,6 +361,7 @@ async function threeWays(measure: (port: number) => Promise<number[]>, ports: { 
     addedP50Ms: round(proxy.p50 - direct.p50),
     addedP99Ms: round(proxy.p99 - direct.p99),
     p99RoundsMs: { direct: rounds.direct.map((r) => r.p99), relay: rounds.relay.map((r) => r.p99), proxy: rounds.proxy.map((r) => r.p99) },
+    proxyGcRounds,
   };
 }
 
@@ -347,6 +373,8 @@ interface SaturationRound {
   proxyCpuUsPerSubmit: number;
   proxyKernelUsPerSubmit: number;
   proxyLoopUsPerSubmit: number;
+  proxyGcUsPerSubmit: number;
+  proxyLongestGcMs: number;
 }
 
 /**
@@ -357,9 +385,12 @@ interface SaturationRound {
 async function saturationRound(poolSv1Port: number, proxy: ProxyProcess, proxyPort: number): Promise<SaturationRound> {
   const direct = await saturate(poolSv1Port, 100, 20, 2000);
   const before = await proxy.cpu();
-  const proxied = await saturate(proxyPort, 100, 20, 2000);
-  // the last verdicts and ledger batches settle before the CPU is read
-  await new Promise((r) => setTimeout(r, 200));
+  const { result: proxied, gc } = await withGc(proxy, async () => {
+    const answered = await saturate(proxyPort, 100, 20, 2000);
+    // the last verdicts and ledger batches settle before the CPU is read
+    await new Promise((r) => setTimeout(r, 200));
+    return answered;
+  });
   const after = await proxy.cpu();
   const per = (delta: number) => delta / Math.max(1, proxied.answered);
   return {
@@ -368,6 +399,8 @@ async function saturationRound(poolSv1Port: number, proxy: ProxyProcess, proxyPo
     proxyCpuUsPerSubmit: per(after.cpuUs - before.cpuUs),
     proxyKernelUsPerSubmit: per(after.systemUs - before.systemUs),
     proxyLoopUsPerSubmit: per((after.loopBusyMs - before.loopBusyMs) * 1000),
+    proxyGcUsPerSubmit: per(gc.totalMs * 1000),
+    proxyLongestGcMs: gc.longestMs,
   };
 }
 
@@ -394,10 +427,10 @@ export async function run(): Promise<Record<string, unknown>> {
       // 8,000 untimed submits on each path first: the proxy's code reaches its optimized tiers only after ~10,000
       // submits (its CPU per submit is ~240 µs over the first 4,000 and ~100 µs from about the 10,000th on); with a
       // shorter warm-up the first rounds measure the JIT, not the proxy a miner runs for days
-      latency.miners1 = await threeWays((port) => sequential(port, 3000, 8000), ports);
+      latency.miners1 = await threeWays((port) => sequential(port, 3000, 8000), ports, viaSv1.proxy);
       stage('sequential');
       for (const n of [100, 1000]) {
-        latency[`miners${n}`] = { sharesPerSecond: 1000, ...(await threeWays((port) => openLoop(port, n, 1000, 1000, 3000), ports)) };
+        latency[`miners${n}`] = { sharesPerSecond: 1000, ...(await threeWays((port) => openLoop(port, n, 1000, 1000, 3000), ports, viaSv1.proxy)) };
         stage(`open loop ${n}`);
       }
     } finally {
@@ -448,6 +481,9 @@ export async function run(): Promise<Record<string, unknown>> {
         // the proxy's event loop alone (the ledger's SQLite commits run on the writer thread), but wall-clock busy
         // time: on an oversubscribed machine it counts the time the loop waited for a core, so it can exceed the CPU figure
         proxyLoopBusyUsPerSubmit: round(sat.proxyLoopUsPerSubmit, 1),
+        // the proxy thread's garbage collection within that (wall-clock pauses), and its longest pause in the round
+        proxyGcUsPerSubmit: round(sat.proxyGcUsPerSubmit, 1),
+        proxyLongestGcMs: sat.proxyLongestGcMs,
         proxyCpuUsPerSubmitRounds: saturationRounds.map((r) => round(r.proxyCpuUsPerSubmit, 1)),
         ledger: forwarded,
       },
