@@ -10,6 +10,7 @@ import { createProxy, type Proxy, type ShareEvent } from './proxy';
 import { minerFor, type SimMiner } from '../../device/sim/miner';
 import { until } from '../../test/until';
 import { testProxy } from './testing/test-proxy';
+import { watchedLinks } from './silence-watch';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -90,6 +91,10 @@ describe('proxy to a Stratum V1 pool (devnet Sv1 port)', () => {
     expect(snap.miners.every((m) => m.upstream === `stratum+tcp://127.0.0.1:${p.sv1.port}`)).toBe(true);
     expect(snap.upstream.state).toBe('up');
     expect(snap.upstream.failover).toBe(false);
+    // each miner's pool connection is watched for silence until it closes
+    expect(watchedLinks()).toBeGreaterThanOrEqual(3);
+    await proxy.stop();
+    await until(() => watchedLinks() === 0);
   });
 
   it('rejects invalid shares (below target, sent twice) itself and records every verdict', async () => {

@@ -6,6 +6,7 @@ import { connect, type Socket } from 'node:net';
 import type { Logger } from '../../lib/log';
 import { parseSv1Line, rejectReasonOf, SV1_ERRORS, type Sv1Message, Sv1LineSplitter, sv1Request, type Sv1Response } from '../../lib/protocol/sv1/codec';
 import { parseNotify, type Sv1Job } from '../../lib/protocol/sv1/job';
+import { unwatchSilence, watchSilence } from './silence-watch';
 import {
   ACCEPTED,
   type ChannelJob,
@@ -62,7 +63,6 @@ class PoolConnection {
   private readonly pending = new Map<number, PendingRequest>();
   private nextId = 1;
   private lastHeard = Date.now();
-  private readonly watchdog: NodeJS.Timeout;
   closed = false;
   lastRttMs: number | undefined;
   private afterLastAnswer: (() => void) | undefined;
@@ -77,8 +77,7 @@ class PoolConnection {
     this.socket.on('data', (chunk: string) => this.onData(chunk));
     this.socket.on('error', (error) => this.close(`socket error: ${error.message}`));
     this.socket.on('close', () => this.close('connection closed by pool'));
-    this.watchdog = setInterval(() => this.checkSilence(), Math.max(50, Math.min(1000, opts.silentMs / 4)));
-    this.watchdog.unref();
+    watchSilence(this, opts.silentMs);
   }
 
   ready(timeoutMs: number): Promise<void> {
@@ -125,7 +124,7 @@ class PoolConnection {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.watchdog);
+    unwatchSilence(this, this.opts.silentMs);
     this.socket.destroy();
     const error = new UpstreamError('closed', `pool connection closed: ${reason}`);
     for (const p of this.pending.values()) p.reject(error);
@@ -133,7 +132,7 @@ class PoolConnection {
     this.onClose(reason);
   }
 
-  private checkSilence(): void {
+  checkSilence(): void {
     const now = Date.now();
     let oldest = Number.POSITIVE_INFINITY;
     for (const p of this.pending.values()) oldest = Math.min(oldest, p.sentAt);

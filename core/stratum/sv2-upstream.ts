@@ -15,6 +15,7 @@ import type { Logger } from '../../lib/log';
 import type { Sv2AnyMessage, Sv2Message } from '../../lib/protocol/sv2/messages';
 import { PROTOCOL_MINING, SETUP_FLAG_REQUIRES_VERSION_ROLLING } from '../../lib/protocol/sv2/messages';
 import { Sv2Channel } from './sv2-channel';
+import { unwatchSilence, watchSilence } from './silence-watch';
 import { type ChannelRequest, type LinkEvents, owedAnswerMs, type UpstreamChannel, UpstreamError, UpstreamLink } from './upstream';
 
 /** The OpenMiningChannel.Error code of a pool that takes no more channels on this connection (SRI, hashpool). */
@@ -54,7 +55,6 @@ class UpstreamSession extends EventEmitter<LinkEvents> {
   private nextRequestId = 1;
   /** counts connections: a Reconnect replaces the connection and every channel opened on the old one */
   private generation = 0;
-  private watchdog: NodeJS.Timeout | undefined;
   private closed = false;
   private reconnecting: Promise<void> | undefined;
   /** when the pool last sent anything on the current connection */
@@ -116,10 +116,7 @@ class UpstreamSession extends EventEmitter<LinkEvents> {
         throw new UpstreamError('protocol', `pool refused the connection: ${answer.type === 'SetupConnectionError' ? answer.errorCode : answer.type}`);
       }
       this.latencyMs = performance.now() - started;
-      if (!this.watchdog) {
-        this.watchdog = setInterval(() => this.checkSilence(), Math.max(50, Math.min(1000, this.opts.silentMs / 4)));
-        this.watchdog.unref();
-      }
+      watchSilence(this, this.opts.silentMs);
       this.emit('state', 'up');
     } catch (error) {
       this.conn?.close();
@@ -173,7 +170,7 @@ class UpstreamSession extends EventEmitter<LinkEvents> {
   close(immediately = false): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.watchdog) clearInterval(this.watchdog);
+    unwatchSilence(this, this.opts.silentMs);
     if (immediately || this.channels.size === 0) {
       for (const channel of [...this.channels.values()]) channel.shut('upstream closed');
       this.disconnect();
@@ -203,7 +200,7 @@ class UpstreamSession extends EventEmitter<LinkEvents> {
     });
   }
 
-  private checkSilence(): void {
+  checkSilence(): void {
     if (this.closed || this.reconnecting || !this.conn) return;
     const now = Date.now();
     if (this.probe && now - this.probe.sentAt > this.opts.silentMs / 2) {
