@@ -75,6 +75,41 @@ describe('a Stratum V1 pool that drops the connection mid-handshake', () => {
   });
 });
 
+describe('a Stratum V1 pool that drops the connection with a share in flight', () => {
+  it('answers that share as lost upstream, records it so, and keeps serving', async () => {
+    const p = await pool();
+    let dropped = 0;
+    // between proxy and pool: the first pool connection that carries a submit is cut before the pool sees it
+    const relay = createServer((proxySide) => {
+      const poolSide = connect({ host: '127.0.0.1', port: p.sv1.port });
+      proxySide.on('data', (chunk: Buffer) => {
+        if (dropped === 0 && chunk.toString('utf8').includes('mining.submit')) {
+          dropped++;
+          proxySide.destroy();
+          poolSide.destroy();
+          return;
+        }
+        poolSide.write(chunk);
+      });
+      poolSide.on('data', (chunk: Buffer) => proxySide.write(chunk));
+      for (const s of [proxySide, poolSide]) s.on('error', () => undefined);
+      proxySide.on('close', () => poolSide.destroy());
+      poolSide.on('close', () => proxySide.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => relay.close(resolve)));
+    const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${(relay.address() as AddressInfo).port}`], tempDir(), { verdictTimeoutMs: 10_000 });
+    const m = await miner(port, 'bc1qx.dropped');
+    const lost = await m.submitShare();
+    expect(dropped).toBe(1);
+    expect(lost).toMatchObject({ accepted: false, reason: 'upstream-lost' });
+    expect(proxy.ledger.shareByHeaderHash(lost.headerHash)).toMatchObject({ verdict: 'rejected', reason: 'upstream-lost' });
+    expect(proxy.snapshot().shares.awaiting).toBe(0);
+    // a new pool connection carries the miner's next share
+    await until(async () => (await m.submitShare()).accepted, 'a share accepted after the drop');
+  });
+});
+
 describe('proxy to a Stratum V1 pool (devnet Sv1 port)', () => {
   it('carries several miners; accepted counts equal the pool’s', async () => {
     const p = await pool();

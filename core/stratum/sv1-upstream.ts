@@ -16,6 +16,7 @@ import {
   LOST_VERDICT,
   owedAnswerMs,
   type RejectKind,
+  type ShareAnswer,
   UpstreamChannel,
   UpstreamError,
   UpstreamLink,
@@ -48,19 +49,57 @@ export interface Sv1UpstreamOptions {
 /** How long a closing channel waits for the verdicts of shares already sent. */
 const CLOSE_GRACE_MS = 10_000;
 
-interface PendingRequest {
-  sentAt: number;
-  /** runs synchronously on the answer, before any later line of the same read is handled */
-  onAnswer?: (response: Sv1Response) => void;
-  resolve: (response: Sv1Response) => void;
-  reject: (error: Error) => void;
+/** A request the pool owes an answer to: it hears the answer, or that the connection closed first. */
+interface Owed {
+  readonly sentAt: number;
+  answered(response: Sv1Response): void;
+  failed(error: Error): void;
+}
+
+/** A handshake request, awaited as a promise. */
+class OwedRequest implements Owed {
+  readonly sentAt = performance.now();
+
+  constructor(
+    private readonly resolve: (response: Sv1Response) => void,
+    private readonly reject: (error: Error) => void,
+    /** runs synchronously on the answer, before any later line of the same read is handled */
+    private readonly onAnswer: ((response: Sv1Response) => void) | undefined,
+  ) {}
+
+  answered(response: Sv1Response): void {
+    this.onAnswer?.(response);
+    this.resolve(response);
+  }
+
+  failed(error: Error): void {
+    this.reject(error);
+  }
+}
+
+/**
+ * A share's submit: the pool's answer reaches the share's answer object directly. A promise per submit, with its
+ * resolvers and reactions, was a good part of what a forwarded share allocated.
+ */
+class OwedVerdict implements Owed {
+  readonly sentAt = performance.now();
+
+  constructor(private readonly answer: ShareAnswer) {}
+
+  answered(response: Sv1Response): void {
+    this.answer.verdict(response.result === true ? ACCEPTED : { accepted: false, reason: rejectReasonOf(response) ?? 'rejected', kind: rejectKindOf(response) });
+  }
+
+  failed(): void {
+    this.answer.verdict(LOST_VERDICT);
+  }
 }
 
 /** A JSON-RPC line connection to a Stratum V1 pool. */
 class PoolConnection {
   private readonly socket: Socket;
   private readonly splitter = new Sv1LineSplitter();
-  private readonly pending = new Map<number, PendingRequest>();
+  private readonly pending = new Map<number, Owed>();
   private nextId = 1;
   private lastHeard = Date.now();
   closed = false;
@@ -98,12 +137,15 @@ class PoolConnection {
   }
 
   request(method: string, params: unknown[], onAnswer?: (response: Sv1Response) => void): Promise<Sv1Response> {
-    if (this.closed) return Promise.reject(new UpstreamError('closed', 'pool connection is closed'));
+    return new Promise((resolve, reject) => this.send(method, params, new OwedRequest(resolve, reject, onAnswer)));
+  }
+
+  /** Sends a request whose answer reaches `owed`; on a closed connection it fails at once. */
+  send(method: string, params: unknown[], owed: Owed): void {
+    if (this.closed) return owed.failed(new UpstreamError('closed', 'pool connection is closed'));
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { sentAt: performance.now(), resolve, reject, onAnswer });
-      this.socket.write(sv1Request(id, method, params));
-    });
+    this.pending.set(id, owed);
+    this.socket.write(sv1Request(id, method, params));
   }
 
   notify(method: string, params: unknown[]): void {
@@ -126,10 +168,11 @@ class PoolConnection {
     this.closed = true;
     unwatchSilence(this, this.opts.silentMs);
     this.socket.destroy();
-    const error = new UpstreamError('closed', `pool connection closed: ${reason}`);
-    for (const p of this.pending.values()) p.reject(error);
+    const owed = [...this.pending.values()];
     this.pending.clear();
     this.onClose(reason);
+    const error = new UpstreamError('closed', `pool connection closed: ${reason}`);
+    for (const p of owed) p.failed(error);
   }
 
   checkSilence(): void {
@@ -159,8 +202,7 @@ class PoolConnection {
         if (p) {
           this.pending.delete(message.id);
           this.lastRttMs = performance.now() - p.sentAt;
-          p.onAnswer?.(message);
-          p.resolve(message);
+          p.answered(message);
           if (this.pending.size === 0) this.afterLastAnswer?.();
           continue;
         }
@@ -170,7 +212,7 @@ class PoolConnection {
   }
 }
 
-function failed(response: Sv1Response): boolean {
+function refused(response: Sv1Response): boolean {
   return response.error !== null || response.result === false || response.result === null;
 }
 
@@ -234,15 +276,12 @@ class Sv1Channel extends UpstreamChannel {
     await subscribe;
     if (this.extranonceSize === 0) throw new UpstreamError('protocol', 'pool answered mining.subscribe without extranonce1 and extranonce2 size');
     const auth = await authorize;
-    if (failed(auth)) throw new UpstreamError('rejected', `pool refused worker: ${rejectReasonOf(auth) ?? 'authorize failed'}`);
+    if (refused(auth)) throw new UpstreamError('rejected', `pool refused worker: ${rejectReasonOf(auth) ?? 'authorize failed'}`);
   }
 
   submit(share: ChannelShare): void {
     if (this.closedReason !== undefined) return share.answer.verdict(LOST_VERDICT);
-    this.conn.request('mining.submit', [this.request.worker, share.jobId, share.extranonce, share.ntime, share.nonce, share.versionBits]).then(
-      (response) => share.answer.verdict(response.result === true ? ACCEPTED : { accepted: false, reason: rejectReasonOf(response) ?? 'rejected', kind: rejectKindOf(response) }),
-      () => share.answer.verdict(LOST_VERDICT),
-    );
+    this.conn.send('mining.submit', [this.request.worker, share.jobId, share.extranonce, share.ntime, share.nonce, share.versionBits], new OwedVerdict(share.answer));
   }
 
   suggestDifficulty(difficulty: number): void {
