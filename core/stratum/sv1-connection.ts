@@ -1,8 +1,9 @@
 /**
  * The line transport under one miner session: splits the socket's bytes into JSON-RPC lines, hands them to
  * the session one at a time and in order (waiting while one is asynchronous, as authorize is), and sends
- * whatever is written in one turn of the event loop as one segment. Each line is handled on its own: a line
- * that cannot be parsed, or whose handling throws, is answered with an error and the next line goes on.
+ * whatever is written in one turn of the event loop, or while a batch of lines is handled, in one socket write.
+ * Each line is handled on its own: a line that cannot be parsed, or whose handling throws, is answered with an
+ * error and the next line goes on.
  */
 import type { Socket } from 'node:net';
 import { parseSv1Line, SV1_ERRORS, type Sv1Id, Sv1LineSplitter, Sv1ProtocolError, type Sv1Request, sv1Error } from '../../lib/protocol/sv1/codec';
@@ -20,13 +21,25 @@ export interface LineHandler {
   onConnectionClosed(): void;
 }
 
+/**
+ * Connections with lines written this turn. One tick flushes them all, where corking each socket took a tick and a
+ * closure per connection written to, and buffered every line as a stream chunk of its own.
+ */
+const unflushed: Sv1Connection[] = [];
+
+function flushAll(): void {
+  for (const connection of unflushed) connection.flush();
+  unflushed.length = 0;
+}
+
 export class Sv1Connection {
   /** when the peer last sent anything */
   lastHeardAt = Date.now();
   private readonly splitter = new Sv1LineSplitter();
   private readonly queue: string[] = [];
   private queuedBytes = 0;
-  private corked = false;
+  /** lines written and not yet handed to the socket */
+  private outgoing = '';
   private processing = false;
   private closed = false;
 
@@ -48,9 +61,9 @@ export class Sv1Connection {
   /** `flush`: what was written still goes out (a client.reconnect), otherwise the connection is cut. */
   close(flush = false): void {
     if (this.closed) return;
+    if (flush) this.flush();
     this.closed = true;
     if (flush) {
-      if (this.corked) this.socket.uncork();
       this.socket.end();
       setTimeout(() => this.socket.destroy(), 1000).unref();
     } else {
@@ -61,20 +74,21 @@ export class Sv1Connection {
 
   write(line: string): void {
     if (this.closed) return;
-    if (this.socket.writableLength > MAX_UNREAD_BYTES) {
+    if (this.socket.writableLength + this.outgoing.length > MAX_UNREAD_BYTES) {
       this.close();
       return;
     }
-    // Everything written in one turn of the event loop leaves in one segment (verdicts arrive in batches).
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        if (!this.closed) this.socket.uncork();
-      });
-    }
-    this.socket.write(line);
+    // while a batch of lines is handled, its end flushes
+    if (this.outgoing.length === 0 && !this.processing && unflushed.push(this) === 1) process.nextTick(flushAll);
+    this.outgoing += line;
+  }
+
+  /** Hands what was written to the socket (verdicts arrive in batches: one write for all of a turn's). */
+  flush(): void {
+    if (this.closed || this.outgoing.length === 0) return;
+    const out = this.outgoing;
+    this.outgoing = '';
+    this.socket.write(out);
   }
 
   private onData(chunk: string): void {
@@ -92,31 +106,38 @@ export class Sv1Connection {
       }
       this.queue.push(line);
     }
-    if (!this.processing) void this.drain();
+    if (!this.processing) this.drain();
   }
 
-  /** The replies of one batch go out in one write, so a probe's single read sees them all. */
-  private async drain(): Promise<void> {
+  /**
+   * The replies of one batch go out in one write, so a probe's single read sees them all. Synchronous unless a line
+   * is (authorize): the lines after it wait for it, and so do the replies.
+   */
+  private drain(): void {
     this.processing = true;
-    this.socket.cork();
-    try {
-      while (this.queue.length > 0 && !this.closed) {
-        const line = this.queue.shift()!;
-        this.queuedBytes -= line.length;
-        let id: Sv1Id = null;
-        try {
-          const message = parseSv1Line(line);
-          if (message.kind === 'response') continue; // e.g. a client.get_version answer
-          id = message.id;
-          const pending = this.handler.onLine(message);
-          if (pending) await pending;
-        } catch (error) {
-          this.onLineError(id, error);
-        }
+    while (this.queue.length > 0 && !this.closed) {
+      const line = this.queue.shift()!;
+      this.queuedBytes -= line.length;
+      const pending = this.handle(line);
+      if (pending) {
+        void pending.then(() => this.drain());
+        return;
       }
-    } finally {
-      this.processing = false;
-      if (!this.closed) this.socket.uncork();
+    }
+    this.processing = false;
+    this.flush();
+  }
+
+  private handle(line: string): Promise<void> | undefined {
+    let id: Sv1Id = null;
+    try {
+      const message = parseSv1Line(line);
+      if (message.kind === 'response') return undefined; // e.g. a client.get_version answer
+      id = message.id;
+      return this.handler.onLine(message)?.catch((error: unknown) => this.onLineError(id, error));
+    } catch (error) {
+      this.onLineError(id, error);
+      return undefined;
     }
   }
 
