@@ -22,6 +22,7 @@ import { SessionStats } from './session-stats';
 import { hashDifficulty, ShareHasher } from './share-hasher';
 import { SubmitGuard, type SubmitLimits } from './submit-guard';
 import { type LineHandler, Sv1Connection } from './sv1-connection';
+import type { Deadlined, VerdictDeadlines } from './verdict-deadlines';
 import { type ChannelJob, type ChannelShare, clampDifficulty, LOST_VERDICT, type RejectKind, type ShareAnswer, type UpstreamChannel, type Verdict } from './upstream';
 
 /** The version bits any miner may roll (BIP320 general-purpose bits). */
@@ -37,7 +38,7 @@ export type AttachOutcome = { ok: true; commit: () => void } | { ok: false; reas
 
 /** What a session needs from the proxy around it. */
 export interface SessionHost {
-  readonly verdictTimeoutMs: number;
+  readonly deadlines: VerdictDeadlines;
   readonly limits: SessionLimits;
   readonly logger: Logger;
   /** opens an upstream channel for the session; resolves when it has work or the attempt ended */
@@ -425,7 +426,8 @@ export class MinerSession implements LineHandler {
     if (!meetsTarget(hash, local.shareDifficulty, sent)) return this.rejectHere(id, local, LOW_DIFFICULTY, 'low-difficulty', 'Low difficulty share');
     if (!this.jobs.firstTime(job, local.headerHash)) return this.rejectHere(id, local, DUPLICATE, 'duplicate', 'Duplicate share');
     this.judgeSubmitter(true);
-    const answer = new ForwardedShare(this, id, local, this.host.verdictTimeoutMs);
+    const answer = new ForwardedShare(this, id, local);
+    this.host.deadlines.add(answer, answer.started);
     this.forward(answer, channel, {
       jobId: job.jobId,
       extranonce: pad + this.extranonce1 + extranonce2,
@@ -454,6 +456,7 @@ export class MinerSession implements LineHandler {
 
   /** The verdict of a forwarded share reached it: the ledger, the counters and (if still waiting) the miner hear it. */
   settleForwarded(answer: ForwardedShare, verdict: Verdict, latency: number | null): void {
+    this.host.deadlines.remove(answer);
     this.host.settleShare(this, answer.local, answer.shareId, verdict, latency);
     this.stats.judged(verdict, answer.local.difficulty, latency);
     if (answer.answered) return;
@@ -473,21 +476,20 @@ export class MinerSession implements LineHandler {
  * One forwarded share until its verdict: the upstream's answer, a quote for it, or the channel's loss settles it
  * once. An object per share with its methods on the prototype, not a set of closures: thousands pass through a second.
  */
-class ForwardedShare implements ShareAnswer {
+class ForwardedShare implements ShareAnswer, Deadlined {
   shareId = 0;
   answered = false;
   readonly started = performance.now();
   private settled = false;
-  private readonly timer: NodeJS.Timeout;
+  deadline = 0;
+  previous: Deadlined | undefined = undefined;
+  next: Deadlined | undefined = undefined;
 
   constructor(
     readonly session: MinerSession,
     readonly requestId: Sv1Id,
     readonly local: LocalShare,
-    verdictTimeoutMs: number,
-  ) {
-    this.timer = setTimeout(answerUnjudged, verdictTimeoutMs, this);
-  }
+  ) {}
 
   verdict(verdict: Verdict): void {
     this.settle(verdict, verdict === LOST_VERDICT ? null : performance.now() - this.started);
@@ -500,11 +502,10 @@ class ForwardedShare implements ShareAnswer {
   settle(verdict: Verdict, latency: number | null): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.timer);
     this.session.settleForwarded(this, verdict, latency);
   }
-}
 
-function answerUnjudged(answer: ForwardedShare): void {
-  answer.session.answerUnjudged(answer);
+  overdue(): void {
+    this.session.answerUnjudged(this);
+  }
 }

@@ -20,6 +20,7 @@ import { ShareAccounting, type ShareEvent } from './share-accounting';
 import { Sv1Server } from './sv1-server';
 import type { Sv2Connector } from './sv2-upstream';
 import { type UpstreamEvent, UpstreamSelector } from './upstream-selector';
+import { VerdictDeadlines } from './verdict-deadlines';
 
 export type { QuoteEvent } from './channel-manager';
 export type { ShareEvent } from './share-accounting';
@@ -113,7 +114,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       linkFailed: (link, detail) => this.selector.linkFailed(link, detail),
     });
     const host: SessionHost = {
-      verdictTimeoutMs: opts.verdictTimeoutMs,
+      deadlines: new VerdictDeadlines(opts.verdictTimeoutMs),
       limits: this.limits,
       logger: log,
       attach: (session) => this.channels.attach(session),
