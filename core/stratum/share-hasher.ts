@@ -4,10 +4,12 @@
  * fixed for a miner's job (coinbase up to extranonce2, the merkle branches, the header fields) is
  * prepared once; the coinbase hash resumes from a SHA-256 midstate, and the merkle root is kept for the
  * last extranonce2 (a miner rolls nonce, ntime and version bits through many shares before it changes
- * extranonce2; ESP-Miner changes it only when a job's nonce x version space runs out). Same bytes as
- * protocol/sv1/job.ts headerForSubmission (checked in share-hasher.test.ts).
+ * extranonce2; ESP-Miner changes it only when a job's nonce x version space runs out); the header's own hash is
+ * made into a buffer kept for it. Same bytes as protocol/sv1/job.ts headerForSubmission (checked in
+ * share-hasher.test.ts).
  */
 import { createHash, type Hash, hash as oneShot } from 'node:crypto';
+import { headerHash } from '../../lib/protocol/bitcoin/header-hash';
 import { DIFF1_TARGET } from '../../lib/protocol/bitcoin/work';
 import type { Sv1Job } from '../../lib/protocol/sv1/job';
 
@@ -29,6 +31,7 @@ export class ShareHasher {
   private readonly jobVersion: number;
   private rootFor: string | undefined;
   private readonly root = Buffer.alloc(32);
+  private readonly digest = Buffer.alloc(32);
 
   /** `extranonce1` is the miner's; `job.coinbase1` already carries everything before it. */
   constructor(job: Sv1Job, extranonce1: string) {
@@ -47,7 +50,7 @@ export class ShareHasher {
     this.header.writeUInt32LE(Number.parseInt(job.nbits, 16) >>> 0, 72);
   }
 
-  /** Raw sha256d(header) for a submission; hex inputs are validated by the caller. */
+  /** Raw sha256d(header) for a submission, valid until the next call; hex inputs are validated by the caller. */
   hash(extranonce2: string, ntime: string, nonce: string, versionBits: string): Buffer {
     if (extranonce2 !== this.rootFor) {
       const coinbase = this.coinbaseHead.copy().update(Buffer.from(extranonce2, 'hex')).update(this.coinbaseTail).digest();
@@ -66,7 +69,8 @@ export class ShareHasher {
     this.root.copy(header, 36);
     header.writeUInt32LE(Number.parseInt(ntime, 16) >>> 0, 68);
     header.writeUInt32LE(Number.parseInt(nonce, 16) >>> 0, 76);
-    return sha256d(header);
+    headerHash(header, this.digest);
+    return this.digest;
   }
 }
 
