@@ -110,6 +110,62 @@ describe('a Stratum V1 pool that drops the connection with a share in flight', (
   });
 });
 
+describe('a Stratum V1 pool that answers out of order', () => {
+  it('gives each share the answer to its own request id', async () => {
+    const p = await pool();
+    // between proxy and pool: the answer to the first submit is held back until the second's has gone, and refused
+    const submitIds: unknown[] = [];
+    let held: string | undefined;
+    const relay = createServer((proxySide) => {
+      const poolSide = connect({ host: '127.0.0.1', port: p.sv1.port });
+      const lines = (sink: (line: string) => void) => {
+        let buffer = '';
+        return (chunk: Buffer) => {
+          buffer += chunk.toString('utf8');
+          for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+            sink(buffer.slice(0, nl));
+            buffer = buffer.slice(nl + 1);
+          }
+        };
+      };
+      proxySide.on(
+        'data',
+        lines((line) => {
+          const message = JSON.parse(line) as { id: unknown; method?: string };
+          if (message.method === 'mining.submit') submitIds.push(message.id);
+          poolSide.write(`${line}\n`);
+        }),
+      );
+      poolSide.on(
+        'data',
+        lines((line) => {
+          const message = JSON.parse(line) as { id: unknown };
+          if (message.id === submitIds[0] && held === undefined) {
+            held = `${JSON.stringify({ id: message.id, result: null, error: [23, 'Held back and refused', null] })}\n`;
+            return;
+          }
+          proxySide.write(`${line}\n`);
+          if (message.id === submitIds[1]) proxySide.write(held!);
+        }),
+      );
+      for (const s of [proxySide, poolSide]) s.on('error', () => undefined);
+      proxySide.on('close', () => poolSide.destroy());
+      poolSide.on('close', () => proxySide.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => relay.close(resolve)));
+    const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${(relay.address() as AddressInfo).port}`], tempDir(), { verdictTimeoutMs: 10_000 });
+    const m = await miner(port, 'bc1qx.reordered');
+    const first = m.submitShare();
+    await until(() => submitIds.length === 1, 'the first submit at the pool');
+    const [refused, accepted] = await Promise.all([first, m.submitShare()]);
+    expect(refused).toMatchObject({ accepted: false, reason: 'Held back and refused' });
+    expect(accepted.accepted).toBe(true);
+    expect(proxy.ledger.shareByHeaderHash(refused.headerHash)).toMatchObject({ verdict: 'rejected', reason: 'Held back and refused' });
+    expect(proxy.ledger.shareByHeaderHash(accepted.headerHash)?.verdict).toBe('accepted');
+  });
+});
+
 describe('proxy to a Stratum V1 pool (devnet Sv1 port)', () => {
   it('carries several miners; accepted counts equal the pool’s', async () => {
     const p = await pool();

@@ -51,6 +51,8 @@ const CLOSE_GRACE_MS = 10_000;
 
 /** A request the pool owes an answer to: it hears the answer, or that the connection closed first. */
 interface Owed {
+  /** the request's id, set when sent */
+  id: number;
   readonly sentAt: number;
   answered(response: Sv1Response): void;
   failed(error: Error): void;
@@ -58,6 +60,7 @@ interface Owed {
 
 /** A handshake request, awaited as a promise. */
 class OwedRequest implements Owed {
+  id = 0;
   readonly sentAt = performance.now();
 
   constructor(
@@ -82,6 +85,7 @@ class OwedRequest implements Owed {
  * resolvers and reactions, was a good part of what a forwarded share allocated.
  */
 class OwedVerdict implements Owed {
+  id = 0;
   readonly sentAt = performance.now();
 
   constructor(private readonly answer: ShareAnswer) {}
@@ -99,7 +103,11 @@ class OwedVerdict implements Owed {
 class PoolConnection {
   private readonly socket: Socket;
   private readonly splitter = new Sv1LineSplitter();
-  private readonly pending = new Map<number, Owed>();
+  /**
+   * In the order sent. Pools answer in order, so an answer is nearly always for the first: a map keyed by id, with a
+   * request in and out for every share, allocated a new table every few shares, each kept until the next.
+   */
+  private readonly pending: Owed[] = [];
   private nextId = 1;
   private lastHeard = Date.now();
   closed = false;
@@ -143,9 +151,9 @@ class PoolConnection {
   /** Sends a request whose answer reaches `owed`; on a closed connection it fails at once. */
   send(method: string, params: unknown[], owed: Owed): void {
     if (this.closed) return owed.failed(new UpstreamError('closed', 'pool connection is closed'));
-    const id = this.nextId++;
-    this.pending.set(id, owed);
-    this.socket.write(sv1Request(id, method, params));
+    owed.id = this.nextId++;
+    this.pending.push(owed);
+    this.socket.write(sv1Request(owed.id, method, params));
   }
 
   notify(method: string, params: unknown[]): void {
@@ -158,7 +166,7 @@ class PoolConnection {
 
   closeWhenAnswered(graceMs: number, reason: string): void {
     if (this.closed) return;
-    if (this.pending.size === 0) return this.close(reason);
+    if (this.pending.length === 0) return this.close(reason);
     this.afterLastAnswer = () => this.close(reason);
     setTimeout(() => this.close(reason), graceMs).unref();
   }
@@ -168,8 +176,7 @@ class PoolConnection {
     this.closed = true;
     unwatchSilence(this, this.opts.silentMs);
     this.socket.destroy();
-    const owed = [...this.pending.values()];
-    this.pending.clear();
+    const owed = this.pending.splice(0);
     this.onClose(reason);
     const error = new UpstreamError('closed', `pool connection closed: ${reason}`);
     for (const p of owed) p.failed(error);
@@ -177,10 +184,15 @@ class PoolConnection {
 
   checkSilence(): void {
     const now = Date.now();
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const p of this.pending.values()) oldest = Math.min(oldest, p.sentAt);
-    const unanswered = oldest !== Number.POSITIVE_INFINITY && performance.now() - oldest > owedAnswerMs(this.opts.silentMs);
+    const oldest = this.pending[0];
+    const unanswered = oldest !== undefined && performance.now() - oldest.sentAt > owedAnswerMs(this.opts.silentMs);
     if (now - this.lastHeard > this.opts.silentMs || unanswered) this.close('silent');
+  }
+
+  private take(id: number): Owed | undefined {
+    if (this.pending[0]?.id === id) return this.pending.shift();
+    const at = this.pending.findIndex((p) => p.id === id);
+    return at < 0 ? undefined : this.pending.splice(at, 1)[0];
   }
 
   private onData(chunk: string): void {
@@ -198,12 +210,11 @@ class PoolConnection {
         continue;
       }
       if (message.kind === 'response' && typeof message.id === 'number') {
-        const p = this.pending.get(message.id);
+        const p = this.take(message.id);
         if (p) {
-          this.pending.delete(message.id);
           this.lastRttMs = performance.now() - p.sentAt;
           p.answered(message);
-          if (this.pending.size === 0) this.afterLastAnswer?.();
+          if (this.pending.length === 0) this.afterLastAnswer?.();
           continue;
         }
       }
