@@ -166,6 +166,50 @@ describe('a Stratum V1 pool that answers out of order', () => {
   });
 });
 
+describe('a Stratum V1 pool whose answer arrives in two reads', () => {
+  it('reads a character split between them', async () => {
+    const p = await pool();
+    // between proxy and pool: the answer to the first submit becomes a refusal in words with accents, sent in two
+    // writes that cut "é" in half
+    let submitId: unknown;
+    const relay = createServer((proxySide) => {
+      const poolSide = connect({ host: '127.0.0.1', port: p.sv1.port });
+      let fromProxy = '';
+      proxySide.on('data', (chunk: Buffer) => {
+        fromProxy += chunk.toString('utf8');
+        const submit = /"id":(\d+),"method":"mining\.submit"/.exec(fromProxy);
+        if (submit && submitId === undefined) submitId = Number(submit[1]);
+        poolSide.write(chunk);
+      });
+      let fromPool = '';
+      poolSide.on('data', (chunk: Buffer) => {
+        fromPool += chunk.toString('utf8');
+        for (let nl = fromPool.indexOf('\n'); nl >= 0; nl = fromPool.indexOf('\n')) {
+          const line = fromPool.slice(0, nl);
+          fromPool = fromPool.slice(nl + 1);
+          if ((JSON.parse(line) as { id: unknown }).id !== submitId) {
+            proxySide.write(`${line}\n`);
+            continue;
+          }
+          const bytes = Buffer.from(`${JSON.stringify({ id: submitId, result: null, error: [23, 'Refusé : trop tard', null] })}\n`);
+          const cut = bytes.indexOf(Buffer.from('é')) + 1;
+          proxySide.write(bytes.subarray(0, cut));
+          setTimeout(() => proxySide.write(bytes.subarray(cut)), 50);
+        }
+      });
+      for (const s of [proxySide, poolSide]) s.on('error', () => undefined);
+      proxySide.on('close', () => poolSide.destroy());
+      poolSide.on('close', () => proxySide.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => relay.close(resolve)));
+    const { port } = await proxyTo([`stratum+tcp://127.0.0.1:${(relay.address() as AddressInfo).port}`], tempDir(), { verdictTimeoutMs: 10_000 });
+    const m = await miner(port, 'bc1qx.accents');
+    expect(await m.submitShare()).toMatchObject({ accepted: false, reason: 'Refusé : trop tard' });
+    expect((await m.submitShare()).accepted).toBe(true);
+  });
+});
+
 describe('proxy to a Stratum V1 pool (devnet Sv1 port)', () => {
   it('carries several miners; accepted counts equal the pool’s', async () => {
     const p = await pool();
