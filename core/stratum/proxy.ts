@@ -143,7 +143,10 @@ export class Proxy extends EventEmitter<ProxyEvents> {
     this.selector.on('refusing', (refusing) => this.server.refuse(refusing));
     this.selector.on('upstream', (event) => this.emit('upstream', event));
     this.channels.on('quote', (quote) => this.emit('quote', quote));
-    this.accounting.on('share', (share) => this.emit('share', share));
+    // returning emit's boolean would have the accounting's emitter look for a promise in it, twice a share
+    this.accounting.on('share', (share) => {
+      this.emit('share', share);
+    });
     this.accounting.on('corrected', (c) => this.server.session(c.minerId)?.stats.corrected(c.from, c.to, c.difficulty));
   }
 
