@@ -45,6 +45,58 @@ async function miner(port: number, user: string): Promise<SimMiner> {
   return m;
 }
 
+/** The two ends a relay's hooks write to. */
+interface RelayEnds {
+  toPool(data: string | Uint8Array): void;
+  toProxy(data: string | Uint8Array): void;
+  /** ends both connections */
+  cut(): void;
+}
+
+/**
+ * A line relay between the proxy and the pool at `poolPort`, each connection its own pair: every line (without its
+ * newline) goes to a hook, which decides what the other side gets; without a hook the line passes as it is.
+ * Returns the relay's URL.
+ */
+async function relayToPool(poolPort: number, hooks: { fromProxy?: (line: string, ends: RelayEnds) => void; fromPool?: (line: string, ends: RelayEnds) => void }): Promise<string> {
+  const relay = createServer((proxySide) => {
+    const poolSide = connect({ host: '127.0.0.1', port: poolPort });
+    const ends: RelayEnds = {
+      toPool: (data) => poolSide.write(data),
+      toProxy: (data) => proxySide.write(data),
+      cut: () => {
+        proxySide.destroy();
+        poolSide.destroy();
+      },
+    };
+    const lines = (hook: ((line: string, ends: RelayEnds) => void) | undefined, passTo: (data: string) => void) => {
+      let buffer = '';
+      return (chunk: Buffer) => {
+        buffer += chunk.toString('utf8');
+        for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          if (hook) hook(line, ends);
+          else passTo(`${line}\n`);
+        }
+      };
+    };
+    proxySide.on('data', lines(hooks.fromProxy, ends.toPool));
+    poolSide.on('data', lines(hooks.fromPool, ends.toProxy));
+    for (const socket of [proxySide, poolSide]) socket.on('error', () => undefined);
+    proxySide.on('close', () => poolSide.destroy());
+    poolSide.on('close', () => proxySide.destroy());
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise((resolve) => relay.close(resolve)));
+  return `stratum+tcp://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+}
+
+function submitIdOf(line: string): unknown {
+  const message = JSON.parse(line) as { id: unknown; method?: string };
+  return message.method === 'mining.submit' ? message.id : undefined;
+}
+
 describe('a Stratum V1 pool that drops the connection mid-handshake', () => {
   it('costs only that attempt: no unhandled rejection, the proxy keeps serving', async () => {
     let drops = 0;
@@ -80,25 +132,15 @@ describe('a Stratum V1 pool that drops the connection with a share in flight', (
     const p = await pool();
     let dropped = 0;
     // between proxy and pool: the first pool connection that carries a submit is cut before the pool sees it
-    const relay = createServer((proxySide) => {
-      const poolSide = connect({ host: '127.0.0.1', port: p.sv1.port });
-      proxySide.on('data', (chunk: Buffer) => {
-        if (dropped === 0 && chunk.toString('utf8').includes('mining.submit')) {
+    const url = await relayToPool(p.sv1.port, {
+      fromProxy: (line, ends) => {
+        if (dropped === 0 && submitIdOf(line) !== undefined) {
           dropped++;
-          proxySide.destroy();
-          poolSide.destroy();
-          return;
-        }
-        poolSide.write(chunk);
-      });
-      poolSide.on('data', (chunk: Buffer) => proxySide.write(chunk));
-      for (const s of [proxySide, poolSide]) s.on('error', () => undefined);
-      proxySide.on('close', () => poolSide.destroy());
-      poolSide.on('close', () => proxySide.destroy());
+          ends.cut();
+        } else ends.toPool(`${line}\n`);
+      },
     });
-    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise((resolve) => relay.close(resolve)));
-    const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${(relay.address() as AddressInfo).port}`], tempDir(), { verdictTimeoutMs: 10_000 });
+    const { proxy, port } = await proxyTo([url], tempDir(), { verdictTimeoutMs: 10_000 });
     const m = await miner(port, 'bc1qx.dropped');
     const lost = await m.submitShare();
     expect(dropped).toBe(1);
@@ -116,45 +158,23 @@ describe('a Stratum V1 pool that answers out of order', () => {
     // between proxy and pool: the answer to the first submit is held back until the second's has gone, and refused
     const submitIds: unknown[] = [];
     let held: string | undefined;
-    const relay = createServer((proxySide) => {
-      const poolSide = connect({ host: '127.0.0.1', port: p.sv1.port });
-      const lines = (sink: (line: string) => void) => {
-        let buffer = '';
-        return (chunk: Buffer) => {
-          buffer += chunk.toString('utf8');
-          for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-            sink(buffer.slice(0, nl));
-            buffer = buffer.slice(nl + 1);
-          }
-        };
-      };
-      proxySide.on(
-        'data',
-        lines((line) => {
-          const message = JSON.parse(line) as { id: unknown; method?: string };
-          if (message.method === 'mining.submit') submitIds.push(message.id);
-          poolSide.write(`${line}\n`);
-        }),
-      );
-      poolSide.on(
-        'data',
-        lines((line) => {
-          const message = JSON.parse(line) as { id: unknown };
-          if (message.id === submitIds[0] && held === undefined) {
-            held = `${JSON.stringify({ id: message.id, result: null, error: [23, 'Held back and refused', null] })}\n`;
-            return;
-          }
-          proxySide.write(`${line}\n`);
-          if (message.id === submitIds[1]) proxySide.write(held!);
-        }),
-      );
-      for (const s of [proxySide, poolSide]) s.on('error', () => undefined);
-      proxySide.on('close', () => poolSide.destroy());
-      poolSide.on('close', () => proxySide.destroy());
+    const url = await relayToPool(p.sv1.port, {
+      fromProxy: (line, ends) => {
+        const id = submitIdOf(line);
+        if (id !== undefined) submitIds.push(id);
+        ends.toPool(`${line}\n`);
+      },
+      fromPool: (line, ends) => {
+        const { id } = JSON.parse(line) as { id: unknown };
+        if (id === submitIds[0] && held === undefined) {
+          held = `${JSON.stringify({ id, result: null, error: [23, 'Held back and refused', null] })}\n`;
+          return;
+        }
+        ends.toProxy(`${line}\n`);
+        if (id === submitIds[1]) ends.toProxy(held!);
+      },
     });
-    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise((resolve) => relay.close(resolve)));
-    const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${(relay.address() as AddressInfo).port}`], tempDir(), { verdictTimeoutMs: 10_000 });
+    const { proxy, port } = await proxyTo([url], tempDir(), { verdictTimeoutMs: 10_000 });
     const m = await miner(port, 'bc1qx.reordered');
     const first = m.submitShare();
     await until(() => submitIds.length === 1, 'the first submit at the pool');
@@ -172,38 +192,20 @@ describe('a Stratum V1 pool whose answer arrives in two reads', () => {
     // between proxy and pool: the answer to the first submit becomes a refusal in words with accents, sent in two
     // writes that cut "é" in half
     let submitId: unknown;
-    const relay = createServer((proxySide) => {
-      const poolSide = connect({ host: '127.0.0.1', port: p.sv1.port });
-      let fromProxy = '';
-      proxySide.on('data', (chunk: Buffer) => {
-        fromProxy += chunk.toString('utf8');
-        const submit = /"id":(\d+),"method":"mining\.submit"/.exec(fromProxy);
-        if (submit && submitId === undefined) submitId = Number(submit[1]);
-        poolSide.write(chunk);
-      });
-      let fromPool = '';
-      poolSide.on('data', (chunk: Buffer) => {
-        fromPool += chunk.toString('utf8');
-        for (let nl = fromPool.indexOf('\n'); nl >= 0; nl = fromPool.indexOf('\n')) {
-          const line = fromPool.slice(0, nl);
-          fromPool = fromPool.slice(nl + 1);
-          if ((JSON.parse(line) as { id: unknown }).id !== submitId) {
-            proxySide.write(`${line}\n`);
-            continue;
-          }
-          const bytes = Buffer.from(`${JSON.stringify({ id: submitId, result: null, error: [23, 'Refusé : trop tard', null] })}\n`);
-          const cut = bytes.indexOf(Buffer.from('é')) + 1;
-          proxySide.write(bytes.subarray(0, cut));
-          setTimeout(() => proxySide.write(bytes.subarray(cut)), 50);
-        }
-      });
-      for (const s of [proxySide, poolSide]) s.on('error', () => undefined);
-      proxySide.on('close', () => poolSide.destroy());
-      poolSide.on('close', () => proxySide.destroy());
+    const url = await relayToPool(p.sv1.port, {
+      fromProxy: (line, ends) => {
+        submitId ??= submitIdOf(line);
+        ends.toPool(`${line}\n`);
+      },
+      fromPool: (line, ends) => {
+        if ((JSON.parse(line) as { id: unknown }).id !== submitId) return ends.toProxy(`${line}\n`);
+        const bytes = Buffer.from(`${JSON.stringify({ id: submitId, result: null, error: [23, 'Refusé : trop tard', null] })}\n`);
+        const cut = bytes.indexOf(Buffer.from('é')) + 1;
+        ends.toProxy(bytes.subarray(0, cut));
+        setTimeout(() => ends.toProxy(bytes.subarray(cut)), 50);
+      },
     });
-    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise((resolve) => relay.close(resolve)));
-    const { port } = await proxyTo([`stratum+tcp://127.0.0.1:${(relay.address() as AddressInfo).port}`], tempDir(), { verdictTimeoutMs: 10_000 });
+    const { port } = await proxyTo([url], tempDir(), { verdictTimeoutMs: 10_000 });
     const m = await miner(port, 'bc1qx.accents');
     expect(await m.submitShare()).toMatchObject({ accepted: false, reason: 'Refusé : trop tard' });
     expect((await m.submitShare()).accepted).toBe(true);
@@ -263,41 +265,19 @@ describe('proxy to a Stratum V1 pool (devnet Sv1 port)', () => {
     // between proxy and pool: the pool's answers to submits are replaced, in order, by these refusals
     const refusals = [{ error: [23, 'Above target', null] }, { error: [20, 'stale job too low', null] }, { result: false, error: null, 'reject-reason': 'Duplicate' }];
     const submitIds = new Set<unknown>();
-    const relay = createServer((proxySide) => {
-      const poolSide = connect({ host: '127.0.0.1', port: p.sv1.port });
-      const lines = (sink: (line: string) => void) => {
-        let buffer = '';
-        return (chunk: Buffer) => {
-          buffer += chunk.toString('utf8');
-          for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-            sink(buffer.slice(0, nl));
-            buffer = buffer.slice(nl + 1);
-          }
-        };
-      };
-      proxySide.on(
-        'data',
-        lines((line) => {
-          const message = JSON.parse(line) as { id: unknown; method?: string };
-          if (message.method === 'mining.submit') submitIds.add(message.id);
-          poolSide.write(`${line}\n`);
-        }),
-      );
-      poolSide.on(
-        'data',
-        lines((line) => {
-          const message = JSON.parse(line) as { id: unknown };
-          const refusal = submitIds.delete(message.id) ? refusals.shift() : undefined;
-          proxySide.write(`${refusal ? JSON.stringify({ id: message.id, result: null, ...refusal }) : line}\n`);
-        }),
-      );
-      for (const s of [proxySide, poolSide]) s.on('error', () => undefined);
-      proxySide.on('close', () => poolSide.destroy());
-      poolSide.on('close', () => proxySide.destroy());
+    const url = await relayToPool(p.sv1.port, {
+      fromProxy: (line, ends) => {
+        const id = submitIdOf(line);
+        if (id !== undefined) submitIds.add(id);
+        ends.toPool(`${line}\n`);
+      },
+      fromPool: (line, ends) => {
+        const { id } = JSON.parse(line) as { id: unknown };
+        const refusal = submitIds.delete(id) ? refusals.shift() : undefined;
+        ends.toProxy(`${refusal ? JSON.stringify({ id, result: null, ...refusal }) : line}\n`);
+      },
     });
-    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise((resolve) => relay.close(resolve)));
-    const { proxy, port } = await proxyTo([`stratum+tcp://127.0.0.1:${(relay.address() as AddressInfo).port}`], tempDir(), { verdictTimeoutMs: 10_000 });
+    const { proxy, port } = await proxyTo([url], tempDir(), { verdictTimeoutMs: 10_000 });
     const m = await miner(port, 'bc1qx.refused');
     const results = [await m.submitShare(), await m.submitShare(), await m.submitShare()];
     expect(results.map((r) => r.reason)).toEqual(['Above target', 'stale job too low', 'Duplicate']);
