@@ -3,7 +3,8 @@
  * - added latency: the same clients submit through the proxy, through a bare TCP pass-through relay
  *   (the floor any relay in that position pays here) and straight to the pool's Sv1 port (1 miner
  *   sequential; 100 and 1,000 miners sharing 1,000 shares/s), each after a warm-up that is not counted, the three
- *   paths in turn for three rounds and each figure the median of its rounds;
+ *   paths in turn for three rounds and each figure the median of its rounds, with the proxy's CPU per answered submit
+ *   and its garbage collection in each of its rounds;
  * - submits/s forwarded to the Sv2 upstream at saturation (vs the pool's Sv1 port direct);
  * - RSS per 1,000 miner connections: the proxy's own process, with one aggregated Sv2 channel and with a channel
  *   per miner.
@@ -114,7 +115,6 @@ async function clients(port: number, n: number, tag: string): Promise<BenchClien
   return list;
 }
 
-/** Growth of the proxy process's RSS per 1,000 authorized miner connections. */
 /** Growth of the proxy process's RSS, and of its live JS heap within it, from idle to `count` miners, in MB per 1,000. */
 async function memoryPer1000(proxy: ProxyProcess, count: number, withWork: boolean): Promise<{ rss: number; liveHeap: number }> {
   const before = await proxy.memory();
@@ -130,20 +130,35 @@ async function memoryPer1000(proxy: ProxyProcess, count: number, withWork: boole
   return { rss: per1000(after.rss - before.rss), liveHeap: per1000(after.heapUsed - before.heapUsed) };
 }
 
+/**
+ * The counted stretch of a measurement: `counting` runs as its counted submits start and `counted` once the last is
+ * answered, each awaited (the proxy's CPU is read at both).
+ */
+interface Stretch {
+  counting(): Promise<unknown>;
+  counted(): Promise<unknown>;
+}
+
 /** One miner, one submit at a time; the first `warmup` answers (JIT tiering on every path) are not counted. */
-async function sequential(port: number, count: number, warmup: number): Promise<number[]> {
+async function sequential(port: number, count: number, warmup: number, stretch?: Stretch): Promise<number[]> {
   const [c] = await clients(port, 1, 'seq');
   await new Promise<void>((done) => {
     let left = warmup + count;
-    c!.onAnswer = () => (--left > 0 ? c!.submit() : done());
+    c!.onAnswer = () => {
+      left--;
+      if (left === count) void (stretch?.counting() ?? Promise.resolve()).then(() => c!.submit());
+      else if (left > 0) c!.submit();
+      else done();
+    };
     c!.submit();
   });
+  await stretch?.counted();
   c!.close();
   return c!.latencies.slice(warmup);
 }
 
 /** n miners sharing `perSecond` submits: `warmupMs` not counted, then `ms` measured. */
-async function openLoop(port: number, n: number, perSecond: number, warmupMs: number, ms: number): Promise<number[]> {
+async function openLoop(port: number, n: number, perSecond: number, warmupMs: number, ms: number, stretch?: Stretch): Promise<number[]> {
   const list = await clients(port, n, `o${n}-`);
   const tickMs = 5;
   const perTick = (perSecond * tickMs) / 1000;
@@ -154,6 +169,7 @@ async function openLoop(port: number, n: number, perSecond: number, warmupMs: nu
   while (performance.now() - started < warmupMs + ms) {
     if (!counted && performance.now() - started >= warmupMs) {
       counted = true;
+      await stretch?.counting();
       for (const c of list) c.latencies.length = 0;
     }
     owed += perTick;
@@ -164,6 +180,7 @@ async function openLoop(port: number, n: number, perSecond: number, warmupMs: nu
     await new Promise((r) => setTimeout(r, tickMs));
   }
   await new Promise((r) => setTimeout(r, 300));
+  await stretch?.counted();
   for (const c of list) c.close();
   return list.flatMap((c) => c.latencies);
 }
@@ -251,6 +268,13 @@ class PoolThread {
 }
 
 /** A proxy in its own process (bench/proxy-worker.ts). */
+/** The proxy process's CPU so far (µs, all threads; the kernel's part) and its event loop's busy time (ms). */
+interface ProxyCpu {
+  cpuUs: number;
+  systemUs: number;
+  loopBusyMs: number;
+}
+
 class ProxyProcess {
   private constructor(
     private readonly child: ChildProcess,
@@ -283,7 +307,7 @@ class ProxyProcess {
   }
 
   /** CPU of the whole process (µs) and busy time of the proxy's event loop (ms) so far. */
-  cpu(): Promise<{ cpuUs: number; systemUs: number; loopBusyMs: number }> {
+  cpu(): Promise<ProxyCpu> {
     return this.ask('cpu');
   }
 
@@ -338,15 +362,22 @@ async function withGc<T>(proxy: ProxyProcess, work: () => Promise<T>): Promise<{
  * p50 and p99 are the medians of its rounds (one round's p99 swings 2-5x on a shared machine), and added = path
  * minus direct. The proxy's garbage collection is listed for each of its rounds: its pauses are most of its tail.
  */
-async function threeWays(measure: (port: number) => Promise<number[]>, ports: { direct: number; relay: number; proxy: number }, proxyProcess: ProxyProcess) {
+async function threeWays(measure: (port: number, stretch?: Stretch) => Promise<number[]>, ports: { direct: number; relay: number; proxy: number }, proxyProcess: ProxyProcess) {
   const rounds = { direct: [] as Percentiles[], relay: [] as Percentiles[], proxy: [] as Percentiles[] };
   const proxyGcRounds: GcRound[] = [];
+  const proxyCpuUsPerSubmitRounds: number[] = [];
   for (let i = 0; i < LATENCY_ROUNDS; i++) {
     rounds.direct.push(summary(await measure(ports.direct)));
     rounds.relay.push(summary(await measure(ports.relay)));
-    const proxied = await withGc(proxyProcess, () => measure(ports.proxy));
+    const cpu: ProxyCpu[] = [];
+    const stretch: Stretch = {
+      counting: async () => cpu.push(await proxyProcess.cpu()),
+      counted: async () => cpu.push(await proxyProcess.cpu()),
+    };
+    const proxied = await withGc(proxyProcess, () => measure(ports.proxy, stretch));
     rounds.proxy.push(summary(proxied.result));
     proxyGcRounds.push(proxied.gc);
+    proxyCpuUsPerSubmitRounds.push(round((cpu[1]!.cpuUs - cpu[0]!.cpuUs) / Math.max(1, proxied.result.length), 1));
   }
   const medians = (list: Percentiles[]) => ({ p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), samples: median(list.map((r) => r.samples)) });
   const direct = medians(rounds.direct);
@@ -362,6 +393,7 @@ async function threeWays(measure: (port: number) => Promise<number[]>, ports: { 
     addedP99Ms: round(proxy.p99 - direct.p99),
     p99RoundsMs: { direct: rounds.direct.map((r) => r.p99), relay: rounds.relay.map((r) => r.p99), proxy: rounds.proxy.map((r) => r.p99) },
     proxyGcRounds,
+    proxyCpuUsPerSubmitRounds,
   };
 }
 
@@ -427,10 +459,10 @@ export async function run(): Promise<Record<string, unknown>> {
       // 8,000 untimed submits on each path first: the proxy's code reaches its optimized tiers only after ~10,000
       // submits (its CPU per submit is ~240 µs over the first 4,000 and ~100 µs from about the 10,000th on); with a
       // shorter warm-up the first rounds measure the JIT, not the proxy a miner runs for days
-      latency.miners1 = await threeWays((port) => sequential(port, 3000, 8000), ports, viaSv1.proxy);
+      latency.miners1 = await threeWays((port, stretch) => sequential(port, 3000, 8000, stretch), ports, viaSv1.proxy);
       stage('sequential');
       for (const n of [100, 1000]) {
-        latency[`miners${n}`] = { sharesPerSecond: 1000, ...(await threeWays((port) => openLoop(port, n, 1000, 1000, 3000), ports, viaSv1.proxy)) };
+        latency[`miners${n}`] = { sharesPerSecond: 1000, ...(await threeWays((port, stretch) => openLoop(port, n, 1000, 1000, 3000, stretch), ports, viaSv1.proxy)) };
         stage(`open loop ${n}`);
       }
     } finally {
