@@ -146,7 +146,7 @@ async function sequential(port: number, count: number, warmup: number, stretch?:
     let left = warmup + count;
     c!.onAnswer = () => {
       left--;
-      if (left === count) void (stretch?.counting() ?? Promise.resolve()).then(() => c!.submit());
+      if (left === count) void Promise.resolve(stretch?.counting()).then(() => c!.submit());
       else if (left > 0) c!.submit();
       else done();
     };

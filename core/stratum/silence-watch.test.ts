@@ -22,7 +22,7 @@ describe('the silence watch', () => {
     expect(vi.getTimerCount()).toBe(1);
     vi.advanceTimersByTime(checkEveryMs(60_000) * 3);
     expect(links.every((l) => l.checks === 3)).toBe(true);
-    for (const l of links) unwatchSilence(l, 60_000);
+    for (const l of links) unwatchSilence(l);
     expect(vi.getTimerCount()).toBe(0);
     expect(watchedLinks()).toBe(0);
     vi.advanceTimersByTime(checkEveryMs(60_000) * 3);
@@ -38,20 +38,20 @@ describe('the silence watch', () => {
     vi.advanceTimersByTime(1000);
     expect(fast.checks).toBe(1000 / checkEveryMs(400));
     expect(slow.checks).toBe(1);
-    unwatchSilence(fast, 400);
-    unwatchSilence(slow, 60_000);
+    unwatchSilence(fast);
+    unwatchSilence(slow);
   });
 
   it('goes on with the other links when a check closes its own link', () => {
     vi.useFakeTimers();
     const others = [link(), link()];
-    const closing: SilenceChecked = { checkSilence: () => unwatchSilence(closing, 60_000) };
+    const closing: SilenceChecked = { checkSilence: () => unwatchSilence(closing) };
     watchSilence(others[0]!, 60_000);
     watchSilence(closing, 60_000);
     watchSilence(others[1]!, 60_000);
     vi.advanceTimersByTime(checkEveryMs(60_000));
     expect(others.map((l) => l.checks)).toEqual([1, 1]);
     expect(watchedLinks()).toBe(2);
-    for (const l of others) unwatchSilence(l, 60_000);
+    for (const l of others) unwatchSilence(l);
   });
 });

@@ -37,12 +37,16 @@ export function watchSilence(link: SilenceChecked, silentMs: number): void {
   pace.links.add(link);
 }
 
-export function unwatchSilence(link: SilenceChecked, silentMs: number): void {
-  const every = checkEveryMs(silentMs);
-  const pace = paces.get(every);
-  if (!pace?.links.delete(link) || pace.links.size > 0) return;
-  clearInterval(pace.timer);
-  paces.delete(every);
+/** Stops checking `link` (a closed one); a link not watched is left alone. */
+export function unwatchSilence(link: SilenceChecked): void {
+  for (const [every, pace] of paces) {
+    if (!pace.links.delete(link)) continue;
+    if (pace.links.size === 0) {
+      clearInterval(pace.timer);
+      paces.delete(every);
+    }
+    return;
+  }
 }
 
 /** How many links are watched (for tests: a closed link must not stay watched). */

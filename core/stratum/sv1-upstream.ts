@@ -181,7 +181,7 @@ class PoolConnection {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    unwatchSilence(this, this.opts.silentMs);
+    unwatchSilence(this);
     this.socket.destroy();
     const owed = this.pending.splice(0);
     this.onClose(reason);

@@ -170,7 +170,7 @@ class UpstreamSession extends EventEmitter<LinkEvents> {
   close(immediately = false): void {
     if (this.closed) return;
     this.closed = true;
-    unwatchSilence(this, this.opts.silentMs);
+    unwatchSilence(this);
     if (immediately || this.channels.size === 0) {
       for (const channel of [...this.channels.values()]) channel.shut('upstream closed');
       this.disconnect();

@@ -20,13 +20,14 @@ export class VerdictDeadlines {
   private head: Deadlined | undefined;
   private tail: Deadlined | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private count = 0;
 
   constructor(readonly timeoutMs: number) {}
 
-  /** how many wait */
+  /** how many wait (counted along the list: for tests and diagnostics, not the hot path) */
   get size(): number {
-    return this.count;
+    let count = 0;
+    for (let item = this.head; item; item = item.next) count++;
+    return count;
   }
 
   add(item: Deadlined, now = performance.now()): void {
@@ -36,7 +37,6 @@ export class VerdictDeadlines {
     if (this.tail) this.tail.next = item;
     else this.head = item;
     this.tail = item;
-    this.count++;
     this.timer ??= setTimeout(expire, this.timeoutMs, this).unref();
   }
 
@@ -49,7 +49,6 @@ export class VerdictDeadlines {
     else this.tail = item.previous;
     item.previous = undefined;
     item.next = undefined;
-    this.count--;
   }
 
   /** Tells every overdue item, then waits for the new head (the timer only ever fires at or after the head's deadline). */
