@@ -3,6 +3,7 @@
  * neither the pool nor the load generators, and its memory is its own (process RSS, nothing else in it).
  */
 import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { parseUpstreamUrl } from '../core/api/upstream-url';
 import { installPlatformCrypto } from '../lib/platform';
 import { silentLogger } from '../lib/log';
@@ -33,6 +34,16 @@ const proxy = createProxy({
 });
 const send = (message: unknown) => process.send!(message);
 
+/**
+ * The process's RSS and the live JS heap in it, after a full GC, and the memory V8's young generation holds then:
+ * empty, but as large as V8 last grew it for a burst of allocation (it gives it back only seconds after the burst).
+ */
+export interface ProxyMemory {
+  rss: number;
+  heapUsed: number;
+  youngGenerationBytes: number;
+}
+
 /** This process's garbage collections: how many and how long in all (ms), and the longest pause since last asked. */
 export interface GcStats {
   count: number;
@@ -53,7 +64,8 @@ process.on('message', (message: string) => {
   if (message === 'memory') {
     global.gc?.();
     const { rss, heapUsed } = process.memoryUsage();
-    send({ rss, heapUsed });
+    const youngGenerationBytes = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.physical_space_size ?? 0;
+    send({ rss, heapUsed, youngGenerationBytes } satisfies ProxyMemory);
   }
   // user + system CPU of the whole process (the proxy's thread and the ledger's writer thread), and the system
   // (kernel: socket reads and writes) part of it, in microseconds
