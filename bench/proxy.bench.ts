@@ -3,7 +3,7 @@
  * - added latency: the same clients submit through the proxy, through a bare TCP pass-through relay
  *   (the floor any relay in that position pays here) and straight to the pool's Sv1 port (1 miner
  *   sequential; 100 and 1,000 miners sharing 1,000 shares/s), each after a warm-up that is not counted, the three
- *   paths in turn for three rounds and each figure the median of its rounds, with the proxy's CPU per answered submit
+ *   paths in turn for five rounds and each figure the median of its rounds, with the proxy's CPU per answered submit
  *   and its garbage collection in each of its rounds;
  * - submits/s forwarded to the Sv2 upstream at saturation (vs the pool's Sv1 port direct);
  * - RSS per 1,000 miner connections: the proxy's own process, with one aggregated Sv2 channel and with a channel
@@ -347,7 +347,8 @@ function summary(samples: number[]): Percentiles {
   return { p50: round(percentile(samples, 50), 3), p99: round(percentile(samples, 99), 3), samples: samples.length };
 }
 
-const LATENCY_ROUNDS = 3;
+// five, not three: in a median of three, two slow rounds of one path (seen in runs on 2026-12-05) decided a target
+const LATENCY_ROUNDS = 5;
 
 /** The proxy's garbage collection during one round: how many, their total and the longest pause (ms). */
 interface GcRound {
@@ -366,7 +367,7 @@ async function withGc<T>(proxy: ProxyProcess, work: () => Promise<T>): Promise<{
 
 /**
  * The same load direct, through the bare relay and through the proxy, in turn, LATENCY_ROUNDS times; each path's
- * p50 and p99 are the medians of its rounds (one round's p99 swings 2-5x on a shared machine), and added = path
+ * p50 and p99 are the medians of its rounds (one round's p99 swings 2-10x on a shared machine), and added = path
  * minus direct. The proxy's garbage collection is listed for each of its rounds: its pauses are most of its tail.
  */
 async function threeWays(measure: (port: number, stretch?: Stretch) => Promise<number[]>, ports: { direct: number; relay: number; proxy: number }, proxyProcess: ProxyProcess) {
