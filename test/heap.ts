@@ -7,9 +7,20 @@ import { runInNewContext } from 'node:vm';
  * when V8 last ran the collector.
  */
 export function liveHeapBytes(): number {
+  collectGarbage();
+  return process.memoryUsage().heapUsed;
+}
+
+/** The live heap and the memory of the ArrayBuffers it holds (kept outside it), after a full collection. */
+export function liveMemoryBytes(): number {
+  collectGarbage();
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
+}
+
+function collectGarbage(): void {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   gc();
   gc();
-  return process.memoryUsage().heapUsed;
 }

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { liveHeapBytes } from '../../test/heap';
+import { liveMemoryBytes } from '../../test/heap';
 import { JobBook } from './job-book';
 import type { ChannelJob, UpstreamChannel } from './upstream';
 
@@ -27,7 +27,7 @@ function upstreamJob(jobId: string): ChannelJob {
   };
 }
 
-const hash = () => randomBytes(32).toString('hex');
+const hash = () => randomBytes(32);
 
 describe('JobBook', () => {
   it('catches a resubmitted share within its upstream job, also under a job handed out again; a new channel starts afresh', () => {
@@ -57,7 +57,7 @@ describe('JobBook', () => {
 
   it('lets go of the hashes of jobs it no longer holds: a hundred miners past a new block keep none of the old block', () => {
     const books = Array.from({ length: 100 }, () => new JobBook());
-    const before = liveHeapBytes();
+    const before = liveMemoryBytes();
     let next = 0;
     const mine = () => {
       const job = upstreamJob(String(next++));
@@ -69,8 +69,8 @@ describe('JobBook', () => {
     mine();
     // a new block: a clean job, and nothing holds the old one any more
     for (const book of books) book.issue(channel, upstreamJob(String(next++)), 1, '', true);
-    const kept = liveHeapBytes() - before;
-    // 100 x 1,024 hashes of 64 hex digits would be ~10 MB if the books still held them
+    const kept = liveMemoryBytes() - before;
+    // 100 x 1,024 hashes at 36 bytes each would be ~3.6 MB if the books still held them
     expect(kept).toBeLessThan(2 * 1024 * 1024);
   });
 });

@@ -7,6 +7,7 @@
  */
 import { hashMeetsTarget, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
 import type { Sv1Job } from '../../lib/protocol/sv1/job';
+import { SentHashes } from './sent-hashes';
 import type { ShareHasher } from './share-hasher';
 import type { ChannelJob, UpstreamChannel } from './upstream';
 
@@ -49,7 +50,7 @@ export class JobBook {
    * come within one; once neither this book nor the channel holds a job, its hashes go with it. A set for the whole
    * session kept 1,024 hashes (~100 KB) per miner for hours: 100 MB for a thousand of them.
    */
-  private sentHashes = new WeakMap<ChannelJob, Set<string>>();
+  private sentHashes = new WeakMap<ChannelJob, SentHashes>();
 
   /** A new channel: its jobs, and what counts as a duplicate, start afresh (the same hash is new to another pool). */
   reset(): void {
@@ -80,14 +81,11 @@ export class JobBook {
     return this.jobs.get(jobId);
   }
 
-  /** False when this share of `job` was sent before (on this channel). */
-  firstTime(job: ChannelJob, headerHash: string): boolean {
+  /** False when this share of `job`, by its header hash (32 bytes), was sent before (on this channel). */
+  firstTime(job: ChannelJob, headerHash: Uint8Array): boolean {
     let sent = this.sentHashes.get(job);
-    if (!sent) this.sentHashes.set(job, (sent = new Set()));
-    if (sent.has(headerHash)) return false;
-    sent.add(headerHash);
-    if (sent.size > KEPT_HASHES) sent.delete(sent.values().next().value!);
-    return true;
+    if (!sent) this.sentHashes.set(job, (sent = new SentHashes(KEPT_HASHES)));
+    return sent.addIfNew(headerHash);
   }
 
   private ntimeFor(job: ChannelJob): string {

@@ -424,7 +424,7 @@ export class MinerSession implements LineHandler {
     const local: LocalShare = { jobId, upstreamJobId: job.jobId, headerHash: hash.toString('hex'), difficulty, shareDifficulty: hashDifficulty(hash) };
     // below the miner's own target, or sent before: judged here, in the standard words, never sent under the user's name
     if (!meetsTarget(hash, local.shareDifficulty, sent)) return this.rejectHere(id, local, LOW_DIFFICULTY, 'low-difficulty', 'Low difficulty share');
-    if (!this.jobs.firstTime(job, local.headerHash)) return this.rejectHere(id, local, DUPLICATE, 'duplicate', 'Duplicate share');
+    if (!this.jobs.firstTime(job, hash)) return this.rejectHere(id, local, DUPLICATE, 'duplicate', 'Duplicate share');
     this.judgeSubmitter(true);
     const answer = new ForwardedShare(this, id, local);
     this.host.deadlines.add(answer, answer.started);
