@@ -368,7 +368,8 @@ async function withGc<T>(proxy: ProxyProcess, work: () => Promise<T>): Promise<{
 /**
  * The same load direct, through the bare relay and through the proxy, in turn, LATENCY_ROUNDS times; each path's
  * p50 and p99 are the medians of its rounds (one round's p99 swings 2-10x on a shared machine), and added = path
- * minus direct. The proxy's garbage collection is listed for each of its rounds: its pauses are most of its tail.
+ * minus direct. The proxy's garbage collection is listed for each of its rounds, counted from the round's start (its
+ * miners connecting and the warm-up included): under the 1,000 miners' steady load a collection comes every ~2 s.
  */
 async function threeWays(measure: (port: number, stretch?: Stretch) => Promise<number[]>, ports: { direct: number; relay: number; proxy: number }, proxyProcess: ProxyProcess) {
   const rounds = { direct: [] as Percentiles[], relay: [] as Percentiles[], proxy: [] as Percentiles[] };
