@@ -467,8 +467,10 @@ export async function run(): Promise<Record<string, unknown>> {
       const ports = { direct: pool.sv1Port, relay: relay.port, proxy: viaSv1.port };
       // 8,000 untimed submits on each path first: the proxy's code reaches its optimized tiers only after ~10,000
       // submits (its CPU per submit is ~240 µs over the first 4,000 and ~100 µs from about the 10,000th on); with a
-      // shorter warm-up the first rounds measure the JIT, not the proxy a miner runs for days
-      latency.miners1 = await threeWays((port, stretch) => sequential(port, 3000, 8000, stretch), ports, viaSv1.proxy);
+      // shorter warm-up the first rounds measure the JIT, not the proxy a miner runs for days. Then 20,000 counted
+      // (~2.5 s through the proxy): 3,000 took ~0.36 s, so a round's p99 (its 30 slowest) hung on how many of the
+      // proxy's 100 ms ledger hand-overs and the like fell in it, each slowing a cluster of ~10 submits
+      latency.miners1 = await threeWays((port, stretch) => sequential(port, 20_000, 8000, stretch), ports, viaSv1.proxy);
       stage('sequential');
       for (const n of [100, 1000]) {
         latency[`miners${n}`] = { sharesPerSecond: 1000, ...(await threeWays((port, stretch) => openLoop(port, n, 1000, 1000, 3000, stretch), ports, viaSv1.proxy)) };
