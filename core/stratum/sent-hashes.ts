@@ -2,8 +2,8 @@
  * The header hashes of one job's shares, to catch a share sent twice: exact, with the oldest forgotten past a limit,
  * and without a JS object per hash. A set of hex strings held ~240 bytes of JS heap per share for as long as its job
  * was held: at 1,000 miners submitting once a second, heap snapshots 2 s apart found 852 KB of new objects kept, 480 KB
- * of them hashes. Here a hash is 36 bytes in two typed arrays: its first four bytes side by side,
- * compared first (a full set of 1,024 is scanned in ~1 µs), and the whole hash, compared where those match.
+ * of them hashes. Here a hash is 36 bytes in two typed arrays: its first four bytes side by side, compared first (a
+ * full set of 1,024 is scanned in ~1 µs), and the whole hash, compared where those match.
  */
 
 const HASH_BYTES = 32;
