@@ -274,7 +274,6 @@ class PoolThread {
   }
 }
 
-/** A proxy in its own process (bench/proxy-worker.ts). */
 /** The proxy process's CPU so far (µs, all threads; the kernel's part) and its event loop's busy time (ms). */
 interface ProxyCpu {
   cpuUs: number;
@@ -282,6 +281,7 @@ interface ProxyCpu {
   loopBusyMs: number;
 }
 
+/** A proxy in its own process (bench/proxy-worker.ts). */
 class ProxyProcess {
   private constructor(
     private readonly child: ChildProcess,
@@ -468,8 +468,8 @@ export async function run(): Promise<Record<string, unknown>> {
       // 8,000 untimed submits on each path first: the proxy's code reaches its optimized tiers only after ~10,000
       // submits (its CPU per submit is ~240 µs over the first 4,000 and ~100 µs from about the 10,000th on); with a
       // shorter warm-up the first rounds measure the JIT, not the proxy a miner runs for days. Then 20,000 counted
-      // (~2.5 s through the proxy): 3,000 took ~0.36 s, so a round's p99 (its 30 slowest) hung on how many of the
-      // proxy's 100 ms ledger hand-overs and the like fell in it, each slowing a cluster of ~10 submits
+      // (~2.5 s through the proxy): 3,000 took ~0.36 s, so a round's p99 (its 30 slowest) hung on how many periodic
+      // events fell in it, each slowing a cluster of ~10 submits (what they are was not pinned down)
       latency.miners1 = await threeWays((port, stretch) => sequential(port, 20_000, 8000, stretch), ports, viaSv1.proxy);
       stage('sequential');
       for (const n of [100, 1000]) {
