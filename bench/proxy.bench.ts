@@ -2,9 +2,10 @@
  * The local Stratum proxy under load, against the devnet pool on its own thread:
  * - added latency: the same clients submit through the proxy, through a bare TCP pass-through relay
  *   (the floor any relay in that position pays here) and straight to the pool's Sv1 port (1 miner
- *   sequential; 100 and 1,000 miners sharing 1,000 shares/s), each after a warm-up that is not counted, the three
- *   paths in turn for five rounds and each figure the median of its rounds, with the proxy's CPU per answered submit
- *   and its garbage collection in each of its rounds;
+ *   sequential; 100 and 1,000 miners sharing 1,000 shares/s, arriving at random moments as a fleet's do, and 1,000
+ *   in bursts of five), each after a warm-up that is not counted, the three paths in turn for five rounds and each
+ *   figure the median of its rounds, with the proxy's CPU per answered submit and its garbage collection in each of
+ *   its rounds;
  * - submits/s forwarded to the Sv2 upstream at saturation (vs the pool's Sv1 port direct);
  * - RSS per 1,000 miner connections: the proxy's own process, with one aggregated Sv2 channel and with a channel
  *   per miner.
@@ -164,14 +165,31 @@ async function sequential(port: number, count: number, warmup: number, stretch?:
   return c!.latencies.slice(warmup);
 }
 
-/** n miners sharing `perSecond` submits: `warmupMs` not counted, then `ms` measured. */
-async function openLoop(port: number, n: number, perSecond: number, warmupMs: number, ms: number, stretch?: Stretch): Promise<number[]> {
+/**
+ * When the submits of an open loop go out, at `perSecond` on average either way:
+ * - `independent`: each miner finds its shares at random moments, so a fleet's submits arrive as a Poisson process.
+ *   Each submit's moment is drawn ahead (exponential gaps) and it is sent on the first timer turn at or after it
+ *   (Node's timers fire ~1 ms apart), so two or three go out together only as often as chance puts them together.
+ * - `bursts`: five at the same instant every 5 ms, so each waits for the four sent with it in every process on the
+ *   way. Harder than a fleet makes it; the bench used only this until 2026-12-05.
+ * Both keep to the rate by the clock: a late timer sends what came due meanwhile.
+ */
+type Arrivals = 'independent' | 'bursts';
+
+const BURST_SIZE = 5;
+
+function nextGapMs(arrivals: Arrivals, perSecond: number): number {
+  return arrivals === 'bursts' ? (BURST_SIZE * 1000) / perSecond : (-Math.log(1 - Math.random()) * 1000) / perSecond;
+}
+
+/** n miners sharing `perSecond` submits, arriving as `arrivals` says: `warmupMs` not counted, then `ms` measured. */
+async function openLoop(port: number, n: number, perSecond: number, arrivals: Arrivals, warmupMs: number, ms: number, stretch?: Stretch): Promise<number[]> {
   const list = await clients(port, n, `o${n}-`);
-  const tickMs = 5;
-  const perTick = (perSecond * tickMs) / 1000;
-  let owed = 0;
+  const perArrival = arrivals === 'bursts' ? BURST_SIZE : 1;
+  const timerMs = arrivals === 'bursts' ? 5 : 1;
   let next = 0;
   const started = performance.now();
+  let due = started;
   let counted = false;
   while (performance.now() - started < warmupMs + ms) {
     if (!counted && performance.now() - started >= warmupMs) {
@@ -179,12 +197,11 @@ async function openLoop(port: number, n: number, perSecond: number, warmupMs: nu
       await stretch?.counting();
       for (const c of list) c.latencies.length = 0;
     }
-    owed += perTick;
-    while (owed >= 1) {
-      list[next++ % n]!.submit();
-      owed--;
+    const now = performance.now();
+    for (; due <= now; due += nextGapMs(arrivals, perSecond)) {
+      for (let i = 0; i < perArrival; i++) list[next++ % n]!.submit();
     }
-    await new Promise((r) => setTimeout(r, tickMs));
+    await new Promise((r) => setTimeout(r, timerMs));
   }
   await new Promise((r) => setTimeout(r, 300));
   await stretch?.counted();
@@ -472,9 +489,14 @@ export async function run(): Promise<Record<string, unknown>> {
       // events fell in it, each slowing a cluster of ~10 submits (what they are was not pinned down)
       latency.miners1 = await threeWays((port, stretch) => sequential(port, 20_000, 8000, stretch), ports, viaSv1.proxy);
       stage('sequential');
-      for (const n of [100, 1000]) {
-        latency[`miners${n}`] = { sharesPerSecond: 1000, ...(await threeWays((port, stretch) => openLoop(port, n, 1000, 1000, 3000, stretch), ports, viaSv1.proxy)) };
-        stage(`open loop ${n}`);
+      const openLoops: Array<[string, number, Arrivals]> = [
+        ['miners100', 100, 'independent'],
+        ['miners1000', 1000, 'independent'],
+        ['miners1000InBursts', 1000, 'bursts'],
+      ];
+      for (const [name, n, arrivals] of openLoops) {
+        latency[name] = { sharesPerSecond: 1000, arrivals, ...(await threeWays((port, stretch) => openLoop(port, n, 1000, arrivals, 1000, 3000, stretch), ports, viaSv1.proxy)) };
+        stage(`open loop ${name}`);
       }
     } finally {
       await relay.stop();
