@@ -25,6 +25,10 @@ import type { PoolOptions } from '../devnet/pool/pool';
 import { median, percentile, ratePerSecond, round } from './measure';
 import type { GcStats, ProxyMemory, ProxyWorkerInput } from './proxy-worker';
 
+// the proxy as `npm start` runs it headless
+// @ts-expect-error -- a plain .mjs script without type declarations
+const { ENGINE_NODE_FLAGS } = (await import('../scripts/engine-flags.mjs')) as { ENGINE_NODE_FLAGS: string[] };
+
 /** A bare Stratum V1 client: handshake, then submits with unique nonces (every hash meets the devnet floor). */
 class BenchClient {
   private readonly socket: Socket;
@@ -307,7 +311,7 @@ class ProxyProcess {
 
   static async start(data: ProxyWorkerInput): Promise<ProxyProcess> {
     const child = fork(fileURLToPath(new URL('./proxy-worker.ts', import.meta.url)), [JSON.stringify(data)], {
-      execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_PROXY_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROXY_PROF}`] : [])],
+      execArgv: ['--import', 'tsx', '--expose-gc', ...ENGINE_NODE_FLAGS, ...(process.env.BENCH_PROXY_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROXY_PROF}`] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const port = await new Promise<number>((resolve, reject) => {
@@ -561,8 +565,9 @@ export async function run(): Promise<Record<string, unknown>> {
         liveHeapMbPer1000AggregatedSv2Channel: rssAggregated.liveHeap,
         liveHeapMbPer1000Sv2ChannelPerMiner: rssPerMiner.liveHeap,
         // and the part that is V8's young generation, grown for the burst of 1,000 miners connecting: a size V8 picks
-        // for the allocation rate, not for the number of miners (up to 32 MB here), and gives back seconds after the
-        // burst. The rest is the old generation's headroom and native socket state.
+        // for the allocation rate, not for the number of miners (up to 16 MB with ENGINE_NODE_FLAGS), and gives back
+        // seconds after the burst (negative when it gave back more while measured than it had grown). The rest is the
+        // old generation's headroom and native socket state.
         youngGenerationMbPer1000ProxyConnections: rssBare.youngGeneration,
         youngGenerationMbPer1000AggregatedSv2Channel: rssAggregated.youngGeneration,
         youngGenerationMbPer1000Sv2ChannelPerMiner: rssPerMiner.youngGeneration,

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { ensureNative } from './build-native.mjs';
+import { ENGINE_NODE_FLAGS } from './engine-flags.mjs';
 import { ensureUi } from './ui-build.mjs';
 
 function electronBinary() {
@@ -30,7 +31,7 @@ if (binary && hasDisplay) {
   const why = binary ? 'no display to open a window on' : "Electron's desktop binary is not installed; `npm run desktop:install` downloads it (about 100 MB) where GitHub is reachable";
   process.stderr.write(`Axewallet: headless mode (${why}): the same UI runs in your browser.\n`);
   if (!ensureUi()) process.exit(1);
-  const child = spawn(process.execPath, ['bin/axewallet.mjs', 'serve', ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...ENGINE_NODE_FLAGS, 'bin/axewallet.mjs', 'serve', ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] });
   createInterface({ input: child.stdout }).on('line', (line) => {
     try {
       const ready = JSON.parse(line);
