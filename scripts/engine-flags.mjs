@@ -6,9 +6,9 @@
  * Under a fleet's shares V8 grows its young generation to two 16 MB semi-spaces (64-bit), and each young-generation
  * collection then copies what is still alive from a second or two of shares in one pause. With 8 MB semi-spaces the
  * pauses are shorter and more frequent. In the proxy bench at 1,000 miners (2026-12-05, 2 cores), the proxy's p99
- * (median of five rounds) was 6.9-28 ms in five runs with V8's default and 3.6-5.8 ms in two with 8 MB (14.5 in a
- * third that shared the machine with a test run), at the same CPU per submit; at 1 miner its p99 stayed within the
- * 0.3 ms target, which 4 MB semi-spaces missed in one run of two. The young generation's share of the RSS is capped
- * at 16 MB instead of 32.
+ * (median of five rounds) was 6.9-28 ms in five runs with V8's default and 3.6-5.8 ms in four with 8 MB (14.5 in a
+ * fifth that shared the machine with a test run), at the same CPU per submit; at 1 miner its p99 stayed within the
+ * 0.3 ms target in all five, which 4 MB semi-spaces missed in one run of two. The young generation's share of the RSS
+ * is capped at 16 MB instead of 32.
  */
 export const ENGINE_NODE_FLAGS = ['--max-semi-space-size=8'];
