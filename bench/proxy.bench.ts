@@ -178,19 +178,16 @@ async function sequential(port: number, count: number, warmup: number, stretch?:
  *   way. Harder than a fleet makes it; the bench used only this until 2026-12-05.
  * Both keep to the rate by the clock: a late timer sends what came due meanwhile.
  */
-type Arrivals = 'independent' | 'bursts';
-
-const BURST_SIZE = 5;
-
-function nextGapMs(arrivals: Arrivals, perSecond: number): number {
-  return arrivals === 'bursts' ? (BURST_SIZE * 1000) / perSecond : (-Math.log(1 - Math.random()) * 1000) / perSecond;
-}
+const ARRIVALS = {
+  independent: { submitsAtOnce: 1, timerMs: 1, nextGapMs: (perSecond: number) => (-Math.log(1 - Math.random()) * 1000) / perSecond },
+  bursts: { submitsAtOnce: 5, timerMs: 5, nextGapMs: (perSecond: number) => (5 * 1000) / perSecond },
+};
+type Arrivals = keyof typeof ARRIVALS;
 
 /** n miners sharing `perSecond` submits, arriving as `arrivals` says: `warmupMs` not counted, then `ms` measured. */
 async function openLoop(port: number, n: number, perSecond: number, arrivals: Arrivals, warmupMs: number, ms: number, stretch?: Stretch): Promise<number[]> {
   const list = await clients(port, n, `o${n}-`);
-  const perArrival = arrivals === 'bursts' ? BURST_SIZE : 1;
-  const timerMs = arrivals === 'bursts' ? 5 : 1;
+  const { submitsAtOnce, timerMs, nextGapMs } = ARRIVALS[arrivals];
   let next = 0;
   const started = performance.now();
   let due = started;
@@ -202,8 +199,8 @@ async function openLoop(port: number, n: number, perSecond: number, arrivals: Ar
       for (const c of list) c.latencies.length = 0;
     }
     const now = performance.now();
-    for (; due <= now; due += nextGapMs(arrivals, perSecond)) {
-      for (let i = 0; i < perArrival; i++) list[next++ % n]!.submit();
+    for (; due <= now; due += nextGapMs(perSecond)) {
+      for (let i = 0; i < submitsAtOnce; i++) list[next++ % n]!.submit();
     }
     await new Promise((r) => setTimeout(r, timerMs));
   }
