@@ -40,6 +40,21 @@ describe('seed vaults', () => {
     await expect(vault.open(blob)).rejects.toMatchObject({ code: 'unavailable' });
   });
 
+  it('safe storage answering from another process: a refusal that arrives later is a wrong key, not a crash', async () => {
+    const keychain: SafeStorageLike = {
+      isEncryptionAvailable: () => true,
+      encryptString: async (text) => Buffer.from(text, 'utf8').reverse(),
+      decryptString: async (data) => {
+        if (data[0] === 0) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+        return Buffer.from(data).reverse().toString('utf8');
+      },
+    };
+    const vault = safeStorageVault(keychain);
+    const blob = await vault.seal(MNEMONIC);
+    expect(await vault.open(blob)).toBe(MNEMONIC);
+    await expect(vault.open(Buffer.from([0, 1, 2]))).rejects.toMatchObject({ code: 'wrong_passphrase' });
+  });
+
   it('trusts the OS keychain only where it protects the seed: not Linux basic_text or unknown backends', () => {
     const keychain = (available: boolean, backend?: string): SafeStorageLike => ({
       isEncryptionAvailable: () => available,

@@ -13,11 +13,14 @@ export interface SeedVault {
   open(blob: Uint8Array, passphrase?: string): Promise<string>;
 }
 
-/** The part of Electron's safeStorage the vault needs (getSelectedStorageBackend exists on Linux only). */
+/**
+ * The part of Electron's safeStorage the vault needs (getSelectedStorageBackend exists on Linux only). Encryption may
+ * answer later: the desktop app's engine runs in its own process and asks the main process, where safeStorage lives.
+ */
 export interface SafeStorageLike {
   isEncryptionAvailable(): boolean;
-  encryptString(plainText: string): Buffer;
-  decryptString(encrypted: Buffer): string;
+  encryptString(plainText: string): Buffer | Promise<Buffer>;
+  decryptString(encrypted: Buffer): string | Promise<string>;
   getSelectedStorageBackend?(): string;
 }
 
@@ -114,7 +117,7 @@ export function safeStorageVault(safeStorage: SafeStorageLike): SeedVault {
     async open(blob) {
       available();
       try {
-        return safeStorage.decryptString(Buffer.from(blob));
+        return await safeStorage.decryptString(Buffer.from(blob));
       } catch {
         throw new VaultError('wrong_passphrase', 'The operating system keychain could not decrypt the wallet seed.');
       }
