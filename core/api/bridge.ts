@@ -15,6 +15,22 @@ export interface ApiBridge {
 /** What crosses Electron's IPC: plain data only, errors as data (class instances do not survive contextBridge). */
 export type IpcReply = { ok: true; value: unknown } | { ok: false; error: ApiErrorBody['error'] };
 
+/** A call's answer as it crosses a process boundary: the value, or the error as data (anything but an ApiError is internal). */
+export async function replyOf(answer: Promise<unknown>): Promise<IpcReply> {
+  try {
+    return { ok: true, value: await answer };
+  } catch (error) {
+    const apiError = error instanceof ApiError ? error : new ApiError('internal', 'The command failed.');
+    return { ok: false, error: apiError.toBody().error };
+  }
+}
+
+/** The other side of replyOf: the value, or the ApiError it carried, thrown. */
+export function valueOf(reply: IpcReply): unknown {
+  if (reply.ok) return reply.value;
+  throw ApiError.fromBody({ error: reply.error });
+}
+
 /** The object Electron's preload puts on window.axewallet. */
 export interface PreloadApi {
   call(name: string, input: unknown): Promise<IpcReply>;
@@ -24,11 +40,7 @@ export interface PreloadApi {
 export function createIpcBridge(preload: PreloadApi): ApiBridge {
   return {
     transport: 'ipc',
-    async call(name, input) {
-      const reply = await preload.call(name, input);
-      if (reply.ok) return reply.value as never;
-      throw ApiError.fromBody({ error: reply.error });
-    },
+    call: async (name, input) => valueOf(await preload.call(name, input)) as never,
     subscribe: (listener) => preload.subscribe((event) => listener(event as ApiEvent)),
   };
 }
