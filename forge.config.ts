@@ -54,6 +54,8 @@ const config: ForgeConfig = {
     new VitePlugin({
       build: [
         { entry: 'electron/main.ts', config: 'electron/vite.main.config.ts', target: 'main' },
+        // the engine's own process (a utility process started with the engine's V8 flags), built beside main.js
+        { entry: 'electron/engine-process.ts', config: 'electron/vite.main.config.ts', target: 'main' },
         { entry: 'electron/preload.ts', config: 'electron/vite.preload.config.ts', target: 'preload' },
       ],
       renderer: [{ name: 'main_window', config: 'renderer/vite.config.ts' }],

@@ -21,13 +21,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { MiningSnapshot } from '../core/api/mining';
+import { ENGINE_NODE_FLAGS } from '../core/system/engine-flags';
 import type { PoolOptions } from '../devnet/pool/pool';
 import { median, percentile, ratePerSecond, round } from './measure';
 import type { GcStats, ProxyMemory, ProxyWorkerInput } from './proxy-worker';
-
-// the proxy as `npm start` runs it headless
-// @ts-expect-error -- a plain .mjs script without type declarations
-const { ENGINE_NODE_FLAGS } = (await import('../scripts/engine-flags.mjs')) as { ENGINE_NODE_FLAGS: string[] };
 
 /** A bare Stratum V1 client: handshake, then submits with unique nonces (every hash meets the devnet floor). */
 class BenchClient {

@@ -1,6 +1,6 @@
 /**
  * Composition root: configuration in, services wired, nothing else.
- * The same engine runs inside Electron's main process and behind the headless server.
+ * The same engine runs in the desktop app's engine process (electron/engine-process.ts) and behind the headless server.
  */
 import { join } from 'node:path';
 import { AlertCenter, registerAlertsApi, settingsFileAlert, startAlertPipeline, stratumPortAlert } from './alerts';

@@ -14,9 +14,13 @@ const recorded = vi.hoisted(() => ({
   protocolHandlers: [] as string[],
   appHandlers: new Map<string, (...a: any[]) => void>(),
   permissionHandlerSet: false,
+  forks: [] as Array<{ modulePath: string; options: any; exits: number[] }>,
+  quits: 0,
 }));
 
-vi.mock('electron', () => {
+vi.mock('electron', async () => {
+  // the engine process for real, started by Node's fork where Electron's utilityProcess cannot run
+  const { forkEngineWithNode } = await import('./node-engine-child');
   class BrowserWindow {
     webContents = { isDestroyed: () => false, send: () => undefined };
     private readonly record;
@@ -58,7 +62,18 @@ vi.mock('electron', () => {
       requestSingleInstanceLock: () => true,
       whenReady: () => Promise.resolve(),
       on: (event: string, fn: (...a: any[]) => void) => recorded.appHandlers.set(event, fn),
-      quit: () => undefined,
+      quit: () => {
+        recorded.quits += 1;
+      },
+    },
+    utilityProcess: {
+      fork: (modulePath: string, _args: string[], options: any) => {
+        const child = forkEngineWithNode();
+        const record = { modulePath, options, exits: [] as number[] };
+        child.on('exit', (code) => record.exits.push(code));
+        recorded.forks.push(record);
+        return child;
+      },
     },
     BrowserWindow,
     Tray,
@@ -110,7 +125,6 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 describe('desktop shell boot (Electron stubbed)', () => {
   it('opens one hardened window on app://, a tray, the IPC bridge and the app protocol', async () => {
     await import('./main');
-    // the engine (demo network included) starts first: a generous bound, not a speed claim
     await vi.waitFor(() => expect(recorded.windows).toHaveLength(1), { timeout: 30_000 });
     const [window] = recorded.windows;
     expect(window!.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
@@ -122,6 +136,12 @@ describe('desktop shell boot (Electron stubbed)', () => {
     expect(recorded.appHandlers.has('web-contents-created')).toBe(true);
     expect(recorded.trays).toHaveLength(1);
     expect(recorded.trays[0]!.menu.map((item) => item.label).filter(Boolean)).toEqual(['Open Axewallet', 'Quit (stops the proxy)']);
+  });
+
+  it("runs the engine in its own process, started with the engine's V8 flags in the form Electron hands to V8", () => {
+    expect(recorded.forks).toHaveLength(1);
+    expect(recorded.forks[0]!.modulePath).toBe(join(__dirname, 'engine-process.js'));
+    expect(recorded.forks[0]!.options).toMatchObject({ serviceName: 'Axewallet engine', execArgv: ['--js-flags=--max-semi-space-size=8'] });
   });
 
   it.runIf(process.platform === 'linux')('does not trust a basic_text keychain: the wallet asks for a passphrase and never hands the seed to safeStorage', async () => {
@@ -143,5 +163,18 @@ describe('desktop shell boot (Electron stubbed)', () => {
     expect(event.preventDefault).toHaveBeenCalled();
     expect(window!.hidden).toBe(true);
     recorded.appHandlers.get('window-all-closed')!();
+    expect(recorded.forks[0]!.exits).toEqual([]);
+  });
+
+  it('on quit, lets the engine stop first (proxy closed, wallet written), then quits', async () => {
+    const first = { preventDefault: vi.fn() };
+    recorded.appHandlers.get('before-quit')!(first);
+    expect(first.preventDefault).toHaveBeenCalled();
+    await vi.waitFor(() => expect(recorded.quits).toBe(1), { timeout: 30_000 });
+    expect(recorded.forks[0]!.exits).toEqual([0]);
+    // the quit that follows goes through
+    const second = { preventDefault: vi.fn() };
+    recorded.appHandlers.get('before-quit')!(second);
+    expect(second.preventDefault).not.toHaveBeenCalled();
   });
 });

@@ -6,9 +6,11 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
+import { tsImport } from 'tsx/esm/api';
 import { ensureNative } from './build-native.mjs';
-import { ENGINE_NODE_FLAGS } from './engine-flags.mjs';
 import { ensureUi } from './ui-build.mjs';
+
+const { ENGINE_NODE_FLAGS } = await tsImport('../core/system/engine-flags.ts', import.meta.url);
 
 function electronBinary() {
   try {

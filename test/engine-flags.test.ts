@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error -- a plain .mjs script without type declarations
-import { ENGINE_NODE_FLAGS } from '../scripts/engine-flags.mjs';
+import { ENGINE_NODE_FLAGS } from '../core/system/engine-flags';
 
 /** Allocates ~200 MB with a share of it kept alive a while, and prints the largest young generation V8 grew meanwhile (MB). */
 const ALLOCATE = `
