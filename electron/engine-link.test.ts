@@ -91,7 +91,7 @@ describe('the engine in its own process (main process side: EngineLink)', () => 
 
     process.kill(pids[0]!, 'SIGKILL');
     await vi.waitFor(async () => {
-      await expect(link.call('status.get', {})).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/ended unexpectedly/) });
+      await expect(link.call('status.get', {})).rejects.toMatchObject({ code: 'offline', message: expect.stringMatching(/ended unexpectedly/) });
     }, START);
     expect(records.some((r) => r.level === 'error' && /engine stopped: its process ended unexpectedly/.test(r.message))).toBe(true);
 
@@ -145,7 +145,7 @@ describe('the engine in its own process (main process side: EngineLink)', () => 
     link.start();
     await vi.waitFor(() => expect(starts).toHaveLength(2), START);
     await vi.waitFor(async () => {
-      await expect(link.call('status.get', {})).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/could not start: .*(ENOTDIR|EEXIST|not a directory)/) });
+      await expect(link.call('status.get', {})).rejects.toMatchObject({ code: 'offline', message: expect.stringMatching(/could not start: .*(ENOTDIR|EEXIST|not a directory)/) });
     }, START);
     expect(records.filter((r) => r.level === 'error').map((r) => r.message)).toEqual([expect.stringMatching(/starting it again in 0 s$/), expect.stringMatching(/starting it again in 3600 s$/)]);
     await link.stop();

@@ -67,7 +67,7 @@ export class EngineLink {
   }
 
   call(name: string, input: unknown): Promise<unknown> {
-    if (this.state !== 'ready' && this.state !== 'starting') return Promise.reject(this.unavailable());
+    if (this.state !== 'ready' && this.state !== 'starting') return Promise.reject(this.notRunning());
     return new Promise((resolve, reject) => {
       const message: CallMessage = { type: 'call', id: this.nextCallId++, name, input };
       this.calls.set(message.id, { resolve, reject });
@@ -179,7 +179,7 @@ export class EngineLink {
     this.state = stopping ? 'stopped' : 'down';
     this.downReason = stopping ? 'Axewallet is quitting' : this.startFailure ? `it could not start: ${this.startFailure}` : `its process ended unexpectedly (exit code ${code})`;
     this.queued = [];
-    for (const id of [...this.calls.keys()]) this.settle(id, { ok: false, error: this.unavailable().toBody().error });
+    for (const id of [...this.calls.keys()]) this.settle(id, { ok: false, error: this.notRunning().toBody().error });
     if (stopping) {
       this.stopped?.();
       return;
@@ -194,8 +194,9 @@ export class EngineLink {
     this.restartTimer = setTimeout(() => this.start(reason), delay);
   }
 
-  private unavailable(): ApiError {
+  /** The window shows an `offline` error app-wide, as "Cannot reach Axewallet", and clears it at the next answer. */
+  private notRunning(): ApiError {
     if (this.state === 'stopping' || this.state === 'stopped') return new ApiError('unavailable', 'Axewallet is quitting.');
-    return new ApiError('unavailable', `The engine is not running: ${this.downReason}.`, 'It starts again by itself within a minute; the Logs page then says why it stopped.');
+    return new ApiError('offline', `Axewallet's engine is not running: ${this.downReason}.`, 'It starts again by itself within a minute; the Logs page then says why it stopped.');
   }
 }
