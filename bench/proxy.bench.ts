@@ -3,9 +3,9 @@
  * - added latency: the same clients submit through the proxy, through a bare TCP pass-through relay
  *   (the floor any relay in that position pays here) and straight to the pool's Sv1 port (1 miner
  *   sequential; 100 and 1,000 miners sharing 1,000 shares/s, arriving at random moments as a fleet's do, and 1,000
- *   in bursts of five), each after a warm-up that is not counted, the three paths in turn for five rounds and each
- *   figure the median of its rounds, with the proxy's CPU per answered submit and its garbage collection in each of
- *   its rounds;
+ *   in bursts of five), each after a warm-up that is not counted, for five rounds and each figure the median of its
+ *   rounds, with the proxy's CPU per answered submit and its garbage collection in each of its rounds. The 1-miner
+ *   rounds run the three paths in turn; the open loops' paths take turns every 200 ms within each round;
  * - submits/s forwarded to the Sv2 upstream at saturation (vs the pool's Sv1 port direct);
  * - RSS per 1,000 miner connections: the proxy's own process, with one aggregated Sv2 channel and with a channel
  *   per miner.
@@ -181,32 +181,6 @@ const ARRIVALS = {
 };
 type Arrivals = keyof typeof ARRIVALS;
 
-/** n miners sharing `perSecond` submits, arriving as `arrivals` says: `warmupMs` not counted, then `ms` measured. */
-async function openLoop(port: number, n: number, perSecond: number, arrivals: Arrivals, warmupMs: number, ms: number, stretch?: Stretch): Promise<number[]> {
-  const list = await clients(port, n, `o${n}-`);
-  const { submitsAtOnce, timerMs, nextGapMs } = ARRIVALS[arrivals];
-  let next = 0;
-  const started = performance.now();
-  let due = started;
-  let counted = false;
-  while (performance.now() - started < warmupMs + ms) {
-    if (!counted && performance.now() - started >= warmupMs) {
-      counted = true;
-      await stretch?.counting();
-      for (const c of list) c.latencies.length = 0;
-    }
-    const now = performance.now();
-    for (; due <= now; due += nextGapMs(perSecond)) {
-      for (let i = 0; i < submitsAtOnce; i++) list[next++ % n]!.submit();
-    }
-    await new Promise((r) => setTimeout(r, timerMs));
-  }
-  await new Promise((r) => setTimeout(r, 300));
-  await stretch?.counted();
-  for (const c of list) c.close();
-  return list.flatMap((c) => c.latencies);
-}
-
 /** A bare pass-through on its own thread: each miner connection piped to its own pool connection, nothing parsed. */
 class RelayThread {
   private constructor(
@@ -380,29 +354,14 @@ async function withGc<T>(proxy: ProxyProcess, work: () => Promise<T>): Promise<{
   return { result, gc: { collections: after.count - before.count, totalMs: round(after.totalMs - before.totalMs, 1), longestMs: round(after.longestMs, 1) } };
 }
 
+type PathName = 'direct' | 'relay' | 'proxy';
+const PATHS: readonly PathName[] = ['direct', 'relay', 'proxy'];
+
 /**
- * The same load direct, through the bare relay and through the proxy, in turn, LATENCY_ROUNDS times; each path's
- * p50 and p99 are the medians of its rounds (one round's p99 swings 2-10x on a shared machine), and added = path
- * minus direct. The proxy's garbage collection is listed for each of its rounds, counted from the round's start (its
- * miners connecting and the warm-up included): under the 1,000 miners' steady load a collection comes every ~2 s.
+ * Each path's p50 and p99 are the medians of its rounds (one round's p99 swings 2-10x on a shared machine), and added =
+ * path minus direct. The proxy's garbage collection and CPU per answered submit are listed for each of its rounds.
  */
-async function threeWays(measure: (port: number, stretch?: Stretch) => Promise<number[]>, ports: { direct: number; relay: number; proxy: number }, proxyProcess: ProxyProcess) {
-  const rounds = { direct: [] as Percentiles[], relay: [] as Percentiles[], proxy: [] as Percentiles[] };
-  const proxyGcRounds: GcRound[] = [];
-  const proxyCpuUsPerSubmitRounds: number[] = [];
-  for (let i = 0; i < LATENCY_ROUNDS; i++) {
-    rounds.direct.push(summary(await measure(ports.direct)));
-    rounds.relay.push(summary(await measure(ports.relay)));
-    const cpu: ProxyCpu[] = [];
-    const stretch: Stretch = {
-      counting: async () => cpu.push(await proxyProcess.cpu()),
-      counted: async () => cpu.push(await proxyProcess.cpu()),
-    };
-    const proxied = await withGc(proxyProcess, () => measure(ports.proxy, stretch));
-    rounds.proxy.push(summary(proxied.result));
-    proxyGcRounds.push(proxied.gc);
-    proxyCpuUsPerSubmitRounds.push(round((cpu[1]!.cpuUs - cpu[0]!.cpuUs) / Math.max(1, proxied.result.length), 1));
-  }
+function compared(rounds: Record<PathName, Percentiles[]>, proxyGcRounds: GcRound[], proxyCpuUsPerSubmitRounds: number[]) {
   const medians = (list: Percentiles[]) => ({ p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), samples: median(list.map((r) => r.samples)) });
   const direct = medians(rounds.direct);
   const relay = medians(rounds.relay);
@@ -419,6 +378,90 @@ async function threeWays(measure: (port: number, stretch?: Stretch) => Promise<n
     proxyGcRounds,
     proxyCpuUsPerSubmitRounds,
   };
+}
+type Comparison = ReturnType<typeof compared>;
+
+/**
+ * The same load direct, through the bare relay and through the proxy, in turn, LATENCY_ROUNDS times. The proxy's
+ * garbage collection is counted from its round's start (its miner connecting and the warm-up included).
+ */
+async function threeWays(measure: (port: number, stretch?: Stretch) => Promise<number[]>, ports: Record<PathName, number>, proxyProcess: ProxyProcess): Promise<Comparison> {
+  const rounds: Record<PathName, Percentiles[]> = { direct: [], relay: [], proxy: [] };
+  const proxyGcRounds: GcRound[] = [];
+  const proxyCpuUsPerSubmitRounds: number[] = [];
+  for (let i = 0; i < LATENCY_ROUNDS; i++) {
+    rounds.direct.push(summary(await measure(ports.direct)));
+    rounds.relay.push(summary(await measure(ports.relay)));
+    const cpu: ProxyCpu[] = [];
+    const stretch: Stretch = {
+      counting: async () => cpu.push(await proxyProcess.cpu()),
+      counted: async () => cpu.push(await proxyProcess.cpu()),
+    };
+    const proxied = await withGc(proxyProcess, () => measure(ports.proxy, stretch));
+    rounds.proxy.push(summary(proxied.result));
+    proxyGcRounds.push(proxied.gc);
+    proxyCpuUsPerSubmitRounds.push(round((cpu[1]!.cpuUs - cpu[0]!.cpuUs) / Math.max(1, proxied.result.length), 1));
+  }
+  return compared(rounds, proxyGcRounds, proxyCpuUsPerSubmitRounds);
+}
+
+/**
+ * How the open loops take turns: slices of SLICE_MS, each on one path, 15 per path in each of LATENCY_ROUNDS rounds
+ * (3 s a path a round). The order rotates (direct, relay, proxy; relay, proxy, direct; proxy, direct, relay) so that
+ * each path follows each other equally often.
+ */
+const SLICE_MS = 200;
+const SLICES_PER_PATH_PER_ROUND = 15;
+const pathOfSlice = (k: number): PathName => PATHS[(k + Math.floor(k / PATHS.length)) % PATHS.length]!;
+
+/**
+ * n miners on each path, all connected throughout, sharing `perSecond` submits that go to one path at a time, in
+ * slices that take turns. This machine stalls every path now and then for 20-550 ms; measured one path after another
+ * in 3 s rounds, a stall fell on whichever path's round it hit, and the relay's own added p99 ranged from -7.5 to 32 ms
+ * across runs. Taking turns every SLICE_MS, a stall falls on the three paths alike. First `warmupMs` on each path,
+ * not counted. The proxy's CPU per answered submit covers its rounds' whole time, the other paths' slices included
+ * (its idle turns and the pool's new jobs, which it passes to its miners).
+ */
+async function interleaved(ports: Record<PathName, number>, n: number, perSecond: number, arrivals: Arrivals, warmupMs: number, proxyProcess: ProxyProcess): Promise<Comparison> {
+  const miners = { direct: await clients(ports.direct, n, `d${n}-`), relay: await clients(ports.relay, n, `r${n}-`), proxy: await clients(ports.proxy, n, `p${n}-`) };
+  const { submitsAtOnce, timerMs, nextGapMs } = ARRIVALS[arrivals];
+  const sent: Record<PathName, number> = { direct: 0, relay: 0, proxy: 0 };
+  let due = performance.now();
+  const drive = async (path: PathName, ms: number) => {
+    const list = miners[path];
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
+      const now = performance.now();
+      for (; due <= now; due += nextGapMs(perSecond)) {
+        for (let i = 0; i < submitsAtOnce; i++) list[sent[path]++ % n]!.submit();
+      }
+      await new Promise((r) => setTimeout(r, timerMs));
+    }
+  };
+  const take = (path: PathName) => miners[path].flatMap((c) => c.latencies.splice(0));
+
+  for (const path of PATHS) await drive(path, warmupMs);
+  await new Promise((r) => setTimeout(r, 300));
+  for (const path of PATHS) take(path);
+
+  const rounds: Record<PathName, Percentiles[]> = { direct: [], relay: [], proxy: [] };
+  const proxyGcRounds: GcRound[] = [];
+  const proxyCpuUsPerSubmitRounds: number[] = [];
+  for (let r = 0, slice = 0; r < LATENCY_ROUNDS; r++) {
+    const cpuBefore = await proxyProcess.cpu();
+    const { gc } = await withGc(proxyProcess, async () => {
+      for (let k = 0; k < SLICES_PER_PATH_PER_ROUND * PATHS.length; k++) await drive(pathOfSlice(slice++), SLICE_MS);
+      // the last answers of the window, counted with its last round
+      if (r === LATENCY_ROUNDS - 1) await new Promise((done) => setTimeout(done, 300));
+    });
+    const cpuAfter = await proxyProcess.cpu();
+    const samples = { direct: take('direct'), relay: take('relay'), proxy: take('proxy') };
+    for (const path of PATHS) rounds[path].push(summary(samples[path]));
+    proxyGcRounds.push(gc);
+    proxyCpuUsPerSubmitRounds.push(round((cpuAfter.cpuUs - cpuBefore.cpuUs) / Math.max(1, samples.proxy.length), 1));
+  }
+  for (const path of PATHS) for (const c of miners[path]) c.close();
+  return compared(rounds, proxyGcRounds, proxyCpuUsPerSubmitRounds);
 }
 
 const SATURATION_ROUNDS = 3;
@@ -493,7 +536,7 @@ export async function run(): Promise<Record<string, unknown>> {
         ['miners1000InBursts', 1000, 'bursts'],
       ];
       for (const [name, n, arrivals] of openLoops) {
-        latency[name] = { sharesPerSecond: 1000, arrivals, ...(await threeWays((port, stretch) => openLoop(port, n, 1000, arrivals, 1000, 3000, stretch), ports, viaSv1.proxy)) };
+        latency[name] = { sharesPerSecond: 1000, arrivals, sliceMs: SLICE_MS, ...(await interleaved(ports, n, 1000, arrivals, 1000, viaSv1.proxy)) };
         stage(`open loop ${name}`);
       }
     } finally {
@@ -526,8 +569,8 @@ export async function run(): Promise<Record<string, unknown>> {
     const rssPerMiner = await memoryPer1000(perMiner.proxy, 1000, true);
     stage('rss per-miner channels');
 
-    const m1 = latency.miners1 as Awaited<ReturnType<typeof threeWays>>;
-    const m1000 = latency.miners1000 as Awaited<ReturnType<typeof threeWays>>;
+    const m1 = latency.miners1 as Comparison;
+    const m1000 = latency.miners1000 as Comparison;
     return {
       addedLatency: latency,
       saturation: {
