@@ -51,11 +51,15 @@ export interface GcStats {
   longestMs: number;
 }
 const collections: GcStats = { count: 0, totalMs: 0, longestMs: 0 };
+/** Each collection since last asked: when it started (ms since the epoch, comparable across processes) and its pause. */
+export type GcPause = [startMs: number, durationMs: number];
+let pauses: GcPause[] = [];
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
     collections.count++;
     collections.totalMs += entry.duration;
     collections.longestMs = Math.max(collections.longestMs, entry.duration);
+    pauses.push([performance.timeOrigin + entry.startTime, entry.duration]);
   }
 }).observe({ entryTypes: ['gc'] });
 
@@ -77,6 +81,10 @@ process.on('message', (message: string) => {
   if (message === 'gc') {
     send({ ...collections });
     collections.longestMs = 0;
+  }
+  if (message === 'gcPauses') {
+    send({ pauses });
+    pauses = [];
   }
   if (message === 'stop') void proxy.stop().then(() => send({ stopped: true }));
 });

@@ -24,7 +24,7 @@ import type { MiningSnapshot } from '../core/api/mining';
 import { ENGINE_NODE_FLAGS } from '../core/system/engine-flags';
 import type { PoolOptions } from '../devnet/pool/pool';
 import { median, percentile, ratePerSecond, round } from './measure';
-import type { GcStats, ProxyMemory, ProxyWorkerInput } from './proxy-worker';
+import type { GcPause, GcStats, ProxyMemory, ProxyWorkerInput } from './proxy-worker';
 
 /** A bare Stratum V1 client: handshake, then submits with unique nonces (every hash meets the devnet floor). */
 class BenchClient {
@@ -35,8 +35,10 @@ class BenchClient {
   private jobId = '';
   private ntime = '';
   private extranonce2Size = 0;
-  private readonly sentAt = new Map<number, number>();
+  private readonly inFlight = new Map<number, number>();
   readonly latencies: number[] = [];
+  /** when each of `latencies` was sent, in ms since the epoch (comparable with the proxy process's clock) */
+  readonly sentAt: number[] = [];
   answered = 0;
   accepted = 0;
   authorized = false;
@@ -68,7 +70,7 @@ class BenchClient {
       .toString(16)
       .padStart(this.extranonce2Size * 2, '0')
       .slice(-this.extranonce2Size * 2);
-    this.sentAt.set(id, performance.now());
+    this.inFlight.set(id, performance.now());
     this.socket.write(`{"id":${id},"method":"mining.submit","params":["${this.user}","${this.jobId}","${en2}","${this.ntime}","${nonce}","00000000"]}\n`);
   }
 
@@ -97,10 +99,11 @@ class BenchClient {
           this.ready();
         }
       } else if (typeof msg.id === 'number' && msg.id >= 10) {
-        const sent = this.sentAt.get(msg.id);
+        const sent = this.inFlight.get(msg.id);
         if (sent !== undefined) {
-          this.sentAt.delete(msg.id);
+          this.inFlight.delete(msg.id);
           this.latencies.push(performance.now() - sent);
+          this.sentAt.push(performance.timeOrigin + sent);
         }
         this.answered++;
         if (msg.result === true) this.accepted++;
@@ -312,6 +315,11 @@ class ProxyProcess {
     return this.ask('gc');
   }
 
+  /** Each of the proxy's garbage-collection pauses since the last time this was asked. */
+  async gcPauses(): Promise<GcPause[]> {
+    return (await this.ask<{ pauses: GcPause[] }>('gcPauses')).pauses;
+  }
+
   /** RSS of the process, and the live JS heap and the young generation in it, after a full GC. */
   memory(): Promise<ProxyMemory> {
     return this.ask('memory');
@@ -405,6 +413,18 @@ async function threeWays(measure: (port: number, stretch?: Stretch) => Promise<n
   return compared(rounds, proxyGcRounds, proxyCpuUsPerSubmitRounds);
 }
 
+/** Which of a path's submits were in flight during one of the proxy's garbage-collection pauses, among its slowest 1%. */
+function duringGc(samples: { latencies: number[]; sentAt: number[] }, pauses: GcPause[]): { slowest: number; slowestDuringGc: number; p99OutsideGc: number } {
+  const inPause = samples.latencies.map((latency, i) => {
+    const sent = samples.sentAt[i]!;
+    return pauses.some(([start, ms]) => start < sent + latency && start + ms > sent);
+  });
+  const order = samples.latencies.map((_, i) => i).sort((a, b) => samples.latencies[b]! - samples.latencies[a]!);
+  const slowest = order.slice(0, Math.max(1, Math.floor(order.length / 100)));
+  const outside = samples.latencies.filter((_, i) => !inPause[i]);
+  return { slowest: slowest.length, slowestDuringGc: slowest.filter((i) => inPause[i]).length, p99OutsideGc: round(percentile(outside, 99), 3) };
+}
+
 /**
  * How the open loops take turns: slices of SLICE_MS, each on one path, 15 per path in each of LATENCY_ROUNDS rounds
  * (3 s a path a round). The order rotates (direct, relay, proxy; relay, proxy, direct; proxy, direct, relay) so that
@@ -422,7 +442,7 @@ const pathOfSlice = (k: number): PathName => PATHS[(k + Math.floor(k / PATHS.len
  * not counted. The proxy's CPU per answered submit covers its rounds' whole time, the other paths' slices included
  * (its idle turns and the pool's new jobs, which it passes to its miners).
  */
-async function interleaved(ports: Record<PathName, number>, n: number, perSecond: number, arrivals: Arrivals, warmupMs: number, proxyProcess: ProxyProcess): Promise<Comparison> {
+async function interleaved(ports: Record<PathName, number>, n: number, perSecond: number, arrivals: Arrivals, warmupMs: number, proxyProcess: ProxyProcess) {
   const miners = { direct: await clients(ports.direct, n, `d${n}-`), relay: await clients(ports.relay, n, `r${n}-`), proxy: await clients(ports.proxy, n, `p${n}-`) };
   const { submitsAtOnce, timerMs, nextGapMs } = ARRIVALS[arrivals];
   const sent: Record<PathName, number> = { direct: 0, relay: 0, proxy: 0 };
@@ -438,15 +458,18 @@ async function interleaved(ports: Record<PathName, number>, n: number, perSecond
       await new Promise((r) => setTimeout(r, timerMs));
     }
   };
-  const take = (path: PathName) => miners[path].flatMap((c) => c.latencies.splice(0));
+  const take = (path: PathName) => ({ latencies: miners[path].flatMap((c) => c.latencies.splice(0)), sentAt: miners[path].flatMap((c) => c.sentAt.splice(0)) });
 
   for (const path of PATHS) await drive(path, warmupMs);
   await new Promise((r) => setTimeout(r, 300));
   for (const path of PATHS) take(path);
+  await proxyProcess.gcPauses();
 
   const rounds: Record<PathName, Percentiles[]> = { direct: [], relay: [], proxy: [] };
   const proxyGcRounds: GcRound[] = [];
   const proxyCpuUsPerSubmitRounds: number[] = [];
+  const slowestDuringGcRounds: string[] = [];
+  const p99OutsideGcRounds: number[] = [];
   for (let r = 0, slice = 0; r < LATENCY_ROUNDS; r++) {
     const cpuBefore = await proxyProcess.cpu();
     const { gc } = await withGc(proxyProcess, async () => {
@@ -456,12 +479,22 @@ async function interleaved(ports: Record<PathName, number>, n: number, perSecond
     });
     const cpuAfter = await proxyProcess.cpu();
     const samples = { direct: take('direct'), relay: take('relay'), proxy: take('proxy') };
-    for (const path of PATHS) rounds[path].push(summary(samples[path]));
+    for (const path of PATHS) rounds[path].push(summary(samples[path].latencies));
     proxyGcRounds.push(gc);
-    proxyCpuUsPerSubmitRounds.push(round((cpuAfter.cpuUs - cpuBefore.cpuUs) / Math.max(1, samples.proxy.length), 1));
+    proxyCpuUsPerSubmitRounds.push(round((cpuAfter.cpuUs - cpuBefore.cpuUs) / Math.max(1, samples.proxy.latencies.length), 1));
+    const byGc = duringGc(samples.proxy, await proxyProcess.gcPauses());
+    slowestDuringGcRounds.push(`${byGc.slowestDuringGc}/${byGc.slowest}`);
+    p99OutsideGcRounds.push(byGc.p99OutsideGc);
   }
   for (const path of PATHS) for (const c of miners[path]) c.close();
-  return compared(rounds, proxyGcRounds, proxyCpuUsPerSubmitRounds);
+  return {
+    ...compared(rounds, proxyGcRounds, proxyCpuUsPerSubmitRounds),
+    // how much of the proxy's tail its own garbage collection makes: of its slowest 1% a round, how many were in
+    // flight during one of its pauses, and its p99 over the submits that were not (median of rounds)
+    proxySlowestDuringItsGcRounds: slowestDuringGcRounds,
+    proxyP99OutsideItsGcMs: median(p99OutsideGcRounds),
+    proxyP99OutsideItsGcRoundsMs: p99OutsideGcRounds,
+  };
 }
 
 const SATURATION_ROUNDS = 3;
