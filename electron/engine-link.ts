@@ -142,6 +142,7 @@ export class EngineLink {
         return;
       case 'failed':
         this.startFailure = message.message;
+        child.kill();
         return;
       case 'reply':
         this.settle(message.id, message.reply);
@@ -157,8 +158,6 @@ export class EngineLink {
         return;
       case 'keychain':
         void this.answerKeychain(message).then((answer) => child.postMessage(answer));
-        return;
-      case 'stopped':
         return;
     }
   }

@@ -22,9 +22,4 @@ export type ToEngine =
 export type KeychainRequest = { op: 'encrypt'; text: string } | { op: 'decrypt'; data: Uint8Array };
 
 export type FromEngine =
-  | { type: 'ready' }
-  | { type: 'failed'; message: string }
-  | { type: 'reply'; id: number; reply: IpcReply }
-  | { type: 'event'; event: unknown }
-  | ({ type: 'keychain'; id: number } & KeychainRequest)
-  | { type: 'stopped' };
+  { type: 'ready' } | { type: 'failed'; message: string } | { type: 'reply'; id: number; reply: IpcReply } | { type: 'event'; event: unknown } | ({ type: 'keychain'; id: number } & KeychainRequest);

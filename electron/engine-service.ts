@@ -48,8 +48,8 @@ export function serveEngine(link: ParentLink, opts: EngineServiceOptions): void 
     try {
       engine = await opts.start(remoteKeychain(message.keychain, ask));
     } catch (error) {
+      // the main process ends this process once it has read why: exiting here could lose the message
       link.post({ type: 'failed', message: (error as Error)?.message ?? String(error) });
-      opts.exit(1);
       return;
     }
     if (message.restartedAfter) engine.logger.warn(`The engine was restarted: ${message.restartedAfter}`);
@@ -63,7 +63,6 @@ export function serveEngine(link: ParentLink, opts: EngineServiceOptions): void 
       await starting;
       await engine?.stop();
     } finally {
-      link.post({ type: 'stopped' });
       opts.exit(0);
     }
   };
@@ -75,8 +74,8 @@ export function serveEngine(link: ParentLink, opts: EngineServiceOptions): void 
         return;
       case 'call':
         if (!engine) {
-          const starting = new ApiError('unavailable', 'The engine is still starting.', 'Try again in a moment.');
-          link.post({ type: 'reply', id: message.id, reply: { ok: false, error: starting.toBody().error } });
+          const notYet = new ApiError('unavailable', 'The engine is still starting.', 'Try again in a moment.');
+          link.post({ type: 'reply', id: message.id, reply: { ok: false, error: notYet.toBody().error } });
           return;
         }
         void replyOf(engine.host.call(message.name, message.input)).then((reply) => link.post({ type: 'reply', id: message.id, reply }));
