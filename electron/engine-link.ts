@@ -31,7 +31,8 @@ export interface EngineLinkOptions {
   stopTimeoutMs?: number;
 }
 
-type State = 'starting' | 'ready' | 'down' | 'stopping' | 'stopped';
+/** `quitting` from the stop on, whether the process has ended yet or not: it is not started again either way */
+type State = 'starting' | 'ready' | 'down' | 'quitting';
 type CallMessage = Extract<ToEngine, { type: 'call' }>;
 
 function keychainState(keychain: SafeStorageLike): KeychainState {
@@ -89,10 +90,9 @@ export class EngineLink {
     if (this.stopping) return this.stopping;
     clearTimeout(this.restartTimer);
     const child = this.child;
-    this.state = 'stopping';
+    this.state = 'quitting';
     this.stopping = new Promise<void>((resolve) => {
       if (!child) {
-        this.state = 'stopped';
         resolve();
         return;
       }
@@ -133,7 +133,7 @@ export class EngineLink {
     switch (message.type) {
       case 'ready':
         // a stop asked for meanwhile stands: the engine stops right after starting
-        if (this.state === 'stopping') return;
+        if (this.state === 'quitting') return;
         this.state = 'ready';
         this.readySince = Date.now();
         for (const queued of this.queued.splice(0)) this.send(queued);
@@ -174,12 +174,14 @@ export class EngineLink {
   private onExit(child: EngineChild, code: number): void {
     if (child !== this.child) return;
     this.child = undefined;
-    const stopping = this.state === 'stopping';
-    this.state = stopping ? 'stopped' : 'down';
-    this.downReason = stopping ? 'Axewallet is quitting' : this.startFailure ? `it could not start: ${this.startFailure}` : `its process ended unexpectedly (exit code ${code})`;
+    const quitting = this.state === 'quitting';
+    if (!quitting) {
+      this.state = 'down';
+      this.downReason = this.startFailure ? `it could not start: ${this.startFailure}` : `its process ended unexpectedly (exit code ${code})`;
+    }
     this.queued = [];
     for (const id of [...this.calls.keys()]) this.settle(id, { ok: false, error: this.notRunning().toBody().error });
-    if (stopping) {
+    if (quitting) {
       this.stopped?.();
       return;
     }
@@ -195,7 +197,7 @@ export class EngineLink {
 
   /** The window shows an `offline` error app-wide, as "Cannot reach Axewallet", and clears it at the next answer. */
   private notRunning(): ApiError {
-    if (this.state === 'stopping' || this.state === 'stopped') return new ApiError('unavailable', 'Axewallet is quitting.');
+    if (this.state === 'quitting') return new ApiError('unavailable', 'Axewallet is quitting.');
     return new ApiError('offline', `Axewallet's engine is not running: ${this.downReason}.`, 'It starts again by itself within a minute; the Logs page then says why it stopped.');
   }
 }

@@ -10,8 +10,6 @@ import { tsImport } from 'tsx/esm/api';
 import { ensureNative } from './build-native.mjs';
 import { ensureUi } from './ui-build.mjs';
 
-const { ENGINE_NODE_FLAGS } = await tsImport('../core/system/engine-flags.ts', import.meta.url);
-
 function electronBinary() {
   try {
     const path = createRequire(import.meta.url)('electron');
@@ -33,6 +31,7 @@ if (binary && hasDisplay) {
   const why = binary ? 'no display to open a window on' : "Electron's desktop binary is not installed; `npm run desktop:install` downloads it (about 100 MB) where GitHub is reachable";
   process.stderr.write(`Axewallet: headless mode (${why}): the same UI runs in your browser.\n`);
   if (!ensureUi()) process.exit(1);
+  const { ENGINE_NODE_FLAGS } = await tsImport('../core/system/engine-flags.ts', import.meta.url);
   const child = spawn(process.execPath, [...ENGINE_NODE_FLAGS, 'bin/axewallet.mjs', 'serve', ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] });
   createInterface({ input: child.stdout }).on('line', (line) => {
     try {

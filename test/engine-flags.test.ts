@@ -20,7 +20,7 @@ function largestYoungGenerationMb(flags: string[]): number {
 
 describe('the engine process flags', () => {
   it("cap V8's young generation at 8 MB semi-spaces, where V8 alone grows it to 16 MB ones under the same allocation", () => {
-    const flags = ENGINE_NODE_FLAGS as string[];
+    const flags = [...ENGINE_NODE_FLAGS];
     expect(flags).toContain('--max-semi-space-size=8');
     // new_space holds two semi-spaces
     expect(largestYoungGenerationMb(flags)).toBeLessThanOrEqual(2 * 8 + 1);
