@@ -8,7 +8,6 @@
 import { hashMeetsTarget, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
 import type { Sv1Job } from '../../lib/protocol/sv1/job';
 import { SentHashes } from './sent-hashes';
-import type { ShareHasher } from './share-hasher';
 import type { ChannelJob, UpstreamChannel } from './upstream';
 
 const KEPT_JOBS = 16;
@@ -23,9 +22,6 @@ export interface SentJob {
   difficulty: number;
   /** the target `difficulty` stands for, for the exact comparison at the line (made when first needed) */
   target?: bigint;
-  sv1: Sv1Job;
-  /** prepared on the first submit for the job */
-  hasher?: ShareHasher;
 }
 
 /**
@@ -72,7 +68,7 @@ export class JobBook {
       ntime: this.ntimeFor(job),
       cleanJobs: clean,
     };
-    this.jobs.set(sv1.jobId, { job, channel, pad, difficulty, sv1 });
+    this.jobs.set(sv1.jobId, { job, channel, pad, difficulty });
     if (this.jobs.size > KEPT_JOBS) this.jobs.delete(this.jobs.keys().next().value!);
     return sv1;
   }

@@ -99,6 +99,8 @@ export class MinerSession implements LineHandler {
 
   private readonly conn: Sv1Connection;
   private readonly jobs = new JobBook();
+  /** made on the first submit: a miner that never submits holds none */
+  private hasher: ShareHasher | undefined;
   private readonly guard: SubmitGuard;
   private lastNotifyAt = 0;
   private pinged = false;
@@ -419,8 +421,8 @@ export class MinerSession implements LineHandler {
     const bits = (versionBits as string | undefined) ?? '00000000';
     const { channel, job, pad, difficulty } = sent;
     if (channel !== this.channel) return this.reject(id, SV1_ERRORS.jobNotFound, 'Job not found');
-    sent.hasher ??= new ShareHasher(sent.sv1, this.extranonce1);
-    const hash = sent.hasher.hash(extranonce2, ntime, nonce, bits);
+    this.hasher ??= new ShareHasher();
+    const hash = this.hasher.hash(job, pad + this.extranonce1, extranonce2, ntime, nonce, bits);
     const local: LocalShare = { jobId, upstreamJobId: job.jobId, headerHash: hash.toString('hex'), difficulty, shareDifficulty: hashDifficulty(hash) };
     // below the miner's own target, or sent before: judged here, in the standard words, never sent under the user's name
     if (!meetsTarget(hash, local.shareDifficulty, sent)) return this.rejectHere(id, local, LOW_DIFFICULTY, 'low-difficulty', 'Low difficulty share');

@@ -16,23 +16,47 @@ const job: Sv1Job = {
   cleanJobs: true,
 };
 
+// the same job as the proxy holds it: everything before the extranonce, everything after
+const hashable = { ...job, coinbasePrefix: job.coinbase1, coinbaseSuffix: job.coinbase2 };
+
+function expectedHash(of: Sv1Job, extranonce1: string, extranonce2: string, nonce: string, versionBits: string): string {
+  return bytesToHex(sha256d(headerForSubmission(of, { extranonce1, extranonce2, ntime: '64495523', nonce, versionBits })));
+}
+
 describe('ShareHasher', () => {
   it('hashes exactly the header ESP-Miner builds, for many submissions of one job, extranonce2 repeating and changing', () => {
-    const hasher = new ShareHasher(job, 'e8f2a1b4');
+    const hasher = new ShareHasher();
     for (let i = 0; i < 60; i++) {
       // runs of one extranonce2 (the merkle root is reused), then a new one, and back to an old one
       const extranonce2 = (i < 50 ? Math.floor(i / 3) : i % 3).toString(16).padStart(8, '0');
       const nonce = ((i * 2654435761) >>> 0).toString(16).padStart(8, '0');
       const versionBits = i % 2 ? '00a4e000' : '00000000';
-      const expected = sha256d(headerForSubmission(job, { extranonce1: 'e8f2a1b4', extranonce2, ntime: '64495523', nonce, versionBits }));
-      expect(bytesToHex(hasher.hash(extranonce2, '64495523', nonce, versionBits))).toBe(bytesToHex(expected));
+      expect(bytesToHex(hasher.hash(hashable, 'e8f2a1b4', extranonce2, '64495523', nonce, versionBits))).toBe(expectedHash(job, 'e8f2a1b4', extranonce2, nonce, versionBits));
+    }
+  });
+
+  it('keeps miners and jobs apart: one job shared by miners with their own extranonce1, a miner moving between jobs or given a new extranonce1', () => {
+    const miners = [new ShareHasher(), new ShareHasher()];
+    const extranonce1s = ['e8f2a1b4', '0000a1b5'];
+    const other: Sv1Job = { ...job, prevHash: job.prevHash.replace('ef4b', '1234'), merkleBranches: [...job.merkleBranches, job.merkleBranches[0]!.replace('ae', '01')] };
+    const jobs = [
+      [job, hashable],
+      [other, { ...other, coinbasePrefix: other.coinbase1, coinbaseSuffix: other.coinbase2 }],
+    ] as const;
+    for (let i = 0; i < 24; i++) {
+      const m = i % 2;
+      const [sv1, held] = jobs[Math.floor(i / 4) % 2]!;
+      // the same extranonce2 on both miners and both jobs: only the job and the miner's extranonce1 tell them apart
+      const nonce = i.toString(16).padStart(8, '0');
+      const extranonce1 = m === 0 && i >= 18 ? 'ffff0000' : extranonce1s[m]!;
+      expect(bytesToHex(miners[m]!.hash(held, extranonce1, '00000001', '64495523', nonce, '00000000'))).toBe(expectedHash(sv1, extranonce1, '00000001', nonce, '00000000'));
     }
   });
 
   it('rates a hash like the exact bigint formula', () => {
-    const hasher = new ShareHasher({ ...job, merkleBranches: [] }, '00');
+    const hasher = new ShareHasher();
     for (let i = 0; i < 20; i++) {
-      const hash = hasher.hash('00000000', '64495522', i.toString(16).padStart(8, '0'), '00000000');
+      const hash = hasher.hash({ ...hashable, merkleBranches: [] }, '00', '00000000', '64495522', i.toString(16).padStart(8, '0'), '00000000');
       expect(hashDifficulty(hash) / exactHashDifficulty(hash)).toBeCloseTo(1, 12);
     }
   });

@@ -1,17 +1,63 @@
 /**
- * The header hash of every submit, fast: the proxy hashes each share it forwards (the ledger and the
- * wallet key shares by it), so the per-share cost matters at thousands of shares per second. Everything
- * fixed for a miner's job (coinbase up to extranonce2, the merkle branches, the header fields) is
- * prepared once; the coinbase hash resumes from a SHA-256 midstate, and the merkle root is kept for the
- * last extranonce2 (a miner rolls nonce, ntime and version bits through many shares before it changes
- * extranonce2; ESP-Miner changes it only when a job's nonce x version space runs out); the header's own hash is
- * made into a buffer kept for it. Same bytes as protocol/sv1/job.ts headerForSubmission (checked in
- * share-hasher.test.ts).
+ * The header hash of every submit, fast and small: the proxy hashes each share it forwards (the ledger and the
+ * wallet key shares by it), so the per-share cost matters at thousands of shares per second, and it holds a job's
+ * hashing state for every miner it serves. Everything fixed for a job (the coinbase around the extranonce, the merkle
+ * branches, the header fields) is decoded once per job and shared by every miner the job reaches (an aggregated
+ * channel hands one job to all of them); a miner keeps only the merkle root of its last extranonce2 (a miner rolls
+ * nonce, ntime and version bits through many shares before it changes extranonce2). Decoded per miner and job (a
+ * coinbase midstate, thirteen buffers, two hashes) it took 2.7 KB per miner more (heap snapshots of 1,000 miners on
+ * one aggregated channel, idle and then mining, 2026-12-06: 5.3 MB more mining, 2.6 MB with this), made anew by every
+ * miner on every job. Same bytes as protocol/sv1/job.ts headerForSubmission (checked in share-hasher.test.ts).
  */
-import { createHash, type Hash, hash as oneShot } from 'node:crypto';
+import { hash as oneShot } from 'node:crypto';
 import { headerHash } from '../../lib/protocol/bitcoin/header-hash';
 import { DIFF1_TARGET } from '../../lib/protocol/bitcoin/work';
-import type { Sv1Job } from '../../lib/protocol/sv1/job';
+
+/** What a share's header hash takes from its job (a ChannelJob is one). */
+export interface HashableJob {
+  /** Stratum V1 order: every 4-byte word of the internal-order hash byte-swapped */
+  prevHash: string;
+  /** hex: coinbase bytes before the variable extranonce */
+  coinbasePrefix: string;
+  /** hex: coinbase bytes after the variable extranonce */
+  coinbaseSuffix: string;
+  merkleBranches: string[];
+  version: string;
+  nbits: string;
+}
+
+/** A job decoded for hashing. */
+interface PreparedJob {
+  prefix: Buffer;
+  suffix: Buffer;
+  /** the merkle branches, 32 bytes each, end to end */
+  branches: Buffer;
+  /** the header with the previous block hash and nbits in place */
+  header: Buffer;
+  version: number;
+}
+
+const prepared = new WeakMap<HashableJob, PreparedJob>();
+
+function prepare(job: HashableJob): PreparedJob {
+  const header = Buffer.alloc(80);
+  const prev = Buffer.from(job.prevHash, 'hex');
+  for (let i = 0; i < 32; i += 4) {
+    // Stratum V1 sends each 4-byte word of the prevhash byte-swapped
+    header[4 + i] = prev[i + 3]!;
+    header[5 + i] = prev[i + 2]!;
+    header[6 + i] = prev[i + 1]!;
+    header[7 + i] = prev[i]!;
+  }
+  header.writeUInt32LE(Number.parseInt(job.nbits, 16) >>> 0, 72);
+  return {
+    prefix: Buffer.from(job.coinbasePrefix, 'hex'),
+    suffix: Buffer.from(job.coinbaseSuffix, 'hex'),
+    branches: Buffer.from(job.merkleBranches.join(''), 'hex'),
+    header,
+    version: Number.parseInt(job.version, 16),
+  };
+}
 
 function sha256(data: Uint8Array): Buffer {
   return oneShot('sha256', data, 'buffer');
@@ -21,56 +67,60 @@ function sha256d(data: Uint8Array): Buffer {
   return sha256(sha256(data));
 }
 
+// One thread hashes at a time: the coinbase, a merkle pair, the header and its hash are built in buffers reused
+// across calls and across miners.
+let coinbase = Buffer.alloc(512);
+const pair = Buffer.alloc(64);
+const header = Buffer.alloc(80);
+const digest = Buffer.alloc(32);
+
+/** The merkle root of the job's coinbase with `head` and `extranonce2` (hex) between its prefix and suffix. */
+function merkleRoot(job: PreparedJob, head: string, extranonce2: string, into: Buffer): void {
+  const length = job.prefix.length + (head.length + extranonce2.length) / 2 + job.suffix.length;
+  if (length > coinbase.length) coinbase = Buffer.alloc(length);
+  let at = job.prefix.copy(coinbase, 0);
+  at += coinbase.write(head, at, 'hex');
+  at += coinbase.write(extranonce2, at, 'hex');
+  at += job.suffix.copy(coinbase, at);
+  let node = sha256d(coinbase.subarray(0, at));
+  for (let offset = 0; offset < job.branches.length; offset += 32) {
+    node.copy(pair, 0);
+    job.branches.copy(pair, 32, offset, offset + 32);
+    node = sha256d(pair);
+  }
+  node.copy(into);
+}
+
 const DIFF1 = Number(DIFF1_TARGET);
 
+/** One miner's share hashing: the merkle root of its last job and extranonce2. */
 export class ShareHasher {
-  private readonly coinbaseHead: Hash;
-  private readonly coinbaseTail: Buffer;
-  private readonly branches: Buffer[];
-  private readonly header = Buffer.alloc(80);
-  private readonly jobVersion: number;
-  private rootFor: string | undefined;
-  private readonly root = Buffer.alloc(32);
-  private readonly digest = Buffer.alloc(32);
+  private rootJob: HashableJob | undefined;
+  private rootHead = '';
+  private rootExtranonce2 = '';
+  private readonly root = Buffer.allocUnsafe(32);
 
-  /** `extranonce1` is the miner's; `job.coinbase1` already carries everything before it. */
-  constructor(job: Sv1Job, extranonce1: string) {
-    this.coinbaseHead = createHash('sha256').update(Buffer.from(job.coinbase1 + extranonce1, 'hex'));
-    this.coinbaseTail = Buffer.from(job.coinbase2, 'hex');
-    this.branches = job.merkleBranches.map((b) => Buffer.from(b, 'hex'));
-    this.jobVersion = Number.parseInt(job.version, 16);
-    const prev = Buffer.from(job.prevHash, 'hex');
-    for (let i = 0; i < 32; i += 4) {
-      // Stratum V1 sends each 4-byte word of the prevhash byte-swapped
-      this.header[4 + i] = prev[i + 3]!;
-      this.header[5 + i] = prev[i + 2]!;
-      this.header[6 + i] = prev[i + 1]!;
-      this.header[7 + i] = prev[i]!;
+  /**
+   * Raw sha256d(header) for a submission, valid until the next call of any hasher; `head` is the hex between the
+   * job's coinbase prefix and the extranonce2 (padding and the miner's extranonce1). Hex inputs are validated by the
+   * caller.
+   */
+  hash(job: HashableJob, head: string, extranonce2: string, ntime: string, nonce: string, versionBits: string): Buffer {
+    let parts = prepared.get(job);
+    if (!parts) prepared.set(job, (parts = prepare(job)));
+    if (job !== this.rootJob || head !== this.rootHead || extranonce2 !== this.rootExtranonce2) {
+      merkleRoot(parts, head, extranonce2, this.root);
+      this.rootJob = job;
+      this.rootHead = head;
+      this.rootExtranonce2 = extranonce2;
     }
-    this.header.writeUInt32LE(Number.parseInt(job.nbits, 16) >>> 0, 72);
-  }
-
-  /** Raw sha256d(header) for a submission, valid until the next call; hex inputs are validated by the caller. */
-  hash(extranonce2: string, ntime: string, nonce: string, versionBits: string): Buffer {
-    if (extranonce2 !== this.rootFor) {
-      const coinbase = this.coinbaseHead.copy().update(Buffer.from(extranonce2, 'hex')).update(this.coinbaseTail).digest();
-      let node = sha256(coinbase);
-      const pair = Buffer.allocUnsafe(64);
-      for (const branch of this.branches) {
-        node.copy(pair, 0);
-        branch.copy(pair, 32);
-        node = sha256d(pair);
-      }
-      node.copy(this.root);
-      this.rootFor = extranonce2;
-    }
-    const header = this.header;
-    header.writeUInt32LE((this.jobVersion ^ Number.parseInt(versionBits, 16)) >>> 0, 0);
+    parts.header.copy(header);
+    header.writeUInt32LE((parts.version ^ Number.parseInt(versionBits, 16)) >>> 0, 0);
     this.root.copy(header, 36);
     header.writeUInt32LE(Number.parseInt(ntime, 16) >>> 0, 68);
     header.writeUInt32LE(Number.parseInt(nonce, 16) >>> 0, 76);
-    headerHash(header, this.digest);
-    return this.digest;
+    headerHash(header, digest);
+    return digest;
   }
 }
 
