@@ -12,19 +12,10 @@
 import { hash as oneShot } from 'node:crypto';
 import { headerHash } from '../../lib/protocol/bitcoin/header-hash';
 import { DIFF1_TARGET } from '../../lib/protocol/bitcoin/work';
+import type { ChannelJob } from './upstream';
 
-/** What a share's header hash takes from its job (a ChannelJob is one). */
-export interface HashableJob {
-  /** Stratum V1 order: every 4-byte word of the internal-order hash byte-swapped */
-  prevHash: string;
-  /** hex: coinbase bytes before the variable extranonce */
-  coinbasePrefix: string;
-  /** hex: coinbase bytes after the variable extranonce */
-  coinbaseSuffix: string;
-  merkleBranches: string[];
-  version: string;
-  nbits: string;
-}
+/** What a share's header hash takes from its job. */
+export type HashableJob = Pick<ChannelJob, 'prevHash' | 'coinbasePrefix' | 'coinbaseSuffix' | 'merkleBranches' | 'version' | 'nbits'>;
 
 /** A job decoded for hashing. */
 interface PreparedJob {
