@@ -11,6 +11,7 @@ import { ShareLedger, UPSTREAM_LOST } from './ledger';
 import type { ShareRecord } from './share-record';
 import type { RetentionPolicy } from './ledger-history';
 import type { LocalShare, MinerSession } from './miner-session';
+import { IdTable } from './id-table';
 import { isoTime } from './iso-time';
 import { LOST_VERDICT, type Verdict } from './upstream';
 
@@ -55,16 +56,15 @@ interface Awaiting {
 
 export class ShareAccounting extends EventEmitter<AccountingEvents> {
   readonly ledger: ShareLedger;
-  /** the newest shares by id, oldest first; a verdict moves its share to the end */
-  private readonly recent = new Map<number, ShareEvent>();
-  /** forwarded shares without a verdict, by id; and the first of them per header hash */
-  private readonly awaiting = new Map<number, Awaiting>();
-  private readonly awaitingByHash = new Map<string, number>();
+  /** the newest share events, oldest first, one per share: a verdict moves its share to the end */
+  private readonly recent: ShareEvent[] = [];
+  /** forwarded shares without a verdict, by id */
+  private readonly awaiting = new IdTable<Awaiting>();
 
   constructor(ledgerPath: string, onWriteError: (message: string) => void, retention?: Partial<RetentionPolicy>) {
     super();
     this.ledger = new ShareLedger(ledgerPath, onWriteError, retention);
-    for (const share of this.ledger.recent(RECENT_SHARES).reverse()) this.recent.set(share.id, toEvent(share));
+    for (const share of this.ledger.recent(RECENT_SHARES).reverse()) this.recent.push(toEvent(share));
   }
 
   /** A share forwarded to `upstream` (awaiting, `settle` reaches it), or judged here (`verdict`). */
@@ -75,19 +75,14 @@ export class ShareAccounting extends EventEmitter<AccountingEvents> {
       { at, minerId: session.id, worker: session.worker, upstream, jobId: share.upstreamJobId, headerHash: share.headerHash, difficulty: share.difficulty, shareDifficulty: share.shareDifficulty },
       judged,
     );
-    if (!judged && settle) {
-      this.awaiting.set(id, { headerHash: share.headerHash, upstream, settle });
-      if (!this.awaitingByHash.has(share.headerHash)) this.awaitingByHash.set(share.headerHash, id);
-    }
+    if (!judged && settle) this.awaiting.set(id, { headerHash: share.headerHash, upstream, settle });
     this.publish(this.eventOf(session, share, id, at, upstream, judged?.verdict ?? 'awaiting', judged?.reason ?? null, null));
     return id;
   }
 
   /** The verdict of a forwarded share (the upstream's, or lost with its channel). */
   settle(session: MinerSession, share: LocalShare, shareId: number, verdict: Verdict, latencyMs: number | null): void {
-    const awaiting = this.awaiting.get(shareId);
-    this.awaiting.delete(shareId);
-    if (this.awaitingByHash.get(share.headerHash) === shareId) this.awaitingByHash.delete(share.headerHash);
+    const awaiting = this.awaiting.delete(shareId);
     const reason = verdict.accepted ? null : verdict.reason;
     this.ledger.settle(shareId, verdict.accepted ? 'accepted' : 'rejected', reason, latencyMs);
     this.publish(this.eventOf(session, share, shareId, Date.now(), awaiting?.upstream ?? '', verdict.accepted ? 'accepted' : 'rejected', reason, latencyMs));
@@ -106,9 +101,10 @@ export class ShareAccounting extends EventEmitter<AccountingEvents> {
    */
   acceptedByQuote(headerHash: string): ShareEvent | undefined {
     const hex = headerHash.toLowerCase();
-    const waiting = this.awaitingByHash.get(hex);
+    // the first share awaiting with this hash (a quote comes for each accepted share: the few in flight are searched)
+    const waiting = this.awaiting.ids().find((id) => this.awaiting.get(id)!.headerHash === hex);
     if (waiting !== undefined) {
-      this.awaiting.get(waiting)?.settle({ accepted: true });
+      this.awaiting.get(waiting)!.settle({ accepted: true });
       const settled = this.ledger.get(waiting);
       return settled && toEvent(settled);
     }
@@ -119,7 +115,7 @@ export class ShareAccounting extends EventEmitter<AccountingEvents> {
   }
 
   recentShares(): ShareEvent[] {
-    return [...this.recent.values()];
+    return [...this.recent];
   }
 
   shares(limit: number): ShareEvent[] {
@@ -170,9 +166,13 @@ export class ShareAccounting extends EventEmitter<AccountingEvents> {
   }
 
   private publish(event: ShareEvent): void {
-    this.recent.delete(event.shareId);
-    this.recent.set(event.shareId, event);
-    if (this.recent.size > RECENT_SHARES) this.recent.delete(this.recent.keys().next().value!);
+    // an array, not a Map keyed by share: see IdTable for what a Map churned at a share's pace costs
+    const recent = this.recent;
+    let at = recent.length - 1;
+    while (at >= 0 && recent[at]!.shareId !== event.shareId) at--;
+    if (at >= 0) recent.splice(at, 1);
+    recent.push(event);
+    if (recent.length > RECENT_SHARES) recent.shift();
     this.emit('share', event);
   }
 }

@@ -334,4 +334,19 @@ describe('Sv2Channel verdicts', () => {
     expect(verdicts).toEqual([LOST_VERDICT, ACCEPTED, ACCEPTED]);
     expect(c.owedSince()).toBeUndefined();
   });
+
+  it('settles shares across the wrap of sequence numbers at 2^32: a Success up to 1 covers 2^32-2 to 1, not 2', () => {
+    const verdicts: Verdict[] = [];
+    const sent: number[] = [];
+    const c = channel((m) => m.type === 'SubmitSharesExtended' && sent.push(m.sequenceNumber));
+    // a channel that has sent 2^32-2 shares (four billion: fifty days of a thousand a second)
+    (c as unknown as { sequence: number }).sequence = 2 ** 32 - 2;
+    for (let i = 0; i < 5; i++) c.submit(share('42', verdicts));
+    expect(sent).toEqual([2 ** 32 - 2, 2 ** 32 - 1, 0, 1, 2]);
+    c.handle({ type: 'SubmitSharesSuccess', channelId: 7, lastSequenceNumber: 1, newSubmitsAcceptedCount: 4, newSharesSum: 4n });
+    expect(verdicts).toEqual([ACCEPTED, ACCEPTED, ACCEPTED, ACCEPTED]);
+    c.handle({ type: 'SubmitSharesError', channelId: 7, sequenceNumber: 2, errorCode: 'invalid-job-id' });
+    expect(verdicts.at(-1)).toMatchObject({ accepted: false, reason: 'invalid-job-id' });
+    expect(c.owedSince()).toBeUndefined();
+  });
 });

@@ -10,6 +10,7 @@
  */
 import { bigIntToLeBytes, bytesToHex, difficultyFromTarget, hexToBytes, leBytesToBigInt, swapWords32, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
 import type { Sv2AnyMessage, Sv2Message, Sv2MessageOf } from '../../lib/protocol/sv2/messages';
+import { IdTable } from './id-table';
 import { ACCEPTED, type ChannelJob, type ChannelShare, clampDifficulty, LOST_VERDICT, type RejectKind, type ShareAnswer, UpstreamChannel, type Verdict } from './upstream';
 
 type JobMessage = Sv2MessageOf<'NewExtendedMiningJob'>;
@@ -34,6 +35,11 @@ const SV2_REJECT_KINDS: ReadonlyMap<string, RejectKind> = new Map([
   ['difficulty-too-low', 'low-difficulty'],
 ]);
 
+/** Whether sequence number `seq` is `last` or came before it: within the 2^31 numbers before, as they wrap at 2^32. */
+function sentBy(seq: number, last: number): boolean {
+  return (last - seq) >>> 0 < 2 ** 31;
+}
+
 function hex32(value: number): string {
   return (value >>> 0).toString(16).padStart(8, '0');
 }
@@ -47,8 +53,8 @@ export class Sv2Channel extends UpstreamChannel {
   currentJob: ChannelJob | undefined;
   difficulty: number;
   private sequence = 0;
-  /** in sequence order (a Map keeps insertion order) */
-  private readonly pending = new Map<number, PendingShare>();
+  /** by sequence number */
+  private readonly pending = new IdTable<PendingShare>();
   /** shares settled as lost when a closing channel's grace ran out; a verdict arriving while it lingers still counts */
   private readonly lost = new Map<number, ShareAnswer>();
   private readonly futureJobs = new Map<number, JobMessage>();
@@ -150,7 +156,8 @@ export class Sv2Channel extends UpstreamChannel {
     }
     const grace = setTimeout(() => {
       this.onSettled = undefined;
-      for (const [seq, p] of this.pending) {
+      for (const seq of this.pending.ids()) {
+        const p = this.pending.get(seq)!;
         p.answer.verdict(LOST_VERDICT);
         this.lost.set(seq, p.answer);
       }
@@ -212,14 +219,14 @@ export class Sv2Channel extends UpstreamChannel {
         return;
       case 'SubmitSharesSuccess': {
         this.batch = Math.max(this.batch ?? 0, message.newSubmitsAcceptedCount);
-        // A success covers every share up to last_sequence_number that was not named in an error.
-        for (const [seq, p] of this.pending) {
-          if (seq > message.lastSequenceNumber) break;
-          this.pending.delete(seq);
-          p.answer.verdict(ACCEPTED);
+        // A success covers every share up to last_sequence_number that was not named in an error (sequence numbers
+        // wrap at 2^32, so "up to" is within the half before it)
+        for (const seq of this.pending.ids()) {
+          if (!sentBy(seq, message.lastSequenceNumber)) continue;
+          this.pending.delete(seq)!.answer.verdict(ACCEPTED);
         }
         for (const [seq, answer] of this.lost) {
-          if (seq > message.lastSequenceNumber) break;
+          if (!sentBy(seq, message.lastSequenceNumber)) continue;
           this.lost.delete(seq);
           answer.late(ACCEPTED);
         }
