@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { headerHash } from './header-hash';
+import { headerHash, merkleNodeHash } from './header-hash';
 import { bytesToHex, hexToBytes, sha256d } from './work';
 
 const display = (raw: Uint8Array) => bytesToHex(raw.slice().reverse());
@@ -38,5 +38,32 @@ describe('headerHash', () => {
   it('refuses anything but an 80-byte header', () => {
     expect(() => headerHash(new Uint8Array(79), new Uint8Array(32))).toThrow(RangeError);
     expect(() => headerHash(new Uint8Array(80), new Uint8Array(31))).toThrow(RangeError);
+  });
+});
+
+describe('merkleNodeHash', () => {
+  it('hashes block 170’s two transactions to its known merkle root', () => {
+    // txids as explorers show them (byte-reversed); the tree hashes them in internal order
+    const coinbase = hexToBytes('b1fea52486ce0c62bb442b530a3f0132b826c74e473d1f2c220bfa78111c5082').reverse();
+    const payment = hexToBytes('f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16').reverse();
+    const pair = new Uint8Array(64);
+    pair.set(coinbase, 0);
+    pair.set(payment, 32);
+    expect(display(merkleNodeHash(pair, new Uint8Array(32)))).toBe('7dac2c5666815c17a3b36427de37bb9d2e2c5ccec3f8633eb91a4205cb4c10ff');
+  });
+
+  it('agrees with a general SHA-256 on every pair, written over the pair’s first half', () => {
+    const pair = new Uint8Array(64);
+    let seed = 7;
+    for (let n = 0; n < 2000; n++) {
+      for (let i = 0; i < 64; i++) pair[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+      const expected = bytesToHex(sha256d(pair));
+      expect(bytesToHex(merkleNodeHash(pair, pair.subarray(0, 32)))).toBe(expected);
+    }
+  });
+
+  it('refuses anything but a 64-byte pair', () => {
+    expect(() => merkleNodeHash(new Uint8Array(63), new Uint8Array(32))).toThrow(RangeError);
+    expect(() => merkleNodeHash(new Uint8Array(64), new Uint8Array(31))).toThrow(RangeError);
   });
 });
