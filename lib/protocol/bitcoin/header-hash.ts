@@ -1,10 +1,9 @@
 /**
  * The proof-of-work hash of an 80-byte block header, and the hash of a merkle tree node, SHA-256 applied twice (FIPS
  * 180-4), written into the caller's 32 bytes with nothing allocated: the message's padded blocks, then the one block of
- * the first digest. The proxy
- * hashes every share a miner submits. node:crypto's one-shot digest, called twice, returns a new Buffer each time;
- * measured side by side on one machine it took 2.5-3x as long as this, warm or with cold caches (as when a thousand
- * miners' sessions run between two shares of one).
+ * the first digest. The proxy hashes every share a miner submits. node:crypto's one-shot digest, called twice, returns
+ * a new Buffer each time; measured side by side on one machine it took 2.5-3x as long as this, warm or with cold caches
+ * (as when a thousand miners' sessions run between two shares of one).
  */
 
 const K = Int32Array.from([
