@@ -422,7 +422,9 @@ export class MinerSession implements LineHandler {
     const { channel, job, pad, difficulty } = sent;
     if (channel !== this.channel) return this.reject(id, SV1_ERRORS.jobNotFound, 'Job not found');
     this.hasher ??= new ShareHasher();
-    const hash = this.hasher.hash(job, pad + this.extranonce1, extranonce2, ntime, nonce, bits);
+    // what sits between the job's coinbase prefix and the miner's extranonce2
+    const head = pad + this.extranonce1;
+    const hash = this.hasher.hash(job, head, extranonce2, ntime, nonce, bits);
     const local: LocalShare = { jobId, upstreamJobId: job.jobId, headerHash: hash.toString('hex'), difficulty, shareDifficulty: hashDifficulty(hash) };
     // below the miner's own target, or sent before: judged here, in the standard words, never sent under the user's name
     if (!meetsTarget(hash, local.shareDifficulty, sent)) return this.rejectHere(id, local, LOW_DIFFICULTY, 'low-difficulty', 'Low difficulty share');
@@ -432,7 +434,7 @@ export class MinerSession implements LineHandler {
     this.host.deadlines.add(answer, answer.started);
     this.forward(answer, channel, {
       jobId: job.jobId,
-      extranonce: pad + this.extranonce1 + extranonce2,
+      extranonce: head + extranonce2,
       ntime,
       nonce,
       versionBits: bits,

@@ -50,12 +50,9 @@ function prepare(job: HashableJob): PreparedJob {
   };
 }
 
-function sha256(data: Uint8Array): Buffer {
-  return oneShot('sha256', data, 'buffer');
-}
-
+/** A coinbase's txid, raw, with node:crypto's one-shot digest. */
 function sha256d(data: Uint8Array): Buffer {
-  return sha256(sha256(data));
+  return oneShot('sha256', oneShot('sha256', data, 'buffer'), 'buffer');
 }
 
 // One thread hashes at a time: the coinbase, a merkle pair, the header and its hash are built in buffers reused
