@@ -7,6 +7,7 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import { parseUpstreamUrl } from '../core/api/upstream-url';
 import { installPlatformCrypto } from '../lib/platform';
 import { silentLogger } from '../lib/log';
+import { threadCpuUs } from './thread-cpu';
 import { createProxy } from '../core/stratum/proxy';
 
 export interface ProxyWorkerInput {
@@ -73,10 +74,11 @@ process.on('message', (message: string) => {
   }
   // user + system CPU of the whole process (the proxy's thread and the ledger's writer thread), and the system
   // (kernel: socket reads and writes) part of it, in microseconds
-  // and how long the proxy's own event loop was busy (ms), the ledger writer's thread not included
+  // and how long the proxy's own event loop was busy (ms), the ledger writer's thread not included; and the CPU of
+  // the event loop's thread alone (µs), without the ledger writer's and V8's helper threads, where the kernel says
   if (message === 'cpu') {
     const { user, system } = process.cpuUsage();
-    send({ cpuUs: user + system, systemUs: system, loopBusyMs: performance.eventLoopUtilization().active });
+    send({ cpuUs: user + system, systemUs: system, loopBusyMs: performance.eventLoopUtilization().active, mainThreadUs: threadCpuUs() });
   }
   if (message === 'gc') {
     send({ ...collections });

@@ -4,12 +4,14 @@
  *   (the floor any relay in that position pays here) and straight to the pool's Sv1 port (1 miner
  *   sequential; 100 and 1,000 miners sharing 1,000 shares/s, arriving at random moments as a fleet's do, and 1,000
  *   in bursts of five), each after a warm-up that is not counted, for five rounds and each figure the median of its
- *   rounds, with the proxy's CPU per answered submit and its garbage collection in each of its rounds. The 1-miner
- *   rounds run the three paths in turn; the open loops' paths take turns every 200 ms within each round;
+ *   rounds, with the proxy's CPU per answered submit (its whole process, and its event loop's thread next to the
+ *   relay's thread, which does the same socket reads and writes and nothing else) and its garbage collection in each
+ *   of its rounds. The 1-miner rounds run the three paths in turn; the open loops' paths take turns every 200 ms
+ *   within each round;
  * - submits/s forwarded to the Sv2 upstream at saturation (vs the pool's Sv1 port direct);
  * - RSS per 1,000 miner connections: the proxy's own process, with one aggregated Sv2 channel and with a channel
  *   per miner: the first 1,000 and each further 1,000 up to 4,000.
- * Three event loops: the load generators (this thread), the pool (a worker thread) and the proxy (its own
+ * Four event loops: the load generators (this thread), the pool and the relay (worker threads) and the proxy (its own
  * process), so the direct baseline and the proxied runs put the same load on the same pool, and the saturation
  * figure is the proxy's, not the pool's.
  */
@@ -212,22 +214,19 @@ class RelayThread {
   ) {}
 
   static async start(poolPort: number): Promise<RelayThread> {
-    const source = `
-      const net = require('node:net');
-      const { parentPort, workerData } = require('node:worker_threads');
-      const server = net.createServer((miner) => {
-        miner.setNoDelay(true);
-        const pool = net.connect({ host: '127.0.0.1', port: workerData.poolPort, noDelay: true });
-        miner.pipe(pool);
-        pool.pipe(miner);
-        miner.on('error', () => pool.destroy());
-        pool.on('error', () => miner.destroy());
-        miner.on('close', () => pool.destroy());
-      });
-      server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));`;
-    const worker = new Worker(source, { eval: true, workerData: { poolPort } });
-    const port = await new Promise<number>((resolve) => worker.once('message', resolve));
+    const worker = tsWorker('./relay-worker.ts', { poolPort });
+    const { port } = await new Promise<{ port: number }>((resolve, reject) => {
+      worker.once('error', reject);
+      worker.once('message', resolve);
+    });
     return new RelayThread(worker, port);
+  }
+
+  /** How long the relay's thread has been on a CPU so far (µs), where the kernel says. */
+  async cpuUs(): Promise<number | undefined> {
+    const answer = new Promise<{ threadUs?: number }>((resolve) => this.worker.once('message', resolve));
+    this.worker.postMessage('cpu');
+    return (await answer).threadUs;
   }
 
   async stop(): Promise<void> {
@@ -286,11 +285,15 @@ class PoolThread {
   }
 }
 
-/** The proxy process's CPU so far (µs, all threads; the kernel's part) and its event loop's busy time (ms). */
+/**
+ * The proxy process's CPU so far (µs, all threads; the kernel's part), its event loop's busy time (ms) and its event
+ * loop's thread's CPU (µs, where the kernel says).
+ */
 interface ProxyCpu {
   cpuUs: number;
   systemUs: number;
   loopBusyMs: number;
+  mainThreadUs?: number;
 }
 
 /** A proxy in its own process (bench/proxy-worker.ts). */
@@ -386,10 +389,30 @@ type PathName = 'direct' | 'relay' | 'proxy';
 const PATHS: readonly PathName[] = ['direct', 'relay', 'proxy'];
 
 /**
- * Each path's p50 and p99 are the medians of its rounds (one round's p99 swings 2-10x on a shared machine), and added =
- * path minus direct. The proxy's garbage collection and CPU per answered submit are listed for each of its rounds.
+ * CPU per answered submit in each round (µs): the whole proxy process (its event loop, the ledger writer and V8's
+ * helper threads), the proxy's event-loop thread alone, and the relay's thread, which does the same socket reads and
+ * writes and nothing else. The thread figures are null where the kernel does not say.
  */
-function compared(rounds: Record<PathName, Percentiles[]>, proxyGcRounds: GcRound[], proxyCpuUsPerSubmitRounds: number[]) {
+interface CpuRounds {
+  proxyCpuUsPerSubmitRounds: number[];
+  proxyLoopThreadUsPerSubmitRounds: Array<number | null>;
+  relayThreadUsPerSubmitRounds: Array<number | null>;
+}
+
+function emptyCpuRounds(): CpuRounds {
+  return { proxyCpuUsPerSubmitRounds: [], proxyLoopThreadUsPerSubmitRounds: [], relayThreadUsPerSubmitRounds: [] };
+}
+
+/** µs of CPU per submit between two readings, null when either is missing. */
+function perSubmit(before: number | undefined, after: number | undefined, submits: number): number | null {
+  return before === undefined || after === undefined ? null : round((after - before) / Math.max(1, submits), 1);
+}
+
+/**
+ * Each path's p50 and p99 are the medians of its rounds (one round's p99 swings 2-10x on a shared machine), and added =
+ * path minus direct. The proxy's garbage collection and the CPU per answered submit are listed for each round.
+ */
+function compared(rounds: Record<PathName, Percentiles[]>, proxyGcRounds: GcRound[], cpu: CpuRounds) {
   const medians = (list: Percentiles[]) => ({ p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), samples: median(list.map((r) => r.samples)) });
   const direct = medians(rounds.direct);
   const relay = medians(rounds.relay);
@@ -404,7 +427,7 @@ function compared(rounds: Record<PathName, Percentiles[]>, proxyGcRounds: GcRoun
     addedP99Ms: round(proxy.p99 - direct.p99),
     p99RoundsMs: { direct: rounds.direct.map((r) => r.p99), relay: rounds.relay.map((r) => r.p99), proxy: rounds.proxy.map((r) => r.p99) },
     proxyGcRounds,
-    proxyCpuUsPerSubmitRounds,
+    ...cpu,
   };
 }
 type Comparison = ReturnType<typeof compared>;
@@ -413,13 +436,20 @@ type Comparison = ReturnType<typeof compared>;
  * The same load direct, through the bare relay and through the proxy, in turn, LATENCY_ROUNDS times. The proxy's
  * garbage collection is counted from its round's start (its miner connecting and the warm-up included).
  */
-async function threeWays(measure: (port: number, stretch?: Stretch) => Promise<number[]>, ports: Record<PathName, number>, proxyProcess: ProxyProcess): Promise<Comparison> {
+async function threeWays(measure: (port: number, stretch?: Stretch) => Promise<number[]>, ports: Record<PathName, number>, proxyProcess: ProxyProcess, relay: RelayThread): Promise<Comparison> {
   const rounds: Record<PathName, Percentiles[]> = { direct: [], relay: [], proxy: [] };
   const proxyGcRounds: GcRound[] = [];
-  const proxyCpuUsPerSubmitRounds: number[] = [];
+  const cpuRounds = emptyCpuRounds();
   for (let i = 0; i < LATENCY_ROUNDS; i++) {
     rounds.direct.push(summary(await measure(ports.direct)));
-    rounds.relay.push(summary(await measure(ports.relay)));
+    const relayCpu: Array<number | undefined> = [];
+    const relayStretch: Stretch = {
+      counting: async () => relayCpu.push(await relay.cpuUs()),
+      counted: async () => relayCpu.push(await relay.cpuUs()),
+    };
+    const relayed = await measure(ports.relay, relayStretch);
+    rounds.relay.push(summary(relayed));
+    cpuRounds.relayThreadUsPerSubmitRounds.push(perSubmit(relayCpu[0], relayCpu[1], relayed.length));
     const cpu: ProxyCpu[] = [];
     const stretch: Stretch = {
       counting: async () => cpu.push(await proxyProcess.cpu()),
@@ -428,9 +458,10 @@ async function threeWays(measure: (port: number, stretch?: Stretch) => Promise<n
     const proxied = await withGc(proxyProcess, () => measure(ports.proxy, stretch));
     rounds.proxy.push(summary(proxied.result));
     proxyGcRounds.push(proxied.gc);
-    proxyCpuUsPerSubmitRounds.push(round((cpu[1]!.cpuUs - cpu[0]!.cpuUs) / Math.max(1, proxied.result.length), 1));
+    cpuRounds.proxyCpuUsPerSubmitRounds.push(perSubmit(cpu[0]!.cpuUs, cpu[1]!.cpuUs, proxied.result.length)!);
+    cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpu[0]!.mainThreadUs, cpu[1]!.mainThreadUs, proxied.result.length));
   }
-  return compared(rounds, proxyGcRounds, proxyCpuUsPerSubmitRounds);
+  return compared(rounds, proxyGcRounds, cpuRounds);
 }
 
 /** Which of a path's submits were in flight during one of the proxy's garbage-collection pauses, among its slowest 1%. */
@@ -462,7 +493,7 @@ const pathOfSlice = (k: number): PathName => PATHS[(k + Math.floor(k / PATHS.len
  * not counted. The proxy's CPU per answered submit covers its rounds' whole time, the other paths' slices included
  * (its idle turns and the pool's new jobs, which it passes to its miners).
  */
-async function interleaved(ports: Record<PathName, number>, n: number, perSecond: number, arrivals: Arrivals, warmupMs: number, proxyProcess: ProxyProcess) {
+async function interleaved(ports: Record<PathName, number>, n: number, perSecond: number, arrivals: Arrivals, warmupMs: number, proxyProcess: ProxyProcess, relay: RelayThread) {
   const miners = { direct: await clients(ports.direct, n, `d${n}-`), relay: await clients(ports.relay, n, `r${n}-`), proxy: await clients(ports.proxy, n, `p${n}-`) };
   const { submitsAtOnce, timerMs, nextGapMs } = ARRIVALS[arrivals];
   const sent: Record<PathName, number> = { direct: 0, relay: 0, proxy: 0 };
@@ -487,28 +518,32 @@ async function interleaved(ports: Record<PathName, number>, n: number, perSecond
 
   const rounds: Record<PathName, Percentiles[]> = { direct: [], relay: [], proxy: [] };
   const proxyGcRounds: GcRound[] = [];
-  const proxyCpuUsPerSubmitRounds: number[] = [];
+  const cpuRounds = emptyCpuRounds();
   const slowestDuringGcRounds: string[] = [];
   const p99OutsideGcRounds: number[] = [];
   for (let r = 0, slice = 0; r < LATENCY_ROUNDS; r++) {
     const cpuBefore = await proxyProcess.cpu();
+    const relayBefore = await relay.cpuUs();
     const { gc } = await withGc(proxyProcess, async () => {
       for (let k = 0; k < SLICES_PER_PATH_PER_ROUND * PATHS.length; k++) await drive(pathOfSlice(slice++), SLICE_MS);
       // the last answers of the window, counted with its last round
       if (r === LATENCY_ROUNDS - 1) await new Promise((done) => setTimeout(done, 300));
     });
     const cpuAfter = await proxyProcess.cpu();
+    const relayAfter = await relay.cpuUs();
     const samples = { direct: take('direct'), relay: take('relay'), proxy: take('proxy') };
     for (const path of PATHS) rounds[path].push(summary(samples[path].latencies));
     proxyGcRounds.push(gc);
-    proxyCpuUsPerSubmitRounds.push(round((cpuAfter.cpuUs - cpuBefore.cpuUs) / Math.max(1, samples.proxy.latencies.length), 1));
+    cpuRounds.proxyCpuUsPerSubmitRounds.push(perSubmit(cpuBefore.cpuUs, cpuAfter.cpuUs, samples.proxy.latencies.length)!);
+    cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpuBefore.mainThreadUs, cpuAfter.mainThreadUs, samples.proxy.latencies.length));
+    cpuRounds.relayThreadUsPerSubmitRounds.push(perSubmit(relayBefore, relayAfter, samples.relay.latencies.length));
     const byGc = duringGc(samples.proxy, await proxyProcess.gcPauses());
     slowestDuringGcRounds.push(`${byGc.slowestDuringGc}/${byGc.slowest}`);
     p99OutsideGcRounds.push(byGc.p99OutsideGc);
   }
   for (const path of PATHS) for (const c of miners[path]) c.close();
   return {
-    ...compared(rounds, proxyGcRounds, proxyCpuUsPerSubmitRounds),
+    ...compared(rounds, proxyGcRounds, cpuRounds),
     // how much of the proxy's tail its own garbage collection makes: of its slowest 1% a round, how many were in
     // flight during one of its pauses, and its p99 over the submits that were not (median of rounds)
     proxySlowestDuringItsGcRounds: slowestDuringGcRounds,
@@ -582,7 +617,7 @@ export async function run(): Promise<Record<string, unknown>> {
       // shorter warm-up the first rounds measure the JIT, not the proxy a miner runs for days. Then 20,000 counted
       // (~2.5 s through the proxy): 3,000 took ~0.36 s, so a round's p99 (its 30 slowest) hung on how many periodic
       // events fell in it, each slowing a cluster of ~10 submits (what they are was not pinned down)
-      latency.miners1 = await threeWays((port, stretch) => sequential(port, 20_000, 8000, stretch), ports, viaSv1.proxy);
+      latency.miners1 = await threeWays((port, stretch) => sequential(port, 20_000, 8000, stretch), ports, viaSv1.proxy, relay);
       stage('sequential');
       const openLoops: Array<[string, number, Arrivals]> = [
         ['miners100', 100, 'independent'],
@@ -590,7 +625,7 @@ export async function run(): Promise<Record<string, unknown>> {
         ['miners1000InBursts', 1000, 'bursts'],
       ];
       for (const [name, n, arrivals] of openLoops) {
-        latency[name] = { sharesPerSecond: 1000, arrivals, sliceMs: SLICE_MS, ...(await interleaved(ports, n, 1000, arrivals, 1000, viaSv1.proxy)) };
+        latency[name] = { sharesPerSecond: 1000, arrivals, sliceMs: SLICE_MS, ...(await interleaved(ports, n, 1000, arrivals, 1000, viaSv1.proxy, relay)) };
         stage(`open loop ${name}`);
       }
       youngGenerationUnderLoad = round((await viaSv1.proxy.memory()).youngGenerationBytes / 1024 / 1024, 1);
