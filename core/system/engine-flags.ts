@@ -10,7 +10,10 @@
  * (median of five rounds) was 6.9-28 ms in five runs with V8's default and 3.6-5.8 ms in four with 8 MB (14.5 in a
  * fifth that shared the machine with a test run), at the same CPU per submit; at 1 miner its p99 stayed within the
  * 0.3 ms target in all five, which 4 MB semi-spaces missed in one run of two. The young generation's share of the RSS
- * is capped at 16 MB instead of 32.
+ * is capped at 16 MB instead of 32. Tried again on 2026-12-06, after the proxy's allocation per share had come down
+ * (a scavenge now promotes 10-40 KB and pauses ~1 ms with either size): a second proxy with 4 MB semi-spaces in the
+ * same four bench runs held the first 1,000 aggregated miners in 11-20 MB against 21-27 and kept the 1-miner target,
+ * but 7 of its 20 rounds at 1,000 miners had a p99 over 20 ms, against 1 of 20 with 8 MB.
  */
 export const ENGINE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
 
