@@ -78,7 +78,7 @@ process.on('message', (message: string) => {
   // the event loop's thread alone (µs), without the ledger writer's and V8's helper threads, where the kernel says
   if (message === 'cpu') {
     const { user, system } = process.cpuUsage();
-    send({ cpuUs: user + system, systemUs: system, loopBusyMs: performance.eventLoopUtilization().active, mainThreadUs: threadCpuUs() });
+    send({ cpuUs: user + system, systemUs: system, loopBusyMs: performance.eventLoopUtilization().active, loopThreadUs: threadCpuUs() });
   }
   if (message === 'gc') {
     send({ ...collections });

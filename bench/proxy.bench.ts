@@ -293,7 +293,7 @@ interface ProxyCpu {
   cpuUs: number;
   systemUs: number;
   loopBusyMs: number;
-  mainThreadUs?: number;
+  loopThreadUs?: number;
 }
 
 /** A proxy in its own process (bench/proxy-worker.ts). */
@@ -459,7 +459,7 @@ async function threeWays(measure: (port: number, stretch?: Stretch) => Promise<n
     rounds.proxy.push(summary(proxied.result));
     proxyGcRounds.push(proxied.gc);
     cpuRounds.proxyCpuUsPerSubmitRounds.push(perSubmit(cpu[0]!.cpuUs, cpu[1]!.cpuUs, proxied.result.length)!);
-    cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpu[0]!.mainThreadUs, cpu[1]!.mainThreadUs, proxied.result.length));
+    cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpu[0]!.loopThreadUs, cpu[1]!.loopThreadUs, proxied.result.length));
   }
   return compared(rounds, proxyGcRounds, cpuRounds);
 }
@@ -490,8 +490,8 @@ const pathOfSlice = (k: number): PathName => PATHS[(k + Math.floor(k / PATHS.len
  * slices that take turns. This machine stalls every path now and then for 20-550 ms; measured one path after another
  * in 3 s rounds, a stall fell on whichever path's round it hit, and the relay's own added p99 ranged from -7.5 to 32 ms
  * across runs. Taking turns every SLICE_MS, a stall falls on the three paths alike. First `warmupMs` on each path,
- * not counted. The proxy's CPU per answered submit covers its rounds' whole time, the other paths' slices included
- * (its idle turns and the pool's new jobs, which it passes to its miners).
+ * not counted. The proxy's and the relay's CPU per answered submit cover their rounds' whole time, the other paths'
+ * slices included (idle turns, and the pool's new jobs, which both pass on to their miners).
  */
 async function interleaved(ports: Record<PathName, number>, n: number, perSecond: number, arrivals: Arrivals, warmupMs: number, proxyProcess: ProxyProcess, relay: RelayThread) {
   const miners = { direct: await clients(ports.direct, n, `d${n}-`), relay: await clients(ports.relay, n, `r${n}-`), proxy: await clients(ports.proxy, n, `p${n}-`) };
@@ -535,7 +535,7 @@ async function interleaved(ports: Record<PathName, number>, n: number, perSecond
     for (const path of PATHS) rounds[path].push(summary(samples[path].latencies));
     proxyGcRounds.push(gc);
     cpuRounds.proxyCpuUsPerSubmitRounds.push(perSubmit(cpuBefore.cpuUs, cpuAfter.cpuUs, samples.proxy.latencies.length)!);
-    cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpuBefore.mainThreadUs, cpuAfter.mainThreadUs, samples.proxy.latencies.length));
+    cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpuBefore.loopThreadUs, cpuAfter.loopThreadUs, samples.proxy.latencies.length));
     cpuRounds.relayThreadUsPerSubmitRounds.push(perSubmit(relayBefore, relayAfter, samples.relay.latencies.length));
     const byGc = duringGc(samples.proxy, await proxyProcess.gcPauses());
     slowestDuringGcRounds.push(`${byGc.slowestDuringGc}/${byGc.slowest}`);
