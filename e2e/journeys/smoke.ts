@@ -39,6 +39,29 @@ export const smoke: Journey = {
     if (status.body.demo) {
       step('demo label');
       expect(await page.getByText('Demo network', { exact: true }).first().isVisible(), 'a fresh home runs the demo network and must say so');
+
+      // The demo badge comes with the engine's status, after the first paint. Placed before the links it pushed them
+      // ~135 px right, so a click aimed at Wallet just after the page showed could land on Dashboard (a CI run did).
+      step('the navigation stays put when the status arrives');
+      const held = await context.newPage();
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      await held.route(
+        (url) => url.pathname === '/api/v1/status',
+        async (route) => {
+          await released;
+          await route.continue();
+        },
+      );
+      await held.goto(`${new URL(serve.url).origin}/#/dashboard`);
+      const walletLink = held.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Wallet', exact: true });
+      await walletLink.waitFor();
+      const before = await walletLink.boundingBox();
+      release();
+      await held.getByText('Demo network', { exact: true }).first().waitFor();
+      const after = await walletLink.boundingBox();
+      expect(before && after && before.x === after.x && before.y === after.y, `the Wallet link must not move when the status arrives: ${JSON.stringify(before)} then ${JSON.stringify(after)}`);
+      await held.close();
     }
 
     for (const name of pages) {

@@ -75,11 +75,6 @@ export function App() {
       </a>
       <header className="topbar">
         <span className="brand">Axewallet</span>
-        {status?.demo && (
-          <span className="demo-badge" title={status.network.label}>
-            Demo network
-          </span>
-        )}
         <nav aria-label="Main">
           <ul>
             {pages.map((page) => (
@@ -91,6 +86,12 @@ export function App() {
             ))}
           </ul>
         </nav>
+        {/* after the links: it comes with the engine's status, and before them it moved them under the pointer */}
+        {status?.demo && (
+          <span className="demo-badge" title={status.network.label}>
+            Demo network
+          </span>
+        )}
       </header>
       <StatusBar />
       {status?.demo && <DemoBanner label={status.network.label} savedPools={settings?.upstreams.length ?? 0} desktop={status.mode !== 'headless'} />}
