@@ -40,9 +40,10 @@ export const smoke: Journey = {
       step('demo label');
       expect(await page.getByText('Demo network', { exact: true }).first().isVisible(), 'a fresh home runs the demo network and must say so');
 
-      // The demo badge comes with the engine's status, after the first paint. Placed before the links it pushed them
-      // ~135 px right, so a click aimed at Wallet just after the page showed could land on Dashboard (a CI run did).
-      step('the navigation stays put when the status arrives');
+      // The demo badge and banner come with the engine's status, after the first paint. The badge before the links
+      // pushed them ~135 px right, so a click aimed at Wallet just after the page showed could land on Dashboard (a CI
+      // run did); the banner pushed the page's content down the same way.
+      step('nothing moves under the pointer when the status arrives');
       const held = await context.newPage();
       let release!: () => void;
       const released = new Promise<void>((resolve) => (release = resolve));
@@ -57,8 +58,12 @@ export const smoke: Journey = {
       const walletLink = held.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Wallet', exact: true });
       await walletLink.waitFor();
       const before = await walletLink.boundingBox();
+      await held.getByRole('status').filter({ hasText: 'Connecting to Axewallet' }).waitFor();
+      const early = await held.getByRole('heading', { level: 1 }).count();
+      expect(early === 0, `no page content before the engine has answered, got ${early} page heading(s)`);
       release();
       await held.getByText('Demo network', { exact: true }).first().waitFor();
+      await held.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
       const after = await walletLink.boundingBox();
       expect(before && after && before.x === after.x && before.y === after.y, `the Wallet link must not move when the status arrives: ${JSON.stringify(before)} then ${JSON.stringify(after)}`);
       await held.close();

@@ -116,8 +116,16 @@ export function App() {
         </div>
       )}
       <main id="main" tabIndex={-1}>
-        <h1>{pageTitles[route]}</h1>
-        <View />
+        {connection === 'connecting' ? (
+          // until the engine first answers, the page waits: the demo banner and the status come with that answer, and
+          // content drawn before it would move down under the pointer
+          <p role="status">Connecting to Axewallet…</p>
+        ) : (
+          <>
+            <h1>{pageTitles[route]}</h1>
+            <View />
+          </>
+        )}
       </main>
     </div>
   );
