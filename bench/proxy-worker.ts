@@ -7,8 +7,8 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import { parseUpstreamUrl } from '../core/api/upstream-url';
 import { installPlatformCrypto } from '../lib/platform';
 import { silentLogger } from '../lib/log';
-import { threadCpuUs } from './thread-cpu';
 import { createProxy } from '../core/stratum/proxy';
+import { threadCpuUs } from './thread-cpu';
 
 export interface ProxyWorkerInput {
   upstreams: string[];
