@@ -61,6 +61,8 @@ export const smoke: Journey = {
       await held.getByRole('status').filter({ hasText: 'Connecting to Axewallet' }).waitFor();
       const early = await held.getByRole('heading', { level: 1 }).count();
       expect(early === 0, `no page content before the engine has answered, got ${early} page heading(s)`);
+      // an engine that takes its time is named, with what to do if it stays that way
+      await held.getByRole('status').filter({ hasText: 'check that Axewallet is running, then reload' }).waitFor();
       release();
       await held.getByText('Demo network', { exact: true }).first().waitFor();
       await held.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
