@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { confirmLeave } from './leave-guard';
+import { Connecting } from './components/Connecting';
 import { ErrorNotice } from './components/ErrorNotice';
 import { StatusBar } from './components/StatusBar';
 import { BackupPage } from './pages/Backup';
@@ -35,24 +36,6 @@ function DemoBanner({ label, savedPools, desktop }: { label: string; savedPools:
       {savedPools > 0
         ? `Your ${savedPools === 1 ? 'saved pool is' : `${savedPools} saved pools are`} not used while the demo runs. To mine for real, ${restart}.`
         : `To mine for real: add your pool (and its mint) under Settings, then ${restart}. Saved pools apply only after that restart.`}
-    </p>
-  );
-}
-
-/** after this long without the engine's first answer, the page says what may be going on and what to do */
-const SLOW_FIRST_ANSWER_MS = 5000;
-
-/** Shown until the engine first answers; an engine still starting (or stuck) is named after a few seconds. */
-function Connecting() {
-  const [slow, setSlow] = useState(false);
-  useEffect(() => {
-    const timer = setTimeout(() => setSlow(true), SLOW_FIRST_ANSWER_MS);
-    return () => clearTimeout(timer);
-  }, []);
-  return (
-    <p role="status">
-      Connecting to Axewallet…
-      {slow && ' It has not answered yet; it may still be starting. If this stays, check that Axewallet is running, then reload this page.'}
     </p>
   );
 }
@@ -137,7 +120,7 @@ export function App() {
         {connection === 'connecting' ? (
           // until the engine first answers, the page waits: the demo banner and the status come with that answer, and
           // content drawn before it would move down under the pointer
-          <Connecting />
+          <Connecting desktop={window.axewallet !== undefined} />
         ) : (
           <>
             <h1>{pageTitles[route]}</h1>
