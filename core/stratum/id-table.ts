@@ -33,7 +33,10 @@ export class IdTable<V> {
     return value;
   }
 
-  /** Every value, by id from the lowest (ids are integer keys, which an object lists in ascending order). */
+  /**
+   * Every value, by id from the lowest: an object lists integer keys below 2^32-1 in ascending order (2^32-1, not an
+   * array index, comes after them). Not the order they were set in: a caller that needs that keeps it itself.
+   */
   values(): V[] {
     return Object.values(this.entries);
   }

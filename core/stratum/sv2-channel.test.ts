@@ -5,14 +5,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Sv2AnyMessage, Sv2Message } from '../../lib/protocol/sv2/messages';
 import { createProxy, type Proxy, type QuoteEvent, type ShareEvent } from './proxy';
 import type { Sv2Conn } from './sv2-upstream';
 import { minerFor } from '../../device/sim/miner';
 import { until } from '../../test/until';
 import { testProxy } from './testing/test-proxy';
-import { Sv2Channel } from './sv2-channel';
+import { DEFAULT_SHARE_BATCH, Sv2Channel } from './sv2-channel';
 import { ACCEPTED, LOST_VERDICT, type Verdict } from './upstream';
 
 const AUTHORITY = '9auqWEzQDVyd2oe1JVGFLMLHZtCo2FFqZwtKA5gd9xbuEu7PH72';
@@ -333,6 +333,22 @@ describe('Sv2Channel verdicts', () => {
     c.handle({ type: 'SubmitSharesSuccess', channelId: 7, lastSequenceNumber: 1, newSubmitsAcceptedCount: 2, newSharesSum: 2n });
     expect(verdicts).toEqual([LOST_VERDICT, ACCEPTED, ACCEPTED]);
     expect(c.owedSince()).toBeUndefined();
+  });
+
+  it('owes an answer from the tenth share sent, counted in the order sent across the wrap at 2^32', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const c = channel(() => undefined);
+      (c as unknown as { sequence: number }).sequence = 2 ** 32 - 8;
+      for (let i = 0; i < DEFAULT_SHARE_BATCH; i++) {
+        vi.setSystemTime(1_000_000 + i * 1000);
+        c.submit(share('42', []));
+      }
+      // sequence numbers 2^32-8 to 1: the tenth sent is 1, sent at the last moment, not 2^32-1
+      expect(c.owedSince()).toBe(1_000_000 + (DEFAULT_SHARE_BATCH - 1) * 1000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('settles shares across the wrap of sequence numbers at 2^32: a Success up to 1 covers 2^32-2 to 1, not 2', () => {

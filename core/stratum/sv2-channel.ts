@@ -93,14 +93,13 @@ export class Sv2Channel extends UpstreamChannel {
     let owed = this.updateSentAt;
     const batch = this.batch ?? DEFAULT_SHARE_BATCH;
     if (this.pending.size >= batch) {
-      // the batch-th unanswered share completed a batch: its Success is due from the moment it was sent
-      let i = 0;
-      for (const p of this.pending.values()) {
-        if (++i === batch) {
-          owed = owed === undefined ? p.sentAt : Math.min(owed, p.sentAt);
-          break;
-        }
-      }
+      // the batch-th unanswered share completed a batch: its Success is due from the moment it was sent. Taken by the
+      // time sent, not by sequence number: the numbers wrap at 2^32, so the lowest is not always the first sent
+      const sentAt = this.pending
+        .values()
+        .map((p) => p.sentAt)
+        .sort((a, b) => a - b)[batch - 1]!;
+      owed = owed === undefined ? sentAt : Math.min(owed, sentAt);
     }
     return owed;
   }
