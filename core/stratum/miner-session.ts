@@ -22,8 +22,9 @@ import { SessionStats } from './session-stats';
 import { hashDifficulty, ShareHasher } from './share-hasher';
 import { SubmitGuard, type SubmitLimits } from './submit-guard';
 import { type LineHandler, Sv1Connection } from './sv1-connection';
-import type { Deadlined, VerdictDeadlines } from './verdict-deadlines';
-import { type ChannelJob, type ChannelShare, clampDifficulty, LOST_VERDICT, type RejectKind, type ShareAnswer, type UpstreamChannel, type Verdict } from './upstream';
+import type { VerdictDeadlines } from './verdict-deadlines';
+import { ForwardedShare, type ForwardedShareOwner } from './forwarded-share';
+import { type ChannelJob, type ChannelShare, clampDifficulty, type RejectKind, type UpstreamChannel, type Verdict } from './upstream';
 
 /** The version bits any miner may roll (BIP320 general-purpose bits). */
 export const VERSION_ROLLING_MASK = 0x1fffe000;
@@ -78,7 +79,7 @@ const SV1_CODE_OF: Readonly<Record<RejectKind, number>> = {
   other: SV1_ERRORS.other,
 };
 
-export class MinerSession implements LineHandler {
+export class MinerSession implements LineHandler, ForwardedShareOwner {
   readonly connectedAt = Date.now();
   worker = '';
   password = '';
@@ -453,12 +454,10 @@ export class MinerSession implements LineHandler {
     channel.submit(share);
   }
 
-  /** A verdict for a forwarded share that was already settled as lost. */
   lateVerdict(answer: ForwardedShare, verdict: Verdict): void {
     this.host.lateVerdict(this, answer.local, answer.shareId, verdict);
   }
 
-  /** The verdict of a forwarded share reached it: the ledger, the counters and (if still waiting) the miner hear it. */
   settleForwarded(answer: ForwardedShare, verdict: Verdict, latency: number | null): void {
     this.host.deadlines.remove(answer);
     this.host.settleShare(this, answer.local, answer.shareId, verdict, latency);
@@ -469,47 +468,8 @@ export class MinerSession implements LineHandler {
     else this.write(sv1Error(answer.requestId, SV1_CODE_OF[verdict.kind], verdict.reason));
   }
 
-  /** No verdict within `verdictTimeoutMs`: the miner hears that the share met its target. */
   answerUnjudged(answer: ForwardedShare): void {
     answer.answered = true;
     this.write(sv1Result(answer.requestId, true));
-  }
-}
-
-/**
- * One forwarded share until its verdict: the upstream's answer, a quote for it, or the channel's loss settles it
- * once. An object per share with its methods on the prototype, not a set of closures: thousands pass through a second.
- */
-class ForwardedShare implements ShareAnswer, Deadlined {
-  shareId = 0;
-  answered = false;
-  readonly started = performance.now();
-  private settled = false;
-  deadline = 0;
-  previous: Deadlined | undefined = undefined;
-  next: Deadlined | undefined = undefined;
-
-  constructor(
-    readonly session: MinerSession,
-    readonly requestId: Sv1Id,
-    readonly local: LocalShare,
-  ) {}
-
-  verdict(verdict: Verdict): void {
-    this.settle(verdict, verdict === LOST_VERDICT ? null : performance.now() - this.started);
-  }
-
-  late(verdict: Verdict): void {
-    this.session.lateVerdict(this, verdict);
-  }
-
-  settle(verdict: Verdict, latency: number | null): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.session.settleForwarded(this, verdict, latency);
-  }
-
-  overdue(): void {
-    this.session.answerUnjudged(this);
   }
 }
