@@ -1,7 +1,7 @@
 /**
  * The wallet as a service for core/app.ts: seed lifecycle (create, restore, lock, unlock), the sweeper that
- * turns quotes into proofs in the background (sweeper.ts), the operations and reads the API exposes, and the
- * surface core/backup uses.
+ * turns quotes into proofs in the background (sweeper.ts), the operations and reads the API exposes, each mint's
+ * moves one at a time (mint-lanes.ts), and the surface core/backup uses (backup-source.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,11 +10,12 @@ import { type EngineEvent, type MintContext, type Secrets, WalletEngine, WalletO
 import { Transfers } from './send';
 import { expiringEhash, Sweeper } from './sweeper';
 import { WorkEstimate } from './work';
+import { walletBackupSource } from './backup-source';
+import { MintLanes } from './mint-lanes';
 import type { Balance, MintableQuote, PendingView, WalletBackupSource, WalletEvent, WalletOptions, WalletStatus } from './types';
 
 export type { Balance, MintableQuote, PendingView, WalletBackupSource, WalletEvent, WalletOptions, WalletStatus } from './types';
 import { bip39Seed, createMnemonic, deriveLockingKey, isValidMnemonic, type LockingKey, lockingKeyFromPrivkey, normalizeMnemonic } from './keys';
-import type { Proof } from '../../lib/protocol/cashu';
 import { MintError, normalizeMintUrl } from './mint-client';
 import { type HistoryRow, type QuoteRow, type QuoteState, WalletStore } from './store';
 import { chooseVault, type SeedVault, VaultError } from './vault';
@@ -30,8 +31,8 @@ export class WalletService {
   private readonly sweeper: Sweeper;
   private mnemonicSeed: Uint8Array | undefined;
   private running = false;
-  /** the last move at each mint: moves (and sweeps) at one mint run one at a time */
-  private readonly moves = new Map<string, Promise<unknown>>();
+  /** moves, sweeps and recoveries at one mint run one at a time */
+  private readonly lanes: MintLanes;
   private restoreRun: Promise<void> | undefined;
 
   constructor(private readonly opts: WalletOptions) {
@@ -47,10 +48,11 @@ export class WalletService {
       baseMs: opts.quoteRetryMs ?? 5_000,
       maxMs: 3_600_000,
     });
+    this.lanes = new MintLanes(this.engine);
     this.sweeper = new Sweeper(this.engine, this.logger, opts, {
       configured: () => this.mintUrls,
       known: () => this.knownMints(),
-      exclusive: (url, fn) => this.exclusive(url, fn),
+      exclusive: (url, fn) => this.lanes.exclusive(url, fn),
       restoring: () => this.restoreRun !== undefined,
       problem: (url, error, first) => this.mintProblem(url, error, first),
     });
@@ -321,7 +323,7 @@ export class WalletService {
     let amount = 0n;
     try {
       for (const url of this.mintUrls) {
-        amount += await this.exclusive(url, async () => {
+        amount += await this.lanes.exclusive(url, async () => {
           const ctx = await this.engine.loadMint(url);
           const result = await this.scanSeed(ctx);
           this.publish({ type: 'wallet.restore', phase: 'minting', mint: url });
@@ -352,8 +354,8 @@ export class WalletService {
     const url = normalizeMintUrl(mintUrl);
     await this.whenRestored();
     if (this.mintUrls.includes(url)) return 0;
-    return this.exclusive(url, async () => {
-      const result = await this.scanSeed(await this.liveContext(url));
+    return this.lanes.exclusive(url, async () => {
+      const result = await this.scanSeed(await this.lanes.live(url));
       if (result.proofs > 0) this.publishBalance();
       return result.proofs;
     });
@@ -429,28 +431,10 @@ export class WalletService {
     return url;
   }
 
-  /**
-   * Moves and sweeps at one mint run one at a time: two of them choosing the same proofs, or two recoveries
-   * resending the same operation, would only earn a refusal from the mint. Other mints are not held up.
-   */
-  private exclusive<T>(mintUrl: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.moves.get(mintUrl) ?? Promise.resolve();
-    const run = previous.then(fn, fn);
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.moves.set(mintUrl, settled);
-    void settled.then(() => {
-      if (this.moves.get(mintUrl) === settled) this.moves.delete(mintUrl);
-    });
-    return run;
-  }
-
   send(input: { amount: bigint; unit?: string; mint?: string; memo?: string }): Promise<{ sendId: string; token: string }> {
     const url = this.pickMint(input.mint);
-    return this.exclusive(url, async () => {
-      const ctx = await this.liveContext(url);
+    return this.lanes.exclusive(url, async () => {
+      const ctx = await this.lanes.live(url);
       const unit = input.unit ?? this.defaultUnit(ctx.url);
       return this.engine.transfers.send(ctx, unit, input.amount, input.memo);
     });
@@ -458,8 +442,8 @@ export class WalletService {
 
   async receive(token: string): Promise<{ amount: bigint; unit: string; mint: string }> {
     const meta = Transfers.tokenMeta(token);
-    return this.exclusive(meta.mint, async () => {
-      const ctx = await this.liveContext(meta.mint);
+    return this.lanes.exclusive(meta.mint, async () => {
+      const ctx = await this.lanes.live(meta.mint);
       const result = await this.engine.transfers.receive(ctx, token);
       return { ...result, mint: ctx.url };
     });
@@ -468,8 +452,8 @@ export class WalletService {
   reclaim(sendId: string): Promise<{ amount: bigint }> {
     const send = this.store.send(sendId);
     if (!send) return Promise.reject(new WalletOperationError('not_found', 'No send with this id.'));
-    return this.exclusive(send.mint_url, async () => {
-      const ctx = await this.liveContext(send.mint_url);
+    return this.lanes.exclusive(send.mint_url, async () => {
+      const ctx = await this.lanes.live(send.mint_url);
       return { amount: await this.engine.transfers.reclaim(ctx, sendId) };
     });
   }
@@ -477,7 +461,7 @@ export class WalletService {
   async checkSends(): Promise<number> {
     let claimed = 0;
     for (const url of new Set(this.store.sends('pending').map((s) => s.mint_url))) {
-      claimed += await this.exclusive(url, async () => this.engine.transfers.checkSends(await this.liveContext(url)));
+      claimed += await this.lanes.exclusive(url, async () => this.engine.transfers.checkSends(await this.lanes.live(url)));
     }
     return claimed;
   }
@@ -487,86 +471,19 @@ export class WalletService {
     return held[0]?.unit ?? 'hash';
   }
 
-  /** A loaded mint; finishes its interrupted operations first so a move never races a recovery. */
-  private async liveContext(url: string): Promise<MintContext> {
-    if (!this.engine.unlocked) throw new VaultError('passphrase_required', 'The wallet is locked.');
-    try {
-      const ctx = this.engine.mints.get(url) ?? (await this.engine.loadMint(url));
-      await this.engine.recover(ctx);
-      return ctx;
-    } catch (error) {
-      if (error instanceof MintError) {
-        throw new WalletOperationError(error.kind === 'offline' ? 'mint_offline' : 'mint_rejected', error.message);
-      }
-      throw error;
-    }
-  }
-
   // ---------------------------------------------------------------- backup surface
 
   backupSource(): WalletBackupSource {
-    return {
-      unspentProofs: () => {
-        const groups = new Map<string, { mint: string; unit: string; proofs: Proof[] }>();
-        for (const row of this.store.proofs({ state: 'unspent' })) {
-          const key = `${row.mint_url} ${row.unit}`;
-          const group = groups.get(key) ?? { mint: row.mint_url, unit: row.unit, proofs: [] };
-          group.proofs.push({ id: row.keyset_id, amount: BigInt(row.amount), secret: row.secret, C: row.c });
-          groups.set(key, group);
-        }
-        return [...groups.values()];
-      },
-      mints: () => this.knownMints(),
-      history: (limit) => this.store.history(limit),
-      pendingQuotes: () =>
-        this.store
-          .pendingQuotes(10_000)
-          .filter((q) => q.state === 'unpaid' || q.state === 'paid')
-          .map((q) => ({ mint: q.mint_url, quoteId: q.id, since: q.seen_at })),
-      onChange: (listener) =>
-        this.subscribe((event) => {
-          if (event.type === 'wallet.balance') listener();
-        }),
-      bip39Seed: () => {
-        if (!this.mnemonicSeed) throw new VaultError('passphrase_required', 'The wallet is locked.');
-        return Uint8Array.from(this.mnemonicSeed);
-      },
-      importProofs: (mint, proofs) => {
-        const url = normalizeMintUrl(mint);
-        return this.exclusive(url, async () => this.engine.restorer.importProofs(await this.liveContext(url), proofs));
-      },
-      dropSpent: (mint, secrets) => {
-        const url = normalizeMintUrl(mint);
-        return this.exclusive(url, () => this.dropSpentAt(url, new Set(secrets)));
-      },
-    };
-  }
-
-  private async dropSpentAt(mintUrl: string, secrets: Set<string>): Promise<number> {
-    const rows = this.store.proofs({ mintUrl, state: 'unspent' }).filter((r) => secrets.has(r.secret));
-    if (rows.length === 0) return 0;
-    const ctx = await this.liveContext(mintUrl);
-    const spent: typeof rows = [];
-    for (let i = 0; i < rows.length; i += 100) {
-      const batch = rows.slice(i, i + 100);
-      const states = new Map((await ctx.client.checkState(batch.map((r) => r.y))).map((st) => [st.Y.toLowerCase(), st.state]));
-      spent.push(...batch.filter((r) => states.get(r.y.toLowerCase()) === 'SPENT'));
-    }
-    if (spent.length === 0) return 0;
-    const byUnit = new Map<string, bigint>();
-    for (const r of spent) byUnit.set(r.unit, (byUnit.get(r.unit) ?? 0n) + BigInt(r.amount));
-    this.store.tx(() => {
-      this.store.setProofState(
-        spent.map((r) => r.y),
-        'spent',
-      );
-      // the books still add up: the other machine's history has the spend itself
-      for (const [unit, amount] of byUnit)
-        this.store.addHistory({ kind: 'restore', direction: 'out', mint_url: mintUrl, unit, amount: amount.toString(), ref: null, memo: 'spent elsewhere: another machine with these recovery words' });
+    return walletBackupSource({
+      store: this.store,
+      engine: this.engine,
+      lanes: this.lanes,
+      logger: this.logger,
+      knownMints: () => this.knownMints(),
+      subscribe: (listener) => this.subscribe(listener),
+      mnemonicSeed: () => this.mnemonicSeed,
+      publishBalance: () => this.publishBalance(),
     });
-    this.logger.info('proofs spent on another machine with the same words were dropped', { mint: mintUrl, proofs: spent.length });
-    this.publishBalance();
-    return spent.length;
   }
 }
 
