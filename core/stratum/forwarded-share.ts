@@ -1,5 +1,5 @@
 import type { Sv1Id } from '../../lib/protocol/sv1/codec';
-import type { LocalShare } from './miner-session';
+import type { LocalShare } from './share-record';
 import { LOST_VERDICT, type ShareAnswer, type Verdict } from './upstream';
 import type { Deadlined } from './verdict-deadlines';
 

@@ -19,6 +19,7 @@ import { SV1_ERRORS, type Sv1Id, type Sv1Request, sv1Error, sv1Request, sv1Resul
 import { notifyParams } from '../../lib/protocol/sv1/job';
 import { JobBook, meetsTarget } from './job-book';
 import { SessionStats } from './session-stats';
+import type { LocalShare } from './share-record';
 import { hashDifficulty, ShareHasher } from './share-hasher';
 import { SubmitGuard, type SubmitLimits } from './submit-guard';
 import { type LineHandler, Sv1Connection } from './sv1-connection';
@@ -56,14 +57,6 @@ export interface SessionHost {
   noteInvalid(session: MinerSession, reason: string): void;
   /** the connection was dropped for sending mostly invalid shares */
   misbehaved(session: MinerSession): void;
-}
-
-export interface LocalShare {
-  jobId: string;
-  upstreamJobId: string;
-  headerHash: string;
-  difficulty: number;
-  shareDifficulty: number;
 }
 
 function isHex(value: unknown, bytes: number): value is string {

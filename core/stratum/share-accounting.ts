@@ -8,9 +8,9 @@
 import { EventEmitter } from 'node:events';
 import type { ShareJson } from '../api/mining';
 import { ShareLedger, UPSTREAM_LOST } from './ledger';
-import type { ShareRecord } from './share-record';
 import type { RetentionPolicy } from './ledger-history';
-import type { LocalShare, MinerSession } from './miner-session';
+import type { MinerSession } from './miner-session';
+import type { LocalShare, ShareRecord } from './share-record';
 import { IdTable } from './id-table';
 import { isoTime } from './iso-time';
 import { LOST_VERDICT, type Verdict } from './upstream';

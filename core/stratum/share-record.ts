@@ -20,3 +20,12 @@ export interface ShareRecord {
   /** ms from the miner's submit to the upstream's verdict */
   latencyMs: number | null;
 }
+
+/** A share as its miner session judged it, before the ledger gives it a row: what the session and the ledger share. */
+export interface LocalShare {
+  jobId: string;
+  upstreamJobId: string;
+  headerHash: string;
+  difficulty: number;
+  shareDifficulty: number;
+}
