@@ -3,8 +3,7 @@
  * live context, the mint loaded and its interrupted operations finished. Two of them choosing the same proofs, or two
  * recoveries resending the same operation, would only earn a refusal from the mint. Other mints are not held up.
  */
-import type { MintContext, WalletEngine } from './engine';
-import { WalletOperationError } from './engine';
+import { type MintContext, type WalletEngine, WalletOperationError } from './engine';
 import { MintError } from './mint-client';
 import { VaultError } from './vault';
 
