@@ -56,7 +56,7 @@ export function walletBackupSource(host: BackupSourceHost): WalletBackupSource {
     },
     importProofs: (mint, proofs) => {
       const url = normalizeMintUrl(mint);
-      return lanes.exclusive(url, async () => engine.restorer.importProofs(await lanes.live(url), proofs));
+      return lanes.withLive(url, (ctx) => engine.restorer.importProofs(ctx, proofs));
     },
     dropSpent: (mint, secrets) => {
       const url = normalizeMintUrl(mint);

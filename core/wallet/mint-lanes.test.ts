@@ -81,6 +81,7 @@ describe('mint lanes', () => {
     const ctx = await lanes.live(mint.url);
     expect(ctx.url).toBe(mint.url);
     expect(await lanes.live(mint.url)).toBe(ctx);
+    expect(await lanes.withLive(mint.url, async (live) => live)).toBe(ctx);
   });
 
   it('a mint that does not answer: mint_offline, in the words the API reports', async () => {

@@ -28,6 +28,11 @@ export class MintLanes {
     return run;
   }
 
+  /** Runs `fn` alone among the runs at `mintUrl`, with the mint live (see `live`). */
+  withLive<T>(mintUrl: string, fn: (ctx: MintContext) => Promise<T>): Promise<T> {
+    return this.exclusive(mintUrl, async () => fn(await this.live(mintUrl)));
+  }
+
   /** A loaded mint; finishes its interrupted operations first so a move never races a recovery. */
   async live(url: string): Promise<MintContext> {
     if (!this.engine.unlocked) throw new VaultError('passphrase_required', 'The wallet is locked.');

@@ -354,8 +354,8 @@ export class WalletService {
     const url = normalizeMintUrl(mintUrl);
     await this.whenRestored();
     if (this.mintUrls.includes(url)) return 0;
-    return this.lanes.exclusive(url, async () => {
-      const result = await this.scanSeed(await this.lanes.live(url));
+    return this.lanes.withLive(url, async (ctx) => {
+      const result = await this.scanSeed(ctx);
       if (result.proofs > 0) this.publishBalance();
       return result.proofs;
     });
@@ -433,8 +433,7 @@ export class WalletService {
 
   send(input: { amount: bigint; unit?: string; mint?: string; memo?: string }): Promise<{ sendId: string; token: string }> {
     const url = this.pickMint(input.mint);
-    return this.lanes.exclusive(url, async () => {
-      const ctx = await this.lanes.live(url);
+    return this.lanes.withLive(url, async (ctx) => {
       const unit = input.unit ?? this.defaultUnit(ctx.url);
       return this.engine.transfers.send(ctx, unit, input.amount, input.memo);
     });
@@ -442,8 +441,7 @@ export class WalletService {
 
   async receive(token: string): Promise<{ amount: bigint; unit: string; mint: string }> {
     const meta = Transfers.tokenMeta(token);
-    return this.lanes.exclusive(meta.mint, async () => {
-      const ctx = await this.lanes.live(meta.mint);
+    return this.lanes.withLive(meta.mint, async (ctx) => {
       const result = await this.engine.transfers.receive(ctx, token);
       return { ...result, mint: ctx.url };
     });
@@ -452,16 +450,13 @@ export class WalletService {
   reclaim(sendId: string): Promise<{ amount: bigint }> {
     const send = this.store.send(sendId);
     if (!send) return Promise.reject(new WalletOperationError('not_found', 'No send with this id.'));
-    return this.lanes.exclusive(send.mint_url, async () => {
-      const ctx = await this.lanes.live(send.mint_url);
-      return { amount: await this.engine.transfers.reclaim(ctx, sendId) };
-    });
+    return this.lanes.withLive(send.mint_url, async (ctx) => ({ amount: await this.engine.transfers.reclaim(ctx, sendId) }));
   }
 
   async checkSends(): Promise<number> {
     let claimed = 0;
     for (const url of new Set(this.store.sends('pending').map((s) => s.mint_url))) {
-      claimed += await this.lanes.exclusive(url, async () => this.engine.transfers.checkSends(await this.lanes.live(url)));
+      claimed += await this.lanes.withLive(url, (ctx) => this.engine.transfers.checkSends(ctx));
     }
     return claimed;
   }
