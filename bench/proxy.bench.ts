@@ -13,8 +13,8 @@
  *   with a channel per miner: the first 100 (what a process grows once), per 1,000 from 100 to 1,000, and each further
  *   1,000 up to 4,000.
  * Four event loops: the load generators (this thread), the pool and the relay (worker threads) and the proxy (its own
- * process, see proxy-harness.ts), so the direct baseline and the proxied runs put the same load on the same pool, and the saturation
- * figure is the proxy's, not the pool's.
+ * process), so the direct baseline and the proxied runs put the same load on the same pool, and the saturation figure
+ * is the proxy's, not the pool's (the threads and processes: proxy-harness.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

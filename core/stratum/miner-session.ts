@@ -17,14 +17,14 @@ import type { MiningSnapshot } from '../api/mining';
 import type { Logger } from '../../lib/log';
 import { SV1_ERRORS, type Sv1Id, type Sv1Request, sv1Error, sv1Request, sv1Result } from '../../lib/protocol/sv1/codec';
 import { notifyParams } from '../../lib/protocol/sv1/job';
+import { ForwardedShare, type ForwardedShareOwner } from './forwarded-share';
 import { JobBook, meetsTarget } from './job-book';
 import { SessionStats } from './session-stats';
-import type { LocalShare } from './share-record';
 import { hashDifficulty, ShareHasher } from './share-hasher';
+import type { LocalShare } from './share-record';
 import { SubmitGuard, type SubmitLimits } from './submit-guard';
 import { type LineHandler, Sv1Connection } from './sv1-connection';
 import type { VerdictDeadlines } from './verdict-deadlines';
-import { ForwardedShare, type ForwardedShareOwner } from './forwarded-share';
 import { type ChannelJob, type ChannelShare, clampDifficulty, type RejectKind, type UpstreamChannel, type Verdict } from './upstream';
 
 /** The version bits any miner may roll (BIP320 general-purpose bits). */
