@@ -5,26 +5,16 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { notifyParams, type Sv1Job } from '../../lib/protocol/sv1/job';
+import { notifyParams } from '../../lib/protocol/sv1/job';
 import { until } from '../../test/until';
 import { minerFor, type SimMiner } from './miner';
+import { sampleJob } from './testing/jobs';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 
-const job = (jobId: string, cleanJobs: boolean): Sv1Job => ({
-  jobId,
-  prevHash: '00'.repeat(32),
-  coinbase1: '01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff20',
-  coinbase2: 'ffffffff0100f2052a010000001976a9147c154ed1dc59609e3d26abb2df2ea3d587cd8c4188ac00000000',
-  merkleBranches: [],
-  version: '20000000',
-  nbits: '1705c739',
-  ntime: '65000000',
-  cleanJobs,
-});
 const line = (message: object) => `${JSON.stringify(message)}\n`;
 
 /** A pool that answers the handshake (authorize as told), then lets the test write to each connection. */
@@ -42,7 +32,8 @@ async function scriptedPool(authorize: true | string = true): Promise<{ port: nu
         if (method === 'mining.subscribe') socket.write(line({ id, result: [[], 'aabbccdd', 4], error: null }));
         else if (method === 'mining.authorize') {
           socket.write(authorize === true ? line({ id, result: true, error: null }) : line({ id, result: null, error: [24, authorize, null] }));
-          if (authorize === true) socket.write(line({ id: null, method: 'mining.set_difficulty', params: [1e-6] }) + line({ id: null, method: 'mining.notify', params: notifyParams(job('a', true)) }));
+          if (authorize === true)
+            socket.write(line({ id: null, method: 'mining.set_difficulty', params: [1e-6] }) + line({ id: null, method: 'mining.notify', params: notifyParams(sampleJob('a', true)) }));
         } else if (method !== 'pong' && id !== undefined && !('result' in JSON.parse(text))) socket.write(line({ id, result: true, error: null }));
       }
     });
@@ -67,13 +58,13 @@ describe('the ESP-Miner-like client', () => {
     const m = miner(pool.port);
     await m.connect();
     const socket = pool.connections[0]!;
-    socket.write(line({ id: null, method: 'mining.notify', params: notifyParams(job('b', false)) }));
+    socket.write(line({ id: null, method: 'mining.notify', params: notifyParams(sampleJob('b', false)) }));
     await until(() => m.job?.jobId === 'b', 'job b');
-    socket.write(line({ id: null, method: 'mining.notify', params: notifyParams(job('a', false)) }));
-    socket.write(line({ id: null, method: 'mining.notify', params: notifyParams(job('c', false)) }));
+    socket.write(line({ id: null, method: 'mining.notify', params: notifyParams(sampleJob('a', false)) }));
+    socket.write(line({ id: null, method: 'mining.notify', params: notifyParams(sampleJob('c', false)) }));
     await until(() => m.job?.jobId === 'c', 'job c');
     expect(m.jobs.map((j) => j.job.jobId)).toEqual(['a', 'b', 'c']);
-    socket.write(line({ id: null, method: 'mining.notify', params: notifyParams(job('a', true)) }));
+    socket.write(line({ id: null, method: 'mining.notify', params: notifyParams(sampleJob('a', true)) }));
     await until(() => m.job?.jobId === 'a', 'job a again, clean');
     expect(m.jobs.map((j) => j.job.jobId)).toEqual(['a', 'b', 'c', 'a']);
   });

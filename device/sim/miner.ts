@@ -15,8 +15,9 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { bytesToHex, hashMeetsTarget, MAX_TARGET, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
 import { type Sv1Message, type Sv1Response, Sv1LineSplitter, parseSv1Line, rejectReasonOf } from '../../lib/protocol/sv1/codec';
-import { type Sv1Job, extranonce2Hex, headerForSubmission, parseNotify } from '../../lib/protocol/sv1/job';
+import { type Sv1Job, extranonce2Hex, headerForSubmission } from '../../lib/protocol/sv1/job';
 import { type AsicSession, type FoundShare, SimAsic, hex32, searchNonce } from './asic';
+import { JobIntake } from './job-intake';
 import { type PoolProbe, probePool } from './pool-probe';
 
 export { type FoundShare, incrementBitmask } from './asic';
@@ -82,16 +83,11 @@ interface Waiting {
 }
 
 const KEPT_MESSAGES = 1000;
-const KEPT_JOBS = 64;
-/** stratum_v1_task.c MAX_ACTIVE_JOB_IDS */
-const KEPT_JOB_IDS = 16;
 const AUTHORIZE_ID = 3;
 
 export class SimMiner extends EventEmitter<MinerEvents> {
   /** the last messages received, oldest first */
   readonly received: Sv1Message[] = [];
-  /** the jobs received, each with the difficulty the firmware mines it at (the one in force at its notify) */
-  readonly jobs: Array<{ job: Sv1Job; difficulty: number }> = [];
   readonly rejectReasons: Record<string, number> = {};
   accepted = 0;
   rejected = 0;
@@ -100,11 +96,10 @@ export class SimMiner extends EventEmitter<MinerEvents> {
   paused = false;
   connected = false;
   authorized = false;
-  /** the difficulty of the current job */
-  difficulty = 0;
   lastResponseMs = 0;
   private readonly session: AsicSession = { extranonce1: '', extranonce2Size: 4, versionMask: 0 };
   private readonly asic: SimAsic;
+  private readonly intake = new JobIntake();
   private socket: net.Socket | undefined;
   private probe: PoolProbe | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -115,8 +110,6 @@ export class SimMiner extends EventEmitter<MinerEvents> {
   private nextId = 1;
   private failures = 0;
   private onFallback = false;
-  private pendingDifficulty = 0;
-  private recentJobIds: string[] = [];
   private readonly waiting = new Map<number, Waiting>();
   private readonly sentAt = new Map<number, number>();
   private currentPool: MinerPool | undefined;
@@ -154,6 +147,16 @@ export class SimMiner extends EventEmitter<MinerEvents> {
   /** the job being mined */
   get job(): Sv1Job | undefined {
     return this.asic.job;
+  }
+
+  /** the jobs taken as work, each with the difficulty the firmware mines it at (the one in force at its notify) */
+  get jobs(): ReadonlyArray<{ job: Sv1Job; difficulty: number }> {
+    return this.intake.jobs;
+  }
+
+  /** the difficulty of the current job */
+  get difficulty(): number {
+    return this.intake.difficulty;
   }
 
   /** what it says in mining.subscribe: bitaxe/<asic>/<firmware version> */
@@ -313,7 +316,7 @@ export class SimMiner extends EventEmitter<MinerEvents> {
     this.socket = socket;
     this.nextId = 1;
     this.sentAt.clear();
-    this.recentJobIds = [];
+    this.intake.newConnection();
     this.reconnectRequested = false;
     const splitter = new Sv1LineSplitter();
     let established = false;
@@ -407,40 +410,21 @@ export class SimMiner extends EventEmitter<MinerEvents> {
   private handleRequest(id: number | string | null, method: string, params: unknown[]): void {
     switch (method) {
       case 'mining.notify': {
-        let job: Sv1Job;
-        try {
-          job = parseNotify(params);
-        } catch (error) {
-          this.log('E', 'stratum_api', `Invalid mining.notify: ${(error as Error).message}`);
-          return;
+        const taken = this.intake.notify(params);
+        if (taken.kind === 'invalid') this.log('E', 'stratum_api', `Invalid mining.notify: ${taken.error}`);
+        else if (taken.kind === 'duplicate') this.log('W', 'stratum_v1_task', `Ignoring duplicate notify for job ${taken.jobId}`);
+        else {
+          // the newest notify is the work at the firmware's next job interval; a clean one also drops the work in
+          // flight (create_jobs_task, SYSTEM_clean_jobs_queue)
+          this.extranonce2Counter = 1n;
+          this.asic.work(taken.job, taken.difficulty);
         }
-        // stratum_v1_task.c: a clean notify clears the ids kept against duplicates first (as does a new connection)
-        if (job.cleanJobs) this.recentJobIds = [];
-        if (this.recentJobIds.includes(job.jobId)) {
-          this.log('W', 'stratum_v1_task', `Ignoring duplicate notify for job ${job.jobId}`);
-          return;
-        }
-        this.recentJobIds.push(job.jobId);
-        if (this.recentJobIds.length > KEPT_JOB_IDS) this.recentJobIds.shift();
-        // the firmware takes the newest notify as its work (with the difficulty set before it) at its next job
-        // interval; a clean one also drops the work in flight (create_jobs_task, SYSTEM_clean_jobs_queue)
-        this.difficulty = this.pendingDifficulty;
-        this.extranonce2Counter = 1n;
-        this.asic.work(job, this.difficulty);
-        this.jobs.push({ job, difficulty: this.difficulty });
-        if (this.jobs.length > KEPT_JOBS) this.jobs.shift();
         return;
       }
-      case 'mining.set_difficulty': {
-        const value = params[0];
-        if (typeof value !== 'number' || !(value > 0)) {
-          this.log('E', 'stratum_api', 'Invalid difficulty value in set_difficulty');
-          return;
-        }
-        this.pendingDifficulty = value;
-        this.log('I', 'stratum_api', `Set pool difficulty: ${value.toFixed(2)}`);
+      case 'mining.set_difficulty':
+        if (this.intake.setDifficulty(params[0])) this.log('I', 'stratum_api', `Set pool difficulty: ${(params[0] as number).toFixed(2)}`);
+        else this.log('E', 'stratum_api', 'Invalid difficulty value in set_difficulty');
         return;
-      }
       case 'mining.set_version_mask':
         if (typeof params[0] === 'string') this.session.versionMask = Number.parseInt(params[0], 16) >>> 0;
         this.log('I', 'stratum_api', `Set version mask: ${hex32(this.session.versionMask)}`);
