@@ -18,7 +18,7 @@ import { type Sv1Message, type Sv1Response, Sv1LineSplitter, parseSv1Line, rejec
 import { type Sv1Job, extranonce2Hex, headerForSubmission } from '../../lib/protocol/sv1/job';
 import { type AsicSession, type FoundShare, SimAsic, hex32, searchNonce } from './asic';
 import { JobIntake } from './job-intake';
-import { type PoolProbe, probePool } from './pool-probe';
+import { PoolFailover } from './pool-failover';
 
 export { type FoundShare, incrementBitmask } from './asic';
 
@@ -101,15 +101,13 @@ export class SimMiner extends EventEmitter<MinerEvents> {
   private readonly asic: SimAsic;
   private readonly intake = new JobIntake();
   private socket: net.Socket | undefined;
-  private probe: PoolProbe | undefined;
+  private readonly failover: PoolFailover<MinerPool>;
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = true;
   /** false while a test drives one connection: a close is the end, unless the pool asked for the reconnect */
   private redial = true;
   private reconnectRequested = false;
   private nextId = 1;
-  private failures = 0;
-  private onFallback = false;
   private readonly waiting = new Map<number, Waiting>();
   private readonly sentAt = new Map<number, number>();
   private currentPool: MinerPool | undefined;
@@ -129,6 +127,12 @@ export class SimMiner extends EventEmitter<MinerEvents> {
         const pool = this.currentPool;
         if (pool) void this.submit([pool.user, share.jobId, share.extranonce2, share.ntime, share.nonce, share.versionBits], share.difficulty);
       },
+    });
+    this.failover = new PoolFailover(options, {
+      userAgent: this.userAgent,
+      later: (ms, fn) => this.later(ms, fn),
+      log: (level, tag, message) => this.log(level, tag, message),
+      leaveFallback: () => this.socket?.destroy(),
     });
   }
 
@@ -165,7 +169,7 @@ export class SimMiner extends EventEmitter<MinerEvents> {
   }
 
   get usingFallback(): boolean {
-    return this.onFallback;
+    return this.failover.usingFallback;
   }
 
   get pool(): MinerPool | undefined {
@@ -177,8 +181,7 @@ export class SimMiner extends EventEmitter<MinerEvents> {
     if (!this.stopped) return;
     this.stopped = false;
     this.redial = true;
-    this.failures = 0;
-    this.onFallback = false;
+    this.failover.reset();
     this.asic.start();
     this.dial();
   }
@@ -190,7 +193,7 @@ export class SimMiner extends EventEmitter<MinerEvents> {
     this.asic.stop();
     // the close event answers unanswered calls and says 'disconnected'
     this.socket?.destroy();
-    this.probe?.cancel();
+    this.failover.cancel();
     this.connected = false;
     this.authorized = false;
   }
@@ -295,22 +298,15 @@ export class SimMiner extends EventEmitter<MinerEvents> {
     this.timers.add(timer);
   }
 
-  private choosePool(): MinerPool | undefined {
-    const { primary, fallback } = this.options.pools();
-    if (this.onFallback && fallback) return fallback;
-    this.onFallback = false;
-    return primary ?? fallback;
-  }
-
   private dial(): void {
-    const pool = this.choosePool();
+    const pool = this.failover.choose();
     this.currentPool = pool;
     if (!pool) {
       this.log('E', 'stratum_task', 'No pool configured');
       this.later(this.options.connectRetryMs ?? 5000, () => this.dial());
       return;
     }
-    this.log('I', 'stratum_task', `Connecting to: stratum+tcp://${pool.host}:${pool.port} (${this.onFallback ? 'fallback' : 'primary'})`);
+    this.log('I', 'stratum_task', `Connecting to: stratum+tcp://${pool.host}:${pool.port} (${this.failover.usingFallback ? 'fallback' : 'primary'})`);
     const socket = net.connect({ host: pool.host, port: pool.port, localAddress: this.options.localAddress });
     socket.setNoDelay(true);
     this.socket = socket;
@@ -355,15 +351,9 @@ export class SimMiner extends EventEmitter<MinerEvents> {
       return;
     }
     if (!this.redial) return;
-    this.failures += 1;
     if (established) this.log('E', 'stratum_api', 'Error: transport read failed: Connection closed by peer (code: -1)');
     else this.log('E', 'stratum_task', `Socket unable to connect to ${pool.host}:${pool.port}`);
-    if (this.failures >= (this.options.failuresBeforeFallback ?? 3) && !this.onFallback && this.options.pools().fallback) {
-      this.log('W', 'stratum_task', 'Switching to fallback pool');
-      this.onFallback = true;
-      this.failures = 0;
-      this.scheduleProbe();
-    }
+    this.failover.closed();
     this.later(established ? (this.options.readErrorRetryMs ?? 1000) : (this.options.connectRetryMs ?? 5000), () => this.dial());
   }
 
@@ -477,7 +467,7 @@ export class SimMiner extends EventEmitter<MinerEvents> {
     } else if (!isShare) {
       // Any answer to a setup message, accepted or refused, resets the failure count (stratum_v1_task.c: "Reset
       // retry attempts after successfully receiving data"): only a pool that says nothing sends the firmware away.
-      if (typeof result === 'boolean' || (response.error !== null && response.error !== undefined)) this.failures = 0;
+      if (typeof result === 'boolean' || (response.error !== null && response.error !== undefined)) this.failover.answered();
       if (id === AUTHORIZE_ID && !this.authorized) {
         if (result === true) {
           this.authorized = true;
@@ -508,25 +498,5 @@ export class SimMiner extends EventEmitter<MinerEvents> {
     }
     this.log('I', 'stratum_api', accepted ? 'Result success' : `Result failed: ${reason}`);
     this.options.onShareResult?.(accepted, reason, difficulty);
-  }
-
-  /** While on automatic fallback: every probe interval, check whether the primary hands out work again. */
-  private scheduleProbe(): void {
-    this.later(this.options.primaryProbeMs ?? 60_000, () => {
-      if (!this.onFallback) return;
-      const primary = this.options.pools().primary;
-      if (!primary) return;
-      this.probe = probePool(primary, { userAgent: this.userAgent, localAddress: this.options.localAddress, timeoutMs: this.options.probeTimeoutMs ?? 5000 });
-      void this.probe.result.then((ok) => {
-        if (ok && this.onFallback && !this.stopped) {
-          this.log('I', 'stratum_task', 'Primary pool is back, switching from fallback');
-          this.onFallback = false;
-          this.failures = 0;
-          this.socket?.destroy();
-        } else if (this.onFallback && !this.stopped) {
-          this.scheduleProbe();
-        }
-      });
-    });
   }
 }

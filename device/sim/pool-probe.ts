@@ -10,7 +10,14 @@ export interface PoolProbe {
   cancel(): void;
 }
 
-export function probePool(pool: { host: string; port: number; user: string; password?: string }, options: { userAgent: string; localAddress?: string; timeoutMs: number }): PoolProbe {
+export interface ProbedPool {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+}
+
+export function probePool(pool: ProbedPool, options: { userAgent: string; localAddress?: string; timeoutMs: number }): PoolProbe {
   const socket = net.connect({ host: pool.host, port: pool.port, localAddress: options.localAddress });
   let settle: (ok: boolean) => void = () => undefined;
   const result = new Promise<boolean>((resolve) => {
