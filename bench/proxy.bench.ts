@@ -338,9 +338,10 @@ async function interleaved(ports: Record<OpenLoopPath, number>, n: number, perSe
     p99OutsideGcRounds.push(byGc.p99OutsideGc);
   }
   for (const path of OPEN_LOOP_PATHS) for (const c of miners[path]) c.close();
+  const comparison = compared(rounds, proxyGcRounds, cpuRounds);
   return {
-    ...compared(rounds, proxyGcRounds, cpuRounds),
-    twin: twinCheck(rounds),
+    ...comparison,
+    twin: twinCheck(rounds.relayTwin, comparison),
     // how much of the proxy's tail its own garbage collection makes: of its slowest 1% a round, how many were in
     // flight during one of its pauses, and its p99 over the submits that were not (median of rounds)
     proxySlowestDuringItsGcRounds: slowestDuringGcRounds,
@@ -354,17 +355,17 @@ async function interleaved(ports: Record<OpenLoopPath, number>, n: number, perSe
  * a direct path slower than the relays' does not turn negative). `resolves1_2x`: the two identical relays came within
  * 1.2x of each other both ways, so this run can tell a 1.2x difference in p99 apart at all.
  */
-function twinCheck(rounds: Record<OpenLoopPath, Percentiles[]>) {
-  const p99 = (path: OpenLoopPath) => median(rounds[path].map((r) => r.p99));
-  const relayAdded = p99('relay') - p99('direct');
-  const twinAdded = p99('relayTwin') - p99('direct');
+function twinCheck(twinRounds: Percentiles[], comparison: Comparison) {
+  const twinP99 = median(twinRounds.map((r) => r.p99));
+  const relayAdded = comparison.relayAddedP99Ms;
+  const twinAdded = twinP99 - comparison.directMs.p99;
   const within = (a: number, b: number) => a > 0 && b > 0 && a <= 1.2 * b && b <= 1.2 * a;
   return {
-    relayTwinMs: { p50: median(rounds.relayTwin.map((r) => r.p50)), p99: p99('relayTwin') },
+    relayTwinMs: { p50: median(twinRounds.map((r) => r.p50)), p99: twinP99 },
     relayTwinAddedP99Ms: round(twinAdded),
     twinOverRelayAddedP99: round(twinAdded / relayAdded, 2),
-    twinOverRelayP99: round(p99('relayTwin') / p99('relay'), 2),
-    relayTwinP99RoundsMs: rounds.relayTwin.map((r) => r.p99),
+    twinOverRelayP99: round(twinP99 / comparison.relayMs.p99, 2),
+    relayTwinP99RoundsMs: twinRounds.map((r) => r.p99),
     resolves1_2x: within(twinAdded, relayAdded),
   };
 }
