@@ -39,7 +39,7 @@ describe('wallet store', () => {
   it('migrates once, in WAL mode, and reopens as is', () => {
     const { store, path } = open();
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(store.db.pragma('user_version', { simple: true })).toBe(2);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     store.upsertMint('http://mint', undefined, {});
     store.close();
     const again = new WalletStore(path);
@@ -62,6 +62,30 @@ describe('wallet store', () => {
     expect(store.quote('http://mint', 'q1')).toMatchObject({ state: 'paid', unit: 'hash', amount: '4', pubkey: null, checked_at: null, reason: null, retry_at: 0 });
     expect(store.quote('http://mint', 'q2')).toMatchObject({ state: 'unpaid', checked_at: null });
     expect(store.lookupRoute('http://mint')).toEqual({ route: null, probedAt: null });
+  });
+
+  it('migration 3 keeps every proof of version 2 and indexes them by Y alone, not by their secrets as well', () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const path = join(dir.path, 'wallet.sqlite');
+    const v2 = new Database(path);
+    v2.exec(MIGRATIONS[0]!);
+    v2.exec(MIGRATIONS[1]!);
+    v2.pragma('user_version = 2');
+    const insert = v2.prepare(
+      'INSERT INTO proofs (y, mint_url, keyset_id, unit, amount, secret, c, dleq, state, origin, quote_id, send_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    insert.run('y1', 'http://mint', '01ab', 'hash', '4', 'secret-1', '02aa', '{"e":"01"}', 'unspent', 'quote', 'q1', null, 1);
+    insert.run('y2', 'http://mint', '01ab', 'hash', '8', 'secret-2', '02bb', null, 'spent', 'swap', null, 's1', 2);
+    v2.close();
+    const store = new WalletStore(path);
+    cleanups.push(() => store.close());
+    expect(store.proofs({ state: 'unspent' })).toMatchObject([{ y: 'y1', amount: '4', secret: 'secret-1', dleq: '{"e":"01"}', quote_id: 'q1', created_at: 1 }]);
+    expect(store.proofs({ state: 'spent' })).toMatchObject([{ y: 'y2', origin: 'swap', send_id: 's1' }]);
+    const indexed = (store.db.pragma('index_list(proofs)') as { name: string }[]).flatMap((index) => (store.db.pragma(`index_info(${index.name})`) as { name: string }[]).map((column) => column.name));
+    expect(indexed).toContain('y');
+    expect(indexed).not.toContain('secret');
+    expect(store.insertProof(proof('y1', 4n))).toBe(false);
   });
 
   it('refuses a damaged database file at open', () => {
