@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './schema';
 import { StoreError, WalletStore } from './store';
-import { tempDir } from './testing/kit';
+import { randomHeaderHash, tempDir } from './testing/kit';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -112,6 +112,32 @@ describe('wallet store', () => {
     store.noteQuote({ mintUrl: 'http://mint', id: 'q1', source: 'test', headerHash: 'aa', amount: 4n });
     store.noteQuote({ mintUrl: 'http://mint', id: 'q1', source: 'test', headerHash: 'bb', amount: 8n });
     expect(store.quote('http://mint', 'q1')).toMatchObject({ header_hash: 'aa', amount: '4' });
+  });
+
+  it("the mint's answer about quotes it already knew writes their rows and states, not the header index's pages", () => {
+    const { store } = open();
+    const mintUrl = 'http://mint';
+    const headers = new Map<string, string>();
+    const headerOf = (id: string) => headers.get(id) ?? headers.set(id, randomHeaderHash()).get(id)!;
+    store.tx(() => {
+      for (let i = 0; i < 5000; i++) store.noteQuote({ mintUrl, id: `past-${i}`, headerHash: headerOf(`past-${i}`), source: 'event', state: 'issued' });
+      for (let i = 0; i < 100; i++) store.noteQuote({ mintUrl, id: `new-${i}`, headerHash: headerOf(`new-${i}`), source: 'event' });
+    });
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    store.tx(() => {
+      for (let i = 0; i < 100; i++) store.noteQuote({ mintUrl, id: `new-${i}`, unit: 'hash', amount: 1n, headerHash: headerOf(`new-${i}`), source: 'check', state: 'paid', authoritative: true });
+    });
+    // pages the transaction wrote: its WAL frames (rewriting the 100 random header keys dirtied ~60 more)
+    const [{ log }] = store.db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+    expect(log).toBeLessThan(20);
+    expect(store.quotesById(mintUrl, ['new-0', 'new-99'])).toMatchObject([
+      { state: 'paid', header_hash: headerOf('new-0') },
+      { state: 'paid', header_hash: headerOf('new-99') },
+    ]);
+    // a header hash the quote lacked is still filled in
+    store.noteQuote({ mintUrl, id: 'bare', source: 'backup' });
+    store.noteQuote({ mintUrl, id: 'bare', headerHash: 'aa', source: 'check', state: 'paid', authoritative: true });
+    expect(store.quote(mintUrl, 'bare')?.header_hash).toBe('aa');
   });
 
   it('balances are exact past 2^63 and counters only move forward', () => {
