@@ -74,9 +74,9 @@ export class WalletEngine {
   /**
    * Mints every paid quote whose back-off is over. A batch the mint did not answer (a 503, a broken connection) is
    * finished by recovery right away (NUT-09 first, then the same request), twice at most, before the mint is
-   * given up on for this pass. Returns the quotes minted.
+   * given up on for this pass.
    */
-  async mintPaid(ctx: MintContext): Promise<number> {
+  async mintPaid(ctx: MintContext): Promise<void> {
     return this.minter.mintDue(ctx, async (run) => {
       for (let retries = 0; ; retries++) {
         try {

@@ -31,9 +31,9 @@ export class Minter {
 
   /**
    * The paid quotes of a mint whose back-off is over, by unit and lock, each group on its unit's active keyset.
-   * `attempt` runs each batch (the service wraps it in the counter recovery). Returns the quotes minted.
+   * `attempt` runs each batch (the service wraps it in the counter recovery).
    */
-  async mintDue(ctx: MintContext, attempt: (run: () => Promise<void>) => Promise<void>): Promise<number> {
+  async mintDue(ctx: MintContext, attempt: (run: () => Promise<void>) => Promise<void>): Promise<void> {
     const inFlight = this.store.quotesInFlight();
     const due = this.store.dueQuotes(ctx.url, 'paid', Date.now(), 10_000).filter((q) => !inFlight.has(`${ctx.url} ${q.id}`) && q.unit && q.amount);
     const groups = new Map<string, QuoteRow[]>();
@@ -43,7 +43,6 @@ export class Minter {
       if (group) group.push(q);
       else groups.set(key, [q]);
     }
-    const before = this.store.countQuotes(['issued']);
     for (const group of groups.values()) {
       const unit = group[0]!.unit!;
       const keyset = this.mints.usableKeyset(ctx, unit) ?? (await this.refreshedKeyset(ctx, unit));
@@ -73,7 +72,6 @@ export class Minter {
         });
       }
     }
-    return this.store.countQuotes(['issued']) - before;
   }
 
   private async refreshedKeyset(ctx: MintContext, unit: string): Promise<Keyset | undefined> {
