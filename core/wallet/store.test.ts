@@ -128,7 +128,7 @@ describe('wallet store', () => {
       for (let i = 0; i < 100; i++) store.noteQuote({ mintUrl, id: `new-${i}`, unit: 'hash', amount: 1n, headerHash: headerOf(`new-${i}`), source: 'check', state: 'paid', authoritative: true });
     });
     // pages the transaction wrote: its WAL frames (rewriting the 100 random header keys dirtied ~60 more)
-    const [{ log }] = store.db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+    const { log } = (store.db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!;
     expect(log).toBeLessThan(20);
     expect(store.quotesById(mintUrl, ['new-0', 'new-99'])).toMatchObject([
       { state: 'paid', header_hash: headerOf('new-0') },
