@@ -5,11 +5,15 @@
  * same run (each figure the median of five timed rounds after an untimed warm-up round):
  *  - wallet + devnet mint on one core: both in this process (one thread): shares per CPU-second of the
  *    process (robust when other work shares the machine), and wall clock;
- *  - wallet side: the mint in a child process, shares per CPU-second of this process.
+ *  - wallet side: the mint in a child process, shares per CPU-second of this process, and bytes written to the
+ *    wallet's files per share; again in passes of ten shares, on a new wallet and on one that holds a week of one
+ *    Bitaxe's shares (the store's indexes grown).
  * Also NUT-09 restore of 10,000 counters (each counter asked in both output forms the wallet uses,
  * plain and P2PK) against cashu-ts's restore (plain form only) measured on the first 1,000 of them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Wallet } from '@cashu/cashu-ts';
@@ -18,7 +22,7 @@ import { startMint } from '../devnet/mint/index';
 import { silentLogger } from '../lib/log';
 import { createDleq, secp, signBlindedMessage, signMintQuote, unblindVerifiedHex, useBackend } from '../lib/protocol/cashu/index';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { bip39Seed, createMnemonic, deriveLockingKey, deterministicOutput } from '../core/wallet/keys';
+import { bip39Seed, createMnemonic, deriveLockingKey, deterministicOutput, p2pkSecret } from '../core/wallet/keys';
 import { openWallet, type WalletService } from '../core/wallet/service';
 import { randomHeaderHash, tempDir } from '../core/wallet/testing/kit';
 import { secpBackends } from '../lib/platform/secp';
@@ -37,21 +41,43 @@ const WARMUP_ROUNDS = 1;
 const BATCH = 100;
 const RESTORE_COUNTERS = 10_000;
 const CASHU_TS_RESTORE_COUNTERS = 1_000;
+// a week of one Bitaxe at the devnet pool's pace (10 shares a minute): the quotes and proofs a wallet holds by then
+const WEEK_OF_SHARES = 10 * 60 * 24 * 7;
+// a pass as a small fleet makes them: the sweeper runs every few seconds and finds a few paid quotes each time
+const SHARES_PER_SMALL_PASS = 10;
 
 type QuoteMaker = (pubkey: string, count: number) => Promise<string[]>;
 
 interface Run {
   sharesPerSecond: number;
   sharesPerCpuSecond: number;
+  /** bytes this process sent to its files (the wallet's SQLite WAL and database) per share; null off Linux */
+  fileBytesPerShare: number | null;
+}
+
+/** Bytes this process has caused to be written to storage, page cache included (Linux's /proc/self/io). */
+function fileBytesWritten(): number | null {
+  try {
+    const found = /^write_bytes: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+    return found ? Number(found[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 async function timed(shares: number, fn: () => Promise<void>): Promise<Run> {
   const cpu = process.cpuUsage();
+  const written = fileBytesWritten();
   const start = performance.now();
   await fn();
   const ms = performance.now() - start;
   const used = process.cpuUsage(cpu);
-  return { sharesPerSecond: ratePerSecond(shares, ms), sharesPerCpuSecond: ratePerSecond(shares, (used.user + used.system) / 1000) };
+  const writtenAfter = fileBytesWritten();
+  return {
+    sharesPerSecond: ratePerSecond(shares, ms),
+    sharesPerCpuSecond: ratePerSecond(shares, (used.user + used.system) / 1000),
+    fileBytesPerShare: written === null || writtenAfter === null ? null : Math.round((writtenAfter - written) / shares),
+  };
 }
 
 /** WARMUP_ROUNDS untimed, then ROUNDS timed rounds of `shares` fresh quotes each; the median round (by CPU rate) stands for the run. */
@@ -75,18 +101,76 @@ function childQuotes(child: ChildProcess, lines: AsyncIterator<string>): QuoteMa
   };
 }
 
-async function oursRun(dir: string, mintUrl: string, makeQuotes: QuoteMaker, shares: number): Promise<{ run: Run; wallet: WalletService; mnemonic: string }> {
-  const wallet = openWallet({ home: join(dir, `ours-${Math.random()}`), mintUrls: [mintUrl], vault: 'passphrase', logger: silentLogger, consolidateAbove: 1e9, lookupIntervalMs: 1e9 });
+/**
+ * `shares` past shares in the wallet's store, as their minting leaves them: each an issued quote (header hash, lock,
+ * amount) and its proof, spent since. Random values of the real sizes, so the indexes grow as a miner's do.
+ */
+function fillHistory(wallet: WalletService, mintUrl: string, pubkey: string, shares: number): void {
+  const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+  const keysetId = `01${hex(32)}`;
+  const chunk = 10_000;
+  for (let done = 0; done < shares; done += chunk) {
+    wallet.store.tx(() => {
+      for (let i = done; i < Math.min(shares, done + chunk); i++) {
+        const quoteId = randomUUID();
+        wallet.store.noteQuote({ mintUrl, id: quoteId, unit: 'hash', amount: 1n, headerHash: hex(32), pubkey, source: 'event', state: 'issued' });
+        wallet.store.insertProof({
+          y: `02${hex(32)}`,
+          mint_url: mintUrl,
+          keyset_id: keysetId,
+          unit: 'hash',
+          amount: '1',
+          secret: p2pkSecret(hex(32), pubkey),
+          c: `03${hex(32)}`,
+          dleq: JSON.stringify({ e: hex(32), s: hex(32), r: hex(32) }),
+          state: 'spent',
+          origin: 'quote',
+          quote_id: quoteId,
+          send_id: null,
+        });
+      }
+    });
+  }
+}
+
+/**
+ * How a run's wallet starts and sweeps: shares already held (see fillHistory), the shares each pass finds, and
+ * whether it consolidates its proofs as a wallet does by default (off, a run measures minting alone).
+ */
+interface WalletUse {
+  pastShares: number;
+  sharesPerPass: number;
+  consolidates: boolean;
+}
+
+async function oursRun(
+  dir: string,
+  mintUrl: string,
+  makeQuotes: QuoteMaker,
+  shares: number,
+  use: WalletUse = { pastShares: 0, sharesPerPass: shares, consolidates: false },
+): Promise<{ run: Run; wallet: WalletService; mnemonic: string }> {
+  const wallet = openWallet({
+    home: join(dir, `ours-${Math.random()}`),
+    mintUrls: [mintUrl],
+    vault: 'passphrase',
+    logger: silentLogger,
+    ...(use.consolidates ? {} : { consolidateAbove: 1e9 }),
+    lookupIntervalMs: 1e9,
+  });
   const { mnemonic } = await wallet.create('benchmark passphrase');
   const pubkey = wallet.lockingPubkey()!;
+  fillHistory(wallet, mintUrl, pubkey, use.pastShares);
   for (const id of await makeQuotes(pubkey, 20)) wallet.onQuoteEvent({ quoteId: id, amount: 1n });
   await wallet.sweep(); // warm: mint info, keysets, JIT
   const run = await rounds(
     shares,
     () => makeQuotes(pubkey, shares),
     async (ids) => {
-      for (const id of ids) wallet.onQuoteEvent({ quoteId: id, amount: 1n });
-      await wallet.sweep();
+      for (let pass = 0; pass < ids.length; pass += use.sharesPerPass) {
+        for (const id of ids.slice(pass, pass + use.sharesPerPass)) wallet.onQuoteEvent({ quoteId: id, amount: 1n });
+        await wallet.sweep();
+      }
     },
   );
   const held = wallet.balances()[0]?.amount ?? 0n;
@@ -201,6 +285,10 @@ export async function run(): Promise<Record<string, unknown>> {
     // wallet side only (mint in a child process)
     const oursRemote = await oursRun(dir.path, remote.url, remote.quotes, OURS_SHARES);
     await oursRemote.wallet.close();
+    const smallPasses = await oursRun(dir.path, remote.url, remote.quotes, OURS_SHARES, { pastShares: 0, sharesPerPass: SHARES_PER_SMALL_PASS, consolidates: true });
+    await smallPasses.wallet.close();
+    const weekOld = await oursRun(dir.path, remote.url, remote.quotes, OURS_SHARES, { pastShares: WEEK_OF_SHARES, sharesPerPass: SHARES_PER_SMALL_PASS, consolidates: true });
+    await weekOld.wallet.close();
     const cashuTsRemote = await cashuTsRun(dir.path, remote.url, remote.quotes, CASHU_TS_SHARES);
 
     // NUT-09 restore over 10,000 counters of the keyset the first run minted into
@@ -252,6 +340,15 @@ export async function run(): Promise<Record<string, unknown>> {
         cashuTsSharesPerCpuSecond: cashuTsRemote.sharesPerCpuSecond,
         ratio: ratio(oursRemote.run.sharesPerCpuSecond, cashuTsRemote.sharesPerCpuSecond),
         oursWallClockSharesPerSecond: oursRemote.run.sharesPerSecond,
+        oursFileBytesPerShare: oursRemote.run.fileBytesPerShare,
+        // passes of a few shares, as a small fleet's arrive, consolidating as a wallet does, on a new wallet and on
+        // one that holds a week of one Bitaxe's shares: what a share costs in use and as the store grows
+        smallPasses: {
+          sharesPerPass: SHARES_PER_SMALL_PASS,
+          newWallet: { microsPerShare: round(1e6 / smallPasses.run.sharesPerCpuSecond, 1), fileBytesPerShare: smallPasses.run.fileBytesPerShare },
+          weekOldWallet: { pastShares: WEEK_OF_SHARES, microsPerShare: round(1e6 / weekOld.run.sharesPerCpuSecond, 1), fileBytesPerShare: weekOld.run.fileBytesPerShare },
+          weekOldCpuOverNew: ratio(smallPasses.run.sharesPerCpuSecond, weekOld.run.sharesPerCpuSecond),
+        },
         anchorCryptoOnlyNativeBindingsSharesPerCpuSecond: anchor,
         oursVsAnchor: anchor ? ratio(oursRemote.run.sharesPerCpuSecond, anchor) : null,
         cryptoPerShare,
