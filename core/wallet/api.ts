@@ -273,7 +273,7 @@ export function registerWalletApi(host: ApiHost, wallet: WalletService): () => v
     'wallet.earnings',
     guard((input) => {
       const now = Date.now();
-      const earnings = earningsSeries(wallet.store.historySince(now - earningsRanges[input.range].spanMs - earningsRanges[input.range].bucketMs), input.range, now);
+      const earnings = earningsSeries(wallet.store.history.mintedSince(now - earningsRanges[input.range].spanMs - earningsRanges[input.range].bucketMs), input.range, now);
       return {
         ...earnings,
         series: earnings.series.map((s) => ({ ...s, total: amountToJson(s.total), buckets: s.buckets.map(amountToJson) })),
@@ -288,7 +288,10 @@ export function registerWalletApi(host: ApiHost, wallet: WalletService): () => v
       const today = Math.floor((Date.now() + offsetMs) / 86_400_000) * 86_400_000 - offsetMs;
       const since = today - (input.days - 1) * 86_400_000;
       return {
-        days: groupActivity(wallet.store.historySince(since), input.utcOffsetMinutes).map((d) => ({ day: d.day, entries: d.entries.map(activityJson) })),
+        days: groupActivity(wallet.store.history.mintedSince(since), wallet.store.history.besidesMintingSince(since), input.utcOffsetMinutes).map((d) => ({
+          day: d.day,
+          entries: d.entries.map(activityJson),
+        })),
       };
     }),
   );

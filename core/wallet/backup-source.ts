@@ -39,7 +39,7 @@ export function walletBackupSource(host: BackupSourceHost): WalletBackupSource {
       return [...groups.values()];
     },
     mints: () => host.knownMints(),
-    history: (limit) => store.history(limit),
+    history: (limit) => store.history.recent(limit),
     pendingQuotes: () =>
       store
         .pendingQuotes(10_000)
@@ -87,7 +87,7 @@ async function dropSpentAt(host: BackupSourceHost, mintUrl: string, secrets: Set
     );
     // the books still add up: the other machine's history has the spend itself
     for (const [unit, amount] of byUnit)
-      store.addHistory({ kind: 'restore', direction: 'out', mint_url: mintUrl, unit, amount: amount.toString(), ref: null, memo: 'spent elsewhere: another machine with these recovery words' });
+      store.history.add({ kind: 'restore', direction: 'out', mint_url: mintUrl, unit, amount: amount.toString(), ref: null, memo: 'spent elsewhere: another machine with these recovery words' });
   });
   host.logger.info('proofs spent on another machine with the same words were dropped', { mint: mintUrl, proofs: spent.length });
   host.publishBalance();

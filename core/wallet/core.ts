@@ -301,7 +301,7 @@ export class WalletCore {
   /** One history entry per unit for what a restore added, so the history accounts for every restored proof once. */
   recordRestored(mintUrl: string, addedByUnit: Map<string, bigint>, source: string): void {
     for (const [unit, sum] of addedByUnit) {
-      if (sum > 0n) this.store.addHistory({ kind: 'restore', direction: 'in', mint_url: mintUrl, unit, amount: sum.toString(), ref: null, memo: `restored ${source}` });
+      if (sum > 0n) this.store.history.add({ kind: 'restore', direction: 'in', mint_url: mintUrl, unit, amount: sum.toString(), ref: null, memo: `restored ${source}` });
     }
   }
 }

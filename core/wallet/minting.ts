@@ -242,7 +242,7 @@ export class Minter {
         quotes.push(entry);
       }
       // one history entry per batch; each share's own trail is quote -> proofs
-      this.store.addHistory({ kind: 'mint', direction: 'in', mint_url: ctx.url, unit: keyset.unit, amount: total.toString(), ref: `${quoteIds.length} quotes`, memo: null });
+      this.store.history.minted({ mint_url: ctx.url, unit: keyset.unit, amount: total, quotes: quoteIds.length });
       this.store.deleteOperation(opId);
     });
     this.core.emit({ type: 'proofs', mintUrl: ctx.url, unit: keyset.unit, origin: 'quote', quotes, amount: total });

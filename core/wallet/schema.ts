@@ -158,6 +158,16 @@ export const MIGRATIONS: string[] = [
    ALTER TABLE proofs_v3 RENAME TO proofs;
    CREATE INDEX proofs_state ON proofs (state, mint_url, unit);
    CREATE INDEX proofs_quote ON proofs (quote_id);`,
+  // ehash minted per mint, unit and minute (history.ts), filled from the minting batches so far; the amount in
+  // billions and the rest so that SQLite's sums stay exact past 2^63. A batch's share count was noted as "N quotes".
+  `CREATE TABLE minted_minutes (minute INTEGER NOT NULL, mint_url TEXT NOT NULL, unit TEXT NOT NULL, amount_billions INTEGER NOT NULL,
+     amount_rest INTEGER NOT NULL, batches INTEGER NOT NULL, shares INTEGER, PRIMARY KEY (minute, mint_url, unit)) WITHOUT ROWID;
+   INSERT INTO minted_minutes (minute, mint_url, unit, amount_billions, amount_rest, batches, shares)
+     SELECT at - at % 60000, mint_url, unit, SUM(CAST(substr(amount, 1, max(length(amount) - 9, 0)) AS INTEGER)),
+       SUM(CAST(substr(amount, max(length(amount) - 8, 1)) AS INTEGER)), COUNT(*),
+       CASE WHEN MIN(ref IS NOT NULL AND (ref = CAST(ref AS INTEGER) || ' quotes' OR ref = CAST(ref AS INTEGER) || ' quote')) THEN SUM(CAST(ref AS INTEGER)) END
+     FROM history WHERE kind = 'mint' GROUP BY at - at % 60000, mint_url, unit;
+   CREATE INDEX history_kind_at ON history (kind, at);`,
 ];
 
 /** The state a sighting that is not the mint's own answer moves a quote to (@state: the state seen, if any): only forward. */

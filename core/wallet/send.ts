@@ -60,7 +60,7 @@ export class Transfers {
             'spent',
           );
           this.store.settleSend(send.id, 'claimed');
-          this.store.addHistory({ kind: 'claimed', direction: 'out', mint_url: send.mint_url, unit: send.unit, amount: send.amount, ref: send.id, memo: send.memo });
+          this.store.history.add({ kind: 'claimed', direction: 'out', mint_url: send.mint_url, unit: send.unit, amount: send.amount, ref: send.id, memo: send.memo });
         });
         claimed++;
       }

@@ -387,7 +387,7 @@ export class WalletService {
   }
 
   history(limit?: number, beforeId?: number): HistoryRow[] {
-    return this.store.history(limit, beforeId);
+    return this.store.history.recent(limit, beforeId);
   }
 
   quotes(state: QuoteState, limit?: number): QuoteRow[] {

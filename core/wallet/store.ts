@@ -4,7 +4,8 @@
  * Every state change the wallet makes is one transaction here.
  */
 import Database from 'better-sqlite3';
-import { ADVANCED_STATE, type HistoryRow, type KeysetRow, MIGRATIONS, type OperationRow, type ProofRow, type ProofState, type QuoteRow, type QuoteState, type SendRow } from './schema';
+import { WalletHistory } from './history';
+import { ADVANCED_STATE, type KeysetRow, MIGRATIONS, type OperationRow, type ProofRow, type ProofState, type QuoteRow, type QuoteState, type SendRow } from './schema';
 
 export type { HistoryRow, KeysetRow, OperationOutput, OperationRow, ProofOrigin, ProofRow, ProofState, QuoteRow, QuoteState, SendRow } from './schema';
 
@@ -39,6 +40,7 @@ export class StoreError extends Error {
 export class WalletStore {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  readonly history = new WalletHistory((sql) => this.stmt(sql));
 
   /** Prepared once per SQL text: compiling is most of the cost of a small statement. */
   private stmt(sql: string): Database.Statement {
@@ -451,30 +453,5 @@ export class WalletStore {
 
   send(id: string): SendRow | undefined {
     return this.stmt('SELECT * FROM sends WHERE id = ?').get(id) as SendRow | undefined;
-  }
-
-  // history
-  addHistory(entry: Omit<HistoryRow, 'id' | 'at'>): void {
-    this.stmt('INSERT INTO history (at, kind, direction, mint_url, unit, amount, ref, memo) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-      Date.now(),
-      entry.kind,
-      entry.direction,
-      entry.mint_url,
-      entry.unit,
-      entry.amount,
-      entry.ref,
-      entry.memo,
-    );
-  }
-
-  /** Every history row since a moment, oldest first (the earnings chart and the day-grouped history read it). */
-  historySince(sinceMs: number): HistoryRow[] {
-    return this.stmt('SELECT * FROM history WHERE at >= ? ORDER BY at, id').all(sinceMs) as HistoryRow[];
-  }
-
-  history(limit = 100, beforeId?: number): HistoryRow[] {
-    return (
-      beforeId ? this.stmt('SELECT * FROM history WHERE id < ? ORDER BY id DESC LIMIT ?').all(beforeId, limit) : this.stmt('SELECT * FROM history ORDER BY id DESC LIMIT ?').all(limit)
-    ) as HistoryRow[];
   }
 }

@@ -130,12 +130,12 @@ export class Swapper {
       const sendRows = this.store.proofs({ sendId: op.send_id, state: 'pending' });
       const row = this.store.send(op.send_id);
       this.store.setSendToken(op.send_id, this.core.encode(ctx.url, keyset.unit, sendRows, row?.memo ?? undefined));
-      this.store.addHistory({ ...entry, kind: 'send', direction: 'out', amount: sent.toString(), ref: op.send_id, memo: row?.memo ?? null });
+      this.store.history.add({ ...entry, kind: 'send', direction: 'out', amount: sent.toString(), ref: op.send_id, memo: row?.memo ?? null });
     }
-    if (op.purpose === 'receive') this.store.addHistory({ ...entry, kind: 'receive', direction: 'in', amount: kept.toString(), ref: op.id });
+    if (op.purpose === 'receive') this.store.history.add({ ...entry, kind: 'receive', direction: 'in', amount: kept.toString(), ref: op.id });
     if (op.purpose === 'reclaim' && op.send_id) {
       this.store.settleSend(op.send_id, 'reclaimed');
-      this.store.addHistory({ ...entry, kind: 'reclaim', direction: 'in', amount: kept.toString(), ref: op.send_id });
+      this.store.history.add({ ...entry, kind: 'reclaim', direction: 'in', amount: kept.toString(), ref: op.send_id });
     }
   }
 
