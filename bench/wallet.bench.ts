@@ -8,8 +8,9 @@
  *  - wallet side: the mint in a child process, shares per CPU-second of this process, and bytes written to the
  *    wallet's files per share; again in passes of ten shares, on a new wallet and on one that holds a week of one
  *    Bitaxe's shares (the store's indexes grown).
- * Also NUT-09 restore of 10,000 counters (each counter asked in both output forms the wallet uses,
- * plain and P2PK) against cashu-ts's restore (plain form only) measured on the first 1,000 of them.
+ * Also what the earnings chart and the history page cost on a week of minting batches (wallet-history.ts), and
+ * NUT-09 restore of 10,000 counters (each counter asked in both output forms the wallet uses, plain and P2PK)
+ * against cashu-ts's restore (plain form only) measured on the first 1,000 of them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -28,6 +29,7 @@ import { randomHeaderHash, tempDir } from '../core/wallet/testing/kit';
 import { secpBackends } from '../lib/platform/secp';
 import { ratePerSecond, round } from './measure';
 import { walletCryptoPerShare } from './wallet-crypto';
+import { historyReads } from './wallet-history';
 
 // shares per round; one warm-up round (JIT, caches, SQLite pages), then ROUNDS timed rounds whose median is the figure
 const OURS_SHARES = 1000;
@@ -365,6 +367,8 @@ export async function run(): Promise<Record<string, unknown>> {
         cashuTsCountersPerSecondPlainFormOnly: ratePerSecond(CASHU_TS_RESTORE_COUNTERS, tsRestoreMs),
         ratio: ratio(ratePerSecond(scanned, restoreMs), ratePerSecond(CASHU_TS_RESTORE_COUNTERS, tsRestoreMs)),
       },
+      // the earnings chart and the history page on a week of minting batches (bench/wallet-history.ts)
+      historyReads: historyReads(),
       restoredAmountMatches: restored.amount === BigInt((WARMUP_ROUNDS + ROUNDS) * OURS_SHARES + 20),
       targets: {
         walletSideVsAnchor: WALLET_SIDE_VS_ANCHOR_TARGET,
