@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, type DevnetMint, type MintHooks } from '../../devnet/mint';
 import { until } from '../../test/until';
 import type { WalletEvent, WalletOptions, WalletService } from './service';
+import { KEEP_SPENT_PROOFS_MS } from './sweeper';
 import { devnetMint, payShares, recordingRelay, TEST_PASSPHRASE, tempDir, testWallet } from './testing/kit';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -361,6 +362,30 @@ describe('NUT-07 at start', () => {
 });
 
 describe('the cost of a pass', () => {
+  it('spent proofs older than a week are dropped at the first pass; unspent ones and recent trails stay', async () => {
+    const { dir, mint, wallet, url } = await setup();
+    const shares = await payShares(mint, wallet.lockingPubkey()!, [1n, 2n, 4n, 8n]);
+    announce(wallet, shares);
+    await wallet.sweep();
+    const [oldSpent, oldUnspent, recentSpent] = wallet.store.proofs({ state: 'unspent' });
+    const age = (y: string, createdAt: number) => wallet.store.db.prepare('UPDATE proofs SET created_at = ? WHERE y = ?').run(createdAt, y);
+    const weekAgo = Date.now() - KEEP_SPENT_PROOFS_MS;
+    age(oldSpent!.y, weekAgo - 60_000);
+    age(oldUnspent!.y, weekAgo - 60_000);
+    wallet.store.setProofState([oldSpent!.y, recentSpent!.y], 'spent');
+    await wallet.close();
+
+    const again = testWallet(`${dir}/home`, url, { consolidateAbove: 1e9 });
+    cleanups.push(() => again.close());
+    await again.unlock(TEST_PASSPHRASE);
+    await again.sweep();
+    expect(again.store.proofsByY([oldSpent!.y, oldUnspent!.y, recentSpent!.y]).map((p) => [p.y, p.state])).toEqual([
+      [oldUnspent!.y, 'unspent'],
+      [recentSpent!.y, 'spent'],
+    ]);
+    expect(total(again)).toBe(15n - BigInt(oldSpent!.amount) - BigInt(recentSpent!.amount));
+  });
+
   it('a pass never counts the issued quotes: that count read the whole history, twice a pass (7.7 ms at a week of one Bitaxe)', async () => {
     const { mint, wallet } = await setup();
     const counted = vi.spyOn(wallet.store, 'countQuotes');

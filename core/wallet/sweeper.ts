@@ -3,7 +3,7 @@
  * another. Each pass over a mint re-reads its info and keysets, finishes interrupted operations, checks at the
  * first pass what the mint says of the proofs held (NUT-07), looks quotes up by pubkey on the lookup's schedule,
  * checks quotes by id, mints what is paid, consolidates, warns of ehash near its keyset's final_expiry and checks
- * pending sends. A mint that does not answer is backed off (0.5 s doubling to 60 s) and its waiting quotes say so;
+ * pending sends. Once an hour a pass drops the spent proofs older than a week. A mint that does not answer is backed off (0.5 s doubling to 60 s) and its waiting quotes say so;
  * every other mint goes on. Passes of different mints run side by side; moves at one mint run one at a time.
  */
 import type { Logger } from '../../lib/log';
@@ -12,6 +12,12 @@ import { MintError } from './mint-client';
 import { WalletOperationError } from './core';
 
 const MAX_BACKOFF_MS = 60_000;
+/** spent proofs are kept this long for shares' trails (as long as the share ledger keeps single shares), then dropped */
+export const KEEP_SPENT_PROOFS_MS = 7 * 86_400_000;
+const DROP_SPENT_EVERY_MS = 3_600_000;
+// at most this many a pass (~30 ms on the thread the proxy shares), so a wallet with a long backlog drops it over
+// many passes instead of stalling one
+const DROP_SPENT_PER_PASS = 1_000;
 /** ehash in a keyset whose final_expiry is this close raises an alert */
 export const EXPIRY_WARNING_SECONDS = 14 * 86_400;
 
@@ -66,6 +72,7 @@ export class Sweeper {
   private readonly statesChecked = new Set<string>();
   private readonly expiryAlerted = new Set<string>();
   private queued: QueuedQuote[] = [];
+  private spentDroppedAt = 0;
 
   constructor(
     private readonly engine: WalletEngine,
@@ -169,6 +176,7 @@ export class Sweeper {
   private async sweepAll(): Promise<void> {
     this.flush();
     if (!this.engine.unlocked || this.host.restoring()) return;
+    this.dropSpentProofs();
     await Promise.all(
       this.host.known().map(async (url) => {
         const b = this.backoff.get(url);
@@ -181,6 +189,20 @@ export class Sweeper {
         }
       }),
     );
+  }
+
+  private dropSpentProofs(): void {
+    const now = Date.now();
+    if (now - this.spentDroppedAt < DROP_SPENT_EVERY_MS) return;
+    this.spentDroppedAt = now;
+    try {
+      const dropped = this.engine.store.dropSpentProofs(now - KEEP_SPENT_PROOFS_MS, DROP_SPENT_PER_PASS);
+      // a full batch leaves more: the next pass goes on
+      if (dropped === DROP_SPENT_PER_PASS) this.spentDroppedAt = 0;
+      if (dropped > 0) this.logger.info('spent proofs older than a week dropped', { count: dropped });
+    } catch (error) {
+      this.logger.warn('spent proofs not dropped; trying again in an hour', { error });
+    }
   }
 
   private failed(url: string, error: unknown): void {
