@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './schema';
 import { WalletStore } from './store';
@@ -30,6 +30,9 @@ function plan(store: WalletStore, sql: string): string {
 
 describe('wallet history', () => {
   it('sums the batches minted within a minute exactly past 2^63, per mint and unit, and keeps a row per batch', () => {
+    // all three batches in one minute, whenever the test runs
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.UTC(2026, 11, 6, 9, 41, 5) });
+    cleanups.push(() => vi.useRealTimers());
     const store = open();
     store.tx(() => {
       store.history.minted({ mint_url: MINT, unit: 'hash', amount: 2n ** 63n + 1n, quotes: 3 });

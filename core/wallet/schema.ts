@@ -147,7 +147,7 @@ export const MIGRATIONS: string[] = [
    ALTER TABLE mints ADD COLUMN lookup_probed_at INTEGER;
    ALTER TABLE keysets ADD COLUMN final_expiry INTEGER;`,
   // proofs without a unique index on their secrets: Y = hash_to_curve(secret) is the primary key, so the index
-  // refused nothing the key does not, and as the largest index with random keys (a P2PK secret is ~250 bytes) it
+  // refused nothing the key does not, and as the largest index with random keys (a P2PK secret is 171 bytes) it
   // doubled the pages each share's proof wrote: 30 KB a proof at 20,000 proofs, 15 KB without it
   `CREATE TABLE proofs_v3 (y TEXT PRIMARY KEY, mint_url TEXT NOT NULL, keyset_id TEXT NOT NULL, unit TEXT NOT NULL, amount TEXT NOT NULL,
      secret TEXT NOT NULL, c TEXT NOT NULL, dleq TEXT, state TEXT NOT NULL CHECK (state IN ('unspent','pending','spent')),

@@ -1,10 +1,11 @@
 /**
  * The background sweeper: turns quotes into proofs, mint by mint, without one mint, unit or quote holding up
- * another. Each pass over a mint re-reads its info and keysets, finishes interrupted operations, checks at the
- * first pass what the mint says of the proofs held (NUT-07), looks quotes up by pubkey on the lookup's schedule,
- * checks quotes by id, mints what is paid, consolidates, warns of ehash near its keyset's final_expiry and checks
- * pending sends. Once an hour a pass drops the spent proofs older than a week. A mint that does not answer is backed off (0.5 s doubling to 60 s) and its waiting quotes say so;
- * every other mint goes on. Passes of different mints run side by side; moves at one mint run one at a time.
+ * another. Each pass over a mint re-reads its info and keysets, finishes interrupted operations, checks at the first
+ * pass what the mint says of the proofs held (NUT-07), looks quotes up by pubkey on the lookup's schedule, checks
+ * quotes by id, mints what is paid, consolidates, warns of ehash near its keyset's final_expiry and checks pending
+ * sends. Once an hour a pass drops the spent proofs older than a week. A mint that does not answer is backed off
+ * (0.5 s doubling to 60 s) and its waiting quotes say so; every other mint goes on. Passes of different mints run
+ * side by side; moves at one mint run one at a time.
  */
 import type { Logger } from '../../lib/log';
 import type { MintContext, WalletEngine } from './engine';
