@@ -198,7 +198,7 @@ export const walletCommands = {
     name: 'wallet.history',
     method: 'GET',
     path: '/wallet/history',
-    summary: 'Mints, sends, receives, newest first',
+    summary: 'Minting batches of the last week (older minting lives on summed per minute: wallet.activity, wallet.earnings), sends, receives, newest first',
     input: z
       .object({
         limit: z.coerce.number().int().min(1).max(1000).default(100),

@@ -3,7 +3,7 @@
  * claim or reclaim, a receive, a restore), and the ehash minted summed per mint, unit and minute as batches are
  * minted. A pass mints whatever few shares came in since the last one, so a week of one Bitaxe is ~100,000 batches:
  * the earnings chart and the day-grouped activity read the minutes (at most 10,080 a week per mint and unit), never
- * the batches.
+ * the batches, and the batches are kept a week (the sweeper drops older ones).
  */
 import type Database from 'better-sqlite3';
 import type { HistoryRow } from './schema';
@@ -61,6 +61,14 @@ export class WalletHistory {
   /** Every row but minting's (sends, claims, reclaims, receives, restores) since a moment, oldest first. */
   besidesMintingSince(sinceMs: number): HistoryRow[] {
     return this.statement(`SELECT * FROM history WHERE kind IN (${OTHER_KINDS.map((k) => `'${k}'`).join(', ')}) AND at >= ? ORDER BY at, id`).all(sinceMs) as HistoryRow[];
+  }
+
+  /**
+   * Deletes up to `limit` minting batches made before `before`; returns how many. Their minutes keep what they
+   * minted, and every view of minting reads the minutes.
+   */
+  dropMintingBefore(before: number, limit: number): number {
+    return this.statement("DELETE FROM history WHERE rowid IN (SELECT rowid FROM history WHERE kind = 'mint' AND at < ? LIMIT ?)").run(before, limit).changes;
   }
 
   /** The newest rows, or those before `beforeId`, newest first. */

@@ -326,6 +326,14 @@ export class WalletStore {
     this.stmt('DELETE FROM quotes WHERE mint_url = ? AND id = ?').run(mintUrl, id);
   }
 
+  /**
+   * Deletes up to `limit` quotes issued before `issuedBefore` (when this wallet minted them, or first seen when the
+   * mint said so); returns how many. Only a share's trail reads an issued quote; one seen again is checked again.
+   */
+  dropIssuedQuotes(issuedBefore: number, limit: number): number {
+    return this.stmt("DELETE FROM quotes WHERE rowid IN (SELECT rowid FROM quotes WHERE state = 'issued' AND COALESCE(issued_at, seen_at) < ? LIMIT ?)").run(issuedBefore, limit).changes;
+  }
+
   /** Quotes in these states (at one mint, when given). */
   countQuotes(states: QuoteState[]): number {
     return (this.stmt(`SELECT COUNT(*) AS n FROM quotes WHERE state IN (${states.map(() => '?').join(',')})`).get(...states) as { n: number }).n;
@@ -411,7 +419,7 @@ export class WalletStore {
 
   /**
    * Deletes up to `limit` spent proofs made before `createdBefore`; returns how many. A spent proof is worth nothing
-   * and only a share's trail (share -> quote -> proofs) reads it; kept forever, they were ~0.9 KB a share.
+   * and only a share's trail (share -> quote -> proofs) reads it.
    */
   dropSpentProofs(createdBefore: number, limit: number): number {
     return this.stmt("DELETE FROM proofs WHERE rowid IN (SELECT rowid FROM proofs WHERE state = 'spent' AND created_at < ? LIMIT ?)").run(createdBefore, limit).changes;

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, type DevnetMint, type MintHooks } from '../../devnet/mint';
 import { until } from '../../test/until';
 import type { WalletEvent, WalletOptions, WalletService } from './service';
-import { KEEP_SPENT_PROOFS_MS } from './sweeper';
+import { KEEP_FINISHED_MS } from './sweeper';
 import { devnetMint, payShares, recordingRelay, TEST_PASSPHRASE, tempDir, testWallet } from './testing/kit';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -362,17 +362,26 @@ describe('NUT-07 at start', () => {
 });
 
 describe('the cost of a pass', () => {
-  it('spent proofs older than a week are dropped at the first pass; unspent ones and recent trails stay', async () => {
+  it('spent proofs, issued quotes and minting batches older than a week are dropped at the first pass; unspent ones, sends and what was minted stay', async () => {
     const { dir, mint, wallet, url } = await setup();
     const shares = await payShares(mint, wallet.lockingPubkey()!, [1n, 2n, 4n, 8n]);
     announce(wallet, shares);
     await wallet.sweep();
     const [oldSpent, oldUnspent, recentSpent] = wallet.store.proofs({ state: 'unspent' });
     const age = (y: string, createdAt: number) => wallet.store.db.prepare('UPDATE proofs SET created_at = ? WHERE y = ?').run(createdAt, y);
-    const weekAgo = Date.now() - KEEP_SPENT_PROOFS_MS;
+    const weekAgo = Date.now() - KEEP_FINISHED_MS;
     age(oldSpent!.y, weekAgo - 60_000);
     age(oldUnspent!.y, weekAgo - 60_000);
     wallet.store.setProofState([oldSpent!.y, recentSpent!.y], 'spent');
+    // the first share's quote was issued more than a week ago; a quote the mint has not paid stays however old
+    wallet.store.db.prepare('UPDATE quotes SET issued_at = ? WHERE id = ?').run(weekAgo - 60_000, shares[0]!.quoteId);
+    wallet.store.noteQuote({ mintUrl: url, id: 'unpaid-for-long', source: 'event' });
+    wallet.store.db.prepare('UPDATE quotes SET seen_at = ? WHERE id = ?').run(weekAgo - 60_000, 'unpaid-for-long');
+    // and the batch minted them more than a week ago, which its minute still counts; a send that old stays listed
+    wallet.store.db.prepare("UPDATE history SET at = ? WHERE kind = 'mint'").run(weekAgo - 60_000);
+    wallet.store.history.add({ kind: 'send', direction: 'out', mint_url: url, unit: 'hash', amount: '1', ref: 'old-send', memo: null });
+    wallet.store.db.prepare("UPDATE history SET at = ? WHERE kind = 'send'").run(weekAgo - 60_000);
+    const mintedBefore = wallet.store.history.mintedSince(0);
     await wallet.close();
 
     const again = testWallet(`${dir}/home`, url, { consolidateAbove: 1e9 });
@@ -384,6 +393,11 @@ describe('the cost of a pass', () => {
       [recentSpent!.y, 'spent'],
     ]);
     expect(total(again)).toBe(15n - BigInt(oldSpent!.amount) - BigInt(recentSpent!.amount));
+    expect(again.store.quote(url, shares[0]!.quoteId)).toBeUndefined();
+    expect(shares.slice(1).map((s) => again.store.quote(url, s.quoteId)?.state)).toEqual(['issued', 'issued', 'issued']);
+    expect(again.store.quote(url, 'unpaid-for-long')).toBeDefined();
+    expect(again.store.history.recent().map((h) => h.kind)).toEqual(['send']);
+    expect(again.store.history.mintedSince(0)).toEqual(mintedBefore);
   });
 
   it('a pass never counts the issued quotes: that count read the whole history, twice a pass (7.7 ms at a week of one Bitaxe)', async () => {

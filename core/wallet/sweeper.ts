@@ -3,7 +3,7 @@
  * another. Each pass over a mint re-reads its info and keysets, finishes interrupted operations, checks at the first
  * pass what the mint says of the proofs held (NUT-07), looks quotes up by pubkey on the lookup's schedule, checks
  * quotes by id, mints what is paid, consolidates, warns of ehash near its keyset's final_expiry and checks pending
- * sends. Once an hour a pass drops the spent proofs older than a week. A mint that does not answer is backed off
+ * sends. Once an hour a pass drops the spent proofs, issued quotes and minting batches older than a week. A mint that does not answer is backed off
  * (0.5 s doubling to 60 s) and its waiting quotes say so; every other mint goes on. Passes of different mints run
  * side by side; moves at one mint run one at a time.
  */
@@ -13,12 +13,16 @@ import { MintError } from './mint-client';
 import { WalletOperationError } from './core';
 
 const MAX_BACKOFF_MS = 60_000;
-/** spent proofs are kept this long for shares' trails (as long as the share ledger keeps single shares), then dropped */
-export const KEEP_SPENT_PROOFS_MS = 7 * 86_400_000;
-const DROP_SPENT_EVERY_MS = 3_600_000;
-// at most this many a pass (~30 ms on the thread the proxy shares), so a wallet with a long backlog drops it over
-// many passes instead of stalling one
-const DROP_SPENT_PER_PASS = 1_000;
+/**
+ * Spent proofs, issued quotes and minting batches' history rows are kept this long, for shares' trails (share ->
+ * quote -> proofs; the share ledger keeps single shares as long) and the history list, then dropped: every share left
+ * one of each for good, worth nothing once spent (what the batches minted stays, summed per minute).
+ */
+export const KEEP_FINISHED_MS = 7 * 86_400_000;
+const DROP_FINISHED_EVERY_MS = 3_600_000;
+// at most this many of each a pass (~30 ms on the thread the proxy shares), so a wallet with a long backlog drops
+// it over many passes instead of stalling one
+const DROP_FINISHED_PER_PASS = 1_000;
 /** ehash in a keyset whose final_expiry is this close raises an alert */
 export const EXPIRY_WARNING_SECONDS = 14 * 86_400;
 
@@ -73,7 +77,7 @@ export class Sweeper {
   private readonly statesChecked = new Set<string>();
   private readonly expiryAlerted = new Set<string>();
   private queued: QueuedQuote[] = [];
-  private spentDroppedAt = 0;
+  private finishedDroppedAt = 0;
 
   constructor(
     private readonly engine: WalletEngine,
@@ -177,7 +181,7 @@ export class Sweeper {
   private async sweepAll(): Promise<void> {
     this.flush();
     if (!this.engine.unlocked || this.host.restoring()) return;
-    this.dropSpentProofs();
+    this.dropFinished();
     await Promise.all(
       this.host.known().map(async (url) => {
         const b = this.backoff.get(url);
@@ -192,17 +196,19 @@ export class Sweeper {
     );
   }
 
-  private dropSpentProofs(): void {
+  private dropFinished(): void {
     const now = Date.now();
-    if (now - this.spentDroppedAt < DROP_SPENT_EVERY_MS) return;
-    this.spentDroppedAt = now;
+    if (now - this.finishedDroppedAt < DROP_FINISHED_EVERY_MS) return;
+    this.finishedDroppedAt = now;
     try {
-      const dropped = this.engine.store.dropSpentProofs(now - KEEP_SPENT_PROOFS_MS, DROP_SPENT_PER_PASS);
+      const proofs = this.engine.store.dropSpentProofs(now - KEEP_FINISHED_MS, DROP_FINISHED_PER_PASS);
+      const quotes = this.engine.store.dropIssuedQuotes(now - KEEP_FINISHED_MS, DROP_FINISHED_PER_PASS);
+      const batches = this.engine.store.history.dropMintingBefore(now - KEEP_FINISHED_MS, DROP_FINISHED_PER_PASS);
       // a full batch leaves more: the next pass goes on
-      if (dropped === DROP_SPENT_PER_PASS) this.spentDroppedAt = 0;
-      if (dropped > 0) this.logger.info('spent proofs older than a week dropped', { count: dropped });
+      if ([proofs, quotes, batches].includes(DROP_FINISHED_PER_PASS)) this.finishedDroppedAt = 0;
+      if (proofs + quotes + batches > 0) this.logger.info('spent proofs, issued quotes and minting batches older than a week dropped', { proofs, quotes, batches });
     } catch (error) {
-      this.logger.warn('spent proofs not dropped; trying again in an hour', { error });
+      this.logger.warn('spent proofs, issued quotes and minting batches not dropped; trying again in an hour', { error });
     }
   }
 
