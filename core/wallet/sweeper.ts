@@ -20,9 +20,9 @@ const MAX_BACKOFF_MS = 60_000;
  */
 export const KEEP_FINISHED_MS = 7 * 86_400_000;
 const DROP_FINISHED_EVERY_MS = 3_600_000;
-// at most this many of each a pass (~30 ms on the thread the proxy shares), so a wallet with a long backlog drops
-// it over many passes instead of stalling one
-const DROP_FINISHED_PER_PASS = 1_000;
+// at most this many of each a pass (~16 ms each for proofs and quotes on the thread the proxy shares), so a wallet
+// with a long backlog drops it over many passes instead of stalling one; a Bitaxe makes ~600 of each an hour
+const DROP_FINISHED_PER_PASS = 500;
 /** ehash in a keyset whose final_expiry is this close raises an alert */
 export const EXPIRY_WARNING_SECONDS = 14 * 86_400;
 
