@@ -5,11 +5,9 @@
  * next to each, reading the same range's batches row by row, as those views did until 2026-12-06.
  */
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { earningsRanges, earningsSeries, groupActivity } from '../core/wallet/earnings';
-import { MIGRATIONS } from '../core/wallet/schema';
 import { WalletStore } from '../core/wallet/store';
-import { tempDir } from '../core/wallet/testing/kit';
+import { databaseAtVersion, tempDir } from '../core/wallet/testing/kit';
 import { round } from './measure';
 
 const BATCHES = 100_800;
@@ -33,9 +31,7 @@ export function historyReads(): Record<string, unknown> {
   const path = join(dir.path, 'wallet.sqlite');
   const now = Date.now();
   try {
-    const v3 = new Database(path);
-    for (const migration of MIGRATIONS.slice(0, 3)) v3.exec(migration);
-    v3.pragma('user_version = 3');
+    const v3 = databaseAtVersion(path, 3);
     const insert = v3.prepare("INSERT INTO history (at, kind, direction, mint_url, unit, amount, ref, memo) VALUES (?, 'mint', 'in', 'http://127.0.0.1:3338', 'hash', ?, ?, NULL)");
     v3.transaction(() => {
       for (let i = 0; i < BATCHES; i++) insert.run(now - WEEK_MS + i * BATCH_EVERY_MS, String(110_350 * (1 + (i % 3))), `${1 + (i % 3)} quotes`);

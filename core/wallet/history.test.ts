@@ -1,9 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import Database from 'better-sqlite3';
-import { MIGRATIONS } from './schema';
 import { WalletStore } from './store';
-import { tempDir } from './testing/kit';
+import { databaseAtVersion, tempDir } from './testing/kit';
 
 const MINT = 'http://mint';
 const cleanups: (() => void)[] = [];
@@ -66,9 +64,7 @@ describe('wallet history', () => {
 
   it('migration 4 sums the minting batches of version 3 per minute, share counts where every batch noted one', () => {
     const path = storePath();
-    const v3 = new Database(path);
-    for (const migration of MIGRATIONS.slice(0, 3)) v3.exec(migration);
-    v3.pragma('user_version = 3');
+    const v3 = databaseAtVersion(path, 3);
     const insert = v3.prepare("INSERT INTO history (at, kind, direction, mint_url, unit, amount, ref, memo) VALUES (?, ?, 'in', ?, 'hash', ?, ?, NULL)");
     const minute = Date.UTC(2026, 11, 1, 8, 30);
     insert.run(minute + 1_000, 'mint', MINT, (2n ** 63n).toString(), '3 quotes');

@@ -1,10 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
 import { MIGRATIONS } from './schema';
 import { StoreError, WalletStore } from './store';
-import { randomHeaderHash, tempDir } from './testing/kit';
+import { databaseAtVersion, randomHeaderHash, tempDir } from './testing/kit';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -51,9 +50,7 @@ describe('wallet store', () => {
     const dir = tempDir();
     cleanups.push(dir.remove);
     const path = join(dir.path, 'wallet.sqlite');
-    const v1 = new Database(path);
-    v1.exec(MIGRATIONS[0]!);
-    v1.pragma('user_version = 1');
+    const v1 = databaseAtVersion(path, 1);
     v1.prepare("INSERT INTO quotes (mint_url, id, unit, amount, state, source, seen_at) VALUES ('http://mint', 'q1', 'hash', '4', 'paid', 'lookup', 1)").run();
     v1.prepare("INSERT INTO quotes (mint_url, id, state, source, seen_at) VALUES ('http://mint', 'q2', 'unpaid', 'event', 2)").run();
     v1.close();
@@ -68,10 +65,7 @@ describe('wallet store', () => {
     const dir = tempDir();
     cleanups.push(dir.remove);
     const path = join(dir.path, 'wallet.sqlite');
-    const v2 = new Database(path);
-    v2.exec(MIGRATIONS[0]!);
-    v2.exec(MIGRATIONS[1]!);
-    v2.pragma('user_version = 2');
+    const v2 = databaseAtVersion(path, 2);
     const insert = v2.prepare(
       'INSERT INTO proofs (y, mint_url, keyset_id, unit, amount, secret, c, dleq, state, origin, quote_id, send_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );

@@ -3,8 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { type DevnetMint, type MintHooks, startMint } from '../../../devnet/mint';
 import { silentLogger } from '../../../lib/log';
+import { MIGRATIONS } from '../schema';
 import { openWallet, type WalletOptions, type WalletService } from '../service';
 
 export function tempDir(prefix = 'axewallet-wallet-'): {
@@ -13,6 +15,14 @@ export function tempDir(prefix = 'axewallet-wallet-'): {
 } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A wallet database as an older Axewallet left it: the first `version` migrations, for a test to fill and reopen. */
+export function databaseAtVersion(path: string, version: number): Database.Database {
+  const db = new Database(path);
+  for (const migration of MIGRATIONS.slice(0, version)) db.exec(migration);
+  db.pragma(`user_version = ${version}`);
+  return db;
 }
 
 export async function devnetMint(dir: string, hooks: MintHooks = {}): Promise<DevnetMint> {
