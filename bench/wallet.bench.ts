@@ -45,7 +45,7 @@ const RESTORE_COUNTERS = 10_000;
 const CASHU_TS_RESTORE_COUNTERS = 1_000;
 // a week of one Bitaxe at the devnet pool's pace (10 shares a minute): the quotes and proofs a wallet holds by then
 const WEEK_OF_SHARES = 10 * 60 * 24 * 7;
-// a pass as a small fleet makes them: the sweeper runs every few seconds and finds a few paid quotes each time
+// a pass as a small fleet makes them: the sweeper runs 25 ms after a quote event and finds the few paid since the last
 const SHARES_PER_SMALL_PASS = 10;
 
 type QuoteMaker = (pubkey: string, count: number) => Promise<string[]>;
@@ -105,7 +105,8 @@ function childQuotes(child: ChildProcess, lines: AsyncIterator<string>): QuoteMa
 
 /**
  * `shares` past shares in the wallet's store, as their minting leaves them: each an issued quote (header hash, lock,
- * amount) and its proof, spent since. Random values of the real sizes, so the indexes grow as a miner's do.
+ * amount) and its proof, spent since. Random values of the real sizes, so the indexes grow as a miner's do; a week
+ * of them is what a miner's store holds for good (the sweeper drops older ones).
  */
 function fillHistory(wallet: WalletService, mintUrl: string, pubkey: string, shares: number): void {
   const hex = (bytes: number) => randomBytes(bytes).toString('hex');
