@@ -150,7 +150,7 @@ export class Minter {
     this.store.deleteOperation(op.id);
     if (rule.class === 'keyset') {
       // the keyset was rotated, retired or expired under us: outputs go to the unit's keyset as the mint lists it now
-      await this.mints.refreshKeysets(ctx);
+      await this.mints.refresh(ctx);
       const next = this.mints.usableKeyset(ctx, keyset.unit);
       const rows = this.store.quotesById(ctx.url, quoteIds).filter((q) => q.state === 'paid');
       if (next && next.id !== keyset.id) return this.mintBatch(ctx, next, rows);

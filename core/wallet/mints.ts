@@ -1,6 +1,6 @@
 /**
- * The mints the wallet talks to: info (method, NUT-29 batch size, clock), keysets and their keys, re-read every
- * sweeper pass and whenever a mint refuses a keyset (12001-12003), since hashpool opens a unit and keyset per
+ * The mints the wallet talks to: info (method, NUT-29 batch size, clock), keysets and their keys, re-read on the
+ * sweeper's schedule and whenever a mint refuses a keyset (12001-12003), since hashpool opens a unit and keyset per
  * epoch and may retire or expire them. Picks the keyset new outputs go to.
  */
 import type { Logger } from '../../lib/log';
@@ -45,10 +45,15 @@ export class MintDirectory {
   async load(url: string): Promise<MintContext> {
     const normalized = normalizeMintUrl(url);
     const ctx = this.contexts.get(normalized) ?? this.stored(normalized);
-    await this.refreshInfo(ctx);
-    await this.refreshKeysets(ctx);
+    await this.refresh(ctx);
     this.contexts.set(normalized, ctx);
     return ctx;
+  }
+
+  /** Info and keysets again: after a refusal of a keyset, whose final_expiry is judged on the mint's clock. */
+  async refresh(ctx: MintContext): Promise<void> {
+    await this.refreshInfo(ctx);
+    await this.refreshKeysets(ctx);
   }
 
   async refreshInfo(ctx: MintContext): Promise<void> {

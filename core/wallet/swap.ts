@@ -82,7 +82,7 @@ export class Swapper {
         });
         if (rule.class === 'spent') throw new WalletOperationError('token_spent', 'This ecash was already spent.');
         if (rule.class === 'counters') throw new CountersBehind(error.message);
-        if (rule.class === 'keyset') await this.mints.refreshKeysets(ctx).catch(() => undefined);
+        if (rule.class === 'keyset') await this.mints.refresh(ctx).catch(() => undefined);
         throw new WalletOperationError('mint_rejected', `${error.message} (${rule.meaning}).`);
       }
       throw error;

@@ -409,4 +409,34 @@ describe('the cost of a pass', () => {
     mintedOnce(mint, wallet, shares);
     expect(counted.mock.calls.filter(([states]) => states.includes('issued'))).toEqual([]);
   });
+
+  it("a pass for one share asks the mint two things (the quote's check, the batch); info and keysets again when due and after a failed pass", async () => {
+    const { mint, wallet, relay } = await setup({}, { mintRefreshIntervalMs: 3_600_000 }, 'relay');
+    const paths = () => relay!.requests.splice(0).map((r) => r.path);
+    const first = await payShares(mint, wallet.lockingPubkey()!, [1n]);
+    announce(wallet, first);
+    await wallet.sweep();
+    expect(paths()).toEqual(expect.arrayContaining(['/v1/info', '/v1/keysets']));
+
+    const second = await payShares(mint, wallet.lockingPubkey()!, [2n]);
+    announce(wallet, second);
+    await wallet.sweep();
+    expect(paths()).toEqual(['/v1/mint/quote/ehash/check', '/v1/mint/ehash/batch']);
+    mintedOnce(mint, wallet, [...first, ...second]);
+
+    // the mint down for a pass: the first pass after it reads the mint again (it may come back changed)
+    mint.setHooks({ offline: 'refuse' });
+    const third = await payShares(mint, wallet.lockingPubkey()!, [4n]);
+    announce(wallet, third);
+    await wallet.sweep();
+    expect(wallet.pending().mints[0]?.failures).toBe(1);
+    mint.setHooks({ offline: false });
+    paths();
+    await until(async () => {
+      await wallet.sweep();
+      return total(wallet) === 7n;
+    });
+    expect(paths().slice(0, 2)).toEqual(['/v1/info', '/v1/keysets']);
+    mintedOnce(mint, wallet, [...first, ...second, ...third]);
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * The background sweeper: turns quotes into proofs, mint by mint, without one mint, unit or quote holding up
- * another. Each pass over a mint re-reads its info and keysets, finishes interrupted operations, checks at the first
+ * another. Each pass over a mint re-reads its info and keysets when they are due, finishes interrupted operations, checks at the first
  * pass what the mint says of the proofs held (NUT-07), looks quotes up by pubkey on the lookup's schedule, checks
  * quotes by id, mints what is paid, consolidates, warns of ehash near its keyset's final_expiry and checks pending
  * sends. Once an hour a pass drops the spent proofs, issued quotes and minting batches older than a week. A mint that does not answer is backed off
@@ -29,6 +29,11 @@ export const EXPIRY_WARNING_SECONDS = 14 * 86_400;
 export interface SweeperOptions {
   /** how often quotes are looked up by pubkey and held quotes checked again (default 15 s) */
   lookupIntervalMs?: number;
+  /**
+   * how often a mint's info and keysets are read again (default 15 s). Sooner when its last pass failed, when a quote
+   * is in a unit without a usable keyset, and when the mint refuses a keyset or a batch size (those re-read at once).
+   */
+  mintRefreshIntervalMs?: number;
   /** how often pending sends are checked (default 30 s) */
   sendCheckIntervalMs?: number;
   /** wait after a quote event so quotes are minted in batches (default 25 ms) */
@@ -73,6 +78,7 @@ export class Sweeper {
   private again = false;
   private readonly lastLookup = new Map<string, number>();
   private readonly lastSendCheck = new Map<string, number>();
+  private readonly lastRefresh = new Map<string, number>();
   private readonly backoff = new Map<string, { failures: number; until: number; error: string }>();
   private readonly statesChecked = new Set<string>();
   private readonly expiryAlerted = new Set<string>();
@@ -242,8 +248,7 @@ export class Sweeper {
     const now = Date.now();
     const lookupDue = now - (this.lastLookup.get(url) ?? 0) >= (this.opts.lookupIntervalMs ?? 15_000);
     if (!this.hasWork(url, lookupDue)) return;
-    // info and keysets every pass: hashpool opens a unit and keyset per epoch, and may retire or expire them
-    const ctx = await this.engine.loadMint(url);
+    const ctx = await this.mintContext(url, now);
     await this.engine.recover(ctx);
     if (!this.statesChecked.has(url)) {
       await this.engine.restorer.checkProofStates(ctx);
@@ -260,6 +265,22 @@ export class Sweeper {
       await this.engine.transfers.checkSends(ctx);
       this.lastSendCheck.set(url, now);
     }
+  }
+
+  /**
+   * The mint as last read, or read again: every 15 s by default, and at once after a failed pass (it may come back
+   * changed). hashpool opens a unit and keyset per epoch and may retire or expire them; a quote in a unit without a
+   * usable keyset and a mint's refusal of a keyset re-read the keysets where they happen (minting.ts), so the share
+   * that arrives with a new epoch is minted in its own pass. Reading them every pass was two of a one-share pass's
+   * four requests.
+   */
+  private async mintContext(url: string, now: number): Promise<MintContext> {
+    const known = this.engine.mints.get(url);
+    const due = now - (this.lastRefresh.get(url) ?? 0) >= (this.opts.mintRefreshIntervalMs ?? 15_000);
+    if (known && !due && !this.backoff.has(url)) return known;
+    const ctx = await this.engine.loadMint(url);
+    this.lastRefresh.set(url, now);
+    return ctx;
   }
 
   /** ehash in a keyset within two weeks of its final_expiry: an alert naming the date, once per keyset and run. */
