@@ -7,7 +7,9 @@
  */
 import type { Proof } from '../../lib/protocol/cashu';
 import { JSONInt } from '@cashu/cashu-ts';
+import type { Agent } from 'node:http';
 import { z } from 'zod';
+import { HttpFailure, httpExchange, keepAliveAgent, type HttpReply } from '../../lib/transport/http';
 
 export type MintErrorKind = 'offline' | 'rejected' | 'bad_response';
 
@@ -164,6 +166,7 @@ export function proofsFromJson(text: string): Proof[] {
 
 export class MintClient {
   readonly url: string;
+  private readonly agent: Agent;
 
   constructor(
     url: string,
@@ -171,6 +174,7 @@ export class MintClient {
     private readonly maxResponseBytes = MAX_RESPONSE_BYTES,
   ) {
     this.url = normalizeMintUrl(url);
+    this.agent = keepAliveAgent(new URL(this.url).protocol);
   }
 
   /**
@@ -190,80 +194,50 @@ export class MintClient {
   }
 
   private async request<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
-    const url = `${this.url}${path}`;
-    let response: Response;
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    let response: HttpReply;
     try {
-      response = await fetch(url, {
+      response = await httpExchange(`${this.url}${path}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : stringifyWire(body),
-        signal,
-        redirect: 'manual',
+        ...(body === undefined ? {} : { json: stringifyWire(body) }),
+        deadlineMs: this.timeoutMs,
+        maxBodyBytes: this.maxResponseBytes,
+        agent: this.agent,
       });
     } catch (error) {
-      const timedOut = (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError';
-      throw new MintError('offline', `mint ${this.url} unreachable: ${(error as Error).message}`, undefined, undefined, !timedOut);
+      if (!(error instanceof HttpFailure)) throw error;
+      if (error.kind === 'too-large') {
+        throw new MintError('bad_response', `mint ${this.url} answered ${path} with more than ${this.maxResponseBytes} bytes; refused (no cashu answer is that large)`, undefined, error.status);
+      }
+      throw new MintError('offline', `mint ${this.url} unreachable: ${error.message}`, undefined, undefined, error.kind === 'unreachable');
     }
-    if (response.status >= 300 && response.status < 400) {
-      await response.body?.cancel().catch(() => undefined);
-      const location = response.headers.get('location');
+    const { status } = response;
+    if (status >= 300 && status < 400) {
+      const location = response.headers.location;
       throw new MintError(
         'bad_response',
         `mint ${this.url} answered ${path} with a redirect${location ? ` to ${location.slice(0, 200)}` : ''}; refused: a mint is used only at the address configured for it`,
         undefined,
-        response.status,
+        status,
       );
     }
-    const text = await this.readCapped(response, path);
+    if (!response.complete) throw new MintError('offline', `mint ${this.url} broke off its answer to ${path}`, undefined, status, true);
     let json: unknown;
     try {
-      json = text ? parseWire(text) : undefined;
+      json = response.body ? parseWire(response.body) : undefined;
     } catch {
-      if (response.status >= 500 || response.status === 429) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status, response.status >= 500);
-      throw new MintError('bad_response', `mint ${this.url} answered ${path} with something that is not JSON`, undefined, response.status);
+      if (status >= 500 || status === 429) throw new MintError('offline', `mint ${this.url} answered ${status}`, undefined, status, status >= 500);
+      throw new MintError('bad_response', `mint ${this.url} answered ${path} with something that is not JSON`, undefined, status);
     }
-    if (!response.ok) {
+    if (status < 200 || status >= 300) {
       const detail = (json as { detail?: unknown; code?: unknown } | undefined) ?? {};
       const code = typeof detail.code === 'number' ? detail.code : undefined;
       // a 5xx is the mint failing, not refusing, and a 429 asks to come back later: retry later whatever code it carries
-      if (response.status >= 500 || response.status === 429) throw new MintError('offline', `mint ${this.url} answered ${response.status}`, undefined, response.status, response.status >= 500);
-      throw new MintError('rejected', `mint refused ${path}: ${typeof detail.detail === 'string' ? detail.detail.slice(0, 200) : response.status}`, code, response.status);
+      if (status >= 500 || status === 429) throw new MintError('offline', `mint ${this.url} answered ${status}`, undefined, status, status >= 500);
+      throw new MintError('rejected', `mint refused ${path}: ${typeof detail.detail === 'string' ? detail.detail.slice(0, 200) : status}`, code, status);
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw new MintError('bad_response', `mint ${this.url} answered ${path} outside the cashu spec: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     return parsed.data;
-  }
-
-  /** The body as text, refused (and the download stopped) once it passes the cap, declared or not. */
-  private async readCapped(response: Response, path: string): Promise<string> {
-    const tooLarge = () =>
-      new MintError('bad_response', `mint ${this.url} answered ${path} with more than ${this.maxResponseBytes} bytes; refused (no cashu answer is that large)`, undefined, response.status);
-    const declared = Number(response.headers.get('content-length') ?? NaN);
-    if (declared > this.maxResponseBytes) {
-      await response.body?.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    if (!response.body) return '';
-    const reader = response.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > this.maxResponseBytes) {
-          await reader.cancel().catch(() => undefined);
-          throw tooLarge();
-        }
-        chunks.push(value);
-      }
-    } catch (error) {
-      if (error instanceof MintError) throw error;
-      throw new MintError('offline', `mint ${this.url} broke off its answer to ${path}: ${(error as Error).message}`, undefined, response.status, true);
-    }
-    return Buffer.concat(chunks, size).toString('utf8');
   }
 
   info(): Promise<MintInfo> {

@@ -3,8 +3,8 @@
  * Origin is not an http:// private address, so the renderer must never call a device itself.
  * Every failure becomes an AxeosError with a kind the UI can show and a hint for the next step.
  */
-import http from 'node:http';
 import { isIP } from 'node:net';
+import { HttpFailure, httpExchange, type HttpReply } from '../../lib/transport/http';
 import { type DevicePool, type NormalizedInfo, capabilitiesOf, flatPoolPatch, normalizeInfo, parseFirmwareVersion, poolSlotBody } from './normalize';
 
 export type AxeosErrorKind = 'unauthorized' | 'http-error' | 'not-json' | 'truncated' | 'timeout' | 'unreachable' | 'not-axeos' | 'rejected' | 'unsupported';
@@ -69,13 +69,6 @@ export interface AxeosClientOptions {
   maxBodyBytes?: number;
 }
 
-interface RawReply {
-  status: number;
-  contentType: string;
-  body: string;
-  complete: boolean;
-}
-
 export interface RawAndInfo {
   raw: Record<string, unknown>;
   info: NormalizedInfo;
@@ -96,79 +89,39 @@ export class AxeosClient {
     return new URL(this.baseUrl).host;
   }
 
-  private request(method: string, path: string, body?: unknown): Promise<RawReply> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        `${this.baseUrl}${path}`,
-        {
-          method,
-          headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
-          timeout: this.timeoutMs,
-          agent: false,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          let aborted = false;
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > this.maxBodyBytes) {
-              aborted = true;
-              req.destroy();
-              reject(new AxeosError('not-axeos', `${this.host} sent more than ${this.maxBodyBytes} bytes.`, 'Check that this address belongs to a Bitaxe.'));
-              return;
-            }
-            chunks.push(chunk);
-          });
-          res.on('end', () => {
-            if (aborted) return;
-            resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8'), complete: res.complete });
-          });
-          res.on('aborted', () => {
-            if (aborted) return;
-            aborted = true;
-            resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8'), complete: false });
-          });
-          res.on('error', () => {
-            if (aborted) return;
-            aborted = true;
-            resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8'), complete: false });
-          });
-          if (res.statusCode === 401) {
-            res.resume();
-            aborted = true;
-            reject(explainUnauthorized(req.socket?.localAddress, this.host));
-          }
-        },
-      );
-      const timedOut = () =>
-        req.destroy(
-          new AxeosError(
-            'timeout',
-            `${this.host} did not answer within ${this.timeoutMs / 1000} s.`,
-            'Check that the Bitaxe is powered and on the network; its address may have changed (run discovery).',
-          ),
-        );
-      req.on('timeout', timedOut);
-      // the socket timeout restarts with every byte: a reply trickled forever still ends here
-      const deadline = setTimeout(timedOut, this.timeoutMs * 3);
-      req.on('close', () => clearTimeout(deadline));
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        if (error instanceof AxeosError) return reject(error);
-        reject(
-          new AxeosError(
-            'unreachable',
-            `${this.host} is unreachable (${error.code ?? error.message}).`,
-            'Check that the Bitaxe is powered and on the same network; if its address changed, run discovery to find it again.',
-          ),
-        );
+  private async request(method: string, path: string, body?: unknown): Promise<HttpReply> {
+    let reply: HttpReply;
+    try {
+      reply = await httpExchange(`${this.baseUrl}${path}`, {
+        method,
+        ...(body === undefined ? {} : { json: JSON.stringify(body) }),
+        silenceMs: this.timeoutMs,
+        // the silence limit restarts with every byte: a reply trickled forever still ends here
+        deadlineMs: this.timeoutMs * 3,
+        maxBodyBytes: this.maxBodyBytes,
+        agent: false,
       });
-      req.end(payload);
-    });
+    } catch (error) {
+      if (!(error instanceof HttpFailure)) throw error;
+      if (error.kind === 'too-large') throw new AxeosError('not-axeos', `${this.host} sent more than ${this.maxBodyBytes} bytes.`, 'Check that this address belongs to a Bitaxe.');
+      if (error.kind === 'timeout') {
+        throw new AxeosError(
+          'timeout',
+          `${this.host} did not answer within ${this.timeoutMs / 1000} s.`,
+          'Check that the Bitaxe is powered and on the network; its address may have changed (run discovery).',
+        );
+      }
+      throw new AxeosError(
+        'unreachable',
+        `${this.host} is unreachable (${error.message}).`,
+        'Check that the Bitaxe is powered and on the same network; if its address changed, run discovery to find it again.',
+      );
+    }
+    if (reply.status === 401) throw explainUnauthorized(reply.localAddress, this.host);
+    return reply;
   }
 
-  private checkStatus(reply: RawReply, what: string): void {
+  private checkStatus(reply: HttpReply, what: string): void {
     if (reply.status >= 200 && reply.status < 300) return;
     const text = reply.body.trim().slice(0, 200);
     if (reply.status === 400) {
