@@ -410,6 +410,17 @@ describe('the cost of a pass', () => {
     expect(counted.mock.calls.filter(([states]) => states.includes('issued'))).toEqual([]);
   });
 
+  it('a pass for an announced share reads the waiting quotes twice (to check them, to mint them), not again to see whether there is work', async () => {
+    const { mint, wallet } = await setup();
+    await wallet.sweep();
+    const due = vi.spyOn(wallet.store, 'dueQuotes');
+    const shares = await payShares(mint, wallet.lockingPubkey()!, [1n]);
+    announce(wallet, shares);
+    await wallet.sweep();
+    mintedOnce(mint, wallet, shares);
+    expect(due.mock.calls.map(([, state]) => state)).toEqual(['unpaid', 'paid']);
+  });
+
   it("a pass for one share asks the mint two things (the quote's check, the batch); info and keysets again when due and after a failed pass", async () => {
     const { mint, wallet, relay } = await setup({}, { mintRefreshIntervalMs: 3_600_000 }, 'relay');
     const paths = () => relay!.requests.splice(0).map((r) => r.path);
