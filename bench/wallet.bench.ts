@@ -7,7 +7,7 @@
  *    process (robust when other work shares the machine), and wall clock;
  *  - wallet side: the mint in a child process, shares per CPU-second of this process, and bytes written to the
  *    wallet's files per share; again in passes of ten shares, on a new wallet and on one that holds a week of one
- *    Bitaxe's shares (the store's indexes grown).
+ *    Bitaxe's shares (the store's indexes grown), and in passes of one share, as one Bitaxe's arrive.
  * Also what the earnings chart and the history page cost on a week of minting batches (wallet-history.ts), and
  * NUT-09 restore of 10,000 counters (each counter asked in both output forms the wallet uses, plain and P2PK)
  * against cashu-ts's restore (plain form only) measured on the first 1,000 of them.
@@ -47,6 +47,8 @@ const CASHU_TS_RESTORE_COUNTERS = 1_000;
 const WEEK_OF_SHARES = 10 * 60 * 24 * 7;
 // a pass as a small fleet makes them: the sweeper runs 25 ms after a quote event and finds the few paid since the last
 const SHARES_PER_SMALL_PASS = 10;
+// one Bitaxe's shares come seconds apart, a pass each: fewer shares a round, as each is a whole pass
+const ONE_PER_PASS_SHARES = 200;
 
 type QuoteMaker = (pubkey: string, count: number) => Promise<string[]>;
 
@@ -292,6 +294,8 @@ export async function run(): Promise<Record<string, unknown>> {
     await smallPasses.wallet.close();
     const weekOld = await oursRun(dir.path, remote.url, remote.quotes, OURS_SHARES, { pastShares: WEEK_OF_SHARES, sharesPerPass: SHARES_PER_SMALL_PASS, consolidates: true });
     await weekOld.wallet.close();
+    const onePerPass = await oursRun(dir.path, remote.url, remote.quotes, ONE_PER_PASS_SHARES, { pastShares: 0, sharesPerPass: 1, consolidates: true });
+    await onePerPass.wallet.close();
     const cashuTsRemote = await cashuTsRun(dir.path, remote.url, remote.quotes, CASHU_TS_SHARES);
 
     // NUT-09 restore over 10,000 counters of the keyset the first run minted into
@@ -352,6 +356,8 @@ export async function run(): Promise<Record<string, unknown>> {
           weekOldWallet: { pastShares: WEEK_OF_SHARES, microsPerShare: round(1e6 / weekOld.run.sharesPerCpuSecond, 1), fileBytesPerShare: weekOld.run.fileBytesPerShare },
           weekOldCpuOverNew: ratio(smallPasses.run.sharesPerCpuSecond, weekOld.run.sharesPerCpuSecond),
         },
+        // a pass for each share, as one Bitaxe's come (a share every few seconds): what a home miner's wallet spends
+        onePerPass: { microsPerShare: round(1e6 / onePerPass.run.sharesPerCpuSecond, 1), fileBytesPerShare: onePerPass.run.fileBytesPerShare },
         anchorCryptoOnlyNativeBindingsSharesPerCpuSecond: anchor,
         oursVsAnchor: anchor ? ratio(oursRemote.run.sharesPerCpuSecond, anchor) : null,
         cryptoPerShare,
