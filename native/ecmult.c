@@ -10,7 +10,8 @@
  *    one shared inversion, comb tables for G and for a mint key seen often (comb.h);
  *  - signSchnorr: BIP340 signatures of many digests under one key, constant time (secp256k1_ecmult_gen), the
  *    last key's P = d*G kept;
- *  - addBase: P + k*G with the comb table of G (blinding).
+ *  - addBase: P + k*G with the comb table of G (blinding);
+ *  - hashToCurveBlind: NUT-00's hash_to_curve and blinding B_ = Y + r*G of many secrets, one inversion for the batch.
  * All but signSchnorr are variable time, like the bindings' own tweak multiplication (the same routine):
  * not for long-term private keys.
  */
@@ -610,6 +611,91 @@ static napi_value sign_schnorr(napi_env env, napi_callback_info info) {
     return status_value(env, status);
 }
 
+/*
+ * hashToCurveBlind(outY, outB, messageHashes[], r[]) -> status. NUT-00 blinding of many secrets in one call, given each
+ * secret's SHA256(domain || secret): hash_to_curve's Y = 02 || SHA256(msg_hash || counter as 4 bytes little-endian)
+ * for the first counter whose x is on the curve (the square root that finds its y is the check), then
+ * B_ = Y + r*G with G's comb table, every B_ brought to affine with one inversion. The published bindings check a
+ * candidate and parse Y again for the blinding: two square roots and an inversion more per output. Writes 33 bytes
+ * per item into outY and into outB; BAD_SCALAR for an r that is zero or >= n.
+ */
+static napi_value hash_to_curve_blind(napi_env env, napi_callback_info info) {
+    size_t argc = 4;
+    napi_value argv[4], element;
+    unsigned char *out_y, *out_b;
+    size_t y_length, b_length;
+    uint32_t count, r_count, i;
+    addon_state *state = state_of(env);
+    secp256k1_gej *sums = NULL;
+    secp256k1_ge *results = NULL;
+    int status = OK;
+
+    napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+    if (argc != 4 || !get_bytes(env, argv[0], &out_y, &y_length) || !get_bytes(env, argv[1], &out_b, &b_length)) return status_value(env, BAD_ARGUMENTS);
+    if (!array_length(env, argv[2], &count) || !array_length(env, argv[3], &r_count) || r_count != count) return status_value(env, BAD_ARGUMENTS);
+    if (y_length != 33 * (size_t)count || b_length != 33 * (size_t)count) return status_value(env, BAD_ARGUMENTS);
+    if (count == 0) return status_value(env, OK);
+    sums = malloc((size_t)count * sizeof(secp256k1_gej));
+    results = malloc((size_t)count * sizeof(secp256k1_ge));
+    if (sums == NULL || results == NULL || g_table(state) == NULL) {
+        status = NO_MEMORY;
+        goto done;
+    }
+    for (i = 0; i < count; i++) {
+        unsigned char *message_hash, counter[4], x[32];
+        size_t length;
+        secp256k1_scalar r;
+        secp256k1_fe fx;
+        secp256k1_ge Y;
+        uint32_t c;
+        int found = 0;
+        napi_get_element(env, argv[2], i, &element);
+        if (!get_bytes(env, element, &message_hash, &length) || length != 32) {
+            status = BAD_ARGUMENTS;
+            goto done;
+        }
+        napi_get_element(env, argv[3], i, &element);
+        if ((status = get_scalar(env, element, &r)) != OK) goto done;
+        if (secp256k1_scalar_is_zero(&r)) {
+            status = BAD_SCALAR;
+            goto done;
+        }
+        for (c = 0; c < 0x10000 && !found; c++) {
+            secp256k1_sha256 hash;
+            counter[0] = (unsigned char)c;
+            counter[1] = (unsigned char)(c >> 8);
+            counter[2] = counter[3] = 0;
+            secp256k1_sha256_initialize(&hash);
+            secp256k1_sha256_write(&hash, message_hash, 32);
+            secp256k1_sha256_write(&hash, counter, 4);
+            secp256k1_sha256_finalize(&hash, x);
+            found = secp256k1_fe_set_b32(&fx, x) && secp256k1_ge_set_xo_var(&Y, &fx, 0);
+        }
+        if (!found) {
+            status = BAD_POINT; /* no x on the curve in 65,536 tries: odds of 2^-65536 */
+            goto done;
+        }
+        out_y[33 * (size_t)i] = 2;
+        memcpy(out_y + 33 * (size_t)i + 1, x, 32);
+        secp256k1_gej_set_ge(&sums[i], &Y);
+        comb_add(&sums[i], state->g_table, &r, 0);
+        if (secp256k1_gej_is_infinity(&sums[i])) {
+            status = INFINITY_RESULT;
+            goto done;
+        }
+    }
+    secp256k1_ge_set_all_gej_var(results, sums, count);
+    for (i = 0; i < count; i++) serialize(&results[i], out_b + 33 * (size_t)i, 1);
+done:
+    free(sums);
+    free(results);
+    if (status != OK) {
+        memset(out_y, 0, y_length);
+        memset(out_b, 0, b_length);
+    }
+    return status_value(env, status);
+}
+
 /* addBase(out33|out65, P, k) -> status: P + k*G with G's comb table (blinding B_ = Y + r*G), compressed into 33 bytes or uncompressed into 65. */
 static napi_value add_base(napi_env env, napi_callback_info info) {
     size_t argc = 3;
@@ -639,7 +725,7 @@ static napi_value init(napi_env env, napi_value exports) {
     static const struct {
         const char *name;
         napi_callback fn;
-    } functions[] = {{"combine", combine}, {"isZeroSum", is_zero_sum}, {"dleqUnblindBatch", dleq_unblind_batch}, {"signSchnorr", sign_schnorr}, {"addBase", add_base}};
+    } functions[] = {{"combine", combine}, {"isZeroSum", is_zero_sum}, {"dleqUnblindBatch", dleq_unblind_batch}, {"signSchnorr", sign_schnorr}, {"addBase", add_base}, {"hashToCurveBlind", hash_to_curve_blind}};
     addon_state *state = calloc(1, sizeof(addon_state));
     napi_value fn;
     size_t i;

@@ -31,10 +31,12 @@ interface EcmultAddon {
   signSchnorr(out: Uint8Array, digests: readonly Uint8Array[], secret: Uint8Array, auxes: readonly Uint8Array[]): number;
   /** P + k·G into out (33 bytes: compressed, 65: uncompressed). */
   addBase(out: Uint8Array, point: Uint8Array, scalar: Uint8Array): number;
+  /** NUT-00 hash_to_curve from each SHA256(domain || secret), and B_ = Y + r·G: 33 bytes each into outY and outB. */
+  hashToCurveBlind(outY: Uint8Array, outB: Uint8Array, messageHashes: readonly Uint8Array[], rs: readonly Uint8Array[]): number;
 }
 
 const ECMULT_ERRORS = ['', 'invalid point', 'scalar out of range', 'sum is infinity', 'bad arguments', 'nonzero sum', 'proof mismatch', 'out of memory'];
-const ECMULT_FUNCTIONS = ['combine', 'isZeroSum', 'dleqUnblindBatch', 'signSchnorr', 'addBase'] as const;
+const ECMULT_FUNCTIONS = ['combine', 'isZeroSum', 'dleqUnblindBatch', 'signSchnorr', 'addBase', 'hashToCurveBlind'] as const;
 
 function ecmultFail(status: number, what: string): never {
   return fail(ECMULT_ERRORS[status] ?? `${what} failed`);
@@ -122,6 +124,12 @@ function loadNative(withEcmult: boolean): SecpBackend | undefined {
       const out = new Uint8Array(uncompressed ? 65 : 33);
       const status = ecmult.addBase(out, p, k);
       return status === 0 ? out : ecmultFail(status, 'addBase');
+    },
+    hashToCurveBlind: (messageHashes, rs) => {
+      const [Y, B_] = [new Uint8Array(33 * messageHashes.length), new Uint8Array(33 * messageHashes.length)];
+      const status = ecmult.hashToCurveBlind(Y, B_, messageHashes, rs);
+      if (status !== 0) ecmultFail(status, 'hashToCurveBlind');
+      return messageHashes.map((_, i) => ({ Y: Y.subarray(33 * i, 33 * i + 33), B_: B_.subarray(33 * i, 33 * i + 33) }));
     },
     combine,
     isZeroSum: (terms, g) => {

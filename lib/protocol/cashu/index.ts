@@ -16,7 +16,7 @@ import { blindMessage, unblindSignature } from './nut00';
 import { verifyDleq, verifyDleqAndUnblindBatch, verifyProofDleq } from './nut12';
 import { type DleqItem, secp } from './secp';
 
-export { blindMessage, equalBytes, hashToCurve, type Proof, secretToCurve, signBlindedMessage, unblindSignature, verifyProofSignature } from './nut00';
+export { blindMessage, blindMessages, equalBytes, hashToCurve, type Proof, secretToCurve, signBlindedMessage, unblindSignature, verifyProofSignature } from './nut00';
 export { createDleq, hashE, verifyDleq, verifyDleqAndUnblind, verifyDleqAndUnblindBatch, verifyProofDleq, type Dleq } from './nut12';
 export { isValidKeysetKeys, keysetIdV1, keysetIdV2, type KeysetIdV2Options, type KeysetKeys } from './nut02';
 export { outputSecretDeriver, type OutputSecret } from './nut13';

@@ -29,7 +29,7 @@ const DOMAIN = utf8ToBytes('Secp256k1_HashToCurve_Cashu_');
 
 /** Y = hash_to_curve(x): the first valid 02||SHA256(SHA256(DOMAIN||x)||counter_le32), counter < 2^16. */
 export function hashToCurve(message: Uint8Array): Uint8Array {
-  const msgHash = sha256(concatBytes(DOMAIN, message));
+  const msgHash = messageHash(message);
   const counter = new Uint8Array(4);
   const view = new DataView(counter.buffer);
   const candidate = new Uint8Array(33);
@@ -48,10 +48,27 @@ export function secretToCurve(secret: string): Uint8Array {
   return hashToCurve(utf8ToBytes(secret));
 }
 
+/** SHA256(DOMAIN || x): what hash_to_curve's candidates are hashed from. */
+function messageHash(message: Uint8Array): Uint8Array {
+  return sha256(concatBytes(DOMAIN, message));
+}
+
+/** Wallet: Y = hash_to_curve(secret) and B_ = Y + r·G for each secret, in one backend call where it has one. */
+export function blindMessages(secrets: readonly Uint8Array[], rs: readonly Uint8Array[]): { Y: Uint8Array; B_: Uint8Array }[] {
+  if (secrets.length !== rs.length) throw new Error('one blinding factor per secret');
+  const backend = secp();
+  if (backend.hashToCurveBlind) return backend.hashToCurveBlind(secrets.map(messageHash), rs);
+  return secrets.map((secret, i) => {
+    // as hashToCurveBlind: a zero r would leave B_ = Y, the secret's point unblinded
+    if (!isValidScalar(rs[i]!)) throw new Error('blinding factor is zero or not below the curve order');
+    const Y = hashToCurve(secret);
+    return { Y, B_: backend.addBase(Y, rs[i]!) };
+  });
+}
+
 /** Wallet: B_ = Y + r·G. */
 export function blindMessage(secret: Uint8Array, r: Uint8Array): Uint8Array {
-  const backend = secp();
-  return backend.addBase(hashToCurve(secret), r);
+  return blindMessages([secret], [r])[0]!.B_;
 }
 
 /** Mint: C_ = k·B_. Throws on a B_ that is not a valid compressed point. */

@@ -23,6 +23,8 @@ function expected(terms: [InstanceType<typeof Point>, bigint][], g: bigint): str
 describe('the backends', () => {
   it('native/ecmult.node is built on this machine (npm install / npm test build it; without it the wallet falls back to single operations)', () => {
     expect(secpBackends().map((b) => b.name)).toEqual(['native+ecmult', 'native', 'wasm', 'noble']);
+    // the batch blinding (vectors.test.ts checks it against hash_to_curve and addBase) is the addon's
+    expect(secpBackends().flatMap((b) => (b.hashToCurveBlind ? [b.name] : []))).toEqual(['native+ecmult']);
   });
 });
 

@@ -41,6 +41,12 @@ export interface SecpBackend {
   addBase(point: Uint8Array, scalar: Uint8Array, uncompressed?: boolean): Uint8Array;
   negate(point: Uint8Array): Uint8Array;
   /**
+   * NUT-00 for many secrets in one call, given each SHA256(domain || secret): hash_to_curve's Y and B_ = Y + r·G, both
+   * compressed. Only a backend that saves work by it has it (native/ecmult.node: no second parse of Y, one inversion
+   * for the batch); nut00.ts composes the same from hash_to_curve and addBase elsewhere. Throws on a bad r.
+   */
+  hashToCurveBlind?(messageHashes: readonly Uint8Array[], rs: readonly Uint8Array[]): { Y: Uint8Array; B_: Uint8Array }[];
+  /**
    * Σ kᵢ·Pᵢ + g·G for at most two points (any encoding), uncompressed. Zero scalars are allowed. Variable
    * time on native, as the bindings' own publicKeyTweakMul already is (the same libsecp256k1 routine): not for
    * long-term private keys. Throws on an invalid point, a scalar >= n, or the point at infinity.

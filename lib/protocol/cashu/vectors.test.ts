@@ -1,12 +1,15 @@
 /** The NUT test vectors (cashubtc/nuts tests/*.md, extracted in fixtures/cashu/vectors.json) on every secp backend that loads. */
-import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, hexToBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { mnemonicToSeedSync } from '@scure/bip39';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFixture, readFixtureJson } from '../../../test/fixtures';
+import { scalarToBytes } from './secp';
 import { secpBackends } from '../../platform/secp';
 import {
   blindMessage,
+  blindMessages,
+  CURVE_ORDER,
   checkSpendingConditions,
   conditionsSatisfied,
   createDleq,
@@ -50,6 +53,21 @@ describe.each(secpBackends().map((b) => [b.name, b] as const))('NUT vectors on t
   it('NUT-00 blinded messages', () => {
     useBackend(backend);
     for (const t of v.blinded_message) expect(bytesToHex(blindMessage(hexToBytes(t.x_hex), hexToBytes(t.r)))).toBe(t.B_);
+  });
+
+  it('NUT-00 blinded messages in one call: the vectors and 64 random secrets (about half need a counter past 0) as one at a time', () => {
+    useBackend(backend);
+    const secrets = [...v.blinded_message.map((t: Json) => hexToBytes(t.x_hex)), ...Array.from({ length: 64 }, () => randomBytes(40))];
+    const rs = [...v.blinded_message.map((t: Json) => hexToBytes(t.r)), ...Array.from({ length: 64 }, (_, i) => scalarToBytes(BigInt(i + 2) ** 70n % CURVE_ORDER))];
+    const batch = blindMessages(secrets, rs);
+    v.blinded_message.forEach((t: Json, i: number) => expect(bytesToHex(batch[i]!.B_)).toBe(t.B_));
+    secrets.forEach((secret, i) => {
+      const Y = hashToCurve(secret);
+      expect(bytesToHex(batch[i]!.Y)).toBe(bytesToHex(Y));
+      expect(bytesToHex(batch[i]!.B_)).toBe(bytesToHex(backend.addBase(Y, rs[i]!)));
+    });
+    expect(() => blindMessages([secrets[0]!, secrets[1]!], [rs[0]!, new Uint8Array(32)])).toThrow();
+    expect(() => blindMessages([secrets[0]!], [new Uint8Array(32).fill(0xff)])).toThrow();
   });
 
   it('NUT-00 blind signatures and unblinding round trip', () => {
