@@ -3,17 +3,17 @@
  * CPU-second (median of five rounds of `shares` after a warm-up round):
  *  - anchor: perf.md's "native-secp wallet-only" ceiling on the published bindings' single operations
  *    (wallet.bench.ts cryptoAnchor; 1-output NUT-20 messages as perf.md measured it);
- *  - perOutput: the single-item primitives, per quote and per output (signMintQuote, unblindVerifiedHex), with the
- *    installed backend;
- *  - batch: the batch primitives per NUT-29 batch of 100 (signMintQuotes, unblindVerifiedBatchHex), as the wallet
- *    engine calls them (core/wallet/minting.ts, core.ts).
+ *  - perOutput: the single-item primitives, per quote and per output (deterministicOutput, signMintQuote,
+ *    unblindVerifiedHex), with the installed backend;
+ *  - batch: the batch primitives per NUT-29 batch of 100 (deterministicOutputs, signMintQuotes,
+ *    unblindVerifiedBatchHex), as the wallet engine calls them (core/wallet/minting.ts, core.ts).
  * Both of ours do what the engine does for a batch: NUT-13 P2PK outputs, every quote signing all 100 outputs.
  * The mint's answers are made outside the clock. Rounds of the two paths alternate, so load on a shared machine
  * lands on both alike.
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { createDleq, prepareOutputs, secp, signBlindedMessage, signMintQuote, signMintQuotes, unblindVerifiedBatchHex, unblindVerifiedHex } from '../lib/protocol/cashu/index';
-import { bip39Seed, createMnemonic, deriveLockingKey, deterministicOutput } from '../core/wallet/keys';
+import { bip39Seed, createMnemonic, deriveLockingKey, deterministicOutput, deterministicOutputs } from '../core/wallet/keys';
 import { round } from './measure';
 
 const BATCH = 100;
@@ -54,7 +54,13 @@ export function walletCryptoPerShare(shares = 1000): WalletCryptoFigures {
       const quoteIds = counters.map((c) => `quote-${c}`);
 
       let t = process.cpuUsage();
-      const outputs = counters.map((c) => deterministicOutput(seed, keysetId, c, 1n, 'p2pk', lock.pubkey));
+      const outputs = batched
+        ? deterministicOutputs(
+            seed,
+            keysetId,
+            counters.map((counter) => ({ counter, amount: 1n, form: 'p2pk' as const, lockTo: lock.pubkey })),
+          )
+        : counters.map((c) => deterministicOutput(seed, keysetId, c, 1n, 'p2pk', lock.pubkey));
       steps.deriveAndBlind += cpuMs(t);
 
       t = process.cpuUsage();

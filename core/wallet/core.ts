@@ -14,7 +14,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../lib/log';
 import { unblindVerifiedBatchHex } from '../../lib/protocol/cashu';
-import { type BlindedOutput, deterministicOutput, type LockingKey, p2pkWitness, secretKind } from './keys';
+import { type BlindedOutput, deterministicOutputs, type LockingKey, p2pkWitness, secretKind } from './keys';
 import { type BlindSignatureJson, type MintClient } from './mint-client';
 import type { OperationOutput, OperationRow, ProofRow, WalletStore } from './store';
 import type { Nut20Format, Proof } from '../../lib/protocol/cashu';
@@ -209,7 +209,13 @@ export class WalletCore {
   derive(keysetId: string, spec: OperationOutput[]): BlindedOutput[] {
     const s = this.need();
     const current = this.lockingKey().pubkey;
-    return spec.map((o) => deterministicOutput(s.seed, keysetId, o.counter, BigInt(o.amount), o.form, o.form === 'p2pk' ? (o.lockTo ?? current) : undefined));
+    return deterministicOutputs(
+      s.seed,
+      keysetId,
+      spec.map((o) =>
+        o.form === 'p2pk' ? { counter: o.counter, amount: BigInt(o.amount), form: o.form, lockTo: o.lockTo ?? current } : { counter: o.counter, amount: BigInt(o.amount), form: o.form },
+      ),
+    );
   }
 
   /** Outputs as the mint wants them. */

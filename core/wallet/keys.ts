@@ -8,7 +8,7 @@ import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { HDKey } from '@scure/bip32';
 import { generateMnemonic, mnemonicToSeedSync, validateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
-import { hashToCurve, isValidScalar, type OutputSecret, outputSecretDeriver, parseWellKnownSecret, schnorrSign, secp } from '../../lib/protocol/cashu';
+import { blindMessages, isValidScalar, type OutputSecret, outputSecretDeriver, parseWellKnownSecret, schnorrSign, secp } from '../../lib/protocol/cashu';
 
 /** m / cashu purpose (NUT-13's 129372') / 10' = Axewallet P2PK locking keys / account 0' / key 0'. */
 export const LOCKING_KEY_PATH = "m/129372'/10'/0'/0'";
@@ -83,16 +83,32 @@ function nut13(seed: Uint8Array, keysetId: string, counter: number): OutputSecre
   return derive(counter);
 }
 
+/** One NUT-13 output to derive: its counter, amount and form (`lockTo` is required for the P2PK form). */
+export interface OutputRequest {
+  counter: number;
+  amount: bigint;
+  form: OutputForm;
+  lockTo?: string;
+}
+
+/** NUT-13 outputs of `keysetId`, blinded together (one backend call for a whole batch where the backend has one). */
+export function deterministicOutputs(seed: Uint8Array, keysetId: string, requests: readonly OutputRequest[]): BlindedOutput[] {
+  const derived = requests.map(({ counter, form, lockTo }) => {
+    const { secret: nonceHex, r } = nut13(seed, keysetId, counter);
+    if (form !== 'p2pk') return { secret: nonceHex, r };
+    if (!lockTo) throw new Error('a P2PK output needs a locking pubkey');
+    return { secret: p2pkSecret(nonceHex, lockTo), r };
+  });
+  const blinded = blindMessages(
+    derived.map((d) => utf8ToBytes(d.secret)),
+    derived.map((d) => d.r),
+  );
+  return requests.map(({ counter, amount, form }, i) => ({ amount, keysetId, counter, form, secret: derived[i]!.secret, r: derived[i]!.r, Y: blinded[i]!.Y, B_: bytesToHex(blinded[i]!.B_) }));
+}
+
 /** NUT-13 output `counter` of `keysetId`, blinded. `lockTo` is required for the P2PK form. */
 export function deterministicOutput(seed: Uint8Array, keysetId: string, counter: number, amount: bigint, form: OutputForm, lockTo?: string): BlindedOutput {
-  const { secret: nonceHex, r } = nut13(seed, keysetId, counter);
-  let secret = nonceHex;
-  if (form === 'p2pk') {
-    if (!lockTo) throw new Error('a P2PK output needs a locking pubkey');
-    secret = p2pkSecret(nonceHex, lockTo);
-  }
-  const Y = hashToCurve(utf8ToBytes(secret));
-  return { amount, keysetId, counter, form, secret, r, Y, B_: bytesToHex(secp().addBase(Y, r)) };
+  return deterministicOutputs(seed, keysetId, [lockTo === undefined ? { counter, amount, form } : { counter, amount, form, lockTo }])[0]!;
 }
 
 /** Splits an amount into powers of two, largest first (one proof per set bit). */

@@ -8,7 +8,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { randomUUID } from 'node:crypto';
 import { hashToCurve } from '../../lib/protocol/cashu';
 import { CountersBehind, type Keyset, type MintContext, type Verified, type WalletCore, WalletOperationError } from './core';
-import { type BlindedOutput, deterministicOutput } from './keys';
+import { deterministicOutputs, type OutputRequest } from './keys';
 import type { Proof } from '../../lib/protocol/cashu';
 import type { ProofRow } from './store';
 
@@ -64,11 +64,12 @@ export class Restorer {
       let empty = 0;
       let lastUsed = -1;
       for (let start = 0; empty < gapBatches; start += batch) {
-        const candidates: BlindedOutput[] = [];
+        const requests: OutputRequest[] = [];
         for (let counter = start; counter < start + batch; counter++) {
           // the amount is not part of B_; the mint answers with the amount it signed
-          candidates.push(deterministicOutput(s.seed, keyset.id, counter, 1n, 'plain'), deterministicOutput(s.seed, keyset.id, counter, 1n, 'p2pk', lockTo));
+          requests.push({ counter, amount: 1n, form: 'plain' }, { counter, amount: 1n, form: 'p2pk', lockTo });
         }
+        const candidates = deterministicOutputs(s.seed, keyset.id, requests);
         const answer = await ctx.client.restore(candidates.map((o) => ({ amount: 1n, id: keyset.id, B_: o.B_ })));
         const byB = new Map(candidates.map((o) => [o.B_, o]));
         const found: Verified[] = [];
