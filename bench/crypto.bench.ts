@@ -6,28 +6,16 @@
  *  - mint: NUT-20 signatures of a NUT-29 batch of 100 checked together (BIP340 batch verification) against one by one;
  *  - nostr restore: BIP340 batch verification of 5,000 signatures by one author against one by one, on the
  *    installed backend and on libsecp256k1 in wasm (the worker-thread path);
- *  - the wallet's floor: the installed backend's single operations each share cannot do without, against the budget a
- *    share has at 3x the anchor.
+ *  - the wallet's floor (bench/wallet-floor.ts): the single operations each share cannot do without, every crypto step
+ *    on the batch primitives, the store's calls and the wire's JSON, against the budget a share has at 3x the anchor.
  */
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { secpBackends } from '../lib/platform/secp';
-import { sha256 } from '../lib/protocol/cashu/hash';
 import { prepareOutputs, secp, signMintQuotes, useBackend, verifyMintQuoteSignature, verifyMintQuoteSignatures, verifySchnorrBatch, type SchnorrItem } from '../lib/protocol/cashu/index';
 import { round } from './measure';
 import { cryptoAnchor } from './wallet.bench';
 import { walletCryptoPerShare } from './wallet-crypto';
-
-function cpuMicrosPer(count: number, fn: () => void, rounds = 3): number {
-  fn(); // warm-up
-  const runs: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const start = process.cpuUsage();
-    fn();
-    const used = process.cpuUsage(start);
-    runs.push((used.user + used.system) / count);
-  }
-  return round(runs.sort((a, b) => a - b)[Math.floor(rounds / 2)]!, 1);
-}
+import { cpuMicrosPer, walletFloor } from './wallet-floor';
 
 function mintNut20(): Record<string, unknown> {
   const privkey = schnorr.utils.randomSecretKey();
@@ -72,44 +60,6 @@ function nostrSignatures(count: number): Record<string, unknown> {
   return out;
 }
 
-/**
- * µs of CPU a share's wallet crypto takes at the least on this backend, whatever the code around it, from the single
- * operations it needs: R2 = s·B_ - e·C_ of its NUT-12 check (two variable points: a proof (e, s) hashes its own R1 and
- * R2, so no batch check spares it), reading the mint's C_ (a decompression), hash_to_curve and blinding (a
- * decompression, a fixed-base multiplication and an addition: `addBase` of a compressed point), its NUT-20 signature
- * (BIP340, one key for the batch) and hashing that signature's message (a quote id and a NUT-29 batch's 100 outputs,
- * ~6.7 KB). R1, the unblinding and the NUT-13 derivations are left out, so the true floor is higher.
- */
-function walletFloor(): Record<string, number> {
-  const backend = secp();
-  const scalar = (fill: number) => new Uint8Array(32).fill(fill);
-  const P = backend.baseMultiply(scalar(3));
-  const Q = backend.baseMultiply(scalar(5));
-  const terms = [[P, scalar(9)] as const, [Q, scalar(11)] as const];
-  const [blinding, key] = [scalar(13), scalar(17)];
-  const digests = Array.from({ length: 100 }, (_, i) => scalar(i + 1));
-  const message = new Uint8Array(6700).fill(0x61);
-  const ops = {
-    twoPointMultiplication: cpuMicrosPer(5000, () => {
-      for (let i = 0; i < 5000; i++) backend.combine(terms);
-    }),
-    decompression: cpuMicrosPer(5000, () => {
-      for (let i = 0; i < 5000; i++) backend.uncompressed(P);
-    }),
-    hashToCurveAndBlinding: cpuMicrosPer(5000, () => {
-      for (let i = 0; i < 5000; i++) backend.addBase(P, blinding);
-    }),
-    nut20Signature: cpuMicrosPer(1000, () => {
-      for (let i = 0; i < 10; i++) backend.signSchnorrMany(digests, key, digests);
-    }),
-    nut20MessageHash: cpuMicrosPer(5000, () => {
-      for (let i = 0; i < 5000; i++) sha256(message);
-    }),
-  };
-  const floor = ops.twoPointMultiplication + ops.decompression + ops.hashToCurveAndBlinding + ops.nut20Signature + ops.nut20MessageHash;
-  return { ...ops, floorMicrosPerShare: round(floor, 1) };
-}
-
 export async function run(): Promise<Record<string, unknown>> {
   const anchor = cryptoAnchor(1000);
   const wallet = walletCryptoPerShare(1000);
@@ -123,7 +73,8 @@ export async function run(): Promise<Record<string, unknown>> {
       perOutputVsAnchor: anchor ? round(wallet.perOutputSharesPerCpuSecond / anchor, 2) : null,
       // what a share may cost in all (crypto, SQLite, HTTP, JSON) for the wallet side to reach 3x the anchor
       budgetAt3xAnchorMicrosPerShare: anchor ? round(1e6 / (3 * anchor), 1) : null,
-      singleOperationFloor: floor,
+      // the parts a share cannot do without, each alone (bench/wallet-floor.ts)
+      floor,
     },
     mintNut20: mintNut20(),
     nostrRestoreSignatures: nostrSignatures(5000),
