@@ -168,6 +168,11 @@ export const MIGRATIONS: string[] = [
        CASE WHEN MIN(ref IS NOT NULL AND (ref = CAST(ref AS INTEGER) || ' quotes' OR ref = CAST(ref AS INTEGER) || ' quote')) THEN SUM(CAST(ref AS INTEGER)) END
      FROM history WHERE kind = 'mint' GROUP BY at - at % 60000, mint_url, unit;
    CREATE INDEX history_kind_at ON history (kind, at);`,
+  // no indexes on quotes' header hashes and proofs' quote ids: their keys are random (a header hash; a mint's quote id),
+  // so each share wrote a page of each at intake and at minting, and again at the checkpoint (a third of what a pass
+  // of ten writes on a week-old store), for one reader: wallet.trace, a share's trail, which scans instead
+  `DROP INDEX quotes_header;
+   DROP INDEX proofs_quote;`,
 ];
 
 /** The state a sighting that is not the mint's own answer moves a quote to (@state: the state seen, if any): only forward. */

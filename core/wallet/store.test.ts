@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -82,6 +83,52 @@ describe('wallet store', () => {
     expect(store.insertProof(proof('y1', 4n))).toBe(false);
   });
 
+  it("migration 5 drops the indexes on header hashes and on proofs' quotes; a share's trail still finds its quote and proofs", () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const path = join(dir.path, 'wallet.sqlite');
+    const v4 = databaseAtVersion(path, 4);
+    v4.prepare("INSERT INTO quotes (mint_url, id, header_hash, state, source, seen_at) VALUES ('http://mint', 'q1', 'aa', 'issued', 'event', 1)").run();
+    v4.close();
+    const store = new WalletStore(path);
+    cleanups.push(() => store.close());
+    const indexes = (table: string) => (store.db.pragma(`index_list(${table})`) as { name: string }[]).map((index) => index.name);
+    expect(indexes('quotes')).not.toContain('quotes_header');
+    expect(indexes('proofs')).not.toContain('proofs_quote');
+    store.insertProof({ ...proof('y1', 4n), quote_id: 'q1' });
+    expect(store.quotesByHeaderHash('aa')).toMatchObject([{ id: 'q1' }]);
+    expect(store.proofsOfQuote('http://mint', 'q1')).toEqual([{ amount: 4n, state: 'unspent' }]);
+  });
+
+  it('100 shares into a store of 5,000 write the pages of their rows, the states and the keys, not a random page each for header hashes and quote ids', () => {
+    const { store } = open();
+    const mintUrl = 'http://mint';
+    store.upsertMint(mintUrl, undefined, {});
+    const share = (quoteId: string, state: 'spent' | 'unspent') => ({ ...proof(`02${randomHeaderHash()}`, 1n), quote_id: quoteId, state });
+    store.tx(() => {
+      for (let i = 0; i < 5000; i++) {
+        const id = randomUUID();
+        store.noteQuote({ mintUrl, id, headerHash: randomHeaderHash(), source: 'event', state: 'issued' });
+        store.insertProof(share(id, 'spent'));
+      }
+    });
+    const framesOf = (write: () => void) => {
+      store.db.pragma('wal_checkpoint(TRUNCATE)');
+      store.tx(write);
+      return (store.db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!.log;
+    };
+    // random ids, as a mint's are: new ones land all over the key space
+    const ids = Array.from({ length: 100 }, () => randomUUID());
+    // WAL frames in eight probes: 74-78 and 91-105; with both indexes 144-148 and 141-159
+    expect(framesOf(() => ids.forEach((id) => store.noteQuote({ mintUrl, id, headerHash: randomHeaderHash(), source: 'event' })))).toBeLessThan(110);
+    expect(
+      framesOf(() => {
+        for (const id of ids) store.insertProof(share(id, 'unspent'));
+        store.markQuotesIssued(mintUrl, ids);
+      }),
+    ).toBeLessThan(125);
+  });
+
   it('refuses a damaged database file at open', () => {
     const dir = tempDir();
     cleanups.push(dir.remove);
@@ -108,7 +155,7 @@ describe('wallet store', () => {
     expect(store.quote('http://mint', 'q1')).toMatchObject({ header_hash: 'aa', amount: '4' });
   });
 
-  it("the mint's answer about quotes it already knew writes their rows and states, not the header index's pages", () => {
+  it("the mint's answer about quotes it already knew writes their rows and states: a few pages, not one a quote", () => {
     const { store } = open();
     const mintUrl = 'http://mint';
     const headers = new Map<string, string>();
@@ -121,7 +168,7 @@ describe('wallet store', () => {
     store.tx(() => {
       for (let i = 0; i < 100; i++) store.noteQuote({ mintUrl, id: `new-${i}`, unit: 'hash', amount: 1n, headerHash: headerOf(`new-${i}`), source: 'check', state: 'paid', authoritative: true });
     });
-    // pages the transaction wrote: its WAL frames (rewriting the 100 random header keys dirtied ~60 more)
+    // pages the transaction wrote: its WAL frames (an index on random header hashes, rewritten, dirtied ~60 more)
     const { log } = (store.db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!;
     expect(log).toBeLessThan(20);
     expect(store.quotesById(mintUrl, ['new-0', 'new-99'])).toMatchObject([

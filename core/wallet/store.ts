@@ -202,39 +202,25 @@ export class WalletStore {
     );
     if (inserted.changes > 0) return true;
     const amount = q.amount?.toString() ?? null;
-    if (q.headerHash) this.fillHeaderHash(q.mintUrl, q.id, q.headerHash, q.authoritative === true && q.state !== undefined);
+    const headerHash = q.headerHash ?? null;
     if (q.authoritative && q.state) {
       // the mint's own answer: its unit and amount win (a reorg moves quotes), a change of state clears the wait
       this.stmt(
-        `UPDATE quotes SET unit = COALESCE(?, unit), amount = COALESCE(?, amount),
+        `UPDATE quotes SET unit = COALESCE(?, unit), amount = COALESCE(?, amount), header_hash = COALESCE(header_hash, ?),
            pubkey = COALESCE(?, pubkey), expiry = COALESCE(?, expiry), checked_at = ?,
            reason = CASE WHEN state <> @state THEN NULL ELSE reason END, failures = CASE WHEN state <> @state THEN 0 ELSE failures END,
            retry_at = CASE WHEN state <> @state THEN 0 ELSE retry_at END, state = @state
          WHERE mint_url = ? AND id = ? AND state NOT IN ('issued', 'dropped')`,
-      ).run(q.unit ?? null, amount, q.pubkey ?? null, q.expiry ?? null, now, q.mintUrl, q.id, { state: q.state });
+      ).run(q.unit ?? null, amount, headerHash, q.pubkey ?? null, q.expiry ?? null, now, q.mintUrl, q.id, { state: q.state });
       return false;
     }
     // any other sighting fills in what is missing; a state only advances (issued and dropped are final)
     this.stmt(
-      `UPDATE quotes SET unit = COALESCE(unit, ?), amount = COALESCE(amount, ?), miner_id = COALESCE(miner_id, ?),
-         pubkey = COALESCE(pubkey, ?), expiry = COALESCE(expiry, ?), state = ${ADVANCED_STATE}
+      `UPDATE quotes SET unit = COALESCE(unit, ?), amount = COALESCE(amount, ?), header_hash = COALESCE(header_hash, ?),
+         miner_id = COALESCE(miner_id, ?), pubkey = COALESCE(pubkey, ?), expiry = COALESCE(expiry, ?), state = ${ADVANCED_STATE}
        WHERE mint_url = ? AND id = ?`,
-    ).run(q.unit ?? null, q.amount?.toString() ?? null, q.minerId ?? null, q.pubkey ?? null, q.expiry ?? null, q.mintUrl, q.id, { state: q.state ?? null });
+    ).run(q.unit ?? null, amount, headerHash, q.minerId ?? null, q.pubkey ?? null, q.expiry ?? null, q.mintUrl, q.id, { state: q.state ?? null });
     return false;
-  }
-
-  /**
-   * A quote's header hash where it had none, in a statement of its own: an UPDATE that assigns an indexed column
-   * rewrites its index entry even to the same value, and the header index's keys are random, so each sighting of a
-   * known quote cost a page of that index (~8 KB written with the checkpoint) for nothing.
-   */
-  private fillHeaderHash(mintUrl: string, id: string, headerHash: string, unlessFinal: boolean): void {
-    this.stmt(`UPDATE quotes SET header_hash = ? WHERE mint_url = ? AND id = ? AND header_hash IS NULL AND (? = 0 OR state NOT IN ('issued', 'dropped'))`).run(
-      headerHash,
-      mintUrl,
-      id,
-      unlessFinal ? 1 : 0,
-    );
   }
 
   quote(mintUrl: string, id: string): QuoteRow | undefined {
@@ -339,6 +325,7 @@ export class WalletStore {
     return (this.stmt(`SELECT COUNT(*) AS n FROM quotes WHERE state IN (${states.map(() => '?').join(',')})`).get(...states) as { n: number }).n;
   }
 
+  /** A scan (no index: see migration 5); only a share's trail asks. */
   quotesByHeaderHash(headerHash: string): QuoteRow[] {
     return this.stmt('SELECT * FROM quotes WHERE header_hash = ?').all(headerHash) as QuoteRow[];
   }
@@ -399,7 +386,7 @@ export class WalletStore {
     return this.stmt(sql).all(...args) as ProofRow[];
   }
 
-  /** What one quote turned into. */
+  /** What one quote turned into; a scan (no index: see migration 5), only a share's trail asks. */
   proofsOfQuote(mintUrl: string, quoteId: string): { amount: bigint; state: string }[] {
     return (this.stmt('SELECT amount, state FROM proofs WHERE mint_url = ? AND quote_id = ?').all(mintUrl, quoteId) as { amount: string; state: string }[]).map((r) => ({
       amount: BigInt(r.amount),
