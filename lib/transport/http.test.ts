@@ -1,11 +1,13 @@
 /**
  * The capped HTTP exchange against real servers on loopback that behave the way a broken or hostile peer could:
- * a body trickled byte by byte forever, one broken off halfway, a redirect, nobody listening. (Caps are exercised
- * through the mint and AxeOS clients' own tests.)
+ * a body trickled byte by byte forever, one broken off halfway, a redirect, a certificate nobody vouches for, nobody
+ * listening. (Caps are exercised through the mint and AxeOS clients' own tests.)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent, createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readFixture } from '../../test/fixtures';
 import { HttpFailure, httpExchange, keepAliveAgent } from './http';
 
 const servers: Server[] = [];
@@ -86,6 +88,20 @@ describe('httpExchange', () => {
     expect(reply.status).toBe(307);
     expect(reply.headers.location).toBe(`${target}/v1/info`);
     expect(followed).toBe(false);
+  });
+
+  it('https: a mint behind TLS is asked over TLS, and a certificate nobody vouches for is refused, not trusted', async () => {
+    const [cert, key] = [readFixture('tls', 'loopback.crt'), readFixture('tls', 'loopback.key')];
+    const server = createHttpsServer({ cert, key }, (_req, res) => res.end('{"name":"tls mint"}'));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/v1/info`;
+    const trusting = new HttpsAgent({ ca: cert });
+    expect(await httpExchange(url, { ...exchange, agent: trusting })).toMatchObject({ status: 200, body: '{"name":"tls mint"}' });
+    trusting.destroy();
+    // the agent the mint client uses checks certificates against the system's authorities
+    const failure = await httpExchange(url, { ...exchange, agent: keepAliveAgent('https:') }).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ kind: 'unreachable', code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
   });
 
   it('nobody listening: unreachable, with the errno code', async () => {
