@@ -11,10 +11,15 @@ afterEach(() => {
   for (const fn of cleanups.splice(0).reverse()) fn();
 });
 
-function open(): { store: WalletStore; path: string } {
+/** A wallet database's path in a directory of its own, removed after the test. */
+function freshPath(): string {
   const dir = tempDir();
   cleanups.push(dir.remove);
-  const path = join(dir.path, 'wallet.sqlite');
+  return join(dir.path, 'wallet.sqlite');
+}
+
+function open(): { store: WalletStore; path: string } {
+  const path = freshPath();
   const store = new WalletStore(path);
   cleanups.push(() => store.close());
   return { store, path };
@@ -48,9 +53,7 @@ describe('wallet store', () => {
   });
 
   it('migration 2 keeps every quote of version 1; none counts as described by the mint until it answers again', () => {
-    const dir = tempDir();
-    cleanups.push(dir.remove);
-    const path = join(dir.path, 'wallet.sqlite');
+    const path = freshPath();
     const v1 = databaseAtVersion(path, 1);
     v1.prepare("INSERT INTO quotes (mint_url, id, unit, amount, state, source, seen_at) VALUES ('http://mint', 'q1', 'hash', '4', 'paid', 'lookup', 1)").run();
     v1.prepare("INSERT INTO quotes (mint_url, id, state, source, seen_at) VALUES ('http://mint', 'q2', 'unpaid', 'event', 2)").run();
@@ -63,9 +66,7 @@ describe('wallet store', () => {
   });
 
   it('migration 3 keeps every proof of version 2 and indexes them by Y alone, not by their secrets as well', () => {
-    const dir = tempDir();
-    cleanups.push(dir.remove);
-    const path = join(dir.path, 'wallet.sqlite');
+    const path = freshPath();
     const v2 = databaseAtVersion(path, 2);
     const insert = v2.prepare(
       'INSERT INTO proofs (y, mint_url, keyset_id, unit, amount, secret, c, dleq, state, origin, quote_id, send_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -84,9 +85,7 @@ describe('wallet store', () => {
   });
 
   it("migration 5 drops the indexes on header hashes and on proofs' quotes; a share's trail still finds its quote and proofs", () => {
-    const dir = tempDir();
-    cleanups.push(dir.remove);
-    const path = join(dir.path, 'wallet.sqlite');
+    const path = freshPath();
     const v4 = databaseAtVersion(path, 4);
     v4.prepare("INSERT INTO quotes (mint_url, id, header_hash, state, source, seen_at) VALUES ('http://mint', 'q1', 'aa', 'issued', 'event', 1)").run();
     v4.close();
@@ -130,9 +129,7 @@ describe('wallet store', () => {
   });
 
   it('refuses a damaged database file at open', () => {
-    const dir = tempDir();
-    cleanups.push(dir.remove);
-    const path = join(dir.path, 'wallet.sqlite');
+    const path = freshPath();
     writeFileSync(path, Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(4096, 0xee)]));
     expect(() => new WalletStore(path)).toThrow(StoreError);
   });
