@@ -212,9 +212,7 @@ export class WalletCore {
     return deterministicOutputs(
       s.seed,
       keysetId,
-      spec.map((o) =>
-        o.form === 'p2pk' ? { counter: o.counter, amount: BigInt(o.amount), form: o.form, lockTo: o.lockTo ?? current } : { counter: o.counter, amount: BigInt(o.amount), form: o.form },
-      ),
+      spec.map((o) => ({ counter: o.counter, amount: BigInt(o.amount), form: o.form, ...(o.form === 'p2pk' ? { lockTo: o.lockTo ?? current } : {}) })),
     );
   }
 
