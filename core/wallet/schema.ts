@@ -173,6 +173,14 @@ export const MIGRATIONS: string[] = [
   // of ten writes on a week-old store), for one reader: wallet.trace, a share's trail, which scans instead
   `DROP INDEX quotes_header;
    DROP INDEX proofs_quote;`,
+  // the write-ahead record keyed by its id alone (WITHOUT ROWID): every pass writes one and removes it, and a rowid
+  // table wrote its row's page and its id index's page each time, four pages a pass where two do
+  `CREATE TABLE operations_v6 (id TEXT PRIMARY KEY, kind TEXT NOT NULL, purpose TEXT NOT NULL, mint_url TEXT NOT NULL, keyset_id TEXT NOT NULL,
+     outputs TEXT NOT NULL, quote_ids TEXT NOT NULL, input_ys TEXT NOT NULL, send_id TEXT, extra TEXT, created_at INTEGER NOT NULL) WITHOUT ROWID;
+   INSERT INTO operations_v6 (id, kind, purpose, mint_url, keyset_id, outputs, quote_ids, input_ys, send_id, extra, created_at)
+     SELECT id, kind, purpose, mint_url, keyset_id, outputs, quote_ids, input_ys, send_id, extra, created_at FROM operations;
+   DROP TABLE operations;
+   ALTER TABLE operations_v6 RENAME TO operations;`,
 ];
 
 /** The state a sighting that is not the mint's own answer moves a quote to (@state: the state seen, if any): only forward. */

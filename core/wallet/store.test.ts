@@ -128,6 +128,38 @@ describe('wallet store', () => {
     ).toBeLessThan(125);
   });
 
+  it('migration 6 keeps an operation in flight; writing an operation ahead and removing it take a page each, not two', () => {
+    const path = freshPath();
+    const v5 = databaseAtVersion(path, 5);
+    v5.prepare(
+      "INSERT INTO operations (id, kind, purpose, mint_url, keyset_id, outputs, quote_ids, input_ys, created_at) VALUES ('op1', 'mint', 'sweep', 'http://mint', '01ab', '[]', '[\"q1\"]', '[]', 1)",
+    ).run();
+    v5.close();
+    const store = new WalletStore(path);
+    cleanups.push(() => store.close());
+    expect(store.operations()).toMatchObject([{ id: 'op1', kind: 'mint', quote_ids: '["q1"]', created_at: 1 }]);
+    const framesOf = (write: () => void, durable = false) => {
+      store.db.pragma('wal_checkpoint(TRUNCATE)');
+      store.tx(write, durable);
+      return (store.db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!.log;
+    };
+    const op = {
+      id: 'op2',
+      kind: 'mint' as const,
+      purpose: 'sweep' as const,
+      mint_url: 'http://mint',
+      keyset_id: '01ab',
+      outputs: '[]',
+      quote_ids: '["q2"]',
+      input_ys: '[]',
+      send_id: null,
+      extra: null,
+    };
+    expect(framesOf(() => store.insertOperation(op), true)).toBe(1);
+    expect(framesOf(() => store.deleteOperation('op2'))).toBe(1);
+    expect(store.operations().map((o) => o.id)).toEqual(['op1']);
+  });
+
   it('refuses a damaged database file at open', () => {
     const path = freshPath();
     writeFileSync(path, Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(4096, 0xee)]));
