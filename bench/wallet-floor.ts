@@ -25,7 +25,7 @@ import { WalletStore } from '../core/wallet/store';
 import { tempDir } from '../core/wallet/testing/kit';
 import { sha256 } from '../lib/protocol/cashu/hash';
 import { blindMessages, createDleq, outputSecretDeriver, prepareOutputs, secp, signBlindedMessage, signMintQuotes } from '../lib/protocol/cashu/index';
-import { round } from './measure';
+import { median, round } from './measure';
 
 const BATCH = 100;
 const PASS = 1000;
@@ -40,7 +40,7 @@ export function cpuMicrosPer(count: number, fn: () => void, rounds = 3): number 
     const used = process.cpuUsage(start);
     runs.push((used.user + used.system) / count);
   }
-  return round(runs.sort((a, b) => a - b)[Math.floor(rounds / 2)]!, 1);
+  return round(median(runs), 1);
 }
 
 const sum = (parts: Record<string, number>) =>
@@ -197,7 +197,7 @@ function store(): Record<string, number> {
       const used = process.cpuUsage(start);
       runs.push((used.user + used.system) / PASS);
     }
-    return { microsPerShare: round(runs.sort((a, b) => a - b)[1]!, 1) };
+    return { microsPerShare: round(median(runs), 1) };
   } finally {
     wallet.close();
     dir.remove();

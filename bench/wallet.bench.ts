@@ -27,7 +27,7 @@ import { bip39Seed, createMnemonic, deriveLockingKey, deterministicOutput, p2pkS
 import { openWallet, type WalletService } from '../core/wallet/service';
 import { randomHeaderHash, tempDir } from '../core/wallet/testing/kit';
 import { secpBackends } from '../lib/platform/secp';
-import { ratePerSecond, round } from './measure';
+import { median, ratePerSecond, round } from './measure';
 import { walletCryptoPerShare } from './wallet-crypto';
 import { historyReads } from './wallet-history';
 
@@ -193,7 +193,7 @@ function shareTrailCpuMs(wallet: WalletService): number {
     const used = process.cpuUsage(start);
     return (used.user + used.system) / 1000;
   });
-  return round(runs.sort((a, b) => a - b)[2]!, 1);
+  return round(median(runs), 1);
 }
 
 async function cashuTsRun(dir: string, mintUrl: string, makeQuotes: QuoteMaker, shares: number): Promise<Run> {
