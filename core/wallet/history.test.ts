@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WalletHistory } from './history';
 import { WalletStore } from './store';
-import { databaseAtVersion, tempDir } from './testing/kit';
+import { databaseAtVersion, freshDatabasePath } from './testing/kit';
 
 const MINT = 'http://mint';
 const cleanups: (() => void)[] = [];
@@ -10,11 +9,7 @@ afterEach(() => {
   for (const fn of cleanups.splice(0).reverse()) fn();
 });
 
-function storePath(): string {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
-  return join(dir.path, 'wallet.sqlite');
-}
+const storePath = () => freshDatabasePath(cleanups);
 
 function open(path = storePath()): WalletStore {
   const store = new WalletStore(path);

@@ -1,22 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from './schema';
 import { StoreError, WalletStore } from './store';
-import { databaseAtVersion, randomHeaderHash, tempDir } from './testing/kit';
+import { databaseAtVersion, freshDatabasePath, randomHeaderHash } from './testing/kit';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const fn of cleanups.splice(0).reverse()) fn();
 });
 
-/** A wallet database's path in a directory of its own, removed after the test. */
-function freshPath(): string {
-  const dir = tempDir();
-  cleanups.push(dir.remove);
-  return join(dir.path, 'wallet.sqlite');
-}
+const freshPath = () => freshDatabasePath(cleanups);
 
 function open(): { store: WalletStore; path: string } {
   const path = freshPath();

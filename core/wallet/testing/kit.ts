@@ -17,6 +17,13 @@ export function tempDir(prefix = 'axewallet-wallet-'): {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+/** A wallet database's path in a directory of its own; the directory's removal goes into `cleanups`. */
+export function freshDatabasePath(cleanups: (() => void)[]): string {
+  const dir = tempDir();
+  cleanups.push(dir.remove);
+  return join(dir.path, 'wallet.sqlite');
+}
+
 /** A wallet database as an older Axewallet left it: the first `version` migrations, for a test to fill and reopen. */
 export function databaseAtVersion(path: string, version: number): Database.Database {
   const db = new Database(path);
