@@ -1,6 +1,6 @@
 /**
- * What a share costs the wallet side at the least on this machine, part by part, each part alone on the fastest
- * primitive the wallet has (µs of CPU a share, median of three rounds), to set beside what a share costs in use:
+ * What a share costs the wallet side (and the mint beside it) at the least on this machine, part by part, each part
+ * alone on the fastest primitive here (µs of CPU a share, median of three rounds), to set beside what it costs in use:
  *  - singleOperations: the operations no share can do without, one at a time: R2 = s·B_ - e·C_ of its NUT-12 check
  *    (two variable points: a proof (e, s) hashes its own R1 and R2, so no batch check spares it), reading the mint's
  *    C_ (a decompression), hash_to_curve and blinding as one addBase, its NUT-20 signature (BIP340) and that
@@ -12,7 +12,10 @@
  *    (one transaction for the pass) and checked, the write-ahead record of each batch of 100 (fsync'd), its proofs,
  *    the quotes issued, the batch's history and the record removed;
  *  - wire: the batch request's JSON out, the check's and the batch's answers in, parsed and checked as the mint
- *    client does.
+ *    client does;
+ *  - mintSingleOperations: what the mint must do for the same share, one operation at a time: its blind signature
+ *    C_ = k·B_ and the NUT-12 proof's R2 = r·B_ (constant time: k is its key, r a secret nonce), R1 = r·G, hash_e,
+ *    and the share's NUT-20 signature checked in a batch of 100 (issue 19's wallet-and-mint target counts both).
  * Sockets and the kernel's side of HTTP are left out, and so are the pass's own steps around these.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -24,7 +27,8 @@ import { blindSignatureSchema, parseWire, quoteSchema, stringifyWire } from '../
 import { WalletStore } from '../core/wallet/store';
 import { tempDir } from '../core/wallet/testing/kit';
 import { sha256 } from '../lib/protocol/cashu/hash';
-import { blindMessages, createDleq, outputSecretDeriver, prepareOutputs, secp, signBlindedMessage, signMintQuotes } from '../lib/protocol/cashu/index';
+import { blindMessages, createDleq, outputSecretDeriver, prepareOutputs, secp, signBlindedMessage, signMintQuotes, verifyMintQuoteSignatures } from '../lib/protocol/cashu/index';
+import { schnorr } from '@noble/curves/secp256k1.js';
 import { median, round } from './measure';
 
 const BATCH = 100;
@@ -72,6 +76,37 @@ function singleOperations(): Record<string, number> {
     }),
     nut20MessageHash: cpuMicrosPer(5000, () => {
       for (let i = 0; i < 5000; i++) sha256(message);
+    }),
+  };
+  return { ...parts, microsPerShare: sum(parts) };
+}
+
+function mintSingleOperations(): Record<string, number> {
+  const backend = secp();
+  const scalar = (fill: number) => new Uint8Array(32).fill(fill);
+  const B_ = backend.baseMultiply(scalar(3));
+  const hashEInput = new Uint8Array(4 * 130).fill(0x61);
+  const key = schnorr.utils.randomSecretKey();
+  const pubkey = bytesToHex(Uint8Array.from([2, ...schnorr.getPublicKey(key)]));
+  const outputs = prepareOutputs(Array.from({ length: BATCH }, (_, i) => ({ amount: 1n, B_: `02${i.toString(16).padStart(64, '0')}` })));
+  const quoteIds = Array.from({ length: BATCH }, () => randomUUID());
+  const signatures = signMintQuotes(quoteIds, outputs, key);
+  const quotes = quoteIds.map((quoteId, i) => ({ quoteId, pubkey, signature: signatures[i]! }));
+  const parts = {
+    twoConstantTimeMultiplications: cpuMicrosPer(5000, () => {
+      for (let i = 0; i < 5000; i++) {
+        backend.multiply(B_, scalar(9));
+        backend.multiply(B_, scalar(11), true);
+      }
+    }),
+    baseMultiplication: cpuMicrosPer(5000, () => {
+      for (let i = 0; i < 5000; i++) backend.baseMultiply(scalar(13));
+    }),
+    hashE: cpuMicrosPer(5000, () => {
+      for (let i = 0; i < 5000; i++) sha256(hashEInput);
+    }),
+    nut20BatchCheck: cpuMicrosPer(BATCH * 10, () => {
+      for (let i = 0; i < 10; i++) if (!verifyMintQuoteSignatures(quotes, outputs).every(Boolean)) throw new Error('NUT-20 batch refused');
     }),
   };
   return { ...parts, microsPerShare: sum(parts) };
@@ -236,9 +271,14 @@ export interface WalletFloor {
   wire: Record<string, number>;
   /** crypto, store and wire: what a share costs with nothing around them */
   partsMicrosPerShare: number;
+  mintSingleOperations: Record<string, number>;
+  /** the parts and the mint's single operations: a share's floor with the mint on the same core */
+  withMintMicrosPerShare: number;
 }
 
 export function walletFloor(): WalletFloor {
   const parts = { crypto: crypto(), store: store(), wire: wire() };
-  return { singleOperations: singleOperations(), ...parts, partsMicrosPerShare: round(parts.crypto.microsPerShare! + parts.store.microsPerShare! + parts.wire.microsPerShare!, 1) };
+  const partsMicrosPerShare = round(parts.crypto.microsPerShare! + parts.store.microsPerShare! + parts.wire.microsPerShare!, 1);
+  const mint = mintSingleOperations();
+  return { singleOperations: singleOperations(), ...parts, partsMicrosPerShare, mintSingleOperations: mint, withMintMicrosPerShare: round(partsMicrosPerShare + mint.microsPerShare!, 1) };
 }
