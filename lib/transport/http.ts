@@ -33,7 +33,7 @@ export class HttpFailure extends Error {
   }
 }
 
-export interface HttpExchange {
+export interface HttpExchangeOptions {
   method: string;
   /** JSON text, sent with its length */
   json?: string;
@@ -51,7 +51,7 @@ export function keepAliveAgent(protocol: string): http.Agent {
   return protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
 }
 
-export function httpExchange(url: string, options: HttpExchange): Promise<HttpReply> {
+export function httpExchange(url: string, options: HttpExchangeOptions): Promise<HttpReply> {
   const send = url.startsWith('https:') ? https.request : http.request;
   const payload = options.json === undefined ? undefined : Buffer.from(options.json, 'utf8');
   return new Promise((resolve, reject) => {
