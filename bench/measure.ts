@@ -15,6 +15,19 @@ export function median(values: number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 }
 
+/** CPU ms (user and system, all of this process's threads) of one call of `fn`: the median of `rounds` after a warm-up. */
+export function medianCpuMs(fn: () => unknown, rounds = 5): number {
+  fn();
+  const runs: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const start = process.cpuUsage();
+    fn();
+    const used = process.cpuUsage(start);
+    runs.push((used.user + used.system) / 1000);
+  }
+  return median(runs);
+}
+
 /** Runs fn repeatedly for about `ms` milliseconds; returns operations per second. */
 export async function opsPerSecond(fn: () => unknown | Promise<unknown>, ms = 1000): Promise<number> {
   let count = 0;

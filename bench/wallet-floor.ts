@@ -29,22 +29,14 @@ import { tempDir } from '../core/wallet/testing/kit';
 import { sha256 } from '../lib/protocol/cashu/hash';
 import { blindMessages, createDleq, outputSecretDeriver, prepareOutputs, secp, signBlindedMessage, signMintQuotes, verifyMintQuoteSignatures } from '../lib/protocol/cashu/index';
 import { schnorr } from '@noble/curves/secp256k1.js';
-import { median, round } from './measure';
+import { median, medianCpuMs, round } from './measure';
 
 const BATCH = 100;
 const PASS = 1000;
 
 /** µs of CPU per item of `fn`'s `count` items, the median of `rounds` after a warm-up call. */
 export function cpuMicrosPer(count: number, fn: () => void, rounds = 3): number {
-  fn();
-  const runs: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const start = process.cpuUsage();
-    fn();
-    const used = process.cpuUsage(start);
-    runs.push((used.user + used.system) / count);
-  }
-  return round(median(runs), 1);
+  return round((medianCpuMs(fn, rounds) * 1000) / count, 1);
 }
 
 const sum = (parts: Record<string, number>) =>

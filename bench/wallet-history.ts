@@ -8,23 +8,14 @@ import { join } from 'node:path';
 import { earningsRanges, earningsSeries, groupActivity } from '../core/wallet/earnings';
 import { WalletStore } from '../core/wallet/store';
 import { databaseAtVersion, tempDir } from '../core/wallet/testing/kit';
-import { round } from './measure';
+import { medianCpuMs, round } from './measure';
 
 const BATCHES = 100_800;
 const BATCH_EVERY_MS = 6_000;
 const WEEK_MS = 7 * 86_400_000;
 
-function medianCpuMs(fn: () => unknown): number {
-  fn(); // warm
-  const runs: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const cpu = process.cpuUsage();
-    fn();
-    const used = process.cpuUsage(cpu);
-    runs.push((used.user + used.system) / 1000);
-  }
-  return round(runs.sort((a, b) => a - b)[2]!, 2);
-}
+/** CPU ms of one call, the median of five, to two decimals. */
+const cpuMs = (fn: () => unknown) => round(medianCpuMs(fn), 2);
 
 export function historyReads(): Record<string, unknown> {
   const dir = tempDir('axewallet-history-bench-');
@@ -47,14 +38,14 @@ export function historyReads(): Record<string, unknown> {
       const earnings = Object.fromEntries(
         (Object.keys(earningsRanges) as (keyof typeof earningsRanges)[]).map((range) => {
           const since = now - earningsRanges[range].spanMs - earningsRanges[range].bucketMs;
-          const perMinute = medianCpuMs(() => earningsSeries(store.history.mintedSince(since), range, now));
-          const perBatch = medianCpuMs(() => readBatches(since));
+          const perMinute = cpuMs(() => earningsSeries(store.history.mintedSince(since), range, now));
+          const perBatch = cpuMs(() => readBatches(since));
           return [range, { ms: perMinute, batchRowsReadMs: perBatch, ratio: perBatch > 0 ? round(perMinute / perBatch, 3) : null }];
         }),
       );
       const weekAgo = now - WEEK_MS;
-      const activity = medianCpuMs(() => groupActivity(store.history.mintedSince(weekAgo), store.history.besidesMintingSince(weekAgo), 0));
-      const activityBaseline = medianCpuMs(() => readBatches(weekAgo));
+      const activity = cpuMs(() => groupActivity(store.history.mintedSince(weekAgo), store.history.besidesMintingSince(weekAgo), 0));
+      const activityBaseline = cpuMs(() => readBatches(weekAgo));
       return {
         batches: BATCHES,
         upgradeMs,

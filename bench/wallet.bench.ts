@@ -27,7 +27,7 @@ import { bip39Seed, createMnemonic, deriveLockingKey, deterministicOutput, p2pkS
 import { openWallet, type WalletService } from '../core/wallet/service';
 import { randomHeaderHash, tempDir } from '../core/wallet/testing/kit';
 import { secpBackends } from '../lib/platform/secp';
-import { median, ratePerSecond, round } from './measure';
+import { medianCpuMs, ratePerSecond, round } from './measure';
 import { walletCryptoPerShare } from './wallet-crypto';
 import { historyReads } from './wallet-history';
 
@@ -187,13 +187,12 @@ async function oursRun(
 function shareTrailCpuMs(wallet: WalletService): number {
   const headerHash = wallet.store.quotesByState('issued', undefined, 1)[0]?.header_hash;
   if (!headerHash) throw new Error('no issued quote to trace');
-  const runs = Array.from({ length: 5 }, () => {
-    const start = process.cpuUsage();
-    if (wallet.trace(headerHash).length !== 1) throw new Error('the trail lost its quote');
-    const used = process.cpuUsage(start);
-    return (used.user + used.system) / 1000;
-  });
-  return round(median(runs), 1);
+  return round(
+    medianCpuMs(() => {
+      if (wallet.trace(headerHash).length !== 1) throw new Error('the trail lost its quote');
+    }),
+    1,
+  );
 }
 
 async function cashuTsRun(dir: string, mintUrl: string, makeQuotes: QuoteMaker, shares: number): Promise<Run> {
