@@ -421,7 +421,7 @@ describe('the cost of a pass', () => {
     expect(due.mock.calls.map(([, state]) => state)).toEqual(['unpaid', 'paid']);
   });
 
-  it("a pass for one share asks the mint two things (the quote's check, the batch); info and keysets again when due and after a failed pass", async () => {
+  it("a pass for one share asks the mint two things (the quote's check, the batch); info and keysets again after a failed pass", async () => {
     const { mint, wallet, relay } = await setup({}, { mintRefreshIntervalMs: 3_600_000 }, 'relay');
     const paths = () => relay!.requests.splice(0).map((r) => r.path);
     const first = await payShares(mint, wallet.lockingPubkey()!, [1n]);
@@ -449,5 +449,16 @@ describe('the cost of a pass', () => {
     });
     expect(paths().slice(0, 2)).toEqual(['/v1/info', '/v1/keysets']);
     mintedOnce(mint, wallet, [...first, ...second, ...third]);
+  });
+
+  it('info and keysets are read again once the refresh interval has passed', async () => {
+    const { mint, wallet, relay } = await setup({}, { mintRefreshIntervalMs: 0 }, 'relay');
+    for (const amount of [1n, 2n]) {
+      announce(wallet, await payShares(mint, wallet.lockingPubkey()!, [amount]));
+      await wallet.sweep();
+      const paths = relay!.requests.splice(0).map((r) => r.path);
+      expect(paths).toEqual(expect.arrayContaining(['/v1/info', '/v1/keysets']));
+    }
+    expect(total(wallet)).toBe(3n);
   });
 });
