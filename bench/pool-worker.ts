@@ -10,5 +10,9 @@ installPlatformCrypto();
 const pool = await startPool(workerData as PoolOptions);
 parentPort!.on('message', (message: string) => {
   if (message === 'stop') void pool.close().then(() => parentPort!.postMessage({ stopped: true }));
+  if (message === 'refresh') {
+    pool.refreshTemplate();
+    parentPort!.postMessage({ refreshed: true });
+  }
 });
 parentPort!.postMessage({ sv1Port: pool.sv1.port, sv2Port: pool.sv2.port, authorityPubkey: pool.authorityPubkey });

@@ -176,6 +176,14 @@ export class PoolThread {
     return new PoolThread(worker, m.sv1Port, m.sv2Port, m.authorityPubkey);
   }
 
+  /** A fresher template now: every connection gets a new job (the pool's own timer does it every 30 s unless told not to). */
+  async refreshTemplate(): Promise<void> {
+    await new Promise((resolve) => {
+      this.worker.once('message', resolve);
+      this.worker.postMessage('refresh');
+    });
+  }
+
   async stop(): Promise<void> {
     await new Promise((resolve) => {
       this.worker.once('message', resolve);

@@ -7,7 +7,8 @@
  *   figure the median of its rounds, with the proxy's CPU per answered submit (its whole process, and its event
  *   loop's thread next to the relay's thread, which does the same socket reads and writes and nothing else) and its
  *   garbage collection in each of its rounds. The 1-miner rounds run the three paths in turn; the open loops' paths
- *   take turns every 200 ms within each round;
+ *   take turns every 200 ms within each round, and each path gets one new job from the pool in one of its turns;
+ * - what one new job costs the proxy's event loop with 1,000 miners on it, against the relay's thread;
  * - submits/s forwarded to the Sv2 upstream at saturation (vs the pool's Sv1 port direct);
  * - RSS per 1,000 miner connections: the proxy's own process, with no upstream, with one aggregated Sv2 channel and
  *   with a channel per miner: the first 100 (what a process grows once), per 1,000 from 100 to 1,000, and each further
@@ -256,10 +257,28 @@ function duringGc(samples: { latencies: number[]; sentAt: number[] }, pauses: Gc
 }
 
 /**
+ * How many separate stalls a path's slowest 1% in a round came from: submits in flight at the same time (or within
+ * 1 ms of each other) count as one. A round's p99 is its ~30th slowest submit, so one stall that holds up 30 submits
+ * (30 ms at 1,000 shares/s) decides it alone; in probe runs on 2026-12-06 the slowest 1% came from 1-11 stalls a round.
+ */
+function stallsAmongSlowest(samples: { latencies: number[]; sentAt: number[] }): number {
+  const order = samples.latencies.map((_, i) => i).sort((a, b) => samples.latencies[b]! - samples.latencies[a]!);
+  const slowest = order.slice(0, Math.max(1, Math.floor(order.length / 100))).sort((a, b) => samples.sentAt[a]! - samples.sentAt[b]!);
+  let stalls = 0;
+  let end = -Infinity;
+  for (const i of slowest) {
+    const sent = samples.sentAt[i]!;
+    if (sent > end + 1) stalls++;
+    end = Math.max(end, sent + samples.latencies[i]!);
+  }
+  return stalls;
+}
+
+/**
  * How the open loops take turns: slices of SLICE_MS, each on one path, 15 per path in each of LATENCY_ROUNDS rounds
  * (3 s a path a round), each turn of the four paths in an order drawn at random. A fixed rotation put the pool's new
- * job (every 30 s) on the same path's slices run after run: in three probe runs the same round of the same path was
- * the 60-110 ms one each time.
+ * job (every 30 s on its own timer then) on the same path's slices run after run: in three probe runs the same round of
+ * the same path was the 60-110 ms one each time.
  */
 const SLICE_MS = 200;
 const SLICES_PER_PATH_PER_ROUND = 15;
@@ -283,7 +302,7 @@ function* slicesInRandomTurns(): Generator<OpenLoopPath> {
  * not counted. The proxy's and the relay's CPU per answered submit cover their rounds' whole time, the other paths'
  * slices included (idle turns, and the pool's new jobs, which both pass on to their miners).
  */
-async function interleaved(ports: Record<OpenLoopPath, number>, n: number, perSecond: number, arrivals: Arrivals, warmupMs: number, proxyProcess: ProxyProcess, relay: RelayThread) {
+async function interleaved(ports: Record<OpenLoopPath, number>, n: number, perSecond: number, arrivals: Arrivals, warmupMs: number, proxyProcess: ProxyProcess, relay: RelayThread, pool: PoolThread) {
   const miners = {
     direct: await clients(ports.direct, n, `d${n}-`),
     relay: await clients(ports.relay, n, `r${n}-`),
@@ -317,11 +336,18 @@ async function interleaved(ports: Record<OpenLoopPath, number>, n: number, perSe
   const slowestDuringGcRounds: string[] = [];
   const p99OutsideGcRounds: number[] = [];
   const slices = slicesInRandomTurns();
+  const pushes = jobPushPerPath();
+  const stallsRounds: Record<'relay' | 'relayTwin' | 'proxy', number[]> = { relay: [], relayTwin: [], proxy: [] };
   for (let r = 0; r < LATENCY_ROUNDS; r++) {
     const cpuBefore = await proxyProcess.cpu();
     const relayBefore = await relay.cpuUs();
+    const slicesOf: Record<OpenLoopPath, number> = { direct: 0, relay: 0, relayTwin: 0, proxy: 0 };
     const { gc } = await withGc(proxyProcess, async () => {
-      for (let k = 0; k < SLICES_PER_PATH_PER_ROUND * OPEN_LOOP_PATHS.length; k++) await drive(slices.next().value!, SLICE_MS);
+      for (let k = 0; k < SLICES_PER_PATH_PER_ROUND * OPEN_LOOP_PATHS.length; k++) {
+        const path: OpenLoopPath = slices.next().value!;
+        if (pushes[path].round === r && pushes[path].slice === slicesOf[path]++) await pool.refreshTemplate();
+        await drive(path, SLICE_MS);
+      }
       // the last answers of the window, counted with its last round
       if (r === LATENCY_ROUNDS - 1) await new Promise((done) => setTimeout(done, 300));
     });
@@ -329,6 +355,7 @@ async function interleaved(ports: Record<OpenLoopPath, number>, n: number, perSe
     const relayAfter = await relay.cpuUs();
     const samples = { direct: take('direct'), relay: take('relay'), relayTwin: take('relayTwin'), proxy: take('proxy') };
     for (const path of OPEN_LOOP_PATHS) rounds[path].push(summary(samples[path].latencies));
+    for (const path of ['relay', 'relayTwin', 'proxy'] as const) stallsRounds[path].push(stallsAmongSlowest(samples[path]));
     proxyGcRounds.push(gc);
     cpuRounds.proxyCpuUsPerSubmitRounds.push(perSubmit(cpuBefore.cpuUs, cpuAfter.cpuUs, samples.proxy.latencies.length)!);
     cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpuBefore.loopThreadUs, cpuAfter.loopThreadUs, samples.proxy.latencies.length));
@@ -347,7 +374,24 @@ async function interleaved(ports: Record<OpenLoopPath, number>, n: number, perSe
     proxySlowestDuringItsGcRounds: slowestDuringGcRounds,
     proxyP99OutsideItsGcMs: median(p99OutsideGcRounds),
     proxyP99OutsideItsGcRoundsMs: p99OutsideGcRounds,
+    // how many separate stalls each round's slowest 1% came from (stallsAmongSlowest)
+    stallsAmongSlowest1PercentRounds: stallsRounds,
+    // the round and the slice (of that path's in the round) each path's one new job was pushed at
+    jobPushes: pushes,
   };
+}
+
+/**
+ * The pool's new jobs in the open loops: one per path, at the start of one of its slices drawn at random, so each path
+ * counts one. A new job reaches all 4,000 connections at once: the pool writes 4,000 notifies, the relays and the proxy
+ * each pass 1,000 on (18-25 ms of their threads, jobPushCost) and the load generator reads 4,000, while the submits of
+ * the path driven then wait. With the pool's own 30 s timer, the two or three of an open loop fell on whichever paths'
+ * slices they hit: a path that drew one had one in a 3 s round of its submits, ten times a fleet's rate, and in probe
+ * runs on 2026-12-06 such rounds of the proxy had a p99 of 72 and 88 ms.
+ */
+function jobPushPerPath(): Record<OpenLoopPath, { round: number; slice: number }> {
+  const draw = () => ({ round: Math.floor(Math.random() * LATENCY_ROUNDS), slice: Math.floor(Math.random() * SLICES_PER_PATH_PER_ROUND) });
+  return { direct: draw(), relay: draw(), relayTwin: draw(), proxy: draw() };
 }
 
 /**
@@ -367,6 +411,47 @@ function twinCheck(twinRounds: Percentiles[], comparison: Comparison) {
     twinOverRelayP99: round(twinP99 / comparison.relayMs.p99, 2),
     relayTwinP99RoundsMs: twinRounds.map((r) => r.p99),
     resolves1_2x: within(twinAdded, relayAdded),
+  };
+}
+
+const JOB_PUSHES = 5;
+
+/**
+ * What one new job costs the proxy's event loop with 1,000 miners on it, against the relay's thread passing the same
+ * job on to its 1,000 (ms of the thread's CPU in the second after the push, less an idle second before it; median of
+ * JOB_PUSHES). The relay reads and writes 1,000 notifies; the proxy reads 1,000 from its upstream connections (one
+ * each on the Sv1 upstream), checks them and writes 1,000 of its own.
+ */
+async function jobPushCost(ports: { relay: number; proxy: number }, proxyProcess: ProxyProcess, relay: RelayThread, pool: PoolThread) {
+  const miners = [...(await clients(ports.relay, 1000, 'jr')), ...(await clients(ports.proxy, 1000, 'jp'))];
+  const second = () => new Promise((r) => setTimeout(r, 1000));
+  const readings = async () => ({ proxy: (await proxyProcess.cpu()).loopThreadUs, relay: await relay.cpuUs() });
+  const spent = (from: { proxy?: number; relay?: number }, to: { proxy?: number; relay?: number }) => ({
+    proxy: from.proxy === undefined || to.proxy === undefined ? null : (to.proxy - from.proxy) / 1000,
+    relay: from.relay === undefined || to.relay === undefined ? null : (to.relay - from.relay) / 1000,
+  });
+  const proxyMs: number[] = [];
+  const relayMs: number[] = [];
+  await second();
+  for (let i = 0; i < JOB_PUSHES; i++) {
+    const idleFrom = await readings();
+    await second();
+    const pushFrom = await readings();
+    await pool.refreshTemplate();
+    await second();
+    const pushTo = await readings();
+    const idle = spent(idleFrom, pushFrom);
+    const push = spent(pushFrom, pushTo);
+    if (push.proxy !== null && idle.proxy !== null) proxyMs.push(push.proxy - idle.proxy);
+    if (push.relay !== null && idle.relay !== null) relayMs.push(push.relay - idle.relay);
+  }
+  for (const c of miners) c.close();
+  if (proxyMs.length === 0 || relayMs.length === 0) return null;
+  return {
+    proxyLoopMsPerPush: round(median(proxyMs), 1),
+    relayThreadMsPerPush: round(median(relayMs), 1),
+    proxyLoopMsRounds: proxyMs.map((ms) => round(ms, 1)),
+    relayThreadMsRounds: relayMs.map((ms) => round(ms, 1)),
   };
 }
 
@@ -413,7 +498,8 @@ const stage = (what: string) => process.env.BENCH_DEBUG && process.stderr.write(
 
 export async function run(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'axw-proxy-bench-'));
-  const pool = await PoolThread.start({ maxConnections: 10_000, sharesPerMinute: 1e9, retargetSeconds: 3600, shareBatchSize: 10, successFlushMs: 5 });
+  // no template timer: the open loops push the pool's new jobs themselves (jobPushPerPath)
+  const pool = await PoolThread.start({ maxConnections: 10_000, sharesPerMinute: 1e9, retargetSeconds: 3600, shareBatchSize: 10, successFlushMs: 5, templateRefreshSeconds: 0 });
   const proxies: ProxyProcess[] = [];
   const newProxy = async (upstreams: string[], extra: Omit<ProxyWorkerInput, 'upstreams' | 'ledgerPath'> = {}) => {
     const proxy = await ProxyProcess.start({ upstreams, ledgerPath: join(dir, `ledger-${proxies.length}.sqlite`), ...extra });
@@ -444,10 +530,12 @@ export async function run(): Promise<Record<string, unknown>> {
         ['miners1000InBursts', 1000, 'bursts'],
       ];
       for (const [name, n, arrivals] of openLoops) {
-        latency[name] = { sharesPerSecond: 1000, arrivals, sliceMs: SLICE_MS, ...(await interleaved(ports, n, 1000, arrivals, 1000, viaSv1.proxy, relay)) };
+        latency[name] = { sharesPerSecond: 1000, arrivals, sliceMs: SLICE_MS, ...(await interleaved(ports, n, 1000, arrivals, 1000, viaSv1.proxy, relay, pool)) };
         stage(`open loop ${name}`);
       }
       youngGenerationUnderLoad = round((await viaSv1.proxy.memory()).youngGenerationBytes / 1024 / 1024, 1);
+      latency.jobPushAt1000Miners = await jobPushCost(ports, viaSv1.proxy, relay, pool);
+      stage('job push');
     } finally {
       await relay.stop();
       await relayTwin.stop();
