@@ -11,6 +11,7 @@ import { ENGINE_NODE_FLAGS } from '../core/system/engine-flags';
 import type { PoolOptions } from '../devnet/pool/pool';
 import { ratePerSecond } from './measure';
 import type { GcPause, GcStats, ProxyMemory, ProxyWorkerInput } from './proxy-worker';
+import type { UserSystemUs } from './thread-cpu';
 
 /** A bare Stratum V1 client: handshake, then submits with unique nonces (every hash meets the devnet floor). */
 export class BenchClient {
@@ -106,6 +107,11 @@ export async function clients(port: number, n: number, tag: string): Promise<Ben
   return list;
 }
 
+export interface RelayCpu {
+  threadUs?: number;
+  thread?: UserSystemUs;
+}
+
 /** A bare pass-through on its own thread: each miner connection piped to its own pool connection, nothing parsed. */
 export class RelayThread {
   private constructor(
@@ -122,11 +128,11 @@ export class RelayThread {
     return new RelayThread(worker, port);
   }
 
-  /** How long the relay's thread has been on a CPU so far (µs), where the kernel says. */
-  async cpuUs(): Promise<number | undefined> {
-    const answer = new Promise<{ threadUs?: number }>((resolve) => this.worker.once('message', resolve));
+  /** How long the relay's thread has been on a CPU so far (µs), and that time as user and kernel, where the kernel says. */
+  async cpu(): Promise<RelayCpu> {
+    const answer = new Promise<RelayCpu>((resolve) => this.worker.once('message', resolve));
     this.worker.postMessage('cpu');
-    return (await answer).threadUs;
+    return answer;
   }
 
   async stop(): Promise<void> {
@@ -195,13 +201,14 @@ export class PoolThread {
 
 /**
  * The proxy process's CPU so far (µs, all threads; the kernel's part), its event loop's busy time (ms) and its event
- * loop's thread's CPU (µs, where the kernel says).
+ * loop's thread's CPU (µs, and as user and kernel time, where the kernel says).
  */
 export interface ProxyCpu {
   cpuUs: number;
   systemUs: number;
   loopBusyMs: number;
   loopThreadUs?: number;
+  loopThread?: UserSystemUs;
 }
 
 /** A proxy in its own process (bench/proxy-worker.ts). */

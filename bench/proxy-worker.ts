@@ -8,7 +8,8 @@ import { parseUpstreamUrl } from '../core/api/upstream-url';
 import { installPlatformCrypto } from '../lib/platform';
 import { silentLogger } from '../lib/log';
 import { createProxy } from '../core/stratum/proxy';
-import { threadCpuUs } from './thread-cpu';
+import type { ProxyCpu } from './proxy-harness';
+import { threadCpuUs, threadUserSystemUs } from './thread-cpu';
 
 export interface ProxyWorkerInput {
   upstreams: string[];
@@ -78,7 +79,7 @@ process.on('message', (message: string) => {
   // the event loop's thread alone (µs), without the ledger writer's and V8's helper threads, where the kernel says
   if (message === 'cpu') {
     const { user, system } = process.cpuUsage();
-    send({ cpuUs: user + system, systemUs: system, loopBusyMs: performance.eventLoopUtilization().active, loopThreadUs: threadCpuUs() });
+    send({ cpuUs: user + system, systemUs: system, loopBusyMs: performance.eventLoopUtilization().active, loopThreadUs: threadCpuUs(), loopThread: threadUserSystemUs() } satisfies ProxyCpu);
   }
   if (message === 'gc') {
     send({ ...collections });

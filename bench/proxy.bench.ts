@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { median, percentile, round } from './measure';
 import { BenchClient, clients, PoolThread, type ProxyCpu, ProxyProcess, RelayThread, saturate } from './proxy-harness';
 import type { GcPause, ProxyMemory, ProxyWorkerInput } from './proxy-worker';
+import type { UserSystemUs } from './thread-cpu';
 
 /** Growth of the proxy process's RSS in MB, and two parts of it (after a full GC each). */
 interface MemoryGrowth {
@@ -183,6 +184,12 @@ function emptyCpuRounds(): CpuRounds {
   return { proxyCpuUsPerSubmitRounds: [], proxyLoopThreadUsPerSubmitRounds: [], relayThreadUsPerSubmitRounds: [] };
 }
 
+/** µs of user and of kernel time per submit between two readings of a thread, null when either is missing. */
+function userSystemPerSubmit(before: UserSystemUs | undefined, after: UserSystemUs | undefined, submits: number) {
+  if (!before || !after) return null;
+  return { userUs: round((after.userUs - before.userUs) / Math.max(1, submits), 1), systemUs: round((after.systemUs - before.systemUs) / Math.max(1, submits), 1) };
+}
+
 /** µs of CPU per submit between two readings, null when either is missing. */
 function perSubmit(before: number | undefined, after: number | undefined, submits: number): number | null {
   return before === undefined || after === undefined ? null : round((after - before) / Math.max(1, submits), 1);
@@ -224,8 +231,8 @@ async function threeWays(measure: (port: number, stretch?: Stretch) => Promise<n
     rounds.direct.push(summary(await measure(ports.direct)));
     const relayCpu: Array<number | undefined> = [];
     const relayStretch: Stretch = {
-      counting: async () => relayCpu.push(await relay.cpuUs()),
-      counted: async () => relayCpu.push(await relay.cpuUs()),
+      counting: async () => relayCpu.push((await relay.cpu()).threadUs),
+      counted: async () => relayCpu.push((await relay.cpu()).threadUs),
     };
     const relayed = await measure(ports.relay, relayStretch);
     rounds.relay.push(summary(relayed));
@@ -335,12 +342,14 @@ async function interleaved(ports: Record<OpenLoopPath, number>, n: number, perSe
   const cpuRounds = emptyCpuRounds();
   const slowestDuringGcRounds: string[] = [];
   const p99OutsideGcRounds: number[] = [];
+  const loopFrom = { proxy: (await proxyProcess.cpu()).loopThread, relay: (await relay.cpu()).thread };
+  const submitsCounted = { proxy: 0, relay: 0 };
   const slices = slicesInRandomTurns();
   const pushes = jobPushPerPath();
   const stallsRounds: Record<'relay' | 'relayTwin' | 'proxy', number[]> = { relay: [], relayTwin: [], proxy: [] };
   for (let r = 0; r < LATENCY_ROUNDS; r++) {
     const cpuBefore = await proxyProcess.cpu();
-    const relayBefore = await relay.cpuUs();
+    const relayBefore = (await relay.cpu()).threadUs;
     const slicesOf: Record<OpenLoopPath, number> = { direct: 0, relay: 0, relayTwin: 0, proxy: 0 };
     const { gc } = await withGc(proxyProcess, async () => {
       for (let k = 0; k < SLICES_PER_PATH_PER_ROUND * OPEN_LOOP_PATHS.length; k++) {
@@ -352,10 +361,12 @@ async function interleaved(ports: Record<OpenLoopPath, number>, n: number, perSe
       if (r === LATENCY_ROUNDS - 1) await new Promise((done) => setTimeout(done, 300));
     });
     const cpuAfter = await proxyProcess.cpu();
-    const relayAfter = await relay.cpuUs();
+    const relayAfter = (await relay.cpu()).threadUs;
     const samples = { direct: take('direct'), relay: take('relay'), relayTwin: take('relayTwin'), proxy: take('proxy') };
     for (const path of OPEN_LOOP_PATHS) rounds[path].push(summary(samples[path].latencies));
     for (const path of ['relay', 'relayTwin', 'proxy'] as const) stallsRounds[path].push(stallsAmongSlowest(samples[path]));
+    submitsCounted.proxy += samples.proxy.latencies.length;
+    submitsCounted.relay += samples.relay.latencies.length;
     proxyGcRounds.push(gc);
     cpuRounds.proxyCpuUsPerSubmitRounds.push(perSubmit(cpuBefore.cpuUs, cpuAfter.cpuUs, samples.proxy.latencies.length)!);
     cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpuBefore.loopThreadUs, cpuAfter.loopThreadUs, samples.proxy.latencies.length));
@@ -364,6 +375,7 @@ async function interleaved(ports: Record<OpenLoopPath, number>, n: number, perSe
     slowestDuringGcRounds.push(`${byGc.slowestDuringGc}/${byGc.slowest}`);
     p99OutsideGcRounds.push(byGc.p99OutsideGc);
   }
+  const loopTo = { proxy: (await proxyProcess.cpu()).loopThread, relay: (await relay.cpu()).thread };
   for (const path of OPEN_LOOP_PATHS) for (const c of miners[path]) c.close();
   const comparison = compared(rounds, proxyGcRounds, cpuRounds);
   return {
@@ -374,6 +386,12 @@ async function interleaved(ports: Record<OpenLoopPath, number>, n: number, perSe
     proxySlowestDuringItsGcRounds: slowestDuringGcRounds,
     proxyP99OutsideItsGcMs: median(p99OutsideGcRounds),
     proxyP99OutsideItsGcRoundsMs: p99OutsideGcRounds,
+    // the proxy's event-loop thread and the relay's thread per answered submit over all five rounds, user and kernel
+    // time apart: the kernel's part is their socket calls, the user part the code around them
+    userSystemUsPerSubmit: {
+      proxyLoopThread: userSystemPerSubmit(loopFrom.proxy, loopTo.proxy, submitsCounted.proxy),
+      relayThread: userSystemPerSubmit(loopFrom.relay, loopTo.relay, submitsCounted.relay),
+    },
     // how many separate stalls each round's slowest 1% came from (stallsAmongSlowest)
     stallsAmongSlowest1PercentRounds: stallsRounds,
     // the round and the slice (of that path's in the round) each path's one new job was pushed at
@@ -386,8 +404,9 @@ async function interleaved(ports: Record<OpenLoopPath, number>, n: number, perSe
  * counts one. A new job reaches all 4,000 connections at once: the pool writes 4,000 notifies, the relays and the proxy
  * each pass 1,000 on (18-25 ms of their threads, jobPushCost) and the load generator reads 4,000, while the submits of
  * the path driven then wait. With the pool's own 30 s timer, the two or three of an open loop fell on whichever paths'
- * slices they hit: a path that drew one had one in a 3 s round of its submits, ten times a fleet's rate, and in probe
- * runs on 2026-12-06 such rounds of the proxy had a p99 of 72 and 88 ms.
+ * slices they hit: a path that drew one had one in a 3 s round of its submits, ten times a fleet's rate. In a probe run
+ * on 2026-12-06 with the timer, two of the proxy's five rounds at 1,000 miners had a p99 of 72 and 88 ms; in three
+ * without it, none of fifteen went over 25 ms.
  */
 function jobPushPerPath(): Record<OpenLoopPath, { round: number; slice: number }> {
   const draw = () => ({ round: Math.floor(Math.random() * LATENCY_ROUNDS), slice: Math.floor(Math.random() * SLICES_PER_PATH_PER_ROUND) });
@@ -425,7 +444,7 @@ const JOB_PUSHES = 5;
 async function jobPushCost(ports: { relay: number; proxy: number }, proxyProcess: ProxyProcess, relay: RelayThread, pool: PoolThread) {
   const miners = [...(await clients(ports.relay, 1000, 'jr')), ...(await clients(ports.proxy, 1000, 'jp'))];
   const second = () => new Promise((r) => setTimeout(r, 1000));
-  const readings = async () => ({ proxy: (await proxyProcess.cpu()).loopThreadUs, relay: await relay.cpuUs() });
+  const readings = async () => ({ proxy: (await proxyProcess.cpu()).loopThreadUs, relay: (await relay.cpu()).threadUs });
   const spent = (from: { proxy?: number; relay?: number }, to: { proxy?: number; relay?: number }) => ({
     proxy: from.proxy === undefined || to.proxy === undefined ? null : (to.proxy - from.proxy) / 1000,
     relay: from.relay === undefined || to.relay === undefined ? null : (to.relay - from.relay) / 1000,

@@ -5,7 +5,8 @@
  */
 import { connect, createServer } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
-import { threadCpuUs } from './thread-cpu';
+import type { RelayCpu } from './proxy-harness';
+import { threadCpuUs, threadUserSystemUs } from './thread-cpu';
 
 const { poolPort } = workerData as { poolPort: number };
 const server = createServer((miner) => {
@@ -18,7 +19,7 @@ const server = createServer((miner) => {
   miner.on('close', () => pool.destroy());
 });
 parentPort!.on('message', (message: string) => {
-  if (message === 'cpu') parentPort!.postMessage({ threadUs: threadCpuUs() });
+  if (message === 'cpu') parentPort!.postMessage({ threadUs: threadCpuUs(), thread: threadUserSystemUs() } satisfies RelayCpu);
 });
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
