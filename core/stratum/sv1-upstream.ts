@@ -53,6 +53,20 @@ export interface Sv1UpstreamOptions {
  */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
+/**
+ * The last mining.notify read from any pool, by its text, and the job it holds (frozen: every channel holds it). A pool
+ * sends a new job to all its connections in the same words, and with a connection per miner each line after the first
+ * is the one just decoded and checked: decoding each again cost the proxy's event loop ~5 µs a miner per new job.
+ */
+let lastNotify: { line: string; job: Readonly<Sv1Job> } | undefined;
+
+function readNotify(line: string, params: unknown[]): Readonly<Sv1Job> {
+  const job = parseNotify(params);
+  Object.freeze(job.merkleBranches);
+  lastNotify = { line, job: Object.freeze(job) };
+  return lastNotify.job;
+}
+
 /** How long a closing channel waits for the verdicts of shares already sent. */
 const CLOSE_GRACE_MS = 10_000;
 
@@ -126,6 +140,7 @@ class PoolConnection {
   constructor(
     private readonly opts: Sv1UpstreamOptions,
     private readonly onMessage: (message: Sv1Message) => void,
+    private readonly onJob: (job: Readonly<Sv1Job>) => void,
     private readonly onClose: (reason: string) => void,
   ) {
     this.socket = connect({ host: opts.host, port: opts.port, noDelay: true, onread: { buffer: READ_BUFFER, callback: (bytes, buffer) => this.onRead(bytes, buffer) } });
@@ -214,11 +229,26 @@ class PoolConnection {
         this.opts.logger.warn('pool sent an overlong line; dropped', { url: this.opts.url });
         continue;
       }
+      if (line === lastNotify?.line) {
+        this.onJob(lastNotify.job);
+        continue;
+      }
       let message: Sv1Message;
       try {
         message = parseSv1Line(line);
       } catch (error) {
         this.opts.logger.warn('pool sent an unreadable line; ignored', { url: this.opts.url, error: (error as Error).message });
+        continue;
+      }
+      if (message.kind === 'request' && message.method === 'mining.notify') {
+        let job: Readonly<Sv1Job>;
+        try {
+          job = readNotify(line, message.params);
+        } catch (error) {
+          this.opts.logger.warn('pool sent an invalid mining.notify; ignored', { error: (error as Error).message });
+          continue;
+        }
+        this.onJob(job);
         continue;
       }
       if (message.kind === 'response' && typeof message.id === 'number') {
@@ -262,6 +292,7 @@ class Sv1Channel extends UpstreamChannel {
     this.conn = new PoolConnection(
       opts,
       (message) => this.onPoolMessage(message),
+      (job) => this.onPoolJob(job),
       (reason) => {
         this.closedReason = reason;
         this.emit('closed', reason);
@@ -317,35 +348,29 @@ class Sv1Channel extends UpstreamChannel {
     this.conn.closeWhenAnswered(CLOSE_GRACE_MS, 'closed by proxy');
   }
 
+  private onPoolJob(job: Readonly<Sv1Job>): void {
+    if (this.closing) return;
+    this.currentJob = {
+      jobId: job.jobId,
+      prevHash: job.prevHash,
+      coinbasePrefix: job.coinbase1 + this.extranonce1,
+      coinbaseSuffix: job.coinbase2,
+      merkleBranches: job.merkleBranches,
+      version: job.version,
+      nbits: job.nbits,
+      ntime: job.ntime,
+      cleanJobs: job.cleanJobs,
+      versionRolling: this.versionMask !== 0,
+      // set_difficulty applies from the next notify on
+      difficulty: this.difficulty,
+    };
+    this.emit('job', this.currentJob);
+  }
+
   private onPoolMessage(message: Sv1Message): void {
     if (message.kind !== 'request' || this.closing) return;
     const { method, params } = message;
     switch (method) {
-      case 'mining.notify': {
-        let job: Sv1Job;
-        try {
-          job = parseNotify(params);
-        } catch (error) {
-          this.opts.logger.warn('pool sent an invalid mining.notify; ignored', { error: (error as Error).message });
-          return;
-        }
-        this.currentJob = {
-          jobId: job.jobId,
-          prevHash: job.prevHash,
-          coinbasePrefix: job.coinbase1 + this.extranonce1,
-          coinbaseSuffix: job.coinbase2,
-          merkleBranches: job.merkleBranches,
-          version: job.version,
-          nbits: job.nbits,
-          ntime: job.ntime,
-          cleanJobs: job.cleanJobs,
-          versionRolling: this.versionMask !== 0,
-          // set_difficulty applies from the next notify on
-          difficulty: this.difficulty,
-        };
-        this.emit('job', this.currentJob);
-        return;
-      }
       case 'mining.set_difficulty': {
         const d = params[0];
         if (typeof d === 'number' && d > 0) {
@@ -400,6 +425,7 @@ export class Sv1UpstreamLink extends UpstreamLink {
     this.emit('state', 'connecting');
     const probe = new PoolConnection(
       this.opts,
+      () => {},
       () => {},
       () => {},
     );
