@@ -76,7 +76,8 @@ process.on('message', (message: string) => {
   // user + system CPU of the whole process (the proxy's thread and the ledger's writer thread), and the system
   // (kernel: socket reads and writes) part of it, in microseconds
   // and how long the proxy's own event loop was busy (ms), the ledger writer's thread not included; and the CPU of
-  // the event loop's thread alone (µs), without the ledger writer's and V8's helper threads, where the kernel says
+  // the event loop's thread alone (µs, and that as user and kernel time), without the ledger writer's and V8's helper
+  // threads, where the kernel says
   if (message === 'cpu') {
     const { user, system } = process.cpuUsage();
     send({ cpuUs: user + system, systemUs: system, loopBusyMs: performance.eventLoopUtilization().active, loopThreadUs: threadCpuUs(), loopThread: threadUserSystemUs() } satisfies ProxyCpu);

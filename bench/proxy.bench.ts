@@ -402,7 +402,7 @@ async function interleaved(ports: Record<OpenLoopPath, number>, n: number, perSe
 /**
  * The pool's new jobs in the open loops: one per path, at the start of one of its slices drawn at random, so each path
  * counts one. A new job reaches all 4,000 connections at once: the pool writes 4,000 notifies, the relays and the proxy
- * each pass 1,000 on (18-25 ms of their threads, jobPushCost) and the load generator reads 4,000, while the submits of
+ * each pass 1,000 on (14-21 ms of their threads, jobPushCost) and the load generator reads 4,000, while the submits of
  * the path driven then wait. With the pool's own 30 s timer, the two or three of an open loop fell on whichever paths'
  * slices they hit: a path that drew one had one in a 3 s round of its submits, ten times a fleet's rate. In a probe run
  * on 2026-12-06 with the timer, two of the proxy's five rounds at 1,000 miners had a p99 of 72 and 88 ms; in three

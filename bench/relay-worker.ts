@@ -1,7 +1,8 @@
 /**
  * A bare TCP pass-through relay on its own thread for bench/proxy.bench.ts: each miner connection piped to a
  * connection of its own to the pool, nothing parsed. The floor any relay in the proxy's position pays; asked 'cpu',
- * it says how long its thread has been on a CPU (µs), to set the proxy's work per submit against.
+ * it says how long its thread has been on a CPU (µs, and that as user and kernel time), to set the proxy's work per
+ * submit against.
  */
 import { connect, createServer } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
