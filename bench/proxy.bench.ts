@@ -251,14 +251,19 @@ async function threeWays(measure: (port: number, stretch?: Stretch) => Promise<n
   return compared(rounds, proxyGcRounds, cpuRounds);
 }
 
+/** The indexes of the slowest 1% of `latencies` (at least one), slowest first. */
+function slowestOnePercent(latencies: number[]): number[] {
+  const order = latencies.map((_, i) => i).sort((a, b) => latencies[b]! - latencies[a]!);
+  return order.slice(0, Math.max(1, Math.floor(order.length / 100)));
+}
+
 /** Which of a path's submits were in flight during one of the proxy's garbage-collection pauses, among its slowest 1%. */
 function duringGc(samples: { latencies: number[]; sentAt: number[] }, pauses: GcPause[]): { slowest: number; slowestDuringGc: number; p99OutsideGc: number } {
   const inPause = samples.latencies.map((latency, i) => {
     const sent = samples.sentAt[i]!;
     return pauses.some(([start, ms]) => start < sent + latency && start + ms > sent);
   });
-  const order = samples.latencies.map((_, i) => i).sort((a, b) => samples.latencies[b]! - samples.latencies[a]!);
-  const slowest = order.slice(0, Math.max(1, Math.floor(order.length / 100)));
+  const slowest = slowestOnePercent(samples.latencies);
   const outside = samples.latencies.filter((_, i) => !inPause[i]);
   return { slowest: slowest.length, slowestDuringGc: slowest.filter((i) => inPause[i]).length, p99OutsideGc: round(percentile(outside, 99), 3) };
 }
@@ -269,8 +274,7 @@ function duringGc(samples: { latencies: number[]; sentAt: number[] }, pauses: Gc
  * (30 ms at 1,000 shares/s) decides it alone; in probe runs on 2026-12-06 the slowest 1% came from 1-11 stalls a round.
  */
 function stallsAmongSlowest(samples: { latencies: number[]; sentAt: number[] }): number {
-  const order = samples.latencies.map((_, i) => i).sort((a, b) => samples.latencies[b]! - samples.latencies[a]!);
-  const slowest = order.slice(0, Math.max(1, Math.floor(order.length / 100))).sort((a, b) => samples.sentAt[a]! - samples.sentAt[b]!);
+  const slowest = slowestOnePercent(samples.latencies).sort((a, b) => samples.sentAt[a]! - samples.sentAt[b]!);
   let stalls = 0;
   let end = -Infinity;
   for (const i of slowest) {
@@ -444,11 +448,12 @@ const JOB_PUSHES = 5;
 async function jobPushCost(ports: { relay: number; proxy: number }, proxyProcess: ProxyProcess, relay: RelayThread, pool: PoolThread) {
   const miners = [...(await clients(ports.relay, 1000, 'jr')), ...(await clients(ports.proxy, 1000, 'jp'))];
   const second = () => new Promise((r) => setTimeout(r, 1000));
-  const readings = async () => ({ proxy: (await proxyProcess.cpu()).loopThreadUs, relay: (await relay.cpu()).threadUs });
-  const spent = (from: { proxy?: number; relay?: number }, to: { proxy?: number; relay?: number }) => ({
-    proxy: from.proxy === undefined || to.proxy === undefined ? null : (to.proxy - from.proxy) / 1000,
-    relay: from.relay === undefined || to.relay === undefined ? null : (to.relay - from.relay) / 1000,
-  });
+  // both threads' CPU so far (ms), or undefined where the kernel does not say
+  const readings = async () => {
+    const proxy = (await proxyProcess.cpu()).loopThreadUs;
+    const relayed = (await relay.cpu()).threadUs;
+    return proxy === undefined || relayed === undefined ? undefined : { proxy: proxy / 1000, relay: relayed / 1000 };
+  };
   const proxyMs: number[] = [];
   const relayMs: number[] = [];
   await second();
@@ -459,13 +464,12 @@ async function jobPushCost(ports: { relay: number; proxy: number }, proxyProcess
     await pool.refreshTemplate();
     await second();
     const pushTo = await readings();
-    const idle = spent(idleFrom, pushFrom);
-    const push = spent(pushFrom, pushTo);
-    if (push.proxy !== null && idle.proxy !== null) proxyMs.push(push.proxy - idle.proxy);
-    if (push.relay !== null && idle.relay !== null) relayMs.push(push.relay - idle.relay);
+    if (!idleFrom || !pushFrom || !pushTo) break;
+    proxyMs.push(pushTo.proxy - pushFrom.proxy - (pushFrom.proxy - idleFrom.proxy));
+    relayMs.push(pushTo.relay - pushFrom.relay - (pushFrom.relay - idleFrom.relay));
   }
   for (const c of miners) c.close();
-  if (proxyMs.length === 0 || relayMs.length === 0) return null;
+  if (proxyMs.length === 0) return null;
   return {
     proxyLoopMsPerPush: round(median(proxyMs), 1),
     relayThreadMsPerPush: round(median(relayMs), 1),
