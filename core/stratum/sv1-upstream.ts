@@ -54,9 +54,11 @@ export interface Sv1UpstreamOptions {
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /**
- * The last mining.notify read from any pool, by its text, and the job it holds (frozen: every channel holds it). A pool
- * sends a new job to all its connections in the same words, and with a connection per miner each line after the first
- * is the one just decoded and checked: decoding each again cost the proxy's event loop ~5 µs a miner per new job.
+ * The last mining.notify read from any pool, by its text, and the job it holds (frozen: every channel holds it). Pools
+ * send a new job to all their connections in the same words (ckpool's stratifier builds one notify per job and sends
+ * every client a copy; the devnet pool's are alike too), so with a connection per miner each line after the first is
+ * the one just decoded and checked: decoding each again cost the proxy's event loop ~5 µs a miner per new job. A pool
+ * whose lines differ per connection is decoded line by line, as before.
  */
 let lastNotify: { line: string; job: Readonly<Sv1Job> } | undefined;
 
