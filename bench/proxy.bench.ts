@@ -184,6 +184,11 @@ function emptyCpuRounds(): CpuRounds {
   return { proxyCpuUsPerSubmitRounds: [], proxyLoopThreadUsPerSubmitRounds: [], relayThreadUsPerSubmitRounds: [] };
 }
 
+/** The submits answered over a path's rounds. */
+function answered(rounds: Percentiles[]): number {
+  return rounds.reduce((sum, r) => sum + r.samples, 0);
+}
+
 /** µs of user and of kernel time per submit between two readings of a thread, null when either is missing. */
 function userSystemPerSubmit(before: UserSystemUs | undefined, after: UserSystemUs | undefined, submits: number) {
   if (!before || !after) return null;
@@ -347,7 +352,6 @@ async function interleaved(ports: Record<OpenLoopPath, number>, n: number, perSe
   const slowestDuringGcRounds: string[] = [];
   const p99OutsideGcRounds: number[] = [];
   const loopFrom = { proxy: (await proxyProcess.cpu()).loopThread, relay: (await relay.cpu()).thread };
-  const submitsCounted = { proxy: 0, relay: 0 };
   const slices = slicesInRandomTurns();
   const pushes = jobPushPerPath();
   const stallsRounds: Record<'relay' | 'relayTwin' | 'proxy', number[]> = { relay: [], relayTwin: [], proxy: [] };
@@ -369,8 +373,6 @@ async function interleaved(ports: Record<OpenLoopPath, number>, n: number, perSe
     const samples = { direct: take('direct'), relay: take('relay'), relayTwin: take('relayTwin'), proxy: take('proxy') };
     for (const path of OPEN_LOOP_PATHS) rounds[path].push(summary(samples[path].latencies));
     for (const path of ['relay', 'relayTwin', 'proxy'] as const) stallsRounds[path].push(stallsAmongSlowest(samples[path]));
-    submitsCounted.proxy += samples.proxy.latencies.length;
-    submitsCounted.relay += samples.relay.latencies.length;
     proxyGcRounds.push(gc);
     cpuRounds.proxyCpuUsPerSubmitRounds.push(perSubmit(cpuBefore.cpuUs, cpuAfter.cpuUs, samples.proxy.latencies.length)!);
     cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpuBefore.loopThreadUs, cpuAfter.loopThreadUs, samples.proxy.latencies.length));
@@ -393,8 +395,8 @@ async function interleaved(ports: Record<OpenLoopPath, number>, n: number, perSe
     // the proxy's event-loop thread and the relay's thread per answered submit over all five rounds, user and kernel
     // time apart: the kernel's part is their socket calls, the user part the code around them
     userSystemUsPerSubmit: {
-      proxyLoopThread: userSystemPerSubmit(loopFrom.proxy, loopTo.proxy, submitsCounted.proxy),
-      relayThread: userSystemPerSubmit(loopFrom.relay, loopTo.relay, submitsCounted.relay),
+      proxyLoopThread: userSystemPerSubmit(loopFrom.proxy, loopTo.proxy, answered(rounds.proxy)),
+      relayThread: userSystemPerSubmit(loopFrom.relay, loopTo.relay, answered(rounds.relay)),
     },
     // how many separate stalls each round's slowest 1% came from (stallsAmongSlowest)
     stallsAmongSlowest1PercentRounds: stallsRounds,
