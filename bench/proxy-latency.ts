@@ -1,0 +1,139 @@
+/**
+ * The proxy bench's latency rounds: each path's percentiles per round and their medians, the proxy's garbage
+ * collection and CPU per answered submit in each round, and the 1-miner measurement, run on the three paths in turn.
+ */
+import { median, percentile, round } from './measure';
+import { clients, type ProxyCpu, type ProxyProcess, type RelayThread } from './proxy-harness';
+
+/**
+ * The counted stretch of a measurement: `counting` runs as its counted submits start and `counted` once the last is
+ * answered, each awaited (the proxy's CPU is read at both).
+ */
+export interface Stretch {
+  counting(): Promise<unknown>;
+  counted(): Promise<unknown>;
+}
+
+/** One miner, one submit at a time; the first `warmup` answers (JIT tiering on every path) are not counted. */
+export async function sequential(port: number, count: number, warmup: number, stretch?: Stretch): Promise<number[]> {
+  const [c] = await clients(port, 1, 'seq');
+  await new Promise<void>((done) => {
+    let left = warmup + count;
+    c!.onAnswer = () => {
+      left--;
+      if (left === count) void Promise.resolve(stretch?.counting()).then(() => c!.submit());
+      else if (left > 0) c!.submit();
+      else done();
+    };
+    c!.submit();
+  });
+  await stretch?.counted();
+  c!.close();
+  return c!.latencies.slice(warmup);
+}
+
+export interface Percentiles {
+  p50: number;
+  p99: number;
+  samples: number;
+}
+
+export function summary(samples: number[]): Percentiles {
+  return { p50: round(percentile(samples, 50), 3), p99: round(percentile(samples, 99), 3), samples: samples.length };
+}
+
+// five, not three: in a median of three, two slow rounds of one path (seen in runs on 2026-12-05) decided a target
+export const LATENCY_ROUNDS = 5;
+
+/** The proxy's garbage collection during one round: how many, their total and the longest pause (ms). */
+export interface GcRound {
+  collections: number;
+  totalMs: number;
+  longestMs: number;
+}
+
+/** Runs `work` and reports the proxy's garbage collection meanwhile (its pauses set the latency tail). */
+export async function withGc<T>(proxy: ProxyProcess, work: () => Promise<T>): Promise<{ result: T; gc: GcRound }> {
+  const before = await proxy.gc();
+  const result = await work();
+  const after = await proxy.gc();
+  return { result, gc: { collections: after.count - before.count, totalMs: round(after.totalMs - before.totalMs, 1), longestMs: round(after.longestMs, 1) } };
+}
+
+export type PathName = 'direct' | 'relay' | 'proxy';
+
+/**
+ * CPU per answered submit in each round (µs): the whole proxy process (its event loop, the ledger writer and V8's
+ * helper threads), the proxy's event-loop thread alone, and the relay's thread, which does the same socket reads and
+ * writes and nothing else. The thread figures are null where the kernel does not say.
+ */
+export interface CpuRounds {
+  proxyCpuUsPerSubmitRounds: number[];
+  proxyLoopThreadUsPerSubmitRounds: Array<number | null>;
+  relayThreadUsPerSubmitRounds: Array<number | null>;
+}
+
+export function emptyCpuRounds(): CpuRounds {
+  return { proxyCpuUsPerSubmitRounds: [], proxyLoopThreadUsPerSubmitRounds: [], relayThreadUsPerSubmitRounds: [] };
+}
+
+/** µs of CPU per submit between two readings, null when either is missing. */
+export function perSubmit(before: number | undefined, after: number | undefined, submits: number): number | null {
+  return before === undefined || after === undefined ? null : round((after - before) / Math.max(1, submits), 1);
+}
+
+/**
+ * Each path's p50 and p99 are the medians of its rounds (one round's p99 swings 2-10x on a shared machine), and added =
+ * path minus direct. The proxy's garbage collection and the CPU per answered submit are listed for each round.
+ */
+export function compared(rounds: Record<PathName, Percentiles[]>, proxyGcRounds: GcRound[], cpu: CpuRounds) {
+  const medians = (list: Percentiles[]) => ({ p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), samples: median(list.map((r) => r.samples)) });
+  const direct = medians(rounds.direct);
+  const relay = medians(rounds.relay);
+  const proxy = medians(rounds.proxy);
+  return {
+    directMs: direct,
+    relayMs: relay,
+    proxyMs: proxy,
+    relayAddedP50Ms: round(relay.p50 - direct.p50),
+    relayAddedP99Ms: round(relay.p99 - direct.p99),
+    addedP50Ms: round(proxy.p50 - direct.p50),
+    addedP99Ms: round(proxy.p99 - direct.p99),
+    p99RoundsMs: { direct: rounds.direct.map((r) => r.p99), relay: rounds.relay.map((r) => r.p99), proxy: rounds.proxy.map((r) => r.p99) },
+    proxyGcRounds,
+    ...cpu,
+  };
+}
+export type Comparison = ReturnType<typeof compared>;
+
+/**
+ * The same load direct, through the bare relay and through the proxy, in turn, LATENCY_ROUNDS times. The proxy's
+ * garbage collection is counted from its round's start (its miner connecting and the warm-up included).
+ */
+export async function threeWays(measure: (port: number, stretch?: Stretch) => Promise<number[]>, ports: Record<PathName, number>, proxyProcess: ProxyProcess, relay: RelayThread): Promise<Comparison> {
+  const rounds: Record<PathName, Percentiles[]> = { direct: [], relay: [], proxy: [] };
+  const proxyGcRounds: GcRound[] = [];
+  const cpuRounds = emptyCpuRounds();
+  for (let i = 0; i < LATENCY_ROUNDS; i++) {
+    rounds.direct.push(summary(await measure(ports.direct)));
+    const relayCpu: Array<number | undefined> = [];
+    const relayStretch: Stretch = {
+      counting: async () => relayCpu.push((await relay.cpu()).threadUs),
+      counted: async () => relayCpu.push((await relay.cpu()).threadUs),
+    };
+    const relayed = await measure(ports.relay, relayStretch);
+    rounds.relay.push(summary(relayed));
+    cpuRounds.relayThreadUsPerSubmitRounds.push(perSubmit(relayCpu[0], relayCpu[1], relayed.length));
+    const cpu: ProxyCpu[] = [];
+    const stretch: Stretch = {
+      counting: async () => cpu.push(await proxyProcess.cpu()),
+      counted: async () => cpu.push(await proxyProcess.cpu()),
+    };
+    const proxied = await withGc(proxyProcess, () => measure(ports.proxy, stretch));
+    rounds.proxy.push(summary(proxied.result));
+    proxyGcRounds.push(proxied.gc);
+    cpuRounds.proxyCpuUsPerSubmitRounds.push(perSubmit(cpu[0]!.cpuUs, cpu[1]!.cpuUs, proxied.result.length)!);
+    cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpu[0]!.loopThreadUs, cpu[1]!.loopThreadUs, proxied.result.length));
+  }
+  return compared(rounds, proxyGcRounds, cpuRounds);
+}
