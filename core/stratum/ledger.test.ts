@@ -3,8 +3,8 @@
  * the database ends up with every row and verdict, counts survive a reopen, and a writer thread that
  * dies is replaced without losing what it had not committed.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { constants, getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -34,7 +34,27 @@ function share(i: number): NewShare {
   };
 }
 
+/** How many of this process's threads run at `priority`, read from each one's /proc stat (nice is its 19th field). */
+function threadsAt(priority: number): number {
+  return readdirSync('/proc/self/task').filter((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) === priority;
+  }).length;
+}
+
 describe('ShareLedger', () => {
+  it.runIf(process.platform === 'linux')('commits on a thread below normal priority and leaves the proxy at its own, so a batch does not take the proxy its core', async () => {
+    const below = constants.priority.PRIORITY_BELOW_NORMAL;
+    const before = threadsAt(below);
+    const ownPriority = getPriority();
+    const ledger = new ShareLedger(ledgerPath());
+    ledger.record(share(1));
+    await ledger.synced();
+    expect(threadsAt(below)).toBe(before + 1);
+    expect(getPriority()).toBe(ownPriority);
+    await ledger.close();
+  });
+
   it('shows every share and verdict at once, and stores them all', async () => {
     const path = ledgerPath();
     const ledger = new ShareLedger(path);
