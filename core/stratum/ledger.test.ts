@@ -43,14 +43,14 @@ function threadsAt(priority: number): number {
 }
 
 describe('ShareLedger', () => {
-  it.runIf(process.platform === 'linux')('commits on a thread below normal priority and leaves the proxy at its own, so a batch does not take the proxy its core', async () => {
-    const below = constants.priority.PRIORITY_BELOW_NORMAL;
-    const before = threadsAt(below);
+  it.runIf(process.platform === 'linux')('commits on a thread of the lowest priority and leaves the proxy at its own, so a batch does not take the proxy its core', async () => {
+    const lowest = constants.priority.PRIORITY_LOW;
+    const before = threadsAt(lowest);
     const ownPriority = getPriority();
     const ledger = new ShareLedger(ledgerPath());
     ledger.record(share(1));
     await ledger.synced();
-    expect(threadsAt(below)).toBe(before + 1);
+    expect(threadsAt(lowest)).toBe(before + 1);
     expect(getPriority()).toBe(ownPriority);
     await ledger.close();
   });

@@ -6,8 +6,9 @@
  * between a miner's submit and its answer. Rows and verdicts go to the writer in batches (every 100 ms, or
  * at 500 rows), one transaction each there; a row still awaiting its verdict waits up to 100 ms for it, so that
  * most shares are one INSERT. Rows the writer has not committed yet stay in memory so reads see them (a crash
- * loses those: the last 200 ms of shares, and at saturation up to ~85 ms more the writer is behind; a share awaiting
- * at a crash is recorded lost at the next start only if its row was written). Counts are kept in memory and seeded from the database, so reading them is free.
+ * loses those: the last 200 ms of shares, and at saturation up to ~150 ms more the writer is behind; a share
+ * awaiting at a crash is recorded lost at the next start only if its row was written). Counts are kept in memory
+ * and seeded from the database, so reading them is free.
  * The size is bounded: old shares are folded into hourly and daily aggregates (ledger-history.ts).
  */
 import { createRequire } from 'node:module';
@@ -92,19 +93,19 @@ const PRIORITY_PER_THREAD = process.platform === 'linux';
 /**
  * The writer thread: plain JS (it runs as an eval worker under tsx, node and Electron alike). Batches commit in order.
  *
- * It runs below normal priority where that is its own. Woken by a batch while the other cores were busy, it took the
- * proxy's core: in half of the hand-overs at 100 miners the proxy's loop then waited 0.4-0.8 ms for a core (read from
- * /proc/thread-self/schedstat around the hand-over), and at saturation 2.8 ms at the p90. Below normal it waits for a
- * free core instead: the loop's wait went to 0.02-0.03 ms at 100 miners and 1.3 at saturation's p90 (2026-12-06, two
- * cores). The lowest priority did the same at 100 miners but left commits up to 144 ms behind at saturation, against
- * 85 here and 56 at normal priority; below normal keeps the rows a crash can lose close to BATCH_MS + HOLD_AWAITING_MS.
+ * It runs at the lowest priority where that is its own. Woken by a batch while the other cores were busy, it took the
+ * proxy's core: in half of the hand-overs the proxy's loop then waited 0.4-0.8 ms for a core, at 100 miners as at
+ * 1,000 (read from /proc/thread-self/schedstat around the hand-over), and 2.8 ms at saturation's p90. At the lowest
+ * priority it waits for a free core instead: the loop's wait stayed under 0.03 ms at 100 and 1,000 miners (below
+ * normal, under 0.07 at the p99 but up to 1 ms), 0.12 at saturation's p90 (2026-12-06, two cores). Its commits then
+ * trail by ~1 ms, at saturation by up to 144 ms (56 at normal priority): rows a crash loses on top of a batch's.
  */
 const WRITER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-if (workerData.belowNormalPriority) {
+if (workerData.lowestPriority) {
   const os = require('node:os');
   try {
-    os.setPriority(os.constants.priority.PRIORITY_BELOW_NORMAL);
+    os.setPriority(os.constants.priority.PRIORITY_LOW);
   } catch {
     // a sandbox that forbids it: the writer runs at the proxy's priority, as everywhere else
   }
@@ -284,7 +285,7 @@ export class ShareLedger {
         insert: INSERT_SQL,
         judge: JUDGE_SQL,
         compaction: COMPACTION_SQL,
-        belowNormalPriority: PRIORITY_PER_THREAD,
+        lowestPriority: PRIORITY_PER_THREAD,
       },
     });
     writer.on('message', (message: { seq?: number; error?: string; compacted?: number }) => {
