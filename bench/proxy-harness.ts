@@ -109,6 +109,7 @@ export async function clients(port: number, n: number, tag: string): Promise<Ben
 
 export interface RelayCpu {
   threadUs?: number;
+  threadWaitedUs?: number;
   thread?: UserSystemUs;
 }
 
@@ -128,7 +129,7 @@ export class RelayThread {
     return new RelayThread(worker, port);
   }
 
-  /** How long the relay's thread has been on a CPU so far (µs), and that time as user and kernel, where the kernel says. */
+  /** How long the relay's thread has been on a CPU so far (µs), that time as user and kernel, and how long it waited for a core, where the kernel says. */
   async cpu(): Promise<RelayCpu> {
     const answer = new Promise<RelayCpu>((resolve) => this.worker.once('message', resolve));
     this.worker.postMessage('cpu');
@@ -201,13 +202,14 @@ export class PoolThread {
 
 /**
  * The proxy process's CPU so far (µs, all threads; the kernel's part), its event loop's busy time (ms) and its event
- * loop's thread's CPU (µs, and as user and kernel time, where the kernel says).
+ * loop's thread's CPU (µs, and as user and kernel time) and time waiting for a core (µs), where the kernel says.
  */
 export interface ProxyCpu {
   cpuUs: number;
   systemUs: number;
   loopBusyMs: number;
   loopThreadUs?: number;
+  loopThreadWaitedUs?: number;
   loopThread?: UserSystemUs;
 }
 

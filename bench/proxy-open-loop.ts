@@ -147,7 +147,7 @@ export async function interleaved(
   const cpuRounds = emptyCpuRounds();
   const slowestDuringGcRounds: string[] = [];
   const p99OutsideGcRounds: number[] = [];
-  const loopFrom = { proxy: (await proxyProcess.cpu()).loopThread, relay: (await relay.cpu()).thread };
+  const threadsFrom = { proxy: await proxyProcess.cpu(), relay: await relay.cpu() };
   const slices = slicesInRandomTurns();
   const pushes = jobPushPerPath();
   const stallsRounds: Record<'relay' | 'relayTwin' | 'proxy', number[]> = { relay: [], relayTwin: [], proxy: [] };
@@ -177,7 +177,7 @@ export async function interleaved(
     slowestDuringGcRounds.push(`${byGc.slowestDuringGc}/${byGc.slowest}`);
     p99OutsideGcRounds.push(byGc.p99OutsideGc);
   }
-  const loopTo = { proxy: (await proxyProcess.cpu()).loopThread, relay: (await relay.cpu()).thread };
+  const threadsTo = { proxy: await proxyProcess.cpu(), relay: await relay.cpu() };
   for (const path of OPEN_LOOP_PATHS) for (const c of miners[path]) c.close();
   const comparison = compared(rounds, proxyGcRounds, cpuRounds);
   return {
@@ -191,8 +191,14 @@ export async function interleaved(
     // the proxy's event-loop thread and the relay's thread per answered submit over all five rounds, user and kernel
     // time apart: the kernel's part is their socket calls, the user part the code around them
     userSystemUsPerSubmit: {
-      proxyLoopThread: userSystemPerSubmit(loopFrom.proxy, loopTo.proxy, answered(rounds.proxy)),
-      relayThread: userSystemPerSubmit(loopFrom.relay, loopTo.relay, answered(rounds.relay)),
+      proxyLoopThread: userSystemPerSubmit(threadsFrom.proxy.loopThread, threadsTo.proxy.loopThread, answered(rounds.proxy)),
+      relayThread: userSystemPerSubmit(threadsFrom.relay.thread, threadsTo.relay.thread, answered(rounds.relay)),
+    },
+    // how long each of those threads was ready to run and waited for a core, per answered submit over the five rounds:
+    // what the machine's other threads and processes cost it
+    waitedForCoreUsPerSubmit: {
+      proxyLoopThread: perSubmit(threadsFrom.proxy.loopThreadWaitedUs, threadsTo.proxy.loopThreadWaitedUs, answered(rounds.proxy)),
+      relayThread: perSubmit(threadsFrom.relay.threadWaitedUs, threadsTo.relay.threadWaitedUs, answered(rounds.relay)),
     },
     // how many separate stalls each round's slowest 1% came from (stallsAmongSlowest)
     stallsAmongSlowest1PercentRounds: stallsRounds,

@@ -9,7 +9,7 @@ import { installPlatformCrypto } from '../lib/platform';
 import { silentLogger } from '../lib/log';
 import { createProxy } from '../core/stratum/proxy';
 import type { ProxyCpu } from './proxy-harness';
-import { threadCpuUs, threadUserSystemUs } from './thread-cpu';
+import { threadSchedule, threadUserSystemUs } from './thread-cpu';
 
 export interface ProxyWorkerInput {
   upstreams: string[];
@@ -77,10 +77,18 @@ process.on('message', (message: string) => {
   // (kernel: socket reads and writes) part of it, in microseconds
   // and how long the proxy's own event loop was busy (ms), the ledger writer's thread not included; and the CPU of
   // the event loop's thread alone (µs, and that as user and kernel time), without the ledger writer's and V8's helper
-  // threads, where the kernel says
+  // threads, and how long it waited for a core (µs), where the kernel says
   if (message === 'cpu') {
     const { user, system } = process.cpuUsage();
-    send({ cpuUs: user + system, systemUs: system, loopBusyMs: performance.eventLoopUtilization().active, loopThreadUs: threadCpuUs(), loopThread: threadUserSystemUs() } satisfies ProxyCpu);
+    const loop = threadSchedule();
+    send({
+      cpuUs: user + system,
+      systemUs: system,
+      loopBusyMs: performance.eventLoopUtilization().active,
+      loopThreadUs: loop?.cpuUs,
+      loopThreadWaitedUs: loop?.waitedUs,
+      loopThread: threadUserSystemUs(),
+    } satisfies ProxyCpu);
   }
   if (message === 'gc') {
     send({ ...collections });

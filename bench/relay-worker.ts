@@ -2,12 +2,12 @@
  * A bare TCP pass-through relay on its own thread for bench/proxy.bench.ts: each miner connection piped to a
  * connection of its own to the pool, nothing parsed. The floor any relay in the proxy's position pays; asked 'cpu',
  * it says how long its thread has been on a CPU (µs, and that as user and kernel time), to set the proxy's work per
- * submit against.
+ * submit against, and how long it waited for a core.
  */
 import { connect, createServer } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RelayCpu } from './proxy-harness';
-import { threadCpuUs, threadUserSystemUs } from './thread-cpu';
+import { threadSchedule, threadUserSystemUs } from './thread-cpu';
 
 const { poolPort } = workerData as { poolPort: number };
 const server = createServer((miner) => {
@@ -20,7 +20,9 @@ const server = createServer((miner) => {
   miner.on('close', () => pool.destroy());
 });
 parentPort!.on('message', (message: string) => {
-  if (message === 'cpu') parentPort!.postMessage({ threadUs: threadCpuUs(), thread: threadUserSystemUs() } satisfies RelayCpu);
+  if (message !== 'cpu') return;
+  const schedule = threadSchedule();
+  parentPort!.postMessage({ threadUs: schedule?.cpuUs, threadWaitedUs: schedule?.waitedUs, thread: threadUserSystemUs() } satisfies RelayCpu);
 });
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();

@@ -5,10 +5,18 @@
  */
 import { readFileSync } from 'node:fs';
 
-/** User and kernel time together, in µs (/proc/thread-self/schedstat, kept in ns). */
-export function threadCpuUs(): number | undefined {
+/** A thread's time on a CPU (user and kernel together) and its time runnable but waiting for one, in µs. */
+export interface ThreadSchedule {
+  cpuUs: number;
+  /** time the thread could have run and every core it may use was taken: what other threads and processes cost it */
+  waitedUs: number;
+}
+
+/** From /proc/thread-self/schedstat, which keeps both in ns. */
+export function threadSchedule(): ThreadSchedule | undefined {
   try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1000;
+    const [onCpu, waiting] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ');
+    return { cpuUs: Number(onCpu) / 1000, waitedUs: Number(waiting) / 1000 };
   } catch {
     return undefined;
   }
