@@ -129,7 +129,10 @@ export class RelayThread {
     return new RelayThread(worker, port);
   }
 
-  /** How long the relay's thread has been on a CPU so far (µs), that time as user and kernel, and how long it waited for a core, where the kernel says. */
+  /**
+   * How long the relay's thread has been on a CPU so far (µs), that time as user and kernel, and how long it waited for
+   * a core, where the kernel says.
+   */
   async cpu(): Promise<RelayCpu> {
     const answer = new Promise<RelayCpu>((resolve) => this.worker.once('message', resolve));
     this.worker.postMessage('cpu');

@@ -1,7 +1,8 @@
 /**
- * The calling thread's own time on a CPU. process.cpuUsage() sums every thread of a process, and Node 20 has no
- * per-thread figure, so a relay on a worker thread and a proxy's event loop apart from its ledger writer and V8's
- * helpers can only be told apart through Linux's /proc/thread-self. Undefined where the kernel does not keep it.
+ * The calling thread's own time on a CPU, and its time waiting for one. process.cpuUsage() sums every thread of a
+ * process, and Node 20 has no per-thread figure, so a relay on a worker thread and a proxy's event loop apart from its
+ * ledger writer and V8's helpers can only be told apart through Linux's /proc/thread-self. Undefined where the kernel
+ * does not keep it.
  */
 import { readFileSync } from 'node:fs';
 

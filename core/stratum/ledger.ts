@@ -6,9 +6,9 @@
  * between a miner's submit and its answer. Rows and verdicts go to the writer in batches (every 100 ms, or
  * at 500 rows), one transaction each there; a row still awaiting its verdict waits up to 100 ms for it, so that
  * most shares are one INSERT. Rows the writer has not committed yet stay in memory so reads see them (a crash
- * loses those: the last 200 ms of shares, and at saturation up to ~150 ms more the writer is behind; a share
- * awaiting at a crash is recorded lost at the next start only if its row was written). Counts are kept in memory
- * and seeded from the database, so reading them is free.
+ * loses those: the last 200 ms of shares, and at saturation up to ~150 ms more that the writer has not reached yet;
+ * a share awaiting at a crash is recorded lost at the next start only if its row was written). Counts are kept in
+ * memory and seeded from the database, so reading them is free.
  * The size is bounded: old shares are folded into hourly and daily aggregates (ledger-history.ts).
  */
 import { createRequire } from 'node:module';
