@@ -37,7 +37,12 @@ function share(i: number): NewShare {
 /** How many of this process's threads run at `priority`, read from each one's /proc stat (nice is its 19th field). */
 function threadsAt(priority: number): number {
   return readdirSync('/proc/self/task').filter((tid) => {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    } catch {
+      return false; // a thread that ended since the listing (an earlier test's writer, say)
+    }
     return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) === priority;
   }).length;
 }
