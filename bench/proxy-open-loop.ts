@@ -40,7 +40,7 @@ function answered(rounds: Percentiles[]): number {
 /** µs of user and of kernel time per submit between two readings of a thread, null when either is missing. */
 function userSystemPerSubmit(before: UserSystemUs | undefined, after: UserSystemUs | undefined, submits: number) {
   if (!before || !after) return null;
-  return { userUs: round((after.userUs - before.userUs) / Math.max(1, submits), 1), systemUs: round((after.systemUs - before.systemUs) / Math.max(1, submits), 1) };
+  return { userUs: perSubmit(before.userUs, after.userUs, submits), systemUs: perSubmit(before.systemUs, after.systemUs, submits) };
 }
 
 /** The indexes of the slowest 1% of `latencies` (at least one), slowest first. */
