@@ -11,7 +11,7 @@ import { ENGINE_NODE_FLAGS } from '../core/system/engine-flags';
 import type { PoolOptions } from '../devnet/pool/pool';
 import { ratePerSecond } from './measure';
 import type { GcPause, GcStats, ProxyMemory, ProxyWorkerInput } from './proxy-worker';
-import type { UserSystemUs } from './thread-cpu';
+import type { ThreadSchedule, UserSystemUs } from './thread-cpu';
 
 /** A bare Stratum V1 client: handshake, then submits with unique nonces (every hash meets the devnet floor). */
 export class BenchClient {
@@ -108,8 +108,7 @@ export async function clients(port: number, n: number, tag: string): Promise<Ben
 }
 
 export interface RelayCpu {
-  threadUs?: number;
-  threadWaitedUs?: number;
+  schedule?: ThreadSchedule;
   thread?: UserSystemUs;
 }
 
@@ -211,8 +210,7 @@ export interface ProxyCpu {
   cpuUs: number;
   systemUs: number;
   loopBusyMs: number;
-  loopThreadUs?: number;
-  loopThreadWaitedUs?: number;
+  loopSchedule?: ThreadSchedule;
   loopThread?: UserSystemUs;
 }
 

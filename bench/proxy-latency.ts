@@ -118,8 +118,8 @@ export async function threeWays(measure: (port: number, stretch?: Stretch) => Pr
     rounds.direct.push(summary(await measure(ports.direct)));
     const relayCpu: Array<number | undefined> = [];
     const relayStretch: Stretch = {
-      counting: async () => relayCpu.push((await relay.cpu()).threadUs),
-      counted: async () => relayCpu.push((await relay.cpu()).threadUs),
+      counting: async () => relayCpu.push((await relay.cpu()).schedule?.cpuUs),
+      counted: async () => relayCpu.push((await relay.cpu()).schedule?.cpuUs),
     };
     const relayed = await measure(ports.relay, relayStretch);
     rounds.relay.push(summary(relayed));
@@ -133,7 +133,7 @@ export async function threeWays(measure: (port: number, stretch?: Stretch) => Pr
     rounds.proxy.push(summary(proxied.result));
     proxyGcRounds.push(proxied.gc);
     cpuRounds.proxyCpuUsPerSubmitRounds.push(perSubmit(cpu[0]!.cpuUs, cpu[1]!.cpuUs, proxied.result.length)!);
-    cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpu[0]!.loopThreadUs, cpu[1]!.loopThreadUs, proxied.result.length));
+    cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpu[0]!.loopSchedule?.cpuUs, cpu[1]!.loopSchedule?.cpuUs, proxied.result.length));
   }
   return compared(rounds, proxyGcRounds, cpuRounds);
 }

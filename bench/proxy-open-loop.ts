@@ -153,7 +153,7 @@ export async function interleaved(
   const stallsRounds: Record<'relay' | 'relayTwin' | 'proxy', number[]> = { relay: [], relayTwin: [], proxy: [] };
   for (let r = 0; r < LATENCY_ROUNDS; r++) {
     const cpuBefore = await proxyProcess.cpu();
-    const relayBefore = (await relay.cpu()).threadUs;
+    const relayBefore = (await relay.cpu()).schedule?.cpuUs;
     const slicesOf: Record<OpenLoopPath, number> = { direct: 0, relay: 0, relayTwin: 0, proxy: 0 };
     const { gc } = await withGc(proxyProcess, async () => {
       for (let k = 0; k < SLICES_PER_PATH_PER_ROUND * OPEN_LOOP_PATHS.length; k++) {
@@ -165,13 +165,13 @@ export async function interleaved(
       if (r === LATENCY_ROUNDS - 1) await new Promise((done) => setTimeout(done, 300));
     });
     const cpuAfter = await proxyProcess.cpu();
-    const relayAfter = (await relay.cpu()).threadUs;
+    const relayAfter = (await relay.cpu()).schedule?.cpuUs;
     const samples = { direct: take('direct'), relay: take('relay'), relayTwin: take('relayTwin'), proxy: take('proxy') };
     for (const path of OPEN_LOOP_PATHS) rounds[path].push(summary(samples[path].latencies));
     for (const path of ['relay', 'relayTwin', 'proxy'] as const) stallsRounds[path].push(stallsAmongSlowest(samples[path]));
     proxyGcRounds.push(gc);
     cpuRounds.proxyCpuUsPerSubmitRounds.push(perSubmit(cpuBefore.cpuUs, cpuAfter.cpuUs, samples.proxy.latencies.length)!);
-    cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpuBefore.loopThreadUs, cpuAfter.loopThreadUs, samples.proxy.latencies.length));
+    cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpuBefore.loopSchedule?.cpuUs, cpuAfter.loopSchedule?.cpuUs, samples.proxy.latencies.length));
     cpuRounds.relayThreadUsPerSubmitRounds.push(perSubmit(relayBefore, relayAfter, samples.relay.latencies.length));
     const byGc = duringGc(samples.proxy, await proxyProcess.gcPauses());
     slowestDuringGcRounds.push(`${byGc.slowestDuringGc}/${byGc.slowest}`);
@@ -197,8 +197,8 @@ export async function interleaved(
     // how long each of those threads was ready to run and waited for a core, per answered submit over the five rounds:
     // what the machine's other threads and processes cost it
     waitedForCoreUsPerSubmit: {
-      proxyLoopThread: perSubmit(threadsFrom.proxy.loopThreadWaitedUs, threadsTo.proxy.loopThreadWaitedUs, answered(rounds.proxy)),
-      relayThread: perSubmit(threadsFrom.relay.threadWaitedUs, threadsTo.relay.threadWaitedUs, answered(rounds.relay)),
+      proxyLoopThread: perSubmit(threadsFrom.proxy.loopSchedule?.waitedUs, threadsTo.proxy.loopSchedule?.waitedUs, answered(rounds.proxy)),
+      relayThread: perSubmit(threadsFrom.relay.schedule?.waitedUs, threadsTo.relay.schedule?.waitedUs, answered(rounds.relay)),
     },
     // how many separate stalls each round's slowest 1% came from (stallsAmongSlowest)
     stallsAmongSlowest1PercentRounds: stallsRounds,

@@ -80,13 +80,11 @@ process.on('message', (message: string) => {
   // threads, and how long it waited for a core (µs), where the kernel says
   if (message === 'cpu') {
     const { user, system } = process.cpuUsage();
-    const loop = threadSchedule();
     send({
       cpuUs: user + system,
       systemUs: system,
       loopBusyMs: performance.eventLoopUtilization().active,
-      loopThreadUs: loop?.cpuUs,
-      loopThreadWaitedUs: loop?.waitedUs,
+      loopSchedule: threadSchedule(),
       loopThread: threadUserSystemUs(),
     } satisfies ProxyCpu);
   }

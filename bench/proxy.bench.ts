@@ -40,8 +40,8 @@ async function jobPushCost(ports: { relay: number; proxy: number }, proxyProcess
   const second = () => new Promise((r) => setTimeout(r, 1000));
   // both threads' CPU so far (ms), or undefined where the kernel does not say
   const readings = async () => {
-    const proxy = (await proxyProcess.cpu()).loopThreadUs;
-    const relayed = (await relay.cpu()).threadUs;
+    const proxy = (await proxyProcess.cpu()).loopSchedule?.cpuUs;
+    const relayed = (await relay.cpu()).schedule?.cpuUs;
     return proxy === undefined || relayed === undefined ? undefined : { proxy: proxy / 1000, relay: relayed / 1000 };
   };
   const proxyMs: number[] = [];

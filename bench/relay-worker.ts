@@ -20,9 +20,7 @@ const server = createServer((miner) => {
   miner.on('close', () => pool.destroy());
 });
 parentPort!.on('message', (message: string) => {
-  if (message !== 'cpu') return;
-  const schedule = threadSchedule();
-  parentPort!.postMessage({ threadUs: schedule?.cpuUs, threadWaitedUs: schedule?.waitedUs, thread: threadUserSystemUs() } satisfies RelayCpu);
+  if (message === 'cpu') parentPort!.postMessage({ schedule: threadSchedule(), thread: threadUserSystemUs() } satisfies RelayCpu);
 });
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
