@@ -1,7 +1,7 @@
 /**
  * The proxy bench's open loops: n miners on each path sharing a fleet's rate of submits, the paths taking turns in
- * short slices, with what decides each round's tail (stalls, the proxy's garbage collection) and the twin relay that
- * says whether the run can tell 1.2x apart.
+ * short slices or all at once, with what decides each round's tail (stalls, the proxy's garbage collection) and the
+ * twin relay that says whether the run can tell 1.2x apart.
  */
 import { median, percentile, round } from './measure';
 import { clients, type PoolThread, type ProxyProcess, type RelayThread } from './proxy-harness';
@@ -78,13 +78,25 @@ function stallsAmongSlowest(samples: { latencies: number[]; sentAt: number[] }):
 }
 
 /**
- * How the open loops take turns: slices of SLICE_MS, each on one path, 15 per path in each of LATENCY_ROUNDS rounds
- * (3 s a path a round), each turn of the four paths in an order drawn at random. A fixed rotation put the pool's new
- * job (every 30 s on its own timer then) on the same path's slices run after run: in three probe runs the same round of
- * the same path was the 60-110 ms one each time.
+ * How the paths share the machine in an open loop. Either way each path gets 3 s of its fleet's rate a round and one
+ * new job from the pool in all its rounds.
+ * - `inTurns`: slices of SLICE_MS, each on one path, 15 per path in each of LATENCY_ROUNDS rounds, each turn of the
+ *   four paths in an order drawn at random. This machine stalls every path now and then for 20-550 ms; measured one
+ *   path after another in 3 s rounds, a stall fell on whichever path's round it hit (the relay's own added p99 ranged
+ *   from -7.5 to 32 ms across runs), and taking turns every SLICE_MS a stall falls on the four paths alike. A fixed
+ *   rotation put the pool's new job (every 30 s on its own timer then) on the same path's slices run after run. But
+ *   each path then idles three quarters of the time, which a fleet's shares never let a proxy do, and V8's memory
+ *   reducer reads the proxy's idle turns as a quiet engine: three full collections of 6-16 ms within 1.3 s in a probe
+ *   on 2026-12-06, most of what separated the proxy's p99 from the relay's (docs/SPEED.md).
+ * - `together`: the four paths at once, each at its fleet's rate, in TOGETHER_ROUNDS rounds of 3 s (the same minute
+ *   of wall time as in turns): the load a fleet keeps up, and a stall falls on the four paths at the same moment. The
+ *   pool and the load generator then carry four fleets, which raises every path's tail, the direct one's too.
  */
+export type Arrangement = 'inTurns' | 'together';
 export const SLICE_MS = 200;
 const SLICES_PER_PATH_PER_ROUND = 15;
+const TOGETHER_ROUNDS = 20;
+const TOGETHER_ROUND_MS = SLICE_MS * SLICES_PER_PATH_PER_ROUND;
 
 function* slicesInRandomTurns(): Generator<OpenLoopPath> {
   for (;;) {
@@ -98,18 +110,17 @@ function* slicesInRandomTurns(): Generator<OpenLoopPath> {
 }
 
 /**
- * n miners on each path, all connected throughout, sharing `perSecond` submits that go to one path at a time, in
- * slices that take turns. This machine stalls every path now and then for 20-550 ms; measured one path after another
- * in 3 s rounds, a stall fell on whichever path's round it hit, and the relay's own added p99 ranged from -7.5 to 32 ms
- * across runs. Taking turns every SLICE_MS, a stall falls on the four paths alike. First `warmupMs` on each path,
- * not counted. The proxy's and the relay's CPU per answered submit cover their rounds' whole time, the other paths'
- * slices included (idle turns, and the pool's new jobs, which both pass on to their miners).
+ * n miners on each path, all connected throughout, those of each path sharing `perSecond` submits, the paths taking
+ * turns or together (Arrangement). First `warmupMs` on each path, not counted. The proxy's and the relay's CPU per
+ * answered submit cover their rounds' whole time, in turns the other paths' slices included (idle turns, and the
+ * pool's new jobs, which both pass on to their miners).
  */
-export async function interleaved(
+export async function openLoop(
   ports: Record<OpenLoopPath, number>,
   n: number,
   perSecond: number,
   arrivals: Arrivals,
+  arrangement: Arrangement,
   warmupMs: number,
   proxyProcess: ProxyProcess,
   relay: RelayThread,
@@ -123,21 +134,25 @@ export async function interleaved(
   };
   const { submitsAtOnce, timerMs, nextGapMs } = ARRIVALS[arrivals];
   const sent: Record<OpenLoopPath, number> = { direct: 0, relay: 0, relayTwin: 0, proxy: 0 };
-  let due = performance.now();
-  const drive = async (path: OpenLoopPath, ms: number) => {
-    const list = miners[path];
+  // each path's next submit; a path back from idle turns starts from now, not with the submits it was not driven for
+  const due: Record<OpenLoopPath, number> = { direct: 0, relay: 0, relayTwin: 0, proxy: 0 };
+  const drive = async (paths: readonly OpenLoopPath[], ms: number) => {
     const until = performance.now() + ms;
+    for (const path of paths) due[path] = Math.max(due[path], performance.now());
     while (performance.now() < until) {
       const now = performance.now();
-      for (; due <= now; due += nextGapMs(perSecond)) {
-        for (let i = 0; i < submitsAtOnce; i++) list[sent[path]++ % n]!.submit();
+      for (const path of paths) {
+        for (; due[path] <= now; due[path] += nextGapMs(perSecond)) {
+          for (let i = 0; i < submitsAtOnce; i++) miners[path][sent[path]++ % n]!.submit();
+        }
       }
       await new Promise((r) => setTimeout(r, timerMs));
     }
   };
   const take = (path: OpenLoopPath) => ({ latencies: miners[path].flatMap((c) => c.latencies.splice(0)), sentAt: miners[path].flatMap((c) => c.sentAt.splice(0)) });
 
-  for (const path of OPEN_LOOP_PATHS) await drive(path, warmupMs);
+  if (arrangement === 'together') await drive(OPEN_LOOP_PATHS, warmupMs);
+  else for (const path of OPEN_LOOP_PATHS) await drive([path], warmupMs);
   await new Promise((r) => setTimeout(r, 300));
   for (const path of OPEN_LOOP_PATHS) take(path);
   await proxyProcess.gcPauses();
@@ -148,21 +163,15 @@ export async function interleaved(
   const slowestDuringGcRounds: string[] = [];
   const p99OutsideGcRounds: number[] = [];
   const threadsFrom = { proxy: await proxyProcess.cpu(), relay: await relay.cpu() };
-  const slices = slicesInRandomTurns();
-  const pushes = jobPushPerPath();
+  const schedule = arrangement === 'together' ? together(drive, pool) : inTurns(drive, pool);
   const stallsRounds: Record<'relay' | 'relayTwin' | 'proxy', number[]> = { relay: [], relayTwin: [], proxy: [] };
-  for (let r = 0; r < LATENCY_ROUNDS; r++) {
+  for (let r = 0; r < schedule.rounds; r++) {
     const cpuBefore = await proxyProcess.cpu();
     const relayBefore = (await relay.cpu()).schedule?.cpuUs;
-    const slicesOf: Record<OpenLoopPath, number> = { direct: 0, relay: 0, relayTwin: 0, proxy: 0 };
     const { gc } = await withGc(proxyProcess, async () => {
-      for (let k = 0; k < SLICES_PER_PATH_PER_ROUND * OPEN_LOOP_PATHS.length; k++) {
-        const path: OpenLoopPath = slices.next().value!;
-        if (pushes[path].round === r && pushes[path].slice === slicesOf[path]++) await pool.refreshTemplate();
-        await drive(path, SLICE_MS);
-      }
+      await schedule.round(r);
       // the last answers of the window, counted with its last round
-      if (r === LATENCY_ROUNDS - 1) await new Promise((done) => setTimeout(done, 300));
+      if (r === schedule.rounds - 1) await new Promise((done) => setTimeout(done, 300));
     });
     const cpuAfter = await proxyProcess.cpu();
     const relayAfter = (await relay.cpu()).schedule?.cpuUs;
@@ -181,6 +190,7 @@ export async function interleaved(
   for (const path of OPEN_LOOP_PATHS) for (const c of miners[path]) c.close();
   const comparison = compared(rounds, proxyGcRounds, cpuRounds);
   return {
+    arrangement,
     ...comparison,
     twin: twinCheck(rounds.relayTwin, comparison),
     // how much of the proxy's tail its own garbage collection makes: of its slowest 1% a round, how many were in
@@ -188,13 +198,13 @@ export async function interleaved(
     proxySlowestDuringItsGcRounds: slowestDuringGcRounds,
     proxyP99OutsideItsGcMs: median(p99OutsideGcRounds),
     proxyP99OutsideItsGcRoundsMs: p99OutsideGcRounds,
-    // the proxy's event-loop thread and the relay's thread per answered submit over all five rounds, user and kernel
+    // the proxy's event-loop thread and the relay's thread per answered submit over all the rounds, user and kernel
     // time apart: the kernel's part is their socket calls, the user part the code around them
     userSystemUsPerSubmit: {
       proxyLoopThread: userSystemPerSubmit(threadsFrom.proxy.loopThread, threadsTo.proxy.loopThread, answered(rounds.proxy)),
       relayThread: userSystemPerSubmit(threadsFrom.relay.thread, threadsTo.relay.thread, answered(rounds.relay)),
     },
-    // how long each of those threads was ready to run and waited for a core, per answered submit over the five rounds:
+    // how long each of those threads was ready to run and waited for a core, per answered submit over the rounds:
     // what the machine's other threads and processes cost it
     waitedForCoreUsPerSubmit: {
       proxyLoopThread: perSubmit(threadsFrom.proxy.loopSchedule?.waitedUs, threadsTo.proxy.loopSchedule?.waitedUs, answered(rounds.proxy)),
@@ -202,23 +212,60 @@ export async function interleaved(
     },
     // how many separate stalls each round's slowest 1% came from (stallsAmongSlowest)
     stallsAmongSlowest1PercentRounds: stallsRounds,
-    // the round and the slice (of that path's in the round) each path's one new job was pushed at
-    jobPushes: pushes,
+    // when the pool's new jobs came (Schedule.jobPushes)
+    jobPushes: schedule.jobPushes,
   };
 }
 
+type Drive = (paths: readonly OpenLoopPath[], ms: number) => Promise<void>;
+
+/** An arrangement's rounds, and when in them the pool pushed its new jobs. */
+interface Schedule {
+  rounds: number;
+  round(r: number): Promise<void>;
+  jobPushes: unknown;
+}
+
 /**
- * The pool's new jobs in the open loops: one per path, at the start of one of its slices drawn at random, so each path
- * counts one. A new job reaches all 4,000 connections at once: the pool writes 4,000 notifies, the relays and the proxy
- * each pass 1,000 on (14-21 ms of their threads, jobPushCost) and the load generator reads 4,000, while the submits of
- * the path driven then wait. With the pool's own 30 s timer, the two or three of an open loop fell on whichever paths'
+ * The pool's new jobs in turns: one per path, at the start of one of its slices drawn at random, so each path counts
+ * one. A new job reaches all 4,000 connections at once: the pool writes 4,000 notifies, the relays and the proxy each
+ * pass 1,000 on (14-21 ms of their threads, jobPushCost) and the load generator reads 4,000, while the submits of the
+ * path driven then wait. With the pool's own 30 s timer, the two or three of an open loop fell on whichever paths'
  * slices they hit: a path that drew one had one in a 3 s round of its submits, ten times a fleet's rate. In a probe run
  * on 2026-12-06 with the timer, two of the proxy's five rounds at 1,000 miners had a p99 of 72 and 88 ms; in three
  * without it, none of fifteen went over 25 ms.
  */
-function jobPushPerPath(): Record<OpenLoopPath, { round: number; slice: number }> {
+function inTurns(drive: Drive, pool: PoolThread): Schedule {
   const draw = () => ({ round: Math.floor(Math.random() * LATENCY_ROUNDS), slice: Math.floor(Math.random() * SLICES_PER_PATH_PER_ROUND) });
-  return { direct: draw(), relay: draw(), relayTwin: draw(), proxy: draw() };
+  const pushes: Record<OpenLoopPath, { round: number; slice: number }> = { direct: draw(), relay: draw(), relayTwin: draw(), proxy: draw() };
+  const slices = slicesInRandomTurns();
+  return {
+    rounds: LATENCY_ROUNDS,
+    jobPushes: pushes,
+    async round(r) {
+      const slicesOf: Record<OpenLoopPath, number> = { direct: 0, relay: 0, relayTwin: 0, proxy: 0 };
+      for (let k = 0; k < SLICES_PER_PATH_PER_ROUND * OPEN_LOOP_PATHS.length; k++) {
+        const path: OpenLoopPath = slices.next().value!;
+        if (pushes[path].round === r && pushes[path].slice === slicesOf[path]++) await pool.refreshTemplate();
+        await drive([path], SLICE_MS);
+      }
+    },
+  };
+}
+
+/** Together: one new job at a moment drawn at random, which every path counts, as a fleet's miners all get it. */
+function together(drive: Drive, pool: PoolThread): Schedule {
+  const push = { round: Math.floor(Math.random() * TOGETHER_ROUNDS), atMs: Math.floor(Math.random() * TOGETHER_ROUND_MS) };
+  return {
+    rounds: TOGETHER_ROUNDS,
+    jobPushes: push,
+    async round(r) {
+      if (r !== push.round) return drive(OPEN_LOOP_PATHS, TOGETHER_ROUND_MS);
+      await drive(OPEN_LOOP_PATHS, push.atMs);
+      await pool.refreshTemplate();
+      await drive(OPEN_LOOP_PATHS, TOGETHER_ROUND_MS - push.atMs);
+    },
+  };
 }
 
 /**

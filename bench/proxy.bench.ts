@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { median, round } from './measure';
 import { memoryPer1000 } from './proxy-memory';
 import { type Comparison, sequential, threeWays, withGc } from './proxy-latency';
-import { type Arrivals, interleaved, SLICE_MS } from './proxy-open-loop';
+import { type Arrangement, type Arrivals, openLoop, SLICE_MS } from './proxy-open-loop';
 import { clients, PoolThread, ProxyProcess, RelayThread, saturate } from './proxy-harness';
 import type { ProxyWorkerInput } from './proxy-worker';
 
@@ -111,7 +111,7 @@ const stage = (what: string) => process.env.BENCH_DEBUG && process.stderr.write(
 
 export async function run(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'axw-proxy-bench-'));
-  // no template timer: the open loops push the pool's new jobs themselves (jobPushPerPath)
+  // no template timer: the open loops push the pool's new jobs themselves (openLoop's Schedule)
   const pool = await PoolThread.start({ maxConnections: 10_000, sharesPerMinute: 1e9, retargetSeconds: 3600, shareBatchSize: 10, successFlushMs: 5, templateRefreshSeconds: 0 });
   const proxies: ProxyProcess[] = [];
   const newProxy = async (upstreams: string[], extra: Omit<ProxyWorkerInput, 'upstreams' | 'ledgerPath'> = {}) => {
@@ -137,13 +137,15 @@ export async function run(): Promise<Record<string, unknown>> {
       // events fell in it, each slowing a cluster of ~10 submits (what they are was not pinned down)
       latency.miners1 = await threeWays((port, stretch) => sequential(port, 20_000, 8000, stretch), ports, viaSv1.proxy, relay);
       stage('sequential');
-      const openLoops: Array<[string, number, Arrivals]> = [
-        ['miners100', 100, 'independent'],
-        ['miners1000', 1000, 'independent'],
-        ['miners1000InBursts', 1000, 'bursts'],
+      const openLoops: Array<[string, number, Arrivals, Arrangement]> = [
+        ['miners100', 100, 'independent', 'inTurns'],
+        ['miners1000', 1000, 'independent', 'inTurns'],
+        ['miners1000Together', 1000, 'independent', 'together'],
+        ['miners1000InBursts', 1000, 'bursts', 'inTurns'],
       ];
-      for (const [name, n, arrivals] of openLoops) {
-        latency[name] = { sharesPerSecond: 1000, arrivals, sliceMs: SLICE_MS, ...(await interleaved(ports, n, 1000, arrivals, 1000, viaSv1.proxy, relay, pool)) };
+      for (const [name, n, arrivals, arrangement] of openLoops) {
+        const slices = arrangement === 'inTurns' ? { sliceMs: SLICE_MS } : {};
+        latency[name] = { sharesPerSecond: 1000, arrivals, ...slices, ...(await openLoop(ports, n, 1000, arrivals, arrangement, 1000, viaSv1.proxy, relay, pool)) };
         stage(`open loop ${name}`);
       }
       youngGenerationUnderLoad = round((await viaSv1.proxy.memory()).youngGenerationBytes / 1024 / 1024, 1);
@@ -181,7 +183,8 @@ export async function run(): Promise<Record<string, unknown>> {
     stage('rss per-miner channels');
 
     const m1 = latency.miners1 as Comparison;
-    const m1000 = latency.miners1000 as Awaited<ReturnType<typeof interleaved>>;
+    const m1000 = latency.miners1000 as Awaited<ReturnType<typeof openLoop>>;
+    const m1000Together = latency.miners1000Together as Awaited<ReturnType<typeof openLoop>>;
     return {
       addedLatency: latency,
       saturation: {
@@ -227,6 +230,8 @@ export async function run(): Promise<Record<string, unknown>> {
       },
       met: {
         addedP99VsRelayAt1000Miners: m1000.addedP99Ms <= 1.2 * m1000.relayAddedP99Ms,
+        // the same target with the four paths driven together, each at its fleet's rate throughout (Arrangement)
+        addedP99VsRelayAt1000MinersTogether: m1000Together.addedP99Ms <= 1.2 * m1000Together.relayAddedP99Ms,
         addedP50OverRelayMsAt1000Miners: m1000.addedP50Ms - m1000.relayAddedP50Ms <= 0.2,
         addedP99MsAt1Miner: m1.addedP99Ms <= 0.3,
         sv2SubmitsPerSecond: sat.proxiedPerSecond >= 20000,
@@ -237,6 +242,7 @@ export async function run(): Promise<Record<string, unknown>> {
       // whether this run could tell a 1.2x difference in p99 apart at all: its two identical relays came within 1.2x
       // of each other at 1,000 miners (miners1000.twin); where they did not, met's 1,000-miner p99 says nothing either way
       p99BoundResolvedAt1000Miners: m1000.twin.resolves1_2x,
+      p99BoundResolvedAt1000MinersTogether: m1000Together.twin.resolves1_2x,
     };
   } finally {
     for (const p of proxies) await p.stop();
