@@ -240,7 +240,8 @@ export async function run(): Promise<Record<string, unknown>> {
         rssMbPerFurther1000Aggregated: rssAggregated.eachFurther1000.rss <= 20,
       },
       // whether this run could tell a 1.2x difference in p99 apart at all: its two identical relays came within 1.2x
-      // of each other at 1,000 miners (miners1000.twin); where they did not, met's 1,000-miner p99 says nothing either way
+      // of each other at 1,000 miners (miners1000.twin, and miners1000Together.twin with the paths together); where
+      // they did not, met's 1,000-miner p99 of that arrangement says nothing either way
       p99BoundResolvedAt1000Miners: m1000.twin.resolves1_2x,
       p99BoundResolvedAt1000MinersTogether: m1000Together.twin.resolves1_2x,
     };
