@@ -219,11 +219,16 @@ export async function openLoop(
 
 type Drive = (paths: readonly OpenLoopPath[], ms: number) => Promise<void>;
 
+/** Where a path's one new job came in turns: the round, and the slice among that path's in the round. */
+type PushInTurns = { round: number; slice: number };
+/** Where the one new job came with the paths together: the round, and ms into it. */
+type PushTogether = { round: number; atMs: number };
+
 /** An arrangement's rounds, and when in them the pool pushed its new jobs. */
 interface Schedule {
   rounds: number;
   round(r: number): Promise<void>;
-  jobPushes: unknown;
+  jobPushes: Record<OpenLoopPath, PushInTurns> | PushTogether;
 }
 
 /**
@@ -237,7 +242,7 @@ interface Schedule {
  */
 function inTurns(drive: Drive, pool: PoolThread): Schedule {
   const draw = () => ({ round: Math.floor(Math.random() * LATENCY_ROUNDS), slice: Math.floor(Math.random() * SLICES_PER_PATH_PER_ROUND) });
-  const pushes: Record<OpenLoopPath, { round: number; slice: number }> = { direct: draw(), relay: draw(), relayTwin: draw(), proxy: draw() };
+  const pushes: Record<OpenLoopPath, PushInTurns> = { direct: draw(), relay: draw(), relayTwin: draw(), proxy: draw() };
   const slices = slicesInRandomTurns();
   return {
     rounds: LATENCY_ROUNDS,
@@ -255,7 +260,7 @@ function inTurns(drive: Drive, pool: PoolThread): Schedule {
 
 /** Together: one new job at a moment drawn at random, which every path counts, as a fleet's miners all get it. */
 function together(drive: Drive, pool: PoolThread): Schedule {
-  const push = { round: Math.floor(Math.random() * TOGETHER_ROUNDS), atMs: Math.floor(Math.random() * TOGETHER_ROUND_MS) };
+  const push: PushTogether = { round: Math.floor(Math.random() * TOGETHER_ROUNDS), atMs: Math.floor(Math.random() * TOGETHER_ROUND_MS) };
   return {
     rounds: TOGETHER_ROUNDS,
     jobPushes: push,
