@@ -151,8 +151,8 @@ export async function openLoop(
   };
   const take = (path: OpenLoopPath) => ({ latencies: miners[path].flatMap((c) => c.latencies.splice(0)), sentAt: miners[path].flatMap((c) => c.sentAt.splice(0)) });
 
-  if (arrangement === 'together') await drive(OPEN_LOOP_PATHS, warmupMs);
-  else for (const path of OPEN_LOOP_PATHS) await drive([path], warmupMs);
+  const schedule = arrangement === 'together' ? together(drive, pool) : inTurns(drive, pool);
+  await schedule.warmUp(warmupMs);
   await new Promise((r) => setTimeout(r, 300));
   for (const path of OPEN_LOOP_PATHS) take(path);
   await proxyProcess.gcPauses();
@@ -163,7 +163,6 @@ export async function openLoop(
   const slowestDuringGcRounds: string[] = [];
   const p99OutsideGcRounds: number[] = [];
   const threadsFrom = { proxy: await proxyProcess.cpu(), relay: await relay.cpu() };
-  const schedule = arrangement === 'together' ? together(drive, pool) : inTurns(drive, pool);
   const stallsRounds: Record<'relay' | 'relayTwin' | 'proxy', number[]> = { relay: [], relayTwin: [], proxy: [] };
   for (let r = 0; r < schedule.rounds; r++) {
     const cpuBefore = await proxyProcess.cpu();
@@ -224,8 +223,9 @@ type PushInTurns = { round: number; slice: number };
 /** Where the one new job came with the paths together: the round, and ms into it. */
 type PushTogether = { round: number; atMs: number };
 
-/** An arrangement's rounds, and when in them the pool pushed its new jobs. */
+/** An arrangement's warm-up (`ms` on each path, not counted) and rounds, and when in them the pool pushed its new jobs. */
 interface Schedule {
+  warmUp(ms: number): Promise<void>;
   rounds: number;
   round(r: number): Promise<void>;
   jobPushes: Record<OpenLoopPath, PushInTurns> | PushTogether;
@@ -245,6 +245,9 @@ function inTurns(drive: Drive, pool: PoolThread): Schedule {
   const pushes: Record<OpenLoopPath, PushInTurns> = { direct: draw(), relay: draw(), relayTwin: draw(), proxy: draw() };
   const slices = slicesInRandomTurns();
   return {
+    async warmUp(ms) {
+      for (const path of OPEN_LOOP_PATHS) await drive([path], ms);
+    },
     rounds: LATENCY_ROUNDS,
     jobPushes: pushes,
     async round(r) {
@@ -262,6 +265,7 @@ function inTurns(drive: Drive, pool: PoolThread): Schedule {
 function together(drive: Drive, pool: PoolThread): Schedule {
   const push: PushTogether = { round: Math.floor(Math.random() * TOGETHER_ROUNDS), atMs: Math.floor(Math.random() * TOGETHER_ROUND_MS) };
   return {
+    warmUp: (ms) => drive(OPEN_LOOP_PATHS, ms),
     rounds: TOGETHER_ROUNDS,
     jobPushes: push,
     async round(r) {
