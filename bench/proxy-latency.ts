@@ -4,6 +4,7 @@
  */
 import { median, percentile, round } from './measure';
 import { clients, type ProxyCpu, type ProxyProcess, type RelayThread } from './proxy-harness';
+import type { UserSystemUs } from './thread-cpu';
 
 /**
  * The counted stretch of a measurement: `counting` runs as its counted submits start and `counted` once the last is
@@ -80,6 +81,12 @@ export function emptyCpuRounds(): CpuRounds {
 /** µs of CPU per submit between two readings, null when either is missing. */
 export function perSubmit(before: number | undefined, after: number | undefined, submits: number): number | null {
   return before === undefined || after === undefined ? null : round((after - before) / Math.max(1, submits), 1);
+}
+
+/** µs of user and of kernel time per submit between two readings of a thread, null when either is missing. */
+export function userSystemPerSubmit(before: UserSystemUs | undefined, after: UserSystemUs | undefined, submits: number) {
+  if (!before || !after) return null;
+  return { userUs: perSubmit(before.userUs, after.userUs, submits), systemUs: perSubmit(before.systemUs, after.systemUs, submits) };
 }
 
 /**

@@ -6,8 +6,7 @@
 import { median, percentile, round } from './measure';
 import { clients, type PoolThread, type ProxyProcess, type RelayThread } from './proxy-harness';
 import type { GcPause } from './proxy-worker';
-import type { UserSystemUs } from './thread-cpu';
-import { type Comparison, compared, emptyCpuRounds, type GcRound, LATENCY_ROUNDS, type PathName, type Percentiles, perSubmit, summary, withGc } from './proxy-latency';
+import { type Comparison, compared, emptyCpuRounds, type GcRound, LATENCY_ROUNDS, type PathName, type Percentiles, perSubmit, summary, userSystemPerSubmit, withGc } from './proxy-latency';
 
 /**
  * When the submits of an open loop go out, at `perSecond` on average either way:
@@ -35,12 +34,6 @@ const OPEN_LOOP_PATHS: readonly OpenLoopPath[] = ['direct', 'relay', 'relayTwin'
 /** The submits answered over a path's rounds. */
 function answered(rounds: Percentiles[]): number {
   return rounds.reduce((sum, r) => sum + r.samples, 0);
-}
-
-/** µs of user and of kernel time per submit between two readings of a thread, null when either is missing. */
-function userSystemPerSubmit(before: UserSystemUs | undefined, after: UserSystemUs | undefined, submits: number) {
-  if (!before || !after) return null;
-  return { userUs: perSubmit(before.userUs, after.userUs, submits), systemUs: perSubmit(before.systemUs, after.systemUs, submits) };
 }
 
 /** The indexes of the slowest 1% of `latencies` (at least one), slowest first. */

@@ -9,6 +9,8 @@
  *   garbage collection in each of its rounds. The 1-miner rounds run the three paths in turn; the open loops' paths
  *   take turns every 200 ms within each round, and each path gets one new job from the pool in one of its turns;
  * - what one new job costs the proxy's event loop with 1,000 miners on it, against the relay's thread;
+ * - what a submit costs the proxy's event loop and the relay's thread at a fleet's pace and at five times it
+ *   (proxy-pace.ts);
  * - submits/s forwarded to the Sv2 upstream at saturation (vs the pool's Sv1 port direct);
  * - RSS per 1,000 miner connections: the proxy's own process, with no upstream, with one aggregated Sv2 channel and
  *   with a channel per miner: the first 100 (what a process grows once), per 1,000 from 100 to 1,000, and each further
@@ -24,6 +26,7 @@ import { median, round } from './measure';
 import { memoryPer1000 } from './proxy-memory';
 import { type Comparison, sequential, threeWays, withGc } from './proxy-latency';
 import { type Arrangement, type Arrivals, openLoop, SLICE_MS } from './proxy-open-loop';
+import { costByPace } from './proxy-pace';
 import { clients, PoolThread, ProxyProcess, RelayThread, saturate } from './proxy-harness';
 import type { ProxyWorkerInput } from './proxy-worker';
 
@@ -128,6 +131,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const relayTwin = await RelayThread.start(pool.sv1Port);
     const latency: Record<string, unknown> = {};
     let youngGenerationUnderLoad = 0;
+    let costPerSubmitByPace: Awaited<ReturnType<typeof costByPace>> | undefined;
     try {
       const ports = { direct: pool.sv1Port, relay: relay.port, relayTwin: relayTwin.port, proxy: viaSv1.port };
       // 8,000 untimed submits on each path first: the proxy's code reaches its optimized tiers only after ~10,000
@@ -151,6 +155,8 @@ export async function run(): Promise<Record<string, unknown>> {
       youngGenerationUnderLoad = round((await viaSv1.proxy.memory()).youngGenerationBytes / 1024 / 1024, 1);
       latency.jobPushAt1000Miners = await jobPushCost(ports, viaSv1.proxy, relay, pool);
       stage('job push');
+      costPerSubmitByPace = await costByPace(ports, viaSv1.proxy, relay);
+      stage('cost by pace');
     } finally {
       await relay.stop();
       await relayTwin.stop();
@@ -187,6 +193,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const m1000Together = latency.miners1000Together as Awaited<ReturnType<typeof openLoop>>;
     return {
       addedLatency: latency,
+      costPerSubmitByPace,
       saturation: {
         miners: 100,
         inFlightPerMiner: 20,

@@ -46,6 +46,12 @@ describe('threadSchedule', () => {
     expect(pinned.cpuUs).toBeGreaterThan(0);
     expect(pinned.waitedUs).toBeGreaterThan(1.5 * pinned.cpuUs);
   });
+
+  it('counts a timeslice for every wait the thread wakes from', async () => {
+    const before = threadSchedule()!.timeslices;
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(threadSchedule()!.timeslices - before).toBeGreaterThanOrEqual(20);
+  });
 });
 
 describe('threadUserSystemUs', () => {

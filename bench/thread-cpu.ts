@@ -11,13 +11,15 @@ export interface ThreadSchedule {
   cpuUs: number;
   /** time the thread could have run and every core it may use was taken: what other threads and processes cost it */
   waitedUs: number;
+  /** the times it was put on a CPU: each wake-up from a wait, and each return after it was preempted */
+  timeslices: number;
 }
 
-/** From /proc/thread-self/schedstat, which keeps both in ns. */
+/** From /proc/thread-self/schedstat, which keeps the times in ns. */
 export function threadSchedule(): ThreadSchedule | undefined {
   try {
-    const [onCpu, waiting] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ');
-    return { cpuUs: Number(onCpu) / 1000, waitedUs: Number(waiting) / 1000 };
+    const [onCpu, waiting, timeslices] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ');
+    return { cpuUs: Number(onCpu) / 1000, waitedUs: Number(waiting) / 1000, timeslices: Number(timeslices) };
   } catch {
     return undefined;
   }
