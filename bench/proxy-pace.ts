@@ -8,6 +8,7 @@
 import { round } from './measure';
 import { type BenchClient, clients, type ProxyProcess, type RelayThread } from './proxy-harness';
 import { userSystemPerSubmit } from './proxy-latency';
+import type { UserSystemUs } from './thread-cpu';
 
 const PACES = [1000, 5000];
 const ROUNDS = 3;
@@ -26,46 +27,75 @@ async function evenly(miners: BenchClient[], perSecond: number, ms: number): Pro
 
 const answeredBy = (miners: BenchClient[]) => miners.reduce((sum, miner) => sum + miner.answered, 0);
 
+/** One thread's readings: its user and kernel time, and its timeslices (undefined where the kernel does not keep them). */
+interface ThreadReading {
+  time: UserSystemUs | undefined;
+  timeslices: number | undefined;
+}
+
+interface PacedPath {
+  miners: BenchClient[];
+  read: () => Promise<ThreadReading>;
+}
+
+interface RoundCost {
+  submits: number;
+  userUs: number | null;
+  systemUs: number | null;
+  timeslicesPerSubmit: number | null;
+}
+
 /**
  * Per pace, the median round's µs per answered submit for each thread: user and kernel time, and the timeslices (each
  * wake-up, and each return after a preemption). Rounds alternate proxy and relay. Null figures where the kernel does
  * not keep them.
  */
 export async function costByPace(ports: { relay: number; proxy: number }, proxy: ProxyProcess, relay: RelayThread) {
-  const miners = { proxy: await clients(ports.proxy, 1000, 'vp'), relay: await clients(ports.relay, 1000, 'vr') };
+  const paths: { proxy: PacedPath; relay: PacedPath } = {
+    proxy: {
+      miners: await clients(ports.proxy, 1000, 'vp'),
+      read: async () => {
+        const cpu = await proxy.cpu();
+        return { time: cpu.loopThread, timeslices: cpu.loopSchedule?.timeslices };
+      },
+    },
+    relay: {
+      miners: await clients(ports.relay, 1000, 'vr'),
+      read: async () => {
+        const cpu = await relay.cpu();
+        return { time: cpu.thread, timeslices: cpu.schedule?.timeslices };
+      },
+    },
+  };
   // the open loops before this warmed both paths' code; these connections warm up with a second each
-  for (const path of [miners.proxy, miners.relay]) await evenly(path, PACES[0]!, 1000);
+  for (const path of [paths.proxy, paths.relay]) await evenly(path.miners, PACES[0]!, 1000);
   const byPace: Record<string, unknown> = {};
   for (const perSecond of PACES) {
-    const rounds: { proxy: Array<ReturnType<typeof costs>>; relay: Array<ReturnType<typeof costs>> } = { proxy: [], relay: [] };
+    const rounds: { proxy: RoundCost[]; relay: RoundCost[] } = { proxy: [], relay: [] };
     for (let i = 0; i < ROUNDS; i++) {
-      const proxyFrom = await proxy.cpu();
-      const proxyAnsweredFrom = answeredBy(miners.proxy);
-      await evenly(miners.proxy, perSecond, ROUND_MS);
-      // the last answers arrive before the reading
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const proxyTo = await proxy.cpu();
-      rounds.proxy.push(costs(proxyFrom.loopThread, proxyTo.loopThread, proxyFrom.loopSchedule?.timeslices, proxyTo.loopSchedule?.timeslices, answeredBy(miners.proxy) - proxyAnsweredFrom));
-      const relayFrom = await relay.cpu();
-      const relayAnsweredFrom = answeredBy(miners.relay);
-      await evenly(miners.relay, perSecond, ROUND_MS);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const relayTo = await relay.cpu();
-      rounds.relay.push(costs(relayFrom.thread, relayTo.thread, relayFrom.schedule?.timeslices, relayTo.schedule?.timeslices, answeredBy(miners.relay) - relayAnsweredFrom));
+      rounds.proxy.push(await pacedRound(paths.proxy, perSecond));
+      rounds.relay.push(await pacedRound(paths.relay, perSecond));
     }
     byPace[`sharesPerSecond${perSecond}`] = { proxyLoopThread: medianRound(rounds.proxy), relayThread: medianRound(rounds.relay), proxyRounds: rounds.proxy, relayRounds: rounds.relay };
   }
-  for (const miner of [...miners.proxy, ...miners.relay]) miner.close();
+  for (const miner of [...paths.proxy.miners, ...paths.relay.miners]) miner.close();
   return { miners: 1000, roundMs: ROUND_MS, ...byPace };
 }
 
-function costs(from: Parameters<typeof userSystemPerSubmit>[0], to: Parameters<typeof userSystemPerSubmit>[1], slicesFrom: number | undefined, slicesTo: number | undefined, submits: number) {
-  const time = userSystemPerSubmit(from, to, submits);
-  const timeslices = slicesFrom === undefined || slicesTo === undefined ? null : round((slicesTo - slicesFrom) / Math.max(1, submits), 2);
+async function pacedRound(path: PacedPath, perSecond: number): Promise<RoundCost> {
+  const from = await path.read();
+  const answeredFrom = answeredBy(path.miners);
+  await evenly(path.miners, perSecond, ROUND_MS);
+  // the last answers arrive before the reading
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const to = await path.read();
+  const submits = answeredBy(path.miners) - answeredFrom;
+  const time = userSystemPerSubmit(from.time, to.time, submits);
+  const timeslices = from.timeslices === undefined || to.timeslices === undefined ? null : round((to.timeslices - from.timeslices) / Math.max(1, submits), 2);
   return { submits, userUs: time?.userUs ?? null, systemUs: time?.systemUs ?? null, timeslicesPerSubmit: timeslices };
 }
 
 /** The round with the median user time. */
-function medianRound<T extends { userUs: number | null }>(rounds: T[]): T {
+function medianRound(rounds: RoundCost[]): RoundCost {
   return [...rounds].sort((a, b) => (a.userUs ?? 0) - (b.userUs ?? 0))[Math.floor(rounds.length / 2)]!;
 }
