@@ -2,8 +2,9 @@
  * What a submit costs the proxy's event loop at a fleet's pace and at five times it, against the relay's thread: the
  * same 1,000 miners on each path, their submits evenly spaced. At 1,000 shares/s each submit finds the loop idle for
  * most of a millisecond, its core used meanwhile by the pool, the load generator and the other paths; at 5,000/s the
- * loop is hardly ever idle. The difference between the two is what a submit pays for a core whose caches others have
- * used since the last one, which the relay's far smaller path pays too, far less of.
+ * loop is hardly ever idle. The difference between the two goes with the pace: most likely what a submit pays for a
+ * core whose caches others have used since the last one, which the relay's far smaller path pays too, far less of (no
+ * cache counters here to show it; probes ruled out the number of connections and of wake-ups, docs/SPEED.md).
  */
 import { round } from './measure';
 import { type BenchClient, clients, type ProxyProcess, type RelayThread } from './proxy-harness';
