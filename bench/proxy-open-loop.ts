@@ -86,7 +86,7 @@ function stallsAmongSlowest(samples: { latencies: number[]; sentAt: number[] }):
  *   pool and the load generator then carry four fleets, which raises every path's tail, the direct one's too.
  */
 export type Arrangement = 'inTurns' | 'together';
-export const SLICE_MS = 200;
+const SLICE_MS = 200;
 const SLICES_PER_PATH_PER_ROUND = 15;
 const TOGETHER_ROUNDS = 20;
 const TOGETHER_ROUND_MS = SLICE_MS * SLICES_PER_PATH_PER_ROUND;
@@ -183,6 +183,7 @@ export async function openLoop(
   const comparison = compared(rounds, proxyGcRounds, cpuRounds);
   return {
     arrangement,
+    sliceMs: schedule.sliceMs,
     ...comparison,
     twin: twinCheck(rounds.relayTwin, comparison),
     // how much of the proxy's tail its own garbage collection makes: of its slowest 1% a round, how many were in
@@ -216,9 +217,13 @@ type PushInTurns = { round: number; slice: number };
 /** Where the one new job came with the paths together: the round, and ms into it. */
 type PushTogether = { round: number; atMs: number };
 
-/** An arrangement's warm-up (`ms` on each path, not counted) and rounds, and when in them the pool pushed its new jobs. */
+/**
+ * An arrangement's warm-up (`ms` on each path, not counted) and rounds, the length of a turn where the paths take
+ * turns, and when in the rounds the pool pushed its new jobs.
+ */
 interface Schedule {
   warmUp(ms: number): Promise<void>;
+  sliceMs: number | null;
   rounds: number;
   round(r: number): Promise<void>;
   jobPushes: Record<OpenLoopPath, PushInTurns> | PushTogether;
@@ -241,6 +246,7 @@ function inTurns(drive: Drive, pool: PoolThread): Schedule {
     async warmUp(ms) {
       for (const path of OPEN_LOOP_PATHS) await drive([path], ms);
     },
+    sliceMs: SLICE_MS,
     rounds: LATENCY_ROUNDS,
     jobPushes: pushes,
     async round(r) {
@@ -259,6 +265,7 @@ function together(drive: Drive, pool: PoolThread): Schedule {
   const push: PushTogether = { round: Math.floor(Math.random() * TOGETHER_ROUNDS), atMs: Math.floor(Math.random() * TOGETHER_ROUND_MS) };
   return {
     warmUp: (ms) => drive(OPEN_LOOP_PATHS, ms),
+    sliceMs: null,
     rounds: TOGETHER_ROUNDS,
     jobPushes: push,
     async round(r) {

@@ -3,11 +3,12 @@
  * - added latency: the same clients submit through the proxy, through a bare TCP pass-through relay (the floor any
  *   relay in that position pays here; in the open loops a twin of it too, the run's noise floor) and straight to the
  *   pool's Sv1 port (1 miner sequential; 100 and 1,000 miners sharing 1,000 shares/s, arriving at random moments as a
- *   fleet's do, and 1,000 in bursts of five), each after a warm-up that is not counted, for five rounds and each
- *   figure the median of its rounds, with the proxy's CPU per answered submit (its whole process, and its event
- *   loop's thread next to the relay's thread, which does the same socket reads and writes and nothing else) and its
- *   garbage collection in each of its rounds. The 1-miner rounds run the three paths in turn; the open loops' paths
- *   take turns every 200 ms within each round, and each path gets one new job from the pool in one of its turns;
+ *   fleet's do, and 1,000 in bursts of five), each after a warm-up that is not counted, each figure the median of its
+ *   rounds, with the proxy's CPU per answered submit (its whole process, and its event loop's thread next to the
+ *   relay's thread, which does the same socket reads and writes and nothing else) and its garbage collection in each
+ *   of its rounds. The 1-miner rounds (five) run the three paths in turn; the open loops' paths take turns every
+ *   200 ms within each of five rounds, each path getting one new job from the pool in one of its turns, and at 1,000
+ *   miners they also run together, in twenty rounds of 3 s with one new job for all (proxy-open-loop.ts);
  * - what one new job costs the proxy's event loop with 1,000 miners on it, against the relay's thread;
  * - what a submit costs the proxy's event loop and the relay's thread at a fleet's pace and at five times it
  *   (proxy-pace.ts);
@@ -25,7 +26,7 @@ import { join } from 'node:path';
 import { median, round } from './measure';
 import { memoryPer1000 } from './proxy-memory';
 import { type Comparison, sequential, threeWays, withGc } from './proxy-latency';
-import { type Arrangement, type Arrivals, openLoop, SLICE_MS } from './proxy-open-loop';
+import { type Arrangement, type Arrivals, openLoop } from './proxy-open-loop';
 import { costByPace } from './proxy-pace';
 import { clients, PoolThread, ProxyProcess, RelayThread, saturate } from './proxy-harness';
 import type { ProxyWorkerInput } from './proxy-worker';
@@ -148,8 +149,7 @@ export async function run(): Promise<Record<string, unknown>> {
         ['miners1000InBursts', 1000, 'bursts', 'inTurns'],
       ];
       for (const [name, n, arrivals, arrangement] of openLoops) {
-        const slices = arrangement === 'inTurns' ? { sliceMs: SLICE_MS } : {};
-        latency[name] = { sharesPerSecond: 1000, arrivals, ...slices, ...(await openLoop(ports, n, 1000, arrivals, arrangement, 1000, viaSv1.proxy, relay, pool)) };
+        latency[name] = { sharesPerSecond: 1000, arrivals, ...(await openLoop(ports, n, 1000, arrivals, arrangement, 1000, viaSv1.proxy, relay, pool)) };
         stage(`open loop ${name}`);
       }
       youngGenerationUnderLoad = round((await viaSv1.proxy.memory()).youngGenerationBytes / 1024 / 1024, 1);
