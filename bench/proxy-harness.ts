@@ -112,15 +112,18 @@ export interface RelayCpu {
   thread?: UserSystemUs;
 }
 
-/** A bare pass-through on its own thread: each miner connection piped to its own pool connection, nothing parsed. */
+/**
+ * A forwarder on its own thread, each miner connection on a pool connection of its own: the bare pass-through, nothing
+ * parsed (bench/relay-worker.ts), or the least a Stratum proxy does (bench/stratum-floor-worker.ts).
+ */
 export class RelayThread {
   private constructor(
     private readonly worker: Worker,
     readonly port: number,
   ) {}
 
-  static async start(poolPort: number): Promise<RelayThread> {
-    const worker = tsWorker('./relay-worker.ts', { poolPort });
+  static async start(poolPort: number, entry = './relay-worker.ts'): Promise<RelayThread> {
+    const worker = tsWorker(entry, { poolPort });
     const { port } = await new Promise<{ port: number }>((resolve, reject) => {
       worker.once('error', reject);
       worker.once('message', resolve);

@@ -1,13 +1,15 @@
 /**
- * What a submit costs the proxy's event loop at a fleet's pace and at five times it, against the relay's thread: the
- * same 1,000 miners on each path, their submits evenly spaced. At 1,000 shares/s each submit finds the loop idle for
- * most of a millisecond, its core used meanwhile by the pool, the load generator and the other paths; at 5,000/s the
- * loop is hardly ever idle. The difference between the two goes with the pace: most likely what a submit pays for a
- * core whose caches others have used since the last one, which the relay's far smaller path pays too, far less of (no
- * cache counters here to show it; probes ruled out the number of connections and of wake-ups, docs/SPEED.md).
+ * What a submit costs the proxy's event loop at a fleet's pace and at five times it, against the relay's thread and
+ * against the least a Stratum proxy does (bench/stratum-floor.ts): the same 1,000 miners on each path, their
+ * submits evenly spaced. At 1,000 shares/s each submit finds the loop idle for most of a millisecond, its core used
+ * meanwhile by the pool, the load generator and the other paths; at 5,000/s the loop is hardly ever idle. The difference
+ * between the two goes with the pace: most likely what a submit pays for a core whose caches others have used since the
+ * last one, which the relay's far smaller path pays too, far less of (no cache counters here to show it; probes ruled
+ * out the number of connections and of wake-ups, docs/SPEED.md). The floor splits what the proxy adds to the relay's
+ * cost into what reading and writing Stratum at all costs on Node and what the proxy does beyond that.
  */
 import { round } from './measure';
-import { type BenchClient, clients, type ProxyProcess, type RelayThread } from './proxy-harness';
+import { type BenchClient, clients, type ProxyProcess, RelayThread } from './proxy-harness';
 import { userSystemPerSubmit } from './proxy-latency';
 import type { UserSystemUs } from './thread-cpu';
 
@@ -34,6 +36,9 @@ interface ThreadReading {
   timeslices: number | undefined;
 }
 
+const PATH_NAMES = ['proxyLoopThread', 'relayThread', 'stratumFloorThread'] as const;
+type PathName = (typeof PATH_NAMES)[number];
+
 interface PacedPath {
   miners: BenchClient[];
   read: () => Promise<ThreadReading>;
@@ -46,40 +51,57 @@ interface RoundCost {
   timeslicesPerSubmit: number | null;
 }
 
+/** A thread on the relay's model (its CPU read the same way) as a paced path. */
+async function threadPath(thread: RelayThread, tag: string): Promise<PacedPath> {
+  return {
+    miners: await clients(thread.port, 1000, tag),
+    read: async () => {
+      const cpu = await thread.cpu();
+      return { time: cpu.thread, timeslices: cpu.schedule?.timeslices };
+    },
+  };
+}
+
 /**
  * Per pace, the median round's µs per answered submit for each thread: user and kernel time, and the timeslices (each
- * wake-up, and each return after a preemption). Rounds alternate proxy and relay. Null figures where the kernel does
- * not keep them.
+ * wake-up, and each return after a preemption). The paths: the proxy's loop, the bare relay's thread, and the least a
+ * Stratum proxy does (bench/stratum-floor.ts) on a thread of its own, started here; rounds take them in turn.
+ * Null figures where the kernel does not keep them.
  */
-export async function costByPace(ports: { relay: number; proxy: number }, proxy: ProxyProcess, relay: RelayThread) {
-  const paths: { proxy: PacedPath; relay: PacedPath } = {
-    proxy: {
+export async function costByPace(ports: { relay: number; proxy: number }, proxy: ProxyProcess, relay: RelayThread, poolPort: number) {
+  const stratumFloor = await RelayThread.start(poolPort, './stratum-floor-worker.ts');
+  try {
+    return await paced(ports, proxy, relay, stratumFloor);
+  } finally {
+    await stratumFloor.stop();
+  }
+}
+
+/** costByPace once the floor runs. */
+async function paced(ports: { relay: number; proxy: number }, proxy: ProxyProcess, relay: RelayThread, stratumFloor: RelayThread) {
+  const paths: Record<PathName, PacedPath> = {
+    proxyLoopThread: {
       miners: await clients(ports.proxy, 1000, 'vp'),
       read: async () => {
         const cpu = await proxy.cpu();
         return { time: cpu.loopThread, timeslices: cpu.loopSchedule?.timeslices };
       },
     },
-    relay: {
-      miners: await clients(ports.relay, 1000, 'vr'),
-      read: async () => {
-        const cpu = await relay.cpu();
-        return { time: cpu.thread, timeslices: cpu.schedule?.timeslices };
-      },
-    },
+    relayThread: await threadPath(relay, 'vr'),
+    stratumFloorThread: await threadPath(stratumFloor, 'vf'),
   };
-  // the open loops before this warmed both paths' code; these connections warm up with a second each
-  for (const path of [paths.proxy, paths.relay]) await evenly(path.miners, PACES[0]!, 1000);
+  // the open loops before this warmed the proxy's and the relay's code. The floor's thread is new: 10,000 submits
+  // first, as many as the proxy's code takes to reach its optimized tiers. Then each path's connections for a second
+  await evenly(paths.stratumFloorThread.miners, 2 * PACES[0]!, 5000);
+  for (const path of Object.values(paths)) await evenly(path.miners, PACES[0]!, 1000);
   const byPace: Record<string, unknown> = {};
   for (const perSecond of PACES) {
-    const rounds: { proxy: RoundCost[]; relay: RoundCost[] } = { proxy: [], relay: [] };
-    for (let i = 0; i < ROUNDS; i++) {
-      rounds.proxy.push(await pacedRound(paths.proxy, perSecond));
-      rounds.relay.push(await pacedRound(paths.relay, perSecond));
-    }
-    byPace[`sharesPerSecond${perSecond}`] = { proxyLoopThread: medianRound(rounds.proxy), relayThread: medianRound(rounds.relay), proxyRounds: rounds.proxy, relayRounds: rounds.relay };
+    const rounds: Record<PathName, RoundCost[]> = { proxyLoopThread: [], relayThread: [], stratumFloorThread: [] };
+    for (let i = 0; i < ROUNDS; i++) for (const name of PATH_NAMES) rounds[name].push(await pacedRound(paths[name], perSecond));
+    const median = Object.fromEntries(PATH_NAMES.map((name) => [name, medianRound(rounds[name])]));
+    byPace[`sharesPerSecond${perSecond}`] = { ...median, rounds };
   }
-  for (const miner of [...paths.proxy.miners, ...paths.relay.miners]) miner.close();
+  for (const path of Object.values(paths)) for (const miner of path.miners) miner.close();
   return { miners: 1000, roundMs: ROUND_MS, ...byPace };
 }
 

@@ -10,8 +10,8 @@
  *   200 ms within each of five rounds, each path getting one new job from the pool in one of its turns, and at 1,000
  *   miners they also run together, in twenty rounds of 3 s with one new job for all (proxy-open-loop.ts);
  * - what one new job costs the proxy's event loop with 1,000 miners on it, against the relay's thread;
- * - what a submit costs the proxy's event loop and the relay's thread at a fleet's pace and at five times it
- *   (proxy-pace.ts);
+ * - what a submit costs the proxy's event loop and the relay's thread at a fleet's pace and at five times it, and
+ *   the least a Stratum proxy does (bench/stratum-floor.ts) on a thread of its own (proxy-pace.ts);
  * - submits/s forwarded to the Sv2 upstream at saturation (vs the pool's Sv1 port direct);
  * - RSS per 1,000 miner connections: the proxy's own process, with no upstream, with one aggregated Sv2 channel and
  *   with a channel per miner: the first 100 (what a process grows once), per 1,000 from 100 to 1,000, and each further
@@ -155,7 +155,7 @@ export async function run(): Promise<Record<string, unknown>> {
       youngGenerationUnderLoad = round((await viaSv1.proxy.memory()).youngGenerationBytes / 1024 / 1024, 1);
       latency.jobPushAt1000Miners = await jobPushCost(ports, viaSv1.proxy, relay, pool);
       stage('job push');
-      costPerSubmitByPace = await costByPace(ports, viaSv1.proxy, relay);
+      costPerSubmitByPace = await costByPace(ports, viaSv1.proxy, relay, pool.sv1Port);
       stage('cost by pace');
     } finally {
       await relay.stop();

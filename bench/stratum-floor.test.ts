@@ -1,0 +1,69 @@
+import { once } from 'node:events';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { forwardStratum } from './stratum-floor';
+
+const NOTIFY = '{"id":null,"method":"mining.notify","params":["j1"]}';
+
+async function listen(server: Server): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as { port: number }).port;
+}
+
+function linesOf(socket: Socket, count: number): Promise<string[]> {
+  socket.setEncoding('utf8');
+  let text = '';
+  return new Promise((resolve) => {
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+      const lines = text.split('\n').filter((line) => line.length > 0);
+      if (lines.length >= count) resolve(lines);
+    });
+  });
+}
+
+describe('the Stratum floor (what the proxy bench measures the least a Stratum proxy costs with)', () => {
+  const servers: Server[] = [];
+  afterEach(() => {
+    for (const server of servers.splice(0)) server.close();
+  });
+
+  it("renumbers the miner's requests for the pool and answers the miner under its own ids, passing notifications on", async () => {
+    // a pool that answers each request under the id it was sent with and, after the first, sends a notify
+    const seenByPool: Array<{ id: number; method: string; params: unknown[] }> = [];
+    const pool = createServer((socket) => {
+      socket.setEncoding('utf8');
+      let rest = '';
+      socket.on('data', (chunk: string) => {
+        const lines = (rest + chunk).split('\n');
+        rest = lines.pop()!;
+        for (const line of lines) {
+          const request = JSON.parse(line) as { id: number; method: string; params: unknown[] };
+          seenByPool.push(request);
+          socket.write(`{"id":${request.id},"result":true,"error":null}\n`);
+          if (seenByPool.length === 1) socket.write(`${NOTIFY}\n`);
+        }
+      });
+    });
+    servers.push(pool);
+    const poolPort = await listen(pool);
+    const floor = createServer((miner) => forwardStratum(miner, poolPort));
+    servers.push(floor);
+    const miner = connect({ host: '127.0.0.1', port: await listen(floor) });
+    const answers = linesOf(miner, 3);
+    // a worker's name that is not ASCII, its two-byte character split between two writes, and a line across them
+    const authorize = Buffer.from('{"id":"a","method":"mining.authorize","params":["bc1q.wörker","x"]}\n{"id":7,"method":"mining.sub');
+    const split = authorize.indexOf(Buffer.from('ö')) + 1;
+    miner.write(authorize.subarray(0, split));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    miner.write(Buffer.concat([authorize.subarray(split), Buffer.from('mit","params":["bc1q.wörker","j1","00","00","01"]}\n')]));
+
+    expect((await answers).map((line) => JSON.parse(line))).toEqual([{ id: 'a', result: true, error: null }, JSON.parse(NOTIFY), { id: 7, result: true, error: null }]);
+    expect(seenByPool.map((request) => [request.id, request.method, request.params[0]])).toEqual([
+      [1, 'mining.authorize', 'bc1q.wörker'],
+      [2, 'mining.submit', 'bc1q.wörker'],
+    ]);
+    miner.destroy();
+  });
+});
