@@ -185,7 +185,8 @@ export async function openLoop(
     arrangement,
     sliceMs: schedule.sliceMs,
     ...comparison,
-    twin: twinCheck(rounds.relayTwin, comparison),
+    addedP99OverRelayRoundByRound: roundByRound(rounds.proxy, rounds),
+    twin: twinCheck(rounds.relayTwin, comparison, rounds),
     // how much of the proxy's tail its own garbage collection makes: of its slowest 1% a round, how many were in
     // flight during one of its pauses, and its p99 over the submits that were not (median of rounds)
     proxySlowestDuringItsGcRounds: slowestDuringGcRounds,
@@ -282,7 +283,7 @@ function together(drive: Drive, pool: PoolThread): Schedule {
  * a direct path slower than the relays' does not turn negative). `resolves1_2x`: the two identical relays came within
  * 1.2x of each other both ways, so this run can tell a 1.2x difference in p99 apart at all.
  */
-function twinCheck(twinRounds: Percentiles[], comparison: Comparison) {
+function twinCheck(twinRounds: Percentiles[], comparison: Comparison, rounds: Record<OpenLoopPath, Percentiles[]>) {
   const twinP99 = median(twinRounds.map((r) => r.p99));
   const relayAdded = comparison.relayAddedP99Ms;
   const twinAdded = twinP99 - comparison.directMs.p99;
@@ -292,7 +293,19 @@ function twinCheck(twinRounds: Percentiles[], comparison: Comparison) {
     relayTwinAddedP99Ms: round(twinAdded),
     twinOverRelayAddedP99: round(twinAdded / relayAdded, 2),
     twinOverRelayP99: round(twinP99 / comparison.relayMs.p99, 2),
+    twinOverRelayAddedP99RoundByRound: roundByRound(twinRounds, rounds),
     relayTwinP99RoundsMs: twinRounds.map((r) => r.p99),
     resolves1_2x: within(twinAdded, relayAdded),
   };
+}
+
+/**
+ * A path's added p99 over the relay's, paired by round: each round's p99 less the direct path's in the same round, the
+ * median of those, over the relay's. A stall lifts every path of a round together, so taking the difference within
+ * the round takes most of it out, where the median rounds of two paths may come from different rounds.
+ */
+function roundByRound(pathRounds: Percentiles[], rounds: Record<OpenLoopPath, Percentiles[]>): number | null {
+  const added = (list: Percentiles[]) => median(list.map((r, i) => r.p99 - rounds.direct[i]!.p99));
+  const relayAdded = added(rounds.relay);
+  return relayAdded > 0 ? round(added(pathRounds) / relayAdded, 2) : null;
 }

@@ -251,6 +251,10 @@ export async function run(): Promise<Record<string, unknown>> {
       // they did not, met's 1,000-miner p99 of that arrangement says nothing either way
       p99BoundResolvedAt1000Miners: m1000.twin.resolves1_2x,
       p99BoundResolvedAt1000MinersTogether: m1000Together.twin.resolves1_2x,
+      // the same rounds paired: each round's added p99 (less the direct path's in that round), the median of those
+      // over the relay's (a stall lifts all the paths of a round together; pairing takes most of it out), for the
+      // proxy and the twin
+      addedP99OverRelayRoundByRoundAt1000MinersTogether: { proxy: m1000Together.addedP99OverRelayRoundByRound, relayTwin: m1000Together.twin.twinOverRelayAddedP99RoundByRound },
     };
   } finally {
     for (const p of proxies) await p.stop();
