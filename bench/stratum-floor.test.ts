@@ -29,7 +29,7 @@ describe('the Stratum floor (what the proxy bench measures the least a Stratum p
     for (const server of servers.splice(0)) server.close();
   });
 
-  it("renumbers the miner's requests for the pool and answers the miner under its own ids, passing notifications on", async () => {
+  it("renumbers the miner's requests for the pool and answers the miner under its own ids, passing notifications on and dropping what is not JSON", async () => {
     // a pool that answers each request under the id it was sent with and, after the first, sends a notify
     const seenByPool: Array<{ id: number; method: string; params: unknown[] }> = [];
     const pool = createServer((socket) => {
@@ -52,8 +52,9 @@ describe('the Stratum floor (what the proxy bench measures the least a Stratum p
     servers.push(floor);
     const miner = connect({ host: '127.0.0.1', port: await listen(floor) });
     const answers = linesOf(miner, 3);
-    // a worker's name that is not ASCII, its two-byte character split between two writes, and a line across them
-    const authorize = Buffer.from('{"id":"a","method":"mining.authorize","params":["bc1q.wörker","x"]}\n{"id":7,"method":"mining.sub');
+    // a worker's name that is not ASCII, its two-byte character split between two writes, a line across them, and a
+    // line that is not JSON, dropped
+    const authorize = Buffer.from('{"id":"a","method":"mining.authorize","params":["bc1q.wörker","x"]}\nnot json\n{"id":7,"method":"mining.sub');
     const split = authorize.indexOf(Buffer.from('ö')) + 1;
     miner.write(authorize.subarray(0, split));
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -3,7 +3,7 @@
  * its own, every line read as JSON and written again with the id the other side knows it by. Nothing is checked,
  * hashed, recorded or counted. It reads the pool the cheapest way Node offers (into one shared buffer, as the proxy's
  * Sv1 upstream does) and a miner the only way a server's socket can be read (a stream), both as UTF-8 (a worker's name
- * may not be ASCII), and writes each read's lines in one write. What a submit costs it, against the bare relay, is
+ * may not be ASCII), drops a line that is not JSON, and writes each read's lines in one write. What a submit costs it, against the bare relay, is
  * what reading and writing Stratum at all costs on Node; against the proxy's loop, what the proxy does beyond that.
  */
 import { connect, type Socket } from 'node:net';
@@ -17,6 +17,15 @@ interface Message {
   params?: unknown;
   result?: unknown;
   error?: unknown;
+}
+
+/** A line as JSON; one that is not is dropped, as any proxy must survive it. */
+function parsed(line: string): Message | undefined {
+  try {
+    return JSON.parse(line) as Message;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Complete lines of what arrived, the unfinished one kept for the next read. */
@@ -49,7 +58,8 @@ export function forwardStratum(miner: Socket, poolPort: number): void {
       callback: (bytes) => {
         let out = '';
         for (const line of fromPool.split(poolText.write(POOL_READS.subarray(0, bytes)))) {
-          const message = JSON.parse(line) as Message;
+          const message = parsed(line);
+          if (!message) continue;
           if (message.method !== undefined || typeof message.id !== 'number' || !minerIds.has(message.id)) {
             out += `${line}\n`;
             continue;
@@ -66,7 +76,8 @@ export function forwardStratum(miner: Socket, poolPort: number): void {
   miner.on('data', (text: string) => {
     let out = '';
     for (const line of fromMiner.split(text)) {
-      const message = JSON.parse(line) as Message;
+      const message = parsed(line);
+      if (!message) continue;
       const id = nextId++;
       minerIds.set(id, message.id);
       out += `${JSON.stringify({ id, method: message.method, params: message.params })}\n`;
