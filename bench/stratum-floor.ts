@@ -3,11 +3,13 @@
  * its own, every line read as JSON and written again with the id the other side knows it by. Nothing is checked,
  * hashed, recorded or counted. It reads the pool the cheapest way Node offers (into one shared buffer, as the proxy's
  * Sv1 upstream does) and a miner the only way a server's socket can be read (a stream), both as UTF-8 (a worker's name
- * may not be ASCII), drops a line that is not JSON, and writes each read's lines in one write. What a submit costs it, against the bare relay, is
- * what reading and writing Stratum at all costs on Node; against the proxy's loop, what the proxy does beyond that.
+ * may not be ASCII), splits lines with the codec's splitter (which drops an overlong one), drops a line that is not
+ * JSON, and writes each read's lines in one write. What a submit costs it, against the bare relay, is what reading and
+ * writing Stratum at all costs on Node; against the proxy's loop, what the proxy does beyond that.
  */
 import { connect, type Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
+import { Sv1LineSplitter } from '../lib/protocol/sv1/codec';
 
 const POOL_READS = Buffer.allocUnsafe(64 * 1024);
 
@@ -28,24 +30,13 @@ function parsed(line: string): Message | undefined {
   }
 }
 
-/** Complete lines of what arrived, the unfinished one kept for the next read. */
-class Lines {
-  private rest = '';
-
-  split(text: string): string[] {
-    const lines = (this.rest + text).split('\n');
-    this.rest = lines.pop()!;
-    return lines.filter((line) => line.length > 0);
-  }
-}
-
 /** Forwards `miner` to the pool at 127.0.0.1:`poolPort` until either side closes. */
 export function forwardStratum(miner: Socket, poolPort: number): void {
   miner.setNoDelay(true);
   miner.setEncoding('utf8');
   const poolText = new StringDecoder('utf8');
-  const fromMiner = new Lines();
-  const fromPool = new Lines();
+  const fromMiner = new Sv1LineSplitter();
+  const fromPool = new Sv1LineSplitter();
   /** the miner's id of each request sent on, by the id it went to the pool with */
   const minerIds = new Map<number, Message['id']>();
   let nextId = 1;
@@ -57,8 +48,8 @@ export function forwardStratum(miner: Socket, poolPort: number): void {
       buffer: POOL_READS,
       callback: (bytes) => {
         let out = '';
-        for (const line of fromPool.split(poolText.write(POOL_READS.subarray(0, bytes)))) {
-          const message = parsed(line);
+        for (const line of fromPool.push(poolText.write(POOL_READS.subarray(0, bytes)))) {
+          const message = typeof line === 'string' ? parsed(line) : undefined;
           if (!message) continue;
           if (message.method !== undefined || typeof message.id !== 'number' || !minerIds.has(message.id)) {
             out += `${line}\n`;
@@ -75,8 +66,8 @@ export function forwardStratum(miner: Socket, poolPort: number): void {
   });
   miner.on('data', (text: string) => {
     let out = '';
-    for (const line of fromMiner.split(text)) {
-      const message = parsed(line);
+    for (const line of fromMiner.push(text)) {
+      const message = typeof line === 'string' ? parsed(line) : undefined;
       if (!message) continue;
       const id = nextId++;
       minerIds.set(id, message.id);
