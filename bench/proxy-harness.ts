@@ -112,9 +112,12 @@ export interface RelayCpu {
   thread?: UserSystemUs;
 }
 
+/** What a relay thread does with each miner connection (bench/relay-worker.ts). */
+export type Forwarder = 'bytes' | 'stratum';
+
 /**
  * A forwarder on its own thread, each miner connection on a pool connection of its own: the bare pass-through, nothing
- * parsed (bench/relay-worker.ts), or the least a Stratum proxy does (bench/stratum-floor-worker.ts).
+ * parsed, or the least a Stratum proxy does (bench/stratum-floor.ts).
  */
 export class RelayThread {
   private constructor(
@@ -122,8 +125,8 @@ export class RelayThread {
     readonly port: number,
   ) {}
 
-  static async start(poolPort: number, entry = './relay-worker.ts'): Promise<RelayThread> {
-    const worker = tsWorker(entry, { poolPort });
+  static async start(poolPort: number, forwarder: Forwarder = 'bytes'): Promise<RelayThread> {
+    const worker = tsWorker('./relay-worker.ts', { poolPort, forwarder });
     const { port } = await new Promise<{ port: number }>((resolve, reject) => {
       worker.once('error', reject);
       worker.once('message', resolve);

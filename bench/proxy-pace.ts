@@ -69,7 +69,7 @@ async function threadPath(thread: RelayThread, tag: string): Promise<PacedPath> 
  * Null figures where the kernel does not keep them.
  */
 export async function costByPace(ports: { relay: number; proxy: number }, proxy: ProxyProcess, relay: RelayThread, poolPort: number) {
-  const stratumFloor = await RelayThread.start(poolPort, './stratum-floor-worker.ts');
+  const stratumFloor = await RelayThread.start(poolPort, 'stratum');
   try {
     return await paced(ports, proxy, relay, stratumFloor);
   } finally {
