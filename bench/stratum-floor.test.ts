@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { forwardStratum } from './stratum-floor';
 
 const NOTIFY = '{"id":null,"method":"mining.notify","params":["j1"]}';
@@ -31,7 +31,7 @@ describe('the Stratum floor (what the proxy bench measures the least a Stratum p
 
   it("renumbers the miner's requests for the pool and answers the miner under its own ids, passing notifications on and dropping what is not JSON", async () => {
     // a pool that answers each request under the id it was sent with and, after the first, sends a notify
-    const seenByPool: Array<{ id: number; method: string; params: unknown[] }> = [];
+    const seenByPool: Array<{ id: number | string; method?: string; params?: unknown[] }> = [];
     const pool = createServer((socket) => {
       socket.setEncoding('utf8');
       let rest = '';
@@ -39,8 +39,9 @@ describe('the Stratum floor (what the proxy bench measures the least a Stratum p
         const lines = (rest + chunk).split('\n');
         rest = lines.pop()!;
         for (const line of lines) {
-          const request = JSON.parse(line) as { id: number; method: string; params: unknown[] };
+          const request = JSON.parse(line) as { id: number | string; method?: string; params?: unknown[] };
           seenByPool.push(request);
+          if (request.method === undefined) continue;
           socket.write(`{"id":${request.id},"result":true,"error":null}\n`);
           if (seenByPool.length === 1) socket.write(`${NOTIFY}\n`);
         }
@@ -58,12 +59,15 @@ describe('the Stratum floor (what the proxy bench measures the least a Stratum p
     const split = authorize.indexOf(Buffer.from('ö')) + 1;
     miner.write(authorize.subarray(0, split));
     await new Promise((resolve) => setTimeout(resolve, 20));
-    miner.write(Buffer.concat([authorize.subarray(split), Buffer.from('mit","params":["bc1q.wörker","j1","00","00","01"]}\n')]));
+    miner.write(Buffer.concat([authorize.subarray(split), Buffer.from('mit","params":["bc1q.wörker","j1","00","00","01"]}\n{"id":"ping-1","result":"pong","error":null}\n')]));
 
     expect((await answers).map((line) => JSON.parse(line))).toEqual([{ id: 'a', result: true, error: null }, JSON.parse(NOTIFY), { id: 7, result: true, error: null }]);
-    expect(seenByPool.map((request) => [request.id, request.method, request.params[0]])).toEqual([
+    // the miner's answer to a ping of the pool's goes back under the pool's id
+    await vi.waitFor(() => expect(seenByPool).toHaveLength(3));
+    expect(seenByPool.map((request) => [request.id, request.method, request.params?.[0]])).toEqual([
       [1, 'mining.authorize', 'bc1q.wörker'],
       [2, 'mining.submit', 'bc1q.wörker'],
+      ['ping-1', undefined, undefined],
     ]);
     miner.destroy();
   });

@@ -69,6 +69,11 @@ export function forwardStratum(miner: Socket, poolPort: number): void {
     for (const line of fromMiner.push(text)) {
       const message = typeof line === 'string' ? parsed(line) : undefined;
       if (!message) continue;
+      // an answer to the pool's own request (a ping) keeps the pool's id
+      if (message.method === undefined) {
+        out += `${line}\n`;
+        continue;
+      }
       const id = nextId++;
       minerIds.set(id, message.id);
       out += `${JSON.stringify({ id, method: message.method, params: message.params })}\n`;
