@@ -3,7 +3,8 @@
  * pool: the bare TCP pass-through (`bytes`: piped, nothing parsed, the floor any relay in the proxy's position pays)
  * or the least a Stratum proxy does (`stratum`, bench/stratum-floor.ts). Asked 'cpu', it says how long its thread has
  * been on a CPU (µs, and that as user and kernel time), to set the proxy's work per submit against, and how long it
- * waited for a core.
+ * waited for a core. Forked as a process instead (bench/instructions.bench.ts runs it under callgrind), it takes the
+ * same input as its first argument and says its port over IPC.
  */
 import { connect, createServer, type Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -23,12 +24,18 @@ function forwardBytes(miner: Socket, poolPort: number): void {
 
 const FORWARDERS: Record<Forwarder, (miner: Socket, poolPort: number) => void> = { bytes: forwardBytes, stratum: forwardStratum };
 
-const { poolPort, forwarder } = workerData as { poolPort: number; forwarder: Forwarder };
+export interface RelayInput {
+  poolPort: number;
+  forwarder: Forwarder;
+}
+
+const { poolPort, forwarder } = (parentPort ? workerData : JSON.parse(process.argv[2]!)) as RelayInput;
+const reply = (message: unknown) => (parentPort ? parentPort.postMessage(message) : process.send!(message));
 const server = createServer((miner) => FORWARDERS[forwarder](miner, poolPort));
-parentPort!.on('message', (message: string) => {
-  if (message === 'cpu') parentPort!.postMessage({ schedule: threadSchedule(), thread: threadUserSystemUs() } satisfies RelayCpu);
+(parentPort ?? process).on('message', (message: string) => {
+  if (message === 'cpu') reply({ schedule: threadSchedule(), thread: threadUserSystemUs() } satisfies RelayCpu);
 });
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
-  parentPort!.postMessage({ port: typeof address === 'object' && address ? address.port : 0 });
+  reply({ port: typeof address === 'object' && address ? address.port : 0 });
 });

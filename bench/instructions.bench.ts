@@ -1,0 +1,138 @@
+/**
+ * Instructions per submit, counted by callgrind (valgrind), for the proxy's event loop, the least a Stratum proxy does
+ * (bench/stratum-floor.ts) and the bare relay: the same 50 miners on each, one submit in flight each, 20,000 submits
+ * to warm each path's code to its optimized tiers and then 5,000 counted. Each path runs in a process of its own under
+ * callgrind with counting off until the warm-up is done, its compiled code named from `--perf-basic-prof`. The
+ * proxy's other threads (the ledger's writer, V8's helpers) are counted apart from its loop.
+ * Seconds swing by a quarter between runs on a shared machine and callgrind's instructions hardly move for the same
+ * work, so this says to a few per cent what the proxy does per submit beyond the floor, and in which functions. It
+ * does not see the kernel (socket reads and writes, waking up) nor what a cold cache costs: the pace step of the
+ * proxy suite measures those in time.
+ * Needs valgrind (`apt-get install valgrind`); the devnet pool runs on a thread of this process, not counted.
+ */
+import { execFileSync, fork } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ENGINE_NODE_FLAGS } from '../core/system/engine-flags';
+import { parseAnnotate, parseCodeMap, perUnit, type ThreadCost } from './callgrind';
+import { round } from './measure';
+import { type BenchClient, clients, PoolThread } from './proxy-harness';
+import type { ProxyWorkerInput } from './proxy-worker';
+import type { RelayInput } from './relay-worker';
+
+const MINERS = 50;
+const WARM_SUBMITS = 20_000;
+const COUNTED_SUBMITS = 5_000;
+const TOP_FUNCTIONS = 25;
+
+type PathName = 'proxy' | 'stratumFloor' | 'relay';
+
+/** Each miner submits again as soon as it is answered, until `total` submits are answered. */
+async function closedLoop(miners: BenchClient[], total: number): Promise<void> {
+  let sent = 0;
+  let answered = 0;
+  await new Promise<void>((resolve) => {
+    for (const miner of miners) {
+      miner.onAnswer = () => {
+        answered++;
+        if (sent < total) {
+          sent++;
+          miner.submit();
+        } else if (answered === total) resolve();
+      };
+      sent++;
+      miner.submit();
+    }
+  });
+}
+
+function callgrind(command: string, pid: number): void {
+  execFileSync('callgrind_control', command === 'dump' ? ['-d', String(pid)] : ['-i', command, String(pid)], { stdio: 'ignore' });
+}
+
+/** One path under callgrind: its loop thread's instructions per submit, and all its other threads' together. */
+async function countPath(path: PathName, poolPort: number, dir: string) {
+  const out = join(dir, `${path}.callgrind`);
+  const entry = path === 'proxy' ? './proxy-worker.ts' : './relay-worker.ts';
+  const input: ProxyWorkerInput | RelayInput =
+    path === 'proxy' ? { upstreams: [`stratum+tcp://127.0.0.1:${poolPort}`], ledgerPath: join(dir, 'ledger.sqlite') } : { poolPort, forwarder: path === 'relay' ? 'bytes' : 'stratum' };
+  const child = fork(fileURLToPath(new URL(entry, import.meta.url)), [JSON.stringify(input)], {
+    execPath: 'valgrind',
+    execArgv: [
+      '--tool=callgrind',
+      '--quiet',
+      '--instr-atstart=no',
+      '--separate-threads=yes',
+      // V8 writes and rewrites its code in memory callgrind must watch
+      '--smc-check=all-non-file',
+      `--callgrind-out-file=${out}`,
+      process.execPath,
+      '--import',
+      'tsx',
+      '--perf-basic-prof-only-functions',
+      ...ENGINE_NODE_FLAGS,
+    ],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const pid = child.pid!;
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`${path} under callgrind exited (${code})`)));
+      child.once('message', (message) => resolve((message as { port: number }).port));
+    });
+    const miners = await clients(port, MINERS, `i${path}`);
+    await closedLoop(miners, WARM_SUBMITS);
+    callgrind('on', pid);
+    await closedLoop(miners, COUNTED_SUBMITS);
+    callgrind('off', pid);
+    callgrind('dump', pid);
+    for (const miner of miners) miner.close();
+  } finally {
+    child.removeAllListeners('exit');
+    child.kill('SIGKILL');
+  }
+  const map = parseCodeMap(readFileSync(`/tmp/perf-${pid}.map`, 'utf8'));
+  rmSync(`/tmp/perf-${pid}.map`, { force: true });
+  // one file per thread that ran while counting: the first is the loop's
+  const files = readdirSync(dir)
+    .filter((name) => name.startsWith(`${path}.callgrind.`) && /-\d+$/.test(name))
+    .sort();
+  const threads: ThreadCost[] = files.map((name) => parseAnnotate(execFileSync('callgrind_annotate', ['--threshold=100', join(dir, name)], { encoding: 'utf8', maxBuffer: 64 << 20 }), map));
+  const [loop, ...others] = threads;
+  if (!loop) throw new Error(`callgrind wrote no counts for the ${path}`);
+  return {
+    loopThread: perUnit(loop, COUNTED_SUBMITS, TOP_FUNCTIONS),
+    otherThreads: Math.round(others.reduce((sum, thread) => sum + thread.total, 0) / COUNTED_SUBMITS),
+  };
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  try {
+    execFileSync('callgrind_control', ['-h'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('valgrind is not installed: `apt-get install valgrind` (instructions are counted by callgrind)');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'axw-instructions-'));
+  const pool = await PoolThread.start({ maxConnections: 10_000, sharesPerMinute: 1e9, retargetSeconds: 3600, shareBatchSize: 10, successFlushMs: 5, templateRefreshSeconds: 0 });
+  try {
+    const relay = await countPath('relay', pool.sv1Port, dir);
+    const stratumFloor = await countPath('stratumFloor', pool.sv1Port, dir);
+    const proxy = await countPath('proxy', pool.sv1Port, dir);
+    const loop = (path: { loopThread: { total: number } }) => path.loopThread.total;
+    return {
+      miners: MINERS,
+      warmSubmits: WARM_SUBMITS,
+      countedSubmits: COUNTED_SUBMITS,
+      instructionsPerSubmit: { proxy, stratumFloor, relay },
+      loopThreadProxyOverStratumFloor: round(loop(proxy) / loop(stratumFloor), 2),
+      loopThreadStratumFloorOverRelay: round(loop(stratumFloor) / loop(relay), 2),
+      loopThreadProxyAboveStratumFloor: loop(proxy) - loop(stratumFloor),
+    };
+  } finally {
+    await pool.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
