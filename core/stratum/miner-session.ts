@@ -16,11 +16,11 @@ import type { Socket } from 'node:net';
 import type { MiningSnapshot } from '../api/mining';
 import type { Logger } from '../../lib/log';
 import { SV1_ERRORS, type Sv1Id, type Sv1Request, sv1Error, sv1Request, sv1Result } from '../../lib/protocol/sv1/codec';
-import { notifyParams } from '../../lib/protocol/sv1/job';
+import { hexWord, isHex, notifyParams } from '../../lib/protocol/sv1/job';
 import { ForwardedShare, type ForwardedShareOwner } from './forwarded-share';
 import { JobBook, meetsTarget } from './job-book';
 import { SessionStats } from './session-stats';
-import { hashDifficulty, ShareHasher } from './share-hasher';
+import { hashDifficulty, rolledVersion, ShareHasher } from './share-hasher';
 import type { LocalShare } from './share-record';
 import { SubmitGuard, type SubmitLimits } from './submit-guard';
 import { type LineHandler, Sv1Connection } from './sv1-connection';
@@ -57,10 +57,6 @@ export interface SessionHost {
   noteInvalid(session: MinerSession, reason: string): void;
   /** the connection was dropped for sending mostly invalid shares */
   misbehaved(session: MinerSession): void;
-}
-
-function isHex(value: unknown, bytes: number): value is string {
-  return typeof value === 'string' && value.length === bytes * 2 && /^[0-9a-fA-F]*$/.test(value);
 }
 
 /** The Stratum V1 error code a miner is answered with for each kind of refusal, so cgminer-style miners classify it. */
@@ -410,15 +406,18 @@ export class MinerSession implements LineHandler, ForwardedShareOwner {
     const sent = this.jobs.get(jobId);
     if (!sent) return this.reject(id, SV1_ERRORS.jobNotFound, 'Job not found');
     if (!isHex(extranonce2, this.extranonce2Size)) return this.reject(id, SV1_ERRORS.other, `Extranonce2 must be ${this.extranonce2Size} bytes of hex`);
-    if (!isHex(ntime, 4) || !isHex(nonce, 4)) return this.reject(id, SV1_ERRORS.other, 'ntime and nonce must be 8 hex digits');
-    if (versionBits !== undefined && !isHex(versionBits, 4)) return this.reject(id, SV1_ERRORS.other, 'Version bits must be 8 hex digits');
+    const ntimeWord = hexWord(ntime);
+    const nonceWord = hexWord(nonce);
+    if (ntimeWord < 0 || nonceWord < 0) return this.reject(id, SV1_ERRORS.other, 'ntime and nonce must be 8 hex digits');
+    const bitsWord = versionBits === undefined ? 0 : hexWord(versionBits);
+    if (bitsWord < 0) return this.reject(id, SV1_ERRORS.other, 'Version bits must be 8 hex digits');
     const bits = (versionBits as string | undefined) ?? '00000000';
     const { channel, job, pad, difficulty } = sent;
     if (channel !== this.channel) return this.reject(id, SV1_ERRORS.jobNotFound, 'Job not found');
     this.hasher ??= new ShareHasher();
     // what sits between the job's coinbase prefix and the miner's extranonce2
     const head = pad + this.extranonce1;
-    const hash = this.hasher.hash(job, head, extranonce2, ntime, nonce, bits);
+    const hash = this.hasher.hash(job, head, extranonce2, ntimeWord, nonceWord, bitsWord);
     const local: LocalShare = { jobId, upstreamJobId: job.jobId, headerHash: hash.toString('hex'), difficulty, shareDifficulty: hashDifficulty(hash) };
     // below the miner's own target, or sent before: judged here, in the standard words, never sent under the user's name
     if (!meetsTarget(hash, local.shareDifficulty, sent)) return this.rejectHere(id, local, LOW_DIFFICULTY, 'low-difficulty', 'Low difficulty share');
@@ -429,10 +428,10 @@ export class MinerSession implements LineHandler, ForwardedShareOwner {
     this.forward(answer, channel, {
       jobId: job.jobId,
       extranonce: head + extranonce2,
-      ntime,
-      nonce,
+      ntime: ntime as string,
+      nonce: nonce as string,
       versionBits: bits,
-      version: (Number.parseInt(job.version, 16) ^ Number.parseInt(bits, 16)) >>> 0,
+      version: rolledVersion(job, bitsWord),
       answer,
     });
   }

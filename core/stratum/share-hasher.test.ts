@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hashDifficulty as exactHashDifficulty, sha256d } from '../../lib/protocol/bitcoin/work';
-import { headerForSubmission, type Sv1Job } from '../../lib/protocol/sv1/job';
-import { hashDifficulty, ShareHasher } from './share-hasher';
+import { headerForSubmission, hexWord, type Sv1Job } from '../../lib/protocol/sv1/job';
+import { hashDifficulty, rolledVersion, ShareHasher } from './share-hasher';
 
 // The job from the real firmware parser transcript.
 const job: Sv1Job = {
@@ -31,7 +31,7 @@ describe('ShareHasher', () => {
       const extranonce2 = (i < 50 ? Math.floor(i / 3) : i % 3).toString(16).padStart(8, '0');
       const nonce = ((i * 2654435761) >>> 0).toString(16).padStart(8, '0');
       const versionBits = i % 2 ? '00a4e000' : '00000000';
-      expect(bytesToHex(hasher.hash(hashable, 'e8f2a1b4', extranonce2, '64495523', nonce, versionBits))).toBe(expectedHash(job, 'e8f2a1b4', extranonce2, nonce, versionBits));
+      expect(bytesToHex(hasher.hash(hashable, 'e8f2a1b4', extranonce2, 0x64495523, hexWord(nonce), hexWord(versionBits)))).toBe(expectedHash(job, 'e8f2a1b4', extranonce2, nonce, versionBits));
     }
   });
 
@@ -49,14 +49,19 @@ describe('ShareHasher', () => {
       // the same extranonce2 on both miners and both jobs: only the job and the miner's extranonce1 tell them apart
       const nonce = i.toString(16).padStart(8, '0');
       const extranonce1 = m === 0 && i >= 18 ? 'ffff0000' : extranonce1s[m]!;
-      expect(bytesToHex(miners[m]!.hash(held, extranonce1, '00000001', '64495523', nonce, '00000000'))).toBe(expectedHash(sv1, extranonce1, '00000001', nonce, '00000000'));
+      expect(bytesToHex(miners[m]!.hash(held, extranonce1, '00000001', 0x64495523, i, 0))).toBe(expectedHash(sv1, extranonce1, '00000001', nonce, '00000000'));
     }
+  });
+
+  it("gives the header's version with the rolled bits, as the pool must be told it", () => {
+    expect(rolledVersion(hashable, 0x00a4e000)).toBe((Number.parseInt(job.version, 16) ^ 0x00a4e000) >>> 0);
+    expect(rolledVersion(hashable, 0)).toBe(Number.parseInt(job.version, 16));
   });
 
   it('rates a hash like the exact bigint formula', () => {
     const hasher = new ShareHasher();
     for (let i = 0; i < 20; i++) {
-      const hash = hasher.hash({ ...hashable, merkleBranches: [] }, '00', '00000000', '64495522', i.toString(16).padStart(8, '0'), '00000000');
+      const hash = hasher.hash({ ...hashable, merkleBranches: [] }, '00', '00000000', 0x64495522, i, 0);
       expect(hashDifficulty(hash) / exactHashDifficulty(hash)).toBeCloseTo(1, 12);
     }
   });

@@ -30,6 +30,12 @@ interface PreparedJob {
 
 const prepared = new WeakMap<HashableJob, PreparedJob>();
 
+function preparedFor(job: HashableJob): PreparedJob {
+  let parts = prepared.get(job);
+  if (!parts) prepared.set(job, (parts = prepare(job)));
+  return parts;
+}
+
 function prepare(job: HashableJob): PreparedJob {
   const header = Buffer.alloc(80);
   const prev = Buffer.from(job.prevHash, 'hex');
@@ -60,6 +66,8 @@ function sha256d(data: Uint8Array): Buffer {
 let coinbase = Buffer.alloc(512);
 const pair = Buffer.alloc(64);
 const header = Buffer.alloc(80);
+/** the job whose previous block hash and nbits `header` holds */
+let headerJob: PreparedJob | undefined;
 const digest = Buffer.alloc(32);
 
 /** The merkle root of the job's coinbase with `head` and `extranonce2` (hex) between its prefix and suffix. */
@@ -92,26 +100,33 @@ export class ShareHasher {
 
   /**
    * Raw sha256d(header) for a submission, valid until the next call of any hasher; `head` is the hex between the
-   * job's coinbase prefix and the extranonce2 (padding and the miner's extranonce1). Hex inputs are validated by the
-   * caller.
+   * job's coinbase prefix and the extranonce2 (padding and the miner's extranonce1), `ntime`, `nonce` and
+   * `versionBits` the submitted words. Hex inputs are validated by the caller.
    */
-  hash(job: HashableJob, head: string, extranonce2: string, ntime: string, nonce: string, versionBits: string): Buffer {
-    let parts = prepared.get(job);
-    if (!parts) prepared.set(job, (parts = prepare(job)));
+  hash(job: HashableJob, head: string, extranonce2: string, ntime: number, nonce: number, versionBits: number): Buffer {
+    const parts = preparedFor(job);
     if (job !== this.rootJob || head !== this.rootHead || extranonce2 !== this.rootExtranonce2) {
       merkleRoot(parts, head, extranonce2, this.root);
       this.rootJob = job;
       this.rootHead = head;
       this.rootExtranonce2 = extranonce2;
     }
-    parts.header.copy(header);
-    header.writeUInt32LE((parts.version ^ Number.parseInt(versionBits, 16)) >>> 0, 0);
+    if (headerJob !== parts) {
+      parts.header.copy(header);
+      headerJob = parts;
+    }
+    header.writeUInt32LE(rolledVersion(job, versionBits), 0);
     this.root.copy(header, 36);
-    header.writeUInt32LE(Number.parseInt(ntime, 16) >>> 0, 68);
-    header.writeUInt32LE(Number.parseInt(nonce, 16) >>> 0, 76);
+    header.writeUInt32LE(ntime, 68);
+    header.writeUInt32LE(nonce, 76);
     headerHash(header, digest);
     return digest;
   }
+}
+
+/** The header's version for a share of `job` with `versionBits` rolled. */
+export function rolledVersion(job: HashableJob, versionBits: number): number {
+  return (preparedFor(job).version ^ versionBits) >>> 0;
 }
 
 /** Difficulty a raw hash reached, in floating point (all a ledger and a hashrate estimate need). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_SV1_LINE_BYTES, parseSv1Line, rejectReasonOf, Sv1LineSplitter, Sv1ProtocolError, sv1Error } from './codec';
-import { extranonce2Hex, parseNotify } from './job';
+import { extranonce2Hex, hexWord, isHex, parseNotify } from './job';
 
 function codeOf(line: string): string | undefined {
   try {
@@ -53,5 +53,26 @@ describe('Stratum V1 codec', () => {
     expect(() => parseNotify(['1b4c', '00'.repeat(32), 'aa', 'bb', new Array(33).fill('00'.repeat(32)), '20000000', '1d00ffff', '64495522'])).toThrow(/32 hashes/);
     expect(extranonce2Hex(1n, 4)).toBe('01000000');
     expect(extranonce2Hex(0x0102n, 8)).toBe('0201000000000000');
+  });
+});
+
+describe('Stratum V1 hex fields', () => {
+  it('reads an 8-digit word in either case, and nothing else', () => {
+    expect(hexWord('64495523')).toBe(0x64495523);
+    expect(hexWord('FFFFFFFF')).toBe(0xffffffff);
+    expect(hexWord('00a4E000')).toBe(0x00a4e000);
+    for (const bad of ['6449552', '644955230', '6449552g', '6449552 ', '-6449552', '0x644955', '', 0x64495523, null, undefined]) expect(hexWord(bad)).toBe(-1);
+  });
+
+  it('takes whole bytes of hex, of a given count when asked', () => {
+    expect(isHex('00ff', 2)).toBe(true);
+    expect(isHex('AbCd09')).toBe(true);
+    expect(isHex('')).toBe(true);
+    expect(isHex('00ff', 3)).toBe(false);
+    expect(isHex('0ff')).toBe(false);
+    expect(isHex('0g')).toBe(false);
+    expect(isHex('0:')).toBe(false);
+    expect(isHex('0@')).toBe(false);
+    expect(isHex(1234)).toBe(false);
   });
 });

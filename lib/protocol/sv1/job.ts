@@ -23,10 +23,36 @@ export function notifyParams(job: Sv1Job): unknown[] {
   return [job.jobId, job.prevHash, job.coinbase1, job.coinbase2, job.merkleBranches, job.version, job.nbits, job.ntime, job.cleanJobs];
 }
 
-const HEX = /^[0-9a-fA-F]*$/;
+/** The value of one hex digit's character code, or -1. */
+function nibble(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48; // 0-9
+  const lower = code | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1; // a-f, A-F
+}
 
-function isHex(value: unknown, bytes?: number): value is string {
-  return typeof value === 'string' && HEX.test(value) && value.length % 2 === 0 && (bytes === undefined || value.length === bytes * 2);
+/**
+ * Whole bytes of hex (`bytes` of them, when given). A loop over the character codes, not a regular expression: the
+ * proxy checks three fields of every submit with it, and a regular expression's call cost more than the check.
+ */
+export function isHex(value: unknown, bytes?: number): value is string {
+  if (typeof value !== 'string' || value.length % 2 !== 0 || (bytes !== undefined && value.length !== bytes * 2)) return false;
+  for (let i = 0; i < value.length; i++) if (nibble(value.charCodeAt(i)) < 0) return false;
+  return true;
+}
+
+/**
+ * A 32-bit field as Stratum V1 sends it (ntime, nonce, version bits: eight hex digits, big-endian), or -1 when it is
+ * not one. Checked and read in one pass: Number.parseInt with a radix leaves optimized code for V8's runtime.
+ */
+export function hexWord(value: unknown): number {
+  if (typeof value !== 'string' || value.length !== 8) return -1;
+  let word = 0;
+  for (let i = 0; i < 8; i++) {
+    const digit = nibble(value.charCodeAt(i));
+    if (digit < 0) return -1;
+    word = (word << 4) | digit;
+  }
+  return word >>> 0;
 }
 
 /** Parses notify params with the firmware's rules (>= 8 params, strings where it needs strings, <= 32 branches, clean flag last). */
