@@ -1,7 +1,7 @@
 /**
  * Instructions per submit, counted by callgrind (valgrind), for the proxy's event loop, the least a Stratum proxy does
  * (bench/stratum-floor.ts) and the bare relay: the same 50 miners on each, one submit in flight each, 20,000 submits
- * to warm each path's code to its optimized tiers and then 5,000 counted. Each path runs in a process of its own under
+ * to warm each path's code to its optimized tiers and then 20,000 counted. Each path runs in a process of its own under
  * callgrind with counting off until the warm-up is done, its compiled code named from `--perf-basic-prof`. The
  * proxy's other threads (the ledger's writer, V8's helpers) are counted apart from its loop.
  * Seconds swing by a quarter between runs on a shared machine and callgrind's instructions hardly move for the same
@@ -24,7 +24,7 @@ import type { RelayInput } from './relay-worker';
 
 const MINERS = 50;
 const WARM_SUBMITS = 20_000;
-const COUNTED_SUBMITS = 5_000;
+const COUNTED_SUBMITS = 20_000;
 const TOP_FUNCTIONS = 25;
 
 type PathName = 'proxy' | 'stratumFloor' | 'relay';
