@@ -428,6 +428,7 @@ export class MinerSession implements LineHandler, ForwardedShareOwner {
     this.forward(answer, channel, {
       jobId: job.jobId,
       extranonce: head + extranonce2,
+      // hexWord read both: eight hex digits each
       ntime: ntime as string,
       nonce: nonce as string,
       versionBits: bits,

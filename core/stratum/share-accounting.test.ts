@@ -69,14 +69,10 @@ describe('ShareAccounting recent shares', () => {
   it('after a restart, lists the newest hundred from the ledger and goes on from there', async () => {
     const path = newLedgerPath();
     const before = accountingAt(path);
-    for (let i = 0; i < 120; i++)
-      before.settle(
-        miner,
-        share(i),
-        before.record(miner, share(i), UPSTREAM, () => undefined),
-        { accepted: true },
-        5,
-      );
+    for (let i = 0; i < 120; i++) {
+      const id = before.record(miner, share(i), UPSTREAM, () => undefined);
+      before.settle(miner, share(i), id, { accepted: true }, 5);
+    }
     await before.close();
     open.splice(open.indexOf(before), 1);
     const after = accountingAt(path);
