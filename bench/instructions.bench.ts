@@ -48,7 +48,8 @@ async function closedLoop(miners: BenchClient[], total: number): Promise<void> {
   });
 }
 
-function callgrind(command: string, pid: number): void {
+/** Counting on or off, or the counts so far written out, in the process `pid` runs under callgrind. */
+function callgrind(command: 'on' | 'off' | 'dump', pid: number): void {
   execFileSync('callgrind_control', command === 'dump' ? ['-d', String(pid)] : ['-i', command, String(pid)], { stdio: 'ignore' });
 }
 
@@ -77,16 +78,17 @@ async function countPath(path: PathName, poolPort: number, dir: string) {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const pid = child.pid!;
+  // a path that dies ends the bench's wait for it, whatever it was waiting for
+  const died = new Promise<never>((_, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${path} under callgrind exited (${code})`)));
+  });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code) => reject(new Error(`${path} under callgrind exited (${code})`)));
-      child.once('message', (message) => resolve((message as { port: number }).port));
-    });
-    const miners = await clients(port, MINERS, `i${path}`);
-    await closedLoop(miners, WARM_SUBMITS);
+    const port = await Promise.race([died, new Promise<number>((resolve) => child.once('message', (message) => resolve((message as { port: number }).port)))]);
+    const miners = await Promise.race([died, clients(port, MINERS, `i${path}`)]);
+    await Promise.race([died, closedLoop(miners, WARM_SUBMITS)]);
     callgrind('on', pid);
-    await closedLoop(miners, COUNTED_SUBMITS);
+    await Promise.race([died, closedLoop(miners, COUNTED_SUBMITS)]);
     callgrind('off', pid);
     callgrind('dump', pid);
     for (const miner of miners) miner.close();

@@ -115,7 +115,7 @@ export class ShareHasher {
       parts.header.copy(header);
       headerJob = parts;
     }
-    header.writeUInt32LE(rolledVersion(job, versionBits), 0);
+    header.writeUInt32LE((parts.version ^ versionBits) >>> 0, 0);
     this.root.copy(header, 36);
     header.writeUInt32LE(ntime, 68);
     header.writeUInt32LE(nonce, 76);
