@@ -81,7 +81,7 @@ async function countPath(path: PathName, poolPort: number, dir: string) {
   // a path that dies ends the bench's wait for it, whatever it was waiting for
   const died = new Promise<never>((_, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`${path} under callgrind exited (${code})`)));
+    child.once('exit', (code, signal) => reject(new Error(`${path} under callgrind exited (${signal ?? code})`)));
   });
   try {
     const port = await Promise.race([died, new Promise<number>((resolve) => child.once('message', (message) => resolve((message as { port: number }).port)))]);
