@@ -27,16 +27,16 @@ Ir                   file:function
  20,000 ( 4.00%)  ???:0x000000000d300000 [???]
 `;
 
-const MAP = `d12e700 200 JS:*compress file:///work/main/lib/protocol/bitcoin/header-hash.ts:1:1168
-d151a00 100 JS:^compress file:///work/main/lib/protocol/bitcoin/header-hash.ts:1:1168
+const MAP = `d12e700 200 JS:*compress file:///srv/axewallet/lib/protocol/bitcoin/header-hash.ts:1:1168
+d151a00 100 JS:^compress file:///srv/axewallet/lib/protocol/bitcoin/header-hash.ts:1:1168
 d200000 80 JS:*writeOrBuffer node:internal/streams/writable:548:23
 `;
 
 describe('callgrind counts', () => {
   it('names compiled code by the map, whatever its tier, and leaves an address outside every entry unnamed', () => {
     const map = parseCodeMap(MAP);
-    expect(codeAt(map, 0xd12e800)).toBe('JS:compress file:///work/main/lib/protocol/bitcoin/header-hash.ts:1:1168');
-    expect(codeAt(map, 0xd151a40)).toBe('JS:compress file:///work/main/lib/protocol/bitcoin/header-hash.ts:1:1168');
+    expect(codeAt(map, 0xd12e800)).toBe('JS:compress file:///srv/axewallet/lib/protocol/bitcoin/header-hash.ts:1:1168');
+    expect(codeAt(map, 0xd151a40)).toBe('JS:compress file:///srv/axewallet/lib/protocol/bitcoin/header-hash.ts:1:1168');
     expect(codeAt(map, 0xd12e700 + 0x200)).toBeUndefined();
     expect(codeAt(map, 0xd000000)).toBeUndefined();
   });
@@ -45,7 +45,7 @@ describe('callgrind counts', () => {
     const cost = parseAnnotate(ANNOTATE, parseCodeMap(MAP));
     expect(cost.total).toBe(500_000);
     expect(cost.functions).toEqual([
-      { name: 'JS:compress file:///work/main/lib/protocol/bitcoin/header-hash.ts:1:1168', instructions: 260_000 },
+      { name: 'JS:compress file:///srv/axewallet/lib/protocol/bitcoin/header-hash.ts:1:1168', instructions: 260_000 },
       { name: 'v8::internal::JsonStringifier::SerializeString(v8::internal::Handle<v8::internal::String>) [node]', instructions: 100_000 },
       { name: 'JS:writeOrBuffer node:internal/streams/writable:548:23', instructions: 50_000 },
       { name: '_int_malloc [libc.so.6]', instructions: 40_000 },
