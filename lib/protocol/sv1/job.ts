@@ -32,7 +32,7 @@ function nibble(code: number): number {
 
 /**
  * Whole bytes of hex (`bytes` of them, when given). A loop over the character codes, not a regular expression: the
- * proxy checks three fields of every submit with it, and a regular expression's call cost more than the check.
+ * proxy checks every submit's extranonce2 with it, and a regular expression's call cost more than the check.
  */
 export function isHex(value: unknown, bytes?: number): value is string {
   if (typeof value !== 'string' || value.length % 2 !== 0 || (bytes !== undefined && value.length !== bytes * 2)) return false;
