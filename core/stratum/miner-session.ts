@@ -431,6 +431,8 @@ export class MinerSession implements LineHandler, ForwardedShareOwner {
       // hexWord read both: eight hex digits each
       ntime: ntime as string,
       nonce: nonce as string,
+      ntimeWord,
+      nonceWord,
       versionBits: bits,
       version: rolledVersion(job, bitsWord),
       answer,

@@ -311,6 +311,8 @@ describe('Sv2Channel verdicts', () => {
       extranonce: '00'.repeat(8),
       ntime: '65000000',
       nonce: '00000001',
+      ntimeWord: 0x65000000,
+      nonceWord: 1,
       versionBits: '00000000',
       version: 0x20000000,
       answer: { verdict: (v: Verdict) => verdicts.push(v), late: () => undefined },

@@ -116,8 +116,8 @@ export class Sv2Channel extends UpstreamChannel {
         channelId: this.channelId,
         sequenceNumber,
         jobId,
-        nonce: Number.parseInt(share.nonce, 16) >>> 0,
-        ntime: Number.parseInt(share.ntime, 16) >>> 0,
+        nonce: share.nonceWord,
+        ntime: share.ntimeWord,
         version: share.version >>> 0,
         extranonce: hexToBytes(share.extranonce),
       });

@@ -41,6 +41,9 @@ export interface ChannelShare {
   /** 8 hex digits each, as the miner sent them */
   ntime: string;
   nonce: string;
+  /** the same two read as numbers, as the session checked them (an Sv2 upstream sends these) */
+  ntimeWord: number;
+  nonceWord: number;
   /** the rolled version bits the miner sent (rolled version XOR job version), 8 hex digits */
   versionBits: string;
   /** the full header version those bits give */
