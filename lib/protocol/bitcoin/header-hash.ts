@@ -25,6 +25,12 @@ const state = new Int32Array(8);
 
 const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
 
+// Eight words are copied, and the padding zeroed, in loops: TypedArray set and fill are calls out of compiled code
+// (fill into C++), which cost a header hash 5-8% more in time (2026-12-07, Node 20, one process timing both in turns).
+function startState(): void {
+  for (let i = 0; i < 8; i++) state[i] = INITIAL[i]!;
+}
+
 /** One compression of `schedule` (its first 16 words loaded) into `state`. */
 function compress(): void {
   const w = schedule;
@@ -70,7 +76,7 @@ function word(bytes: Uint8Array, at: number): number {
 /** The last block of a message: its final `words` words are already in the schedule, then padding and `bits`. */
 function finalBlock(words: number, bits: number): void {
   schedule[words] = PAD;
-  schedule.fill(0, words + 1, 15);
+  for (let i = words + 1; i < 15; i++) schedule[i] = 0;
   schedule[15] = bits;
   compress();
 }
@@ -78,7 +84,7 @@ function finalBlock(words: number, bits: number): void {
 /** sha256(sha256(header)) of an 80-byte header into `out` (32 bytes, the raw order targets are compared in); returns `out`. */
 export function headerHash(header: Uint8Array, out: Uint8Array): Uint8Array {
   if (header.length !== 80) throw new RangeError(`a block header is 80 bytes, not ${header.length}`);
-  state.set(INITIAL);
+  startState();
   for (let i = 0; i < 16; i++) schedule[i] = word(header, i * 4);
   compress();
   for (let i = 0; i < 4; i++) schedule[i] = word(header, 64 + i * 4);
@@ -93,7 +99,7 @@ export function headerHash(header: Uint8Array, out: Uint8Array): Uint8Array {
  */
 export function merkleNodeHash(pair: Uint8Array, out: Uint8Array): Uint8Array {
   if (pair.length !== 64) throw new RangeError(`a merkle node pair is 64 bytes, not ${pair.length}`);
-  state.set(INITIAL);
+  startState();
   for (let i = 0; i < 16; i++) schedule[i] = word(pair, i * 4);
   compress();
   finalBlock(0, NODE_BITS);
@@ -103,8 +109,8 @@ export function merkleNodeHash(pair: Uint8Array, out: Uint8Array): Uint8Array {
 /** The second SHA-256, of the 32-byte digest in `state`, into `out`. */
 function hashAgainInto(out: Uint8Array): Uint8Array {
   if (out.length < 32) throw new RangeError('the hash needs 32 bytes');
-  schedule.set(state);
-  state.set(INITIAL);
+  for (let i = 0; i < 8; i++) schedule[i] = state[i]!;
+  startState();
   finalBlock(8, DIGEST_BITS);
   for (let i = 0; i < 8; i++) {
     const v = state[i]!;
