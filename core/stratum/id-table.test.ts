@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IdTable } from './id-table';
+import { IdTable, MAX_SLOTS } from './id-table';
 
 describe('IdTable', () => {
   it('holds values by id, counts each id once and lists them from the lowest id', () => {
@@ -25,5 +25,71 @@ describe('IdTable', () => {
     expect(table.size).toBe(0);
     expect(table.get(4)).toBeUndefined();
     expect(table.values()).toEqual([]);
+  });
+});
+
+describe('IdTable as shares come and go', () => {
+  it('keeps every id whose slot another wants: the ring grows, and at its largest the older id moves aside', () => {
+    const table = new IdTable<number>();
+    // ids MAX_SLOTS apart share a slot at every size of the ring
+    const lost = 5;
+    table.set(lost, lost);
+    for (let id = lost + 1; id <= lost + 3 * MAX_SLOTS; id++) {
+      table.set(id, id);
+      table.delete(id - 1 === lost ? -1 : id - 1);
+    }
+    expect(table.size).toBe(2);
+    expect(table.get(lost)).toBe(lost);
+    expect(table.get(lost + 3 * MAX_SLOTS)).toBe(lost + 3 * MAX_SLOTS);
+    expect(table.ids()).toEqual([lost, lost + 3 * MAX_SLOTS]);
+    table.set(lost, -lost);
+    expect(table.size).toBe(2);
+    expect(table.values()).toEqual([-lost, lost + 3 * MAX_SLOTS]);
+    expect(table.delete(lost)).toBe(-lost);
+    expect(table.get(lost)).toBeUndefined();
+    expect(table.size).toBe(1);
+  });
+
+  it('holds a full ring and more at once, each id with its own value, up to sequence numbers near 2^32', () => {
+    const table = new IdTable<string>();
+    const first = 4_294_967_295 - 2 * MAX_SLOTS;
+    const ids = Array.from({ length: 2 * MAX_SLOTS + 1 }, (_, i) => first + i);
+    for (const id of ids) table.set(id, `v${id}`);
+    expect(table.size).toBe(ids.length);
+    for (const id of ids) expect(table.get(id)).toBe(`v${id}`);
+    expect(table.ids()).toEqual(ids);
+    for (const id of ids.filter((id) => id % 2 === 0)) expect(table.delete(id)).toBe(`v${id}`);
+    expect(table.ids()).toEqual(ids.filter((id) => id % 2 !== 0));
+    table.clear();
+    expect(table.size).toBe(0);
+    expect(table.get(first + 1)).toBeUndefined();
+    table.set(first + 1, 'after clear');
+    expect(table.values()).toEqual(['after clear']);
+  });
+
+  it('matches a dictionary through random sets, gets and deletes of ids that collide', () => {
+    let seed = 0x9e3779b9;
+    const random = (n: number) => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const table = new IdTable<number>();
+    const model = new Map<number, number>();
+    for (let step = 0; step < 20_000; step++) {
+      // a few ids from a span wider than the ring, so slots collide at every size
+      const id = 7 + random(4) * MAX_SLOTS + random(3 * MAX_SLOTS);
+      const action = random(3);
+      if (action === 0) {
+        table.set(id, step);
+        model.set(id, step);
+      } else if (action === 1) {
+        expect(table.delete(id)).toBe(model.get(id));
+        model.delete(id);
+      } else expect(table.get(id)).toBe(model.get(id));
+      expect(table.size).toBe(model.size);
+    }
+    expect(table.ids()).toEqual([...model.keys()].sort((a, b) => a - b));
   });
 });
