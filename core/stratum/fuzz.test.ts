@@ -19,19 +19,10 @@ import { minerFor } from '../../device/sim/miner';
 import { testProxy } from './testing/test-proxy';
 import { until } from '../../test/until';
 import { liveHeapBytes } from '../../test/heap';
+import { seededRandom } from '../../test/seeded-random';
 
-/** Deterministic PRNG so a failure reproduces. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
-
-const random = rng(0xa11e);
+// seeded, so a failure reproduces
+const random = seededRandom(0xa11e).fraction;
 const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 const JUNK = ['null', 'true', '-1', '1e308', '"x"', '[]', '{}', '[[[[[]]]]]', '"\\u0000"', '"ffffffff"', '"zz"', '123456789012345678901234567890', '"' + 'a'.repeat(300) + '"'];
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IdTable, MAX_SLOTS } from './id-table';
+import { seededRandom } from '../../test/seeded-random';
 
 describe('IdTable', () => {
   it('holds values by id, counts each id once and lists them from the lowest id', () => {
@@ -68,13 +69,7 @@ describe('IdTable as shares come and go', () => {
   });
 
   it('matches a dictionary through random sets, gets and deletes of ids that collide', () => {
-    let seed = 0x9e3779b9;
-    const random = (n: number) => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
+    const random = seededRandom(0x9e3779b9).below;
     const table = new IdTable<number>();
     const model = new Map<number, number>();
     for (let step = 0; step < 20_000; step++) {

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { liveHeapBytes } from '../../test/heap';
 import { SentHashes } from './sent-hashes';
+import { seededRandom } from '../../test/seeded-random';
 
 const hash = () => randomBytes(32);
 
@@ -55,13 +56,9 @@ describe('SentHashes', () => {
       h.writeInt32LE([0, 511, 1023, 7][i % 4]! | ((i % 3) << 16), 0);
       return h;
     });
-    let seed = 7;
+    const random = seededRandom(7);
     for (let step = 0; step < 20_000; step++) {
-      // xorshift32: the same sequence every run
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      const h = pool[(seed >>> 0) % pool.length]!;
+      const h = pool[random.below(pool.length)]!;
       const key = h.toString('hex');
       const isNew = !kept.has(key);
       expect(sent.addIfNew(h)).toBe(isNew);

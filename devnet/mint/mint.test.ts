@@ -12,6 +12,7 @@ import { mnemonicToSeedSync } from '@scure/bip39';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blindedMessageHex, hashToCurve, signMintQuote, signQuoteLookup, unblindHex } from '../../lib/protocol/cashu/index';
 import { ErrorCode, startMint, type DevnetMint } from './index';
+import { seededRandom } from '../../test/seeded-random';
 
 const MNEMONIC = 'half depart obvious quality work element tank gorilla view sugar picture humble';
 const lockKey = secp256k1.utils.randomSecretKey();
@@ -369,13 +370,7 @@ describe('devnet mint rules and hooks', () => {
   });
 
   it('answers random JSON on every POST route without a 5xx and keeps serving', async () => {
-    let state = 0x2545f491;
-    const rand = (n: number) => {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return (state >>> 0) % n;
-    };
+    const rand = seededRandom(0x2545f491).below;
     const value = (depth: number): unknown => {
       switch (rand(depth > 2 ? 6 : 9)) {
         case 0:

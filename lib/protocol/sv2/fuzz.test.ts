@@ -5,25 +5,17 @@ import { encodeFrameHeader } from './frame';
 import { SV2_MESSAGE_TYPES, decodeMessage, encodeMessage, messageWireId, type Sv2AnyMessage } from './messages';
 import { sampleMessages } from './sample-messages';
 import { liveHeapBytes } from '../../../test/heap';
+import { seededRandom } from '../../../test/seeded-random';
 
-/** Deterministic xorshift32, so a failure can be replayed from its seed. */
+/** Seeded, so a failure can be replayed from its seed. */
 function rng(seed: number) {
-  let state = seed >>> 0 || 1;
-  const next = () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state;
-  };
-  const int = (n: number) => next() % n;
+  const random = seededRandom(seed);
   const bytes = (n: number) => {
     const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = next() & 0xff;
+    for (let i = 0; i < n; i++) out[i] = random.word() & 0xff;
     return out;
   };
-  return { int, bytes };
+  return { int: random.below, bytes };
 }
 type Rng = ReturnType<typeof rng>;
 
