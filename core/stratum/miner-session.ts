@@ -417,7 +417,8 @@ export class MinerSession implements LineHandler, ForwardedShareOwner {
     this.hasher ??= new ShareHasher();
     // what sits between the job's coinbase prefix and the miner's extranonce2
     const head = pad + this.extranonce1;
-    const hash = this.hasher.hash(job, head, extranonce2, ntimeWord, nonceWord, bitsWord);
+    const version = rolledVersion(job, bitsWord);
+    const hash = this.hasher.hash(job, head, extranonce2, ntimeWord, nonceWord, version);
     const local: LocalShare = { jobId, upstreamJobId: job.jobId, headerHash: hash.toString('hex'), difficulty, shareDifficulty: hashDifficulty(hash) };
     // below the miner's own target, or sent before: judged here, in the standard words, never sent under the user's name
     if (!meetsTarget(hash, local.shareDifficulty, sent)) return this.rejectHere(id, local, LOW_DIFFICULTY, 'low-difficulty', 'Low difficulty share');
@@ -434,7 +435,7 @@ export class MinerSession implements LineHandler, ForwardedShareOwner {
       ntimeWord,
       nonceWord,
       versionBits: bits,
-      version: rolledVersion(job, bitsWord),
+      version,
       answer,
     });
   }

@@ -31,7 +31,9 @@ describe('ShareHasher', () => {
       const extranonce2 = (i < 50 ? Math.floor(i / 3) : i % 3).toString(16).padStart(8, '0');
       const nonce = ((i * 2654435761) >>> 0).toString(16).padStart(8, '0');
       const versionBits = i % 2 ? '00a4e000' : '00000000';
-      expect(bytesToHex(hasher.hash(hashable, 'e8f2a1b4', extranonce2, 0x64495523, hexWord(nonce), hexWord(versionBits)))).toBe(expectedHash(job, 'e8f2a1b4', extranonce2, nonce, versionBits));
+      expect(bytesToHex(hasher.hash(hashable, 'e8f2a1b4', extranonce2, 0x64495523, hexWord(nonce), rolledVersion(hashable, hexWord(versionBits))))).toBe(
+        expectedHash(job, 'e8f2a1b4', extranonce2, nonce, versionBits),
+      );
     }
   });
 
@@ -49,7 +51,7 @@ describe('ShareHasher', () => {
       // the same extranonce2 on both miners and both jobs: only the job and the miner's extranonce1 tell them apart
       const nonce = i.toString(16).padStart(8, '0');
       const extranonce1 = m === 0 && i >= 18 ? 'ffff0000' : extranonce1s[m]!;
-      expect(bytesToHex(miners[m]!.hash(held, extranonce1, '00000001', 0x64495523, i, 0))).toBe(expectedHash(sv1, extranonce1, '00000001', nonce, '00000000'));
+      expect(bytesToHex(miners[m]!.hash(held, extranonce1, '00000001', 0x64495523, i, rolledVersion(held, 0)))).toBe(expectedHash(sv1, extranonce1, '00000001', nonce, '00000000'));
     }
   });
 
@@ -61,7 +63,7 @@ describe('ShareHasher', () => {
   it('rates a hash like the exact bigint formula', () => {
     const hasher = new ShareHasher();
     for (let i = 0; i < 20; i++) {
-      const hash = hasher.hash({ ...hashable, merkleBranches: [] }, '00', '00000000', 0x64495522, i, 0);
+      const hash = hasher.hash({ ...hashable, merkleBranches: [] }, '00', '00000000', 0x64495522, i, rolledVersion(hashable, 0));
       expect(hashDifficulty(hash) / exactHashDifficulty(hash)).toBeCloseTo(1, 12);
     }
   });

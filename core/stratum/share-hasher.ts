@@ -100,10 +100,11 @@ export class ShareHasher {
 
   /**
    * Raw sha256d(header) for a submission, valid until the next call of any hasher; `head` is the hex between the
-   * job's coinbase prefix and the extranonce2 (padding and the miner's extranonce1), `ntime`, `nonce` and
-   * `versionBits` the submitted words. Hex inputs are validated by the caller.
+   * job's coinbase prefix and the extranonce2 (padding and the miner's extranonce1), `ntime` and `nonce` the submitted
+   * words, `version` the header's version with the miner's bits rolled in (`rolledVersion`, which the pool is told
+   * too). Hex inputs are validated by the caller.
    */
-  hash(job: HashableJob, head: string, extranonce2: string, ntime: number, nonce: number, versionBits: number): Buffer {
+  hash(job: HashableJob, head: string, extranonce2: string, ntime: number, nonce: number, version: number): Buffer {
     const parts = preparedFor(job);
     if (job !== this.rootJob || head !== this.rootHead || extranonce2 !== this.rootExtranonce2) {
       merkleRoot(parts, head, extranonce2, this.root);
@@ -115,7 +116,7 @@ export class ShareHasher {
       parts.header.copy(header);
       headerJob = parts;
     }
-    header.writeUInt32LE((parts.version ^ versionBits) >>> 0, 0);
+    header.writeUInt32LE(version, 0);
     this.root.copy(header, 36);
     header.writeUInt32LE(ntime, 68);
     header.writeUInt32LE(nonce, 76);
