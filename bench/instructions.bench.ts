@@ -1,9 +1,10 @@
 /**
  * Instructions per submit, counted by callgrind (valgrind), for the proxy's event loop, the least a Stratum proxy does
- * (bench/stratum-floor.ts) and the bare relay: the same 50 miners on each, one submit in flight each, 20,000 submits
- * to warm each path's code to its optimized tiers and then 20,000 counted. Each path runs in a process of its own under
- * callgrind with counting off until the warm-up is done, its compiled code named from `--perf-basic-prof`. The
- * proxy's other threads (the ledger's writer, V8's helpers) are counted apart from its loop.
+ * (bench/stratum-floor.ts) and the bare relay, all three to the pool's Sv1 port, and the proxy once more to its Sv2
+ * port (Noise, and the quote notice each accepted share brings back): the same 50 miners on each, one submit in flight
+ * each, 20,000 submits to warm each path's code to its optimized tiers and then 20,000 counted. Each path runs in a
+ * process of its own under callgrind with counting off until the warm-up is done, its compiled code named from
+ * `--perf-basic-prof`. The proxy's other threads (the ledger's writer, V8's helpers) are counted apart from its loop.
  * Seconds swing by a quarter between runs on a shared machine and callgrind's instructions hardly move for the same
  * work, so this says to a few per cent what the proxy does per submit beyond the floor, and in which functions. It
  * does not see the kernel (socket reads and writes, waking up) nor what a cold cache costs: the pace step of the
@@ -27,7 +28,13 @@ const WARM_SUBMITS = 20_000;
 const COUNTED_SUBMITS = 20_000;
 const TOP_FUNCTIONS = 25;
 
-type PathName = 'proxy' | 'stratumFloor' | 'relay';
+type PathName = 'proxy' | 'proxyViaSv2' | 'stratumFloor' | 'relay';
+
+/** Where each path sends its miners' shares: the pool's Sv1 port, or (the proxy only) its Sv2 port over Noise. */
+interface PoolPorts {
+  sv1Port: number;
+  sv2Url: string;
+}
 
 /** Each miner submits again as soon as it is answered, until `total` submits are answered. */
 async function closedLoop(miners: BenchClient[], total: number): Promise<void> {
@@ -54,11 +61,14 @@ function callgrind(command: 'on' | 'off' | 'dump', pid: number): void {
 }
 
 /** One path under callgrind: its loop thread's instructions per submit, and all its other threads' together. */
-async function countPath(path: PathName, poolPort: number, dir: string) {
+async function countPath(path: PathName, pool: PoolPorts, dir: string) {
   const out = join(dir, `${path}.callgrind`);
-  const entry = path === 'proxy' ? './proxy-worker.ts' : './relay-worker.ts';
-  const input: ProxyWorkerInput | RelayInput =
-    path === 'proxy' ? { upstreams: [`stratum+tcp://127.0.0.1:${poolPort}`], ledgerPath: join(dir, 'ledger.sqlite') } : { poolPort, forwarder: path === 'relay' ? 'bytes' : 'stratum' };
+  const isProxy = path === 'proxy' || path === 'proxyViaSv2';
+  const entry = isProxy ? './proxy-worker.ts' : './relay-worker.ts';
+  const upstream = path === 'proxyViaSv2' ? pool.sv2Url : `stratum+tcp://127.0.0.1:${pool.sv1Port}`;
+  const input: ProxyWorkerInput | RelayInput = isProxy
+    ? { upstreams: [upstream], ledgerPath: join(dir, `${path}-ledger.sqlite`) }
+    : { poolPort: pool.sv1Port, forwarder: path === 'relay' ? 'bytes' : 'stratum' };
   const child = fork(fileURLToPath(new URL(entry, import.meta.url)), [JSON.stringify(input)], {
     execPath: 'valgrind',
     execArgv: [
@@ -120,18 +130,21 @@ export async function run(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'axw-instructions-'));
   const pool = await PoolThread.start({ maxConnections: 10_000, sharesPerMinute: 1e9, retargetSeconds: 3600, shareBatchSize: 10, successFlushMs: 5, templateRefreshSeconds: 0 });
   try {
-    const relay = await countPath('relay', pool.sv1Port, dir);
-    const stratumFloor = await countPath('stratumFloor', pool.sv1Port, dir);
-    const proxy = await countPath('proxy', pool.sv1Port, dir);
+    const ports: PoolPorts = { sv1Port: pool.sv1Port, sv2Url: `stratum2+tcp://127.0.0.1:${pool.sv2Port}/${pool.authorityPubkey}` };
+    const relay = await countPath('relay', ports, dir);
+    const stratumFloor = await countPath('stratumFloor', ports, dir);
+    const proxy = await countPath('proxy', ports, dir);
+    const proxyViaSv2 = await countPath('proxyViaSv2', ports, dir);
     const loop = (path: { loopThread: { total: number } }) => path.loopThread.total;
     return {
       miners: MINERS,
       warmSubmits: WARM_SUBMITS,
       countedSubmits: COUNTED_SUBMITS,
-      instructionsPerSubmit: { proxy, stratumFloor, relay },
+      instructionsPerSubmit: { proxy, proxyViaSv2, stratumFloor, relay },
       loopThreadProxyOverStratumFloor: round(loop(proxy) / loop(stratumFloor), 2),
       loopThreadStratumFloorOverRelay: round(loop(stratumFloor) / loop(relay), 2),
       loopThreadProxyAboveStratumFloor: loop(proxy) - loop(stratumFloor),
+      loopThreadSv2UpstreamOverSv1: round(loop(proxyViaSv2) / loop(proxy), 2),
     };
   } finally {
     await pool.stop();
