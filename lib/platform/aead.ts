@@ -9,10 +9,6 @@ import { sodium } from './sodium';
 
 const CIPHER = 'chacha20-poly1305';
 
-function view(buffer: Buffer): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
-}
-
 const nodeCryptoAead: Aead = {
   name: 'node:crypto',
   seal: (key, nonce, ad, plaintext, out) => {
@@ -22,8 +18,8 @@ const nodeCryptoAead: Aead = {
     cipher.final();
     out.set(cipher.getAuthTag(), plaintext.length);
   },
-  open: (key, nonce, ad, ciphertext) => {
-    if (ciphertext.length < AEAD_TAG_SIZE) return undefined;
+  open: (key, nonce, ad, ciphertext, out) => {
+    if (ciphertext.length < AEAD_TAG_SIZE) return false;
     const bodyLength = ciphertext.length - AEAD_TAG_SIZE;
     const decipher = createDecipheriv(CIPHER, key, nonce, { authTagLength: AEAD_TAG_SIZE });
     decipher.setAuthTag(ciphertext.subarray(bodyLength));
@@ -32,9 +28,10 @@ const nodeCryptoAead: Aead = {
     try {
       decipher.final();
     } catch {
-      return undefined;
+      return false;
     }
-    return view(body);
+    out.set(body);
+    return true;
   },
 };
 
@@ -46,15 +43,14 @@ function sodiumAead(): Aead | undefined {
     seal: (key, nonce, ad, plaintext, out) => {
       lib.crypto_aead_chacha20poly1305_ietf_encrypt(out, plaintext, ad.length > 0 ? ad : null, null, nonce, key);
     },
-    open: (key, nonce, ad, ciphertext) => {
-      if (ciphertext.length < AEAD_TAG_SIZE) return undefined;
-      const out = new Uint8Array(ciphertext.length - AEAD_TAG_SIZE);
+    open: (key, nonce, ad, ciphertext, out) => {
+      if (ciphertext.length < AEAD_TAG_SIZE) return false;
       try {
         lib.crypto_aead_chacha20poly1305_ietf_decrypt(out, null, ciphertext, ad.length > 0 ? ad : null, nonce, key);
       } catch {
-        return undefined; // libsodium refuses a tag that does not authenticate
+        return false; // libsodium refuses a tag that does not authenticate, and decrypts nothing
       }
-      return out;
+      return true;
     },
   };
 }

@@ -157,6 +157,20 @@ describe('Sv2 over loopback TCP', () => {
     expect(client.send(samples[0]!)).toBe(false);
   });
 
+  it('delivers a turn of frames that runs past the memory frames are sealed in, a frame longer than it among them', async () => {
+    const pool = await startServer();
+    const serverSide = pool.nextSession();
+    const client = await connect(pool.port);
+    const server = await serverSide;
+    // 74 bytes a frame on the wire: 600 of them fill more than three of the connection's 16 KiB runs
+    const targets: Sv2AnyMessage[] = Array.from({ length: 600 }, (_, i) => ({ type: 'SetTarget', channelId: i, maximumTarget: new Uint8Array(32).fill(i % 256) }));
+    const long: Sv2AnyMessage = { type: 'Unknown', extensionType: 0x8042, msgType: 0x99, payload: Uint8Array.from({ length: 40_000 }, (_, i) => i % 251) };
+    const sent = [...targets.slice(0, 300), long, ...targets.slice(300)];
+    const received = collect(server, sent.length);
+    for (const message of sent) expect(client.send(message)).toBe(true);
+    expect(await received).toEqual(sent);
+  });
+
   it('passes unknown message types through and skips a malformed known one without dropping the session', async () => {
     const pool = await startServer();
     const serverSide = pool.nextSession();

@@ -7,7 +7,8 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { decodeAuthorityPubkey } from '../protocol/sv2/authority';
-import { DEFAULT_MAX_PAYLOAD_BYTES } from '../protocol/sv2/cipher';
+import { ByteSlab, joinBytes } from '../protocol/sv2/byte-slab';
+import { DEFAULT_MAX_PAYLOAD_BYTES, sealedFrameLength } from '../protocol/sv2/cipher';
 import { DEFAULT_CLOCK_SKEW_SECONDS, type Sv2Certificate } from '../protocol/sv2/certificate';
 import { Sv2Error, Sv2HandshakeError, Sv2TransportError } from '../protocol/sv2/errors';
 import { decodeMessage, encodeMessage, type Sv2AnyMessage } from '../protocol/sv2/messages';
@@ -47,6 +48,8 @@ export class Sv2Connection extends EventEmitter<Sv2ConnectionEvents> {
   private readonly maxWriteBufferBytes: number;
   /** frames sent this event-loop turn: one socket write for all of them (many channels share a connection) */
   private unwritten: Uint8Array[] = [];
+  /** where frames are sealed: one after the other, so a turn's frames are written as one slice, uncopied */
+  private readonly outgoing = new ByteSlab(16 * 1024);
   private unwrittenBytes = 0;
 
   constructor(
@@ -87,7 +90,9 @@ export class Sv2Connection extends EventEmitter<Sv2ConnectionEvents> {
    */
   send(message: Sv2AnyMessage): boolean {
     if (this.closed) return false;
-    const frame = this.session.encryptor.encryptFrame(encodeMessage(message));
+    const encoded = encodeMessage(message);
+    const frame = this.outgoing.take(sealedFrameLength(encoded.payload.length));
+    this.session.encryptor.sealFrame(encoded, frame);
     if (this.unwritten.length === 0) setImmediate(this.writeQueued);
     this.unwritten.push(frame);
     this.unwrittenBytes += frame.length;
@@ -103,7 +108,7 @@ export class Sv2Connection extends EventEmitter<Sv2ConnectionEvents> {
     this.unwritten = [];
     this.unwrittenBytes = 0;
     if (this.closed || frames.length === 0) return;
-    this.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+    this.socket.write(joinBytes(frames));
   };
 
   /** Flushes what was sent, then closes. */

@@ -71,11 +71,16 @@ describe('ChaCha20-Poly1305', () => {
   });
 
   describe.each(aeadImplementations().map((a) => [a.name, a] as const))('%s', (_, aead) => {
+    const opened = (ciphertext: Uint8Array, key: Uint8Array, nonce: Uint8Array, ad: Uint8Array): Uint8Array | undefined => {
+      const out = new Uint8Array(Math.max(0, ciphertext.length - 16));
+      return aead.open(key, nonce, ad, ciphertext, out) ? out : undefined;
+    };
+
     it.each(VECTORS.map((v) => [v.name, v] as const))('seals and opens RFC 8439 %s', (_name, v) => {
       const sealed = new Uint8Array(v.plaintext.length + 16);
       aead.seal(v.key, v.nonce, v.ad, v.plaintext, sealed);
       expect(bytesToHex(sealed)).toBe(bytesToHex(v.ciphertext) + bytesToHex(v.tag));
-      expect(bytesToHex(aead.open(v.key, v.nonce, v.ad, sealed)!)).toBe(bytesToHex(v.plaintext));
+      expect(bytesToHex(opened(sealed, v.key, v.nonce, v.ad)!)).toBe(bytesToHex(v.plaintext));
     });
 
     it('seals into a view of a larger buffer, touching nothing around it', () => {
@@ -86,16 +91,35 @@ describe('ChaCha20-Poly1305', () => {
       expect([...frame.subarray(0, 7), ...frame.subarray(7 + v.plaintext.length + 16)].every((b) => b === 0xee)).toBe(true);
     });
 
+    it('seals in place, the plaintext being the first bytes of the output, in memory outside the JS heap too', () => {
+      for (const v of VECTORS) {
+        for (const frame of [new Uint8Array(v.plaintext.length + 16 + 9), new Uint8Array(new ArrayBuffer(v.plaintext.length + 16 + 9))]) {
+          frame.set(v.plaintext, 9);
+          aead.seal(v.key, v.nonce, v.ad, frame.subarray(9, 9 + v.plaintext.length), frame.subarray(9));
+          expect(bytesToHex(frame.subarray(9)), v.name).toBe(bytesToHex(v.ciphertext) + bytesToHex(v.tag));
+        }
+      }
+    });
+
+    it('opens into a view of a larger buffer, touching nothing around it', () => {
+      const v = VECTORS[1]!;
+      const sealed = Uint8Array.from([...v.ciphertext, ...v.tag]);
+      const out = new Uint8Array(v.plaintext.length + 20).fill(0xee);
+      expect(aead.open(v.key, v.nonce, v.ad, sealed, out.subarray(7, 7 + v.plaintext.length))).toBe(true);
+      expect(bytesToHex(out.subarray(7, 7 + v.plaintext.length))).toBe(bytesToHex(v.plaintext));
+      expect([...out.subarray(0, 7), ...out.subarray(7 + v.plaintext.length)].every((b) => b === 0xee)).toBe(true);
+    });
+
     it('refuses a flipped bit, a short input and different associated data', () => {
       const v = VECTORS[1]!;
       const sealed = Uint8Array.from([...v.ciphertext, ...v.tag]);
       for (const at of [0, 100, sealed.length - 1]) {
         const bad = Uint8Array.from(sealed);
         bad[at]! ^= 1;
-        expect(aead.open(v.key, v.nonce, v.ad, bad)).toBeUndefined();
+        expect(opened(bad, v.key, v.nonce, v.ad)).toBeUndefined();
       }
-      expect(aead.open(v.key, v.nonce, v.ad, sealed.subarray(0, 15))).toBeUndefined();
-      expect(aead.open(v.key, v.nonce, new Uint8Array(0), sealed)).toBeUndefined();
+      expect(opened(sealed.subarray(0, 15), v.key, v.nonce, v.ad)).toBeUndefined();
+      expect(opened(sealed, v.key, v.nonce, new Uint8Array(0))).toBeUndefined();
     });
   });
 
@@ -112,7 +136,11 @@ describe('ChaCha20-Poly1305', () => {
         return bytesToHex(out);
       });
       expect(new Set(sealed).size).toBe(1);
-      for (const aead of all) expect(Buffer.from(aead.open(key, nonce, ad, Buffer.from(sealed[0]!, 'hex'))!).equals(plaintext)).toBe(true);
+      for (const aead of all) {
+        const out = new Uint8Array(plaintext.length);
+        expect(aead.open(key, nonce, ad, Buffer.from(sealed[0]!, 'hex'), out)).toBe(true);
+        expect(Buffer.from(out).equals(plaintext)).toBe(true);
+      }
     }
   });
 

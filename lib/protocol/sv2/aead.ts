@@ -11,11 +11,15 @@ export interface Aead {
   readonly name: string;
   /**
    * Writes ciphertext || tag into `out` (plaintext.length + 16 bytes, typically a view into a whole frame): a frame's
-   * header and payload are sealed straight into the bytes that go on the wire.
+   * header and payload are sealed straight into the bytes that go on the wire. `plaintext` may be `out`'s own first
+   * bytes: sealed in place.
    */
   seal(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plaintext: Uint8Array, out: Uint8Array): void;
-  /** undefined when the tag does not authenticate */
-  open(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined;
+  /**
+   * Writes the plaintext (ciphertext.length - 16 bytes) into `out`, or returns false when the tag does not
+   * authenticate (`out` then holds no plaintext, but may have been zeroed).
+   */
+  open(key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, ciphertext: Uint8Array, out: Uint8Array): boolean;
 }
 
 export const AEAD_TAG_SIZE = 16;
@@ -23,11 +27,12 @@ export const AEAD_TAG_SIZE = 16;
 export const nobleAead: Aead = {
   name: '@noble/ciphers',
   seal: (key, nonce, ad, plaintext, out) => out.set(chacha20poly1305(key, nonce, ad).encrypt(plaintext)),
-  open: (key, nonce, ad, ciphertext) => {
+  open: (key, nonce, ad, ciphertext, out) => {
     try {
-      return chacha20poly1305(key, nonce, ad).decrypt(ciphertext);
+      out.set(chacha20poly1305(key, nonce, ad).decrypt(ciphertext));
+      return true;
     } catch {
-      return undefined;
+      return false;
     }
   },
 };

@@ -4,6 +4,7 @@
  * direction's running counter. AEAD is IETF ChaCha20-Poly1305 with nonce = 4 zero bytes || u64 LE counter.
  */
 import { type Aead, currentAead } from './aead';
+import { ByteSlab } from './byte-slab';
 import { Sv2TransportError } from './errors';
 import { FRAME_HEADER_SIZE, MAX_FRAME_PAYLOAD, decodeFrameHeader, encodeFrameHeader, type Sv2FrameHeader } from './frame';
 import type { Sv2EncodedMessage } from './messages';
@@ -22,6 +23,17 @@ const TWO_32 = 2 ** 32;
 export function encryptedPayloadLength(length: number): number {
   return length + Math.ceil(length / MAX_PLAINTEXT_CHUNK) * MAC_SIZE;
 }
+
+/** Bytes on the wire for a frame with a payload of `length` plaintext bytes. */
+export function sealedFrameLength(length: number): number {
+  return ENCRYPTED_HEADER_SIZE + encryptedPayloadLength(length);
+}
+
+/**
+ * Where opened payloads (and frames that arrived in pieces) are put: memory outside V8's heap, so native AEAD reads
+ * and writes it without first moving it (byte-slab.ts). Shared by every stream in the process: nothing is reused.
+ */
+const received = new ByteSlab(64 * 1024);
 
 export class CipherState {
   private counter = 0;
@@ -55,18 +67,27 @@ export class CipherState {
     return out;
   }
 
-  /** Seals into `out` (plaintext.length + 16 bytes). */
+  /** Seals into `out` (plaintext.length + 16 bytes); `plaintext` may be `out`'s own first bytes. */
   encryptInto(plaintext: Uint8Array, out: Uint8Array, ad: Uint8Array = EMPTY): void {
     this.aead.seal(this.key, this.nextNonce(), ad, plaintext, out);
     this.counter++;
   }
 
-  /** Throws Sv2TransportError('decrypt-failed') and leaves the counter unchanged on a bad tag. */
   decrypt(ciphertext: Uint8Array, ad: Uint8Array = EMPTY): Uint8Array {
-    const out = this.aead.open(this.key, this.nextNonce(), ad, ciphertext);
-    if (!out) throw new Sv2TransportError('decrypt-failed', 'authentication failed: ciphertext tampered or keys differ');
-    this.counter++;
+    const out = new Uint8Array(Math.max(0, ciphertext.length - MAC_SIZE));
+    this.decryptInto(ciphertext, out, ad);
     return out;
+  }
+
+  /**
+   * Opens into `out` (ciphertext.length - 16 bytes). Throws Sv2TransportError('decrypt-failed') and leaves the
+   * counter unchanged on a bad tag.
+   */
+  decryptInto(ciphertext: Uint8Array, out: Uint8Array, ad: Uint8Array = EMPTY): void {
+    if (ciphertext.length < MAC_SIZE || !this.aead.open(this.key, this.nextNonce(), ad, ciphertext, out)) {
+      throw new Sv2TransportError('decrypt-failed', 'authentication failed: ciphertext tampered or keys differ');
+    }
+    this.counter++;
   }
 }
 
@@ -75,18 +96,28 @@ export class Sv2FrameEncryptor {
   constructor(private readonly cipher: CipherState) {}
 
   encryptFrame(message: Sv2EncodedMessage): Uint8Array {
+    const frame = new Uint8Array(sealedFrameLength(message.payload.length));
+    this.sealFrame(message, frame);
+    return frame;
+  }
+
+  /**
+   * Seals the frame into `out` (sealedFrameLength(payload length) bytes): header and payload are copied into it and
+   * sealed in place, so native AEAD reads and writes nothing but `out`.
+   */
+  sealFrame(message: Sv2EncodedMessage, out: Uint8Array): void {
     const { payload } = message;
     if (payload.length > MAX_FRAME_PAYLOAD) throw new RangeError(`payload of ${payload.length} bytes exceeds the U24 frame limit`);
-    const header = encodeFrameHeader({ extensionType: message.extensionType, msgType: message.msgType, length: payload.length });
-    const out = new Uint8Array(ENCRYPTED_HEADER_SIZE + encryptedPayloadLength(payload.length));
+    out.set(encodeFrameHeader({ extensionType: message.extensionType, msgType: message.msgType, length: payload.length }));
+    const header = out.subarray(0, FRAME_HEADER_SIZE);
     this.cipher.encryptInto(header, out.subarray(0, ENCRYPTED_HEADER_SIZE));
     let at = ENCRYPTED_HEADER_SIZE;
     for (let start = 0; start < payload.length; start += MAX_PLAINTEXT_CHUNK) {
-      const chunk = payload.subarray(start, start + MAX_PLAINTEXT_CHUNK);
-      this.cipher.encryptInto(chunk, out.subarray(at, at + chunk.length + MAC_SIZE));
-      at += chunk.length + MAC_SIZE;
+      const length = Math.min(MAX_PLAINTEXT_CHUNK, payload.length - start);
+      out.set(length === payload.length ? payload : payload.subarray(start, start + length), at);
+      this.cipher.encryptInto(out.subarray(at, at + length), out.subarray(at, at + length + MAC_SIZE));
+      at += length + MAC_SIZE;
     }
-    return out;
   }
 }
 
@@ -111,7 +142,7 @@ class ByteQueue {
       this.length -= n;
       return out;
     }
-    const out = new Uint8Array(n);
+    const out = received.take(n);
     let filled = 0;
     while (filled < n) {
       const chunk = this.chunks[0]!;
@@ -142,6 +173,8 @@ export interface FrameDecryptorOptions {
  */
 export class Sv2FrameDecryptor {
   private readonly queue = new ByteQueue();
+  /** each frame's header, opened and read before the next (outside V8's heap, as `received`) */
+  private readonly header = new Uint8Array(new ArrayBuffer(FRAME_HEADER_SIZE));
   private readonly maxPayloadBytes: number;
   private pending: Sv2FrameHeader | undefined;
   private failure: Sv2TransportError | undefined;
@@ -166,7 +199,8 @@ export class Sv2FrameDecryptor {
       for (;;) {
         if (!this.pending) {
           if (this.queue.length < ENCRYPTED_HEADER_SIZE) break;
-          const header = decodeFrameHeader(this.cipher.decrypt(this.queue.take(ENCRYPTED_HEADER_SIZE)));
+          this.cipher.decryptInto(this.queue.take(ENCRYPTED_HEADER_SIZE), this.header);
+          const header = decodeFrameHeader(this.header);
           if (header.length > this.maxPayloadBytes) {
             throw new Sv2TransportError('frame-too-large', `peer announced a ${header.length}-byte payload, limit is ${this.maxPayloadBytes}`);
           }
@@ -199,12 +233,16 @@ export class Sv2FrameDecryptor {
 
   private openPayload(ciphertext: Uint8Array, length: number): Uint8Array {
     if (length === 0) return EMPTY;
-    const payload = new Uint8Array(length);
+    const payload = received.take(length);
+    if (ciphertext.length <= MAX_CIPHERTEXT_CHUNK) {
+      this.cipher.decryptInto(ciphertext, payload);
+      return payload;
+    }
     let at = 0;
     for (let start = 0; start < ciphertext.length; start += MAX_CIPHERTEXT_CHUNK) {
-      const opened = this.cipher.decrypt(ciphertext.subarray(start, start + MAX_CIPHERTEXT_CHUNK));
-      payload.set(opened, at);
-      at += opened.length;
+      const chunk = ciphertext.subarray(start, start + MAX_CIPHERTEXT_CHUNK);
+      this.cipher.decryptInto(chunk, payload.subarray(at, at + chunk.length - MAC_SIZE));
+      at += chunk.length - MAC_SIZE;
     }
     return payload;
   }
