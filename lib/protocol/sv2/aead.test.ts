@@ -1,13 +1,13 @@
 /**
- * Every ChaCha20-Poly1305 implementation that loads here (libsodium via sodium-native, OpenSSL via node:crypto,
- * @noble/ciphers) against RFC 8439's AEAD vectors (§2.8.2 and Appendix A.5, read from the RFC's own text in
+ * Every ChaCha20-Poly1305 implementation that loads here (libsodium via sodium-native's binding and via its public
+ * wrappers, OpenSSL via node:crypto, @noble/ciphers) against RFC 8439's AEAD vectors (§2.8.2 and Appendix A.5, read from the RFC's own text in
  * test/fixtures/rfc8439) and against each other.
  */
 import { randomBytes } from 'node:crypto';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
 import { readFixture } from '../../../test/fixtures';
-import { aeadImplementations } from '../../platform/aead';
+import { aeadImplementations, sodiumAead } from '../../platform/aead';
 import { sodium } from '../../platform/sodium';
 import { currentAead, nobleAead } from './aead';
 import { CipherState } from './cipher';
@@ -70,7 +70,8 @@ describe('ChaCha20-Poly1305', () => {
     expect(VECTORS[1]!.plaintext.length).toBe(265);
   });
 
-  describe.each(aeadImplementations().map((a) => [a.name, a] as const))('%s', (_, aead) => {
+  const sodiumWrapped = sodiumAead(sodium(), undefined)!;
+  describe.each([...aeadImplementations(), sodiumWrapped].map((a) => [a.name, a] as const))('%s', (_, aead) => {
     const opened = (ciphertext: Uint8Array, key: Uint8Array, nonce: Uint8Array, ad: Uint8Array): Uint8Array | undefined => {
       const out = new Uint8Array(Math.max(0, ciphertext.length - 16));
       return aead.open(key, nonce, ad, ciphertext, out) ? out : undefined;
@@ -144,11 +145,37 @@ describe('ChaCha20-Poly1305', () => {
     }
   });
 
-  it('installs libsodium here (sodium-native ships a prebuild for this platform), noble last', () => {
+  it('installs libsodium here (sodium-native ships a prebuild for this platform), called through its binding, noble last', () => {
     expect(sodium()).toBeDefined();
     expect(aeadImplementations()[0]!.name).toBe('sodium-native');
+    expect(sodiumWrapped.name).toBe('sodium-native (wrapped)');
     expect(aeadImplementations().at(-1)).toBe(nobleAead);
     expect(currentAead().name).toBe('sodium-native'); // test/setup.ts installs the platform's crypto
+  });
+
+  it("uses sodium-native's public wrappers when its binding does not give their bytes", () => {
+    const wrong = {
+      crypto_aead_chacha20poly1305_ietf_encrypt: (c: Uint8Array) => (c.fill(1), c.length),
+      crypto_aead_chacha20poly1305_ietf_decrypt: (m: Uint8Array) => m.length,
+    };
+    const throwing = { ...wrong, crypto_aead_chacha20poly1305_ietf_encrypt: () => -1 };
+    expect(sodiumAead(sodium(), wrong)!.name).toBe('sodium-native (wrapped)');
+    expect(sodiumAead(sodium(), throwing)!.name).toBe('sodium-native (wrapped)');
+  });
+
+  it('refuses sizes the binding would take on trust, before libsodium reads or writes past an array', () => {
+    const direct = aeadImplementations()[0]!;
+    const [key, nonce, empty] = [randomBytes(32), randomBytes(12), new Uint8Array(0)];
+    const plaintext = randomBytes(40);
+    expect(() => direct.seal(key, nonce, empty, plaintext, new Uint8Array(40 + 15))).toThrow(RangeError);
+    expect(() => direct.seal(key.subarray(0, 31), nonce, empty, plaintext, new Uint8Array(56))).toThrow(RangeError);
+    expect(() => direct.seal(key, nonce.subarray(0, 8), empty, plaintext, new Uint8Array(56))).toThrow(RangeError);
+    const sealed = new Uint8Array(56);
+    direct.seal(key, nonce, empty, plaintext, sealed);
+    expect(() => direct.open(key, nonce, empty, sealed, new Uint8Array(39))).toThrow(RangeError);
+    const opened = new Uint8Array(40);
+    expect(direct.open(key, nonce, empty, sealed, opened)).toBe(true);
+    expect(Buffer.from(opened).equals(plaintext)).toBe(true);
   });
 
   it('a cipher state uses the implementation it is given', () => {
