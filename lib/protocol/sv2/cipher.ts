@@ -124,41 +124,51 @@ export class Sv2FrameEncryptor {
 /** Bytes received but not yet consumed, kept as the chunks they arrived in; copied once when a unit is complete. */
 class ByteQueue {
   private chunks: Uint8Array[] = [];
+  /** how much of the first chunk is consumed */
+  private offset = 0;
   length = 0;
 
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.chunks.push(chunk);
+    // kept as a plain Uint8Array: a subclass's subarray is its own (Node's Buffer reads `.buffer`, a call into C++,
+    // and runs a class constructor for each), V8's own is a builtin
+    this.chunks.push(chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
     this.length += chunk.length;
   }
 
   take(n: number): Uint8Array {
     if (n === 0) return EMPTY;
     const first = this.chunks[0]!;
-    if (first.length >= n) {
-      const out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      this.length -= n;
+    if (first.length - this.offset >= n) {
+      const out = first.subarray(this.offset, this.offset + n);
+      this.consumed(first, n);
       return out;
     }
     const out = received.take(n);
     let filled = 0;
     while (filled < n) {
       const chunk = this.chunks[0]!;
-      const used = Math.min(chunk.length, n - filled);
-      out.set(chunk.subarray(0, used), filled);
+      const used = Math.min(chunk.length - this.offset, n - filled);
+      out.set(chunk.subarray(this.offset, this.offset + used), filled);
       filled += used;
-      if (used === chunk.length) this.chunks.shift();
-      else this.chunks[0] = chunk.subarray(used);
+      this.consumed(chunk, used);
     }
-    this.length -= n;
     return out;
   }
 
   clear(): void {
     this.chunks = [];
+    this.offset = 0;
     this.length = 0;
+  }
+
+  private consumed(first: Uint8Array, n: number): void {
+    this.length -= n;
+    this.offset += n;
+    if (this.offset === first.length) {
+      this.chunks.shift();
+      this.offset = 0;
+    }
   }
 }
 

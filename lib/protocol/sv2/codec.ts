@@ -10,13 +10,12 @@ const utf8Encoder = new TextEncoder();
 
 export class Sv2Reader {
   private offset = 0;
-  private readonly view: DataView;
+  /** made only for the fields plain byte reads cannot give (U64, F32): constructing a DataView is a call into C++ */
+  private view: DataView | undefined;
   /** prefixed to error messages ("SetTarget.maximumTarget"), so failures name the field without re-throwing */
   context = '';
 
-  constructor(private readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
+  constructor(private readonly bytes: Uint8Array) {}
 
   get remaining(): number {
     return this.bytes.length - this.offset;
@@ -31,29 +30,36 @@ export class Sv2Reader {
     return at;
   }
 
+  private dataView(): DataView {
+    this.view ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.view;
+  }
+
   u8(what = 'U8'): number {
-    return this.view.getUint8(this.need(1, what));
+    return this.bytes[this.need(1, what)]!;
   }
 
   u16(what = 'U16'): number {
-    return this.view.getUint16(this.need(2, what), true);
+    const at = this.need(2, what);
+    return this.bytes[at]! | (this.bytes[at + 1]! << 8);
   }
 
   u24(what = 'U24'): number {
     const at = this.need(3, what);
-    return this.view.getUint16(at, true) | (this.view.getUint8(at + 2) << 16);
+    return this.bytes[at]! | (this.bytes[at + 1]! << 8) | (this.bytes[at + 2]! << 16);
   }
 
   u32(what = 'U32'): number {
-    return this.view.getUint32(this.need(4, what), true);
+    const at = this.need(4, what);
+    return (this.bytes[at]! | (this.bytes[at + 1]! << 8) | (this.bytes[at + 2]! << 16) | (this.bytes[at + 3]! << 24)) >>> 0;
   }
 
   u64(what = 'U64'): bigint {
-    return this.view.getBigUint64(this.need(8, what), true);
+    return this.dataView().getBigUint64(this.need(8, what), true);
   }
 
   f32(what = 'F32'): number {
-    return this.view.getFloat32(this.need(4, what), true);
+    return this.dataView().getFloat32(this.need(4, what), true);
   }
 
   /** A copy, so decoded messages never alias a buffer the stream will reuse. */
