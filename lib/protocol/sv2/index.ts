@@ -9,3 +9,4 @@ export * from './certificate';
 export * from './cipher';
 export * from './noise';
 export * from './aead';
+export * from './byte-slab';
