@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SV1_LINE_BYTES, parseSv1Line, rejectReasonOf, Sv1LineSplitter, Sv1ProtocolError, sv1Error } from './codec';
+import { seededRandom } from '../../../test/seeded-random';
+import { MAX_SV1_LINE_BYTES, parseSv1Line, rejectReasonOf, Sv1LineSplitter, Sv1ProtocolError, sv1Error, sv1Result } from './codec';
 import { extranonce2Hex, hexWord, isHex, parseNotify } from './job';
 
 function codeOf(line: string): string | undefined {
@@ -34,6 +35,32 @@ describe('Stratum V1 codec', () => {
     expect(reason('{"id":1,"result":false,"error":{"message":"duplicate"}}')).toBe('duplicate');
     expect(reason('{"id":1,"result":false,"error":null,"reject-reason":"Above target"}')).toBe('Above target');
     expect(JSON.parse(sv1Error(7, 21, 'Job not found'))).toEqual({ id: 7, result: null, error: [21, 'Job not found', null] });
+  });
+
+  it('writes a result line as JSON.stringify does, the accepted share written out by hand included', () => {
+    const random = seededRandom(19);
+    const ids = [
+      0,
+      1,
+      -0,
+      2 ** 31,
+      2 ** 53 + 2,
+      1e21,
+      0.5,
+      -7,
+      NaN,
+      Infinity,
+      'abc',
+      'q"\\\n',
+      null,
+      ...Array.from({ length: 200 }, () => random.word() * (random.fraction() < 0.5 ? 1 : random.fraction())),
+    ];
+    for (const id of ids) {
+      for (const result of [true, false, 'pong', [], null]) {
+        expect(sv1Result(id, result), `${String(id)} ${String(result)}`).toBe(`${JSON.stringify({ id, result, error: null })}\n`);
+      }
+    }
+    expect(JSON.parse(sv1Result(12, true))).toEqual({ id: 12, result: true, error: null });
   });
 
   it('splits lines across chunks and drops an overlong line once without buffering it', () => {
