@@ -9,7 +9,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import { Sv1LineSplitter } from '../lib/protocol/sv1/codec';
+import { Sv1LineSplitter, sv1Result } from '../lib/protocol/sv1/codec';
 
 const POOL_READS = Buffer.allocUnsafe(64 * 1024);
 
@@ -57,7 +57,8 @@ export function forwardStratum(miner: Socket, poolPort: number): void {
           }
           const id = minerIds.get(message.id);
           minerIds.delete(message.id);
-          out += `${JSON.stringify({ id, result: message.result, error: message.error ?? null })}\n`;
+          // as the proxy answers (an accepted share's answer written out by hand)
+          out += (message.error ?? null) === null ? sv1Result(id ?? null, message.result) : `${JSON.stringify({ id, result: message.result, error: message.error })}\n`;
         }
         if (out.length > 0) miner.write(out);
         return true;
