@@ -1,7 +1,8 @@
 /**
  * The Sv2 transport's ChaCha20-Poly1305 implementations that need the machine, fastest first: libsodium
- * (sodium-native: one call per seal or open, no per-frame setup; through its binding, see sodiumAead), OpenSSL (node:crypto: a cipher object per frame;
- * Electron's BoringSSL lacks the cipher, electron/electron#24024), then lib/protocol/sv2's pure noble one.
+ * (sodium-native: one call per seal or open, no per-frame setup; through its binding, see sodiumAead), OpenSSL
+ * (node:crypto: a cipher object per frame; Electron's BoringSSL lacks the cipher, electron/electron#24024), then
+ * lib/protocol/sv2's pure noble one.
  */
 import { createCipheriv, createDecipheriv, getCiphers, randomBytes } from 'node:crypto';
 import { AEAD_TAG_SIZE, type Aead, nobleAead, useAead } from '../protocol/sv2/aead';
@@ -39,7 +40,7 @@ const nodeCryptoAead: Aead = {
  * libsodium, called through sodium-native's binding when that gives the same bytes as its public functions. The
  * public wrappers check every argument on every call (seven asserts, and four lookups in an object with too many
  * properties for V8 to keep them fast): ~1,500 instructions an AEAD call, four calls a share sent to an Sv2 pool
- * and its quote notice received (bench/instructions.bench.ts). The sizes they check are fixed here by cipher.ts.
+ * and its quote notice received (bench/instructions.bench.ts). Our own check of the sizes stands in for theirs.
  */
 export function sodiumAead(lib: Sodium | undefined, native: SodiumAeadBinding | undefined): Aead | undefined {
   if (!lib) return undefined;

@@ -48,9 +48,9 @@ export class Sv2Connection extends EventEmitter<Sv2ConnectionEvents> {
   private readonly maxWriteBufferBytes: number;
   /** frames sent this event-loop turn: one socket write for all of them (many channels share a connection) */
   private unwritten: Uint8Array[] = [];
+  private unwrittenBytes = 0;
   /** where frames are sealed: one after the other, so a turn's frames are written as one slice, uncopied */
   private readonly outgoing = new ByteSlab(16 * 1024);
-  private unwrittenBytes = 0;
 
   constructor(
     private readonly socket: net.Socket,
