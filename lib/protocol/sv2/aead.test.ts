@@ -1,7 +1,7 @@
 /**
  * Every ChaCha20-Poly1305 implementation that loads here (libsodium via sodium-native's binding and via its public
- * wrappers, OpenSSL via node:crypto, @noble/ciphers) against RFC 8439's AEAD vectors (§2.8.2 and Appendix A.5, read from the RFC's own text in
- * test/fixtures/rfc8439) and against each other.
+ * wrappers, OpenSSL via node:crypto, @noble/ciphers) against RFC 8439's AEAD vectors (§2.8.2 and Appendix A.5, read
+ * from the RFC's own text in test/fixtures/rfc8439) and against each other.
  */
 import { randomBytes } from 'node:crypto';
 import { bytesToHex } from '@noble/hashes/utils.js';
