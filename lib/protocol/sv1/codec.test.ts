@@ -72,6 +72,13 @@ describe('Stratum V1 codec', () => {
     expect(splitter.push('tail\n{"c":3}\n')).toEqual(['{"c":3}']);
   });
 
+  it('drops blank lines, Unicode blanks included, and one carriage return before a newline', () => {
+    const lines = new Sv1LineSplitter();
+    expect(lines.push('\r\n \t\r\n\u3000\n\u00a0\r\n')).toEqual([]);
+    expect(lines.push(' {"d":4}\r\nx\r\r\n{"e":5}\r')).toEqual([' {"d":4}', 'x\r']);
+    expect(lines.push('\n')).toEqual(['{"e":5}']);
+  });
+
   it('checks notify params with the firmware rules and writes extranonce2 little-endian', () => {
     const params = ['1b4c', '00'.repeat(32), 'aa', 'bb', [], '20000000', '1d00ffff', '64495522', true];
     expect(parseNotify(params).cleanJobs).toBe(true);

@@ -111,6 +111,10 @@ export function rejectReasonOf(response: Sv1Response): string | undefined {
   return undefined;
 }
 
+const CARRIAGE_RETURN = 0x0d;
+/** how a JSON-RPC line starts: such a line needs no check that it is blank (a regular expression and a trim took ~900 instructions a share) */
+const OPENING_BRACE = 0x7b;
+
 /**
  * Splits a byte stream into lines without ever buffering more than the limit:
  * an overlong line is reported once and skipped up to its newline.
@@ -135,10 +139,11 @@ export class Sv1LineSplitter {
         this.buffer = '';
         continue;
       }
-      const line = (this.buffer + piece).replace(/\r$/, '');
+      const joined = this.buffer + piece;
+      const line = joined.charCodeAt(joined.length - 1) === CARRIAGE_RETURN ? joined.slice(0, -1) : joined;
       this.buffer = '';
       if (line.length > this.maxLineBytes) out.push({ overflow: true });
-      else if (line.trim().length > 0) out.push(line);
+      else if (line.charCodeAt(0) === OPENING_BRACE || line.trim().length > 0) out.push(line);
     }
     const rest = chunk.slice(start);
     if (!this.discarding) {
