@@ -8,16 +8,18 @@
  * Seconds swing by a quarter between runs on a shared machine and callgrind's instructions hardly move for the same
  * work, so this says to a few per cent what the proxy does per submit beyond the floor, and in which functions. It
  * does not see the kernel (socket reads and writes, waking up) nor what a cold cache costs: the pace step of the
- * proxy suite measures those in time.
+ * proxy suite measures those in time. Over the same counted submits each path's loop says what its JS heap allocated
+ * (bench/heap-allocation.ts), which sets how often it collects garbage and is as steady from run to run.
  * Needs valgrind (`apt-get install valgrind`); the devnet pool runs on a thread of this process, not counted.
  */
-import { execFileSync, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENGINE_NODE_FLAGS } from '../core/system/engine-flags';
 import { parseAnnotate, parseCodeMap, perUnit, type ThreadCost } from './callgrind';
+import type { HeapAllocation } from './heap-allocation';
 import { round } from './measure';
 import { type BenchClient, clients, PoolThread } from './proxy-harness';
 import type { ProxyWorkerInput } from './proxy-worker';
@@ -55,6 +57,14 @@ async function closedLoop(miners: BenchClient[], total: number): Promise<void> {
   });
 }
 
+/** Sends `message` to a forked path and waits for its answer. */
+function ask(child: ChildProcess, message: string): Promise<unknown> {
+  return new Promise((resolve) => {
+    child.once('message', resolve);
+    child.send(message);
+  });
+}
+
 /** Counting on or off, or the counts so far written out, in the process `pid` runs under callgrind. */
 function callgrind(command: 'on' | 'off' | 'dump', pid: number): void {
   execFileSync('callgrind_control', command === 'dump' ? ['-d', String(pid)] : ['-i', command, String(pid)], { stdio: 'ignore' });
@@ -88,6 +98,7 @@ async function countPath(path: PathName, pool: PoolPorts, dir: string) {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const pid = child.pid!;
+  let allocation: HeapAllocation | undefined;
   // a path that dies ends the bench's wait for it, whatever it was waiting for
   const died = new Promise<never>((_, reject) => {
     child.once('error', reject);
@@ -97,9 +108,11 @@ async function countPath(path: PathName, pool: PoolPorts, dir: string) {
     const port = await Promise.race([died, new Promise<number>((resolve) => child.once('message', (message) => resolve((message as { port: number }).port)))]);
     const miners = await Promise.race([died, clients(port, MINERS, `i${path}`)]);
     await Promise.race([died, closedLoop(miners, WARM_SUBMITS)]);
+    await Promise.race([died, ask(child, 'allocation-start')]);
     callgrind('on', pid);
     await Promise.race([died, closedLoop(miners, COUNTED_SUBMITS)]);
     callgrind('off', pid);
+    allocation = (await Promise.race([died, ask(child, 'allocation-stop')])) as HeapAllocation;
     callgrind('dump', pid);
     for (const miner of miners) miner.close();
   } finally {
@@ -118,6 +131,9 @@ async function countPath(path: PathName, pool: PoolPorts, dir: string) {
   return {
     loopThread: perUnit(loop, COUNTED_SUBMITS, TOP_FUNCTIONS),
     otherThreads: Math.round(others.reduce((sum, thread) => sum + thread.total, 0) / COUNTED_SUBMITS),
+    heapBytesPerSubmit: Math.round(allocation!.bytes / COUNTED_SUBMITS),
+    youngCollections: allocation!.youngCollections,
+    fullCollections: allocation!.fullCollections,
   };
 }
 
@@ -145,6 +161,7 @@ export async function run(): Promise<Record<string, unknown>> {
       loopThreadStratumFloorOverRelay: round(loop(stratumFloor) / loop(relay), 2),
       loopThreadProxyAboveStratumFloor: loop(proxy) - loop(stratumFloor),
       loopThreadSv2UpstreamOverSv1: round(loop(proxyViaSv2) / loop(proxy), 2),
+      heapBytesProxyOverStratumFloor: round(proxy.heapBytesPerSubmit / stratumFloor.heapBytesPerSubmit, 2),
     };
   } finally {
     await pool.stop();

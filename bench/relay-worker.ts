@@ -4,11 +4,13 @@
  * or the least a Stratum proxy does (`stratum`, bench/stratum-floor.ts). Asked 'cpu', it says how long its thread has
  * been on a CPU (µs, and that as user and kernel time), to set the proxy's work per submit against, and how long it
  * waited for a core. Forked as a process instead (bench/instructions.bench.ts runs it under callgrind), it takes the
- * same input as its first argument and says its port over IPC.
+ * same input as its first argument, says its port over IPC, and what its heap allocated between 'allocation-start' and
+ * 'allocation-stop'.
  */
 import { connect, createServer, type Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Forwarder, RelayCpu } from './proxy-harness';
+import { AllocationMeter } from './heap-allocation';
 import { forwardStratum } from './stratum-floor';
 import { threadSchedule, threadUserSystemUs } from './thread-cpu';
 
@@ -32,8 +34,14 @@ export interface RelayInput {
 const { poolPort, forwarder } = (parentPort ? workerData : JSON.parse(process.argv[2]!)) as RelayInput;
 const reply = (message: unknown) => (parentPort ? parentPort.postMessage(message) : process.send!(message));
 const server = createServer((miner) => FORWARDERS[forwarder](miner, poolPort));
+const allocation = new AllocationMeter();
 (parentPort ?? process).on('message', (message: string) => {
   if (message === 'cpu') reply({ schedule: threadSchedule(), thread: threadUserSystemUs() } satisfies RelayCpu);
+  if (message === 'allocation-start') {
+    allocation.start();
+    reply({ allocationStarted: true });
+  }
+  if (message === 'allocation-stop') reply(allocation.stop());
 });
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
