@@ -20,6 +20,7 @@ import { hexWord, isHex, notifyParams } from '../../lib/protocol/sv1/job';
 import { ForwardedShare, type ForwardedShareOwner } from './forwarded-share';
 import { JobBook, meetsTarget } from './job-book';
 import { SessionStats } from './session-stats';
+import type { AwaitedAnswer } from './share-accounting';
 import { hashDifficulty, rolledVersion, ShareHasher } from './share-hasher';
 import type { LocalShare } from './share-record';
 import { SubmitGuard, type SubmitLimits } from './submit-guard';
@@ -49,7 +50,7 @@ export interface SessionHost {
    * Records a share; returns its id. Without `verdict` it was forwarded and awaits one: `settle` is how a verdict
    * known elsewhere first (a quote for its header hash) reaches it.
    */
-  recordShare(session: MinerSession, share: LocalShare, settle?: (verdict: Verdict) => void, verdict?: Verdict): number;
+  recordShare(session: MinerSession, share: LocalShare, answer?: AwaitedAnswer, verdict?: Verdict): number;
   settleShare(session: MinerSession, share: LocalShare, shareId: number, verdict: Verdict, latencyMs: number | null): void;
   /** a verdict for a share already settled as lost */
   lateVerdict(session: MinerSession, share: LocalShare, shareId: number, verdict: Verdict): void;
@@ -445,7 +446,7 @@ export class MinerSession implements LineHandler, ForwardedShareOwner {
    * target (the upstream's word then settles the ledger; hashpool acknowledges shares in batches of 10).
    */
   private forward(answer: ForwardedShare, channel: UpstreamChannel, share: ChannelShare): void {
-    answer.shareId = this.host.recordShare(this, answer.local, (verdict) => answer.settle(verdict, null));
+    answer.shareId = this.host.recordShare(this, answer.local, answer);
     this.stats.forwarded();
     channel.submit(share);
   }

@@ -118,7 +118,7 @@ export class Proxy extends EventEmitter<ProxyEvents> {
       limits: this.limits,
       logger: log,
       attach: (session) => this.channels.attach(session),
-      recordShare: (session, share, settle, verdict) => this.accounting.record(session, share, verdict ? '' : (this.selector.link?.url ?? ''), settle, verdict),
+      recordShare: (session, share, answer, verdict) => this.accounting.record(session, share, verdict ? '' : (this.selector.link?.url ?? ''), answer, verdict),
       settleShare: (session, share, shareId, verdict, latencyMs) => this.accounting.settle(session, share, shareId, verdict, latencyMs),
       lateVerdict: (_session, _share, shareId, verdict) => this.accounting.late(shareId, verdict),
       sessionClosed: (session) => this.server.sessionClosed(session),

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ShareAccounting, type ShareMiner } from './share-accounting';
+import { type AwaitedAnswer, ShareAccounting, type ShareMiner } from './share-accounting';
 import type { LocalShare } from './share-record';
 import { LOST_VERDICT } from './upstream';
 
@@ -34,12 +34,14 @@ function newLedgerPath(): string {
 const miner: ShareMiner = { id: 'm1', worker: 'bc1qrig.one' };
 const share = (i: number): LocalShare => ({ jobId: '1', upstreamJobId: 'j1', headerHash: i.toString(16).padStart(64, '0'), difficulty: 1, shareDifficulty: 2 });
 const UPSTREAM = 'stratum+tcp://127.0.0.1:1';
+/** an answer no verdict from elsewhere reaches in these tests */
+const IGNORED: AwaitedAnswer = { settle: () => undefined };
 
 describe('ShareAccounting recent shares', () => {
   it('lists each share once with its latest verdict, a verdict moving it to the end', () => {
     const accounting = accountingAt(newLedgerPath());
-    const first = accounting.record(miner, share(1), UPSTREAM, () => undefined);
-    const second = accounting.record(miner, share(2), UPSTREAM, () => undefined);
+    const first = accounting.record(miner, share(1), UPSTREAM, IGNORED);
+    const second = accounting.record(miner, share(2), UPSTREAM, IGNORED);
     accounting.record(miner, share(3), UPSTREAM, undefined, { accepted: false, reason: 'duplicate-share', kind: 'duplicate' });
     accounting.settle(miner, share(1), first, { accepted: true }, 12);
     const recent = accounting.recentShares();
@@ -55,7 +57,7 @@ describe('ShareAccounting recent shares', () => {
   it('keeps the newest hundred shares, however many events each had', () => {
     const accounting = accountingAt(newLedgerPath());
     for (let i = 0; i < 250; i++) {
-      const id = accounting.record(miner, share(i), UPSTREAM, () => undefined);
+      const id = accounting.record(miner, share(i), UPSTREAM, IGNORED);
       // every share judged lost, then corrected by a late verdict: three events each
       accounting.settle(miner, share(i), id, LOST_VERDICT, null);
       accounting.late(id, { accepted: true });
@@ -70,7 +72,7 @@ describe('ShareAccounting recent shares', () => {
     const path = newLedgerPath();
     const before = accountingAt(path);
     for (let i = 0; i < 120; i++) {
-      const id = before.record(miner, share(i), UPSTREAM, () => undefined);
+      const id = before.record(miner, share(i), UPSTREAM, IGNORED);
       before.settle(miner, share(i), id, { accepted: true }, 5);
     }
     await before.close();
@@ -78,7 +80,7 @@ describe('ShareAccounting recent shares', () => {
     const after = accountingAt(path);
     const loaded = after.recentShares();
     expect(loaded.map((event) => event.headerHash)).toEqual(Array.from({ length: 100 }, (_, k) => share(20 + k).headerHash));
-    after.record(miner, share(500), UPSTREAM, () => undefined);
+    after.record(miner, share(500), UPSTREAM, IGNORED);
     const next = after.recentShares();
     expect(next).toHaveLength(100);
     expect(next[0]!.headerHash).toBe(share(21).headerHash);

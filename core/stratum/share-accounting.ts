@@ -57,10 +57,18 @@ function toEvent(share: ShareRecord): ShareEvent {
   };
 }
 
+/**
+ * A forwarded share's answer, which a verdict from elsewhere settles (a quote for its header hash: no latency). The
+ * answer itself, not a closure around it, which each share allocated.
+ */
+export interface AwaitedAnswer {
+  settle(verdict: Verdict, latencyMs: null): void;
+}
+
 interface Awaiting {
   headerHash: string;
   upstream: string;
-  settle: (verdict: Verdict) => void;
+  answer: AwaitedAnswer;
 }
 
 export class ShareAccounting extends EventEmitter<AccountingEvents> {
@@ -77,15 +85,15 @@ export class ShareAccounting extends EventEmitter<AccountingEvents> {
     for (const share of this.ledger.recent(RECENT_SHARES).reverse()) this.remember(toEvent(share));
   }
 
-  /** A share forwarded to `upstream` (awaiting, `settle` reaches it), or judged here (`verdict`). */
-  record(session: ShareMiner, share: LocalShare, upstream: string, settle?: (verdict: Verdict) => void, verdict?: Verdict): number {
+  /** A share forwarded to `upstream` (awaiting: a verdict from elsewhere reaches `answer`), or judged here (`verdict`). */
+  record(session: ShareMiner, share: LocalShare, upstream: string, answer?: AwaitedAnswer, verdict?: Verdict): number {
     const at = Date.now();
     const judged = verdict && { verdict: verdict.accepted ? ('accepted' as const) : ('rejected' as const), reason: verdict.accepted ? null : verdict.reason };
     const id = this.ledger.record(
       { at, minerId: session.id, worker: session.worker, upstream, jobId: share.upstreamJobId, headerHash: share.headerHash, difficulty: share.difficulty, shareDifficulty: share.shareDifficulty },
       judged,
     );
-    if (!judged && settle) this.awaiting.set(id, { headerHash: share.headerHash, upstream, settle });
+    if (!judged && answer) this.awaiting.set(id, { headerHash: share.headerHash, upstream, answer });
     this.publish(this.eventOf(session, share, id, at, upstream, judged?.verdict ?? 'awaiting', judged?.reason ?? null, null));
     return id;
   }
@@ -114,7 +122,7 @@ export class ShareAccounting extends EventEmitter<AccountingEvents> {
     // the first share awaiting with this hash (a quote comes for each accepted share: the few in flight are searched)
     const waiting = this.awaiting.ids().find((id) => this.awaiting.get(id)!.headerHash === hex);
     if (waiting !== undefined) {
-      this.awaiting.get(waiting)!.settle({ accepted: true });
+      this.awaiting.get(waiting)!.answer.settle({ accepted: true }, null);
       const settled = this.ledger.get(waiting);
       return settled && toEvent(settled);
     }
