@@ -11,10 +11,9 @@ describe('IdTable', () => {
     expect(table.get(1_000_005)).toBe('again');
     expect(table.get(1)).toBeUndefined();
     expect(table.ids()).toEqual([1_000_003, 1_000_005, 1_000_007, 4_294_967_294]);
-    expect(table.values()).toEqual(['v1000003', 'again', 'v1000007', 'v4294967294']);
   });
 
-  it('gives back what a delete removed, nothing for an id it does not hold, and empties on clear', () => {
+  it('gives back what a delete removed, and nothing for an id it does not hold', () => {
     const table = new IdTable<{ n: number }>();
     table.set(3, { n: 3 });
     table.set(4, { n: 4 });
@@ -22,10 +21,6 @@ describe('IdTable', () => {
     expect(table.delete(3)).toBeUndefined();
     expect(table.size).toBe(1);
     expect(table.ids()).toEqual([4]);
-    table.clear();
-    expect(table.size).toBe(0);
-    expect(table.get(4)).toBeUndefined();
-    expect(table.values()).toEqual([]);
   });
 });
 
@@ -45,7 +40,7 @@ describe('IdTable as shares come and go', () => {
     expect(table.ids()).toEqual([lost, lost + 3 * MAX_SLOTS]);
     table.set(lost, -lost);
     expect(table.size).toBe(2);
-    expect(table.values()).toEqual([-lost, lost + 3 * MAX_SLOTS]);
+    expect(table.ids().map((id) => table.get(id))).toEqual([-lost, lost + 3 * MAX_SLOTS]);
     expect(table.delete(lost)).toBe(-lost);
     expect(table.get(lost)).toBeUndefined();
     expect(table.size).toBe(1);
@@ -61,11 +56,6 @@ describe('IdTable as shares come and go', () => {
     expect(table.ids()).toEqual(ids);
     for (const id of ids.filter((id) => id % 2 === 0)) expect(table.delete(id)).toBe(`v${id}`);
     expect(table.ids()).toEqual(ids.filter((id) => id % 2 !== 0));
-    table.clear();
-    expect(table.size).toBe(0);
-    expect(table.get(first + 1)).toBeUndefined();
-    table.set(first + 1, 'after clear');
-    expect(table.values()).toEqual(['after clear']);
   });
 
   it('matches a dictionary through random sets, gets and deletes of ids that collide', () => {

@@ -81,25 +81,12 @@ export class IdTable<V> {
     return value;
   }
 
-  /** Every value, by id from the lowest. Not the order they were set in: a caller that needs that keeps it itself. */
-  values(): V[] {
-    return this.ids().map((id) => this.get(id)!);
-  }
-
   /** Every id held, from the lowest. */
   ids(): number[] {
     const ids: number[] = [];
     for (const id of this.slotIds) if (!Number.isNaN(id)) ids.push(id);
     if (this.asideCount > 0) for (const id of Object.keys(this.aside)) ids.push(Number(id));
     return ids.sort((a, b) => a - b);
-  }
-
-  clear(): void {
-    this.slotIds.fill(EMPTY);
-    this.slotValues.fill(undefined);
-    this.aside = Object.create(null) as Record<number, V>;
-    this.asideCount = 0;
-    this.count = 0;
   }
 
   /** Twice the slots; two ids in different slots before stay apart, as their low bits already differ. */

@@ -367,4 +367,20 @@ describe('Sv2Channel verdicts', () => {
     expect(verdicts.at(-1)).toMatchObject({ accepted: false, reason: 'invalid-job-id' });
     expect(c.owedSince()).toBeUndefined();
   });
+
+  it('settles as lost a share left unanswered for 2^31 shares, so that it cannot hold back the later ones', () => {
+    const first: Verdict[] = [];
+    const later: Verdict[] = [];
+    const c = channel(() => undefined);
+    c.submit(share('42', first));
+    c.submit(share('42', later));
+    // the pool answers the second share with an error and never answers the first; two billion shares are sent since
+    c.handle({ type: 'SubmitSharesError', channelId: 7, sequenceNumber: 1, errorCode: 'stale-share' });
+    (c as unknown as { sequence: number }).sequence = 2 ** 31 + 1;
+    c.submit(share('42', later));
+    expect(first).toEqual([LOST_VERDICT]);
+    c.handle({ type: 'SubmitSharesSuccess', channelId: 7, lastSequenceNumber: 2 ** 31 + 1, newSubmitsAcceptedCount: 1, newSharesSum: 1n });
+    expect(later).toEqual([{ accepted: false, reason: 'stale-share', kind: expect.any(String) }, ACCEPTED]);
+    expect(c.owedSince()).toBeUndefined();
+  });
 });

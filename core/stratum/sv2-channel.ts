@@ -10,7 +10,7 @@
  */
 import { bigIntToLeBytes, bytesToHex, difficultyFromTarget, hexToBytes, leBytesToBigInt, swapWords32, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
 import type { Sv2AnyMessage, Sv2Message, Sv2MessageOf } from '../../lib/protocol/sv2/messages';
-import { IdTable } from './id-table';
+import { AwaitingVerdicts } from './awaiting-verdicts';
 import { ACCEPTED, type ChannelJob, type ChannelShare, clampDifficulty, LOST_VERDICT, type RejectKind, type ShareAnswer, UpstreamChannel, type Verdict } from './upstream';
 
 type JobMessage = Sv2MessageOf<'NewExtendedMiningJob'>;
@@ -53,8 +53,7 @@ export class Sv2Channel extends UpstreamChannel {
   currentJob: ChannelJob | undefined;
   difficulty: number;
   private sequence = 0;
-  /** by sequence number */
-  private readonly pending = new IdTable<PendingShare>();
+  private readonly pending = new AwaitingVerdicts<PendingShare>();
   /** shares settled as lost when a closing channel's grace ran out; a verdict arriving while it lingers still counts */
   private readonly lost = new Map<number, ShareAnswer>();
   private readonly futureJobs = new Map<number, JobMessage>();
@@ -92,15 +91,9 @@ export class Sv2Channel extends UpstreamChannel {
   owedSince(): number | undefined {
     let owed = this.updateSentAt;
     const batch = this.batch ?? DEFAULT_SHARE_BATCH;
-    if (this.pending.size >= batch) {
-      // the batch-th unanswered share completed a batch: its Success is due from the moment it was sent. Taken by the
-      // time sent, not by sequence number: the numbers wrap at 2^32, so the lowest is not always the first sent
-      const sentAt = this.pending
-        .values()
-        .map((p) => p.sentAt)
-        .sort((a, b) => a - b)[batch - 1]!;
-      owed = owed === undefined ? sentAt : Math.min(owed, sentAt);
-    }
+    // the batch-th unanswered share sent completed a batch: its Success is due from the moment it was sent
+    const sentAt = this.pending.nth(batch - 1)?.sentAt;
+    if (sentAt !== undefined) owed = owed === undefined ? sentAt : Math.min(owed, sentAt);
     return owed;
   }
 
@@ -109,7 +102,11 @@ export class Sv2Channel extends UpstreamChannel {
     const jobId = Number(share.jobId);
     const sequenceNumber = this.sequence;
     this.sequence = (this.sequence + 1) >>> 0;
-    this.pending.set(sequenceNumber, { answer: share.answer, sentAt: Date.now() });
+    // a share the pool has not answered in the 2^31 sent since can no longer be told by its number from one sent later
+    for (let first = this.pending.first(); first !== undefined && !sentBy(first, sequenceNumber); first = this.pending.first()) {
+      this.pending.take(first)!.answer.verdict(LOST_VERDICT);
+    }
+    this.pending.add(sequenceNumber, { answer: share.answer, sentAt: Date.now() });
     try {
       this.link.send({
         type: 'SubmitSharesExtended',
@@ -123,7 +120,7 @@ export class Sv2Channel extends UpstreamChannel {
       });
     } catch {
       // a share that cannot be encoded was never sent: nothing will judge it
-      this.pending.delete(sequenceNumber);
+      this.pending.take(sequenceNumber);
       share.answer.verdict(LOST_VERDICT);
     }
   }
@@ -155,12 +152,11 @@ export class Sv2Channel extends UpstreamChannel {
     }
     const grace = setTimeout(() => {
       this.onSettled = undefined;
-      for (const seq of this.pending.ids()) {
-        const p = this.pending.get(seq)!;
+      for (let seq = this.pending.first(); seq !== undefined; seq = this.pending.first()) {
+        const p = this.pending.take(seq)!;
         p.answer.verdict(LOST_VERDICT);
         this.lost.set(seq, p.answer);
       }
-      this.pending.clear();
       linger();
     }, this.graceMs);
     grace.unref();
@@ -176,8 +172,7 @@ export class Sv2Channel extends UpstreamChannel {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
     this.link.forget(this);
-    for (const p of this.pending.values()) p.answer.verdict(LOST_VERDICT);
-    this.pending.clear();
+    for (let seq = this.pending.first(); seq !== undefined; seq = this.pending.first()) this.pending.take(seq)!.answer.verdict(LOST_VERDICT);
     this.lost.clear();
     this.emit('closed', reason);
   }
@@ -220,23 +215,22 @@ export class Sv2Channel extends UpstreamChannel {
         this.batch = Math.max(this.batch ?? 0, message.newSubmitsAcceptedCount);
         // A success covers every share up to last_sequence_number that was not named in an error (sequence numbers
         // wrap at 2^32, so "up to" is within the half before it)
-        for (const seq of this.pending.ids()) {
-          if (!sentBy(seq, message.lastSequenceNumber)) continue;
-          this.pending.delete(seq)!.answer.verdict(ACCEPTED);
+        for (let seq = this.pending.first(); seq !== undefined && sentBy(seq, message.lastSequenceNumber); seq = this.pending.first()) {
+          this.pending.take(seq)!.answer.verdict(ACCEPTED);
         }
-        for (const [seq, answer] of this.lost) {
-          if (!sentBy(seq, message.lastSequenceNumber)) continue;
-          this.lost.delete(seq);
-          answer.late(ACCEPTED);
-        }
+        if (this.lost.size > 0)
+          for (const [seq, answer] of this.lost) {
+            if (!sentBy(seq, message.lastSequenceNumber)) continue;
+            this.lost.delete(seq);
+            answer.late(ACCEPTED);
+          }
         if (this.pending.size === 0) this.onSettled?.();
         return;
       }
       case 'SubmitSharesError': {
         const verdict: Verdict = { accepted: false, reason: message.errorCode || 'rejected', kind: SV2_REJECT_KINDS.get(message.errorCode) ?? 'other' };
-        this.pending.get(message.sequenceNumber)?.answer.verdict(verdict);
+        this.pending.take(message.sequenceNumber)?.answer.verdict(verdict);
         this.lost.get(message.sequenceNumber)?.late(verdict);
-        this.pending.delete(message.sequenceNumber);
         this.lost.delete(message.sequenceNumber);
         if (this.pending.size === 0) this.onSettled?.();
         return;
