@@ -6,7 +6,7 @@
 import { type Aead, currentAead } from './aead';
 import { ByteSlab } from './byte-slab';
 import { Sv2TransportError } from './errors';
-import { FRAME_HEADER_SIZE, MAX_FRAME_PAYLOAD, decodeFrameHeader, encodeFrameHeader, type Sv2FrameHeader } from './frame';
+import { FRAME_HEADER_SIZE, MAX_FRAME_PAYLOAD, decodeFrameHeader, type Sv2FrameHeader, writeFrameHeader } from './frame';
 import type { Sv2EncodedMessage } from './messages';
 
 export const MAC_SIZE = 16;
@@ -108,7 +108,7 @@ export class Sv2FrameEncryptor {
   sealFrame(message: Sv2EncodedMessage, out: Uint8Array): void {
     const { payload } = message;
     if (payload.length > MAX_FRAME_PAYLOAD) throw new RangeError(`payload of ${payload.length} bytes exceeds the U24 frame limit`);
-    out.set(encodeFrameHeader({ extensionType: message.extensionType, msgType: message.msgType, length: payload.length }));
+    writeFrameHeader({ extensionType: message.extensionType, msgType: message.msgType, length: payload.length }, out);
     const header = out.subarray(0, FRAME_HEADER_SIZE);
     this.cipher.encryptInto(header, out.subarray(0, ENCRYPTED_HEADER_SIZE));
     let at = ENCRYPTED_HEADER_SIZE;

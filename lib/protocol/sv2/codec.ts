@@ -154,6 +154,16 @@ export class Sv2Writer {
     return this.buffer.slice(0, this.length);
   }
 
+  /**
+   * Copies what was written into `out` at `at`, where finish() would make an array of its own: a frame header is
+   * written into the frame this way. A few bytes go one by one; `set` would need a view of them, an allocation too.
+   */
+  copyInto(out: Uint8Array, at = 0): void {
+    if (at + this.length > out.length) throw new RangeError(`${this.length} bytes do not fit at ${at} in ${out.length}`);
+    if (this.length > 64) out.set(this.buffer.subarray(0, this.length), at);
+    else for (let i = 0; i < this.length; i++) out[at + i] = this.buffer[i]!;
+  }
+
   /** Starts over, keeping the buffer: one writer can serve message after message. */
   reset(): this {
     this.length = 0;

@@ -19,8 +19,17 @@ export interface Sv2FrameHeader {
 /** reused for every frame (synchronous, never nested), as encodeMessage's writer is */
 const HEADER_WRITER = new Sv2Writer(FRAME_HEADER_SIZE);
 
+function headerWriter(header: Sv2FrameHeader): Sv2Writer {
+  return HEADER_WRITER.reset().u16(header.extensionType, 'extension_type').u8(header.msgType, 'msg_type').u24(header.length, 'msg_length');
+}
+
 export function encodeFrameHeader(header: Sv2FrameHeader): Uint8Array {
-  return HEADER_WRITER.reset().u16(header.extensionType, 'extension_type').u8(header.msgType, 'msg_type').u24(header.length, 'msg_length').finish();
+  return headerWriter(header).finish();
+}
+
+/** The header written into the first FRAME_HEADER_SIZE bytes of `out` (a frame being sealed). */
+export function writeFrameHeader(header: Sv2FrameHeader, out: Uint8Array): void {
+  headerWriter(header).copyInto(out);
 }
 
 export function decodeFrameHeader(bytes: Uint8Array): Sv2FrameHeader {

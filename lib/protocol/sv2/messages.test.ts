@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readFixtureJson } from '../../../test/fixtures';
 import { B0_32, B0_64K, B0_16M, BOOL, OPTION, SEQ0_255, SEQ0_64K, STR0_255, Sv2Reader, Sv2Writer, U24, U256, U32, U64 } from './codec';
 import { Sv2DecodeError, Sv2EncodeError } from './errors';
-import { decodeFrame, decodeFrameHeader, encodeFrame, encodeFrameHeader } from './frame';
+import { decodeFrame, decodeFrameHeader, encodeFrame, encodeFrameHeader, writeFrameHeader } from './frame';
 import { CHANNEL_MSG_BIT, SV2_MESSAGE_TYPES, decodeMessage, encodeMessage, messageWireId, type Sv2Message } from './messages';
 import { sampleMessages } from './sample-messages';
 
@@ -39,6 +39,12 @@ describe('SRI byte vectors', () => {
     const v = sri.framing.header_from_bytes;
     expect(decodeFrameHeader(hexToBytes(v.bytes_hex))).toEqual({ extensionType: v.extension_type, msgType: v.msg_type, length: v.msg_length });
     expect(bytesToHex(encodeFrameHeader({ extensionType: v.extension_type, msgType: v.msg_type, length: v.msg_length }))).toBe(v.bytes_hex);
+    // written into a frame: the same six bytes, and nothing after them touched
+    const frame = new Uint8Array(10).fill(0xee);
+    writeFrameHeader({ extensionType: v.extension_type, msgType: v.msg_type, length: v.msg_length }, frame);
+    expect(bytesToHex(frame)).toBe(`${v.bytes_hex}eeeeeeee`);
+    expect(() => writeFrameHeader({ extensionType: 0x10000, msgType: 0, length: 0 }, frame)).toThrow(Sv2EncodeError);
+    expect(() => writeFrameHeader({ extensionType: 0, msgType: 0, length: 0 }, new Uint8Array(5))).toThrow(RangeError);
     const hint = decodeFrameHeader(hexToBytes(sri.framing.size_hint.header_hex));
     expect(hint.length).toBe(sri.framing.size_hint.expected_payload_len);
     expect(hint.extensionType & CHANNEL_MSG_BIT).toBe(CHANNEL_MSG_BIT);
@@ -198,6 +204,16 @@ describe('data types', () => {
           .finish(),
       ),
     ).toBe('0102030405060708090a0b0c0d0e0f10');
+  });
+
+  it('copies what it wrote into a given array at an offset, a few bytes or many, as finish() gives them', () => {
+    for (const size of [0, 6, 64, 65, 40_000]) {
+      const writer = new Sv2Writer(8).bytes(Uint8Array.from({ length: size }, (_, i) => (i * 7 + 1) & 0xff));
+      const out = new Uint8Array(size + 5).fill(0xee);
+      writer.copyInto(out, 3);
+      expect(bytesToHex(out)).toBe(`eeeeee${bytesToHex(writer.finish())}eeee`);
+      expect(() => writer.copyInto(new Uint8Array(size + 5), 6)).toThrow(RangeError);
+    }
   });
 
   it('uses U16 and U24 length prefixes for B0_64K and B0_16M', () => {
