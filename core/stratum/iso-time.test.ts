@@ -14,4 +14,11 @@ describe('isoTime', () => {
     }
     for (const ms of times) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
   });
+
+  it('gives the same time again as the same string, and the next one right', () => {
+    const ms = 1_767_225_599_999;
+    expect(isoTime(ms)).toBe(isoTime(ms));
+    expect(isoTime(ms + 1)).toBe('2026-01-01T00:00:00.000Z');
+    expect(isoTime(ms)).toBe('2025-12-31T23:59:59.999Z');
+  });
 });
