@@ -2,7 +2,7 @@
  * An Sv2 channel's shares awaiting the pool's verdict: by sequence number (a SubmitShares.Error names one) and in the
  * order sent (a SubmitShares.Success covers every share sent up to one, and the pool owes an answer from the batch-th
  * share it has not answered). The numbers are given out one after the other but wrap at 2^32, so the order sent is
- * not their order. A Success took every id held, sorted, until this kept the order: ~480 bytes a submit (the proxy to
+ * not their order. A Success took every id held, sorted, until this kept the order: ~400 bytes a submit (the proxy to
  * the pool's Sv2 port, 50 miners), for what is the front of a queue.
  */
 import { IdTable } from './id-table';
