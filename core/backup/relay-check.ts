@@ -5,6 +5,7 @@
  * `plainRelayError` turns the socket-level messages ("getaddrinfo ENOTFOUND") into the same words.
  */
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../lib/log';
 import type { EventTemplate, SignedEvent } from './nip60';
 import { RelayConnection } from './relay';

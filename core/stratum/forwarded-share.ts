@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Sv1Id } from '../../lib/protocol/sv1/codec';
 import type { LocalShare } from './share-record';
 import { LOST_VERDICT, type ShareAnswer, type Verdict } from './upstream';

@@ -3,6 +3,7 @@
  * what it sends: a connection whose submits are mostly invalid (malformed, for unknown jobs, below its target)
  * is dropped, and its address backed off by the server.
  */
+import { performance } from 'node:perf_hooks';
 
 export interface SubmitLimits {
   /** submits per second a connection may sustain */

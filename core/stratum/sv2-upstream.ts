@@ -10,6 +10,7 @@
  * TCP keepalive (lib/transport) covers a vanished host at the kernel level on top.
  */
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { bigIntToLeBytes, MAX_TARGET } from '../../lib/protocol/bitcoin/work';
 import type { Logger } from '../../lib/log';
 import type { Sv2AnyMessage, Sv2Message } from '../../lib/protocol/sv2/messages';

@@ -1,17 +1,26 @@
+import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Deadlined, VerdictDeadlines } from './verdict-deadlines';
+
+/** Fake timers, and the clock the deadlines read: they import it from perf_hooks, and fake timers replace the global. */
+function useFakeClock(): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  const fake = globalThis.performance;
+  vi.spyOn(performance, 'now').mockImplementation(() => fake.now());
+}
 
 function share(name: string, told: string[]): Deadlined {
   return { deadline: 0, previous: undefined, next: undefined, overdue: () => told.push(name) };
 }
 
 afterEach(() => {
+  vi.restoreAllMocks();
   vi.useRealTimers();
 });
 
 describe('verdict deadlines', () => {
   it('tells each share left without a verdict once, when its own time is up, in the order forwarded', () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    useFakeClock();
     const told: string[] = [];
     const deadlines = new VerdictDeadlines(2000);
     const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((name) => share(name, told));
@@ -38,7 +47,7 @@ describe('verdict deadlines', () => {
   });
 
   it('waits for a thousand shares with one timer, and a verdict takes its share out wherever it is', () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    useFakeClock();
     const told: string[] = [];
     const deadlines = new VerdictDeadlines(2000);
     const shares = Array.from({ length: 1000 }, (_, i) => share(String(i), told));
@@ -57,7 +66,7 @@ describe('verdict deadlines', () => {
   });
 
   it('keeps going when a share is added back after it was told', () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    useFakeClock();
     const told: string[] = [];
     const deadlines = new VerdictDeadlines(100);
     const a = share('a', told);

@@ -6,6 +6,7 @@
  * Timeout object and two timer-list operations for every share. The timer does not keep the process alive: miners
  * connected do.
  */
+import { performance } from 'node:perf_hooks';
 
 export interface Deadlined {
   /** performance.now() by which it is overdue; set by the list */

@@ -13,6 +13,7 @@
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { bytesToHex, hashMeetsTarget, MAX_TARGET, targetFromDifficulty } from '../../lib/protocol/bitcoin/work';
 import { type Sv1Message, type Sv1Response, Sv1LineSplitter, parseSv1Line, rejectReasonOf } from '../../lib/protocol/sv1/codec';
 import { type Sv1Job, extranonce2Hex, headerForSubmission } from '../../lib/protocol/sv1/job';
