@@ -20,13 +20,12 @@ import { hexWord, isHex, notifyParams } from '../../lib/protocol/sv1/job';
 import { ForwardedShare, type ForwardedShareOwner } from './forwarded-share';
 import { JobBook, meetsTarget } from './job-book';
 import { SessionStats } from './session-stats';
-import type { AwaitedAnswer } from './share-accounting';
 import { hashDifficulty, rolledVersion, ShareHasher } from './share-hasher';
 import type { LocalShare } from './share-record';
 import { SubmitGuard, type SubmitLimits } from './submit-guard';
 import { type LineHandler, Sv1Connection } from './sv1-connection';
 import type { VerdictDeadlines } from './verdict-deadlines';
-import { type ChannelJob, type ChannelShare, clampDifficulty, type RejectKind, type UpstreamChannel, type Verdict } from './upstream';
+import { type AwaitedAnswer, type ChannelJob, type ChannelShare, clampDifficulty, type RejectKind, type UpstreamChannel, type Verdict } from './upstream';
 
 /** The version bits any miner may roll (BIP320 general-purpose bits). */
 export const VERSION_ROLLING_MASK = 0x1fffe000;
@@ -47,7 +46,7 @@ export interface SessionHost {
   /** opens an upstream channel for the session; resolves when it has work or the attempt ended */
   attach(session: MinerSession): Promise<AttachOutcome>;
   /**
-   * Records a share; returns its id. Without `verdict` it was forwarded and awaits one: `settle` is how a verdict
+   * Records a share; returns its id. Without `verdict` it was forwarded and awaits one: `answer` is how a verdict
    * known elsewhere first (a quote for its header hash) reaches it.
    */
   recordShare(session: MinerSession, share: LocalShare, answer?: AwaitedAnswer, verdict?: Verdict): number;

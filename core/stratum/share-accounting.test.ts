@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AwaitedAnswer, ShareAccounting, type ShareMiner } from './share-accounting';
+import { ShareAccounting, type ShareMiner } from './share-accounting';
 import type { LocalShare } from './share-record';
-import { LOST_VERDICT } from './upstream';
+import { type AwaitedAnswer, LOST_VERDICT } from './upstream';
 
 const dirs: string[] = [];
 const open: ShareAccounting[] = [];

@@ -13,7 +13,7 @@ import type { MinerSession } from './miner-session';
 import type { LocalShare, ShareRecord } from './share-record';
 import { IdTable } from './id-table';
 import { isoTime } from './iso-time';
-import { LOST_VERDICT, type Verdict } from './upstream';
+import { type AwaitedAnswer, LOST_VERDICT, type Verdict } from './upstream';
 
 export type ShareEvent = ShareJson;
 /** What a share's row and event take from the miner's session. */
@@ -55,14 +55,6 @@ function toEvent(share: ShareRecord): ShareEvent {
     upstream: share.upstream,
     at: isoTime(share.at),
   };
-}
-
-/**
- * A forwarded share's answer, which a verdict from elsewhere settles (a quote for its header hash: no latency). The
- * answer itself, not a closure around it, which each share allocated.
- */
-export interface AwaitedAnswer {
-  settle(verdict: Verdict, latencyMs: null): void;
 }
 
 interface Awaiting {

@@ -64,6 +64,14 @@ export interface ShareAnswer {
 }
 
 /**
+ * A forwarded share's answer, which a verdict from elsewhere settles (a quote for its header hash: no latency). The
+ * accounting keeps the answer itself, not a closure around it, which each share allocated.
+ */
+export interface AwaitedAnswer {
+  settle(verdict: Verdict, latencyMs: null): void;
+}
+
+/**
  * What a refusal means to a miner: the classes cgminer-style firmware (ESP-Miner) counts apart, each a Stratum V1
  * error code. Decided where the refusal is made or read (the pool's own code, never its text searched for words).
  */
