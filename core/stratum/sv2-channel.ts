@@ -214,16 +214,15 @@ export class Sv2Channel extends UpstreamChannel {
       case 'SubmitSharesSuccess': {
         this.batch = Math.max(this.batch ?? 0, message.newSubmitsAcceptedCount);
         // A success covers every share up to last_sequence_number that was not named in an error (sequence numbers
-        // wrap at 2^32, so "up to" is within the half before it)
+        // wrap at 2^32, so "up to" is within the half before it): those sent first, taken from the front
         for (let seq = this.pending.first(); seq !== undefined && sentBy(seq, message.lastSequenceNumber); seq = this.pending.first()) {
           this.pending.take(seq)!.answer.verdict(ACCEPTED);
         }
-        if (this.lost.size > 0)
-          for (const [seq, answer] of this.lost) {
-            if (!sentBy(seq, message.lastSequenceNumber)) continue;
-            this.lost.delete(seq);
-            answer.late(ACCEPTED);
-          }
+        for (const [seq, answer] of this.lost) {
+          if (!sentBy(seq, message.lastSequenceNumber)) continue;
+          this.lost.delete(seq);
+          answer.late(ACCEPTED);
+        }
         if (this.pending.size === 0) this.onSettled?.();
         return;
       }
