@@ -41,9 +41,8 @@ export function decodeFrameHeader(bytes: Uint8Array): Sv2FrameHeader {
 
 /** Plaintext frame: header || payload. */
 export function encodeFrame(message: Sv2EncodedMessage): Uint8Array {
-  const header = encodeFrameHeader({ extensionType: message.extensionType, msgType: message.msgType, length: message.payload.length });
   const frame = new Uint8Array(FRAME_HEADER_SIZE + message.payload.length);
-  frame.set(header);
+  writeFrameHeader({ extensionType: message.extensionType, msgType: message.msgType, length: message.payload.length }, frame);
   frame.set(message.payload, FRAME_HEADER_SIZE);
   return frame;
 }
