@@ -43,3 +43,18 @@ export class AllocationMeter {
     return { bytes, youngCollections, fullCollections: profile.statistics.length - youngCollections };
   }
 }
+
+/** the meter a bench worker runs between 'allocation-start' and 'allocation-stop' */
+const workerMeter = new AllocationMeter();
+
+/**
+ * A bench worker's answer to bench/instructions.bench.ts: 'allocation-start' starts its meter (and says so, so that no
+ * counted submit comes first), 'allocation-stop' replies with what its heap allocated; other messages are not its own.
+ */
+export function answerAllocationMessage(message: string, reply: (answer: unknown) => void): void {
+  if (message === 'allocation-start') {
+    workerMeter.start();
+    reply({ allocationStarted: true });
+  }
+  if (message === 'allocation-stop') reply(workerMeter.stop());
+}

@@ -8,7 +8,7 @@ import { parseUpstreamUrl } from '../core/api/upstream-url';
 import { installPlatformCrypto } from '../lib/platform';
 import { silentLogger } from '../lib/log';
 import { createProxy } from '../core/stratum/proxy';
-import { AllocationMeter } from './heap-allocation';
+import { answerAllocationMessage } from './heap-allocation';
 import type { ProxyCpu } from './proxy-harness';
 import { threadSchedule, threadUserSystemUs } from './thread-cpu';
 
@@ -66,9 +66,6 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
-/** what the proxy's heap allocates between 'allocation-start' and 'allocation-stop' (bench/instructions.bench.ts) */
-const allocation = new AllocationMeter();
-
 process.on('message', (message: string) => {
   if (message === 'snapshot') send({ snapshot: proxy.snapshot() });
   if (message === 'memory') {
@@ -100,11 +97,7 @@ process.on('message', (message: string) => {
     send({ pauses });
     pauses = [];
   }
-  if (message === 'allocation-start') {
-    allocation.start();
-    send({ allocationStarted: true });
-  }
-  if (message === 'allocation-stop') send(allocation.stop());
+  answerAllocationMessage(message, send);
   if (message === 'stop') void proxy.stop().then(() => send({ stopped: true }));
 });
 

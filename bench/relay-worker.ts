@@ -10,7 +10,7 @@
 import { connect, createServer, type Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Forwarder, RelayCpu } from './proxy-harness';
-import { AllocationMeter } from './heap-allocation';
+import { answerAllocationMessage } from './heap-allocation';
 import { forwardStratum } from './stratum-floor';
 import { threadSchedule, threadUserSystemUs } from './thread-cpu';
 
@@ -34,14 +34,9 @@ export interface RelayInput {
 const { poolPort, forwarder } = (parentPort ? workerData : JSON.parse(process.argv[2]!)) as RelayInput;
 const reply = (message: unknown) => (parentPort ? parentPort.postMessage(message) : process.send!(message));
 const server = createServer((miner) => FORWARDERS[forwarder](miner, poolPort));
-const allocation = new AllocationMeter();
 (parentPort ?? process).on('message', (message: string) => {
   if (message === 'cpu') reply({ schedule: threadSchedule(), thread: threadUserSystemUs() } satisfies RelayCpu);
-  if (message === 'allocation-start') {
-    allocation.start();
-    reply({ allocationStarted: true });
-  }
-  if (message === 'allocation-stop') reply(allocation.stop());
+  answerAllocationMessage(message, reply);
 });
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();

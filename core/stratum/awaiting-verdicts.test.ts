@@ -24,7 +24,7 @@ describe('AwaitingVerdicts', () => {
     for (let seq = awaiting.first(); seq !== undefined; seq = awaiting.first()) left.push(awaiting.take(seq)!);
     expect(left).toEqual([1100, 1200, 1300, 1500, 1600, 1700, 1800]);
     expect(awaiting.size).toBe(0);
-    expect(awaiting.get(11)).toBeUndefined();
+    expect(awaiting.take(11)).toBeUndefined();
   });
 
   it('replaces a share held under a number given out again, keeping one entry for it', () => {
@@ -34,6 +34,6 @@ describe('AwaitingVerdicts', () => {
     awaiting.add(5, 'new');
     expect(awaiting.size).toBe(2);
     expect([awaiting.nth(0), awaiting.nth(1)]).toEqual(['next', 'new']);
-    expect(awaiting.get(5)).toBe('new');
+    expect(awaiting.take(5)).toBe('new');
   });
 });

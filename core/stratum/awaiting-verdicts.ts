@@ -26,10 +26,6 @@ export class AwaitingVerdicts<V> {
     this.order.push(sequenceNumber);
   }
 
-  get(sequenceNumber: number): V | undefined {
-    return this.bySequence.get(sequenceNumber);
-  }
-
   /** The sequence number of the first share sent of those held. */
   first(): number | undefined {
     return this.order[0];

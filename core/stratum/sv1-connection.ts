@@ -29,7 +29,7 @@ export interface LineHandler {
  * bound function, ~160 bytes a submit in the instructions bench.
  */
 const unflushed: Sv1Connection[] = [];
-const NOW = Promise.resolve();
+const RESOLVED = Promise.resolve();
 
 function flushAll(): void {
   for (const connection of unflushed) connection.flush();
@@ -83,7 +83,7 @@ export class Sv1Connection {
       return;
     }
     // while a batch of lines is handled, its end flushes
-    if (this.outgoing.length === 0 && !this.processing && unflushed.push(this) === 1) void NOW.then(flushAll);
+    if (this.outgoing.length === 0 && !this.processing && unflushed.push(this) === 1) void RESOLVED.then(flushAll);
     this.outgoing += line;
   }
 
