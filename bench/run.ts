@@ -4,11 +4,25 @@
  * it measures in the same run, so the numbers mean the same on any machine.
  * Pass suite names to run a subset: `npm run bench -- sv2 mint`.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The commit the run measured, marked where tracked files were changed, so that a saved run says what it ran
+ * (`npm run bench:pool` lists it for each run it pools). Undefined outside a git checkout.
+ */
+function codeVersion(): string | undefined {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: here, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    return git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain', '--untracked-files=no') ? '+changes' : '');
+  } catch {
+    return undefined;
+  }
+}
 // @ts-expect-error -- a plain .mjs script without type declarations
 const { ensureNative } = (await import('../scripts/build-native.mjs')) as { ensureNative: () => boolean };
 ensureNative();
@@ -33,5 +47,5 @@ for (const name of suites) {
     results[name] = { error: (error as Error).message };
   }
 }
-process.stdout.write(`${JSON.stringify({ node: process.version, cpus: (await import('node:os')).cpus().length, suites: results }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ node: process.version, cpus: (await import('node:os')).cpus().length, code: codeVersion(), suites: results }, null, 2)}\n`);
 process.exit(0);

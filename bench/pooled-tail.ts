@@ -1,0 +1,143 @@
+/**
+ * The proxy's tail targets judged over several runs of the proxy bench at once. One run's p99 swings 2-10x between
+ * rounds on a shared machine, and its twin relay (the same code as the relay) came out up to 2.45x apart from the relay
+ * in a single run, so one run cannot tell 1.2x from 1.5x. Pooled, the rounds of all runs give one figure for each path
+ * (the median round's p99, less the direct path's, as one run reports it), and resampling whole runs (a run's rounds
+ * share that hour's machine) gives the range it could have come out in: the 2.5th to 97.5th percentile of the figure
+ * over the resamples. A target is met when the whole range is within it, missed when the whole range is beyond it, and
+ * otherwise more runs are needed. The twin relay, judged against the relay the same way, shows what agreeing looks like.
+ */
+import { seededRandom } from '../test/seeded-random';
+import { median, round } from './measure';
+
+/** One run's rounds of one comparison: each path's p99 in each round (ms), rounds in the order run. */
+export interface RunRounds {
+  direct: number[];
+  relay: number[];
+  proxy: number[];
+  /** the second bare relay, where the comparison ran one (the open loops) */
+  relayTwin?: number[];
+}
+
+type AddedPath = 'relay' | 'proxy' | 'relayTwin';
+
+export interface Range {
+  /** over all the runs' rounds */
+  estimate: number;
+  /** 2.5th and 97.5th percentile over resamples of the runs */
+  low: number;
+  high: number;
+}
+
+/** Met: the whole range within the bound. Missed: the whole range beyond it. Unresolved: the range straddles it. */
+export type Verdict = 'met' | 'missed' | 'unresolved';
+
+const RESAMPLES = 2000;
+
+/** What a path adds to the direct path's p99 over the runs' rounds together: the median rounds' difference (ms). */
+export function addedP99(runs: readonly RunRounds[], path: AddedPath): number {
+  const rounds = (name: keyof RunRounds) => runs.flatMap((run) => run[name] ?? []);
+  return median(rounds(path)) - median(rounds('direct'));
+}
+
+/** A path's added p99 over the relay's; NaN where the relay added nothing (then no ratio says anything). */
+export function overRelay(runs: readonly RunRounds[], path: 'proxy' | 'relayTwin'): number {
+  const relay = addedP99(runs, 'relay');
+  return relay > 0 ? addedP99(runs, path) / relay : Number.NaN;
+}
+
+/**
+ * `statistic` over all the runs, and its range over `resamples` draws of as many runs with replacement (seeded, so
+ * the same files give the same range). Draws where the statistic is not a number are left out.
+ */
+export function rangeOver(runs: readonly RunRounds[], statistic: (runs: readonly RunRounds[]) => number, seed = 1, resamples = RESAMPLES): Range {
+  if (runs.length === 0) throw new Error('no runs to pool');
+  const random = seededRandom(seed);
+  const values: number[] = [];
+  for (let i = 0; i < resamples; i++) {
+    const drawn = runs.map(() => runs[random.below(runs.length)]!);
+    const value = statistic(drawn);
+    if (Number.isFinite(value)) values.push(value);
+  }
+  values.sort((a, b) => a - b);
+  const at = (fraction: number) => values[Math.min(values.length - 1, Math.floor(fraction * values.length))] ?? Number.NaN;
+  return { estimate: round(statistic(runs)), low: round(at(0.025)), high: round(at(0.975)) };
+}
+
+export function verdict(range: Range, bound: number): Verdict {
+  if (range.high <= bound) return 'met';
+  if (range.low > bound) return 'missed';
+  return 'unresolved';
+}
+
+/** The proxy's p99 against the relay's, pooled: target `bound` times the relay's added p99. */
+export function pooledRatio(runs: readonly RunRounds[], bound: number) {
+  const proxy = rangeOver(runs, (drawn) => overRelay(drawn, 'proxy'));
+  const withTwin = runs.filter((run) => run.relayTwin !== undefined);
+  const twin = withTwin.length === runs.length ? rangeOver(runs, (drawn) => overRelay(drawn, 'relayTwin')) : undefined;
+  return {
+    runs: runs.length,
+    rounds: runs.reduce((sum, run) => sum + run.direct.length, 0),
+    addedP99Ms: { relay: round(addedP99(runs, 'relay')), proxy: round(addedP99(runs, 'proxy')), ...(twin ? { relayTwin: round(addedP99(runs, 'relayTwin')) } : {}) },
+    proxyOverRelay: proxy,
+    verdict: verdict(proxy, bound),
+    // the twin is the relay's own code: a range around 1 that stays within the bound says the runs can judge it
+    ...(twin ? { twinOverRelay: twin, twinWithinBound: verdict(twin, bound) === 'met' } : {}),
+  };
+}
+
+/** The proxy's added p99 in ms, pooled: target at most `boundMs`. */
+export function pooledAddedMs(runs: readonly RunRounds[], boundMs: number) {
+  const proxy = rangeOver(runs, (drawn) => addedP99(drawn, 'proxy'));
+  return {
+    runs: runs.length,
+    rounds: runs.reduce((sum, run) => sum + run.direct.length, 0),
+    addedP99Ms: proxy,
+    relayAddedP99Ms: rangeOver(runs, (drawn) => addedP99(drawn, 'relay')),
+    verdict: verdict(proxy, boundMs),
+  };
+}
+
+/** The comparisons with a tail target, by their name in the proxy suite's `addedLatency`. */
+export type TailComparison = 'miners1' | 'miners1000' | 'miners1000Together';
+
+interface SavedComparison {
+  p99RoundsMs?: { direct?: number[]; relay?: number[]; proxy?: number[] };
+  twin?: { relayTwinP99RoundsMs?: number[] };
+}
+
+const isNumbers = (value: unknown): value is number[] => Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'number' && Number.isFinite(v));
+
+/**
+ * Each tail comparison's rounds in what `npm run bench -- proxy` printed (npm's own lines before the JSON are skipped).
+ * Throws, saying what is missing, for anything else.
+ */
+export function roundsFromBenchOutput(text: string): Record<TailComparison, RunRounds> & { code?: string; targets: { ratio: number; oneMinerMs: number } } {
+  const start = text.indexOf('{');
+  if (start < 0) throw new Error('no JSON in it');
+  const document = JSON.parse(text.slice(start)) as {
+    code?: string;
+    suites?: { proxy?: { addedLatency?: Record<string, SavedComparison>; targets?: Record<string, number>; error?: string } };
+  };
+  const suite = document.suites?.proxy;
+  if (!suite) throw new Error('no proxy suite in it (run `npm run bench -- proxy`)');
+  if (suite.error) throw new Error(`the proxy suite failed in that run: ${suite.error}`);
+  const ratio = suite.targets?.addedP99VsRelayAt1000Miners;
+  const oneMinerMs = suite.targets?.addedP99MsAt1Miner;
+  if (typeof ratio !== 'number' || typeof oneMinerMs !== 'number') throw new Error('its proxy suite names no tail targets');
+  const comparison = (name: TailComparison): RunRounds => {
+    const saved = suite.addedLatency?.[name];
+    const rounds = saved?.p99RoundsMs;
+    if (!rounds || !isNumbers(rounds.direct) || !isNumbers(rounds.relay) || !isNumbers(rounds.proxy)) throw new Error(`${name} has no p99 rounds`);
+    if (rounds.relay.length !== rounds.direct.length || rounds.proxy.length !== rounds.direct.length) throw new Error(`${name}: the paths ran different numbers of rounds`);
+    const twin = saved.twin?.relayTwinP99RoundsMs;
+    return { direct: rounds.direct, relay: rounds.relay, proxy: rounds.proxy, ...(isNumbers(twin) && twin.length === rounds.direct.length ? { relayTwin: twin } : {}) };
+  };
+  return {
+    ...(typeof document.code === 'string' ? { code: document.code } : {}),
+    miners1: comparison('miners1'),
+    miners1000: comparison('miners1000'),
+    miners1000Together: comparison('miners1000Together'),
+    targets: { ratio, oneMinerMs },
+  };
+}
