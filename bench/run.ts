@@ -12,13 +12,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /**
- * The commit the run measured, marked where tracked files were changed, so that a saved run says what it ran
- * (`npm run bench:pool` lists it for each run it pools). Undefined outside a git checkout.
+ * The commit the run measured, marked where tracked files other than prose and saved runs were changed, so that a
+ * saved run says what it ran (`npm run bench:pool` lists it for each run it pools). Undefined outside a git checkout.
  */
 function codeVersion(): string | undefined {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: here, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: join(here, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
-    return git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain', '--untracked-files=no') ? '+changes' : '');
+    return git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)*.md', ':(exclude)bench/runs') ? '+changes' : '');
   } catch {
     return undefined;
   }
