@@ -29,6 +29,8 @@ ensureNative();
 // every suite measures the platform's crypto, as the app runs it
 const { installPlatformCrypto } = await import('../lib/platform');
 process.stderr.write(`bench: crypto ${JSON.stringify(installPlatformCrypto())}\n`);
+// read before the suites run: the code they measure, whatever is committed while they do
+const code = codeVersion();
 const wanted = new Set(process.argv.slice(2));
 const suites = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
@@ -47,5 +49,5 @@ for (const name of suites) {
     results[name] = { error: (error as Error).message };
   }
 }
-process.stdout.write(`${JSON.stringify({ node: process.version, cpus: (await import('node:os')).cpus().length, code: codeVersion(), suites: results }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ node: process.version, cpus: (await import('node:os')).cpus().length, code, suites: results }, null, 2)}\n`);
 process.exit(0);
