@@ -8,23 +8,29 @@ function run(direct: number, added: { relay: number; proxy: number; relayTwin?: 
 }
 
 describe('pooled tail', () => {
-  it('pools every run’s rounds before taking the median round of each path', () => {
+  it('sets each path against the direct one by the median rounds and round by round, over every run’s rounds', () => {
     const runs: RunRounds[] = [
       { direct: [1, 2, 3], relay: [2, 3, 4], proxy: [3, 4, 10] },
       { direct: [5, 6, 7], relay: [7, 8, 9], proxy: [9, 9, 9] },
     ];
-    // direct 1,2,3,5,6,7 -> 5 (the upper middle); relay 2,3,4,7,8,9 -> 7; proxy 3,4,9,9,9,10 -> 9
-    expect(addedP99(runs, 'relay')).toBe(2);
-    expect(addedP99(runs, 'proxy')).toBe(4);
-    expect(overRelay(runs, 'proxy')).toBe(2);
+    // median rounds (the upper middle): direct 1,2,3,5,6,7 -> 5; relay 2,3,4,7,8,9 -> 7; proxy 3,4,9,9,9,10 -> 9
+    expect(addedP99(runs, 'relay', 'medianRounds')).toBe(2);
+    expect(addedP99(runs, 'proxy', 'medianRounds')).toBe(4);
+    expect(overRelay(runs, 'proxy', 'medianRounds')).toBe(2);
+    // round by round: relay 1,1,1,2,2,2 -> 2; proxy 2,2,7,4,3,2 -> 3
+    expect(addedP99(runs, 'relay', 'byRound')).toBe(2);
+    expect(addedP99(runs, 'proxy', 'byRound')).toBe(3);
+    expect(overRelay(runs, 'proxy', 'byRound')).toBe(1.5);
   });
 
   it('has no ratio where the relay added nothing', () => {
-    expect(overRelay([run(5, { relay: 0, proxy: 1 })], 'proxy')).toBeNaN();
-    expect(overRelay([run(5, { relay: -0.5, proxy: 1 })], 'proxy')).toBeNaN();
+    for (const pairing of ['medianRounds', 'byRound'] as const) {
+      expect(overRelay([run(5, { relay: 0, proxy: 1 })], 'proxy', pairing)).toBeNaN();
+      expect(overRelay([run(5, { relay: -0.5, proxy: 1 })], 'proxy', pairing)).toBeNaN();
+    }
   });
 
-  it('calls a target met, missed or unresolved from the whole range', () => {
+  it('calls a range met, missed or unresolved from the whole of it', () => {
     expect(verdict({ estimate: 1, low: 0.9, high: 1.2 }, 1.2)).toBe('met');
     expect(verdict({ estimate: 1.5, low: 1.21, high: 2 }, 1.2)).toBe('missed');
     expect(verdict({ estimate: 1.1, low: 0.9, high: 1.3 }, 1.2)).toBe('unresolved');
@@ -37,7 +43,8 @@ describe('pooled tail', () => {
       machines.map((direct) => run(direct, { relay: 1, proxy: 2, relayTwin: 1 })),
       1.2,
     );
-    expect(twice.proxyOverRelay).toEqual({ estimate: 2, low: 2, high: 2 });
+    expect(twice.proxyOverRelay.medianRounds).toEqual({ estimate: 2, low: 2, high: 2 });
+    expect(twice.proxyOverRelay.byRound).toEqual({ estimate: 2, low: 2, high: 2 });
     expect(twice.verdict).toBe('missed');
     expect(twice.twinWithinBound).toBe(true);
     const same = pooledRatio(
@@ -56,15 +63,23 @@ describe('pooled tail', () => {
       run(7, { relay: 1, proxy: 2.5, relayTwin: 1 }),
     ];
     const pooled = pooledRatio(runs, 1.2);
-    expect(pooled.proxyOverRelay.low).toBeLessThanOrEqual(1.2);
-    expect(pooled.proxyOverRelay.high).toBeGreaterThan(1.2);
+    expect(pooled.proxyOverRelay.byRound.low).toBeLessThanOrEqual(1.2);
+    expect(pooled.proxyOverRelay.byRound.high).toBeGreaterThan(1.2);
     expect(pooled.verdict).toBe('unresolved');
     expect(pooled.twinWithinBound).toBe(false);
   });
 
+  it('leaves it unresolved when the two pairings disagree', () => {
+    // one run: by the median rounds the proxy adds 1 ms to the relay's 4, round by round 3 to the relay's 1
+    const pooled = pooledRatio([{ direct: [1, 5, 9], relay: [2, 9, 10], proxy: [4, 6, 12] }], 1.2);
+    expect(pooled.proxyOverRelay.medianRounds.estimate).toBe(0.25);
+    expect(pooled.proxyOverRelay.byRound.estimate).toBe(3);
+    expect(pooled.verdict).toBe('unresolved');
+  });
+
   it('draws the same ranges from the same runs, and other ones from another seed', () => {
     const runs = Array.from({ length: 12 }, (_, i) => run(4 + i, { relay: 1 + (i % 3) * 0.5, proxy: 1 + i * 0.2 }));
-    const ratio = (drawn: readonly RunRounds[]) => overRelay(drawn, 'proxy');
+    const ratio = (drawn: readonly RunRounds[]) => overRelay(drawn, 'proxy', 'byRound');
     expect(rangeOver(runs, ratio, 7)).toEqual(rangeOver(runs, ratio, 7));
     const seeds = [1, 2, 3, 4, 5].map((seed) => rangeOver(runs, ratio, seed, 50));
     expect(new Set(seeds.map((r) => `${r.low}/${r.high}`)).size).toBeGreaterThan(1);
@@ -73,7 +88,7 @@ describe('pooled tail', () => {
 
   it('judges the 1-miner tail in milliseconds', () => {
     const met = pooledAddedMs([run(0.3, { relay: 0.05, proxy: 0.2 }, 5, 0.05), run(0.4, { relay: 0.1, proxy: 0.25 }, 5, 0.05)], 0.3);
-    expect(met.addedP99Ms.high).toBeLessThanOrEqual(0.3);
+    expect(met.addedP99Ms.byRound.high).toBeLessThanOrEqual(0.3);
     expect(met.verdict).toBe('met');
     expect(pooledAddedMs([run(0.3, { relay: 0.05, proxy: 0.5 }, 5, 0.05), run(0.4, { relay: 0.1, proxy: 0.7 }, 5, 0.05)], 0.3).verdict).toBe('missed');
   });

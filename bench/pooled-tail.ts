@@ -1,11 +1,14 @@
 /**
  * The proxy's tail targets judged over several runs of the proxy bench at once. One run's p99 swings 2-10x between
  * rounds on a shared machine, and its twin relay (the same code as the relay) came out up to 2.45x apart from the relay
- * in a single run, so one run cannot tell 1.2x from 1.5x. Pooled, the rounds of all runs give one figure for each path
- * (the median round's p99, less the direct path's, as one run reports it), and resampling whole runs (a run's rounds
- * share that hour's machine) gives the range it could have come out in: the 2.5th to 97.5th percentile of the figure
- * over the resamples. A target is met when the whole range is within it, missed when the whole range is beyond it, and
- * otherwise more runs are needed. The twin relay, judged against the relay the same way, shows what agreeing looks like.
+ * in a single run, so one run cannot tell 1.2x from 1.5x. Pooled, the rounds of all runs give one figure for each path,
+ * read both ways one run reads it: the median round's p99 less the direct path's median round (`medianRounds`, what a
+ * run's met flags use), and the median over the rounds of each round's p99 less the direct path's in that round
+ * (`byRound`, the run's "paired by round"). They can differ by as much as the target's margin, so a target is judged
+ * on both. Resampling whole runs (a run's rounds share that hour's machine) gives the range each could have come out
+ * in: the 2.5th to 97.5th percentile over the resamples. A target is met when both ranges are within it, missed when
+ * both lie beyond it, and otherwise more runs are needed. The twin relay, judged against the relay the same way, shows
+ * what agreeing looks like.
  */
 import { seededRandom } from '../test/seeded-random';
 import { median, round } from './measure';
@@ -21,6 +24,10 @@ export interface RunRounds {
 
 type AddedPath = 'relay' | 'proxy' | 'relayTwin';
 
+/** How a path's p99 is set against the direct path's: median rounds apart, or round by round. */
+export type Pairing = 'medianRounds' | 'byRound';
+const PAIRINGS: readonly Pairing[] = ['medianRounds', 'byRound'];
+
 export interface Range {
   /** over all the runs' rounds */
   estimate: number;
@@ -34,16 +41,16 @@ export type Verdict = 'met' | 'missed' | 'unresolved';
 
 const RESAMPLES = 2000;
 
-/** What a path adds to the direct path's p99 over the runs' rounds together: the median rounds' difference (ms). */
-export function addedP99(runs: readonly RunRounds[], path: AddedPath): number {
-  const rounds = (name: keyof RunRounds) => runs.flatMap((run) => run[name] ?? []);
-  return median(rounds(path)) - median(rounds('direct'));
+/** What a path adds to the direct path's p99 over the runs' rounds together (ms). */
+export function addedP99(runs: readonly RunRounds[], path: AddedPath, pairing: Pairing): number {
+  if (pairing === 'byRound') return median(runs.flatMap((run) => (run[path] ?? []).map((p99, i) => p99 - run.direct[i]!)));
+  return median(runs.flatMap((run) => run[path] ?? [])) - median(runs.flatMap((run) => run.direct));
 }
 
 /** A path's added p99 over the relay's; NaN where the relay added nothing (then no ratio says anything). */
-export function overRelay(runs: readonly RunRounds[], path: 'proxy' | 'relayTwin'): number {
-  const relay = addedP99(runs, 'relay');
-  return relay > 0 ? addedP99(runs, path) / relay : Number.NaN;
+export function overRelay(runs: readonly RunRounds[], path: 'proxy' | 'relayTwin', pairing: Pairing): number {
+  const relay = addedP99(runs, 'relay', pairing);
+  return relay > 0 ? addedP99(runs, path, pairing) / relay : Number.NaN;
 }
 
 /**
@@ -70,31 +77,45 @@ export function verdict(range: Range, bound: number): Verdict {
   return 'unresolved';
 }
 
+/** One verdict from both pairings: met or missed only where they agree. */
+function agreed(ranges: Record<Pairing, Range>, bound: number): Verdict {
+  const [first, second] = PAIRINGS.map((pairing) => verdict(ranges[pairing], bound));
+  return first === second ? first! : 'unresolved';
+}
+
+/** `statistic` under each pairing, with its range. */
+function bothPairings(runs: readonly RunRounds[], statistic: (runs: readonly RunRounds[], pairing: Pairing) => number): Record<Pairing, Range> {
+  return { medianRounds: rangeOver(runs, (drawn) => statistic(drawn, 'medianRounds')), byRound: rangeOver(runs, (drawn) => statistic(drawn, 'byRound')) };
+}
+
+const roundsIn = (runs: readonly RunRounds[]) => runs.reduce((sum, run) => sum + run.direct.length, 0);
+
 /** The proxy's p99 against the relay's, pooled: target `bound` times the relay's added p99. */
 export function pooledRatio(runs: readonly RunRounds[], bound: number) {
-  const proxy = rangeOver(runs, (drawn) => overRelay(drawn, 'proxy'));
-  const withTwin = runs.filter((run) => run.relayTwin !== undefined);
-  const twin = withTwin.length === runs.length ? rangeOver(runs, (drawn) => overRelay(drawn, 'relayTwin')) : undefined;
+  const proxy = bothPairings(runs, (drawn, pairing) => overRelay(drawn, 'proxy', pairing));
+  const twin = runs.every((run) => run.relayTwin !== undefined) ? bothPairings(runs, (drawn, pairing) => overRelay(drawn, 'relayTwin', pairing)) : undefined;
+  const paths: AddedPath[] = twin ? ['relay', 'proxy', 'relayTwin'] : ['relay', 'proxy'];
+  const addedMs = (pairing: Pairing) => Object.fromEntries(paths.map((path) => [path, round(addedP99(runs, path, pairing))]));
   return {
     runs: runs.length,
-    rounds: runs.reduce((sum, run) => sum + run.direct.length, 0),
-    addedP99Ms: { relay: round(addedP99(runs, 'relay')), proxy: round(addedP99(runs, 'proxy')), ...(twin ? { relayTwin: round(addedP99(runs, 'relayTwin')) } : {}) },
+    rounds: roundsIn(runs),
+    addedP99Ms: { medianRounds: addedMs('medianRounds'), byRound: addedMs('byRound') },
     proxyOverRelay: proxy,
-    verdict: verdict(proxy, bound),
-    // the twin is the relay's own code: a range around 1 that stays within the bound says the runs can judge it
-    ...(twin ? { twinOverRelay: twin, twinWithinBound: verdict(twin, bound) === 'met' } : {}),
+    verdict: agreed(proxy, bound),
+    // the twin is the relay's own code: ranges around 1 that stay within the bound say the runs can judge it
+    ...(twin ? { twinOverRelay: twin, twinWithinBound: agreed(twin, bound) === 'met' } : {}),
   };
 }
 
 /** The proxy's added p99 in ms, pooled: target at most `boundMs`. */
 export function pooledAddedMs(runs: readonly RunRounds[], boundMs: number) {
-  const proxy = rangeOver(runs, (drawn) => addedP99(drawn, 'proxy'));
+  const proxy = bothPairings(runs, (drawn, pairing) => addedP99(drawn, 'proxy', pairing));
   return {
     runs: runs.length,
-    rounds: runs.reduce((sum, run) => sum + run.direct.length, 0),
+    rounds: roundsIn(runs),
     addedP99Ms: proxy,
-    relayAddedP99Ms: rangeOver(runs, (drawn) => addedP99(drawn, 'relay')),
-    verdict: verdict(proxy, boundMs),
+    relayAddedP99Ms: bothPairings(runs, (drawn, pairing) => addedP99(drawn, 'relay', pairing)),
+    verdict: agreed(proxy, boundMs),
   };
 }
 
