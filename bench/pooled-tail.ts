@@ -26,7 +26,6 @@ type AddedPath = 'relay' | 'proxy' | 'relayTwin';
 
 /** How a path's p99 is set against the direct path's: median rounds apart, or round by round. */
 export type Pairing = 'medianRounds' | 'byRound';
-const PAIRINGS: readonly Pairing[] = ['medianRounds', 'byRound'];
 
 export interface Range {
   /** over all the runs' rounds */
@@ -79,8 +78,8 @@ export function verdict(range: Range, bound: number): Verdict {
 
 /** One verdict from both pairings: met or missed only where they agree. */
 function agreed(ranges: Record<Pairing, Range>, bound: number): Verdict {
-  const [first, second] = PAIRINGS.map((pairing) => verdict(ranges[pairing], bound));
-  return first === second ? first! : 'unresolved';
+  const byMedianRounds = verdict(ranges.medianRounds, bound);
+  return byMedianRounds === verdict(ranges.byRound, bound) ? byMedianRounds : 'unresolved';
 }
 
 /** `statistic` under each pairing, with its range. */
