@@ -92,6 +92,20 @@ describe('pooled tail', () => {
     expect(met.verdict).toBe('met');
     expect(pooledAddedMs([run(0.3, { relay: 0.05, proxy: 0.5 }, 5, 0.05), run(0.4, { relay: 0.1, proxy: 0.7 }, 5, 0.05)], 0.3).verdict).toBe('missed');
   });
+
+  it('pools the least a Stratum proxy does over the runs that measured it, with the proxy over the same runs', () => {
+    const older = run(0.3, { relay: 0.05, proxy: 1.5 }, 5, 0.05);
+    const withFloor = (direct: number) => ({ ...run(direct, { relay: 0.05, proxy: 0.6 }, 5, 0.05), stratumFloor: run(direct, { relay: 0, proxy: 0.4 }, 5, 0.05).proxy });
+    const pooled = pooledAddedMs([older, withFloor(0.3), withFloor(0.5)], 0.3);
+    expect(pooled.runs).toBe(3);
+    expect(pooled.stratumFloor?.runs).toBe(2);
+    expect(pooled.stratumFloor?.addedP99Ms.byRound).toEqual({ estimate: 0.4, low: 0.4, high: 0.4 });
+    expect(pooled.stratumFloor?.verdict).toBe('missed');
+    // the older run's 1.5 ms is in the proxy's figure over all runs, not in the one beside the floor
+    expect(pooled.stratumFloor?.proxyAddedP99Ms.byRound).toEqual({ estimate: 0.6, low: 0.6, high: 0.6 });
+    expect(pooled.addedP99Ms.byRound.high).toBe(1.5);
+    expect(pooledAddedMs([older], 0.3).stratumFloor).toBeUndefined();
+  });
 });
 
 describe('rounds from a saved bench run', () => {
@@ -112,6 +126,13 @@ describe('rounds from a saved bench run', () => {
     expect(runs.miners1.relayTwin).toBeUndefined();
     expect(runs.miners1000Together.direct).toHaveLength(20);
     expect(runs.miners1000Together.relayTwin).toHaveLength(20);
+  });
+
+  it('reads the floor’s 1-miner rounds where the run measured them, and leaves them out where they do not match', () => {
+    const floorRounds = (n: number) => ({ ...comparison(5, false), p99RoundsMs: { ...comparison(5, false).p99RoundsMs, stratumFloor: Array(n).fill(2.5) } });
+    expect(roundsFromBenchOutput(saved({ ...suite, addedLatency: { ...suite.addedLatency, miners1: floorRounds(5) } })).miners1.stratumFloor).toEqual([2.5, 2.5, 2.5, 2.5, 2.5]);
+    expect(roundsFromBenchOutput(saved({ ...suite, addedLatency: { ...suite.addedLatency, miners1: floorRounds(4) } })).miners1.stratumFloor).toBeUndefined();
+    expect(roundsFromBenchOutput(saved(suite)).miners1.stratumFloor).toBeUndefined();
   });
 
   it('says what is missing in a file it cannot use', () => {

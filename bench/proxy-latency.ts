@@ -1,6 +1,6 @@
 /**
  * The proxy bench's latency rounds: each path's percentiles per round and their medians, the proxy's garbage
- * collection and CPU per answered submit in each round, and the 1-miner measurement, run on the three paths in turn.
+ * collection and CPU per answered submit in each round, and the 1-miner measurement, run on the paths in turn.
  */
 import { median, percentile, round } from './measure';
 import { clients, type ProxyCpu, type ProxyProcess, type RelayThread } from './proxy-harness';
@@ -114,11 +114,14 @@ export function compared(rounds: Record<PathName, Percentiles[]>, proxyGcRounds:
 export type Comparison = ReturnType<typeof compared>;
 
 /**
- * The same load direct, through the bare relay and through the proxy, in turn, LATENCY_ROUNDS times. The proxy's
- * garbage collection is counted from its round's start (its miner connecting and the warm-up included).
+ * The same load direct, through the bare relay, through the least a Stratum proxy does (bench/stratum-floor.ts) and
+ * through the proxy, in turn, LATENCY_ROUNDS times. The floor says what any Stratum proxy adds on this machine, where
+ * a target is in milliseconds rather than against the relay. The proxy's garbage collection is counted from its
+ * round's start (its miner connecting and the warm-up included).
  */
-export async function threeWays(measure: (port: number, stretch?: Stretch) => Promise<number[]>, ports: Record<PathName, number>, proxyProcess: ProxyProcess, relay: RelayThread): Promise<Comparison> {
+export async function inTurn(measure: (port: number, stretch?: Stretch) => Promise<number[]>, ports: Record<PathName | 'stratumFloor', number>, proxyProcess: ProxyProcess, relay: RelayThread) {
   const rounds: Record<PathName, Percentiles[]> = { direct: [], relay: [], proxy: [] };
+  const floorRounds: Percentiles[] = [];
   const proxyGcRounds: GcRound[] = [];
   const cpuRounds = emptyCpuRounds();
   for (let i = 0; i < LATENCY_ROUNDS; i++) {
@@ -131,6 +134,7 @@ export async function threeWays(measure: (port: number, stretch?: Stretch) => Pr
     const relayed = await measure(ports.relay, relayStretch);
     rounds.relay.push(summary(relayed));
     cpuRounds.relayThreadUsPerSubmitRounds.push(perSubmit(relayCpu[0], relayCpu[1], relayed.length));
+    floorRounds.push(summary(await measure(ports.stratumFloor)));
     const cpu: ProxyCpu[] = [];
     const stretch: Stretch = {
       counting: async () => cpu.push(await proxyProcess.cpu()),
@@ -142,5 +146,13 @@ export async function threeWays(measure: (port: number, stretch?: Stretch) => Pr
     cpuRounds.proxyCpuUsPerSubmitRounds.push(perSubmit(cpu[0]!.cpuUs, cpu[1]!.cpuUs, proxied.result.length)!);
     cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpu[0]!.loopSchedule?.cpuUs, cpu[1]!.loopSchedule?.cpuUs, proxied.result.length));
   }
-  return compared(rounds, proxyGcRounds, cpuRounds);
+  const comparison = compared(rounds, proxyGcRounds, cpuRounds);
+  const floor = { p50: median(floorRounds.map((r) => r.p50)), p99: median(floorRounds.map((r) => r.p99)) };
+  return {
+    ...comparison,
+    stratumFloorMs: floor,
+    stratumFloorAddedP50Ms: round(floor.p50 - comparison.directMs.p50),
+    stratumFloorAddedP99Ms: round(floor.p99 - comparison.directMs.p99),
+    p99RoundsMs: { ...comparison.p99RoundsMs, stratumFloor: floorRounds.map((r) => r.p99) },
+  };
 }

@@ -65,20 +65,10 @@ async function threadPath(thread: RelayThread, tag: string): Promise<PacedPath> 
 /**
  * Per pace, the median round's µs per answered submit for each thread: user and kernel time, and the timeslices (each
  * wake-up, and each return after a preemption). The paths: the proxy's loop, the bare relay's thread, and the least a
- * Stratum proxy does (bench/stratum-floor.ts) on a thread of its own, started here; rounds take them in turn.
- * Null figures where the kernel does not keep them.
+ * Stratum proxy does (bench/stratum-floor.ts) on a thread of its own; rounds take them in turn. Null figures where
+ * the kernel does not keep them.
  */
-export async function costByPace(ports: { relay: number; proxy: number }, proxy: ProxyProcess, relay: RelayThread, poolPort: number) {
-  const stratumFloor = await RelayThread.start(poolPort, 'stratum');
-  try {
-    return await paced(ports, proxy, relay, stratumFloor);
-  } finally {
-    await stratumFloor.stop();
-  }
-}
-
-/** costByPace once the floor runs. */
-async function paced(ports: { relay: number; proxy: number }, proxy: ProxyProcess, relay: RelayThread, stratumFloor: RelayThread) {
+export async function costByPace(ports: { relay: number; proxy: number }, proxy: ProxyProcess, relay: RelayThread, stratumFloor: RelayThread) {
   const paths: Record<PathName, PacedPath> = {
     proxyLoopThread: {
       miners: await clients(ports.proxy, 1000, 'vp'),
@@ -90,9 +80,8 @@ async function paced(ports: { relay: number; proxy: number }, proxy: ProxyProces
     relayThread: await threadPath(relay, 'vr'),
     stratumFloorThread: await threadPath(stratumFloor, 'vf'),
   };
-  // the open loops before this warmed the proxy's and the relay's code. The floor's thread is new: 10,000 submits
-  // first, as many as the proxy's code takes to reach its optimized tiers. Then each path's connections for a second
-  await evenly(paths.stratumFloorThread.miners, 2 * PACES[0]!, 5000);
+  // the 1-miner rounds and the open loops before this warmed the three paths' code; each path's connections for a
+  // second first
   for (const path of Object.values(paths)) await evenly(path.miners, PACES[0]!, 1000);
   const byPace: Record<string, unknown> = {};
   for (const perSecond of PACES) {
