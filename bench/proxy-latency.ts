@@ -119,22 +119,26 @@ export type Comparison = ReturnType<typeof compared>;
  * a target is in milliseconds rather than against the relay. The proxy's garbage collection is counted from its
  * round's start (its miner connecting and the warm-up included).
  */
-export async function inTurn(measure: (port: number, stretch?: Stretch) => Promise<number[]>, ports: Record<PathName | 'stratumFloor', number>, proxyProcess: ProxyProcess, relay: RelayThread) {
+export async function inTurn(
+  measure: (port: number, stretch?: Stretch) => Promise<number[]>,
+  ports: Record<PathName | 'stratumFloor', number>,
+  proxyProcess: ProxyProcess,
+  relay: RelayThread,
+  stratumFloor: RelayThread,
+) {
   const rounds: Record<PathName, Percentiles[]> = { direct: [], relay: [], proxy: [] };
   const floorRounds: Percentiles[] = [];
+  const floorThreadUsPerSubmitRounds: Array<number | null> = [];
   const proxyGcRounds: GcRound[] = [];
   const cpuRounds = emptyCpuRounds();
   for (let i = 0; i < LATENCY_ROUNDS; i++) {
     rounds.direct.push(summary(await measure(ports.direct)));
-    const relayCpu: Array<number | undefined> = [];
-    const relayStretch: Stretch = {
-      counting: async () => relayCpu.push((await relay.cpu()).schedule?.cpuUs),
-      counted: async () => relayCpu.push((await relay.cpu()).schedule?.cpuUs),
-    };
-    const relayed = await measure(ports.relay, relayStretch);
-    rounds.relay.push(summary(relayed));
-    cpuRounds.relayThreadUsPerSubmitRounds.push(perSubmit(relayCpu[0], relayCpu[1], relayed.length));
-    floorRounds.push(summary(await measure(ports.stratumFloor)));
+    const relayed = await onThread(measure, ports.relay, relay);
+    rounds.relay.push(summary(relayed.latencies));
+    cpuRounds.relayThreadUsPerSubmitRounds.push(relayed.usPerSubmit);
+    const floored = await onThread(measure, ports.stratumFloor, stratumFloor);
+    floorRounds.push(summary(floored.latencies));
+    floorThreadUsPerSubmitRounds.push(floored.usPerSubmit);
     const cpu: ProxyCpu[] = [];
     const stretch: Stretch = {
       counting: async () => cpu.push(await proxyProcess.cpu()),
@@ -154,5 +158,14 @@ export async function inTurn(measure: (port: number, stretch?: Stretch) => Promi
     stratumFloorAddedP50Ms: round(floor.p50 - comparison.directMs.p50),
     stratumFloorAddedP99Ms: round(floor.p99 - comparison.directMs.p99),
     p99RoundsMs: { ...comparison.p99RoundsMs, stratumFloor: floorRounds.map((r) => r.p99) },
+    stratumFloorThreadUsPerSubmitRounds: floorThreadUsPerSubmitRounds,
   };
+}
+
+/** `measure` on a path served by `thread`, with the thread's CPU per answered submit (null where the kernel does not say). */
+async function onThread(measure: (port: number, stretch?: Stretch) => Promise<number[]>, port: number, thread: RelayThread) {
+  const cpu: Array<number | undefined> = [];
+  const read = async () => cpu.push((await thread.cpu()).schedule?.cpuUs);
+  const latencies = await measure(port, { counting: read, counted: read });
+  return { latencies, usPerSubmit: perSubmit(cpu[0], cpu[1], latencies.length) };
 }

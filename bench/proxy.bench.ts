@@ -141,7 +141,7 @@ export async function run(): Promise<Record<string, unknown>> {
       // shorter warm-up the first rounds measure the JIT, not the proxy a miner runs for days. Then 20,000 counted
       // (~2.5 s through the proxy): 3,000 took ~0.36 s, so a round's p99 (its 30 slowest) hung on how many periodic
       // events fell in it, each slowing a cluster of ~10 submits (what they are was not pinned down)
-      latency.miners1 = await inTurn((port, stretch) => sequential(port, 20_000, 8000, stretch), ports, viaSv1.proxy, relay);
+      latency.miners1 = await inTurn((port, stretch) => sequential(port, 20_000, 8000, stretch), ports, viaSv1.proxy, relay, stratumFloor);
       stage('sequential');
       const openLoops: Array<[string, number, Arrivals, Arrangement]> = [
         ['miners100', 100, 'independent', 'inTurns'],
