@@ -4,6 +4,7 @@
  */
 import { median, percentile, round } from './measure';
 import { clients, type ProxyCpu, type ProxyProcess, type RelayThread } from './proxy-harness';
+import { crossCoreWakeUps } from './cross-core-wakeups';
 import type { UserSystemUs } from './thread-cpu';
 
 /**
@@ -78,9 +79,9 @@ export function emptyCpuRounds(): CpuRounds {
   return { proxyCpuUsPerSubmitRounds: [], proxyLoopThreadUsPerSubmitRounds: [], relayThreadUsPerSubmitRounds: [] };
 }
 
-/** µs of CPU per submit between two readings, null when either is missing. */
-export function perSubmit(before: number | undefined, after: number | undefined, submits: number): number | null {
-  return before === undefined || after === undefined ? null : round((after - before) / Math.max(1, submits), 1);
+/** What a count (µs of CPU unless said) grew by per submit between two readings, null when either is missing. */
+export function perSubmit(before: number | undefined, after: number | undefined, submits: number, digits = 1): number | null {
+  return before === undefined || after === undefined ? null : round((after - before) / Math.max(1, submits), digits);
 }
 
 /** µs of user and of kernel time per submit between two readings of a thread, null when either is missing. */
@@ -113,11 +114,16 @@ export function compared(rounds: Record<PathName, Percentiles[]>, proxyGcRounds:
 }
 export type Comparison = ReturnType<typeof compared>;
 
+/** The 1-miner step's paths, in the order each round takes them. */
+const ONE_MINER_PATHS = ['direct', 'relay', 'stratumFloor', 'proxy'] as const;
+type OneMinerPath = (typeof ONE_MINER_PATHS)[number];
+
 /**
  * The same load direct, through the bare relay, through the least a Stratum proxy does (bench/stratum-floor.ts) and
  * through the proxy, in turn, LATENCY_ROUNDS times. The floor says what any Stratum proxy adds on this machine, where
  * a target is in milliseconds rather than against the relay. The proxy's garbage collection is counted from its
- * round's start (its miner connecting and the warm-up included).
+ * round's start (its miner connecting and the warm-up included). Each path's wake-ups of a thread on another core per
+ * submit (bench/cross-core-wakeups.ts) show how much of its latency is the machine waking cores rather than work.
  */
 export async function inTurn(
   measure: (port: number, stretch?: Stretch) => Promise<number[]>,
@@ -131,24 +137,28 @@ export async function inTurn(
   const floorThreadUsPerSubmitRounds: Array<number | null> = [];
   const proxyGcRounds: GcRound[] = [];
   const cpuRounds = emptyCpuRounds();
+  const wakeUpRounds = Object.fromEntries(ONE_MINER_PATHS.map((path) => [path, [] as Array<number | null>])) as Record<OneMinerPath, Array<number | null>>;
   for (let i = 0; i < LATENCY_ROUNDS; i++) {
-    rounds.direct.push(summary(await measure(ports.direct)));
+    const direct = await withWakeUps(measure, ports.direct);
+    rounds.direct.push(summary(direct.latencies));
+    wakeUpRounds.direct.push(direct.wakeUpsPerSubmit);
     const relayed = await onThread(measure, ports.relay, relay);
     rounds.relay.push(summary(relayed.latencies));
     cpuRounds.relayThreadUsPerSubmitRounds.push(relayed.usPerSubmit);
+    wakeUpRounds.relay.push(relayed.wakeUpsPerSubmit);
     const floored = await onThread(measure, ports.stratumFloor, stratumFloor);
     floorRounds.push(summary(floored.latencies));
     floorThreadUsPerSubmitRounds.push(floored.usPerSubmit);
+    wakeUpRounds.stratumFloor.push(floored.wakeUpsPerSubmit);
     const cpu: ProxyCpu[] = [];
-    const stretch: Stretch = {
-      counting: async () => cpu.push(await proxyProcess.cpu()),
-      counted: async () => cpu.push(await proxyProcess.cpu()),
-    };
-    const proxied = await withGc(proxyProcess, () => measure(ports.proxy, stretch));
-    rounds.proxy.push(summary(proxied.result));
+    const read = async () => cpu.push(await proxyProcess.cpu());
+    const proxied = await withGc(proxyProcess, () => withWakeUps(measure, ports.proxy, read));
+    rounds.proxy.push(summary(proxied.result.latencies));
+    wakeUpRounds.proxy.push(proxied.result.wakeUpsPerSubmit);
     proxyGcRounds.push(proxied.gc);
-    cpuRounds.proxyCpuUsPerSubmitRounds.push(perSubmit(cpu[0]!.cpuUs, cpu[1]!.cpuUs, proxied.result.length)!);
-    cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpu[0]!.loopSchedule?.cpuUs, cpu[1]!.loopSchedule?.cpuUs, proxied.result.length));
+    const submits = proxied.result.latencies.length;
+    cpuRounds.proxyCpuUsPerSubmitRounds.push(perSubmit(cpu[0]!.cpuUs, cpu[1]!.cpuUs, submits)!);
+    cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpu[0]!.loopSchedule?.cpuUs, cpu[1]!.loopSchedule?.cpuUs, submits));
   }
   const comparison = compared(rounds, proxyGcRounds, cpuRounds);
   const floor = { p50: median(floorRounds.map((r) => r.p50)), p99: median(floorRounds.map((r) => r.p99)) };
@@ -159,13 +169,34 @@ export async function inTurn(
     stratumFloorAddedP99Ms: round(floor.p99 - comparison.directMs.p99),
     p99RoundsMs: { ...comparison.p99RoundsMs, stratumFloor: floorRounds.map((r) => r.p99) },
     stratumFloorThreadUsPerSubmitRounds: floorThreadUsPerSubmitRounds,
+    crossCoreWakeUpsPerSubmit: Object.fromEntries(ONE_MINER_PATHS.map((path) => [path, medianOrNull(wakeUpRounds[path])])) as Record<OneMinerPath, number | null>,
+    crossCoreWakeUpsPerSubmitRounds: wakeUpRounds,
   };
+}
+
+/** The median of the rounds that have a figure; null when none has (a kernel that does not count wake-ups). */
+function medianOrNull(values: Array<number | null>): number | null {
+  const known = values.filter((value): value is number => value !== null);
+  return known.length === 0 ? null : median(known);
+}
+
+/**
+ * `measure` on one path with the machine's cross-core wake-ups per answered submit over its counted stretch (null
+ * where the kernel does not count them), `read` run at both ends of the stretch too.
+ */
+async function withWakeUps(measure: (port: number, stretch?: Stretch) => Promise<number[]>, port: number, read?: () => Promise<unknown>) {
+  const wakeUps: Array<number | undefined> = [];
+  const mark = async () => {
+    await read?.();
+    wakeUps.push(crossCoreWakeUps());
+  };
+  const latencies = await measure(port, { counting: mark, counted: mark });
+  return { latencies, wakeUpsPerSubmit: perSubmit(wakeUps[0], wakeUps[1], latencies.length, 2) };
 }
 
 /** `measure` on a path served by `thread`, with the thread's CPU per answered submit (null where the kernel does not say). */
 async function onThread(measure: (port: number, stretch?: Stretch) => Promise<number[]>, port: number, thread: RelayThread) {
   const cpu: Array<number | undefined> = [];
-  const read = async () => cpu.push((await thread.cpu()).schedule?.cpuUs);
-  const latencies = await measure(port, { counting: read, counted: read });
-  return { latencies, usPerSubmit: perSubmit(cpu[0], cpu[1], latencies.length) };
+  const measured = await withWakeUps(measure, port, async () => cpu.push((await thread.cpu()).schedule?.cpuUs));
+  return { ...measured, usPerSubmit: perSubmit(cpu[0], cpu[1], measured.latencies.length) };
 }

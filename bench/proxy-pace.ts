@@ -8,9 +8,9 @@
  * out the number of connections and of wake-ups, docs/SPEED.md). The floor splits what the proxy adds to the relay's
  * cost into what reading and writing Stratum at all costs on Node and what the proxy does beyond that.
  */
-import { round } from './measure';
+import { crossCoreWakeUps } from './cross-core-wakeups';
 import { type BenchClient, clients, type ProxyProcess, RelayThread } from './proxy-harness';
-import { userSystemPerSubmit } from './proxy-latency';
+import { perSubmit, userSystemPerSubmit } from './proxy-latency';
 import type { UserSystemUs } from './thread-cpu';
 
 const PACES = [1000, 5000];
@@ -30,10 +30,14 @@ async function evenly(miners: BenchClient[], perSecond: number, ms: number): Pro
 
 const answeredBy = (miners: BenchClient[]) => miners.reduce((sum, miner) => sum + miner.answered, 0);
 
-/** One thread's readings: its user and kernel time, and its timeslices (undefined where the kernel does not keep them). */
+/**
+ * One thread's readings: its user and kernel time, its timeslices, and the machine's cross-core wake-ups so far
+ * (bench/cross-core-wakeups.ts; undefined where the kernel does not keep them).
+ */
 interface ThreadReading {
   time: UserSystemUs | undefined;
   timeslices: number | undefined;
+  crossCoreWakeUps: number | undefined;
 }
 
 const PATH_NAMES = ['proxyLoopThread', 'relayThread', 'stratumFloorThread'] as const;
@@ -49,6 +53,8 @@ interface RoundCost {
   userUs: number | null;
   systemUs: number | null;
   timeslicesPerSubmit: number | null;
+  /** the whole machine's, while this path alone carried submits */
+  crossCoreWakeUpsPerSubmit: number | null;
 }
 
 /** A thread on the relay's model (its CPU read the same way) as a paced path. */
@@ -57,14 +63,14 @@ async function threadPath(thread: RelayThread, tag: string): Promise<PacedPath> 
     miners: await clients(thread.port, 1000, tag),
     read: async () => {
       const cpu = await thread.cpu();
-      return { time: cpu.thread, timeslices: cpu.schedule?.timeslices };
+      return { time: cpu.thread, timeslices: cpu.schedule?.timeslices, crossCoreWakeUps: crossCoreWakeUps() };
     },
   };
 }
 
 /**
- * Per pace, the median round's µs per answered submit for each thread: user and kernel time, and the timeslices (each
- * wake-up, and each return after a preemption). The paths: the proxy's loop, the bare relay's thread, and the least a
+ * Per pace, the median round's µs per answered submit for each thread: user and kernel time, the timeslices (each
+ * wake-up, and each return after a preemption), and the machine's wake-ups of a thread on another core. The paths: the proxy's loop, the bare relay's thread, and the least a
  * Stratum proxy does (bench/stratum-floor.ts) on a thread of its own; rounds take them in turn. Null figures where
  * the kernel does not keep them.
  */
@@ -74,7 +80,7 @@ export async function costByPace(ports: { relay: number; proxy: number }, proxy:
       miners: await clients(ports.proxy, 1000, 'vp'),
       read: async () => {
         const cpu = await proxy.cpu();
-        return { time: cpu.loopThread, timeslices: cpu.loopSchedule?.timeslices };
+        return { time: cpu.loopThread, timeslices: cpu.loopSchedule?.timeslices, crossCoreWakeUps: crossCoreWakeUps() };
       },
     },
     relayThread: await threadPath(relay, 'vr'),
@@ -103,8 +109,13 @@ async function pacedRound(path: PacedPath, perSecond: number): Promise<RoundCost
   const to = await path.read();
   const submits = answeredBy(path.miners) - answeredFrom;
   const time = userSystemPerSubmit(from.time, to.time, submits);
-  const timeslices = from.timeslices === undefined || to.timeslices === undefined ? null : round((to.timeslices - from.timeslices) / Math.max(1, submits), 2);
-  return { submits, userUs: time?.userUs ?? null, systemUs: time?.systemUs ?? null, timeslicesPerSubmit: timeslices };
+  return {
+    submits,
+    userUs: time?.userUs ?? null,
+    systemUs: time?.systemUs ?? null,
+    timeslicesPerSubmit: perSubmit(from.timeslices, to.timeslices, submits, 2),
+    crossCoreWakeUpsPerSubmit: perSubmit(from.crossCoreWakeUps, to.crossCoreWakeUps, submits, 2),
+  };
 }
 
 /** The round with the median user time. */
