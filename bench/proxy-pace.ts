@@ -30,14 +30,10 @@ async function evenly(miners: BenchClient[], perSecond: number, ms: number): Pro
 
 const answeredBy = (miners: BenchClient[]) => miners.reduce((sum, miner) => sum + miner.answered, 0);
 
-/**
- * One thread's readings: its user and kernel time, its timeslices, and the machine's cross-core wake-ups so far
- * (bench/cross-core-wakeups.ts; undefined where the kernel does not keep them).
- */
+/** One thread's readings: its user and kernel time, and its timeslices (undefined where the kernel does not keep them). */
 interface ThreadReading {
   time: UserSystemUs | undefined;
   timeslices: number | undefined;
-  crossCoreWakeUps: number | undefined;
 }
 
 const PATH_NAMES = ['proxyLoopThread', 'relayThread', 'stratumFloorThread'] as const;
@@ -53,7 +49,7 @@ interface RoundCost {
   userUs: number | null;
   systemUs: number | null;
   timeslicesPerSubmit: number | null;
-  /** the whole machine's, while this path alone carried submits */
+  /** the whole machine's (bench/cross-core-wakeups.ts), while this path alone carried submits */
   crossCoreWakeUpsPerSubmit: number | null;
 }
 
@@ -63,16 +59,16 @@ async function threadPath(thread: RelayThread, tag: string): Promise<PacedPath> 
     miners: await clients(thread.port, 1000, tag),
     read: async () => {
       const cpu = await thread.cpu();
-      return { time: cpu.thread, timeslices: cpu.schedule?.timeslices, crossCoreWakeUps: crossCoreWakeUps() };
+      return { time: cpu.thread, timeslices: cpu.schedule?.timeslices };
     },
   };
 }
 
 /**
  * Per pace, the median round's µs per answered submit for each thread: user and kernel time, the timeslices (each
- * wake-up, and each return after a preemption), and the machine's wake-ups of a thread on another core. The paths: the proxy's loop, the bare relay's thread, and the least a
- * Stratum proxy does (bench/stratum-floor.ts) on a thread of its own; rounds take them in turn. Null figures where
- * the kernel does not keep them.
+ * wake-up, and each return after a preemption), and the machine's wake-ups of a thread on another core. The paths:
+ * the proxy's loop, the bare relay's thread, and the least a Stratum proxy does (bench/stratum-floor.ts) on a thread
+ * of its own; rounds take them in turn. Null figures where the kernel does not keep them.
  */
 export async function costByPace(ports: { relay: number; proxy: number }, proxy: ProxyProcess, relay: RelayThread, stratumFloor: RelayThread) {
   const paths: Record<PathName, PacedPath> = {
@@ -80,7 +76,7 @@ export async function costByPace(ports: { relay: number; proxy: number }, proxy:
       miners: await clients(ports.proxy, 1000, 'vp'),
       read: async () => {
         const cpu = await proxy.cpu();
-        return { time: cpu.loopThread, timeslices: cpu.loopSchedule?.timeslices, crossCoreWakeUps: crossCoreWakeUps() };
+        return { time: cpu.loopThread, timeslices: cpu.loopSchedule?.timeslices };
       },
     },
     relayThread: await threadPath(relay, 'vr'),
@@ -102,10 +98,12 @@ export async function costByPace(ports: { relay: number; proxy: number }, proxy:
 
 async function pacedRound(path: PacedPath, perSecond: number): Promise<RoundCost> {
   const from = await path.read();
+  const wakeUpsFrom = crossCoreWakeUps();
   const answeredFrom = answeredBy(path.miners);
   await evenly(path.miners, perSecond, ROUND_MS);
   // the last answers arrive before the reading
   await new Promise((resolve) => setTimeout(resolve, 200));
+  const wakeUpsTo = crossCoreWakeUps();
   const to = await path.read();
   const submits = answeredBy(path.miners) - answeredFrom;
   const time = userSystemPerSubmit(from.time, to.time, submits);
@@ -114,7 +112,7 @@ async function pacedRound(path: PacedPath, perSecond: number): Promise<RoundCost
     userUs: time?.userUs ?? null,
     systemUs: time?.systemUs ?? null,
     timeslicesPerSubmit: perSubmit(from.timeslices, to.timeslices, submits, 2),
-    crossCoreWakeUpsPerSubmit: perSubmit(from.crossCoreWakeUps, to.crossCoreWakeUps, submits, 2),
+    crossCoreWakeUpsPerSubmit: perSubmit(wakeUpsFrom, wakeUpsTo, submits, 2),
   };
 }
 
