@@ -22,10 +22,11 @@ export function wakeUpInterrupts(procInterrupts: string): number | undefined {
       ?.trim()
       .split(/\s+/)
       .filter((column) => column.startsWith('CPU')).length ?? 0;
+  if (cores === 0) return undefined;
   let total = 0;
   for (const name of WAKE_UP_INTERRUPTS) {
     const line = lines.find((candidate) => candidate.trimEnd().endsWith(name));
-    if (line === undefined || cores === 0) return undefined;
+    if (line === undefined) return undefined;
     const counts = line
       .slice(line.indexOf(':') + 1)
       .trim()
