@@ -11,6 +11,7 @@ import { ENGINE_NODE_FLAGS } from '../core/system/engine-flags';
 import type { PoolOptions } from '../devnet/pool/pool';
 import { ratePerSecond } from './measure';
 import type { GcPause, GcStats, ProxyMemory, ProxyWorkerInput } from './proxy-worker';
+import type { RelayInput } from './relay-worker';
 import type { ThreadSchedule, UserSystemUs } from './thread-cpu';
 
 /** A bare Stratum V1 client: handshake, then submits with unique nonces (every hash meets the devnet floor). */
@@ -113,11 +114,11 @@ export interface RelayCpu {
 }
 
 /** What a relay thread does with each miner connection (bench/relay-worker.ts). */
-export type Forwarder = 'bytes' | 'stratum';
+export type Forwarder = 'bytes' | 'stratum' | 'stratumWithLedger';
 
 /**
  * A forwarder on its own thread, each miner connection on a pool connection of its own: the bare pass-through, nothing
- * parsed, or the least a Stratum proxy does (bench/stratum-floor.ts).
+ * parsed, or the least a Stratum proxy does (bench/stratum-floor.ts), with or without the proxy's share ledger.
  */
 export class RelayThread {
   private constructor(
@@ -125,8 +126,8 @@ export class RelayThread {
     readonly port: number,
   ) {}
 
-  static async start(poolPort: number, forwarder: Forwarder = 'bytes'): Promise<RelayThread> {
-    const worker = tsWorker('./relay-worker.ts', { poolPort, forwarder });
+  static async start(poolPort: number, forwarder: Forwarder = 'bytes', ledgerPath?: string): Promise<RelayThread> {
+    const worker = tsWorker('./relay-worker.ts', { poolPort, forwarder, ledgerPath } satisfies RelayInput);
     const { port } = await new Promise<{ port: number }>((resolve, reject) => {
       worker.once('error', reject);
       worker.once('message', resolve);

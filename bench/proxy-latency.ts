@@ -115,26 +115,30 @@ export function compared(rounds: Record<PathName, Percentiles[]>, proxyGcRounds:
 export type Comparison = ReturnType<typeof compared>;
 
 /** The 1-miner step's paths, in the order each round takes them. */
-const ONE_MINER_PATHS = ['direct', 'relay', 'stratumFloor', 'proxy'] as const;
+const ONE_MINER_PATHS = ['direct', 'relay', 'stratumFloor', 'stratumFloorWithLedger', 'proxy'] as const;
 type OneMinerPath = (typeof ONE_MINER_PATHS)[number];
+/** The least a Stratum proxy does, on a thread of the bench's: alone, and keeping the proxy's share ledger. */
+export type Floors = Record<'stratumFloor' | 'stratumFloorWithLedger', RelayThread>;
 
 /**
- * The same load direct, through the bare relay, through the least a Stratum proxy does (bench/stratum-floor.ts) and
- * through the proxy, in turn, LATENCY_ROUNDS times. The floor says what any Stratum proxy adds on this machine, where
- * a target is in milliseconds rather than against the relay. The proxy's garbage collection is counted from its
- * round's start (its miner connecting and the warm-up included). Each path's wake-ups of a thread on another core per
- * submit (bench/cross-core-wakeups.ts) show how much of its latency is the machine waking cores rather than work.
+ * The same load direct, through the bare relay, through the least a Stratum proxy does (bench/stratum-floor.ts), that
+ * least keeping the proxy's share ledger, and through the proxy, in turn, LATENCY_ROUNDS times. The floor says what any
+ * Stratum proxy adds on this machine, where a target is in milliseconds rather than against the relay; with the ledger,
+ * what keeping it adds to that (its writer thread's batches move where the machine's wake-ups land: docs/SPEED.md,
+ * 2026-12-08). The proxy's garbage collection is counted from its round's start (its miner connecting and the warm-up
+ * included). Each path's wake-ups of a thread on another core per submit (bench/cross-core-wakeups.ts) show how much of
+ * its latency is the machine waking cores rather than work.
  */
 export async function inTurn(
   measure: (port: number, stretch?: Stretch) => Promise<number[]>,
-  ports: Record<PathName | 'stratumFloor', number>,
+  ports: Record<PathName | keyof Floors, number>,
   proxyProcess: ProxyProcess,
   relay: RelayThread,
-  stratumFloor: RelayThread,
+  floors: Floors,
 ) {
   const rounds: Record<PathName, Percentiles[]> = { direct: [], relay: [], proxy: [] };
-  const floorRounds: Percentiles[] = [];
-  const floorThreadUsPerSubmitRounds: Array<number | null> = [];
+  const floorRounds: Record<keyof Floors, Percentiles[]> = { stratumFloor: [], stratumFloorWithLedger: [] };
+  const floorThreadUsPerSubmitRounds: Record<keyof Floors, Array<number | null>> = { stratumFloor: [], stratumFloorWithLedger: [] };
   const proxyGcRounds: GcRound[] = [];
   const cpuRounds = emptyCpuRounds();
   const wakeUpRounds = Object.fromEntries(ONE_MINER_PATHS.map((path) => [path, [] as Array<number | null>])) as Record<OneMinerPath, Array<number | null>>;
@@ -146,10 +150,12 @@ export async function inTurn(
     rounds.relay.push(summary(relayed.latencies));
     cpuRounds.relayThreadUsPerSubmitRounds.push(relayed.usPerSubmit);
     wakeUpRounds.relay.push(relayed.wakeUpsPerSubmit);
-    const floored = await onThread(measure, ports.stratumFloor, stratumFloor);
-    floorRounds.push(summary(floored.latencies));
-    floorThreadUsPerSubmitRounds.push(floored.usPerSubmit);
-    wakeUpRounds.stratumFloor.push(floored.wakeUpsPerSubmit);
+    for (const floor of ['stratumFloor', 'stratumFloorWithLedger'] as const) {
+      const floored = await onThread(measure, ports[floor], floors[floor]);
+      floorRounds[floor].push(summary(floored.latencies));
+      floorThreadUsPerSubmitRounds[floor].push(floored.usPerSubmit);
+      wakeUpRounds[floor].push(floored.wakeUpsPerSubmit);
+    }
     const cpu: ProxyCpu[] = [];
     const read = async () => cpu.push(await proxyProcess.cpu());
     const proxied = await withGc(proxyProcess, () => withWakeUps(measure, ports.proxy, read));
@@ -161,14 +167,24 @@ export async function inTurn(
     cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpu[0]!.loopSchedule?.cpuUs, cpu[1]!.loopSchedule?.cpuUs, submits));
   }
   const comparison = compared(rounds, proxyGcRounds, cpuRounds);
-  const floor = { p50: median(floorRounds.map((r) => r.p50)), p99: median(floorRounds.map((r) => r.p99)) };
+  const medians = (list: Percentiles[]) => ({ p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)) });
+  const floor = medians(floorRounds.stratumFloor);
+  const withLedger = medians(floorRounds.stratumFloorWithLedger);
   return {
     ...comparison,
     stratumFloorMs: floor,
     stratumFloorAddedP50Ms: round(floor.p50 - comparison.directMs.p50),
     stratumFloorAddedP99Ms: round(floor.p99 - comparison.directMs.p99),
-    p99RoundsMs: { ...comparison.p99RoundsMs, stratumFloor: floorRounds.map((r) => r.p99) },
-    stratumFloorThreadUsPerSubmitRounds: floorThreadUsPerSubmitRounds,
+    stratumFloorWithLedgerMs: withLedger,
+    stratumFloorWithLedgerAddedP50Ms: round(withLedger.p50 - comparison.directMs.p50),
+    stratumFloorWithLedgerAddedP99Ms: round(withLedger.p99 - comparison.directMs.p99),
+    p99RoundsMs: {
+      ...comparison.p99RoundsMs,
+      stratumFloor: floorRounds.stratumFloor.map((r) => r.p99),
+      stratumFloorWithLedger: floorRounds.stratumFloorWithLedger.map((r) => r.p99),
+    },
+    stratumFloorThreadUsPerSubmitRounds: floorThreadUsPerSubmitRounds.stratumFloor,
+    stratumFloorWithLedgerThreadUsPerSubmitRounds: floorThreadUsPerSubmitRounds.stratumFloorWithLedger,
     crossCoreWakeUpsPerSubmit: Object.fromEntries(ONE_MINER_PATHS.map((path) => [path, medianOrNull(wakeUpRounds[path])])) as Record<OneMinerPath, number | null>,
     crossCoreWakeUpsPerSubmitRounds: wakeUpRounds,
   };

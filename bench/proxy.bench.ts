@@ -2,11 +2,11 @@
  * The local Stratum proxy under load, against the devnet pool on its own thread:
  * - added latency: the same clients submit through the proxy, through a bare TCP pass-through relay (the floor any
  *   relay in that position pays here; in the open loops a twin of it too, the run's noise floor; at 1 miner the least a
- *   Stratum proxy does too) and straight to the pool's Sv1 port (1 miner sequential; 100 and 1,000 miners sharing
+ *   Stratum proxy does too, alone and keeping the proxy's share ledger) and straight to the pool's Sv1 port (1 miner sequential; 100 and 1,000 miners sharing
  *   1,000 shares/s, arriving at random moments as a fleet's do, and 1,000 in bursts of five), each after a warm-up
  *   that is not counted, each figure the median of its rounds, with the proxy's CPU per answered submit (its whole
  *   process, and its event loop's thread next to the relay's thread, which does the same socket reads and writes and
- *   nothing else) and its garbage collection in each of its rounds. The 1-miner rounds (five) run the four paths in
+ *   nothing else) and its garbage collection in each of its rounds. The 1-miner rounds (five) run the five paths in
  *   turn; the open loops' paths take turns every 200 ms within each of five rounds, each path getting one new job
  *   from the pool in one of its turns, and at 1,000 miners they also run together, in twenty rounds of 3 s with one
  *   new job for all (proxy-open-loop.ts);
@@ -132,17 +132,19 @@ export async function run(): Promise<Record<string, unknown>> {
     const relay = await RelayThread.start(pool.sv1Port);
     const relayTwin = await RelayThread.start(pool.sv1Port);
     const stratumFloor = await RelayThread.start(pool.sv1Port, 'stratum');
+    const stratumFloorWithLedger = await RelayThread.start(pool.sv1Port, 'stratumWithLedger', join(dir, 'floor-ledger.sqlite'));
     const latency: Record<string, unknown> = {};
     let youngGenerationUnderLoad = 0;
     let costPerSubmitByPace: Awaited<ReturnType<typeof costByPace>> | undefined;
     try {
-      const ports = { direct: pool.sv1Port, relay: relay.port, relayTwin: relayTwin.port, stratumFloor: stratumFloor.port, proxy: viaSv1.port };
+      const ports = { direct: pool.sv1Port, relay: relay.port, relayTwin: relayTwin.port, stratumFloor: stratumFloor.port, stratumFloorWithLedger: stratumFloorWithLedger.port, proxy: viaSv1.port };
       // 8,000 untimed submits on each path first: the proxy's code reaches its optimized tiers only after ~10,000
       // submits (its CPU per submit is ~240 µs over the first 4,000 and ~100 µs from about the 10,000th on); with a
       // shorter warm-up the first rounds measure the JIT, not the proxy a miner runs for days. Then 20,000 counted
       // (~2.5 s through the proxy): 3,000 took ~0.36 s, so a round's p99 (its 30 slowest) hung on how many periodic
       // events fell in it, each slowing a cluster of ~10 submits (what they are was not pinned down)
-      latency.miners1 = await inTurn((port, stretch) => sequential(port, 20_000, 8000, stretch), ports, viaSv1.proxy, relay, stratumFloor);
+      latency.miners1 = await inTurn((port, stretch) => sequential(port, 20_000, 8000, stretch), ports, viaSv1.proxy, relay, { stratumFloor, stratumFloorWithLedger });
+      await stratumFloorWithLedger.stop();
       stage('sequential');
       const openLoops: Array<[string, number, Arrivals, Arrangement]> = [
         ['miners100', 100, 'independent', 'inTurns'],
@@ -163,6 +165,7 @@ export async function run(): Promise<Record<string, unknown>> {
       await relay.stop();
       await relayTwin.stop();
       await stratumFloor.stop();
+      await stratumFloorWithLedger.stop();
     }
 
     const viaSv2 = await newProxy([sv2Url]);

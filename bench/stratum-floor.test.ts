@@ -1,6 +1,10 @@
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ShareLedger } from '../core/stratum/ledger';
 import { forwardStratum } from './stratum-floor';
 
 const NOTIFY = '{"id":null,"method":"mining.notify","params":["j1"]}';
@@ -70,5 +74,40 @@ describe('the Stratum floor (what the proxy bench measures the least a Stratum p
       ['ping-1', undefined, undefined],
     ]);
     miner.destroy();
+  });
+
+  it("given the proxy's share ledger, records each submit there with the pool's verdict, and nothing else", async () => {
+    // a pool that accepts the first submit and rejects the second as the standard's low-difficulty error
+    let submits = 0;
+    const pool = createServer((socket) => {
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        for (const line of chunk.split('\n').filter((l) => l.length > 0)) {
+          const request = JSON.parse(line) as { id: number; method: string };
+          const rejected = request.method === 'mining.submit' && ++submits === 2;
+          socket.write(`{"id":${request.id},"result":${!rejected},"error":${rejected ? '[23,"Low difficulty share",null]' : 'null'}}\n`);
+        }
+      });
+    });
+    servers.push(pool);
+    const poolPort = await listen(pool);
+    const dir = mkdtempSync(join(tmpdir(), 'axw-floor-ledger-'));
+    const ledger = new ShareLedger(join(dir, 'ledger.sqlite'));
+    const floor = createServer((miner) => forwardStratum(miner, poolPort, ledger));
+    servers.push(floor);
+    const miner = connect({ host: '127.0.0.1', port: await listen(floor) });
+    const answers = linesOf(miner, 3);
+    miner.write('{"id":1,"method":"mining.authorize","params":["bc1q.w1","x"]}\n');
+    miner.write('{"id":2,"method":"mining.submit","params":["bc1q.w1","j1","00","00","01"]}\n');
+    miner.write('{"id":3,"method":"mining.submit","params":["bc1q.w1","j2","00","00","02"]}\n');
+    await answers;
+    expect(ledger.counts()).toEqual({ accepted: 1, rejected: 1, awaiting: 0, rejectReasons: { 'Low difficulty share': 1 } });
+    expect(ledger.recent(10).map((share) => [share.worker, share.jobId, share.verdict])).toEqual([
+      ['bc1q.w1', 'j2', 'rejected'],
+      ['bc1q.w1', 'j1', 'accepted'],
+    ]);
+    miner.destroy();
+    await ledger.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
