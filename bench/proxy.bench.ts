@@ -2,14 +2,14 @@
  * The local Stratum proxy under load, against the devnet pool on its own thread:
  * - added latency: the same clients submit through the proxy, through a bare TCP pass-through relay (the floor any
  *   relay in that position pays here; in the open loops a twin of it too, the run's noise floor; at 1 miner the least a
- *   Stratum proxy does too, alone and keeping the proxy's share ledger) and straight to the pool's Sv1 port (1 miner sequential; 100 and 1,000 miners sharing
- *   1,000 shares/s, arriving at random moments as a fleet's do, and 1,000 in bursts of five), each after a warm-up
- *   that is not counted, each figure the median of its rounds, with the proxy's CPU per answered submit (its whole
- *   process, and its event loop's thread next to the relay's thread, which does the same socket reads and writes and
- *   nothing else) and its garbage collection in each of its rounds. The 1-miner rounds (five) run the five paths in
- *   turn; the open loops' paths take turns every 200 ms within each of five rounds, each path getting one new job
- *   from the pool in one of its turns, and at 1,000 miners they also run together, in twenty rounds of 3 s with one
- *   new job for all (proxy-open-loop.ts);
+ *   Stratum proxy does too, alone and keeping the proxy's share ledger) and straight to the pool's Sv1 port (1 miner
+ *   sequential; 100 and 1,000 miners sharing 1,000 shares/s, arriving at random moments as a fleet's do, and 1,000 in
+ *   bursts of five), each after a warm-up that is not counted, each figure the median of its rounds, with the proxy's
+ *   CPU per answered submit (its whole process, and its event loop's thread next to the relay's thread, which does the
+ *   same socket reads and writes and nothing else) and its garbage collection in each of its rounds. The 1-miner rounds
+ *   (five) run the five paths in turn; the open loops' paths take turns every 200 ms within each of five rounds, each
+ *   path getting one new job from the pool in one of its turns, and at 1,000 miners they also run together, in twenty
+ *   rounds of 3 s with one new job for all (proxy-open-loop.ts);
  * - what one new job costs the proxy's event loop with 1,000 miners on it, against the relay's thread;
  * - what a submit costs the proxy's event loop and the relay's thread at a fleet's pace and at five times it, and
  *   the least a Stratum proxy does (bench/stratum-floor.ts) on a thread of its own (proxy-pace.ts);

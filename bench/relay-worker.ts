@@ -1,11 +1,11 @@
 /**
- * A forwarder on its own thread for bench/proxy.bench.ts, each miner connection on a connection of its own to the
- * pool: the bare TCP pass-through (`bytes`: piped, nothing parsed, the floor any relay in the proxy's position pays)
- * or the least a Stratum proxy does (`stratum`, bench/stratum-floor.ts), also keeping the proxy's share ledger at
- * `ledgerPath` (`stratumWithLedger`; the ledger's writer is a thread of its own). Asked 'cpu', it says how long its thread has
- * been on a CPU (µs, and that as user and kernel time), to set the proxy's work per submit against, and how long it
- * waited for a core. Forked as a process instead (bench/instructions.bench.ts runs it under callgrind), it takes the
- * same input as its first argument, says its port over IPC, and what its heap allocated between 'allocation-start' and
+ * A forwarder on its own thread for bench/proxy.bench.ts, each miner connection on a connection of its own to the pool:
+ * the bare TCP pass-through (`bytes`: piped, nothing parsed, the floor any relay in the proxy's position pays) or the
+ * least a Stratum proxy does (`stratum`, bench/stratum-floor.ts), also keeping the proxy's share ledger at `ledgerPath`
+ * (`stratumWithLedger`; the ledger's writer is a thread of its own). Asked 'cpu', it says how long its thread has been
+ * on a CPU (µs, and that as user and kernel time), to set the proxy's work per submit against, and how long it waited
+ * for a core. Forked as a process instead (bench/instructions.bench.ts runs it under callgrind), it takes the same
+ * input as its first argument, says its port over IPC, and what its heap allocated between 'allocation-start' and
  * 'allocation-stop'.
  */
 import { connect, createServer, type Socket } from 'node:net';

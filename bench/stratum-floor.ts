@@ -36,7 +36,10 @@ function parsed(line: string): Message | undefined {
   }
 }
 
-/** Forwards `miner` to the pool at 127.0.0.1:`poolPort` until either side closes, recording its submits in `ledger` if given. */
+/**
+ * Forwards `miner` to the pool at 127.0.0.1:`poolPort` until either side closes, recording its submits in `ledger` if
+ * one is given.
+ */
 export function forwardStratum(miner: Socket, poolPort: number, ledger?: ShareLedger): void {
   miner.setNoDelay(true);
   miner.setEncoding('utf8');
