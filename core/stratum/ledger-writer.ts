@@ -16,7 +16,7 @@ export const INSERT_SQL = insertRows(1);
 /**
  * Rows go in sixteen to a statement: a statement a row spent ~60% more of SQLite's time a row (a probe on 2026-12-08,
  * batches of 240 rows: 6.4 µs a row one to a statement, 4.0 sixteen, 4.3 thirty-two). In the ledger bench the writer
- * thread's time a share went from 6.6-8.2 µs to 6.1-6.9 (seven runs each way, alternating): less of the second core.
+ * thread's time a share went from 6.6-8.2 µs to 6.1-6.9 (seven runs each, taken in turn): less of the second core.
  */
 const ROWS_PER_INSERT = 16;
 export const JUDGE_SQL = 'UPDATE shares SET verdict = ?, reason = ?, latency_ms = ? WHERE id = ?';
