@@ -90,12 +90,16 @@ export function userSystemPerSubmit(before: UserSystemUs | undefined, after: Use
   return { userUs: perSubmit(before.userUs, after.userUs, submits), systemUs: perSubmit(before.systemUs, after.systemUs, submits) };
 }
 
+/** A path's percentiles over its rounds: the median of each. */
+function medians(list: Percentiles[]): Percentiles {
+  return { p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), samples: median(list.map((r) => r.samples)) };
+}
+
 /**
  * Each path's p50 and p99 are the medians of its rounds (one round's p99 swings 2-10x on a shared machine), and added =
  * path minus direct. The proxy's garbage collection and the CPU per answered submit are listed for each round.
  */
 export function compared(rounds: Record<PathName, Percentiles[]>, proxyGcRounds: GcRound[], cpu: CpuRounds) {
-  const medians = (list: Percentiles[]) => ({ p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)), samples: median(list.map((r) => r.samples)) });
   const direct = medians(rounds.direct);
   const relay = medians(rounds.relay);
   const proxy = medians(rounds.proxy);
@@ -167,7 +171,6 @@ export async function inTurn(
     cpuRounds.proxyLoopThreadUsPerSubmitRounds.push(perSubmit(cpu[0]!.loopSchedule?.cpuUs, cpu[1]!.loopSchedule?.cpuUs, submits));
   }
   const comparison = compared(rounds, proxyGcRounds, cpuRounds);
-  const medians = (list: Percentiles[]) => ({ p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)) });
   const floor = medians(floorRounds.stratumFloor);
   const withLedger = medians(floorRounds.stratumFloorWithLedger);
   return {
