@@ -5,10 +5,12 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { COMPACTION_SQL } from './ledger-history';
+import { ROW_WIDTH } from './ledger-pending';
 
-/** An INSERT of `rows` rows, twelve values each in the order of ledger-pending.ts's flat rows. */
+/** An INSERT of `rows` rows, ROW_WIDTH values each in the order of ledger-pending.ts's flat rows. */
 function insertRows(rows: number): string {
-  const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  const row = `(${Array.from({ length: ROW_WIDTH }, () => '?').join(', ')})`;
+  const values = Array.from({ length: rows }, () => row).join(', ');
   return `INSERT OR REPLACE INTO shares (id, at, miner_id, worker, upstream, job_id, header_hash, difficulty, share_difficulty, verdict, reason, latency_ms) VALUES ${values}`;
 }
 
@@ -58,7 +60,7 @@ const insert = db.prepare(workerData.insert);
 const insertMany = db.prepare(workerData.insertMany);
 const judge = db.prepare(workerData.judge);
 // flat arrays, twelve values a row and four a verdict (ledger-pending.ts)
-const manyValues = 12 * workerData.rowsPerInsert;
+const manyValues = workerData.valuesPerInsert;
 const write = db.transaction((rows, verdicts) => {
   let i = 0;
   for (; i + manyValues <= rows.length; i += manyValues) insertMany.run(rows.slice(i, i + manyValues));
@@ -110,7 +112,7 @@ export function startLedgerWriter(path: string): Worker {
       sqlite: createRequire(import.meta.url).resolve('better-sqlite3'),
       insert: INSERT_SQL,
       insertMany: insertRows(ROWS_PER_INSERT),
-      rowsPerInsert: ROWS_PER_INSERT,
+      valuesPerInsert: ROW_WIDTH * ROWS_PER_INSERT,
       judge: JUDGE_SQL,
       compaction: COMPACTION_SQL,
       lowestPriority: PRIORITY_PER_THREAD,
