@@ -122,7 +122,8 @@ export type Comparison = ReturnType<typeof compared>;
 const ONE_MINER_PATHS = ['direct', 'relay', 'stratumFloor', 'stratumFloorWithLedger', 'proxy'] as const;
 type OneMinerPath = (typeof ONE_MINER_PATHS)[number];
 /** The least a Stratum proxy does, on a thread of the bench's: alone, and keeping the proxy's share ledger. */
-export type Floors = Record<'stratumFloor' | 'stratumFloorWithLedger', RelayThread>;
+const FLOORS = ['stratumFloor', 'stratumFloorWithLedger'] as const;
+export type Floors = Record<(typeof FLOORS)[number], RelayThread>;
 
 /**
  * The same load direct, through the bare relay, through the least a Stratum proxy does (bench/stratum-floor.ts), that
@@ -141,8 +142,8 @@ export async function inTurn(
   floors: Floors,
 ) {
   const rounds: Record<PathName, Percentiles[]> = { direct: [], relay: [], proxy: [] };
-  const floorRounds: Record<keyof Floors, Percentiles[]> = { stratumFloor: [], stratumFloorWithLedger: [] };
-  const floorThreadUsPerSubmitRounds: Record<keyof Floors, Array<number | null>> = { stratumFloor: [], stratumFloorWithLedger: [] };
+  const floorRounds = Object.fromEntries(FLOORS.map((floor) => [floor, [] as Percentiles[]])) as Record<keyof Floors, Percentiles[]>;
+  const floorThreadUsPerSubmitRounds = Object.fromEntries(FLOORS.map((floor) => [floor, [] as Array<number | null>])) as Record<keyof Floors, Array<number | null>>;
   const proxyGcRounds: GcRound[] = [];
   const cpuRounds = emptyCpuRounds();
   const wakeUpRounds = Object.fromEntries(ONE_MINER_PATHS.map((path) => [path, [] as Array<number | null>])) as Record<OneMinerPath, Array<number | null>>;
@@ -154,7 +155,7 @@ export async function inTurn(
     rounds.relay.push(summary(relayed.latencies));
     cpuRounds.relayThreadUsPerSubmitRounds.push(relayed.usPerSubmit);
     wakeUpRounds.relay.push(relayed.wakeUpsPerSubmit);
-    for (const floor of ['stratumFloor', 'stratumFloorWithLedger'] as const) {
+    for (const floor of FLOORS) {
       const floored = await onThread(measure, ports[floor], floors[floor]);
       floorRounds[floor].push(summary(floored.latencies));
       floorThreadUsPerSubmitRounds[floor].push(floored.usPerSubmit);

@@ -68,7 +68,7 @@ export function forwardStratum(miner: Socket, poolPort: number, ledger?: ShareLe
           }
           const id = minerIds.get(message.id);
           minerIds.delete(message.id);
-          if (ledger) settle(ledger, shareIds, message);
+          if (ledger) settle(ledger, shareIds, message.id, message.error ?? null);
           // as the proxy answers (an accepted share's answer written out by hand)
           out += (message.error ?? null) === null ? sv1Result(id ?? null, message.result) : `${JSON.stringify({ id, result: message.result, error: message.error })}\n`;
         }
@@ -114,11 +114,11 @@ function record(ledger: ShareLedger, line: string, submit: Message): number {
   });
 }
 
-function settle(ledger: ShareLedger, shareIds: Map<number, number>, answer: Message): void {
-  const shareId = shareIds.get(answer.id as number);
+/** Settles the submit the pool answered under `poolId`, if it was one, with the pool's verdict. */
+function settle(ledger: ShareLedger, shareIds: Map<number, number>, poolId: number, error: unknown): void {
+  const shareId = shareIds.get(poolId);
   if (shareId === undefined) return;
-  shareIds.delete(answer.id as number);
-  const error = answer.error ?? null;
+  shareIds.delete(poolId);
   if (error === null) ledger.settle(shareId, 'accepted', null, null);
   else ledger.settle(shareId, 'rejected', Array.isArray(error) ? String(error[1]) : 'rejected by the pool', null);
 }
